@@ -1,0 +1,18 @@
+-- Provisions one service's database role and schema. Run as a superuser:
+--   psql -v role=crm_auth -v schema=auth [-v password=...] -f provision-service.sql <db-url>
+-- Idempotent. The role owns its schema and nothing else, so a service cannot touch another
+-- service's tables.
+\set ON_ERROR_STOP on
+SELECT pg_advisory_lock(hashtext('crm.provision'));
+SELECT format('CREATE ROLE %I LOGIN', :'role')
+  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
+\if :{?password}
+SELECT format('ALTER ROLE %I PASSWORD %L', :'role', :'password') \gexec
+\endif
+SELECT format('CREATE SCHEMA %I AUTHORIZATION %I', :'schema', :'role')
+  WHERE NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = :'schema') \gexec
+SELECT format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I', current_database(), :'role') \gexec
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+-- Extensions live in public, created here because they need more than the service role has.
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+SELECT pg_advisory_unlock(hashtext('crm.provision'));

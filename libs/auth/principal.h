@@ -1,0 +1,43 @@
+#pragma once
+// Who is calling: the verified claims of an access token.
+
+#include <algorithm>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace crm::auth {
+
+// Which business records the caller may see (the widest over their roles).
+enum class DataScope { kNone = 0, kOwn = 1, kDepartment = 2, kAll = 3 };
+
+absl::string_view DataScopeName(DataScope scope);  // "none" | "own" | "department" | "all"
+bool ParseDataScope(absl::string_view name, DataScope* scope);
+
+struct Principal {
+  std::string user_id;
+  std::string username;
+  bool service_account = false;
+  std::vector<std::string> roles;
+  // Sorted, so Can() is a binary search.
+  std::vector<std::string> permissions;
+  std::string department_id;
+  DataScope scope = DataScope::kNone;
+  // The caller's department and all departments below it (when scope is kDepartment).
+  std::vector<std::string> department_tree;
+  // The token's id (jti) and expiry.
+  std::string token_id;
+  absl::Time issued_at;
+  absl::Time expires_at;
+
+  bool Can(absl::string_view permission) const {
+    return std::binary_search(permissions.begin(), permissions.end(), permission);
+  }
+  bool HasRole(absl::string_view role) const {
+    return std::find(roles.begin(), roles.end(), role) != roles.end();
+  }
+};
+
+}  // namespace crm::auth

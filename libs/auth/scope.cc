@@ -1,0 +1,75 @@
+#include "libs/auth/scope.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "libs/db/pqxx_traits.h"
+
+namespace crm::auth {
+
+absl::string_view DataScopeName(DataScope scope) {
+  switch (scope) {
+    case DataScope::kOwn:
+      return "own";
+    case DataScope::kDepartment:
+      return "department";
+    case DataScope::kAll:
+      return "all";
+    case DataScope::kNone:
+      break;
+  }
+  return "none";
+}
+
+bool ParseDataScope(absl::string_view name, DataScope* scope) {
+  for (DataScope s : {DataScope::kNone, DataScope::kOwn, DataScope::kDepartment, DataScope::kAll}) {
+    if (DataScopeName(s) == name) {
+      *scope = s;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string ScopeParam(const Principal& principal) {
+  switch (principal.scope) {
+    case DataScope::kOwn:
+      return principal.user_id;
+    case DataScope::kDepartment:
+      return db::TextArray(principal.department_tree);
+    default:
+      return "";
+  }
+}
+
+std::string ScopePredicate(DataScope scope, absl::string_view owner_column,
+                           absl::string_view department_column, int param) {
+  switch (scope) {
+    case DataScope::kOwn:
+      return absl::StrCat("(", owner_column, " = $", param, "::uuid)");
+    case DataScope::kDepartment:
+      return absl::StrCat("(", department_column, " = ANY($", param, "::uuid[]))");
+    case DataScope::kAll:
+      return absl::StrCat("($", param, "::text IS NULL OR TRUE)");
+    case DataScope::kNone:
+      break;
+  }
+  return absl::StrCat("($", param, "::text IS NULL AND FALSE)");
+}
+
+ScopedStatement::ScopedStatement(absl::string_view name, absl::string_view sql,
+                                 absl::string_view owner_column,
+                                 absl::string_view department_column, int param) {
+  for (DataScope s : {DataScope::kNone, DataScope::kOwn, DataScope::kDepartment, DataScope::kAll}) {
+    const int i = static_cast<int>(s);
+    names_[i] = absl::StrCat(name, ".", DataScopeName(s));
+    sqls_[i] = absl::StrReplaceAll(
+        sql, {{"{scope}", ScopePredicate(s, owner_column, department_column, param)}});
+  }
+}
+
+db::Statement ScopedStatement::For(DataScope scope) const {
+  const int i = static_cast<int>(scope);
+  return {names_[i], sqls_[i]};
+}
+
+}  // namespace crm::auth

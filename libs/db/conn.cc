@@ -1,0 +1,57 @@
+#include "libs/db/conn.h"
+
+#include <chrono>
+#include <thread>
+
+#include "absl/random/random.h"
+#include "libs/log/log.h"
+
+namespace crm::db {
+
+Conn::Conn(std::string url, int max_attempts) : url_(std::move(url)), max_attempts_(max_attempts) {}
+
+Conn::~Conn() = default;
+
+bool Conn::is_open() const { return conn_ != nullptr && conn_->is_open(); }
+
+void Conn::Reset() { conn_.reset(); }
+
+absl::Status Conn::EnsureOpen() {
+  if (is_open()) return absl::OkStatus();
+  conn_.reset();
+  try {
+    auto conn = std::make_unique<pqxx::connection>(url_);
+    // We reopen sessions ourselves; silent reactivation could hide a lost transaction.
+    conn->inhibit_reactivation(true);
+    conn_ = std::move(conn);
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    log::Warn("database connect failed").Str("error", e.what());
+    return absl::UnavailableError("database unavailable");
+  }
+}
+
+std::unique_ptr<Tx> Conn::Begin(Isolation isolation) {
+  switch (isolation) {
+    case Isolation::kSerializable:
+      return std::make_unique<pqxx::transaction<pqxx::serializable>>(*conn_);
+    case Isolation::kRepeatableRead:
+      return std::make_unique<pqxx::transaction<pqxx::repeatable_read>>(*conn_);
+    case Isolation::kReadCommitted:
+      break;
+  }
+  return std::make_unique<pqxx::work>(*conn_);
+}
+
+absl::Status Conn::Fail(const std::exception& e) {
+  if (IsConnectionLost(e) || (conn_ && !conn_->is_open())) conn_.reset();
+  return StatusFromException(e);
+}
+
+void Conn::BackOff(int attempt) {
+  thread_local absl::BitGen gen;
+  const int max_ms = 2 << attempt;  // 4, 8, 16 … ms, randomised so retries spread out
+  std::this_thread::sleep_for(std::chrono::milliseconds(absl::Uniform(gen, 1, max_ms)));
+}
+
+}  // namespace crm::db

@@ -1,0 +1,328 @@
+#include <atomic>
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/db/conn.h"
+#include "libs/db/migrate.h"
+#include "libs/db/pool.h"
+#include "libs/db/request_log.h"
+#include "libs/testing/pg.h"
+#include "libs/testing/status_matchers.h"
+
+namespace crm::db {
+namespace {
+
+using ::crm::test::IsOk;
+using ::crm::test::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class DbTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto db = test::TestDatabase::Create("db_test");
+    ASSERT_THAT(db, IsOk());
+    db_ = db->release();
+    Conn conn(db_->AdminConninfo());
+    ASSERT_THAT(conn.Transact([](Tx& tx) -> absl::Status {
+      tx.exec("CREATE TABLE parent (id int PRIMARY KEY, name text UNIQUE)");
+      tx.exec("CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent(id))");
+      tx.exec("CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL)");
+      tx.exec("INSERT INTO counter VALUES (1, 0)");
+      return absl::OkStatus();
+    }),
+                IsOk());
+  }
+  static void TearDownTestSuite() { delete db_; }
+  static test::TestDatabase* db_;
+};
+test::TestDatabase* DbTest::db_ = nullptr;
+
+constexpr Statement kInsertParent{"test.insert_parent", "INSERT INTO parent VALUES ($1, $2)"};
+constexpr Statement kCountParents{"test.count_parents", "SELECT count(*) FROM parent WHERE id = $1"};
+
+TEST_F(DbTest, CommitsOnOkAndRollsBackOnError) {
+  Conn conn(db_->AdminConninfo());
+  ASSERT_THAT(conn.Transact([](Tx& tx) -> absl::Status {
+    Exec(tx, kInsertParent, 1, "华为");
+    return absl::OkStatus();
+  }),
+              IsOk());
+  EXPECT_THAT(conn.Transact([](Tx& tx) -> absl::Status {
+    Exec(tx, kInsertParent, 2, "腾讯");
+    return absl::FailedPreconditionError("business rule");
+  }),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "business rule"));
+  auto count = conn.Read([](Tx& tx) -> absl::StatusOr<int> {
+    return Exec(tx, kCountParents, 1)[0][0].as<int>() + 10 * Exec(tx, kCountParents, 2)[0][0].as<int>();
+  });
+  ASSERT_THAT(count, IsOk());
+  EXPECT_EQ(*count, 1);
+}
+
+TEST_F(DbTest, ConstraintViolationsMapToCodes) {
+  Conn conn(db_->AdminConninfo());
+  ASSERT_THAT(conn.Transact([](Tx& tx) -> absl::Status {
+    Exec(tx, kInsertParent, 10, "dup-name");
+    return absl::OkStatus();
+  }),
+              IsOk());
+  EXPECT_THAT(conn.Transact([](Tx& tx) -> absl::Status {
+    Exec(tx, kInsertParent, 11, "dup-name");
+    return absl::OkStatus();
+  }),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(conn.Transact([](Tx& tx) -> absl::Status {
+    tx.exec("INSERT INTO child VALUES (1, 999)");
+    return absl::OkStatus();
+  }),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  // Anything else is INTERNAL, with nothing of the SQL in the message.
+  EXPECT_THAT(conn.Transact([](Tx& tx) -> absl::Status {
+    tx.exec("SELECT * FROM no_such_table");
+    return absl::OkStatus();
+  }),
+              StatusIs(absl::StatusCode::kInternal, Not(HasSubstr("no_such_table"))));
+  // The session is still usable after errors.
+  EXPECT_THAT(conn.Read([](Tx& tx) -> absl::Status {
+    tx.exec("SELECT 1");
+    return absl::OkStatus();
+  }),
+              IsOk());
+}
+
+TEST_F(DbTest, SerializationFailuresAreRetried) {
+  constexpr int kThreads = 4;
+  constexpr int kIncrements = 25;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      Conn conn(db_->AdminConninfo(), /*max_attempts=*/100);
+      for (int i = 0; i < kIncrements; ++i) {
+        absl::Status s = conn.Transact(
+            [](Tx& tx) -> absl::Status {
+              int n = tx.exec("SELECT n FROM counter WHERE id = 1")[0][0].as<int>();
+              tx.exec_params("UPDATE counter SET n = $1 WHERE id = 1", n + 1);
+              return absl::OkStatus();
+            },
+            Isolation::kSerializable);
+        if (!s.ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  Conn conn(db_->AdminConninfo());
+  auto n = conn.Read([](Tx& tx) -> absl::StatusOr<int> {
+    return tx.exec("SELECT n FROM counter WHERE id = 1")[0][0].as<int>();
+  });
+  EXPECT_EQ(*n, kThreads * kIncrements);
+}
+
+TEST_F(DbTest, LostConnectionIsUnavailableThenReconnects) {
+  Conn conn(db_->AdminConninfo());
+  auto pid = conn.Read([](Tx& tx) -> absl::StatusOr<int> {
+    return tx.exec("SELECT pg_backend_pid()")[0][0].as<int>();
+  });
+  ASSERT_THAT(pid, IsOk());
+  Conn killer(db_->AdminConninfo());
+  ASSERT_THAT(killer.Read([&](Tx& tx) -> absl::Status {
+    tx.exec_params("SELECT pg_terminate_backend($1)", *pid);
+    return absl::OkStatus();
+  }),
+              IsOk());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_THAT(conn.Transact([](Tx& tx) -> absl::Status {
+    tx.exec("SELECT 1");
+    return absl::OkStatus();
+  }),
+              StatusIs(absl::StatusCode::kUnavailable));
+  auto pid2 = conn.Read([](Tx& tx) -> absl::StatusOr<int> {
+    return tx.exec("SELECT pg_backend_pid()")[0][0].as<int>();
+  });
+  ASSERT_THAT(pid2, IsOk());
+  EXPECT_NE(*pid2, *pid);
+}
+
+TEST_F(DbTest, UnreachableDatabaseIsUnavailable) {
+  Conn conn("host=/nonexistent-dir port=1");
+  EXPECT_THAT(conn.EnsureOpen(), StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST_F(DbTest, TextArraysAndOptionalsRoundTrip) {
+  Conn conn(db_->AdminConninfo());
+  const std::vector<std::string> values = {"华为", "a\"b", "c\\d", "e,f", "", "{g}"};
+  auto back = conn.Read([&](Tx& tx) -> absl::StatusOr<std::vector<std::string>> {
+    return ParseTextArray(tx.exec_params("SELECT $1::text[]", TextArray(values))[0][0]);
+  });
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(*back, values);
+  auto nulls = conn.Read([&](Tx& tx) -> absl::StatusOr<std::string> {
+    std::optional<std::string> none;
+    std::optional<int> some = 7;
+    auto r = tx.exec_params("SELECT $1::text IS NULL, $2::int", none, some);
+    auto opt = r[0][1].as<std::optional<int>>();
+    auto missing = tx.exec("SELECT NULL::int")[0][0].as<std::optional<int>>();
+    return absl::StrCat(r[0][0].as<bool>(), ",", opt.value_or(-1), ",", missing.has_value());
+  });
+  EXPECT_EQ(*nulls, "1,7,0");
+}
+
+MigrationSet Set(std::vector<Migration> migrations) {
+  return MigrationSet{"widgets", std::move(migrations)};
+}
+
+TEST_F(DbTest, MigrationsApplyOnceAndDetectEdits) {
+  Conn conn(db_->AdminConninfo());
+  std::vector<MigrationSet> v1 = {
+      Set({{1, "create", "CREATE TABLE widgets (id int PRIMARY KEY)"}})};
+  ASSERT_THAT(Migrate(conn, "mig_a", v1), IsOk());
+  ASSERT_THAT(Migrate(conn, "mig_a", v1), IsOk());  // no-op
+  std::vector<MigrationSet> v2 = {
+      Set({{1, "create", "CREATE TABLE widgets (id int PRIMARY KEY)"},
+           {2, "add_name", "ALTER TABLE widgets ADD COLUMN name text"}})};
+  ASSERT_THAT(Migrate(conn, "mig_a", v2), IsOk());
+  auto rows = conn.Read([](Tx& tx) -> absl::StatusOr<int> {
+    return tx.exec("SELECT count(*) FROM mig_a.schema_migrations")[0][0].as<int>();
+  });
+  EXPECT_EQ(*rows, 2);
+  std::vector<MigrationSet> edited = {
+      Set({{1, "create", "CREATE TABLE widgets (id bigint PRIMARY KEY)"}})};
+  EXPECT_THAT(Migrate(conn, "mig_a", edited),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("0001_create")));
+}
+
+TEST_F(DbTest, FailedMigrationIsRolledBackAndNotRecorded) {
+  Conn conn(db_->AdminConninfo());
+  std::vector<MigrationSet> bad = {
+      Set({{1, "ok", "CREATE TABLE t1 (id int)"},
+           {2, "broken", "CREATE TABLE t2 (id int); SELECT * FROM missing_table"}})};
+  EXPECT_THAT(Migrate(conn, "mig_b", bad), Not(IsOk()));
+  auto state = conn.Read([](Tx& tx) -> absl::StatusOr<std::string> {
+    auto r = tx.exec(
+        "SELECT (SELECT count(*) FROM mig_b.schema_migrations),"
+        " to_regclass('mig_b.t1') IS NOT NULL, to_regclass('mig_b.t2') IS NOT NULL");
+    return absl::StrCat(r[0][0].as<int>(), r[0][1].as<bool>(), r[0][2].as<bool>());
+  });
+  EXPECT_EQ(*state, "110");
+}
+
+TEST_F(DbTest, ConcurrentMigratorsSerialise) {
+  std::vector<MigrationSet> sets = {
+      Set({{1, "create", "CREATE TABLE widgets (id int PRIMARY KEY)"},
+           {2, "seed", "INSERT INTO widgets SELECT generate_series(1, 1000)"}})};
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back([&] {
+      Conn conn(db_->AdminConninfo());
+      if (Migrate(conn, "mig_c", sets).ok()) ++ok;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 3);
+  Conn conn(db_->AdminConninfo());
+  auto n = conn.Read([](Tx& tx) -> absl::StatusOr<int> {
+    return tx.exec("SELECT count(*) FROM mig_c.widgets")[0][0].as<int>();
+  });
+  EXPECT_EQ(*n, 1000);
+}
+
+TEST(MigrationNamesTest, ParseAndValidate) {
+  int version;
+  std::string name;
+  EXPECT_TRUE(ParseMigrationFileName("0012_add_users.sql", &version, &name));
+  EXPECT_EQ(version, 12);
+  EXPECT_EQ(name, "add_users");
+  EXPECT_FALSE(ParseMigrationFileName("add_users.sql", &version, &name));
+  EXPECT_FALSE(ParseMigrationFileName("0001_x.txt", &version, &name));
+  EXPECT_TRUE(IsPlainIdentifier("auth"));
+  EXPECT_FALSE(IsPlainIdentifier("auth; drop"));
+  EXPECT_FALSE(IsPlainIdentifier("Auth"));
+}
+
+TEST_F(DbTest, RequestLogReturnsTheFirstResult) {
+  Conn conn(db_->AdminConninfo());
+  ASSERT_THAT(Migrate(conn, "idem", {RequestLog::Migrations()}), IsOk());
+  RequestLog log("idem");
+  auto first = conn.Transact([&](Tx& tx) { return log.Claim(tx, "r1", "CreateThing", "id-1"); });
+  ASSERT_THAT(first, IsOk());
+  EXPECT_FALSE(first->has_value());
+  auto again = conn.Transact([&](Tx& tx) { return log.Claim(tx, "r1", "CreateThing", "id-2"); });
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->value_or(""), "id-1");
+  EXPECT_THAT(conn.Transact([&](Tx& tx) { return log.Claim(tx, "r1", "DeleteThing", "id-3"); }),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request_id")));
+  // A claim in a rolled-back transaction is forgotten.
+  EXPECT_THAT(conn.Transact([&](Tx& tx) -> absl::Status {
+    (void)log.Claim(tx, "r2", "CreateThing", "id-4");
+    return absl::AbortedError("rolled back");
+  }),
+              Not(IsOk()));
+  auto fresh = conn.Transact([&](Tx& tx) { return log.Claim(tx, "r2", "CreateThing", "id-5"); });
+  EXPECT_FALSE(fresh->has_value());
+  // No request id, no claim.
+  auto none = conn.Transact([&](Tx& tx) { return log.Claim(tx, "", "CreateThing", "id-6"); });
+  EXPECT_FALSE(none->has_value());
+  EXPECT_TRUE(ValidRequestId("0189a1b2-c3d4"));
+  EXPECT_FALSE(ValidRequestId("has space"));
+  EXPECT_FALSE(ValidRequestId(std::string(129, 'a')));
+}
+
+TEST_F(DbTest, ConcurrentDuplicateRequestsCreateOnce) {
+  Conn setup(db_->AdminConninfo());
+  ASSERT_THAT(Migrate(setup, "idem2", {RequestLog::Migrations()}), IsOk());
+  RequestLog log("idem2");
+  std::atomic<int> created{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      Conn conn(db_->AdminConninfo());
+      auto r = conn.Transact([&](Tx& tx) -> absl::StatusOr<std::optional<std::string>> {
+        auto claim = log.Claim(tx, "same", "Create", absl::StrCat("id-", i));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        return claim;
+      });
+      if (r.ok() && !r->has_value()) ++created;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 1);
+}
+
+TEST_F(DbTest, PoolRunsTasksOnItsSessions) {
+  Pool pool({db_->AdminConninfo(), 2, "test"}, nullptr);
+  auto n = pool.Run([](Conn& conn) {
+    return conn.Read([](Tx& tx) -> absl::StatusOr<int> { return tx.exec("SELECT 41 + 1")[0][0].as<int>(); });
+  });
+  ASSERT_THAT(n, IsOk());
+  EXPECT_EQ(*n, 42);
+  std::atomic<int> done{0};
+  for (int i = 0; i < 50; ++i) pool.Submit([&](Conn&) { ++done; });
+  auto flushed = pool.Run([](Conn&) { return absl::OkStatus(); });
+  EXPECT_THAT(flushed, IsOk());
+  // Tasks run in FIFO order across two workers, so by now all 50 have at least started.
+  for (int i = 0; i < 100 && done.load() < 50; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(done.load(), 50);
+}
+
+TEST_F(DbTest, FullPoolQueueRefusesWork) {
+  PoolOptions options{db_->AdminConninfo(), 1, "tiny"};
+  options.max_queue = 1;
+  Pool pool(options, nullptr);
+  std::promise<void> release;
+  std::shared_future<void> gate = release.get_future().share();
+  pool.Submit([gate](Conn&) { gate.wait(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the worker holds the gate task
+  EXPECT_TRUE(pool.TrySubmit([](Conn&) {}));
+  EXPECT_FALSE(pool.TrySubmit([](Conn&) {}));
+  release.set_value();
+}
+
+}  // namespace
+}  // namespace crm::db

@@ -1,0 +1,21 @@
+#pragma once
+// The one place where libpqxx exceptions become absl::Status. Client-facing messages are
+// generic; the database's own message goes to the log only.
+
+#include <exception>
+
+#include "absl/status/status.h"
+
+namespace crm::db {
+
+// unique violation → ALREADY_EXISTS, foreign key → FAILED_PRECONDITION, serialization failure
+// or deadlock → ABORTED, broken connection → UNAVAILABLE, statement timeout →
+// DEADLINE_EXCEEDED, anything else → INTERNAL.
+absl::Status StatusFromException(const std::exception& e);
+
+// Whether retrying the whole transaction may succeed (serialization failure, deadlock).
+bool IsRetryable(const std::exception& e);
+// Whether the session is unusable afterwards and must be reopened.
+bool IsConnectionLost(const std::exception& e);
+
+}  // namespace crm::db

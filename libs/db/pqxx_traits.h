@@ -1,0 +1,38 @@
+#pragma once
+// Extra libpqxx 6 conversions: absl::string_view parameters, text[] parameters and results.
+// (libpqxx itself maps std::optional<T> to NULL and back.)
+
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include <pqxx/strconv>
+#include <pqxx/field>
+
+namespace pqxx {
+
+template <>
+struct string_traits<absl::string_view> {
+  static constexpr const char* name() noexcept { return "string_view"; }
+  static constexpr bool has_null() noexcept { return false; }
+  static bool is_null(absl::string_view) { return false; }
+  static std::string to_string(absl::string_view v) { return std::string(v); }
+};
+
+}  // namespace pqxx
+
+namespace crm::db {
+
+// A PostgreSQL array literal for a text[] parameter ($1::text[]).
+std::string TextArray(const std::vector<std::string>& values);
+// The elements of a text[] column; NULL gives an empty vector.
+std::vector<std::string> ParseTextArray(const pqxx::field& field);
+
+// NULL for an empty string, for optional foreign keys sent as "" in the API.
+inline std::optional<std::string> NullIfEmpty(absl::string_view s) {
+  if (s.empty()) return std::nullopt;
+  return std::string(s);
+}
+
+}  // namespace crm::db

@@ -1,0 +1,97 @@
+#include "libs/rpc/call.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "libs/ids/uuid.h"
+#include "libs/rpc/interceptors.h"
+#include "libs/rpc/status_convert.h"
+
+namespace crm::rpc {
+namespace {
+
+absl::string_view Header(const grpc::ServerContextBase& ctx, const char* key) {
+  const auto& md = ctx.client_metadata();
+  auto it = md.find(key);
+  if (it == md.end()) return {};
+  return absl::string_view(it->second.data(), it->second.size());
+}
+
+bool SaneRequestId(absl::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string RequestIdOf(const grpc::ServerContextBase& ctx) {
+  absl::string_view id = Header(ctx, kRequestIdHeader);
+  return SaneRequestId(id) ? std::string(id) : ids::NewUuidV7();
+}
+
+absl::StatusOr<std::shared_ptr<const auth::Principal>> Authenticate(
+    const grpc::ServerContextBase& ctx, const auth::TokenVerifier& verifier) {
+  absl::string_view value = Header(ctx, "authorization");
+  if (value.empty()) {
+    return absl::UnauthenticatedError("missing \"authorization: Bearer <access token>\" metadata");
+  }
+  if (value.size() < 7 || !absl::EqualsIgnoreCase(value.substr(0, 7), "bearer ")) {
+    return absl::UnauthenticatedError("authorization metadata must be \"Bearer <access token>\"");
+  }
+  return verifier.Verify(absl::StripAsciiWhitespace(value.substr(7)));
+}
+
+absl::Status ClientFacing(const absl::Status& status, const std::string& request_id) {
+  switch (status.code()) {
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kDataLoss:
+      log::Error("request failed").Str("error", status.ToString()).Str("request_id", request_id);
+      return absl::Status(status.code(), absl::StrCat("internal error (request id ", request_id,
+                                                      ")"));
+    default:
+      return status;
+  }
+}
+
+Call::Call(grpc::CallbackServerContext* ctx, std::string request_id,
+           std::shared_ptr<const auth::Principal> principal)
+    : ctx_(ctx),
+      reactor_(ctx->DefaultReactor()),
+      request_id_(std::move(request_id)),
+      principal_(std::move(principal)) {
+  ctx_->AddTrailingMetadata(kRequestIdHeader, request_id_);
+  if (principal_) ctx_->AddTrailingMetadata(kUserIdTrailer, principal_->user_id);
+}
+
+bool Call::Expired() const {
+  return ctx_->IsCancelled() || ctx_->deadline() < std::chrono::system_clock::now();
+}
+
+void Call::SetUserForLog(const std::string& user_id) {
+  if (!principal_ && !user_id.empty()) ctx_->AddTrailingMetadata(kUserIdTrailer, user_id);
+}
+
+void Call::Finish(const absl::Status& status) {
+  if (finished_.exchange(true)) return;
+  reactor_->Finish(ToGrpcStatus(ClientFacing(status, request_id_)));
+}
+
+std::shared_ptr<Call> Calls::Begin(grpc::CallbackServerContext* ctx, Auth auth) const {
+  std::string request_id = RequestIdOf(*ctx);
+  std::shared_ptr<const auth::Principal> principal;
+  if (auth == Auth::kRequired) {
+    auto verified = Authenticate(*ctx, *verifier_);
+    if (!verified.ok()) {
+      Call(ctx, std::move(request_id), nullptr).Finish(verified.status());
+      return nullptr;
+    }
+    principal = *std::move(verified);
+  }
+  return std::make_shared<Call>(ctx, std::move(request_id), std::move(principal));
+}
+
+}  // namespace crm::rpc

@@ -1,0 +1,132 @@
+#pragma once
+// The request flow of a unary RPC in the callback API: the gRPC thread reads the request id,
+// verifies the caller's token and hands the rest to an executor (a database session or a CPU
+// thread); the executor finishes the RPC. gRPC threads never wait on the database.
+//
+//   grpc::ServerUnaryReactor* Svc::GetUser(grpc::CallbackServerContext* ctx,
+//                                          const GetUserRequest* req, User* resp) {
+//     return calls_.Unary(ctx, [=](rpc::Call& call, db::Conn& conn) {
+//       return logic_.GetUser(conn, call.principal(), req->id(), resp);
+//     });
+//   }
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/server_callback.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "libs/auth/principal.h"
+#include "libs/auth/tokens.h"
+#include "libs/db/pool.h"
+#include "libs/log/log.h"
+#include "libs/rpc/thread_pool.h"
+
+namespace crm::rpc {
+
+enum class Auth { kRequired, kNone };
+
+// The caller's request id: the x-request-id header when it is sane, else a new UUID.
+std::string RequestIdOf(const grpc::ServerContextBase& ctx);
+// The principal of the "authorization: Bearer <token>" header, or UNAUTHENTICATED.
+absl::StatusOr<std::shared_ptr<const auth::Principal>> Authenticate(
+    const grpc::ServerContextBase& ctx, const auth::TokenVerifier& verifier);
+// The message a client may see for this status: server faults are reduced to a generic
+// message with the request id (the details are logged).
+absl::Status ClientFacing(const absl::Status& status, const std::string& request_id);
+
+// One unary RPC in flight.
+class Call {
+ public:
+  Call(grpc::CallbackServerContext* ctx, std::string request_id,
+       std::shared_ptr<const auth::Principal> principal);
+
+  const std::string& request_id() const { return request_id_; }
+  // The verified caller. Only for calls begun with Auth::kRequired.
+  const auth::Principal& principal() const { return *principal_; }
+  const std::shared_ptr<const auth::Principal>& principal_ptr() const { return principal_; }
+  grpc::CallbackServerContext* context() const { return ctx_; }
+  std::string peer() const { return ctx_->peer(); }
+  // Whether the client gave up or the deadline passed: further work would be wasted.
+  bool Expired() const;
+  // For calls that learn who the caller is along the way (sign-in): the access log's user id.
+  void SetUserForLog(const std::string& user_id);
+  // Completes the RPC; later calls are ignored.
+  void Finish(const absl::Status& status);
+
+ private:
+  grpc::CallbackServerContext* ctx_;
+  grpc::ServerUnaryReactor* reactor_;
+  std::string request_id_;
+  std::shared_ptr<const auth::Principal> principal_;
+  std::atomic<bool> finished_{false};
+};
+
+class Calls {
+ public:
+  // cpu may be null when no handler needs CPU-heavy steps.
+  Calls(db::Pool* pool, const auth::TokenVerifier* verifier, ThreadPool* cpu = nullptr)
+      : pool_(pool), verifier_(verifier), cpu_(cpu) {}
+
+  // Starts a call. Returns null after finishing it when authentication fails.
+  std::shared_ptr<Call> Begin(grpc::CallbackServerContext* ctx, Auth auth) const;
+
+  // Runs fn(Call&, db::Conn&) on a database session. If fn returns absl::Status the call is
+  // finished with it; if fn returns void, fn finishes the call (or hands it on) itself.
+  template <typename Fn>
+  void OnDb(std::shared_ptr<Call> call, Fn fn) const {
+    const bool queued = pool_->TrySubmit([call, fn = std::move(fn)](db::Conn& conn) mutable {
+      if (call->Expired()) return call->Finish(absl::DeadlineExceededError("deadline exceeded"));
+      if constexpr (std::is_void_v<decltype(fn(*call, conn))>) {
+        log::ScopedContext log_ctx(call->request_id(), UserIdOf(*call));
+        fn(*call, conn);
+      } else {
+        absl::Status status;
+        {
+          log::ScopedContext log_ctx(call->request_id(), UserIdOf(*call));
+          status = fn(*call, conn);
+        }
+        call->Finish(status);
+      }
+    });
+    if (!queued) call->Finish(absl::UnavailableError("server overloaded; retry with backoff"));
+  }
+
+  // Runs fn(Call&) on a CPU thread; fn finishes the call or hands it on.
+  template <typename Fn>
+  void OnCpu(std::shared_ptr<Call> call, Fn fn) const {
+    cpu_->Submit([call, fn = std::move(fn)]() mutable {
+      if (call->Expired()) return call->Finish(absl::DeadlineExceededError("deadline exceeded"));
+      log::ScopedContext log_ctx(call->request_id(), UserIdOf(*call));
+      fn(*call);
+    });
+  }
+
+  // Begin, then OnDb.
+  template <typename Fn>
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Fn fn,
+                                  Auth auth = Auth::kRequired) const {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    std::shared_ptr<Call> call = Begin(ctx, auth);
+    if (call) OnDb(std::move(call), std::move(fn));
+    return reactor;
+  }
+
+  const auth::TokenVerifier& verifier() const { return *verifier_; }
+  db::Pool& pool() const { return *pool_; }
+
+ private:
+  static std::string UserIdOf(const Call& call) {
+    return call.principal_ptr() ? call.principal().user_id : std::string();
+  }
+  db::Pool* pool_;
+  const auth::TokenVerifier* verifier_;
+  ThreadPool* cpu_;
+};
+
+}  // namespace crm::rpc

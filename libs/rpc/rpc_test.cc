@@ -1,0 +1,258 @@
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include "absl/strings/str_cat.h"
+#include "echo.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/auth/tokens.h"
+#include "libs/rpc/call.h"
+#include "libs/rpc/health_client.h"
+#include "libs/rpc/server.h"
+#include "libs/rpc/status_convert.h"
+#include "libs/status/field_violations.h"
+#include "libs/testing/http.h"
+#include "libs/testing/process.h"
+#include "libs/testing/status_matchers.h"
+
+namespace crm::rpc {
+namespace {
+
+using ::crm::test::HasFieldViolation;
+using ::crm::test::IsOk;
+using ::crm::test::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class EchoService : public crm::rpctest::EchoService::CallbackService {
+ public:
+  explicit EchoService(const Calls* calls) : calls_(calls) {}
+
+  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* ctx,
+                                 const crm::rpctest::EchoRequest* req,
+                                 crm::rpctest::EchoResponse* resp) override {
+    return calls_->Unary(ctx, [req, resp](Call& call, db::Conn&) -> absl::Status {
+      if (req->sleep_ms() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(req->sleep_ms()));
+      if (req->fail_code() == 3) return InvalidField("text", "must be shouted");
+      if (req->fail_code() != 0) {
+        return absl::Status(static_cast<absl::StatusCode>(req->fail_code()),
+                            "secret internal detail");
+      }
+      resp->set_text(req->text());
+      resp->set_user_id(call.principal().user_id);
+      resp->set_request_id(call.request_id());
+      return absl::OkStatus();
+    });
+  }
+
+ private:
+  const Calls* calls_;
+};
+
+class RpcTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    signer_ = *auth::TokenSigner::Create("k1", *auth::GenerateSigningKeyPem(), "iss", "aud");
+    verifier_ = std::make_unique<auth::TokenVerifier>(auth::TokenVerifier::Options{"iss", "aud"});
+    ASSERT_THAT(verifier_->AddKey("k1", signer_->public_key_pem()), IsOk());
+    // The echo handler never opens a session, so the pool needs no database.
+    pool_ = std::make_unique<db::Pool>(db::PoolOptions{"host=/nonexistent", 2, "test"}, nullptr);
+    calls_ = std::make_unique<Calls>(pool_.get(), verifier_.get());
+    service_ = std::make_unique<EchoService>(calls_.get());
+    metrics_port_ = test::PickFreePort();
+    ServerOptions options;
+    options.service_name = "echo";
+    options.grpc_address = "127.0.0.1:0";
+    // The metrics endpoint takes seconds to stop, so only the test that reads it has one.
+    if (WithMetrics()) options.metrics_address = absl::StrCat("127.0.0.1:", metrics_port_);
+    else options.metrics_address = "";
+    options.probe_interval = absl::Milliseconds(20);
+    options.drain_timeout = absl::Seconds(5);
+    server_ = std::make_unique<Server>(options);
+    server_->AddService(service_.get());
+    server_->SetReadinessProbe([this] {
+      return healthy_ ? absl::OkStatus() : absl::UnavailableError("database down");
+    });
+    ASSERT_THAT(server_->Start(), IsOk());
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = crm::rpctest::EchoService::NewStub(channel_);
+  }
+
+  virtual bool WithMetrics() const { return false; }
+
+  void TearDown() override {
+    server_.reset();
+    pool_.reset();
+  }
+
+  std::string Token() {
+    auth::Principal p;
+    p.user_id = "user-1";
+    p.issued_at = absl::Now();
+    p.expires_at = absl::Now() + absl::Minutes(5);
+    return *signer_->Sign(p);
+  }
+
+  grpc::Status Echo(const crm::rpctest::EchoRequest& req, crm::rpctest::EchoResponse* resp,
+                    const std::string& token, grpc::ClientContext* ctx) {
+    if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+    return stub_->Echo(ctx, req, resp);
+  }
+
+  grpc::Status Echo(const crm::rpctest::EchoRequest& req, crm::rpctest::EchoResponse* resp,
+                    const std::string& token) {
+    grpc::ClientContext ctx;
+    return Echo(req, resp, token, &ctx);
+  }
+
+  bool WaitForHealth(HealthStatus want) {
+    for (int i = 0; i < 200; ++i) {
+      auto s = CheckHealth(channel_, "", absl::Seconds(1));
+      if (s.ok() && *s == want) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  std::unique_ptr<auth::TokenSigner> signer_;
+  std::unique_ptr<auth::TokenVerifier> verifier_;
+  std::unique_ptr<db::Pool> pool_;
+  std::unique_ptr<Calls> calls_;
+  std::unique_ptr<EchoService> service_;
+  std::unique_ptr<Server> server_;
+  std::atomic<bool> healthy_{true};
+  int metrics_port_ = 0;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<crm::rpctest::EchoService::Stub> stub_;
+};
+
+TEST_F(RpcTest, AuthenticatedCallSeesPrincipalAndRequestId) {
+  crm::rpctest::EchoRequest req;
+  req.set_text("你好");
+  crm::rpctest::EchoResponse resp;
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("x-request-id", "req-42");
+  ASSERT_THAT(Echo(req, &resp, Token(), &ctx), IsOk());
+  EXPECT_EQ(resp.text(), "你好");
+  EXPECT_EQ(resp.user_id(), "user-1");
+  EXPECT_EQ(resp.request_id(), "req-42");
+  auto trailers = ctx.GetServerTrailingMetadata();
+  ASSERT_EQ(trailers.count("x-request-id"), 1u);
+  EXPECT_EQ(std::string(trailers.find("x-request-id")->second.data(),
+                        trailers.find("x-request-id")->second.size()),
+            "req-42");
+  // The interceptor's private trailer never reaches the client.
+  EXPECT_EQ(trailers.count("x-crm-user-id"), 0u);
+}
+
+TEST_F(RpcTest, MissingOrBadTokenIsUnauthenticated) {
+  crm::rpctest::EchoResponse resp;
+  EXPECT_THAT(Echo({}, &resp, ""), StatusIs(grpc::StatusCode::UNAUTHENTICATED, HasSubstr("Bearer")));
+  EXPECT_THAT(Echo({}, &resp, "garbage"), StatusIs(grpc::StatusCode::UNAUTHENTICATED));
+}
+
+TEST_F(RpcTest, FieldViolationsReachTheClient) {
+  crm::rpctest::EchoRequest req;
+  req.set_fail_code(3);
+  crm::rpctest::EchoResponse resp;
+  grpc::Status s = Echo(req, &resp, Token());
+  EXPECT_THAT(s, StatusIs(grpc::StatusCode::INVALID_ARGUMENT, HasSubstr("text: must be shouted")));
+  EXPECT_THAT(s, HasFieldViolation("text"));
+}
+
+TEST_F(RpcTest, InternalDetailsDoNotLeak) {
+  crm::rpctest::EchoRequest req;
+  req.set_fail_code(13);
+  crm::rpctest::EchoResponse resp;
+  grpc::Status s = Echo(req, &resp, Token());
+  EXPECT_THAT(s, StatusIs(grpc::StatusCode::INTERNAL, HasSubstr("internal error (request id")));
+  EXPECT_THAT(s.error_message(), Not(HasSubstr("secret")));
+  // Other codes keep their message.
+  req.set_fail_code(9);
+  EXPECT_THAT(Echo(req, &resp, Token()),
+              StatusIs(grpc::StatusCode::FAILED_PRECONDITION, HasSubstr("secret internal detail")));
+}
+
+TEST_F(RpcTest, ExpiredDeadlineSkipsTheWork) {
+  crm::rpctest::EchoRequest req;
+  req.set_sleep_ms(200);
+  crm::rpctest::EchoResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(50));
+  EXPECT_THAT(Echo(req, &resp, Token(), &ctx), StatusIs(grpc::StatusCode::DEADLINE_EXCEEDED));
+}
+
+TEST_F(RpcTest, HealthFollowsTheProbe) {
+  EXPECT_TRUE(WaitForHealth(HealthStatus::kServing));
+  healthy_ = false;
+  EXPECT_TRUE(WaitForHealth(HealthStatus::kNotServing));
+  healthy_ = true;
+  EXPECT_TRUE(WaitForHealth(HealthStatus::kServing));
+}
+
+class RpcMetricsTest : public RpcTest {
+ protected:
+  bool WithMetrics() const override { return true; }
+};
+
+TEST_F(RpcMetricsTest, MetricsCountCallsByCodeWithLatency) {
+  crm::rpctest::EchoResponse resp;
+  ASSERT_THAT(Echo({}, &resp, Token()), IsOk());
+  (void)Echo({}, &resp, "");
+  auto text = test::HttpGet(metrics_port_, "/metrics");
+  ASSERT_THAT(text, IsOk());
+  EXPECT_THAT(*text, HasSubstr("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"Echo\","
+                               "grpc_service=\"crm.rpctest.EchoService\",grpc_type=\"unary\"} 1"));
+  EXPECT_THAT(*text, HasSubstr("grpc_code=\"Unauthenticated\""));
+  EXPECT_THAT(*text, HasSubstr("grpc_server_handling_seconds_bucket{grpc_method=\"Echo\""));
+  EXPECT_THAT(*text, HasSubstr("grpc_server_started_total{grpc_method=\"Echo\""));
+}
+
+TEST_F(RpcTest, ShutdownDrainsInFlightCalls) {
+  crm::rpctest::EchoRequest req;
+  req.set_sleep_ms(300);
+  req.set_text("slow");
+  auto slow = std::async(std::launch::async, [&] {
+    crm::rpctest::EchoResponse resp;
+    grpc::Status s = Echo(req, &resp, Token());
+    return std::make_pair(s, resp.text());
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  server_->Shutdown();
+  auto [status, text] = slow.get();
+  EXPECT_THAT(status, IsOk());
+  EXPECT_EQ(text, "slow");
+  // New calls are refused once drained.
+  crm::rpctest::EchoResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+  EXPECT_THAT(Echo({}, &resp, Token(), &ctx), Not(IsOk()));
+}
+
+TEST(StatusConvertTest, RoundTripKeepsCodeMessageAndViolations) {
+  Violations v;
+  v.Add("a", "bad");
+  absl::Status back = FromGrpcStatus(ToGrpcStatus(v.ToStatus()));
+  EXPECT_EQ(back.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(back).size(), 1u);
+  EXPECT_TRUE(FromGrpcStatus(ToGrpcStatus(absl::OkStatus())).ok());
+  EXPECT_EQ(ToGrpcStatus(absl::NotFoundError("x")).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST(ThreadPoolTest, RunsEverythingBeforeJoining) {
+  std::atomic<int> n{0};
+  {
+    ThreadPool pool(2);
+    for (int i = 0; i < 100; ++i) pool.Submit([&] { ++n; });
+  }
+  EXPECT_EQ(n.load(), 100);
+}
+
+}  // namespace
+}  // namespace crm::rpc

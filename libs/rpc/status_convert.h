@@ -1,0 +1,15 @@
+#pragma once
+// absl::Status ⇄ grpc::Status, in one place. The codes are numerically equal; payloads (such
+// as google.rpc.BadRequest field violations) travel as google.rpc.Status details in the
+// grpc-status-details-bin trailer, the standard way clients in every language read them.
+
+#include <grpcpp/support/status.h>
+
+#include "absl/status/status.h"
+
+namespace crm::rpc {
+
+grpc::Status ToGrpcStatus(const absl::Status& status);
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+}  // namespace crm::rpc

@@ -1,0 +1,43 @@
+#pragma once
+// INVALID_ARGUMENT with google.rpc.BadRequest field violations, carried as an absl::Status
+// payload so that code below the gRPC glue never touches gRPC types.
+
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace crm {
+
+struct FieldViolation {
+  std::string field;
+  std::string description;
+  bool operator==(const FieldViolation& o) const {
+    return field == o.field && description == o.description;
+  }
+};
+
+// The type URL under which BadRequest is attached (as google.rpc.Status details use it).
+inline constexpr absl::string_view kBadRequestTypeUrl = "type.googleapis.com/google.rpc.BadRequest";
+
+// Collects the violations of one request.
+class Violations {
+ public:
+  void Add(std::string field, std::string description);
+  bool empty() const { return violations_.empty(); }
+  const std::vector<FieldViolation>& list() const { return violations_; }
+  // OK when there are none; otherwise INVALID_ARGUMENT naming each field and why.
+  absl::Status ToStatus() const;
+
+ private:
+  std::vector<FieldViolation> violations_;
+};
+
+// INVALID_ARGUMENT with a single field violation.
+absl::Status InvalidField(std::string field, std::string description);
+
+// The field violations attached to a status (empty if none).
+std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);
+
+}  // namespace crm

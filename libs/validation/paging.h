@@ -1,0 +1,26 @@
+#pragma once
+// List paging (AIP-158): page_size rules and opaque keyset page tokens.
+
+#include <cstdint>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace crm::validation {
+
+// 0 → default_size, above max_size → max_size, negative → INVALID_ARGUMENT on "page_size".
+absl::StatusOr<int> PageSize(int32_t requested, int default_size = 100, int max_size = 1000);
+
+// A page token carries the keyset position (the sort key of the last row returned) and a
+// fingerprint of the request's filters, so a token cannot be replayed with other filters.
+std::string EncodePageToken(const std::vector<std::string>& keys, absl::string_view filters);
+
+// The keys of a token issued for the same filters; an empty token gives no keys.
+// Anything else is INVALID_ARGUMENT on "page_token".
+absl::StatusOr<std::vector<std::string>> DecodePageToken(absl::string_view token,
+                                                         absl::string_view filters,
+                                                         size_t expected_keys);
+
+}  // namespace crm::validation

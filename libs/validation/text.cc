@@ -1,0 +1,126 @@
+#include "libs/validation/text.h"
+
+#include "absl/strings/str_cat.h"
+#include "libs/ids/uuid.h"
+
+namespace crm::validation {
+
+bool IsValidUtf8(absl::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c >> 5) == 0x6) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c >> 4) == 0xE) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c >> 3) == 0x1E) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc >> 6) != 0x2) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are invalid.
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+size_t Utf8Length(absl::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+absl::string_view TrimSpace(absl::string_view s) {
+  static constexpr absl::string_view kIdeographicSpace = "\xE3\x80\x80";
+  for (;;) {
+    if (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' ||
+                       s.front() == '\r')) {
+      s.remove_prefix(1);
+    } else if (s.substr(0, 3) == kIdeographicSpace) {
+      s.remove_prefix(3);
+    } else {
+      break;
+    }
+  }
+  for (;;) {
+    if (!s.empty() &&
+        (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) {
+      s.remove_suffix(1);
+    } else if (s.size() >= 3 && s.substr(s.size() - 3) == kIdeographicSpace) {
+      s.remove_suffix(3);
+    } else {
+      break;
+    }
+  }
+  return s;
+}
+
+bool LooksLikeEmail(absl::string_view s) {
+  const size_t at = s.find('@');
+  if (at == absl::string_view::npos || at == 0 || at != s.rfind('@')) return false;
+  const absl::string_view domain = s.substr(at + 1);
+  const size_t dot = domain.find('.');
+  if (dot == absl::string_view::npos || dot == 0 || domain.back() == '.') return false;
+  for (char c : s) {
+    if (c == ' ' || static_cast<unsigned char>(c) < 0x20) return false;
+  }
+  return true;
+}
+
+bool Required(Violations& v, absl::string_view field, absl::string_view value) {
+  if (!TrimSpace(value).empty()) return true;
+  v.Add(std::string(field), "is required");
+  return false;
+}
+
+bool MaxChars(Violations& v, absl::string_view field, absl::string_view value, size_t max) {
+  if (Utf8Length(value) <= max) return true;
+  v.Add(std::string(field), absl::StrCat("must be at most ", max, " characters"));
+  return false;
+}
+
+bool RequiredUuid(Violations& v, absl::string_view field, absl::string_view value) {
+  if (value.empty()) {
+    v.Add(std::string(field), "is required");
+    return false;
+  }
+  return OptionalUuid(v, field, value);
+}
+
+bool OptionalUuid(Violations& v, absl::string_view field, absl::string_view value) {
+  if (value.empty() || ids::IsUuid(value)) return true;
+  v.Add(std::string(field), "must be a UUID");
+  return false;
+}
+
+bool Name(Violations& v, absl::string_view field, absl::string_view value, size_t max) {
+  if (!Required(v, field, value)) return false;
+  if (!MaxChars(v, field, value, max)) return false;
+  for (char c : value) {
+    if (static_cast<unsigned char>(c) < 0x20) {
+      v.Add(std::string(field), "must not contain control characters");
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace crm::validation

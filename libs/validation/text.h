@@ -1,0 +1,28 @@
+#pragma once
+// Field checks shared by every service. Lengths are counted in characters (code points), not
+// bytes, so a limit means the same for 华为技术有限公司 as for "Huawei".
+
+#include <cstddef>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "libs/status/field_violations.h"
+
+namespace crm::validation {
+
+bool IsValidUtf8(absl::string_view s);
+// Number of code points; only meaningful for valid UTF-8.
+size_t Utf8Length(absl::string_view s);
+// s with leading and trailing ASCII and full-width (U+3000) spaces removed.
+absl::string_view TrimSpace(absl::string_view s);
+bool LooksLikeEmail(absl::string_view s);
+
+// Adds a violation when the check fails; return whether the value passed.
+bool Required(Violations& v, absl::string_view field, absl::string_view value);
+bool MaxChars(Violations& v, absl::string_view field, absl::string_view value, size_t max);
+bool RequiredUuid(Violations& v, absl::string_view field, absl::string_view value);
+bool OptionalUuid(Violations& v, absl::string_view field, absl::string_view value);
+// Required, at most max characters, no control characters.
+bool Name(Violations& v, absl::string_view field, absl::string_view value, size_t max);
+
+}  // namespace crm::validation

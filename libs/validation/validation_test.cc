@@ -1,0 +1,74 @@
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/validation/paging.h"
+#include "libs/validation/text.h"
+
+namespace crm::validation {
+namespace {
+
+using ::testing::ElementsAre;
+
+TEST(TextTest, Utf8) {
+  EXPECT_TRUE(IsValidUtf8("华为技术有限公司"));
+  EXPECT_TRUE(IsValidUtf8("plain"));
+  EXPECT_TRUE(IsValidUtf8("😀"));
+  EXPECT_FALSE(IsValidUtf8("\xC3"));
+  EXPECT_FALSE(IsValidUtf8("\xE5\x8D"));
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_EQ(Utf8Length("华为"), 2u);
+  EXPECT_EQ(Utf8Length("ab华"), 3u);
+}
+
+TEST(TextTest, TrimRemovesAsciiAndIdeographicSpace) {
+  EXPECT_EQ(TrimSpace("  华为\xE3\x80\x80"), "华为");
+  EXPECT_EQ(TrimSpace("\xE3\x80\x80 \t"), "");
+}
+
+TEST(TextTest, NameChecksCountCharacters) {
+  Violations v;
+  EXPECT_TRUE(Name(v, "name", "华为技术有限公司", 8));
+  EXPECT_FALSE(Name(v, "name", "华为技术有限公司!", 8));
+  EXPECT_FALSE(Name(v, "other", "  ", 8));
+  EXPECT_FALSE(Name(v, "ctl", "a\x01", 8));
+  ASSERT_EQ(v.list().size(), 3u);
+  EXPECT_EQ(v.list()[0].field, "name");
+  EXPECT_EQ(v.list()[1].description, "is required");
+  EXPECT_EQ(v.list()[2].field, "ctl");
+}
+
+TEST(TextTest, Uuids) {
+  Violations v;
+  EXPECT_TRUE(OptionalUuid(v, "a", ""));
+  EXPECT_FALSE(RequiredUuid(v, "b", ""));
+  EXPECT_FALSE(OptionalUuid(v, "c", "42"));
+  EXPECT_EQ(v.list().size(), 2u);
+}
+
+TEST(TextTest, Email) {
+  EXPECT_TRUE(LooksLikeEmail("li.lei@example.com.cn"));
+  EXPECT_FALSE(LooksLikeEmail("li.lei"));
+  EXPECT_FALSE(LooksLikeEmail("a@b"));
+  EXPECT_FALSE(LooksLikeEmail("a b@c.d"));
+}
+
+TEST(PagingTest, PageSizeRules) {
+  EXPECT_EQ(*PageSize(0), 100);
+  EXPECT_EQ(*PageSize(5), 5);
+  EXPECT_EQ(*PageSize(5000), 1000);
+  EXPECT_EQ(PageSize(-1).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(PagingTest, TokenRoundTripAndFilterBinding) {
+  std::string t = EncodePageToken({"华为", "0189a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}, "dept=1");
+  EXPECT_THAT(*DecodePageToken(t, "dept=1", 2),
+              ElementsAre("华为", "0189a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"));
+  EXPECT_EQ(DecodePageToken(t, "dept=2", 2).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DecodePageToken(t, "dept=1", 1).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DecodePageToken("!!!", "dept=1", 2).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(DecodePageToken("", "x", 2)->empty());
+}
+
+}  // namespace
+}  // namespace crm::validation
