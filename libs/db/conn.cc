@@ -4,9 +4,18 @@
 #include <thread>
 
 #include "absl/random/random.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "libs/log/log.h"
 
 namespace crm::db {
+
+std::string WithConnectOption(absl::string_view url, absl::string_view key,
+                              absl::string_view value) {
+  const bool uri = absl::StartsWith(url, "postgresql://") || absl::StartsWith(url, "postgres://");
+  if (!uri) return absl::StrCat(url, " ", key, "=", value);
+  return absl::StrCat(url, url.find('?') == absl::string_view::npos ? "?" : "&", key, "=", value);
+}
 
 Conn::Conn(std::string url, int max_attempts) : url_(std::move(url)), max_attempts_(max_attempts) {}
 

@@ -10,6 +10,7 @@
 
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
+#include <pqxx/result>
 #include <pqxx/transaction>
 
 #include "absl/status/status.h"
@@ -37,6 +38,10 @@ pqxx::result Exec(Tx& tx, const Statement& stmt, Args&&... args) {
   tx.conn().prepare(std::string(stmt.name), std::string(stmt.sql));
   return tx.exec_prepared(std::string(stmt.name), std::forward<Args>(args)...);
 }
+
+// url with one more libpq connection option (keyword/value or URI form alike).
+std::string WithConnectOption(absl::string_view url, absl::string_view key,
+                              absl::string_view value);
 
 class Conn {
  public:

@@ -41,4 +41,10 @@ bool ValidRequestId(absl::string_view request_id) {
   return true;
 }
 
+void CheckRequestId(Violations& v, absl::string_view request_id) {
+  if (!ValidRequestId(request_id)) {
+    v.Add("request_id", "must be at most 128 printable ASCII characters");
+  }
+}
+
 }  // namespace crm::db

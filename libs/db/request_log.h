@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "libs/db/conn.h"
 #include "libs/db/migrate.h"
+#include "libs/status/field_violations.h"
 
 namespace crm::db {
 
@@ -34,5 +35,7 @@ class RequestLog {
 
 // Checks a request_id field: optional, at most 128 printable ASCII characters.
 bool ValidRequestId(absl::string_view request_id);
+// Adds a violation on "request_id" unless ValidRequestId.
+void CheckRequestId(Violations& v, absl::string_view request_id);
 
 }  // namespace crm::db

@@ -1,0 +1,356 @@
+#include <atomic>
+#include <thread>
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/events/outbox.h"
+#include "libs/events/watch.h"
+#include "libs/rpc/server.h"
+#include "libs/testing/pg.h"
+#include "libs/testing/status_matchers.h"
+#include "watch_test.grpc.pb.h"
+
+namespace crm::events {
+namespace {
+
+using ::crm::test::HasFieldViolation;
+using ::crm::test::IsOk;
+using ::crm::test::StatusIs;
+
+constexpr char kSchema[] = "evt";
+
+class WatchService : public crm::eventstest::WatchTestService::CallbackService {
+ public:
+  explicit WatchService(EventStream* stream) : stream_(stream) {}
+  grpc::ServerWriteReactor<common::v1::Event>* WatchEvents(
+      grpc::CallbackServerContext* ctx, const common::v1::WatchEventsRequest* req) override {
+    return stream_->Watch(ctx, req);
+  }
+
+ private:
+  EventStream* stream_;
+};
+
+class EventsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto db = test::TestDatabase::Create("events_test");
+    ASSERT_THAT(db, IsOk());
+    db_ = db->release();
+    auto conninfo = db_->ProvisionAndMigrate(kSchema, "crm_evt_test", {Outbox::Migrations()});
+    ASSERT_THAT(conninfo, IsOk());
+    conninfo_ = new std::string(*conninfo);
+  }
+  static void TearDownTestSuite() {
+    delete db_;
+    delete conninfo_;
+  }
+
+  void SetUp() override {
+    signer_ = *auth::TokenSigner::Create("k1", *auth::GenerateSigningKeyPem(), "iss", "aud");
+    verifier_ = std::make_unique<auth::TokenVerifier>(auth::TokenVerifier::Options{"iss", "aud"});
+    ASSERT_THAT(verifier_->AddKey("k1", signer_->public_key_pem()), IsOk());
+    pool_ = std::make_unique<db::Pool>(db::PoolOptions{*conninfo_, 2, "test"}, nullptr);
+    EventStream::Options options;
+    options.schema = kSchema;
+    options.conninfo = *conninfo_;
+    options.source = "test";
+    options.batch_size = 7;  // small, so streams cross batch boundaries
+    options.heartbeat = absl::Seconds(30);  // the tests must be woken by notifications
+    stream_ = std::make_unique<EventStream>(options, pool_.get(), verifier_.get(), nullptr);
+    stream_->Start();
+    service_ = std::make_unique<WatchService>(stream_.get());
+    rpc::ServerOptions server_options;
+    server_options.grpc_address = "127.0.0.1:0";
+    server_options.metrics_address = "";
+    server_ = std::make_unique<rpc::Server>(server_options);
+    server_->AddService(service_.get());
+    server_->OnShutdown([this] { stream_->Shutdown(); });
+    ASSERT_THAT(server_->Start(), IsOk());
+    stub_ = crm::eventstest::WatchTestService::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials()));
+    // Each test starts after everything earlier tests wrote.
+    last_cursor_ = "";
+    auto all = Drain("", 100000, absl::Seconds(2));
+    if (!all.empty()) last_cursor_ = all.back().cursor();
+  }
+
+  void TearDown() override {
+    server_.reset();
+    stream_.reset();
+    pool_.reset();
+  }
+
+  std::string Token(std::vector<std::string> permissions = {kWatchPermission}) {
+    auth::Principal p;
+    p.user_id = "watcher";
+    p.permissions = std::move(permissions);
+    p.issued_at = absl::Now();
+    p.expires_at = absl::Now() + absl::Minutes(5);
+    return *signer_->Sign(p);
+  }
+
+  absl::Status Write(std::vector<std::string> texts, bool commit = true) {
+    db::Conn conn(*conninfo_);
+    Outbox outbox(kSchema);
+    return conn.Transact([&](db::Tx& tx) -> absl::Status {
+      for (const auto& text : texts) {
+        crm::eventstest::TestPayload payload;
+        payload.set_text(text);
+        outbox.Append(tx, {"test.thing.happened", "thing", text, &payload, "actor-1", "req-1"});
+      }
+      return commit ? absl::OkStatus() : absl::AbortedError("rolled back on purpose");
+    });
+  }
+
+  // Reads up to `want` events after `after`, giving up after `timeout`.
+  std::vector<common::v1::Event> Drain(const std::string& after, size_t want,
+                                       absl::Duration timeout,
+                                       std::vector<std::string> types = {}) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + Token());
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+    common::v1::WatchEventsRequest req;
+    req.set_after(after);
+    for (auto& t : types) req.add_types(t);
+    auto reader = stub_->WatchEvents(&ctx, req);
+    std::vector<common::v1::Event> out;
+    common::v1::Event e;
+    while (out.size() < want && reader->Read(&e)) out.push_back(e);
+    ctx.TryCancel();
+    (void)reader->Finish();
+    return out;
+  }
+
+  static std::string TextOf(const common::v1::Event& e) {
+    crm::eventstest::TestPayload p;
+    e.payload().UnpackTo(&p);
+    return p.text();
+  }
+
+  static test::TestDatabase* db_;
+  static std::string* conninfo_;
+  std::unique_ptr<auth::TokenSigner> signer_;
+  std::unique_ptr<auth::TokenVerifier> verifier_;
+  std::unique_ptr<db::Pool> pool_;
+  std::unique_ptr<EventStream> stream_;
+  std::unique_ptr<WatchService> service_;
+  std::unique_ptr<rpc::Server> server_;
+  std::unique_ptr<crm::eventstest::WatchTestService::Stub> stub_;
+  std::string last_cursor_;
+};
+test::TestDatabase* EventsTest::db_ = nullptr;
+std::string* EventsTest::conninfo_ = nullptr;
+
+TEST_F(EventsTest, CommittedEventsArriveInOrderWithPayloadAndMetadata) {
+  ASSERT_THAT(Write({"一", "二", "三"}), IsOk());
+  auto events = Drain(last_cursor_, 3, absl::Seconds(5));
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(TextOf(events[0]), "一");
+  EXPECT_EQ(TextOf(events[2]), "三");
+  EXPECT_EQ(events[0].type(), "test.thing.happened");
+  EXPECT_EQ(events[0].aggregate_type(), "thing");
+  EXPECT_EQ(events[0].aggregate_id(), "一");
+  EXPECT_EQ(events[0].actor_id(), "actor-1");
+  EXPECT_EQ(events[0].request_id(), "req-1");
+  EXPECT_EQ(events[0].source(), "test");
+  EXPECT_EQ(events[0].payload().type_url(), "type.googleapis.com/crm.eventstest.TestPayload");
+  EXPECT_GT(events[0].occur_time().seconds(), 1700000000);
+  EXPECT_FALSE(events[0].id().empty());
+  EXPECT_NE(events[0].cursor(), events[1].cursor());
+}
+
+TEST_F(EventsTest, RolledBackEventsAreNeverDelivered) {
+  ASSERT_THAT(Write({"ghost"}, /*commit=*/false), StatusIs(absl::StatusCode::kAborted));
+  ASSERT_THAT(Write({"real"}), IsOk());
+  auto events = Drain(last_cursor_, 2, absl::Seconds(2));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(TextOf(events[0]), "real");
+}
+
+TEST_F(EventsTest, ResumingAfterACursorContinuesWithoutGapsOrRepeats) {
+  ASSERT_THAT(Write({"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}), IsOk());
+  auto first = Drain(last_cursor_, 4, absl::Seconds(5));
+  ASSERT_EQ(first.size(), 4u);
+  auto rest = Drain(first.back().cursor(), 6, absl::Seconds(5));
+  ASSERT_EQ(rest.size(), 6u);
+  EXPECT_EQ(TextOf(first[3]), "d");
+  EXPECT_EQ(TextOf(rest[0]), "e");
+  EXPECT_EQ(TextOf(rest[5]), "j");
+}
+
+TEST_F(EventsTest, LiveStreamIsWokenByCommitsNotPolling) {
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + Token());
+  common::v1::WatchEventsRequest req;
+  req.set_after(last_cursor_);
+  auto reader = stub_->WatchEvents(&ctx, req);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const absl::Time written = absl::Now();
+  ASSERT_THAT(Write({"live"}), IsOk());
+  common::v1::Event e;
+  ASSERT_TRUE(reader->Read(&e));
+  // The heartbeat is 30 s here, so arriving quickly means the notification woke the stream.
+  EXPECT_LT(absl::Now() - written, absl::Seconds(2));
+  EXPECT_EQ(TextOf(e), "live");
+  ctx.TryCancel();
+  (void)reader->Finish();
+}
+
+TEST_F(EventsTest, LaterCommitIsHeldBackBehindAnOlderOpenTransaction) {
+  // T1 takes its transaction id first and writes, but commits last.
+  db::Conn c1(*conninfo_);
+  ASSERT_THAT(c1.EnsureOpen(), IsOk());
+  auto t1 = std::make_unique<pqxx::work>(c1.raw());
+  Outbox outbox(kSchema);
+  crm::eventstest::TestPayload p1;
+  p1.set_text("first-begun");
+  outbox.Append(*t1, {"test.thing.happened", "thing", "t1", &p1, "", ""});
+  ASSERT_THAT(Write({"second-begun"}), IsOk());
+
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + Token());
+  common::v1::WatchEventsRequest req;
+  req.set_after(last_cursor_);
+  auto reader = stub_->WatchEvents(&ctx, req);
+  std::atomic<bool> got_any{false};
+  std::vector<std::string> seen;
+  std::thread reading([&] {
+    common::v1::Event e;
+    while (seen.size() < 2 && reader->Read(&e)) {
+      got_any = true;
+      seen.push_back(TextOf(e));
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // Delivering "second-begun" now would let a consumer's cursor pass T1's event.
+  EXPECT_FALSE(got_any.load());
+  t1->commit();
+  reading.join();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], "first-begun");
+  EXPECT_EQ(seen[1], "second-begun");
+  ctx.TryCancel();
+  (void)reader->Finish();
+}
+
+TEST_F(EventsTest, ConcurrentWritersDeliverEveryEventExactlyOnce) {
+  constexpr int kWriters = 4;
+  constexpr int kTransactions = 30;
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + Token());
+  common::v1::WatchEventsRequest req;
+  req.set_after(last_cursor_);
+  auto reader = stub_->WatchEvents(&ctx, req);
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int t = 0; t < kTransactions; ++t) {
+        EXPECT_THAT(Write({absl::StrCat(w, "/", t, "/a"), absl::StrCat(w, "/", t, "/b")}), IsOk());
+      }
+    });
+  }
+  std::set<std::string> texts;
+  std::vector<std::string> order;
+  common::v1::Event e;
+  while (texts.size() < kWriters * kTransactions * 2 && reader->Read(&e)) {
+    EXPECT_TRUE(texts.insert(TextOf(e)).second)
+        << "duplicate " << TextOf(e) << " at " << e.cursor() << " after " << order.size();
+    order.push_back(TextOf(e));
+  }
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(texts.size(), static_cast<size_t>(kWriters * kTransactions * 2));
+  // A transaction's events are adjacent and in order; each writer's transactions in order.
+  std::map<int, int> last_txn;
+  for (size_t i = 0; i + 1 < order.size(); i += 2) {
+    ASSERT_EQ(order[i].substr(0, order[i].size() - 1), order[i + 1].substr(0, order[i + 1].size() - 1));
+    int w = std::stoi(order[i]);
+    int t = std::stoi(order[i].substr(order[i].find('/') + 1));
+    if (last_txn.count(w)) EXPECT_EQ(t, last_txn[w] + 1);
+    last_txn[w] = t;
+  }
+  ctx.TryCancel();
+  (void)reader->Finish();
+}
+
+TEST_F(EventsTest, TypeFilter) {
+  db::Conn conn(*conninfo_);
+  Outbox outbox(kSchema);
+  ASSERT_THAT(conn.Transact([&](db::Tx& tx) -> absl::Status {
+    outbox.Append(tx, {"test.a", "thing", "1", nullptr, "", ""});
+    outbox.Append(tx, {"test.b", "thing", "2", nullptr, "", ""});
+    outbox.Append(tx, {"test.a", "thing", "3", nullptr, "", ""});
+    return absl::OkStatus();
+  }),
+              IsOk());
+  auto events = Drain(last_cursor_, 3, absl::Seconds(2), {"test.a"});
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].aggregate_id(), "1");
+  EXPECT_EQ(events[1].aggregate_id(), "3");
+}
+
+TEST_F(EventsTest, RefusesBadCursorMissingTokenAndMissingPermission) {
+  common::v1::WatchEventsRequest req;
+  req.set_after("not-a-cursor");
+  common::v1::Event e;
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + Token());
+    auto reader = stub_->WatchEvents(&ctx, req);
+    EXPECT_FALSE(reader->Read(&e));
+    grpc::Status s = reader->Finish();
+    EXPECT_THAT(s, StatusIs(grpc::StatusCode::INVALID_ARGUMENT));
+    EXPECT_THAT(s, HasFieldViolation("after"));
+  }
+  req.clear_after();
+  {
+    grpc::ClientContext ctx;
+    auto reader = stub_->WatchEvents(&ctx, req);
+    EXPECT_FALSE(reader->Read(&e));
+    EXPECT_THAT(reader->Finish(), StatusIs(grpc::StatusCode::UNAUTHENTICATED));
+  }
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + Token({"customers.read"}));
+    auto reader = stub_->WatchEvents(&ctx, req);
+    EXPECT_FALSE(reader->Read(&e));
+    EXPECT_THAT(reader->Finish(), StatusIs(grpc::StatusCode::PERMISSION_DENIED));
+  }
+}
+
+TEST_F(EventsTest, ShutdownEndsOpenStreamsWithUnavailable) {
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + Token());
+  common::v1::WatchEventsRequest req;
+  req.set_after(last_cursor_);
+  auto reader = stub_->WatchEvents(&ctx, req);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const absl::Time start = absl::Now();
+  server_->Shutdown();
+  common::v1::Event e;
+  EXPECT_FALSE(reader->Read(&e));
+  EXPECT_THAT(reader->Finish(), StatusIs(grpc::StatusCode::UNAVAILABLE));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+}
+
+TEST(CursorTest, FormatAndParse) {
+  std::string xid;
+  int64_t seq;
+  EXPECT_TRUE(ParseCursor(FormatCursor("123456", 42), &xid, &seq));
+  EXPECT_EQ(xid, "123456");
+  EXPECT_EQ(seq, 42);
+  EXPECT_FALSE(ParseCursor("", &xid, &seq));
+  EXPECT_FALSE(ParseCursor("12", &xid, &seq));
+  EXPECT_FALSE(ParseCursor("-3", &xid, &seq));
+  EXPECT_FALSE(ParseCursor("1x-3", &xid, &seq));
+  EXPECT_FALSE(ParseCursor("1-x", &xid, &seq));
+  EXPECT_FALSE(ParseCursor("1--3", &xid, &seq));
+}
+
+}  // namespace
+}  // namespace crm::events

@@ -1,0 +1,54 @@
+#include "libs/events/outbox.h"
+
+#include <google/protobuf/message.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "libs/ids/uuid.h"
+
+namespace crm::events {
+namespace outbox_internal {
+const db::MigrationSet& Migrations();  // generated from migrations/
+}  // namespace outbox_internal
+
+const db::MigrationSet& Outbox::Migrations() { return outbox_internal::Migrations(); }
+
+Outbox::Outbox(absl::string_view schema)
+    : insert_name_(absl::StrCat(schema, ".outbox.insert")),
+      insert_sql_(absl::StrCat(
+          "INSERT INTO ", schema,
+          ".outbox (event_id, type, aggregate_type, aggregate_id, actor_id, request_id,"
+          " payload_type, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")) {}
+
+void Outbox::Append(db::Tx& tx, const EventDraft& e) const {
+  std::string bytes;
+  std::string type_name;
+  if (e.payload != nullptr) {
+    e.payload->SerializeToString(&bytes);
+    type_name = e.payload->GetTypeName();
+  }
+  db::Exec(tx, {insert_name_, insert_sql_}, ids::NewUuidV7(), e.type, e.aggregate_type,
+           e.aggregate_id, e.actor_id, e.request_id, type_name,
+           pqxx::binarystring(bytes.data(), bytes.size()));
+}
+
+std::string FormatCursor(absl::string_view xid, int64_t seq) {
+  return absl::StrCat(xid, "-", seq);
+}
+
+bool ParseCursor(absl::string_view cursor, std::string* xid, int64_t* seq) {
+  const size_t dash = cursor.find('-');
+  if (dash == absl::string_view::npos || dash == 0 || dash > 20) return false;
+  const absl::string_view x = cursor.substr(0, dash);
+  for (char c : x) {
+    if (!absl::ascii_isdigit(c)) return false;
+  }
+  uint64_t xid_value;
+  if (!absl::SimpleAtoi(x, &xid_value)) return false;
+  if (!absl::SimpleAtoi(cursor.substr(dash + 1), seq) || *seq < 0) return false;
+  *xid = std::string(x);
+  return true;
+}
+
+}  // namespace crm::events

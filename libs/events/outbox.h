@@ -1,0 +1,46 @@
+#pragma once
+// Writing events: one row in the service's outbox, in the caller's transaction, so an event
+// exists if and only if the change it describes was committed.
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "libs/db/conn.h"
+#include "libs/db/migrate.h"
+
+namespace google::protobuf {
+class Message;
+}
+
+namespace crm::events {
+
+struct EventDraft {
+  // "<service>.<aggregate>.<verb>", e.g. "auth.user.created".
+  std::string type;
+  std::string aggregate_type;
+  std::string aggregate_id;
+  // The typed payload; delivered as google.protobuf.Any.
+  const google::protobuf::Message* payload = nullptr;
+  std::string actor_id;
+  std::string request_id;
+};
+
+class Outbox {
+ public:
+  explicit Outbox(absl::string_view schema);
+  // Records the event in tx. Throws like any statement in a db::Conn::Transact body.
+  void Append(db::Tx& tx, const EventDraft& event) const;
+
+  // The outbox table, trigger and function, applied into the service's schema.
+  static const db::MigrationSet& Migrations();
+
+ private:
+  std::string insert_name_;
+  std::string insert_sql_;
+};
+
+// Cursor text for a position; and back (false when malformed).
+std::string FormatCursor(absl::string_view xid, int64_t seq);
+bool ParseCursor(absl::string_view cursor, std::string* xid, int64_t* seq);
+
+}  // namespace crm::events

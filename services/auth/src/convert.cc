@@ -1,0 +1,99 @@
+#include "services/auth/src/convert.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "libs/status/field_violations.h"
+
+namespace crm::auth_service {
+
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t micros = absl::ToUnixMicros(t);
+  out->set_seconds(micros / 1000000);
+  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+}
+
+std::string Etag(int64_t version) { return absl::StrCat(version); }
+
+absl::StatusOr<int64_t> ParseEtag(absl::string_view field, absl::string_view etag) {
+  if (etag.empty()) return 0;
+  int64_t version;
+  if (!absl::SimpleAtoi(etag, &version) || version <= 0) {
+    return InvalidField(std::string(field), "is not an etag returned by this service");
+  }
+  return version;
+}
+
+v1::User ToProto(const User& u) {
+  v1::User p;
+  p.set_id(u.id);
+  p.set_username(u.username);
+  p.set_display_name(u.display_name);
+  p.set_email(u.email);
+  p.set_phone(u.phone);
+  p.set_department_id(u.department_id);
+  p.set_manager_id(u.manager_id);
+  for (const auto& r : u.roles) p.add_roles(r);
+  p.set_state(u.active ? v1::USER_STATE_ACTIVE : v1::USER_STATE_DISABLED);
+  p.set_kind(u.service_account ? v1::USER_KIND_SERVICE : v1::USER_KIND_HUMAN);
+  SetTimestamp(u.created_at, p.mutable_create_time());
+  SetTimestamp(u.updated_at, p.mutable_update_time());
+  p.set_etag(Etag(u.version));
+  if (u.locked_until) SetTimestamp(*u.locked_until, p.mutable_lock_expire_time());
+  if (u.last_login_at) SetTimestamp(*u.last_login_at, p.mutable_last_login_time());
+  return p;
+}
+
+v1::Department ToProto(const Department& d) {
+  v1::Department p;
+  p.set_id(d.id);
+  p.set_name(d.name);
+  p.set_parent_id(d.parent_id);
+  p.set_manager_id(d.manager_id);
+  SetTimestamp(d.created_at, p.mutable_create_time());
+  SetTimestamp(d.updated_at, p.mutable_update_time());
+  p.set_etag(Etag(d.version));
+  return p;
+}
+
+v1::DataScope ToProto(auth::DataScope s) {
+  switch (s) {
+    case auth::DataScope::kOwn:
+      return v1::DATA_SCOPE_OWN;
+    case auth::DataScope::kDepartment:
+      return v1::DATA_SCOPE_DEPARTMENT;
+    case auth::DataScope::kAll:
+      return v1::DATA_SCOPE_ALL;
+    case auth::DataScope::kNone:
+      break;
+  }
+  return v1::DATA_SCOPE_NONE;
+}
+
+auth::DataScope FromProto(v1::DataScope s) {
+  switch (s) {
+    case v1::DATA_SCOPE_OWN:
+      return auth::DataScope::kOwn;
+    case v1::DATA_SCOPE_DEPARTMENT:
+      return auth::DataScope::kDepartment;
+    case v1::DATA_SCOPE_ALL:
+      return auth::DataScope::kAll;
+    default:
+      return auth::DataScope::kNone;
+  }
+}
+
+v1::Role ToProto(const Role& r) {
+  v1::Role p;
+  p.set_name(r.name);
+  p.set_display_name(r.display_name);
+  p.set_description(r.description);
+  p.set_data_scope(ToProto(r.data_scope));
+  for (const auto& perm : r.permissions) p.add_permissions(perm);
+  p.set_builtin(r.builtin);
+  SetTimestamp(r.created_at, p.mutable_create_time());
+  SetTimestamp(r.updated_at, p.mutable_update_time());
+  p.set_etag(Etag(r.version));
+  return p;
+}
+
+}  // namespace crm::auth_service

@@ -1,0 +1,414 @@
+#include "services/auth/src/directory_service.h"
+
+#include "libs/status/field_violations.h"
+#include "services/auth/src/auth_service.h"
+#include "services/auth/src/convert.h"
+
+namespace crm::auth_service {
+namespace {
+
+using rpc::Call;
+
+std::vector<std::string> MaskOf(const google::protobuf::FieldMask& mask) {
+  return {mask.paths().begin(), mask.paths().end()};
+}
+
+// AIP-134: without an update_mask, the fields the request sets are the ones to update.
+void ImplyField(std::vector<std::string>& mask, bool set, const char* name) {
+  if (set) mask.push_back(name);
+}
+
+Department DepartmentOf(const v1::Department& p) {
+  Department d;
+  d.id = p.id();
+  d.name = p.name();
+  d.parent_id = p.parent_id();
+  d.manager_id = p.manager_id();
+  return d;
+}
+
+User UserOf(const v1::User& p) {
+  User u;
+  u.id = p.id();
+  u.username = p.username();
+  u.display_name = p.display_name();
+  u.email = p.email();
+  u.phone = p.phone();
+  u.department_id = p.department_id();
+  u.manager_id = p.manager_id();
+  u.roles = {p.roles().begin(), p.roles().end()};
+  u.active = p.state() != v1::USER_STATE_DISABLED;
+  return u;
+}
+
+Role RoleOf(const v1::Role& p) {
+  Role r;
+  r.name = p.name();
+  r.display_name = p.display_name();
+  r.description = p.description();
+  r.data_scope = FromProto(p.data_scope());
+  r.permissions = {p.permissions().begin(), p.permissions().end()};
+  return r;
+}
+
+absl::Status CheckDataScope(v1::DataScope s) {
+  if (s == v1::DATA_SCOPE_NONE || s == v1::DATA_SCOPE_OWN || s == v1::DATA_SCOPE_DEPARTMENT ||
+      s == v1::DATA_SCOPE_ALL) {
+    return absl::OkStatus();
+  }
+  return InvalidField("role.data_scope", "must be NONE, OWN, DEPARTMENT or ALL");
+}
+
+}  // namespace
+
+template <typename Write>
+grpc::ServerUnaryReactor* DirectoryServiceImpl::WithHash(
+    grpc::CallbackServerContext* ctx, std::function<absl::Status(const Call&)> validate,
+    std::string secret, Write write) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  auto call = calls_->Begin(ctx, rpc::Auth::kRequired);
+  if (!call) return reactor;
+  if (absl::Status s = validate(*call); !s.ok()) {
+    call->Finish(s);
+    return reactor;
+  }
+  calls_->OnCpu(call, [this, call, secret = std::move(secret), write](Call& c) {
+    auto hash = HashPassword(secret, *password_params_);
+    if (!hash.ok()) return c.Finish(hash.status());
+    calls_->OnDb(call, [write, hash = *hash](Call& c, db::Conn& conn) -> absl::Status {
+      return write(c, conn, hash);
+    });
+  });
+  return reactor;
+}
+
+// ---------------------------------------------------------------- departments
+
+grpc::ServerUnaryReactor* DirectoryServiceImpl::CreateDepartment(
+    grpc::CallbackServerContext* ctx, const v1::CreateDepartmentRequest* req,
+    v1::Department* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto d = directory_->CreateDepartment(conn, call.principal(), MetaOf(call), req->request_id(),
+                                          DepartmentOf(req->department()));
+    if (!d.ok()) return d.status();
+    *resp = ToProto(*d);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DirectoryServiceImpl::GetDepartment(
+    grpc::CallbackServerContext* ctx, const v1::GetDepartmentRequest* req, v1::Department* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto d = directory_->GetDepartment(conn, call.principal(), req->id());
+    if (!d.ok()) return d.status();
+    *resp = ToProto(*d);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DirectoryServiceImpl::ListDepartments(
+    grpc::CallbackServerContext* ctx, const v1::ListDepartmentsRequest* req,
+    v1::ListDepartmentsResponse* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto page = directory_->ListDepartments(conn, call.principal(), req->parent_id(),
+                                            req->page_size(), req->page_token());
+    if (!page.ok()) return page.status();
+    for (const auto& d : page->items) *resp->add_departments() = ToProto(d);
+    resp->set_next_page_token(page->next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DirectoryServiceImpl::UpdateDepartment(
+    grpc::CallbackServerContext* ctx, const v1::UpdateDepartmentRequest* req,
+    v1::Department* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    const v1::Department& d = req->department();
+    std::vector<std::string> mask = MaskOf(req->update_mask());
+    if (mask.empty()) {
+      ImplyField(mask, !d.name().empty(), "name");
+      ImplyField(mask, !d.parent_id().empty(), "parent_id");
+      ImplyField(mask, !d.manager_id().empty(), "manager_id");
+    }
+    auto updated = directory_->UpdateDepartment(conn, call.principal(), MetaOf(call),
+                                                DepartmentOf(d), d.etag(), mask);
+    if (!updated.ok()) return updated.status();
+    *resp = ToProto(*updated);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DirectoryServiceImpl::DeleteDepartment(
+    grpc::CallbackServerContext* ctx, const v1::DeleteDepartmentRequest* req,
+    v1::DeleteDepartmentResponse*) {
+  return calls_->Unary(ctx, [this, req](Call& call, db::Conn& conn) {
+    return directory_->DeleteDepartment(conn, call.principal(), MetaOf(call), req->id(),
+                                        req->etag());
+  });
+}
+
+// ---------------------------------------------------------------- users
+
+grpc::ServerUnaryReactor* DirectoryServiceImpl::CreateUser(grpc::CallbackServerContext* ctx,
+                                                           const v1::CreateUserRequest* req,
+                                                           v1::User* resp) {
+  return WithHash(
+      ctx,
+      [this, req](const Call& call) {
+        return directory_->ValidateCreateUser(call.principal(), req->request_id(),
+                                              UserOf(req->user()), req->initial_password());
+      },
+      req->initial_password(),
+      [this, req, resp](Call& call, db::Conn& conn, const std::string& hash) -> absl::Status {
+        auto u = directory_->CreateUser(conn, call.principal(), MetaOf(call), req->request_id(),
+                                        UserOf(req->user()), hash);
+        if (!u.ok()) return u.status();
+        *resp = ToProto(*u);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* DirectoryServiceImpl::GetUser(grpc::CallbackServerContext* ctx,
+                                                        const v1::GetUserRequest* req,
+                                                        v1::User* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto u = directory_->GetUser(conn, call.principal(), req->id());
+    if (!u.ok()) return u.status();
+    *resp = ToProto(*u);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DirectoryServiceImpl::ListUsers(grpc::CallbackServerContext* ctx,
+                                                          const v1::ListUsersRequest* req,
+                                                          v1::ListUsersResponse* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    UserQuery q;
+    q.department_id = req->department_id();
+    q.include_subdepartments = req->include_subdepartments();
+    q.role = req->role();
+    switch (req->state()) {
+      case v1::USER_STATE_UNSPECIFIED:
+        break;
+      case v1::USER_STATE_ACTIVE:
+        q.state = "active";
+        break;
+      case v1::USER_STATE_DISABLED:
+        q.state = "disabled";
+        break;
+      default:
+        return InvalidField("state", "is not a user state");
+    }
+    q.query = req->query();
+    q.page_size = req->page_size();
+    q.page_token = req->page_token();
+    auto page = directory_->ListUsers(conn, call.principal(), q);
+    if (!page.ok()) return page.status();
+    for (const auto& u : page->items) *resp->add_users() = ToProto(u);
+    resp->set_next_page_token(page->next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DirectoryServiceImpl::UpdateUser(grpc::CallbackServerContext* ctx,
+                                                           const v1::UpdateUserRequest* req,
+                                                           v1::User* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    const v1::User& u = req->user();
+    std::vector<std::string> mask = MaskOf(req->update_mask());
+    if (mask.empty()) {
+      ImplyField(mask, !u.display_name().empty(), "display_name");
+      ImplyField(mask, !u.email().empty(), "email");
+      ImplyField(mask, !u.phone().empty(), "phone");
+      ImplyField(mask, !u.department_id().empty(), "department_id");
+      ImplyField(mask, !u.manager_id().empty(), "manager_id");
+      ImplyField(mask, u.state() != v1::USER_STATE_UNSPECIFIED, "state");
+    }
+    if (std::find(mask.begin(), mask.end(), "state") != mask.end() &&
+        u.state() != v1::USER_STATE_ACTIVE && u.state() != v1::USER_STATE_DISABLED) {
+      return InvalidField("user.state", "must be ACTIVE or DISABLED");
+    }
+    auto updated =
+        directory_->UpdateUser(conn, call.principal(), MetaOf(call), UserOf(u), u.etag(), mask);
+    if (!updated.ok()) return updated.status();
+    *resp = ToProto(*updated);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DirectoryServiceImpl::SetUserRoles(grpc::CallbackServerContext* ctx,
+                                                             const v1::SetUserRolesRequest* req,
+                                                             v1::User* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto u = directory_->SetUserRoles(conn, call.principal(), MetaOf(call), req->user_id(),
+                                      {req->roles().begin(), req->roles().end()}, req->etag());
+    if (!u.ok()) return u.status();
+    *resp = ToProto(*u);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DirectoryServiceImpl::ResetUserPassword(
+    grpc::CallbackServerContext* ctx, const v1::ResetUserPasswordRequest* req, v1::User* resp) {
+  return WithHash(
+      ctx,
+      [this, req](const Call& call) {
+        return directory_->ValidateResetPassword(call.principal(), req->user_id(),
+                                                 req->new_password());
+      },
+      req->new_password(),
+      [this, req, resp](Call& call, db::Conn& conn, const std::string& hash) -> absl::Status {
+        auto u = directory_->ResetUserPassword(conn, call.principal(), MetaOf(call),
+                                               req->user_id(), hash);
+        if (!u.ok()) return u.status();
+        *resp = ToProto(*u);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* DirectoryServiceImpl::UnlockUser(grpc::CallbackServerContext* ctx,
+                                                           const v1::UnlockUserRequest* req,
+                                                           v1::User* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto u = directory_->UnlockUser(conn, call.principal(), MetaOf(call), req->user_id());
+    if (!u.ok()) return u.status();
+    *resp = ToProto(*u);
+    return absl::OkStatus();
+  });
+}
+
+// ---------------------------------------------------------------- service accounts
+
+grpc::ServerUnaryReactor* DirectoryServiceImpl::CreateServiceAccount(
+    grpc::CallbackServerContext* ctx, const v1::CreateServiceAccountRequest* req,
+    v1::CreateServiceAccountResponse* resp) {
+  std::string secret = RandomToken();
+  return WithHash(
+      ctx,
+      [this, req](const Call& call) {
+        return directory_->ValidateCreateServiceAccount(call.principal(), req->request_id(),
+                                                        UserOf(req->service_account()));
+      },
+      secret,
+      [this, req, resp, secret](Call& call, db::Conn& conn,
+                                const std::string& hash) -> absl::Status {
+        auto u = directory_->CreateServiceAccount(conn, call.principal(), MetaOf(call),
+                                                  req->request_id(),
+                                                  UserOf(req->service_account()), hash);
+        if (!u.ok()) return u.status();
+        *resp->mutable_service_account() = ToProto(*u);
+        resp->set_client_secret(secret);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* DirectoryServiceImpl::RotateServiceAccountSecret(
+    grpc::CallbackServerContext* ctx, const v1::RotateServiceAccountSecretRequest* req,
+    v1::RotateServiceAccountSecretResponse* resp) {
+  std::string secret = RandomToken();
+  return WithHash(
+      ctx,
+      [this, req](const Call& call) {
+        return directory_->ValidateRotateSecret(call.principal(), req->user_id());
+      },
+      secret,
+      [this, req, resp, secret](Call& call, db::Conn& conn,
+                                const std::string& hash) -> absl::Status {
+        absl::Status s = directory_->RotateServiceAccountSecret(conn, call.principal(),
+                                                                MetaOf(call), req->user_id(), hash);
+        if (s.ok()) resp->set_client_secret(secret);
+        return s;
+      });
+}
+
+// ---------------------------------------------------------------- roles
+
+grpc::ServerUnaryReactor* DirectoryServiceImpl::CreateRole(grpc::CallbackServerContext* ctx,
+                                                           const v1::CreateRoleRequest* req,
+                                                           v1::Role* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    if (!call.principal().Can("auth.roles.write")) {
+      return absl::PermissionDeniedError("requires permission auth.roles.write");
+    }
+    if (req->role().data_scope() == v1::DATA_SCOPE_UNSPECIFIED) {
+      return InvalidField("role.data_scope", "is required");
+    }
+    if (absl::Status s = CheckDataScope(req->role().data_scope()); !s.ok()) return s;
+    auto r = directory_->CreateRole(conn, call.principal(), MetaOf(call), req->request_id(),
+                                    RoleOf(req->role()));
+    if (!r.ok()) return r.status();
+    *resp = ToProto(*r);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DirectoryServiceImpl::GetRole(grpc::CallbackServerContext* ctx,
+                                                        const v1::GetRoleRequest* req,
+                                                        v1::Role* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto r = directory_->GetRole(conn, call.principal(), req->name());
+    if (!r.ok()) return r.status();
+    *resp = ToProto(*r);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DirectoryServiceImpl::ListRoles(grpc::CallbackServerContext* ctx,
+                                                          const v1::ListRolesRequest* req,
+                                                          v1::ListRolesResponse* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto page = directory_->ListRoles(conn, call.principal(), req->page_size(), req->page_token());
+    if (!page.ok()) return page.status();
+    for (const auto& r : page->items) *resp->add_roles() = ToProto(r);
+    resp->set_next_page_token(page->next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DirectoryServiceImpl::UpdateRole(grpc::CallbackServerContext* ctx,
+                                                           const v1::UpdateRoleRequest* req,
+                                                           v1::Role* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    const v1::Role& r = req->role();
+    std::vector<std::string> mask = MaskOf(req->update_mask());
+    if (mask.empty()) {
+      ImplyField(mask, !r.display_name().empty(), "display_name");
+      ImplyField(mask, !r.description().empty(), "description");
+      ImplyField(mask, r.data_scope() != v1::DATA_SCOPE_UNSPECIFIED, "data_scope");
+      ImplyField(mask, r.permissions_size() > 0, "permissions");
+    }
+    if (std::find(mask.begin(), mask.end(), "data_scope") != mask.end()) {
+      if (absl::Status s = CheckDataScope(r.data_scope()); !s.ok()) return s;
+    }
+    auto updated =
+        directory_->UpdateRole(conn, call.principal(), MetaOf(call), RoleOf(r), r.etag(), mask);
+    if (!updated.ok()) return updated.status();
+    *resp = ToProto(*updated);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DirectoryServiceImpl::DeleteRole(grpc::CallbackServerContext* ctx,
+                                                           const v1::DeleteRoleRequest* req,
+                                                           v1::DeleteRoleResponse*) {
+  return calls_->Unary(ctx, [this, req](Call& call, db::Conn& conn) {
+    return directory_->DeleteRole(conn, call.principal(), MetaOf(call), req->name(), req->etag());
+  });
+}
+
+grpc::ServerUnaryReactor* DirectoryServiceImpl::ListPermissions(
+    grpc::CallbackServerContext* ctx, const v1::ListPermissionsRequest*,
+    v1::ListPermissionsResponse* resp) {
+  return calls_->Unary(ctx, [this, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto perms = directory_->ListPermissions(conn, call.principal());
+    if (!perms.ok()) return perms.status();
+    for (const auto& p : *perms) {
+      auto* out = resp->add_permissions();
+      out->set_name(p.name);
+      out->set_description(p.description);
+    }
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace crm::auth_service
