@@ -3,7 +3,7 @@
 -- Idempotent. The role owns its schema and nothing else, so a service cannot touch another
 -- service's tables.
 \set ON_ERROR_STOP on
-SELECT pg_advisory_lock(hashtext('crm.provision'));
+SELECT pg_advisory_lock(hashtext('crm.provision')) \g /dev/null
 SELECT format('CREATE ROLE %I LOGIN', :'role')
   WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
 \if :{?password}
@@ -15,4 +15,4 @@ SELECT format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I', current_database(
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 -- Extensions live in public, created here because they need more than the service role has.
 CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
-SELECT pg_advisory_unlock(hashtext('crm.provision'));
+SELECT pg_advisory_unlock(hashtext('crm.provision')) \g /dev/null

@@ -48,6 +48,8 @@ Config LoadConfig(int argc, char** argv) {
       "kid=path,… public keys of earlier signing keys still accepted (key rotation)");
   auto* issuer = flags.String("jwt-issuer", "CRM_JWT_ISSUER", "crm-auth", "token issuer (iss)");
   auto* audience = flags.String("jwt-audience", "CRM_JWT_AUDIENCE", "crm", "token audience (aud)");
+  auto* leeway = flags.Duration("token-leeway", "CRM_TOKEN_LEEWAY", absl::Seconds(30),
+                                "clock difference tolerated when checking token expiry");
   auto* dev = flags.Bool("dev", "CRM_DEV", false,
                          "development mode: without a key file, sign with a throw-away key");
   auto* access_ttl = flags.Duration("access-token-ttl", "CRM_AUTH_ACCESS_TOKEN_TTL",
@@ -84,6 +86,7 @@ Config LoadConfig(int argc, char** argv) {
   c.jwt_extra_public_keys = *extra_keys;
   c.jwt_issuer = *issuer;
   c.jwt_audience = *audience;
+  c.token_leeway = *leeway;
   c.dev = *dev;
   if (!key_file->empty()) {
     c.jwt_private_key_pem = ReadFile(*key_file, "signing key");

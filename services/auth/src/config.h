@@ -23,6 +23,7 @@ struct Config {
   std::string jwt_extra_public_keys;  // "kid=path,…": keys of earlier signing keys
   std::string jwt_issuer;
   std::string jwt_audience;
+  absl::Duration token_leeway = absl::Seconds(30);
   bool dev = false;
 
   SessionConfig sessions;

@@ -56,7 +56,7 @@ int Main(int argc, char** argv) {
   auto signer =
       auth::TokenSigner::Create(config.jwt_key_id, key_pem, config.jwt_issuer, config.jwt_audience);
   if (!signer.ok()) return Fatal("bad signing key", signer.status());
-  auth::TokenVerifier verifier({config.jwt_issuer, config.jwt_audience});
+  auth::TokenVerifier verifier({config.jwt_issuer, config.jwt_audience, config.token_leeway});
   if (absl::Status s = verifier.AddKey(config.jwt_key_id, (*signer)->public_key_pem()); !s.ok()) {
     return Fatal("bad signing key", s);
   }

@@ -1,0 +1,69 @@
+# Shared by scripts/up.sh, scripts/test.sh and .ci/run. Source it; do not run it.
+
+CRM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CRM_BUILD=${CRM_BUILD:-$CRM_ROOT/build}
+CRM_LOCAL=${CRM_LOCAL:-$CRM_ROOT/.local}
+
+# Debian 12 packages the build, the stack and the tests need.
+CRM_APT_PACKAGES=(
+  g++ cmake ninja-build ccache pkg-config git openssl
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
+  libpqxx-dev prometheus-cpp-dev libgtest-dev libgmock-dev golang-github-gogo-googleapis-dev
+  libsodium-dev nlohmann-json3-dev libssl-dev libcivetweb-dev
+  postgresql postgresql-client postgresql-contrib
+  prometheus nghttp2-client docker-compose
+)
+
+crm_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+crm_sudo() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+# Installs whatever is missing: Debian packages, kubectl, npm and buf.
+crm_install_deps() {
+  local missing=()
+  for p in "${CRM_APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  command -v kubectl >/dev/null || missing+=(kubernetes-client)
+  command -v npm >/dev/null || missing+=(npm)
+  if ((${#missing[@]})); then
+    crm_log "installing Debian packages: ${missing[*]}"
+    crm_sudo apt-get update -qq
+    crm_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >/dev/null
+  fi
+  if [[ ! -x "$CRM_LOCAL/npm/node_modules/.bin/buf" ]]; then
+    crm_log "installing buf from the npm registry"
+    mkdir -p "$CRM_LOCAL/npm"
+    npm install --silent --no-audit --no-fund --prefix "$CRM_LOCAL/npm" @bufbuild/buf@1 >/dev/null
+  fi
+}
+
+crm_buf() { "$CRM_LOCAL/npm/node_modules/.bin/buf" "$@"; }
+
+# Configures (once) and builds everything with Ninja, through ccache when present.
+crm_build() {
+  if [[ ! -f "$CRM_BUILD/build.ninja" ]]; then
+    crm_log "configuring"
+    cmake -S "$CRM_ROOT" -B "$CRM_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  fi
+  crm_log "building"
+  ninja -C "$CRM_BUILD" "$@"
+}
+
+# crm_pg_start <dir> <port> [--fast]: a project-managed cluster; prints its conninfo.
+crm_pg_start() {
+  "$CRM_ROOT/scripts/pg-cluster.sh" start "$@" >&2
+  "$CRM_ROOT/scripts/pg-cluster.sh" conninfo "$1" "$2"
+}
+
+crm_pg_stop() { "$CRM_ROOT/scripts/pg-cluster.sh" stop "$1"; }
+
+# crm_provision <admin conninfo> <database> <schema> <role>: database, role and schema.
+crm_provision() {
+  local admin=$1 database=$2 schema=$3 role=$4
+  psql -X -q "$admin dbname=postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$database'" \
+    | grep -q 1 || psql -X -q "$admin dbname=postgres" -c "CREATE DATABASE $database ENCODING 'UTF8'"
+  psql -X -q -v role="$role" -v schema="$schema" -f "$CRM_ROOT/deploy/sql/provision-service.sql" \
+    "$admin dbname=$database" >/dev/null
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs what is missing, builds, starts a throw-away PostgreSQL
+# cluster, then runs unit, database, end-to-end and deployment tests and the proto lint.
+# Exits non-zero when anything fails. Idempotent.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+crm_install_deps
+crm_build
+
+test_pg="$CRM_LOCAL/pg-test"
+port=${CRM_TEST_PG_PORT:-55433}
+crm_pg_stop "$test_pg" 2>/dev/null || true
+rm -rf "$test_pg"
+export CRM_TEST_PG
+CRM_TEST_PG=$(crm_pg_start "$test_pg" "$port" --fast)
+trap 'crm_pg_stop "$test_pg"' EXIT
+
+failed=0
+crm_log "proto lint (buf)"
+crm_buf lint "$CRM_BUILD/crm_protos.binpb" --path crm --config "$CRM_ROOT/proto/buf.yaml" || failed=1
+
+crm_log "tests (ctest)"
+(cd "$CRM_BUILD" && ctest --output-on-failure -j "$(nproc)" --timeout 900) || failed=1
+
+if ((failed)); then
+  crm_log "FAILED"
+  exit 1
+fi
+crm_log "all tests passed"
