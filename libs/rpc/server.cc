@@ -11,6 +11,7 @@
 #include <prometheus/registry.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "libs/config/flags.h"
 #include "libs/log/log.h"
 
@@ -66,7 +67,11 @@ absl::Status ServerOptions::FromFlags(const FlagValues& v, std::string service_n
 }
 
 Server::Server(ServerOptions options)
-    : options_(std::move(options)), registry_(std::make_shared<prometheus::Registry>()) {}
+    : options_(std::move(options)), registry_(std::make_shared<prometheus::Registry>()) {
+  // Debian's Abseil is built with mutex deadlock detection on, which gRPC's hot paths pay
+  // for on every lock (a graph update per acquisition). It is a debugging aid; serve without.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+}
 
 Server::~Server() {
   Shutdown();

@@ -1,6 +1,7 @@
 // crmctl: call any CRM RPC with JSON, for operators, scripts and the README's examples.
 //
 //   crmctl [--addr=host:port] login <username>            (password from CRM_PASSWORD or stdin)
+//   crmctl [--addr=host:port] token <username>            same, printing only the access token
 //   crmctl [--addr=host:port] [--token=T] call <package.Service/Method> ['<json request>']
 //   crmctl [--addr=host:port] health
 //   crmctl list
@@ -50,6 +51,7 @@ int Usage() {
   std::fputs(
       "usage:\n"
       "  crmctl [--addr=host:port] login <username>     password from CRM_PASSWORD or stdin\n"
+      "  crmctl [--addr=host:port] token <username>     the same, printing only the access token\n"
       "  crmctl [--addr=host:port] [--token=T] call <package.Service/Method> ['<json>']\n"
       "  crmctl [--addr=host:port] health\n"
       "  crmctl list\n"
@@ -195,7 +197,7 @@ int main(int argc, char** argv) {
     std::printf("%s\n", *status == crm::rpc::HealthStatus::kServing ? "SERVING" : "NOT_SERVING");
     return *status == crm::rpc::HealthStatus::kServing ? 0 : 1;
   }
-  if (command == "login") {
+  if (command == "login" || command == "token") {
     if (i >= argc) return Usage();
     std::string password;
     if (const char* p = std::getenv("CRM_PASSWORD")) {
@@ -207,9 +209,17 @@ int main(int argc, char** argv) {
     crm::auth::v1::LoginRequest req;
     req.set_username(argv[i]);
     req.set_password(password);
-    std::string json;
-    (void)pb::util::MessageToJsonString(req, &json);
-    return client.Call("crm.auth.v1.AuthService/Login", json);
+    crm::auth::v1::LoginResponse resp;
+    grpc::ClientContext ctx;
+    client.Prepare(&ctx, true);
+    auto stub = crm::auth::v1::AuthService::NewStub(client.channel);
+    if (grpc::Status s = stub->Login(&ctx, req, &resp); !s.ok()) return PrintError(s);
+    if (command == "token") {
+      std::printf("%s\n", resp.tokens().access_token().c_str());
+    } else {
+      std::printf("%s\n", Json(resp).c_str());
+    }
+    return 0;
   }
   if (command == "call") {
     if (i >= argc) return Usage();

@@ -1,0 +1,229 @@
+// crm-bench-auth: throughput and latency of an authenticated read RPC of the auth service
+// (DirectoryService.GetUser), next to `pgbench -S -M prepared` against the same PostgreSQL
+// server in the same run, so the ratio means something on a shared, noisy machine.
+//
+//   crm-bench-auth [--clients=32] [--seconds=10] [--pool=4] [--channels=4] [-- <crm-auth flags>]
+//
+// Starts its own PostgreSQL cluster and crm-auth process; needs no running stack. pgbench
+// runs with several client counts and the ratio is taken against its best, so a client count
+// that merely overloads two cores cannot flatter the service.
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <regex>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/completion_queue.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "crm/auth/v1/auth_service.grpc.pb.h"
+#include "crm/auth/v1/directory_service.grpc.pb.h"
+#include "libs/testing/http.h"
+#include "libs/testing/pg.h"
+#include "libs/testing/process.h"
+#include "tests/e2e/stack.h"
+
+namespace {
+
+namespace v1 = ::crm::auth::v1;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  int clients = 32;
+  int seconds = 10;
+  int pool = 4;
+  int channels = 4;
+  bool skip_pgbench = false;  // for profiling the service alone
+  std::string target, token_file, user;  // drive an already running server
+};
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+// The best `pgbench -S -M prepared` over a few client counts, printing each.
+double Pgbench(const std::string& conninfo, const Options& o) {
+  const std::string db = crm::test::ShellQuote(conninfo);
+  auto init = crm::test::RunCommand(absl::StrCat("pgbench -q -i -s 10 ", db));
+  if (!init.ok()) Die(init.status().ToString());
+  double best = 0;
+  for (int clients : {2, 4, 8, o.clients}) {
+    auto run = crm::test::RunCommand(absl::StrCat("pgbench -S -M prepared -n -c ", clients,
+                                                  " -j 2 -T ", o.seconds, " ", db));
+    if (!run.ok()) Die(run.status().ToString());
+    std::smatch m;
+    if (!std::regex_search(*run, m, std::regex("tps = ([0-9.]+)"))) Die("no tps in: " + *run);
+    double tps;
+    (void)absl::SimpleAtod(m[1].str(), &tps);
+    std::printf("pgbench -S -M prepared -c %-3d -j 2:  %10.0f transactions/s\n", clients, tps);
+    best = std::max(best, tps);
+  }
+  return best;
+}
+
+struct Call {
+  grpc::ClientContext ctx;
+  v1::User resp;
+  grpc::Status status;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<v1::User>> rpc;
+  Clock::time_point start;
+};
+
+struct Result {
+  double rps = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  int64_t errors = 0;
+};
+
+Result Drive(const std::string& target, const std::string& token, const std::string& user_id,
+             const Options& o) {
+  std::vector<std::unique_ptr<v1::DirectoryService::Stub>> stubs;
+  for (int i = 0; i < o.channels; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt("grpc.channel_id", i);  // distinct connections
+    stubs.push_back(v1::DirectoryService::NewStub(
+        grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args)));
+  }
+  v1::GetUserRequest req;
+  req.set_id(user_id);
+  std::atomic<bool> measuring{false}, stop{false};
+  std::atomic<int64_t> errors{0};
+  const int threads = 2;
+  std::vector<std::vector<double>> latencies(threads);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      grpc::CompletionQueue cq;
+      auto start = [&](int n) {
+        auto* c = new Call();
+        c->ctx.AddMetadata("authorization", "Bearer " + token);
+        c->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        c->start = Clock::now();
+        c->rpc = stubs[n % stubs.size()]->AsyncGetUser(&c->ctx, req, &cq);
+        c->rpc->Finish(&c->resp, &c->status, c);
+      };
+      const int mine = o.clients / threads + (t < o.clients % threads ? 1 : 0);
+      for (int i = 0; i < mine; ++i) start(t * 1000 + i);
+      int in_flight = mine, n = 0;
+      void* tag;
+      bool ok;
+      while (in_flight > 0 && cq.Next(&tag, &ok)) {
+        auto* c = static_cast<Call*>(tag);
+        if (measuring) {
+          if (c->status.ok()) {
+            latencies[t].push_back(std::chrono::duration<double, std::milli>(Clock::now() - c->start).count());
+          } else {
+            ++errors;
+          }
+        }
+        delete c;
+        --in_flight;
+        if (!stop) {
+          start(t * 1000 + n++);
+          ++in_flight;
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // warm-up
+  measuring = true;
+  const auto t0 = Clock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(o.seconds));
+  measuring = false;
+  const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+  stop = true;
+  for (auto& w : workers) w.join();
+  std::vector<double> all;
+  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  Result r;
+  r.errors = errors;
+  if (all.empty()) return r;
+  r.rps = all.size() / elapsed;
+  r.p50_ms = all[all.size() / 2];
+  r.p99_ms = all[static_cast<size_t>(all.size() * 0.99)];
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  std::vector<std::string> server_args;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--target=", 0) == 0) { o.target = a.substr(9); continue; }
+    if (a.rfind("--token-file=", 0) == 0) { o.token_file = a.substr(13); continue; }
+    if (a.rfind("--user=", 0) == 0) { o.user = a.substr(7); continue; }
+    if (a == "--skip-pgbench") {
+      o.skip_pgbench = true;
+      continue;
+    }
+    if (a == "--") {
+      server_args.assign(argv + i + 1, argv + argc);
+      break;
+    }
+    auto value = [&](const char* prefix, int* out) {
+      if (a.rfind(prefix, 0) != 0) return false;
+      return absl::SimpleAtoi(a.substr(strlen(prefix)), out);
+    };
+    if (!value("--clients=", &o.clients) && !value("--seconds=", &o.seconds) &&
+        !value("--pool=", &o.pool) && !value("--channels=", &o.channels)) {
+      Die("usage: crm-bench-auth [--clients=N] [--seconds=N] [--pool=N] [--channels=N]");
+    }
+  }
+  if (!o.target.empty()) {
+    auto tok = crm::test::RunCommand("cat " + o.token_file);
+    Result r = Drive(o.target, *tok, o.user, o);
+    std::printf("external GetUser: %10.0f requests/s p50 %.2f p99 %.2f errors %lld\n", r.rps, r.p50_ms, r.p99_ms, (long long)r.errors);
+    return 0;
+  }
+  auto cluster = crm::test::TempCluster::Start();
+  if (!cluster.ok()) Die(cluster.status().ToString());
+  std::printf("PostgreSQL: private cluster on port %d; %d clients, %d s per measurement\n",
+              (*cluster)->port(), o.clients, o.seconds);
+
+  auto pgdb = crm::test::TestDatabase::CreateOn((*cluster)->Conninfo(), "pgbench");
+  if (!pgdb.ok()) Die(pgdb.status().ToString());
+  const double tps = o.skip_pgbench ? 0 : Pgbench((*pgdb)->AdminConninfo(), o);
+
+  auto db = crm::test::TestDatabase::CreateOn((*cluster)->Conninfo(), "auth_bench");
+  if (!db.ok()) Die(db.status().ToString());
+  server_args.insert(server_args.begin(), absl::StrCat("--db-pool-size=", o.pool));
+  auto server = crm::e2e::AuthServer::Start(**db, server_args);
+  if (!server.ok()) Die(server.status().ToString());
+
+  auto stub = v1::AuthService::NewStub((*server)->channel());
+  grpc::ClientContext ctx;
+  v1::LoginRequest login;
+  login.set_username("admin");
+  login.set_password(crm::e2e::kAdminPassword);
+  v1::LoginResponse session;
+  if (auto s = stub->Login(&ctx, login, &session); !s.ok()) Die(s.error_message());
+
+  Result r = Drive((*server)->target(), session.tokens().access_token(), session.user().id(), o);
+  std::printf("auth GetUser, %d clients, %d db sessions: %10.0f requests/s   p50 %.2f ms   "
+              "p99 %.2f ms   errors %lld\n",
+              o.clients, o.pool, r.rps, r.p50_ms, r.p99_ms, static_cast<long long>(r.errors));
+  // Where the server's time went: waiting for a database session, and holding one.
+  if (auto metrics = crm::test::HttpGet((*server)->metrics_port(), "/metrics"); metrics.ok()) {
+    auto mean = [&](const std::string& name) {
+      std::smatch sum, count;
+      std::regex s(name + "_sum\\{[^}]*\\} ([0-9.e+-]+)"), c(name + "_count\\{[^}]*\\} ([0-9]+)");
+      if (!std::regex_search(*metrics, sum, s) || !std::regex_search(*metrics, count, c)) return 0.0;
+      return std::stod(sum[1]) / std::max(1.0, std::stod(count[1])) * 1e6;
+    };
+    std::printf("server: mean wait for a db session %.0f us, mean db task %.0f us\n",
+                mean("crm_db_pool_wait_seconds"), mean("crm_db_task_seconds"));
+  }
+  std::printf("ratio GetUser / best pgbench: %.2f (target >= 0.30)\n", tps > 0 ? r.rps / tps : 0.0);
+  return 0;
+}
