@@ -12,6 +12,7 @@ namespace crm::db {
 
 std::string WithConnectOption(absl::string_view url, absl::string_view key,
                               absl::string_view value) {
+  if (absl::StrContains(url, absl::StrCat(key, "="))) return std::string(url);  // the caller's wins
   const bool uri = absl::StartsWith(url, "postgresql://") || absl::StartsWith(url, "postgres://");
   if (!uri) return absl::StrCat(url, " ", key, "=", value);
   return absl::StrCat(url, url.find('?') == absl::string_view::npos ? "?" : "&", key, "=", value);
@@ -29,10 +30,7 @@ absl::Status Conn::EnsureOpen() {
   if (is_open()) return absl::OkStatus();
   conn_.reset();
   try {
-    auto conn = std::make_unique<pqxx::connection>(url_);
-    // We reopen sessions ourselves; silent reactivation could hide a lost transaction.
-    conn->inhibit_reactivation(true);
-    conn_ = std::move(conn);
+    conn_ = std::make_unique<pqxx::connection>(url_);
     return absl::OkStatus();
   } catch (const std::exception& e) {
     log::Warn("database connect failed").Str("error", e.what());

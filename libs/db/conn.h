@@ -39,7 +39,8 @@ pqxx::result Exec(Tx& tx, const Statement& stmt, Args&&... args) {
   return tx.exec_prepared(std::string(stmt.name), std::forward<Args>(args)...);
 }
 
-// url with one more libpq connection option (keyword/value or URI form alike).
+// url with one more libpq connection option (keyword/value or URI form alike), unless the
+// url already sets it.
 std::string WithConnectOption(absl::string_view url, absl::string_view key,
                               absl::string_view value);
 

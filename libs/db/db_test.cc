@@ -1,4 +1,5 @@
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -6,6 +7,7 @@
 #include "libs/db/conn.h"
 #include "libs/db/migrate.h"
 #include "libs/db/pool.h"
+#include "libs/db/reader.h"
 #include "libs/db/request_log.h"
 #include "libs/testing/pg.h"
 #include "libs/testing/status_matchers.h"
@@ -322,6 +324,99 @@ TEST_F(DbTest, FullPoolQueueRefusesWork) {
   EXPECT_TRUE(pool.TrySubmit([](Conn&) {}));
   EXPECT_FALSE(pool.TrySubmit([](Conn&) {}));
   release.set_value();
+}
+
+constexpr Statement kReadParent{"test.read_parent", "SELECT id, name FROM parent WHERE id = $1"};
+constexpr Statement kReadEcho{"test.read_echo",
+                              "SELECT $1::text, $2::int8, $3::bool, $4::text IS NULL,"
+                              " ARRAY['华为', 'a\"b', NULL]::text[]"};
+constexpr Statement kReadBroken{"test.read_broken", "SELECT 1 / $1::int"};
+
+// Submits and waits.
+absl::StatusOr<Rows> ReadNow(Reader& reader, const Statement& stmt, Params params) {
+  std::promise<absl::StatusOr<Rows>> p;
+  reader.Submit(stmt, std::move(params), [&p](absl::StatusOr<Rows> r) { p.set_value(std::move(r)); });
+  return p.get_future().get();
+}
+
+TEST_F(DbTest, ReaderReturnsRowsAndConvertsValues) {
+  Reader reader({db_->AdminConninfo(), 1, 32, "test"}, nullptr);
+  auto rows = ReadNow(reader, kReadEcho, MakeParams("华为技术", int64_t{42}, true, std::nullopt));
+  ASSERT_THAT(rows, IsOk());
+  ASSERT_EQ(rows->size(), 1);
+  EXPECT_EQ((*rows)[0][0].as<std::string>(), "华为技术");
+  EXPECT_EQ((*rows)[0][1].as<int64_t>(), 42);
+  EXPECT_TRUE((*rows)[0][2].as<bool>());
+  EXPECT_TRUE((*rows)[0][3].as<bool>());
+  EXPECT_THAT(ParseTextArray((*rows)[0][4]), ElementsAre("华为", "a\"b"));
+  auto none = ReadNow(reader, kReadParent, MakeParams(-1));
+  ASSERT_THAT(none, IsOk());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_F(DbTest, ReaderBatchesConcurrentReadsAndIsolatesFailures) {
+  Reader reader({db_->AdminConninfo(), 1, 32, "test"}, nullptr);
+  constexpr int kReads = 200;
+  std::atomic<int> ok{0}, failed{0}, wrong{0};
+  std::vector<std::promise<void>> done(kReads);
+  for (int i = 0; i < kReads; ++i) {
+    // Every tenth read divides by zero; the others must not be affected.
+    const bool bad = i % 10 == 0;
+    reader.Submit(bad ? kReadBroken : kReadEcho,
+                  bad ? MakeParams(0) : MakeParams(absl::StrCat("r", i), i, false, "x"),
+                  [&, i, bad](absl::StatusOr<Rows> rows) {
+                    if (bad) {
+                      if (rows.status().code() == absl::StatusCode::kInternal) ++failed;
+                    } else if (!rows.ok()) {
+                      ++wrong;
+                    } else if ((*rows)[0][0].as<std::string>() == absl::StrCat("r", i) &&
+                               (*rows)[0][1].as<int64_t>() == i) {
+                      ++ok;
+                    } else {
+                      ++wrong;
+                    }
+                    done[i].set_value();
+                  });
+  }
+  for (auto& d : done) d.get_future().wait();
+  EXPECT_EQ(ok.load(), kReads - kReads / 10);
+  EXPECT_EQ(failed.load(), kReads / 10);
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST_F(DbTest, ReaderReconnectsAfterLosingItsSession) {
+  Reader reader({db_->AdminConninfo(), 1, 32, "test"}, nullptr);
+  constexpr Statement kPid{"test.read_pid", "SELECT pg_backend_pid()"};
+  auto pid = ReadNow(reader, kPid, {});
+  ASSERT_THAT(pid, IsOk());
+  Conn killer(db_->AdminConninfo());
+  ASSERT_THAT(killer.Read([&](Tx& tx) -> absl::Status {
+    tx.exec_params("SELECT pg_terminate_backend($1)", (*pid)[0][0].as<int>());
+    return absl::OkStatus();
+  }),
+              IsOk());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_THAT(ReadNow(reader, kPid, {}), StatusIs(absl::StatusCode::kUnavailable));
+  auto again = ReadNow(reader, kPid, {});
+  ASSERT_THAT(again, IsOk());
+  EXPECT_NE((*again)[0][0].as<int>(), (*pid)[0][0].as<int>());
+}
+
+TEST_F(DbTest, ReaderWithoutADatabaseIsUnavailable) {
+  Reader reader({"host=/nonexistent-dir port=1", 1, 32, "test"}, nullptr);
+  EXPECT_THAT(ReadNow(reader, kReadParent, MakeParams(1)), StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST(ParamsTest, MakeParamsConvertsEachKind) {
+  Params p = MakeParams("a", std::string("b"), 7, int64_t{-8}, true, std::optional<std::string>(),
+                        std::optional<int>(3));
+  ASSERT_EQ(p.size(), 7u);
+  EXPECT_EQ(*p[0], "a");
+  EXPECT_EQ(*p[2], "7");
+  EXPECT_EQ(*p[3], "-8");
+  EXPECT_EQ(*p[4], "true");
+  EXPECT_FALSE(p[5].has_value());
+  EXPECT_EQ(*p[6], "3");
 }
 
 }  // namespace

@@ -24,38 +24,48 @@ bool IsConnectionLost(const std::exception& e) {
   return false;
 }
 
-absl::Status StatusFromException(const std::exception& e) {
-  std::string sqlstate;
-  std::string query;
-  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
-    sqlstate = sql->sqlstate();
-    query = sql->query();
-  }
-  if (dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) {
-    log::Error("database commit outcome unknown").Str("error", e.what());
-    return absl::UnavailableError(
-        "the database connection was lost while committing; retry with the same request_id");
-  }
-  if (IsConnectionLost(e)) {
-    log::Warn("database connection lost").Str("error", e.what()).Str("sqlstate", sqlstate);
-    return absl::UnavailableError("database unavailable");
-  }
+absl::Status StatusFromSqlState(const std::string& sqlstate, absl::string_view detail,
+                                absl::string_view query) {
   if (sqlstate == "23505") return absl::AlreadyExistsError("the record already exists");
   if (sqlstate == "23503") {
     return absl::FailedPreconditionError(
         "a referenced record does not exist, or the record is still referenced");
   }
   if (sqlstate == "23514") {
-    log::Warn("check constraint violated").Str("error", e.what());
+    log::Warn("check constraint violated").Str("error", detail);
     return absl::FailedPreconditionError("the change violates a data rule");
   }
-  if (IsRetryable(e)) return absl::AbortedError("concurrent change; retry the request");
+  if (sqlstate == "40001" || sqlstate == "40P01") {
+    return absl::AbortedError("concurrent change; retry the request");
+  }
   if (sqlstate == "57014") return absl::DeadlineExceededError("database statement timed out");
+  if (sqlstate.rfind("08", 0) == 0 || sqlstate == "57P01" || sqlstate == "57P02" ||
+      sqlstate == "57P03") {
+    log::Warn("database connection lost").Str("error", detail).Str("sqlstate", sqlstate);
+    return absl::UnavailableError("database unavailable");
+  }
   if (sqlstate.rfind("53", 0) == 0) {
-    log::Error("database out of resources").Str("error", e.what()).Str("sqlstate", sqlstate);
+    log::Error("database out of resources").Str("error", detail).Str("sqlstate", sqlstate);
     return absl::UnavailableError("database busy");
   }
-  log::Error("database error").Str("error", e.what()).Str("sqlstate", sqlstate).Str("query", query);
+  log::Error("database error").Str("error", detail).Str("sqlstate", sqlstate).Str("query", query);
+  return absl::InternalError("internal error");
+}
+
+absl::Status StatusFromException(const std::exception& e) {
+  if (dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) {
+    log::Error("database commit outcome unknown").Str("error", e.what());
+    return absl::UnavailableError(
+        "the database connection was lost while committing; retry with the same request_id");
+  }
+  if (IsConnectionLost(e)) {
+    log::Warn("database connection lost").Str("error", e.what());
+    return absl::UnavailableError("database unavailable");
+  }
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
+    return StatusFromSqlState(sql->sqlstate(), e.what(), sql->query());
+  }
+  log::Error("database error").Str("error", e.what());
   return absl::InternalError("internal error");
 }
 

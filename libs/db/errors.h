@@ -5,8 +5,14 @@
 #include <exception>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace crm::db {
+
+// The status for a PostgreSQL error: by SQLSTATE, logging the server's message and the query
+// (never returned to clients).
+absl::Status StatusFromSqlState(const std::string& sqlstate, absl::string_view detail,
+                                absl::string_view query);
 
 // unique violation → ALREADY_EXISTS, foreign key → FAILED_PRECONDITION, serialization failure
 // or deadlock → ABORTED, broken connection → UNAVAILABLE, statement timeout →

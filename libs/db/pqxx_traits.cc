@@ -1,6 +1,6 @@
 #include "libs/db/pqxx_traits.h"
 
-#include <pqxx/array>
+#include "libs/db/rows.h"
 
 namespace crm::db {
 
@@ -20,14 +20,7 @@ std::string TextArray(const std::vector<std::string>& values) {
 }
 
 std::vector<std::string> ParseTextArray(const pqxx::field& field) {
-  std::vector<std::string> out;
-  if (field.is_null()) return out;
-  pqxx::array_parser parser = field.as_array();
-  for (auto [kind, value] = parser.get_next(); kind != pqxx::array_parser::done;
-       std::tie(kind, value) = parser.get_next()) {
-    if (kind == pqxx::array_parser::string_value) out.push_back(std::move(value));
-  }
-  return out;
+  return ParseTextArray(field.is_null() ? nullptr : field.c_str());
 }
 
 }  // namespace crm::db

@@ -271,7 +271,9 @@ TEST_F(EventsTest, ConcurrentWritersDeliverEveryEventExactlyOnce) {
     ASSERT_EQ(order[i].substr(0, order[i].size() - 1), order[i + 1].substr(0, order[i + 1].size() - 1));
     int w = std::stoi(order[i]);
     int t = std::stoi(order[i].substr(order[i].find('/') + 1));
-    if (last_txn.count(w)) EXPECT_EQ(t, last_txn[w] + 1);
+    if (last_txn.count(w)) {
+      EXPECT_EQ(t, last_txn[w] + 1);
+    }
     last_txn[w] = t;
   }
   ctx.TryCancel();

@@ -1,7 +1,8 @@
 #pragma once
 // The request flow of a unary RPC in the callback API: the gRPC thread reads the request id,
-// verifies the caller's token and hands the rest to an executor (a database session or a CPU
-// thread); the executor finishes the RPC. gRPC threads never wait on the database.
+// verifies the caller's token and hands the rest to an executor (a database session, the
+// pipelined reader, or a CPU thread); the executor finishes the RPC. gRPC threads never wait
+// on the database.
 //
 //   grpc::ServerUnaryReactor* Svc::GetUser(grpc::CallbackServerContext* ctx,
 //                                          const GetUserRequest* req, User* resp) {
@@ -24,6 +25,7 @@
 #include "libs/auth/principal.h"
 #include "libs/auth/tokens.h"
 #include "libs/db/pool.h"
+#include "libs/db/reader.h"
 #include "libs/log/log.h"
 #include "libs/rpc/thread_pool.h"
 
@@ -67,11 +69,21 @@ class Call {
   std::atomic<bool> finished_{false};
 };
 
+// A db::Callback that fills the response with fill(value) and finishes the call.
+template <typename T, typename Fill>
+db::Callback<T> Reply(std::shared_ptr<Call> call, Fill fill) {
+  return [call = std::move(call), fill = std::move(fill)](absl::StatusOr<T> value) mutable {
+    if (value.ok()) fill(*value);
+    call->Finish(value.status());
+  };
+}
+
 class Calls {
  public:
-  // cpu may be null when no handler needs CPU-heavy steps.
-  Calls(db::Pool* pool, const auth::TokenVerifier* verifier, ThreadPool* cpu = nullptr)
-      : pool_(pool), verifier_(verifier), cpu_(cpu) {}
+  // reader and cpu may be null when no handler needs them.
+  Calls(db::Pool* pool, const auth::TokenVerifier* verifier, db::Reader* reader = nullptr,
+        ThreadPool* cpu = nullptr)
+      : pool_(pool), verifier_(verifier), reader_(reader), cpu_(cpu) {}
 
   // Starts a call. Returns null after finishing it when authentication fails.
   std::shared_ptr<Call> Begin(grpc::CallbackServerContext* ctx, Auth auth) const;
@@ -107,6 +119,16 @@ class Calls {
     });
   }
 
+  // Begin, then start(call), which hands the call to asynchronous work (a db::Reader read).
+  template <typename Start>
+  grpc::ServerUnaryReactor* Async(grpc::CallbackServerContext* ctx, Start start,
+                                  Auth auth = Auth::kRequired) const {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    std::shared_ptr<Call> call = Begin(ctx, auth);
+    if (call) start(std::move(call));
+    return reactor;
+  }
+
   // Begin, then OnDb.
   template <typename Fn>
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Fn fn,
@@ -119,6 +141,7 @@ class Calls {
 
   const auth::TokenVerifier& verifier() const { return *verifier_; }
   db::Pool& pool() const { return *pool_; }
+  db::Reader& reader() const { return *reader_; }
 
  private:
   static std::string UserIdOf(const Call& call) {
@@ -126,6 +149,7 @@ class Calls {
   }
   db::Pool* pool_;
   const auth::TokenVerifier* verifier_;
+  db::Reader* reader_;
   ThreadPool* cpu_;
 };
 

@@ -154,11 +154,10 @@ grpc::ServerUnaryReactor* AuthServiceImpl::ListPublicKeys(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* AuthServiceImpl::GetCurrentUser(grpc::CallbackServerContext* ctx,
                                                           const v1::GetCurrentUserRequest*,
                                                           v1::User* resp) {
-  return calls_->Unary(ctx, [this, resp](rpc::Call& call, db::Conn& conn) -> absl::Status {
-    auto user = directory_->GetUser(conn, call.principal(), call.principal().user_id);
-    if (!user.ok()) return user.status();
-    *resp = ToProto(*user);
-    return absl::OkStatus();
+  return calls_->Async(ctx, [this, resp](std::shared_ptr<rpc::Call> call) {
+    const auth::Principal& caller = call->principal();
+    directory_->GetUser(calls_->reader(), caller, caller.user_id,
+                        rpc::Reply<User>(std::move(call), [resp](const User& u) { *resp = ToProto(u); }));
   });
 }
 

@@ -34,7 +34,10 @@ Config LoadConfig(int argc, char** argv) {
   auto server_flags = rpc::ServerOptions::DeclareFlags(flags, 50051, 9464);
   auto* db_url = flags.RequiredString(
       "db-url", "CRM_AUTH_DB_URL", "PostgreSQL conninfo of the auth service's own role");
-  auto* pool = flags.Int("db-pool-size", "CRM_DB_POOL_SIZE", 8, "database sessions", 1, 256);
+  auto* pool = flags.Int("db-pool-size", "CRM_DB_POOL_SIZE", 8,
+                         "database sessions for transactions", 1, 256);
+  auto* read_sessions = flags.Int("db-read-sessions", "CRM_DB_READ_SESSIONS", 1,
+                                  "database sessions for pipelined point reads", 1, 64);
   auto* cpu = flags.Int("cpu-threads", "CRM_AUTH_CPU_THREADS", 2,
                         "threads for password hashing", 1, 64);
   auto* migrate = flags.Bool("migrate", "CRM_MIGRATE", true, "apply schema migrations at start");
@@ -77,6 +80,7 @@ Config LoadConfig(int argc, char** argv) {
   }
   c.db_url = *db_url;
   c.db_pool_size = static_cast<int>(*pool);
+  c.db_read_sessions = static_cast<int>(*read_sessions);
   c.cpu_threads = static_cast<int>(*cpu);
   c.migrate = *migrate;
   c.log_level = *log_level;

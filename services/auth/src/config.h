@@ -14,6 +14,7 @@ struct Config {
   rpc::ServerOptions server;
   std::string db_url;
   int db_pool_size = 8;
+  int db_read_sessions = 1;
   int cpu_threads = 2;
   bool migrate = true;
   std::string log_level = "info";

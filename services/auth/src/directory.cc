@@ -348,19 +348,23 @@ absl::StatusOr<User> Directory::CreateUser(db::Conn& conn, const Principal& call
   });
 }
 
-absl::StatusOr<User> Directory::GetUser(db::Conn& conn, const Principal& caller,
-                                        const std::string& id) const {
+void Directory::GetUser(db::Reader& reader, const Principal& caller, const std::string& id,
+                        db::Callback<User> done) const {
   Violations v;
   validation::RequiredUuid(v, "id", id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  if (!v.empty()) return done(v.ToStatus());
   const bool self = id == caller.user_id;
-  if (!self) CRM_RETURN_IF_ERROR(Require(caller, "auth.users.read"));
+  if (!self) {
+    if (absl::Status s = Require(caller, "auth.users.read"); !s.ok()) return done(s);
+  }
   const DataScope scope = self ? DataScope::kAll : UserScope(caller);
-  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<User> {
-    auto u = Repository::FindUserInScope(tx, id, caller, scope);
-    if (!u) return NotVisible(scope, "user", id);
-    return *u;
-  });
+  reader.Submit(Repository::FindUserInScope(id, caller, scope),
+                [done = std::move(done), scope, id](absl::StatusOr<db::Rows> rows) mutable {
+                  if (!rows.ok()) return done(rows.status());
+                  std::optional<User> u = Repository::UserOf(*rows);
+                  if (!u) return done(NotVisible(scope, "user", id));
+                  done(*std::move(u));
+                });
 }
 
 absl::StatusOr<Page<User>> Directory::ListUsers(db::Conn& conn, const Principal& caller,

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "libs/auth/principal.h"
 #include "libs/db/conn.h"
+#include "libs/db/reader.h"
 #include "libs/db/request_log.h"
 #include "libs/events/outbox.h"
 #include "services/auth/src/model.h"
@@ -70,8 +71,9 @@ class Directory {
   absl::StatusOr<User> CreateUser(db::Conn& conn, const auth::Principal& caller,
                                   const RequestMeta& meta, const std::string& request_id,
                                   User user, const std::string& password_hash) const;
-  absl::StatusOr<User> GetUser(db::Conn& conn, const auth::Principal& caller,
-                               const std::string& id) const;
+  // A point read on the pipelined read path.
+  void GetUser(db::Reader& reader, const auth::Principal& caller, const std::string& id,
+               db::Callback<User> done) const;
   absl::StatusOr<Page<User>> ListUsers(db::Conn& conn, const auth::Principal& caller,
                                        const UserQuery& query) const;
   // `mask`: display_name, email, phone, department_id, manager_id, state.

@@ -171,11 +171,10 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::CreateUser(grpc::CallbackServerC
 grpc::ServerUnaryReactor* DirectoryServiceImpl::GetUser(grpc::CallbackServerContext* ctx,
                                                         const v1::GetUserRequest* req,
                                                         v1::User* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    auto u = directory_->GetUser(conn, call.principal(), req->id());
-    if (!u.ok()) return u.status();
-    *resp = ToProto(*u);
-    return absl::OkStatus();
+  return calls_->Async(ctx, [this, req, resp](std::shared_ptr<Call> call) {
+    const auth::Principal& caller = call->principal();
+    directory_->GetUser(calls_->reader(), caller, req->id(),
+                        rpc::Reply<User>(std::move(call), [resp](const User& u) { *resp = ToProto(u); }));
   });
 }
 

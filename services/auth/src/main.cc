@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "libs/auth/tokens.h"
+#include "libs/db/conn.h"
 #include "libs/db/migrate.h"
 #include "libs/db/pool.h"
 #include "libs/db/request_log.h"
@@ -43,6 +44,8 @@ absl::Status MigrateWithRetry(const std::string& url) {
 
 int Main(int argc, char** argv) {
   Config config = LoadConfig(argc, argv);
+  // Never wait forever for a database that does not answer.
+  config.db_url = db::WithConnectOption(config.db_url, "connect_timeout", "5");
   log::Level level = log::Level::kInfo;
   log::ParseLevel(config.log_level, &level);
   log::Configure("auth", level);
@@ -81,11 +84,12 @@ int Main(int argc, char** argv) {
 
   rpc::Server server(config.server);
   db::Pool pool({config.db_url, config.db_pool_size, "main"}, &server.metrics());
+  db::Reader reader({config.db_url, config.db_read_sessions, 32, "main"}, &server.metrics());
   rpc::ThreadPool cpu(config.cpu_threads);
   db::RequestLog request_log("auth");
   Sessions sessions(signer->get(), &outbox, config.sessions);
   Directory directory(&outbox, &request_log);
-  rpc::Calls calls(&pool, &verifier, &cpu);
+  rpc::Calls calls(&pool, &verifier, &reader, &cpu);
   events::EventStream events({"auth", config.db_url, "auth"}, &pool, &verifier, &server.metrics());
   AuthServiceImpl auth_service(&calls, &sessions, &directory, signer->get(), &events);
   DirectoryServiceImpl directory_service(&calls, &directory, &config.sessions.password);

@@ -13,8 +13,13 @@ using db::Statement;
 #define US(col) "(extract(epoch FROM " col ") * 1000000)::int8"
 #define FROM_US(param) "('epoch'::timestamptz + " param "::int8 * interval '1 microsecond')"
 
-absl::Time Time(const pqxx::field& f) { return absl::FromUnixMicros(f.as<int64_t>()); }
-std::optional<absl::Time> OptTime(const pqxx::field& f) {
+// Fields of libpqxx rows and of db::Rows read alike.
+template <typename Field>
+absl::Time Time(const Field& f) {
+  return absl::FromUnixMicros(f.template as<int64_t>());
+}
+template <typename Field>
+std::optional<absl::Time> OptTime(const Field& f) {
   if (f.is_null()) return std::nullopt;
   return Time(f);
 }
@@ -29,20 +34,21 @@ int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
   " " US("u.last_login_at") ", u.version, " US("u.created_at") ", " US("u.updated_at") ","  \
   " array(SELECT r.role FROM auth.user_roles r WHERE r.user_id = u.id ORDER BY r.role)"
 
-User UserOf(const pqxx::row& r) {
+template <typename Row>
+User UserFromRow(const Row& r) {
   User u;
-  u.id = r[0].as<std::string>();
-  u.username = r[1].as<std::string>();
-  u.display_name = r[2].as<std::string>();
-  u.email = r[3].as<std::string>();
-  u.phone = r[4].as<std::string>();
-  u.department_id = r[5].as<std::string>();
-  u.manager_id = r[6].as<std::string>();
-  u.service_account = r[7].as<std::string>() == "service";
-  u.active = r[8].as<std::string>() == "active";
+  u.id = r[0].template as<std::string>();
+  u.username = r[1].template as<std::string>();
+  u.display_name = r[2].template as<std::string>();
+  u.email = r[3].template as<std::string>();
+  u.phone = r[4].template as<std::string>();
+  u.department_id = r[5].template as<std::string>();
+  u.manager_id = r[6].template as<std::string>();
+  u.service_account = r[7].template as<std::string>() == "service";
+  u.active = r[8].template as<std::string>() == "active";
   u.locked_until = OptTime(r[9]);
   u.last_login_at = OptTime(r[10]);
-  u.version = r[11].as<int64_t>();
+  u.version = r[11].template as<int64_t>();
   u.created_at = Time(r[12]);
   u.updated_at = Time(r[13]);
   u.roles = db::ParseTextArray(r[14]);
@@ -313,17 +319,19 @@ std::string AfterId(const std::string& after) { return after.empty() ? kMinUuid 
 std::optional<User> Repository::FindUser(db::Tx& tx, const std::string& id) {
   pqxx::result r = Exec(tx, kFindUser, id);
   if (r.empty()) return std::nullopt;
-  return UserOf(r[0]);
+  return UserFromRow(r[0]);
 }
 
-std::optional<User> Repository::FindUserInScope(db::Tx& tx, const std::string& id,
-                                                const auth::Principal& caller,
-                                                auth::DataScope scope) {
+db::Query Repository::FindUserInScope(const std::string& id, const auth::Principal& caller,
+                                      auth::DataScope scope) {
   auth::Principal scoped = caller;
   scoped.scope = scope;
-  pqxx::result r = Exec(tx, FindUserScoped().For(scope), id, auth::ScopeParam(scoped));
-  if (r.empty()) return std::nullopt;
-  return UserOf(r[0]);
+  return {FindUserScoped().For(scope), db::MakeParams(id, auth::ScopeParam(scoped))};
+}
+
+std::optional<User> Repository::UserOf(const db::Rows& rows) {
+  if (rows.empty()) return std::nullopt;
+  return UserFromRow(rows[0]);
 }
 
 std::vector<User> Repository::ListUsers(db::Tx& tx, const UserFilter& f,
@@ -336,7 +344,7 @@ std::vector<User> Repository::ListUsers(db::Tx& tx, const UserFilter& f,
                         auth::ScopeParam(scoped), limit);
   std::vector<User> out;
   out.reserve(r.size());
-  for (const auto& row : r) out.push_back(UserOf(row));
+  for (const auto& row : r) out.push_back(UserFromRow(row));
   return out;
 }
 

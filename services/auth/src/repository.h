@@ -8,6 +8,7 @@
 
 #include "libs/auth/principal.h"
 #include "libs/db/conn.h"
+#include "libs/db/reader.h"
 #include "services/auth/src/model.h"
 
 namespace crm::auth_service {
@@ -31,9 +32,10 @@ class Repository {
  public:
   // --- users ---
   static std::optional<User> FindUser(db::Tx& tx, const std::string& id);
-  // The user if within the caller's scope.
-  static std::optional<User> FindUserInScope(db::Tx& tx, const std::string& id,
-                                             const auth::Principal& caller, auth::DataScope scope);
+  // The user if within `scope` of the caller: a read for db::Reader, and its result.
+  static db::Query FindUserInScope(const std::string& id, const auth::Principal& caller,
+                                   auth::DataScope scope);
+  static std::optional<User> UserOf(const db::Rows& rows);
   static std::vector<User> ListUsers(db::Tx& tx, const UserFilter& filter,
                                      const auth::Principal& caller, auth::DataScope scope,
                                      const std::string& after_id, int limit);

@@ -17,7 +17,7 @@ constexpr char kBadCredentials[] = "invalid username or password";
 template <typename T>
 struct Outcome {
   absl::Status denial;
-  T value;
+  T value{};
 };
 
 

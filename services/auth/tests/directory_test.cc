@@ -129,10 +129,10 @@ TEST_F(DirectoryTest, RolesWithoutThePermissionAreDeniedBeforeExistenceIsChecked
   EXPECT_THAT(directory_->SetUserRoles(*conn_, p, meta_, rep.id, {"admin"}, ""), StatusIs(kDenied));
   EXPECT_THAT(directory_->ListRoles(*conn_, p, 0, ""), StatusIs(kDenied));
   // Own record: always; others: only within scope, and a missing id looks the same.
-  EXPECT_THAT(directory_->GetUser(*conn_, p, rep.id), IsOk());
+  EXPECT_THAT(GetUser(p, rep.id), IsOk());
   User other = MakeUser(Unique("other-rep"), "s3cret-pass", {"account_manager"});
-  EXPECT_THAT(directory_->GetUser(*conn_, p, other.id), StatusIs(kDenied));
-  EXPECT_THAT(directory_->GetUser(*conn_, p, missing), StatusIs(kDenied));
+  EXPECT_THAT(GetUser(p, other.id), StatusIs(kDenied));
+  EXPECT_THAT(GetUser(p, missing), StatusIs(kDenied));
   // Service agents lack auth.users.read altogether.
   User agent = MakeUser(Unique("agent"), "s3cret-pass", {"service_agent"});
   EXPECT_THAT(directory_->ListUsers(*conn_, SignedIn(agent), {}), StatusIs(kDenied));
@@ -146,8 +146,8 @@ TEST_F(DirectoryTest, ManagersSeeTheirDepartmentSubtreeOnly) {
   User a = MakeUser(Unique("bj-rep"), "s3cret-pass", {"account_manager"}, beijing.id);
   User b = MakeUser(Unique("gz-rep"), "s3cret-pass", {"account_manager"}, south.id);
   auth::Principal p = SignedIn(boss);
-  EXPECT_THAT(directory_->GetUser(*conn_, p, a.id), IsOk());
-  EXPECT_THAT(directory_->GetUser(*conn_, p, b.id), StatusIs(kDenied));
+  EXPECT_THAT(GetUser(p, a.id), IsOk());
+  EXPECT_THAT(GetUser(p, b.id), StatusIs(kDenied));
   auto listed = directory_->ListUsers(*conn_, p, {});
   ASSERT_THAT(listed, IsOk());
   EXPECT_THAT(Usernames(listed->items), UnorderedElementsAre(boss.username, a.username));

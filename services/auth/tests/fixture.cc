@@ -1,6 +1,7 @@
 #include "services/auth/tests/fixture.h"
 
 #include <atomic>
+#include <future>
 
 #include "absl/strings/str_cat.h"
 #include "libs/testing/status_matchers.h"
@@ -27,6 +28,7 @@ void AuthFixture::TearDownTestSuite() { db_.reset(); }
 void AuthFixture::SetUp() {
   ASSERT_NE(db_, nullptr);
   conn_ = std::make_unique<db::Conn>(conninfo_);
+  reader_ = std::make_unique<db::Reader>(db::ReaderOptions{conninfo_, 1, 32, "test"}, nullptr);
   signer_ = *auth::TokenSigner::Create("k1", *auth::GenerateSigningKeyPem(), "crm-auth", "crm");
   verifier_ = std::make_unique<auth::TokenVerifier>(auth::TokenVerifier::Options{"crm-auth", "crm"});
   ASSERT_TRUE(verifier_->AddKey("k1", signer_->public_key_pem()).ok());
@@ -83,6 +85,13 @@ Department AuthFixture::MakeDepartment(const std::string& name, const std::strin
   auto created = directory_->CreateDepartment(*conn_, Admin(), meta_, "", d);
   EXPECT_THAT(created, test::IsOk());
   return created.ok() ? *created : Department{};
+}
+
+absl::StatusOr<User> AuthFixture::GetUser(const auth::Principal& caller, const std::string& id) {
+  std::promise<absl::StatusOr<User>> result;
+  directory_->GetUser(*reader_, caller, id,
+                      [&result](absl::StatusOr<User> u) { result.set_value(std::move(u)); });
+  return result.get_future().get();
 }
 
 std::string AuthFixture::Unique(const std::string& base) {

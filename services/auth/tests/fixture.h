@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "libs/auth/tokens.h"
 #include "libs/db/conn.h"
+#include "libs/db/reader.h"
 #include "libs/db/request_log.h"
 #include "libs/events/outbox.h"
 #include "libs/testing/pg.h"
@@ -30,6 +31,8 @@ class AuthFixture : public ::testing::Test {
   User MakeUser(const std::string& username, const std::string& password,
                 std::vector<std::string> roles, const std::string& department_id = "");
   Department MakeDepartment(const std::string& name, const std::string& parent_id = "");
+  // Directory::GetUser, waiting for its result.
+  absl::StatusOr<User> GetUser(const auth::Principal& caller, const std::string& id);
   // A unique name for this test run.
   std::string Unique(const std::string& base);
   // Types of the events written since the test started, in order.
@@ -38,6 +41,7 @@ class AuthFixture : public ::testing::Test {
   static std::unique_ptr<test::TestDatabase> db_;
   static std::string conninfo_;
   std::unique_ptr<db::Conn> conn_;
+  std::unique_ptr<db::Reader> reader_;
   std::unique_ptr<auth::TokenSigner> signer_;
   std::unique_ptr<auth::TokenVerifier> verifier_;
   events::Outbox outbox_{"auth"};
