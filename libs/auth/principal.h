@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
+#include "absl/strings/string_view.h"
 
 #include "absl/time/time.h"
 

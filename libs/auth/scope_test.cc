@@ -7,7 +7,8 @@ namespace crm::auth {
 namespace {
 
 TEST(ScopeTest, PredicatesPerScope) {
-  EXPECT_EQ(ScopePredicate(DataScope::kOwn, "c.owner_id", "c.dept_id", 2), "(c.owner_id = $2::uuid)");
+  EXPECT_EQ(ScopePredicate(DataScope::kOwn, "c.owner_id", "c.dept_id", 2),
+            "(c.owner_id = $2::uuid)");
   EXPECT_EQ(ScopePredicate(DataScope::kDepartment, "c.owner_id", "c.dept_id", 2),
             "(c.dept_id = ANY($2::uuid[]))");
   EXPECT_EQ(ScopePredicate(DataScope::kAll, "c.owner_id", "c.dept_id", 3),

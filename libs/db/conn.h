@@ -4,9 +4,9 @@
 
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <type_traits>
 #include <utility>
+#include "absl/strings/string_view.h"
 
 #include <pqxx/connection>
 #include <pqxx/nontransaction>

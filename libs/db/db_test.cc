@@ -43,7 +43,8 @@ class DbTest : public ::testing::Test {
 test::TestDatabase* DbTest::db_ = nullptr;
 
 constexpr Statement kInsertParent{"test.insert_parent", "INSERT INTO parent VALUES ($1, $2)"};
-constexpr Statement kCountParents{"test.count_parents", "SELECT count(*) FROM parent WHERE id = $1"};
+constexpr Statement kCountParents{"test.count_parents",
+                                  "SELECT count(*) FROM parent WHERE id = $1"};
 
 TEST_F(DbTest, CommitsOnOkAndRollsBackOnError) {
   Conn conn(db_->AdminConninfo());
@@ -58,7 +59,8 @@ TEST_F(DbTest, CommitsOnOkAndRollsBackOnError) {
   }),
               StatusIs(absl::StatusCode::kFailedPrecondition, "business rule"));
   auto count = conn.Read([](Tx& tx) -> absl::StatusOr<int> {
-    return Exec(tx, kCountParents, 1)[0][0].as<int>() + 10 * Exec(tx, kCountParents, 2)[0][0].as<int>();
+    return Exec(tx, kCountParents, 1)[0][0].as<int>() +
+           10 * Exec(tx, kCountParents, 2)[0][0].as<int>();
   });
   ASSERT_THAT(count, IsOk());
   EXPECT_EQ(*count, 1);
@@ -298,7 +300,8 @@ TEST_F(DbTest, ConcurrentDuplicateRequestsCreateOnce) {
 TEST_F(DbTest, PoolRunsTasksOnItsSessions) {
   Pool pool({db_->AdminConninfo(), 2, "test"}, nullptr);
   auto n = pool.Run([](Conn& conn) {
-    return conn.Read([](Tx& tx) -> absl::StatusOr<int> { return tx.exec("SELECT 41 + 1")[0][0].as<int>(); });
+    return conn.Read(
+        [](Tx& tx) -> absl::StatusOr<int> { return tx.exec("SELECT 41 + 1")[0][0].as<int>(); });
   });
   ASSERT_THAT(n, IsOk());
   EXPECT_EQ(*n, 42);
@@ -335,7 +338,8 @@ constexpr Statement kReadBroken{"test.read_broken", "SELECT 1 / $1::int"};
 // Submits and waits.
 absl::StatusOr<Rows> ReadNow(Reader& reader, const Statement& stmt, Params params) {
   std::promise<absl::StatusOr<Rows>> p;
-  reader.Submit(stmt, std::move(params), [&p](absl::StatusOr<Rows> r) { p.set_value(std::move(r)); });
+  reader.Submit(stmt, std::move(params),
+                [&p](absl::StatusOr<Rows> r) { p.set_value(std::move(r)); });
   return p.get_future().get();
 }
 
@@ -404,7 +408,8 @@ TEST_F(DbTest, ReaderReconnectsAfterLosingItsSession) {
 
 TEST_F(DbTest, ReaderWithoutADatabaseIsUnavailable) {
   Reader reader({"host=/nonexistent-dir port=1", 1, 32, "test"}, nullptr);
-  EXPECT_THAT(ReadNow(reader, kReadParent, MakeParams(1)), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(ReadNow(reader, kReadParent, MakeParams(1)),
+              StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST(ParamsTest, MakeParamsConvertsEachKind) {

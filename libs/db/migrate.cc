@@ -88,9 +88,9 @@ absl::Status Migrate(Conn& conn, absl::string_view schema, const std::vector<Mig
     if (!status.ok()) break;
     for (const auto& m : set.migrations) {
       status = conn.Transact([&](Tx& tx) -> absl::Status {
-        pqxx::result done = tx.exec_params("SELECT checksum FROM " + table +
-                                               " WHERE component = $1 AND version = $2",
-                                           set.component, m.version);
+        pqxx::result done = tx.exec_params(
+            "SELECT checksum FROM " + table + " WHERE component = $1 AND version = $2",
+            set.component, m.version);
         const std::string checksum = Checksum(m.sql);
         if (!done.empty()) {
           if (done[0][0].as<std::string>() != checksum) {
@@ -113,9 +113,9 @@ absl::Status Migrate(Conn& conn, absl::string_view schema, const std::vector<Mig
         return absl::OkStatus();
       });
       if (!status.ok()) {
-        status = absl::Status(status.code(),
-                              absl::StrFormat("migration %s/%04d_%s: %s", set.component,
-                                              m.version, m.name, status.message()));
+        status =
+            absl::Status(status.code(), absl::StrFormat("migration %s/%04d_%s: %s", set.component,
+                                                        m.version, m.name, status.message()));
         break;
       }
     }

@@ -4,8 +4,8 @@
 // transaction, and recorded with a checksum in <schema>.schema_migrations.
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "libs/db/conn.h"

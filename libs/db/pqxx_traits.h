@@ -4,11 +4,14 @@
 
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
+// libpqxx 6.4's <pqxx/field> needs <pqxx/strconv> first.
 #include <pqxx/strconv>
+// (kept apart so include sorting cannot swap them)
 #include <pqxx/field>
+
+#include "absl/strings/string_view.h"
 
 namespace pqxx {
 

@@ -38,8 +38,8 @@ class Reader::Session {
       for (size_t p = 0; p < item.params.size(); ++p) {
         values[p] = item.params[p] ? item.params[p]->c_str() : nullptr;
       }
-      if (!PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(values.size()),
-                               values.data(), nullptr, nullptr, 0)) {
+      if (!PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(),
+                               nullptr, nullptr, 0)) {
         return Lost(batch, 0);
       }
     }
@@ -140,18 +140,19 @@ Reader::Reader(ReaderOptions options, prometheus::Registry* registry)
     : options_(std::move(options)) {
   if (registry != nullptr) {
     const prometheus::Labels labels{{"reader", options_.name}};
-    batch_histogram_ = &prometheus::BuildHistogram()
-                            .Name("crm_db_read_batch_size")
-                            .Help("Reads sent to PostgreSQL in one pipelined round trip")
-                            .Register(*registry)
-                            .Add(labels, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64});
+    batch_histogram_ =
+        &prometheus::BuildHistogram()
+             .Name("crm_db_read_batch_size")
+             .Help("Reads sent to PostgreSQL in one pipelined round trip")
+             .Register(*registry)
+             .Add(labels, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64});
     wait_histogram_ = &prometheus::BuildHistogram()
                            .Name("crm_db_read_wait_seconds")
                            .Help("Time a read waited before its batch was sent")
                            .Register(*registry)
                            .Add(labels, prometheus::Histogram::BucketBoundaries{
-                                            0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                                            0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1});
+                                            0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                            0.025, 0.05, 0.1, 0.25, 0.5, 1});
     queue_gauge_ = &prometheus::BuildGauge()
                         .Name("crm_db_read_queue_depth")
                         .Help("Reads waiting for a pipelined batch")
@@ -179,7 +180,8 @@ void Reader::Submit(const Statement& stmt, Params params, Done done) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (queue_.size() < options_.max_queue) {
-      queue_.push_back({stmt, std::move(params), std::move(done), std::chrono::steady_clock::now()});
+      queue_.push_back(
+          {stmt, std::move(params), std::move(done), std::chrono::steady_clock::now()});
       if (queue_gauge_) queue_gauge_->Increment();
       done = nullptr;
     } else if (rejected_counter_) {

@@ -60,7 +60,7 @@ class EventsTest : public ::testing::Test {
     options.schema = kSchema;
     options.conninfo = *conninfo_;
     options.source = "test";
-    options.batch_size = 7;  // small, so streams cross batch boundaries
+    options.batch_size = 7;                 // small, so streams cross batch boundaries
     options.heartbeat = absl::Seconds(30);  // the tests must be woken by notifications
     stream_ = std::make_unique<EventStream>(options, pool_.get(), verifier_.get(), nullptr);
     stream_->Start();
@@ -268,7 +268,8 @@ TEST_F(EventsTest, ConcurrentWritersDeliverEveryEventExactlyOnce) {
   // A transaction's events are adjacent and in order; each writer's transactions in order.
   std::map<int, int> last_txn;
   for (size_t i = 0; i + 1 < order.size(); i += 2) {
-    ASSERT_EQ(order[i].substr(0, order[i].size() - 1), order[i + 1].substr(0, order[i + 1].size() - 1));
+    ASSERT_EQ(order[i].substr(0, order[i].size() - 1),
+              order[i + 1].substr(0, order[i + 1].size() - 1));
     int w = std::stoi(order[i]);
     int t = std::stoi(order[i].substr(order[i].find('/') + 1));
     if (last_txn.count(w)) {

@@ -33,9 +33,7 @@ void Outbox::Append(db::Tx& tx, const EventDraft& e) const {
            pqxx::binarystring(bytes.data(), bytes.size()));
 }
 
-std::string FormatCursor(absl::string_view xid, int64_t seq) {
-  return absl::StrCat(xid, "-", seq);
-}
+std::string FormatCursor(absl::string_view xid, int64_t seq) { return absl::StrCat(xid, "-", seq); }
 
 bool ParseCursor(absl::string_view cursor, std::string* xid, int64_t* seq) {
   const size_t dash = cursor.find('-');

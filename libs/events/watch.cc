@@ -6,11 +6,11 @@
 
 #include <deque>
 
-#include <pqxx/binarystring>
-#include <pqxx/notification>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
+#include <pqxx/binarystring>
+#include <pqxx/notification>
 
 #include "absl/strings/str_cat.h"
 #include "libs/events/outbox.h"
@@ -208,7 +208,8 @@ class EventStream::Watcher : public grpc::ServerWriteReactor<common::v1::Event> 
         const std::string& last_xid = out.events.empty() ? xid : out.events.back().first.first;
         const int64_t last_seq = out.events.empty() ? seq : out.events.back().first.second;
         out.held_back =
-            db::Exec(tx, {s.held_back_name_, s.held_back_sql_}, last_xid, last_seq)[0][0].as<bool>();
+            db::Exec(tx, {s.held_back_name_, s.held_back_sql_}, last_xid, last_seq)[0][0]
+                .as<bool>();
       }
       return absl::OkStatus();
     });
@@ -255,7 +256,9 @@ EventStream::EventStream(Options options, db::Pool* pool, const auth::TokenVerif
   const std::string columns =
       "SELECT xid::text, seq, event_id::text, type, aggregate_type, aggregate_id, actor_id,"
       " request_id, (extract(epoch FROM occurred_at) * 1000000)::int8, payload_type, payload"
-      " FROM " + s + ".outbox WHERE (xid, seq) > ($1::xid8, $2::int8)"
+      " FROM " +
+      s +
+      ".outbox WHERE (xid, seq) > ($1::xid8, $2::int8)"
       " AND xid < pg_snapshot_xmin(pg_current_snapshot())";
   fetch_all_name_ = s + ".outbox.fetch";
   fetch_all_sql_ = columns + " ORDER BY xid, seq LIMIT $3";
@@ -374,7 +377,8 @@ void EventStream::Listen() {
           uint64_t n;
           (void)!read(wake_fd_, &n, sizeof n);
         }
-        conn.get_notifs();  // runs the receiver for each notification; throws if the session is lost
+        conn.get_notifs();  // runs the receiver for each notification; throws if the session is
+                            // lost
         const absl::Time now = absl::Now();
         std::lock_guard<std::mutex> lock(mu_);
         if (stopping_) return;

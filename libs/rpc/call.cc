@@ -50,8 +50,8 @@ absl::Status ClientFacing(const absl::Status& status, const std::string& request
     case absl::StatusCode::kUnknown:
     case absl::StatusCode::kDataLoss:
       log::Error("request failed").Str("error", status.ToString()).Str("request_id", request_id);
-      return absl::Status(status.code(), absl::StrCat("internal error (request id ", request_id,
-                                                      ")"));
+      return absl::Status(status.code(),
+                          absl::StrCat("internal error (request id ", request_id, ")"));
     default:
       return status;
   }

@@ -38,9 +38,9 @@ const char* TypeName(ServerRpcInfo::Type type) {
 
 const char* CodeName(int code) {
   static const char* kNames[kCodes] = {
-      "OK",       "Canceled",          "Unknown",          "InvalidArgument",  "DeadlineExceeded",
-      "NotFound", "AlreadyExists",     "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
-      "Aborted",  "OutOfRange",        "Unimplemented",    "Internal",         "Unavailable",
+      "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
+      "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+      "Aborted",  "OutOfRange",     "Unimplemented",    "Internal",          "Unavailable",
       "DataLoss", "Unauthenticated"};
   return code >= 0 && code < kCodes ? kNames[code] : "Unknown";
 }
@@ -85,7 +85,7 @@ class Metrics {
     m->started = &started_.Add(m->labels);
     static const auto* buckets = new prometheus::Histogram::BucketBoundaries{
         0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-        0.05,   0.1,     0.25,   0.5,   1,      2.5,    5,     10};
+        0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
     m->seconds = &seconds_.Add(m->labels, *buckets);
     Method* out = m.get();
     methods_.emplace(full_method, std::move(m));
@@ -206,10 +206,14 @@ class Factory : public grpc::experimental::ServerInterceptorFactoryInterface {
 }  // namespace
 
 bool ParseAccessLog(absl::string_view text, AccessLog* mode) {
-  if (text == "all") *mode = AccessLog::kAll;
-  else if (text == "errors") *mode = AccessLog::kErrors;
-  else if (text == "none") *mode = AccessLog::kNone;
-  else return false;
+  if (text == "all")
+    *mode = AccessLog::kAll;
+  else if (text == "errors")
+    *mode = AccessLog::kErrors;
+  else if (text == "none")
+    *mode = AccessLog::kNone;
+  else
+    return false;
   return true;
 }
 

@@ -37,7 +37,8 @@ class EchoService : public crm::rpctest::EchoService::CallbackService {
                                  const crm::rpctest::EchoRequest* req,
                                  crm::rpctest::EchoResponse* resp) override {
     return calls_->Unary(ctx, [req, resp](Call& call, db::Conn&) -> absl::Status {
-      if (req->sleep_ms() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(req->sleep_ms()));
+      if (req->sleep_ms() > 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(req->sleep_ms()));
       if (req->fail_code() == 3) return InvalidField("text", "must be shouted");
       if (req->fail_code() != 0) {
         return absl::Status(static_cast<absl::StatusCode>(req->fail_code()),
@@ -69,15 +70,16 @@ class RpcTest : public ::testing::Test {
     options.service_name = "echo";
     options.grpc_address = "127.0.0.1:0";
     // The metrics endpoint takes seconds to stop, so only the test that reads it has one.
-    if (WithMetrics()) options.metrics_address = absl::StrCat("127.0.0.1:", metrics_port_);
-    else options.metrics_address = "";
+    if (WithMetrics())
+      options.metrics_address = absl::StrCat("127.0.0.1:", metrics_port_);
+    else
+      options.metrics_address = "";
     options.probe_interval = absl::Milliseconds(20);
     options.drain_timeout = absl::Seconds(5);
     server_ = std::make_unique<Server>(options);
     server_->AddService(service_.get());
-    server_->SetReadinessProbe([this] {
-      return healthy_ ? absl::OkStatus() : absl::UnavailableError("database down");
-    });
+    server_->SetReadinessProbe(
+        [this] { return healthy_ ? absl::OkStatus() : absl::UnavailableError("database down"); });
     ASSERT_THAT(server_->Start(), IsOk());
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
                                    grpc::InsecureChannelCredentials());
@@ -153,7 +155,8 @@ TEST_F(RpcTest, AuthenticatedCallSeesPrincipalAndRequestId) {
 
 TEST_F(RpcTest, MissingOrBadTokenIsUnauthenticated) {
   crm::rpctest::EchoResponse resp;
-  EXPECT_THAT(Echo({}, &resp, ""), StatusIs(grpc::StatusCode::UNAUTHENTICATED, HasSubstr("Bearer")));
+  EXPECT_THAT(Echo({}, &resp, ""),
+              StatusIs(grpc::StatusCode::UNAUTHENTICATED, HasSubstr("Bearer")));
   EXPECT_THAT(Echo({}, &resp, "garbage"), StatusIs(grpc::StatusCode::UNAUTHENTICATED));
 }
 

@@ -42,8 +42,8 @@ std::shared_ptr<ServerOptions::FlagValues> ServerOptions::DeclareFlags(config::F
   auto v = std::make_shared<FlagValues>();
   v->host = flags.String("listen-host", "CRM_LISTEN_HOST", "0.0.0.0",
                          "address the gRPC and metrics ports listen on");
-  v->port = flags.Int("grpc-port", "CRM_GRPC_PORT", default_port, "gRPC port (0: any free port)",
-                      0, 65535);
+  v->port = flags.Int("grpc-port", "CRM_GRPC_PORT", default_port, "gRPC port (0: any free port)", 0,
+                      65535);
   v->metrics_port = flags.Int("metrics-port", "CRM_METRICS_PORT", default_metrics_port,
                               "Prometheus /metrics port (0: disabled)", 0, 65535);
   v->drain = flags.Duration("drain-timeout", "CRM_DRAIN_TIMEOUT", absl::Seconds(20),
@@ -73,9 +73,7 @@ Server::Server(ServerOptions options)
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 }
 
-Server::~Server() {
-  Shutdown();
-}
+Server::~Server() { Shutdown(); }
 
 void Server::AddService(grpc::Service* service) { services_.push_back(service); }
 

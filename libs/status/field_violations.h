@@ -3,8 +3,8 @@
 // payload so that code below the gRPC glue never touches gRPC types.
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 

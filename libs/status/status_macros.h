@@ -7,10 +7,10 @@
 #define CRM_STATUS_CONCAT_INNER(a, b) a##b
 #define CRM_STATUS_CONCAT(a, b) CRM_STATUS_CONCAT_INNER(a, b)
 
-#define CRM_RETURN_IF_ERROR(expr)                   \
-  do {                                              \
-    ::absl::Status crm_status_ = (expr);            \
-    if (!crm_status_.ok()) return crm_status_;      \
+#define CRM_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    ::absl::Status crm_status_ = (expr);       \
+    if (!crm_status_.ok()) return crm_status_; \
   } while (0)
 
 #define CRM_ASSIGN_OR_RETURN(lhs, rexpr) \

@@ -32,7 +32,8 @@ absl::StatusOr<std::string> HttpGet(int port, const std::string& path) {
     return absl::InternalError("malformed HTTP response");
   }
   if (response.find(" 200 ") > response.find("\r\n")) {
-    return absl::InternalError(absl::StrCat("HTTP error: ", response.substr(0, response.find("\r\n"))));
+    return absl::InternalError(
+        absl::StrCat("HTTP error: ", response.substr(0, response.find("\r\n"))));
   }
   return response.substr(body + 4);
 }

@@ -89,7 +89,7 @@ absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(absl::string_
 }
 
 absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::CreateOn(std::string cluster,
-                                                                    absl::string_view name) {
+                                                                     absl::string_view name) {
   std::unique_ptr<TestDatabase> db(new TestDatabase(std::move(cluster), DatabaseName(name)));
   absl::Status s = AdminExec(db->cluster_ + " dbname=postgres",
                              absl::StrCat("CREATE DATABASE ", db->name_, " ENCODING 'UTF8'"));
@@ -110,10 +110,9 @@ std::string TestDatabase::AdminConninfo() const { return cluster_ + " dbname=" +
 
 absl::StatusOr<std::string> TestDatabase::ProvisionService(absl::string_view schema,
                                                            absl::string_view role) {
-  auto out = RunCommand(absl::StrCat("psql -X -q -v role=", ShellQuote(role),
-                                     " -v schema=", ShellQuote(schema), " -f ",
-                                     ShellQuote(Script("deploy/sql/provision-service.sql")), " ",
-                                     ShellQuote(AdminConninfo())));
+  auto out = RunCommand(absl::StrCat(
+      "psql -X -q -v role=", ShellQuote(role), " -v schema=", ShellQuote(schema), " -f ",
+      ShellQuote(Script("deploy/sql/provision-service.sql")), " ", ShellQuote(AdminConninfo())));
   if (!out.ok()) return out.status();
   return absl::StrCat(AdminConninfo(), " user=", role);
 }
@@ -142,8 +141,8 @@ TempCluster::~TempCluster() {
 }
 
 absl::Status TempCluster::Stop() {
-  return RunCommand(absl::StrCat(ShellQuote(Script("scripts/pg-cluster.sh")), " stop ",
-                                 ShellQuote(dir_)))
+  return RunCommand(
+             absl::StrCat(ShellQuote(Script("scripts/pg-cluster.sh")), " stop ", ShellQuote(dir_)))
       .status();
 }
 

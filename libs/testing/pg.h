@@ -5,8 +5,8 @@
 
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
 #include "libs/db/migrate.h"
@@ -26,7 +26,7 @@ class TestDatabase {
   static absl::StatusOr<std::unique_ptr<TestDatabase>> Create(absl::string_view name);
   // Same, on another cluster.
   static absl::StatusOr<std::unique_ptr<TestDatabase>> CreateOn(std::string cluster_conninfo,
-                                                               absl::string_view name);
+                                                                absl::string_view name);
   ~TestDatabase();
 
   const std::string& name() const { return name_; }

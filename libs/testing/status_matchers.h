@@ -46,8 +46,7 @@ MATCHER_P2(StatusIs, code, message_matcher,
   const absl::Status s = AsStatus(arg);
   *result_listener << "status is " << s;
   return static_cast<int>(s.code()) == static_cast<int>(code) &&
-         ::testing::ExplainMatchResult(message_matcher, std::string(s.message()),
-                                       result_listener);
+         ::testing::ExplainMatchResult(message_matcher, std::string(s.message()), result_listener);
 }
 
 MATCHER_P(HasFieldViolation, field,

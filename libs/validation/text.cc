@@ -51,8 +51,8 @@ size_t Utf8Length(absl::string_view s) {
 absl::string_view TrimSpace(absl::string_view s) {
   static constexpr absl::string_view kIdeographicSpace = "\xE3\x80\x80";
   for (;;) {
-    if (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' ||
-                       s.front() == '\r')) {
+    if (!s.empty() &&
+        (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) {
       s.remove_prefix(1);
     } else if (s.substr(0, 3) == kIdeographicSpace) {
       s.remove_prefix(3);

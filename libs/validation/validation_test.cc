@@ -14,8 +14,8 @@ TEST(TextTest, Utf8) {
   EXPECT_TRUE(IsValidUtf8("😀"));
   EXPECT_FALSE(IsValidUtf8("\xC3"));
   EXPECT_FALSE(IsValidUtf8("\xE5\x8D"));
-  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong '/'
-  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));      // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));  // surrogate
   EXPECT_EQ(Utf8Length("华为"), 2u);
   EXPECT_EQ(Utf8Length("ab华"), 3u);
 }

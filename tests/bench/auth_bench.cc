@@ -55,8 +55,8 @@ double Pgbench(const std::string& conninfo, const Options& o) {
   if (!init.ok()) Die(init.status().ToString());
   double best = 0;
   for (int clients : {2, 4, 8, o.clients}) {
-    auto run = crm::test::RunCommand(absl::StrCat("pgbench -S -M prepared -n -c ", clients,
-                                                  " -j 2 -T ", o.seconds, " ", db));
+    auto run = crm::test::RunCommand(
+        absl::StrCat("pgbench -S -M prepared -n -c ", clients, " -j 2 -T ", o.seconds, " ", db));
     if (!run.ok()) Die(run.status().ToString());
     std::smatch m;
     if (!std::regex_search(*run, m, std::regex("tps = ([0-9.]+)"))) Die("no tps in: " + *run);
@@ -119,7 +119,8 @@ Result Drive(const std::string& target, const std::string& token, const std::str
         auto* c = static_cast<Call*>(tag);
         if (measuring) {
           if (c->status.ok()) {
-            latencies[t].push_back(std::chrono::duration<double, std::milli>(Clock::now() - c->start).count());
+            latencies[t].push_back(
+                std::chrono::duration<double, std::milli>(Clock::now() - c->start).count());
           } else {
             ++errors;
           }
@@ -202,15 +203,17 @@ int main(int argc, char** argv) {
   if (auto s = stub->Login(&ctx, login, &session); !s.ok()) Die(s.error_message());
 
   Result r = Drive((*server)->target(), session.tokens().access_token(), session.user().id(), o);
-  std::printf("auth GetUser, %d clients, %d read sessions: %10.0f requests/s   p50 %.2f ms   "
-              "p99 %.2f ms   errors %lld\n",
-              o.clients, o.read_sessions, r.rps, r.p50_ms, r.p99_ms, static_cast<long long>(r.errors));
+  std::printf(
+      "auth GetUser, %d clients, %d read sessions: %10.0f requests/s   p50 %.2f ms   "
+      "p99 %.2f ms   errors %lld\n",
+      o.clients, o.read_sessions, r.rps, r.p50_ms, r.p99_ms, static_cast<long long>(r.errors));
   // How the pipelined reader batched the reads.
   if (auto metrics = crm::test::HttpGet((*server)->metrics_port(), "/metrics"); metrics.ok()) {
     auto mean = [&](const std::string& name) {
       std::smatch sum, count;
       std::regex s(name + "_sum\\{[^}]*\\} ([0-9.e+-]+)"), c(name + "_count\\{[^}]*\\} ([0-9]+)");
-      if (!std::regex_search(*metrics, sum, s) || !std::regex_search(*metrics, count, c)) return 0.0;
+      if (!std::regex_search(*metrics, sum, s) || !std::regex_search(*metrics, count, c))
+        return 0.0;
       return std::stod(sum[1]) / std::max(1.0, std::stod(count[1])) * 1e6;
     };
     std::printf("server: reads per pipelined round trip %.1f, mean wait for a batch %.0f us\n",

@@ -157,7 +157,8 @@ TEST_F(AuthE2eTest, ExpiredAndForgedTokensAreRejected) {
   EXPECT_THAT(auth_->GetCurrentUser(Ctx(forged).get(), {}, &me),
               StatusIs(grpc::StatusCode::UNAUTHENTICATED, HasSubstr("signature")));
   // Signed by a key the service does not trust.
-  auto rogue = *auth::TokenSigner::Create("auth-1", *auth::GenerateSigningKeyPem(), "crm-auth", "crm");
+  auto rogue =
+      *auth::TokenSigner::Create("auth-1", *auth::GenerateSigningKeyPem(), "crm-auth", "crm");
   auth::Principal p;
   p.user_id = me.id();
   p.issued_at = absl::Now();
@@ -206,9 +207,9 @@ TEST_F(AuthE2eTest, ARoleWithoutThePermissionIsDenied) {
 
 TEST_F(AuthE2eTest, AnotherProcessVerifiesTokensWithThePublicKeyOnly) {
   const std::string token = AdminToken();
-  auto ok = test::RunCommand(absl::StrCat(test::BuiltBinary("tests/tools/crm-token-verify"),
-                                          " --public-key=", server_->public_key_path(), " ",
-                                          token));
+  auto ok =
+      test::RunCommand(absl::StrCat(test::BuiltBinary("tests/tools/crm-token-verify"),
+                                    " --public-key=", server_->public_key_path(), " ", token));
   ASSERT_THAT(ok, IsOk());
   EXPECT_THAT(*ok, HasSubstr("valid: sub="));
   EXPECT_THAT(*ok, HasSubstr("auth.users.write"));
@@ -309,10 +310,11 @@ TEST(AuthConfigTest, BadConfigurationFailsFastWithAMessage) {
                               " --db-url=host=/nowhere --grpc-port=99999");
   ASSERT_THAT(out, Not(IsOk()));
   EXPECT_THAT(std::string(out.status().message()), HasSubstr("--grpc-port=99999 is out of range"));
-  auto no_key = test::RunCommand(test::BuiltBinary("services/auth/crm-auth") +
-                                 " --db-url=host=/nowhere");
+  auto no_key =
+      test::RunCommand(test::BuiltBinary("services/auth/crm-auth") + " --db-url=host=/nowhere");
   ASSERT_THAT(no_key, Not(IsOk()));
-  EXPECT_THAT(std::string(no_key.status().message()), HasSubstr("--jwt-private-key-file is required"));
+  EXPECT_THAT(std::string(no_key.status().message()),
+              HasSubstr("--jwt-private-key-file is required"));
 }
 
 }  // namespace

@@ -60,7 +60,8 @@ absl::StatusOr<std::unique_ptr<AuthServer>> AuthServer::StartWith(
       "--drain-timeout=5s",
   };
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  auto process = test::ServiceProcess::Start({test::BuiltBinary("services/auth/crm-auth"), args, {}});
+  auto process =
+      test::ServiceProcess::Start({test::BuiltBinary("services/auth/crm-auth"), args, {}});
   if (!process.ok()) return process.status();
   s->process_ = *std::move(process);
   if (auto st = s->process_->WaitForServing(s->target(), absl::Seconds(60)); !st.ok()) return st;

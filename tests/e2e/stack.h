@@ -20,8 +20,8 @@ class AuthServer {
   // Provisions the auth role and schema in the database with superuser conninfo `admin`,
   // writes a fresh signing key and starts crm-auth with the first admin "admin". Cheap
   // password hashing keeps tests quick; extra_args may override any flag.
-  static absl::StatusOr<std::unique_ptr<AuthServer>> Start(test::TestDatabase& db,
-                                                           std::vector<std::string> extra_args = {});
+  static absl::StatusOr<std::unique_ptr<AuthServer>> Start(
+      test::TestDatabase& db, std::vector<std::string> extra_args = {});
   // Same, for a database given by the service role's conninfo (already provisioned).
   static absl::StatusOr<std::unique_ptr<AuthServer>> StartWith(const std::string& conninfo,
                                                                std::vector<std::string> extra_args);

@@ -105,7 +105,8 @@ struct Client {
     if (!name.empty() && name[0] == '/') name = name.substr(1);
     const size_t slash = name.rfind('/');
     if (slash != std::string::npos) name[slash] = '.';
-    const pb::MethodDescriptor* method = pb::DescriptorPool::generated_pool()->FindMethodByName(name);
+    const pb::MethodDescriptor* method =
+        pb::DescriptorPool::generated_pool()->FindMethodByName(name);
     if (method == nullptr) {
       std::fprintf(stderr, "unknown method %s (see: crmctl list)\n", method_name.c_str());
       return 2;
@@ -119,8 +120,7 @@ struct Client {
                    s.ToString().c_str());
       return 2;
     }
-    const std::string path =
-        absl::StrCat("/", method->service()->full_name(), "/", method->name());
+    const std::string path = absl::StrCat("/", method->service()->full_name(), "/", method->name());
     grpc::GenericStub stub(channel);
     grpc::Slice slice(request->SerializeAsString());
     grpc::ByteBuffer request_buffer(&slice, 1);

@@ -32,14 +32,14 @@ void AuthServiceImpl::SignIn(std::shared_ptr<rpc::Call> call, std::string userna
     calls_->OnCpu(call, [this, call, attempt = *std::move(attempt), password, kind,
                          done](rpc::Call&) {
       PasswordCheck check = sessions_->CheckPassword(attempt, password);
-      calls_->OnDb(call, [this, attempt, check, kind, done](rpc::Call& c,
-                                                             db::Conn& conn) -> absl::Status {
-        auto result = sessions_->FinishLogin(conn, attempt, check, kind, MetaOf(c));
-        if (!result.ok()) return result.status();
-        c.SetUserForLog(result->user.id);
-        done(*result);
-        return absl::OkStatus();
-      });
+      calls_->OnDb(
+          call, [this, attempt, check, kind, done](rpc::Call& c, db::Conn& conn) -> absl::Status {
+            auto result = sessions_->FinishLogin(conn, attempt, check, kind, MetaOf(c));
+            if (!result.ok()) return result.status();
+            c.SetUserForLog(result->user.id);
+            done(*result);
+            return absl::OkStatus();
+          });
     });
   });
 }
@@ -56,11 +56,10 @@ grpc::ServerUnaryReactor* AuthServiceImpl::Login(grpc::CallbackServerContext* ct
     call->Finish(s);
     return reactor;
   }
-  SignIn(call, req->username(), req->password(), LoginKind::kHuman,
-         [resp](const LoginResult& r) {
-           FillTokens(r.tokens, resp->mutable_tokens());
-           *resp->mutable_user() = ToProto(r.user);
-         });
+  SignIn(call, req->username(), req->password(), LoginKind::kHuman, [resp](const LoginResult& r) {
+    FillTokens(r.tokens, resp->mutable_tokens());
+    *resp->mutable_user() = ToProto(r.user);
+  });
   return reactor;
 }
 
@@ -70,8 +69,8 @@ grpc::ServerUnaryReactor* AuthServiceImpl::IssueServiceToken(
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   auto call = calls_->Begin(ctx, rpc::Auth::kNone);
   if (!call) return reactor;
-  if (absl::Status s = Sessions::ValidateLogin(req->client_id(), req->client_secret(),
-                                               "client_id", "client_secret");
+  if (absl::Status s = Sessions::ValidateLogin(req->client_id(), req->client_secret(), "client_id",
+                                               "client_secret");
       !s.ok()) {
     call->Finish(s);
     return reactor;
@@ -156,8 +155,9 @@ grpc::ServerUnaryReactor* AuthServiceImpl::GetCurrentUser(grpc::CallbackServerCo
                                                           v1::User* resp) {
   return calls_->Async(ctx, [this, resp](std::shared_ptr<rpc::Call> call) {
     const auth::Principal& caller = call->principal();
-    directory_->GetUser(calls_->reader(), caller, caller.user_id,
-                        rpc::Reply<User>(std::move(call), [resp](const User& u) { *resp = ToProto(u); }));
+    directory_->GetUser(
+        calls_->reader(), caller, caller.user_id,
+        rpc::Reply<User>(std::move(call), [resp](const User& u) { *resp = ToProto(u); }));
   });
 }
 

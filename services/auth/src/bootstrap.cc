@@ -13,9 +13,8 @@ namespace crm::auth_service {
 absl::Status BootstrapAdmin(db::Conn& conn, const events::Outbox& outbox,
                             const std::string& username, const std::string& password,
                             const PasswordParams& params) {
-  auto admins = conn.Read([](db::Tx& tx) -> absl::StatusOr<int> {
-    return Repository::CountActiveAdmins(tx);
-  });
+  auto admins = conn.Read(
+      [](db::Tx& tx) -> absl::StatusOr<int> { return Repository::CountActiveAdmins(tx); });
   if (!admins.ok()) return admins.status();
   if (*admins > 0) return absl::OkStatus();
   if (password.empty()) {

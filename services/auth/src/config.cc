@@ -32,23 +32,24 @@ std::string ReadFile(const std::string& path, const char* what) {
 Config LoadConfig(int argc, char** argv) {
   config::Flags flags("crm-auth", "The CRM auth service: sign-in, tokens, users, roles.");
   auto server_flags = rpc::ServerOptions::DeclareFlags(flags, 50051, 9464);
-  auto* db_url = flags.RequiredString(
-      "db-url", "CRM_AUTH_DB_URL", "PostgreSQL conninfo of the auth service's own role");
+  auto* db_url = flags.RequiredString("db-url", "CRM_AUTH_DB_URL",
+                                      "PostgreSQL conninfo of the auth service's own role");
   auto* pool = flags.Int("db-pool-size", "CRM_DB_POOL_SIZE", 8,
                          "database sessions for transactions", 1, 256);
   auto* read_sessions = flags.Int("db-read-sessions", "CRM_DB_READ_SESSIONS", 1,
                                   "database sessions for pipelined point reads", 1, 64);
-  auto* cpu = flags.Int("cpu-threads", "CRM_AUTH_CPU_THREADS", 2,
-                        "threads for password hashing", 1, 64);
+  auto* cpu =
+      flags.Int("cpu-threads", "CRM_AUTH_CPU_THREADS", 2, "threads for password hashing", 1, 64);
   auto* migrate = flags.Bool("migrate", "CRM_MIGRATE", true, "apply schema migrations at start");
-  auto* log_level = flags.String("log-level", "CRM_LOG_LEVEL", "info", "debug | info | warn | error");
+  auto* log_level =
+      flags.String("log-level", "CRM_LOG_LEVEL", "info", "debug | info | warn | error");
   auto* key_file = flags.String("jwt-private-key-file", "CRM_AUTH_JWT_PRIVATE_KEY_FILE", "",
                                 "PEM file of the EC P-256 key that signs access tokens");
   auto* key_id = flags.String("jwt-key-id", "CRM_AUTH_JWT_KEY_ID", "auth-1",
                               "key id (kid) of the signing key");
-  auto* extra_keys = flags.String(
-      "jwt-extra-public-keys", "CRM_AUTH_JWT_EXTRA_PUBLIC_KEYS", "",
-      "kid=path,… public keys of earlier signing keys still accepted (key rotation)");
+  auto* extra_keys =
+      flags.String("jwt-extra-public-keys", "CRM_AUTH_JWT_EXTRA_PUBLIC_KEYS", "",
+                   "kid=path,… public keys of earlier signing keys still accepted (key rotation)");
   auto* issuer = flags.String("jwt-issuer", "CRM_JWT_ISSUER", "crm-auth", "token issuer (iss)");
   auto* audience = flags.String("jwt-audience", "CRM_JWT_AUDIENCE", "crm", "token audience (aud)");
   auto* leeway = flags.Duration("token-leeway", "CRM_TOKEN_LEEWAY", absl::Seconds(30),
@@ -63,15 +64,14 @@ Config LoadConfig(int argc, char** argv) {
                                  "failed sign-ins in a row that lock an account", 1, 100);
   auto* lockout = flags.Duration("lockout", "CRM_AUTH_LOCKOUT", absl::Minutes(15),
                                  "how long a locked account stays locked");
-  auto* argon_ops = flags.Int("argon2-ops", "CRM_AUTH_ARGON2_OPS", 2,
-                              "argon2id iterations", 1, 10);
+  auto* argon_ops = flags.Int("argon2-ops", "CRM_AUTH_ARGON2_OPS", 2, "argon2id iterations", 1, 10);
   auto* argon_mem = flags.Int("argon2-memory-kib", "CRM_AUTH_ARGON2_MEMORY_KIB", 19456,
                               "argon2id memory in KiB", 8, 4 * 1024 * 1024);
   auto* admin_user = flags.String("bootstrap-admin-username", "CRM_AUTH_BOOTSTRAP_ADMIN_USERNAME",
                                   "admin", "username of the first admin");
-  auto* admin_password_file = flags.String(
-      "bootstrap-admin-password-file", "CRM_AUTH_BOOTSTRAP_ADMIN_PASSWORD_FILE", "",
-      "file holding the first admin's password (used only while no admin exists)");
+  auto* admin_password_file =
+      flags.String("bootstrap-admin-password-file", "CRM_AUTH_BOOTSTRAP_ADMIN_PASSWORD_FILE", "",
+                   "file holding the first admin's password (used only while no admin exists)");
   flags.ParseOrExit(argc, argv);
 
   Config c;
@@ -108,8 +108,8 @@ Config LoadConfig(int argc, char** argv) {
   }
   c.bootstrap_admin_username = *admin_user;
   if (!admin_password_file->empty()) {
-    c.bootstrap_admin_password =
-        std::string(absl::StripTrailingAsciiWhitespace(ReadFile(*admin_password_file, "admin password")));
+    c.bootstrap_admin_password = std::string(
+        absl::StripTrailingAsciiWhitespace(ReadFile(*admin_password_file, "admin password")));
   } else if (const char* p = std::getenv("CRM_AUTH_BOOTSTRAP_ADMIN_PASSWORD"); p != nullptr) {
     c.bootstrap_admin_password = p;
   }

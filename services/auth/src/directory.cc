@@ -43,12 +43,14 @@ bool Has(const std::vector<std::string>& mask, absl::string_view field) {
 }
 
 absl::Status Stale() {
-  return absl::AbortedError("etag mismatch: the record changed since you read it; re-read and retry");
+  return absl::AbortedError(
+      "etag mismatch: the record changed since you read it; re-read and retry");
 }
 
 // Users outside a limited scope and users that do not exist look the same.
 absl::Status NotVisible(DataScope scope, absl::string_view what, absl::string_view id) {
-  if (scope == DataScope::kAll) return absl::NotFoundError(absl::StrCat(what, " ", id, " not found"));
+  if (scope == DataScope::kAll)
+    return absl::NotFoundError(absl::StrCat(what, " ", id, " not found"));
   return absl::PermissionDeniedError(
       absl::StrCat(what, " ", id, " does not exist or is outside your record scope"));
 }
@@ -89,7 +91,8 @@ void ValidateProfile(Violations& v, const std::string& prefix, const User& u,
   if (check("phone") && !ValidPhone(u.phone)) {
     v.Add(prefix + "phone", "may contain only digits, spaces and + - ( ), at most 32");
   }
-  if (check("department_id")) validation::OptionalUuid(v, prefix + "department_id", u.department_id);
+  if (check("department_id"))
+    validation::OptionalUuid(v, prefix + "department_id", u.department_id);
   if (check("manager_id")) validation::OptionalUuid(v, prefix + "manager_id", u.manager_id);
 }
 
@@ -109,7 +112,8 @@ absl::Status CheckUserReferences(db::Tx& tx, const std::string& prefix, const Us
   return v.ToStatus();
 }
 
-absl::Status CheckRoles(db::Tx& tx, const std::string& field, const std::vector<std::string>& roles) {
+absl::Status CheckRoles(db::Tx& tx, const std::string& field,
+                        const std::vector<std::string>& roles) {
   Violations v;
   for (const auto& r : Repository::UnknownRoles(tx, roles)) {
     v.Add(field, absl::StrCat("unknown role \"", r, "\""));
@@ -200,8 +204,7 @@ absl::StatusOr<Department> Directory::GetDepartment(db::Conn& conn, const Princi
   });
 }
 
-absl::StatusOr<Page<Department>> Directory::ListDepartments(db::Conn& conn,
-                                                            const Principal& caller,
+absl::StatusOr<Page<Department>> Directory::ListDepartments(db::Conn& conn, const Principal& caller,
                                                             const std::string& parent_id,
                                                             int32_t page_size,
                                                             const std::string& page_token) const {
@@ -341,9 +344,8 @@ absl::StatusOr<User> Directory::CreateUser(db::Conn& conn, const Principal& call
     }
     Repository::InsertUser(tx, u, password_hash);
     auto created = Repository::FindUser(tx, u.id);
-    EmitUser(tx, outbox_, meta, u.service_account ? "auth.service_account.created"
-                                                  : "auth.user.created",
-             *created);
+    EmitUser(tx, outbox_, meta,
+             u.service_account ? "auth.service_account.created" : "auth.user.created", *created);
     return *created;
   });
 }
@@ -422,8 +424,8 @@ absl::StatusOr<User> Directory::UpdateUser(db::Conn& conn, const Principal& call
   validation::RequiredUuid(v, "user.id", patch.id);
   ValidateProfile(v, "user.", patch, &mask);
   CRM_RETURN_IF_ERROR(v.ToStatus());
-  CRM_RETURN_IF_ERROR(CheckMask(
-      mask, {"display_name", "email", "phone", "department_id", "manager_id", "state"}));
+  CRM_RETURN_IF_ERROR(
+      CheckMask(mask, {"display_name", "email", "phone", "department_id", "manager_id", "state"}));
   CRM_ASSIGN_OR_RETURN(int64_t expected, ParseEtag("user.etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<User> {
     auto current = Repository::FindUser(tx, patch.id);
@@ -567,7 +569,8 @@ absl::StatusOr<User> Directory::CreateServiceAccount(db::Conn& conn, const Princ
                          request_log_->Claim(tx, request_id, "CreateServiceAccount", a.id));
     if (earlier) {
       auto existing = Repository::FindUser(tx, *earlier);
-      if (!existing) return absl::NotFoundError("the account this request created no longer exists");
+      if (!existing)
+        return absl::NotFoundError("the account this request created no longer exists");
       Repository::SetPassword(tx, existing->id, secret_hash, "");
       v1::PasswordChanged e;
       e.set_user_id(existing->id);
@@ -639,8 +642,8 @@ absl::Status CheckPermissions(db::Tx& tx, const std::vector<std::string>& permis
   return v.ToStatus();
 }
 
-void EmitRole(db::Tx& tx, const events::Outbox* outbox, const RequestMeta& meta,
-              const char* type, const Role& r) {
+void EmitRole(db::Tx& tx, const events::Outbox* outbox, const RequestMeta& meta, const char* type,
+              const Role& r) {
   v1::RoleChanged e;
   *e.mutable_role() = ToProto(r);
   Emit(tx, outbox, meta, type, "role", r.name, e);
@@ -649,8 +652,8 @@ void EmitRole(db::Tx& tx, const events::Outbox* outbox, const RequestMeta& meta,
 }  // namespace
 
 absl::StatusOr<Role> Directory::CreateRole(db::Conn& conn, const Principal& caller,
-                                           const RequestMeta& meta,
-                                           const std::string& request_id, Role role) const {
+                                           const RequestMeta& meta, const std::string& request_id,
+                                           Role role) const {
   CRM_RETURN_IF_ERROR(Require(caller, "auth.roles.write"));
   Violations v;
   db::CheckRequestId(v, request_id);
@@ -661,7 +664,8 @@ absl::StatusOr<Role> Directory::CreateRole(db::Conn& conn, const Principal& call
   CRM_RETURN_IF_ERROR(v.ToStatus());
   role.permissions = Dedup(std::move(role.permissions));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Role> {
-    CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, request_id, "CreateRole", role.name));
+    CRM_ASSIGN_OR_RETURN(auto earlier,
+                         request_log_->Claim(tx, request_id, "CreateRole", role.name));
     if (earlier) {
       auto existing = Repository::FindRole(tx, *earlier);
       if (!existing) return absl::NotFoundError("the role this request created was deleted");
@@ -716,7 +720,8 @@ absl::StatusOr<Role> Directory::UpdateRole(db::Conn& conn, const Principal& call
   if (patch.name.empty()) v.Add("role.name", "is required");
   ValidateRoleFields(v, patch, &mask);
   CRM_RETURN_IF_ERROR(v.ToStatus());
-  CRM_RETURN_IF_ERROR(CheckMask(mask, {"display_name", "description", "data_scope", "permissions"}));
+  CRM_RETURN_IF_ERROR(
+      CheckMask(mask, {"display_name", "description", "data_scope", "permissions"}));
   CRM_ASSIGN_OR_RETURN(int64_t expected, ParseEtag("role.etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Role> {
     auto current = Repository::FindRole(tx, patch.name);
@@ -745,9 +750,8 @@ absl::StatusOr<Role> Directory::UpdateRole(db::Conn& conn, const Principal& call
   });
 }
 
-absl::Status Directory::DeleteRole(db::Conn& conn, const Principal& caller,
-                                   const RequestMeta& meta, const std::string& name,
-                                   const std::string& etag) const {
+absl::Status Directory::DeleteRole(db::Conn& conn, const Principal& caller, const RequestMeta& meta,
+                                   const std::string& name, const std::string& etag) const {
   CRM_RETURN_IF_ERROR(Require(caller, "auth.roles.write"));
   if (name.empty()) return InvalidField("name", "is required");
   CRM_ASSIGN_OR_RETURN(int64_t expected, ParseEtag("etag", etag));

@@ -52,8 +52,7 @@ class Directory {
   absl::StatusOr<Department> GetDepartment(db::Conn& conn, const auth::Principal& caller,
                                            const std::string& id) const;
   absl::StatusOr<Page<Department>> ListDepartments(db::Conn& conn, const auth::Principal& caller,
-                                                   const std::string& parent_id,
-                                                   int32_t page_size,
+                                                   const std::string& parent_id, int32_t page_size,
                                                    const std::string& page_token) const;
   // `mask` names the fields of `patch` to apply (name, parent_id, manager_id).
   absl::StatusOr<Department> UpdateDepartment(db::Conn& conn, const auth::Principal& caller,
@@ -69,8 +68,8 @@ class Directory {
   absl::Status ValidateCreateUser(const auth::Principal& caller, const std::string& request_id,
                                   const User& user, absl::string_view initial_password) const;
   absl::StatusOr<User> CreateUser(db::Conn& conn, const auth::Principal& caller,
-                                  const RequestMeta& meta, const std::string& request_id,
-                                  User user, const std::string& password_hash) const;
+                                  const RequestMeta& meta, const std::string& request_id, User user,
+                                  const std::string& password_hash) const;
   // A point read on the pipelined read path.
   void GetUser(db::Reader& reader, const auth::Principal& caller, const std::string& id,
                db::Callback<User> done) const;
@@ -83,8 +82,7 @@ class Directory {
                                   const std::vector<std::string>& mask) const;
   absl::StatusOr<User> SetUserRoles(db::Conn& conn, const auth::Principal& caller,
                                     const RequestMeta& meta, const std::string& user_id,
-                                    std::vector<std::string> roles,
-                                    const std::string& etag) const;
+                                    std::vector<std::string> roles, const std::string& etag) const;
   absl::Status ValidateResetPassword(const auth::Principal& caller, const std::string& user_id,
                                      absl::string_view password) const;
   absl::StatusOr<User> ResetUserPassword(db::Conn& conn, const auth::Principal& caller,

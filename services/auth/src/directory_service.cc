@@ -96,8 +96,9 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::CreateDepartment(
   });
 }
 
-grpc::ServerUnaryReactor* DirectoryServiceImpl::GetDepartment(
-    grpc::CallbackServerContext* ctx, const v1::GetDepartmentRequest* req, v1::Department* resp) {
+grpc::ServerUnaryReactor* DirectoryServiceImpl::GetDepartment(grpc::CallbackServerContext* ctx,
+                                                              const v1::GetDepartmentRequest* req,
+                                                              v1::Department* resp) {
   return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto d = directory_->GetDepartment(conn, call.principal(), req->id());
     if (!d.ok()) return d.status();
@@ -173,8 +174,9 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::GetUser(grpc::CallbackServerCont
                                                         v1::User* resp) {
   return calls_->Async(ctx, [this, req, resp](std::shared_ptr<Call> call) {
     const auth::Principal& caller = call->principal();
-    directory_->GetUser(calls_->reader(), caller, req->id(),
-                        rpc::Reply<User>(std::move(call), [resp](const User& u) { *resp = ToProto(u); }));
+    directory_->GetUser(
+        calls_->reader(), caller, req->id(),
+        rpc::Reply<User>(std::move(call), [resp](const User& u) { *resp = ToProto(u); }));
   });
 }
 
@@ -257,8 +259,8 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::ResetUserPassword(
       },
       req->new_password(),
       [this, req, resp](Call& call, db::Conn& conn, const std::string& hash) -> absl::Status {
-        auto u = directory_->ResetUserPassword(conn, call.principal(), MetaOf(call),
-                                               req->user_id(), hash);
+        auto u = directory_->ResetUserPassword(conn, call.principal(), MetaOf(call), req->user_id(),
+                                               hash);
         if (!u.ok()) return u.status();
         *resp = ToProto(*u);
         return absl::OkStatus();
@@ -292,8 +294,8 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::CreateServiceAccount(
       [this, req, resp, secret](Call& call, db::Conn& conn,
                                 const std::string& hash) -> absl::Status {
         auto u = directory_->CreateServiceAccount(conn, call.principal(), MetaOf(call),
-                                                  req->request_id(),
-                                                  UserOf(req->service_account()), hash);
+                                                  req->request_id(), UserOf(req->service_account()),
+                                                  hash);
         if (!u.ok()) return u.status();
         *resp->mutable_service_account() = ToProto(*u);
         resp->set_client_secret(secret);
@@ -395,9 +397,9 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::DeleteRole(grpc::CallbackServerC
   });
 }
 
-grpc::ServerUnaryReactor* DirectoryServiceImpl::ListPermissions(
-    grpc::CallbackServerContext* ctx, const v1::ListPermissionsRequest*,
-    v1::ListPermissionsResponse* resp) {
+grpc::ServerUnaryReactor* DirectoryServiceImpl::ListPermissions(grpc::CallbackServerContext* ctx,
+                                                                const v1::ListPermissionsRequest*,
+                                                                v1::ListPermissionsResponse* resp) {
   return calls_->Unary(ctx, [this, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto perms = directory_->ListPermissions(conn, call.principal());
     if (!perms.ok()) return perms.status();

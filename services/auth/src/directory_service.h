@@ -31,8 +31,8 @@ class DirectoryServiceImpl : public v1::DirectoryService::CallbackService {
                                              v1::DeleteDepartmentResponse* resp) override;
   grpc::ServerUnaryReactor* CreateUser(grpc::CallbackServerContext* ctx,
                                        const v1::CreateUserRequest* req, v1::User* resp) override;
-  grpc::ServerUnaryReactor* GetUser(grpc::CallbackServerContext* ctx,
-                                    const v1::GetUserRequest* req, v1::User* resp) override;
+  grpc::ServerUnaryReactor* GetUser(grpc::CallbackServerContext* ctx, const v1::GetUserRequest* req,
+                                    v1::User* resp) override;
   grpc::ServerUnaryReactor* ListUsers(grpc::CallbackServerContext* ctx,
                                       const v1::ListUsersRequest* req,
                                       v1::ListUsersResponse* resp) override;
@@ -54,8 +54,8 @@ class DirectoryServiceImpl : public v1::DirectoryService::CallbackService {
       v1::RotateServiceAccountSecretResponse* resp) override;
   grpc::ServerUnaryReactor* CreateRole(grpc::CallbackServerContext* ctx,
                                        const v1::CreateRoleRequest* req, v1::Role* resp) override;
-  grpc::ServerUnaryReactor* GetRole(grpc::CallbackServerContext* ctx,
-                                    const v1::GetRoleRequest* req, v1::Role* resp) override;
+  grpc::ServerUnaryReactor* GetRole(grpc::CallbackServerContext* ctx, const v1::GetRoleRequest* req,
+                                    v1::Role* resp) override;
   grpc::ServerUnaryReactor* ListRoles(grpc::CallbackServerContext* ctx,
                                       const v1::ListRolesRequest* req,
                                       v1::ListRolesResponse* resp) override;

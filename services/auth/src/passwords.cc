@@ -4,9 +4,9 @@
 
 #include <mutex>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
-#include "absl/strings/ascii.h"
 #include "libs/validation/text.h"
 
 namespace crm::auth_service {
@@ -16,11 +16,10 @@ absl::Status InitPasswords() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> HashPassword(absl::string_view password,
-                                         const PasswordParams& params) {
+absl::StatusOr<std::string> HashPassword(absl::string_view password, const PasswordParams& params) {
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(), params.ops,
-                            params.memory_bytes, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(), params.ops, params.memory_bytes,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return absl::ResourceExhaustedError("password hashing ran out of memory");
   }
   return std::string(out);
@@ -37,9 +36,7 @@ bool NeedsRehash(const std::string& hash, const PasswordParams& params) {
 const std::string& DummyHash(const PasswordParams& params) {
   static std::once_flag once;
   static std::string* hash = nullptr;
-  std::call_once(once, [&] {
-    hash = new std::string(*HashPassword(RandomToken(), params));
-  });
+  std::call_once(once, [&] { hash = new std::string(*HashPassword(RandomToken(), params)); });
   return *hash;
 }
 

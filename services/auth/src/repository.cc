@@ -27,7 +27,7 @@ int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 
 // ---- users ----
 
-#define USER_COLUMNS                                                                        \
+#define USER_COLUMNS \
   "u.id::text, u.username, u.display_name, u.email, u.phone,"                              \
   " coalesce(u.department_id::text, ''), coalesce(u.manager_id::text, ''), u.kind, u.state," \
   " CASE WHEN u.locked_until > now() THEN " US("u.locked_until") " END,"                   \
@@ -69,7 +69,8 @@ const auth::ScopedStatement& FindUserScoped() {
 const auth::ScopedStatement& ListUsersScoped() {
   static const auto* s = new auth::ScopedStatement(
       "auth.list_users",
-      "SELECT " USER_COLUMNS " FROM auth.users u"
+      "SELECT " USER_COLUMNS
+      " FROM auth.users u"
       " WHERE u.id > $1::uuid"
       " AND (cardinality($2::uuid[]) = 0 OR u.department_id = ANY($2::uuid[]))"
       " AND ($3::text = '' OR EXISTS (SELECT 1 FROM auth.user_roles r"
@@ -82,7 +83,7 @@ const auth::ScopedStatement& ListUsersScoped() {
   return *s;
 }
 
-#define CREDENTIAL_COLUMNS                                                          \
+#define CREDENTIAL_COLUMNS                                                                \
   "id::text, username, password_hash, kind = 'service', state = 'active', failed_logins," \
   " " US("locked_until")
 
@@ -98,9 +99,9 @@ Credentials CredentialsOf(const pqxx::row& r) {
   return c;
 }
 
-constexpr Statement kCredentialsByName{
-    "auth.credentials_by_name",
-    "SELECT " CREDENTIAL_COLUMNS " FROM auth.users WHERE lower(username) = lower($1)"};
+constexpr Statement kCredentialsByName{"auth.credentials_by_name",
+                                       "SELECT " CREDENTIAL_COLUMNS
+                                       " FROM auth.users WHERE lower(username) = lower($1)"};
 constexpr Statement kCredentialsById{
     "auth.credentials_by_id", "SELECT " CREDENTIAL_COLUMNS " FROM auth.users WHERE id = $1::uuid"};
 
@@ -116,10 +117,9 @@ constexpr Statement kUpdateUser{
     " manager_id = $6::uuid, state = $7, version = version + 1, updated_at = now()"
     " WHERE id = $1::uuid AND ($8::int8 = 0 OR version = $8::int8)"};
 
-constexpr Statement kTouchUser{
-    "auth.touch_user",
-    "UPDATE auth.users SET version = version + 1, updated_at = now()"
-    " WHERE id = $1::uuid AND ($2::int8 = 0 OR version = $2::int8)"};
+constexpr Statement kTouchUser{"auth.touch_user",
+                               "UPDATE auth.users SET version = version + 1, updated_at = now()"
+                               " WHERE id = $1::uuid AND ($2::int8 = 0 OR version = $2::int8)"};
 
 constexpr Statement kDeleteUserRoles{"auth.delete_user_roles",
                                      "DELETE FROM auth.user_roles WHERE user_id = $1::uuid"};
@@ -208,7 +208,7 @@ constexpr Statement kRevokeUser{
 
 // ---- departments ----
 
-#define DEPARTMENT_COLUMNS                                                                 \
+#define DEPARTMENT_COLUMNS                                                                  \
   "id::text, name, coalesce(parent_id::text, ''), coalesce(manager_id::text, ''), version," \
   " " US("created_at") ", " US("updated_at")
 
@@ -224,15 +224,15 @@ Department DepartmentOf(const pqxx::row& r) {
   return d;
 }
 
-constexpr Statement kFindDepartment{
-    "auth.find_department",
-    "SELECT " DEPARTMENT_COLUMNS " FROM auth.departments WHERE id = $1::uuid"};
+constexpr Statement kFindDepartment{"auth.find_department",
+                                    "SELECT " DEPARTMENT_COLUMNS
+                                    " FROM auth.departments WHERE id = $1::uuid"};
 
 constexpr Statement kListDepartments{
-    "auth.list_departments",
-    "SELECT " DEPARTMENT_COLUMNS " FROM auth.departments"
-    " WHERE id > $1::uuid AND ($2::uuid IS NULL OR parent_id = $2::uuid)"
-    " ORDER BY id LIMIT $3"};
+    "auth.list_departments", "SELECT " DEPARTMENT_COLUMNS
+                             " FROM auth.departments"
+                             " WHERE id > $1::uuid AND ($2::uuid IS NULL OR parent_id = $2::uuid)"
+                             " ORDER BY id LIMIT $3"};
 
 constexpr Statement kInsertDepartment{
     "auth.insert_department",
@@ -256,8 +256,8 @@ constexpr Statement kDepartmentHasMembers{
 
 // ---- roles ----
 
-#define ROLE_COLUMNS                                                                          \
-  "r.name, r.display_name, r.description, r.data_scope,"                                     \
+#define ROLE_COLUMNS                                                                           \
+  "r.name, r.display_name, r.description, r.data_scope,"                                       \
   " array(SELECT p.permission FROM auth.role_permissions p WHERE p.role = r.name ORDER BY 1)," \
   " r.builtin, r.version, " US("r.created_at") ", " US("r.updated_at")
 
@@ -277,9 +277,9 @@ Role RoleOf(const pqxx::row& r) {
 
 constexpr Statement kFindRole{"auth.find_role",
                               "SELECT " ROLE_COLUMNS " FROM auth.roles r WHERE r.name = $1"};
-constexpr Statement kListRoles{
-    "auth.list_roles",
-    "SELECT " ROLE_COLUMNS " FROM auth.roles r WHERE r.name > $1 ORDER BY r.name LIMIT $2"};
+constexpr Statement kListRoles{"auth.list_roles",
+                               "SELECT " ROLE_COLUMNS
+                               " FROM auth.roles r WHERE r.name > $1 ORDER BY r.name LIMIT $2"};
 constexpr Statement kInsertRole{
     "auth.insert_role",
     "INSERT INTO auth.roles (name, display_name, description, data_scope)"
@@ -297,8 +297,8 @@ constexpr Statement kInsertRolePermissions{
 constexpr Statement kDeleteRole{
     "auth.delete_role",
     "DELETE FROM auth.roles WHERE name = $1 AND ($2::int8 = 0 OR version = $2::int8)"};
-constexpr Statement kRoleInUse{
-    "auth.role_in_use", "SELECT EXISTS (SELECT 1 FROM auth.user_roles WHERE role = $1)"};
+constexpr Statement kRoleInUse{"auth.role_in_use",
+                               "SELECT EXISTS (SELECT 1 FROM auth.user_roles WHERE role = $1)"};
 constexpr Statement kUnknownPermissions{
     "auth.unknown_permissions",
     "SELECT n FROM unnest($1::text[]) AS n"
@@ -339,9 +339,9 @@ std::vector<User> Repository::ListUsers(db::Tx& tx, const UserFilter& f,
                                         const std::string& after_id, int limit) {
   auth::Principal scoped = caller;
   scoped.scope = scope;
-  pqxx::result r = Exec(tx, ListUsersScoped().For(scope), AfterId(after_id),
-                        db::TextArray(f.department_ids), f.role, f.state, f.pattern,
-                        auth::ScopeParam(scoped), limit);
+  pqxx::result r =
+      Exec(tx, ListUsersScoped().For(scope), AfterId(after_id), db::TextArray(f.department_ids),
+           f.role, f.state, f.pattern, auth::ScopeParam(scoped), limit);
   std::vector<User> out;
   out.reserve(r.size());
   for (const auto& row : r) out.push_back(UserFromRow(row));
@@ -385,10 +385,9 @@ bool Repository::TouchUser(db::Tx& tx, const std::string& user_id, int64_t expec
   return Exec(tx, kTouchUser, user_id, expected_version).affected_rows() == 1;
 }
 
-FailedLogin Repository::RecordFailedLogin(db::Tx& tx, const std::string& user_id,
-                                          int max_failures, absl::Duration lockout) {
-  pqxx::result r =
-      Exec(tx, kFailedLogin, user_id, max_failures, absl::ToInt64Seconds(lockout));
+FailedLogin Repository::RecordFailedLogin(db::Tx& tx, const std::string& user_id, int max_failures,
+                                          absl::Duration lockout) {
+  pqxx::result r = Exec(tx, kFailedLogin, user_id, max_failures, absl::ToInt64Seconds(lockout));
   FailedLogin out;
   if (r.empty()) return out;
   out.failed_logins = r[0][0].as<int>();
@@ -435,17 +434,16 @@ std::vector<std::string> Repository::DepartmentSubtree(db::Tx& tx,
   return out;
 }
 
-void Repository::InsertRefreshToken(db::Tx& tx, const std::string& id,
-                                    const std::string& family_id, const std::string& user_id,
-                                    const std::string& token_hash, absl::Time expires_at) {
+void Repository::InsertRefreshToken(db::Tx& tx, const std::string& id, const std::string& family_id,
+                                    const std::string& user_id, const std::string& token_hash,
+                                    absl::Time expires_at) {
   Exec(tx, kInsertRefresh, id, family_id, user_id,
        pqxx::binarystring(token_hash.data(), token_hash.size()), Micros(expires_at));
 }
 
 std::optional<RefreshTokenRow> Repository::LockRefreshToken(db::Tx& tx,
                                                             const std::string& token_hash) {
-  pqxx::result r =
-      Exec(tx, kLockRefresh, pqxx::binarystring(token_hash.data(), token_hash.size()));
+  pqxx::result r = Exec(tx, kLockRefresh, pqxx::binarystring(token_hash.data(), token_hash.size()));
   if (r.empty()) return std::nullopt;
   RefreshTokenRow row;
   row.id = r[0][0].as<std::string>();

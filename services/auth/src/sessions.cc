@@ -20,7 +20,6 @@ struct Outcome {
   T value{};
 };
 
-
 }  // namespace
 
 absl::Status Sessions::ValidateLogin(absl::string_view username, absl::string_view password,
@@ -82,8 +81,9 @@ absl::StatusOr<LoginResult> Sessions::FinishLogin(db::Conn& conn, const LoginAtt
       e.set_reason(reason);
       e.set_peer(meta.peer);
       e.set_consecutive_failures(failures);
-      outbox_->Append(tx, {"auth.login.failed", "user", user_id.empty() ? attempt.username : user_id,
-                           &e, meta.actor_id, meta.request_id});
+      outbox_->Append(
+          tx, {"auth.login.failed", "user", user_id.empty() ? attempt.username : user_id, &e,
+               meta.actor_id, meta.request_id});
       out.denial = std::move(denial);
       return out;
     };
@@ -97,14 +97,14 @@ absl::StatusOr<LoginResult> Sessions::FinishLogin(db::Conn& conn, const LoginAtt
                       "account is locked after repeated failed sign-ins; try again later"));
     }
     if (!check.ok) {
-      FailedLogin f = Repository::RecordFailedLogin(tx, c->user_id, config_.max_failed_logins,
-                                                    config_.lockout);
+      FailedLogin f =
+          Repository::RecordFailedLogin(tx, c->user_id, config_.max_failed_logins, config_.lockout);
       if (f.just_locked) {
         v1::UserLocked e;
         e.set_user_id(c->user_id);
         if (f.locked_until) SetTimestamp(*f.locked_until, e.mutable_lock_expire_time());
-        outbox_->Append(tx, {"auth.user.locked", "user", c->user_id, &e, meta.actor_id,
-                             meta.request_id});
+        outbox_->Append(
+            tx, {"auth.user.locked", "user", c->user_id, &e, meta.actor_id, meta.request_id});
       }
       return fail("bad_credentials", c->user_id, f.failed_logins,
                   absl::UnauthenticatedError(kBadCredentials));
@@ -137,8 +137,8 @@ absl::StatusOr<LoginResult> Sessions::FinishLogin(db::Conn& conn, const LoginAtt
       e.set_user_id(user->id);
       e.set_username(user->username);
       e.set_peer(meta.peer);
-      outbox_->Append(tx, {"auth.login.succeeded", "user", user->id, &e, user->id,
-                           meta.request_id});
+      outbox_->Append(tx,
+                      {"auth.login.succeeded", "user", user->id, &e, user->id, meta.request_id});
     }
     out.value.user = *std::move(user);
     return out;
@@ -208,8 +208,8 @@ absl::StatusOr<TokenPair> Sessions::Refresh(db::Conn& conn, absl::string_view re
       v1::SessionRevoked e;
       e.set_user_id(row->user_id);
       e.set_reason(reason);
-      outbox_->Append(tx, {"auth.session.revoked", "user", row->user_id, &e, row->user_id,
-                           meta.request_id});
+      outbox_->Append(
+          tx, {"auth.session.revoked", "user", row->user_id, &e, row->user_id, meta.request_id});
     };
     if (row->revoked) {
       out.denial = absl::UnauthenticatedError("refresh token revoked; sign in again");
@@ -255,8 +255,8 @@ absl::Status Sessions::Logout(db::Conn& conn, absl::string_view refresh_token,
     v1::SessionRevoked e;
     e.set_user_id(row->user_id);
     e.set_reason("logout");
-    outbox_->Append(tx, {"auth.session.revoked", "user", row->user_id, &e, row->user_id,
-                         meta.request_id});
+    outbox_->Append(
+        tx, {"auth.session.revoked", "user", row->user_id, &e, row->user_id, meta.request_id});
     return absl::OkStatus();
   });
 }
@@ -280,14 +280,13 @@ absl::StatusOr<LoginAttempt> Sessions::BeginPasswordChange(db::Conn& conn,
     attempt.credentials = Repository::FindCredentialsById(tx, user_id);
     if (!attempt.credentials) return absl::NotFoundError("user not found");
     attempt.username = attempt.credentials->username;
-    attempt.locked = attempt.credentials->locked_until &&
-                     *attempt.credentials->locked_until > absl::Now();
+    attempt.locked =
+        attempt.credentials->locked_until && *attempt.credentials->locked_until > absl::Now();
     return attempt;
   });
 }
 
-PasswordCheck Sessions::CheckPasswordChange(const LoginAttempt& attempt,
-                                            absl::string_view current,
+PasswordCheck Sessions::CheckPasswordChange(const LoginAttempt& attempt, absl::string_view current,
                                             absl::string_view next) const {
   PasswordCheck check = CheckPassword(attempt, current);
   check.new_hash.clear();
@@ -325,13 +324,13 @@ absl::Status Sessions::FinishPasswordChange(db::Conn& conn, const LoginAttempt& 
     Repository::RevokeUserSessions(tx, c.user_id, "password_changed");
     v1::PasswordChanged changed;
     changed.set_user_id(c.user_id);
-    outbox_->Append(tx, {"auth.password.changed", "user", c.user_id, &changed, meta.actor_id,
-                         meta.request_id});
+    outbox_->Append(
+        tx, {"auth.password.changed", "user", c.user_id, &changed, meta.actor_id, meta.request_id});
     v1::SessionRevoked revoked;
     revoked.set_user_id(c.user_id);
     revoked.set_reason("password_changed");
-    outbox_->Append(tx, {"auth.session.revoked", "user", c.user_id, &revoked, meta.actor_id,
-                         meta.request_id});
+    outbox_->Append(
+        tx, {"auth.session.revoked", "user", c.user_id, &revoked, meta.actor_id, meta.request_id});
     return out;
   });
   if (!outcome.ok()) return outcome.status();

@@ -88,7 +88,8 @@ class Sessions {
 
   // Password change for the signed-in user: step 1 and 3; step 2 is CheckPasswordChange.
   static absl::Status ValidatePasswordChange(absl::string_view current, absl::string_view next);
-  absl::StatusOr<LoginAttempt> BeginPasswordChange(db::Conn& conn, const std::string& user_id) const;
+  absl::StatusOr<LoginAttempt> BeginPasswordChange(db::Conn& conn,
+                                                   const std::string& user_id) const;
   PasswordCheck CheckPasswordChange(const LoginAttempt& attempt, absl::string_view current,
                                     absl::string_view next) const;
   absl::Status FinishPasswordChange(db::Conn& conn, const LoginAttempt& attempt,

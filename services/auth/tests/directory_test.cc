@@ -33,7 +33,8 @@ class DirectoryTest : public AuthFixture {
     return out;
   }
   int CountRows(const std::string& sql) {
-    return *conn_->Read([&](db::Tx& tx) -> absl::StatusOr<int> { return tx.exec(sql)[0][0].as<int>(); });
+    return *conn_->Read(
+        [&](db::Tx& tx) -> absl::StatusOr<int> { return tx.exec(sql)[0][0].as<int>(); });
   }
 };
 
@@ -249,9 +250,9 @@ TEST_F(DirectoryTest, UpdateUserUsesMaskAndEtag) {
   EXPECT_EQ(updated->display_name, "钱财");
   EXPECT_EQ(updated->department_id, d.id);
   EXPECT_EQ(updated->email, "");  // not in the mask
-  EXPECT_THAT(directory_->UpdateUser(*conn_, Admin(), meta_, patch, std::to_string(u.version),
-                                     {"email"}),
-              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(
+      directory_->UpdateUser(*conn_, Admin(), meta_, patch, std::to_string(u.version), {"email"}),
+      StatusIs(absl::StatusCode::kAborted));
   EXPECT_THAT(directory_->UpdateUser(*conn_, Admin(), meta_, patch, "v1", {"email"}),
               HasFieldViolation("user.etag"));
   patch.manager_id = u.id;
@@ -261,7 +262,8 @@ TEST_F(DirectoryTest, UpdateUserUsesMaskAndEtag) {
 
 TEST_F(DirectoryTest, TheLastAdminCannotBeRemovedOrDisabled) {
   // Other tests may have created admins; strip them all but one.
-  auto admins = directory_->ListUsers(*conn_, Admin(), {"", false, "admin", "active", "", 1000, ""});
+  auto admins =
+      directory_->ListUsers(*conn_, Admin(), {"", false, "admin", "active", "", 1000, ""});
   ASSERT_THAT(admins, IsOk());
   User keeper = MakeUser(Unique("root"), "s3cret-pass", {"admin"});
   for (const auto& a : admins->items) {
@@ -274,7 +276,8 @@ TEST_F(DirectoryTest, TheLastAdminCannotBeRemovedOrDisabled) {
   EXPECT_THAT(directory_->UpdateUser(*conn_, Admin(), meta_, off, "", {"state"}),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   User second = MakeUser(Unique("root2"), "s3cret-pass", {"admin"});
-  EXPECT_THAT(directory_->SetUserRoles(*conn_, Admin(), meta_, keeper.id, {"executive"}, ""), IsOk());
+  EXPECT_THAT(directory_->SetUserRoles(*conn_, Admin(), meta_, keeper.id, {"executive"}, ""),
+              IsOk());
   EXPECT_THAT(EventsSinceStart(), Contains("auth.user.roles_changed"));
   (void)second;
 }
@@ -347,7 +350,8 @@ TEST_F(DirectoryTest, ResetPasswordEndsSessionsAndServiceSecretsRotate) {
               IsOk());
   EXPECT_THAT(sessions_->Refresh(*conn_, login->tokens.refresh_token, meta_),
               StatusIs(absl::StatusCode::kUnauthenticated));
-  EXPECT_THAT(sessions_->Login(*conn_, u.username, "brand-new-pass", LoginKind::kHuman, meta_), IsOk());
+  EXPECT_THAT(sessions_->Login(*conn_, u.username, "brand-new-pass", LoginKind::kHuman, meta_),
+              IsOk());
 
   User account;
   account.username = Unique("importer");
@@ -359,9 +363,12 @@ TEST_F(DirectoryTest, ResetPasswordEndsSessionsAndServiceSecretsRotate) {
                                                   *HashPassword("secret-two", config_.password));
   ASSERT_THAT(retried, IsOk());
   EXPECT_EQ(retried->id, created->id);
-  EXPECT_THAT(sessions_->Login(*conn_, account.username, "secret-two", LoginKind::kServiceAccount, meta_), IsOk());
-  EXPECT_THAT(sessions_->Login(*conn_, account.username, "secret-one", LoginKind::kServiceAccount, meta_),
-              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(
+      sessions_->Login(*conn_, account.username, "secret-two", LoginKind::kServiceAccount, meta_),
+      IsOk());
+  EXPECT_THAT(
+      sessions_->Login(*conn_, account.username, "secret-one", LoginKind::kServiceAccount, meta_),
+      StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT(directory_->RotateServiceAccountSecret(*conn_, Admin(), meta_, u.id, "x"),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }

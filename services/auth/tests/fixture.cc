@@ -30,7 +30,8 @@ void AuthFixture::SetUp() {
   conn_ = std::make_unique<db::Conn>(conninfo_);
   reader_ = std::make_unique<db::Reader>(db::ReaderOptions{conninfo_, 1, 32, "test"}, nullptr);
   signer_ = *auth::TokenSigner::Create("k1", *auth::GenerateSigningKeyPem(), "crm-auth", "crm");
-  verifier_ = std::make_unique<auth::TokenVerifier>(auth::TokenVerifier::Options{"crm-auth", "crm"});
+  verifier_ =
+      std::make_unique<auth::TokenVerifier>(auth::TokenVerifier::Options{"crm-auth", "crm"});
   ASSERT_TRUE(verifier_->AddKey("k1", signer_->public_key_pem()).ok());
   // Cheap hashing keeps the suite fast; production parameters are tested in passwords_test.
   config_.password = {1, 8 * 1024 * 1024};
@@ -50,9 +51,9 @@ auth::Principal AuthFixture::Admin() const {
   p.user_id = "00000000-0000-7000-8000-000000000001";
   p.username = "test-admin";
   p.roles = {"admin"};
-  p.permissions = {"auth.departments.read", "auth.departments.write", "auth.roles.read",
-                   "auth.roles.write",      "auth.users.read",        "auth.users.write",
-                   "dictionaries.write",    "events.watch"};
+  p.permissions = {
+      "auth.departments.read", "auth.departments.write", "auth.roles.read",    "auth.roles.write",
+      "auth.users.read",       "auth.users.write",       "dictionaries.write", "events.watch"};
   std::sort(p.permissions.begin(), p.permissions.end());
   p.scope = auth::DataScope::kNone;
   return p;
@@ -102,8 +103,8 @@ std::string AuthFixture::Unique(const std::string& base) {
 std::vector<std::string> AuthFixture::EventsSinceStart() {
   auto types = conn_->Read([&](db::Tx& tx) -> absl::StatusOr<std::vector<std::string>> {
     std::vector<std::string> out;
-    for (const auto& row :
-         tx.exec_params("SELECT type FROM auth.outbox WHERE seq > $1 ORDER BY seq", outbox_start_)) {
+    for (const auto& row : tx.exec_params(
+             "SELECT type FROM auth.outbox WHERE seq > $1 ORDER BY seq", outbox_start_)) {
       out.push_back(row[0].as<std::string>());
     }
     return out;

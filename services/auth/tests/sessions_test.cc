@@ -61,8 +61,8 @@ TEST_F(SessionsTest, WrongPasswordAndUnknownUserLookAlike) {
               StatusIs(kUnauthenticated, "invalid username or password"));
   EXPECT_THAT(Login(Unique("nobody"), "wrong-pass"),
               StatusIs(kUnauthenticated, "invalid username or password"));
-  EXPECT_THAT(EventsSinceStart(), ElementsAre("auth.user.created", "auth.login.failed",
-                                              "auth.login.failed"));
+  EXPECT_THAT(EventsSinceStart(),
+              ElementsAre("auth.user.created", "auth.login.failed", "auth.login.failed"));
 }
 
 TEST_F(SessionsTest, RepeatedFailuresLockTheAccountForAWhile) {
@@ -73,14 +73,17 @@ TEST_F(SessionsTest, RepeatedFailuresLockTheAccountForAWhile) {
   // Locked: even the right password is refused, without being checked.
   EXPECT_THAT(Login(u.username, "s3cret-pass"), StatusIs(kUnauthenticated, HasSubstr("locked")));
   EXPECT_THAT(EventsSinceStart(), Contains("auth.user.locked"));
-  auto locked = conn_->Read([&](db::Tx& tx) { return absl::StatusOr<std::optional<User>>(Repository::FindUser(tx, u.id)); });
+  auto locked = conn_->Read([&](db::Tx& tx) {
+    return absl::StatusOr<std::optional<User>>(Repository::FindUser(tx, u.id));
+  });
   ASSERT_TRUE(locked.ok() && locked->has_value());
   EXPECT_TRUE((*locked)->locked_until.has_value());
   // The lock expires (2 s in this fixture).
   std::this_thread::sleep_for(std::chrono::milliseconds(2200));
   EXPECT_THAT(Login(u.username, "s3cret-pass"), IsOk());
   // A success resets the count: the next failures start from zero.
-  EXPECT_THAT(Login(u.username, "wrong-pass"), StatusIs(kUnauthenticated, "invalid username or password"));
+  EXPECT_THAT(Login(u.username, "wrong-pass"),
+              StatusIs(kUnauthenticated, "invalid username or password"));
   EXPECT_THAT(Login(u.username, "s3cret-pass"), IsOk());
 }
 
@@ -99,7 +102,8 @@ TEST_F(SessionsTest, DisabledUsersCannotSignIn) {
   ASSERT_THAT(directory_->UpdateUser(*conn_, Admin(), meta_, patch, "", {"state"}), IsOk());
   EXPECT_THAT(Login(u.username, "s3cret-pass"), StatusIs(kUnauthenticated, "account is disabled"));
   // A wrong password still says nothing about the account's state.
-  EXPECT_THAT(Login(u.username, "wrong-pass"), StatusIs(kUnauthenticated, "invalid username or password"));
+  EXPECT_THAT(Login(u.username, "wrong-pass"),
+              StatusIs(kUnauthenticated, "invalid username or password"));
 }
 
 TEST_F(SessionsTest, RefreshRotatesAndReuseRevokesTheSession) {
@@ -188,7 +192,8 @@ TEST_F(SessionsTest, RoleChangesReachTheNextToken) {
   auto login = Login(u.username, "s3cret-pass");
   ASSERT_THAT(login, IsOk());
   EXPECT_FALSE(PrincipalOf(login->tokens.access_token).Can("pipeline.opportunities.create"));
-  ASSERT_THAT(directory_->SetUserRoles(*conn_, Admin(), meta_, u.id, {"account_manager"}, ""), IsOk());
+  ASSERT_THAT(directory_->SetUserRoles(*conn_, Admin(), meta_, u.id, {"account_manager"}, ""),
+              IsOk());
   auto refreshed = sessions_->Refresh(*conn_, login->tokens.refresh_token, meta_);
   ASSERT_THAT(refreshed, IsOk());
   auth::Principal p = PrincipalOf(refreshed->access_token);
@@ -218,7 +223,8 @@ TEST_F(SessionsTest, ServiceAccountsUseClientCredentialsOnly) {
   auto created = directory_->CreateServiceAccount(*conn_, Admin(), meta_, "", account,
                                                   *HashPassword(secret, config_.password));
   ASSERT_THAT(created, IsOk());
-  auto token = sessions_->Login(*conn_, account.username, secret, LoginKind::kServiceAccount, meta_);
+  auto token =
+      sessions_->Login(*conn_, account.username, secret, LoginKind::kServiceAccount, meta_);
   ASSERT_THAT(token, IsOk());
   EXPECT_TRUE(token->tokens.refresh_token.empty());
   auth::Principal p = PrincipalOf(token->tokens.access_token);
@@ -228,8 +234,9 @@ TEST_F(SessionsTest, ServiceAccountsUseClientCredentialsOnly) {
   // A service account cannot use the password sign-in, nor a person the client credentials.
   EXPECT_THAT(Login(account.username, secret), StatusIs(kUnauthenticated));
   User person = MakeUser(Unique("qian.duo"), "s3cret-pass", {"account_manager"});
-  EXPECT_THAT(sessions_->Login(*conn_, person.username, "s3cret-pass", LoginKind::kServiceAccount, meta_),
-              StatusIs(kUnauthenticated));
+  EXPECT_THAT(
+      sessions_->Login(*conn_, person.username, "s3cret-pass", LoginKind::kServiceAccount, meta_),
+      StatusIs(kUnauthenticated));
   EXPECT_THAT(EventsSinceStart(), Contains("auth.service_account.token_issued"));
 }
 
