@@ -21,7 +21,7 @@ crm_log "proto lint (buf)"
 crm_buf lint "$CRM_BUILD/crm_protos.binpb" --path crm --config "$CRM_ROOT/proto/buf.yaml" || failed=1
 
 crm_log "tests (ctest)"
-(cd "$CRM_BUILD" && ctest --output-on-failure -j "$(nproc)" --timeout 900) || failed=1
+(cd "$CRM_BUILD" && ctest --output-on-failure -j "$(nproc)" --timeout 300) || failed=1
 
 if ((failed)); then
   crm_log "FAILED"

@@ -194,6 +194,7 @@ TEST_F(EventsTest, ResumingAfterACursorContinuesWithoutGapsOrRepeats) {
 TEST_F(EventsTest, LiveStreamIsWokenByCommitsNotPolling) {
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", "Bearer " + Token());
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
   common::v1::WatchEventsRequest req;
   req.set_after(last_cursor_);
   auto reader = stub_->WatchEvents(&ctx, req);
@@ -223,6 +224,7 @@ TEST_F(EventsTest, LaterCommitIsHeldBackBehindAnOlderOpenTransaction) {
 
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", "Bearer " + Token());
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
   common::v1::WatchEventsRequest req;
   req.set_after(last_cursor_);
   auto reader = stub_->WatchEvents(&ctx, req);
@@ -252,6 +254,7 @@ TEST_F(EventsTest, ConcurrentWritersDeliverEveryEventExactlyOnce) {
   constexpr int kTransactions = 30;
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", "Bearer " + Token());
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(120)));
   common::v1::WatchEventsRequest req;
   req.set_after(last_cursor_);
   auto reader = stub_->WatchEvents(&ctx, req);
@@ -337,6 +340,7 @@ TEST_F(EventsTest, RefusesBadCursorMissingTokenAndMissingPermission) {
 TEST_F(EventsTest, ShutdownEndsOpenStreamsWithUnavailable) {
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", "Bearer " + Token());
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
   common::v1::WatchEventsRequest req;
   req.set_after(last_cursor_);
   auto reader = stub_->WatchEvents(&ctx, req);
@@ -344,7 +348,7 @@ TEST_F(EventsTest, ShutdownEndsOpenStreamsWithUnavailable) {
   const absl::Time start = absl::Now();
   server_->Shutdown();
   common::v1::Event e;
-  EXPECT_FALSE(reader->Read(&e));
+  EXPECT_FALSE(reader->Read(&e)) << "unexpected event " << e.ShortDebugString();
   EXPECT_THAT(reader->Finish(), StatusIs(grpc::StatusCode::UNAVAILABLE));
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
 }
