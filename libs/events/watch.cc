@@ -253,21 +253,23 @@ EventStream::EventStream(Options options, db::Pool* pool, const auth::TokenVerif
                          prometheus::Registry* registry)
     : options_(std::move(options)), pool_(pool), verifier_(verifier) {
   const std::string& s = options_.schema;
+  // Columns are qualified throughout: an unqualified ORDER BY xid would sort by the output
+  // column xid::text, where "1000" comes before "999".
   const std::string columns =
-      "SELECT xid::text, seq, event_id::text, type, aggregate_type, aggregate_id, actor_id,"
-      " request_id, (extract(epoch FROM occurred_at) * 1000000)::int8, payload_type, payload"
-      " FROM " +
+      "SELECT o.xid::text AS xid_text, o.seq, o.event_id::text, o.type, o.aggregate_type,"
+      " o.aggregate_id, o.actor_id, o.request_id,"
+      " (extract(epoch FROM o.occurred_at) * 1000000)::int8, o.payload_type, o.payload FROM " +
       s +
-      ".outbox WHERE (xid, seq) > ($1::xid8, $2::int8)"
-      " AND xid < pg_snapshot_xmin(pg_current_snapshot())";
+      ".outbox o WHERE (o.xid, o.seq) > ($1::xid8, $2::int8)"
+      " AND o.xid < pg_snapshot_xmin(pg_current_snapshot())";
   fetch_all_name_ = s + ".outbox.fetch";
-  fetch_all_sql_ = columns + " ORDER BY xid, seq LIMIT $3";
+  fetch_all_sql_ = columns + " ORDER BY o.xid, o.seq LIMIT $3";
   fetch_types_name_ = s + ".outbox.fetch_types";
-  fetch_types_sql_ = columns + " AND type = ANY($4::text[]) ORDER BY xid, seq LIMIT $3";
+  fetch_types_sql_ = columns + " AND o.type = ANY($4::text[]) ORDER BY o.xid, o.seq LIMIT $3";
   held_back_name_ = s + ".outbox.held_back";
   held_back_sql_ = "SELECT EXISTS (SELECT 1 FROM " + s +
-                   ".outbox WHERE (xid, seq) > ($1::xid8, $2::int8)"
-                   " AND xid >= pg_snapshot_xmin(pg_current_snapshot()))";
+                   ".outbox o WHERE (o.xid, o.seq) > ($1::xid8, $2::int8)"
+                   " AND o.xid >= pg_snapshot_xmin(pg_current_snapshot()))";
   if (registry != nullptr) {
     watchers_gauge_ = &prometheus::BuildGauge()
                            .Name("crm_event_streams")

@@ -232,7 +232,7 @@ constexpr Statement kListDepartments{
     "auth.list_departments", "SELECT " DEPARTMENT_COLUMNS
                              " FROM auth.departments"
                              " WHERE id > $1::uuid AND ($2::uuid IS NULL OR parent_id = $2::uuid)"
-                             " ORDER BY id LIMIT $3"};
+                             " ORDER BY departments.id LIMIT $3"};
 
 constexpr Statement kInsertDepartment{
     "auth.insert_department",
