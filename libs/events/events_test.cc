@@ -116,6 +116,16 @@ class EventsTest : public ::testing::Test {
     });
   }
 
+  // A stream after last_cursor_, with the watcher's token and a deadline.
+  std::unique_ptr<grpc::ClientReader<common::v1::Event>> Open(grpc::ClientContext* ctx,
+                                                              absl::Duration deadline) {
+    ctx->AddMetadata("authorization", "Bearer " + Token());
+    ctx->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+    common::v1::WatchEventsRequest req;
+    req.set_after(last_cursor_);
+    return stub_->WatchEvents(ctx, req);
+  }
+
   // Reads up to `want` events after `after`, giving up after `timeout`.
   std::vector<common::v1::Event> Drain(const std::string& after, size_t want,
                                        absl::Duration timeout,
@@ -194,11 +204,7 @@ TEST_F(EventsTest, ResumingAfterACursorContinuesWithoutGapsOrRepeats) {
 
 TEST_F(EventsTest, LiveStreamIsWokenByCommitsNotPolling) {
   grpc::ClientContext ctx;
-  ctx.AddMetadata("authorization", "Bearer " + Token());
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
-  common::v1::WatchEventsRequest req;
-  req.set_after(last_cursor_);
-  auto reader = stub_->WatchEvents(&ctx, req);
+  auto reader = Open(&ctx, absl::Seconds(60));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   const absl::Time written = absl::Now();
   ASSERT_THAT(Write({"live"}), IsOk());
@@ -224,11 +230,7 @@ TEST_F(EventsTest, LaterCommitIsHeldBackBehindAnOlderOpenTransaction) {
   ASSERT_THAT(Write({"second-begun"}), IsOk());
 
   grpc::ClientContext ctx;
-  ctx.AddMetadata("authorization", "Bearer " + Token());
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
-  common::v1::WatchEventsRequest req;
-  req.set_after(last_cursor_);
-  auto reader = stub_->WatchEvents(&ctx, req);
+  auto reader = Open(&ctx, absl::Seconds(60));
   std::atomic<bool> got_any{false};
   std::vector<std::string> seen;
   std::thread reading([&] {
@@ -254,11 +256,7 @@ TEST_F(EventsTest, ConcurrentWritersDeliverEveryEventExactlyOnce) {
   constexpr int kWriters = 4;
   constexpr int kTransactions = 30;
   grpc::ClientContext ctx;
-  ctx.AddMetadata("authorization", "Bearer " + Token());
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(120)));
-  common::v1::WatchEventsRequest req;
-  req.set_after(last_cursor_);
-  auto reader = stub_->WatchEvents(&ctx, req);
+  auto reader = Open(&ctx, absl::Seconds(120));
   std::vector<std::thread> writers;
   for (int w = 0; w < kWriters; ++w) {
     writers.emplace_back([&, w] {
@@ -352,11 +350,7 @@ TEST_F(EventsTest, RefusesBadCursorMissingTokenAndMissingPermission) {
 
 TEST_F(EventsTest, ShutdownEndsOpenStreamsWithUnavailable) {
   grpc::ClientContext ctx;
-  ctx.AddMetadata("authorization", "Bearer " + Token());
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
-  common::v1::WatchEventsRequest req;
-  req.set_after(last_cursor_);
-  auto reader = stub_->WatchEvents(&ctx, req);
+  auto reader = Open(&ctx, absl::Seconds(20));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   const absl::Time start = absl::Now();
   server_->Shutdown();
