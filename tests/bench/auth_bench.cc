@@ -2,7 +2,7 @@
 // (DirectoryService.GetUser), next to `pgbench -S -M prepared` against the same PostgreSQL
 // server in the same run, so the ratio means something on a shared, noisy machine.
 //
-//   crm-bench-auth [--clients=32] [--seconds=10] [--read-sessions=1] [--channels=4]
+//   crm-bench-auth [--clients=64] [--seconds=10] [--read-sessions=1] [--channels=4]
 //                  [--skip-pgbench] [-- <crm-auth flags>]
 //
 // Starts its own PostgreSQL cluster and crm-auth process; needs no running stack. pgbench
@@ -36,7 +36,7 @@ namespace v1 = ::crm::auth::v1;
 using Clock = std::chrono::steady_clock;
 
 struct Options {
-  int clients = 32;
+  int clients = 64;
   int seconds = 10;
   int read_sessions = 1;
   int channels = 4;
