@@ -57,10 +57,10 @@ absl::Status ClientFacing(const absl::Status& status, const std::string& request
   }
 }
 
-Call::Call(grpc::CallbackServerContext* ctx, std::string request_id,
-           std::shared_ptr<const auth::Principal> principal)
+Call::Call(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
+           std::string request_id, std::shared_ptr<const auth::Principal> principal)
     : ctx_(ctx),
-      reactor_(ctx->DefaultReactor()),
+      reactor_(reactor),
       request_id_(std::move(request_id)),
       principal_(std::move(principal)) {
   ctx_->AddTrailingMetadata(kRequestIdHeader, request_id_);
@@ -82,16 +82,16 @@ void Call::Finish(const absl::Status& status) {
 
 std::shared_ptr<Call> Calls::Begin(grpc::CallbackServerContext* ctx, Auth auth) const {
   std::string request_id = RequestIdOf(*ctx);
-  std::shared_ptr<const auth::Principal> principal;
-  if (auth == Auth::kRequired) {
-    auto verified = Authenticate(*ctx, *verifier_);
-    if (!verified.ok()) {
-      Call(ctx, std::move(request_id), nullptr).Finish(verified.status());
-      return nullptr;
-    }
-    principal = *std::move(verified);
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  if (auth == Auth::kNone)
+    return std::make_shared<Call>(ctx, reactor, std::move(request_id), nullptr);
+  auto verified = Authenticate(*ctx, *verifier_);
+  if (!verified.ok()) {
+    auto call = std::make_shared<Call>(ctx, reactor, std::move(request_id), nullptr);
+    call->Finish(verified.status());
+    return call;
   }
-  return std::make_shared<Call>(ctx, std::move(request_id), std::move(principal));
+  return std::make_shared<Call>(ctx, reactor, std::move(request_id), *std::move(verified));
 }
 
 }  // namespace crm::rpc

@@ -45,8 +45,13 @@ absl::Status ClientFacing(const absl::Status& status, const std::string& request
 // One unary RPC in flight.
 class Call {
  public:
-  Call(grpc::CallbackServerContext* ctx, std::string request_id,
+  // reactor: ctx->DefaultReactor(), which may be obtained once per call.
+  Call(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor, std::string request_id,
        std::shared_ptr<const auth::Principal> principal);
+
+  // What the handler returns to gRPC.
+  grpc::ServerUnaryReactor* reactor() const { return reactor_; }
+  bool finished() const { return finished_; }
 
   const std::string& request_id() const { return request_id_; }
   // The verified caller. Only for calls begun with Auth::kRequired.
@@ -85,7 +90,8 @@ class Calls {
         ThreadPool* cpu = nullptr)
       : pool_(pool), verifier_(verifier), reader_(reader), cpu_(cpu) {}
 
-  // Starts a call. Returns null after finishing it when authentication fails.
+  // Starts a call. When authentication fails the call comes back already finished():
+  // return its reactor() and do nothing else.
   std::shared_ptr<Call> Begin(grpc::CallbackServerContext* ctx, Auth auth) const;
 
   // Runs fn(Call&, db::Conn&) on a database session. If fn returns absl::Status the call is
@@ -123,9 +129,9 @@ class Calls {
   template <typename Start>
   grpc::ServerUnaryReactor* Async(grpc::CallbackServerContext* ctx, Start start,
                                   Auth auth = Auth::kRequired) const {
-    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
     std::shared_ptr<Call> call = Begin(ctx, auth);
-    if (call) start(std::move(call));
+    grpc::ServerUnaryReactor* reactor = call->reactor();
+    if (!call->finished()) start(std::move(call));
     return reactor;
   }
 
@@ -133,9 +139,9 @@ class Calls {
   template <typename Fn>
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Fn fn,
                                   Auth auth = Auth::kRequired) const {
-    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
     std::shared_ptr<Call> call = Begin(ctx, auth);
-    if (call) OnDb(std::move(call), std::move(fn));
+    grpc::ServerUnaryReactor* reactor = call->reactor();
+    if (!call->finished()) OnDb(std::move(call), std::move(fn));
     return reactor;
   }
 

@@ -80,7 +80,8 @@ TEST(ServiceProcessTest, StartsCapturesOutputAndStops) {
 
 TEST(RunCommandTest, ReturnsOutputOrTheFailure) {
   EXPECT_EQ(*RunCommand("printf 'a b'"), "a b");
-  EXPECT_THAT(RunCommand("echo nope; exit 4"), StatusIs(absl::StatusCode::kInternal, HasSubstr("nope")));
+  EXPECT_THAT(RunCommand("echo nope; exit 4"),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("nope")));
   EXPECT_EQ(ShellQuote("it's"), "'it'\\''s'");
   EXPECT_GT(PickFreePort(), 0);
 }

@@ -47,9 +47,9 @@ void AuthServiceImpl::SignIn(std::shared_ptr<rpc::Call> call, std::string userna
 grpc::ServerUnaryReactor* AuthServiceImpl::Login(grpc::CallbackServerContext* ctx,
                                                  const v1::LoginRequest* req,
                                                  v1::LoginResponse* resp) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   auto call = calls_->Begin(ctx, rpc::Auth::kNone);
-  if (!call) return reactor;
+  grpc::ServerUnaryReactor* reactor = call->reactor();
+  if (call->finished()) return reactor;
   if (absl::Status s =
           Sessions::ValidateLogin(req->username(), req->password(), "username", "password");
       !s.ok()) {
@@ -66,9 +66,9 @@ grpc::ServerUnaryReactor* AuthServiceImpl::Login(grpc::CallbackServerContext* ct
 grpc::ServerUnaryReactor* AuthServiceImpl::IssueServiceToken(
     grpc::CallbackServerContext* ctx, const v1::IssueServiceTokenRequest* req,
     v1::IssueServiceTokenResponse* resp) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   auto call = calls_->Begin(ctx, rpc::Auth::kNone);
-  if (!call) return reactor;
+  grpc::ServerUnaryReactor* reactor = call->reactor();
+  if (call->finished()) return reactor;
   if (absl::Status s = Sessions::ValidateLogin(req->client_id(), req->client_secret(), "client_id",
                                                "client_secret");
       !s.ok()) {
@@ -112,9 +112,9 @@ grpc::ServerUnaryReactor* AuthServiceImpl::Logout(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* AuthServiceImpl::ChangePassword(grpc::CallbackServerContext* ctx,
                                                           const v1::ChangePasswordRequest* req,
                                                           v1::ChangePasswordResponse*) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   auto call = calls_->Begin(ctx, rpc::Auth::kRequired);
-  if (!call) return reactor;
+  grpc::ServerUnaryReactor* reactor = call->reactor();
+  if (call->finished()) return reactor;
   if (absl::Status s =
           Sessions::ValidatePasswordChange(req->current_password(), req->new_password());
       !s.ok()) {
@@ -138,9 +138,9 @@ grpc::ServerUnaryReactor* AuthServiceImpl::ChangePassword(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* AuthServiceImpl::ListPublicKeys(grpc::CallbackServerContext* ctx,
                                                           const v1::ListPublicKeysRequest*,
                                                           v1::ListPublicKeysResponse* resp) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   auto call = calls_->Begin(ctx, rpc::Auth::kNone);
-  if (!call) return reactor;
+  grpc::ServerUnaryReactor* reactor = call->reactor();
+  if (call->finished()) return reactor;
   auto* key = resp->add_keys();
   key->set_key_id(signer_->key_id());
   key->set_algorithm("ES256");

@@ -65,9 +65,9 @@ template <typename Write>
 grpc::ServerUnaryReactor* DirectoryServiceImpl::WithHash(
     grpc::CallbackServerContext* ctx, std::function<absl::Status(const Call&)> validate,
     std::string secret, Write write) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   auto call = calls_->Begin(ctx, rpc::Auth::kRequired);
-  if (!call) return reactor;
+  grpc::ServerUnaryReactor* reactor = call->reactor();
+  if (call->finished()) return reactor;
   if (absl::Status s = validate(*call); !s.ok()) {
     call->Finish(s);
     return reactor;
