@@ -9,7 +9,6 @@
 #include "absl/strings/strip.h"
 #include "libs/auth/tokens.h"
 #include "libs/config/flags.h"
-#include "libs/log/log.h"
 
 namespace crm::auth_service {
 namespace {
@@ -31,18 +30,10 @@ std::string ReadFile(const std::string& path, const char* what) {
 
 Config LoadConfig(int argc, char** argv) {
   config::Flags flags("crm-auth", "The CRM auth service: sign-in, tokens, users, roles.");
-  auto server_flags = rpc::ServerOptions::DeclareFlags(flags, 50051, 9464);
-  auto* db_url = flags.RequiredString("db-url", "CRM_AUTH_DB_URL",
-                                      "PostgreSQL conninfo of the auth service's own role");
-  auto* pool = flags.Int("db-pool-size", "CRM_DB_POOL_SIZE", 8,
-                         "database sessions for transactions", 1, 256);
-  auto* read_sessions = flags.Int("db-read-sessions", "CRM_DB_READ_SESSIONS", 1,
-                                  "database sessions for pipelined point reads", 1, 64);
+  service::CommonFlags common(flags, "auth", "CRM_AUTH_DB_URL", 50051, 9464,
+                              /*with_public_keys=*/false);
   auto* cpu =
       flags.Int("cpu-threads", "CRM_AUTH_CPU_THREADS", 2, "threads for password hashing", 1, 64);
-  auto* migrate = flags.Bool("migrate", "CRM_MIGRATE", true, "apply schema migrations at start");
-  auto* log_level =
-      flags.String("log-level", "CRM_LOG_LEVEL", "info", "debug | info | warn | error");
   auto* key_file = flags.String("jwt-private-key-file", "CRM_AUTH_JWT_PRIVATE_KEY_FILE", "",
                                 "PEM file of the EC P-256 key that signs access tokens");
   auto* key_id = flags.String("jwt-key-id", "CRM_AUTH_JWT_KEY_ID", "auth-1",
@@ -50,10 +41,6 @@ Config LoadConfig(int argc, char** argv) {
   auto* extra_keys =
       flags.String("jwt-extra-public-keys", "CRM_AUTH_JWT_EXTRA_PUBLIC_KEYS", "",
                    "kid=path,… public keys of earlier signing keys still accepted (key rotation)");
-  auto* issuer = flags.String("jwt-issuer", "CRM_JWT_ISSUER", "crm-auth", "token issuer (iss)");
-  auto* audience = flags.String("jwt-audience", "CRM_JWT_AUDIENCE", "crm", "token audience (aud)");
-  auto* leeway = flags.Duration("token-leeway", "CRM_TOKEN_LEEWAY", absl::Seconds(30),
-                                "clock difference tolerated when checking token expiry");
   auto* dev = flags.Bool("dev", "CRM_DEV", false,
                          "development mode: without a key file, sign with a throw-away key");
   auto* access_ttl = flags.Duration("access-token-ttl", "CRM_AUTH_ACCESS_TOKEN_TTL",
@@ -75,22 +62,12 @@ Config LoadConfig(int argc, char** argv) {
   flags.ParseOrExit(argc, argv);
 
   Config c;
-  if (absl::Status s = rpc::ServerOptions::FromFlags(*server_flags, "auth", &c.server); !s.ok()) {
-    Fail(std::string(s.message()));
-  }
-  c.db_url = *db_url;
-  c.db_pool_size = static_cast<int>(*pool);
-  c.db_read_sessions = static_cast<int>(*read_sessions);
+  auto resolved = common.Resolve();
+  if (!resolved.ok()) Fail(std::string(resolved.status().message()));
+  c.common = *std::move(resolved);
   c.cpu_threads = static_cast<int>(*cpu);
-  c.migrate = *migrate;
-  c.log_level = *log_level;
-  log::Level level;
-  if (!log::ParseLevel(c.log_level, &level)) Fail("--log-level must be debug, info, warn or error");
   c.jwt_key_id = *key_id;
   c.jwt_extra_public_keys = *extra_keys;
-  c.jwt_issuer = *issuer;
-  c.jwt_audience = *audience;
-  c.token_leeway = *leeway;
   c.dev = *dev;
   if (!key_file->empty()) {
     c.jwt_private_key_pem = ReadFile(*key_file, "signing key");

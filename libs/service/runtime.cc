@@ -1,0 +1,76 @@
+#include "libs/service/runtime.h"
+
+#include <thread>
+
+namespace crm::service {
+
+Runtime::Runtime(const CommonConfig& config, const std::string& schema)
+    : config_(config), schema_(schema), outbox_(schema), request_log_(schema) {}
+
+Runtime::~Runtime() {
+  // Streams reference the pool; the pool's workers reference nothing of ours.
+  events_.reset();
+  calls_.reset();
+  cpu_.reset();
+  reader_.reset();
+  pool_.reset();
+  server_.reset();
+}
+
+absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const CommonConfig& config,
+                                                        const std::string& schema,
+                                                        const std::vector<db::MigrationSet>& sets,
+                                                        const auth::TokenVerifier* verifier,
+                                                        int cpu_threads) {
+  log::Configure(config.name, config.log_level);
+  if (config.migrate) {
+    db::Conn conn(config.db_url);
+    absl::Status status;
+    for (int attempt = 0; attempt < 30; ++attempt) {
+      status = db::Migrate(conn, schema, sets);
+      if (!absl::IsUnavailable(status)) break;
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    if (!status.ok()) return status;
+  }
+  std::unique_ptr<Runtime> r(new Runtime(config, schema));
+  r->server_ = std::make_unique<rpc::Server>(config.server);
+  r->pool_ = std::make_unique<db::Pool>(db::PoolOptions{config.db_url, config.db_pool_size, "main"},
+                                        &r->server_->metrics());
+  r->reader_ = std::make_unique<db::Reader>(
+      db::ReaderOptions{config.db_url, config.db_read_sessions, 32, "main"},
+      &r->server_->metrics());
+  if (cpu_threads > 0) r->cpu_ = std::make_unique<rpc::ThreadPool>(cpu_threads);
+  r->calls_ =
+      std::make_unique<rpc::Calls>(r->pool_.get(), verifier, r->reader_.get(), r->cpu_.get());
+  r->events_ = std::make_unique<events::EventStream>(
+      events::EventStream::Options{schema, config.db_url, config.name}, r->pool_.get(), verifier,
+      &r->server_->metrics());
+  return r;
+}
+
+int Runtime::Run() {
+  // Readiness: the database answers, on a session of its own with a short connect timeout.
+  probe_ = std::make_unique<db::Conn>(db::WithConnectOption(config_.db_url, "connect_timeout", "2"));
+  server_->SetReadinessProbe([this] {
+    return probe_->Read([](db::Tx& tx) -> absl::Status {
+      tx.exec("SELECT 1");
+      return absl::OkStatus();
+    });
+  });
+  server_->OnShutdown([this] { events_->Shutdown(); });
+  events_->Start();
+  if (absl::Status s = server_->Run(); !s.ok()) return Fatal("server failed", s);
+  return 0;
+}
+
+absl::StatusOr<std::unique_ptr<auth::TokenVerifier>> VerifierFromConfig(const CommonConfig& c) {
+  auto verifier = std::make_unique<auth::TokenVerifier>(c.tokens);
+  if (absl::Status s = verifier->AddKeysFromSpec(c.public_keys); !s.ok()) return s;
+  if (verifier->key_count() == 0) {
+    return absl::InvalidArgumentError("no token verification keys (--jwt-public-keys)");
+  }
+  return verifier;
+}
+
+}  // namespace crm::service

@@ -1,0 +1,66 @@
+#pragma once
+// What every service binary builds around its own logic: migrations, the gRPC server, the
+// database executors, the event stream, readiness. A service's main() is then its flags,
+// its logic objects, its gRPC glue, and Run().
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "libs/auth/tokens.h"
+#include "libs/db/conn.h"
+#include "libs/db/migrate.h"
+#include "libs/db/pool.h"
+#include "libs/db/reader.h"
+#include "libs/db/request_log.h"
+#include "libs/events/outbox.h"
+#include "libs/events/watch.h"
+#include "libs/rpc/call.h"
+#include "libs/rpc/server.h"
+#include "libs/rpc/thread_pool.h"
+#include "libs/service/common_config.h"
+
+namespace crm::service {
+
+class Runtime {
+ public:
+  // Configures logging, applies the migrations into `schema` (waiting up to 30 s for the
+  // database), and builds the runtime. cpu_threads 0: no CPU pool.
+  static absl::StatusOr<std::unique_ptr<Runtime>> Start(const CommonConfig& config,
+                                                        const std::string& schema,
+                                                        const std::vector<db::MigrationSet>& sets,
+                                                        const auth::TokenVerifier* verifier,
+                                                        int cpu_threads = 0);
+  ~Runtime();
+
+  rpc::Server& server() { return *server_; }
+  const rpc::Calls& calls() const { return *calls_; }
+  events::EventStream& events() { return *events_; }
+  const events::Outbox& outbox() const { return outbox_; }
+  const db::RequestLog& request_log() const { return request_log_; }
+  const CommonConfig& config() const { return config_; }
+
+  // Serves until SIGTERM, then drains. Returns main's exit code.
+  int Run();
+
+ private:
+  Runtime(const CommonConfig& config, const std::string& schema);
+
+  CommonConfig config_;
+  std::string schema_;
+  events::Outbox outbox_;
+  db::RequestLog request_log_;
+  std::unique_ptr<rpc::Server> server_;
+  std::unique_ptr<db::Pool> pool_;
+  std::unique_ptr<db::Reader> reader_;
+  std::unique_ptr<rpc::ThreadPool> cpu_;
+  std::unique_ptr<rpc::Calls> calls_;
+  std::unique_ptr<events::EventStream> events_;
+  std::unique_ptr<db::Conn> probe_;
+};
+
+// Loads the verifier's keys from a CommonConfig's --jwt-public-keys.
+absl::StatusOr<std::unique_ptr<auth::TokenVerifier>> VerifierFromConfig(const CommonConfig& c);
+
+}  // namespace crm::service
