@@ -26,13 +26,12 @@ CommonFlags::CommonFlags(config::Flags& flags, std::string name, std::string db_
   v_->db_url = flags.RequiredString(
       "db-url", std::move(db_env),
       absl::StrCat("PostgreSQL conninfo of the ", name_, " service's own role"));
-  v_->pool = flags.Int("db-pool-size", "CRM_DB_POOL_SIZE", 8,
-                       "database sessions for transactions", 1, 256);
+  v_->pool = flags.Int("db-pool-size", "CRM_DB_POOL_SIZE", 8, "database sessions for transactions",
+                       1, 256);
   v_->read_sessions = flags.Int("db-read-sessions", "CRM_DB_READ_SESSIONS", 1,
                                 "database sessions for pipelined point reads", 1, 64);
   v_->migrate = flags.Bool("migrate", "CRM_MIGRATE", true, "apply schema migrations at start");
-  v_->log_level =
-      flags.String("log-level", "CRM_LOG_LEVEL", "info", "debug | info | warn | error");
+  v_->log_level = flags.String("log-level", "CRM_LOG_LEVEL", "info", "debug | info | warn | error");
   v_->issuer = flags.String("jwt-issuer", "CRM_JWT_ISSUER", "crm-auth", "token issuer (iss)");
   v_->audience = flags.String("jwt-audience", "CRM_JWT_AUDIENCE", "crm", "token audience (aud)");
   v_->leeway = flags.Duration("token-leeway", "CRM_TOKEN_LEEWAY", absl::Seconds(30),

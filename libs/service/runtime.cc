@@ -51,7 +51,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const CommonConfig& conf
 
 int Runtime::Run() {
   // Readiness: the database answers, on a session of its own with a short connect timeout.
-  probe_ = std::make_unique<db::Conn>(db::WithConnectOption(config_.db_url, "connect_timeout", "2"));
+  probe_ =
+      std::make_unique<db::Conn>(db::WithConnectOption(config_.db_url, "connect_timeout", "2"));
   server_->SetReadinessProbe([this] {
     return probe_->Read([](db::Tx& tx) -> absl::Status {
       tx.exec("SELECT 1");

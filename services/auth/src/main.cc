@@ -38,8 +38,8 @@ int Main(int argc, char** argv) {
     return Fatal("bad --jwt-extra-public-keys", s);
   }
 
-  auto runtime =
-      service::Runtime::Start(config.common, "auth", AllMigrations(), &verifier, config.cpu_threads);
+  auto runtime = service::Runtime::Start(config.common, "auth", AllMigrations(), &verifier,
+                                         config.cpu_threads);
   if (!runtime.ok()) return Fatal("startup failed", runtime.status());
   service::Runtime& rt = **runtime;
   {
