@@ -44,4 +44,33 @@ std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status) {
   return out;
 }
 
+absl::Status WithErrorInfo(absl::Status status, absl::string_view reason, absl::string_view domain,
+                           const std::vector<std::pair<std::string, std::string>>& metadata) {
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::string(reason));
+  info.set_domain(std::string(domain));
+  for (const auto& [k, v] : metadata) (*info.mutable_metadata())[k] = v;
+  status.SetPayload(kErrorInfoTypeUrl, absl::Cord(info.SerializeAsString()));
+  return status;
+}
+
+std::string ErrorInfo::Get(absl::string_view key) const {
+  for (const auto& [k, v] : metadata) {
+    if (k == key) return v;
+  }
+  return "";
+}
+
+ErrorInfo ErrorInfoOf(const absl::Status& status) {
+  ErrorInfo out;
+  auto payload = status.GetPayload(kErrorInfoTypeUrl);
+  if (!payload) return out;
+  google::rpc::ErrorInfo info;
+  if (!info.ParseFromString(std::string(*payload))) return out;
+  out.reason = info.reason();
+  out.domain = info.domain();
+  for (const auto& [k, v] : info.metadata()) out.metadata.emplace_back(k, v);
+  return out;
+}
+
 }  // namespace crm

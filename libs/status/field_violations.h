@@ -3,7 +3,9 @@
 // payload so that code below the gRPC glue never touches gRPC types.
 
 #include <string>
+#include <utility>
 #include <vector>
+
 #include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
@@ -39,5 +41,20 @@ absl::Status InvalidField(std::string field, std::string description);
 
 // The field violations attached to a status (empty if none).
 std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);
+
+inline constexpr absl::string_view kErrorInfoTypeUrl = "type.googleapis.com/google.rpc.ErrorInfo";
+
+// Attaches google.rpc.ErrorInfo (a machine-readable reason, its domain and metadata) to a
+// status, e.g. the ids of the records a duplicate matched.
+absl::Status WithErrorInfo(absl::Status status, absl::string_view reason, absl::string_view domain,
+                           const std::vector<std::pair<std::string, std::string>>& metadata);
+// The reason and metadata of a status's ErrorInfo; empty reason if none.
+struct ErrorInfo {
+  std::string reason;
+  std::string domain;
+  std::vector<std::pair<std::string, std::string>> metadata;
+  std::string Get(absl::string_view key) const;
+};
+ErrorInfo ErrorInfoOf(const absl::Status& status);
 
 }  // namespace crm

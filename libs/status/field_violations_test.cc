@@ -29,6 +29,17 @@ TEST(ViolationsTest, PlainStatusHasNoViolations) {
   EXPECT_TRUE(FieldViolationsOf(absl::InvalidArgumentError("x")).empty());
 }
 
+TEST(ErrorInfoTest, RoundTrip) {
+  absl::Status s = WithErrorInfo(absl::AlreadyExistsError("dup"), "DUPLICATE", "crm.test",
+                                 {{"existing_ids", "a,b"}});
+  ErrorInfo info = ErrorInfoOf(s);
+  EXPECT_EQ(info.reason, "DUPLICATE");
+  EXPECT_EQ(info.domain, "crm.test");
+  EXPECT_EQ(info.Get("existing_ids"), "a,b");
+  EXPECT_EQ(info.Get("missing"), "");
+  EXPECT_TRUE(ErrorInfoOf(absl::AlreadyExistsError("plain")).reason.empty());
+}
+
 absl::StatusOr<int> Half(int x) {
   if (x % 2) return InvalidField("x", "must be even");
   return x / 2;

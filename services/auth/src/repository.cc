@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/auth/scope.h"
+#include "libs/db/time_fields.h"
 
 namespace crm::auth_service {
 namespace {
@@ -9,29 +10,17 @@ namespace {
 using db::Exec;
 using db::Statement;
 
-// Timestamps cross the wire as microseconds since the epoch.
-#define US(col) "(extract(epoch FROM " col ") * 1000000)::int8"
-#define FROM_US(param) "('epoch'::timestamptz + " param "::int8 * interval '1 microsecond')"
-
-// Fields of libpqxx rows and of db::Rows read alike.
-template <typename Field>
-absl::Time Time(const Field& f) {
-  return absl::FromUnixMicros(f.template as<int64_t>());
-}
-template <typename Field>
-std::optional<absl::Time> OptTime(const Field& f) {
-  if (f.is_null()) return std::nullopt;
-  return Time(f);
-}
-int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
+using db::MicrosOf;
+using db::OptionalTimeOf;
+using db::TimeOf;
 
 // ---- users ----
 
 #define USER_COLUMNS \
   "u.id::text, u.username, u.display_name, u.email, u.phone,"                              \
   " coalesce(u.department_id::text, ''), coalesce(u.manager_id::text, ''), u.kind, u.state," \
-  " CASE WHEN u.locked_until > now() THEN " US("u.locked_until") " END,"                   \
-  " " US("u.last_login_at") ", u.version, " US("u.created_at") ", " US("u.updated_at") ","  \
+  " CASE WHEN u.locked_until > now() THEN " CRM_SQL_MICROS("u.locked_until") " END,"                   \
+  " " CRM_SQL_MICROS("u.last_login_at") ", u.version, " CRM_SQL_MICROS("u.created_at") ", " CRM_SQL_MICROS("u.updated_at") ","  \
   " array(SELECT r.role FROM auth.user_roles r WHERE r.user_id = u.id ORDER BY r.role)"
 
 template <typename Row>
@@ -46,11 +35,11 @@ User UserFromRow(const Row& r) {
   u.manager_id = r[6].template as<std::string>();
   u.service_account = r[7].template as<std::string>() == "service";
   u.active = r[8].template as<std::string>() == "active";
-  u.locked_until = OptTime(r[9]);
-  u.last_login_at = OptTime(r[10]);
+  u.locked_until = OptionalTimeOf(r[9]);
+  u.last_login_at = OptionalTimeOf(r[10]);
   u.version = r[11].template as<int64_t>();
-  u.created_at = Time(r[12]);
-  u.updated_at = Time(r[13]);
+  u.created_at = TimeOf(r[12]);
+  u.updated_at = TimeOf(r[13]);
   u.roles = db::ParseTextArray(r[14]);
   return u;
 }
@@ -85,7 +74,7 @@ const auth::ScopedStatement& ListUsersScoped() {
 
 #define CREDENTIAL_COLUMNS                                                                \
   "id::text, username, password_hash, kind = 'service', state = 'active', failed_logins," \
-  " " US("locked_until")
+  " " CRM_SQL_MICROS("locked_until")
 
 Credentials CredentialsOf(const pqxx::row& r) {
   Credentials c;
@@ -95,7 +84,7 @@ Credentials CredentialsOf(const pqxx::row& r) {
   c.service_account = r[3].as<bool>();
   c.active = r[4].as<bool>();
   c.failed_logins = r[5].as<int>();
-  c.locked_until = OptTime(r[6]);
+  c.locked_until = OptionalTimeOf(r[6]);
   return c;
 }
 
@@ -137,7 +126,7 @@ constexpr Statement kFailedLogin{
     "     THEN now() + $3::int8 * interval '1 second'"
     "     WHEN u.locked_until <= now() THEN NULL ELSE u.locked_until END"
     " WHERE u.id = $1::uuid"
-    " RETURNING u.failed_logins, " US("u.locked_until") ","
+    " RETURNING u.failed_logins, " CRM_SQL_MICROS("u.locked_until") ","
     "   u.locked_until IS NOT NULL AND u.failed_logins = $2"};
 
 constexpr Statement kSuccessfulLogin{
@@ -185,11 +174,11 @@ constexpr Statement kSubtree{
 constexpr Statement kInsertRefresh{
     "auth.insert_refresh_token",
     "INSERT INTO auth.refresh_tokens (id, family_id, user_id, token_hash, expires_at)"
-    " VALUES ($1::uuid, $2::uuid, $3::uuid, $4, " FROM_US("$5") ")"};
+    " VALUES ($1::uuid, $2::uuid, $3::uuid, $4, " CRM_SQL_FROM_MICROS("$5") ")"};
 
 constexpr Statement kLockRefresh{
     "auth.lock_refresh_token",
-    "SELECT id::text, family_id::text, user_id::text, " US("expires_at") ","
+    "SELECT id::text, family_id::text, user_id::text, " CRM_SQL_MICROS("expires_at") ","
     " used_at IS NOT NULL, revoked_at IS NOT NULL"
     " FROM auth.refresh_tokens WHERE token_hash = $1 FOR UPDATE"};
 
@@ -210,7 +199,7 @@ constexpr Statement kRevokeUser{
 
 #define DEPARTMENT_COLUMNS                                                                  \
   "id::text, name, coalesce(parent_id::text, ''), coalesce(manager_id::text, ''), version," \
-  " " US("created_at") ", " US("updated_at")
+  " " CRM_SQL_MICROS("created_at") ", " CRM_SQL_MICROS("updated_at")
 
 Department DepartmentOf(const pqxx::row& r) {
   Department d;
@@ -219,8 +208,8 @@ Department DepartmentOf(const pqxx::row& r) {
   d.parent_id = r[2].as<std::string>();
   d.manager_id = r[3].as<std::string>();
   d.version = r[4].as<int64_t>();
-  d.created_at = Time(r[5]);
-  d.updated_at = Time(r[6]);
+  d.created_at = TimeOf(r[5]);
+  d.updated_at = TimeOf(r[6]);
   return d;
 }
 
@@ -259,7 +248,7 @@ constexpr Statement kDepartmentHasMembers{
 #define ROLE_COLUMNS                                                                           \
   "r.name, r.display_name, r.description, r.data_scope,"                                       \
   " array(SELECT p.permission FROM auth.role_permissions p WHERE p.role = r.name ORDER BY 1)," \
-  " r.builtin, r.version, " US("r.created_at") ", " US("r.updated_at")
+  " r.builtin, r.version, " CRM_SQL_MICROS("r.created_at") ", " CRM_SQL_MICROS("r.updated_at")
 
 Role RoleOf(const pqxx::row& r) {
   Role role;
@@ -270,8 +259,8 @@ Role RoleOf(const pqxx::row& r) {
   role.permissions = db::ParseTextArray(r[4]);
   role.builtin = r[5].as<bool>();
   role.version = r[6].as<int64_t>();
-  role.created_at = Time(r[7]);
-  role.updated_at = Time(r[8]);
+  role.created_at = TimeOf(r[7]);
+  role.updated_at = TimeOf(r[8]);
   return role;
 }
 
@@ -391,7 +380,7 @@ FailedLogin Repository::RecordFailedLogin(db::Tx& tx, const std::string& user_id
   FailedLogin out;
   if (r.empty()) return out;
   out.failed_logins = r[0][0].as<int>();
-  out.locked_until = OptTime(r[0][1]);
+  out.locked_until = OptionalTimeOf(r[0][1]);
   out.just_locked = r[0][2].as<bool>();
   return out;
 }
@@ -438,7 +427,7 @@ void Repository::InsertRefreshToken(db::Tx& tx, const std::string& id, const std
                                     const std::string& user_id, const std::string& token_hash,
                                     absl::Time expires_at) {
   Exec(tx, kInsertRefresh, id, family_id, user_id,
-       pqxx::binarystring(token_hash.data(), token_hash.size()), Micros(expires_at));
+       pqxx::binarystring(token_hash.data(), token_hash.size()), MicrosOf(expires_at));
 }
 
 std::optional<RefreshTokenRow> Repository::LockRefreshToken(db::Tx& tx,
@@ -449,7 +438,7 @@ std::optional<RefreshTokenRow> Repository::LockRefreshToken(db::Tx& tx,
   row.id = r[0][0].as<std::string>();
   row.family_id = r[0][1].as<std::string>();
   row.user_id = r[0][2].as<std::string>();
-  row.expires_at = Time(r[0][3]);
+  row.expires_at = TimeOf(r[0][3]);
   row.used = r[0][4].as<bool>();
   row.revoked = r[0][5].as<bool>();
   return row;

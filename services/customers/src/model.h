@@ -1,0 +1,94 @@
+#pragma once
+// The customers service's records, as logic and repository exchange them.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+
+namespace crm::customers::v1 {}
+
+namespace crm::customers_service {
+
+// The service's API messages (crm.customers.v1).
+namespace v1 = ::crm::customers::v1;
+
+// An amount in minor units (1/100) of a currency.
+struct Money {
+  int64_t minor = 0;
+  std::string currency;  // ISO 4217
+};
+
+enum class Status { kActive, kLossWarning, kLossDelayed, kLost };
+
+struct Customer {
+  std::string id;
+  std::string number;
+  std::string name;
+  std::string region;
+  std::string industry;
+  std::string level;
+  int satisfaction = 0;
+  int credit = 0;
+  std::string address;
+  std::string postal_code;
+  std::string phone;
+  std::string fax;
+  std::string website;
+  std::string business_licence_number;
+  std::string legal_representative;
+  std::optional<Money> registered_capital;
+  std::optional<Money> annual_revenue;
+  std::string bank;
+  std::string bank_account;
+  std::string tax_id;
+  std::string owner_id;
+  std::string owner_department_id;
+  std::string source;
+  Status status = Status::kActive;
+  std::vector<std::string> tags;
+  std::map<std::string, std::string> attributes;
+  std::optional<absl::CivilDay> last_order_date;
+  int64_t version = 0;
+  absl::Time created_at;
+  absl::Time updated_at;
+};
+
+struct DictionaryEntry {
+  std::string kind;  // "level" | "region" | "industry" | "source"
+  std::string code;
+  std::string name;
+  int sort_order = 0;
+  bool active = true;
+};
+
+struct CustomerFilter {
+  std::string region;
+  std::string industry;
+  std::string level;
+  std::string owner_id;
+  std::string status;  // "" for any
+  std::string tag;
+  std::string name_contains;
+};
+
+// A likely duplicate found on create.
+struct Duplicate {
+  std::string id;
+  std::string number;
+  std::string matched_on;  // "tax_id" | "name" | "phone"
+};
+
+struct RequestMeta {
+  std::string request_id;
+  std::string actor_id;
+};
+
+std::string StatusName(Status s);
+bool ParseStatus(const std::string& name, Status* s);
+
+}  // namespace crm::customers_service
