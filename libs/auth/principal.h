@@ -6,6 +6,7 @@
 #include <vector>
 #include "absl/strings/string_view.h"
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 
 namespace crm::auth {
@@ -39,5 +40,13 @@ struct Principal {
     return std::find(roles.begin(), roles.end(), role) != roles.end();
   }
 };
+
+// OK when the principal has the permission, otherwise PERMISSION_DENIED naming it.
+absl::Status Require(const Principal& principal, absl::string_view permission);
+
+// The answer for a record the caller's scoped lookup did not find: with a limited scope it may
+// exist outside that scope, so it is PERMISSION_DENIED either way (ids do not leak); with
+// scope all it is NOT_FOUND.
+absl::Status NotVisible(DataScope scope, absl::string_view what, absl::string_view id);
 
 }  // namespace crm::auth

@@ -72,4 +72,17 @@ db::Statement ScopedStatement::For(DataScope scope) const {
   return {names_[i], sqls_[i]};
 }
 
+absl::Status Require(const Principal& principal, absl::string_view permission) {
+  if (principal.Can(permission)) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat("requires permission ", permission));
+}
+
+absl::Status NotVisible(DataScope scope, absl::string_view what, absl::string_view id) {
+  if (scope == DataScope::kAll) {
+    return absl::NotFoundError(absl::StrCat(what, " ", id, " not found"));
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat(what, " ", id, " does not exist or is outside your record scope"));
+}
+
 }  // namespace crm::auth

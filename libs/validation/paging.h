@@ -10,6 +10,13 @@
 
 namespace crm::validation {
 
+// One page of a list and the token of the next (empty at the end).
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next_page_token;
+};
+
 // 0 → default_size, above max_size → max_size, negative → INVALID_ARGUMENT on "page_size".
 absl::StatusOr<int> PageSize(int32_t requested, int default_size = 100, int max_size = 1000);
 

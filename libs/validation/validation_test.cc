@@ -2,6 +2,7 @@
 #include "gtest/gtest.h"
 #include "libs/validation/paging.h"
 #include "libs/validation/text.h"
+#include "libs/validation/updates.h"
 
 namespace crm::validation {
 namespace {
@@ -68,6 +69,21 @@ TEST(PagingTest, TokenRoundTripAndFilterBinding) {
   EXPECT_EQ(DecodePageToken("!!!", "dept=1", 2).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(DecodePageToken("", "x", 2)->empty());
+}
+
+TEST(UpdatesTest, MasksAndEtags) {
+  EXPECT_TRUE(InMask({"name", "phone"}, "phone"));
+  EXPECT_FALSE(InMask({"name"}, "phone"));
+  EXPECT_TRUE(CheckMask({"name"}, {"name", "phone"}).ok());
+  absl::Status s = CheckMask({"name", "owner_id"}, {"name", "phone"});
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(s.message()).find("\"owner_id\" is not an updatable field"),
+            std::string::npos);
+  EXPECT_EQ(*ParseEtag("etag", ""), 0);
+  EXPECT_EQ(*ParseEtag("etag", Etag(42)), 42);
+  EXPECT_EQ(ParseEtag("x.etag", "W/42").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseEtag("x.etag", "0").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(StaleEtag().code(), absl::StatusCode::kAborted);
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "libs/status/field_violations.h"
+#include "libs/validation/updates.h"
 
 namespace crm::auth_service {
 
@@ -10,17 +10,6 @@ void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
   const int64_t micros = absl::ToUnixMicros(t);
   out->set_seconds(micros / 1000000);
   out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
-
-std::string Etag(int64_t version) { return absl::StrCat(version); }
-
-absl::StatusOr<int64_t> ParseEtag(absl::string_view field, absl::string_view etag) {
-  if (etag.empty()) return 0;
-  int64_t version;
-  if (!absl::SimpleAtoi(etag, &version) || version <= 0) {
-    return InvalidField(std::string(field), "is not an etag returned by this service");
-  }
-  return version;
 }
 
 v1::User ToProto(const User& u) {
@@ -37,7 +26,7 @@ v1::User ToProto(const User& u) {
   p.set_kind(u.service_account ? v1::USER_KIND_SERVICE : v1::USER_KIND_HUMAN);
   SetTimestamp(u.created_at, p.mutable_create_time());
   SetTimestamp(u.updated_at, p.mutable_update_time());
-  p.set_etag(Etag(u.version));
+  p.set_etag(validation::Etag(u.version));
   if (u.locked_until) SetTimestamp(*u.locked_until, p.mutable_lock_expire_time());
   if (u.last_login_at) SetTimestamp(*u.last_login_at, p.mutable_last_login_time());
   return p;
@@ -51,7 +40,7 @@ v1::Department ToProto(const Department& d) {
   p.set_manager_id(d.manager_id);
   SetTimestamp(d.created_at, p.mutable_create_time());
   SetTimestamp(d.updated_at, p.mutable_update_time());
-  p.set_etag(Etag(d.version));
+  p.set_etag(validation::Etag(d.version));
   return p;
 }
 
@@ -92,7 +81,7 @@ v1::Role ToProto(const Role& r) {
   p.set_builtin(r.builtin);
   SetTimestamp(r.created_at, p.mutable_create_time());
   SetTimestamp(r.updated_at, p.mutable_update_time());
-  p.set_etag(Etag(r.version));
+  p.set_etag(validation::Etag(r.version));
   return p;
 }
 

@@ -10,9 +10,6 @@
 namespace crm::auth_service {
 
 void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out);
-std::string Etag(int64_t version);
-// 0 for an empty etag; INVALID_ARGUMENT on `field` when malformed.
-absl::StatusOr<int64_t> ParseEtag(absl::string_view field, absl::string_view etag);
 
 v1::User ToProto(const User& u);
 v1::Department ToProto(const Department& d);

@@ -7,11 +7,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "crm/auth/v1/events.pb.h"
+#include "libs/auth/scope.h"
 #include "libs/ids/uuid.h"
 #include "libs/status/field_violations.h"
 #include "libs/status/status_macros.h"
 #include "libs/validation/paging.h"
 #include "libs/validation/text.h"
+#include "libs/validation/updates.h"
 #include "services/auth/src/convert.h"
 #include "services/auth/src/repository.h"
 
@@ -20,40 +22,6 @@ namespace {
 
 using auth::DataScope;
 using auth::Principal;
-
-absl::Status Require(const Principal& p, absl::string_view permission) {
-  if (p.Can(permission)) return absl::OkStatus();
-  return absl::PermissionDeniedError(absl::StrCat("requires permission ", permission));
-}
-
-absl::Status CheckMask(const std::vector<std::string>& mask,
-                       std::initializer_list<absl::string_view> allowed) {
-  Violations v;
-  for (const auto& path : mask) {
-    if (std::find(allowed.begin(), allowed.end(), path) == allowed.end()) {
-      v.Add("update_mask", absl::StrCat("\"", path, "\" is not an updatable field (updatable: ",
-                                        absl::StrJoin(allowed, ", "), ")"));
-    }
-  }
-  return v.ToStatus();
-}
-
-bool Has(const std::vector<std::string>& mask, absl::string_view field) {
-  return std::find(mask.begin(), mask.end(), field) != mask.end();
-}
-
-absl::Status Stale() {
-  return absl::AbortedError(
-      "etag mismatch: the record changed since you read it; re-read and retry");
-}
-
-// Users outside a limited scope and users that do not exist look the same.
-absl::Status NotVisible(DataScope scope, absl::string_view what, absl::string_view id) {
-  if (scope == DataScope::kAll)
-    return absl::NotFoundError(absl::StrCat(what, " ", id, " not found"));
-  return absl::PermissionDeniedError(
-      absl::StrCat(what, " ", id, " does not exist or is outside your record scope"));
-}
 
 // Directory data is the admin's business: auth.users.write sees every user.
 DataScope UserScope(const Principal& p) {
@@ -80,7 +48,7 @@ bool ValidPhone(absl::string_view s) {
 
 void ValidateProfile(Violations& v, const std::string& prefix, const User& u,
                      const std::vector<std::string>* mask) {
-  auto check = [&](absl::string_view f) { return mask == nullptr || Has(*mask, f); };
+  auto check = [&](absl::string_view f) { return mask == nullptr || validation::InMask(*mask, f); };
   if (check("display_name") && !u.display_name.empty()) {
     validation::MaxChars(v, prefix + "display_name", u.display_name, 100);
   }
@@ -158,7 +126,7 @@ absl::StatusOr<Department> Directory::CreateDepartment(db::Conn& conn, const Pri
                                                        const RequestMeta& meta,
                                                        const std::string& request_id,
                                                        Department d) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.departments.write"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.departments.write"));
   Violations v;
   db::CheckRequestId(v, request_id);
   validation::Name(v, "department.name", d.name, 100);
@@ -234,27 +202,29 @@ absl::StatusOr<Department> Directory::UpdateDepartment(db::Conn& conn, const Pri
                                                        const Department& patch,
                                                        const std::string& etag,
                                                        const std::vector<std::string>& mask) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.departments.write"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.departments.write"));
   Violations v;
   validation::RequiredUuid(v, "department.id", patch.id);
-  if (Has(mask, "name")) validation::Name(v, "department.name", patch.name, 100);
-  if (Has(mask, "parent_id")) validation::OptionalUuid(v, "department.parent_id", patch.parent_id);
-  if (Has(mask, "manager_id")) {
+  if (validation::InMask(mask, "name")) validation::Name(v, "department.name", patch.name, 100);
+  if (validation::InMask(mask, "parent_id"))
+    validation::OptionalUuid(v, "department.parent_id", patch.parent_id);
+  if (validation::InMask(mask, "manager_id")) {
     validation::OptionalUuid(v, "department.manager_id", patch.manager_id);
   }
   CRM_RETURN_IF_ERROR(v.ToStatus());
-  CRM_RETURN_IF_ERROR(CheckMask(mask, {"name", "parent_id", "manager_id"}));
-  CRM_ASSIGN_OR_RETURN(int64_t expected, ParseEtag("department.etag", etag));
+  CRM_RETURN_IF_ERROR(validation::CheckMask(mask, {"name", "parent_id", "manager_id"}));
+  CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("department.etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Department> {
     auto current = Repository::FindDepartment(tx, patch.id);
     if (!current) return absl::NotFoundError(absl::StrCat("department ", patch.id, " not found"));
-    if (expected != 0 && current->version != expected) return Stale();
+    if (expected != 0 && current->version != expected) return validation::StaleEtag();
     Department next = *current;
-    if (Has(mask, "name")) next.name = std::string(validation::TrimSpace(patch.name));
-    if (Has(mask, "manager_id")) next.manager_id = patch.manager_id;
-    if (Has(mask, "parent_id")) next.parent_id = patch.parent_id;
+    if (validation::InMask(mask, "name"))
+      next.name = std::string(validation::TrimSpace(patch.name));
+    if (validation::InMask(mask, "manager_id")) next.manager_id = patch.manager_id;
+    if (validation::InMask(mask, "parent_id")) next.parent_id = patch.parent_id;
     Violations refs;
-    if (Has(mask, "parent_id") && !next.parent_id.empty()) {
+    if (validation::InMask(mask, "parent_id") && !next.parent_id.empty()) {
       if (!Repository::FindDepartment(tx, next.parent_id)) {
         refs.Add("department.parent_id", "no such department");
       } else {
@@ -264,12 +234,12 @@ absl::StatusOr<Department> Directory::UpdateDepartment(db::Conn& conn, const Pri
         }
       }
     }
-    if (Has(mask, "manager_id") && !next.manager_id.empty() &&
+    if (validation::InMask(mask, "manager_id") && !next.manager_id.empty() &&
         !Repository::FindUser(tx, next.manager_id)) {
       refs.Add("department.manager_id", "no such user");
     }
     CRM_RETURN_IF_ERROR(refs.ToStatus());
-    if (!Repository::UpdateDepartment(tx, next, current->version)) return Stale();
+    if (!Repository::UpdateDepartment(tx, next, current->version)) return validation::StaleEtag();
     auto updated = Repository::FindDepartment(tx, next.id);
     v1::DepartmentChanged e;
     *e.mutable_department() = ToProto(*updated);
@@ -281,20 +251,20 @@ absl::StatusOr<Department> Directory::UpdateDepartment(db::Conn& conn, const Pri
 absl::Status Directory::DeleteDepartment(db::Conn& conn, const Principal& caller,
                                          const RequestMeta& meta, const std::string& id,
                                          const std::string& etag) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.departments.write"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.departments.write"));
   Violations v;
   validation::RequiredUuid(v, "id", id);
   CRM_RETURN_IF_ERROR(v.ToStatus());
-  CRM_ASSIGN_OR_RETURN(int64_t expected, ParseEtag("etag", etag));
+  CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::Status {
     auto current = Repository::FindDepartment(tx, id);
     if (!current) return absl::NotFoundError(absl::StrCat("department ", id, " not found"));
-    if (expected != 0 && current->version != expected) return Stale();
+    if (expected != 0 && current->version != expected) return validation::StaleEtag();
     if (Repository::DepartmentHasMembers(tx, id)) {
       return absl::FailedPreconditionError(
           "the department still has sub-departments or users; move them first");
     }
-    if (!Repository::DeleteDepartment(tx, id, current->version)) return Stale();
+    if (!Repository::DeleteDepartment(tx, id, current->version)) return validation::StaleEtag();
     v1::DepartmentChanged e;
     *e.mutable_department() = ToProto(*current);
     Emit(tx, outbox_, meta, "auth.department.deleted", "department", id, e);
@@ -307,7 +277,7 @@ absl::Status Directory::DeleteDepartment(db::Conn& conn, const Principal& caller
 absl::Status Directory::ValidateCreateUser(const Principal& caller, const std::string& request_id,
                                            const User& u,
                                            absl::string_view initial_password) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.users.write"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.users.write"));
   Violations v;
   db::CheckRequestId(v, request_id);
   if (u.username.empty()) {
@@ -326,7 +296,7 @@ absl::Status Directory::ValidateCreateUser(const Principal& caller, const std::s
 absl::StatusOr<User> Directory::CreateUser(db::Conn& conn, const Principal& caller,
                                            const RequestMeta& meta, const std::string& request_id,
                                            User u, const std::string& password_hash) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.users.write"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.users.write"));
   u.id = ids::NewUuidV7();
   u.roles = Dedup(std::move(u.roles));
   u.active = true;
@@ -357,21 +327,21 @@ void Directory::GetUser(db::Reader& reader, const Principal& caller, const std::
   if (!v.empty()) return done(v.ToStatus());
   const bool self = id == caller.user_id;
   if (!self) {
-    if (absl::Status s = Require(caller, "auth.users.read"); !s.ok()) return done(s);
+    if (absl::Status s = auth::Require(caller, "auth.users.read"); !s.ok()) return done(s);
   }
   const DataScope scope = self ? DataScope::kAll : UserScope(caller);
   reader.Submit(Repository::FindUserInScope(id, caller, scope),
                 [done = std::move(done), scope, id](absl::StatusOr<db::Rows> rows) mutable {
                   if (!rows.ok()) return done(rows.status());
                   std::optional<User> u = Repository::UserOf(*rows);
-                  if (!u) return done(NotVisible(scope, "user", id));
+                  if (!u) return done(auth::NotVisible(scope, "user", id));
                   done(*std::move(u));
                 });
 }
 
 absl::StatusOr<Page<User>> Directory::ListUsers(db::Conn& conn, const Principal& caller,
                                                 const UserQuery& q) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.users.read"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.users.read"));
   Violations v;
   validation::OptionalUuid(v, "department_id", q.department_id);
   if (!q.role.empty() && q.role.size() > 63) v.Add("role", "is not a role name");
@@ -419,27 +389,27 @@ absl::StatusOr<User> Directory::UpdateUser(db::Conn& conn, const Principal& call
                                            const RequestMeta& meta, const User& patch,
                                            const std::string& etag,
                                            const std::vector<std::string>& mask) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.users.write"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.users.write"));
   Violations v;
   validation::RequiredUuid(v, "user.id", patch.id);
   ValidateProfile(v, "user.", patch, &mask);
   CRM_RETURN_IF_ERROR(v.ToStatus());
-  CRM_RETURN_IF_ERROR(
-      CheckMask(mask, {"display_name", "email", "phone", "department_id", "manager_id", "state"}));
-  CRM_ASSIGN_OR_RETURN(int64_t expected, ParseEtag("user.etag", etag));
+  CRM_RETURN_IF_ERROR(validation::CheckMask(
+      mask, {"display_name", "email", "phone", "department_id", "manager_id", "state"}));
+  CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("user.etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<User> {
     auto current = Repository::FindUser(tx, patch.id);
     if (!current) return absl::NotFoundError(absl::StrCat("user ", patch.id, " not found"));
-    if (expected != 0 && current->version != expected) return Stale();
+    if (expected != 0 && current->version != expected) return validation::StaleEtag();
     User next = *current;
-    if (Has(mask, "display_name")) next.display_name = patch.display_name;
-    if (Has(mask, "email")) next.email = patch.email;
-    if (Has(mask, "phone")) next.phone = patch.phone;
-    if (Has(mask, "department_id")) next.department_id = patch.department_id;
-    if (Has(mask, "manager_id")) next.manager_id = patch.manager_id;
-    if (Has(mask, "state")) next.active = patch.active;
+    if (validation::InMask(mask, "display_name")) next.display_name = patch.display_name;
+    if (validation::InMask(mask, "email")) next.email = patch.email;
+    if (validation::InMask(mask, "phone")) next.phone = patch.phone;
+    if (validation::InMask(mask, "department_id")) next.department_id = patch.department_id;
+    if (validation::InMask(mask, "manager_id")) next.manager_id = patch.manager_id;
+    if (validation::InMask(mask, "state")) next.active = patch.active;
     CRM_RETURN_IF_ERROR(CheckUserReferences(tx, "user.", next));
-    if (!Repository::UpdateUser(tx, next, current->version)) return Stale();
+    if (!Repository::UpdateUser(tx, next, current->version)) return validation::StaleEtag();
     if (current->active && !next.active) {
       if (HasRole(current->roles, "admin")) CRM_RETURN_IF_ERROR(KeepAnAdmin(tx));
       Repository::RevokeUserSessions(tx, next.id, "user_disabled");
@@ -458,19 +428,19 @@ absl::StatusOr<User> Directory::SetUserRoles(db::Conn& conn, const Principal& ca
                                              const RequestMeta& meta, const std::string& user_id,
                                              std::vector<std::string> roles,
                                              const std::string& etag) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.users.write"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.users.write"));
   Violations v;
   validation::RequiredUuid(v, "user_id", user_id);
   CRM_RETURN_IF_ERROR(v.ToStatus());
-  CRM_ASSIGN_OR_RETURN(int64_t expected, ParseEtag("etag", etag));
+  CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
   roles = Dedup(std::move(roles));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<User> {
     auto current = Repository::FindUser(tx, user_id);
     if (!current) return absl::NotFoundError(absl::StrCat("user ", user_id, " not found"));
-    if (expected != 0 && current->version != expected) return Stale();
+    if (expected != 0 && current->version != expected) return validation::StaleEtag();
     CRM_RETURN_IF_ERROR(CheckRoles(tx, "roles", roles));
     Repository::SetUserRoles(tx, user_id, roles);
-    if (!Repository::TouchUser(tx, user_id, current->version)) return Stale();
+    if (!Repository::TouchUser(tx, user_id, current->version)) return validation::StaleEtag();
     if (current->active && HasRole(current->roles, "admin") && !HasRole(roles, "admin")) {
       CRM_RETURN_IF_ERROR(KeepAnAdmin(tx));
     }
@@ -485,7 +455,7 @@ absl::StatusOr<User> Directory::SetUserRoles(db::Conn& conn, const Principal& ca
 
 absl::Status Directory::ValidateResetPassword(const Principal& caller, const std::string& user_id,
                                               absl::string_view password) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.users.write"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.users.write"));
   Violations v;
   validation::RequiredUuid(v, "user_id", user_id);
   if (std::string problem = PasswordProblem(password, ""); !problem.empty()) {
@@ -498,7 +468,7 @@ absl::StatusOr<User> Directory::ResetUserPassword(db::Conn& conn, const Principa
                                                   const RequestMeta& meta,
                                                   const std::string& user_id,
                                                   const std::string& password_hash) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.users.write"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.users.write"));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<User> {
     auto current = Repository::FindUser(tx, user_id);
     if (!current) return absl::NotFoundError(absl::StrCat("user ", user_id, " not found"));
@@ -522,7 +492,7 @@ absl::StatusOr<User> Directory::ResetUserPassword(db::Conn& conn, const Principa
 absl::StatusOr<User> Directory::UnlockUser(db::Conn& conn, const Principal& caller,
                                            const RequestMeta& meta,
                                            const std::string& user_id) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.users.write"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.users.write"));
   Violations v;
   validation::RequiredUuid(v, "user_id", user_id);
   CRM_RETURN_IF_ERROR(v.ToStatus());
@@ -541,7 +511,7 @@ absl::StatusOr<User> Directory::UnlockUser(db::Conn& conn, const Principal& call
 absl::Status Directory::ValidateCreateServiceAccount(const Principal& caller,
                                                      const std::string& request_id,
                                                      const User& a) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.users.write"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.users.write"));
   Violations v;
   db::CheckRequestId(v, request_id);
   if (a.username.empty()) {
@@ -558,7 +528,7 @@ absl::StatusOr<User> Directory::CreateServiceAccount(db::Conn& conn, const Princ
                                                      const RequestMeta& meta,
                                                      const std::string& request_id, User a,
                                                      const std::string& secret_hash) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.users.write"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.users.write"));
   a.id = ids::NewUuidV7();
   a.service_account = true;
   a.active = true;
@@ -591,7 +561,7 @@ absl::StatusOr<User> Directory::CreateServiceAccount(db::Conn& conn, const Princ
 
 absl::Status Directory::ValidateRotateSecret(const Principal& caller,
                                              const std::string& user_id) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.users.write"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.users.write"));
   Violations v;
   validation::RequiredUuid(v, "user_id", user_id);
   return v.ToStatus();
@@ -601,7 +571,7 @@ absl::Status Directory::RotateServiceAccountSecret(db::Conn& conn, const Princip
                                                    const RequestMeta& meta,
                                                    const std::string& user_id,
                                                    const std::string& secret_hash) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.users.write"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.users.write"));
   return conn.Transact([&](db::Tx& tx) -> absl::Status {
     auto current = Repository::FindUser(tx, user_id);
     if (!current) return absl::NotFoundError(absl::StrCat("user ", user_id, " not found"));
@@ -629,7 +599,7 @@ bool ValidRoleName(absl::string_view s) {
 }
 
 void ValidateRoleFields(Violations& v, const Role& r, const std::vector<std::string>* mask) {
-  auto check = [&](absl::string_view f) { return mask == nullptr || Has(*mask, f); };
+  auto check = [&](absl::string_view f) { return mask == nullptr || validation::InMask(*mask, f); };
   if (check("display_name")) validation::Name(v, "role.display_name", r.display_name, 50);
   if (check("description")) validation::MaxChars(v, "role.description", r.description, 500);
 }
@@ -654,7 +624,7 @@ void EmitRole(db::Tx& tx, const events::Outbox* outbox, const RequestMeta& meta,
 absl::StatusOr<Role> Directory::CreateRole(db::Conn& conn, const Principal& caller,
                                            const RequestMeta& meta, const std::string& request_id,
                                            Role role) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.roles.write"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.roles.write"));
   Violations v;
   db::CheckRequestId(v, request_id);
   if (!ValidRoleName(role.name)) {
@@ -684,7 +654,7 @@ absl::StatusOr<Role> Directory::CreateRole(db::Conn& conn, const Principal& call
 
 absl::StatusOr<Role> Directory::GetRole(db::Conn& conn, const Principal& caller,
                                         const std::string& name) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.roles.read"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.roles.read"));
   if (name.empty()) return InvalidField("name", "is required");
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<Role> {
     auto r = Repository::FindRole(tx, name);
@@ -696,7 +666,7 @@ absl::StatusOr<Role> Directory::GetRole(db::Conn& conn, const Principal& caller,
 absl::StatusOr<Page<Role>> Directory::ListRoles(db::Conn& conn, const Principal& caller,
                                                 int32_t page_size,
                                                 const std::string& page_token) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.roles.read"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.roles.read"));
   CRM_ASSIGN_OR_RETURN(int limit, validation::PageSize(page_size));
   CRM_ASSIGN_OR_RETURN(auto keys, validation::DecodePageToken(page_token, "roles", 1));
   const std::string after = keys.empty() ? "" : keys[0];
@@ -715,23 +685,23 @@ absl::StatusOr<Role> Directory::UpdateRole(db::Conn& conn, const Principal& call
                                            const RequestMeta& meta, const Role& patch,
                                            const std::string& etag,
                                            const std::vector<std::string>& mask) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.roles.write"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.roles.write"));
   Violations v;
   if (patch.name.empty()) v.Add("role.name", "is required");
   ValidateRoleFields(v, patch, &mask);
   CRM_RETURN_IF_ERROR(v.ToStatus());
   CRM_RETURN_IF_ERROR(
-      CheckMask(mask, {"display_name", "description", "data_scope", "permissions"}));
-  CRM_ASSIGN_OR_RETURN(int64_t expected, ParseEtag("role.etag", etag));
+      validation::CheckMask(mask, {"display_name", "description", "data_scope", "permissions"}));
+  CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("role.etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Role> {
     auto current = Repository::FindRole(tx, patch.name);
     if (!current) return absl::NotFoundError(absl::StrCat("role \"", patch.name, "\" not found"));
-    if (expected != 0 && current->version != expected) return Stale();
+    if (expected != 0 && current->version != expected) return validation::StaleEtag();
     Role next = *current;
-    if (Has(mask, "display_name")) next.display_name = patch.display_name;
-    if (Has(mask, "description")) next.description = patch.description;
-    if (Has(mask, "data_scope")) next.data_scope = patch.data_scope;
-    if (Has(mask, "permissions")) {
+    if (validation::InMask(mask, "display_name")) next.display_name = patch.display_name;
+    if (validation::InMask(mask, "description")) next.description = patch.description;
+    if (validation::InMask(mask, "data_scope")) next.data_scope = patch.data_scope;
+    if (validation::InMask(mask, "permissions")) {
       next.permissions = Dedup(patch.permissions);
       CRM_RETURN_IF_ERROR(CheckPermissions(tx, next.permissions));
       if (next.name == "admin") {
@@ -743,7 +713,7 @@ absl::StatusOr<Role> Directory::UpdateRole(db::Conn& conn, const Principal& call
         }
       }
     }
-    if (!Repository::UpdateRole(tx, next, current->version)) return Stale();
+    if (!Repository::UpdateRole(tx, next, current->version)) return validation::StaleEtag();
     auto updated = Repository::FindRole(tx, next.name);
     EmitRole(tx, outbox_, meta, "auth.role.updated", *updated);
     return *updated;
@@ -752,18 +722,18 @@ absl::StatusOr<Role> Directory::UpdateRole(db::Conn& conn, const Principal& call
 
 absl::Status Directory::DeleteRole(db::Conn& conn, const Principal& caller, const RequestMeta& meta,
                                    const std::string& name, const std::string& etag) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.roles.write"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.roles.write"));
   if (name.empty()) return InvalidField("name", "is required");
-  CRM_ASSIGN_OR_RETURN(int64_t expected, ParseEtag("etag", etag));
+  CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::Status {
     auto current = Repository::FindRole(tx, name);
     if (!current) return absl::NotFoundError(absl::StrCat("role \"", name, "\" not found"));
-    if (expected != 0 && current->version != expected) return Stale();
+    if (expected != 0 && current->version != expected) return validation::StaleEtag();
     if (current->builtin) return absl::FailedPreconditionError("built-in roles cannot be deleted");
     if (Repository::RoleInUse(tx, name)) {
       return absl::FailedPreconditionError("the role is still assigned to users");
     }
-    if (!Repository::DeleteRole(tx, name, current->version)) return Stale();
+    if (!Repository::DeleteRole(tx, name, current->version)) return validation::StaleEtag();
     EmitRole(tx, outbox_, meta, "auth.role.deleted", *current);
     return absl::OkStatus();
   });
@@ -771,7 +741,7 @@ absl::Status Directory::DeleteRole(db::Conn& conn, const Principal& caller, cons
 
 absl::StatusOr<std::vector<Permission>> Directory::ListPermissions(db::Conn& conn,
                                                                    const Principal& caller) const {
-  CRM_RETURN_IF_ERROR(Require(caller, "auth.roles.read"));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.roles.read"));
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<std::vector<Permission>> {
     return Repository::ListPermissions(tx);
   });

@@ -18,16 +18,13 @@
 #include "libs/db/reader.h"
 #include "libs/db/request_log.h"
 #include "libs/events/outbox.h"
+#include "libs/validation/paging.h"
 #include "services/auth/src/model.h"
 #include "services/auth/src/passwords.h"
 
 namespace crm::auth_service {
 
-template <typename T>
-struct Page {
-  std::vector<T> items;
-  std::string next_page_token;
-};
+using validation::Page;
 
 struct UserQuery {
   std::string department_id;

@@ -1,0 +1,383 @@
+#include "services/customers/src/repository.h"
+
+#include "absl/strings/str_cat.h"
+#include "libs/auth/scope.h"
+#include "libs/db/time_fields.h"
+#include "nlohmann/json.hpp"
+
+namespace crm::customers_service {
+namespace {
+
+using db::Exec;
+using db::Statement;
+
+#define CUSTOMER_COLUMNS                                                                      \
+  "c.id::text, c.number, c.name, c.region, c.industry, c.level, c.satisfaction, c.credit,"    \
+  " c.address, c.postal_code, c.phone, c.fax, c.website, c.business_licence_number,"         \
+  " c.legal_representative, c.registered_capital_minor, c.registered_capital_currency,"      \
+  " c.annual_revenue_minor, c.annual_revenue_currency, c.bank, c.bank_account, c.tax_id,"    \
+  " c.owner_id::text, coalesce(c.owner_department_id::text, ''), c.source, c.status,"        \
+  " c.tags, c.attributes::text, c.last_order_date::text, c.version,"                          \
+  " " CRM_SQL_MICROS("c.created_at") ", " CRM_SQL_MICROS("c.updated_at")
+
+template <typename Field>
+std::optional<Money> MoneyOf(const Field& minor, const Field& currency) {
+  if (minor.is_null()) return std::nullopt;
+  return Money{minor.template as<int64_t>(), currency.template as<std::string>()};
+}
+
+template <typename Row>
+Customer CustomerFromRow(const Row& r) {
+  Customer c;
+  c.id = r[0].template as<std::string>();
+  c.number = r[1].template as<std::string>();
+  c.name = r[2].template as<std::string>();
+  c.region = r[3].template as<std::string>();
+  c.industry = r[4].template as<std::string>();
+  c.level = r[5].template as<std::string>();
+  c.satisfaction = r[6].template as<int>();
+  c.credit = r[7].template as<int>();
+  c.address = r[8].template as<std::string>();
+  c.postal_code = r[9].template as<std::string>();
+  c.phone = r[10].template as<std::string>();
+  c.fax = r[11].template as<std::string>();
+  c.website = r[12].template as<std::string>();
+  c.business_licence_number = r[13].template as<std::string>();
+  c.legal_representative = r[14].template as<std::string>();
+  c.registered_capital = MoneyOf(r[15], r[16]);
+  c.annual_revenue = MoneyOf(r[17], r[18]);
+  c.bank = r[19].template as<std::string>();
+  c.bank_account = r[20].template as<std::string>();
+  c.tax_id = r[21].template as<std::string>();
+  c.owner_id = r[22].template as<std::string>();
+  c.owner_department_id = r[23].template as<std::string>();
+  c.source = r[24].template as<std::string>();
+  ParseStatus(r[25].template as<std::string>(), &c.status);
+  c.tags = db::ParseTextArray(r[26]);
+  auto attributes = nlohmann::json::parse(r[27].template as<std::string>(), nullptr, false);
+  if (attributes.is_object()) {
+    for (auto& [k, v] : attributes.items()) {
+      if (v.is_string()) c.attributes[k] = v.template get<std::string>();
+    }
+  }
+  if (!r[28].is_null()) {
+    absl::CivilDay day;
+    if (absl::ParseCivilTime(r[28].template as<std::string>(), &day)) c.last_order_date = day;
+  }
+  c.version = r[29].template as<int64_t>();
+  c.created_at = db::TimeOf(r[30]);
+  c.updated_at = db::TimeOf(r[31]);
+  return c;
+}
+
+std::string AttributesJson(const std::map<std::string, std::string>& attributes) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [k, v] : attributes) j[k] = v;
+  return j.dump();
+}
+
+std::optional<int64_t> MinorOf(const std::optional<Money>& m) {
+  if (!m) return std::nullopt;
+  return m->minor;
+}
+
+std::string CurrencyOf(const std::optional<Money>& m) { return m ? m->currency : ""; }
+
+const auth::ScopedStatement& GetScoped() {
+  static const auto* s = new auth::ScopedStatement(
+      "customers.get",
+      "SELECT " CUSTOMER_COLUMNS " FROM customers.customers c"
+      " WHERE c.id = $1::uuid AND c.deleted_at IS NULL AND {scope}",
+      "c.owner_id", "c.owner_department_id", 2);
+  return *s;
+}
+
+const auth::ScopedStatement& LockScoped() {
+  static const auto* s = new auth::ScopedStatement(
+      "customers.lock",
+      "SELECT " CUSTOMER_COLUMNS " FROM customers.customers c"
+      " WHERE c.id = $1::uuid AND c.deleted_at IS NULL AND {scope} FOR UPDATE",
+      "c.owner_id", "c.owner_department_id", 2);
+  return *s;
+}
+
+constexpr Statement kFind{"customers.find",
+                          "SELECT " CUSTOMER_COLUMNS
+                          " FROM customers.customers c WHERE c.id = $1::uuid"};
+
+// Newest first; every filter optional; the name filter uses the gram index, rechecked with LIKE.
+const auth::ScopedStatement& ListScoped() {
+  static const auto* s = new auth::ScopedStatement(
+      "customers.list",
+      "SELECT " CUSTOMER_COLUMNS " FROM customers.customers c"
+      " WHERE c.deleted_at IS NULL AND c.id < $1::uuid"
+      " AND ($2 = '' OR c.region = $2) AND ($3 = '' OR c.industry = $3)"
+      " AND ($4 = '' OR c.level = $4) AND ($5 = '' OR c.owner_id = $5::uuid)"
+      " AND ($6 = '' OR c.status = $6) AND ($7 = '' OR c.tags @> ARRAY[$7])"
+      " AND ($8 = '' OR (c.name_grams @> customers.query_grams($8)"
+      "                  AND lower(c.name) LIKE $9))"
+      " AND {scope} ORDER BY c.id DESC LIMIT $11",
+      "c.owner_id", "c.owner_department_id", 10);
+  return *s;
+}
+
+// Contains-matches (any script) rank first, then trigram similarity (misspellings); numbers
+// and phone numbers match exactly.
+const auth::ScopedStatement& SearchScoped() {
+  static const auto* s = new auth::ScopedStatement(
+      "customers.search",
+      "SELECT " CUSTOMER_COLUMNS " FROM customers.customers c"
+      " WHERE c.deleted_at IS NULL AND {scope} AND ("
+      "   (c.name_grams @> customers.query_grams($1) AND lower(c.name) LIKE $2)"
+      "   OR c.name % $1 OR c.number = upper($1) OR ($3 <> '' AND c.phone_digits = $3))"
+      " ORDER BY (c.name_grams @> customers.query_grams($1) AND lower(c.name) LIKE $2) DESC,"
+      "   similarity(c.name, $1) DESC, c.id DESC"
+      " LIMIT $5",
+      "c.owner_id", "c.owner_department_id", 4);
+  return *s;
+}
+
+constexpr Statement kLockDuplicateKey{"customers.lock_duplicate_key",
+                                      "SELECT pg_advisory_xact_lock(hashtext($1))"};
+
+constexpr Statement kFindDuplicates{
+    "customers.find_duplicates",
+    "SELECT c.id::text, c.number,"
+    " CASE WHEN $2 <> '' AND c.tax_id = $2 THEN 'tax_id'"
+    "      WHEN c.normalized_name = customers.normalized_name($1) THEN 'name'"
+    "      ELSE 'phone' END"
+    " FROM customers.customers c WHERE c.deleted_at IS NULL AND ("
+    "   ($2 <> '' AND c.tax_id = $2)"
+    "   OR c.normalized_name = customers.normalized_name($1)"
+    "   OR ($3 <> '' AND c.phone_digits = $3))"
+    " ORDER BY c.id LIMIT 5"};
+
+constexpr Statement kNormalizedName{"customers.normalized_name",
+                                    "SELECT customers.normalized_name($1)"};
+
+constexpr Statement kNextNumber{
+    "customers.next_number",
+    "SELECT 'C' || lpad(nextval('customers.customer_number_seq')::text, 8, '0')"};
+
+constexpr Statement kInsert{
+    "customers.insert",
+    "INSERT INTO customers.customers (id, number, name, region, industry, level, satisfaction,"
+    " credit, address, postal_code, phone, fax, website, business_licence_number,"
+    " legal_representative, registered_capital_minor, registered_capital_currency,"
+    " annual_revenue_minor, annual_revenue_currency, bank, bank_account, tax_id, owner_id,"
+    " owner_department_id, source, tags, attributes)"
+    " VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
+    " $18, $19, $20, $21, $22, $23::uuid, $24::uuid, $25, $26::text[], $27::jsonb)"};
+
+constexpr Statement kUpdate{
+    "customers.update",
+    "UPDATE customers.customers SET name = $2, region = $3, industry = $4, level = $5,"
+    " satisfaction = $6, credit = $7, address = $8, postal_code = $9, phone = $10, fax = $11,"
+    " website = $12, business_licence_number = $13, legal_representative = $14,"
+    " registered_capital_minor = $15, registered_capital_currency = $16,"
+    " annual_revenue_minor = $17, annual_revenue_currency = $18, bank = $19, bank_account = $20,"
+    " tax_id = $21, source = $22, tags = $23::text[], attributes = $24::jsonb,"
+    " version = version + 1, updated_at = now()"
+    " WHERE id = $1::uuid AND deleted_at IS NULL AND version = $25"};
+
+constexpr Statement kSoftDelete{
+    "customers.soft_delete",
+    "UPDATE customers.customers SET deleted_at = now(), version = version + 1, updated_at = now()"
+    " WHERE id = $1::uuid AND deleted_at IS NULL AND version = $2"};
+
+constexpr Statement kListDictionary{
+    "customers.list_dictionary",
+    "SELECT kind, code, name, sort_order, active FROM customers.dictionary_entries"
+    " WHERE $1 = '' OR kind = $1 ORDER BY kind, sort_order, code"};
+
+constexpr Statement kUpsertDictionary{
+    "customers.upsert_dictionary",
+    "INSERT INTO customers.dictionary_entries (kind, code, name, sort_order, active)"
+    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, code) DO UPDATE"
+    " SET name = excluded.name, sort_order = excluded.sort_order, active = excluded.active"};
+
+constexpr Statement kUnknownCodes{
+    "customers.unknown_codes",
+    "SELECT k, c FROM unnest($1::text[], $2::text[]) AS x (k, c)"
+    " WHERE NOT EXISTS (SELECT 1 FROM customers.dictionary_entries d"
+    "                   WHERE d.kind = x.k AND d.code = x.c AND d.active)"};
+
+constexpr char kMaxUuid[] = "ffffffff-ffff-ffff-ffff-ffffffffffff";
+
+std::string LikeContains(const std::string& text) {
+  std::string pattern = "%";
+  for (char ch : text) {
+    if (ch == '%' || ch == '_' || ch == '\\') pattern.push_back('\\');
+    pattern.push_back(ch);
+  }
+  return pattern + "%";
+}
+
+std::string Digits(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch >= '0' && ch <= '9') out.push_back(ch);
+  }
+  return out;
+}
+
+std::string Lower(const std::string& s) {
+  // ASCII only: PostgreSQL lowers the rest in the LIKE recheck, and CJK has no case.
+  std::string out = s;
+  for (char& ch : out) {
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string StatusName(Status s) {
+  switch (s) {
+    case Status::kLossWarning:
+      return "loss_warning";
+    case Status::kLossDelayed:
+      return "loss_delayed";
+    case Status::kLost:
+      return "lost";
+    case Status::kActive:
+      break;
+  }
+  return "active";
+}
+
+bool ParseStatus(const std::string& name, Status* s) {
+  for (Status x : {Status::kActive, Status::kLossWarning, Status::kLossDelayed, Status::kLost}) {
+    if (StatusName(x) == name) {
+      *s = x;
+      return true;
+    }
+  }
+  return false;
+}
+
+db::Query Repository::GetInScope(const std::string& id, const auth::Principal& caller) {
+  return {GetScoped().For(caller.scope), db::MakeParams(id, auth::ScopeParam(caller))};
+}
+
+std::optional<Customer> Repository::CustomerOf(const db::Rows& rows) {
+  if (rows.empty()) return std::nullopt;
+  return CustomerFromRow(rows[0]);
+}
+
+std::vector<Customer> Repository::CustomersOf(const db::Rows& rows) {
+  std::vector<Customer> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) out.push_back(CustomerFromRow(row));
+  return out;
+}
+
+std::optional<Customer> Repository::LockInScope(db::Tx& tx, const std::string& id,
+                                                const auth::Principal& caller) {
+  pqxx::result r = Exec(tx, LockScoped().For(caller.scope), id, auth::ScopeParam(caller));
+  if (r.empty()) return std::nullopt;
+  return CustomerFromRow(r[0]);
+}
+
+std::optional<Customer> Repository::Find(db::Tx& tx, const std::string& id) {
+  pqxx::result r = Exec(tx, kFind, id);
+  if (r.empty()) return std::nullopt;
+  return CustomerFromRow(r[0]);
+}
+
+void Repository::LockDuplicateKeys(db::Tx& tx, const std::string& name,
+                                   const std::string& tax_id) {
+  // Always in the same order (name, then tax id), so two creates cannot deadlock.
+  const std::string normalized = Exec(tx, kNormalizedName, name)[0][0].as<std::string>();
+  Exec(tx, kLockDuplicateKey, absl::StrCat("customers.name:", normalized));
+  if (!tax_id.empty()) Exec(tx, kLockDuplicateKey, absl::StrCat("customers.tax_id:", tax_id));
+}
+
+std::vector<Duplicate> Repository::FindDuplicates(db::Tx& tx, const std::string& name,
+                                                  const std::string& tax_id,
+                                                  const std::string& phone) {
+  std::vector<Duplicate> out;
+  for (const auto& row : Exec(tx, kFindDuplicates, name, tax_id, Digits(phone))) {
+    out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
+  }
+  return out;
+}
+
+std::string Repository::NextNumber(db::Tx& tx) {
+  return Exec(tx, kNextNumber)[0][0].as<std::string>();
+}
+
+void Repository::Insert(db::Tx& tx, const Customer& c) {
+  Exec(tx, kInsert, c.id, c.number, c.name, c.region, c.industry, c.level, c.satisfaction,
+       c.credit, c.address, c.postal_code, c.phone, c.fax, c.website, c.business_licence_number,
+       c.legal_representative, MinorOf(c.registered_capital), CurrencyOf(c.registered_capital),
+       MinorOf(c.annual_revenue), CurrencyOf(c.annual_revenue), c.bank, c.bank_account, c.tax_id,
+       c.owner_id, db::NullIfEmpty(c.owner_department_id), c.source, db::TextArray(c.tags),
+       AttributesJson(c.attributes));
+}
+
+bool Repository::Update(db::Tx& tx, const Customer& c, int64_t expected_version) {
+  return Exec(tx, kUpdate, c.id, c.name, c.region, c.industry, c.level, c.satisfaction, c.credit,
+              c.address, c.postal_code, c.phone, c.fax, c.website, c.business_licence_number,
+              c.legal_representative, MinorOf(c.registered_capital),
+              CurrencyOf(c.registered_capital), MinorOf(c.annual_revenue),
+              CurrencyOf(c.annual_revenue), c.bank, c.bank_account, c.tax_id, c.source,
+              db::TextArray(c.tags), AttributesJson(c.attributes), expected_version)
+             .affected_rows() == 1;
+}
+
+bool Repository::SoftDelete(db::Tx& tx, const std::string& id, int64_t expected_version) {
+  return Exec(tx, kSoftDelete, id, expected_version).affected_rows() == 1;
+}
+
+std::vector<Customer> Repository::List(db::Tx& tx, const CustomerFilter& f,
+                                       const auth::Principal& caller, const std::string& before_id,
+                                       int limit) {
+  const std::string name = Lower(f.name_contains);
+  pqxx::result r = Exec(tx, ListScoped().For(caller.scope),
+                        before_id.empty() ? std::string(kMaxUuid) : before_id, f.region,
+                        f.industry, f.level, f.owner_id, f.status, f.tag, name,
+                        name.empty() ? std::string() : LikeContains(name),
+                        auth::ScopeParam(caller), limit);
+  std::vector<Customer> out;
+  out.reserve(r.size());
+  for (const auto& row : r) out.push_back(CustomerFromRow(row));
+  return out;
+}
+
+db::Query Repository::Search(const std::string& query, const auth::Principal& caller,
+                             int limit) {
+  const std::string q = Lower(query);
+  return {SearchScoped().For(caller.scope),
+          db::MakeParams(q, LikeContains(q), Digits(query).size() >= 5 ? Digits(query) : "",
+                         auth::ScopeParam(caller), limit)};
+}
+
+std::vector<DictionaryEntry> Repository::ListDictionary(db::Tx& tx, const std::string& kind) {
+  std::vector<DictionaryEntry> out;
+  for (const auto& row : Exec(tx, kListDictionary, kind)) {
+    out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                   row[3].as<int>(), row[4].as<bool>()});
+  }
+  return out;
+}
+
+void Repository::UpsertDictionaryEntry(db::Tx& tx, const DictionaryEntry& e) {
+  Exec(tx, kUpsertDictionary, e.kind, e.code, e.name, e.sort_order, e.active);
+}
+
+std::vector<std::pair<std::string, std::string>> Repository::UnknownCodes(
+    db::Tx& tx, const std::vector<std::pair<std::string, std::string>>& codes) {
+  std::vector<std::string> kinds, values;
+  for (const auto& [k, c] : codes) {
+    kinds.push_back(k);
+    values.push_back(c);
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& row : Exec(tx, kUnknownCodes, db::TextArray(kinds), db::TextArray(values))) {
+    out.emplace_back(row[0].as<std::string>(), row[1].as<std::string>());
+  }
+  return out;
+}
+
+}  // namespace crm::customers_service

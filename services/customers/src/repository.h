@@ -1,0 +1,49 @@
+#pragma once
+// Every SQL statement of the customers service. Functions taking a db::Tx run in the caller's
+// transaction and may throw libpqxx exceptions (mapped by db::Conn::Transact); functions
+// returning db::Query describe reads for the pipelined db::Reader.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "libs/auth/principal.h"
+#include "libs/db/conn.h"
+#include "libs/db/reader.h"
+#include "services/customers/src/model.h"
+
+namespace crm::customers_service {
+
+class Repository {
+ public:
+  // --- customers ---
+  static db::Query GetInScope(const std::string& id, const auth::Principal& caller);
+  static std::optional<Customer> CustomerOf(const db::Rows& rows);
+  static std::vector<Customer> CustomersOf(const db::Rows& rows);
+  // The live customer, locked for update, if within the caller's scope.
+  static std::optional<Customer> LockInScope(db::Tx& tx, const std::string& id,
+                                             const auth::Principal& caller);
+  static std::optional<Customer> Find(db::Tx& tx, const std::string& id);
+  // Serialises creates that could duplicate each other (same normalised name or tax id).
+  static void LockDuplicateKeys(db::Tx& tx, const std::string& name, const std::string& tax_id);
+  static std::vector<Duplicate> FindDuplicates(db::Tx& tx, const std::string& name,
+                                               const std::string& tax_id, const std::string& phone);
+  static std::string NextNumber(db::Tx& tx);
+  static void Insert(db::Tx& tx, const Customer& c);
+  // Writes every updatable field; false if the version is not `expected_version`.
+  static bool Update(db::Tx& tx, const Customer& c, int64_t expected_version);
+  static bool SoftDelete(db::Tx& tx, const std::string& id, int64_t expected_version);
+  static std::vector<Customer> List(db::Tx& tx, const CustomerFilter& f,
+                                    const auth::Principal& caller, const std::string& before_id,
+                                    int limit);
+  static db::Query Search(const std::string& query, const auth::Principal& caller, int limit);
+
+  // --- dictionaries ---
+  static std::vector<DictionaryEntry> ListDictionary(db::Tx& tx, const std::string& kind);
+  static void UpsertDictionaryEntry(db::Tx& tx, const DictionaryEntry& e);
+  // The (kind, code) pairs, of those given, that are not active dictionary entries.
+  static std::vector<std::pair<std::string, std::string>> UnknownCodes(
+      db::Tx& tx, const std::vector<std::pair<std::string, std::string>>& codes);
+};
+
+}  // namespace crm::customers_service
