@@ -11,13 +11,13 @@ namespace {
 using db::Exec;
 using db::Statement;
 
-#define CUSTOMER_COLUMNS                                                                      \
-  "c.id::text, c.number, c.name, c.region, c.industry, c.level, c.satisfaction, c.credit,"    \
-  " c.address, c.postal_code, c.phone, c.fax, c.website, c.business_licence_number,"         \
-  " c.legal_representative, c.registered_capital_minor, c.registered_capital_currency,"      \
-  " c.annual_revenue_minor, c.annual_revenue_currency, c.bank, c.bank_account, c.tax_id,"    \
-  " c.owner_id::text, coalesce(c.owner_department_id::text, ''), c.source, c.status,"        \
-  " c.tags, c.attributes::text, c.last_order_date::text, c.version,"                          \
+#define CUSTOMER_COLUMNS                                                                   \
+  "c.id::text, c.number, c.name, c.region, c.industry, c.level, c.satisfaction, c.credit," \
+  " c.address, c.postal_code, c.phone, c.fax, c.website, c.business_licence_number,"       \
+  " c.legal_representative, c.registered_capital_minor, c.registered_capital_currency,"    \
+  " c.annual_revenue_minor, c.annual_revenue_currency, c.bank, c.bank_account, c.tax_id,"  \
+  " c.owner_id::text, coalesce(c.owner_department_id::text, ''), c.source, c.status,"      \
+  " c.tags, c.attributes::text, c.last_order_date::text, c.version,"                       \
   " " CRM_SQL_MICROS("c.created_at") ", " CRM_SQL_MICROS("c.updated_at")
 
 template <typename Field>
@@ -84,32 +84,34 @@ std::optional<int64_t> MinorOf(const std::optional<Money>& m) {
 std::string CurrencyOf(const std::optional<Money>& m) { return m ? m->currency : ""; }
 
 const auth::ScopedStatement& GetScoped() {
-  static const auto* s = new auth::ScopedStatement(
-      "customers.get",
-      "SELECT " CUSTOMER_COLUMNS " FROM customers.customers c"
-      " WHERE c.id = $1::uuid AND c.deleted_at IS NULL AND {scope}",
-      "c.owner_id", "c.owner_department_id", 2);
+  static const auto* s =
+      new auth::ScopedStatement("customers.get",
+                                "SELECT " CUSTOMER_COLUMNS
+                                " FROM customers.customers c"
+                                " WHERE c.id = $1::uuid AND c.deleted_at IS NULL AND {scope}",
+                                "c.owner_id", "c.owner_department_id", 2);
   return *s;
 }
 
 const auth::ScopedStatement& LockScoped() {
   static const auto* s = new auth::ScopedStatement(
       "customers.lock",
-      "SELECT " CUSTOMER_COLUMNS " FROM customers.customers c"
+      "SELECT " CUSTOMER_COLUMNS
+      " FROM customers.customers c"
       " WHERE c.id = $1::uuid AND c.deleted_at IS NULL AND {scope} FOR UPDATE",
       "c.owner_id", "c.owner_department_id", 2);
   return *s;
 }
 
-constexpr Statement kFind{"customers.find",
-                          "SELECT " CUSTOMER_COLUMNS
-                          " FROM customers.customers c WHERE c.id = $1::uuid"};
+constexpr Statement kFind{"customers.find", "SELECT " CUSTOMER_COLUMNS
+                                            " FROM customers.customers c WHERE c.id = $1::uuid"};
 
 // Newest first; every filter optional; the name filter uses the gram index, rechecked with LIKE.
 const auth::ScopedStatement& ListScoped() {
   static const auto* s = new auth::ScopedStatement(
       "customers.list",
-      "SELECT " CUSTOMER_COLUMNS " FROM customers.customers c"
+      "SELECT " CUSTOMER_COLUMNS
+      " FROM customers.customers c"
       " WHERE c.deleted_at IS NULL AND c.id < $1::uuid"
       " AND ($2 = '' OR c.region = $2) AND ($3 = '' OR c.industry = $3)"
       " AND ($4 = '' OR c.level = $4) AND ($5 = '' OR c.owner_id = $5::uuid)"
@@ -126,7 +128,8 @@ const auth::ScopedStatement& ListScoped() {
 const auth::ScopedStatement& SearchScoped() {
   static const auto* s = new auth::ScopedStatement(
       "customers.search",
-      "SELECT " CUSTOMER_COLUMNS " FROM customers.customers c"
+      "SELECT " CUSTOMER_COLUMNS
+      " FROM customers.customers c"
       " WHERE c.deleted_at IS NULL AND {scope} AND ("
       "   (c.name_grams @> customers.query_grams($1) AND lower(c.name) LIKE $2)"
       "   OR c.name % $1 OR c.number = upper($1) OR ($3 <> '' AND c.phone_digits = $3))"
@@ -285,8 +288,7 @@ std::optional<Customer> Repository::Find(db::Tx& tx, const std::string& id) {
   return CustomerFromRow(r[0]);
 }
 
-void Repository::LockDuplicateKeys(db::Tx& tx, const std::string& name,
-                                   const std::string& tax_id) {
+void Repository::LockDuplicateKeys(db::Tx& tx, const std::string& name, const std::string& tax_id) {
   // Always in the same order (name, then tax id), so two creates cannot deadlock.
   const std::string normalized = Exec(tx, kNormalizedName, name)[0][0].as<std::string>();
   Exec(tx, kLockDuplicateKey, absl::StrCat("customers.name:", normalized));
@@ -308,8 +310,8 @@ std::string Repository::NextNumber(db::Tx& tx) {
 }
 
 void Repository::Insert(db::Tx& tx, const Customer& c) {
-  Exec(tx, kInsert, c.id, c.number, c.name, c.region, c.industry, c.level, c.satisfaction,
-       c.credit, c.address, c.postal_code, c.phone, c.fax, c.website, c.business_licence_number,
+  Exec(tx, kInsert, c.id, c.number, c.name, c.region, c.industry, c.level, c.satisfaction, c.credit,
+       c.address, c.postal_code, c.phone, c.fax, c.website, c.business_licence_number,
        c.legal_representative, MinorOf(c.registered_capital), CurrencyOf(c.registered_capital),
        MinorOf(c.annual_revenue), CurrencyOf(c.annual_revenue), c.bank, c.bank_account, c.tax_id,
        c.owner_id, db::NullIfEmpty(c.owner_department_id), c.source, db::TextArray(c.tags),
@@ -334,19 +336,17 @@ std::vector<Customer> Repository::List(db::Tx& tx, const CustomerFilter& f,
                                        const auth::Principal& caller, const std::string& before_id,
                                        int limit) {
   const std::string name = Lower(f.name_contains);
-  pqxx::result r = Exec(tx, ListScoped().For(caller.scope),
-                        before_id.empty() ? std::string(kMaxUuid) : before_id, f.region,
-                        f.industry, f.level, f.owner_id, f.status, f.tag, name,
-                        name.empty() ? std::string() : LikeContains(name),
-                        auth::ScopeParam(caller), limit);
+  pqxx::result r = Exec(
+      tx, ListScoped().For(caller.scope), before_id.empty() ? std::string(kMaxUuid) : before_id,
+      f.region, f.industry, f.level, f.owner_id, f.status, f.tag, name,
+      name.empty() ? std::string() : LikeContains(name), auth::ScopeParam(caller), limit);
   std::vector<Customer> out;
   out.reserve(r.size());
   for (const auto& row : r) out.push_back(CustomerFromRow(row));
   return out;
 }
 
-db::Query Repository::Search(const std::string& query, const auth::Principal& caller,
-                             int limit) {
+db::Query Repository::Search(const std::string& query, const auth::Principal& caller, int limit) {
   const std::string q = Lower(query);
   return {SearchScoped().For(caller.scope),
           db::MakeParams(q, LikeContains(q), Digits(query).size() >= 5 ? Digits(query) : "",

@@ -1,0 +1,19 @@
+#pragma once
+// Domain records ⇄ API messages.
+
+#include "crm/customers/v1/resources.pb.h"
+#include "libs/status/field_violations.h"
+#include "services/customers/src/model.h"
+
+namespace crm::customers_service {
+
+v1::Customer ToProto(const Customer& c);
+v1::DictionaryEntry ToProto(const DictionaryEntry& e);
+// Reports what cannot be represented (sub-cent amounts) as violations.
+Customer FromProto(const v1::Customer& p, Violations& v);
+// "" for UNSPECIFIED or unknown.
+std::string KindName(v1::DictionaryKind kind);
+v1::DictionaryKind KindOf(const std::string& name);
+std::string StatusName(v1::CustomerStatus status);
+
+}  // namespace crm::customers_service

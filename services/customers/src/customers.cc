@@ -1,0 +1,402 @@
+#include "services/customers/src/customers.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "crm/customers/v1/events.pb.h"
+#include "libs/auth/scope.h"
+#include "libs/ids/uuid.h"
+#include "libs/status/field_violations.h"
+#include "libs/status/status_macros.h"
+#include "libs/validation/text.h"
+#include "libs/validation/updates.h"
+#include "services/customers/src/convert.h"
+#include "services/customers/src/repository.h"
+
+namespace crm::customers_service {
+namespace {
+
+using auth::Principal;
+using validation::InMask;
+
+bool Printable(absl::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20) return false;
+  }
+  return true;
+}
+
+bool Matches(absl::string_view s, bool (*ok)(char)) { return std::all_of(s.begin(), s.end(), ok); }
+
+bool PhoneChar(char c) {
+  return absl::ascii_isdigit(c) || c == '+' || c == '-' || c == ' ' || c == '(' || c == ')';
+}
+bool CodeChar(char c) { return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_'; }
+bool IdChar(char c) { return absl::ascii_isalnum(c) || c == '-'; }
+bool AccountChar(char c) { return absl::ascii_isdigit(c) || c == ' ' || c == '-'; }
+
+void Text(Violations& v, const std::string& field, const std::string& value, size_t max) {
+  if (value.empty()) return;
+  if (validation::MaxChars(v, field, value, max) && !Printable(value)) {
+    v.Add(field, "must not contain control characters");
+  }
+}
+
+void Code(Violations& v, const std::string& field, const std::string& value) {
+  if (value.empty()) return;
+  if (value.size() > 63 || !absl::ascii_islower(value[0]) || !Matches(value, CodeChar)) {
+    v.Add(field, "is not a dictionary code (lower-case letters, digits, _)");
+  }
+}
+
+void Amount(Violations& v, const std::string& field, const std::optional<Money>& m) {
+  if (!m) return;
+  if (m->minor < 0) v.Add(field, "must not be negative");
+  if (m->currency.size() != 3 || !std::all_of(m->currency.begin(), m->currency.end(),
+                                              [](char c) { return absl::ascii_isupper(c); })) {
+    v.Add(field + ".currency_code", "must be an ISO 4217 code such as CNY");
+  }
+}
+
+// Checks the fields of `c` (those in `mask`, or all of them without one).
+void Validate(Violations& v, const Customer& c, const std::vector<std::string>* mask) {
+  auto check = [&](absl::string_view f) { return mask == nullptr || InMask(*mask, f); };
+  if (check("name")) validation::Name(v, "customer.name", c.name, 200);
+  for (auto [field, value] : {std::pair{"region", &c.region},
+                              {"industry", &c.industry},
+                              {"level", &c.level},
+                              {"source", &c.source}}) {
+    if (check(field)) Code(v, absl::StrCat("customer.", field), *value);
+  }
+  for (auto [field, value] : {std::pair{"satisfaction", c.satisfaction}, {"credit", c.credit}}) {
+    if (check(field) && (value < 0 || value > 5)) {
+      v.Add(absl::StrCat("customer.", field), "must be between 1 and 5 (0: not rated)");
+    }
+  }
+  if (check("address")) Text(v, "customer.address", c.address, 500);
+  if (check("postal_code") && (c.postal_code.size() > 16 || !Matches(c.postal_code, IdChar))) {
+    v.Add("customer.postal_code", "must be at most 16 letters, digits or -");
+  }
+  for (auto [field, value] : {std::pair{"phone", &c.phone}, {"fax", &c.fax}}) {
+    if (check(field) && (value->size() > 32 || !Matches(*value, PhoneChar))) {
+      v.Add(absl::StrCat("customer.", field),
+            "may contain only digits, spaces and + - ( ), at most 32");
+    }
+  }
+  if (check("website")) Text(v, "customer.website", c.website, 200);
+  for (auto [field, value] :
+       {std::pair{"business_licence_number", &c.business_licence_number}, {"tax_id", &c.tax_id}}) {
+    if (check(field) && (value->size() > 32 || !Matches(*value, IdChar))) {
+      v.Add(absl::StrCat("customer.", field), "must be at most 32 letters, digits or -");
+    }
+  }
+  if (check("legal_representative")) {
+    Text(v, "customer.legal_representative", c.legal_representative, 50);
+  }
+  if (check("bank")) Text(v, "customer.bank", c.bank, 100);
+  if (check("bank_account") &&
+      (c.bank_account.size() > 50 || !Matches(c.bank_account, AccountChar))) {
+    v.Add("customer.bank_account", "may contain only digits, spaces and -, at most 50");
+  }
+  if (check("registered_capital")) Amount(v, "customer.registered_capital", c.registered_capital);
+  if (check("annual_revenue")) Amount(v, "customer.annual_revenue", c.annual_revenue);
+  if (check("tags")) {
+    if (c.tags.size() > 20) v.Add("customer.tags", "at most 20 tags");
+    for (const auto& t : c.tags) {
+      if (validation::TrimSpace(t).empty() || validation::Utf8Length(t) > 32 || !Printable(t)) {
+        v.Add("customer.tags", absl::StrCat("\"", t, "\" must be 1 to 32 printable characters"));
+      }
+    }
+  }
+  if (check("attributes")) {
+    if (c.attributes.size() > 50) v.Add("customer.attributes", "at most 50 attributes");
+    for (const auto& [k, val] : c.attributes) {
+      if (k.empty() || validation::Utf8Length(k) > 64 || !Printable(k)) {
+        v.Add("customer.attributes", absl::StrCat("key \"", k, "\" must be 1 to 64 characters"));
+      } else if (validation::Utf8Length(val) > 500 || !Printable(val)) {
+        v.Add(absl::StrCat("customer.attributes[", k, "]"), "must be at most 500 characters");
+      }
+    }
+  }
+}
+
+// Dictionary codes chosen by this write (all for a create, the masked ones for an update)
+// must be active entries.
+absl::Status CheckCodes(db::Tx& tx, const Customer& c, const std::vector<std::string>* mask) {
+  std::vector<std::pair<std::string, std::string>> codes;
+  for (auto [kind, value] : {std::pair{"region", &c.region},
+                             {"industry", &c.industry},
+                             {"level", &c.level},
+                             {"source", &c.source}}) {
+    if (!value->empty() && (mask == nullptr || InMask(*mask, kind)))
+      codes.emplace_back(kind, *value);
+  }
+  if (codes.empty()) return absl::OkStatus();
+  Violations v;
+  for (const auto& [kind, code] : Repository::UnknownCodes(tx, codes)) {
+    v.Add(absl::StrCat("customer.", kind),
+          absl::StrCat("\"", code, "\" is not an active ", kind, " (see ListDictionaryEntries)"));
+  }
+  return v.ToStatus();
+}
+
+std::vector<std::string> Tidy(std::vector<std::string> tags) {
+  for (auto& t : tags) t = std::string(validation::TrimSpace(t));
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+  return tags;
+}
+
+void Emit(db::Tx& tx, const events::Outbox* outbox, const RequestMeta& meta, const char* type,
+          const Customer& c) {
+  v1::CustomerChanged e;
+  *e.mutable_customer() = ToProto(c);
+  outbox->Append(tx, {type, "customer", c.id, &e, meta.actor_id, meta.request_id});
+}
+
+absl::Status DuplicateError(const std::vector<Duplicate>& dups) {
+  std::vector<std::string> ids, numbers, matched;
+  for (const auto& d : dups) {
+    ids.push_back(d.id);
+    numbers.push_back(d.number);
+    matched.push_back(d.matched_on);
+  }
+  return WithErrorInfo(
+      absl::AlreadyExistsError(
+          absl::StrCat("possible duplicate of customer ", dups[0].number, " (", dups[0].id,
+                       "): same ", dups[0].matched_on == "tax_id" ? "tax id" : dups[0].matched_on,
+                       "; set force to create it anyway")),
+      "DUPLICATE_CUSTOMER", "crm.customers.v1",
+      {{"existing_ids", absl::StrJoin(ids, ",")},
+       {"existing_numbers", absl::StrJoin(numbers, ",")},
+       {"matched_on", absl::StrJoin(matched, ",")}});
+}
+
+}  // namespace
+
+absl::StatusOr<Customer> Customers::Create(db::Conn& conn, const Principal& caller,
+                                           const RequestMeta& meta, const std::string& request_id,
+                                           Customer c, bool force) const {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.write"));
+  Violations v;
+  db::CheckRequestId(v, request_id);
+  Validate(v, c, nullptr);
+  if (!c.owner_id.empty() && c.owner_id != caller.user_id) {
+    v.Add("customer.owner_id",
+          "a new customer belongs to its creator; hand it over to change the owner");
+  }
+  CRM_RETURN_IF_ERROR(v.ToStatus());
+  if (caller.service_account) {
+    return absl::FailedPreconditionError("customers are owned by people, not service accounts");
+  }
+  c.id = ids::NewUuidV7();
+  c.name = std::string(validation::TrimSpace(c.name));
+  c.owner_id = caller.user_id;
+  c.owner_department_id = caller.department_id;
+  c.tags = Tidy(std::move(c.tags));
+  return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Customer> {
+    CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, request_id, "CreateCustomer", c.id));
+    if (earlier) {
+      auto existing = Repository::Find(tx, *earlier);
+      if (!existing) return absl::NotFoundError("the customer this request created is gone");
+      return *existing;
+    }
+    CRM_RETURN_IF_ERROR(CheckCodes(tx, c, nullptr));
+    Repository::LockDuplicateKeys(tx, c.name, c.tax_id);
+    if (!force) {
+      std::vector<Duplicate> dups = Repository::FindDuplicates(tx, c.name, c.tax_id, c.phone);
+      if (!dups.empty()) return DuplicateError(dups);
+    }
+    c.number = Repository::NextNumber(tx);
+    Repository::Insert(tx, c);
+    auto created = Repository::Find(tx, c.id);
+    Emit(tx, outbox_, meta, "customers.customer.created", *created);
+    return *created;
+  });
+}
+
+void Customers::Get(db::Reader& reader, const Principal& caller, const std::string& id,
+                    db::Callback<Customer> done) const {
+  if (absl::Status s = auth::Require(caller, "customers.read"); !s.ok()) return done(s);
+  Violations v;
+  validation::RequiredUuid(v, "id", id);
+  if (!v.empty()) return done(v.ToStatus());
+  reader.Submit(Repository::GetInScope(id, caller), [done = std::move(done), scope = caller.scope,
+                                                     id](absl::StatusOr<db::Rows> rows) mutable {
+    if (!rows.ok()) return done(rows.status());
+    std::optional<Customer> c = Repository::CustomerOf(*rows);
+    if (!c) return done(auth::NotVisible(scope, "customer", id));
+    done(*std::move(c));
+  });
+}
+
+absl::StatusOr<Page<Customer>> Customers::List(db::Conn& conn, const Principal& caller,
+                                               const CustomerFilter& f, int32_t page_size,
+                                               const std::string& page_token) const {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
+  Violations v;
+  Code(v, "region", f.region);
+  Code(v, "industry", f.industry);
+  Code(v, "level", f.level);
+  validation::OptionalUuid(v, "owner_id", f.owner_id);
+  if (!f.tag.empty()) validation::MaxChars(v, "tag", f.tag, 32);
+  validation::MaxChars(v, "name_contains", f.name_contains, 100);
+  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_ASSIGN_OR_RETURN(int limit, validation::PageSize(page_size, 50, 500));
+  CustomerFilter filter = f;
+  filter.name_contains = std::string(validation::TrimSpace(f.name_contains));
+  const std::string fingerprint =
+      absl::StrJoin({filter.region, filter.industry, filter.level, filter.owner_id, filter.status,
+                     filter.tag, filter.name_contains},
+                    "|");
+  CRM_ASSIGN_OR_RETURN(auto keys, validation::DecodePageToken(page_token, fingerprint, 1));
+  const std::string before = keys.empty() ? "" : keys[0];
+  Violations bad_key;
+  validation::OptionalUuid(bad_key, "page_token", before);
+  CRM_RETURN_IF_ERROR(bad_key.ToStatus());
+  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<Page<Customer>> {
+    Page<Customer> page;
+    page.items = Repository::List(tx, filter, caller, before, limit + 1);
+    if (static_cast<int>(page.items.size()) > limit) {
+      page.items.resize(limit);
+      page.next_page_token = validation::EncodePageToken({page.items.back().id}, fingerprint);
+    }
+    return page;
+  });
+}
+
+void Customers::Search(db::Reader& reader, const Principal& caller, const std::string& query,
+                       int32_t page_size, db::Callback<std::vector<Customer>> done) const {
+  if (absl::Status s = auth::Require(caller, "customers.read"); !s.ok()) return done(s);
+  const std::string q(validation::TrimSpace(query));
+  Violations v;
+  if (q.empty()) v.Add("query", "is required");
+  validation::MaxChars(v, "query", q, 100);
+  if (!Printable(q)) v.Add("query", "must not contain control characters");
+  auto limit = validation::PageSize(page_size, 20, 100);
+  if (!limit.ok()) return done(limit.status());
+  if (!v.empty()) return done(v.ToStatus());
+  reader.Submit(Repository::Search(q, caller, *limit),
+                [done = std::move(done)](absl::StatusOr<db::Rows> rows) mutable {
+                  if (!rows.ok()) return done(rows.status());
+                  done(Repository::CustomersOf(*rows));
+                });
+}
+
+absl::StatusOr<Customer> Customers::Update(db::Conn& conn, const Principal& caller,
+                                           const RequestMeta& meta, const Customer& patch,
+                                           const std::string& etag,
+                                           const std::vector<std::string>& mask) const {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.write"));
+  Violations v;
+  validation::RequiredUuid(v, "customer.id", patch.id);
+  Validate(v, patch, &mask);
+  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckMask(mask, {"name",
+                                                   "region",
+                                                   "industry",
+                                                   "level",
+                                                   "satisfaction",
+                                                   "credit",
+                                                   "address",
+                                                   "postal_code",
+                                                   "phone",
+                                                   "fax",
+                                                   "website",
+                                                   "business_licence_number",
+                                                   "legal_representative",
+                                                   "registered_capital",
+                                                   "annual_revenue",
+                                                   "bank",
+                                                   "bank_account",
+                                                   "tax_id",
+                                                   "source",
+                                                   "tags",
+                                                   "attributes"}));
+  if (mask.empty()) return InvalidField("update_mask", "names no field to update");
+  CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("customer.etag", etag));
+  return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Customer> {
+    std::optional<Customer> current = Repository::LockInScope(tx, patch.id, caller);
+    if (!current) return auth::NotVisible(caller.scope, "customer", patch.id);
+    if (expected != 0 && current->version != expected) return validation::StaleEtag();
+    Customer next = *current;
+#define CRM_APPLY(field) \
+  if (InMask(mask, #field)) next.field = patch.field
+    CRM_APPLY(name);
+    CRM_APPLY(region);
+    CRM_APPLY(industry);
+    CRM_APPLY(level);
+    CRM_APPLY(satisfaction);
+    CRM_APPLY(credit);
+    CRM_APPLY(address);
+    CRM_APPLY(postal_code);
+    CRM_APPLY(phone);
+    CRM_APPLY(fax);
+    CRM_APPLY(website);
+    CRM_APPLY(business_licence_number);
+    CRM_APPLY(legal_representative);
+    CRM_APPLY(registered_capital);
+    CRM_APPLY(annual_revenue);
+    CRM_APPLY(bank);
+    CRM_APPLY(bank_account);
+    CRM_APPLY(tax_id);
+    CRM_APPLY(source);
+    CRM_APPLY(attributes);
+#undef CRM_APPLY
+    if (InMask(mask, "tags")) next.tags = Tidy(patch.tags);
+    next.name = std::string(validation::TrimSpace(next.name));
+    CRM_RETURN_IF_ERROR(CheckCodes(tx, next, &mask));
+    if (!Repository::Update(tx, next, current->version)) return validation::StaleEtag();
+    auto updated = Repository::Find(tx, next.id);
+    Emit(tx, outbox_, meta, "customers.customer.updated", *updated);
+    return *updated;
+  });
+}
+
+absl::Status Customers::Delete(db::Conn& conn, const Principal& caller, const RequestMeta& meta,
+                               const std::string& id, const std::string& etag) const {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.delete"));
+  Violations v;
+  validation::RequiredUuid(v, "id", id);
+  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
+  return conn.Transact([&](db::Tx& tx) -> absl::Status {
+    std::optional<Customer> current = Repository::LockInScope(tx, id, caller);
+    if (!current) return auth::NotVisible(caller.scope, "customer", id);
+    if (expected != 0 && current->version != expected) return validation::StaleEtag();
+    if (!Repository::SoftDelete(tx, id, current->version)) return validation::StaleEtag();
+    Emit(tx, outbox_, meta, "customers.customer.deleted", *current);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<DictionaryEntry>> Customers::ListDictionary(
+    db::Conn& conn, const Principal& caller, const std::string& kind) const {
+  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<std::vector<DictionaryEntry>> {
+    return Repository::ListDictionary(tx, kind);
+  });
+}
+
+absl::StatusOr<DictionaryEntry> Customers::UpsertDictionaryEntry(db::Conn& conn,
+                                                                 const Principal& caller,
+                                                                 const DictionaryEntry& e) const {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "dictionaries.write"));
+  Violations v;
+  if (e.kind.empty()) v.Add("entry.kind", "is required");
+  if (e.code.empty()) {
+    v.Add("entry.code", "is required");
+  } else {
+    Code(v, "entry.code", e.code);
+  }
+  validation::Name(v, "entry.name", e.name, 50);
+  CRM_RETURN_IF_ERROR(v.ToStatus());
+  return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<DictionaryEntry> {
+    Repository::UpsertDictionaryEntry(tx, e);
+    return e;
+  });
+}
+
+}  // namespace crm::customers_service

@@ -1,0 +1,61 @@
+#pragma once
+// Customers and dictionaries: validation, permissions, record scope, duplicates, events.
+//
+// Permissions: customers.read (get, list, search), customers.write (create, update),
+// customers.delete, dictionaries.write. Record scope applies to every read and write.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "libs/auth/principal.h"
+#include "libs/db/conn.h"
+#include "libs/db/reader.h"
+#include "libs/db/request_log.h"
+#include "libs/events/outbox.h"
+#include "libs/validation/paging.h"
+#include "services/customers/src/model.h"
+
+namespace crm::customers_service {
+
+using validation::Page;
+
+class Customers {
+ public:
+  Customers(const events::Outbox* outbox, const db::RequestLog* request_log)
+      : outbox_(outbox), request_log_(request_log) {}
+
+  // The caller becomes the owner. Unless `force`, a likely duplicate (same tax id, same
+  // normalised name or same phone) is ALREADY_EXISTS with google.rpc.ErrorInfo reason
+  // DUPLICATE_CUSTOMER and metadata existing_ids / existing_numbers / matched_on.
+  absl::StatusOr<Customer> Create(db::Conn& conn, const auth::Principal& caller,
+                                  const RequestMeta& meta, const std::string& request_id,
+                                  Customer customer, bool force) const;
+  void Get(db::Reader& reader, const auth::Principal& caller, const std::string& id,
+           db::Callback<Customer> done) const;
+  absl::StatusOr<Page<Customer>> List(db::Conn& conn, const auth::Principal& caller,
+                                      const CustomerFilter& filter, int32_t page_size,
+                                      const std::string& page_token) const;
+  void Search(db::Reader& reader, const auth::Principal& caller, const std::string& query,
+              int32_t page_size, db::Callback<std::vector<Customer>> done) const;
+  // `mask` names the fields of `patch` to apply.
+  absl::StatusOr<Customer> Update(db::Conn& conn, const auth::Principal& caller,
+                                  const RequestMeta& meta, const Customer& patch,
+                                  const std::string& etag,
+                                  const std::vector<std::string>& mask) const;
+  absl::Status Delete(db::Conn& conn, const auth::Principal& caller, const RequestMeta& meta,
+                      const std::string& id, const std::string& etag) const;
+
+  absl::StatusOr<std::vector<DictionaryEntry>> ListDictionary(db::Conn& conn,
+                                                              const auth::Principal& caller,
+                                                              const std::string& kind) const;
+  absl::StatusOr<DictionaryEntry> UpsertDictionaryEntry(db::Conn& conn,
+                                                        const auth::Principal& caller,
+                                                        const DictionaryEntry& entry) const;
+
+ private:
+  const events::Outbox* outbox_;
+  const db::RequestLog* request_log_;
+};
+
+}  // namespace crm::customers_service

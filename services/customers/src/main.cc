@@ -1,0 +1,35 @@
+// crm-customers: customers, contacts, interactions, search, duplicates, churn.
+
+#include "libs/config/flags.h"
+#include "libs/service/runtime.h"
+#include "services/customers/src/customers.h"
+#include "services/customers/src/customers_service.h"
+#include "services/customers/src/migrations.h"
+
+namespace crm::customers_service {
+namespace {
+
+using service::Fatal;
+
+int Main(int argc, char** argv) {
+  config::Flags flags("crm-customers", "The CRM customers service.");
+  service::CommonFlags common(flags, "customers", "CRM_CUSTOMERS_DB_URL", 50052, 9465,
+                              /*with_public_keys=*/true);
+  flags.ParseOrExit(argc, argv);
+  auto config = common.Resolve();
+  if (!config.ok()) return Fatal("invalid configuration", config.status());
+  auto verifier = service::VerifierFromConfig(*config);
+  if (!verifier.ok()) return Fatal("invalid configuration", verifier.status());
+  auto runtime = service::Runtime::Start(*config, "customers", AllMigrations(), verifier->get());
+  if (!runtime.ok()) return Fatal("startup failed", runtime.status());
+  service::Runtime& rt = **runtime;
+  Customers customers(&rt.outbox(), &rt.request_log());
+  CustomersServiceImpl service(&rt.calls(), &customers, &rt.events());
+  rt.server().AddService(&service);
+  return rt.Run();
+}
+
+}  // namespace
+}  // namespace crm::customers_service
+
+int main(int argc, char** argv) { return crm::customers_service::Main(argc, argv); }

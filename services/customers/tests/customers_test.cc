@@ -1,0 +1,334 @@
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/status/field_violations.h"
+#include "libs/testing/status_matchers.h"
+#include "services/customers/tests/fixture.h"
+
+namespace crm::customers_service {
+namespace {
+
+using ::crm::test::HasFieldViolation;
+using ::crm::test::IsOk;
+using ::crm::test::StatusIs;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::UnorderedElementsAre;
+
+constexpr absl::StatusCode kDenied = absl::StatusCode::kPermissionDenied;
+
+std::vector<std::string> Names(const std::vector<Customer>& cs) {
+  std::vector<std::string> out;
+  for (const auto& c : cs) out.push_back(c.name);
+  return out;
+}
+
+class CustomersTest : public CustomersFixture {
+ protected:
+  std::string Unique(const std::string& base) {
+    static std::atomic<int> n{0};
+    return absl::StrCat(base, "（", n++, "）");
+  }
+  int CountCustomers() {
+    return *conn_->Read([](db::Tx& tx) -> absl::StatusOr<int> {
+      return tx.exec("SELECT count(*) FROM customers.customers")[0][0].as<int>();
+    });
+  }
+};
+
+TEST_F(CustomersTest, CreateAndGetKeepEveryField) {
+  auth::Principal rep = Rep(NewId());
+  Customer c;
+  c.name = Unique("华为技术有限公司");
+  c.region = "south";
+  c.industry = "it";
+  c.level = "strategic_partner";
+  c.satisfaction = 5;
+  c.credit = 4;
+  c.address = "深圳市龙岗区坂田华为基地";
+  c.postal_code = "518129";
+  c.phone = "+86 755 2878-0808";
+  c.website = "https://www.huawei.com";
+  c.business_licence_number = "914403001922038216";
+  c.legal_representative = "赵明路";
+  c.registered_capital = Money{4104113182100, "CNY"};
+  c.bank = "招商银行深圳分行";
+  c.bank_account = "7559 0000 1234";
+  c.tax_id = "914403001922038216";
+  c.source = "referral";
+  c.tags = {"ICT", "重点", "ICT"};
+  c.attributes = {{"渠道", "直销"}};
+  auto created = customers_->Create(*conn_, rep, meta_, "", c, false);
+  ASSERT_THAT(created, IsOk());
+  EXPECT_THAT(created->number, testing::MatchesRegex("C[0-9]{8}"));
+  EXPECT_EQ(created->owner_id, rep.user_id);
+  EXPECT_EQ(created->owner_department_id, rep.department_id);
+  EXPECT_THAT(created->tags, ElementsAre("ICT", "重点"));
+  auto got = Get(rep, created->id);
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->name, c.name);
+  EXPECT_EQ(got->address, c.address);
+  EXPECT_EQ(got->registered_capital->minor, 4104113182100);
+  EXPECT_EQ(got->registered_capital->currency, "CNY");
+  EXPECT_EQ(got->attributes.at("渠道"), "直销");
+  EXPECT_EQ(got->status, Status::kActive);
+  EXPECT_EQ(got->version, 1);
+  EXPECT_THAT(EventsSinceStart(), ElementsAre("customers.customer.created"));
+}
+
+TEST_F(CustomersTest, BadInputNamesEachFieldAndWritesNothing) {
+  const int before = CountCustomers();
+  Customer c;
+  c.name = " ";
+  c.satisfaction = 9;
+  c.phone = "call me";
+  c.region = "East China";
+  c.tax_id = "91 44";
+  c.registered_capital = Money{-5, "RMB!"};
+  c.tags = {""};
+  c.owner_id = NewId();
+  absl::Status s = customers_->Create(*conn_, Rep(NewId()), meta_, "bad id", c, false).status();
+  for (const char* field : {"customer.name", "customer.satisfaction", "customer.phone",
+                            "customer.region", "customer.tax_id", "customer.registered_capital",
+                            "customer.registered_capital.currency_code", "customer.tags",
+                            "customer.owner_id", "request_id"}) {
+    EXPECT_THAT(s, HasFieldViolation(field)) << field;
+  }
+  c = Customer{};
+  c.name = "未知地区客户";
+  c.region = "atlantis";
+  EXPECT_THAT(customers_->Create(*conn_, Rep(NewId()), meta_, "", c, false),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("\"atlantis\" is not an active region")));
+  EXPECT_EQ(CountCustomers(), before);
+  EXPECT_THAT(EventsSinceStart(), IsEmpty());
+}
+
+TEST_F(CustomersTest, DuplicatesAreRefusedUnlessForced) {
+  auth::Principal rep = Rep(NewId());
+  const std::string base = Unique("阿里巴巴网络技术");
+  Customer c;
+  c.name = base + "有限公司";
+  c.tax_id = absl::StrCat("9133", NewId().substr(0, 8));
+  c.phone = absl::StrCat("0571-", NewId().substr(24, 0), "8502", rand() % 10000);
+  auto first = customers_->Create(*conn_, rep, meta_, "", c, false);
+  ASSERT_THAT(first, IsOk());
+
+  Customer same_tax;
+  same_tax.name = Unique("完全不同的名字");
+  same_tax.tax_id = c.tax_id;
+  absl::Status s = customers_->Create(*conn_, Rep(NewId()), meta_, "", same_tax, false).status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("same tax id")));
+  ErrorInfo info = ErrorInfoOf(s);
+  EXPECT_EQ(info.reason, "DUPLICATE_CUSTOMER");
+  EXPECT_EQ(info.Get("existing_ids"), first->id);
+  EXPECT_EQ(info.Get("matched_on"), "tax_id");
+
+  // Full-width letters, spaces, punctuation and the legal-form suffix do not make it new.
+  Customer same_name;
+  same_name.name = base + " 股份有限公司";
+  EXPECT_THAT(customers_->Create(*conn_, rep, meta_, "", same_name, false),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("same name")));
+  Customer same_phone;
+  same_phone.name = Unique("电话相同的公司");
+  same_phone.phone = c.phone;
+  EXPECT_THAT(customers_->Create(*conn_, rep, meta_, "", same_phone, false),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("same phone")));
+  EXPECT_THAT(customers_->Create(*conn_, rep, meta_, "", same_phone, /*force=*/true), IsOk());
+}
+
+TEST_F(CustomersTest, ConcurrentCreatesOfOneCompanyMakeOneCustomer) {
+  const std::string name = Unique("并发测试有限公司");
+  std::atomic<int> created{0}, duplicates{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      db::Conn conn(conninfo_);
+      Customer c;
+      c.name = name;
+      auto r = customers_->Create(conn, Rep(NewId()), meta_, "", c, false);
+      if (r.ok()) ++created;
+      if (absl::IsAlreadyExists(r.status())) ++duplicates;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(duplicates.load(), 3);
+}
+
+TEST_F(CustomersTest, CreateIsIdempotentByRequestId) {
+  auth::Principal rep = Rep(NewId());
+  Customer c;
+  c.name = Unique("幂等测试公司");
+  const std::string request_id = NewId();
+  auto first = customers_->Create(*conn_, rep, meta_, request_id, c, false);
+  auto again = customers_->Create(*conn_, rep, meta_, request_id, c, false);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(first->id, again->id);
+}
+
+TEST_F(CustomersTest, RepsSeeOnlyTheirOwnManagersTheirDepartmentsExecutivesAll) {
+  const std::string east = NewId(), shanghai = NewId(), north = NewId();
+  auth::Principal a = Rep(shanghai), b = Rep(north);
+  auth::Principal boss = Manager({east, shanghai});
+  Customer mine = MakeCustomer(a, Unique("上海客户"));
+  Customer theirs = MakeCustomer(b, Unique("北京客户"));
+
+  EXPECT_THAT(Get(a, mine.id), IsOk());
+  EXPECT_THAT(Get(a, theirs.id), StatusIs(kDenied));
+  EXPECT_THAT(Get(a, NewId()), StatusIs(kDenied));  // a missing id looks the same
+  EXPECT_THAT(Get(boss, mine.id), IsOk());
+  EXPECT_THAT(Get(boss, theirs.id), StatusIs(kDenied));
+  EXPECT_THAT(Get(Executive(), theirs.id), IsOk());
+  EXPECT_THAT(Get(Executive(), NewId()), StatusIs(absl::StatusCode::kNotFound));
+
+  Customer patch = theirs;
+  patch.name = "改名";
+  EXPECT_THAT(customers_->Update(*conn_, a, meta_, patch, "", {"name"}), StatusIs(kDenied));
+  auth::Principal deleter = a;
+  deleter.permissions.push_back("customers.delete");
+  std::sort(deleter.permissions.begin(), deleter.permissions.end());
+  EXPECT_THAT(customers_->Delete(*conn_, deleter, meta_, theirs.id, ""), StatusIs(kDenied));
+
+  auto listed = customers_->List(*conn_, a, {}, 500, "");
+  ASSERT_THAT(listed, IsOk());
+  EXPECT_THAT(Names(listed->items), ElementsAre(mine.name));
+  auto dept = customers_->List(*conn_, boss, {}, 500, "");
+  ASSERT_THAT(dept, IsOk());
+  EXPECT_THAT(Names(dept->items), ElementsAre(mine.name));
+  auto found = Search(a, theirs.name);
+  ASSERT_THAT(found, IsOk());
+  EXPECT_THAT(*found, IsEmpty());
+  // Without customers.read nothing is readable, whatever the scope.
+  auth::Principal nobody = a;
+  nobody.permissions = {};
+  EXPECT_THAT(Get(nobody, mine.id), StatusIs(kDenied));
+  EXPECT_THAT(customers_->List(*conn_, nobody, {}, 0, ""), StatusIs(kDenied));
+}
+
+TEST_F(CustomersTest, UpdateAppliesTheMaskAndChecksTheEtag) {
+  auth::Principal rep = Rep(NewId());
+  Customer c = MakeCustomer(rep, Unique("腾讯科技"));
+  Customer patch = c;
+  patch.level = "major";
+  patch.phone = "0755-86013388";
+  patch.tags = {"游戏", "社交"};
+  auto updated =
+      customers_->Update(*conn_, rep, meta_, patch, std::to_string(c.version), {"level", "tags"});
+  ASSERT_THAT(updated, IsOk());
+  EXPECT_EQ(updated->level, "major");
+  EXPECT_EQ(updated->phone, "");  // not in the mask
+  EXPECT_THAT(updated->tags, ElementsAre("游戏", "社交"));
+  EXPECT_EQ(updated->version, c.version + 1);
+  EXPECT_THAT(customers_->Update(*conn_, rep, meta_, patch, std::to_string(c.version), {"phone"}),
+              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(customers_->Update(*conn_, rep, meta_, patch, "", {"owner_id"}),
+              HasFieldViolation("update_mask"));
+  patch.level = "vip";
+  EXPECT_THAT(customers_->Update(*conn_, rep, meta_, patch, "", {"level"}),
+              HasFieldViolation("customer.level"));
+  EXPECT_THAT(EventsSinceStart(),
+              ElementsAre("customers.customer.created", "customers.customer.updated"));
+}
+
+TEST_F(CustomersTest, DeleteHidesTheCustomer) {
+  auth::Principal rep = Rep(NewId());
+  rep.permissions.push_back("customers.delete");
+  std::sort(rep.permissions.begin(), rep.permissions.end());
+  Customer c = MakeCustomer(rep, Unique("将被删除"));
+  EXPECT_THAT(customers_->Delete(*conn_, rep, meta_, c.id, "99"),
+              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(customers_->Delete(*conn_, rep, meta_, c.id, std::to_string(c.version)), IsOk());
+  EXPECT_THAT(Get(rep, c.id), StatusIs(kDenied));
+  EXPECT_THAT(Names(customers_->List(*conn_, rep, {}, 0, "")->items), IsEmpty());
+  EXPECT_THAT(customers_->Delete(*conn_, Rep(NewId()), meta_, c.id, ""), StatusIs(kDenied));
+}
+
+TEST_F(CustomersTest, ListFiltersAndPages) {
+  auth::Principal rep = Rep(NewId());
+  Customer hw = MakeCustomer(rep, Unique("华为技术有限公司"), "south");
+  Customer hwc = MakeCustomer(rep, Unique("华为终端有限公司"), "south");
+  Customer zte = MakeCustomer(rep, Unique("中兴通讯股份有限公司"), "south");
+  Customer bj = MakeCustomer(rep, Unique("北京华联"), "north");
+  CustomerFilter f;
+  f.name_contains = "华为";
+  auto two = customers_->List(*conn_, rep, f, 0, "");
+  ASSERT_THAT(two, IsOk());
+  EXPECT_THAT(Names(two->items), ElementsAre(hwc.name, hw.name));  // newest first
+  f.name_contains = "华";                                          // one character
+  EXPECT_THAT(Names(customers_->List(*conn_, rep, f, 0, "")->items),
+              ElementsAre(bj.name, hwc.name, hw.name));
+  f = {};
+  f.region = "south";
+  auto page1 = customers_->List(*conn_, rep, f, 2, "");
+  ASSERT_THAT(page1, IsOk());
+  EXPECT_THAT(Names(page1->items), ElementsAre(zte.name, hwc.name));
+  auto page2 = customers_->List(*conn_, rep, f, 2, page1->next_page_token);
+  ASSERT_THAT(page2, IsOk());
+  EXPECT_THAT(Names(page2->items), ElementsAre(hw.name));
+  EXPECT_TRUE(page2->next_page_token.empty());
+  f.region = "north";
+  EXPECT_THAT(customers_->List(*conn_, rep, f, 2, page1->next_page_token),
+              HasFieldViolation("page_token"));
+  f = {};
+  f.owner_id = "nope";
+  EXPECT_THAT(customers_->List(*conn_, rep, f, -1, ""), HasFieldViolation("owner_id"));
+}
+
+TEST_F(CustomersTest, SearchFindsChineseFragmentsMisspellingsNumbersAndPhones) {
+  auth::Principal rep = Rep(NewId());
+  Customer hw = MakeCustomer(rep, Unique("华为技术有限公司"));
+  Customer ali = MakeCustomer(rep, "Alibaba Group Holding " + NewId().substr(30));
+  Customer other = MakeCustomer(rep, Unique("中国石油天然气"));
+  Customer patch = other;
+  patch.phone = "010-5998 6223";
+  ASSERT_THAT(customers_->Update(*conn_, rep, meta_, patch, "", {"phone"}), IsOk());
+
+  auto found = Search(rep, "华为");
+  ASSERT_THAT(found, IsOk());
+  EXPECT_THAT(Names(*found), ElementsAre(hw.name));
+  found = Search(rep, "Alibabba Group");  // misspelt
+  ASSERT_THAT(found, IsOk());
+  EXPECT_THAT(Names(*found), Contains(ali.name));
+  found = Search(rep, other.number);
+  ASSERT_THAT(found, IsOk());
+  EXPECT_THAT(Names(*found), ElementsAre(other.name));
+  found = Search(rep, "01059986223");
+  ASSERT_THAT(found, IsOk());
+  EXPECT_THAT(Names(*found), ElementsAre(other.name));
+  EXPECT_THAT(Search(rep, "  "), HasFieldViolation("query"));
+}
+
+TEST_F(CustomersTest, DictionariesAreDataForAdmins) {
+  auto levels = customers_->ListDictionary(*conn_, Rep(NewId()), "level");
+  ASSERT_THAT(levels, IsOk());
+  std::vector<std::string> names;
+  for (const auto& e : *levels) names.push_back(e.name);
+  EXPECT_THAT(names, ElementsAre("普通客户", "重点开发客户", "大客户", "合作伙伴", "战略合作伙伴"));
+  DictionaryEntry vip{"level", "vip_test", "贵宾客户", 9, true};
+  EXPECT_THAT(customers_->UpsertDictionaryEntry(*conn_, Rep(NewId()), vip), StatusIs(kDenied));
+  ASSERT_THAT(customers_->UpsertDictionaryEntry(*conn_, Executive(), vip), IsOk());
+  Customer c;
+  c.name = "贵宾测试";
+  c.level = "vip_test";
+  EXPECT_THAT(customers_->Create(*conn_, Rep(NewId()), meta_, "", c, true), IsOk());
+  vip.active = false;
+  ASSERT_THAT(customers_->UpsertDictionaryEntry(*conn_, Executive(), vip), IsOk());
+  c.name = "贵宾测试二";
+  EXPECT_THAT(customers_->Create(*conn_, Rep(NewId()), meta_, "", c, true),
+              HasFieldViolation("customer.level"));
+  DictionaryEntry bad{"level", "Bad Code", "", 0, true};
+  absl::Status s = customers_->UpsertDictionaryEntry(*conn_, Executive(), bad).status();
+  EXPECT_THAT(s, HasFieldViolation("entry.code"));
+  EXPECT_THAT(s, HasFieldViolation("entry.name"));
+}
+
+}  // namespace
+}  // namespace crm::customers_service

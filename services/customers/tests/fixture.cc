@@ -1,0 +1,121 @@
+#include "services/customers/tests/fixture.h"
+
+#include <algorithm>
+#include <future>
+
+#include "libs/ids/uuid.h"
+#include "libs/testing/status_matchers.h"
+#include "services/customers/src/migrations.h"
+
+namespace crm::customers_service {
+
+std::unique_ptr<test::TestDatabase> CustomersFixture::db_;
+std::string CustomersFixture::conninfo_;
+
+void CustomersFixture::SetUpTestSuite() {
+  auto db = test::TestDatabase::Create("customers");
+  ASSERT_THAT(db, test::IsOk());
+  db_ = *std::move(db);
+  auto conninfo = db_->ProvisionAndMigrate("customers", "crm_customers", AllMigrations());
+  ASSERT_THAT(conninfo, test::IsOk());
+  conninfo_ = *conninfo;
+}
+
+void CustomersFixture::TearDownTestSuite() { db_.reset(); }
+
+void CustomersFixture::SetUp() {
+  ASSERT_NE(db_, nullptr);
+  conn_ = std::make_unique<db::Conn>(conninfo_);
+  reader_ = std::make_unique<db::Reader>(db::ReaderOptions{conninfo_, 1, 32, "test"}, nullptr);
+  customers_ = std::make_unique<Customers>(&outbox_, &request_log_);
+  auto start = conn_->Read([](db::Tx& tx) -> absl::StatusOr<int64_t> {
+    return tx.exec("SELECT coalesce(max(seq), 0) FROM customers.outbox")[0][0].as<int64_t>();
+  });
+  ASSERT_THAT(start, test::IsOk());
+  outbox_start_ = *start;
+}
+
+std::string CustomersFixture::NewId() { return ids::NewUuidV7(); }
+
+namespace {
+
+auth::Principal Person(std::vector<std::string> permissions, auth::DataScope scope,
+                       const std::string& department) {
+  auth::Principal p;
+  p.user_id = ids::NewUuidV7();
+  p.username = "user-" + p.user_id.substr(30);
+  p.permissions = std::move(permissions);
+  std::sort(p.permissions.begin(), p.permissions.end());
+  p.scope = scope;
+  p.department_id = department;
+  return p;
+}
+
+}  // namespace
+
+auth::Principal CustomersFixture::Rep(const std::string& department) {
+  auth::Principal p = Person({"customers.read", "customers.write", "customers.import",
+                              "customers.export", "customers.loss.manage"},
+                             auth::DataScope::kOwn, department);
+  p.roles = {"account_manager"};
+  return p;
+}
+
+auth::Principal CustomersFixture::Manager(std::vector<std::string> tree) {
+  auth::Principal p = Person({"customers.read", "customers.write", "customers.handover",
+                              "customers.merge", "customers.export", "customers.loss.manage"},
+                             auth::DataScope::kDepartment, tree.front());
+  p.department_tree = std::move(tree);
+  p.roles = {"sales_manager"};
+  return p;
+}
+
+auth::Principal CustomersFixture::Executive() {
+  auth::Principal p =
+      Person({"customers.read", "customers.export", "customers.delete", "dictionaries.write"},
+             auth::DataScope::kAll, NewId());
+  p.roles = {"executive"};
+  return p;
+}
+
+Customer CustomersFixture::MakeCustomer(const auth::Principal& owner, const std::string& name,
+                                        const std::string& region) {
+  Customer c;
+  c.name = name;
+  c.region = region;
+  c.level = "ordinary";
+  auto created = customers_->Create(*conn_, owner, meta_, "", c, /*force=*/true);
+  EXPECT_THAT(created, test::IsOk());
+  return created.ok() ? *created : Customer{};
+}
+
+absl::StatusOr<Customer> CustomersFixture::Get(const auth::Principal& caller,
+                                               const std::string& id) {
+  std::promise<absl::StatusOr<Customer>> p;
+  customers_->Get(*reader_, caller, id,
+                  [&p](absl::StatusOr<Customer> c) { p.set_value(std::move(c)); });
+  return p.get_future().get();
+}
+
+absl::StatusOr<std::vector<Customer>> CustomersFixture::Search(const auth::Principal& caller,
+                                                               const std::string& query,
+                                                               int page_size) {
+  std::promise<absl::StatusOr<std::vector<Customer>>> p;
+  customers_->Search(*reader_, caller, query, page_size,
+                     [&p](absl::StatusOr<std::vector<Customer>> r) { p.set_value(std::move(r)); });
+  return p.get_future().get();
+}
+
+std::vector<std::string> CustomersFixture::EventsSinceStart() {
+  auto types = conn_->Read([&](db::Tx& tx) -> absl::StatusOr<std::vector<std::string>> {
+    std::vector<std::string> out;
+    for (const auto& row : tx.exec_params(
+             "SELECT type FROM customers.outbox WHERE seq > $1 ORDER BY seq", outbox_start_)) {
+      out.push_back(row[0].as<std::string>());
+    }
+    return out;
+  });
+  return types.ok() ? *types : std::vector<std::string>{};
+}
+
+}  // namespace crm::customers_service

@@ -1,0 +1,51 @@
+#pragma once
+// A fresh customers schema in a fresh database, the logic over it, and principals as the
+// built-in roles would have them.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "libs/auth/principal.h"
+#include "libs/db/conn.h"
+#include "libs/db/reader.h"
+#include "libs/db/request_log.h"
+#include "libs/events/outbox.h"
+#include "libs/testing/pg.h"
+#include "services/customers/src/customers.h"
+
+namespace crm::customers_service {
+
+class CustomersFixture : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  void SetUp() override;
+
+  // An account manager (own scope) in `department`.
+  static auth::Principal Rep(const std::string& department);
+  // A sales manager (department scope) over these departments (their own first).
+  static auth::Principal Manager(std::vector<std::string> department_tree);
+  static auth::Principal Executive();
+  // A customer with a unique name, created by `owner`.
+  Customer MakeCustomer(const auth::Principal& owner, const std::string& name,
+                        const std::string& region = "east");
+  absl::StatusOr<Customer> Get(const auth::Principal& caller, const std::string& id);
+  absl::StatusOr<std::vector<Customer>> Search(const auth::Principal& caller,
+                                               const std::string& query, int page_size = 20);
+  std::vector<std::string> EventsSinceStart();
+  static std::string NewId();
+
+  static std::unique_ptr<test::TestDatabase> db_;
+  static std::string conninfo_;
+  std::unique_ptr<db::Conn> conn_;
+  std::unique_ptr<db::Reader> reader_;
+  events::Outbox outbox_{"customers"};
+  db::RequestLog request_log_{"customers"};
+  std::unique_ptr<Customers> customers_;
+  RequestMeta meta_{"req-test", "actor"};
+  int64_t outbox_start_ = 0;
+};
+
+}  // namespace crm::customers_service
