@@ -64,6 +64,6 @@ crm_provision() {
   local admin=$1 database=$2 schema=$3 role=$4
   psql -X -q "$admin dbname=postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$database'" \
     | grep -q 1 || psql -X -q "$admin dbname=postgres" -c "CREATE DATABASE $database ENCODING 'UTF8'"
-  psql -X -q -v role="$role" -v schema="$schema" -f "$CRM_ROOT/deploy/sql/provision-service.sql" \
-    "$admin dbname=$database" >/dev/null
+  PGOPTIONS="-c client_min_messages=warning" psql -X -q -v role="$role" -v schema="$schema" \
+    -f "$CRM_ROOT/deploy/sql/provision-service.sql" "$admin dbname=$database" >/dev/null
 }

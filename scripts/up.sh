@@ -22,6 +22,7 @@ chmod 700 "$secrets" "$keys"
 crm_log "starting PostgreSQL on port $pg_port"
 pg_admin=$(crm_pg_start "$pg_dir" "$pg_port")
 crm_provision "$pg_admin" crm auth crm_auth
+crm_provision "$pg_admin" crm customers crm_customers
 
 # Secrets are generated once, never hard-coded.
 [[ -f "$keys/auth-1.pem" ]] || openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
@@ -62,8 +63,12 @@ start_service auth "$CRM_BUILD/services/auth/crm-auth" 50051 9464 \
   --jwt-private-key-file="$keys/auth-1.pem" \
   --bootstrap-admin-password-file="$secrets/admin-password"
 
+start_service customers "$CRM_BUILD/services/customers/crm-customers" 50052 9465 \
+  --db-url="$pg_admin dbname=crm user=crm_customers" \
+  --jwt-public-keys="auth-1=$keys/auth-1.pub.pem"
+
 crm_log "loading demo data"
-"$CRM_BUILD/tests/fixtures/crm-demo-data" --addr=localhost:50051 \
+"$CRM_BUILD/tests/fixtures/crm-demo-data" --addr=localhost:50051 --customers-addr=localhost:50052 \
   --admin-password-file="$secrets/admin-password" \
   --demo-password-file="$secrets/demo-password" --secrets-dir="$secrets"
 
@@ -71,7 +76,8 @@ cat <<MSG
 
 The CRM stack is up.
 
-  auth      gRPC localhost:50051   metrics http://localhost:9464/metrics   log $logs/auth.log
+  auth       gRPC localhost:50051   metrics http://localhost:9464/metrics   log $logs/auth.log
+  customers  gRPC localhost:50052   metrics http://localhost:9465/metrics   log $logs/customers.log
   postgres  $pg_admin dbname=crm
 
   admin password   $(cat "$secrets/admin-password")   (file $secrets/admin-password)
@@ -85,6 +91,7 @@ Try it:
   CRM_PASSWORD=$(cat "$secrets/demo-password") crmctl login li.na
   export CRM_TOKEN=\$(CRM_PASSWORD=$(cat "$secrets/demo-password") crmctl token li.na)
   crmctl call crm.auth.v1.DirectoryService/ListUsers '{"page_size": 5}'
+  crmctl --addr=localhost:50052 call crm.customers.v1.CustomersService/SearchCustomers '{"query": "华为"}'
   crmctl list            # every RPC
 
 Stop it with scripts/down.sh.

@@ -23,6 +23,9 @@ for dir in base overlays/local; do
     grep -q "^kind: $kind$" "$tmp/rendered.yaml" || fail "$dir renders no $kind"
   done
   grep -q "grpc:" "$tmp/rendered.yaml" || fail "$dir: no gRPC health probes"
+  for svc in auth customers; do
+    grep -q "^  name: crm-$svc$" "$tmp/rendered.yaml" || fail "$dir renders no crm-$svc"
+  done
 done
 kubectl kustomize "$root/deploy/k8s/overlays/local" | grep -q "replicas: 1" || fail "local overlay"
 

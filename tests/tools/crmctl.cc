@@ -31,6 +31,8 @@
 #include "crm/auth/v1/auth_service.grpc.pb.h"
 #include "crm/auth/v1/directory_service.grpc.pb.h"
 #include "crm/auth/v1/events.pb.h"
+#include "crm/customers/v1/customers_service.grpc.pb.h"
+#include "crm/customers/v1/events.pb.h"
 #include "libs/ids/uuid.h"
 #include "libs/rpc/health_client.h"
 #include "libs/rpc/status_convert.h"
@@ -45,6 +47,8 @@ const pb::FileDescriptor* const kLinked[] = {
     crm::auth::v1::LoginRequest::descriptor()->file(),
     crm::auth::v1::CreateUserRequest::descriptor()->file(),
     crm::auth::v1::LoginSucceeded::descriptor()->file(),
+    crm::customers::v1::CreateCustomerRequest::descriptor()->file(),
+    crm::customers::v1::CustomerChanged::descriptor()->file(),
 };
 
 int Usage() {
