@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "crm/auth/v1/auth_service.grpc.pb.h"
+#include "crm/auth/v1/directory_service.grpc.pb.h"
 #include "libs/auth/tokens.h"
 #include "libs/rpc/status_convert.h"
 
@@ -22,17 +23,47 @@ absl::Status WriteFile(const std::string& path, const std::string& content) {
   return out ? absl::OkStatus() : absl::InternalError("cannot write " + path);
 }
 
+std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token = "") {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+  return ctx;
+}
+
 }  // namespace
+
+ServiceUnderTest::~ServiceUnderTest() {
+  process_.reset();
+  if (!dir_.empty()) (void)test::RunCommand("rm -rf " + test::ShellQuote(dir_));
+}
+
+std::string ServiceUnderTest::target() const { return absl::StrCat("127.0.0.1:", port_); }
+
+absl::Status ServiceUnderTest::Launch(const std::string& binary, const std::string& conninfo,
+                                      std::vector<std::string> args) {
+  port_ = test::PickFreePort();
+  metrics_port_ = test::PickFreePort();
+  std::vector<std::string> all = {
+      "--db-url=" + conninfo,
+      "--listen-host=127.0.0.1",
+      absl::StrCat("--grpc-port=", port_),
+      absl::StrCat("--metrics-port=", metrics_port_),
+      "--db-pool-size=4",
+      "--drain-timeout=5s",
+  };
+  all.insert(all.end(), args.begin(), args.end());
+  auto process = test::ServiceProcess::Start({test::BuiltBinary(binary), all, {}});
+  if (!process.ok()) return process.status();
+  process_ = *std::move(process);
+  if (auto s = process_->WaitForServing(target(), absl::Seconds(60)); !s.ok()) return s;
+  channel_ = grpc::CreateChannel(target(), grpc::InsecureChannelCredentials());
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<AuthServer>> AuthServer::Start(test::TestDatabase& db,
                                                               std::vector<std::string> extra_args) {
   auto conninfo = db.ProvisionService("auth", "crm_auth");
   if (!conninfo.ok()) return conninfo.status();
-  return StartWith(*conninfo, std::move(extra_args));
-}
-
-absl::StatusOr<std::unique_ptr<AuthServer>> AuthServer::StartWith(
-    const std::string& conninfo, std::vector<std::string> extra_args) {
   std::unique_ptr<AuthServer> s(new AuthServer());
   char dir[] = "/tmp/crm-e2e-XXXXXX";
   if (mkdtemp(dir) == nullptr) return absl::InternalError("mkdtemp failed");
@@ -44,50 +75,71 @@ absl::StatusOr<std::unique_ptr<AuthServer>> AuthServer::StartWith(
   if (auto st = WriteFile(key_path, *key); !st.ok()) return st;
   if (auto st = WriteFile(s->public_key_path_, *auth::PublicKeyPemOf(*key)); !st.ok()) return st;
   if (auto st = WriteFile(s->dir_ + "/admin-password", kAdminPassword); !st.ok()) return st;
-
-  s->port_ = test::PickFreePort();
-  s->metrics_port_ = test::PickFreePort();
   std::vector<std::string> args = {
-      "--db-url=" + conninfo,
-      "--listen-host=127.0.0.1",
-      absl::StrCat("--grpc-port=", s->port_),
-      absl::StrCat("--metrics-port=", s->metrics_port_),
       "--jwt-private-key-file=" + key_path,
       "--bootstrap-admin-password-file=" + s->dir_ + "/admin-password",
       "--argon2-ops=1",
       "--argon2-memory-kib=8192",
-      "--db-pool-size=4",
-      "--drain-timeout=5s",
   };
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  auto process =
-      test::ServiceProcess::Start({test::BuiltBinary("services/auth/crm-auth"), args, {}});
-  if (!process.ok()) return process.status();
-  s->process_ = *std::move(process);
-  if (auto st = s->process_->WaitForServing(s->target(), absl::Seconds(60)); !st.ok()) return st;
-  s->channel_ = grpc::CreateChannel(s->target(), grpc::InsecureChannelCredentials());
+  if (auto st = s->Launch("services/auth/crm-auth", *conninfo, args); !st.ok()) return st;
   return s;
 }
 
-AuthServer::~AuthServer() {
-  process_.reset();
-  if (!dir_.empty()) (void)test::RunCommand("rm -rf " + test::ShellQuote(dir_));
-}
-
-std::string AuthServer::target() const { return absl::StrCat("127.0.0.1:", port_); }
-
 absl::StatusOr<std::string> AuthServer::Login(const std::string& username,
                                               const std::string& password) {
-  auto stub = auth::v1::AuthService::NewStub(channel_);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto stub = auth::v1::AuthService::NewStub(channel());
   auth::v1::LoginRequest req;
   req.set_username(username);
   req.set_password(password);
   auth::v1::LoginResponse resp;
-  grpc::Status status = stub->Login(&ctx, req, &resp);
+  grpc::Status status = stub->Login(Ctx().get(), req, &resp);
   if (!status.ok()) return rpc::FromGrpcStatus(status);
   return resp.tokens().access_token();
+}
+
+absl::StatusOr<std::string> AuthServer::CreateUser(const std::string& username,
+                                                   const std::string& role,
+                                                   const std::string& department_id) {
+  auto admin = Login("admin", kAdminPassword);
+  if (!admin.ok()) return admin.status();
+  auto stub = auth::v1::DirectoryService::NewStub(channel());
+  auth::v1::CreateUserRequest req;
+  req.mutable_user()->set_username(username);
+  req.mutable_user()->set_department_id(department_id);
+  req.mutable_user()->add_roles(role);
+  req.set_initial_password("s3cret-pass");
+  auth::v1::User user;
+  grpc::Status status = stub->CreateUser(Ctx(*admin).get(), req, &user);
+  if (!status.ok()) return rpc::FromGrpcStatus(status);
+  return user.id();
+}
+
+absl::StatusOr<std::string> AuthServer::CreateDepartment(const std::string& name,
+                                                         const std::string& parent_id) {
+  auto admin = Login("admin", kAdminPassword);
+  if (!admin.ok()) return admin.status();
+  auto stub = auth::v1::DirectoryService::NewStub(channel());
+  auth::v1::CreateDepartmentRequest req;
+  req.mutable_department()->set_name(name);
+  req.mutable_department()->set_parent_id(parent_id);
+  auth::v1::Department d;
+  grpc::Status status = stub->CreateDepartment(Ctx(*admin).get(), req, &d);
+  if (!status.ok()) return rpc::FromGrpcStatus(status);
+  return d.id();
+}
+
+absl::StatusOr<std::unique_ptr<CustomersServer>> CustomersServer::Start(
+    test::TestDatabase& db, const AuthServer& auth, std::vector<std::string> extra_args) {
+  auto conninfo = db.ProvisionService("customers", "crm_customers");
+  if (!conninfo.ok()) return conninfo.status();
+  std::unique_ptr<CustomersServer> s(new CustomersServer());
+  std::vector<std::string> args = {"--jwt-public-keys=" + auth.public_key_spec()};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  if (auto st = s->Launch("services/customers/crm-customers", *conninfo, args); !st.ok()) {
+    return st;
+  }
+  return s;
 }
 
 }  // namespace crm::e2e

@@ -15,35 +15,60 @@ namespace crm::e2e {
 
 inline constexpr char kAdminPassword[] = "Admin-pass-1";
 
-class AuthServer {
+// A service binary running on free ports.
+class ServiceUnderTest {
  public:
-  // Provisions the auth role and schema in the database with superuser conninfo `admin`,
-  // writes a fresh signing key and starts crm-auth with the first admin "admin". Cheap
-  // password hashing keeps tests quick; extra_args may override any flag.
-  static absl::StatusOr<std::unique_ptr<AuthServer>> Start(
-      test::TestDatabase& db, std::vector<std::string> extra_args = {});
-  // Same, for a database given by the service role's conninfo (already provisioned).
-  static absl::StatusOr<std::unique_ptr<AuthServer>> StartWith(const std::string& conninfo,
-                                                               std::vector<std::string> extra_args);
-  ~AuthServer();
-
+  virtual ~ServiceUnderTest();
   std::string target() const;
   int metrics_port() const { return metrics_port_; }
-  const std::string& public_key_path() const { return public_key_path_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   test::ServiceProcess& process() { return *process_; }
 
-  // The access token of a password sign-in.
-  absl::StatusOr<std::string> Login(const std::string& username, const std::string& password);
+ protected:
+  // Starts binary (relative to the build directory) with the database, port and extra
+  // arguments, and waits until it reports SERVING.
+  absl::Status Launch(const std::string& binary, const std::string& conninfo,
+                      std::vector<std::string> args);
+  // A temporary directory for keys and secrets, removed with the object.
+  std::string dir_;
 
  private:
-  AuthServer() = default;
   int port_ = 0;
   int metrics_port_ = 0;
-  std::string dir_;
-  std::string public_key_path_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<test::ServiceProcess> process_;
+};
+
+class AuthServer : public ServiceUnderTest {
+ public:
+  // Provisions the auth role and schema in the database, writes a fresh signing key and starts
+  // crm-auth with the first admin "admin". Cheap password hashing keeps tests quick;
+  // extra_args may override any flag.
+  static absl::StatusOr<std::unique_ptr<AuthServer>> Start(
+      test::TestDatabase& db, std::vector<std::string> extra_args = {});
+
+  // "kid=path" of the key that verifies this server's tokens.
+  std::string public_key_spec() const { return "auth-1=" + public_key_path_; }
+  const std::string& public_key_path() const { return public_key_path_; }
+
+  // The access token of a password sign-in.
+  absl::StatusOr<std::string> Login(const std::string& username, const std::string& password);
+  // Creates a user as the admin (password "s3cret-pass"); returns the user's id.
+  absl::StatusOr<std::string> CreateUser(const std::string& username, const std::string& role,
+                                         const std::string& department_id);
+  // Creates a department as the admin; returns its id.
+  absl::StatusOr<std::string> CreateDepartment(const std::string& name,
+                                               const std::string& parent_id = "");
+
+ private:
+  std::string public_key_path_;
+};
+
+class CustomersServer : public ServiceUnderTest {
+ public:
+  // Provisions the customers role and schema and starts crm-customers trusting `auth`'s key.
+  static absl::StatusOr<std::unique_ptr<CustomersServer>> Start(
+      test::TestDatabase& db, const AuthServer& auth, std::vector<std::string> extra_args = {});
 };
 
 }  // namespace crm::e2e

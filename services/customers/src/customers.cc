@@ -179,9 +179,9 @@ absl::Status DuplicateError(const std::vector<Duplicate>& dups) {
 
 absl::StatusOr<Customer> Customers::Create(db::Conn& conn, const Principal& caller,
                                            const RequestMeta& meta, const std::string& request_id,
-                                           Customer c, bool force) const {
+                                           Customer c, bool force, Violations decoding) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.write"));
-  Violations v;
+  Violations v = std::move(decoding);
   db::CheckRequestId(v, request_id);
   Validate(v, c, nullptr);
   if (!c.owner_id.empty() && c.owner_id != caller.user_id) {
@@ -289,9 +289,10 @@ void Customers::Search(db::Reader& reader, const Principal& caller, const std::s
 absl::StatusOr<Customer> Customers::Update(db::Conn& conn, const Principal& caller,
                                            const RequestMeta& meta, const Customer& patch,
                                            const std::string& etag,
-                                           const std::vector<std::string>& mask) const {
+                                           const std::vector<std::string>& mask,
+                                           Violations decoding) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.write"));
-  Violations v;
+  Violations v = std::move(decoding);
   validation::RequiredUuid(v, "customer.id", patch.id);
   Validate(v, patch, &mask);
   CRM_RETURN_IF_ERROR(v.ToStatus());

@@ -13,6 +13,7 @@
 #include "libs/db/reader.h"
 #include "libs/db/request_log.h"
 #include "libs/events/outbox.h"
+#include "libs/status/field_violations.h"
 #include "libs/validation/paging.h"
 #include "services/customers/src/model.h"
 
@@ -28,9 +29,10 @@ class Customers {
   // The caller becomes the owner. Unless `force`, a likely duplicate (same tax id, same
   // normalised name or same phone) is ALREADY_EXISTS with google.rpc.ErrorInfo reason
   // DUPLICATE_CUSTOMER and metadata existing_ids / existing_numbers / matched_on.
+  // `decoding`: problems found while reading the request, reported with the others.
   absl::StatusOr<Customer> Create(db::Conn& conn, const auth::Principal& caller,
                                   const RequestMeta& meta, const std::string& request_id,
-                                  Customer customer, bool force) const;
+                                  Customer customer, bool force, Violations decoding = {}) const;
   void Get(db::Reader& reader, const auth::Principal& caller, const std::string& id,
            db::Callback<Customer> done) const;
   absl::StatusOr<Page<Customer>> List(db::Conn& conn, const auth::Principal& caller,
@@ -41,8 +43,8 @@ class Customers {
   // `mask` names the fields of `patch` to apply.
   absl::StatusOr<Customer> Update(db::Conn& conn, const auth::Principal& caller,
                                   const RequestMeta& meta, const Customer& patch,
-                                  const std::string& etag,
-                                  const std::vector<std::string>& mask) const;
+                                  const std::string& etag, const std::vector<std::string>& mask,
+                                  Violations decoding = {}) const;
   absl::Status Delete(db::Conn& conn, const auth::Principal& caller, const RequestMeta& meta,
                       const std::string& id, const std::string& etag) const;
 

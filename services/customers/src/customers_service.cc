@@ -48,11 +48,10 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::CreateCustomer(grpc::CallbackSer
                                                                const v1::CreateCustomerRequest* req,
                                                                v1::Customer* resp) {
   return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    Violations v;
-    Customer customer = FromProto(req->customer(), v);
-    if (!v.empty()) return v.ToStatus();
+    Violations decoding;
+    Customer customer = FromProto(req->customer(), decoding);
     auto created = customers_->Create(conn, call.principal(), MetaOf(call), req->request_id(),
-                                      std::move(customer), req->force());
+                                      std::move(customer), req->force(), std::move(decoding));
     if (!created.ok()) return created.status();
     *resp = ToProto(*created);
     return absl::OkStatus();
@@ -110,11 +109,10 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::UpdateCustomer(grpc::CallbackSer
                                                                const v1::UpdateCustomerRequest* req,
                                                                v1::Customer* resp) {
   return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    Violations v;
-    Customer patch = FromProto(req->customer(), v);
-    if (!v.empty()) return v.ToStatus();
+    Violations decoding;
+    Customer patch = FromProto(req->customer(), decoding);
     auto updated = customers_->Update(conn, call.principal(), MetaOf(call), patch,
-                                      req->customer().etag(), MaskOf(*req));
+                                      req->customer().etag(), MaskOf(*req), std::move(decoding));
     if (!updated.ok()) return updated.status();
     *resp = ToProto(*updated);
     return absl::OkStatus();

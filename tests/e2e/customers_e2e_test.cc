@@ -1,0 +1,153 @@
+// The customer lifecycle across real auth and customers processes, over gRPC.
+
+#include <grpcpp/client_context.h>
+
+#include "absl/strings/str_cat.h"
+#include "crm/auth/v1/auth_service.grpc.pb.h"
+#include "crm/customers/v1/customers_service.grpc.pb.h"
+#include "crm/customers/v1/events.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/status/field_violations.h"
+#include "libs/testing/pg.h"
+#include "libs/testing/status_matchers.h"
+#include "tests/e2e/stack.h"
+
+namespace crm::e2e {
+namespace {
+
+namespace cv1 = ::crm::customers::v1;
+using ::crm::test::HasFieldViolation;
+using ::crm::test::IsOk;
+using ::crm::test::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  ctx->AddMetadata("authorization", "Bearer " + token);
+  return ctx;
+}
+
+TEST(CustomersE2eTest, CustomerLifecycle) {
+  auto db = test::TestDatabase::Create("customers_e2e");
+  ASSERT_THAT(db, IsOk());
+  auto auth = AuthServer::Start(**db);
+  ASSERT_THAT(auth, IsOk());
+  auto customers = CustomersServer::Start(**db, **auth);
+  ASSERT_THAT(customers, IsOk());
+  AuthServer& a = **auth;
+  auto stub = cv1::CustomersService::NewStub((*customers)->channel());
+
+  // The organisation: 华东区 with a manager and two reps.
+  auto east = a.CreateDepartment("华东区");
+  ASSERT_THAT(east, IsOk());
+  ASSERT_THAT(a.CreateUser("li.na", "sales_manager", *east), IsOk());
+  ASSERT_THAT(a.CreateUser("chen.jie", "account_manager", *east), IsOk());
+  ASSERT_THAT(a.CreateUser("liu.yang", "account_manager", *east), IsOk());
+  auto manager = a.Login("li.na", "s3cret-pass");
+  auto rep = a.Login("chen.jie", "s3cret-pass");
+  auto other = a.Login("liu.yang", "s3cret-pass");
+  ASSERT_THAT(manager, IsOk());
+  ASSERT_THAT(rep, IsOk());
+  ASSERT_THAT(other, IsOk());
+
+  // The rep creates a customer (retried with the same request id: still one).
+  cv1::CreateCustomerRequest create;
+  create.set_request_id("e2e-create-1");
+  create.mutable_customer()->set_name("华为技术有限公司");
+  create.mutable_customer()->set_region("south");
+  create.mutable_customer()->set_level("strategic_partner");
+  create.mutable_customer()->set_tax_id("914403001922038216");
+  create.mutable_customer()->mutable_registered_capital()->set_currency_code("CNY");
+  create.mutable_customer()->mutable_registered_capital()->set_units(41041131821);
+  cv1::Customer created, again;
+  ASSERT_THAT(stub->CreateCustomer(Ctx(*rep).get(), create, &created), IsOk());
+  ASSERT_THAT(stub->CreateCustomer(Ctx(*rep).get(), create, &again), IsOk());
+  EXPECT_EQ(created.id(), again.id());
+  EXPECT_EQ(created.status(), cv1::CUSTOMER_STATUS_ACTIVE);
+
+  // A second company with the same tax id is a duplicate, named in the error.
+  cv1::CreateCustomerRequest dup;
+  dup.mutable_customer()->set_name("华为终端");
+  dup.mutable_customer()->set_tax_id("914403001922038216");
+  cv1::Customer ignored;
+  grpc::Status s = stub->CreateCustomer(Ctx(*other).get(), dup, &ignored);
+  EXPECT_THAT(s, StatusIs(grpc::StatusCode::ALREADY_EXISTS));
+  EXPECT_EQ(ErrorInfoOf(rpc::FromGrpcStatus(s)).Get("existing_ids"), created.id());
+
+  // Bad input names its fields.
+  cv1::CreateCustomerRequest bad;
+  bad.mutable_customer()->set_satisfaction(7);
+  bad.mutable_customer()->mutable_annual_revenue()->set_currency_code("CNY");
+  bad.mutable_customer()->mutable_annual_revenue()->set_nanos(1);
+  s = stub->CreateCustomer(Ctx(*rep).get(), bad, &ignored);
+  EXPECT_THAT(s, HasFieldViolation("customer.name"));
+  EXPECT_THAT(s, HasFieldViolation("customer.annual_revenue"));
+
+  // Reading: the owner and the manager see it, the other rep does not.
+  cv1::GetCustomerRequest get;
+  get.set_id(created.id());
+  cv1::Customer got;
+  EXPECT_THAT(stub->GetCustomer(Ctx(*rep).get(), get, &got), IsOk());
+  EXPECT_EQ(got.name(), "华为技术有限公司");
+  EXPECT_EQ(got.registered_capital().units(), 41041131821);
+  EXPECT_THAT(stub->GetCustomer(Ctx(*manager).get(), get, &got), IsOk());
+  EXPECT_THAT(stub->GetCustomer(Ctx(*other).get(), get, &got),
+              StatusIs(grpc::StatusCode::PERMISSION_DENIED));
+
+  // Search by a Chinese fragment, within scope.
+  cv1::SearchCustomersRequest search;
+  search.set_query("华为");
+  cv1::SearchCustomersResponse found;
+  ASSERT_THAT(stub->SearchCustomers(Ctx(*manager).get(), search, &found), IsOk());
+  ASSERT_EQ(found.customers_size(), 1);
+  EXPECT_EQ(found.customers(0).id(), created.id());
+  cv1::SearchCustomersResponse none;
+  ASSERT_THAT(stub->SearchCustomers(Ctx(*other).get(), search, &none), IsOk());
+  EXPECT_EQ(none.customers_size(), 0);
+
+  // Updating with an etag; a stale one is ABORTED.
+  cv1::UpdateCustomerRequest update;
+  *update.mutable_customer() = created;
+  update.mutable_customer()->set_level("major");
+  update.mutable_update_mask()->add_paths("level");
+  cv1::Customer updated;
+  ASSERT_THAT(stub->UpdateCustomer(Ctx(*rep).get(), update, &updated), IsOk());
+  EXPECT_EQ(updated.level(), "major");
+  EXPECT_THAT(stub->UpdateCustomer(Ctx(*rep).get(), update, &updated),
+              StatusIs(grpc::StatusCode::ABORTED));
+
+  // Listing in the manager's department.
+  cv1::ListCustomersRequest list;
+  list.set_level("major");
+  cv1::ListCustomersResponse listed;
+  ASSERT_THAT(stub->ListCustomers(Ctx(*manager).get(), list, &listed), IsOk());
+  ASSERT_EQ(listed.customers_size(), 1);
+
+  // Deleting needs customers.delete, which account managers do not have.
+  cv1::DeleteCustomerRequest del;
+  del.set_id(created.id());
+  cv1::DeleteCustomerResponse deleted;
+  EXPECT_THAT(stub->DeleteCustomer(Ctx(*rep).get(), del, &deleted),
+              StatusIs(grpc::StatusCode::PERMISSION_DENIED, HasSubstr("customers.delete")));
+
+  // The changes are on the event stream (the admin has events.watch).
+  auto admin = a.Login("admin", kAdminPassword);
+  ASSERT_THAT(admin, IsOk());
+  auto watch_ctx = Ctx(*admin);
+  common::v1::WatchEventsRequest watch;
+  auto reader = stub->WatchEvents(watch_ctx.get(), watch);
+  std::vector<std::string> types;
+  common::v1::Event e;
+  while (types.size() < 2 && reader->Read(&e)) types.push_back(e.type());
+  EXPECT_THAT(types, ElementsAre("customers.customer.created", "customers.customer.updated"));
+  cv1::CustomerChanged payload;
+  ASSERT_TRUE(e.payload().UnpackTo(&payload));
+  EXPECT_EQ(payload.customer().level(), "major");
+  watch_ctx->TryCancel();
+}
+
+}  // namespace
+}  // namespace crm::e2e
