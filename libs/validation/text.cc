@@ -85,6 +85,49 @@ bool LooksLikeEmail(absl::string_view s) {
   return true;
 }
 
+bool LooksLikePhone(absl::string_view s) {
+  if (s.size() > 32) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || c == '+' || c == '-' || c == ' ' || c == '(' || c == ')')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Printable(absl::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20) return false;
+  }
+  return true;
+}
+
+bool OptionalText(Violations& v, absl::string_view field, absl::string_view value, size_t max,
+                  bool multiline) {
+  if (value.empty()) return true;
+  if (!MaxChars(v, field, value, max)) return false;
+  for (char c : value) {
+    if (static_cast<unsigned char>(c) < 0x20 &&
+        !(multiline && (c == '\n' || c == '\t' || c == '\r'))) {
+      v.Add(std::string(field), "must not contain control characters");
+      return false;
+    }
+  }
+  return true;
+}
+
+bool OptionalPhone(Violations& v, absl::string_view field, absl::string_view value) {
+  if (LooksLikePhone(value)) return true;
+  v.Add(std::string(field), "may contain only digits, spaces and + - ( ), at most 32");
+  return false;
+}
+
+bool OptionalEmail(Violations& v, absl::string_view field, absl::string_view value) {
+  if (value.empty() || (value.size() <= 254 && LooksLikeEmail(value))) return true;
+  v.Add(std::string(field), "is not an e-mail address");
+  return false;
+}
+
 bool Required(Violations& v, absl::string_view field, absl::string_view value) {
   if (!TrimSpace(value).empty()) return true;
   v.Add(std::string(field), "is required");
@@ -113,14 +156,7 @@ bool OptionalUuid(Violations& v, absl::string_view field, absl::string_view valu
 
 bool Name(Violations& v, absl::string_view field, absl::string_view value, size_t max) {
   if (!Required(v, field, value)) return false;
-  if (!MaxChars(v, field, value, max)) return false;
-  for (char c : value) {
-    if (static_cast<unsigned char>(c) < 0x20) {
-      v.Add(std::string(field), "must not contain control characters");
-      return false;
-    }
-  }
-  return true;
+  return OptionalText(v, field, value, max);
 }
 
 }  // namespace crm::validation

@@ -16,6 +16,10 @@ size_t Utf8Length(absl::string_view s);
 // s with leading and trailing ASCII and full-width (U+3000) spaces removed.
 absl::string_view TrimSpace(absl::string_view s);
 bool LooksLikeEmail(absl::string_view s);
+// Digits, spaces and + - ( ), at most 32 characters (empty is fine).
+bool LooksLikePhone(absl::string_view s);
+// No control characters.
+bool Printable(absl::string_view s);
 
 // Adds a violation when the check fails; return whether the value passed.
 bool Required(Violations& v, absl::string_view field, absl::string_view value);
@@ -24,5 +28,11 @@ bool RequiredUuid(Violations& v, absl::string_view field, absl::string_view valu
 bool OptionalUuid(Violations& v, absl::string_view field, absl::string_view value);
 // Required, at most max characters, no control characters.
 bool Name(Violations& v, absl::string_view field, absl::string_view value, size_t max);
+// Optional free text: at most max characters; control characters only where multiline allows
+// (newlines and tabs).
+bool OptionalText(Violations& v, absl::string_view field, absl::string_view value, size_t max,
+                  bool multiline = false);
+bool OptionalPhone(Violations& v, absl::string_view field, absl::string_view value);
+bool OptionalEmail(Violations& v, absl::string_view field, absl::string_view value);
 
 }  // namespace crm::validation

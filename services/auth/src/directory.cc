@@ -36,29 +36,14 @@ bool ValidUsername(absl::string_view s) {
   return true;
 }
 
-bool ValidPhone(absl::string_view s) {
-  if (s.size() > 32) return false;
-  for (char c : s) {
-    if (!(absl::ascii_isdigit(c) || c == '+' || c == '-' || c == ' ' || c == '(' || c == ')')) {
-      return false;
-    }
-  }
-  return true;
-}
-
 void ValidateProfile(Violations& v, const std::string& prefix, const User& u,
                      const std::vector<std::string>* mask) {
   auto check = [&](absl::string_view f) { return mask == nullptr || validation::InMask(*mask, f); };
   if (check("display_name") && !u.display_name.empty()) {
     validation::MaxChars(v, prefix + "display_name", u.display_name, 100);
   }
-  if (check("email") && !u.email.empty() &&
-      (u.email.size() > 254 || !validation::LooksLikeEmail(u.email))) {
-    v.Add(prefix + "email", "is not an e-mail address");
-  }
-  if (check("phone") && !ValidPhone(u.phone)) {
-    v.Add(prefix + "phone", "may contain only digits, spaces and + - ( ), at most 32");
-  }
+  if (check("email")) validation::OptionalEmail(v, prefix + "email", u.email);
+  if (check("phone")) validation::OptionalPhone(v, prefix + "phone", u.phone);
   if (check("department_id"))
     validation::OptionalUuid(v, prefix + "department_id", u.department_id);
   if (check("manager_id")) validation::OptionalUuid(v, prefix + "manager_id", u.manager_id);

@@ -22,28 +22,11 @@ namespace {
 using auth::Principal;
 using validation::InMask;
 
-bool Printable(absl::string_view s) {
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) < 0x20) return false;
-  }
-  return true;
-}
-
 bool Matches(absl::string_view s, bool (*ok)(char)) { return std::all_of(s.begin(), s.end(), ok); }
 
-bool PhoneChar(char c) {
-  return absl::ascii_isdigit(c) || c == '+' || c == '-' || c == ' ' || c == '(' || c == ')';
-}
 bool CodeChar(char c) { return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_'; }
 bool IdChar(char c) { return absl::ascii_isalnum(c) || c == '-'; }
 bool AccountChar(char c) { return absl::ascii_isdigit(c) || c == ' ' || c == '-'; }
-
-void Text(Violations& v, const std::string& field, const std::string& value, size_t max) {
-  if (value.empty()) return;
-  if (validation::MaxChars(v, field, value, max) && !Printable(value)) {
-    v.Add(field, "must not contain control characters");
-  }
-}
 
 void Code(Violations& v, const std::string& field, const std::string& value) {
   if (value.empty()) return;
@@ -76,17 +59,13 @@ void Validate(Violations& v, const Customer& c, const std::vector<std::string>* 
       v.Add(absl::StrCat("customer.", field), "must be between 1 and 5 (0: not rated)");
     }
   }
-  if (check("address")) Text(v, "customer.address", c.address, 500);
+  if (check("address")) validation::OptionalText(v, "customer.address", c.address, 500);
   if (check("postal_code") && (c.postal_code.size() > 16 || !Matches(c.postal_code, IdChar))) {
     v.Add("customer.postal_code", "must be at most 16 letters, digits or -");
   }
-  for (auto [field, value] : {std::pair{"phone", &c.phone}, {"fax", &c.fax}}) {
-    if (check(field) && (value->size() > 32 || !Matches(*value, PhoneChar))) {
-      v.Add(absl::StrCat("customer.", field),
-            "may contain only digits, spaces and + - ( ), at most 32");
-    }
-  }
-  if (check("website")) Text(v, "customer.website", c.website, 200);
+  if (check("phone")) validation::OptionalPhone(v, "customer.phone", c.phone);
+  if (check("fax")) validation::OptionalPhone(v, "customer.fax", c.fax);
+  if (check("website")) validation::OptionalText(v, "customer.website", c.website, 200);
   for (auto [field, value] :
        {std::pair{"business_licence_number", &c.business_licence_number}, {"tax_id", &c.tax_id}}) {
     if (check(field) && (value->size() > 32 || !Matches(*value, IdChar))) {
@@ -94,9 +73,9 @@ void Validate(Violations& v, const Customer& c, const std::vector<std::string>* 
     }
   }
   if (check("legal_representative")) {
-    Text(v, "customer.legal_representative", c.legal_representative, 50);
+    validation::OptionalText(v, "customer.legal_representative", c.legal_representative, 50);
   }
-  if (check("bank")) Text(v, "customer.bank", c.bank, 100);
+  if (check("bank")) validation::OptionalText(v, "customer.bank", c.bank, 100);
   if (check("bank_account") &&
       (c.bank_account.size() > 50 || !Matches(c.bank_account, AccountChar))) {
     v.Add("customer.bank_account", "may contain only digits, spaces and -, at most 50");
@@ -106,7 +85,8 @@ void Validate(Violations& v, const Customer& c, const std::vector<std::string>* 
   if (check("tags")) {
     if (c.tags.size() > 20) v.Add("customer.tags", "at most 20 tags");
     for (const auto& t : c.tags) {
-      if (validation::TrimSpace(t).empty() || validation::Utf8Length(t) > 32 || !Printable(t)) {
+      if (validation::TrimSpace(t).empty() || validation::Utf8Length(t) > 32 ||
+          !validation::Printable(t)) {
         v.Add("customer.tags", absl::StrCat("\"", t, "\" must be 1 to 32 printable characters"));
       }
     }
@@ -114,9 +94,9 @@ void Validate(Violations& v, const Customer& c, const std::vector<std::string>* 
   if (check("attributes")) {
     if (c.attributes.size() > 50) v.Add("customer.attributes", "at most 50 attributes");
     for (const auto& [k, val] : c.attributes) {
-      if (k.empty() || validation::Utf8Length(k) > 64 || !Printable(k)) {
+      if (k.empty() || validation::Utf8Length(k) > 64 || !validation::Printable(k)) {
         v.Add("customer.attributes", absl::StrCat("key \"", k, "\" must be 1 to 64 characters"));
-      } else if (validation::Utf8Length(val) > 500 || !Printable(val)) {
+      } else if (validation::Utf8Length(val) > 500 || !validation::Printable(val)) {
         v.Add(absl::StrCat("customer.attributes[", k, "]"), "must be at most 500 characters");
       }
     }
@@ -275,7 +255,7 @@ void Customers::Search(db::Reader& reader, const Principal& caller, const std::s
   Violations v;
   if (q.empty()) v.Add("query", "is required");
   validation::MaxChars(v, "query", q, 100);
-  if (!Printable(q)) v.Add("query", "must not contain control characters");
+  if (!validation::Printable(q)) v.Add("query", "must not contain control characters");
   auto limit = validation::PageSize(page_size, 20, 100);
   if (!limit.ok()) return done(limit.status());
   if (!v.empty()) return done(v.ToStatus());

@@ -58,6 +58,43 @@ struct Customer {
   absl::Time updated_at;
 };
 
+struct Contact {
+  std::string id;
+  std::string customer_id;
+  std::string name;
+  std::string gender;  // "" | "male" | "female"
+  std::string position;
+  std::string office_phone;
+  std::string mobile;
+  std::string email;
+  std::string notes;
+  bool primary = false;
+  std::string reports_to_id;
+  std::string buying_role;   // "" | decision_maker | influencer | user | gatekeeper
+  std::string attitude;      // "" | supporter | neutral | opponent
+  std::string social_style;  // "" | expressive | driver | amiable | analytical
+  int64_t version = 0;
+  absl::Time created_at;
+  absl::Time updated_at;
+};
+
+struct Interaction {
+  std::string id;
+  std::string customer_id;
+  std::string contact_id;
+  std::string user_id;
+  std::string method;  // visit | phone | email | meeting | message
+  absl::Time occurred_at;
+  std::string location;
+  std::string summary;
+  std::string details;
+  std::string result;
+  std::optional<absl::CivilDay> next_follow_up_date;
+  int64_t version = 0;
+  absl::Time created_at;
+  absl::Time updated_at;
+};
+
 struct DictionaryEntry {
   std::string kind;  // "level" | "region" | "industry" | "source"
   std::string code;

@@ -24,6 +24,9 @@ class Repository {
   static std::optional<Customer> LockInScope(db::Tx& tx, const std::string& id,
                                              const auth::Principal& caller);
   static std::optional<Customer> Find(db::Tx& tx, const std::string& id);
+  // Whether the live customer is within the caller's scope (optionally locking it).
+  static bool CustomerInScope(db::Tx& tx, const std::string& id, const auth::Principal& caller,
+                              bool lock);
   // Serialises creates that could duplicate each other (same normalised name or tax id).
   static void LockDuplicateKeys(db::Tx& tx, const std::string& name, const std::string& tax_id);
   static std::vector<Duplicate> FindDuplicates(db::Tx& tx, const std::string& name,
@@ -37,6 +40,36 @@ class Repository {
                                     const auth::Principal& caller, const std::string& before_id,
                                     int limit);
   static db::Query Search(const std::string& query, const auth::Principal& caller, int limit);
+
+  // --- contacts (visible with their customer) ---
+  static std::optional<Contact> FindContactInScope(db::Tx& tx, const std::string& id,
+                                                   const auth::Principal& caller, bool lock);
+  static std::vector<Contact> ListContacts(db::Tx& tx, const std::string& customer_id,
+                                           const std::string& after_id, int limit);
+  static void InsertContact(db::Tx& tx, const Contact& c);
+  static bool UpdateContact(db::Tx& tx, const Contact& c, int64_t expected_version);
+  static bool DeleteContact(db::Tx& tx, const std::string& id, int64_t expected_version);
+  // Unmarks the customer's primary contact, except `keep_id`.
+  static void ClearPrimary(db::Tx& tx, const std::string& customer_id, const std::string& keep_id);
+  // Contacts reporting to `id` report to nobody.
+  static void DetachReports(db::Tx& tx, const std::string& id);
+  // The chain of managers above `id` (its reports_to, theirs, …), for cycle checks.
+  static std::vector<std::string> ReportingChain(db::Tx& tx, const std::string& id);
+  // Whether `contact_id` is a live contact of the customer.
+  static bool ContactOfCustomer(db::Tx& tx, const std::string& contact_id,
+                                const std::string& customer_id);
+
+  // --- interactions ---
+  static std::optional<Interaction> FindInteractionInScope(db::Tx& tx, const std::string& id,
+                                                           const auth::Principal& caller);
+  static std::vector<Interaction> ListInteractions(db::Tx& tx, const std::string& customer_id,
+                                                   absl::Time before_time,
+                                                   const std::string& before_id, int limit);
+  static void InsertInteraction(db::Tx& tx, const Interaction& i);
+  static bool UpdateInteraction(db::Tx& tx, const Interaction& i, int64_t expected_version);
+  static std::vector<Interaction> FollowUpsDue(db::Tx& tx, const std::string& user_id,
+                                               absl::CivilDay due_by, const std::string& after_date,
+                                               const std::string& after_id, int limit);
 
   // --- dictionaries ---
   static std::vector<DictionaryEntry> ListDictionary(db::Tx& tx, const std::string& kind);
