@@ -1,5 +1,6 @@
 #include "services/auth/src/auth_service.h"
 
+#include "libs/proto_time/proto_time.h"
 #include "services/auth/src/convert.h"
 
 namespace crm::auth_service {
@@ -7,9 +8,9 @@ namespace {
 
 void FillTokens(const TokenPair& t, v1::Tokens* out) {
   out->set_access_token(t.access_token);
-  SetTimestamp(t.access_expires_at, out->mutable_access_token_expire_time());
+  proto_time::SetTimestamp(t.access_expires_at, out->mutable_access_token_expire_time());
   out->set_refresh_token(t.refresh_token);
-  SetTimestamp(t.refresh_expires_at, out->mutable_refresh_token_expire_time());
+  proto_time::SetTimestamp(t.refresh_expires_at, out->mutable_refresh_token_expire_time());
   out->set_token_type("Bearer");
 }
 
@@ -78,7 +79,8 @@ grpc::ServerUnaryReactor* AuthServiceImpl::IssueServiceToken(
   SignIn(call, req->client_id(), req->client_secret(), LoginKind::kServiceAccount,
          [resp](const LoginResult& r) {
            resp->set_access_token(r.tokens.access_token);
-           SetTimestamp(r.tokens.access_expires_at, resp->mutable_access_token_expire_time());
+           proto_time::SetTimestamp(r.tokens.access_expires_at,
+                                    resp->mutable_access_token_expire_time());
            resp->set_token_type("Bearer");
          });
   return reactor;

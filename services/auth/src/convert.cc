@@ -2,15 +2,12 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "libs/proto_time/proto_time.h"
 #include "libs/validation/updates.h"
 
 namespace crm::auth_service {
 
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
+using proto_time::SetTimestamp;
 
 v1::User ToProto(const User& u) {
   v1::User p;

@@ -9,8 +9,6 @@
 
 namespace crm::auth_service {
 
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out);
-
 v1::User ToProto(const User& u);
 v1::Department ToProto(const Department& d);
 v1::Role ToProto(const Role& r);

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "crm/auth/v1/events.pb.h"
 #include "libs/ids/uuid.h"
+#include "libs/proto_time/proto_time.h"
 #include "libs/status/field_violations.h"
 #include "libs/validation/text.h"
 #include "services/auth/src/convert.h"
@@ -102,7 +103,7 @@ absl::StatusOr<LoginResult> Sessions::FinishLogin(db::Conn& conn, const LoginAtt
       if (f.just_locked) {
         v1::UserLocked e;
         e.set_user_id(c->user_id);
-        if (f.locked_until) SetTimestamp(*f.locked_until, e.mutable_lock_expire_time());
+        if (f.locked_until) proto_time::SetTimestamp(*f.locked_until, e.mutable_lock_expire_time());
         outbox_->Append(
             tx, {"auth.user.locked", "user", c->user_id, &e, meta.actor_id, meta.request_id});
       }
