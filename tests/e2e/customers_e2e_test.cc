@@ -126,6 +126,43 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
   ASSERT_THAT(stub->ListCustomers(Ctx(*manager).get(), list, &listed), IsOk());
   ASSERT_EQ(listed.customers_size(), 1);
 
+  // A contact and a visit with a follow-up date in the past: it is due for the rep.
+  cv1::CreateContactRequest add_contact;
+  add_contact.mutable_contact()->set_customer_id(created.id());
+  add_contact.mutable_contact()->set_name("王小明");
+  add_contact.mutable_contact()->set_buying_role(cv1::BUYING_ROLE_DECISION_MAKER);
+  add_contact.mutable_contact()->set_primary(true);
+  cv1::Contact contact, ignored_contact;
+  ASSERT_THAT(stub->CreateContact(Ctx(*rep).get(), add_contact, &contact), IsOk());
+  EXPECT_EQ(contact.buying_role(), cv1::BUYING_ROLE_DECISION_MAKER);
+  add_contact.mutable_contact()->set_email("not an address");
+  EXPECT_THAT(stub->CreateContact(Ctx(*rep).get(), add_contact, &ignored_contact),
+              HasFieldViolation("contact.email"));
+  cv1::CreateInteractionRequest visit;
+  visit.set_request_id("e2e-visit-1");
+  cv1::Interaction& v = *visit.mutable_interaction();
+  v.set_customer_id(created.id());
+  v.set_contact_id(contact.id());
+  v.set_method(cv1::INTERACTION_METHOD_VISIT);
+  v.mutable_occur_time()->set_seconds(time(nullptr) - 86400 * 10);
+  v.set_summary("拜访采购部，介绍方案");
+  v.mutable_next_follow_up_date()->set_year(2020);
+  v.mutable_next_follow_up_date()->set_month(1);
+  v.mutable_next_follow_up_date()->set_day(2);
+  cv1::Interaction recorded;
+  ASSERT_THAT(stub->CreateInteraction(Ctx(*rep).get(), visit, &recorded), IsOk());
+  EXPECT_EQ(recorded.next_follow_up_date().day(), 2);
+  cv1::ListFollowUpsDueRequest due;
+  cv1::ListFollowUpsDueResponse due_list;
+  ASSERT_THAT(stub->ListFollowUpsDue(Ctx(*rep).get(), due, &due_list), IsOk());
+  ASSERT_EQ(due_list.interactions_size(), 1);
+  EXPECT_EQ(due_list.interactions(0).summary(), "拜访采购部，介绍方案");
+  cv1::ListInteractionsRequest history;
+  history.set_customer_id(created.id());
+  cv1::ListInteractionsResponse history_list;
+  ASSERT_THAT(stub->ListInteractions(Ctx(*manager).get(), history, &history_list), IsOk());
+  EXPECT_EQ(history_list.interactions_size(), 1);
+
   // Deleting needs customers.delete, which account managers do not have.
   cv1::DeleteCustomerRequest del;
   del.set_id(created.id());

@@ -2,16 +2,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/db/time_fields.h"
+#include "libs/proto_time/proto_time.h"
 #include "libs/validation/updates.h"
 
 namespace crm::customers_service {
 namespace {
 
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
+using proto_time::DayOf;
+using proto_time::SetDate;
+using proto_time::SetTimestamp;
 
 void SetMoney(const std::optional<Money>& m, google::type::Money* out) {
   out->set_currency_code(m->currency);
@@ -51,7 +50,140 @@ v1::CustomerStatus ToProto(Status s) {
   return v1::CUSTOMER_STATUS_ACTIVE;
 }
 
+// Enum ⇄ stored name, one table per enum.
+template <typename E>
+struct Names {
+  E value;
+  const char* name;
+};
+
+template <typename E, size_t N>
+const char* NameOf(const Names<E> (&table)[N], E value) {
+  for (const auto& n : table) {
+    if (n.value == value) return n.name;
+  }
+  return "";
+}
+
+template <typename E, size_t N>
+E ValueOf(const Names<E> (&table)[N], const std::string& name, E unspecified) {
+  for (const auto& n : table) {
+    if (name == n.name) return n.value;
+  }
+  return unspecified;
+}
+
+// An enum from a request: UNSPECIFIED is "", values outside the table are violations.
+template <typename E, size_t N>
+std::string FromEnum(const Names<E> (&table)[N], E value, E unspecified, const std::string& field,
+                     Violations& v) {
+  if (value == unspecified) return "";
+  const char* name = NameOf(table, value);
+  if (*name == '\0') v.Add(field, "is not a known value");
+  return name;
+}
+
+const Names<v1::Gender> kGenders[] = {{v1::GENDER_MALE, "male"}, {v1::GENDER_FEMALE, "female"}};
+const Names<v1::BuyingRole> kBuyingRoles[] = {{v1::BUYING_ROLE_DECISION_MAKER, "decision_maker"},
+                                              {v1::BUYING_ROLE_INFLUENCER, "influencer"},
+                                              {v1::BUYING_ROLE_USER, "user"},
+                                              {v1::BUYING_ROLE_GATEKEEPER, "gatekeeper"}};
+const Names<v1::Attitude> kAttitudes[] = {{v1::ATTITUDE_SUPPORTER, "supporter"},
+                                          {v1::ATTITUDE_NEUTRAL, "neutral"},
+                                          {v1::ATTITUDE_OPPONENT, "opponent"}};
+const Names<v1::SocialStyle> kSocialStyles[] = {{v1::SOCIAL_STYLE_EXPRESSIVE, "expressive"},
+                                                {v1::SOCIAL_STYLE_DRIVER, "driver"},
+                                                {v1::SOCIAL_STYLE_AMIABLE, "amiable"},
+                                                {v1::SOCIAL_STYLE_ANALYTICAL, "analytical"}};
+const Names<v1::InteractionMethod> kMethods[] = {{v1::INTERACTION_METHOD_VISIT, "visit"},
+                                                 {v1::INTERACTION_METHOD_PHONE, "phone"},
+                                                 {v1::INTERACTION_METHOD_EMAIL, "email"},
+                                                 {v1::INTERACTION_METHOD_MEETING, "meeting"},
+                                                 {v1::INTERACTION_METHOD_MESSAGE, "message"}};
+
 }  // namespace
+
+v1::Contact ToProto(const Contact& c) {
+  v1::Contact p;
+  p.set_id(c.id);
+  p.set_customer_id(c.customer_id);
+  p.set_name(c.name);
+  p.set_gender(ValueOf(kGenders, c.gender, v1::GENDER_UNSPECIFIED));
+  p.set_position(c.position);
+  p.set_office_phone(c.office_phone);
+  p.set_mobile(c.mobile);
+  p.set_email(c.email);
+  p.set_notes(c.notes);
+  p.set_primary(c.primary);
+  p.set_reports_to_id(c.reports_to_id);
+  p.set_buying_role(ValueOf(kBuyingRoles, c.buying_role, v1::BUYING_ROLE_UNSPECIFIED));
+  p.set_attitude(ValueOf(kAttitudes, c.attitude, v1::ATTITUDE_UNSPECIFIED));
+  p.set_social_style(ValueOf(kSocialStyles, c.social_style, v1::SOCIAL_STYLE_UNSPECIFIED));
+  SetTimestamp(c.created_at, p.mutable_create_time());
+  SetTimestamp(c.updated_at, p.mutable_update_time());
+  p.set_etag(validation::Etag(c.version));
+  return p;
+}
+
+Contact FromProto(const v1::Contact& p, Violations& v) {
+  Contact c;
+  c.id = p.id();
+  c.customer_id = p.customer_id();
+  c.name = p.name();
+  c.gender = FromEnum(kGenders, p.gender(), v1::GENDER_UNSPECIFIED, "contact.gender", v);
+  c.position = p.position();
+  c.office_phone = p.office_phone();
+  c.mobile = p.mobile();
+  c.email = p.email();
+  c.notes = p.notes();
+  c.primary = p.primary();
+  c.reports_to_id = p.reports_to_id();
+  c.buying_role = FromEnum(kBuyingRoles, p.buying_role(), v1::BUYING_ROLE_UNSPECIFIED,
+                           "contact.buying_role", v);
+  c.attitude = FromEnum(kAttitudes, p.attitude(), v1::ATTITUDE_UNSPECIFIED, "contact.attitude", v);
+  c.social_style = FromEnum(kSocialStyles, p.social_style(), v1::SOCIAL_STYLE_UNSPECIFIED,
+                            "contact.social_style", v);
+  return c;
+}
+
+v1::Interaction ToProto(const Interaction& i) {
+  v1::Interaction p;
+  p.set_id(i.id);
+  p.set_customer_id(i.customer_id);
+  p.set_contact_id(i.contact_id);
+  p.set_user_id(i.user_id);
+  p.set_method(ValueOf(kMethods, i.method, v1::INTERACTION_METHOD_UNSPECIFIED));
+  SetTimestamp(i.occurred_at, p.mutable_occur_time());
+  p.set_location(i.location);
+  p.set_summary(i.summary);
+  p.set_details(i.details);
+  p.set_result(i.result);
+  SetDate(i.next_follow_up_date, p.mutable_next_follow_up_date());
+  SetTimestamp(i.created_at, p.mutable_create_time());
+  SetTimestamp(i.updated_at, p.mutable_update_time());
+  p.set_etag(validation::Etag(i.version));
+  return p;
+}
+
+Interaction FromProto(const v1::Interaction& p, Violations& v) {
+  Interaction i;
+  i.id = p.id();
+  i.customer_id = p.customer_id();
+  i.contact_id = p.contact_id();
+  i.method =
+      FromEnum(kMethods, p.method(), v1::INTERACTION_METHOD_UNSPECIFIED, "interaction.method", v);
+  i.occurred_at = absl::InfinitePast();
+  if (p.has_occur_time()) {
+    i.occurred_at =
+        proto_time::TimeOf(p.occur_time(), "interaction.occur_time", v).value_or(i.occurred_at);
+  }
+  i.location = p.location();
+  i.summary = p.summary();
+  i.details = p.details();
+  i.result = p.result();
+  i.next_follow_up_date = DayOf(p.next_follow_up_date(), "interaction.next_follow_up_date", v);
+  return i;
+}
 
 v1::Customer ToProto(const Customer& c) {
   v1::Customer p;
@@ -84,11 +216,7 @@ v1::Customer ToProto(const Customer& c) {
   SetTimestamp(c.created_at, p.mutable_create_time());
   SetTimestamp(c.updated_at, p.mutable_update_time());
   p.set_etag(validation::Etag(c.version));
-  if (c.last_order_date) {
-    p.mutable_last_order_date()->set_year(static_cast<int32_t>(c.last_order_date->year()));
-    p.mutable_last_order_date()->set_month(c.last_order_date->month());
-    p.mutable_last_order_date()->set_day(c.last_order_date->day());
-  }
+  SetDate(c.last_order_date, p.mutable_last_order_date());
   return p;
 }
 

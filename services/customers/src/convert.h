@@ -1,6 +1,7 @@
 #pragma once
 // Domain records ⇄ API messages.
 
+#include "absl/time/civil_time.h"
 #include "crm/customers/v1/resources.pb.h"
 #include "libs/status/field_violations.h"
 #include "services/customers/src/model.h"
@@ -11,6 +12,12 @@ v1::Customer ToProto(const Customer& c);
 v1::DictionaryEntry ToProto(const DictionaryEntry& e);
 // Reports what cannot be represented (sub-cent amounts) as violations.
 Customer FromProto(const v1::Customer& p, Violations& v);
+v1::Contact ToProto(const Contact& c);
+v1::Interaction ToProto(const Interaction& i);
+// Unknown enum values are reported as violations.
+Contact FromProto(const v1::Contact& p, Violations& v);
+Interaction FromProto(const v1::Interaction& p, Violations& v);
+
 // "" for UNSPECIFIED or unknown.
 std::string KindName(v1::DictionaryKind kind);
 v1::DictionaryKind KindOf(const std::string& name);

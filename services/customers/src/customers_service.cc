@@ -1,5 +1,6 @@
 #include "services/customers/src/customers_service.h"
 
+#include "libs/proto_time/proto_time.h"
 #include "libs/status/field_violations.h"
 #include "services/customers/src/convert.h"
 
@@ -39,6 +40,50 @@ std::vector<std::string> MaskOf(const v1::UpdateCustomerRequest& req) {
   imply(!c.source().empty(), "source");
   imply(c.tags_size() > 0, "tags");
   imply(c.attributes_size() > 0, "attributes");
+  return mask;
+}
+
+std::vector<std::string> PathsOf(const google::protobuf::FieldMask& mask) {
+  return {mask.paths().begin(), mask.paths().end()};
+}
+
+std::vector<std::string> MaskOf(const v1::UpdateContactRequest& req) {
+  std::vector<std::string> mask = PathsOf(req.update_mask());
+  if (!mask.empty()) return mask;
+  const v1::Contact& c = req.contact();
+  auto imply = [&](bool set, const char* name) {
+    if (set) mask.push_back(name);
+  };
+  imply(!c.name().empty(), "name");
+  imply(c.gender() != v1::GENDER_UNSPECIFIED, "gender");
+  imply(!c.position().empty(), "position");
+  imply(!c.office_phone().empty(), "office_phone");
+  imply(!c.mobile().empty(), "mobile");
+  imply(!c.email().empty(), "email");
+  imply(!c.notes().empty(), "notes");
+  imply(c.primary(), "primary");
+  imply(!c.reports_to_id().empty(), "reports_to_id");
+  imply(c.buying_role() != v1::BUYING_ROLE_UNSPECIFIED, "buying_role");
+  imply(c.attitude() != v1::ATTITUDE_UNSPECIFIED, "attitude");
+  imply(c.social_style() != v1::SOCIAL_STYLE_UNSPECIFIED, "social_style");
+  return mask;
+}
+
+std::vector<std::string> MaskOf(const v1::UpdateInteractionRequest& req) {
+  std::vector<std::string> mask = PathsOf(req.update_mask());
+  if (!mask.empty()) return mask;
+  const v1::Interaction& i = req.interaction();
+  auto imply = [&](bool set, const char* name) {
+    if (set) mask.push_back(name);
+  };
+  imply(!i.contact_id().empty(), "contact_id");
+  imply(i.method() != v1::INTERACTION_METHOD_UNSPECIFIED, "method");
+  imply(i.has_occur_time(), "occur_time");
+  imply(!i.location().empty(), "location");
+  imply(!i.summary().empty(), "summary");
+  imply(!i.details().empty(), "details");
+  imply(!i.result().empty(), "result");
+  imply(i.has_next_follow_up_date(), "next_follow_up_date");
   return mask;
 }
 
@@ -124,6 +169,127 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteCustomer(grpc::CallbackSer
                                                                v1::DeleteCustomerResponse*) {
   return calls_->Unary(ctx, [this, req](Call& call, db::Conn& conn) {
     return customers_->Delete(conn, call.principal(), MetaOf(call), req->id(), req->etag());
+  });
+}
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::CreateContact(grpc::CallbackServerContext* ctx,
+                                                              const v1::CreateContactRequest* req,
+                                                              v1::Contact* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    Violations decoding;
+    Contact contact = FromProto(req->contact(), decoding);
+    if (!decoding.empty()) return decoding.ToStatus();
+    auto created = people_->CreateContact(conn, call.principal(), MetaOf(call), req->request_id(),
+                                          std::move(contact));
+    if (!created.ok()) return created.status();
+    *resp = ToProto(*created);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::GetContact(grpc::CallbackServerContext* ctx,
+                                                           const v1::GetContactRequest* req,
+                                                           v1::Contact* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto c = people_->GetContact(conn, call.principal(), req->id());
+    if (!c.ok()) return c.status();
+    *resp = ToProto(*c);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::ListContacts(grpc::CallbackServerContext* ctx,
+                                                             const v1::ListContactsRequest* req,
+                                                             v1::ListContactsResponse* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto page = people_->ListContacts(conn, call.principal(), req->customer_id(), req->page_size(),
+                                      req->page_token());
+    if (!page.ok()) return page.status();
+    for (const auto& c : page->items) *resp->add_contacts() = ToProto(c);
+    resp->set_next_page_token(page->next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::UpdateContact(grpc::CallbackServerContext* ctx,
+                                                              const v1::UpdateContactRequest* req,
+                                                              v1::Contact* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    Violations decoding;
+    Contact patch = FromProto(req->contact(), decoding);
+    if (!decoding.empty()) return decoding.ToStatus();
+    auto updated = people_->UpdateContact(conn, call.principal(), MetaOf(call), patch,
+                                          req->contact().etag(), MaskOf(*req));
+    if (!updated.ok()) return updated.status();
+    *resp = ToProto(*updated);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteContact(grpc::CallbackServerContext* ctx,
+                                                              const v1::DeleteContactRequest* req,
+                                                              v1::DeleteContactResponse*) {
+  return calls_->Unary(ctx, [this, req](Call& call, db::Conn& conn) {
+    return people_->DeleteContact(conn, call.principal(), MetaOf(call), req->id(), req->etag());
+  });
+}
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::CreateInteraction(
+    grpc::CallbackServerContext* ctx, const v1::CreateInteractionRequest* req,
+    v1::Interaction* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    Violations decoding;
+    Interaction interaction = FromProto(req->interaction(), decoding);
+    if (!decoding.empty()) return decoding.ToStatus();
+    auto created = people_->CreateInteraction(conn, call.principal(), MetaOf(call),
+                                              req->request_id(), std::move(interaction));
+    if (!created.ok()) return created.status();
+    *resp = ToProto(*created);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::ListInteractions(
+    grpc::CallbackServerContext* ctx, const v1::ListInteractionsRequest* req,
+    v1::ListInteractionsResponse* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto page = people_->ListInteractions(conn, call.principal(), req->customer_id(),
+                                          req->page_size(), req->page_token());
+    if (!page.ok()) return page.status();
+    for (const auto& i : page->items) *resp->add_interactions() = ToProto(i);
+    resp->set_next_page_token(page->next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::UpdateInteraction(
+    grpc::CallbackServerContext* ctx, const v1::UpdateInteractionRequest* req,
+    v1::Interaction* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    Violations decoding;
+    Interaction patch = FromProto(req->interaction(), decoding);
+    if (!decoding.empty()) return decoding.ToStatus();
+    auto updated = people_->UpdateInteraction(conn, call.principal(), MetaOf(call), patch,
+                                              req->interaction().etag(), MaskOf(*req));
+    if (!updated.ok()) return updated.status();
+    *resp = ToProto(*updated);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::ListFollowUpsDue(
+    grpc::CallbackServerContext* ctx, const v1::ListFollowUpsDueRequest* req,
+    v1::ListFollowUpsDueResponse* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    Violations decoding;
+    std::optional<absl::CivilDay> due_by = proto_time::DayOf(req->due_by(), "due_by", decoding);
+    if (!decoding.empty()) return decoding.ToStatus();
+    auto page = people_->ListFollowUpsDue(conn, call.principal(), due_by, req->page_size(),
+                                          req->page_token());
+    if (!page.ok()) return page.status();
+    for (const auto& i : page->items) *resp->add_interactions() = ToProto(i);
+    resp->set_next_page_token(page->next_page_token);
+    return absl::OkStatus();
   });
 }
 

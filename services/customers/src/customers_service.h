@@ -5,14 +5,15 @@
 #include "libs/events/watch.h"
 #include "libs/rpc/call.h"
 #include "services/customers/src/customers.h"
+#include "services/customers/src/people.h"
 
 namespace crm::customers_service {
 
 class CustomersServiceImpl : public v1::CustomersService::CallbackService {
  public:
-  CustomersServiceImpl(const rpc::Calls* calls, const Customers* customers,
+  CustomersServiceImpl(const rpc::Calls* calls, const Customers* customers, const People* people,
                        events::EventStream* events)
-      : calls_(calls), customers_(customers), events_(events) {}
+      : calls_(calls), customers_(customers), people_(people), events_(events) {}
 
   grpc::ServerUnaryReactor* CreateCustomer(grpc::CallbackServerContext* ctx,
                                            const v1::CreateCustomerRequest* req,
@@ -32,6 +33,33 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   grpc::ServerUnaryReactor* DeleteCustomer(grpc::CallbackServerContext* ctx,
                                            const v1::DeleteCustomerRequest* req,
                                            v1::DeleteCustomerResponse* resp) override;
+  grpc::ServerUnaryReactor* CreateContact(grpc::CallbackServerContext* ctx,
+                                          const v1::CreateContactRequest* req,
+                                          v1::Contact* resp) override;
+  grpc::ServerUnaryReactor* GetContact(grpc::CallbackServerContext* ctx,
+                                       const v1::GetContactRequest* req,
+                                       v1::Contact* resp) override;
+  grpc::ServerUnaryReactor* ListContacts(grpc::CallbackServerContext* ctx,
+                                         const v1::ListContactsRequest* req,
+                                         v1::ListContactsResponse* resp) override;
+  grpc::ServerUnaryReactor* UpdateContact(grpc::CallbackServerContext* ctx,
+                                          const v1::UpdateContactRequest* req,
+                                          v1::Contact* resp) override;
+  grpc::ServerUnaryReactor* DeleteContact(grpc::CallbackServerContext* ctx,
+                                          const v1::DeleteContactRequest* req,
+                                          v1::DeleteContactResponse* resp) override;
+  grpc::ServerUnaryReactor* CreateInteraction(grpc::CallbackServerContext* ctx,
+                                              const v1::CreateInteractionRequest* req,
+                                              v1::Interaction* resp) override;
+  grpc::ServerUnaryReactor* ListInteractions(grpc::CallbackServerContext* ctx,
+                                             const v1::ListInteractionsRequest* req,
+                                             v1::ListInteractionsResponse* resp) override;
+  grpc::ServerUnaryReactor* UpdateInteraction(grpc::CallbackServerContext* ctx,
+                                              const v1::UpdateInteractionRequest* req,
+                                              v1::Interaction* resp) override;
+  grpc::ServerUnaryReactor* ListFollowUpsDue(grpc::CallbackServerContext* ctx,
+                                             const v1::ListFollowUpsDueRequest* req,
+                                             v1::ListFollowUpsDueResponse* resp) override;
   grpc::ServerUnaryReactor* ListDictionaryEntries(grpc::CallbackServerContext* ctx,
                                                   const v1::ListDictionaryEntriesRequest* req,
                                                   v1::ListDictionaryEntriesResponse* resp) override;
@@ -44,6 +72,7 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
  private:
   const rpc::Calls* calls_;
   const Customers* customers_;
+  const People* people_;
   events::EventStream* events_;
 };
 

@@ -5,6 +5,7 @@
 #include "services/customers/src/customers.h"
 #include "services/customers/src/customers_service.h"
 #include "services/customers/src/migrations.h"
+#include "services/customers/src/people.h"
 
 namespace crm::customers_service {
 namespace {
@@ -15,7 +16,13 @@ int Main(int argc, char** argv) {
   config::Flags flags("crm-customers", "The CRM customers service.");
   service::CommonFlags common(flags, "customers", "CRM_CUSTOMERS_DB_URL", 50052, 9465,
                               /*with_public_keys=*/true);
+  auto* zone_name = flags.String("timezone", "CRM_TIMEZONE", "Asia/Shanghai",
+                                 "business time zone (what \"today\" means for follow-ups)");
   flags.ParseOrExit(argc, argv);
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(*zone_name, &zone)) {
+    return Fatal("invalid configuration", absl::InvalidArgumentError("unknown --timezone"));
+  }
   auto config = common.Resolve();
   if (!config.ok()) return Fatal("invalid configuration", config.status());
   auto verifier = service::VerifierFromConfig(*config);
@@ -24,7 +31,8 @@ int Main(int argc, char** argv) {
   if (!runtime.ok()) return Fatal("startup failed", runtime.status());
   service::Runtime& rt = **runtime;
   Customers customers(&rt.outbox(), &rt.request_log());
-  CustomersServiceImpl service(&rt.calls(), &customers, &rt.events());
+  People people(&rt.outbox(), &rt.request_log(), zone);
+  CustomersServiceImpl service(&rt.calls(), &customers, &people, &rt.events());
   rt.server().AddService(&service);
   return rt.Run();
 }

@@ -50,9 +50,11 @@ class Repository {
   static bool UpdateContact(db::Tx& tx, const Contact& c, int64_t expected_version);
   static bool DeleteContact(db::Tx& tx, const std::string& id, int64_t expected_version);
   // Unmarks the customer's primary contact, except `keep_id`.
-  static void ClearPrimary(db::Tx& tx, const std::string& customer_id, const std::string& keep_id);
-  // Contacts reporting to `id` report to nobody.
-  static void DetachReports(db::Tx& tx, const std::string& id);
+  // Returns the contacts changed.
+  static std::vector<std::string> ClearPrimary(db::Tx& tx, const std::string& customer_id,
+                                               const std::string& keep_id);
+  // Contacts reporting to `id` report to nobody. Returns the contacts changed.
+  static std::vector<std::string> DetachReports(db::Tx& tx, const std::string& id);
   // The chain of managers above `id` (its reports_to, theirs, …), for cycle checks.
   static std::vector<std::string> ReportingChain(db::Tx& tx, const std::string& id);
   // Whether `contact_id` is a live contact of the customer.

@@ -100,12 +100,13 @@ constexpr Statement kDeleteContact{
 constexpr Statement kClearPrimary{
     "customers.clear_primary",
     "UPDATE customers.contacts SET is_primary = false, version = version + 1, updated_at = now()"
-    " WHERE customer_id = $1::uuid AND is_primary AND deleted_at IS NULL AND id <> $2::uuid"};
+    " WHERE customer_id = $1::uuid AND is_primary AND deleted_at IS NULL AND id <> $2::uuid"
+    " RETURNING id"};
 
 constexpr Statement kDetachReports{
     "customers.detach_reports",
     "UPDATE customers.contacts SET reports_to_id = NULL, version = version + 1, updated_at = now()"
-    " WHERE reports_to_id = $1::uuid"};
+    " WHERE reports_to_id = $1::uuid AND deleted_at IS NULL RETURNING id"};
 
 constexpr Statement kReportingChain{
     "customers.reporting_chain",
@@ -244,17 +245,27 @@ bool Repository::DeleteContact(db::Tx& tx, const std::string& id, int64_t expect
   return Exec(tx, kDeleteContact, id, expected_version).affected_rows() == 1;
 }
 
-void Repository::ClearPrimary(db::Tx& tx, const std::string& customer_id,
-                              const std::string& keep_id) {
-  Exec(tx, kClearPrimary, customer_id, keep_id);
+namespace {
+
+std::vector<std::string> Ids(const pqxx::result& r) {
+  std::vector<std::string> out;
+  for (const auto& row : r) out.push_back(row[0].as<std::string>());
+  return out;
 }
 
-void Repository::DetachReports(db::Tx& tx, const std::string& id) { Exec(tx, kDetachReports, id); }
+}  // namespace
+
+std::vector<std::string> Repository::ClearPrimary(db::Tx& tx, const std::string& customer_id,
+                                                  const std::string& keep_id) {
+  return Ids(Exec(tx, kClearPrimary, customer_id, keep_id));
+}
+
+std::vector<std::string> Repository::DetachReports(db::Tx& tx, const std::string& id) {
+  return Ids(Exec(tx, kDetachReports, id));
+}
 
 std::vector<std::string> Repository::ReportingChain(db::Tx& tx, const std::string& id) {
-  std::vector<std::string> out;
-  for (const auto& row : Exec(tx, kReportingChain, id)) out.push_back(row[0].as<std::string>());
-  return out;
+  return Ids(Exec(tx, kReportingChain, id));
 }
 
 bool Repository::ContactOfCustomer(db::Tx& tx, const std::string& contact_id,
