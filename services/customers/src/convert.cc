@@ -100,6 +100,11 @@ const Names<v1::InteractionMethod> kMethods[] = {{v1::INTERACTION_METHOD_VISIT, 
                                                  {v1::INTERACTION_METHOD_EMAIL, "email"},
                                                  {v1::INTERACTION_METHOD_MEETING, "meeting"},
                                                  {v1::INTERACTION_METHOD_MESSAGE, "message"}};
+const Names<v1::CustomerLinkKind> kLinkKinds[] = {
+    {v1::CUSTOMER_LINK_KIND_REFERRAL, "referral"},
+    {v1::CUSTOMER_LINK_KIND_PARENT_SUBSIDIARY, "parent_subsidiary"},
+    {v1::CUSTOMER_LINK_KIND_PARTNER, "partner"},
+    {v1::CUSTOMER_LINK_KIND_CHANNEL, "channel"}};
 
 }  // namespace
 
@@ -183,6 +188,79 @@ Interaction FromProto(const v1::Interaction& p, Violations& v) {
   i.result = p.result();
   i.next_follow_up_date = DayOf(p.next_follow_up_date(), "interaction.next_follow_up_date", v);
   return i;
+}
+
+v1::ContactRelation ToProto(const ContactRelation& r) {
+  v1::ContactRelation p;
+  p.set_user_id(r.user_id);
+  p.set_contact_id(r.contact_id);
+  p.set_customer_id(r.customer_id);
+  p.set_strength(r.strength);
+  p.set_notes(r.notes);
+  SetTimestamp(r.created_at, p.mutable_create_time());
+  SetTimestamp(r.updated_at, p.mutable_update_time());
+  p.set_etag(validation::Etag(r.version));
+  return p;
+}
+
+ContactRelation FromProto(const v1::ContactRelation& p) {
+  ContactRelation r;
+  r.contact_id = p.contact_id();
+  r.strength = p.strength();
+  r.notes = p.notes();
+  return r;
+}
+
+v1::CustomerLink ToProto(const CustomerLink& l) {
+  v1::CustomerLink p;
+  p.set_id(l.id);
+  p.set_from_customer_id(l.from_customer_id);
+  p.set_to_customer_id(l.to_customer_id);
+  p.set_kind(ValueOf(kLinkKinds, l.kind, v1::CUSTOMER_LINK_KIND_UNSPECIFIED));
+  p.set_notes(l.notes);
+  p.set_create_user_id(l.created_by);
+  SetTimestamp(l.created_at, p.mutable_create_time());
+  return p;
+}
+
+CustomerLink FromProto(const v1::CustomerLink& p, Violations& v) {
+  CustomerLink l;
+  l.from_customer_id = p.from_customer_id();
+  l.to_customer_id = p.to_customer_id();
+  l.kind = FromEnum(kLinkKinds, p.kind(), v1::CUSTOMER_LINK_KIND_UNSPECIFIED, "link.kind", v);
+  l.notes = p.notes();
+  return l;
+}
+
+v1::RelationshipMap ToProto(const RelationshipMap& m) {
+  v1::RelationshipMap p;
+  *p.mutable_customer() = ToProto(m.customer);
+  for (const auto& c : m.contacts) *p.add_contacts() = ToProto(c);
+  for (const auto& r : m.relations) *p.add_relations() = ToProto(r);
+  for (const auto& l : m.links) *p.add_links() = ToProto(l);
+  for (const auto& c : m.linked_customers) *p.add_linked_customers() = ToProto(c);
+  return p;
+}
+
+v1::PathStep ToProto(const PathStep& s) {
+  v1::PathStep p;
+  p.set_user_id(s.user_id);
+  if (s.contact) *p.mutable_contact() = ToProto(*s.contact);
+  switch (s.edge) {
+    case PathStep::Edge::kKnows:
+      p.set_edge(v1::PATH_EDGE_KNOWS);
+      break;
+    case PathStep::Edge::kReportsTo:
+      p.set_edge(v1::PATH_EDGE_REPORTS_TO);
+      break;
+    case PathStep::Edge::kManages:
+      p.set_edge(v1::PATH_EDGE_MANAGES);
+      break;
+    case PathStep::Edge::kNone:
+      break;
+  }
+  p.set_strength(s.strength);
+  return p;
 }
 
 v1::Customer ToProto(const Customer& c) {

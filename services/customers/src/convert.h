@@ -17,6 +17,13 @@ v1::Interaction ToProto(const Interaction& i);
 // Unknown enum values are reported as violations.
 Contact FromProto(const v1::Contact& p, Violations& v);
 Interaction FromProto(const v1::Interaction& p, Violations& v);
+v1::ContactRelation ToProto(const ContactRelation& r);
+// contact_id, strength and notes.
+ContactRelation FromProto(const v1::ContactRelation& p);
+v1::CustomerLink ToProto(const CustomerLink& l);
+CustomerLink FromProto(const v1::CustomerLink& p, Violations& v);
+v1::RelationshipMap ToProto(const RelationshipMap& m);
+v1::PathStep ToProto(const PathStep& s);
 
 // "" for UNSPECIFIED or unknown.
 std::string KindName(v1::DictionaryKind kind);

@@ -9,8 +9,6 @@ namespace {
 
 using rpc::Call;
 
-RequestMeta MetaOf(const Call& call) { return {call.request_id(), call.principal().user_id}; }
-
 // AIP-134: without an update_mask, the fields the request sets are the ones to update.
 std::vector<std::string> MaskOf(const v1::UpdateCustomerRequest& req) {
   std::vector<std::string> mask(req.update_mask().paths().begin(), req.update_mask().paths().end());

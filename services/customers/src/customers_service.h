@@ -4,16 +4,22 @@
 #include "crm/customers/v1/customers_service.grpc.pb.h"
 #include "libs/events/watch.h"
 #include "libs/rpc/call.h"
+#include "services/customers/src/convert.h"
 #include "services/customers/src/customers.h"
 #include "services/customers/src/people.h"
+#include "services/customers/src/relations.h"
 
 namespace crm::customers_service {
 
 class CustomersServiceImpl : public v1::CustomersService::CallbackService {
  public:
   CustomersServiceImpl(const rpc::Calls* calls, const Customers* customers, const People* people,
-                       events::EventStream* events)
-      : calls_(calls), customers_(customers), people_(people), events_(events) {}
+                       const Relations* relations, events::EventStream* events)
+      : calls_(calls),
+        customers_(customers),
+        people_(people),
+        relations_(relations),
+        events_(events) {}
 
   grpc::ServerUnaryReactor* CreateCustomer(grpc::CallbackServerContext* ctx,
                                            const v1::CreateCustomerRequest* req,
@@ -60,6 +66,26 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   grpc::ServerUnaryReactor* ListFollowUpsDue(grpc::CallbackServerContext* ctx,
                                              const v1::ListFollowUpsDueRequest* req,
                                              v1::ListFollowUpsDueResponse* resp) override;
+  // relations_service.cc
+  grpc::ServerUnaryReactor* SetContactRelation(grpc::CallbackServerContext* ctx,
+                                               const v1::SetContactRelationRequest* req,
+                                               v1::ContactRelation* resp) override;
+  grpc::ServerUnaryReactor* DeleteContactRelation(grpc::CallbackServerContext* ctx,
+                                                  const v1::DeleteContactRelationRequest* req,
+                                                  v1::DeleteContactRelationResponse* resp) override;
+  grpc::ServerUnaryReactor* CreateCustomerLink(grpc::CallbackServerContext* ctx,
+                                               const v1::CreateCustomerLinkRequest* req,
+                                               v1::CustomerLink* resp) override;
+  grpc::ServerUnaryReactor* DeleteCustomerLink(grpc::CallbackServerContext* ctx,
+                                               const v1::DeleteCustomerLinkRequest* req,
+                                               v1::DeleteCustomerLinkResponse* resp) override;
+  grpc::ServerUnaryReactor* GetRelationshipMap(grpc::CallbackServerContext* ctx,
+                                               const v1::GetRelationshipMapRequest* req,
+                                               v1::RelationshipMap* resp) override;
+  grpc::ServerUnaryReactor* FindIntroductionPath(grpc::CallbackServerContext* ctx,
+                                                 const v1::FindIntroductionPathRequest* req,
+                                                 v1::FindIntroductionPathResponse* resp) override;
+
   grpc::ServerUnaryReactor* ListDictionaryEntries(grpc::CallbackServerContext* ctx,
                                                   const v1::ListDictionaryEntriesRequest* req,
                                                   v1::ListDictionaryEntriesResponse* resp) override;
@@ -73,7 +99,21 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   const rpc::Calls* calls_;
   const Customers* customers_;
   const People* people_;
+  const Relations* relations_;
   events::EventStream* events_;
 };
+
+// Who asks and under which request id, for events.
+inline RequestMeta MetaOf(const rpc::Call& call) {
+  return {call.request_id(), call.principal().user_id};
+}
+
+// The response of a call that returns one record, or its error.
+template <typename T, typename Message>
+absl::Status Respond(const absl::StatusOr<T>& result, Message* resp) {
+  if (!result.ok()) return result.status();
+  *resp = ToProto(*result);
+  return absl::OkStatus();
+}
 
 }  // namespace crm::customers_service

@@ -6,6 +6,7 @@
 #include "services/customers/src/customers_service.h"
 #include "services/customers/src/migrations.h"
 #include "services/customers/src/people.h"
+#include "services/customers/src/relations.h"
 
 namespace crm::customers_service {
 namespace {
@@ -32,7 +33,8 @@ int Main(int argc, char** argv) {
   service::Runtime& rt = **runtime;
   Customers customers(&rt.outbox(), &rt.request_log());
   People people(&rt.outbox(), &rt.request_log(), zone);
-  CustomersServiceImpl service(&rt.calls(), &customers, &people, &rt.events());
+  Relations relations(&rt.outbox(), &rt.request_log());
+  CustomersServiceImpl service(&rt.calls(), &customers, &people, &relations, &rt.events());
   rt.server().AddService(&service);
   return rt.Run();
 }

@@ -103,6 +103,51 @@ struct DictionaryEntry {
   bool active = true;
 };
 
+// How well one of our users knows a contact.
+struct ContactRelation {
+  std::string user_id;
+  std::string contact_id;
+  std::string customer_id;
+  int strength = 0;  // 1..5
+  std::string notes;
+  int64_t version = 0;
+  absl::Time created_at;
+  absl::Time updated_at;
+};
+
+struct CustomerLink {
+  std::string id;
+  std::string from_customer_id;
+  std::string to_customer_id;
+  std::string kind;  // referral | parent_subsidiary | partner | channel
+  std::string notes;
+  std::string created_by;
+  absl::Time created_at;
+};
+
+struct RelationshipMap {
+  Customer customer;
+  std::vector<Contact> contacts;
+  std::vector<ContactRelation> relations;
+  std::vector<CustomerLink> links;
+  std::vector<Customer> linked_customers;
+};
+
+// An edge of the relationship graph as the repository returns it.
+struct Edge {
+  std::string from;
+  std::string to;
+  int strength = 0;
+};
+
+// A person on an introduction path, and how they lead to the next one.
+struct PathStep {
+  std::string user_id;             // set for one of our users
+  std::optional<Contact> contact;  // set for a contact
+  enum class Edge { kNone, kKnows, kReportsTo, kManages } edge = Edge::kNone;
+  int strength = 0;  // for kKnows
+};
+
 struct CustomerFilter {
   std::string region;
   std::string industry;

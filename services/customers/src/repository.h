@@ -73,6 +73,33 @@ class Repository {
                                                absl::CivilDay due_by, const std::string& after_date,
                                                const std::string& after_id, int limit);
 
+  // --- relationship map ---
+  // The user's relation to the contact, locked.
+  static std::optional<ContactRelation> LockRelation(db::Tx& tx, const std::string& user_id,
+                                                     const std::string& contact_id);
+  // Creates or replaces (strength, notes) the relation.
+  static void UpsertRelation(db::Tx& tx, const ContactRelation& r);
+  static void DeleteRelation(db::Tx& tx, const std::string& user_id, const std::string& contact_id);
+  // Relations to the customer's live contacts, strongest first per contact.
+  static std::vector<ContactRelation> RelationsOfCustomer(db::Tx& tx,
+                                                          const std::string& customer_id,
+                                                          int limit);
+  // False when the same link exists.
+  static bool InsertLink(db::Tx& tx, const CustomerLink& l);
+  static std::optional<CustomerLink> LockLink(db::Tx& tx, const std::string& id);
+  static void DeleteLink(db::Tx& tx, const std::string& id);
+  // The customer's links, either direction, whose other customer is live and in scope.
+  static std::vector<CustomerLink> LinksOfCustomer(db::Tx& tx, const std::string& customer_id,
+                                                   const auth::Principal& caller, int limit);
+  // Walking the relationship graph, a level at a time:
+  // (user, contact, strength) for contacts in the caller's scope these users know;
+  static std::vector<Edge> KnownContacts(db::Tx& tx, const std::vector<std::string>& user_ids,
+                                         const auth::Principal& caller);
+  // (contact, user, strength) for the users who know these contacts;
+  static std::vector<Edge> ContactKnowers(db::Tx& tx, const std::vector<std::string>& contact_ids);
+  // (contact, the contact it reports to) for reporting lines touching these contacts.
+  static std::vector<Edge> ReportingLines(db::Tx& tx, const std::vector<std::string>& contact_ids);
+
   // --- dictionaries ---
   static std::vector<DictionaryEntry> ListDictionary(db::Tx& tx, const std::string& kind);
   static void UpsertDictionaryEntry(db::Tx& tx, const DictionaryEntry& e);

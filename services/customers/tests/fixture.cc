@@ -28,6 +28,7 @@ void CustomersFixture::SetUp() {
   conn_ = std::make_unique<db::Conn>(conninfo_);
   reader_ = std::make_unique<db::Reader>(db::ReaderOptions{conninfo_, 1, 32, "test"}, nullptr);
   customers_ = std::make_unique<Customers>(&outbox_, &request_log_);
+  people_ = std::make_unique<People>(&outbox_, &request_log_, absl::UTCTimeZone());
   auto start = conn_->Read([](db::Tx& tx) -> absl::StatusOr<int64_t> {
     return tx.exec("SELECT coalesce(max(seq), 0) FROM customers.outbox")[0][0].as<int64_t>();
   });
@@ -87,6 +88,19 @@ Customer CustomersFixture::MakeCustomer(const auth::Principal& owner, const std:
   auto created = customers_->Create(*conn_, owner, meta_, "", c, /*force=*/true);
   EXPECT_THAT(created, test::IsOk());
   return created.ok() ? *created : Customer{};
+}
+
+Contact CustomersFixture::AddContact(const auth::Principal& caller, const Customer& customer,
+                                     const std::string& name, bool primary,
+                                     const std::string& reports_to) {
+  Contact c;
+  c.customer_id = customer.id;
+  c.name = name;
+  c.primary = primary;
+  c.reports_to_id = reports_to;
+  auto created = people_->CreateContact(*conn_, caller, meta_, "", c);
+  EXPECT_THAT(created, test::IsOk());
+  return created.ok() ? *created : Contact{};
 }
 
 absl::StatusOr<Customer> CustomersFixture::Get(const auth::Principal& caller,

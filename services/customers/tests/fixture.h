@@ -14,6 +14,7 @@
 #include "libs/events/outbox.h"
 #include "libs/testing/pg.h"
 #include "services/customers/src/customers.h"
+#include "services/customers/src/people.h"
 
 namespace crm::customers_service {
 
@@ -31,6 +32,10 @@ class CustomersFixture : public ::testing::Test {
   // A customer with a unique name, created by `owner`.
   Customer MakeCustomer(const auth::Principal& owner, const std::string& name,
                         const std::string& region = "east");
+  // A contact of the customer, created by `caller`.
+  Contact AddContact(const auth::Principal& caller, const Customer& customer,
+                     const std::string& name, bool primary = false,
+                     const std::string& reports_to = "");
   absl::StatusOr<Customer> Get(const auth::Principal& caller, const std::string& id);
   absl::StatusOr<std::vector<Customer>> Search(const auth::Principal& caller,
                                                const std::string& query, int page_size = 20);
@@ -44,6 +49,8 @@ class CustomersFixture : public ::testing::Test {
   events::Outbox outbox_{"customers"};
   db::RequestLog request_log_{"customers"};
   std::unique_ptr<Customers> customers_;
+  // "Today" is in UTC.
+  std::unique_ptr<People> people_;
   RequestMeta meta_{"req-test", "actor"};
   int64_t outbox_start_ = 0;
 };

@@ -23,11 +23,6 @@ constexpr absl::StatusCode kHidden = absl::StatusCode::kPermissionDenied;
 
 class PeopleTest : public CustomersFixture {
  protected:
-  void SetUp() override {
-    CustomersFixture::SetUp();
-    people_ = std::make_unique<People>(&outbox_, &request_log_, absl::UTCTimeZone());
-  }
-
   std::string Unique(const std::string& base) {
     static std::atomic<int> n{0};
     return absl::StrCat(base, "（联系人测试", n++, "）");
@@ -39,16 +34,6 @@ class PeopleTest : public CustomersFixture {
     c.name = name;
     c.primary = primary;
     return c;
-  }
-
-  Contact AddContact(const auth::Principal& caller, const Customer& customer,
-                     const std::string& name, bool primary = false,
-                     const std::string& reports_to = "") {
-    Contact c = NewContact(customer, name, primary);
-    c.reports_to_id = reports_to;
-    auto created = people_->CreateContact(*conn_, caller, meta_, "", c);
-    EXPECT_THAT(created, IsOk());
-    return created.ok() ? *created : Contact{};
   }
 
   Interaction NewInteraction(const Customer& customer, absl::Time at,
@@ -85,8 +70,6 @@ class PeopleTest : public CustomersFixture {
       return tx.exec(absl::StrCat("SELECT count(*) FROM customers.", table))[0][0].as<int>();
     });
   }
-
-  std::unique_ptr<People> people_;
 };
 
 TEST_F(PeopleTest, ContactKeepsEveryFieldAndIsAnnounced) {

@@ -1,0 +1,69 @@
+// gRPC glue of the relationship map RPCs of CustomersService.
+
+#include "services/customers/src/customers_service.h"
+
+namespace crm::customers_service {
+
+using rpc::Call;
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::SetContactRelation(
+    grpc::CallbackServerContext* ctx, const v1::SetContactRelationRequest* req,
+    v1::ContactRelation* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+    return Respond(relations_->SetContactRelation(conn, call.principal(), MetaOf(call),
+                                                  FromProto(req->relation()), req->etag()),
+                   resp);
+  });
+}
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteContactRelation(
+    grpc::CallbackServerContext* ctx, const v1::DeleteContactRelationRequest* req,
+    v1::DeleteContactRelationResponse*) {
+  return calls_->Unary(ctx, [this, req](Call& call, db::Conn& conn) {
+    return relations_->DeleteContactRelation(conn, call.principal(), MetaOf(call),
+                                             req->contact_id());
+  });
+}
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::CreateCustomerLink(
+    grpc::CallbackServerContext* ctx, const v1::CreateCustomerLinkRequest* req,
+    v1::CustomerLink* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    Violations decoding;
+    CustomerLink link = FromProto(req->link(), decoding);
+    if (!decoding.empty()) return decoding.ToStatus();
+    return Respond(relations_->CreateLink(conn, call.principal(), MetaOf(call), req->request_id(),
+                                          std::move(link)),
+                   resp);
+  });
+}
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteCustomerLink(
+    grpc::CallbackServerContext* ctx, const v1::DeleteCustomerLinkRequest* req,
+    v1::DeleteCustomerLinkResponse*) {
+  return calls_->Unary(ctx, [this, req](Call& call, db::Conn& conn) {
+    return relations_->DeleteLink(conn, call.principal(), MetaOf(call), req->id());
+  });
+}
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::GetRelationshipMap(
+    grpc::CallbackServerContext* ctx, const v1::GetRelationshipMapRequest* req,
+    v1::RelationshipMap* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+    return Respond(relations_->Map(conn, call.principal(), req->customer_id()), resp);
+  });
+}
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::FindIntroductionPath(
+    grpc::CallbackServerContext* ctx, const v1::FindIntroductionPathRequest* req,
+    v1::FindIntroductionPathResponse* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto steps = relations_->FindPath(conn, call.principal(), req->from_user_id(),
+                                      req->to_contact_id(), req->max_steps());
+    if (!steps.ok()) return steps.status();
+    for (const auto& s : *steps) *resp->add_steps() = ToProto(s);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace crm::customers_service
