@@ -65,7 +65,7 @@ start_service auth "$CRM_BUILD/services/auth/crm-auth" 50051 9464 \
 
 start_service customers "$CRM_BUILD/services/customers/crm-customers" 50052 9465 \
   --db-url="$pg_admin dbname=crm user=crm_customers" \
-  --jwt-public-keys="auth-1=$keys/auth-1.pub.pem"
+  --jwt-public-keys="auth-1=$keys/auth-1.pub.pem" --auth-address=localhost:50051
 
 crm_log "loading demo data"
 "$CRM_BUILD/tests/fixtures/crm-demo-data" --addr=localhost:50051 --customers-addr=localhost:50052 \

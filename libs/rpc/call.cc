@@ -1,5 +1,7 @@
 #include "libs/rpc/call.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -69,6 +71,13 @@ Call::Call(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
 
 bool Call::Expired() const {
   return ctx_->IsCancelled() || ctx_->deadline() < std::chrono::system_clock::now();
+}
+
+void Call::ForwardTo(grpc::ClientContext* out, absl::Duration max_wait) const {
+  absl::string_view token = Header(*ctx_, "authorization");
+  if (!token.empty()) out->AddMetadata("authorization", std::string(token));
+  out->AddMetadata(kRequestIdHeader, request_id_);
+  out->set_deadline(std::min(ctx_->deadline(), absl::ToChronoTime(absl::Now() + max_wait)));
 }
 
 void Call::SetUserForLog(const std::string& user_id) {

@@ -17,11 +17,13 @@
 #include <type_traits>
 #include <utility>
 
+#include <grpcpp/client_context.h>
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "libs/auth/principal.h"
 #include "libs/auth/tokens.h"
 #include "libs/db/pool.h"
@@ -61,6 +63,10 @@ class Call {
   std::string peer() const { return ctx_->peer(); }
   // Whether the client gave up or the deadline passed: further work would be wasted.
   bool Expired() const;
+  // Prepares a call this one makes to another service on the caller's behalf: the caller's
+  // token and request id go along, and the deadline is what is left of this call's, at most
+  // max_wait.
+  void ForwardTo(grpc::ClientContext* out, absl::Duration max_wait) const;
   // For calls that learn who the caller is along the way (sign-in): the access log's user id.
   void SetUserForLog(const std::string& user_id);
   // Completes the RPC; later calls are ignored.

@@ -45,7 +45,8 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
   ASSERT_THAT(east, IsOk());
   ASSERT_THAT(a.CreateUser("li.na", "sales_manager", *east), IsOk());
   ASSERT_THAT(a.CreateUser("chen.jie", "account_manager", *east), IsOk());
-  ASSERT_THAT(a.CreateUser("liu.yang", "account_manager", *east), IsOk());
+  auto other_id = a.CreateUser("liu.yang", "account_manager", *east);
+  ASSERT_THAT(other_id, IsOk());
   auto manager = a.Login("li.na", "s3cret-pass");
   auto rep = a.Login("chen.jie", "s3cret-pass");
   auto other = a.Login("liu.yang", "s3cret-pass");
@@ -162,6 +163,42 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
   cv1::ListInteractionsResponse history_list;
   ASSERT_THAT(stub->ListInteractions(Ctx(*manager).get(), history, &history_list), IsOk());
   EXPECT_EQ(history_list.interactions_size(), 1);
+
+  // The rep knows the contact well; the manager finds the way from the rep to the contact.
+  cv1::SetContactRelationRequest know;
+  know.mutable_relation()->set_contact_id(contact.id());
+  know.mutable_relation()->set_strength(4);
+  cv1::ContactRelation relation;
+  ASSERT_THAT(stub->SetContactRelation(Ctx(*rep).get(), know, &relation), IsOk());
+  cv1::FindIntroductionPathRequest path_req;
+  path_req.set_from_user_id(relation.user_id());
+  path_req.set_to_contact_id(contact.id());
+  cv1::FindIntroductionPathResponse path;
+  ASSERT_THAT(stub->FindIntroductionPath(Ctx(*manager).get(), path_req, &path), IsOk());
+  ASSERT_EQ(path.steps_size(), 2);
+  EXPECT_EQ(path.steps(0).edge(), cv1::PATH_EDGE_KNOWS);
+  EXPECT_EQ(path.steps(1).contact().name(), "王小明");
+
+  // The manager hands the rep's customers over to liu.yang (looked up in auth with the
+  // manager's token); an unknown new owner is refused and moves nothing.
+  cv1::HandOverCustomersRequest handover;
+  handover.set_request_id("e2e-handover-1");
+  handover.set_from_user_id(relation.user_id());
+  handover.set_to_user_id("01900000-0000-7000-8000-000000000000");
+  handover.set_reason("离职交接");
+  cv1::Handover handed;
+  EXPECT_THAT(stub->HandOverCustomers(Ctx(*manager).get(), handover, &handed),
+              HasFieldViolation("to_user_id"));
+  handover.set_to_user_id(*other_id);
+  ASSERT_THAT(stub->HandOverCustomers(Ctx(*manager).get(), handover, &handed), IsOk());
+  EXPECT_THAT(handed.customer_ids(), ElementsAre(created.id()));
+  cv1::GetCustomerRequest get_moved;
+  get_moved.set_id(created.id());
+  cv1::Customer moved;
+  ASSERT_THAT(stub->GetCustomer(Ctx(*other).get(), get_moved, &moved), IsOk());
+  EXPECT_EQ(moved.owner_id(), *other_id);
+  EXPECT_THAT(stub->GetCustomer(Ctx(*rep).get(), get_moved, &moved),
+              StatusIs(grpc::StatusCode::PERMISSION_DENIED));
 
   // Deleting needs customers.delete, which account managers do not have.
   cv1::DeleteCustomerRequest del;

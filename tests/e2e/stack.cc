@@ -134,7 +134,8 @@ absl::StatusOr<std::unique_ptr<CustomersServer>> CustomersServer::Start(
   auto conninfo = db.ProvisionService("customers", "crm_customers");
   if (!conninfo.ok()) return conninfo.status();
   std::unique_ptr<CustomersServer> s(new CustomersServer());
-  std::vector<std::string> args = {"--jwt-public-keys=" + auth.public_key_spec()};
+  std::vector<std::string> args = {"--jwt-public-keys=" + auth.public_key_spec(),
+                                   "--auth-address=" + auth.target()};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   if (auto st = s->Launch("services/customers/crm-customers", *conninfo, args); !st.ok()) {
     return st;

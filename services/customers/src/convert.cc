@@ -263,6 +263,19 @@ v1::PathStep ToProto(const PathStep& s) {
   return p;
 }
 
+v1::Handover ToProto(const Handover& h) {
+  v1::Handover p;
+  p.set_id(h.id);
+  p.set_from_user_id(h.from_user_id);
+  p.set_to_user_id(h.to_user_id);
+  p.set_to_department_id(h.to_department_id);
+  for (const auto& id : h.customer_ids) p.add_customer_ids(id);
+  p.set_reason(h.reason);
+  p.set_create_user_id(h.created_by);
+  SetTimestamp(h.created_at, p.mutable_create_time());
+  return p;
+}
+
 v1::Customer ToProto(const Customer& c) {
   v1::Customer p;
   p.set_id(c.id);

@@ -24,6 +24,7 @@ v1::CustomerLink ToProto(const CustomerLink& l);
 CustomerLink FromProto(const v1::CustomerLink& p, Violations& v);
 v1::RelationshipMap ToProto(const RelationshipMap& m);
 v1::PathStep ToProto(const PathStep& s);
+v1::Handover ToProto(const Handover& h);
 
 // "" for UNSPECIFIED or unknown.
 std::string KindName(v1::DictionaryKind kind);

@@ -1,25 +1,40 @@
 #pragma once
 // gRPC glue of crm.customers.v1.CustomersService.
 
+#include "crm/auth/v1/directory_service.grpc.pb.h"
 #include "crm/customers/v1/customers_service.grpc.pb.h"
 #include "libs/events/watch.h"
 #include "libs/rpc/call.h"
 #include "services/customers/src/convert.h"
 #include "services/customers/src/customers.h"
+#include "services/customers/src/handovers.h"
 #include "services/customers/src/people.h"
 #include "services/customers/src/relations.h"
 
 namespace crm::customers_service {
 
+// What the service is made of.
+struct Parts {
+  const rpc::Calls* calls;
+  const Customers* customers;
+  const People* people;
+  const Relations* relations;
+  const Handovers* handovers;
+  events::EventStream* events;
+  // The auth service's directory, for looking up users (called with the caller's token).
+  crm::auth::v1::DirectoryService::Stub* directory;
+};
+
 class CustomersServiceImpl : public v1::CustomersService::CallbackService {
  public:
-  CustomersServiceImpl(const rpc::Calls* calls, const Customers* customers, const People* people,
-                       const Relations* relations, events::EventStream* events)
-      : calls_(calls),
-        customers_(customers),
-        people_(people),
-        relations_(relations),
-        events_(events) {}
+  explicit CustomersServiceImpl(const Parts& parts)
+      : calls_(parts.calls),
+        customers_(parts.customers),
+        people_(parts.people),
+        relations_(parts.relations),
+        handovers_(parts.handovers),
+        events_(parts.events),
+        directory_(parts.directory) {}
 
   grpc::ServerUnaryReactor* CreateCustomer(grpc::CallbackServerContext* ctx,
                                            const v1::CreateCustomerRequest* req,
@@ -86,6 +101,11 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
                                                  const v1::FindIntroductionPathRequest* req,
                                                  v1::FindIntroductionPathResponse* resp) override;
 
+  // handovers_service.cc
+  grpc::ServerUnaryReactor* HandOverCustomers(grpc::CallbackServerContext* ctx,
+                                              const v1::HandOverCustomersRequest* req,
+                                              v1::Handover* resp) override;
+
   grpc::ServerUnaryReactor* ListDictionaryEntries(grpc::CallbackServerContext* ctx,
                                                   const v1::ListDictionaryEntriesRequest* req,
                                                   v1::ListDictionaryEntriesResponse* resp) override;
@@ -100,7 +120,9 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   const Customers* customers_;
   const People* people_;
   const Relations* relations_;
+  const Handovers* handovers_;
   events::EventStream* events_;
+  crm::auth::v1::DirectoryService::Stub* directory_;
 };
 
 // Who asks and under which request id, for events.

@@ -1,4 +1,8 @@
-// crm-customers: customers, contacts, interactions, search, duplicates, churn.
+// crm-customers: customers, contacts, interactions, relationship map, hand-over, search,
+// duplicates, churn.
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
 
 #include "libs/config/flags.h"
 #include "libs/service/runtime.h"
@@ -17,6 +21,8 @@ int Main(int argc, char** argv) {
   config::Flags flags("crm-customers", "The CRM customers service.");
   service::CommonFlags common(flags, "customers", "CRM_CUSTOMERS_DB_URL", 50052, 9465,
                               /*with_public_keys=*/true);
+  auto* auth_address = flags.String("auth-address", "CRM_AUTH_ADDRESS", "localhost:50051",
+                                    "the auth service (users are looked up there)");
   auto* zone_name = flags.String("timezone", "CRM_TIMEZONE", "Asia/Shanghai",
                                  "business time zone (what \"today\" means for follow-ups)");
   flags.ParseOrExit(argc, argv);
@@ -34,7 +40,11 @@ int Main(int argc, char** argv) {
   Customers customers(&rt.outbox(), &rt.request_log());
   People people(&rt.outbox(), &rt.request_log(), zone);
   Relations relations(&rt.outbox(), &rt.request_log());
-  CustomersServiceImpl service(&rt.calls(), &customers, &people, &relations, &rt.events());
+  Handovers handovers(&rt.outbox(), &rt.request_log());
+  auto directory = crm::auth::v1::DirectoryService::NewStub(
+      grpc::CreateChannel(*auth_address, grpc::InsecureChannelCredentials()));
+  CustomersServiceImpl service(
+      {&rt.calls(), &customers, &people, &relations, &handovers, &rt.events(), directory.get()});
   rt.server().AddService(&service);
   return rt.Run();
 }

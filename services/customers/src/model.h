@@ -148,6 +148,26 @@ struct PathStep {
   int strength = 0;  // for kKnows
 };
 
+// A hand-over of customers between owners.
+struct Handover {
+  std::string id;
+  std::string from_user_id;
+  std::string to_user_id;
+  std::string to_department_id;
+  std::vector<std::string> customer_ids;
+  std::string reason;
+  std::string created_by;
+  absl::Time created_at;
+};
+
+// The new owner of handed-over customers, as the directory (auth service) knows them.
+struct NewOwner {
+  std::string id;
+  std::string department_id;
+  bool active = false;
+  bool person = false;
+};
+
 struct CustomerFilter {
   std::string region;
   std::string industry;

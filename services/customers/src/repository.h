@@ -100,6 +100,18 @@ class Repository {
   // (contact, the contact it reports to) for reporting lines touching these contacts.
   static std::vector<Edge> ReportingLines(db::Tx& tx, const std::vector<std::string>& contact_ids);
 
+  // --- hand-over ---
+  // Locks and returns (in id order) the live customers owned by `owner_id` within the
+  // caller's scope: those in `ids`, or all of them when `ids` is empty; at most `limit`.
+  static std::vector<std::string> LockOwned(db::Tx& tx, const std::string& owner_id,
+                                            const std::vector<std::string>& ids,
+                                            const auth::Principal& caller, int limit);
+  // The customers belong to the user and their department from now on.
+  static void Reassign(db::Tx& tx, const std::vector<std::string>& ids, const std::string& user_id,
+                       const std::string& department_id);
+  static void InsertHandover(db::Tx& tx, const Handover& h);
+  static std::optional<Handover> FindHandover(db::Tx& tx, const std::string& id);
+
   // --- dictionaries ---
   static std::vector<DictionaryEntry> ListDictionary(db::Tx& tx, const std::string& kind);
   static void UpsertDictionaryEntry(db::Tx& tx, const DictionaryEntry& e);

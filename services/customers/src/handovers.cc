@@ -1,0 +1,114 @@
+#include "services/customers/src/handovers.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "crm/customers/v1/events.pb.h"
+#include "libs/ids/uuid.h"
+#include "libs/status/field_violations.h"
+#include "libs/status/status_macros.h"
+#include "libs/validation/text.h"
+#include "services/customers/src/convert.h"
+#include "services/customers/src/repository.h"
+
+namespace crm::customers_service {
+
+using auth::Principal;
+
+absl::Status Handovers::Check(const Principal& caller, const HandoverRequest& r) {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.handover"));
+  Violations v;
+  db::CheckRequestId(v, r.request_id);
+  validation::RequiredUuid(v, "from_user_id", r.from_user_id);
+  validation::RequiredUuid(v, "to_user_id", r.to_user_id);
+  if (!r.to_user_id.empty() &&
+      absl::AsciiStrToLower(r.from_user_id) == absl::AsciiStrToLower(r.to_user_id)) {
+    v.Add("to_user_id", "must differ from from_user_id");
+  }
+  if (r.customer_ids.size() > kMaxListed) {
+    v.Add("customer_ids", absl::StrCat("at most ", kMaxListed, " (none for all)"));
+  } else {
+    for (size_t i = 0; i < r.customer_ids.size(); ++i) {
+      validation::RequiredUuid(v, absl::StrCat("customer_ids[", i, "]"), r.customer_ids[i]);
+    }
+  }
+  if (validation::Required(v, "reason", validation::TrimSpace(r.reason))) {
+    validation::OptionalText(v, "reason", r.reason, 500, true);
+  }
+  return v.ToStatus();
+}
+
+absl::StatusOr<Handover> Handovers::Run(db::Conn& conn, const Principal& caller,
+                                        const RequestMeta& meta, HandoverRequest r,
+                                        const NewOwner& to) const {
+  CRM_RETURN_IF_ERROR(Check(caller, r));
+  if (!to.person) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("to_user_id ", r.to_user_id, " is a service account, not a person"));
+  }
+  if (!to.active) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("to_user_id ", r.to_user_id, " is disabled and cannot own customers"));
+  }
+  if (caller.scope == auth::DataScope::kDepartment &&
+      std::find(caller.department_tree.begin(), caller.department_tree.end(), to.department_id) ==
+          caller.department_tree.end()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("to_user_id ", r.to_user_id, " is outside your departments"));
+  }
+  for (auto& id : r.customer_ids) id = absl::AsciiStrToLower(id);
+  std::sort(r.customer_ids.begin(), r.customer_ids.end());
+  r.customer_ids.erase(std::unique(r.customer_ids.begin(), r.customer_ids.end()),
+                       r.customer_ids.end());
+  Handover h;
+  h.id = ids::NewUuidV7();
+  h.from_user_id = absl::AsciiStrToLower(r.from_user_id);
+  h.to_user_id = absl::AsciiStrToLower(r.to_user_id);
+  h.to_department_id = to.department_id;
+  h.reason = std::string(validation::TrimSpace(r.reason));
+  h.created_by = caller.user_id;
+  return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Handover> {
+    CRM_ASSIGN_OR_RETURN(auto earlier,
+                         request_log_->Claim(tx, r.request_id, "HandOverCustomers", h.id));
+    if (earlier) {
+      auto existing = Repository::FindHandover(tx, *earlier);
+      if (!existing) return absl::NotFoundError("the hand-over this request made is gone");
+      return *existing;
+    }
+    const bool listed = !r.customer_ids.empty();
+    h.customer_ids =
+        Repository::LockOwned(tx, h.from_user_id, r.customer_ids, caller,
+                              listed ? static_cast<int>(r.customer_ids.size()) : kMaxAll + 1);
+    if (listed && h.customer_ids.size() < r.customer_ids.size()) {
+      for (const auto& id : r.customer_ids) {
+        if (std::binary_search(h.customer_ids.begin(), h.customer_ids.end(), id)) continue;
+        if (!Repository::CustomerInScope(tx, id, caller, false)) {
+          return auth::NotVisible(caller.scope, "customer", id);
+        }
+        return absl::FailedPreconditionError(
+            absl::StrCat("customer ", id, " is not owned by from_user_id ", h.from_user_id,
+                         "; nothing was handed over"));
+      }
+    }
+    if (h.customer_ids.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("from_user_id ", h.from_user_id, " owns no customers within your scope"));
+    }
+    if (static_cast<int>(h.customer_ids.size()) > kMaxAll) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("from_user_id ", h.from_user_id, " owns more than ", kMaxAll,
+                       " customers within your scope; hand them over in parts (customer_ids)"));
+    }
+    Repository::Reassign(tx, h.customer_ids, h.to_user_id, h.to_department_id);
+    Repository::InsertHandover(tx, h);
+    auto saved = Repository::FindHandover(tx, h.id);
+    v1::CustomersHandedOver e;
+    *e.mutable_handover() = ToProto(*saved);
+    outbox_->Append(tx, {"customers.handover.completed", "handover", saved->id, &e, meta.actor_id,
+                         meta.request_id});
+    return *saved;
+  });
+}
+
+}  // namespace crm::customers_service

@@ -1,0 +1,74 @@
+// gRPC glue of HandOverCustomers: the new owner is looked up in the auth service's directory
+// (with the caller's token, request id and remaining deadline) before the database is touched.
+
+#include "services/customers/src/customers_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "libs/rpc/status_convert.h"
+#include "libs/status/field_violations.h"
+
+namespace crm::customers_service {
+namespace {
+
+using rpc::Call;
+
+// How long the directory may take, within the caller's deadline.
+constexpr absl::Duration kDirectoryWait = absl::Seconds(5);
+
+absl::StatusOr<NewOwner> OwnerOf(const grpc::Status& status, const crm::auth::v1::User& user) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::OK:
+      return NewOwner{user.id(), user.department_id(),
+                      user.state() == crm::auth::v1::USER_STATE_ACTIVE,
+                      user.kind() == crm::auth::v1::USER_KIND_HUMAN};
+    case grpc::StatusCode::NOT_FOUND:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return InvalidField("to_user_id", "is not a user you can see in the directory");
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return absl::UnavailableError(
+          "the directory (auth service) could not be reached to look up to_user_id; nothing was "
+          "handed over, retry later");
+    default:
+      return absl::Status(rpc::FromGrpcStatus(status).code(),
+                          absl::StrCat("looking up to_user_id: ", status.error_message()));
+  }
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::HandOverCustomers(
+    grpc::CallbackServerContext* ctx, const v1::HandOverCustomersRequest* req, v1::Handover* resp) {
+  std::shared_ptr<Call> call = calls_->Begin(ctx, rpc::Auth::kRequired);
+  grpc::ServerUnaryReactor* reactor = call->reactor();
+  if (call->finished()) return reactor;
+  HandoverRequest r{req->request_id(),
+                    req->from_user_id(),
+                    req->to_user_id(),
+                    {req->customer_ids().begin(), req->customer_ids().end()},
+                    req->reason()};
+  if (absl::Status s = Handovers::Check(call->principal(), r); !s.ok()) {
+    call->Finish(s);
+    return reactor;
+  }
+  struct Lookup {
+    grpc::ClientContext ctx;
+    crm::auth::v1::GetUserRequest req;
+    crm::auth::v1::User user;
+  };
+  auto lookup = std::make_shared<Lookup>();
+  call->ForwardTo(&lookup->ctx, kDirectoryWait);
+  lookup->req.set_id(r.to_user_id);
+  directory_->async()->GetUser(
+      &lookup->ctx, &lookup->req, &lookup->user,
+      [this, call, lookup, r = std::move(r), resp](grpc::Status status) {
+        absl::StatusOr<NewOwner> to = OwnerOf(status, lookup->user);
+        if (!to.ok()) return call->Finish(to.status());
+        calls_->OnDb(call, [this, r, to = *to, resp](Call& call, db::Conn& conn) {
+          return Respond(handovers_->Run(conn, call.principal(), MetaOf(call), r, to), resp);
+        });
+      });
+  return reactor;
+}
+
+}  // namespace crm::customers_service
