@@ -276,6 +276,19 @@ v1::Handover ToProto(const Handover& h) {
   return p;
 }
 
+v1::Merge ToProto(const Merge& m) {
+  v1::Merge p;
+  p.set_id(m.id);
+  p.set_survivor_id(m.survivor_id);
+  p.set_duplicate_id(m.duplicate_id);
+  p.set_contacts_moved(m.contacts_moved);
+  p.set_interactions_moved(m.interactions_moved);
+  p.set_links_moved(m.links_moved);
+  p.set_create_user_id(m.created_by);
+  SetTimestamp(m.created_at, p.mutable_create_time());
+  return p;
+}
+
 v1::Customer ToProto(const Customer& c) {
   v1::Customer p;
   p.set_id(c.id);

@@ -25,6 +25,7 @@ CustomerLink FromProto(const v1::CustomerLink& p, Violations& v);
 v1::RelationshipMap ToProto(const RelationshipMap& m);
 v1::PathStep ToProto(const PathStep& s);
 v1::Handover ToProto(const Handover& h);
+v1::Merge ToProto(const Merge& m);
 
 // "" for UNSPECIFIED or unknown.
 std::string KindName(v1::DictionaryKind kind);

@@ -8,6 +8,7 @@
 #include "services/customers/src/convert.h"
 #include "services/customers/src/customers.h"
 #include "services/customers/src/handovers.h"
+#include "services/customers/src/merges.h"
 #include "services/customers/src/people.h"
 #include "services/customers/src/relations.h"
 
@@ -20,6 +21,7 @@ struct Parts {
   const People* people;
   const Relations* relations;
   const Handovers* handovers;
+  const Merges* merges;
   events::EventStream* events;
   // The auth service's directory, for looking up users (called with the caller's token).
   crm::auth::v1::DirectoryService::Stub* directory;
@@ -33,6 +35,7 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
         people_(parts.people),
         relations_(parts.relations),
         handovers_(parts.handovers),
+        merges_(parts.merges),
         events_(parts.events),
         directory_(parts.directory) {}
 
@@ -105,6 +108,13 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   grpc::ServerUnaryReactor* HandOverCustomers(grpc::CallbackServerContext* ctx,
                                               const v1::HandOverCustomersRequest* req,
                                               v1::Handover* resp) override;
+  // merges_service.cc
+  grpc::ServerUnaryReactor* ListDuplicateCandidates(
+      grpc::CallbackServerContext* ctx, const v1::ListDuplicateCandidatesRequest* req,
+      v1::ListDuplicateCandidatesResponse* resp) override;
+  grpc::ServerUnaryReactor* MergeCustomers(grpc::CallbackServerContext* ctx,
+                                           const v1::MergeCustomersRequest* req,
+                                           v1::MergeCustomersResponse* resp) override;
 
   grpc::ServerUnaryReactor* ListDictionaryEntries(grpc::CallbackServerContext* ctx,
                                                   const v1::ListDictionaryEntriesRequest* req,
@@ -121,6 +131,7 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   const People* people_;
   const Relations* relations_;
   const Handovers* handovers_;
+  const Merges* merges_;
   events::EventStream* events_;
   crm::auth::v1::DirectoryService::Stub* directory_;
 };

@@ -41,10 +41,11 @@ int Main(int argc, char** argv) {
   People people(&rt.outbox(), &rt.request_log(), zone);
   Relations relations(&rt.outbox(), &rt.request_log());
   Handovers handovers(&rt.outbox(), &rt.request_log());
+  Merges merges(&rt.outbox(), &rt.request_log());
   auto directory = crm::auth::v1::DirectoryService::NewStub(
       grpc::CreateChannel(*auth_address, grpc::InsecureChannelCredentials()));
-  CustomersServiceImpl service(
-      {&rt.calls(), &customers, &people, &relations, &handovers, &rt.events(), directory.get()});
+  CustomersServiceImpl service({&rt.calls(), &customers, &people, &relations, &handovers, &merges,
+                                &rt.events(), directory.get()});
   rt.server().AddService(&service);
   return rt.Run();
 }

@@ -160,6 +160,25 @@ struct Handover {
   absl::Time created_at;
 };
 
+// Two customers that look like the same company.
+struct DuplicatePair {
+  std::string customer_id;
+  std::string duplicate_id;
+  std::vector<std::string> matched_on;  // "name" | "phone" | "tax_id"
+};
+
+// One customer merged into another.
+struct Merge {
+  std::string id;
+  std::string survivor_id;
+  std::string duplicate_id;
+  int contacts_moved = 0;
+  int interactions_moved = 0;
+  int links_moved = 0;
+  std::string created_by;
+  absl::Time created_at;
+};
+
 // The new owner of handed-over customers, as the directory (auth service) knows them.
 struct NewOwner {
   std::string id;

@@ -85,16 +85,6 @@ void EmitInteraction(db::Tx& tx, const events::Outbox* outbox, const RequestMeta
   outbox->Append(tx, {type, "interaction", i.id, &e, meta.actor_id, meta.request_id});
 }
 
-// Contacts changed as a side effect (primary moved away, manager deleted) are announced too.
-void EmitSideEffects(db::Tx& tx, const events::Outbox* outbox, const RequestMeta& meta,
-                     const Principal& caller, const std::vector<std::string>& ids) {
-  for (const auto& id : ids) {
-    if (auto c = Repository::FindContactInScope(tx, id, caller, false)) {
-      EmitContact(tx, outbox, meta, "customers.contact.updated", *c);
-    }
-  }
-}
-
 // reports_to must be another live contact of the same customer, and no cycle may form.
 absl::Status CheckReportsTo(db::Tx& tx, const Contact& c) {
   if (c.reports_to_id.empty()) return absl::OkStatus();
@@ -128,6 +118,15 @@ absl::StatusOr<std::pair<int, std::vector<std::string>>> StartList(
 }
 
 }  // namespace
+
+void EmitSideEffects(db::Tx& tx, const events::Outbox* outbox, const RequestMeta& meta,
+                     const Principal& caller, const std::vector<std::string>& ids) {
+  for (const auto& id : ids) {
+    if (auto c = Repository::FindContactInScope(tx, id, caller, false)) {
+      EmitContact(tx, outbox, meta, "customers.contact.updated", *c);
+    }
+  }
+}
 
 absl::StatusOr<Contact> People::CreateContact(db::Conn& conn, const Principal& caller,
                                               const RequestMeta& meta,

@@ -20,6 +20,11 @@ namespace crm::customers_service {
 
 using validation::Page;
 
+// Contacts changed as a side effect (primary moved away, manager deleted, customer merged)
+// are announced as customers.contact.updated.
+void EmitSideEffects(db::Tx& tx, const events::Outbox* outbox, const RequestMeta& meta,
+                     const auth::Principal& caller, const std::vector<std::string>& ids);
+
 class People {
  public:
   // `zone`: where "today" is, for follow-ups.

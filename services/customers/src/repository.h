@@ -112,6 +112,27 @@ class Repository {
   static void InsertHandover(db::Tx& tx, const Handover& h);
   static std::optional<Handover> FindHandover(db::Tx& tx, const std::string& id);
 
+  // --- duplicates and merges ---
+  // Pairs (smaller id first) of live customers within the caller's scope sharing a key,
+  // after the pair (after_a, after_b) in id order; only those of `customer_id` when set.
+  static std::vector<DuplicatePair> DuplicatePairs(db::Tx& tx, const auth::Principal& caller,
+                                                   const std::string& customer_id,
+                                                   const std::string& after_a,
+                                                   const std::string& after_b, int limit);
+  // Moves every contact of `from` to `to` (a moved primary stays primary only if `to` has
+  // none). Returns the contacts moved.
+  static std::vector<std::string> MoveContacts(db::Tx& tx, const std::string& from,
+                                               const std::string& to);
+  static int MoveInteractions(db::Tx& tx, const std::string& from, const std::string& to);
+  // Re-points `from`'s links to `to`, dropping those that would link `to` to itself or repeat
+  // one it has. Returns the links kept.
+  static int MoveLinks(db::Tx& tx, const std::string& from, const std::string& to);
+  // Deletes the duplicate, remembering the survivor.
+  static void MarkMerged(db::Tx& tx, const std::string& duplicate_id,
+                         const std::string& survivor_id);
+  static void InsertMerge(db::Tx& tx, const Merge& m);
+  static std::optional<Merge> FindMerge(db::Tx& tx, const std::string& id);
+
   // --- dictionaries ---
   static std::vector<DictionaryEntry> ListDictionary(db::Tx& tx, const std::string& kind);
   static void UpsertDictionaryEntry(db::Tx& tx, const DictionaryEntry& e);

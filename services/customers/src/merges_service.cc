@@ -1,0 +1,41 @@
+// gRPC glue of the duplicate and merge RPCs of CustomersService.
+
+#include "services/customers/src/customers_service.h"
+
+namespace crm::customers_service {
+
+using rpc::Call;
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::ListDuplicateCandidates(
+    grpc::CallbackServerContext* ctx, const v1::ListDuplicateCandidatesRequest* req,
+    v1::ListDuplicateCandidatesResponse* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto page = merges_->ListCandidates(conn, call.principal(), req->customer_id(),
+                                        req->page_size(), req->page_token());
+    if (!page.ok()) return page.status();
+    for (const auto& c : page->items) {
+      v1::DuplicateCandidate* out = resp->add_candidates();
+      *out->mutable_customer() = ToProto(c.customer);
+      *out->mutable_duplicate() = ToProto(c.duplicate);
+      for (const auto& m : c.matched_on) out->add_matched_on(m);
+    }
+    resp->set_next_page_token(page->next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::MergeCustomers(grpc::CallbackServerContext* ctx,
+                                                               const v1::MergeCustomersRequest* req,
+                                                               v1::MergeCustomersResponse* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    MergeRequest r{req->request_id(), req->survivor_id(), req->duplicate_id(), req->survivor_etag(),
+                   req->duplicate_etag()};
+    auto done = merges_->Run(conn, call.principal(), MetaOf(call), r);
+    if (!done.ok()) return done.status();
+    *resp->mutable_merge() = ToProto(done->first);
+    *resp->mutable_survivor() = ToProto(done->second);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace crm::customers_service

@@ -1,0 +1,163 @@
+// Duplicates and merges: the SQL of Repository that finds customers that look alike and
+// folds one into another.
+
+#include "libs/auth/scope.h"
+#include "libs/db/time_fields.h"
+#include "services/customers/src/repository.h"
+
+namespace crm::customers_service {
+namespace {
+
+using db::Exec;
+using db::Statement;
+
+// Every pair within scope: one equi-join per key (each can use its index), grouped by pair.
+const auth::ScopedStatement& AllPairsStmt() {
+  static const auto* stmt = new auth::ScopedStatement(
+      "customers.duplicate_pairs",
+      "WITH s AS MATERIALIZED (SELECT c.id, c.tax_id, c.normalized_name, c.phone_digits"
+      "   FROM customers.customers c WHERE c.deleted_at IS NULL AND {scope}),"
+      " p AS (SELECT a.id AS a, b.id AS b, 'tax_id' AS m FROM s a"
+      "       JOIN s b ON b.tax_id = a.tax_id AND b.id > a.id WHERE a.tax_id <> ''"
+      "   UNION ALL SELECT a.id, b.id, 'name' FROM s a"
+      "       JOIN s b ON b.normalized_name = a.normalized_name AND b.id > a.id"
+      "   UNION ALL SELECT a.id, b.id, 'phone' FROM s a"
+      "       JOIN s b ON b.phone_digits = a.phone_digits AND b.id > a.id"
+      "       WHERE a.phone_digits <> '')"
+      " SELECT p.a::text, p.b::text, array_agg(p.m ORDER BY p.m)::text[] FROM p"
+      " WHERE (p.a, p.b) > ($2::uuid, $3::uuid)"
+      " GROUP BY p.a, p.b ORDER BY p.a, p.b LIMIT $4",
+      "c.owner_id", "c.owner_department_id", 1);
+  return *stmt;
+}
+
+// The pairs of one customer (which must be within scope: checked by the caller).
+const auth::ScopedStatement& PairsOfStmt() {
+  static const auto* stmt = new auth::ScopedStatement(
+      "customers.duplicate_pairs_of",
+      "WITH x AS (SELECT * FROM customers.customers WHERE id = $2::uuid),"
+      " p AS (SELECT c.id, 'tax_id' AS m FROM x JOIN customers.customers c"
+      "       ON c.tax_id = x.tax_id AND x.tax_id <> '' AND c.deleted_at IS NULL"
+      "       AND c.id <> x.id AND {scope}"
+      "   UNION ALL SELECT c.id, 'name' FROM x JOIN customers.customers c"
+      "       ON c.normalized_name = x.normalized_name AND c.deleted_at IS NULL"
+      "       AND c.id <> x.id AND {scope}"
+      "   UNION ALL SELECT c.id, 'phone' FROM x JOIN customers.customers c"
+      "       ON c.phone_digits = x.phone_digits AND x.phone_digits <> ''"
+      "       AND c.deleted_at IS NULL AND c.id <> x.id AND {scope})"
+      " SELECT $2::uuid::text, p.id::text, array_agg(p.m ORDER BY p.m)::text[] FROM p"
+      " WHERE p.id > $3::uuid GROUP BY p.id ORDER BY p.id LIMIT $4",
+      "c.owner_id", "c.owner_department_id", 1);
+  return *stmt;
+}
+
+constexpr Statement kMoveContacts{
+    "customers.move_contacts",
+    "UPDATE customers.contacts k SET customer_id = $2::uuid,"
+    " is_primary = k.is_primary AND NOT EXISTS (SELECT 1 FROM customers.contacts p"
+    "   WHERE p.customer_id = $2::uuid AND p.is_primary AND p.deleted_at IS NULL),"
+    " version = k.version + 1, updated_at = now()"
+    " WHERE k.customer_id = $1::uuid RETURNING k.id::text"};
+
+constexpr Statement kMoveInteractions{
+    "customers.move_interactions",
+    "UPDATE customers.interactions SET customer_id = $2::uuid, version = version + 1,"
+    " updated_at = now() WHERE customer_id = $1::uuid"};
+
+// Each link of $1 with $1 replaced by $2 (a partnership re-ordered); those that would link $2
+// to itself or repeat a link are deleted, the others updated.
+constexpr Statement kMoveLinks{
+    "customers.move_links",
+    "WITH x AS (SELECT id, kind,"
+    "   CASE WHEN from_customer_id = $1::uuid THEN $2::uuid ELSE from_customer_id END AS f,"
+    "   CASE WHEN to_customer_id = $1::uuid THEN $2::uuid ELSE to_customer_id END AS t"
+    "   FROM customers.customer_links"
+    "   WHERE from_customer_id = $1::uuid OR to_customer_id = $1::uuid),"
+    " m AS (SELECT id, kind,"
+    "   CASE WHEN kind = 'partner' THEN least(f, t) ELSE f END AS f,"
+    "   CASE WHEN kind = 'partner' THEN greatest(f, t) ELSE t END AS t FROM x),"
+    " dropped AS (DELETE FROM customers.customer_links l USING m WHERE l.id = m.id AND"
+    "   (m.f = m.t OR EXISTS (SELECT 1 FROM customers.customer_links o WHERE o.id <> m.id"
+    "    AND o.from_customer_id = m.f AND o.to_customer_id = m.t AND o.kind = m.kind))"
+    "   RETURNING l.id)"
+    " UPDATE customers.customer_links l SET from_customer_id = m.f, to_customer_id = m.t"
+    " FROM m WHERE l.id = m.id AND l.id NOT IN (SELECT id FROM dropped)"};
+
+constexpr Statement kMarkMerged{
+    "customers.mark_merged",
+    "UPDATE customers.customers SET deleted_at = now(), merged_into = $2::uuid,"
+    " version = version + 1, updated_at = now() WHERE id = $1::uuid"};
+
+constexpr Statement kInsertMerge{
+    "customers.insert_merge",
+    "INSERT INTO customers.merges (id, survivor_id, duplicate_id, contacts_moved,"
+    " interactions_moved, links_moved, created_by)"
+    " VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6, $7::uuid)"};
+
+constexpr Statement kFindMerge{
+    "customers.find_merge",
+    "SELECT m.id::text, m.survivor_id::text, m.duplicate_id::text, m.contacts_moved,"
+    " m.interactions_moved, m.links_moved, m.created_by::text, " CRM_SQL_MICROS(
+        "m.created_at") " FROM customers.merges m WHERE m.id = $1::uuid"};
+
+}  // namespace
+
+std::vector<DuplicatePair> Repository::DuplicatePairs(db::Tx& tx, const auth::Principal& caller,
+                                                      const std::string& customer_id,
+                                                      const std::string& after_a,
+                                                      const std::string& after_b, int limit) {
+  constexpr char kNil[] = "00000000-0000-0000-0000-000000000000";
+  pqxx::result r =
+      customer_id.empty()
+          ? Exec(tx, AllPairsStmt().For(caller.scope), auth::ScopeParam(caller),
+                 after_a.empty() ? kNil : after_a, after_b.empty() ? kNil : after_b, limit)
+          : Exec(tx, PairsOfStmt().For(caller.scope), auth::ScopeParam(caller), customer_id,
+                 after_b.empty() ? kNil : after_b, limit);
+  std::vector<DuplicatePair> out;
+  for (const auto& row : r) {
+    out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), db::ParseTextArray(row[2])});
+  }
+  return out;
+}
+
+std::vector<std::string> Repository::MoveContacts(db::Tx& tx, const std::string& from,
+                                                  const std::string& to) {
+  std::vector<std::string> out;
+  for (const auto& row : Exec(tx, kMoveContacts, from, to)) out.push_back(row[0].as<std::string>());
+  return out;
+}
+
+int Repository::MoveInteractions(db::Tx& tx, const std::string& from, const std::string& to) {
+  return static_cast<int>(Exec(tx, kMoveInteractions, from, to).affected_rows());
+}
+
+int Repository::MoveLinks(db::Tx& tx, const std::string& from, const std::string& to) {
+  return static_cast<int>(Exec(tx, kMoveLinks, from, to).affected_rows());
+}
+
+void Repository::MarkMerged(db::Tx& tx, const std::string& duplicate_id,
+                            const std::string& survivor_id) {
+  Exec(tx, kMarkMerged, duplicate_id, survivor_id);
+}
+
+void Repository::InsertMerge(db::Tx& tx, const Merge& m) {
+  Exec(tx, kInsertMerge, m.id, m.survivor_id, m.duplicate_id, m.contacts_moved,
+       m.interactions_moved, m.links_moved, m.created_by);
+}
+
+std::optional<Merge> Repository::FindMerge(db::Tx& tx, const std::string& id) {
+  pqxx::result r = Exec(tx, kFindMerge, id);
+  if (r.empty()) return std::nullopt;
+  Merge m;
+  m.id = r[0][0].as<std::string>();
+  m.survivor_id = r[0][1].as<std::string>();
+  m.duplicate_id = r[0][2].as<std::string>();
+  m.contacts_moved = r[0][3].as<int>();
+  m.interactions_moved = r[0][4].as<int>();
+  m.links_moved = r[0][5].as<int>();
+  m.created_by = r[0][6].as<std::string>();
+  m.created_at = db::TimeOf(r[0][7]);
+  return m;
+}
+
+}  // namespace crm::customers_service

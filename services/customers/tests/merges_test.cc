@@ -1,0 +1,218 @@
+#include <atomic>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/testing/status_matchers.h"
+#include "libs/validation/updates.h"
+#include "services/customers/src/merges.h"
+#include "services/customers/src/relations.h"
+#include "services/customers/tests/fixture.h"
+
+namespace crm::customers_service {
+namespace {
+
+using ::crm::test::HasFieldViolation;
+using ::crm::test::IsOk;
+using ::crm::test::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+
+constexpr absl::StatusCode kHidden = absl::StatusCode::kPermissionDenied;
+
+class MergesTest : public CustomersFixture {
+ protected:
+  void SetUp() override {
+    CustomersFixture::SetUp();
+    merges_ = std::make_unique<Merges>(&outbox_, &request_log_);
+    dept_ = NewId();
+    manager_ = Manager({dept_});
+  }
+
+  // A name no other test uses, the same for every call with the same `n`.
+  std::string Company(int n) { return absl::StrCat("合并测试", n, "号", Suffix(), "有限公司"); }
+  const std::string& Suffix() {
+    static std::atomic<int> next{0};
+    if (suffix_.empty()) suffix_ = absl::StrCat("-", next++, "-", NewId().substr(24));
+    return suffix_;
+  }
+
+  Customer Make(const auth::Principal& owner, const std::string& name,
+                const std::string& phone = "", const std::string& tax_id = "") {
+    Customer c;
+    c.name = name;
+    c.phone = phone;
+    c.tax_id = tax_id;
+    auto created = customers_->Create(*conn_, owner, meta_, "", c, /*force=*/true);
+    EXPECT_THAT(created, IsOk());
+    return created.ok() ? *created : Customer{};
+  }
+
+  // The pairs the caller sees, as "a|b" in the order returned.
+  std::vector<std::string> Pairs(const auth::Principal& caller, const std::string& of = "",
+                                 int page_size = 50) {
+    std::vector<std::string> out;
+    std::string token;
+    do {
+      auto page = merges_->ListCandidates(*conn_, caller, of, page_size, token);
+      EXPECT_THAT(page, IsOk());
+      if (!page.ok()) break;
+      for (const auto& c : page->items) {
+        out.push_back(absl::StrCat(c.customer.name, "|", c.duplicate.name));
+      }
+      token = page->next_page_token;
+    } while (!token.empty());
+    return out;
+  }
+
+  MergeRequest Request(const Customer& survivor, const Customer& duplicate) {
+    return {NewId(), survivor.id, duplicate.id, "", ""};
+  }
+
+  std::unique_ptr<Merges> merges_;
+  std::string dept_;
+  auth::Principal manager_;
+  std::string suffix_;
+};
+
+TEST_F(MergesTest, CandidatesShareANameAPhoneOrATaxIdWithinScope) {
+  auth::Principal rep = Rep(dept_);
+  auth::Principal colleague = Rep(dept_);
+  Customer a = Make(rep, Company(1), "021-5555 0101");
+  Customer b = Make(rep, "  " + Company(1) + " ");  // the same normalised name
+  Customer c = Make(colleague, absl::StrCat("别名", Suffix()), "(021) 55550101");
+  Customer d =
+      Make(colleague, absl::StrCat("另一家", Suffix()), "", "91310000MA1K" + Suffix().substr(1, 4));
+  Customer e = Make(rep, absl::StrCat("不相干", Suffix()), "", d.tax_id);
+
+  // The rep sees only their own pair; the manager the three pairs of the department.
+  EXPECT_THAT(Pairs(rep), ElementsAre(absl::StrCat(a.name, "|", b.name)));
+  auto all = Pairs(manager_);
+  EXPECT_THAT(all, UnorderedElementsAre(absl::StrCat(a.name, "|", b.name),
+                                        absl::StrCat(a.name, "|", c.name),
+                                        absl::StrCat(d.name, "|", e.name)));
+  EXPECT_EQ(Pairs(manager_, "", 1), all);
+  auto of_a = merges_->ListCandidates(*conn_, manager_, a.id, 10, "");
+  ASSERT_THAT(of_a, IsOk());
+  ASSERT_EQ(of_a->items.size(), 2u);
+  for (const auto& cand : of_a->items) {
+    EXPECT_EQ(cand.customer.id, a.id);
+    EXPECT_THAT(cand.matched_on, ElementsAre(cand.duplicate.id == b.id ? "name" : "phone"));
+  }
+  EXPECT_THAT(merges_->ListCandidates(*conn_, rep, c.id, 10, ""), StatusIs(kHidden));
+  EXPECT_THAT(merges_->ListCandidates(*conn_, rep, "x", 10, ""), HasFieldViolation("customer_id"));
+}
+
+TEST_F(MergesTest, AMergeMovesContactsInteractionsAndLinksAndKeepsTheAudit) {
+  auth::Principal rep = Rep(dept_);
+  Customer survivor = Make(rep, Company(2), "0755-1234 5678");
+  Customer other = Make(rep, absl::StrCat("合作伙伴", Suffix()));
+  Customer duplicate = Make(rep, Company(2), "", "91440300" + Suffix().substr(1, 6));
+  Contact kept_primary = AddContact(rep, survivor, "张总", true);
+  Contact their_primary = AddContact(rep, duplicate, "李总", true);
+  Contact their_buyer = AddContact(rep, duplicate, "采购王", false, their_primary.id);
+  Interaction visit;
+  visit.customer_id = duplicate.id;
+  visit.method = "visit";
+  visit.occurred_at = absl::Now() - absl::Hours(48);
+  visit.summary = "初次拜访";
+  ASSERT_THAT(people_->CreateInteraction(*conn_, rep, meta_, "", visit), IsOk());
+  Relations relations(&outbox_, &request_log_);
+  CustomerLink link;
+  link.from_customer_id = duplicate.id;
+  link.to_customer_id = other.id;
+  link.kind = "referral";
+  ASSERT_THAT(relations.CreateLink(*conn_, rep, meta_, "", link), IsOk());
+  link.to_customer_id = survivor.id;
+  link.kind = "partner";
+  ASSERT_THAT(relations.CreateLink(*conn_, rep, meta_, "", link), IsOk());
+  outbox_start_ = 0;
+  const std::vector<std::string> before = EventsSinceStart();
+
+  auto done = merges_->Run(*conn_, manager_, meta_, Request(survivor, duplicate));
+  ASSERT_THAT(done, IsOk());
+  const auto& [merge, after] = *done;
+  EXPECT_EQ(merge.contacts_moved, 2);
+  EXPECT_EQ(merge.interactions_moved, 1);
+  EXPECT_EQ(merge.links_moved, 1);  // the partnership with the survivor itself is dropped
+  EXPECT_EQ(merge.created_by, manager_.user_id);
+  EXPECT_EQ(after.tax_id, duplicate.tax_id);  // taken from the duplicate
+  EXPECT_EQ(after.phone, survivor.phone);     // the survivor's own wins
+  EXPECT_EQ(after.version, survivor.version + 1);
+
+  EXPECT_THAT(Get(manager_, duplicate.id), StatusIs(kHidden));
+  auto contacts = people_->ListContacts(*conn_, rep, survivor.id, 10, "");
+  ASSERT_THAT(contacts, IsOk());
+  ASSERT_EQ(contacts->items.size(), 3u);
+  int primaries = 0;
+  for (const auto& c : contacts->items) {
+    primaries += c.primary;
+    if (c.id == their_buyer.id) EXPECT_EQ(c.reports_to_id, their_primary.id);
+  }
+  EXPECT_EQ(primaries, 1);
+  auto contact = people_->GetContact(*conn_, rep, kept_primary.id);
+  ASSERT_THAT(contact, IsOk());
+  EXPECT_TRUE(contact->primary);
+  auto visits = people_->ListInteractions(*conn_, rep, survivor.id, 10, "");
+  ASSERT_THAT(visits, IsOk());
+  EXPECT_EQ(visits->items.size(), 1u);
+  auto map = relations.Map(*conn_, rep, survivor.id);
+  ASSERT_THAT(map, IsOk());
+  ASSERT_EQ(map->links.size(), 1u);
+  EXPECT_EQ(map->links[0].from_customer_id, survivor.id);
+  EXPECT_EQ(map->links[0].to_customer_id, other.id);
+
+  auto audit = conn_->Read([&](db::Tx& tx) -> absl::StatusOr<std::string> {
+    return tx
+        .exec_params("SELECT merged_into::text FROM customers.customers WHERE id = $1::uuid",
+                     duplicate.id)[0][0]
+        .as<std::string>();
+  });
+  EXPECT_THAT(audit, IsOk());
+  EXPECT_EQ(*audit, survivor.id);
+  std::vector<std::string> events = EventsSinceStart();
+  events.erase(events.begin(), events.begin() + before.size());
+  EXPECT_THAT(events, ElementsAre("customers.contact.updated", "customers.contact.updated",
+                                  "customers.customer.merged"));
+}
+
+TEST_F(MergesTest, NothingChangesOnAStaleEtagOutsideScopeOrWithoutThePermission) {
+  auth::Principal rep = Rep(dept_);
+  auth::Principal outsider = Rep(NewId());
+  Customer survivor = Make(rep, Company(3));
+  Customer duplicate = Make(rep, Company(3));
+  Customer theirs = Make(outsider, Company(3));
+  AddContact(rep, duplicate, "赵经理");
+  outbox_start_ = 0;
+  const size_t before = EventsSinceStart().size();
+
+  MergeRequest stale = Request(survivor, duplicate);
+  stale.duplicate_etag = validation::Etag(duplicate.version + 1);
+  EXPECT_THAT(merges_->Run(*conn_, manager_, meta_, stale), StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(merges_->Run(*conn_, manager_, meta_, Request(survivor, theirs)), StatusIs(kHidden));
+  EXPECT_THAT(merges_->Run(*conn_, rep, meta_, Request(survivor, duplicate)),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  MergeRequest bad{"", "x", "x", "", ""};
+  auto invalid = merges_->Run(*conn_, manager_, meta_, bad);
+  EXPECT_THAT(invalid, HasFieldViolation("survivor_id"));
+  EXPECT_THAT(invalid, HasFieldViolation("duplicate_id"));
+  MergeRequest self = Request(survivor, survivor);
+  EXPECT_THAT(merges_->Run(*conn_, manager_, meta_, self), HasFieldViolation("duplicate_id"));
+  EXPECT_EQ(EventsSinceStart().size(), before);
+  EXPECT_THAT(Get(rep, duplicate.id), IsOk());
+
+  // A retry of a merge that happened is the same merge.
+  MergeRequest r = Request(survivor, duplicate);
+  auto first = merges_->Run(*conn_, manager_, meta_, r);
+  auto again = merges_->Run(*conn_, manager_, meta_, r);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(first->first.id, again->first.id);
+  // The duplicate is gone: merging it again is refused.
+  EXPECT_THAT(merges_->Run(*conn_, manager_, meta_, Request(survivor, duplicate)),
+              StatusIs(kHidden));
+}
+
+}  // namespace
+}  // namespace crm::customers_service
