@@ -1,5 +1,5 @@
 #pragma once
-// Timestamps between PostgreSQL and absl::Time, as microseconds since the epoch, for both
+// Timestamps (and dates) between PostgreSQL and absl, as microseconds since the epoch, for both
 // libpqxx rows and db::Rows.
 //
 //   SELECT " CRM_SQL_MICROS("c.created_at") " …   →   db::TimeOf(row[5])
@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 
 // A timestamptz column as int8 microseconds since the epoch (exact, unlike float seconds).
@@ -27,6 +28,16 @@ template <typename Field>
 std::optional<absl::Time> OptionalTimeOf(const Field& f) {
   if (f.is_null()) return std::nullopt;
   return TimeOf(f);
+}
+
+// A date column read as text (col::text), or nullopt when NULL.
+template <typename Field>
+std::optional<absl::CivilDay> OptionalDayOf(const Field& f) {
+  absl::CivilDay day;
+  if (f.is_null() || !absl::ParseCivilTime(f.template as<std::string>(), &day)) {
+    return std::nullopt;
+  }
+  return day;
 }
 
 inline int64_t MicrosOf(absl::Time t) { return absl::ToUnixMicros(t); }

@@ -100,6 +100,10 @@ const Names<v1::InteractionMethod> kMethods[] = {{v1::INTERACTION_METHOD_VISIT, 
                                                  {v1::INTERACTION_METHOD_EMAIL, "email"},
                                                  {v1::INTERACTION_METHOD_MEETING, "meeting"},
                                                  {v1::INTERACTION_METHOD_MESSAGE, "message"}};
+const Names<v1::LossActionKind> kLossActions[] = {{v1::LOSS_ACTION_KIND_WARNED, "warned"},
+                                                  {v1::LOSS_ACTION_KIND_DELAYED, "delayed"},
+                                                  {v1::LOSS_ACTION_KIND_CONFIRMED, "confirmed"},
+                                                  {v1::LOSS_ACTION_KIND_RECOVERED, "recovered"}};
 const Names<v1::CustomerLinkKind> kLinkKinds[] = {
     {v1::CUSTOMER_LINK_KIND_REFERRAL, "referral"},
     {v1::CUSTOMER_LINK_KIND_PARENT_SUBSIDIARY, "parent_subsidiary"},
@@ -289,6 +293,18 @@ v1::Merge ToProto(const Merge& m) {
   return p;
 }
 
+v1::LossAction ToProto(const LossAction& a) {
+  v1::LossAction p;
+  p.set_id(a.id);
+  p.set_customer_id(a.customer_id);
+  p.set_kind(ValueOf(kLossActions, a.kind, v1::LOSS_ACTION_KIND_UNSPECIFIED));
+  p.set_note(a.note);
+  SetDate(a.delayed_until, p.mutable_delay_until());
+  p.set_user_id(a.user_id);
+  SetTimestamp(a.created_at, p.mutable_create_time());
+  return p;
+}
+
 v1::Customer ToProto(const Customer& c) {
   v1::Customer p;
   p.set_id(c.id);
@@ -321,6 +337,8 @@ v1::Customer ToProto(const Customer& c) {
   SetTimestamp(c.updated_at, p.mutable_update_time());
   p.set_etag(validation::Etag(c.version));
   SetDate(c.last_order_date, p.mutable_last_order_date());
+  if (c.loss_warned_at) SetTimestamp(*c.loss_warned_at, p.mutable_loss_warn_time());
+  SetDate(c.loss_delayed_until, p.mutable_loss_delay_until());
   return p;
 }
 

@@ -26,6 +26,7 @@ v1::RelationshipMap ToProto(const RelationshipMap& m);
 v1::PathStep ToProto(const PathStep& s);
 v1::Handover ToProto(const Handover& h);
 v1::Merge ToProto(const Merge& m);
+v1::LossAction ToProto(const LossAction& a);
 
 // "" for UNSPECIFIED or unknown.
 std::string KindName(v1::DictionaryKind kind);

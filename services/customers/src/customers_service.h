@@ -5,6 +5,7 @@
 #include "crm/customers/v1/customers_service.grpc.pb.h"
 #include "libs/events/watch.h"
 #include "libs/rpc/call.h"
+#include "services/customers/src/churn.h"
 #include "services/customers/src/convert.h"
 #include "services/customers/src/customers.h"
 #include "services/customers/src/handovers.h"
@@ -22,6 +23,7 @@ struct Parts {
   const Relations* relations;
   const Handovers* handovers;
   const Merges* merges;
+  const Churn* churn;
   events::EventStream* events;
   // The auth service's directory, for looking up users (called with the caller's token).
   crm::auth::v1::DirectoryService::Stub* directory;
@@ -36,6 +38,7 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
         relations_(parts.relations),
         handovers_(parts.handovers),
         merges_(parts.merges),
+        churn_(parts.churn),
         events_(parts.events),
         directory_(parts.directory) {}
 
@@ -115,6 +118,18 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   grpc::ServerUnaryReactor* MergeCustomers(grpc::CallbackServerContext* ctx,
                                            const v1::MergeCustomersRequest* req,
                                            v1::MergeCustomersResponse* resp) override;
+  // churn_service.cc
+  grpc::ServerUnaryReactor* DelayLoss(grpc::CallbackServerContext* ctx,
+                                      const v1::DelayLossRequest* req, v1::Customer* resp) override;
+  grpc::ServerUnaryReactor* ConfirmLoss(grpc::CallbackServerContext* ctx,
+                                        const v1::ConfirmLossRequest* req,
+                                        v1::Customer* resp) override;
+  grpc::ServerUnaryReactor* ListLossWarnings(grpc::CallbackServerContext* ctx,
+                                             const v1::ListLossWarningsRequest* req,
+                                             v1::ListLossWarningsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListLossActions(grpc::CallbackServerContext* ctx,
+                                            const v1::ListLossActionsRequest* req,
+                                            v1::ListLossActionsResponse* resp) override;
 
   grpc::ServerUnaryReactor* ListDictionaryEntries(grpc::CallbackServerContext* ctx,
                                                   const v1::ListDictionaryEntriesRequest* req,
@@ -132,6 +147,7 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   const Relations* relations_;
   const Handovers* handovers_;
   const Merges* merges_;
+  const Churn* churn_;
   events::EventStream* events_;
   crm::auth::v1::DirectoryService::Stub* directory_;
 };

@@ -1,16 +1,16 @@
 // crm-customers: customers, contacts, interactions, relationship map, hand-over, search,
-// duplicates, churn.
+// duplicates and merges, churn.
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
 #include "libs/config/flags.h"
+#include "libs/events/follower.h"
+#include "libs/service/periodic.h"
 #include "libs/service/runtime.h"
-#include "services/customers/src/customers.h"
+#include "libs/service/service_tokens.h"
 #include "services/customers/src/customers_service.h"
 #include "services/customers/src/migrations.h"
-#include "services/customers/src/people.h"
-#include "services/customers/src/relations.h"
 
 namespace crm::customers_service {
 namespace {
@@ -25,6 +25,24 @@ int Main(int argc, char** argv) {
                                     "the auth service (users are looked up there)");
   auto* zone_name = flags.String("timezone", "CRM_TIMEZONE", "Asia/Shanghai",
                                  "business time zone (what \"today\" means for follow-ups)");
+  auto* loss_after = flags.Int("loss-after-months", "CRM_LOSS_AFTER_MONTHS", 6,
+                               "months without an order before a loss warning", 1, 120);
+  auto* scan_interval = flags.Duration("loss-scan-interval", "CRM_LOSS_SCAN_INTERVAL",
+                                       absl::Hours(1), "how often to scan for loss warnings");
+  auto* orders_address =
+      flags.String("order-events-address", "CRM_ORDER_EVENTS_ADDRESS", "",
+                   "the service whose order events to follow (host:port); empty: none");
+  auto* orders_method =
+      flags.String("order-events-method", "CRM_ORDER_EVENTS_METHOD",
+                   "/crm.contracts.v1.ContractsService/WatchEvents", "its WatchEvents method");
+  auto* orders_type =
+      flags.String("order-events-type", "CRM_ORDER_EVENTS_TYPE", "contracts.order.placed",
+                   "the event type carrying crm.common.v1.OrderPlaced");
+  auto* client_id = flags.String("service-client-id", "CRM_SERVICE_CLIENT_ID", "",
+                                 "service account that follows order events");
+  auto* client_secret_file =
+      flags.String("service-client-secret-file", "CRM_SERVICE_CLIENT_SECRET_FILE", "",
+                   "file holding the service account's secret");
   flags.ParseOrExit(argc, argv);
   absl::TimeZone zone;
   if (!absl::LoadTimeZone(*zone_name, &zone)) {
@@ -34,6 +52,18 @@ int Main(int argc, char** argv) {
   if (!config.ok()) return Fatal("invalid configuration", config.status());
   auto verifier = service::VerifierFromConfig(*config);
   if (!verifier.ok()) return Fatal("invalid configuration", verifier.status());
+  auto auth_channel = grpc::CreateChannel(*auth_address, grpc::InsecureChannelCredentials());
+  std::unique_ptr<service::ServiceTokens> tokens;
+  if (!orders_address->empty()) {
+    auto t = service::ServiceTokens::FromFile(auth_channel, *client_id, *client_secret_file);
+    if (!t.ok() || client_id->empty()) {
+      return Fatal("invalid configuration",
+                   absl::InvalidArgumentError(
+                       "--order-events-address needs --service-client-id and a readable "
+                       "--service-client-secret-file"));
+    }
+    tokens = *std::move(t);
+  }
   auto runtime = service::Runtime::Start(*config, "customers", AllMigrations(), verifier->get());
   if (!runtime.ok()) return Fatal("startup failed", runtime.status());
   service::Runtime& rt = **runtime;
@@ -42,12 +72,37 @@ int Main(int argc, char** argv) {
   Relations relations(&rt.outbox(), &rt.request_log());
   Handovers handovers(&rt.outbox(), &rt.request_log());
   Merges merges(&rt.outbox(), &rt.request_log());
-  auto directory = crm::auth::v1::DirectoryService::NewStub(
-      grpc::CreateChannel(*auth_address, grpc::InsecureChannelCredentials()));
+  Churn churn(&rt.outbox(), static_cast<int>(*loss_after), zone);
+  auto directory = crm::auth::v1::DirectoryService::NewStub(auth_channel);
   CustomersServiceImpl service({&rt.calls(), &customers, &people, &relations, &handovers, &merges,
-                                &rt.events(), directory.get()});
+                                &churn, &rt.events(), directory.get()});
   rt.server().AddService(&service);
-  return rt.Run();
+
+  db::Conn scan_conn(config->db_url);
+  service::Periodic scan("loss-warning scan", *scan_interval, [&]() -> absl::Status {
+    auto warned = churn.Scan(scan_conn, churn.Today());
+    if (!warned.ok()) return warned.status();
+    log::Info("loss-warning scan").Int("warned", *warned);
+    return absl::OkStatus();
+  });
+  scan.Start();
+  std::unique_ptr<events::Follower> orders;
+  if (tokens) {
+    events::Follower::Options o;
+    o.stream = "orders";
+    o.channel = grpc::CreateChannel(*orders_address, grpc::InsecureChannelCredentials());
+    o.method = *orders_method;
+    o.types = {*orders_type};
+    o.token = [t = tokens.get()] { return t->Get(); };
+    orders = std::make_unique<events::Follower>(
+        o, config->db_url, "customers",
+        [&churn](db::Tx& tx, const common::v1::Event& e) { return churn.ApplyOrderEvent(tx, e); });
+    orders->Start();
+  }
+  const int code = rt.Run();
+  if (orders) orders->Stop();
+  scan.Stop();
+  return code;
 }
 
 }  // namespace

@@ -53,6 +53,8 @@ struct Customer {
   std::vector<std::string> tags;
   std::map<std::string, std::string> attributes;
   std::optional<absl::CivilDay> last_order_date;
+  std::optional<absl::Time> loss_warned_at;
+  std::optional<absl::CivilDay> loss_delayed_until;
   int64_t version = 0;
   absl::Time created_at;
   absl::Time updated_at;
@@ -176,6 +178,17 @@ struct Merge {
   int interactions_moved = 0;
   int links_moved = 0;
   std::string created_by;
+  absl::Time created_at;
+};
+
+// A step of a customer's churn handling.
+struct LossAction {
+  std::string id;
+  std::string customer_id;
+  std::string kind;  // warned | delayed | confirmed | recovered
+  std::string note;
+  std::optional<absl::CivilDay> delayed_until;
+  std::string user_id;  // empty for the scan and for orders
   absl::Time created_at;
 };
 

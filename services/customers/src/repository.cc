@@ -11,14 +11,15 @@ namespace {
 using db::Exec;
 using db::Statement;
 
-#define CUSTOMER_COLUMNS                                                                   \
+#define CUSTOMER_COLUMNS \
   "c.id::text, c.number, c.name, c.region, c.industry, c.level, c.satisfaction, c.credit," \
   " c.address, c.postal_code, c.phone, c.fax, c.website, c.business_licence_number,"       \
   " c.legal_representative, c.registered_capital_minor, c.registered_capital_currency,"    \
   " c.annual_revenue_minor, c.annual_revenue_currency, c.bank, c.bank_account, c.tax_id,"  \
   " c.owner_id::text, coalesce(c.owner_department_id::text, ''), c.source, c.status,"      \
   " c.tags, c.attributes::text, c.last_order_date::text, c.version,"                       \
-  " " CRM_SQL_MICROS("c.created_at") ", " CRM_SQL_MICROS("c.updated_at")
+  " " CRM_SQL_MICROS("c.created_at") ", " CRM_SQL_MICROS("c.updated_at") ","          \
+  " " CRM_SQL_MICROS("c.loss_warned_at") ", c.loss_delayed_until::text"
 
 template <typename Field>
 std::optional<Money> MoneyOf(const Field& minor, const Field& currency) {
@@ -60,13 +61,12 @@ Customer CustomerFromRow(const Row& r) {
       if (v.is_string()) c.attributes[k] = v.template get<std::string>();
     }
   }
-  if (!r[28].is_null()) {
-    absl::CivilDay day;
-    if (absl::ParseCivilTime(r[28].template as<std::string>(), &day)) c.last_order_date = day;
-  }
+  c.last_order_date = db::OptionalDayOf(r[28]);
   c.version = r[29].template as<int64_t>();
   c.created_at = db::TimeOf(r[30]);
   c.updated_at = db::TimeOf(r[31]);
+  c.loss_warned_at = db::OptionalTimeOf(r[32]);
+  c.loss_delayed_until = db::OptionalDayOf(r[33]);
   return c;
 }
 
@@ -120,6 +120,20 @@ const auth::ScopedStatement& ListScoped() {
       "                  AND lower(c.name) LIKE $9))"
       " AND {scope} ORDER BY c.id DESC LIMIT $11",
       "c.owner_id", "c.owner_department_id", 10);
+  return *s;
+}
+
+// Warned and delayed customers, longest-warned first.
+const auth::ScopedStatement& LossWarningsScoped() {
+  static const auto* s = new auth::ScopedStatement(
+      "customers.loss_warnings",
+      "SELECT " CUSTOMER_COLUMNS
+      " FROM customers.customers c"
+      " WHERE c.deleted_at IS NULL AND c.status IN ('loss_warning', 'loss_delayed')"
+      " AND ($1 = '' OR c.owner_id = $1::uuid) AND {scope}"
+      " AND (c.loss_warned_at, c.id) > (" CRM_SQL_FROM_MICROS("$3") ", $4::uuid)"
+      " ORDER BY c.loss_warned_at, c.id LIMIT $5",
+      "c.owner_id", "c.owner_department_id", 2);
   return *s;
 }
 
@@ -330,6 +344,18 @@ bool Repository::Update(db::Tx& tx, const Customer& c, int64_t expected_version)
 
 bool Repository::SoftDelete(db::Tx& tx, const std::string& id, int64_t expected_version) {
   return Exec(tx, kSoftDelete, id, expected_version).affected_rows() == 1;
+}
+
+std::vector<Customer> Repository::LossWarnings(db::Tx& tx, const auth::Principal& caller,
+                                               const std::string& owner_id, int64_t after_micros,
+                                               const std::string& after_id, int limit) {
+  pqxx::result r = Exec(
+      tx, LossWarningsScoped().For(caller.scope), owner_id, auth::ScopeParam(caller), after_micros,
+      after_id.empty() ? "00000000-0000-0000-0000-000000000000" : after_id, limit);
+  std::vector<Customer> out;
+  out.reserve(r.size());
+  for (const auto& row : r) out.push_back(CustomerFromRow(row));
+  return out;
 }
 
 std::vector<Customer> Repository::List(db::Tx& tx, const CustomerFilter& f,

@@ -133,6 +133,31 @@ class Repository {
   static void InsertMerge(db::Tx& tx, const Merge& m);
   static std::optional<Merge> FindMerge(db::Tx& tx, const std::string& id);
 
+  // --- churn ---
+  struct OrderApplied {
+    std::string customer_id;  // the survivor when the order's customer was merged
+    bool recovered = false;   // the order brought it back to active
+  };
+  // Raises the customer's last order date to `day`; an order on or after `recent_from` makes
+  // a warned, delayed or lost customer active again. nullopt for an unknown customer.
+  static std::optional<OrderApplied> ApplyOrder(db::Tx& tx, const std::string& customer_id,
+                                                absl::CivilDay day, absl::CivilDay recent_from);
+  // Warns (at most `limit` of) the active customers without an order since `cutoff` (or, with
+  // none, created before it in `zone`) and the delayed ones whose delay ended before `today`.
+  static std::vector<std::string> WarnDue(db::Tx& tx, absl::CivilDay cutoff, absl::CivilDay today,
+                                          const std::string& zone, int limit);
+  // Moves the customer to `status` (clearing or setting the delay); false if the version is
+  // not `expected_version`.
+  static bool SetLossStatus(db::Tx& tx, const std::string& id, const std::string& status,
+                            std::optional<absl::CivilDay> delayed_until, int64_t expected_version);
+  static void InsertLossAction(db::Tx& tx, const LossAction& a);
+  static std::vector<LossAction> LossActions(db::Tx& tx, const std::string& customer_id, int limit);
+  // Warned and delayed customers within scope (of one owner when set), longest-warned first,
+  // after (after_micros, after_id).
+  static std::vector<Customer> LossWarnings(db::Tx& tx, const auth::Principal& caller,
+                                            const std::string& owner_id, int64_t after_micros,
+                                            const std::string& after_id, int limit);
+
   // --- dictionaries ---
   static std::vector<DictionaryEntry> ListDictionary(db::Tx& tx, const std::string& kind);
   static void UpsertDictionaryEntry(db::Tx& tx, const DictionaryEntry& e);

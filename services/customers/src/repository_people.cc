@@ -140,10 +140,7 @@ Interaction InteractionFromRow(const pqxx::row& r) {
   i.summary = r[7].as<std::string>();
   i.details = r[8].as<std::string>();
   i.result = r[9].as<std::string>();
-  if (!r[10].is_null()) {
-    absl::CivilDay day;
-    if (absl::ParseCivilTime(r[10].as<std::string>(), &day)) i.next_follow_up_date = day;
-  }
+  i.next_follow_up_date = db::OptionalDayOf(r[10]);
   i.version = r[11].as<int64_t>();
   i.created_at = db::TimeOf(r[12]);
   i.updated_at = db::TimeOf(r[13]);

@@ -1,0 +1,115 @@
+#include "libs/events/follower.h"
+
+#include <algorithm>
+
+#include <grpcpp/impl/codegen/proto_utils.h>
+#include <grpcpp/impl/rpc_method.h>
+#include <grpcpp/support/sync_stream.h>
+
+#include "absl/strings/str_cat.h"
+#include "libs/log/log.h"
+#include "libs/rpc/status_convert.h"
+
+namespace crm::events {
+namespace cursor_internal {
+const db::MigrationSet& Migrations();  // generated from cursor_migrations/
+}  // namespace cursor_internal
+
+const db::MigrationSet& Follower::Migrations() { return cursor_internal::Migrations(); }
+
+std::string Follower::LoadCursor(db::Tx& tx, const std::string& schema, const std::string& stream) {
+  pqxx::result r = tx.exec_params(
+      absl::StrCat("SELECT cursor FROM ", schema, ".event_cursors WHERE stream = $1"), stream);
+  return r.empty() ? std::string() : r[0][0].as<std::string>();
+}
+
+Follower::Follower(Options options, std::string conninfo, std::string schema, Apply apply)
+    : options_(std::move(options)),
+      conn_(std::move(conninfo)),
+      schema_(std::move(schema)),
+      apply_(std::move(apply)) {}
+
+Follower::~Follower() { Stop(); }
+
+void Follower::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Follower::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    if (current_ != nullptr) current_->TryCancel();
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Follower::Run() {
+  absl::Duration backoff = options_.min_backoff;
+  while (true) {
+    const int64_t before = applied_.load();
+    absl::Status status = Follow();
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stopping_) return;
+    if (applied_.load() > before) backoff = options_.min_backoff;
+    log::Warn("event stream interrupted; resuming from the stored cursor")
+        .Str("stream", options_.stream)
+        .Str("status", status.ToString())
+        .Str("retry_in", absl::FormatDuration(backoff));
+    wake_.wait_for(lock, absl::ToChronoNanoseconds(backoff), [this] { return stopping_; });
+    if (stopping_) return;
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+}
+
+absl::Status Follower::Follow() {
+  auto cursor = conn_.Read([this](db::Tx& tx) -> absl::StatusOr<std::string> {
+    return LoadCursor(tx, schema_, options_.stream);
+  });
+  if (!cursor.ok()) return cursor.status();
+  auto token = options_.token();
+  if (!token.ok()) return token.status();
+
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + *token);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return absl::CancelledError("stopping");
+    current_ = &ctx;
+  }
+  common::v1::WatchEventsRequest req;
+  req.set_after(*cursor);
+  for (const auto& t : options_.types) req.add_types(t);
+  // What a generated stub does for a server-streaming method, by name.
+  const grpc::internal::RpcMethod method(
+      options_.method.c_str(), grpc::internal::RpcMethod::SERVER_STREAMING, options_.channel);
+  std::unique_ptr<grpc::ClientReader<common::v1::Event>> reader(
+      grpc::internal::ClientReaderFactory<common::v1::Event>::Create(options_.channel.get(), method,
+                                                                     &ctx, req));
+  common::v1::Event e;
+  absl::Status failed;
+  while (failed.ok() && reader->Read(&e)) {
+    failed = conn_.Transact([&](db::Tx& tx) -> absl::Status {
+      if (absl::Status s = apply_(tx, e); !s.ok()) return s;
+      tx.exec_params(absl::StrCat("INSERT INTO ", schema_,
+                                  ".event_cursors (stream, cursor) VALUES ($1, $2)"
+                                  " ON CONFLICT (stream) DO UPDATE SET cursor = excluded.cursor,"
+                                  " updated_at = now()"),
+                     options_.stream, e.cursor());
+      return absl::OkStatus();
+    });
+    if (failed.ok()) applied_.fetch_add(1);
+  }
+  if (!failed.ok()) ctx.TryCancel();
+  grpc::Status finish = reader->Finish();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    current_ = nullptr;
+  }
+  if (!failed.ok()) return failed;
+  return finish.ok() ? absl::UnavailableError("the producer ended the stream")
+                     : rpc::FromGrpcStatus(finish);
+}
+
+}  // namespace crm::events

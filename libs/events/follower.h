@@ -1,0 +1,84 @@
+#pragma once
+// Following another service's event stream: a background thread reads its WatchEvents from
+// where this service left off and applies each event in a transaction that also stores the
+// event's cursor (in <schema>.event_cursors), so every event takes effect exactly once
+// across reconnections, restarts and crashes. Errors (the producer or the database down, a
+// token refused, apply failing) are logged and retried with backoff from the stored cursor.
+//
+//   events::Follower orders({.stream = "orders", .channel = ch,
+//                            .method = "/crm.contracts.v1.ContractsService/WatchEvents",
+//                            .types = {"contracts.order.placed"}, .token = tokens},
+//                           conninfo, "customers",
+//                           [&](db::Tx& tx, const common::v1::Event& e) { ... });
+//   orders.Start();
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "crm/common/v1/events.pb.h"
+#include "libs/db/conn.h"
+#include "libs/db/migrate.h"
+
+namespace crm::events {
+
+class Follower {
+ public:
+  struct Options {
+    // The cursor's key, e.g. "orders".
+    std::string stream;
+    std::shared_ptr<grpc::Channel> channel;
+    // The full method name of the producer's WatchEvents.
+    std::string method;
+    std::vector<std::string> types;
+    // A bearer token with events.watch on the producer, asked for at each connection.
+    std::function<absl::StatusOr<std::string>()> token;
+    absl::Duration min_backoff = absl::Milliseconds(200);
+    absl::Duration max_backoff = absl::Seconds(30);
+  };
+  // Applies one event inside the transaction that stores its cursor.
+  using Apply = std::function<absl::Status(db::Tx&, const common::v1::Event&)>;
+
+  Follower(Options options, std::string conninfo, std::string schema, Apply apply);
+  ~Follower();
+
+  void Start();
+  // Ends the stream and waits for the thread.
+  void Stop();
+
+  // Events applied since Start (for tests and metrics).
+  int64_t applied() const { return applied_.load(); }
+
+  // The event_cursors table, applied into the following service's schema.
+  static const db::MigrationSet& Migrations();
+  // The stored cursor of `stream` ("" before its first event).
+  static std::string LoadCursor(db::Tx& tx, const std::string& schema, const std::string& stream);
+
+ private:
+  void Run();
+  // One connection: reads and applies until the stream ends or fails.
+  absl::Status Follow();
+
+  Options options_;
+  db::Conn conn_;
+  std::string schema_;
+  Apply apply_;
+  std::atomic<int64_t> applied_{0};
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  grpc::ClientContext* current_ = nullptr;  // guarded by mu_
+};
+
+}  // namespace crm::events

@@ -1,0 +1,48 @@
+#include "libs/service/service_tokens.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "crm/auth/v1/auth_service.grpc.pb.h"
+#include "libs/rpc/status_convert.h"
+
+namespace crm::service {
+
+ServiceTokens::ServiceTokens(std::shared_ptr<grpc::Channel> auth, std::string client_id,
+                             std::string client_secret)
+    : auth_(std::move(auth)),
+      client_id_(std::move(client_id)),
+      client_secret_(std::move(client_secret)) {}
+
+absl::StatusOr<std::unique_ptr<ServiceTokens>> ServiceTokens::FromFile(
+    std::shared_ptr<grpc::Channel> auth, std::string client_id, const std::string& secret_file) {
+  std::ifstream in(secret_file);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", secret_file));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string secret(absl::StripTrailingAsciiWhitespace(ss.str()));
+  if (secret.empty()) return absl::InvalidArgumentError(absl::StrCat(secret_file, " is empty"));
+  return std::make_unique<ServiceTokens>(std::move(auth), std::move(client_id), std::move(secret));
+}
+
+absl::StatusOr<std::string> ServiceTokens::Get() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (absl::Now() < renew_at_) return token_;
+  auto stub = crm::auth::v1::AuthService::NewStub(auth_);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  crm::auth::v1::IssueServiceTokenRequest req;
+  req.set_client_id(client_id_);
+  req.set_client_secret(client_secret_);
+  crm::auth::v1::IssueServiceTokenResponse resp;
+  grpc::Status s = stub->IssueServiceToken(&ctx, req, &resp);
+  if (!s.ok()) return rpc::FromGrpcStatus(s);
+  token_ = resp.access_token();
+  const absl::Time expires = absl::FromUnixSeconds(resp.access_token_expire_time().seconds());
+  renew_at_ = std::max(absl::Now(), expires - absl::Minutes(1));
+  return token_;
+}
+
+}  // namespace crm::service

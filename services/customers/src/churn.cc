@@ -1,0 +1,223 @@
+#include "services/customers/src/churn.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "crm/common/v1/orders.pb.h"
+#include "crm/customers/v1/events.pb.h"
+#include "libs/db/time_fields.h"
+#include "libs/ids/uuid.h"
+#include "libs/log/log.h"
+#include "libs/proto_time/proto_time.h"
+#include "libs/status/field_violations.h"
+#include "libs/status/status_macros.h"
+#include "libs/validation/text.h"
+#include "libs/validation/updates.h"
+#include "services/customers/src/convert.h"
+#include "services/customers/src/repository.h"
+
+namespace crm::customers_service {
+namespace {
+
+using auth::Principal;
+
+constexpr int kDefaultDelayMonths = 3;
+
+absl::CivilDay AddMonths(absl::CivilDay day, int months) {
+  absl::CivilMonth m = absl::CivilMonth(day) + months;
+  // The same day of the month, or the month's last day when it has fewer days.
+  absl::CivilDay d(m.year(), m.month(), day.day());
+  return d.month() == m.month() ? d : absl::CivilDay(absl::CivilMonth(m) + 1) - 1;
+}
+
+void Emit(db::Tx& tx, const events::Outbox* outbox, const std::string& actor,
+          const std::string& request_id, const Customer& c, const LossAction& a) {
+  v1::LossStatusChanged e;
+  *e.mutable_customer() = ToProto(c);
+  *e.mutable_action() = ToProto(a);
+  outbox->Append(
+      tx, {absl::StrCat("customers.loss.", a.kind), "customer", c.id, &e, actor, request_id});
+}
+
+// Records the action and announces it with the customer as it now is.
+void Record(db::Tx& tx, const events::Outbox* outbox, const std::string& request_id, LossAction a) {
+  a.id = ids::NewUuidV7();
+  Repository::InsertLossAction(tx, a);
+  auto c = Repository::Find(tx, a.customer_id);
+  a.created_at = absl::Now();
+  Emit(tx, outbox, a.user_id, request_id, *c, a);
+}
+
+}  // namespace
+
+absl::CivilDay Churn::RecentFrom(absl::CivilDay today) const {
+  return AddMonths(today, -loss_after_months_);
+}
+
+absl::Status Churn::ApplyOrderEvent(db::Tx& tx, const common::v1::Event& event) const {
+  common::v1::OrderPlaced order;
+  if (!event.payload().UnpackTo(&order)) {
+    log::Warn("order event skipped: its payload is not crm.common.v1.OrderPlaced")
+        .Str("event_id", event.id())
+        .Str("type", event.type());
+    return absl::OkStatus();
+  }
+  Violations v;
+  validation::RequiredUuid(v, "customer_id", order.customer_id());
+  std::optional<absl::CivilDay> day = proto_time::DayOf(order.order_date(), "order_date", v);
+  if (!day) v.Add("order_date", "is required");
+  if (!v.empty()) {
+    log::Warn("order event skipped: malformed")
+        .Str("event_id", event.id())
+        .Str("problem", v.ToStatus().ToString());
+    return absl::OkStatus();
+  }
+  auto applied = Repository::ApplyOrder(tx, order.customer_id(), *day, RecentFrom(Today()));
+  if (!applied) {
+    log::Warn("order event skipped: unknown customer")
+        .Str("event_id", event.id())
+        .Str("customer_id", order.customer_id());
+    return absl::OkStatus();
+  }
+  if (applied->recovered) {
+    LossAction a;
+    a.customer_id = applied->customer_id;
+    a.kind = "recovered";
+    a.note = absl::StrCat("order ", order.order_id(), " of ", absl::FormatCivilTime(*day));
+    Record(tx, outbox_, event.request_id(), a);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> Churn::Scan(db::Conn& conn, absl::CivilDay today) const {
+  const absl::CivilDay cutoff = RecentFrom(today);
+  int total = 0;
+  while (true) {
+    auto warned = conn.Transact([&](db::Tx& tx) -> absl::StatusOr<int> {
+      std::vector<std::string> ids =
+          Repository::WarnDue(tx, cutoff, today, zone_.name(), kScanBatch);
+      for (const auto& id : ids) {
+        LossAction a;
+        a.customer_id = id;
+        a.kind = "warned";
+        a.note = absl::StrCat("no order since ", absl::FormatCivilTime(cutoff));
+        Record(tx, outbox_, "", a);
+      }
+      return static_cast<int>(ids.size());
+    });
+    if (!warned.ok()) return warned.status();
+    total += *warned;
+    if (*warned < kScanBatch) return total;
+  }
+}
+
+absl::StatusOr<Customer> Churn::Step(db::Conn& conn, const Principal& caller,
+                                     const RequestMeta& meta, const std::string& customer_id,
+                                     const LossAction& action, const std::string& etag) const {
+  CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
+  return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Customer> {
+    auto c = Repository::LockInScope(tx, customer_id, caller);
+    if (!c) return auth::NotVisible(caller.scope, "customer", customer_id);
+    if (expected != 0 && c->version != expected) return validation::StaleEtag();
+    if (c->status != Status::kLossWarning && c->status != Status::kLossDelayed) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "customer ", c->id, " is ", StatusName(c->status), ": only a customer with a loss ",
+          "warning (or an earlier delay) can have its loss ", action.kind));
+    }
+    const std::string status = action.kind == "delayed" ? "loss_delayed" : "lost";
+    if (!Repository::SetLossStatus(tx, c->id, status, action.delayed_until, c->version)) {
+      return validation::StaleEtag();
+    }
+    LossAction a = action;
+    a.customer_id = c->id;
+    a.user_id = caller.user_id;
+    Record(tx, outbox_, meta.request_id, a);
+    return *Repository::Find(tx, c->id);
+  });
+}
+
+absl::StatusOr<Customer> Churn::Delay(db::Conn& conn, const Principal& caller,
+                                      const RequestMeta& meta, const std::string& customer_id,
+                                      const std::string& measures,
+                                      std::optional<absl::CivilDay> until,
+                                      const std::string& etag) const {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.loss.manage"));
+  const absl::CivilDay today = Today();
+  Violations v;
+  validation::RequiredUuid(v, "customer_id", customer_id);
+  if (validation::Required(v, "measures", validation::TrimSpace(measures))) {
+    validation::OptionalText(v, "measures", measures, 2000, true);
+  }
+  if (until && *until <= today) v.Add("delay_until", "must be after today");
+  if (until && *until > AddMonths(today, 12)) v.Add("delay_until", "must be within a year");
+  CRM_RETURN_IF_ERROR(v.ToStatus());
+  LossAction a;
+  a.kind = "delayed";
+  a.note = std::string(validation::TrimSpace(measures));
+  a.delayed_until = until ? *until : AddMonths(today, kDefaultDelayMonths);
+  return Step(conn, caller, meta, customer_id, a, etag);
+}
+
+absl::StatusOr<Customer> Churn::Confirm(db::Conn& conn, const Principal& caller,
+                                        const RequestMeta& meta, const std::string& customer_id,
+                                        const std::string& reason, const std::string& etag) const {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.loss.manage"));
+  Violations v;
+  validation::RequiredUuid(v, "customer_id", customer_id);
+  if (validation::Required(v, "reason", validation::TrimSpace(reason))) {
+    validation::OptionalText(v, "reason", reason, 2000, true);
+  }
+  CRM_RETURN_IF_ERROR(v.ToStatus());
+  LossAction a;
+  a.kind = "confirmed";
+  a.note = std::string(validation::TrimSpace(reason));
+  return Step(conn, caller, meta, customer_id, a, etag);
+}
+
+absl::StatusOr<validation::Page<Customer>> Churn::ListWarnings(
+    db::Conn& conn, const Principal& caller, const std::string& owner_id, int32_t page_size,
+    const std::string& page_token) const {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
+  Violations v;
+  validation::OptionalUuid(v, "owner_id", owner_id);
+  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_ASSIGN_OR_RETURN(int limit, validation::PageSize(page_size, 50, 500));
+  CRM_ASSIGN_OR_RETURN(auto keys, validation::DecodePageToken(page_token, owner_id, 2));
+  int64_t after_micros =
+      db::MicrosOf(absl::FromCivil(absl::CivilDay(1900, 1, 1), absl::UTCTimeZone()));
+  std::string after_id;
+  if (!keys.empty()) {
+    Violations bad;
+    if (!absl::SimpleAtoi(keys[0], &after_micros)) bad.Add("page_token", "is malformed");
+    validation::OptionalUuid(bad, "page_token", keys[1]);
+    CRM_RETURN_IF_ERROR(bad.ToStatus());
+    after_id = keys[1];
+  }
+  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Customer>> {
+    validation::Page<Customer> page;
+    page.items = Repository::LossWarnings(tx, caller, owner_id, after_micros, after_id, limit + 1);
+    if (static_cast<int>(page.items.size()) > limit) {
+      page.items.resize(limit);
+      const Customer& last = page.items.back();
+      page.next_page_token = validation::EncodePageToken(
+          {absl::StrCat(db::MicrosOf(last.loss_warned_at.value_or(absl::UnixEpoch()))), last.id},
+          owner_id);
+    }
+    return page;
+  });
+}
+
+absl::StatusOr<std::vector<LossAction>> Churn::Actions(db::Conn& conn, const Principal& caller,
+                                                       const std::string& customer_id) const {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
+  Violations v;
+  validation::RequiredUuid(v, "customer_id", customer_id);
+  CRM_RETURN_IF_ERROR(v.ToStatus());
+  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<std::vector<LossAction>> {
+    if (!Repository::CustomerInScope(tx, customer_id, caller, false)) {
+      return auth::NotVisible(caller.scope, "customer", customer_id);
+    }
+    return Repository::LossActions(tx, customer_id, kMaxActions);
+  });
+}
+
+}  // namespace crm::customers_service

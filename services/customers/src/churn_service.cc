@@ -1,0 +1,57 @@
+// gRPC glue of the churn RPCs of CustomersService.
+
+#include "libs/proto_time/proto_time.h"
+#include "services/customers/src/customers_service.h"
+
+namespace crm::customers_service {
+
+using rpc::Call;
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::DelayLoss(grpc::CallbackServerContext* ctx,
+                                                          const v1::DelayLossRequest* req,
+                                                          v1::Customer* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    Violations decoding;
+    auto until = proto_time::DayOf(req->delay_until(), "delay_until", decoding);
+    if (!decoding.empty()) return decoding.ToStatus();
+    return Respond(churn_->Delay(conn, call.principal(), MetaOf(call), req->customer_id(),
+                                 req->measures(), until, req->etag()),
+                   resp);
+  });
+}
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::ConfirmLoss(grpc::CallbackServerContext* ctx,
+                                                            const v1::ConfirmLossRequest* req,
+                                                            v1::Customer* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+    return Respond(churn_->Confirm(conn, call.principal(), MetaOf(call), req->customer_id(),
+                                   req->reason(), req->etag()),
+                   resp);
+  });
+}
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::ListLossWarnings(
+    grpc::CallbackServerContext* ctx, const v1::ListLossWarningsRequest* req,
+    v1::ListLossWarningsResponse* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto page = churn_->ListWarnings(conn, call.principal(), req->owner_id(), req->page_size(),
+                                     req->page_token());
+    if (!page.ok()) return page.status();
+    for (const auto& c : page->items) *resp->add_customers() = ToProto(c);
+    resp->set_next_page_token(page->next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::ListLossActions(
+    grpc::CallbackServerContext* ctx, const v1::ListLossActionsRequest* req,
+    v1::ListLossActionsResponse* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto actions = churn_->Actions(conn, call.principal(), req->customer_id());
+    if (!actions.ok()) return actions.status();
+    for (const auto& a : *actions) *resp->add_actions() = ToProto(a);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace crm::customers_service
