@@ -3,6 +3,7 @@
 #include <google/protobuf/message.h>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/ids/uuid.h"
@@ -19,7 +20,15 @@ Outbox::Outbox(absl::string_view schema)
       insert_sql_(absl::StrCat(
           "INSERT INTO ", schema,
           ".outbox (event_id, type, aggregate_type, aggregate_id, actor_id, request_id,"
-          " payload_type, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")) {}
+          " payload_type, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")),
+      insert_all_name_(absl::StrCat(schema, ".outbox.insert_all")),
+      insert_all_sql_(absl::StrCat(
+          "INSERT INTO ", schema,
+          ".outbox (event_id, type, aggregate_type, aggregate_id, actor_id, request_id,"
+          " payload_type, payload) SELECT u.i::uuid, u.t, u.at, u.ai, u.a, u.r, u.pt,"
+          " decode(u.p, 'base64') FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+          " $5::text[], $6::text[], $7::text[], $8::text[]) WITH ORDINALITY"
+          " AS u(i, t, at, ai, a, r, pt, p, n) ORDER BY u.n")) {}
 
 void Outbox::Append(db::Tx& tx, const EventDraft& e) const {
   std::string bytes;
@@ -31,6 +40,31 @@ void Outbox::Append(db::Tx& tx, const EventDraft& e) const {
   db::Exec(tx, {insert_name_, insert_sql_}, ids::NewUuidV7(), e.type, e.aggregate_type,
            e.aggregate_id, e.actor_id, e.request_id, type_name,
            pqxx::binarystring(bytes.data(), bytes.size()));
+}
+
+void Outbox::AppendAll(db::Tx& tx, const std::vector<EventDraft>& events) const {
+  if (events.empty()) return;
+  std::vector<std::string> cols[8];
+  for (auto& c : cols) c.reserve(events.size());
+  for (const auto& e : events) {
+    std::string bytes;
+    std::string type_name;
+    if (e.payload != nullptr) {
+      e.payload->SerializeToString(&bytes);
+      type_name = e.payload->GetTypeName();
+    }
+    cols[0].push_back(ids::NewUuidV7());
+    cols[1].push_back(e.type);
+    cols[2].push_back(e.aggregate_type);
+    cols[3].push_back(e.aggregate_id);
+    cols[4].push_back(e.actor_id);
+    cols[5].push_back(e.request_id);
+    cols[6].push_back(std::move(type_name));
+    cols[7].push_back(absl::Base64Escape(bytes));
+  }
+  db::Exec(tx, {insert_all_name_, insert_all_sql_}, db::TextArray(cols[0]), db::TextArray(cols[1]),
+           db::TextArray(cols[2]), db::TextArray(cols[3]), db::TextArray(cols[4]),
+           db::TextArray(cols[5]), db::TextArray(cols[6]), db::TextArray(cols[7]));
 }
 
 std::string FormatCursor(absl::string_view xid, int64_t seq) { return absl::StrCat(xid, "-", seq); }

@@ -3,6 +3,7 @@
 // exists if and only if the change it describes was committed.
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "libs/db/conn.h"
@@ -30,6 +31,8 @@ class Outbox {
   explicit Outbox(absl::string_view schema);
   // Records the event in tx. Throws like any statement in a db::Conn::Transact body.
   void Append(db::Tx& tx, const EventDraft& event) const;
+  // Records many events in one statement (bulk work: imports), in the given order.
+  void AppendAll(db::Tx& tx, const std::vector<EventDraft>& events) const;
 
   // The outbox table, trigger and function, applied into the service's schema.
   static const db::MigrationSet& Migrations();
@@ -37,6 +40,8 @@ class Outbox {
  private:
   std::string insert_name_;
   std::string insert_sql_;
+  std::string insert_all_name_;
+  std::string insert_all_sql_;
 };
 
 // Cursor text for a position; and back (false when malformed).

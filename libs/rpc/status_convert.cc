@@ -5,19 +5,24 @@
 
 namespace crm::rpc {
 
+google::rpc::Status ToStatusProto(const absl::Status& status) {
+  google::rpc::Status out;
+  out.set_code(static_cast<int>(status.code()));
+  out.set_message(std::string(status.message()));
+  status.ForEachPayload([&](absl::string_view type_url, const absl::Cord& payload) {
+    auto* any = out.add_details();
+    any->set_type_url(std::string(type_url));
+    any->set_value(std::string(payload));
+  });
+  return out;
+}
+
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   const auto code = static_cast<grpc::StatusCode>(status.code());
   const std::string message(status.message());
-  google::rpc::Status details;
-  status.ForEachPayload([&](absl::string_view type_url, const absl::Cord& payload) {
-    auto* any = details.add_details();
-    any->set_type_url(std::string(type_url));
-    any->set_value(std::string(payload));
-  });
+  google::rpc::Status details = ToStatusProto(status);
   if (details.details_size() == 0) return grpc::Status(code, message);
-  details.set_code(static_cast<int>(code));
-  details.set_message(message);
   return grpc::Status(code, message, details.SerializeAsString());
 }
 

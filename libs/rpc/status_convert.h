@@ -6,10 +6,14 @@
 #include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
+#include "google/rpc/status.pb.h"
 
 namespace crm::rpc {
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
+// The status as a google.rpc.Status message (code, message, details), for statuses carried
+// inside responses (per-row results of bulk calls).
+google::rpc::Status ToStatusProto(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
 }  // namespace crm::rpc

@@ -200,6 +200,64 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
   EXPECT_THAT(stub->GetCustomer(Ctx(*rep).get(), get_moved, &moved),
               StatusIs(grpc::StatusCode::PERMISSION_DENIED));
 
+  // Bulk import over a stream, twice: the second pass creates nothing. Then an export.
+  auto import_batch = [&](const std::string& job) {
+    auto ctx = Ctx(*rep);
+    auto stream = stub->ImportCustomers(ctx.get());
+    cv1::ImportCustomersRequest batch;
+    batch.set_import_id(job);
+    for (int i = 1; i <= 3; ++i) {
+      cv1::ImportRow* row = batch.add_rows();
+      row->set_row_number(i);
+      row->set_external_key(absl::StrCat("ERP-", i));
+      row->mutable_customer()->set_name(absl::StrCat("导入客户", i, "号有限公司"));
+      row->mutable_customer()->set_region("east");
+    }
+    batch.mutable_rows(2)->mutable_customer()->set_name("");
+    EXPECT_TRUE(stream->Write(batch));
+    cv1::ImportCustomersResponse answer;
+    EXPECT_TRUE(stream->Read(&answer));
+    stream->WritesDone();
+    EXPECT_THAT(stream->Finish(), IsOk());
+    std::vector<cv1::ImportOutcome> outcomes;
+    for (const auto& r : answer.results()) outcomes.push_back(r.outcome());
+    return outcomes;
+  };
+  EXPECT_THAT(import_batch("01900000-0000-7000-8000-0000000000a1"),
+              ElementsAre(cv1::IMPORT_OUTCOME_CREATED, cv1::IMPORT_OUTCOME_CREATED,
+                          cv1::IMPORT_OUTCOME_FAILED));
+  EXPECT_THAT(import_batch("01900000-0000-7000-8000-0000000000a2"),
+              ElementsAre(cv1::IMPORT_OUTCOME_UNCHANGED, cv1::IMPORT_OUTCOME_UNCHANGED,
+                          cv1::IMPORT_OUTCOME_FAILED));
+  cv1::GetImportJobRequest job_req;
+  job_req.set_import_id("01900000-0000-7000-8000-0000000000a1");
+  cv1::ImportJob job;
+  ASSERT_THAT(stub->GetImportJob(Ctx(*rep).get(), job_req, &job), IsOk());
+  EXPECT_EQ(job.created(), 2);
+  EXPECT_EQ(job.last_row_number(), 3);
+  {
+    auto ctx = Ctx(*manager);
+    cv1::ExportCustomersRequest export_req;
+    export_req.set_region("east");
+    auto reader = stub->ExportCustomers(ctx.get(), export_req);
+    cv1::ExportCustomersResponse page;
+    std::vector<std::string> keys;
+    while (reader->Read(&page)) {
+      for (const auto& row : page.rows()) keys.push_back(row.external_key());
+    }
+    EXPECT_THAT(reader->Finish(), IsOk());
+    EXPECT_THAT(keys, ElementsAre("ERP-2", "ERP-1"));
+  }
+  {
+    auto ctx = Ctx(*other);  // liu.yang now owns the handed-over customer, not these
+    auto reader = stub->ExportCustomers(ctx.get(), cv1::ExportCustomersRequest());
+    cv1::ExportCustomersResponse page;
+    int rows = 0;
+    while (reader->Read(&page)) rows += page.rows_size();
+    EXPECT_THAT(reader->Finish(), IsOk());
+    EXPECT_EQ(rows, 1);
+  }
+
   // Deleting needs customers.delete, which account managers do not have.
   cv1::DeleteCustomerRequest del;
   del.set_id(created.id());

@@ -44,8 +44,54 @@ void Amount(Violations& v, const std::string& field, const std::optional<Money>&
   }
 }
 
-// Checks the fields of `c` (those in `mask`, or all of them without one).
-void Validate(Violations& v, const Customer& c, const std::vector<std::string>* mask) {
+// Dictionary codes chosen by this write (all for a create, the masked ones for an update)
+// must be active entries.
+absl::Status CheckCodes(db::Tx& tx, const Customer& c, const std::vector<std::string>* mask) {
+  std::vector<std::pair<std::string, std::string>> codes;
+  for (auto [kind, value] : {std::pair{"region", &c.region},
+                             {"industry", &c.industry},
+                             {"level", &c.level},
+                             {"source", &c.source}}) {
+    if (!value->empty() && (mask == nullptr || InMask(*mask, kind)))
+      codes.emplace_back(kind, *value);
+  }
+  if (codes.empty()) return absl::OkStatus();
+  Violations v;
+  for (const auto& [kind, code] : Repository::UnknownCodes(tx, codes)) {
+    v.Add(absl::StrCat("customer.", kind),
+          absl::StrCat("\"", code, "\" is not an active ", kind, " (see ListDictionaryEntries)"));
+  }
+  return v.ToStatus();
+}
+
+void Emit(db::Tx& tx, const events::Outbox* outbox, const RequestMeta& meta, const char* type,
+          const Customer& c) {
+  v1::CustomerChanged e;
+  *e.mutable_customer() = ToProto(c);
+  outbox->Append(tx, {type, "customer", c.id, &e, meta.actor_id, meta.request_id});
+}
+
+absl::Status DuplicateError(const std::vector<Duplicate>& dups) {
+  std::vector<std::string> ids, numbers, matched;
+  for (const auto& d : dups) {
+    ids.push_back(d.id);
+    numbers.push_back(d.number);
+    matched.push_back(d.matched_on);
+  }
+  return WithErrorInfo(
+      absl::AlreadyExistsError(
+          absl::StrCat("possible duplicate of customer ", dups[0].number, " (", dups[0].id,
+                       "): same ", dups[0].matched_on == "tax_id" ? "tax id" : dups[0].matched_on,
+                       "; set force to create it anyway")),
+      "DUPLICATE_CUSTOMER", "crm.customers.v1",
+      {{"existing_ids", absl::StrJoin(ids, ",")},
+       {"existing_numbers", absl::StrJoin(numbers, ",")},
+       {"matched_on", absl::StrJoin(matched, ",")}});
+}
+
+}  // namespace
+
+void ValidateCustomer(Violations& v, const Customer& c, const std::vector<std::string>* mask) {
   auto check = [&](absl::string_view f) { return mask == nullptr || InMask(*mask, f); };
   if (check("name")) validation::Name(v, "customer.name", c.name, 200);
   for (auto [field, value] : {std::pair{"region", &c.region},
@@ -103,59 +149,12 @@ void Validate(Violations& v, const Customer& c, const std::vector<std::string>* 
   }
 }
 
-// Dictionary codes chosen by this write (all for a create, the masked ones for an update)
-// must be active entries.
-absl::Status CheckCodes(db::Tx& tx, const Customer& c, const std::vector<std::string>* mask) {
-  std::vector<std::pair<std::string, std::string>> codes;
-  for (auto [kind, value] : {std::pair{"region", &c.region},
-                             {"industry", &c.industry},
-                             {"level", &c.level},
-                             {"source", &c.source}}) {
-    if (!value->empty() && (mask == nullptr || InMask(*mask, kind)))
-      codes.emplace_back(kind, *value);
-  }
-  if (codes.empty()) return absl::OkStatus();
-  Violations v;
-  for (const auto& [kind, code] : Repository::UnknownCodes(tx, codes)) {
-    v.Add(absl::StrCat("customer.", kind),
-          absl::StrCat("\"", code, "\" is not an active ", kind, " (see ListDictionaryEntries)"));
-  }
-  return v.ToStatus();
-}
-
-std::vector<std::string> Tidy(std::vector<std::string> tags) {
+std::vector<std::string> TidyTags(std::vector<std::string> tags) {
   for (auto& t : tags) t = std::string(validation::TrimSpace(t));
   std::sort(tags.begin(), tags.end());
   tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
   return tags;
 }
-
-void Emit(db::Tx& tx, const events::Outbox* outbox, const RequestMeta& meta, const char* type,
-          const Customer& c) {
-  v1::CustomerChanged e;
-  *e.mutable_customer() = ToProto(c);
-  outbox->Append(tx, {type, "customer", c.id, &e, meta.actor_id, meta.request_id});
-}
-
-absl::Status DuplicateError(const std::vector<Duplicate>& dups) {
-  std::vector<std::string> ids, numbers, matched;
-  for (const auto& d : dups) {
-    ids.push_back(d.id);
-    numbers.push_back(d.number);
-    matched.push_back(d.matched_on);
-  }
-  return WithErrorInfo(
-      absl::AlreadyExistsError(
-          absl::StrCat("possible duplicate of customer ", dups[0].number, " (", dups[0].id,
-                       "): same ", dups[0].matched_on == "tax_id" ? "tax id" : dups[0].matched_on,
-                       "; set force to create it anyway")),
-      "DUPLICATE_CUSTOMER", "crm.customers.v1",
-      {{"existing_ids", absl::StrJoin(ids, ",")},
-       {"existing_numbers", absl::StrJoin(numbers, ",")},
-       {"matched_on", absl::StrJoin(matched, ",")}});
-}
-
-}  // namespace
 
 absl::StatusOr<Customer> Customers::Create(db::Conn& conn, const Principal& caller,
                                            const RequestMeta& meta, const std::string& request_id,
@@ -163,7 +162,7 @@ absl::StatusOr<Customer> Customers::Create(db::Conn& conn, const Principal& call
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.write"));
   Violations v = std::move(decoding);
   db::CheckRequestId(v, request_id);
-  Validate(v, c, nullptr);
+  ValidateCustomer(v, c, nullptr);
   if (!c.owner_id.empty() && c.owner_id != caller.user_id) {
     v.Add("customer.owner_id",
           "a new customer belongs to its creator; hand it over to change the owner");
@@ -176,7 +175,7 @@ absl::StatusOr<Customer> Customers::Create(db::Conn& conn, const Principal& call
   c.name = std::string(validation::TrimSpace(c.name));
   c.owner_id = caller.user_id;
   c.owner_department_id = caller.department_id;
-  c.tags = Tidy(std::move(c.tags));
+  c.tags = TidyTags(std::move(c.tags));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Customer> {
     CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, request_id, "CreateCustomer", c.id));
     if (earlier) {
@@ -213,10 +212,7 @@ void Customers::Get(db::Reader& reader, const Principal& caller, const std::stri
   });
 }
 
-absl::StatusOr<Page<Customer>> Customers::List(db::Conn& conn, const Principal& caller,
-                                               const CustomerFilter& f, int32_t page_size,
-                                               const std::string& page_token) const {
-  CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
+absl::Status CheckFilter(const CustomerFilter& f) {
   Violations v;
   Code(v, "region", f.region);
   Code(v, "industry", f.industry);
@@ -224,7 +220,14 @@ absl::StatusOr<Page<Customer>> Customers::List(db::Conn& conn, const Principal& 
   validation::OptionalUuid(v, "owner_id", f.owner_id);
   if (!f.tag.empty()) validation::MaxChars(v, "tag", f.tag, 32);
   validation::MaxChars(v, "name_contains", f.name_contains, 100);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  return v.ToStatus();
+}
+
+absl::StatusOr<Page<Customer>> Customers::List(db::Conn& conn, const Principal& caller,
+                                               const CustomerFilter& f, int32_t page_size,
+                                               const std::string& page_token) const {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
+  CRM_RETURN_IF_ERROR(CheckFilter(f));
   CRM_ASSIGN_OR_RETURN(int limit, validation::PageSize(page_size, 50, 500));
   CustomerFilter filter = f;
   filter.name_contains = std::string(validation::TrimSpace(f.name_contains));
@@ -274,7 +277,7 @@ absl::StatusOr<Customer> Customers::Update(db::Conn& conn, const Principal& call
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.write"));
   Violations v = std::move(decoding);
   validation::RequiredUuid(v, "customer.id", patch.id);
-  Validate(v, patch, &mask);
+  ValidateCustomer(v, patch, &mask);
   CRM_RETURN_IF_ERROR(v.ToStatus());
   CRM_RETURN_IF_ERROR(validation::CheckMask(mask, {"name",
                                                    "region",
@@ -327,7 +330,7 @@ absl::StatusOr<Customer> Customers::Update(db::Conn& conn, const Principal& call
     CRM_APPLY(source);
     CRM_APPLY(attributes);
 #undef CRM_APPLY
-    if (InMask(mask, "tags")) next.tags = Tidy(patch.tags);
+    if (InMask(mask, "tags")) next.tags = TidyTags(patch.tags);
     next.name = std::string(validation::TrimSpace(next.name));
     CRM_RETURN_IF_ERROR(CheckCodes(tx, next, &mask));
     if (!Repository::Update(tx, next, current->version)) return validation::StaleEtag();

@@ -21,6 +21,14 @@ namespace crm::customers_service {
 
 using validation::Page;
 
+// Checks the fields of `c` (those in `mask`, or all of them without one).
+void ValidateCustomer(Violations& v, const Customer& c, const std::vector<std::string>* mask);
+// Tags trimmed, sorted, without repeats.
+std::vector<std::string> TidyTags(std::vector<std::string> tags);
+
+// INVALID_ARGUMENT naming each malformed filter field.
+absl::Status CheckFilter(const CustomerFilter& f);
+
 class Customers {
  public:
   Customers(const events::Outbox* outbox, const db::RequestLog* request_log)

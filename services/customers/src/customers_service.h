@@ -9,6 +9,7 @@
 #include "services/customers/src/convert.h"
 #include "services/customers/src/customers.h"
 #include "services/customers/src/handovers.h"
+#include "services/customers/src/imports.h"
 #include "services/customers/src/merges.h"
 #include "services/customers/src/people.h"
 #include "services/customers/src/relations.h"
@@ -24,6 +25,7 @@ struct Parts {
   const Handovers* handovers;
   const Merges* merges;
   const Churn* churn;
+  const Imports* imports;
   events::EventStream* events;
   // The auth service's directory, for looking up users (called with the caller's token).
   crm::auth::v1::DirectoryService::Stub* directory;
@@ -39,6 +41,7 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
         handovers_(parts.handovers),
         merges_(parts.merges),
         churn_(parts.churn),
+        imports_(parts.imports),
         events_(parts.events),
         directory_(parts.directory) {}
 
@@ -130,6 +133,14 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   grpc::ServerUnaryReactor* ListLossActions(grpc::CallbackServerContext* ctx,
                                             const v1::ListLossActionsRequest* req,
                                             v1::ListLossActionsResponse* resp) override;
+  // imports_service.cc
+  grpc::ServerBidiReactor<v1::ImportCustomersRequest, v1::ImportCustomersResponse>* ImportCustomers(
+      grpc::CallbackServerContext* ctx) override;
+  grpc::ServerUnaryReactor* GetImportJob(grpc::CallbackServerContext* ctx,
+                                         const v1::GetImportJobRequest* req,
+                                         v1::ImportJob* resp) override;
+  grpc::ServerWriteReactor<v1::ExportCustomersResponse>* ExportCustomers(
+      grpc::CallbackServerContext* ctx, const v1::ExportCustomersRequest* req) override;
 
   grpc::ServerUnaryReactor* ListDictionaryEntries(grpc::CallbackServerContext* ctx,
                                                   const v1::ListDictionaryEntriesRequest* req,
@@ -148,6 +159,7 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   const Handovers* handovers_;
   const Merges* merges_;
   const Churn* churn_;
+  const Imports* imports_;
   events::EventStream* events_;
   crm::auth::v1::DirectoryService::Stub* directory_;
 };

@@ -73,9 +73,10 @@ int Main(int argc, char** argv) {
   Handovers handovers(&rt.outbox(), &rt.request_log());
   Merges merges(&rt.outbox(), &rt.request_log());
   Churn churn(&rt.outbox(), static_cast<int>(*loss_after), zone);
+  Imports imports(&rt.outbox());
   auto directory = crm::auth::v1::DirectoryService::NewStub(auth_channel);
   CustomersServiceImpl service({&rt.calls(), &customers, &people, &relations, &handovers, &merges,
-                                &churn, &rt.events(), directory.get()});
+                                &churn, &imports, &rt.events(), directory.get()});
   rt.server().AddService(&service);
 
   db::Conn scan_conn(config->db_url);

@@ -55,6 +55,8 @@ struct Customer {
   std::optional<absl::CivilDay> last_order_date;
   std::optional<absl::Time> loss_warned_at;
   std::optional<absl::CivilDay> loss_delayed_until;
+  // The key of the customer in the system it was imported from (unique when set).
+  std::string external_key;
   int64_t version = 0;
   absl::Time created_at;
   absl::Time updated_at;
@@ -190,6 +192,16 @@ struct LossAction {
   std::optional<absl::CivilDay> delayed_until;
   std::string user_id;  // empty for the scan and for orders
   absl::Time created_at;
+};
+
+// Progress of a bulk import, as committed.
+struct ImportJob {
+  std::string id;
+  std::string created_by;
+  int64_t rows = 0, created = 0, updated = 0, unchanged = 0, failed = 0;
+  int64_t last_row_number = 0;
+  absl::Time created_at;
+  absl::Time updated_at;
 };
 
 // The new owner of handed-over customers, as the directory (auth service) knows them.

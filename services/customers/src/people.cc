@@ -26,30 +26,6 @@ bool OneOf(const std::string& value, std::initializer_list<const char*> allowed)
   return false;
 }
 
-void ValidateContact(Violations& v, const Contact& c, const std::vector<std::string>* mask) {
-  auto check = [&](absl::string_view f) { return mask == nullptr || InMask(*mask, f); };
-  if (check("name")) validation::Name(v, "contact.name", c.name, 100);
-  if (check("position")) validation::OptionalText(v, "contact.position", c.position, 100);
-  if (check("office_phone")) validation::OptionalPhone(v, "contact.office_phone", c.office_phone);
-  if (check("mobile")) validation::OptionalPhone(v, "contact.mobile", c.mobile);
-  if (check("email")) validation::OptionalEmail(v, "contact.email", c.email);
-  if (check("notes")) validation::OptionalText(v, "contact.notes", c.notes, 2000, true);
-  if (check("reports_to_id")) validation::OptionalUuid(v, "contact.reports_to_id", c.reports_to_id);
-  if (check("gender") && !OneOf(c.gender, {"male", "female"}))
-    v.Add("contact.gender", "is unknown");
-  if (check("buying_role") &&
-      !OneOf(c.buying_role, {"decision_maker", "influencer", "user", "gatekeeper"})) {
-    v.Add("contact.buying_role", "is unknown");
-  }
-  if (check("attitude") && !OneOf(c.attitude, {"supporter", "neutral", "opponent"})) {
-    v.Add("contact.attitude", "is unknown");
-  }
-  if (check("social_style") &&
-      !OneOf(c.social_style, {"expressive", "driver", "amiable", "analytical"})) {
-    v.Add("contact.social_style", "is unknown");
-  }
-}
-
 void ValidateInteraction(Violations& v, const Interaction& i,
                          const std::vector<std::string>* mask) {
   auto check = [&](absl::string_view f) { return mask == nullptr || InMask(*mask, f); };
@@ -118,6 +94,30 @@ absl::StatusOr<std::pair<int, std::vector<std::string>>> StartList(
 }
 
 }  // namespace
+
+void ValidateContact(Violations& v, const Contact& c, const std::vector<std::string>* mask) {
+  auto check = [&](absl::string_view f) { return mask == nullptr || InMask(*mask, f); };
+  if (check("name")) validation::Name(v, "contact.name", c.name, 100);
+  if (check("position")) validation::OptionalText(v, "contact.position", c.position, 100);
+  if (check("office_phone")) validation::OptionalPhone(v, "contact.office_phone", c.office_phone);
+  if (check("mobile")) validation::OptionalPhone(v, "contact.mobile", c.mobile);
+  if (check("email")) validation::OptionalEmail(v, "contact.email", c.email);
+  if (check("notes")) validation::OptionalText(v, "contact.notes", c.notes, 2000, true);
+  if (check("reports_to_id")) validation::OptionalUuid(v, "contact.reports_to_id", c.reports_to_id);
+  if (check("gender") && !OneOf(c.gender, {"male", "female"}))
+    v.Add("contact.gender", "is unknown");
+  if (check("buying_role") &&
+      !OneOf(c.buying_role, {"decision_maker", "influencer", "user", "gatekeeper"})) {
+    v.Add("contact.buying_role", "is unknown");
+  }
+  if (check("attitude") && !OneOf(c.attitude, {"supporter", "neutral", "opponent"})) {
+    v.Add("contact.attitude", "is unknown");
+  }
+  if (check("social_style") &&
+      !OneOf(c.social_style, {"expressive", "driver", "amiable", "analytical"})) {
+    v.Add("contact.social_style", "is unknown");
+  }
+}
 
 void EmitSideEffects(db::Tx& tx, const events::Outbox* outbox, const RequestMeta& meta,
                      const Principal& caller, const std::vector<std::string>& ids) {

@@ -13,12 +13,16 @@
 #include "libs/db/conn.h"
 #include "libs/db/request_log.h"
 #include "libs/events/outbox.h"
+#include "libs/status/field_violations.h"
 #include "libs/validation/paging.h"
 #include "services/customers/src/model.h"
 
 namespace crm::customers_service {
 
 using validation::Page;
+
+// Checks the fields of `c` (those in `mask`, or all of them without one).
+void ValidateContact(Violations& v, const Contact& c, const std::vector<std::string>* mask);
 
 // Contacts changed as a side effect (primary moved away, manager deleted, customer merged)
 // are announced as customers.contact.updated.

@@ -3,6 +3,7 @@
 // transaction and may throw libpqxx exceptions (mapped by db::Conn::Transact); functions
 // returning db::Query describe reads for the pipelined db::Reader.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -157,6 +158,25 @@ class Repository {
   static std::vector<Customer> LossWarnings(db::Tx& tx, const auth::Principal& caller,
                                             const std::string& owner_id, int64_t after_micros,
                                             const std::string& after_id, int limit);
+
+  // --- bulk import ---
+  struct Existing {
+    Customer customer;
+    bool visible = false;  // within the caller's scope
+    bool deleted = false;
+  };
+  // The customers with these external keys (deleted ones too), locked, by key.
+  static std::map<std::string, Existing> LockByExternalKeys(db::Tx& tx,
+                                                            const std::vector<std::string>& keys,
+                                                            const auth::Principal& caller);
+  // Inserts the customers (ids, owners and external keys set; numbers assigned here) in one
+  // statement, skipping keys taken meanwhile. Returns the external keys inserted.
+  static std::vector<std::string> InsertMany(db::Tx& tx, const std::vector<Customer>& cs);
+  static std::vector<Customer> FindMany(db::Tx& tx, const std::vector<std::string>& ids);
+  // Creates the job for its first batch; returns it locked.
+  static ImportJob LockImportJob(db::Tx& tx, const std::string& id, const std::string& user_id);
+  static std::optional<ImportJob> FindImportJob(db::Tx& tx, const std::string& id);
+  static void AdvanceImportJob(db::Tx& tx, const ImportJob& delta);
 
   // --- dictionaries ---
   static std::vector<DictionaryEntry> ListDictionary(db::Tx& tx, const std::string& kind);

@@ -1,0 +1,337 @@
+#include "services/customers/src/imports.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "crm/customers/v1/events.pb.h"
+#include "libs/auth/scope.h"
+#include "libs/ids/uuid.h"
+#include "libs/status/status_macros.h"
+#include "libs/validation/text.h"
+#include "services/customers/src/convert.h"
+#include "services/customers/src/customers.h"
+#include "services/customers/src/people.h"
+#include "services/customers/src/repository.h"
+
+namespace crm::customers_service {
+namespace {
+
+using auth::Principal;
+using Outcome = ImportResult::Outcome;
+
+// Whether the import would change nothing of `current`.
+bool SameImportedFields(const Customer& a, const Customer& b) {
+  auto money = [](const std::optional<Money>& x, const std::optional<Money>& y) {
+    return x.has_value() == y.has_value() &&
+           (!x || (x->minor == y->minor && x->currency == y->currency));
+  };
+  return a.name == b.name && a.region == b.region && a.industry == b.industry &&
+         a.level == b.level && a.satisfaction == b.satisfaction && a.credit == b.credit &&
+         a.address == b.address && a.postal_code == b.postal_code && a.phone == b.phone &&
+         a.fax == b.fax && a.website == b.website &&
+         a.business_licence_number == b.business_licence_number &&
+         a.legal_representative == b.legal_representative &&
+         money(a.registered_capital, b.registered_capital) &&
+         money(a.annual_revenue, b.annual_revenue) && a.bank == b.bank &&
+         a.bank_account == b.bank_account && a.tax_id == b.tax_id && a.source == b.source &&
+         a.tags == b.tags && a.attributes == b.attributes;
+}
+
+// `current` with the imported fields of `row`.
+Customer WithImportedFields(Customer current, const Customer& row) {
+  Customer next = row;
+  next.id = current.id;
+  next.number = current.number;
+  next.owner_id = current.owner_id;
+  next.owner_department_id = current.owner_department_id;
+  next.status = current.status;
+  next.version = current.version;
+  next.external_key = current.external_key;
+  return next;
+}
+
+ImportResult Failed(int64_t row, absl::Status error) {
+  return {row, Outcome::kFailed, "", std::move(error)};
+}
+
+}  // namespace
+
+absl::Status Imports::CheckImporter(const Principal& caller) {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.import"));
+  if (caller.service_account) {
+    return absl::FailedPreconditionError("customers are owned by people, not service accounts");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
+                                                               const Principal& caller,
+                                                               const RequestMeta& meta,
+                                                               const std::string& import_id,
+                                                               std::vector<ImportRow> rows) const {
+  CRM_RETURN_IF_ERROR(CheckImporter(caller));
+  Violations batch;
+  validation::RequiredUuid(batch, "import_id", import_id);
+  if (rows.size() > kMaxBatch) {
+    batch.Add("rows", absl::StrCat("at most ", kMaxBatch, " rows per message"));
+  }
+  CRM_RETURN_IF_ERROR(batch.ToStatus());
+
+  // Row checks that need no database; a key repeated within the batch fails its later rows.
+  std::vector<ImportResult> results(rows.size());
+  std::vector<bool> ok(rows.size(), false);
+  std::map<std::string, int64_t> first_row_of_key;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    ImportRow& r = rows[i];
+    results[i].row_number = r.row_number;
+    Violations v = std::move(r.decoding);
+    r.external_key = std::string(validation::TrimSpace(r.external_key));
+    if (validation::Required(v, "external_key", r.external_key)) {
+      validation::OptionalText(v, "external_key", r.external_key, 100);
+    }
+    ValidateCustomer(v, r.customer, nullptr);
+    if (r.contacts.size() > 100) v.Add("contacts", "at most 100 per row");
+    for (size_t k = 0; k < r.contacts.size() && k < 100; ++k) {
+      Violations cv;
+      ValidateContact(cv, r.contacts[k], nullptr);
+      for (const auto& fv : cv.list()) {
+        v.Add(absl::StrCat("contacts[", k, "].", fv.field.substr(fv.field.find('.') + 1)),
+              fv.description);
+      }
+    }
+    if (!v.empty()) {
+      results[i] = Failed(r.row_number, v.ToStatus());
+      continue;
+    }
+    auto [it, fresh] = first_row_of_key.emplace(r.external_key, r.row_number);
+    if (!fresh) {
+      results[i] =
+          Failed(r.row_number, InvalidField("external_key", absl::StrCat("repeats row ", it->second,
+                                                                         " of the same batch")));
+      continue;
+    }
+    r.customer.name = std::string(validation::TrimSpace(r.customer.name));
+    r.customer.tags = TidyTags(std::move(r.customer.tags));
+    r.customer.external_key = r.external_key;
+    ok[i] = true;
+  }
+
+  return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<std::vector<ImportResult>> {
+    std::vector<ImportResult> out = results;
+    ImportJob job = Repository::LockImportJob(tx, import_id, caller.user_id);
+    if (job.created_by != caller.user_id) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("import ", import_id, " belongs to another user"));
+    }
+    // Dictionary codes, all rows at once.
+    std::vector<std::pair<std::string, std::string>> codes;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!ok[i]) continue;
+      const Customer& c = rows[i].customer;
+      for (auto [kind, value] : {std::pair{"region", &c.region},
+                                 {"industry", &c.industry},
+                                 {"level", &c.level},
+                                 {"source", &c.source}}) {
+        if (!value->empty()) codes.emplace_back(kind, *value);
+      }
+    }
+    std::sort(codes.begin(), codes.end());
+    codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+    std::set<std::pair<std::string, std::string>> unknown;
+    if (!codes.empty()) {
+      for (auto& u : Repository::UnknownCodes(tx, codes)) unknown.insert(std::move(u));
+    }
+    std::vector<std::string> keys;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!ok[i]) continue;
+      const Customer& c = rows[i].customer;
+      Violations v;
+      for (auto [kind, value] : {std::pair{"region", &c.region},
+                                 {"industry", &c.industry},
+                                 {"level", &c.level},
+                                 {"source", &c.source}}) {
+        if (unknown.count({kind, *value})) {
+          v.Add(absl::StrCat("customer.", kind),
+                absl::StrCat("\"", *value, "\" is not an active ", kind));
+        }
+      }
+      if (!v.empty()) {
+        ok[i] = false;
+        out[i] = Failed(rows[i].row_number, v.ToStatus());
+        continue;
+      }
+      keys.push_back(rows[i].external_key);
+    }
+
+    std::map<std::string, Repository::Existing> existing =
+        Repository::LockByExternalKeys(tx, keys, caller);
+    std::vector<Customer> to_insert;
+    std::vector<size_t> insert_rows;
+    std::vector<std::string> changed_ids;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!ok[i]) continue;
+      ImportRow& r = rows[i];
+      auto it = existing.find(r.external_key);
+      if (it == existing.end()) {
+        Customer c = r.customer;
+        c.id = ids::NewUuidV7();
+        c.owner_id = caller.user_id;
+        c.owner_department_id = caller.department_id;
+        to_insert.push_back(std::move(c));
+        insert_rows.push_back(i);
+        continue;
+      }
+      const Repository::Existing& e = it->second;
+      if (!e.visible) {
+        out[i] = Failed(r.row_number, auth::NotVisible(caller.scope, "customer with external_key",
+                                                       r.external_key));
+      } else if (e.deleted) {
+        out[i] = Failed(r.row_number,
+                        absl::FailedPreconditionError(absl::StrCat(
+                            "customer ", e.customer.id, " with this external_key was deleted")));
+      } else if (SameImportedFields(e.customer, r.customer)) {
+        out[i] = {r.row_number, Outcome::kUnchanged, e.customer.id, absl::OkStatus()};
+      } else {
+        Customer next = WithImportedFields(e.customer, r.customer);
+        if (!Repository::Update(tx, next, e.customer.version)) {
+          return absl::AbortedError("a customer changed while it was imported; resend the batch");
+        }
+        out[i] = {r.row_number, Outcome::kUpdated, e.customer.id, absl::OkStatus()};
+        changed_ids.push_back(e.customer.id);
+      }
+      if (out[i].outcome == Outcome::kFailed) ok[i] = false;
+    }
+    std::vector<std::string> inserted = Repository::InsertMany(tx, to_insert);
+    std::set<std::string> inserted_keys(inserted.begin(), inserted.end());
+    for (size_t k = 0; k < to_insert.size(); ++k) {
+      const size_t i = insert_rows[k];
+      if (inserted_keys.count(to_insert[k].external_key)) {
+        out[i] = {rows[i].row_number, Outcome::kCreated, to_insert[k].id, absl::OkStatus()};
+        changed_ids.push_back(to_insert[k].id);
+      } else {
+        ok[i] = false;
+        out[i] = Failed(rows[i].row_number,
+                        absl::AbortedError("another import created this external_key "
+                                           "meanwhile; resend the row"));
+      }
+    }
+
+    // Contacts: added unless the customer has a live contact of the same name.
+    std::vector<Contact> new_contacts;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!ok[i] || rows[i].contacts.empty()) continue;
+      const std::string& customer_id = out[i].customer_id;
+      std::set<std::string> names;
+      bool has_primary = false;
+      for (const auto& c : Repository::ListContacts(tx, customer_id, "", 1000)) {
+        names.insert(absl::AsciiStrToLower(c.name));
+        has_primary = has_primary || c.primary;
+      }
+      for (Contact c : rows[i].contacts) {
+        c.name = std::string(validation::TrimSpace(c.name));
+        if (!names.insert(absl::AsciiStrToLower(c.name)).second) continue;
+        c.id = ids::NewUuidV7();
+        c.customer_id = customer_id;
+        c.reports_to_id.clear();
+        c.primary = c.primary && !has_primary;
+        has_primary = has_primary || c.primary;
+        Repository::InsertContact(tx, c);
+        new_contacts.push_back(c);
+        if (out[i].outcome == Outcome::kUnchanged) {
+          out[i].outcome = Outcome::kUpdated;
+        }
+      }
+    }
+
+    // Events: one per customer created or updated, and per contact added.
+    std::vector<v1::CustomerChanged> customer_payloads;
+    std::vector<Customer> changed = Repository::FindMany(tx, changed_ids);
+    std::set<std::string> created_ids;
+    for (const auto& r : out) {
+      if (r.outcome == Outcome::kCreated) created_ids.insert(r.customer_id);
+    }
+    customer_payloads.resize(changed.size());
+    std::vector<v1::ContactChanged> contact_payloads(new_contacts.size());
+    std::vector<events::EventDraft> drafts;
+    drafts.reserve(changed.size() + new_contacts.size());
+    for (size_t k = 0; k < changed.size(); ++k) {
+      *customer_payloads[k].mutable_customer() = ToProto(changed[k]);
+      drafts.push_back({created_ids.count(changed[k].id) ? "customers.customer.created"
+                                                         : "customers.customer.updated",
+                        "customer", changed[k].id, &customer_payloads[k], meta.actor_id,
+                        meta.request_id});
+    }
+    for (size_t k = 0; k < new_contacts.size(); ++k) {
+      *contact_payloads[k].mutable_contact() = ToProto(new_contacts[k]);
+      drafts.push_back({"customers.contact.created", "contact", new_contacts[k].id,
+                        &contact_payloads[k], meta.actor_id, meta.request_id});
+    }
+    outbox_->AppendAll(tx, drafts);
+
+    ImportJob delta;
+    delta.id = import_id;
+    delta.rows = static_cast<int64_t>(out.size());
+    for (const auto& r : out) {
+      switch (r.outcome) {
+        case Outcome::kCreated:
+          ++delta.created;
+          break;
+        case Outcome::kUpdated:
+          ++delta.updated;
+          break;
+        case Outcome::kUnchanged:
+          ++delta.unchanged;
+          break;
+        case Outcome::kFailed:
+          ++delta.failed;
+          break;
+      }
+      delta.last_row_number = std::max(delta.last_row_number, r.row_number);
+    }
+    Repository::AdvanceImportJob(tx, delta);
+    return out;
+  });
+}
+
+absl::StatusOr<ImportJob> Imports::GetJob(db::Conn& conn, const Principal& caller,
+                                          const std::string& import_id) const {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.import"));
+  Violations v;
+  validation::RequiredUuid(v, "import_id", import_id);
+  CRM_RETURN_IF_ERROR(v.ToStatus());
+  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<ImportJob> {
+    auto job = Repository::FindImportJob(tx, import_id);
+    if (!job || job->created_by != caller.user_id) {
+      return absl::NotFoundError(absl::StrCat("no import ", import_id, " of yours"));
+    }
+    return *job;
+  });
+}
+
+absl::Status Imports::CheckExport(const Principal& caller, const CustomerFilter& filter) {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.export"));
+  return CheckFilter(filter);
+}
+
+absl::StatusOr<std::vector<ExportRow>> Imports::ExportPage(db::Conn& conn, const Principal& caller,
+                                                           const CustomerFilter& filter,
+                                                           bool include_contacts,
+                                                           const std::string& before_id) const {
+  CRM_RETURN_IF_ERROR(CheckExport(caller, filter));
+  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<std::vector<ExportRow>> {
+    std::vector<ExportRow> out;
+    for (auto& c : Repository::List(tx, filter, caller, before_id, kExportPage)) {
+      ExportRow row;
+      row.external_key = c.external_key;
+      if (include_contacts) row.contacts = Repository::ListContacts(tx, c.id, "", 1000);
+      row.customer = std::move(c);
+      out.push_back(std::move(row));
+    }
+    return out;
+  });
+}
+
+}  // namespace crm::customers_service

@@ -1,0 +1,184 @@
+// Bulk import: the SQL of Repository that reads and writes customers many at a time.
+
+#include "absl/strings/str_cat.h"
+#include "libs/auth/scope.h"
+#include "libs/db/time_fields.h"
+#include "services/customers/src/customer_rows.h"
+#include "services/customers/src/repository.h"
+
+namespace crm::customers_service {
+namespace {
+
+using db::Exec;
+using db::Statement;
+
+const auth::ScopedStatement& LockByKeysStmt() {
+  static const auto* stmt =
+      new auth::ScopedStatement("customers.lock_by_external_keys",
+                                "SELECT " CUSTOMER_COLUMNS
+                                ", {scope}, c.deleted_at IS NOT NULL"
+                                " FROM customers.customers c WHERE c.external_key = ANY($1::text[])"
+                                " ORDER BY c.id FOR UPDATE",
+                                "c.owner_id", "c.owner_department_id", 2);
+  return *stmt;
+}
+
+// One row per element of the arrays; money minor units and owner department as text ('' for
+// none); tags as array literals; attributes as JSON.
+constexpr Statement kInsertMany{
+    "customers.insert_many",
+    "INSERT INTO customers.customers (id, number, name, region, industry, level, satisfaction,"
+    " credit, address, postal_code, phone, fax, website, business_licence_number,"
+    " legal_representative, registered_capital_minor, registered_capital_currency,"
+    " annual_revenue_minor, annual_revenue_currency, bank, bank_account, tax_id, owner_id,"
+    " owner_department_id, source, tags, attributes, external_key)"
+    " SELECT u.id::uuid,"
+    "   'C' || lpad(nextval('customers.customer_number_seq')::text, 8, '0'),"
+    "   u.name, u.region, u.industry, u.level, u.satisfaction::int, u.credit::int, u.address,"
+    "   u.postal_code, u.phone, u.fax, u.website, u.licence, u.legal, nullif(u.rc, '')::int8,"
+    "   u.rcc, nullif(u.ar, '')::int8, u.arc, u.bank, u.account, u.tax_id, u.owner::uuid,"
+    "   nullif(u.dept, '')::uuid, u.source, u.tags::text[], u.attrs::jsonb, u.key"
+    " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
+    "   $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"
+    "   $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[],"
+    "   $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::text[],"
+    "   $25::text[], $26::text[], $27::text[]) WITH ORDINALITY AS u(id, name, region, industry,"
+    "   level, satisfaction, credit, address, postal_code, phone, fax, website, licence, legal,"
+    "   rc, rcc, ar, arc, bank, account, tax_id, owner, dept, source, tags, attrs, key, n)"
+    " ORDER BY u.n"
+    " ON CONFLICT (external_key) WHERE external_key IS NOT NULL DO NOTHING"
+    " RETURNING external_key"};
+
+constexpr Statement kFindMany{"customers.find_many",
+                              "SELECT " CUSTOMER_COLUMNS
+                              " FROM customers.customers c WHERE c.id = ANY($1::uuid[])"};
+
+#define JOB_COLUMNS                                                                      \
+  "j.id::text, j.created_by::text, j.rows, j.created, j.updated, j.unchanged, j.failed," \
+  " j.last_row_number, " CRM_SQL_MICROS("j.created_at") ", " CRM_SQL_MICROS("j.updated_at")
+
+constexpr Statement kCreateJob{
+    "customers.create_import_job",
+    "INSERT INTO customers.import_jobs (id, created_by) VALUES ($1::uuid, $2::uuid)"
+    " ON CONFLICT (id) DO NOTHING"};
+
+constexpr Statement kLockJob{"customers.lock_import_job",
+                             "SELECT " JOB_COLUMNS
+                             " FROM customers.import_jobs j WHERE j.id = $1::uuid FOR UPDATE"};
+
+constexpr Statement kFindJob{"customers.find_import_job",
+                             "SELECT " JOB_COLUMNS
+                             " FROM customers.import_jobs j WHERE j.id = $1::uuid"};
+
+constexpr Statement kAdvanceJob{
+    "customers.advance_import_job",
+    "UPDATE customers.import_jobs SET rows = rows + $2, created = created + $3,"
+    " updated = updated + $4, unchanged = unchanged + $5, failed = failed + $6,"
+    " last_row_number = greatest(last_row_number, $7), updated_at = now()"
+    " WHERE id = $1::uuid"};
+
+ImportJob JobOf(const pqxx::row& r) {
+  ImportJob j;
+  j.id = r[0].as<std::string>();
+  j.created_by = r[1].as<std::string>();
+  j.rows = r[2].as<int64_t>();
+  j.created = r[3].as<int64_t>();
+  j.updated = r[4].as<int64_t>();
+  j.unchanged = r[5].as<int64_t>();
+  j.failed = r[6].as<int64_t>();
+  j.last_row_number = r[7].as<int64_t>();
+  j.created_at = db::TimeOf(r[8]);
+  j.updated_at = db::TimeOf(r[9]);
+  return j;
+}
+
+}  // namespace
+
+std::map<std::string, Repository::Existing> Repository::LockByExternalKeys(
+    db::Tx& tx, const std::vector<std::string>& keys, const auth::Principal& caller) {
+  std::map<std::string, Existing> out;
+  if (keys.empty()) return out;
+  for (const auto& row : Exec(tx, LockByKeysStmt().For(caller.scope), db::TextArray(keys),
+                              auth::ScopeParam(caller))) {
+    Existing e;
+    e.customer = rows::CustomerFromRow(row);
+    e.visible = row[35].as<bool>();
+    e.deleted = row[36].as<bool>();
+    std::string key = e.customer.external_key;
+    out.emplace(std::move(key), std::move(e));
+  }
+  return out;
+}
+
+std::vector<std::string> Repository::InsertMany(db::Tx& tx, const std::vector<Customer>& cs) {
+  if (cs.empty()) return {};
+  constexpr int kCols = 27;
+  std::vector<std::string> cols[kCols];
+  for (auto& c : cols) c.reserve(cs.size());
+  auto text = [](const std::optional<int64_t>& v) { return v ? absl::StrCat(*v) : std::string(); };
+  for (const Customer& c : cs) {
+    const std::string values[kCols] = {c.id,
+                                       c.name,
+                                       c.region,
+                                       c.industry,
+                                       c.level,
+                                       absl::StrCat(c.satisfaction),
+                                       absl::StrCat(c.credit),
+                                       c.address,
+                                       c.postal_code,
+                                       c.phone,
+                                       c.fax,
+                                       c.website,
+                                       c.business_licence_number,
+                                       c.legal_representative,
+                                       text(rows::MinorOf(c.registered_capital)),
+                                       rows::CurrencyOf(c.registered_capital),
+                                       text(rows::MinorOf(c.annual_revenue)),
+                                       rows::CurrencyOf(c.annual_revenue),
+                                       c.bank,
+                                       c.bank_account,
+                                       c.tax_id,
+                                       c.owner_id,
+                                       c.owner_department_id,
+                                       c.source,
+                                       db::TextArray(c.tags),
+                                       rows::AttributesJson(c.attributes),
+                                       c.external_key};
+    for (int i = 0; i < kCols; ++i) cols[i].push_back(values[i]);
+  }
+  std::vector<std::string> arrays;
+  arrays.reserve(kCols);
+  for (auto& c : cols) arrays.push_back(db::TextArray(c));
+  std::vector<std::string> inserted;
+  for (const auto& row : Exec(tx, kInsertMany, pqxx::prepare::make_dynamic_params(arrays))) {
+    inserted.push_back(row[0].as<std::string>());
+  }
+  return inserted;
+}
+
+std::vector<Customer> Repository::FindMany(db::Tx& tx, const std::vector<std::string>& ids) {
+  std::vector<Customer> out;
+  if (ids.empty()) return out;
+  for (const auto& row : Exec(tx, kFindMany, db::TextArray(ids))) {
+    out.push_back(rows::CustomerFromRow(row));
+  }
+  return out;
+}
+
+ImportJob Repository::LockImportJob(db::Tx& tx, const std::string& id, const std::string& user_id) {
+  Exec(tx, kCreateJob, id, user_id);
+  return JobOf(Exec(tx, kLockJob, id)[0]);
+}
+
+std::optional<ImportJob> Repository::FindImportJob(db::Tx& tx, const std::string& id) {
+  pqxx::result r = Exec(tx, kFindJob, id);
+  if (r.empty()) return std::nullopt;
+  return JobOf(r[0]);
+}
+
+void Repository::AdvanceImportJob(db::Tx& tx, const ImportJob& d) {
+  Exec(tx, kAdvanceJob, d.id, d.rows, d.created, d.updated, d.unchanged, d.failed,
+       d.last_row_number);
+}
+
+}  // namespace crm::customers_service

@@ -1,0 +1,165 @@
+#include <atomic>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/testing/status_matchers.h"
+#include "services/customers/src/imports.h"
+#include "services/customers/tests/fixture.h"
+
+namespace crm::customers_service {
+namespace {
+
+using ::crm::test::HasFieldViolation;
+using ::crm::test::IsOk;
+using ::crm::test::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::SizeIs;
+using Outcome = ImportResult::Outcome;
+
+class ImportsTest : public CustomersFixture {
+ protected:
+  void SetUp() override {
+    CustomersFixture::SetUp();
+    imports_ = std::make_unique<Imports>(&outbox_);
+    dept_ = NewId();
+    rep_ = Rep(dept_);
+    prefix_ = absl::StrCat("ERP-", NewId().substr(24), "-");
+  }
+
+  ImportRow Row(int64_t n, const std::string& name, const std::string& region = "east") {
+    ImportRow r;
+    r.row_number = n;
+    r.external_key = absl::StrCat(prefix_, n);
+    r.customer.name = name;
+    r.customer.region = region;
+    r.customer.level = "ordinary";
+    r.customer.tags = {"导入"};
+    return r;
+  }
+
+  std::vector<Outcome> Outcomes(const absl::StatusOr<std::vector<ImportResult>>& results) {
+    std::vector<Outcome> out;
+    if (results.ok()) {
+      for (const auto& r : *results) out.push_back(r.outcome);
+    }
+    return out;
+  }
+
+  std::vector<ImportRow> Batch() {
+    std::vector<ImportRow> rows = {Row(1, absl::StrCat("三一重工", prefix_)),
+                                   Row(2, absl::StrCat("中联重科", prefix_), "south"),
+                                   Row(3, absl::StrCat("徐工机械", prefix_))};
+    Contact c;
+    c.name = "向文波";
+    c.primary = true;
+    rows[0].contacts.push_back(c);
+    return rows;
+  }
+
+  std::unique_ptr<Imports> imports_;
+  std::string dept_;
+  auth::Principal rep_;
+  std::string prefix_;
+};
+
+TEST_F(ImportsTest, TheSameRowsTwiceCreateNothingNew) {
+  const std::string job = NewId();
+  auto first = imports_->ImportBatch(*conn_, rep_, meta_, job, Batch());
+  ASSERT_THAT(first, IsOk());
+  EXPECT_THAT(Outcomes(first),
+              ElementsAre(Outcome::kCreated, Outcome::kCreated, Outcome::kCreated));
+  auto created = Get(rep_, (*first)[0].customer_id);
+  ASSERT_THAT(created, IsOk());
+  EXPECT_EQ(created->owner_id, rep_.user_id);
+  EXPECT_EQ(created->external_key, absl::StrCat(prefix_, 1));
+  EXPECT_EQ(created->number.substr(0, 1), "C");
+  auto contacts = people_->ListContacts(*conn_, rep_, created->id, 10, "");
+  ASSERT_THAT(contacts, IsOk());
+  ASSERT_THAT(contacts->items, SizeIs(1));
+  EXPECT_TRUE(contacts->items[0].primary);
+  const size_t events = EventsSinceStart().size();
+  EXPECT_EQ(events, 4u);  // three customers, one contact
+
+  auto again = imports_->ImportBatch(*conn_, rep_, meta_, job, Batch());
+  ASSERT_THAT(again, IsOk());
+  EXPECT_THAT(Outcomes(again),
+              ElementsAre(Outcome::kUnchanged, Outcome::kUnchanged, Outcome::kUnchanged));
+  EXPECT_EQ((*again)[0].customer_id, (*first)[0].customer_id);
+  EXPECT_EQ(EventsSinceStart().size(), events);
+  auto progress = imports_->GetJob(*conn_, rep_, job);
+  ASSERT_THAT(progress, IsOk());
+  EXPECT_EQ(progress->rows, 6);
+  EXPECT_EQ(progress->created, 3);
+  EXPECT_EQ(progress->unchanged, 3);
+  EXPECT_EQ(progress->last_row_number, 3);
+}
+
+TEST_F(ImportsTest, BadRowsFailAloneAndChangedRowsAreUpdated) {
+  const std::string job = NewId();
+  ASSERT_THAT(imports_->ImportBatch(*conn_, rep_, meta_, job, Batch()), IsOk());
+  std::vector<ImportRow> rows = Batch();
+  rows[1].customer.phone = "0731-8888 6666";                              // changed
+  rows[2].customer.name = "";                                             // bad
+  rows.push_back(Row(4, absl::StrCat("山河智能", prefix_), "atlantis"));  // unknown region
+  rows.push_back(Row(5, absl::StrCat("柳工", prefix_)));
+  rows.push_back(Row(5, absl::StrCat("柳工重复", prefix_)));  // the same key again
+  auto results = imports_->ImportBatch(*conn_, rep_, meta_, job, rows);
+  ASSERT_THAT(results, IsOk());
+  EXPECT_THAT(Outcomes(results),
+              ElementsAre(Outcome::kUnchanged, Outcome::kUpdated, Outcome::kFailed,
+                          Outcome::kFailed, Outcome::kCreated, Outcome::kFailed));
+  EXPECT_THAT((*results)[2].error, HasFieldViolation("customer.name"));
+  EXPECT_THAT((*results)[3].error, HasFieldViolation("customer.region"));
+  EXPECT_THAT((*results)[5].error, HasFieldViolation("external_key"));
+  auto updated = Get(rep_, (*results)[1].customer_id);
+  ASSERT_THAT(updated, IsOk());
+  EXPECT_EQ(updated->phone, "0731-8888 6666");
+  EXPECT_EQ(updated->region, "south");
+}
+
+TEST_F(ImportsTest, RowsOfCustomersOutsideScopeFailAndJobsBelongToTheirUser) {
+  auth::Principal other = Rep(NewId());
+  const std::string job = NewId();
+  ASSERT_THAT(imports_->ImportBatch(*conn_, other, meta_, job, Batch()), IsOk());
+  // The same external keys imported by someone who cannot see those customers.
+  auto results = imports_->ImportBatch(*conn_, rep_, meta_, NewId(), Batch());
+  ASSERT_THAT(results, IsOk());
+  EXPECT_THAT(Outcomes(results), ElementsAre(Outcome::kFailed, Outcome::kFailed, Outcome::kFailed));
+  EXPECT_THAT((*results)[0].error, StatusIs(absl::StatusCode::kPermissionDenied));
+  // Another user's job can be neither continued nor read.
+  EXPECT_THAT(imports_->ImportBatch(*conn_, rep_, meta_, job, Batch()),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(imports_->GetJob(*conn_, rep_, job), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(imports_->ImportBatch(*conn_, Executive(), meta_, NewId(), Batch()),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(imports_->ImportBatch(*conn_, rep_, meta_, "x", Batch()),
+              HasFieldViolation("import_id"));
+}
+
+TEST_F(ImportsTest, ExportReadsTheCallersScopeWithContacts) {
+  ASSERT_THAT(imports_->ImportBatch(*conn_, rep_, meta_, NewId(), Batch()), IsOk());
+  auth::Principal colleague = Rep(dept_);
+  MakeCustomer(colleague, absl::StrCat("同事的客户", prefix_));
+  CustomerFilter mine;
+  mine.tag = "导入";
+  auto page = imports_->ExportPage(*conn_, rep_, mine, true, "");
+  ASSERT_THAT(page, IsOk());
+  ASSERT_THAT(*page, SizeIs(3));
+  EXPECT_EQ((*page)[2].external_key, absl::StrCat(prefix_, 1));  // newest first
+  EXPECT_THAT((*page)[2].contacts, SizeIs(1));
+  CustomerFilter all;
+  all.owner_id = colleague.user_id;
+  auto theirs = imports_->ExportPage(*conn_, rep_, all, false, "");
+  ASSERT_THAT(theirs, IsOk());
+  EXPECT_THAT(*theirs, SizeIs(0));
+  auto managers = imports_->ExportPage(*conn_, Manager({dept_}), all, false, "");
+  ASSERT_THAT(managers, IsOk());
+  EXPECT_THAT(*managers, SizeIs(1));
+  CustomerFilter bad;
+  bad.owner_id = "x";
+  EXPECT_THAT(imports_->ExportPage(*conn_, rep_, bad, false, ""), HasFieldViolation("owner_id"));
+}
+
+}  // namespace
+}  // namespace crm::customers_service
