@@ -15,4 +15,5 @@ SELECT format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I', current_database(
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 -- Extensions live in public, created here because they need more than the service role has.
 CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+CREATE EXTENSION IF NOT EXISTS btree_gin WITH SCHEMA public;
 SELECT pg_advisory_unlock(hashtext('crm.provision')) \g /dev/null

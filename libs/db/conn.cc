@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "absl/random/random.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "libs/log/log.h"
@@ -14,8 +15,26 @@ std::string WithConnectOption(absl::string_view url, absl::string_view key,
                               absl::string_view value) {
   if (absl::StrContains(url, absl::StrCat(key, "="))) return std::string(url);  // the caller's wins
   const bool uri = absl::StartsWith(url, "postgresql://") || absl::StartsWith(url, "postgres://");
-  if (!uri) return absl::StrCat(url, " ", key, "=", value);
-  return absl::StrCat(url, url.find('?') == absl::string_view::npos ? "?" : "&", key, "=", value);
+  if (!uri) {
+    // Keyword/value form: single-quoted, with \ and ' escaped.
+    std::string quoted = "'";
+    for (char c : value) {
+      if (c == '\\' || c == '\'') quoted.push_back('\\');
+      quoted.push_back(c);
+    }
+    quoted.push_back('\'');
+    return absl::StrCat(url, " ", key, "=", quoted);
+  }
+  // URI form: percent-encoded.
+  std::string encoded;
+  for (unsigned char c : value) {
+    if (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      encoded.push_back(static_cast<char>(c));
+    } else {
+      absl::StrAppend(&encoded, "%", absl::Hex(c, absl::kZeroPad2));
+    }
+  }
+  return absl::StrCat(url, url.find('?') == absl::string_view::npos ? "?" : "&", key, "=", encoded);
 }
 
 Conn::Conn(std::string url, int max_attempts) : url_(std::move(url)), max_attempts_(max_attempts) {}

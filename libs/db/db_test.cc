@@ -426,3 +426,23 @@ TEST(ParamsTest, MakeParamsConvertsEachKind) {
 
 }  // namespace
 }  // namespace crm::db
+
+namespace crm::db {
+namespace {
+
+TEST(ConnectOptionTest, QuotesKeywordValuesAndEncodesUris) {
+  EXPECT_EQ(WithConnectOption("host=h dbname=d", "options", "-c a=b"),
+            "host=h dbname=d options='-c a=b'");
+  EXPECT_EQ(WithConnectOption("host=h", "application_name", "it's"),
+            "host=h application_name='it\\'s'");
+  EXPECT_EQ(WithConnectOption("postgresql://h/d", "options", "-c a=b"),
+            "postgresql://h/d?options=-c%20a%3db");
+  EXPECT_EQ(WithConnectOption("postgresql://h/d?sslmode=disable", "connect_timeout", "5"),
+            "postgresql://h/d?sslmode=disable&connect_timeout=5");
+  // The caller's own setting wins.
+  EXPECT_EQ(WithConnectOption("host=h connect_timeout=9", "connect_timeout", "5"),
+            "host=h connect_timeout=9");
+}
+
+}  // namespace
+}  // namespace crm::db

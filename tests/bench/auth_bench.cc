@@ -9,17 +9,10 @@
 // runs with several client counts and the ratio is taken against its best, so a client count
 // that merely overloads two cores cannot flatter the service.
 
-#include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <regex>
-#include <thread>
-#include <vector>
 
 #include <grpcpp/client_context.h>
-#include <grpcpp/completion_queue.h>
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -27,13 +20,13 @@
 #include "crm/auth/v1/directory_service.grpc.pb.h"
 #include "libs/testing/http.h"
 #include "libs/testing/pg.h"
-#include "libs/testing/process.h"
+#include "tests/bench/bench.h"
 #include "tests/e2e/stack.h"
 
 namespace {
 
 namespace v1 = ::crm::auth::v1;
-using Clock = std::chrono::steady_clock;
+using crm::bench::Die;
 
 struct Options {
   int clients = 64;
@@ -44,121 +37,29 @@ struct Options {
   bool skip_pgbench = false;  // for profiling the service alone
 };
 
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "bench: %s\n", what.c_str());
-  std::exit(1);
-}
-
-struct PgbenchResult {
-  double best = 0;          // the best over the client counts tried
-  double same_clients = 0;  // with as many clients as the RPC measurement
-};
-
-// `pgbench -S -M prepared` over a few client counts, printing each.
-PgbenchResult Pgbench(const std::string& conninfo, const Options& o) {
-  const std::string db = crm::test::ShellQuote(conninfo);
-  auto init = crm::test::RunCommand(absl::StrCat("pgbench -q -i -s 10 ", db));
-  if (!init.ok()) Die(init.status().ToString());
-  PgbenchResult result;
-  for (int clients : {2, 4, 8, o.clients}) {
-    auto run = crm::test::RunCommand(
-        absl::StrCat("pgbench -S -M prepared -n -c ", clients, " -j 2 -T ", o.seconds, " ", db));
-    if (!run.ok()) Die(run.status().ToString());
-    std::smatch m;
-    if (!std::regex_search(*run, m, std::regex("tps = ([0-9.]+)"))) Die("no tps in: " + *run);
-    double tps;
-    (void)absl::SimpleAtod(m[1].str(), &tps);
-    std::printf("pgbench -S -M prepared -c %-3d -j 2:  %10.0f transactions/s\n", clients, tps);
-    result.best = std::max(result.best, tps);
-    if (clients == o.clients) result.same_clients = tps;
-  }
-  return result;
-}
-
-struct Call {
-  grpc::ClientContext ctx;
+struct GetUserCall : crm::bench::AsyncCall {
   v1::User resp;
-  grpc::Status status;
   std::unique_ptr<grpc::ClientAsyncResponseReader<v1::User>> rpc;
-  Clock::time_point start;
 };
 
-struct Result {
-  double rps = 0;
-  double p50_ms = 0;
-  double p99_ms = 0;
-  int64_t errors = 0;
-};
-
-Result Drive(const std::string& target, const std::string& token, const std::string& user_id,
-             const Options& o) {
+crm::bench::Result Drive(const std::string& target, const std::string& token,
+                         const std::string& user_id, const Options& o) {
   std::vector<std::unique_ptr<v1::DirectoryService::Stub>> stubs;
-  for (int i = 0; i < o.channels; ++i) {
-    grpc::ChannelArguments args;
-    args.SetInt("grpc.channel_id", i);  // distinct connections
-    stubs.push_back(v1::DirectoryService::NewStub(
-        grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args)));
+  for (const auto& ch : crm::bench::Channels(target, o.channels)) {
+    stubs.push_back(v1::DirectoryService::NewStub(ch));
   }
   v1::GetUserRequest req;
   req.set_id(user_id);
-  std::atomic<bool> measuring{false}, stop{false};
-  std::atomic<int64_t> errors{0};
-  const int threads = o.client_threads;
-  std::vector<std::vector<double>> latencies(threads);
-  std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      grpc::CompletionQueue cq;
-      auto start = [&](int n) {
-        auto* c = new Call();
+  return crm::bench::Drive(
+      [&](int64_t n, grpc::CompletionQueue* cq) {
+        auto* c = new GetUserCall();
         c->ctx.AddMetadata("authorization", "Bearer " + token);
         c->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-        c->start = Clock::now();
-        c->rpc = stubs[n % stubs.size()]->AsyncGetUser(&c->ctx, req, &cq);
+        c->rpc = stubs[n % stubs.size()]->AsyncGetUser(&c->ctx, req, cq);
         c->rpc->Finish(&c->resp, &c->status, c);
-      };
-      const int mine = o.clients / threads + (t < o.clients % threads ? 1 : 0);
-      for (int i = 0; i < mine; ++i) start(t * 1000 + i);
-      int in_flight = mine, n = 0;
-      void* tag;
-      bool ok;
-      while (in_flight > 0 && cq.Next(&tag, &ok)) {
-        auto* c = static_cast<Call*>(tag);
-        if (measuring) {
-          if (c->status.ok()) {
-            latencies[t].push_back(
-                std::chrono::duration<double, std::milli>(Clock::now() - c->start).count());
-          } else {
-            ++errors;
-          }
-        }
-        delete c;
-        --in_flight;
-        if (!stop) {
-          start(t * 1000 + n++);
-          ++in_flight;
-        }
-      }
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::seconds(2));  // warm-up
-  measuring = true;
-  const auto t0 = Clock::now();
-  std::this_thread::sleep_for(std::chrono::seconds(o.seconds));
-  measuring = false;
-  const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
-  stop = true;
-  for (auto& w : workers) w.join();
-  std::vector<double> all;
-  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  std::sort(all.begin(), all.end());
-  Result r;
-  r.errors = errors;
-  if (all.empty()) return r;
-  r.rps = all.size() / elapsed;
-  r.p50_ms = all[all.size() / 2];
-  r.p99_ms = all[static_cast<size_t>(all.size() * 0.99)];
-  return r;
+        return c;
+      },
+      o.clients, o.client_threads, o.seconds);
 }
 
 }  // namespace
@@ -194,7 +95,9 @@ int main(int argc, char** argv) {
 
   auto pgdb = crm::test::TestDatabase::CreateOn((*cluster)->Conninfo(), "pgbench");
   if (!pgdb.ok()) Die(pgdb.status().ToString());
-  const PgbenchResult pg = o.skip_pgbench ? PgbenchResult{} : Pgbench((*pgdb)->AdminConninfo(), o);
+  const crm::bench::PgbenchResult pg =
+      o.skip_pgbench ? crm::bench::PgbenchResult{}
+                     : crm::bench::Pgbench((*pgdb)->AdminConninfo(), o.clients, o.seconds);
 
   auto db = crm::test::TestDatabase::CreateOn((*cluster)->Conninfo(), "auth_bench");
   if (!db.ok()) Die(db.status().ToString());
@@ -210,7 +113,8 @@ int main(int argc, char** argv) {
   v1::LoginResponse session;
   if (auto s = stub->Login(&ctx, login, &session); !s.ok()) Die(s.error_message());
 
-  Result r = Drive((*server)->target(), session.tokens().access_token(), session.user().id(), o);
+  crm::bench::Result r =
+      Drive((*server)->target(), session.tokens().access_token(), session.user().id(), o);
   std::printf(
       "auth GetUser, %d clients, %d read sessions: %10.0f requests/s   p50 %.2f ms   "
       "p99 %.2f ms   errors %lld\n",

@@ -140,7 +140,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::SearchCustomers(
     v1::SearchCustomersResponse* resp) {
   return calls_->Async(ctx, [this, req, resp](std::shared_ptr<Call> call) {
     const auth::Principal& caller = call->principal();
-    customers_->Search(calls_->reader(), caller, req->query(), req->page_size(),
+    customers_->Search(*search_reader_, caller, req->query(), req->page_size(),
                        rpc::Reply<std::vector<Customer>>(
                            std::move(call), [resp](const std::vector<Customer>& found) {
                              for (const auto& c : found) *resp->add_customers() = ToProto(c);

@@ -27,6 +27,8 @@ struct Parts {
   const Churn* churn;
   const Imports* imports;
   events::EventStream* events;
+  // Name searches: sessions of their own, planned once (see main.cc).
+  db::Reader* search_reader;
   // The auth service's directory, for looking up users (called with the caller's token).
   crm::auth::v1::DirectoryService::Stub* directory;
 };
@@ -43,6 +45,7 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
         churn_(parts.churn),
         imports_(parts.imports),
         events_(parts.events),
+        search_reader_(parts.search_reader),
         directory_(parts.directory) {}
 
   grpc::ServerUnaryReactor* CreateCustomer(grpc::CallbackServerContext* ctx,
@@ -161,6 +164,7 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   const Churn* churn_;
   const Imports* imports_;
   events::EventStream* events_;
+  db::Reader* search_reader_;
   crm::auth::v1::DirectoryService::Stub* directory_;
 };
 

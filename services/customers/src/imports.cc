@@ -204,13 +204,15 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
       }
       if (out[i].outcome == Outcome::kFailed) ok[i] = false;
     }
-    std::vector<std::string> inserted = Repository::InsertMany(tx, to_insert);
-    std::set<std::string> inserted_keys(inserted.begin(), inserted.end());
+    std::map<std::string, Customer> inserted;
+    for (auto& c : Repository::InsertMany(tx, to_insert)) {
+      std::string key = c.external_key;
+      inserted.emplace(std::move(key), std::move(c));
+    }
     for (size_t k = 0; k < to_insert.size(); ++k) {
       const size_t i = insert_rows[k];
-      if (inserted_keys.count(to_insert[k].external_key)) {
+      if (inserted.count(to_insert[k].external_key)) {
         out[i] = {rows[i].row_number, Outcome::kCreated, to_insert[k].id, absl::OkStatus()};
-        changed_ids.push_back(to_insert[k].id);
       } else {
         ok[i] = false;
         out[i] = Failed(rows[i].row_number,
@@ -247,13 +249,13 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
     }
 
     // Events: one per customer created or updated, and per contact added.
-    std::vector<v1::CustomerChanged> customer_payloads;
     std::vector<Customer> changed = Repository::FindMany(tx, changed_ids);
     std::set<std::string> created_ids;
-    for (const auto& r : out) {
-      if (r.outcome == Outcome::kCreated) created_ids.insert(r.customer_id);
+    for (auto& [key, c] : inserted) {
+      created_ids.insert(c.id);
+      changed.push_back(std::move(c));
     }
-    customer_payloads.resize(changed.size());
+    std::vector<v1::CustomerChanged> customer_payloads(changed.size());
     std::vector<v1::ContactChanged> contact_payloads(new_contacts.size());
     std::vector<events::EventDraft> drafts;
     drafts.reserve(changed.size() + new_contacts.size());

@@ -25,6 +25,8 @@ int Main(int argc, char** argv) {
                                     "the auth service (users are looked up there)");
   auto* zone_name = flags.String("timezone", "CRM_TIMEZONE", "Asia/Shanghai",
                                  "business time zone (what \"today\" means for follow-ups)");
+  auto* search_sessions = flags.Int("db-search-sessions", "CRM_DB_SEARCH_SESSIONS", 2,
+                                    "database sessions for name searches", 1, 64);
   auto* loss_after = flags.Int("loss-after-months", "CRM_LOSS_AFTER_MONTHS", 6,
                                "months without an order before a loss warning", 1, 120);
   auto* scan_interval = flags.Duration("loss-scan-interval", "CRM_LOSS_SCAN_INTERVAL",
@@ -75,8 +77,16 @@ int Main(int argc, char** argv) {
   Churn churn(&rt.outbox(), static_cast<int>(*loss_after), zone);
   Imports imports(&rt.outbox());
   auto directory = crm::auth::v1::DirectoryService::NewStub(auth_channel);
+  // Name searches run on sessions of their own that always use the generic plan: the search
+  // statement is written so that one plan fits every query (an index per branch), and
+  // planning it again for each query would cost more than running it.
+  db::Reader search_reader(
+      db::ReaderOptions{
+          db::WithConnectOption(config->db_url, "options", "-c plan_cache_mode=force_generic_plan"),
+          static_cast<int>(*search_sessions), 8, "search"},
+      &rt.server().metrics());
   CustomersServiceImpl service({&rt.calls(), &customers, &people, &relations, &handovers, &merges,
-                                &churn, &imports, &rt.events(), directory.get()});
+                                &churn, &imports, &rt.events(), &search_reader, directory.get()});
   rt.server().AddService(&service);
 
   db::Conn scan_conn(config->db_url);

@@ -1,5 +1,7 @@
 #include "services/customers/src/repository.h"
 
+#include <algorithm>
+
 #include "services/customers/src/customer_rows.h"
 
 #include "absl/strings/str_cat.h"
@@ -71,19 +73,33 @@ const auth::ScopedStatement& LossWarningsScoped() {
   return *s;
 }
 
-// Contains-matches (any script) rank first, then trigram similarity (misspellings); numbers
-// and phone numbers match exactly.
+// Indexed searches, each limited, then merged (one generic plan fits every query): exact customer
+// numbers and phone numbers first, then names containing the query (any script; the gram index
+// finds them, LIKE rechecks), shortest names first, then - for Latin queries - names with a word
+// like the query (trigram word similarity, for misspellings), most similar first.
 const auth::ScopedStatement& SearchScoped() {
   static const auto* s = new auth::ScopedStatement(
       "customers.search",
-      "SELECT " CUSTOMER_COLUMNS
-      " FROM customers.customers c"
-      " WHERE c.deleted_at IS NULL AND {scope} AND ("
-      "   (c.name_grams @> customers.query_grams($1) AND lower(c.name) LIKE $2)"
-      "   OR c.name % $1 OR c.number = upper($1) OR ($3 <> '' AND c.phone_digits = $3))"
-      " ORDER BY (c.name_grams @> customers.query_grams($1) AND lower(c.name) LIKE $2) DESC,"
-      "   similarity(c.name, $1) DESC, c.id DESC"
-      " LIMIT $5",
+      "WITH hits AS ("
+      "  (SELECT c.id, 0 AS kind, 0 AS len, 0::real AS sim FROM customers.customers c"
+      "   WHERE c.number = upper($1) AND c.deleted_at IS NULL AND {scope})"
+      "  UNION ALL"
+      "  (SELECT c.id, 0, 0, 0 FROM customers.customers c"
+      "   WHERE $3 <> '' AND c.phone_digits = $3 AND c.deleted_at IS NULL AND {scope} LIMIT $5)"
+      "  UNION ALL"
+      "  (SELECT c.id, 1, length(c.name), 0 FROM customers.customers c"
+      "   WHERE c.deleted_at IS NULL AND {scope}"
+      "   AND c.name_grams @> customers.query_grams($1) AND lower(c.name) LIKE $2"
+      "   ORDER BY length(c.name), c.id DESC LIMIT $5)"
+      "  UNION ALL"
+      "  (SELECT c.id, 2, 0, word_similarity($1, c.name) FROM customers.customers c"
+      "   WHERE $6 AND c.deleted_at IS NULL AND {scope} AND $1 <% c.name"
+      "   ORDER BY word_similarity($1, c.name) DESC, c.id DESC LIMIT $5))"
+      " SELECT " CUSTOMER_COLUMNS
+      " FROM (SELECT DISTINCT ON (h.id) h.id, h.kind, h.len, h.sim FROM hits h"
+      "       ORDER BY h.id, h.kind) h"
+      " JOIN customers.customers c ON c.id = h.id"
+      " ORDER BY h.kind, h.len, h.sim DESC, c.id DESC LIMIT $5",
       "c.owner_id", "c.owner_department_id", 4);
   return *s;
 }
@@ -308,9 +324,13 @@ std::vector<Customer> Repository::List(db::Tx& tx, const CustomerFilter& f,
 
 db::Query Repository::Search(const std::string& query, const auth::Principal& caller, int limit) {
   const std::string q = Lower(query);
+  // Misspellings are looked for in Latin names only: a CJK query is a fragment to contain.
+  const bool latin = q.size() >= 3 && std::all_of(q.begin(), q.end(), [](char ch) {
+                       return static_cast<unsigned char>(ch) < 0x80;
+                     });
   return {SearchScoped().For(caller.scope),
           db::MakeParams(q, LikeContains(q), Digits(query).size() >= 5 ? Digits(query) : "",
-                         auth::ScopeParam(caller), limit)};
+                         auth::ScopeParam(caller), limit, latin)};
 }
 
 std::vector<DictionaryEntry> Repository::ListDictionary(db::Tx& tx, const std::string& kind) {

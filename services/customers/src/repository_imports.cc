@@ -27,7 +27,7 @@ const auth::ScopedStatement& LockByKeysStmt() {
 // none); tags as array literals; attributes as JSON.
 constexpr Statement kInsertMany{
     "customers.insert_many",
-    "INSERT INTO customers.customers (id, number, name, region, industry, level, satisfaction,"
+    "INSERT INTO customers.customers AS c (id, number, name, region, industry, level, satisfaction,"
     " credit, address, postal_code, phone, fax, website, business_licence_number,"
     " legal_representative, registered_capital_minor, registered_capital_currency,"
     " annual_revenue_minor, annual_revenue_currency, bank, bank_account, tax_id, owner_id,"
@@ -47,7 +47,7 @@ constexpr Statement kInsertMany{
     "   rc, rcc, ar, arc, bank, account, tax_id, owner, dept, source, tags, attrs, key, n)"
     " ORDER BY u.n"
     " ON CONFLICT (external_key) WHERE external_key IS NOT NULL DO NOTHING"
-    " RETURNING external_key"};
+    " RETURNING " CUSTOMER_COLUMNS};
 
 constexpr Statement kFindMany{"customers.find_many",
                               "SELECT " CUSTOMER_COLUMNS
@@ -110,7 +110,7 @@ std::map<std::string, Repository::Existing> Repository::LockByExternalKeys(
   return out;
 }
 
-std::vector<std::string> Repository::InsertMany(db::Tx& tx, const std::vector<Customer>& cs) {
+std::vector<Customer> Repository::InsertMany(db::Tx& tx, const std::vector<Customer>& cs) {
   if (cs.empty()) return {};
   constexpr int kCols = 27;
   std::vector<std::string> cols[kCols];
@@ -149,9 +149,9 @@ std::vector<std::string> Repository::InsertMany(db::Tx& tx, const std::vector<Cu
   std::vector<std::string> arrays;
   arrays.reserve(kCols);
   for (auto& c : cols) arrays.push_back(db::TextArray(c));
-  std::vector<std::string> inserted;
+  std::vector<Customer> inserted;
   for (const auto& row : Exec(tx, kInsertMany, pqxx::prepare::make_dynamic_params(arrays))) {
-    inserted.push_back(row[0].as<std::string>());
+    inserted.push_back(rows::CustomerFromRow(row));
   }
   return inserted;
 }

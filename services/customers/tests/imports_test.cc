@@ -146,8 +146,9 @@ TEST_F(ImportsTest, ExportReadsTheCallersScopeWithContacts) {
   auto page = imports_->ExportPage(*conn_, rep_, mine, true, "");
   ASSERT_THAT(page, IsOk());
   ASSERT_THAT(*page, SizeIs(3));
-  EXPECT_EQ((*page)[2].external_key, absl::StrCat(prefix_, 1));  // newest first
-  EXPECT_THAT((*page)[2].contacts, SizeIs(1));
+  for (const auto& row : *page) {
+    EXPECT_THAT(row.contacts, SizeIs(row.external_key == absl::StrCat(prefix_, 1) ? 1 : 0));
+  }
   CustomerFilter all;
   all.owner_id = colleague.user_id;
   auto theirs = imports_->ExportPage(*conn_, rep_, all, false, "");

@@ -1,0 +1,152 @@
+#include "tests/bench/bench.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include <unistd.h>
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "libs/testing/pg.h"
+
+namespace crm::bench {
+
+void Die(const std::string& what) {
+  std::fprintf(stderr, "bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+PgbenchResult Pgbench(const std::string& conninfo, int clients, int seconds) {
+  const std::string db = test::ShellQuote(conninfo);
+  auto init = test::RunCommand(absl::StrCat("pgbench -q -i -s 10 ", db));
+  if (!init.ok()) Die(init.status().ToString());
+  PgbenchResult result;
+  for (int c : {2, 4, 8, clients}) {
+    auto run = test::RunCommand(
+        absl::StrCat("pgbench -S -M prepared -n -c ", c, " -j 2 -T ", seconds, " ", db));
+    if (!run.ok()) Die(run.status().ToString());
+    std::smatch m;
+    if (!std::regex_search(*run, m, std::regex("tps = ([0-9.]+)"))) Die("no tps in: " + *run);
+    double tps;
+    (void)absl::SimpleAtod(m[1].str(), &tps);
+    std::printf("pgbench -S -M prepared -c %-3d -j 2:  %10.0f transactions/s\n", c, tps);
+    result.best = std::max(result.best, tps);
+    if (c == clients) result.same_clients = tps;
+  }
+  return result;
+}
+
+Result Drive(const StartCall& start_call, int clients, int threads, int seconds) {
+  std::atomic<bool> measuring{false}, stop{false};
+  std::atomic<int64_t> errors{0};
+  std::vector<std::vector<double>> latencies(threads);
+  std::vector<std::string> first_errors(threads);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      grpc::CompletionQueue cq;
+      int64_t n = static_cast<int64_t>(t) << 40;
+      auto start = [&] {
+        AsyncCall* c = start_call(n++, &cq);
+        c->start = Clock::now();
+      };
+      const int mine = clients / threads + (t < clients % threads ? 1 : 0);
+      for (int i = 0; i < mine; ++i) start();
+      int in_flight = mine;
+      void* tag;
+      bool ok;
+      while (in_flight > 0 && cq.Next(&tag, &ok)) {
+        auto* c = static_cast<AsyncCall*>(tag);
+        if (measuring) {
+          if (c->status.ok()) {
+            latencies[t].push_back(
+                std::chrono::duration<double, std::milli>(Clock::now() - c->start).count());
+          } else {
+            if (first_errors[t].empty()) first_errors[t] = c->status.error_message();
+            ++errors;
+          }
+        }
+        delete c;
+        --in_flight;
+        if (!stop) {
+          start();
+          ++in_flight;
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // warm-up
+  measuring = true;
+  const auto t0 = Clock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  measuring = false;
+  const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+  stop = true;
+  for (auto& w : workers) w.join();
+  std::vector<double> all;
+  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  Result r;
+  r.errors = errors;
+  for (const auto& e : first_errors) {
+    if (r.first_error.empty()) r.first_error = e;
+  }
+  if (all.empty()) return r;
+  r.rps = all.size() / elapsed;
+  r.p50_ms = all[all.size() / 2];
+  r.p99_ms = all[static_cast<size_t>(all.size() * 0.99)];
+  return r;
+}
+
+std::vector<std::shared_ptr<grpc::Channel>> Channels(const std::string& target, int n) {
+  std::vector<std::shared_ptr<grpc::Channel>> out;
+  for (int i = 0; i < n; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt("grpc.channel_id", i);  // distinct connections
+    args.SetMaxReceiveMessageSize(64 << 20);
+    out.push_back(grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
+  }
+  return out;
+}
+
+double PeakRssMib(int pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      double kib = 0;
+      (void)absl::SimpleAtod(line.substr(6, line.find("kB") - 6), &kib);
+      return kib / 1024;
+    }
+  }
+  return 0;
+}
+
+}  // namespace crm::bench
+
+namespace crm::bench {
+
+double CpuSeconds(int pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may contain spaces): state is field 3; utime and
+  // stime are fields 14 and 15.
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::vector<std::string> fields = absl::StrSplit(stat.substr(close + 2), ' ');
+  if (fields.size() < 13) return 0;
+  double utime = 0, stime = 0;
+  (void)absl::SimpleAtod(fields[11], &utime);
+  (void)absl::SimpleAtod(fields[12], &stime);
+  return (utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
+}  // namespace crm::bench

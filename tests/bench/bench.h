@@ -1,0 +1,60 @@
+#pragma once
+// What the benchmarks share: the pgbench reference measured in the same run, a closed-loop
+// driver of asynchronous unary calls, latency summaries and the peak memory of a process.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/completion_queue.h>
+#include <grpcpp/support/status.h>
+
+namespace crm::bench {
+
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void Die(const std::string& what);
+
+struct PgbenchResult {
+  double best = 0;          // the best over the client counts tried
+  double same_clients = 0;  // with `clients` clients
+};
+
+// `pgbench -S -M prepared` (scale 10) for 2, 4, 8 and `clients` clients, printing each.
+PgbenchResult Pgbench(const std::string& conninfo, int clients, int seconds);
+
+// One call in flight: its context and outcome. Subclasses hold the response.
+struct AsyncCall {
+  virtual ~AsyncCall() = default;
+  grpc::ClientContext ctx;
+  grpc::Status status;
+  Clock::time_point start;
+};
+
+// Starts call number n on cq (tag: the returned call), e.g. stub->AsyncGetUser(…)->Finish(…).
+using StartCall = std::function<AsyncCall*(int64_t n, grpc::CompletionQueue* cq)>;
+
+struct Result {
+  double rps = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  int64_t errors = 0;
+  std::string first_error;
+};
+
+// Keeps `clients` calls in flight from `threads` threads for 2 s of warm-up and `seconds` of
+// measurement.
+Result Drive(const StartCall& start, int clients, int threads, int seconds);
+
+// Channels over distinct connections.
+std::vector<std::shared_ptr<grpc::Channel>> Channels(const std::string& target, int n);
+
+// The peak resident memory of a process (VmHWM), in MiB; 0 if unknown.
+double PeakRssMib(int pid);
+// CPU time (user + system) a process has used so far, in seconds.
+double CpuSeconds(int pid);
+
+}  // namespace crm::bench

@@ -1,0 +1,337 @@
+// crm-bench-customers: the customers service under load, next to `pgbench -S -M prepared`
+// against the same PostgreSQL server in the same run.
+//
+//   crm-bench-customers [--rows=1000000] [--reps=50] [--streams=4] [--clients=32]
+//                       [--seconds=10] [--channels=4] [--skip-pgbench] [-- <crm-customers flags>]
+//
+// Starts its own PostgreSQL cluster, crm-auth and crm-customers; then
+//   1. imports --rows customers through ImportCustomers, spread over --reps reps (each rep
+//      imports, and so owns, its share), --streams at a time, and prints rows/s;
+//   2. GetCustomer with --clients clients and one rep's token: requests/s, and the ratio to
+//      pgbench with the same number of clients and at its best;
+//   3. SearchCustomers (Chinese fragments, whole names, misspelt Latin names) with --clients
+//      clients and one rep's scope: p50 / p99;
+//   4. the service's peak resident memory.
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include <grpcpp/client_context.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "crm/customers/v1/customers_service.grpc.pb.h"
+#include "libs/testing/pg.h"
+#include "tests/bench/bench.h"
+#include "tests/e2e/stack.h"
+
+namespace {
+
+namespace cv1 = ::crm::customers::v1;
+using crm::bench::Clock;
+using crm::bench::Die;
+
+struct Options {
+  int rows = 1000000;
+  int reps = 50;
+  int streams = 4;
+  int clients = 32;
+  int seconds = 10;
+  int channels = 4;
+  int client_threads = 2;
+  int batch = 1000;
+  bool skip_pgbench = false;
+};
+
+// Realistic company names: city + trade name + line of business + legal form; every 20th
+// one in Latin letters.
+constexpr const char* kCities[] = {"北京", "上海", "广州", "深圳", "杭州", "南京", "成都",
+                                   "武汉", "西安", "重庆", "天津", "苏州", "青岛", "长沙",
+                                   "郑州", "沈阳", "大连", "厦门", "宁波", "合肥"};
+constexpr const char* kChars[] = {"华", "信", "恒", "达", "鑫", "源", "泰", "丰", "瑞", "通",
+                                  "宏", "远", "兴", "隆", "安", "盛", "嘉", "禾", "中", "天",
+                                  "新", "元", "博", "海", "金", "诚", "德", "康", "汇", "聚"};
+constexpr const char* kTrades[] = {"科技", "贸易", "机械", "电子", "建设", "物流", "食品",
+                                   "医药", "化工", "纺织", "能源", "材料", "环保", "传媒",
+                                   "软件", "实业", "投资", "农业", "汽车", "电气"};
+constexpr const char* kForms[] = {"有限公司", "股份有限公司", "集团有限公司", "有限责任公司"};
+constexpr const char* kLatin[] = {"Huaxin",   "Hengda",   "Xinyuan",  "Taifeng", "Ruitong",
+                                  "Hongyuan", "Xinglong", "Ansheng",  "Jiahe",   "Zhongtian",
+                                  "Xinyuan",  "Bohai",    "Jincheng", "Dekang",  "Huiju"};
+constexpr const char* kRegions[] = {"north", "northeast", "east",     "central",
+                                    "south", "southwest", "northwest"};
+
+template <typename T, size_t N>
+const char* Pick(const T (&a)[N], int64_t i) {
+  return a[i % N];
+}
+
+std::string NameOf(int64_t i) {
+  if (i % 20 == 7) {
+    return absl::StrCat(Pick(kLatin, i / 20), " ", Pick(kLatin, i / 300 + 3), " ",
+                        Pick(kTrades, i) == std::string("科技") ? "Technology" : "Trading",
+                        " Co., Ltd. ", i);
+  }
+  const int64_t root = i / 20;
+  return absl::StrCat(Pick(kCities, i), Pick(kChars, root), Pick(kChars, root / 30 + 7),
+                      Pick(kTrades, i / 7), Pick(kForms, i / 11));
+}
+
+struct ImportStats {
+  std::atomic<int64_t> created{0}, failed{0};
+  std::string first_error;
+  std::mutex mu;
+};
+
+// One rep's share over one stream: a writer thread sends every batch while this thread reads
+// the answers.
+void ImportShare(cv1::CustomersService::Stub* stub, const std::string& token, int64_t from,
+                 int64_t to, int batch, ImportStats* stats) {
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + token);
+  auto stream = stub->ImportCustomers(&ctx);
+  std::thread writer([&] {
+    for (int64_t start = from; start < to; start += batch) {
+      cv1::ImportCustomersRequest req;
+      req.set_import_id(
+          absl::StrCat("01900000-0000-7000-8000-", absl::Hex(from, absl::kZeroPad12)));
+      for (int64_t i = start; i < std::min(to, start + batch); ++i) {
+        cv1::ImportRow* row = req.add_rows();
+        row->set_row_number(i + 1);
+        row->set_external_key(absl::StrCat("B", i));
+        cv1::Customer* c = row->mutable_customer();
+        c->set_name(NameOf(i));
+        c->set_region(Pick(kRegions, i / 3));
+        c->set_level("ordinary");
+        c->set_phone(absl::StrCat("0", 10 + i % 89, "-", 50000000 + i));
+      }
+      if (!stream->Write(req)) break;
+    }
+    stream->WritesDone();
+  });
+  cv1::ImportCustomersResponse resp;
+  while (stream->Read(&resp)) {
+    for (const auto& r : resp.results()) {
+      if (r.outcome() == cv1::IMPORT_OUTCOME_CREATED) {
+        ++stats->created;
+      } else {
+        ++stats->failed;
+        std::lock_guard<std::mutex> lock(stats->mu);
+        if (stats->first_error.empty()) stats->first_error = r.error().message();
+      }
+    }
+  }
+  writer.join();
+  grpc::Status s = stream->Finish();
+  if (!s.ok()) Die("import stream: " + s.error_message());
+}
+
+struct GetCall : crm::bench::AsyncCall {
+  cv1::Customer resp;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<cv1::Customer>> rpc;
+};
+
+struct SearchCall : crm::bench::AsyncCall {
+  cv1::SearchCustomersResponse resp;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<cv1::SearchCustomersResponse>> rpc;
+};
+
+// What people type: a trade-name fragment, a city and trade name, or a misspelt Latin name.
+std::string QueryOf(int64_t n) {
+  switch (n % 4) {
+    case 0:
+      return absl::StrCat(Pick(kChars, n / 4), Pick(kChars, n / 120 + 7));
+    case 1:
+      return absl::StrCat(Pick(kCities, n / 4), Pick(kChars, n / 80));
+    case 2:
+      return absl::StrCat(Pick(kChars, n / 4), Pick(kChars, n / 120 + 7), Pick(kTrades, n / 9));
+    default: {
+      std::string latin = Pick(kLatin, n / 4);
+      latin.erase(latin.size() / 2, 1);  // a letter missed
+      return latin;
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  std::vector<std::string> server_args;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--skip-pgbench") {
+      o.skip_pgbench = true;
+      continue;
+    }
+    if (a == "--") {
+      server_args.assign(argv + i + 1, argv + argc);
+      break;
+    }
+    auto value = [&](const char* prefix, int* out) {
+      if (a.rfind(prefix, 0) != 0) return false;
+      return absl::SimpleAtoi(a.substr(strlen(prefix)), out);
+    };
+    if (!value("--rows=", &o.rows) && !value("--reps=", &o.reps) &&
+        !value("--streams=", &o.streams) && !value("--clients=", &o.clients) &&
+        !value("--seconds=", &o.seconds) && !value("--channels=", &o.channels) &&
+        !value("--client-threads=", &o.client_threads) && !value("--batch=", &o.batch)) {
+      Die("usage: crm-bench-customers [--rows=N] [--reps=N] [--streams=N] [--clients=N] "
+          "[--seconds=N] "
+          "[--channels=N] [--batch=N] [--skip-pgbench] [-- <crm-customers flags>]");
+    }
+  }
+  auto cluster = crm::test::TempCluster::Start();
+  if (!cluster.ok()) Die(cluster.status().ToString());
+  std::printf(
+      "PostgreSQL: private cluster on port %d; %d rows over %d reps, %d import streams, %d "
+      "clients, %d s\n",
+      (*cluster)->port(), o.rows, o.reps, o.streams, o.clients, o.seconds);
+  auto pgdb = crm::test::TestDatabase::CreateOn((*cluster)->Conninfo(), "pgbench");
+  if (!pgdb.ok()) Die(pgdb.status().ToString());
+  const crm::bench::PgbenchResult pg =
+      o.skip_pgbench ? crm::bench::PgbenchResult{}
+                     : crm::bench::Pgbench((*pgdb)->AdminConninfo(), o.clients, o.seconds);
+
+  auto db = crm::test::TestDatabase::CreateOn((*cluster)->Conninfo(), "customers_bench");
+  if (!db.ok()) Die(db.status().ToString());
+  auto auth = crm::e2e::AuthServer::Start(**db);
+  if (!auth.ok()) Die(auth.status().ToString());
+  auto customers = crm::e2e::CustomersServer::Start(**db, **auth, server_args);
+  if (!customers.ok()) Die(customers.status().ToString());
+  auto dept = (*auth)->CreateDepartment("华东区");
+  if (!dept.ok()) Die(dept.status().ToString());
+  std::vector<std::string> tokens;
+  for (int r = 0; r < o.reps; ++r) {
+    const std::string name = absl::StrCat("bench.rep", r);
+    if (auto u = (*auth)->CreateUser(name, "account_manager", *dept); !u.ok()) {
+      Die(u.status().ToString());
+    }
+    auto token = (*auth)->Login(name, "s3cret-pass");
+    if (!token.ok()) Die(token.status().ToString());
+    tokens.push_back(*token);
+  }
+  const auto channels = crm::bench::Channels((*customers)->target(), o.channels);
+  std::vector<std::unique_ptr<cv1::CustomersService::Stub>> stubs;
+  for (const auto& ch : channels) stubs.push_back(cv1::CustomersService::NewStub(ch));
+
+  // 1. Import.
+  ImportStats stats;
+  const int pid = (*customers)->process().pid();
+  const double cpu0 = crm::bench::CpuSeconds(pid);
+  const auto t0 = Clock::now();
+  {
+    std::vector<std::thread> streams;
+    std::atomic<int> next_rep{0};
+    const int64_t per = (o.rows + o.reps - 1) / o.reps;
+    for (int s = 0; s < o.streams; ++s) {
+      streams.emplace_back([&, s] {
+        for (int r = next_rep++; r < o.reps; r = next_rep++) {
+          const int64_t from = r * per, to = std::min<int64_t>(o.rows, from + per);
+          if (from < to) {
+            ImportShare(stubs[s % stubs.size()].get(), tokens[r], from, to, o.batch, &stats);
+          }
+        }
+      });
+    }
+    for (auto& t : streams) t.join();
+  }
+  const double import_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::printf("import: crm-customers used %.1f CPU-seconds\n", crm::bench::CpuSeconds(pid) - cpu0);
+  std::printf("import: %lld created, %lld failed in %.1f s: %10.0f rows/s (target >= 20000)%s\n",
+              static_cast<long long>(stats.created.load()),
+              static_cast<long long>(stats.failed.load()), import_s, stats.created / import_s,
+              stats.first_error.empty() ? "" : (" first error: " + stats.first_error).c_str());
+
+  // What autovacuum would do after a bulk load, done now so the reads below do not depend on
+  // when it happens to run: merge the GIN pending lists and refresh the statistics.
+  {
+    const auto v0 = Clock::now();
+    auto vacuum =
+        crm::test::RunCommand(absl::StrCat("psql -q -c 'VACUUM ANALYZE customers.customers' ",
+                                           crm::test::ShellQuote((*db)->AdminConninfo())));
+    if (!vacuum.ok()) Die(vacuum.status().ToString());
+    std::printf("VACUUM ANALYZE after the import: %.1f s\n",
+                std::chrono::duration<double>(Clock::now() - v0).count());
+  }
+
+  // The ids of the first rep's customers, for GetCustomer.
+  std::vector<std::string> ids;
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + tokens[0]);
+    auto reader = stubs[0]->ExportCustomers(&ctx, cv1::ExportCustomersRequest());
+    cv1::ExportCustomersResponse page;
+    while (ids.size() < 100000 && reader->Read(&page)) {
+      for (const auto& row : page.rows()) ids.push_back(row.customer().id());
+    }
+    ctx.TryCancel();
+    reader->Finish();
+  }
+  if (ids.empty()) Die("no customers to read");
+
+  // 2. GetCustomer.
+  const std::string& token = tokens[0];
+  crm::bench::Result get = crm::bench::Drive(
+      [&](int64_t n, grpc::CompletionQueue* cq) {
+        auto* c = new GetCall();
+        c->ctx.AddMetadata("authorization", "Bearer " + token);
+        c->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        cv1::GetCustomerRequest req;
+        req.set_id(ids[(n * 7919) % ids.size()]);
+        c->rpc = stubs[n % stubs.size()]->AsyncGetCustomer(&c->ctx, req, cq);
+        c->rpc->Finish(&c->resp, &c->status, c);
+        return c;
+      },
+      o.clients, o.client_threads, o.seconds);
+  std::printf(
+      "GetCustomer, %d clients: %10.0f requests/s   p50 %.2f ms   p99 %.2f ms   errors %lld %s\n",
+      o.clients, get.rps, get.p50_ms, get.p99_ms, static_cast<long long>(get.errors),
+      get.first_error.c_str());
+  if (pg.best > 0) {
+    std::printf("ratio GetCustomer / pgbench with the same %d clients: %.2f\n", o.clients,
+                get.rps / pg.same_clients);
+    std::printf("ratio GetCustomer / pgbench at its best client count: %.2f (target >= 0.30)\n",
+                get.rps / pg.best);
+  }
+
+  // 3. SearchCustomers in one rep's scope; first one query of each kind, alone.
+  for (int64_t n = 0; n < 4; ++n) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    cv1::SearchCustomersRequest req;
+    req.set_query(QueryOf(n));
+    cv1::SearchCustomersResponse resp;
+    const auto start = Clock::now();
+    grpc::Status s = stubs[0]->SearchCustomers(&ctx, req, &resp);
+    std::printf("  search \"%s\": %d found in %.1f ms %s\n", req.query().c_str(),
+                resp.customers_size(),
+                std::chrono::duration<double, std::milli>(Clock::now() - start).count(),
+                s.error_message().c_str());
+  }
+  crm::bench::Result search = crm::bench::Drive(
+      [&](int64_t n, grpc::CompletionQueue* cq) {
+        auto* c = new SearchCall();
+        c->ctx.AddMetadata("authorization", "Bearer " + token);
+        c->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        cv1::SearchCustomersRequest req;
+        req.set_query(QueryOf(n));
+        c->rpc = stubs[n % stubs.size()]->AsyncSearchCustomers(&c->ctx, req, cq);
+        c->rpc->Finish(&c->resp, &c->status, c);
+        return c;
+      },
+      o.clients, o.client_threads, o.seconds);
+  std::printf(
+      "SearchCustomers, %d clients, scope of a rep owning %lld customers: %10.0f "
+      "requests/s   p50 %.2f ms   p99 %.2f ms (target <= 20)   errors %lld %s\n",
+      o.clients, static_cast<long long>((o.rows + o.reps - 1) / o.reps), search.rps, search.p50_ms,
+      search.p99_ms, static_cast<long long>(search.errors), search.first_error.c_str());
+
+  // 4. Memory.
+  std::printf("crm-customers peak RSS: %.0f MiB\n",
+              crm::bench::PeakRssMib((*customers)->process().pid()));
+  return 0;
+}
