@@ -2,7 +2,8 @@
 // against the same PostgreSQL server in the same run.
 //
 //   crm-bench-customers [--rows=1000000] [--reps=50] [--streams=4] [--clients=32]
-//                       [--seconds=10] [--channels=4] [--skip-pgbench] [-- <crm-customers flags>]
+//                       [--seconds=10] [--channels=4] [--shared-buffers=2GB] [--skip-pgbench]
+//                       [-- <crm-customers flags>]
 //
 // Starts its own PostgreSQL cluster, crm-auth and crm-customers; then
 //   1. imports --rows customers through ImportCustomers, spread over --reps reps (each rep
@@ -43,6 +44,7 @@ struct Options {
   int client_threads = 2;
   int batch = 1000;
   bool skip_pgbench = false;
+  std::string shared_buffers = "2GB";
 };
 
 // Realistic company names: city + trade name + line of business + legal form; every 20th
@@ -170,6 +172,10 @@ int main(int argc, char** argv) {
       server_args.assign(argv + i + 1, argv + argc);
       break;
     }
+    if (a.rfind("--shared-buffers=", 0) == 0) {
+      o.shared_buffers = a.substr(strlen("--shared-buffers="));
+      continue;
+    }
     auto value = [&](const char* prefix, int* out) {
       if (a.rfind(prefix, 0) != 0) return false;
       return absl::SimpleAtoi(a.substr(strlen(prefix)), out);
@@ -180,11 +186,23 @@ int main(int argc, char** argv) {
         !value("--client-threads=", &o.client_threads) && !value("--batch=", &o.batch)) {
       Die("usage: crm-bench-customers [--rows=N] [--reps=N] [--streams=N] [--clients=N] "
           "[--seconds=N] "
-          "[--channels=N] [--batch=N] [--skip-pgbench] [-- <crm-customers flags>]");
+          "[--channels=N] [--batch=N] [--shared-buffers=2GB] [--skip-pgbench] "
+          "[-- <crm-customers flags>]");
     }
   }
   auto cluster = crm::test::TempCluster::Start();
   if (!cluster.ok()) Die(cluster.status().ToString());
+  // Sized for the data: a million customers with their indexes are a few GiB, and the
+  // reference (pgbench, scale 10) fits either way.
+  if (auto set = crm::test::RunCommand(
+          absl::StrCat("psql -q -c \"ALTER SYSTEM SET shared_buffers = '", o.shared_buffers, "'\" ",
+                       crm::test::ShellQuote((*cluster)->Conninfo() + " dbname=postgres")));
+      !set.ok()) {
+    Die(set.status().ToString());
+  }
+  if (auto s = (*cluster)->Stop(); !s.ok()) Die(s.ToString());
+  if (auto s = (*cluster)->Restart(); !s.ok()) Die(s.ToString());
+  std::printf("PostgreSQL: shared_buffers = %s\n", o.shared_buffers.c_str());
   std::printf(
       "PostgreSQL: private cluster on port %d; %d rows over %d reps, %d import streams, %d "
       "clients, %d s\n",

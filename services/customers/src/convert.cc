@@ -305,6 +305,31 @@ v1::LossAction ToProto(const LossAction& a) {
   return p;
 }
 
+v1::Document ToProto(const Document& d) {
+  v1::Document p;
+  p.set_id(d.id);
+  p.set_customer_id(d.customer_id);
+  p.set_file_name(d.file_name);
+  p.set_content_type(d.content_type);
+  p.set_size_bytes(d.size_bytes);
+  p.set_sha256(d.sha256);
+  p.set_description(d.description);
+  p.set_create_user_id(d.created_by);
+  SetTimestamp(d.created_at, p.mutable_create_time());
+  return p;
+}
+
+Document FromProto(const v1::Document& p) {
+  Document d;
+  d.customer_id = p.customer_id();
+  d.file_name = p.file_name();
+  d.content_type = p.content_type();
+  d.size_bytes = p.size_bytes();
+  d.sha256 = p.sha256();
+  d.description = p.description();
+  return d;
+}
+
 v1::Customer ToProto(const Customer& c) {
   v1::Customer p;
   p.set_id(c.id);

@@ -27,6 +27,9 @@ v1::PathStep ToProto(const PathStep& s);
 v1::Handover ToProto(const Handover& h);
 v1::Merge ToProto(const Merge& m);
 v1::LossAction ToProto(const LossAction& a);
+v1::Document ToProto(const Document& d);
+// The client's fields: customer_id, file_name, content_type, size_bytes, sha256, description.
+Document FromProto(const v1::Document& p);
 
 // "" for UNSPECIFIED or unknown.
 std::string KindName(v1::DictionaryKind kind);

@@ -8,6 +8,7 @@
 #include "services/customers/src/churn.h"
 #include "services/customers/src/convert.h"
 #include "services/customers/src/customers.h"
+#include "services/customers/src/documents.h"
 #include "services/customers/src/handovers.h"
 #include "services/customers/src/imports.h"
 #include "services/customers/src/merges.h"
@@ -26,6 +27,7 @@ struct Parts {
   const Merges* merges;
   const Churn* churn;
   const Imports* imports;
+  const Documents* documents;
   events::EventStream* events;
   // Name searches: sessions of their own, planned once (see main.cc).
   db::Reader* search_reader;
@@ -44,6 +46,7 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
         merges_(parts.merges),
         churn_(parts.churn),
         imports_(parts.imports),
+        documents_(parts.documents),
         events_(parts.events),
         search_reader_(parts.search_reader),
         directory_(parts.directory) {}
@@ -144,6 +147,17 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
                                          v1::ImportJob* resp) override;
   grpc::ServerWriteReactor<v1::ExportCustomersResponse>* ExportCustomers(
       grpc::CallbackServerContext* ctx, const v1::ExportCustomersRequest* req) override;
+  // documents_service.cc
+  grpc::ServerReadReactor<v1::UploadDocumentRequest>* UploadDocument(
+      grpc::CallbackServerContext* ctx, v1::Document* resp) override;
+  grpc::ServerWriteReactor<v1::DownloadDocumentResponse>* DownloadDocument(
+      grpc::CallbackServerContext* ctx, const v1::DownloadDocumentRequest* req) override;
+  grpc::ServerUnaryReactor* ListDocuments(grpc::CallbackServerContext* ctx,
+                                          const v1::ListDocumentsRequest* req,
+                                          v1::ListDocumentsResponse* resp) override;
+  grpc::ServerUnaryReactor* DeleteDocument(grpc::CallbackServerContext* ctx,
+                                           const v1::DeleteDocumentRequest* req,
+                                           v1::DeleteDocumentResponse* resp) override;
 
   grpc::ServerUnaryReactor* ListDictionaryEntries(grpc::CallbackServerContext* ctx,
                                                   const v1::ListDictionaryEntriesRequest* req,
@@ -163,6 +177,7 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   const Merges* merges_;
   const Churn* churn_;
   const Imports* imports_;
+  const Documents* documents_;
   events::EventStream* events_;
   db::Reader* search_reader_;
   crm::auth::v1::DirectoryService::Stub* directory_;

@@ -9,6 +9,7 @@
 #include "libs/proto_time/proto_time.h"
 #include "libs/rpc/status_convert.h"
 #include "services/customers/src/customers_service.h"
+#include "services/customers/src/stream.h"
 
 namespace crm::customers_service {
 namespace {
@@ -44,68 +45,6 @@ v1::ImportOutcome ToProto(Outcome o) {
   }
   return v1::IMPORT_OUTCOME_FAILED;
 }
-
-// Shared by both streams: who asks, and finishing exactly once, never while a batch is being
-// worked on (the work finishes the stream itself when it sees the stream cancelled).
-template <typename Reactor>
-class Stream : public Reactor {
- protected:
-  Stream(const rpc::Calls* calls, grpc::CallbackServerContext* ctx)
-      : calls_(calls), request_id_(rpc::RequestIdOf(*ctx)) {
-    auto principal = rpc::Authenticate(*ctx, calls->verifier());
-    if (principal.ok()) {
-      principal_ = *std::move(principal);
-    } else {
-      early_ = principal.status();
-    }
-  }
-
-  // Runs work(conn) on the pool; then done(result) under the lock unless cancelled meanwhile.
-  template <typename Work, typename Done>
-  void OnDb(Work work, Done done) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      busy_ = true;
-    }
-    const bool queued = calls_->pool().TrySubmit(
-        [this, work = std::move(work), done = std::move(done)](db::Conn& conn) mutable {
-          auto result = [&] {
-            log::ScopedContext log_ctx(request_id_, principal_->user_id);
-            return work(conn);
-          }();
-          std::lock_guard<std::mutex> lock(mu_);
-          busy_ = false;
-          if (cancelled_) return FinishLocked(absl::CancelledError("cancelled by the client"));
-          done(std::move(result));
-        });
-    if (!queued) {
-      std::lock_guard<std::mutex> lock(mu_);
-      busy_ = false;
-      FinishLocked(absl::UnavailableError("server overloaded; retry with backoff"));
-    }
-  }
-
-  void FinishLocked(const absl::Status& status) {
-    if (finished_) return;
-    finished_ = true;
-    this->Finish(rpc::ToGrpcStatus(status));
-  }
-
-  void Cancelled() {
-    std::lock_guard<std::mutex> lock(mu_);
-    cancelled_ = true;
-    if (!busy_) FinishLocked(absl::CancelledError("cancelled by the client"));
-  }
-
-  const rpc::Calls* calls_;
-  std::string request_id_;
-  std::shared_ptr<const auth::Principal> principal_;
-  absl::Status early_;
-  std::mutex mu_;
-  bool busy_ = false;
-  bool cancelled_ = false;
-  bool finished_ = false;
-};
 
 class ImportStream
     : public Stream<

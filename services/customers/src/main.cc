@@ -27,6 +27,9 @@ int Main(int argc, char** argv) {
                                  "business time zone (what \"today\" means for follow-ups)");
   auto* search_sessions = flags.Int("db-search-sessions", "CRM_DB_SEARCH_SESSIONS", 2,
                                     "database sessions for name searches", 1, 64);
+  auto* max_document_bytes =
+      flags.Int("max-document-bytes", "CRM_MAX_DOCUMENT_BYTES", 20 << 20,
+                "largest document that may be uploaded", 1, int64_t{1} << 30);
   auto* loss_after = flags.Int("loss-after-months", "CRM_LOSS_AFTER_MONTHS", 6,
                                "months without an order before a loss warning", 1, 120);
   auto* scan_interval = flags.Duration("loss-scan-interval", "CRM_LOSS_SCAN_INTERVAL",
@@ -76,6 +79,7 @@ int Main(int argc, char** argv) {
   Merges merges(&rt.outbox(), &rt.request_log());
   Churn churn(&rt.outbox(), static_cast<int>(*loss_after), zone);
   Imports imports(&rt.outbox());
+  Documents documents(&rt.outbox(), &rt.request_log(), *max_document_bytes);
   auto directory = crm::auth::v1::DirectoryService::NewStub(auth_channel);
   // Name searches run on sessions of their own that always use the generic plan: the search
   // statement is written so that one plan fits every query (an index per branch), and
@@ -86,7 +90,8 @@ int Main(int argc, char** argv) {
           static_cast<int>(*search_sessions), 8, "search"},
       &rt.server().metrics());
   CustomersServiceImpl service({&rt.calls(), &customers, &people, &relations, &handovers, &merges,
-                                &churn, &imports, &rt.events(), &search_reader, directory.get()});
+                                &churn, &imports, &documents, &rt.events(), &search_reader,
+                                directory.get()});
   rt.server().AddService(&service);
 
   db::Conn scan_conn(config->db_url);

@@ -194,6 +194,20 @@ struct LossAction {
   absl::Time created_at;
 };
 
+// A file attached to a customer.
+struct Document {
+  std::string id;
+  std::string customer_id;
+  std::string file_name;
+  std::string content_type;
+  int64_t size_bytes = 0;
+  std::string sha256;  // lower-case hex
+  std::string description;
+  int chunks = 0;
+  std::string created_by;
+  absl::Time created_at;
+};
+
 // Progress of a bulk import, as committed.
 struct ImportJob {
   std::string id;

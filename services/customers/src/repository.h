@@ -178,6 +178,17 @@ class Repository {
   static std::optional<ImportJob> FindImportJob(db::Tx& tx, const std::string& id);
   static void AdvanceImportJob(db::Tx& tx, const ImportJob& delta);
 
+  // --- documents ---
+  // The live document, if its customer is live and within the caller's scope.
+  static std::optional<Document> FindDocumentInScope(db::Tx& tx, const std::string& id,
+                                                     const auth::Principal& caller, bool lock);
+  static std::vector<Document> ListDocuments(db::Tx& tx, const std::string& customer_id, int limit);
+  // The document and its content in `chunks` pieces.
+  static void InsertDocument(db::Tx& tx, const Document& d, const std::vector<std::string>& chunks);
+  static std::optional<Document> FindDocument(db::Tx& tx, const std::string& id);
+  static std::string DocumentChunk(db::Tx& tx, const std::string& id, int seq);
+  static void DeleteDocument(db::Tx& tx, const std::string& id);
+
   // --- dictionaries ---
   static std::vector<DictionaryEntry> ListDictionary(db::Tx& tx, const std::string& kind);
   static void UpsertDictionaryEntry(db::Tx& tx, const DictionaryEntry& e);

@@ -1,0 +1,77 @@
+#pragma once
+// The base of the service's streaming RPCs (import, export, document upload and download):
+// the caller authenticated once, database work run on the transaction pool one step at a
+// time, and the stream finished exactly once - never while a step is running (the step
+// finishes the stream itself when it finds it cancelled).
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "libs/log/log.h"
+#include "libs/rpc/call.h"
+#include "libs/rpc/status_convert.h"
+
+namespace crm::customers_service {
+
+template <typename Reactor>
+class Stream : public Reactor {
+ protected:
+  Stream(const rpc::Calls* calls, grpc::CallbackServerContext* ctx)
+      : calls_(calls), request_id_(rpc::RequestIdOf(*ctx)) {
+    auto principal = rpc::Authenticate(*ctx, calls->verifier());
+    if (principal.ok()) {
+      principal_ = *std::move(principal);
+    } else {
+      early_ = principal.status();
+    }
+  }
+
+  // Runs work(conn) on the pool; then done(result) under the lock unless cancelled meanwhile.
+  template <typename Work, typename Done>
+  void OnDb(Work work, Done done) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      busy_ = true;
+    }
+    const bool queued = calls_->pool().TrySubmit(
+        [this, work = std::move(work), done = std::move(done)](db::Conn& conn) mutable {
+          auto result = [&] {
+            log::ScopedContext log_ctx(request_id_, principal_->user_id);
+            return work(conn);
+          }();
+          std::lock_guard<std::mutex> lock(mu_);
+          busy_ = false;
+          if (cancelled_) return FinishLocked(absl::CancelledError("cancelled by the client"));
+          done(std::move(result));
+        });
+    if (!queued) {
+      std::lock_guard<std::mutex> lock(mu_);
+      busy_ = false;
+      FinishLocked(absl::UnavailableError("server overloaded; retry with backoff"));
+    }
+  }
+
+  void FinishLocked(const absl::Status& status) {
+    if (finished_) return;
+    finished_ = true;
+    this->Finish(rpc::ToGrpcStatus(status));
+  }
+
+  void Cancelled() {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancelled_ = true;
+    if (!busy_) FinishLocked(absl::CancelledError("cancelled by the client"));
+  }
+
+  const rpc::Calls* calls_;
+  std::string request_id_;
+  std::shared_ptr<const auth::Principal> principal_;
+  absl::Status early_;
+  std::mutex mu_;
+  bool busy_ = false;
+  bool cancelled_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace crm::customers_service
