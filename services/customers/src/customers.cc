@@ -366,6 +366,7 @@ absl::StatusOr<std::vector<DictionaryEntry>> Customers::ListDictionary(
 
 absl::StatusOr<DictionaryEntry> Customers::UpsertDictionaryEntry(db::Conn& conn,
                                                                  const Principal& caller,
+                                                                 const RequestMeta& meta,
                                                                  const DictionaryEntry& e) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "dictionaries.write"));
   Violations v;
@@ -379,6 +380,11 @@ absl::StatusOr<DictionaryEntry> Customers::UpsertDictionaryEntry(db::Conn& conn,
   CRM_RETURN_IF_ERROR(v.ToStatus());
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<DictionaryEntry> {
     Repository::UpsertDictionaryEntry(tx, e);
+    v1::DictionaryEntryChanged changed;
+    *changed.mutable_entry() = ToProto(e);
+    outbox_->Append(tx,
+                    {"customers.dictionary_entry.upserted", "dictionary_entry",
+                     absl::StrCat(e.kind, "/", e.code), &changed, meta.actor_id, meta.request_id});
     return e;
   });
 }

@@ -61,6 +61,7 @@ class Customers {
                                                               const std::string& kind) const;
   absl::StatusOr<DictionaryEntry> UpsertDictionaryEntry(db::Conn& conn,
                                                         const auth::Principal& caller,
+                                                        const RequestMeta& meta,
                                                         const DictionaryEntry& entry) const;
 
  private:

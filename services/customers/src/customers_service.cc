@@ -312,7 +312,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::UpsertDictionaryEntry(
   return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     const v1::DictionaryEntry& p = req->entry();
     DictionaryEntry e{KindName(p.kind()), p.code(), p.name(), p.sort_order(), p.active()};
-    auto saved = customers_->UpsertDictionaryEntry(conn, call.principal(), e);
+    auto saved = customers_->UpsertDictionaryEntry(conn, call.principal(), MetaOf(call), e);
     if (!saved.ok()) return saved.status();
     *resp = ToProto(*saved);
     return absl::OkStatus();

@@ -313,19 +313,21 @@ TEST_F(CustomersTest, DictionariesAreDataForAdmins) {
   for (const auto& e : *levels) names.push_back(e.name);
   EXPECT_THAT(names, ElementsAre("普通客户", "重点开发客户", "大客户", "合作伙伴", "战略合作伙伴"));
   DictionaryEntry vip{"level", "vip_test", "贵宾客户", 9, true};
-  EXPECT_THAT(customers_->UpsertDictionaryEntry(*conn_, Rep(NewId()), vip), StatusIs(kDenied));
-  ASSERT_THAT(customers_->UpsertDictionaryEntry(*conn_, Executive(), vip), IsOk());
+  EXPECT_THAT(customers_->UpsertDictionaryEntry(*conn_, Rep(NewId()), meta_, vip),
+              StatusIs(kDenied));
+  ASSERT_THAT(customers_->UpsertDictionaryEntry(*conn_, Executive(), meta_, vip), IsOk());
+  EXPECT_THAT(EventsSinceStart(), ElementsAre("customers.dictionary_entry.upserted"));
   Customer c;
   c.name = "贵宾测试";
   c.level = "vip_test";
   EXPECT_THAT(customers_->Create(*conn_, Rep(NewId()), meta_, "", c, true), IsOk());
   vip.active = false;
-  ASSERT_THAT(customers_->UpsertDictionaryEntry(*conn_, Executive(), vip), IsOk());
+  ASSERT_THAT(customers_->UpsertDictionaryEntry(*conn_, Executive(), meta_, vip), IsOk());
   c.name = "贵宾测试二";
   EXPECT_THAT(customers_->Create(*conn_, Rep(NewId()), meta_, "", c, true),
               HasFieldViolation("customer.level"));
   DictionaryEntry bad{"level", "Bad Code", "", 0, true};
-  absl::Status s = customers_->UpsertDictionaryEntry(*conn_, Executive(), bad).status();
+  absl::Status s = customers_->UpsertDictionaryEntry(*conn_, Executive(), meta_, bad).status();
   EXPECT_THAT(s, HasFieldViolation("entry.code"));
   EXPECT_THAT(s, HasFieldViolation("entry.name"));
 }
