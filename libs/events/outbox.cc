@@ -30,13 +30,18 @@ Outbox::Outbox(absl::string_view schema)
           " $5::text[], $6::text[], $7::text[], $8::text[]) WITH ORDINALITY"
           " AS u(i, t, at, ai, a, r, pt, p, n) ORDER BY u.n")) {}
 
+namespace {
+
+// The payload's type name and bytes (empty for none).
+std::pair<std::string, std::string> Serialized(const EventDraft& e) {
+  if (e.payload == nullptr) return {};
+  return {e.payload->GetTypeName(), e.payload->SerializeAsString()};
+}
+
+}  // namespace
+
 void Outbox::Append(db::Tx& tx, const EventDraft& e) const {
-  std::string bytes;
-  std::string type_name;
-  if (e.payload != nullptr) {
-    e.payload->SerializeToString(&bytes);
-    type_name = e.payload->GetTypeName();
-  }
+  const auto [type_name, bytes] = Serialized(e);
   db::Exec(tx, {insert_name_, insert_sql_}, ids::NewUuidV7(), e.type, e.aggregate_type,
            e.aggregate_id, e.actor_id, e.request_id, type_name,
            pqxx::binarystring(bytes.data(), bytes.size()));
@@ -47,12 +52,7 @@ void Outbox::AppendAll(db::Tx& tx, const std::vector<EventDraft>& events) const 
   std::vector<std::string> cols[8];
   for (auto& c : cols) c.reserve(events.size());
   for (const auto& e : events) {
-    std::string bytes;
-    std::string type_name;
-    if (e.payload != nullptr) {
-      e.payload->SerializeToString(&bytes);
-      type_name = e.payload->GetTypeName();
-    }
+    auto [type_name, bytes] = Serialized(e);
     cols[0].push_back(ids::NewUuidV7());
     cols[1].push_back(e.type);
     cols[2].push_back(e.aggregate_type);

@@ -130,10 +130,6 @@ double PeakRssMib(int pid) {
   return 0;
 }
 
-}  // namespace crm::bench
-
-namespace crm::bench {
-
 double CpuSeconds(int pid) {
   std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -27,7 +27,7 @@ namespace crm::customers_service {
 
 class Churn {
  public:
-  // The order events followed: crm.common.v1.OrderPlaced payloads.
+  // Customers warned per transaction of a scan.
   static constexpr int kScanBatch = 500;
   static constexpr int kMaxActions = 500;
 

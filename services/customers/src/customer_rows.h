@@ -13,6 +13,10 @@
 
 namespace crm::customers_service::rows {
 
+// Keyset bounds: below and above every id.
+inline constexpr char kMinUuid[] = "00000000-0000-0000-0000-000000000000";
+inline constexpr char kMaxUuid[] = "ffffffff-ffff-ffff-ffff-ffffffffffff";
+
 #define CUSTOMER_COLUMNS \
   "c.id::text, c.number, c.name, c.region, c.industry, c.level, c.satisfaction, c.credit," \
   " c.address, c.postal_code, c.phone, c.fax, c.website, c.business_licence_number,"       \

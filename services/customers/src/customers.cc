@@ -47,21 +47,9 @@ void Amount(Violations& v, const std::string& field, const std::optional<Money>&
 // Dictionary codes chosen by this write (all for a create, the masked ones for an update)
 // must be active entries.
 absl::Status CheckCodes(db::Tx& tx, const Customer& c, const std::vector<std::string>* mask) {
-  std::vector<std::pair<std::string, std::string>> codes;
-  for (auto [kind, value] : {std::pair{"region", &c.region},
-                             {"industry", &c.industry},
-                             {"level", &c.level},
-                             {"source", &c.source}}) {
-    if (!value->empty() && (mask == nullptr || InMask(*mask, kind)))
-      codes.emplace_back(kind, *value);
-  }
+  std::vector<CodeRef> codes = DictionaryCodes(c, mask);
   if (codes.empty()) return absl::OkStatus();
-  Violations v;
-  for (const auto& [kind, code] : Repository::UnknownCodes(tx, codes)) {
-    v.Add(absl::StrCat("customer.", kind),
-          absl::StrCat("\"", code, "\" is not an active ", kind, " (see ListDictionaryEntries)"));
-  }
-  return v.ToStatus();
+  return UnknownCodesStatus(Repository::UnknownCodes(tx, codes));
 }
 
 void Emit(db::Tx& tx, const events::Outbox* outbox, const RequestMeta& meta, const char* type,
@@ -210,6 +198,28 @@ void Customers::Get(db::Reader& reader, const Principal& caller, const std::stri
     if (!c) return done(auth::NotVisible(scope, "customer", id));
     done(*std::move(c));
   });
+}
+
+std::vector<CodeRef> DictionaryCodes(const Customer& c, const std::vector<std::string>* mask) {
+  std::vector<CodeRef> codes;
+  for (auto [kind, value] : {std::pair{"region", &c.region},
+                             {"industry", &c.industry},
+                             {"level", &c.level},
+                             {"source", &c.source}}) {
+    if (!value->empty() && (mask == nullptr || InMask(*mask, kind))) {
+      codes.emplace_back(kind, *value);
+    }
+  }
+  return codes;
+}
+
+absl::Status UnknownCodesStatus(const std::vector<CodeRef>& unknown) {
+  Violations v;
+  for (const auto& [kind, code] : unknown) {
+    v.Add(absl::StrCat("customer.", kind),
+          absl::StrCat("\"", code, "\" is not an active ", kind, " (see ListDictionaryEntries)"));
+  }
+  return v.ToStatus();
 }
 
 absl::Status CheckFilter(const CustomerFilter& f) {

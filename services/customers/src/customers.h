@@ -5,6 +5,7 @@
 // customers.delete, dictionaries.write. Record scope applies to every read and write.
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -25,6 +26,13 @@ using validation::Page;
 void ValidateCustomer(Violations& v, const Customer& c, const std::vector<std::string>* mask);
 // Tags trimmed, sorted, without repeats.
 std::vector<std::string> TidyTags(std::vector<std::string> tags);
+
+// A dictionary code a customer uses: (kind, code).
+using CodeRef = std::pair<std::string, std::string>;
+// The codes `c` uses (of the kinds in `mask`, or of all kinds without one).
+std::vector<CodeRef> DictionaryCodes(const Customer& c, const std::vector<std::string>* mask);
+// INVALID_ARGUMENT naming the field of each code that is not an active entry (OK for none).
+absl::Status UnknownCodesStatus(const std::vector<CodeRef>& unknown);
 
 // INVALID_ARGUMENT naming each malformed filter field.
 absl::Status CheckFilter(const CustomerFilter& f);

@@ -59,6 +59,13 @@ ImportResult Failed(int64_t row, absl::Status error) {
 
 }  // namespace
 
+void AddContactViolations(Violations& row, size_t k, const Violations& contact) {
+  for (const auto& fv : contact.list()) {
+    row.Add(absl::StrCat("contacts[", k, "].", fv.field.substr(fv.field.find('.') + 1)),
+            fv.description);
+  }
+}
+
 absl::Status Imports::CheckImporter(const Principal& caller) {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.import"));
   if (caller.service_account) {
@@ -97,10 +104,7 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
     for (size_t k = 0; k < r.contacts.size() && k < 100; ++k) {
       Violations cv;
       ValidateContact(cv, r.contacts[k], nullptr);
-      for (const auto& fv : cv.list()) {
-        v.Add(absl::StrCat("contacts[", k, "].", fv.field.substr(fv.field.find('.') + 1)),
-              fv.description);
-      }
+      AddContactViolations(v, k, cv);
     }
     if (!v.empty()) {
       results[i] = Failed(r.row_number, v.ToStatus());
@@ -127,40 +131,28 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
           absl::StrCat("import ", import_id, " belongs to another user"));
     }
     // Dictionary codes, all rows at once.
-    std::vector<std::pair<std::string, std::string>> codes;
+    std::vector<CodeRef> codes;
     for (size_t i = 0; i < rows.size(); ++i) {
       if (!ok[i]) continue;
-      const Customer& c = rows[i].customer;
-      for (auto [kind, value] : {std::pair{"region", &c.region},
-                                 {"industry", &c.industry},
-                                 {"level", &c.level},
-                                 {"source", &c.source}}) {
-        if (!value->empty()) codes.emplace_back(kind, *value);
-      }
+      for (auto& code : DictionaryCodes(rows[i].customer, nullptr))
+        codes.push_back(std::move(code));
     }
     std::sort(codes.begin(), codes.end());
     codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
-    std::set<std::pair<std::string, std::string>> unknown;
+    std::set<CodeRef> unknown;
     if (!codes.empty()) {
       for (auto& u : Repository::UnknownCodes(tx, codes)) unknown.insert(std::move(u));
     }
     std::vector<std::string> keys;
     for (size_t i = 0; i < rows.size(); ++i) {
       if (!ok[i]) continue;
-      const Customer& c = rows[i].customer;
-      Violations v;
-      for (auto [kind, value] : {std::pair{"region", &c.region},
-                                 {"industry", &c.industry},
-                                 {"level", &c.level},
-                                 {"source", &c.source}}) {
-        if (unknown.count({kind, *value})) {
-          v.Add(absl::StrCat("customer.", kind),
-                absl::StrCat("\"", *value, "\" is not an active ", kind));
-        }
+      std::vector<CodeRef> bad;
+      for (auto& code : DictionaryCodes(rows[i].customer, nullptr)) {
+        if (unknown.count(code)) bad.push_back(std::move(code));
       }
-      if (!v.empty()) {
+      if (!bad.empty()) {
         ok[i] = false;
-        out[i] = Failed(rows[i].row_number, v.ToStatus());
+        out[i] = Failed(rows[i].row_number, UnknownCodesStatus(bad));
         continue;
       }
       keys.push_back(rows[i].external_key);

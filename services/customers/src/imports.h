@@ -39,6 +39,10 @@ struct ExportRow {
   std::vector<Contact> contacts;
 };
 
+// Adds the violations of a row's contact k to the row's ("contact.name" becomes
+// "contacts[k].name").
+void AddContactViolations(Violations& row, size_t k, const Violations& contact);
+
 class Imports {
  public:
   static constexpr size_t kMaxBatch = 1000;

@@ -24,10 +24,7 @@ ImportRow RowOf(const v1::ImportRow& p) {
   for (int k = 0; k < p.contacts_size(); ++k) {
     Violations v;
     r.contacts.push_back(FromProto(p.contacts(k), v));
-    for (const auto& fv : v.list()) {
-      r.decoding.Add(absl::StrCat("contacts[", k, "].", fv.field.substr(fv.field.find('.') + 1)),
-                     fv.description);
-    }
+    AddContactViolations(r.decoding, k, v);
   }
   return r;
 }

@@ -169,8 +169,6 @@ constexpr Statement kUnknownCodes{
     " WHERE NOT EXISTS (SELECT 1 FROM customers.dictionary_entries d"
     "                   WHERE d.kind = x.k AND d.code = x.c AND d.active)"};
 
-constexpr char kMaxUuid[] = "ffffffff-ffff-ffff-ffff-ffffffffffff";
-
 std::string LikeContains(const std::string& text) {
   std::string pattern = "%";
   for (char ch : text) {
@@ -299,9 +297,9 @@ bool Repository::SoftDelete(db::Tx& tx, const std::string& id, int64_t expected_
 std::vector<Customer> Repository::LossWarnings(db::Tx& tx, const auth::Principal& caller,
                                                const std::string& owner_id, int64_t after_micros,
                                                const std::string& after_id, int limit) {
-  pqxx::result r = Exec(
-      tx, LossWarningsScoped().For(caller.scope), owner_id, auth::ScopeParam(caller), after_micros,
-      after_id.empty() ? "00000000-0000-0000-0000-000000000000" : after_id, limit);
+  pqxx::result r =
+      Exec(tx, LossWarningsScoped().For(caller.scope), owner_id, auth::ScopeParam(caller),
+           after_micros, after_id.empty() ? rows::kMinUuid : after_id, limit);
   std::vector<Customer> out;
   out.reserve(r.size());
   for (const auto& row : r) out.push_back(CustomerFromRow(row));
@@ -312,10 +310,11 @@ std::vector<Customer> Repository::List(db::Tx& tx, const CustomerFilter& f,
                                        const auth::Principal& caller, const std::string& before_id,
                                        int limit) {
   const std::string name = Lower(f.name_contains);
-  pqxx::result r = Exec(
-      tx, ListScoped().For(caller.scope), before_id.empty() ? std::string(kMaxUuid) : before_id,
-      f.region, f.industry, f.level, f.owner_id, f.status, f.tag, name,
-      name.empty() ? std::string() : LikeContains(name), auth::ScopeParam(caller), limit);
+  pqxx::result r =
+      Exec(tx, ListScoped().For(caller.scope),
+           before_id.empty() ? std::string(rows::kMaxUuid) : before_id, f.region, f.industry,
+           f.level, f.owner_id, f.status, f.tag, name,
+           name.empty() ? std::string() : LikeContains(name), auth::ScopeParam(caller), limit);
   std::vector<Customer> out;
   out.reserve(r.size());
   for (const auto& row : r) out.push_back(CustomerFromRow(row));

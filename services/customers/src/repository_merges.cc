@@ -3,6 +3,7 @@
 
 #include "libs/auth/scope.h"
 #include "libs/db/time_fields.h"
+#include "services/customers/src/customer_rows.h"
 #include "services/customers/src/repository.h"
 
 namespace crm::customers_service {
@@ -106,13 +107,12 @@ std::vector<DuplicatePair> Repository::DuplicatePairs(db::Tx& tx, const auth::Pr
                                                       const std::string& customer_id,
                                                       const std::string& after_a,
                                                       const std::string& after_b, int limit) {
-  constexpr char kNil[] = "00000000-0000-0000-0000-000000000000";
-  pqxx::result r =
-      customer_id.empty()
-          ? Exec(tx, AllPairsStmt().For(caller.scope), auth::ScopeParam(caller),
-                 after_a.empty() ? kNil : after_a, after_b.empty() ? kNil : after_b, limit)
-          : Exec(tx, PairsOfStmt().For(caller.scope), auth::ScopeParam(caller), customer_id,
-                 after_b.empty() ? kNil : after_b, limit);
+  pqxx::result r = customer_id.empty()
+                       ? Exec(tx, AllPairsStmt().For(caller.scope), auth::ScopeParam(caller),
+                              after_a.empty() ? rows::kMinUuid : after_a,
+                              after_b.empty() ? rows::kMinUuid : after_b, limit)
+                       : Exec(tx, PairsOfStmt().For(caller.scope), auth::ScopeParam(caller),
+                              customer_id, after_b.empty() ? rows::kMinUuid : after_b, limit);
   std::vector<DuplicatePair> out;
   for (const auto& row : r) {
     out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), db::ParseTextArray(row[2])});

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/auth/scope.h"
 #include "libs/db/time_fields.h"
+#include "services/customers/src/customer_rows.h"
 #include "services/customers/src/repository.h"
 
 namespace crm::customers_service {
@@ -192,9 +193,6 @@ constexpr Statement kFollowUpsDue{
     "                 AND (later.occurred_at, later.id) > (i.occurred_at, i.id))"
     " ORDER BY i.next_follow_up_date, i.id LIMIT $5"};
 
-constexpr char kMinUuid[] = "00000000-0000-0000-0000-000000000000";
-constexpr char kMaxUuid[] = "ffffffff-ffff-ffff-ffff-ffffffffffff";
-
 std::optional<std::string> DateText(const std::optional<absl::CivilDay>& d) {
   if (!d) return std::nullopt;
   return absl::FormatCivilTime(*d);
@@ -219,7 +217,7 @@ std::vector<Contact> Repository::ListContacts(db::Tx& tx, const std::string& cus
                                               const std::string& after_id, int limit) {
   std::vector<Contact> out;
   for (const auto& row :
-       Exec(tx, kListContacts, customer_id, after_id.empty() ? kMinUuid : after_id, limit)) {
+       Exec(tx, kListContacts, customer_id, after_id.empty() ? rows::kMinUuid : after_id, limit)) {
     out.push_back(ContactFromRow(row));
   }
   return out;
@@ -282,7 +280,7 @@ std::vector<Interaction> Repository::ListInteractions(db::Tx& tx, const std::str
                                                       const std::string& before_id, int limit) {
   std::vector<Interaction> out;
   for (const auto& row : Exec(tx, kListInteractions, customer_id, db::MicrosOf(before_time),
-                              before_id.empty() ? kMaxUuid : before_id, limit)) {
+                              before_id.empty() ? rows::kMaxUuid : before_id, limit)) {
     out.push_back(InteractionFromRow(row));
   }
   return out;
@@ -308,7 +306,7 @@ std::vector<Interaction> Repository::FollowUpsDue(db::Tx& tx, const std::string&
   std::vector<Interaction> out;
   for (const auto& row : Exec(tx, kFollowUpsDue, user_id, absl::FormatCivilTime(due_by),
                               after_date.empty() ? "0001-01-01" : after_date,
-                              after_id.empty() ? kMinUuid : after_id, limit)) {
+                              after_id.empty() ? rows::kMinUuid : after_id, limit)) {
     out.push_back(InteractionFromRow(row));
   }
   return out;

@@ -56,11 +56,6 @@ class ChurnTest : public CustomersFixture {
     today_ = churn_->Today();
   }
 
-  std::string Unique(const std::string& base) {
-    static std::atomic<int> n{0};
-    return absl::StrCat(base, "（流失测试", n++, "）");
-  }
-
   void Order(const std::string& customer_id, absl::CivilDay day) {
     ASSERT_THAT(conn_->Transact([&](db::Tx& tx) {
       return churn_->ApplyOrderEvent(tx, OrderEvent(customer_id, day));

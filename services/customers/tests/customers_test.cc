@@ -31,10 +31,6 @@ std::vector<std::string> Names(const std::vector<Customer>& cs) {
 
 class CustomersTest : public CustomersFixture {
  protected:
-  std::string Unique(const std::string& base) {
-    static std::atomic<int> n{0};
-    return absl::StrCat(base, "（", n++, "）");
-  }
   int CountCustomers() {
     return *conn_->Read([](db::Tx& tx) -> absl::StatusOr<int> {
       return tx.exec("SELECT count(*) FROM customers.customers")[0][0].as<int>();

@@ -1,8 +1,10 @@
 #include "services/customers/tests/fixture.h"
 
 #include <algorithm>
+#include <atomic>
 #include <future>
 
+#include "absl/strings/str_cat.h"
 #include "libs/ids/uuid.h"
 #include "libs/testing/status_matchers.h"
 #include "services/customers/src/migrations.h"
@@ -37,6 +39,11 @@ void CustomersFixture::SetUp() {
 }
 
 std::string CustomersFixture::NewId() { return ids::NewUuidV7(); }
+
+std::string CustomersFixture::Unique(const std::string& base) {
+  static std::atomic<int> n{0};
+  return absl::StrCat(base, "（", n++, "）");
+}
 
 namespace {
 

@@ -41,6 +41,8 @@ class CustomersFixture : public ::testing::Test {
                                                const std::string& query, int page_size = 20);
   std::vector<std::string> EventsSinceStart();
   static std::string NewId();
+  // `base` made unique within the test binary: "base（n）".
+  static std::string Unique(const std::string& base);
 
   static std::unique_ptr<test::TestDatabase> db_;
   static std::string conninfo_;

@@ -1,4 +1,3 @@
-#include <atomic>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -28,11 +27,6 @@ class HandoversTest : public CustomersFixture {
     manager_ = Manager({dept_});
     leaving_ = Rep(dept_);
     staying_ = Rep(dept_);
-  }
-
-  std::string Unique(const std::string& base) {
-    static std::atomic<int> n{0};
-    return absl::StrCat(base, "（移交测试", n++, "）");
   }
 
   static NewOwner OwnerFor(const auth::Principal& p) {

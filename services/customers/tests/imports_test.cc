@@ -1,4 +1,3 @@
-#include <atomic>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"

@@ -1,4 +1,3 @@
-#include <atomic>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -23,11 +22,6 @@ constexpr absl::StatusCode kHidden = absl::StatusCode::kPermissionDenied;
 
 class PeopleTest : public CustomersFixture {
  protected:
-  std::string Unique(const std::string& base) {
-    static std::atomic<int> n{0};
-    return absl::StrCat(base, "（联系人测试", n++, "）");
-  }
-
   Contact NewContact(const Customer& customer, const std::string& name, bool primary = false) {
     Contact c;
     c.customer_id = customer.id;

@@ -1,4 +1,3 @@
-#include <atomic>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -24,11 +23,6 @@ class RelationsTest : public CustomersFixture {
   void SetUp() override {
     CustomersFixture::SetUp();
     relations_ = std::make_unique<Relations>(&outbox_, &request_log_);
-  }
-
-  std::string Unique(const std::string& base) {
-    static std::atomic<int> n{0};
-    return absl::StrCat(base, "（关系测试", n++, "）");
   }
 
   void Know(const auth::Principal& user, const Contact& c, int strength) {
