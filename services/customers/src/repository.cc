@@ -53,7 +53,7 @@ const auth::ScopedStatement& ListScoped() {
       " AND ($4 = '' OR c.level = $4) AND ($5 = '' OR c.owner_id = $5::uuid)"
       " AND ($6 = '' OR c.status = $6) AND ($7 = '' OR c.tags @> ARRAY[$7])"
       " AND ($8 = '' OR (c.name_grams @> customers.query_grams($8)"
-      "                  AND lower(c.name) LIKE $9))"
+      "                  AND lower(c.name) LIKE lower($9)))"
       " AND {scope} ORDER BY c.id DESC LIMIT $11",
       "c.owner_id", "c.owner_department_id", 10);
   return *s;
@@ -76,7 +76,8 @@ const auth::ScopedStatement& LossWarningsScoped() {
 // Indexed searches, each limited, then merged (one generic plan fits every query): exact customer
 // numbers and phone numbers first, then names containing the query (any script; the gram index
 // finds them, LIKE rechecks), shortest names first, then - for Latin queries - names with a word
-// like the query (trigram word similarity, for misspellings), most similar first.
+// like the query (trigram word similarity, for misspellings; only names with an ASCII letter or
+// digit are in that index, and only they can match), most similar first.
 const auth::ScopedStatement& SearchScoped() {
   static const auto* s = new auth::ScopedStatement(
       "customers.search",
@@ -89,11 +90,12 @@ const auth::ScopedStatement& SearchScoped() {
       "  UNION ALL"
       "  (SELECT c.id, 1, length(c.name), 0 FROM customers.customers c"
       "   WHERE c.deleted_at IS NULL AND {scope}"
-      "   AND c.name_grams @> customers.query_grams($1) AND lower(c.name) LIKE $2"
+      "   AND c.name_grams @> customers.query_grams($1) AND lower(c.name) LIKE lower($2)"
       "   ORDER BY length(c.name), c.id DESC LIMIT $5)"
       "  UNION ALL"
       "  (SELECT c.id, 2, 0, word_similarity($1, c.name) FROM customers.customers c"
       "   WHERE $6 AND c.deleted_at IS NULL AND {scope} AND $1 <% c.name"
+      "   AND c.name ~ '[A-Za-z0-9]'"
       "   ORDER BY word_similarity($1, c.name) DESC, c.id DESC LIMIT $5))"
       " SELECT " CUSTOMER_COLUMNS
       " FROM (SELECT DISTINCT ON (h.id) h.id, h.kind, h.len, h.sim FROM hits h"
@@ -187,7 +189,7 @@ std::string Digits(const std::string& s) {
 }
 
 std::string Lower(const std::string& s) {
-  // ASCII only: PostgreSQL lowers the rest in the LIKE recheck, and CJK has no case.
+  // ASCII only, for telling Latin queries apart; the SQL lowers the LIKE pattern in full.
   std::string out = s;
   for (char& ch : out) {
     if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');

@@ -302,6 +302,18 @@ TEST_F(CustomersTest, SearchFindsChineseFragmentsMisspellingsNumbersAndPhones) {
   EXPECT_THAT(Search(rep, "  "), HasFieldViolation("query"));
 }
 
+TEST_F(CustomersTest, SearchIgnoresCaseBeyondAscii) {
+  auth::Principal rep = Rep(NewId());
+  Customer nordic = MakeCustomer(rep, Unique("Ålesund Ærø Handel"));
+  Customer wide = MakeCustomer(rep, Unique("ＡＢＣ电子"));
+  auto found = Search(rep, "ÅLESUND ÆRØ");
+  ASSERT_THAT(found, IsOk());
+  EXPECT_THAT(Names(*found), ElementsAre(nordic.name));
+  found = Search(rep, "ａｂｃ电");
+  ASSERT_THAT(found, IsOk());
+  EXPECT_THAT(Names(*found), ElementsAre(wide.name));
+}
+
 TEST_F(CustomersTest, DictionariesAreDataForAdmins) {
   auto levels = customers_->ListDictionary(*conn_, Rep(NewId()), "level");
   ASSERT_THAT(levels, IsOk());
