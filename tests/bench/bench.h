@@ -20,11 +20,17 @@ using Clock = std::chrono::steady_clock;
 
 struct PgbenchResult {
   double best = 0;          // the best over the client counts tried
+  int best_clients = 0;     // and its client count
   double same_clients = 0;  // with `clients` clients
 };
 
 // `pgbench -S -M prepared` (scale 10) for 2, 4, 8 and `clients` clients, printing each.
 PgbenchResult Pgbench(const std::string& conninfo, int clients, int seconds);
+// One `pgbench -S -M prepared` run on the database Pgbench initialised: transactions/s.
+double PgbenchTps(const std::string& conninfo, int clients, int seconds);
+
+// The middle value (of an even count, the upper of the two in the middle); 0 for none.
+double Median(std::vector<double> values);
 
 // One call in flight: its context and outcome. Subclasses hold the response.
 struct AsyncCall {
