@@ -53,6 +53,28 @@ Customer WithImportedFields(Customer current, const Customer& row) {
   return next;
 }
 
+// The contact fields an import row sets on a known contact (not its name, place in the
+// reporting lines or primary mark).
+bool SameImportedContactFields(const Contact& a, const Contact& b) {
+  return a.gender == b.gender && a.position == b.position && a.office_phone == b.office_phone &&
+         a.mobile == b.mobile && a.email == b.email && a.notes == b.notes &&
+         a.buying_role == b.buying_role && a.attitude == b.attitude &&
+         a.social_style == b.social_style;
+}
+
+Contact WithImportedContactFields(Contact current, const Contact& row) {
+  current.gender = row.gender;
+  current.position = row.position;
+  current.office_phone = row.office_phone;
+  current.mobile = row.mobile;
+  current.email = row.email;
+  current.notes = row.notes;
+  current.buying_role = row.buying_role;
+  current.attitude = row.attitude;
+  current.social_style = row.social_style;
+  return current;
+}
+
 ImportResult Failed(int64_t row, absl::Status error) {
   return {row, Outcome::kFailed, "", std::move(error)};
 }
@@ -213,44 +235,68 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
       }
     }
 
-    // Contacts: added unless the customer has a live contact of the same name.
+    // Contacts, matched by name (ASCII case ignored) among the customer's live contacts: a new
+    // name is added; a known one takes the row's details (its place in the reporting lines and
+    // the primary mark stay as they are).
     std::vector<Contact> new_contacts;
+    std::vector<std::string> updated_contact_ids;
     for (size_t i = 0; i < rows.size(); ++i) {
       if (!ok[i] || rows[i].contacts.empty()) continue;
       const std::string& customer_id = out[i].customer_id;
-      std::set<std::string> names;
+      std::map<std::string, Contact> by_name;
       bool has_primary = false;
-      for (const auto& c : Repository::ListContacts(tx, customer_id, "", 1000)) {
-        names.insert(absl::AsciiStrToLower(c.name));
+      for (auto& c : Repository::ListContacts(tx, customer_id, "", 1000)) {
         has_primary = has_primary || c.primary;
+        std::string key = absl::AsciiStrToLower(c.name);
+        by_name.emplace(std::move(key), std::move(c));
       }
       for (Contact c : rows[i].contacts) {
         c.name = std::string(validation::TrimSpace(c.name));
-        if (!names.insert(absl::AsciiStrToLower(c.name)).second) continue;
-        c.id = ids::NewUuidV7();
-        c.customer_id = customer_id;
-        c.reports_to_id.clear();
-        c.primary = c.primary && !has_primary;
-        has_primary = has_primary || c.primary;
-        Repository::InsertContact(tx, c);
-        new_contacts.push_back(c);
-        if (out[i].outcome == Outcome::kUnchanged) {
-          out[i].outcome = Outcome::kUpdated;
+        auto [it, fresh] = by_name.emplace(absl::AsciiStrToLower(c.name), Contact());
+        Contact& known = it->second;
+        if (!fresh) {
+          if (SameImportedContactFields(known, c)) continue;
+          Contact next = WithImportedContactFields(known, c);
+          if (!Repository::UpdateContact(tx, next, known.version)) {
+            return absl::AbortedError("a contact changed while it was imported; resend the batch");
+          }
+          next.version = known.version + 1;
+          known = next;
+          updated_contact_ids.push_back(known.id);
+        } else {
+          c.id = ids::NewUuidV7();
+          c.customer_id = customer_id;
+          c.reports_to_id.clear();
+          c.primary = c.primary && !has_primary;
+          c.version = 1;
+          has_primary = has_primary || c.primary;
+          Repository::InsertContact(tx, c);
+          new_contacts.push_back(c);
+          known = c;
         }
+        if (out[i].outcome == Outcome::kUnchanged) out[i].outcome = Outcome::kUpdated;
       }
     }
 
-    // Events: one per customer created or updated, and per contact added.
+    // Events: one per customer created or updated, and per contact added or updated, with
+    // the rows as stored.
     std::vector<Customer> changed = Repository::FindMany(tx, changed_ids);
     std::set<std::string> created_ids;
     for (auto& [key, c] : inserted) {
       created_ids.insert(c.id);
       changed.push_back(std::move(c));
     }
+    std::vector<std::string> contact_ids = updated_contact_ids;
+    std::set<std::string> new_contact_ids;
+    for (const auto& c : new_contacts) {
+      contact_ids.push_back(c.id);
+      new_contact_ids.insert(c.id);
+    }
+    const std::vector<Contact> contacts = Repository::FindContacts(tx, contact_ids);
     std::vector<v1::CustomerChanged> customer_payloads(changed.size());
-    std::vector<v1::ContactChanged> contact_payloads(new_contacts.size());
+    std::vector<v1::ContactChanged> contact_payloads(contacts.size());
     std::vector<events::EventDraft> drafts;
-    drafts.reserve(changed.size() + new_contacts.size());
+    drafts.reserve(changed.size() + contacts.size());
     for (size_t k = 0; k < changed.size(); ++k) {
       *customer_payloads[k].mutable_customer() = ToProto(changed[k]);
       drafts.push_back({created_ids.count(changed[k].id) ? "customers.customer.created"
@@ -258,10 +304,12 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
                         "customer", changed[k].id, &customer_payloads[k], meta.actor_id,
                         meta.request_id});
     }
-    for (size_t k = 0; k < new_contacts.size(); ++k) {
-      *contact_payloads[k].mutable_contact() = ToProto(new_contacts[k]);
-      drafts.push_back({"customers.contact.created", "contact", new_contacts[k].id,
-                        &contact_payloads[k], meta.actor_id, meta.request_id});
+    for (size_t k = 0; k < contacts.size(); ++k) {
+      *contact_payloads[k].mutable_contact() = ToProto(contacts[k]);
+      drafts.push_back({new_contact_ids.count(contacts[k].id) ? "customers.contact.created"
+                                                              : "customers.contact.updated",
+                        "contact", contacts[k].id, &contact_payloads[k], meta.actor_id,
+                        meta.request_id});
     }
     outbox_->AppendAll(tx, drafts);
 

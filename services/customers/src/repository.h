@@ -47,6 +47,8 @@ class Repository {
                                                    const auth::Principal& caller, bool lock);
   static std::vector<Contact> ListContacts(db::Tx& tx, const std::string& customer_id,
                                            const std::string& after_id, int limit);
+  // Contacts by id, whatever their scope or state (for events after a write).
+  static std::vector<Contact> FindContacts(db::Tx& tx, const std::vector<std::string>& ids);
   static void InsertContact(db::Tx& tx, const Contact& c);
   static bool UpdateContact(db::Tx& tx, const Contact& c, int64_t expected_version);
   static bool DeleteContact(db::Tx& tx, const std::string& id, int64_t expected_version);

@@ -79,6 +79,11 @@ constexpr Statement kListContacts{
     " WHERE k.customer_id = $1::uuid AND k.deleted_at IS NULL AND k.id > $2::uuid"
     " ORDER BY k.id LIMIT $3"};
 
+constexpr Statement kFindContacts{"customers.find_contacts",
+                                  "SELECT " CONTACT_COLUMNS
+                                  " FROM customers.contacts k WHERE k.id = ANY($1::uuid[])"
+                                  " ORDER BY k.id"};
+
 constexpr Statement kInsertContact{
     "customers.insert_contact",
     "INSERT INTO customers.contacts (id, customer_id, name, gender, position, office_phone,"
@@ -211,6 +216,15 @@ std::optional<Contact> Repository::FindContactInScope(db::Tx& tx, const std::str
   pqxx::result r = Exec(tx, FindContactStmt(lock).For(caller.scope), id, auth::ScopeParam(caller));
   if (r.empty()) return std::nullopt;
   return ContactFromRow(r[0]);
+}
+
+std::vector<Contact> Repository::FindContacts(db::Tx& tx, const std::vector<std::string>& ids) {
+  std::vector<Contact> out;
+  if (ids.empty()) return out;
+  for (const auto& row : Exec(tx, kFindContacts, db::TextArray(ids))) {
+    out.push_back(ContactFromRow(row));
+  }
+  return out;
 }
 
 std::vector<Contact> Repository::ListContacts(db::Tx& tx, const std::string& customer_id,

@@ -1,9 +1,9 @@
 
+#include "services/customers/src/imports.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/testing/status_matchers.h"
-#include "services/customers/src/imports.h"
 #include "services/customers/tests/fixture.h"
 
 namespace crm::customers_service {
@@ -115,6 +115,46 @@ TEST_F(ImportsTest, BadRowsFailAloneAndChangedRowsAreUpdated) {
   ASSERT_THAT(updated, IsOk());
   EXPECT_EQ(updated->phone, "0731-8888 6666");
   EXPECT_EQ(updated->region, "south");
+}
+
+TEST_F(ImportsTest, KnownContactsTakeTheRowsDetailsAndNewOnesAreAdded) {
+  const std::string job = NewId();
+  auto first = imports_->ImportBatch(*conn_, rep_, meta_, job, Batch());
+  ASSERT_THAT(first, IsOk());
+  const std::string customer_id = (*first)[0].customer_id;
+  const size_t events = EventsSinceStart().size();
+
+  std::vector<ImportRow> rows = Batch();
+  rows[0].contacts[0].mobile = "13900001111";
+  rows[0].contacts[0].position = "董事长";
+  rows[0].contacts[0].primary = false;  // the primary mark stays as it is
+  Contact added;
+  added.name = "梁稳根";
+  added.primary = true;  // the customer already has a primary contact
+  rows[0].contacts.push_back(added);
+  auto second = imports_->ImportBatch(*conn_, rep_, meta_, job, rows);
+  ASSERT_THAT(second, IsOk());
+  EXPECT_THAT(Outcomes(second),
+              ElementsAre(Outcome::kUpdated, Outcome::kUnchanged, Outcome::kUnchanged));
+  auto contacts = people_->ListContacts(*conn_, rep_, customer_id, 10, "");
+  ASSERT_THAT(contacts, IsOk());
+  ASSERT_THAT(contacts->items, SizeIs(2));
+  EXPECT_EQ(contacts->items[0].name, "向文波");
+  EXPECT_EQ(contacts->items[0].mobile, "13900001111");
+  EXPECT_EQ(contacts->items[0].position, "董事长");
+  EXPECT_TRUE(contacts->items[0].primary);
+  EXPECT_EQ(contacts->items[0].version, 2);
+  EXPECT_EQ(contacts->items[1].name, "梁稳根");
+  EXPECT_FALSE(contacts->items[1].primary);
+  std::vector<std::string> all = EventsSinceStart();
+  EXPECT_THAT(std::vector<std::string>(all.begin() + events, all.end()),
+              ElementsAre("customers.contact.updated", "customers.contact.created"));
+
+  auto third = imports_->ImportBatch(*conn_, rep_, meta_, job, rows);
+  ASSERT_THAT(third, IsOk());
+  EXPECT_THAT(Outcomes(third),
+              ElementsAre(Outcome::kUnchanged, Outcome::kUnchanged, Outcome::kUnchanged));
+  EXPECT_EQ(EventsSinceStart().size(), all.size());
 }
 
 TEST_F(ImportsTest, RowsOfCustomersOutsideScopeFailAndJobsBelongToTheirUser) {
