@@ -59,6 +59,25 @@ void Emit(db::Tx& tx, const events::Outbox* outbox, const RequestMeta& meta, con
   outbox->Append(tx, {type, "customer", c.id, &e, meta.actor_id, meta.request_id});
 }
 
+}  // namespace
+
+void EmitCustomerChanges(db::Tx& tx, const events::Outbox& outbox, const RequestMeta& meta,
+                         const std::vector<Customer>& customers,
+                         const std::set<std::string>& created) {
+  std::vector<v1::CustomerChanged> payloads(customers.size());
+  std::vector<events::EventDraft> drafts;
+  drafts.reserve(customers.size());
+  for (size_t k = 0; k < customers.size(); ++k) {
+    *payloads[k].mutable_customer() = ToProto(customers[k]);
+    drafts.push_back({created.count(customers[k].id) ? "customers.customer.created"
+                                                     : "customers.customer.updated",
+                      "customer", customers[k].id, &payloads[k], meta.actor_id, meta.request_id});
+  }
+  outbox.AppendAll(tx, drafts);
+}
+
+namespace {
+
 absl::Status DuplicateError(const std::vector<Duplicate>& dups) {
   std::vector<std::string> ids, numbers, matched;
   for (const auto& d : dups) {

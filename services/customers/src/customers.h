@@ -4,6 +4,7 @@
 // Permissions: customers.read (get, list, search), customers.write (create, update),
 // customers.delete, dictionaries.write. Record scope applies to every read and write.
 
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +34,12 @@ using CodeRef = std::pair<std::string, std::string>;
 std::vector<CodeRef> DictionaryCodes(const Customer& c, const std::vector<std::string>* mask);
 // INVALID_ARGUMENT naming the field of each code that is not an active entry (OK for none).
 absl::Status UnknownCodesStatus(const std::vector<CodeRef>& unknown);
+
+// One event per customer, written in one statement: customers.customer.created for the ids in
+// `created`, customers.customer.updated for the rest.
+void EmitCustomerChanges(db::Tx& tx, const events::Outbox& outbox, const RequestMeta& meta,
+                         const std::vector<Customer>& customers,
+                         const std::set<std::string>& created = {});
 
 // INVALID_ARGUMENT naming each malformed filter field.
 absl::Status CheckFilter(const CustomerFilter& f);

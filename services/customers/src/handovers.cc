@@ -10,6 +10,7 @@
 #include "libs/status/status_macros.h"
 #include "libs/validation/text.h"
 #include "services/customers/src/convert.h"
+#include "services/customers/src/customers.h"
 #include "services/customers/src/repository.h"
 
 namespace crm::customers_service {
@@ -101,6 +102,8 @@ absl::StatusOr<Handover> Handovers::Run(db::Conn& conn, const Principal& caller,
                        " customers within your scope; hand them over in parts (customer_ids)"));
     }
     Repository::Reassign(tx, h.customer_ids, h.to_user_id, h.to_department_id);
+    // Each customer's new owner on its own stream of changes, then the hand-over as a whole.
+    EmitCustomerChanges(tx, *outbox_, meta, Repository::FindMany(tx, h.customer_ids));
     Repository::InsertHandover(tx, h);
     auto saved = Repository::FindHandover(tx, h.id);
     v1::CustomersHandedOver e;

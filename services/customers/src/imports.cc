@@ -293,17 +293,10 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
       new_contact_ids.insert(c.id);
     }
     const std::vector<Contact> contacts = Repository::FindContacts(tx, contact_ids);
-    std::vector<v1::CustomerChanged> customer_payloads(changed.size());
+    EmitCustomerChanges(tx, *outbox_, meta, changed, created_ids);
     std::vector<v1::ContactChanged> contact_payloads(contacts.size());
     std::vector<events::EventDraft> drafts;
-    drafts.reserve(changed.size() + contacts.size());
-    for (size_t k = 0; k < changed.size(); ++k) {
-      *customer_payloads[k].mutable_customer() = ToProto(changed[k]);
-      drafts.push_back({created_ids.count(changed[k].id) ? "customers.customer.created"
-                                                         : "customers.customer.updated",
-                        "customer", changed[k].id, &customer_payloads[k], meta.actor_id,
-                        meta.request_id});
-    }
+    drafts.reserve(contacts.size());
     for (size_t k = 0; k < contacts.size(); ++k) {
       *contact_payloads[k].mutable_contact() = ToProto(contacts[k]);
       drafts.push_back({new_contact_ids.count(contacts[k].id) ? "customers.contact.created"

@@ -1,9 +1,9 @@
 
+#include "services/customers/src/handovers.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/testing/status_matchers.h"
-#include "services/customers/src/handovers.h"
 #include "services/customers/tests/fixture.h"
 
 namespace crm::customers_service {
@@ -53,7 +53,7 @@ class HandoversTest : public CustomersFixture {
   auth::Principal manager_, leaving_, staying_;
 };
 
-TEST_F(HandoversTest, AllOfAnOwnersCustomersMoveAtOnceWithOneEvent) {
+TEST_F(HandoversTest, AllOfAnOwnersCustomersMoveAtOnceWithTheirEvents) {
   Customer a = MakeCustomer(leaving_, Unique("宝钢股份"));
   Customer b = MakeCustomer(leaving_, Unique("武钢集团"));
   Customer kept = MakeCustomer(staying_, Unique("鞍钢集团"));
@@ -72,7 +72,9 @@ TEST_F(HandoversTest, AllOfAnOwnersCustomersMoveAtOnceWithOneEvent) {
   EXPECT_EQ(moved->version, a.version + 1);
   EXPECT_THAT(Get(leaving_, b.id), StatusIs(kHidden));
   EXPECT_EQ(OwnerOf(kept.id), staying_.user_id);
-  EXPECT_THAT(EventsSinceStart(), ElementsAre("customers.handover.completed"));
+  EXPECT_THAT(EventsSinceStart(),
+              ElementsAre("customers.customer.updated", "customers.customer.updated",
+                          "customers.handover.completed"));
 }
 
 TEST_F(HandoversTest, OnlyTheListedCustomersMoveAndARetryIsTheSameHandover) {
