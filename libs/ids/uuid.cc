@@ -2,24 +2,61 @@
 
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 
 #include "absl/random/random.h"
 
 namespace crm::ids {
 
+namespace {
+
+// The millisecond and the counter of the last id this process made. Within a millisecond the
+// counter (42 bits: rand_a and the top of rand_b, RFC 9562 §6.2 method 1) counts up from a
+// random start below 2^41, so ids of the same millisecond sort in the order they were made;
+// if it ever runs out, or the clock steps back, the id borrows the next millisecond.
+struct Monotonic {
+  std::mutex mu;
+  uint64_t ms = 0;
+  uint64_t counter = 0;
+};
+
+constexpr int kCounterBits = 42;
+constexpr uint64_t kCounterMax = (uint64_t{1} << kCounterBits) - 1;
+
+}  // namespace
+
 std::string NewUuidV7() {
+  static Monotonic* const state = new Monotonic();
   thread_local absl::BitGen gen;
+  const uint64_t fresh = absl::Uniform<uint64_t>(gen) >> (64 - (kCounterBits - 1));
+  const uint32_t tail = absl::Uniform<uint32_t>(gen);
+  const uint64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  uint64_t ms, counter;
+  {
+    std::lock_guard<std::mutex> lock(state->mu);
+    if (now > state->ms) {
+      state->ms = now;
+      state->counter = fresh;
+    } else if (state->counter < kCounterMax) {
+      ++state->counter;
+    } else {
+      ++state->ms;
+      state->counter = fresh;
+    }
+    ms = state->ms;
+    counter = state->counter;
+  }
   uint8_t b[16];
-  const uint64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
   for (int i = 0; i < 6; ++i) b[i] = static_cast<uint8_t>(ms >> (8 * (5 - i)));
-  const uint64_t r1 = absl::Uniform<uint64_t>(gen);
-  const uint64_t r2 = absl::Uniform<uint64_t>(gen);
-  for (int i = 0; i < 2; ++i) b[6 + i] = static_cast<uint8_t>(r1 >> (8 * i));
-  for (int i = 0; i < 8; ++i) b[8 + i] = static_cast<uint8_t>(r2 >> (8 * i));
-  b[6] = (b[6] & 0x0F) | 0x70;  // version 7
-  b[8] = (b[8] & 0x3F) | 0x80;  // RFC 4122 variant
+  b[6] = static_cast<uint8_t>(0x70 | ((counter >> 38) & 0x0F));  // version 7
+  b[7] = static_cast<uint8_t>(counter >> 30);
+  b[8] = static_cast<uint8_t>(0x80 | ((counter >> 24) & 0x3F));  // RFC 9562 variant
+  b[9] = static_cast<uint8_t>(counter >> 16);
+  b[10] = static_cast<uint8_t>(counter >> 8);
+  b[11] = static_cast<uint8_t>(counter);
+  for (int i = 0; i < 4; ++i) b[12 + i] = static_cast<uint8_t>(tail >> (8 * (3 - i)));
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(36);

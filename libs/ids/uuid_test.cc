@@ -1,7 +1,9 @@
 #include "libs/ids/uuid.h"
 
+#include <algorithm>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -20,6 +22,33 @@ TEST(UuidTest, V7SortsByCreationTime) {
   std::this_thread::sleep_for(std::chrono::milliseconds(2));
   std::string b = NewUuidV7();
   EXPECT_LT(a, b);
+}
+
+TEST(UuidTest, V7IsStrictlyIncreasingWithinTheSameMillisecond) {
+  std::string last = NewUuidV7();
+  for (int i = 0; i < 100000; ++i) {
+    std::string next = NewUuidV7();
+    ASSERT_LT(last, next);
+    ASSERT_EQ(next[14], '7');
+    last = std::move(next);
+  }
+}
+
+TEST(UuidTest, V7IsIncreasingPerThreadAndUniqueAcrossThreads) {
+  std::vector<std::vector<std::string>> made(4);
+  std::vector<std::thread> threads;
+  for (auto& ids : made) {
+    threads.emplace_back([&ids] {
+      for (int i = 0; i < 20000; ++i) ids.push_back(NewUuidV7());
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> all;
+  for (const auto& ids : made) {
+    EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+    all.insert(ids.begin(), ids.end());
+  }
+  EXPECT_EQ(all.size(), 80000u);
 }
 
 TEST(UuidTest, V7IsUnique) {
