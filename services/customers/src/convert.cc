@@ -277,6 +277,7 @@ v1::Handover ToProto(const Handover& h) {
   p.set_reason(h.reason);
   p.set_create_user_id(h.created_by);
   SetTimestamp(h.created_at, p.mutable_create_time());
+  for (const auto& id : h.from_department_ids) p.add_from_department_ids(id);
   return p;
 }
 

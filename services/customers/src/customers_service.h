@@ -120,6 +120,9 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   grpc::ServerUnaryReactor* HandOverCustomers(grpc::CallbackServerContext* ctx,
                                               const v1::HandOverCustomersRequest* req,
                                               v1::Handover* resp) override;
+  grpc::ServerUnaryReactor* ListHandovers(grpc::CallbackServerContext* ctx,
+                                          const v1::ListHandoversRequest* req,
+                                          v1::ListHandoversResponse* resp) override;
   // merges_service.cc
   grpc::ServerUnaryReactor* ListDuplicateCandidates(
       grpc::CallbackServerContext* ctx, const v1::ListDuplicateCandidatesRequest* req,

@@ -8,6 +8,7 @@
 #include "libs/ids/uuid.h"
 #include "libs/status/field_violations.h"
 #include "libs/status/status_macros.h"
+#include "libs/validation/paging.h"
 #include "libs/validation/text.h"
 #include "services/customers/src/convert.h"
 #include "services/customers/src/customers.h"
@@ -101,16 +102,46 @@ absl::StatusOr<Handover> Handovers::Run(db::Conn& conn, const Principal& caller,
           absl::StrCat("from_user_id ", h.from_user_id, " owns more than ", kMaxAll,
                        " customers within your scope; hand them over in parts (customer_ids)"));
     }
+    Repository::InsertHandover(tx, h);  // first: it records the departments until now
     Repository::Reassign(tx, h.customer_ids, h.to_user_id, h.to_department_id);
     // Each customer's new owner on its own stream of changes, then the hand-over as a whole.
     EmitCustomerChanges(tx, *outbox_, meta, Repository::FindMany(tx, h.customer_ids));
-    Repository::InsertHandover(tx, h);
     auto saved = Repository::FindHandover(tx, h.id);
     v1::CustomersHandedOver e;
     *e.mutable_handover() = ToProto(*saved);
     outbox_->Append(tx, {"customers.handover.completed", "handover", saved->id, &e, meta.actor_id,
                          meta.request_id});
     return *saved;
+  });
+}
+
+absl::StatusOr<validation::Page<Handover>> Handovers::List(db::Conn& conn,
+                                                           const auth::Principal& caller,
+                                                           const std::string& user_id,
+                                                           int32_t page_size,
+                                                           const std::string& page_token) const {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
+  Violations v;
+  validation::OptionalUuid(v, "user_id", user_id);
+  CRM_RETURN_IF_ERROR(v.ToStatus());
+  const std::string user = absl::AsciiStrToLower(user_id);
+  CRM_ASSIGN_OR_RETURN(int limit, validation::PageSize(page_size, 50, 500));
+  CRM_ASSIGN_OR_RETURN(auto keys, validation::DecodePageToken(page_token, user, 1));
+  std::string before_id;
+  if (!keys.empty()) {
+    Violations bad;
+    validation::RequiredUuid(bad, "page_token", keys[0]);
+    CRM_RETURN_IF_ERROR(bad.ToStatus());
+    before_id = keys[0];
+  }
+  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Handover>> {
+    validation::Page<Handover> page;
+    page.items = Repository::ListHandovers(tx, caller, user, before_id, limit + 1);
+    if (static_cast<int>(page.items.size()) > limit) {
+      page.items.resize(limit);
+      page.next_page_token = validation::EncodePageToken({page.items.back().id}, user);
+    }
+    return page;
   });
 }
 

@@ -11,6 +11,7 @@
 #include "libs/db/conn.h"
 #include "libs/db/request_log.h"
 #include "libs/events/outbox.h"
+#include "libs/validation/paging.h"
 #include "services/customers/src/model.h"
 
 namespace crm::customers_service {
@@ -37,6 +38,11 @@ class Handovers {
   absl::StatusOr<Handover> Run(db::Conn& conn, const auth::Principal& caller,
                                const RequestMeta& meta, HandoverRequest r,
                                const NewOwner& to) const;
+  // Hand-overs newest first (requires customers.read): a rep's own (from or to them), a
+  // manager's into or out of their department subtree, or all; user_id narrows to one user's.
+  absl::StatusOr<validation::Page<Handover>> List(db::Conn& conn, const auth::Principal& caller,
+                                                  const std::string& user_id, int32_t page_size,
+                                                  const std::string& page_token) const;
 
  private:
   const events::Outbox* outbox_;

@@ -1,5 +1,6 @@
-// gRPC glue of HandOverCustomers: the new owner is looked up in the auth service's directory
-// (with the caller's token, request id and remaining deadline) before the database is touched.
+// gRPC glue of HandOverCustomers and ListHandovers. For a hand-over the new owner is looked up in
+// the auth service's directory (with the caller's token, request id and remaining deadline) before
+// the database is touched.
 
 #include "services/customers/src/customers_service.h"
 
@@ -69,6 +70,19 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::HandOverCustomers(
         });
       });
   return reactor;
+}
+
+grpc::ServerUnaryReactor* CustomersServiceImpl::ListHandovers(grpc::CallbackServerContext* ctx,
+                                                              const v1::ListHandoversRequest* req,
+                                                              v1::ListHandoversResponse* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto page = handovers_->List(conn, call.principal(), req->user_id(), req->page_size(),
+                                 req->page_token());
+    if (!page.ok()) return page.status();
+    for (const auto& h : page->items) *resp->add_handovers() = ToProto(h);
+    resp->set_next_page_token(page->next_page_token);
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace crm::customers_service

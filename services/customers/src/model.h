@@ -162,6 +162,8 @@ struct Handover {
   std::string reason;
   std::string created_by;
   absl::Time created_at;
+  // The departments the customers belonged to before.
+  std::vector<std::string> from_department_ids;
 };
 
 // Two customers that look like the same company.

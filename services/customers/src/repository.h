@@ -114,6 +114,11 @@ class Repository {
                        const std::string& department_id);
   static void InsertHandover(db::Tx& tx, const Handover& h);
   static std::optional<Handover> FindHandover(db::Tx& tx, const std::string& id);
+  // Newest first, within the caller's scope; user_id (optional) narrows to hand-overs from or
+  // to that user.
+  static std::vector<Handover> ListHandovers(db::Tx& tx, const auth::Principal& caller,
+                                             const std::string& user_id,
+                                             const std::string& before_id, int limit);
 
   // --- duplicates and merges ---
   // Pairs (smaller id first) of live customers within the caller's scope sharing a key,

@@ -14,6 +14,7 @@ using ::crm::test::IsOk;
 using ::crm::test::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using ::testing::SizeIs;
 using ::testing::UnorderedElementsAre;
 
 constexpr absl::StatusCode kHidden = absl::StatusCode::kPermissionDenied;
@@ -145,6 +146,53 @@ TEST_F(HandoversTest, ARepCannotHandOverAndBadInputNamesEachField) {
   EXPECT_THAT(handovers_->Run(*conn_, manager_, meta_, nobody, OwnerFor(staying_)),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(OwnerOf(a.id), leaving_.user_id);
+}
+
+TEST_F(HandoversTest, RecordsAreListedToThoseInvolvedAndTheirManagers) {
+  const std::string other_dept = NewId();
+  auth::Principal receiving = Rep(other_dept);
+  Customer a = MakeCustomer(leaving_, Unique("招商银行"));
+  Customer b = MakeCustomer(leaving_, Unique("平安银行"));
+  HandoverRequest to_other = Request({a.id});
+  to_other.to_user_id = receiving.user_id;
+  auto first =
+      handovers_->Run(*conn_, Manager({dept_, other_dept}), meta_, to_other, OwnerFor(receiving));
+  ASSERT_THAT(first, IsOk());
+  EXPECT_THAT(first->from_department_ids, ElementsAre(dept_));
+  auto second = handovers_->Run(*conn_, manager_, meta_, Request({b.id}), OwnerFor(staying_));
+  ASSERT_THAT(second, IsOk());
+
+  auto ids = [&](const auth::Principal& p, const std::string& user = "") {
+    std::vector<std::string> out;
+    auto page = handovers_->List(*conn_, p, user, 0, "");
+    if (page.ok()) {
+      for (const auto& h : page->items) out.push_back(h.id);
+    }
+    return out;
+  };
+  EXPECT_THAT(ids(leaving_), ElementsAre(second->id, first->id));  // newest first
+  EXPECT_THAT(ids(receiving), ElementsAre(first->id));
+  EXPECT_THAT(ids(staying_), ElementsAre(second->id));
+  EXPECT_THAT(ids(Rep(dept_)), IsEmpty());
+  EXPECT_THAT(ids(manager_), ElementsAre(second->id, first->id));   // out of the department
+  EXPECT_THAT(ids(Manager({other_dept})), ElementsAre(first->id));  // into it
+  EXPECT_THAT(ids(Manager({NewId()})), IsEmpty());
+  EXPECT_THAT(ids(Executive(), receiving.user_id), ElementsAre(first->id));
+
+  auto page = handovers_->List(*conn_, leaving_, "", 1, "");
+  ASSERT_THAT(page, IsOk());
+  ASSERT_THAT(page->items, SizeIs(1));
+  EXPECT_EQ(page->items[0].id, second->id);
+  auto next = handovers_->List(*conn_, leaving_, "", 1, page->next_page_token);
+  ASSERT_THAT(next, IsOk());
+  ASSERT_THAT(next->items, SizeIs(1));
+  EXPECT_EQ(next->items[0].id, first->id);
+
+  EXPECT_THAT(handovers_->List(*conn_, leaving_, "someone", 0, ""), HasFieldViolation("user_id"));
+  EXPECT_THAT(handovers_->List(*conn_, leaving_, "", 0, "garbage"),
+              HasFieldViolation("page_token"));
+  EXPECT_THAT(handovers_->List(*conn_, leaving_, leaving_.user_id, 0, page->next_page_token),
+              HasFieldViolation("page_token"));  // issued for other filters
 }
 
 }  // namespace
