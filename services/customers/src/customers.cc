@@ -14,6 +14,7 @@
 #include "libs/validation/text.h"
 #include "libs/validation/updates.h"
 #include "services/customers/src/convert.h"
+#include "services/customers/src/newest_first.h"
 #include "services/customers/src/repository.h"
 
 namespace crm::customers_service {
@@ -257,27 +258,16 @@ absl::StatusOr<Page<Customer>> Customers::List(db::Conn& conn, const Principal& 
                                                const std::string& page_token) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
   CRM_RETURN_IF_ERROR(CheckFilter(f));
-  CRM_ASSIGN_OR_RETURN(int limit, validation::PageSize(page_size, 50, 500));
   CustomerFilter filter = f;
   filter.name_contains = std::string(validation::TrimSpace(f.name_contains));
   const std::string fingerprint =
       absl::StrJoin({filter.region, filter.industry, filter.level, filter.owner_id, filter.status,
                      filter.tag, filter.name_contains},
                     "|");
-  CRM_ASSIGN_OR_RETURN(auto keys, validation::DecodePageToken(page_token, fingerprint, 1));
-  const std::string before = keys.empty() ? "" : keys[0];
-  Violations bad_key;
-  validation::OptionalUuid(bad_key, "page_token", before);
-  CRM_RETURN_IF_ERROR(bad_key.ToStatus());
-  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<Page<Customer>> {
-    Page<Customer> page;
-    page.items = Repository::List(tx, filter, caller, before, limit + 1);
-    if (static_cast<int>(page.items.size()) > limit) {
-      page.items.resize(limit);
-      page.next_page_token = validation::EncodePageToken({page.items.back().id}, fingerprint);
-    }
-    return page;
-  });
+  return NewestFirst<Customer>(conn, fingerprint, page_size, page_token,
+                               [&](db::Tx& tx, const std::string& before_id, int limit) {
+                                 return Repository::List(tx, filter, caller, before_id, limit);
+                               });
 }
 
 void Customers::Search(db::Reader& reader, const Principal& caller, const std::string& query,

@@ -130,6 +130,9 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   grpc::ServerUnaryReactor* MergeCustomers(grpc::CallbackServerContext* ctx,
                                            const v1::MergeCustomersRequest* req,
                                            v1::MergeCustomersResponse* resp) override;
+  grpc::ServerUnaryReactor* ListMerges(grpc::CallbackServerContext* ctx,
+                                       const v1::ListMergesRequest* req,
+                                       v1::ListMergesResponse* resp) override;
   // churn_service.cc
   grpc::ServerUnaryReactor* DelayLoss(grpc::CallbackServerContext* ctx,
                                       const v1::DelayLossRequest* req, v1::Customer* resp) override;

@@ -12,6 +12,7 @@
 #include "libs/validation/text.h"
 #include "services/customers/src/convert.h"
 #include "services/customers/src/customers.h"
+#include "services/customers/src/newest_first.h"
 #include "services/customers/src/repository.h"
 
 namespace crm::customers_service {
@@ -125,24 +126,10 @@ absl::StatusOr<validation::Page<Handover>> Handovers::List(db::Conn& conn,
   validation::OptionalUuid(v, "user_id", user_id);
   CRM_RETURN_IF_ERROR(v.ToStatus());
   const std::string user = absl::AsciiStrToLower(user_id);
-  CRM_ASSIGN_OR_RETURN(int limit, validation::PageSize(page_size, 50, 500));
-  CRM_ASSIGN_OR_RETURN(auto keys, validation::DecodePageToken(page_token, user, 1));
-  std::string before_id;
-  if (!keys.empty()) {
-    Violations bad;
-    validation::RequiredUuid(bad, "page_token", keys[0]);
-    CRM_RETURN_IF_ERROR(bad.ToStatus());
-    before_id = keys[0];
-  }
-  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Handover>> {
-    validation::Page<Handover> page;
-    page.items = Repository::ListHandovers(tx, caller, user, before_id, limit + 1);
-    if (static_cast<int>(page.items.size()) > limit) {
-      page.items.resize(limit);
-      page.next_page_token = validation::EncodePageToken({page.items.back().id}, user);
-    }
-    return page;
-  });
+  return NewestFirst<Handover>(
+      conn, user, page_size, page_token, [&](db::Tx& tx, const std::string& before_id, int limit) {
+        return Repository::ListHandovers(tx, caller, user, before_id, limit);
+      });
 }
 
 }  // namespace crm::customers_service

@@ -11,6 +11,7 @@
 #include "libs/validation/text.h"
 #include "libs/validation/updates.h"
 #include "services/customers/src/convert.h"
+#include "services/customers/src/newest_first.h"
 #include "services/customers/src/people.h"
 #include "services/customers/src/repository.h"
 
@@ -159,6 +160,21 @@ absl::StatusOr<std::pair<Merge, Customer>> Merges::Run(db::Conn& conn, const Pri
                          meta.request_id});
     return std::make_pair(saved, after);
   });
+}
+
+absl::StatusOr<validation::Page<Merge>> Merges::List(db::Conn& conn, const auth::Principal& caller,
+                                                     const std::string& customer_id,
+                                                     int32_t page_size,
+                                                     const std::string& page_token) const {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
+  Violations v;
+  validation::OptionalUuid(v, "customer_id", customer_id);
+  CRM_RETURN_IF_ERROR(v.ToStatus());
+  const std::string customer = absl::AsciiStrToLower(customer_id);
+  return NewestFirst<Merge>(conn, customer, page_size, page_token,
+                            [&](db::Tx& tx, const std::string& before_id, int limit) {
+                              return Repository::ListMerges(tx, caller, customer, before_id, limit);
+                            });
 }
 
 }  // namespace crm::customers_service

@@ -43,6 +43,11 @@ class Merges {
   absl::StatusOr<std::pair<Merge, Customer>> Run(db::Conn& conn, const auth::Principal& caller,
                                                  const RequestMeta& meta,
                                                  const MergeRequest& r) const;
+  // The merge records newest first (requires customers.read), those whose survivor is within
+  // the caller's scope; customer_id narrows to one customer's, as survivor or duplicate.
+  absl::StatusOr<validation::Page<Merge>> List(db::Conn& conn, const auth::Principal& caller,
+                                               const std::string& customer_id, int32_t page_size,
+                                               const std::string& page_token) const;
 
  private:
   const events::Outbox* outbox_;

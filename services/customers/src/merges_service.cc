@@ -38,4 +38,17 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::MergeCustomers(grpc::CallbackSer
   });
 }
 
+grpc::ServerUnaryReactor* CustomersServiceImpl::ListMerges(grpc::CallbackServerContext* ctx,
+                                                           const v1::ListMergesRequest* req,
+                                                           v1::ListMergesResponse* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto page = merges_->List(conn, call.principal(), req->customer_id(), req->page_size(),
+                              req->page_token());
+    if (!page.ok()) return page.status();
+    for (const auto& m : page->items) *resp->add_merges() = ToProto(m);
+    resp->set_next_page_token(page->next_page_token);
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace crm::customers_service

@@ -140,6 +140,11 @@ class Repository {
                          const std::string& survivor_id);
   static void InsertMerge(db::Tx& tx, const Merge& m);
   static std::optional<Merge> FindMerge(db::Tx& tx, const std::string& id);
+  // Newest first, those whose survivor is within the caller's scope; customer_id (optional)
+  // narrows to the merges of one customer, as survivor or duplicate.
+  static std::vector<Merge> ListMerges(db::Tx& tx, const auth::Principal& caller,
+                                       const std::string& customer_id, const std::string& before_id,
+                                       int limit);
 
   // --- churn ---
   struct OrderApplied {

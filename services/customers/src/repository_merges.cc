@@ -95,11 +95,39 @@ constexpr Statement kInsertMerge{
     " interactions_moved, links_moved, created_by)"
     " VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6, $7::uuid)"};
 
-constexpr Statement kFindMerge{
-    "customers.find_merge",
-    "SELECT m.id::text, m.survivor_id::text, m.duplicate_id::text, m.contacts_moved,"
-    " m.interactions_moved, m.links_moved, m.created_by::text, " CRM_SQL_MICROS(
-        "m.created_at") " FROM customers.merges m WHERE m.id = $1::uuid"};
+#define MERGE_COLUMNS                                                        \
+  "m.id::text, m.survivor_id::text, m.duplicate_id::text, m.contacts_moved," \
+  " m.interactions_moved, m.links_moved, m.created_by::text, " CRM_SQL_MICROS("m.created_at")
+
+constexpr Statement kFindMerge{"customers.find_merge", "SELECT " MERGE_COLUMNS
+                                                       " FROM customers.merges m"
+                                                       " WHERE m.id = $1::uuid"};
+
+// Newest first; a merge is seen with its survivor (the duplicate is deleted). $1 narrows to the
+// merges of one customer, as survivor or as duplicate.
+const auth::ScopedStatement& ListMergesScoped() {
+  static const auto* s = new auth::ScopedStatement(
+      "customers.list_merges",
+      "SELECT " MERGE_COLUMNS
+      " FROM customers.merges m JOIN customers.customers c ON c.id = m.survivor_id"
+      " WHERE m.id < $3::uuid AND ($1 = '' OR $1::uuid IN (m.survivor_id, m.duplicate_id))"
+      " AND {scope} ORDER BY m.id DESC LIMIT $4",
+      "c.owner_id", "c.owner_department_id", 2);
+  return *s;
+}
+
+Merge MergeOf(const pqxx::row& r) {
+  Merge m;
+  m.id = r[0].as<std::string>();
+  m.survivor_id = r[1].as<std::string>();
+  m.duplicate_id = r[2].as<std::string>();
+  m.contacts_moved = r[3].as<int>();
+  m.interactions_moved = r[4].as<int>();
+  m.links_moved = r[5].as<int>();
+  m.created_by = r[6].as<std::string>();
+  m.created_at = db::TimeOf(r[7]);
+  return m;
+}
 
 }  // namespace
 
@@ -148,16 +176,19 @@ void Repository::InsertMerge(db::Tx& tx, const Merge& m) {
 std::optional<Merge> Repository::FindMerge(db::Tx& tx, const std::string& id) {
   pqxx::result r = Exec(tx, kFindMerge, id);
   if (r.empty()) return std::nullopt;
-  Merge m;
-  m.id = r[0][0].as<std::string>();
-  m.survivor_id = r[0][1].as<std::string>();
-  m.duplicate_id = r[0][2].as<std::string>();
-  m.contacts_moved = r[0][3].as<int>();
-  m.interactions_moved = r[0][4].as<int>();
-  m.links_moved = r[0][5].as<int>();
-  m.created_by = r[0][6].as<std::string>();
-  m.created_at = db::TimeOf(r[0][7]);
-  return m;
+  return MergeOf(r[0]);
+}
+
+std::vector<Merge> Repository::ListMerges(db::Tx& tx, const auth::Principal& caller,
+                                          const std::string& customer_id,
+                                          const std::string& before_id, int limit) {
+  std::vector<Merge> out;
+  for (const auto& row :
+       Exec(tx, ListMergesScoped().For(caller.scope), customer_id, auth::ScopeParam(caller),
+            before_id.empty() ? std::string(rows::kMaxUuid) : before_id, limit)) {
+    out.push_back(MergeOf(row));
+  }
+  return out;
 }
 
 }  // namespace crm::customers_service

@@ -17,6 +17,7 @@ using ::crm::test::IsOk;
 using ::crm::test::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using ::testing::SizeIs;
 using ::testing::UnorderedElementsAre;
 
 constexpr absl::StatusCode kHidden = absl::StatusCode::kPermissionDenied;
@@ -212,6 +213,43 @@ TEST_F(MergesTest, NothingChangesOnAStaleEtagOutsideScopeOrWithoutThePermission)
   // The duplicate is gone: merging it again is refused.
   EXPECT_THAT(merges_->Run(*conn_, manager_, meta_, Request(survivor, duplicate)),
               StatusIs(kHidden));
+}
+
+TEST_F(MergesTest, RecordsAreListedWithTheirSurvivorsScope) {
+  auth::Principal rep = Rep(dept_);
+  Customer survivor = Make(rep, Company(1));
+  Customer first = Make(rep, Company(2));
+  Customer second = Make(rep, Company(3));
+  auto a = merges_->Run(*conn_, manager_, meta_, Request(survivor, first));
+  ASSERT_THAT(a, IsOk());
+  auto b = merges_->Run(*conn_, manager_, meta_, Request(survivor, second));
+  ASSERT_THAT(b, IsOk());
+
+  auto ids = [&](const auth::Principal& p, const std::string& of) {
+    std::vector<std::string> out;
+    auto page = merges_->List(*conn_, p, of, 0, "");
+    if (page.ok()) {
+      for (const auto& m : page->items) out.push_back(m.id);
+    }
+    return out;
+  };
+  EXPECT_THAT(ids(rep, survivor.id), ElementsAre(b->first.id, a->first.id));  // newest first
+  EXPECT_THAT(ids(rep, first.id), ElementsAre(a->first.id));                  // as the duplicate
+  EXPECT_THAT(ids(manager_, survivor.id), ElementsAre(b->first.id, a->first.id));
+  EXPECT_THAT(ids(Rep(dept_), survivor.id), IsEmpty());
+  EXPECT_THAT(ids(Manager({NewId()}), survivor.id), IsEmpty());
+  EXPECT_THAT(ids(Executive(), survivor.id), SizeIs(2));
+
+  auto page = merges_->List(*conn_, rep, survivor.id, 1, "");
+  ASSERT_THAT(page, IsOk());
+  ASSERT_THAT(page->items, SizeIs(1));
+  auto next = merges_->List(*conn_, rep, survivor.id, 1, page->next_page_token);
+  ASSERT_THAT(next, IsOk());
+  ASSERT_THAT(next->items, SizeIs(1));
+  EXPECT_EQ(next->items[0].id, a->first.id);
+  EXPECT_THAT(merges_->List(*conn_, rep, "nope", 0, ""), HasFieldViolation("customer_id"));
+  EXPECT_THAT(merges_->List(*conn_, rep, "", 0, page->next_page_token),
+              HasFieldViolation("page_token"));
 }
 
 }  // namespace
