@@ -194,6 +194,12 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
   handover.set_to_user_id(*other_id);
   ASSERT_THAT(stub->HandOverCustomers(Ctx(*manager).get(), handover, &handed), IsOk());
   EXPECT_THAT(handed.customer_ids(), ElementsAre(created.id()));
+  // The receiving rep finds the record among the hand-overs to them.
+  cv1::ListHandoversRequest list_handovers;
+  cv1::ListHandoversResponse handovers;
+  ASSERT_THAT(stub->ListHandovers(Ctx(*other).get(), list_handovers, &handovers), IsOk());
+  ASSERT_EQ(handovers.handovers_size(), 1);
+  EXPECT_EQ(handovers.handovers(0).id(), handed.id());
   cv1::GetCustomerRequest get_moved;
   get_moved.set_id(created.id());
   cv1::Customer moved;
