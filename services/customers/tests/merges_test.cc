@@ -239,6 +239,9 @@ TEST_F(MergesTest, RecordsAreListedWithTheirSurvivorsScope) {
   EXPECT_THAT(ids(Rep(dept_), survivor.id), IsEmpty());
   EXPECT_THAT(ids(Manager({NewId()}), survivor.id), IsEmpty());
   EXPECT_THAT(ids(Executive(), survivor.id), SizeIs(2));
+  auto everything = merges_->List(*conn_, rep, "", 500, "");  // every merge the rep can see
+  ASSERT_THAT(everything, IsOk());
+  EXPECT_THAT(everything->items, SizeIs(2));
 
   auto page = merges_->List(*conn_, rep, survivor.id, 1, "");
   ASSERT_THAT(page, IsOk());
