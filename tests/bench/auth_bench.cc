@@ -14,7 +14,6 @@
 
 #include <grpcpp/client_context.h>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "crm/auth/v1/auth_service.grpc.pb.h"
 #include "crm/auth/v1/directory_service.grpc.pb.h"
@@ -77,10 +76,7 @@ int main(int argc, char** argv) {
       server_args.assign(argv + i + 1, argv + argc);
       break;
     }
-    auto value = [&](const char* prefix, int* out) {
-      if (a.rfind(prefix, 0) != 0) return false;
-      return absl::SimpleAtoi(a.substr(strlen(prefix)), out);
-    };
+    auto value = [&](const char* prefix, int* out) { return crm::bench::IntFlag(a, prefix, out); };
     if (!value("--clients=", &o.clients) && !value("--seconds=", &o.seconds) &&
         !value("--read-sessions=", &o.read_sessions) && !value("--channels=", &o.channels) &&
         !value("--client-threads=", &o.client_threads)) {

@@ -130,6 +130,23 @@ std::vector<std::shared_ptr<grpc::Channel>> Channels(const std::string& target, 
   return out;
 }
 
+bool IntFlag(const std::string& arg, const std::string& prefix, int* out) {
+  return arg.rfind(prefix, 0) == 0 && absl::SimpleAtoi(arg.substr(prefix.size()), out);
+}
+
+bool IntListFlag(const std::string& arg, const std::string& prefix, std::vector<int>* out) {
+  if (arg.rfind(prefix, 0) != 0) return false;
+  std::vector<int> values;
+  for (absl::string_view part : absl::StrSplit(arg.substr(prefix.size()), ',')) {
+    int n;
+    if (!absl::SimpleAtoi(part, &n) || n < 1) return false;
+    values.push_back(n);
+  }
+  if (values.empty()) return false;
+  *out = std::move(values);
+  return true;
+}
+
 double PeakRssMib(int pid) {
   std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
   std::string line;

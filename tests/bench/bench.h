@@ -58,6 +58,11 @@ Result Drive(const StartCall& start, int clients, int threads, int seconds);
 // Channels over distinct connections.
 std::vector<std::shared_ptr<grpc::Channel>> Channels(const std::string& target, int n);
 
+// Command-line flags "<prefix><value>" (prefix like "--clients="): whether `arg` is that flag
+// with a well-formed value, stored in `out`. A list is comma-separated positive integers.
+bool IntFlag(const std::string& arg, const std::string& prefix, int* out);
+bool IntListFlag(const std::string& arg, const std::string& prefix, std::vector<int>* out);
+
 // The peak resident memory of a process (VmHWM), in MiB; 0 if unknown.
 double PeakRssMib(int pid);
 // CPU time (user + system) a process has used so far, in seconds.

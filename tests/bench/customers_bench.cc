@@ -25,9 +25,7 @@
 
 #include <grpcpp/client_context.h>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "crm/customers/v1/customers_service.grpc.pb.h"
 #include "libs/testing/pg.h"
 #include "tests/bench/bench.h"
@@ -187,19 +185,9 @@ int main(int argc, char** argv) {
       o.shared_buffers = a.substr(strlen("--shared-buffers="));
       continue;
     }
-    auto value = [&](const char* prefix, int* out) {
-      if (a.rfind(prefix, 0) != 0) return false;
-      return absl::SimpleAtoi(a.substr(strlen(prefix)), out);
-    };
+    auto value = [&](const char* prefix, int* out) { return crm::bench::IntFlag(a, prefix, out); };
     auto counts = [&](const char* prefix, std::vector<int>* out) {
-      if (a.rfind(prefix, 0) != 0) return false;
-      out->clear();
-      for (absl::string_view part : absl::StrSplit(a.substr(strlen(prefix)), ',')) {
-        int n;
-        if (!absl::SimpleAtoi(part, &n) || n < 1) return false;
-        out->push_back(n);
-      }
-      return !out->empty();
+      return crm::bench::IntListFlag(a, prefix, out);
     };
     if (!value("--rows=", &o.rows) && !value("--reps=", &o.reps) &&
         !value("--streams=", &o.streams) && !value("--clients=", &o.clients) &&

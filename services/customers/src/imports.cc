@@ -238,8 +238,8 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
     // Contacts, matched by name (ASCII case ignored) among the customer's live contacts: a new
     // name is added; a known one takes the row's details (its place in the reporting lines and
     // the primary mark stay as they are).
-    std::vector<Contact> new_contacts;
-    std::vector<std::string> updated_contact_ids;
+    std::vector<std::string> contact_ids;  // added or updated
+    std::set<std::string> new_contact_ids;
     for (size_t i = 0; i < rows.size(); ++i) {
       if (!ok[i] || rows[i].contacts.empty()) continue;
       const std::string& customer_id = out[i].customer_id;
@@ -262,7 +262,6 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
           }
           next.version = known.version + 1;
           known = next;
-          updated_contact_ids.push_back(known.id);
         } else {
           c.id = ids::NewUuidV7();
           c.customer_id = customer_id;
@@ -271,9 +270,10 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
           c.version = 1;
           has_primary = has_primary || c.primary;
           Repository::InsertContact(tx, c);
-          new_contacts.push_back(c);
+          new_contact_ids.insert(c.id);
           known = c;
         }
+        contact_ids.push_back(known.id);
         if (out[i].outcome == Outcome::kUnchanged) out[i].outcome = Outcome::kUpdated;
       }
     }
@@ -285,12 +285,6 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
     for (auto& [key, c] : inserted) {
       created_ids.insert(c.id);
       changed.push_back(std::move(c));
-    }
-    std::vector<std::string> contact_ids = updated_contact_ids;
-    std::set<std::string> new_contact_ids;
-    for (const auto& c : new_contacts) {
-      contact_ids.push_back(c.id);
-      new_contact_ids.insert(c.id);
     }
     const std::vector<Contact> contacts = Repository::FindContacts(tx, contact_ids);
     EmitCustomerChanges(tx, *outbox_, meta, changed, created_ids);

@@ -1,10 +1,9 @@
-
+#include "services/customers/src/relations.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/testing/status_matchers.h"
 #include "libs/validation/updates.h"
-#include "services/customers/src/relations.h"
 #include "services/customers/tests/fixture.h"
 
 namespace crm::customers_service {
