@@ -16,6 +16,7 @@
 #include "services/customers/src/convert.h"
 #include "services/customers/src/newest_first.h"
 #include "services/customers/src/repository.h"
+#include "services/customers/src/search_index.h"
 
 namespace crm::customers_service {
 namespace {
@@ -281,11 +282,22 @@ void Customers::Search(db::Reader& reader, const Principal& caller, const std::s
   auto limit = validation::PageSize(page_size, 20, 100);
   if (!limit.ok()) return done(limit.status());
   if (!v.empty()) return done(v.ToStatus());
-  reader.Submit(Repository::Search(q, caller, *limit),
-                [done = std::move(done)](absl::StatusOr<db::Rows> rows) mutable {
-                  if (!rows.ok()) return done(rows.status());
-                  done(Repository::CustomersOf(*rows));
-                });
+  auto run = [&reader, q, n = *limit](const Principal& caller, const std::vector<NameHit>* hits,
+                                      db::Callback<std::vector<Customer>> done) {
+    reader.Submit(Repository::Search(q, caller, n, hits),
+                  [done = std::move(done)](absl::StatusOr<db::Rows> rows) mutable {
+                    if (!rows.ok()) return done(rows.status());
+                    done(Repository::CustomersOf(*rows));
+                  });
+  };
+  if (names_ == nullptr) return run(caller, nullptr, std::move(done));
+  // (The caller's principal outlives `done`, which holds its call.)
+  names_->Refresh([run, &caller, q, n = *limit,
+                   done = std::move(done)](const NameIndex* index) mutable {
+    std::optional<std::vector<NameHit>> hits;
+    if (index != nullptr) hits = index->Find(caller, q, Repository::IsLatinQuery(q), n);
+    run(caller, hits ? &*hits : nullptr, std::move(done));
+  });
 }
 
 absl::StatusOr<Customer> Customers::Update(db::Conn& conn, const Principal& caller,

@@ -21,6 +21,8 @@
 
 namespace crm::customers_service {
 
+class SearchIndex;
+
 using validation::Page;
 
 // Checks the fields of `c` (those in `mask`, or all of them without one).
@@ -46,8 +48,10 @@ absl::Status CheckFilter(const CustomerFilter& f);
 
 class Customers {
  public:
-  Customers(const events::Outbox* outbox, const db::RequestLog* request_log)
-      : outbox_(outbox), request_log_(request_log) {}
+  // `names`: the in-memory name index that answers searches' name branches (optional).
+  Customers(const events::Outbox* outbox, const db::RequestLog* request_log,
+            SearchIndex* names = nullptr)
+      : outbox_(outbox), request_log_(request_log), names_(names) {}
 
   // The caller becomes the owner. Unless `force`, a likely duplicate (same tax id, same
   // normalised name or same phone) is ALREADY_EXISTS with google.rpc.ErrorInfo reason
@@ -82,6 +86,7 @@ class Customers {
  private:
   const events::Outbox* outbox_;
   const db::RequestLog* request_log_;
+  SearchIndex* names_;
 };
 
 }  // namespace crm::customers_service

@@ -245,6 +245,23 @@ struct Duplicate {
   std::string matched_on;  // "tax_id" | "name" | "phone"
 };
 
+// A customer found by the in-memory name index, with what the search orders by.
+struct NameHit {
+  std::string id;
+  int kind = 0;          // 1: the name contains the query; 2: it is word-similar to it
+  int length = 0;        // characters of the name (kind 1)
+  float similarity = 0;  // word_similarity (kind 2)
+};
+
+// What the name index keeps of a customer.
+struct IndexedCustomer {
+  std::string id;
+  std::string owner_id;
+  std::string owner_department_id;  // "" for none
+  std::string name;
+  bool live = true;
+};
+
 struct RequestMeta {
   std::string request_id;
   std::string actor_id;

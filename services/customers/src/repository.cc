@@ -5,6 +5,7 @@
 #include "services/customers/src/customer_rows.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "libs/auth/scope.h"
 #include "libs/db/time_fields.h"
 
@@ -81,8 +82,13 @@ const auth::ScopedStatement& LossWarningsScoped() {
 // a misspelt Latin name gets a statement without those branches: it runs as a generic plan
 // (one fits every query of its kind), and a smaller plan costs less to start for each search.
 // $1 query, $2 LIKE pattern, $3 scope, $4 limit, $5 phone digits.
-const auth::ScopedStatement& SearchScoped(bool phone, bool latin) {
-  auto make = [](bool phone, bool latin) {
+// Name search. Branches, each limited: the customer number, the phone number (queries of five
+// or more digits), names containing the query (shortest first), and for Latin queries names
+// word-similar to it (most similar first). `indexed`: the two name branches were answered by
+// the in-memory NameIndex and arrive as arrays of (id, branch, length, similarity) after the
+// other parameters; each hit is checked again here (live, in scope, still matching).
+const auth::ScopedStatement& SearchScoped(bool phone, bool latin, bool indexed) {
+  auto make = [](bool phone, bool latin, bool indexed) {
     std::string sql =
         "WITH hits AS ("
         "  (SELECT c.id, 0 AS kind, 0 AS len, 0::real AS sim FROM customers.customers c"
@@ -93,19 +99,32 @@ const auth::ScopedStatement& SearchScoped(bool phone, bool latin) {
           "  (SELECT c.id, 0, 0, 0 FROM customers.customers c"
           "   WHERE c.phone_digits = $5 AND c.deleted_at IS NULL AND {scope} LIMIT $4)";
     }
-    sql +=
-        "  UNION ALL"
-        "  (SELECT c.id, 1, length(c.name), 0 FROM customers.customers c"
-        "   WHERE c.deleted_at IS NULL AND {scope}"
-        "   AND c.name_grams @> customers.query_grams($1) AND lower(c.name) LIKE lower($2)"
-        "   ORDER BY length(c.name), c.id DESC LIMIT $4)";
-    if (latin) {
+    if (indexed) {
+      const int n = phone ? 6 : 5;
+      sql += absl::StrCat(
+          "  UNION ALL"
+          "  (SELECT c.id, h.kind, h.len, h.sim"
+          "   FROM unnest($",
+          n, "::uuid[], $", n + 1, "::int[], $", n + 2, "::int[], $", n + 3,
+          "::real[]) AS h (id, kind, len, sim)"
+          "   JOIN customers.customers c ON c.id = h.id"
+          "   WHERE c.deleted_at IS NULL AND {scope}"
+          "   AND CASE h.kind WHEN 1 THEN lower(c.name) LIKE lower($2) ELSE $1 <% c.name END)");
+    } else {
       sql +=
           "  UNION ALL"
-          "  (SELECT c.id, 2, 0, word_similarity($1, c.name) FROM customers.customers c"
-          "   WHERE c.deleted_at IS NULL AND {scope} AND $1 <% c.name"
-          "   AND c.name ~ '[A-Za-z0-9]'"
-          "   ORDER BY word_similarity($1, c.name) DESC, c.id DESC LIMIT $4)";
+          "  (SELECT c.id, 1, length(c.name), 0 FROM customers.customers c"
+          "   WHERE c.deleted_at IS NULL AND {scope}"
+          "   AND c.name_grams @> customers.query_grams($1) AND lower(c.name) LIKE lower($2)"
+          "   ORDER BY length(c.name), c.id DESC LIMIT $4)";
+      if (latin) {
+        sql +=
+            "  UNION ALL"
+            "  (SELECT c.id, 2, 0, word_similarity($1, c.name) FROM customers.customers c"
+            "   WHERE c.deleted_at IS NULL AND {scope} AND $1 <% c.name"
+            "   AND c.name ~ '[A-Za-z0-9]'"
+            "   ORDER BY word_similarity($1, c.name) DESC, c.id DESC LIMIT $4)";
+      }
     }
     sql += ") SELECT " CUSTOMER_COLUMNS
            " FROM (SELECT DISTINCT ON (h.id) h.id, h.kind, h.len, h.sim FROM hits h"
@@ -113,12 +132,17 @@ const auth::ScopedStatement& SearchScoped(bool phone, bool latin) {
            " JOIN customers.customers c ON c.id = h.id"
            " ORDER BY h.kind, h.len, h.sim DESC, c.id DESC LIMIT $4";
     return new auth::ScopedStatement(
-        absl::StrCat("customers.search", phone ? ".phone" : "", latin ? ".latin" : ""), sql,
-        "c.owner_id", "c.owner_department_id", 3);
+        absl::StrCat("customers.search", phone ? ".phone" : "",
+                     indexed ? ".indexed" : (latin ? ".latin" : "")),
+        sql, "c.owner_id", "c.owner_department_id", 3);
   };
-  static const auth::ScopedStatement* const statements[2][2] = {
-      {make(false, false), make(false, true)}, {make(true, false), make(true, true)}};
-  return *statements[phone][latin];
+  // [phone][latin][indexed]; the indexed statements do not depend on `latin`.
+  static const auth::ScopedStatement* const statements[2][2][2] = {
+      {{make(false, false, false), make(false, false, true)},
+       {make(false, true, false), make(false, true, true)}},
+      {{make(true, false, false), make(true, false, true)},
+       {make(true, true, false), make(true, true, true)}}};
+  return *statements[phone][latin][indexed];
 }
 
 constexpr Statement kLockDuplicateKey{"customers.lock_duplicate_key",
@@ -338,19 +362,35 @@ std::vector<Customer> Repository::List(db::Tx& tx, const CustomerFilter& f,
   return out;
 }
 
-db::Query Repository::Search(const std::string& query, const auth::Principal& caller, int limit) {
+bool Repository::IsLatinQuery(const std::string& query) {
+  return query.size() >= 3 && std::all_of(query.begin(), query.end(), [](char ch) {
+           return static_cast<unsigned char>(ch) < 0x80;
+         });
+}
+
+db::Query Repository::Search(const std::string& query, const auth::Principal& caller, int limit,
+                             const std::vector<NameHit>* hits) {
   const std::string q = Lower(query);
   // Misspellings are looked for in Latin names only: a CJK query is a fragment to contain.
-  const bool latin = q.size() >= 3 && std::all_of(q.begin(), q.end(), [](char ch) {
-                       return static_cast<unsigned char>(ch) < 0x80;
-                     });
+  const bool latin = IsLatinQuery(q);
   const std::string digits = Digits(query);
-  if (digits.size() >= 5) {
-    return {SearchScoped(true, latin).For(caller.scope),
-            db::MakeParams(q, LikeContains(q), auth::ScopeParam(caller), limit, digits)};
+  const bool phone = digits.size() >= 5;
+  db::Params params = db::MakeParams(q, LikeContains(q), auth::ScopeParam(caller), limit);
+  if (phone) params.push_back(digits);
+  if (hits != nullptr) {
+    std::vector<std::string> ids, kinds, lengths, similarities;
+    for (const NameHit& h : *hits) {
+      ids.push_back(h.id);
+      kinds.push_back(absl::StrCat(h.kind));
+      lengths.push_back(absl::StrCat(h.length));
+      // Nine significant digits give back the same float4.
+      similarities.push_back(absl::StrFormat("%.9g", h.similarity));
+    }
+    for (const auto* a : {&ids, &kinds, &lengths, &similarities}) {
+      params.push_back(db::TextArray(*a));
+    }
   }
-  return {SearchScoped(false, latin).For(caller.scope),
-          db::MakeParams(q, LikeContains(q), auth::ScopeParam(caller), limit)};
+  return {SearchScoped(phone, latin, hits != nullptr).For(caller.scope), std::move(params)};
 }
 
 std::vector<DictionaryEntry> Repository::ListDictionary(db::Tx& tx, const std::string& kind) {

@@ -40,7 +40,26 @@ class Repository {
   static std::vector<Customer> List(db::Tx& tx, const CustomerFilter& f,
                                     const auth::Principal& caller, const std::string& before_id,
                                     int limit);
-  static db::Query Search(const std::string& query, const auth::Principal& caller, int limit);
+  // `hits`: the name branches as answered by the NameIndex (nullptr: by the database).
+  static db::Query Search(const std::string& query, const auth::Principal& caller, int limit,
+                          const std::vector<NameHit>* hits = nullptr);
+  // Whether a query (ASCII-lowered) also looks for misspelt Latin names.
+  static bool IsLatinQuery(const std::string& query);
+
+  // --- the name index (search_index.h) ---
+  // The oldest transaction still running (events of older ones are all visible) and the
+  // database's character type.
+  static std::pair<std::string, std::string> IndexStart(db::Tx& tx);
+  // Live customers with ids after `after_id`, in id order.
+  static std::vector<IndexedCustomer> IndexPage(db::Tx& tx, const std::string& after_id,
+                                                int limit);
+  // Outbox events after (xid, seq): xid, seq, whether every older transaction has ended, the
+  // customer's id ("" for events of other things) and whether it is a merge.
+  static db::Query IndexEvents(const std::string& xid, int64_t seq, int limit);
+  // The customers `ids`, and the duplicates merged into `survivors`, live or not.
+  static db::Query IndexRows(const std::vector<std::string>& ids,
+                             const std::vector<std::string>& survivors);
+  static std::vector<IndexedCustomer> IndexedCustomersOf(const db::Rows& rows);
 
   // --- contacts (visible with their customer) ---
   static std::optional<Contact> FindContactInScope(db::Tx& tx, const std::string& id,

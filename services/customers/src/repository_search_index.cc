@@ -1,0 +1,73 @@
+// The name index's SQL: loading it, and following the outbox to keep it current.
+
+#include "services/customers/src/repository.h"
+
+namespace crm::customers_service {
+namespace {
+
+using db::Exec;
+using db::Statement;
+
+constexpr Statement kIndexStart{
+    "customers.index_start",
+    "SELECT pg_snapshot_xmin(pg_current_snapshot())::text, current_setting('lc_ctype')"};
+
+constexpr Statement kIndexPage{
+    "customers.index_page",
+    "SELECT c.id::text, c.owner_id::text, coalesce(c.owner_department_id::text, ''), c.name"
+    " FROM customers.customers c WHERE c.deleted_at IS NULL AND c.id > $1::uuid"
+    " ORDER BY c.id LIMIT $2"};
+
+constexpr Statement kIndexEvents{
+    "customers.index_events",
+    "SELECT o.xid::text, o.seq, o.xid < pg_snapshot_xmin(pg_current_snapshot()),"
+    " CASE WHEN o.aggregate_type = 'customer' THEN o.aggregate_id ELSE '' END,"
+    " o.type = 'customers.customer.merged'"
+    " FROM customers.outbox o WHERE (o.xid, o.seq) > ($1::xid8, $2::int8)"
+    " ORDER BY o.xid, o.seq LIMIT $3"};
+
+constexpr Statement kIndexRows{
+    "customers.index_rows",
+    "SELECT c.id::text, c.owner_id::text, coalesce(c.owner_department_id::text, ''), c.name,"
+    " c.deleted_at IS NULL"
+    " FROM customers.customers c WHERE c.id IN ("
+    "   SELECT unnest($1::uuid[])"
+    "   UNION SELECT m.duplicate_id FROM customers.merges m WHERE m.survivor_id = ANY($2::uuid[]))"};
+
+}  // namespace
+
+std::pair<std::string, std::string> Repository::IndexStart(db::Tx& tx) {
+  pqxx::result r = Exec(tx, kIndexStart);
+  return {r[0][0].as<std::string>(), r[0][1].as<std::string>()};
+}
+
+std::vector<IndexedCustomer> Repository::IndexPage(db::Tx& tx, const std::string& after_id,
+                                                   int limit) {
+  std::vector<IndexedCustomer> out;
+  for (const auto& row : Exec(tx, kIndexPage, after_id, limit)) {
+    out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                   row[3].as<std::string>(), true});
+  }
+  return out;
+}
+
+db::Query Repository::IndexEvents(const std::string& xid, int64_t seq, int limit) {
+  return {kIndexEvents, db::MakeParams(xid, seq, limit)};
+}
+
+db::Query Repository::IndexRows(const std::vector<std::string>& ids,
+                                const std::vector<std::string>& survivors) {
+  return {kIndexRows, db::MakeParams(db::TextArray(ids), db::TextArray(survivors))};
+}
+
+std::vector<IndexedCustomer> Repository::IndexedCustomersOf(const db::Rows& rows) {
+  std::vector<IndexedCustomer> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) {
+    out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                   row[3].as<std::string>(), row[4].as<bool>()});
+  }
+  return out;
+}
+
+}  // namespace crm::customers_service

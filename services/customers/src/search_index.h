@@ -1,0 +1,80 @@
+#pragma once
+// The name index kept current: loaded from the customers table in the background at start,
+// then following the service's own outbox. Before each search it catches up with every change
+// committed until then (one read of the outbox, shared by the searches waiting at that moment),
+// so a search sees every write that finished before it, made by this instance or another.
+//
+// Changes are read back from the customers table by id, so applying one twice, or out of
+// order, leaves the index right. The cursor only moves past events of transactions older than
+// every running one; newer committed events are applied on each catch-up until it does.
+//
+// Until the index is loaded, and whenever it cannot catch up (the database failing, or more
+// than a batch of changes behind), searches are answered by the database alone.
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "libs/db/reader.h"
+#include "services/customers/src/name_index.h"
+
+namespace crm::customers_service {
+
+class SearchIndex {
+ public:
+  struct Options {
+    std::string db_url;
+    // Scopes holding more customers are searched by the database.
+    size_t max_scan = 200000;
+    // Events read per catch-up step.
+    int batch = 5000;
+    // How often the index catches up when no search asks it to.
+    absl::Duration interval = absl::Milliseconds(500);
+  };
+  // `reader` runs the catch-up reads; it must outlive Stop().
+  SearchIndex(Options options, db::Reader* reader);
+  ~SearchIndex();
+
+  // Loads in the background, then follows.
+  void Start();
+  // Stops following and waits for a catch-up in progress. Call before the reader goes.
+  void Stop();
+
+  // Catches up, then runs done with the index, or with nullptr when the database must answer.
+  using Done = absl::AnyInvocable<void(const NameIndex*)>;
+  void Refresh(Done done);
+
+  // Loads the whole index now (the background start does this; tests call it directly).
+  absl::Status Load();
+  // Refresh, waiting for it; true when the index is current.
+  bool RefreshNow();
+
+ private:
+  void Follow();
+  void Round();
+  void OnEvents(absl::StatusOr<db::Rows> rows);
+  void Finish(bool current, const std::string& xid, int64_t seq, bool more);
+
+  Options options_;
+  db::Reader* reader_;
+  std::thread follower_;
+
+  std::mutex mu_;
+  std::condition_variable idle_;
+  std::unique_ptr<NameIndex> index_;  // set once loaded
+  bool disabled_ = false;             // this machine lacks the database's locale
+  std::string cursor_xid_;
+  int64_t cursor_seq_ = 0;
+  bool running_ = false;
+  bool stopping_ = false;
+  std::vector<Done> waiting_;  // for the next round
+  std::vector<Done> current_;  // for the round in progress
+};
+
+}  // namespace crm::customers_service

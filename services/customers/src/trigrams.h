@@ -1,0 +1,52 @@
+#pragma once
+// PostgreSQL's text rules, computed in the service for the in-memory name index: lower() and
+// pg_trgm's trigrams and word_similarity(), giving the same answers as the database for the
+// same character-type locale (its lc_ctype), so the index finds exactly what the SQL would.
+//
+// A trigram is kept as pg_trgm keeps it: three bytes, the characters themselves when they are
+// three single-byte characters, otherwise three bytes of a CRC of their UTF-8 bytes.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace crm::customers_service {
+
+class TextRules {
+ public:
+  // The rules of the named LC_CTYPE ("C.UTF-8", "zh_CN.UTF-8", "C"); nullptr when this
+  // machine does not have that locale.
+  static std::unique_ptr<TextRules> ForLocale(const std::string& lc_ctype);
+  ~TextRules();
+
+  // lower(text) of a UTF-8 string.
+  std::string Lower(absl::string_view text) const;
+  // The trigrams of every word of `text`, in order, repeats kept (pg_trgm's
+  // generate_trgm_only): words are runs of letters and digits, lowered, padded with two
+  // blanks in front and one behind.
+  std::vector<uint32_t> Trigrams(absl::string_view text) const;
+
+ private:
+  TextRules() = default;
+  uint32_t LowerChar(uint32_t c) const;
+  bool IsWordChar(uint32_t c) const;
+
+  void* locale_ = nullptr;  // locale_t; nullptr for the C locale (ASCII rules)
+};
+
+// Sorted, without repeats.
+std::vector<uint32_t> UniqueTrigrams(std::vector<uint32_t> trigrams);
+
+// word_similarity(query, text): the greatest similarity between the query's trigrams and
+// those of any stretch of `text`. `query` is UniqueTrigrams of the query; `text` is
+// TextRules::Trigrams of the text.
+float WordSimilarity(const std::vector<uint32_t>& query, const std::vector<uint32_t>& text);
+
+// How many of `query`'s trigrams `text_unique` has (both sorted, without repeats). A text can
+// only be word-similar to the query at s when shared / query.size() >= s.
+int SharedTrigrams(const std::vector<uint32_t>& query, const std::vector<uint32_t>& text_unique);
+
+}  // namespace crm::customers_service

@@ -1,0 +1,237 @@
+// The in-memory name index: PostgreSQL's text rules computed in the service, searches answered
+// through the index exactly as the database answers them, and the index following changes.
+
+#include <future>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "gmock/gmock.h"
+#include "libs/testing/status_matchers.h"
+#include "services/customers/src/handovers.h"
+#include "services/customers/src/merges.h"
+#include "services/customers/src/repository.h"
+#include "services/customers/src/search_index.h"
+#include "services/customers/tests/fixture.h"
+
+namespace crm::customers_service {
+namespace {
+
+using test::IsOk;
+using ::testing::Contains;
+using ::testing::ElementsAreArray;
+using ::testing::Not;
+using ::testing::UnorderedElementsAreArray;
+
+// Text in many scripts and shapes: words, digits, punctuation, case that changes length when
+// lowered, characters without case, and invalid neighbours of word characters.
+const std::vector<std::string> kTexts = {
+    "Huaxin Bohai Trading Co., Ltd. 123457",
+    "华为技术有限公司",
+    "华信Huaxin混合 abc123",
+    "Ålesund Ærø Handel",
+    "ＡＢＣ电子",
+    "Straße und Weg",
+    "İstanbul Ticaret A.Ş.",
+    "Ωmega ΣΙΓΜΑ Σίσυφος",
+    "KELVIN \u212A sign",
+    "x-y_z a b  c",
+    "😀 smile 😀",
+    "a",
+    "",
+    "   ",
+    "ÀÉÎÕÜ àéîõü",
+    "Zhongtian Xinyuan Technology Co., Ltd. 7",
+    "北京华信恒达科技有限公司",
+};
+
+const std::vector<std::string> kQueries = {
+    "huaxn",  "bohia",   "tradng co", "alibabba group", "ålesnd", "华为",  "abc",
+    "straße", "k",       "σιγμ",      "istanbul",      "ab",     "xinyun", "zhongtan",
+    "华信hua", "smile 😀", "7",         "ltd",
+};
+
+class SearchIndexTest : public CustomersFixture {
+ protected:
+  void SetUp() override {
+    CustomersFixture::SetUp();
+    SearchIndex::Options o;
+    o.db_url = conninfo_;
+    names_ = std::make_unique<SearchIndex>(o, reader_.get());
+    ASSERT_THAT(names_->Load(), IsOk());
+    indexed_ = std::make_unique<Customers>(&outbox_, &request_log_, names_.get());
+    auto lc_ctype = conn_->Read([](db::Tx& tx) -> absl::StatusOr<std::string> {
+      return tx.exec("SELECT current_setting('lc_ctype')")[0][0].as<std::string>();
+    });
+    ASSERT_THAT(lc_ctype, IsOk());
+    rules_ = TextRules::ForLocale(*lc_ctype);
+    ASSERT_NE(rules_, nullptr);
+  }
+
+  void TearDown() override { names_->Stop(); }
+
+  absl::StatusOr<std::vector<Customer>> IndexedSearch(const auth::Principal& caller,
+                                                      const std::string& query) {
+    std::promise<absl::StatusOr<std::vector<Customer>>> p;
+    indexed_->Search(*reader_, caller, query, 20,
+                     [&p](absl::StatusOr<std::vector<Customer>> r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  }
+
+  static std::vector<std::string> Ids(const std::vector<Customer>& cs) {
+    std::vector<std::string> out;
+    for (const auto& c : cs) out.push_back(c.id);
+    return out;
+  }
+
+  std::vector<std::string> IndexedIds(const auth::Principal& caller, const std::string& query) {
+    auto found = IndexedSearch(caller, query);
+    EXPECT_THAT(found, IsOk()) << query;
+    return found.ok() ? Ids(*found) : std::vector<std::string>{};
+  }
+
+  // What the index itself finds, after catching up (nullopt: it would not answer).
+  std::optional<std::vector<NameHit>> Hits(const auth::Principal& caller,
+                                           const std::string& query) {
+    std::promise<std::optional<std::vector<NameHit>>> p;
+    names_->Refresh([&](const NameIndex* index) {
+      if (index == nullptr) return p.set_value(std::nullopt);
+      p.set_value(index->Find(caller, query, Repository::IsLatinQuery(query), 20));
+    });
+    return p.get_future().get();
+  }
+
+  template <typename T>
+  T Sql(const std::string& sql, const std::string& a, const std::string& b = "") {
+    auto r = conn_->Read([&](db::Tx& tx) -> absl::StatusOr<T> {
+      return tx.exec_params(sql, a, b)[0][0].as<T>();
+    });
+    EXPECT_THAT(r, IsOk()) << sql << " " << a;
+    return r.ok() ? *r : T{};
+  }
+
+  std::unique_ptr<SearchIndex> names_;
+  std::unique_ptr<Customers> indexed_;
+  std::unique_ptr<TextRules> rules_;
+};
+
+// pg_trgm prints a trigram as its three characters when they are ASCII letters, digits or
+// blanks, and as the hex of its three bytes otherwise.
+std::string ShowTrigram(uint32_t t) {
+  const char bytes[3] = {static_cast<char>(t >> 16), static_cast<char>((t >> 8) & 0xFF),
+                         static_cast<char>(t & 0xFF)};
+  for (char ch : bytes) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (u >= 0x80 || !(std::isalnum(u) || u == ' ')) return absl::StrFormat("0x%06x", t);
+  }
+  return std::string(bytes, 3);
+}
+
+TEST_F(SearchIndexTest, TextRulesGiveWhatPostgresGives) {
+  for (const auto& text : kTexts) {
+    EXPECT_EQ(rules_->Lower(text), Sql<std::string>("SELECT lower($1) || $2", text)) << text;
+    auto pg = conn_->Read([&](db::Tx& tx) -> absl::StatusOr<std::vector<std::string>> {
+      return db::ParseTextArray(tx.exec_params("SELECT show_trgm($1)", text)[0][0]);
+    });
+    ASSERT_THAT(pg, IsOk());
+    std::vector<std::string> ours;
+    for (uint32_t t : UniqueTrigrams(rules_->Trigrams(text))) ours.push_back(ShowTrigram(t));
+    EXPECT_THAT(ours, UnorderedElementsAreArray(*pg)) << text;
+  }
+  int compared = 0;
+  for (const auto& query : kQueries) {
+    const std::vector<uint32_t> q = UniqueTrigrams(rules_->Trigrams(query));
+    for (const auto& text : kTexts) {
+      const float pg =
+          static_cast<float>(Sql<double>("SELECT word_similarity($1, $2)::float8", query, text));
+      EXPECT_EQ(WordSimilarity(q, rules_->Trigrams(text)), pg) << query << " / " << text;
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, static_cast<int>(kQueries.size() * kTexts.size()));
+}
+
+TEST_F(SearchIndexTest, AnswersAsTheDatabaseDoesInEveryScope) {
+  const std::string dept = NewId();
+  auth::Principal a = Rep(dept), b = Rep(dept);
+  const char* cities[] = {"北京", "上海", "深圳"};
+  const char* chars[] = {"华", "信", "恒", "达"};
+  const char* trades[] = {"科技", "贸易"};
+  const char* latin[] = {"Huaxin", "Hengda", "Xinyuan", "Bohai"};
+  for (int i = 0; i < 48; ++i) {
+    const auth::Principal& owner = i % 3 == 0 ? b : a;
+    std::string name =
+        i % 4 == 3
+            ? absl::StrCat(latin[i % 4 == 3 ? (i / 4) % 4 : 0], " ", latin[(i / 3) % 4],
+                           i % 8 == 3 ? " Technology" : " Trading", " Co., Ltd. ", i)
+            : absl::StrCat(cities[i % 3], chars[i % 4], chars[(i / 4) % 4], trades[i % 2],
+                           i % 5 == 0 ? "集团有限公司" : "有限公司", "（", i, "）");
+    MakeCustomer(owner, name);
+  }
+  const std::vector<std::string> queries = {"华信", "北京华", "信恒科技", "huaxn",  "hengd",
+                                            "xinyun bohai", "Trading", "有限公司", "ltd. 1", "深圳",
+                                            "BOHAI", "no such name"};
+  const std::vector<auth::Principal> callers = {a, b, Manager({dept}), Executive()};
+  for (const auto& caller : callers) {
+    for (const auto& q : queries) {
+      auto hits = Hits(caller, q);
+      ASSERT_TRUE(hits.has_value()) << "the index declined " << q;
+      auto plain = Search(caller, q);
+      ASSERT_THAT(plain, IsOk());
+      EXPECT_THAT(IndexedIds(caller, q), ElementsAreArray(Ids(*plain))) << q;
+    }
+  }
+  // Past max_scan the database answers, with the same results.
+  SearchIndex::Options small;
+  small.db_url = conninfo_;
+  small.max_scan = 1;
+  SearchIndex tiny(small, reader_.get());
+  ASSERT_THAT(tiny.Load(), IsOk());
+  Customers through_tiny(&outbox_, &request_log_, &tiny);
+  std::promise<absl::StatusOr<std::vector<Customer>>> p;
+  through_tiny.Search(*reader_, a, "华信", 20,
+                      [&p](absl::StatusOr<std::vector<Customer>> r) { p.set_value(std::move(r)); });
+  auto via_db = p.get_future().get();
+  ASSERT_THAT(via_db, IsOk());
+  EXPECT_THAT(Ids(*via_db), ElementsAreArray(Ids(*Search(a, "华信"))));
+  tiny.Stop();
+}
+
+TEST_F(SearchIndexTest, FollowsEveryChangeBeforeTheNextSearch) {
+  const std::string dept = NewId();
+  auth::Principal rep = Rep(dept), other = Rep(dept), manager = Manager({dept});
+  Customer c = MakeCustomer(rep, Unique("索引跟随测试公司"));
+  EXPECT_THAT(IndexedIds(rep, "索引跟随"), ElementsAreArray({c.id}));
+
+  Customer renamed = c;
+  renamed.name = Unique("改名之后的公司");
+  auto updated = customers_->Update(*conn_, rep, meta_, renamed, "", {"name"});
+  ASSERT_THAT(updated, IsOk());
+  EXPECT_THAT(IndexedIds(rep, "索引跟随"), Not(Contains(c.id)));
+  EXPECT_THAT(IndexedIds(rep, "改名之后"), ElementsAreArray({c.id}));
+
+  Handovers handovers(&outbox_, &request_log_);
+  ASSERT_THAT(handovers.Run(*conn_, manager, meta_,
+                            {NewId(), rep.user_id, other.user_id, {c.id}, "调岗"},
+                            {other.user_id, other.department_id, true, true}),
+              IsOk());
+  EXPECT_THAT(IndexedIds(rep, "改名之后"), Not(Contains(c.id)));
+  EXPECT_THAT(IndexedIds(other, "改名之后"), ElementsAreArray({c.id}));
+
+  Customer dup = MakeCustomer(other, Unique("改名之后的公司"));
+  EXPECT_THAT(IndexedIds(other, "改名之后"), UnorderedElementsAreArray({c.id, dup.id}));
+  Merges merges(&outbox_, &request_log_);
+  ASSERT_THAT(merges.Run(*conn_, manager, meta_, {NewId(), c.id, dup.id, "", ""}), IsOk());
+  EXPECT_THAT(IndexedIds(other, "改名之后"), ElementsAreArray({c.id}));
+  auto hits = Hits(other, "改名之后");
+  ASSERT_TRUE(hits.has_value());
+  EXPECT_EQ(hits->size(), 1u);
+
+  ASSERT_THAT(customers_->Delete(*conn_, Executive(), meta_, c.id, ""), IsOk());
+  EXPECT_THAT(IndexedIds(other, "改名之后"), ElementsAreArray(std::vector<std::string>{}));
+  hits = Hits(other, "改名之后");
+  ASSERT_TRUE(hits.has_value());
+  EXPECT_TRUE(hits->empty());
+}
+
+}  // namespace
+}  // namespace crm::customers_service
