@@ -282,22 +282,44 @@ void Customers::Search(db::Reader& reader, const Principal& caller, const std::s
   auto limit = validation::PageSize(page_size, 20, 100);
   if (!limit.ok()) return done(limit.status());
   if (!v.empty()) return done(v.ToStatus());
-  auto run = [&reader, q, n = *limit](const Principal& caller, const std::vector<NameHit>* hits,
-                                      db::Callback<std::vector<Customer>> done) {
-    reader.Submit(Repository::Search(q, caller, n, hits),
+  const int n = *limit;
+  auto by_database = [&reader, q, n](const Principal& caller,
+                                     db::Callback<std::vector<Customer>> done) {
+    reader.Submit(Repository::Search(q, caller, n),
                   [done = std::move(done)](absl::StatusOr<db::Rows> rows) mutable {
                     if (!rows.ok()) return done(rows.status());
                     done(Repository::CustomersOf(*rows));
                   });
   };
-  if (names_ == nullptr) return run(caller, nullptr, std::move(done));
+  if (names_ == nullptr) return by_database(caller, std::move(done));
+  std::optional<SearchIndex::View> view = names_->Peek();
+  std::optional<std::vector<NameHit>> hits;
+  if (view) hits = view->index->Find(caller, q, Repository::IsLatinQuery(q), n);
+  if (!hits) return by_database(caller, std::move(done));
+  const IndexedHits indexed{*std::move(hits), view->after_xid, view->after_seq};
   // (The caller's principal outlives `done`, which holds its call.)
-  names_->Refresh([run, &caller, q, n = *limit,
-                   done = std::move(done)](const NameIndex* index) mutable {
-    std::optional<std::vector<NameHit>> hits;
-    if (index != nullptr) hits = index->Find(caller, q, Repository::IsLatinQuery(q), n);
-    run(caller, hits ? &*hits : nullptr, std::move(done));
-  });
+  reader.Submit(
+      Repository::Search(q, caller, n, &indexed),
+      [this, &reader, &caller, q, n, by_database,
+       done = std::move(done)](absl::StatusOr<db::Rows> rows) mutable {
+        if (!rows.ok()) return done(rows.status());
+        if (auto found = Repository::IndexedSearchResult(*rows, n)) return done(*std::move(found));
+        // A change was committed that the index had not applied: catch up, then search again.
+        names_->Refresh([&reader, &caller, q, n, by_database,
+                         done = std::move(done)](const NameIndex* index) mutable {
+          std::optional<std::vector<NameHit>> hits;
+          if (index != nullptr) hits = index->Find(caller, q, Repository::IsLatinQuery(q), n);
+          if (!hits) return by_database(caller, std::move(done));
+          const IndexedHits current{*std::move(hits), "", 0};
+          reader.Submit(Repository::Search(q, caller, n, &current),
+                        [n, done = std::move(done)](absl::StatusOr<db::Rows> rows) mutable {
+                          if (!rows.ok()) return done(rows.status());
+                          // Without a position the result is never stale.
+                          done(Repository::IndexedSearchResult(*rows, n).value_or(
+                              std::vector<Customer>()));
+                        });
+        });
+      });
 }
 
 absl::StatusOr<Customer> Customers::Update(db::Conn& conn, const Principal& caller,

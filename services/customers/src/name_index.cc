@@ -6,75 +6,144 @@
 #include <mutex>
 
 namespace crm::customers_service {
+namespace {
+
+// The pairs of neighbouring characters of lowered text, each once.
+std::vector<uint64_t> Pairs(const std::string& lower) {
+  const std::vector<uint32_t> cps = CodePoints(lower);
+  std::vector<uint64_t> out;
+  for (size_t i = 0; i + 1 < cps.size(); ++i) out.push_back((uint64_t{cps[i]} << 32) | cps[i + 1]);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void Erase(std::vector<uint32_t>& list, uint32_t slot) {
+  auto it = std::find(list.begin(), list.end(), slot);
+  if (it == list.end()) return;
+  *it = list.back();
+  list.pop_back();
+}
+
+template <typename Key>
+void EraseFrom(absl::flat_hash_map<Key, std::vector<uint32_t>>& lists, Key key, uint32_t slot) {
+  auto it = lists.find(key);
+  if (it == lists.end()) return;
+  Erase(it->second, slot);
+  if (it->second.empty()) lists.erase(it);
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+struct NameIndex::Query {
+  std::string needle;
+  std::vector<uint64_t> pairs;  // empty: a single character, checked against every name
+  bool latin = false;
+  std::vector<uint32_t> trigrams;  // each once
+  int need = 0;                    // trigrams a name must share to be similar enough
+  std::vector<uint32_t> departments;  // a manager's, sorted; empty: any
+};
+
+bool NameIndex::ParseId(const std::string& text, Id* id) {
+  if (text.size() != 36) return false;
+  size_t k = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) continue;
+    const int hi = HexValue(text[i]), lo = HexValue(text[++i]);
+    if (hi < 0 || lo < 0 || k >= id->size()) return false;
+    (*id)[k++] = static_cast<unsigned char>(hi * 16 + lo);
+  }
+  return k == id->size();
+}
+
+std::string NameIndex::FormatId(const Id& id) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (size_t i = 0; i < id.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[id[i] >> 4]);
+    out.push_back(kHex[id[i] & 0xF]);
+  }
+  return out;
+}
+
+void NameIndex::Group::Add(uint32_t slot, const Entry& e, const Latin* latin) {
+  slots.push_back(slot);
+  for (uint64_t p : Pairs(e.lower)) by_pair[p].push_back(slot);
+  if (latin != nullptr) {
+    for (uint32_t t : latin->unique) by_trigram[t].push_back(slot);
+  }
+}
+
+void NameIndex::Group::Drop(uint32_t slot, const Entry& e, const Latin* latin) {
+  Erase(slots, slot);
+  for (uint64_t p : Pairs(e.lower)) EraseFrom(by_pair, p, slot);
+  if (latin != nullptr) {
+    for (uint32_t t : latin->unique) EraseFrom(by_trigram, t, slot);
+  }
+}
 
 NameIndex::NameIndex(std::unique_ptr<TextRules> rules, size_t max_scan)
-    : rules_(std::move(rules)), max_scan_(max_scan) {
-  keys_.emplace("", 0);
-  by_owner_.emplace_back();
-  by_department_.emplace_back();
-}
+    : rules_(std::move(rules)), max_scan_(max_scan) {}
 
-uint32_t NameIndex::Intern(const std::string& key) {
-  auto [it, fresh] = keys_.emplace(key, static_cast<uint32_t>(by_owner_.size()));
-  if (fresh) {
-    by_owner_.emplace_back();
-    by_department_.emplace_back();
-  }
-  return it->second;
-}
-
-void NameIndex::Link(uint32_t slot) {
-  Entry& e = slots_[slot];
-  auto& owned = by_owner_[e.owner];
-  e.owner_pos = static_cast<uint32_t>(owned.size());
-  owned.push_back(slot);
-  if (e.department != 0) {
-    auto& in_department = by_department_[e.department];
-    e.department_pos = static_cast<uint32_t>(in_department.size());
-    in_department.push_back(slot);
-  }
+const NameIndex::Latin* NameIndex::LatinOf(uint32_t slot) const {
+  auto it = latin_.find(slot);
+  return it == latin_.end() ? nullptr : &it->second;
 }
 
 void NameIndex::Unlink(uint32_t slot) {
-  Entry& e = slots_[slot];
-  auto& owned = by_owner_[e.owner];
-  const uint32_t moved = owned.back();
-  owned[e.owner_pos] = moved;
-  slots_[moved].owner_pos = e.owner_pos;
-  owned.pop_back();
-  if (e.department != 0) {
-    auto& in_department = by_department_[e.department];
-    const uint32_t m = in_department.back();
-    in_department[e.department_pos] = m;
-    slots_[m].department_pos = e.department_pos;
-    in_department.pop_back();
-  }
+  const Entry& e = slots_[slot];
+  owners_[e.owner].Drop(slot, e, LatinOf(slot));
+  latin_.erase(slot);
 }
 
 void NameIndex::Put(const std::string& id, const std::string& owner_id,
                     const std::string& owner_department_id, const std::string& name) {
-  Id key{};
-  if (id.size() != key.size()) return;
-  std::copy(id.begin(), id.end(), key.begin());
+  Entry next;
+  if (!ParseId(id, &next.id)) return;
   // The text work outside the lock.
-  std::string lower = rules_->Lower(name);
-  uint32_t chars = 0;
-  bool latin = false;
+  next.lower = rules_->Lower(name);
+  bool has_latin = false;
   for (unsigned char ch : name) {
-    if ((ch & 0xC0) != 0x80) ++chars;
-    latin = latin || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+    if ((ch & 0xC0) != 0x80) ++next.chars;
+    has_latin = has_latin || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                (ch >= '0' && ch <= '9');
   }
-  std::vector<uint32_t> trigrams, unique;
-  if (latin) {
-    trigrams = rules_->Trigrams(name);
-    unique = UniqueTrigrams(trigrams);
+  Latin latin;
+  if (has_latin) {
+    latin.trigrams = rules_->Trigrams(name);
+    latin.unique = UniqueTrigrams(latin.trigrams);
   }
+  next.live = true;
 
   std::unique_lock<std::shared_mutex> lock(mu_);
+  auto [owner, new_owner] =
+      owner_numbers_.emplace(owner_id, static_cast<uint32_t>(owners_.size()));
+  if (new_owner) owners_.emplace_back();
+  next.owner = owner->second;
+  if (!owner_department_id.empty()) {
+    next.department =
+        department_numbers_
+            .emplace(owner_department_id, static_cast<uint32_t>(department_numbers_.size() + 1))
+            .first->second;
+  }
   uint32_t slot;
-  auto it = by_id_.find(key);
+  auto it = by_id_.find(next.id);
   if (it != by_id_.end()) {
     slot = it->second;
+    const Entry& old = slots_[slot];
+    // Events are applied again until their transactions settle: most changes are no change.
+    if (old.owner == next.owner && old.department == next.department && old.lower == next.lower) {
+      return;
+    }
     Unlink(slot);
   } else {
     if (free_.empty()) {
@@ -84,33 +153,26 @@ void NameIndex::Put(const std::string& id, const std::string& owner_id,
       slot = free_.back();
       free_.pop_back();
     }
-    by_id_.emplace(key, slot);
+    by_id_.emplace(next.id, slot);
     ++live_;
   }
   Entry& e = slots_[slot];
-  e.id = key;
-  e.owner = Intern(owner_id);
-  e.department = owner_department_id.empty() ? 0 : Intern(owner_department_id);
-  e.chars = chars;
-  e.live = true;
-  e.lower = std::move(lower);
-  e.trigrams = std::move(trigrams);
-  e.unique_trigrams = std::move(unique);
-  Link(slot);
+  e = std::move(next);
+  const Latin* kept = nullptr;
+  if (has_latin) kept = &(latin_[slot] = std::move(latin));
+  owners_[e.owner].Add(slot, e, kept);
 }
 
 void NameIndex::Remove(const std::string& id) {
   Id key{};
-  if (id.size() != key.size()) return;
-  std::copy(id.begin(), id.end(), key.begin());
+  if (!ParseId(id, &key)) return;
   std::unique_lock<std::shared_mutex> lock(mu_);
   auto it = by_id_.find(key);
   if (it == by_id_.end()) return;
   const uint32_t slot = it->second;
   Unlink(slot);
   by_id_.erase(it);
-  Entry& e = slots_[slot];
-  e = Entry();
+  slots_[slot] = Entry();
   free_.push_back(slot);
   --live_;
 }
@@ -120,85 +182,135 @@ size_t NameIndex::size() const {
   return live_;
 }
 
+void NameIndex::Search(const Group& g, const Query& q,
+                       std::vector<std::pair<uint32_t, uint32_t>>* contains,
+                       std::vector<std::pair<float, uint32_t>>* similar) const {
+  const auto in_scope = [&](const Entry& e) {
+    return q.departments.empty() ||
+           std::binary_search(q.departments.begin(), q.departments.end(), e.department);
+  };
+  // Names containing the query: those listed under its rarest pair, checked in full.
+  const std::vector<uint32_t>* candidates = &g.slots;
+  for (uint64_t p : q.pairs) {
+    auto it = g.by_pair.find(p);
+    if (it == g.by_pair.end()) {
+      candidates = nullptr;
+      break;
+    }
+    if (candidates == &g.slots || it->second.size() < candidates->size()) candidates = &it->second;
+  }
+  if (candidates != nullptr) {
+    for (uint32_t slot : *candidates) {
+      const Entry& e = slots_[slot];
+      if (memmem(e.lower.data(), e.lower.size(), q.needle.data(), q.needle.size()) != nullptr &&
+          in_scope(e)) {
+        contains->emplace_back(e.chars, slot);
+      }
+    }
+  }
+  if (!q.latin || q.trigrams.empty()) return;
+  // Similar names: word_similarity is at most shared trigrams / the query's, so only names
+  // sharing `need` of them can reach the threshold.
+  std::vector<uint32_t> sharing;
+  for (uint32_t t : q.trigrams) {
+    auto it = g.by_trigram.find(t);
+    if (it != g.by_trigram.end()) sharing.insert(sharing.end(), it->second.begin(), it->second.end());
+  }
+  std::sort(sharing.begin(), sharing.end());
+  for (size_t i = 0; i < sharing.size();) {
+    size_t j = i;
+    while (j < sharing.size() && sharing[j] == sharing[i]) ++j;
+    if (static_cast<int>(j - i) >= q.need && in_scope(slots_[sharing[i]])) {
+      similar->emplace_back(static_cast<float>(j - i), sharing[i]);
+    }
+    i = j;
+  }
+}
+
 std::optional<std::vector<NameHit>> NameIndex::Find(const auth::Principal& caller,
                                                     const std::string& query, bool latin,
                                                     int limit) const {
-  const std::string needle = rules_->Lower(query);
-  const std::vector<uint32_t> wanted =
-      latin ? UniqueTrigrams(rules_->Trigrams(query)) : std::vector<uint32_t>();
-  const float wanted_count = static_cast<float>(wanted.size());
+  if (limit <= 0) return std::vector<NameHit>();
+  Query q;
+  q.needle = rules_->Lower(query);
+  q.pairs = Pairs(q.needle);
+  q.latin = latin;
+  if (latin) {
+    q.trigrams = UniqueTrigrams(rules_->Trigrams(query));
+    const float n = static_cast<float>(q.trigrams.size());
+    while (q.need < static_cast<int>(q.trigrams.size()) &&
+           static_cast<float>(q.need) / n < kWordSimilarityThreshold) {
+      ++q.need;
+    }
+  }
 
   std::shared_lock<std::shared_mutex> lock(mu_);
-  std::vector<const std::vector<uint32_t>*> lists;
-  bool everyone = false;
-  size_t total = 0;
-  const auto add = [&](const std::vector<std::vector<uint32_t>>& buckets, const std::string& key) {
-    auto it = keys_.find(key);
-    if (it == keys_.end() || it->second == 0) return;
-    lists.push_back(&buckets[it->second]);
-    total += buckets[it->second].size();
-  };
+  std::vector<const Group*> groups;
+  size_t scanned = 0;  // names a one-character query would check
   switch (caller.scope) {
-    case auth::DataScope::kOwn:
-      add(by_owner_, caller.user_id);
+    case auth::DataScope::kOwn: {
+      auto it = owner_numbers_.find(caller.user_id);
+      if (it != owner_numbers_.end()) {
+        groups.push_back(&owners_[it->second]);
+        scanned = owners_[it->second].slots.size();
+      }
       break;
+    }
     case auth::DataScope::kDepartment:
-      for (const auto& d : caller.department_tree) add(by_department_, d);
-      break;
+      for (const auto& d : caller.department_tree) {
+        auto it = department_numbers_.find(d);
+        if (it != department_numbers_.end()) q.departments.push_back(it->second);
+      }
+      if (q.departments.empty()) return std::vector<NameHit>();
+      std::sort(q.departments.begin(), q.departments.end());
+      [[fallthrough]];
     case auth::DataScope::kAll:
-      everyone = true;
-      total = live_;
+      for (const Group& g : owners_) groups.push_back(&g);
+      scanned = live_;
       break;
     default:
       return std::vector<NameHit>();
   }
-  if (total > max_scan_) return std::nullopt;
-
-  std::vector<std::pair<uint32_t, const Entry*>> contains;
-  std::vector<std::pair<float, const Entry*>> similar;
-  const auto visit = [&](const Entry& e) {
-    if (memmem(e.lower.data(), e.lower.size(), needle.data(), needle.size()) != nullptr) {
-      contains.emplace_back(e.chars, &e);
-    }
-    if (!latin || e.unique_trigrams.empty()) return;
-    const int shared = SharedTrigrams(wanted, e.unique_trigrams);
-    // word_similarity is at most shared / query trigrams: most names stop here.
-    if (static_cast<float>(shared) / wanted_count < kWordSimilarityThreshold) return;
-    const float s = WordSimilarity(wanted, e.trigrams);
-    if (s >= kWordSimilarityThreshold) similar.emplace_back(s, &e);
-  };
-  if (everyone) {
-    for (const Entry& e : slots_) {
-      if (e.live) visit(e);
-    }
-  } else {
-    for (const auto* list : lists) {
-      for (uint32_t slot : *list) visit(slots_[slot]);
-    }
-  }
+  if (q.pairs.empty() && scanned > max_scan_) return std::nullopt;
+  std::vector<std::pair<uint32_t, uint32_t>> contains;  // (characters, slot)
+  std::vector<std::pair<float, uint32_t>> similar;      // (shared trigrams, slot)
+  for (const Group* g : groups) Search(*g, q, &contains, &similar);
 
   const size_t n = static_cast<size_t>(limit);
   std::vector<NameHit> hits;
-  // Shortest first, then newest (ids in creation order, compared as text).
-  const auto shorter = [](const auto& a, const auto& b) {
-    if (a.first != b.first) return a.first < b.first;
-    return a.second->id > b.second->id;
-  };
+  // Shortest first, then newest (ids are in creation order).
   std::partial_sort(contains.begin(), contains.begin() + std::min(n, contains.size()),
-                    contains.end(), shorter);
+                    contains.end(), [this](const auto& a, const auto& b) {
+                      if (a.first != b.first) return a.first < b.first;
+                      return slots_[a.second].id > slots_[b.second].id;
+                    });
   for (size_t i = 0; i < std::min(n, contains.size()); ++i) {
-    const Entry& e = *contains[i].second;
-    hits.push_back({std::string(e.id.begin(), e.id.end()), 1, static_cast<int>(e.chars), 0.0f});
+    const Entry& e = slots_[contains[i].second];
+    hits.push_back({FormatId(e.id), 1});
   }
-  const auto closer = [](const auto& a, const auto& b) {
+
+  // Most similar first, then newest. Names are scored most-shared first, and scoring stops
+  // once no unscored name can beat the `limit`-th best (similarity <= shared / query's).
+  std::sort(similar.begin(), similar.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  const float wanted = static_cast<float>(q.trigrams.size());
+  std::vector<std::pair<float, uint32_t>> scored;
+  const auto better = [this](const auto& a, const auto& b) {
     if (a.first != b.first) return a.first > b.first;
-    return a.second->id > b.second->id;
+    return slots_[a.second].id > slots_[b.second].id;
   };
-  std::partial_sort(similar.begin(), similar.begin() + std::min(n, similar.size()), similar.end(),
-                    closer);
-  for (size_t i = 0; i < std::min(n, similar.size()); ++i) {
-    const Entry& e = *similar[i].second;
-    hits.push_back({std::string(e.id.begin(), e.id.end()), 2, 0, similar[i].first});
+  for (const auto& [shared, slot] : similar) {
+    if (scored.size() >= n) {
+      std::nth_element(scored.begin(), scored.begin() + (n - 1), scored.end(), better);
+      scored.resize(n);
+      if (shared / wanted < scored[n - 1].first) break;
+    }
+    const float s = WordSimilarity(q.trigrams, LatinOf(slot)->trigrams);
+    if (s >= kWordSimilarityThreshold) scored.emplace_back(s, slot);
+  }
+  std::sort(scored.begin(), scored.end(), better);
+  for (size_t i = 0; i < std::min(n, scored.size()); ++i) {
+    hits.push_back({FormatId(slots_[scored[i].second].id), 2});
   }
   return hits;
 }

@@ -4,14 +4,19 @@
 //   contains — lower(name) contains lower(query); the shortest names first, then newest;
 //   similar  — for Latin queries, names with an ASCII letter or digit that are word-similar
 //              (pg_trgm's <%, word_similarity >= 0.6) to the query; most similar first.
-// A scan of the caller's scope replaces PostgreSQL's index lookups and visits of every match,
-// which were most of a search's cost; the database then reads only the rows returned.
-// Scopes holding more than `max_scan` customers are left to the database.
+// Customers are grouped by owner, and each group has an inverted index: the pairs of
+// neighbouring characters of its lowered names and the trigrams of its Latin names. A search
+// looks up the caller's group (a rep's own; every owner's for a manager or an executive, the
+// manager's keeping names of their departments), checks the names listed under the query's
+// rarest pair, and scores only the Latin names that share enough trigrams; the database then
+// reads just the rows returned. One-character queries check every name in scope, up to
+// `max_scan` names (beyond that the database answers).
 //
 // Thread-safe: finds share a lock; changes take it alone.
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -46,34 +51,47 @@ class NameIndex {
                                            bool latin, int limit) const;
 
  private:
-  using Id = std::array<char, 36>;
+  using Id = std::array<unsigned char, 16>;
   struct Entry {
     Id id{};
     uint32_t owner = 0;
     uint32_t department = 0;  // 0: none
-    uint32_t owner_pos = 0;
-    uint32_t department_pos = 0;
     uint32_t chars = 0;
     bool live = false;
     std::string lower;
-    // Names with an ASCII letter or digit: their trigrams in order, and sorted once each.
-    std::vector<uint32_t> trigrams;
-    std::vector<uint32_t> unique_trigrams;
   };
+  // Names with an ASCII letter or digit: their trigrams in order, and each once (sorted).
+  struct Latin {
+    std::vector<uint32_t> trigrams;
+    std::vector<uint32_t> unique;
+  };
+  // The customers of one owner.
+  struct Group {
+    std::vector<uint32_t> slots;
+    absl::flat_hash_map<uint64_t, std::vector<uint32_t>> by_pair;
+    absl::flat_hash_map<uint32_t, std::vector<uint32_t>> by_trigram;
+    void Add(uint32_t slot, const Entry& e, const Latin* latin);
+    void Drop(uint32_t slot, const Entry& e, const Latin* latin);
+  };
+  struct Query;
 
-  uint32_t Intern(const std::string& key);  // "" → 0
+  static bool ParseId(const std::string& text, Id* id);
+  static std::string FormatId(const Id& id);
+  const Latin* LatinOf(uint32_t slot) const;
   void Unlink(uint32_t slot);
-  void Link(uint32_t slot);
+  void Search(const Group& g, const Query& q, std::vector<std::pair<uint32_t, uint32_t>>* contains,
+              std::vector<std::pair<float, uint32_t>>* similar) const;
 
   std::unique_ptr<TextRules> rules_;
   size_t max_scan_;
   mutable std::shared_mutex mu_;
-  std::vector<Entry> slots_;
+  std::deque<Entry> slots_;
   std::vector<uint32_t> free_;
   absl::flat_hash_map<Id, uint32_t> by_id_;
-  absl::flat_hash_map<std::string, uint32_t> keys_;  // owner and department ids → number
-  std::vector<std::vector<uint32_t>> by_owner_;       // by number: slots
-  std::vector<std::vector<uint32_t>> by_department_;  // by number: slots
+  absl::flat_hash_map<uint32_t, Latin> latin_;  // by slot
+  absl::flat_hash_map<std::string, uint32_t> owner_numbers_;
+  absl::flat_hash_map<std::string, uint32_t> department_numbers_;  // from 1
+  std::vector<Group> owners_;  // by owner number
   size_t live_ = 0;
 };
 

@@ -1,11 +1,11 @@
 #include "services/customers/src/repository.h"
 
 #include <algorithm>
+#include <set>
 
 #include "services/customers/src/customer_rows.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "libs/auth/scope.h"
 #include "libs/db/time_fields.h"
 
@@ -82,13 +82,8 @@ const auth::ScopedStatement& LossWarningsScoped() {
 // a misspelt Latin name gets a statement without those branches: it runs as a generic plan
 // (one fits every query of its kind), and a smaller plan costs less to start for each search.
 // $1 query, $2 LIKE pattern, $3 scope, $4 limit, $5 phone digits.
-// Name search. Branches, each limited: the customer number, the phone number (queries of five
-// or more digits), names containing the query (shortest first), and for Latin queries names
-// word-similar to it (most similar first). `indexed`: the two name branches were answered by
-// the in-memory NameIndex and arrive as arrays of (id, branch, length, similarity) after the
-// other parameters; each hit is checked again here (live, in scope, still matching).
-const auth::ScopedStatement& SearchScoped(bool phone, bool latin, bool indexed) {
-  auto make = [](bool phone, bool latin, bool indexed) {
+const auth::ScopedStatement& SearchScoped(bool phone, bool latin) {
+  auto make = [](bool phone, bool latin) {
     std::string sql =
         "WITH hits AS ("
         "  (SELECT c.id, 0 AS kind, 0 AS len, 0::real AS sim FROM customers.customers c"
@@ -99,32 +94,19 @@ const auth::ScopedStatement& SearchScoped(bool phone, bool latin, bool indexed) 
           "  (SELECT c.id, 0, 0, 0 FROM customers.customers c"
           "   WHERE c.phone_digits = $5 AND c.deleted_at IS NULL AND {scope} LIMIT $4)";
     }
-    if (indexed) {
-      const int n = phone ? 6 : 5;
-      sql += absl::StrCat(
-          "  UNION ALL"
-          "  (SELECT c.id, h.kind, h.len, h.sim"
-          "   FROM unnest($",
-          n, "::uuid[], $", n + 1, "::int[], $", n + 2, "::int[], $", n + 3,
-          "::real[]) AS h (id, kind, len, sim)"
-          "   JOIN customers.customers c ON c.id = h.id"
-          "   WHERE c.deleted_at IS NULL AND {scope}"
-          "   AND CASE h.kind WHEN 1 THEN lower(c.name) LIKE lower($2) ELSE $1 <% c.name END)");
-    } else {
+    sql +=
+        "  UNION ALL"
+        "  (SELECT c.id, 1, length(c.name), 0 FROM customers.customers c"
+        "   WHERE c.deleted_at IS NULL AND {scope}"
+        "   AND c.name_grams @> customers.query_grams($1) AND lower(c.name) LIKE lower($2)"
+        "   ORDER BY length(c.name), c.id DESC LIMIT $4)";
+    if (latin) {
       sql +=
           "  UNION ALL"
-          "  (SELECT c.id, 1, length(c.name), 0 FROM customers.customers c"
-          "   WHERE c.deleted_at IS NULL AND {scope}"
-          "   AND c.name_grams @> customers.query_grams($1) AND lower(c.name) LIKE lower($2)"
-          "   ORDER BY length(c.name), c.id DESC LIMIT $4)";
-      if (latin) {
-        sql +=
-            "  UNION ALL"
-            "  (SELECT c.id, 2, 0, word_similarity($1, c.name) FROM customers.customers c"
-            "   WHERE c.deleted_at IS NULL AND {scope} AND $1 <% c.name"
-            "   AND c.name ~ '[A-Za-z0-9]'"
-            "   ORDER BY word_similarity($1, c.name) DESC, c.id DESC LIMIT $4)";
-      }
+          "  (SELECT c.id, 2, 0, word_similarity($1, c.name) FROM customers.customers c"
+          "   WHERE c.deleted_at IS NULL AND {scope} AND $1 <% c.name"
+          "   AND c.name ~ '[A-Za-z0-9]'"
+          "   ORDER BY word_similarity($1, c.name) DESC, c.id DESC LIMIT $4)";
     }
     sql += ") SELECT " CUSTOMER_COLUMNS
            " FROM (SELECT DISTINCT ON (h.id) h.id, h.kind, h.len, h.sim FROM hits h"
@@ -132,17 +114,55 @@ const auth::ScopedStatement& SearchScoped(bool phone, bool latin, bool indexed) 
            " JOIN customers.customers c ON c.id = h.id"
            " ORDER BY h.kind, h.len, h.sim DESC, c.id DESC LIMIT $4";
     return new auth::ScopedStatement(
-        absl::StrCat("customers.search", phone ? ".phone" : "",
-                     indexed ? ".indexed" : (latin ? ".latin" : "")),
-        sql, "c.owner_id", "c.owner_department_id", 3);
+        absl::StrCat("customers.search", phone ? ".phone" : "", latin ? ".latin" : ""), sql,
+        "c.owner_id", "c.owner_department_id", 3);
   };
-  // [phone][latin][indexed]; the indexed statements do not depend on `latin`.
-  static const auth::ScopedStatement* const statements[2][2][2] = {
-      {{make(false, false, false), make(false, false, true)},
-       {make(false, true, false), make(false, true, true)}},
-      {{make(true, false, false), make(true, false, true)},
-       {make(true, true, false), make(true, true, true)}}};
-  return *statements[phone][latin][indexed];
+  static const auth::ScopedStatement* const statements[2][2] = {
+      {make(false, false), make(false, true)}, {make(true, false), make(true, true)}};
+  return *statements[phone][latin];
+}
+
+// The same search with the name branches answered by the in-memory NameIndex: after the
+// parameters above come its hits as arrays of ids and branches (in the order found), then the
+// outbox position the index reflects. Each hit is checked again (live, in scope, still
+// matching). The rows carry their branch and place, and the service merges them; none come
+// back when the outbox has customer events after that position (the index is stale).
+const auth::ScopedStatement& IndexedSearchScoped(bool phone) {
+  auto make = [](bool phone) {
+    const int n = phone ? 6 : 5;
+    std::string sql = absl::StrCat(
+        // (A scalar subquery in key order: as EXISTS it was planned as a scan of the outbox.)
+        "SELECT f.*, s.stale FROM (SELECT (SELECT 1 FROM customers.outbox o"
+        "   WHERE (o.xid, o.seq) > ($",
+        n + 2, "::xid8, $", n + 3,
+        "::int8) AND o.aggregate_type = 'customer' ORDER BY o.xid, o.seq LIMIT 1) IS NOT NULL"
+        "   AS stale) s"
+        " LEFT JOIN LATERAL ("
+        "  (SELECT " CUSTOMER_COLUMNS ", 0 AS kind, 0::int8 AS n FROM customers.customers c"
+        "   WHERE c.number = upper($1) AND c.deleted_at IS NULL AND {scope} LIMIT $4)");
+    if (phone) {
+      sql +=
+          "  UNION ALL"
+          "  (SELECT " CUSTOMER_COLUMNS ", 0, 0 FROM customers.customers c"
+          "   WHERE c.phone_digits = $5 AND c.deleted_at IS NULL AND {scope} LIMIT $4)";
+    }
+    absl::StrAppend(
+        &sql,
+        "  UNION ALL"
+        "  (SELECT " CUSTOMER_COLUMNS ", h.kind, h.n"
+        "   FROM unnest($",
+        n, "::uuid[], $", n + 1,
+        "::int[]) WITH ORDINALITY AS h (id, kind, n)"
+        "   JOIN customers.customers c ON c.id = h.id"
+        "   WHERE c.deleted_at IS NULL AND {scope}"
+        "   AND CASE h.kind WHEN 1 THEN lower(c.name) LIKE lower($2) ELSE $1 <% c.name END)"
+        ") f ON NOT s.stale");
+    return new auth::ScopedStatement(
+        absl::StrCat("customers.search", phone ? ".phone" : "", ".indexed"), sql, "c.owner_id",
+        "c.owner_department_id", 3);
+  };
+  static const auth::ScopedStatement* const statements[2] = {make(false), make(true)};
+  return *statements[phone];
 }
 
 constexpr Statement kLockDuplicateKey{"customers.lock_duplicate_key",
@@ -369,7 +389,7 @@ bool Repository::IsLatinQuery(const std::string& query) {
 }
 
 db::Query Repository::Search(const std::string& query, const auth::Principal& caller, int limit,
-                             const std::vector<NameHit>* hits) {
+                             const IndexedHits* indexed) {
   const std::string q = Lower(query);
   // Misspellings are looked for in Latin names only: a CJK query is a fragment to contain.
   const bool latin = IsLatinQuery(q);
@@ -377,20 +397,48 @@ db::Query Repository::Search(const std::string& query, const auth::Principal& ca
   const bool phone = digits.size() >= 5;
   db::Params params = db::MakeParams(q, LikeContains(q), auth::ScopeParam(caller), limit);
   if (phone) params.push_back(digits);
-  if (hits != nullptr) {
-    std::vector<std::string> ids, kinds, lengths, similarities;
-    for (const NameHit& h : *hits) {
-      ids.push_back(h.id);
-      kinds.push_back(absl::StrCat(h.kind));
-      lengths.push_back(absl::StrCat(h.length));
-      // Nine significant digits give back the same float4.
-      similarities.push_back(absl::StrFormat("%.9g", h.similarity));
-    }
-    for (const auto* a : {&ids, &kinds, &lengths, &similarities}) {
-      params.push_back(db::TextArray(*a));
-    }
+  if (indexed == nullptr) return {SearchScoped(phone, latin).For(caller.scope), std::move(params)};
+  std::vector<std::string> ids, kinds;
+  for (const NameHit& h : indexed->hits) {
+    ids.push_back(h.id);
+    kinds.push_back(absl::StrCat(h.kind));
   }
-  return {SearchScoped(phone, latin, hits != nullptr).For(caller.scope), std::move(params)};
+  params.push_back(db::TextArray(ids));
+  params.push_back(db::TextArray(kinds));
+  // Without a position: after every possible one.
+  params.push_back(indexed->after_xid.empty() ? "18446744073709551615" : indexed->after_xid);
+  params.push_back(absl::StrCat(indexed->after_seq));
+  return {IndexedSearchScoped(phone).For(caller.scope), std::move(params)};
+}
+
+std::optional<std::vector<Customer>> Repository::IndexedSearchResult(const db::Rows& rows,
+                                                                     int limit) {
+  // After the customer's columns: the branch, the place in the index's answer, staleness.
+  constexpr int kKind = 35, kPlace = 36, kStale = 37;
+  if (rows.empty() || rows[0][kStale].as<bool>()) return std::nullopt;
+  struct Found {
+    int kind;
+    int64_t place;
+    Customer customer;
+  };
+  std::vector<Found> found;
+  for (const auto& row : rows) {
+    if (row[0].is_null()) continue;
+    found.push_back({row[kKind].as<int>(), row[kPlace].as<int64_t>(), CustomerFromRow(row)});
+  }
+  // The SQL branches' order: exact numbers and phones (newest first), then the index's.
+  std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
+    if (a.kind != b.kind) return a.kind < b.kind;
+    if (a.kind == 0) return a.customer.id > b.customer.id;
+    return a.place < b.place;
+  });
+  std::vector<Customer> out;
+  std::set<std::string> seen;
+  for (auto& f : found) {
+    if (static_cast<int>(out.size()) >= limit) break;
+    if (seen.insert(f.customer.id).second) out.push_back(std::move(f.customer));
+  }
+  return out;
 }
 
 std::vector<DictionaryEntry> Repository::ListDictionary(db::Tx& tx, const std::string& kind) {

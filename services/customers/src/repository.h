@@ -40,9 +40,12 @@ class Repository {
   static std::vector<Customer> List(db::Tx& tx, const CustomerFilter& f,
                                     const auth::Principal& caller, const std::string& before_id,
                                     int limit);
-  // `hits`: the name branches as answered by the NameIndex (nullptr: by the database).
+  // `indexed`: the name branches as answered by the NameIndex (nullptr: by the database).
   static db::Query Search(const std::string& query, const auth::Principal& caller, int limit,
-                          const std::vector<NameHit>* hits = nullptr);
+                          const IndexedHits* indexed = nullptr);
+  // The customers found by a search with `indexed` (at most `limit`, in the order the SQL
+  // branches give); nullopt when the index was stale.
+  static std::optional<std::vector<Customer>> IndexedSearchResult(const db::Rows& rows, int limit);
   // Whether a query (ASCII-lowered) also looks for misspelt Latin names.
   static bool IsLatinQuery(const std::string& query);
 
@@ -55,7 +58,8 @@ class Repository {
                                                 int limit);
   // Outbox events after (xid, seq): xid, seq, whether every older transaction has ended, the
   // customer's id ("" for events of other things) and whether it is a merge.
-  static db::Query IndexEvents(const std::string& xid, int64_t seq, int limit);
+  // `unsettled`: also the events of committed transactions newer than a running one.
+  static db::Query IndexEvents(const std::string& xid, int64_t seq, int limit, bool unsettled);
   // The customers `ids`, and the duplicates merged into `survivors`, live or not.
   static db::Query IndexRows(const std::vector<std::string>& ids,
                              const std::vector<std::string>& survivors);

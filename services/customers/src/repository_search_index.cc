@@ -24,6 +24,7 @@ constexpr Statement kIndexEvents{
     " CASE WHEN o.aggregate_type = 'customer' THEN o.aggregate_id ELSE '' END,"
     " o.type = 'customers.customer.merged'"
     " FROM customers.outbox o WHERE (o.xid, o.seq) > ($1::xid8, $2::int8)"
+    " AND ($4 OR o.xid < pg_snapshot_xmin(pg_current_snapshot()))"
     " ORDER BY o.xid, o.seq LIMIT $3"};
 
 constexpr Statement kIndexRows{
@@ -51,8 +52,9 @@ std::vector<IndexedCustomer> Repository::IndexPage(db::Tx& tx, const std::string
   return out;
 }
 
-db::Query Repository::IndexEvents(const std::string& xid, int64_t seq, int limit) {
-  return {kIndexEvents, db::MakeParams(xid, seq, limit)};
+db::Query Repository::IndexEvents(const std::string& xid, int64_t seq, int limit,
+                                  bool unsettled) {
+  return {kIndexEvents, db::MakeParams(xid, seq, limit, unsettled)};
 }
 
 db::Query Repository::IndexRows(const std::vector<std::string>& ids,

@@ -54,7 +54,7 @@ void SearchIndex::Follow() {
       }
       continue;
     }
-    RefreshNow();
+    CatchUp();
   }
 }
 
@@ -97,7 +97,15 @@ absl::Status SearchIndex::Load() {
   return absl::OkStatus();
 }
 
-void SearchIndex::Refresh(Done done) {
+std::optional<SearchIndex::View> SearchIndex::Peek() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (index_ == nullptr) return std::nullopt;
+  return View{index_.get(), cursor_xid_, cursor_seq_};
+}
+
+void SearchIndex::Refresh(Done done) { Refresh(std::move(done), /*unsettled=*/true); }
+
+void SearchIndex::Refresh(Done done, bool unsettled) {
   std::unique_lock<std::mutex> lock(mu_);
   if (index_ == nullptr || stopping_) {
     lock.unlock();
@@ -105,30 +113,35 @@ void SearchIndex::Refresh(Done done) {
     return;
   }
   waiting_.push_back(std::move(done));
+  waiting_unsettled_ = waiting_unsettled_ || unsettled;
   if (running_) return;  // the next round takes it
   running_ = true;
   lock.unlock();
   Round();
 }
 
-bool SearchIndex::RefreshNow() {
+bool SearchIndex::CatchUp() {
   std::promise<bool> current;
   std::future<bool> result = current.get_future();
-  Refresh([&current](const NameIndex* index) { current.set_value(index != nullptr); });
+  Refresh([&current](const NameIndex* index) { current.set_value(index != nullptr); },
+          /*unsettled=*/false);
   return result.get();
 }
 
 void SearchIndex::Round() {
   std::string xid;
   int64_t seq;
+  bool unsettled;
   {
     std::lock_guard<std::mutex> lock(mu_);
     current_ = std::move(waiting_);
     waiting_.clear();
+    unsettled = waiting_unsettled_;
+    waiting_unsettled_ = false;
     xid = cursor_xid_;
     seq = cursor_seq_;
   }
-  reader_->Submit(Repository::IndexEvents(xid, seq, options_.batch),
+  reader_->Submit(Repository::IndexEvents(xid, seq, options_.batch, unsettled),
                   [this](absl::StatusOr<db::Rows> rows) { OnEvents(std::move(rows)); });
 }
 

@@ -1,12 +1,16 @@
 #pragma once
 // The name index kept current: loaded from the customers table in the background at start,
-// then following the service's own outbox. Before each search it catches up with every change
-// committed until then (one read of the outbox, shared by the searches waiting at that moment),
-// so a search sees every write that finished before it, made by this instance or another.
+// then following the service's own outbox, every `interval` and whenever a search finds it
+// behind. A search uses the index as it is and names the outbox position it reflects; the
+// search statement returns nothing when customer events were committed after that position,
+// and the search then catches the index up (one read of the outbox, shared by the searches
+// waiting at that moment) and runs again. So a search sees every write that finished before
+// it, made by this instance or another.
 //
 // Changes are read back from the customers table by id, so applying one twice, or out of
-// order, leaves the index right. The cursor only moves past events of transactions older than
-// every running one; newer committed events are applied on each catch-up until it does.
+// order, leaves the index right. The position only moves past events of transactions older
+// than every running one; a catch-up for a search also applies the newer committed events
+// (again at each catch-up, until the position passes them).
 //
 // Until the index is loaded, and whenever it cannot catch up (the database failing, or more
 // than a batch of changes behind), searches are answered by the database alone.
@@ -14,6 +18,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,7 +40,7 @@ class SearchIndex {
     // Events read per catch-up step.
     int batch = 5000;
     // How often the index catches up when no search asks it to.
-    absl::Duration interval = absl::Milliseconds(500);
+    absl::Duration interval = absl::Milliseconds(100);
   };
   // `reader` runs the catch-up reads; it must outlive Stop().
   SearchIndex(Options options, db::Reader* reader);
@@ -46,17 +51,27 @@ class SearchIndex {
   // Stops following and waits for a catch-up in progress. Call before the reader goes.
   void Stop();
 
-  // Catches up, then runs done with the index, or with nullptr when the database must answer.
+  // The index and the outbox position it reflects; nullopt until loaded.
+  struct View {
+    const NameIndex* index;
+    std::string after_xid;
+    int64_t after_seq;
+  };
+  std::optional<View> Peek();
+
+  // Catches up with every change committed so far, then runs done with the index, or with
+  // nullptr when the database must answer.
   using Done = absl::AnyInvocable<void(const NameIndex*)>;
   void Refresh(Done done);
 
   // Loads the whole index now (the background start does this; tests call it directly).
   absl::Status Load();
-  // Refresh, waiting for it; true when the index is current.
-  bool RefreshNow();
+  // Catches up with the events of settled transactions, waiting for it; true when done.
+  bool CatchUp();
 
  private:
   void Follow();
+  void Refresh(Done done, bool unsettled);
   void Round();
   void OnEvents(absl::StatusOr<db::Rows> rows);
   void Finish(bool current, const std::string& xid, int64_t seq, bool more);
@@ -74,6 +89,7 @@ class SearchIndex {
   bool running_ = false;
   bool stopping_ = false;
   std::vector<Done> waiting_;  // for the next round
+  bool waiting_unsettled_ = false;  // a search waits: apply committed events not yet settled
   std::vector<Done> current_;  // for the round in progress
 };
 

@@ -148,6 +148,17 @@ std::vector<uint32_t> TextRules::Trigrams(absl::string_view text) const {
   return out;
 }
 
+std::vector<uint32_t> CodePoints(absl::string_view text) {
+  std::vector<uint32_t> out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    int len;
+    out.push_back(Decode(text, i, &len));
+    i += len;
+  }
+  return out;
+}
+
 std::vector<uint32_t> UniqueTrigrams(std::vector<uint32_t> trigrams) {
   std::sort(trigrams.begin(), trigrams.end());
   trigrams.erase(std::unique(trigrams.begin(), trigrams.end()), trigrams.end());

@@ -37,6 +37,9 @@ class TextRules {
   void* locale_ = nullptr;  // locale_t; nullptr for the C locale (ASCII rules)
 };
 
+// The code points of UTF-8 text (bytes that are not UTF-8 count as one character each).
+std::vector<uint32_t> CodePoints(absl::string_view text);
+
 // Sorted, without repeats.
 std::vector<uint32_t> UniqueTrigrams(std::vector<uint32_t> trigrams);
 

@@ -157,7 +157,7 @@ TEST_F(SearchIndexTest, AnswersAsTheDatabaseDoesInEveryScope) {
   const char* chars[] = {"华", "信", "恒", "达"};
   const char* trades[] = {"科技", "贸易"};
   const char* latin[] = {"Huaxin", "Hengda", "Xinyuan", "Bohai"};
-  for (int i = 0; i < 48; ++i) {
+  for (int i = 0; i < 200; ++i) {
     const auth::Principal& owner = i % 3 == 0 ? b : a;
     std::string name =
         i % 4 == 3
@@ -180,6 +180,14 @@ TEST_F(SearchIndexTest, AnswersAsTheDatabaseDoesInEveryScope) {
       EXPECT_THAT(IndexedIds(caller, q), ElementsAreArray(Ids(*plain))) << q;
     }
   }
+  // Enough similar names that scoring stops early, and still the same answer.
+  auto many = Hits(Manager({dept}), "Tradin");
+  ASSERT_TRUE(many.has_value());
+  EXPECT_EQ(std::count_if(many->begin(), many->end(), [](const NameHit& h) { return h.kind == 2; }),
+            20);
+  EXPECT_THAT(IndexedIds(Manager({dept}), "Tradin"),
+              ElementsAreArray(Ids(*Search(Manager({dept}), "Tradin"))));
+
   // Past max_scan the database answers, with the same results.
   SearchIndex::Options small;
   small.db_url = conninfo_;
@@ -199,7 +207,19 @@ TEST_F(SearchIndexTest, AnswersAsTheDatabaseDoesInEveryScope) {
 TEST_F(SearchIndexTest, FollowsEveryChangeBeforeTheNextSearch) {
   const std::string dept = NewId();
   auth::Principal rep = Rep(dept), other = Rep(dept), manager = Manager({dept});
+  ASSERT_TRUE(Hits(rep, "x").has_value());  // caught up
+  std::optional<SearchIndex::View> before = names_->Peek();
+  ASSERT_TRUE(before.has_value());
   Customer c = MakeCustomer(rep, Unique("索引跟随测试公司"));
+  // A search naming the position from before the write finds the index stale.
+  std::promise<absl::StatusOr<db::Rows>> p;
+  const IndexedHits old{{}, before->after_xid, before->after_seq};
+  reader_->Submit(Repository::Search("索引跟随", rep, 20, &old),
+                  [&p](absl::StatusOr<db::Rows> rows) { p.set_value(std::move(rows)); });
+  auto rows = p.get_future().get();
+  ASSERT_THAT(rows, IsOk());
+  EXPECT_FALSE(Repository::IndexedSearchResult(*rows, 20).has_value());
+  // Searching through the index catches it up first.
   EXPECT_THAT(IndexedIds(rep, "索引跟随"), ElementsAreArray({c.id}));
 
   Customer renamed = c;
