@@ -212,6 +212,12 @@ void NameIndex::Search(const Group& g, const Query& q,
   // Similar names: word_similarity is at most shared trigrams / the query's, so only names
   // sharing `need` of them can reach the threshold.
   std::vector<uint32_t> sharing;
+  size_t total = 0;
+  for (uint32_t t : q.trigrams) {
+    auto it = g.by_trigram.find(t);
+    if (it != g.by_trigram.end()) total += it->second.size();
+  }
+  sharing.reserve(total);
   for (uint32_t t : q.trigrams) {
     auto it = g.by_trigram.find(t);
     if (it != g.by_trigram.end()) sharing.insert(sharing.end(), it->second.begin(), it->second.end());

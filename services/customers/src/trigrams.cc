@@ -192,8 +192,11 @@ float WordSimilarity(const std::vector<uint32_t>& query, const std::vector<uint3
   if (ulen1 == 0 || len2 == 0) return 0.0f;
 
   // Class of each text trigram: its index in `query`, or ulen1 + k for the k-th other one.
-  std::vector<int> cls(len2);
-  std::vector<std::pair<uint32_t, int>> others;
+  // (Scratch space kept per thread: a search scores a hundred names or more.)
+  thread_local std::vector<int> cls, lastpos;
+  thread_local std::vector<std::pair<uint32_t, int>> others;
+  cls.assign(len2, 0);
+  others.clear();
   for (int i = 0; i < len2; ++i) {
     auto it = std::lower_bound(query.begin(), query.end(), text[i]);
     if (it != query.end() && *it == text[i]) {
@@ -214,7 +217,7 @@ float WordSimilarity(const std::vector<uint32_t>& query, const std::vector<uint3
     return static_cast<float>(count) / static_cast<float>(ulen1 + ulen2 - count);
   };
 
-  std::vector<int> lastpos(next + 1, -1);
+  lastpos.assign(next + 1, -1);
   int ulen2 = 0, count = 0, lower = -1;
   float best = 0.0f;
   for (int i = 0; i < len2; ++i) {
