@@ -75,34 +75,28 @@ std::string NameIndex::FormatId(const Id& id) {
   return out;
 }
 
-void NameIndex::Group::Add(uint32_t slot, const Entry& e, const Latin* latin) {
+void NameIndex::Group::Add(uint32_t slot, const Entry& e) {
   slots.push_back(slot);
   for (uint64_t p : Pairs(e.lower)) by_pair[p].push_back(slot);
-  if (latin != nullptr) {
-    for (uint32_t t : latin->unique) by_trigram[t].push_back(slot);
+  if (e.latin != nullptr) {
+    for (uint32_t t : e.latin->unique) by_trigram[t].push_back(slot);
   }
 }
 
-void NameIndex::Group::Drop(uint32_t slot, const Entry& e, const Latin* latin) {
+void NameIndex::Group::Drop(uint32_t slot, const Entry& e) {
   Erase(slots, slot);
   for (uint64_t p : Pairs(e.lower)) EraseFrom(by_pair, p, slot);
-  if (latin != nullptr) {
-    for (uint32_t t : latin->unique) EraseFrom(by_trigram, t, slot);
+  if (e.latin != nullptr) {
+    for (uint32_t t : e.latin->unique) EraseFrom(by_trigram, t, slot);
   }
 }
 
 NameIndex::NameIndex(std::unique_ptr<TextRules> rules, size_t max_scan)
     : rules_(std::move(rules)), max_scan_(max_scan) {}
 
-const NameIndex::Latin* NameIndex::LatinOf(uint32_t slot) const {
-  auto it = latin_.find(slot);
-  return it == latin_.end() ? nullptr : &it->second;
-}
-
 void NameIndex::Unlink(uint32_t slot) {
   const Entry& e = slots_[slot];
-  owners_[e.owner].Drop(slot, e, LatinOf(slot));
-  latin_.erase(slot);
+  owners_[e.owner].Drop(slot, e);
 }
 
 void NameIndex::Put(const std::string& id, const std::string& owner_id,
@@ -117,11 +111,7 @@ void NameIndex::Put(const std::string& id, const std::string& owner_id,
     has_latin = has_latin || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
                 (ch >= '0' && ch <= '9');
   }
-  Latin latin;
-  if (has_latin) {
-    latin.trigrams = rules_->Trigrams(name);
-    latin.unique = UniqueTrigrams(latin.trigrams);
-  }
+  if (has_latin) next.latin = std::make_unique<TextTrigrams>(PrepareTrigrams(rules_->Trigrams(name)));
   next.live = true;
 
   std::unique_lock<std::shared_mutex> lock(mu_);
@@ -158,9 +148,7 @@ void NameIndex::Put(const std::string& id, const std::string& owner_id,
   }
   Entry& e = slots_[slot];
   e = std::move(next);
-  const Latin* kept = nullptr;
-  if (has_latin) kept = &(latin_[slot] = std::move(latin));
-  owners_[e.owner].Add(slot, e, kept);
+  owners_[e.owner].Add(slot, e);
 }
 
 void NameIndex::Remove(const std::string& id) {
@@ -211,25 +199,23 @@ void NameIndex::Search(const Group& g, const Query& q,
   if (!q.latin || q.trigrams.empty()) return;
   // Similar names: word_similarity is at most shared trigrams / the query's, so only names
   // sharing `need` of them can reach the threshold.
-  std::vector<uint32_t> sharing;
-  size_t total = 0;
+  // (Counts per slot in scratch space kept per thread, cleared after use.)
+  thread_local std::vector<uint16_t> shared;
+  thread_local std::vector<uint32_t> touched;
+  if (shared.size() < slots_.size()) shared.resize(slots_.size());
+  touched.clear();
   for (uint32_t t : q.trigrams) {
     auto it = g.by_trigram.find(t);
-    if (it != g.by_trigram.end()) total += it->second.size();
-  }
-  sharing.reserve(total);
-  for (uint32_t t : q.trigrams) {
-    auto it = g.by_trigram.find(t);
-    if (it != g.by_trigram.end()) sharing.insert(sharing.end(), it->second.begin(), it->second.end());
-  }
-  std::sort(sharing.begin(), sharing.end());
-  for (size_t i = 0; i < sharing.size();) {
-    size_t j = i;
-    while (j < sharing.size() && sharing[j] == sharing[i]) ++j;
-    if (static_cast<int>(j - i) >= q.need && in_scope(slots_[sharing[i]])) {
-      similar->emplace_back(static_cast<float>(j - i), sharing[i]);
+    if (it == g.by_trigram.end()) continue;
+    for (uint32_t slot : it->second) {
+      if (shared[slot]++ == 0) touched.push_back(slot);
     }
-    i = j;
+  }
+  for (uint32_t slot : touched) {
+    if (shared[slot] >= q.need && in_scope(slots_[slot])) {
+      similar->emplace_back(static_cast<float>(shared[slot]), slot);
+    }
+    shared[slot] = 0;
   }
 }
 
@@ -311,7 +297,7 @@ std::optional<std::vector<NameHit>> NameIndex::Find(const auth::Principal& calle
       scored.resize(n);
       if (shared / wanted < scored[n - 1].first) break;
     }
-    const float s = WordSimilarity(q.trigrams, LatinOf(slot)->trigrams);
+    const float s = WordSimilarity(q.trigrams, *slots_[slot].latin);
     if (s >= kWordSimilarityThreshold) scored.emplace_back(s, slot);
   }
   std::sort(scored.begin(), scored.end(), better);

@@ -59,25 +59,21 @@ class NameIndex {
     uint32_t chars = 0;
     bool live = false;
     std::string lower;
-  };
-  // Names with an ASCII letter or digit: their trigrams in order, and each once (sorted).
-  struct Latin {
-    std::vector<uint32_t> trigrams;
-    std::vector<uint32_t> unique;
+    // Names with an ASCII letter or digit: their trigrams.
+    std::unique_ptr<TextTrigrams> latin;
   };
   // The customers of one owner.
   struct Group {
     std::vector<uint32_t> slots;
     absl::flat_hash_map<uint64_t, std::vector<uint32_t>> by_pair;
     absl::flat_hash_map<uint32_t, std::vector<uint32_t>> by_trigram;
-    void Add(uint32_t slot, const Entry& e, const Latin* latin);
-    void Drop(uint32_t slot, const Entry& e, const Latin* latin);
+    void Add(uint32_t slot, const Entry& e);
+    void Drop(uint32_t slot, const Entry& e);
   };
   struct Query;
 
   static bool ParseId(const std::string& text, Id* id);
   static std::string FormatId(const Id& id);
-  const Latin* LatinOf(uint32_t slot) const;
   void Unlink(uint32_t slot);
   void Search(const Group& g, const Query& q, std::vector<std::pair<uint32_t, uint32_t>>* contains,
               std::vector<std::pair<float, uint32_t>>* similar) const;
@@ -88,7 +84,6 @@ class NameIndex {
   std::deque<Entry> slots_;
   std::vector<uint32_t> free_;
   absl::flat_hash_map<Id, uint32_t> by_id_;
-  absl::flat_hash_map<uint32_t, Latin> latin_;  // by slot
   absl::flat_hash_map<std::string, uint32_t> owner_numbers_;
   absl::flat_hash_map<std::string, uint32_t> department_numbers_;  // from 1
   std::vector<Group> owners_;  // by owner number

@@ -165,63 +165,46 @@ std::vector<uint32_t> UniqueTrigrams(std::vector<uint32_t> trigrams) {
   return trigrams;
 }
 
-int SharedTrigrams(const std::vector<uint32_t>& query, const std::vector<uint32_t>& text_unique) {
-  int shared = 0;
-  auto q = query.begin();
-  auto t = text_unique.begin();
-  while (q != query.end() && t != text_unique.end()) {
-    if (*q < *t) {
-      ++q;
-    } else if (*t < *q) {
-      ++t;
-    } else {
-      ++shared;
-      ++q;
-      ++t;
-    }
+TextTrigrams PrepareTrigrams(const std::vector<uint32_t>& trigrams) {
+  TextTrigrams out;
+  out.unique = UniqueTrigrams(trigrams);
+  out.order.reserve(trigrams.size());
+  for (uint32_t t : trigrams) {
+    out.order.push_back(static_cast<uint16_t>(
+        std::lower_bound(out.unique.begin(), out.unique.end(), t) - out.unique.begin()));
   }
-  return shared;
+  return out;
 }
 
 // pg_trgm's method: each trigram of the text belongs to a class (the query's trigrams first);
 // a window of the text ends at every trigram the query has, and its start moves right while
 // that raises count / (query trigrams + window trigrams - count), over distinct trigrams.
-float WordSimilarity(const std::vector<uint32_t>& query, const std::vector<uint32_t>& text) {
+float WordSimilarity(const std::vector<uint32_t>& query, const TextTrigrams& text) {
   const int ulen1 = static_cast<int>(query.size());
-  const int len2 = static_cast<int>(text.size());
+  const int len2 = static_cast<int>(text.order.size());
   if (ulen1 == 0 || len2 == 0) return 0.0f;
 
-  // Class of each text trigram: its index in `query`, or ulen1 + k for the k-th other one.
-  // (Scratch space kept per thread: a search scores a hundred names or more.)
+  // Class of each of the text's distinct trigrams: its index in `query`, or ulen1 + k for the
+  // k-th other one. (Scratch space kept per thread: a search scores a hundred names or more.)
   thread_local std::vector<int> cls, lastpos;
-  thread_local std::vector<std::pair<uint32_t, int>> others;
-  cls.assign(len2, 0);
-  others.clear();
-  for (int i = 0; i < len2; ++i) {
-    auto it = std::lower_bound(query.begin(), query.end(), text[i]);
-    if (it != query.end() && *it == text[i]) {
-      cls[i] = static_cast<int>(it - query.begin());
-    } else {
-      cls[i] = -1;
-      others.emplace_back(text[i], i);
-    }
-  }
-  std::sort(others.begin(), others.end());
+  cls.resize(text.unique.size());
   int next = ulen1;
-  for (size_t k = 0; k < others.size(); ++k) {
-    if (k > 0 && others[k].first != others[k - 1].first) ++next;
-    cls[others[k].second] = next;
+  size_t qi = 0;
+  for (size_t u = 0; u < text.unique.size(); ++u) {
+    while (qi < query.size() && query[qi] < text.unique[u]) ++qi;
+    cls[u] = qi < query.size() && query[qi] == text.unique[u] ? static_cast<int>(qi) : next++;
   }
+  const auto at = [&](int i) { return cls[text.order[i]]; };
   const auto found = [ulen1](int c) { return c < ulen1; };
   const auto sml = [ulen1](int count, int ulen2) {
     return static_cast<float>(count) / static_cast<float>(ulen1 + ulen2 - count);
   };
 
-  lastpos.assign(next + 1, -1);
+  lastpos.assign(next, -1);
   int ulen2 = 0, count = 0, lower = -1;
   float best = 0.0f;
   for (int i = 0; i < len2; ++i) {
-    const int c = cls[i];
+    const int c = at(i);
     if (lower >= 0 || found(c)) {
       if (lastpos[c] < 0) {
         ++ulen2;
@@ -245,7 +228,7 @@ float WordSimilarity(const std::vector<uint32_t>& query, const std::vector<uint3
         lower = tl;
         count = tmp_count;
       }
-      const int tc = cls[tl];
+      const int tc = at(tl);
       if (lastpos[tc] == tl) {
         --tmp_ulen2;
         if (found(tc)) --tmp_count;
@@ -253,7 +236,7 @@ float WordSimilarity(const std::vector<uint32_t>& query, const std::vector<uint3
     }
     best = std::max(best, cur);
     for (int tl = prev_lower; tl < lower; ++tl) {
-      const int tc = cls[tl];
+      const int tc = at(tl);
       if (lastpos[tc] == tl) lastpos[tc] = -1;
     }
   }

@@ -43,13 +43,17 @@ std::vector<uint32_t> CodePoints(absl::string_view text);
 // Sorted, without repeats.
 std::vector<uint32_t> UniqueTrigrams(std::vector<uint32_t> trigrams);
 
-// word_similarity(query, text): the greatest similarity between the query's trigrams and
-// those of any stretch of `text`. `query` is UniqueTrigrams of the query; `text` is
-// TextRules::Trigrams of the text.
-float WordSimilarity(const std::vector<uint32_t>& query, const std::vector<uint32_t>& text);
+// A text's trigrams ready to be scored against many queries: each once (sorted), and for each
+// trigram in order, its place in that list.
+struct TextTrigrams {
+  std::vector<uint32_t> unique;
+  std::vector<uint16_t> order;
+};
+// From TextRules::Trigrams of the text.
+TextTrigrams PrepareTrigrams(const std::vector<uint32_t>& trigrams);
 
-// How many of `query`'s trigrams `text_unique` has (both sorted, without repeats). A text can
-// only be word-similar to the query at s when shared / query.size() >= s.
-int SharedTrigrams(const std::vector<uint32_t>& query, const std::vector<uint32_t>& text_unique);
+// word_similarity(query, text): the greatest similarity between the query's trigrams and
+// those of any stretch of `text`. `query` is UniqueTrigrams of the query.
+float WordSimilarity(const std::vector<uint32_t>& query, const TextTrigrams& text);
 
 }  // namespace crm::customers_service
