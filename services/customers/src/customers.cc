@@ -311,13 +311,13 @@ void Customers::Search(db::Reader& reader, const Principal& caller, const std::s
           if (index != nullptr) hits = index->Find(caller, q, Repository::IsLatinQuery(q), n);
           if (!hits) return by_database(caller, std::move(done));
           const IndexedHits current{*std::move(hits), "", 0};
-          reader.Submit(Repository::Search(q, caller, n, &current),
-                        [n, done = std::move(done)](absl::StatusOr<db::Rows> rows) mutable {
-                          if (!rows.ok()) return done(rows.status());
-                          // Without a position the result is never stale.
-                          done(Repository::IndexedSearchResult(*rows, n).value_or(
-                              std::vector<Customer>()));
-                        });
+          reader.Submit(
+              Repository::Search(q, caller, n, &current),
+              [n, done = std::move(done)](absl::StatusOr<db::Rows> rows) mutable {
+                if (!rows.ok()) return done(rows.status());
+                // Without a position the result is never stale.
+                done(Repository::IndexedSearchResult(*rows, n).value_or(std::vector<Customer>()));
+              });
         });
       });
 }

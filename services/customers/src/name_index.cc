@@ -46,8 +46,8 @@ struct NameIndex::Query {
   std::string needle;
   std::vector<uint64_t> pairs;  // empty: a single character, checked against every name
   bool latin = false;
-  std::vector<uint32_t> trigrams;  // each once
-  int need = 0;                    // trigrams a name must share to be similar enough
+  std::vector<uint32_t> trigrams;     // each once
+  int need = 0;                       // trigrams a name must share to be similar enough
   std::vector<uint32_t> departments;  // a manager's, sorted; empty: any
 };
 
@@ -111,12 +111,12 @@ void NameIndex::Put(const std::string& id, const std::string& owner_id,
     has_latin = has_latin || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
                 (ch >= '0' && ch <= '9');
   }
-  if (has_latin) next.latin = std::make_unique<TextTrigrams>(PrepareTrigrams(rules_->Trigrams(name)));
+  if (has_latin)
+    next.latin = std::make_unique<TextTrigrams>(PrepareTrigrams(rules_->Trigrams(name)));
   next.live = true;
 
   std::unique_lock<std::shared_mutex> lock(mu_);
-  auto [owner, new_owner] =
-      owner_numbers_.emplace(owner_id, static_cast<uint32_t>(owners_.size()));
+  auto [owner, new_owner] = owner_numbers_.emplace(owner_id, static_cast<uint32_t>(owners_.size()));
   if (new_owner) owners_.emplace_back();
   next.owner = owner->second;
   if (!owner_department_id.empty()) {

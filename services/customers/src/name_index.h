@@ -86,7 +86,7 @@ class NameIndex {
   absl::flat_hash_map<Id, uint32_t> by_id_;
   absl::flat_hash_map<std::string, uint32_t> owner_numbers_;
   absl::flat_hash_map<std::string, uint32_t> department_numbers_;  // from 1
-  std::vector<Group> owners_;  // by owner number
+  std::vector<Group> owners_;                                      // by owner number
   size_t live_ = 0;
 };
 

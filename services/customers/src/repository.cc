@@ -138,18 +138,21 @@ const auth::ScopedStatement& IndexedSearchScoped(bool phone) {
         "::int8) AND o.aggregate_type = 'customer' ORDER BY o.xid, o.seq LIMIT 1) IS NOT NULL"
         "   AS stale) s"
         " LEFT JOIN LATERAL ("
-        "  (SELECT " CUSTOMER_COLUMNS ", 0 AS kind, 0::int8 AS n FROM customers.customers c"
+        "  (SELECT " CUSTOMER_COLUMNS
+        ", 0 AS kind, 0::int8 AS n FROM customers.customers c"
         "   WHERE c.number = upper($1) AND c.deleted_at IS NULL AND {scope} LIMIT $4)");
     if (phone) {
       sql +=
           "  UNION ALL"
-          "  (SELECT " CUSTOMER_COLUMNS ", 0, 0 FROM customers.customers c"
+          "  (SELECT " CUSTOMER_COLUMNS
+          ", 0, 0 FROM customers.customers c"
           "   WHERE c.phone_digits = $5 AND c.deleted_at IS NULL AND {scope} LIMIT $4)";
     }
     absl::StrAppend(
         &sql,
         "  UNION ALL"
-        "  (SELECT " CUSTOMER_COLUMNS ", h.kind, h.n"
+        "  (SELECT " CUSTOMER_COLUMNS
+        ", h.kind, h.n"
         "   FROM unnest($",
         n, "::uuid[], $", n + 1,
         "::int[]) WITH ORDINALITY AS h (id, kind, n)"

@@ -54,8 +54,7 @@ class Repository {
   // database's character type.
   static std::pair<std::string, std::string> IndexStart(db::Tx& tx);
   // Live customers with ids after `after_id`, in id order.
-  static std::vector<IndexedCustomer> IndexPage(db::Tx& tx, const std::string& after_id,
-                                                int limit);
+  static std::vector<IndexedCustomer> IndexPage(db::Tx& tx, const std::string& after_id, int limit);
   // Outbox events after (xid, seq): xid, seq, whether every older transaction has ended, the
   // customer's id ("" for events of other things) and whether it is a merge.
   // `unsettled`: also the events of committed transactions newer than a running one.

@@ -33,7 +33,8 @@ constexpr Statement kIndexRows{
     " c.deleted_at IS NULL"
     " FROM customers.customers c WHERE c.id IN ("
     "   SELECT unnest($1::uuid[])"
-    "   UNION SELECT m.duplicate_id FROM customers.merges m WHERE m.survivor_id = ANY($2::uuid[]))"};
+    "   UNION SELECT m.duplicate_id FROM customers.merges m WHERE m.survivor_id = "
+    "ANY($2::uuid[]))"};
 
 }  // namespace
 
@@ -52,8 +53,7 @@ std::vector<IndexedCustomer> Repository::IndexPage(db::Tx& tx, const std::string
   return out;
 }
 
-db::Query Repository::IndexEvents(const std::string& xid, int64_t seq, int limit,
-                                  bool unsettled) {
+db::Query Repository::IndexEvents(const std::string& xid, int64_t seq, int limit, bool unsettled) {
   return {kIndexEvents, db::MakeParams(xid, seq, limit, unsettled)};
 }
 

@@ -168,23 +168,22 @@ void SearchIndex::OnEvents(absl::StatusOr<db::Rows> rows) {
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   const bool more = rows->size() >= options_.batch;
   if (ids.empty()) return Finish(true, xid, seq, more);
-  reader_->Submit(Repository::IndexRows(ids, survivors),
-                  [this, xid, seq, more](absl::StatusOr<db::Rows> found) {
-                    if (!found.ok()) {
-                      log::Warn("name index could not read customers")
-                          .Str("status", found.status().ToString());
-                      return Finish(false, "", -1, false);
-                    }
-                    NameIndex* index = index_.get();  // set before any round, never replaced
-                    for (const auto& c : Repository::IndexedCustomersOf(*found)) {
-                      if (c.live) {
-                        index->Put(c.id, c.owner_id, c.owner_department_id, c.name);
-                      } else {
-                        index->Remove(c.id);
-                      }
-                    }
-                    Finish(true, xid, seq, more);
-                  });
+  reader_->Submit(Repository::IndexRows(ids, survivors), [this, xid, seq,
+                                                          more](absl::StatusOr<db::Rows> found) {
+    if (!found.ok()) {
+      log::Warn("name index could not read customers").Str("status", found.status().ToString());
+      return Finish(false, "", -1, false);
+    }
+    NameIndex* index = index_.get();  // set before any round, never replaced
+    for (const auto& c : Repository::IndexedCustomersOf(*found)) {
+      if (c.live) {
+        index->Put(c.id, c.owner_id, c.owner_department_id, c.name);
+      } else {
+        index->Remove(c.id);
+      }
+    }
+    Finish(true, xid, seq, more);
+  });
 }
 
 // Answers the round's waiters (with the index when it is current) and starts the next round

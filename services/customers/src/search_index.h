@@ -88,9 +88,9 @@ class SearchIndex {
   int64_t cursor_seq_ = 0;
   bool running_ = false;
   bool stopping_ = false;
-  std::vector<Done> waiting_;  // for the next round
+  std::vector<Done> waiting_;       // for the next round
   bool waiting_unsettled_ = false;  // a search waits: apply committed events not yet settled
-  std::vector<Done> current_;  // for the round in progress
+  std::vector<Done> current_;       // for the round in progress
 };
 
 }  // namespace crm::customers_service

@@ -120,8 +120,8 @@ std::string TextRules::Lower(absl::string_view text) const {
 
 std::vector<uint32_t> TextRules::Trigrams(absl::string_view text) const {
   std::vector<uint32_t> out;
-  std::string word;                 // "  " + lowered word + " "
-  std::vector<size_t> starts;       // where each of its characters begins
+  std::string word;            // "  " + lowered word + " "
+  std::vector<size_t> starts;  // where each of its characters begins
   size_t i = 0;
   while (i < text.size()) {
     int len;

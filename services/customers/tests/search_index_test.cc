@@ -45,9 +45,9 @@ const std::vector<std::string> kTexts = {
 };
 
 const std::vector<std::string> kQueries = {
-    "huaxn",  "bohia",   "tradng co", "alibabba group", "ålesnd", "华为",  "abc",
-    "straße", "k",       "σιγμ",      "istanbul",      "ab",     "xinyun", "zhongtan",
-    "华信hua", "smile 😀", "7",         "ltd",
+    "huaxn",  "bohia",    "tradng co", "alibabba group", "ålesnd",   "华为",
+    "abc",    "straße",   "k",         "σιγμ",           "istanbul", "ab",
+    "xinyun", "zhongtan", "华信hua",   "smile 😀",        "7",        "ltd",
 };
 
 class SearchIndexTest : public CustomersFixture {
@@ -102,9 +102,8 @@ class SearchIndexTest : public CustomersFixture {
 
   template <typename T>
   T Sql(const std::string& sql, const std::string& a, const std::string& b = "") {
-    auto r = conn_->Read([&](db::Tx& tx) -> absl::StatusOr<T> {
-      return tx.exec_params(sql, a, b)[0][0].as<T>();
-    });
+    auto r = conn_->Read(
+        [&](db::Tx& tx) -> absl::StatusOr<T> { return tx.exec_params(sql, a, b)[0][0].as<T>(); });
     EXPECT_THAT(r, IsOk()) << sql << " " << a;
     return r.ok() ? *r : T{};
   }
@@ -143,7 +142,8 @@ TEST_F(SearchIndexTest, TextRulesGiveWhatPostgresGives) {
     for (const auto& text : kTexts) {
       const float pg =
           static_cast<float>(Sql<double>("SELECT word_similarity($1, $2)::float8", query, text));
-      EXPECT_EQ(WordSimilarity(q, PrepareTrigrams(rules_->Trigrams(text))), pg) << query << " / " << text;
+      EXPECT_EQ(WordSimilarity(q, PrepareTrigrams(rules_->Trigrams(text))), pg)
+          << query << " / " << text;
       ++compared;
     }
   }
@@ -160,16 +160,15 @@ TEST_F(SearchIndexTest, AnswersAsTheDatabaseDoesInEveryScope) {
   for (int i = 0; i < 200; ++i) {
     const auth::Principal& owner = i % 3 == 0 ? b : a;
     std::string name =
-        i % 4 == 3
-            ? absl::StrCat(latin[i % 4 == 3 ? (i / 4) % 4 : 0], " ", latin[(i / 3) % 4],
-                           i % 8 == 3 ? " Technology" : " Trading", " Co., Ltd. ", i)
-            : absl::StrCat(cities[i % 3], chars[i % 4], chars[(i / 4) % 4], trades[i % 2],
-                           i % 5 == 0 ? "集团有限公司" : "有限公司", "（", i, "）");
+        i % 4 == 3 ? absl::StrCat(latin[i % 4 == 3 ? (i / 4) % 4 : 0], " ", latin[(i / 3) % 4],
+                                  i % 8 == 3 ? " Technology" : " Trading", " Co., Ltd. ", i)
+                   : absl::StrCat(cities[i % 3], chars[i % 4], chars[(i / 4) % 4], trades[i % 2],
+                                  i % 5 == 0 ? "集团有限公司" : "有限公司", "（", i, "）");
     MakeCustomer(owner, name);
   }
-  const std::vector<std::string> queries = {"华信", "北京华", "信恒科技", "huaxn",  "hengd",
-                                            "xinyun bohai", "Trading", "有限公司", "ltd. 1", "深圳",
-                                            "BOHAI", "no such name"};
+  const std::vector<std::string> queries = {"华信",   "北京华",       "信恒科技", "huaxn",
+                                            "hengd",  "xinyun bohai", "Trading",  "有限公司",
+                                            "ltd. 1", "深圳",         "BOHAI",    "no such name"};
   const std::vector<auth::Principal> callers = {a, b, Manager({dept}), Executive()};
   for (const auto& caller : callers) {
     for (const auto& q : queries) {
@@ -230,10 +229,10 @@ TEST_F(SearchIndexTest, FollowsEveryChangeBeforeTheNextSearch) {
   EXPECT_THAT(IndexedIds(rep, "改名之后"), ElementsAreArray({c.id}));
 
   Handovers handovers(&outbox_, &request_log_);
-  ASSERT_THAT(handovers.Run(*conn_, manager, meta_,
-                            {NewId(), rep.user_id, other.user_id, {c.id}, "调岗"},
-                            {other.user_id, other.department_id, true, true}),
-              IsOk());
+  ASSERT_THAT(
+      handovers.Run(*conn_, manager, meta_, {NewId(), rep.user_id, other.user_id, {c.id}, "调岗"},
+                    {other.user_id, other.department_id, true, true}),
+      IsOk());
   EXPECT_THAT(IndexedIds(rep, "改名之后"), Not(Contains(c.id)));
   EXPECT_THAT(IndexedIds(other, "改名之后"), ElementsAreArray({c.id}));
 
