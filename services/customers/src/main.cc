@@ -80,11 +80,12 @@ int Main(int argc, char** argv) {
   service::Runtime& rt = **runtime;
   // Name searches run on sessions of their own that always use the generic plan: the search
   // statement is written so that one plan fits every query (an index per branch), and
-  // planning it again for each query would cost more than running it.
+  // planning it again for each query would cost more than running it. With the name index a
+  // search statement reads only the rows found, so up to 32 go in one round trip.
   db::Reader search_reader(
       db::ReaderOptions{
           db::WithConnectOption(config->db_url, "options", "-c plan_cache_mode=force_generic_plan"),
-          static_cast<int>(*search_sessions), 8, "search"},
+          static_cast<int>(*search_sessions), 32, "search"},
       &rt.server().metrics());
   std::unique_ptr<SearchIndex> names;
   if (*name_index) {
