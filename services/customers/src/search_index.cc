@@ -199,7 +199,9 @@ void SearchIndex::Finish(bool ok, const std::string& xid, int64_t seq, bool more
     }
     done = std::move(current_);
     current_.clear();
-    if (stopping_) {
+    // Stopping, or the read failed (a full reader queue fails it at once, on this thread):
+    // the searches waiting for the next round use the database too, rather than another try.
+    if (stopping_ || !ok) {
       for (auto& d : waiting_) done.push_back(std::move(d));
       waiting_.clear();
     }
