@@ -48,7 +48,7 @@ std::string NewUuidV7() {
     ms = state->ms;
     counter = state->counter;
   }
-  uint8_t b[16];
+  UuidBytes b;
   for (int i = 0; i < 6; ++i) b[i] = static_cast<uint8_t>(ms >> (8 * (5 - i)));
   b[6] = static_cast<uint8_t>(0x70 | ((counter >> 38) & 0x0F));  // version 7
   b[7] = static_cast<uint8_t>(counter >> 30);
@@ -57,28 +57,46 @@ std::string NewUuidV7() {
   b[10] = static_cast<uint8_t>(counter >> 8);
   b[11] = static_cast<uint8_t>(counter);
   for (int i = 0; i < 4; ++i) b[12 + i] = static_cast<uint8_t>(tail >> (8 * (3 - i)));
+  return FormatUuid(b);
+}
+
+bool IsUuid(absl::string_view s) {
+  UuidBytes b;
+  return ParseUuid(s, &b);
+}
+
+bool ParseUuid(absl::string_view s, UuidBytes* out) {
+  if (s.size() != 36) return false;
+  const auto hex = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  size_t k = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (s[i] != '-') return false;
+      continue;
+    }
+    const int hi = hex(s[i]), lo = hex(s[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    (*out)[k++] = static_cast<uint8_t>(hi * 16 + lo);
+    ++i;
+  }
+  return true;
+}
+
+std::string FormatUuid(const UuidBytes& b) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(36);
-  for (int i = 0; i < 16; ++i) {
+  for (size_t i = 0; i < b.size(); ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
     out.push_back(kHex[b[i] >> 4]);
     out.push_back(kHex[b[i] & 0xF]);
   }
   return out;
-}
-
-bool IsUuid(absl::string_view s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (c != '-') return false;
-    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 }  // namespace crm::ids

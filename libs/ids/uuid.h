@@ -1,5 +1,7 @@
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include "absl/strings/string_view.h"
 
@@ -13,5 +15,12 @@ std::string NewUuidV7();
 
 // Whether s is a UUID in canonical text form (8-4-4-4-12 hex digits, either case).
 bool IsUuid(absl::string_view s);
+
+// A UUID's 16 bytes; compared as bytes they sort as the canonical text does.
+using UuidBytes = std::array<uint8_t, 16>;
+// The bytes of a UUID in canonical text form; false when s is not one.
+bool ParseUuid(absl::string_view s, UuidBytes* out);
+// Canonical text form, lower case.
+std::string FormatUuid(const UuidBytes& b);
 
 }  // namespace crm::ids

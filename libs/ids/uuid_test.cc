@@ -17,6 +17,20 @@ TEST(UuidTest, V7IsWellFormedAndVersioned) {
   EXPECT_TRUE(id[19] == '8' || id[19] == '9' || id[19] == 'a' || id[19] == 'b') << id;
 }
 
+TEST(UuidTest, BytesRoundTripAndSortAsTheText) {
+  const std::string a = NewUuidV7(), b = NewUuidV7();
+  UuidBytes ba, bb;
+  ASSERT_TRUE(ParseUuid(a, &ba));
+  ASSERT_TRUE(ParseUuid(b, &bb));
+  EXPECT_EQ(FormatUuid(ba), a);
+  EXPECT_LT(ba, bb);
+  ASSERT_TRUE(ParseUuid("0192F0A4-1B2C-7D3E-8F40-5A6B7C8D9E0F", &ba));
+  EXPECT_EQ(FormatUuid(ba), "0192f0a4-1b2c-7d3e-8f40-5a6b7c8d9e0f");
+  EXPECT_FALSE(ParseUuid("0192f0a4x1b2c-7d3e-8f40-5a6b7c8d9e0f", &ba));
+  EXPECT_FALSE(ParseUuid("0192f0a4-1b2c-7d3e-8f40-5a6b7c8d9e0g", &ba));
+  EXPECT_FALSE(ParseUuid("0192f0a4-1b2c-7d3e-8f40-5a6b7c8d9e0", &ba));
+}
+
 TEST(UuidTest, V7SortsByCreationTime) {
   std::string a = NewUuidV7();
   std::this_thread::sleep_for(std::chrono::milliseconds(2));

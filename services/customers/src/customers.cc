@@ -282,44 +282,45 @@ void Customers::Search(db::Reader& reader, const Principal& caller, const std::s
   auto limit = validation::PageSize(page_size, 20, 100);
   if (!limit.ok()) return done(limit.status());
   if (!v.empty()) return done(v.ToStatus());
-  const int n = *limit;
-  auto by_database = [&reader, q, n](const Principal& caller,
-                                     db::Callback<std::vector<Customer>> done) {
-    reader.Submit(Repository::Search(q, caller, n),
-                  [done = std::move(done)](absl::StatusOr<db::Rows> rows) mutable {
-                    if (!rows.ok()) return done(rows.status());
-                    done(Repository::CustomersOf(*rows));
-                  });
-  };
-  if (names_ == nullptr) return by_database(caller, std::move(done));
+  if (names_ == nullptr) return SearchDatabase(reader, caller, q, *limit, std::move(done));
   std::optional<SearchIndex::View> view = names_->Peek();
+  if (!view) return SearchDatabase(reader, caller, q, *limit, std::move(done));
+  SearchIndexed(reader, caller, q, *limit, view->index, view->after_xid, view->after_seq,
+                std::move(done));
+}
+
+void Customers::SearchDatabase(db::Reader& reader, const Principal& caller,
+                               const std::string& query, int limit,
+                               db::Callback<std::vector<Customer>> done) const {
+  reader.Submit(Repository::Search(query, caller, limit),
+                [done = std::move(done)](absl::StatusOr<db::Rows> rows) mutable {
+                  if (!rows.ok()) return done(rows.status());
+                  done(Repository::CustomersOf(*rows));
+                });
+}
+
+void Customers::SearchIndexed(db::Reader& reader, const Principal& caller, const std::string& query,
+                              int limit, const NameIndex* index, const std::string& after_xid,
+                              int64_t after_seq, db::Callback<std::vector<Customer>> done) const {
   std::optional<std::vector<NameHit>> hits;
-  if (view) hits = view->index->Find(caller, q, Repository::IsLatinQuery(q), n);
-  if (!hits) return by_database(caller, std::move(done));
-  const IndexedHits indexed{*std::move(hits), view->after_xid, view->after_seq};
+  if (index != nullptr) hits = index->Find(caller, query, Repository::IsLatinQuery(query), limit);
+  if (!hits) return SearchDatabase(reader, caller, query, limit, std::move(done));
+  const IndexedHits indexed{*std::move(hits), after_xid, after_seq};
   // (The caller's principal outlives `done`, which holds its call.)
-  reader.Submit(
-      Repository::Search(q, caller, n, &indexed),
-      [this, &reader, &caller, q, n, by_database,
-       done = std::move(done)](absl::StatusOr<db::Rows> rows) mutable {
-        if (!rows.ok()) return done(rows.status());
-        if (auto found = Repository::IndexedSearchResult(*rows, n)) return done(*std::move(found));
-        // A change was committed that the index had not applied: catch up, then search again.
-        names_->Refresh([&reader, &caller, q, n, by_database,
-                         done = std::move(done)](const NameIndex* index) mutable {
-          std::optional<std::vector<NameHit>> hits;
-          if (index != nullptr) hits = index->Find(caller, q, Repository::IsLatinQuery(q), n);
-          if (!hits) return by_database(caller, std::move(done));
-          const IndexedHits current{*std::move(hits), "", 0};
-          reader.Submit(
-              Repository::Search(q, caller, n, &current),
-              [n, done = std::move(done)](absl::StatusOr<db::Rows> rows) mutable {
-                if (!rows.ok()) return done(rows.status());
-                // Without a position the result is never stale.
-                done(Repository::IndexedSearchResult(*rows, n).value_or(std::vector<Customer>()));
-              });
-        });
-      });
+  reader.Submit(Repository::Search(query, caller, limit, &indexed),
+                [this, &reader, &caller, query, limit,
+                 done = std::move(done)](absl::StatusOr<db::Rows> rows) mutable {
+                  if (!rows.ok()) return done(rows.status());
+                  if (auto found = Repository::IndexedSearchResult(*rows, limit)) {
+                    return done(*std::move(found));
+                  }
+                  // A change was committed that the index had not applied: catch up, then search
+                  // again (without a position, which is never stale).
+                  names_->Refresh([this, &reader, &caller, query, limit,
+                                   done = std::move(done)](const NameIndex* current) mutable {
+                    SearchIndexed(reader, caller, query, limit, current, "", 0, std::move(done));
+                  });
+                });
 }
 
 absl::StatusOr<Customer> Customers::Update(db::Conn& conn, const Principal& caller,

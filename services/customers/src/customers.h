@@ -21,6 +21,7 @@
 
 namespace crm::customers_service {
 
+class NameIndex;
 class SearchIndex;
 
 using validation::Page;
@@ -84,6 +85,16 @@ class Customers {
                                                         const DictionaryEntry& entry) const;
 
  private:
+  // Search by the SQL branches alone.
+  void SearchDatabase(db::Reader& reader, const auth::Principal& caller, const std::string& query,
+                      int limit, db::Callback<std::vector<Customer>> done) const;
+  // Search with the name branches answered by `index` (nullptr: by the database) as of the
+  // outbox position (after_xid, after_seq) ("": any); a stale answer catches the index up and
+  // searches once more.
+  void SearchIndexed(db::Reader& reader, const auth::Principal& caller, const std::string& query,
+                     int limit, const NameIndex* index, const std::string& after_xid,
+                     int64_t after_seq, db::Callback<std::vector<Customer>> done) const;
+
   const events::Outbox* outbox_;
   const db::RequestLog* request_log_;
   SearchIndex* names_;

@@ -32,7 +32,7 @@ int Main(int argc, char** argv) {
                                 "answer name searches from an in-memory index of names");
   auto* name_index_max_scan =
       flags.Int("name-index-max-scan", "CRM_NAME_INDEX_MAX_SCAN", 200000,
-                "scopes with more customers are searched by the database", 1, int64_t{1} << 31);
+                "one-character searches over more customers use the database", 1, int64_t{1} << 31);
   auto* max_document_bytes =
       flags.Int("max-document-bytes", "CRM_MAX_DOCUMENT_BYTES", 20 << 20,
                 "largest document that may be uploaded", 1, int64_t{1} << 30);

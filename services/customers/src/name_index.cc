@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <mutex>
 
+#include "libs/ids/uuid.h"
+
 namespace crm::customers_service {
 namespace {
 
@@ -33,13 +35,6 @@ void EraseFrom(absl::flat_hash_map<Key, std::vector<uint32_t>>& lists, Key key, 
   if (it->second.empty()) lists.erase(it);
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 struct NameIndex::Query {
@@ -50,30 +45,6 @@ struct NameIndex::Query {
   int need = 0;                       // trigrams a name must share to be similar enough
   std::vector<uint32_t> departments;  // a manager's, sorted; empty: any
 };
-
-bool NameIndex::ParseId(const std::string& text, Id* id) {
-  if (text.size() != 36) return false;
-  size_t k = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) continue;
-    const int hi = HexValue(text[i]), lo = HexValue(text[++i]);
-    if (hi < 0 || lo < 0 || k >= id->size()) return false;
-    (*id)[k++] = static_cast<unsigned char>(hi * 16 + lo);
-  }
-  return k == id->size();
-}
-
-std::string NameIndex::FormatId(const Id& id) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (size_t i = 0; i < id.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kHex[id[i] >> 4]);
-    out.push_back(kHex[id[i] & 0xF]);
-  }
-  return out;
-}
 
 void NameIndex::Group::Add(uint32_t slot, const Entry& e) {
   slots.push_back(slot);
@@ -102,7 +73,7 @@ void NameIndex::Unlink(uint32_t slot) {
 void NameIndex::Put(const std::string& id, const std::string& owner_id,
                     const std::string& owner_department_id, const std::string& name) {
   Entry next;
-  if (!ParseId(id, &next.id)) return;
+  if (!ids::ParseUuid(id, &next.id)) return;
   // The text work outside the lock.
   next.lower = rules_->Lower(name);
   bool has_latin = false;
@@ -113,7 +84,6 @@ void NameIndex::Put(const std::string& id, const std::string& owner_id,
   }
   if (has_latin)
     next.latin = std::make_unique<TextTrigrams>(PrepareTrigrams(rules_->Trigrams(name)));
-  next.live = true;
 
   std::unique_lock<std::shared_mutex> lock(mu_);
   auto [owner, new_owner] = owner_numbers_.emplace(owner_id, static_cast<uint32_t>(owners_.size()));
@@ -144,7 +114,6 @@ void NameIndex::Put(const std::string& id, const std::string& owner_id,
       free_.pop_back();
     }
     by_id_.emplace(next.id, slot);
-    ++live_;
   }
   Entry& e = slots_[slot];
   e = std::move(next);
@@ -152,8 +121,8 @@ void NameIndex::Put(const std::string& id, const std::string& owner_id,
 }
 
 void NameIndex::Remove(const std::string& id) {
-  Id key{};
-  if (!ParseId(id, &key)) return;
+  ids::UuidBytes key{};
+  if (!ids::ParseUuid(id, &key)) return;
   std::unique_lock<std::shared_mutex> lock(mu_);
   auto it = by_id_.find(key);
   if (it == by_id_.end()) return;
@@ -162,12 +131,11 @@ void NameIndex::Remove(const std::string& id) {
   by_id_.erase(it);
   slots_[slot] = Entry();
   free_.push_back(slot);
-  --live_;
 }
 
 size_t NameIndex::size() const {
   std::shared_lock<std::shared_mutex> lock(mu_);
-  return live_;
+  return by_id_.size();
 }
 
 void NameIndex::Search(const Group& g, const Query& q,
@@ -258,7 +226,7 @@ std::optional<std::vector<NameHit>> NameIndex::Find(const auth::Principal& calle
       [[fallthrough]];
     case auth::DataScope::kAll:
       for (const Group& g : owners_) groups.push_back(&g);
-      scanned = live_;
+      scanned = by_id_.size();
       break;
     default:
       return std::vector<NameHit>();
@@ -278,7 +246,7 @@ std::optional<std::vector<NameHit>> NameIndex::Find(const auth::Principal& calle
                     });
   for (size_t i = 0; i < std::min(n, contains.size()); ++i) {
     const Entry& e = slots_[contains[i].second];
-    hits.push_back({FormatId(e.id), 1});
+    hits.push_back({ids::FormatUuid(e.id), 1});
   }
 
   // Most similar first, then newest. Names are scored most-shared first, and scoring stops
@@ -302,7 +270,7 @@ std::optional<std::vector<NameHit>> NameIndex::Find(const auth::Principal& calle
   }
   std::sort(scored.begin(), scored.end(), better);
   for (size_t i = 0; i < std::min(n, scored.size()); ++i) {
-    hits.push_back({FormatId(slots_[scored[i].second].id), 2});
+    hits.push_back({ids::FormatUuid(slots_[scored[i].second].id), 2});
   }
   return hits;
 }

@@ -14,7 +14,6 @@
 //
 // Thread-safe: finds share a lock; changes take it alone.
 
-#include <array>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -25,6 +24,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "libs/auth/principal.h"
+#include "libs/ids/uuid.h"
 #include "services/customers/src/model.h"
 #include "services/customers/src/trigrams.h"
 
@@ -36,8 +36,6 @@ inline constexpr float kWordSimilarityThreshold = 0.6f;
 class NameIndex {
  public:
   NameIndex(std::unique_ptr<TextRules> rules, size_t max_scan);
-
-  const TextRules& rules() const { return *rules_; }
 
   // Adds the customer or replaces what is known of it. Ids are canonical UUID text.
   void Put(const std::string& id, const std::string& owner_id,
@@ -51,13 +49,11 @@ class NameIndex {
                                            bool latin, int limit) const;
 
  private:
-  using Id = std::array<unsigned char, 16>;
   struct Entry {
-    Id id{};
+    ids::UuidBytes id{};  // compared as bytes, in the order of the text
     uint32_t owner = 0;
     uint32_t department = 0;  // 0: none
     uint32_t chars = 0;
-    bool live = false;
     std::string lower;
     // Names with an ASCII letter or digit: their trigrams.
     std::unique_ptr<TextTrigrams> latin;
@@ -72,8 +68,6 @@ class NameIndex {
   };
   struct Query;
 
-  static bool ParseId(const std::string& text, Id* id);
-  static std::string FormatId(const Id& id);
   void Unlink(uint32_t slot);
   void Search(const Group& g, const Query& q, std::vector<std::pair<uint32_t, uint32_t>>* contains,
               std::vector<std::pair<float, uint32_t>>* similar) const;
@@ -83,11 +77,10 @@ class NameIndex {
   mutable std::shared_mutex mu_;
   std::deque<Entry> slots_;
   std::vector<uint32_t> free_;
-  absl::flat_hash_map<Id, uint32_t> by_id_;
+  absl::flat_hash_map<ids::UuidBytes, uint32_t> by_id_;
   absl::flat_hash_map<std::string, uint32_t> owner_numbers_;
   absl::flat_hash_map<std::string, uint32_t> department_numbers_;  // from 1
   std::vector<Group> owners_;                                      // by owner number
-  size_t live_ = 0;
 };
 
 }  // namespace crm::customers_service

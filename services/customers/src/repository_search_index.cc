@@ -12,9 +12,13 @@ constexpr Statement kIndexStart{
     "customers.index_start",
     "SELECT pg_snapshot_xmin(pg_current_snapshot())::text, current_setting('lc_ctype')"};
 
+#define INDEXED_COLUMNS                                                              \
+  "c.id::text, c.owner_id::text, coalesce(c.owner_department_id::text, ''), c.name," \
+  " c.deleted_at IS NULL"
+
 constexpr Statement kIndexPage{
     "customers.index_page",
-    "SELECT c.id::text, c.owner_id::text, coalesce(c.owner_department_id::text, ''), c.name"
+    "SELECT " INDEXED_COLUMNS
     " FROM customers.customers c WHERE c.deleted_at IS NULL AND c.id > $1::uuid"
     " ORDER BY c.id LIMIT $2"};
 
@@ -29,12 +33,19 @@ constexpr Statement kIndexEvents{
 
 constexpr Statement kIndexRows{
     "customers.index_rows",
-    "SELECT c.id::text, c.owner_id::text, coalesce(c.owner_department_id::text, ''), c.name,"
-    " c.deleted_at IS NULL"
+    "SELECT " INDEXED_COLUMNS
     " FROM customers.customers c WHERE c.id IN ("
     "   SELECT unnest($1::uuid[])"
     "   UNION SELECT m.duplicate_id FROM customers.merges m WHERE m.survivor_id = "
     "ANY($2::uuid[]))"};
+
+// One row of INDEXED_COLUMNS (libpqxx's or the reader's).
+template <typename Row>
+IndexedCustomer IndexedCustomerOf(const Row& row) {
+  return {row[0].template as<std::string>(), row[1].template as<std::string>(),
+          row[2].template as<std::string>(), row[3].template as<std::string>(),
+          row[4].template as<bool>()};
+}
 
 }  // namespace
 
@@ -47,8 +58,7 @@ std::vector<IndexedCustomer> Repository::IndexPage(db::Tx& tx, const std::string
                                                    int limit) {
   std::vector<IndexedCustomer> out;
   for (const auto& row : Exec(tx, kIndexPage, after_id, limit)) {
-    out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
-                   row[3].as<std::string>(), true});
+    out.push_back(IndexedCustomerOf(row));
   }
   return out;
 }
@@ -65,10 +75,7 @@ db::Query Repository::IndexRows(const std::vector<std::string>& ids,
 std::vector<IndexedCustomer> Repository::IndexedCustomersOf(const db::Rows& rows) {
   std::vector<IndexedCustomer> out;
   out.reserve(rows.size());
-  for (const auto& row : rows) {
-    out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
-                   row[3].as<std::string>(), row[4].as<bool>()});
-  }
+  for (const auto& row : rows) out.push_back(IndexedCustomerOf(row));
   return out;
 }
 

@@ -35,7 +35,7 @@ class SearchIndex {
  public:
   struct Options {
     std::string db_url;
-    // Scopes holding more customers are searched by the database.
+    // One-character queries over more customers are searched by the database.
     size_t max_scan = 200000;
     // Events read per catch-up step.
     int batch = 5000;
@@ -66,15 +66,15 @@ class SearchIndex {
 
   // Loads the whole index now (the background start does this; tests call it directly).
   absl::Status Load();
-  // Catches up with the events of settled transactions, waiting for it; true when done.
-  bool CatchUp();
 
  private:
   void Follow();
+  // Catches up with the events of settled transactions, waiting for it; true when done.
+  bool CatchUp();
   void Refresh(Done done, bool unsettled);
   void Round();
   void OnEvents(absl::StatusOr<db::Rows> rows);
-  void Finish(bool current, const std::string& xid, int64_t seq, bool more);
+  void Finish(bool ok, const std::string& xid, int64_t seq, bool more);
 
   Options options_;
   db::Reader* reader_;
