@@ -49,15 +49,24 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const CommonConfig& conf
   return r;
 }
 
+void Runtime::AddReadinessCheck(std::function<absl::Status()> check) {
+  readiness_checks_.push_back(std::move(check));
+}
+
 int Runtime::Run() {
   // Readiness: the database answers, on a session of its own with a short connect timeout.
   probe_ =
       std::make_unique<db::Conn>(db::WithConnectOption(config_.db_url, "connect_timeout", "2"));
   server_->SetReadinessProbe([this] {
-    return probe_->Read([](db::Tx& tx) -> absl::Status {
+    absl::Status s = probe_->Read([](db::Tx& tx) -> absl::Status {
       tx.exec("SELECT 1");
       return absl::OkStatus();
     });
+    for (const auto& check : readiness_checks_) {
+      if (!s.ok()) break;
+      s = check();
+    }
+    return s;
   });
   server_->OnShutdown([this] { events_->Shutdown(); });
   events_->Start();

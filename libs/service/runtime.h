@@ -3,6 +3,7 @@
 // database executors, the event stream, readiness. A service's main() is then its flags,
 // its logic objects, its gRPC glue, and Run().
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +42,10 @@ class Runtime {
   const db::RequestLog& request_log() const { return request_log_; }
   const CommonConfig& config() const { return config_; }
 
+  // One more condition for readiness, besides the database answering (e.g. a cache loaded).
+  // Call before Run.
+  void AddReadinessCheck(std::function<absl::Status()> check);
+
   // Serves until SIGTERM, then drains. Returns main's exit code.
   int Run();
 
@@ -58,6 +63,7 @@ class Runtime {
   std::unique_ptr<rpc::Calls> calls_;
   std::unique_ptr<events::EventStream> events_;
   std::unique_ptr<db::Conn> probe_;
+  std::vector<std::function<absl::Status()>> readiness_checks_;
 };
 
 // Loads the verifier's keys from a CommonConfig's --jwt-public-keys.

@@ -94,6 +94,12 @@ int Main(int argc, char** argv) {
     o.max_scan = static_cast<size_t>(*name_index_max_scan);
     names = std::make_unique<SearchIndex>(o, &search_reader);
     names->Start();
+    // Not ready until the names are loaded: the database's name search checks every name in
+    // scope, which is slow for a manager or an executive.
+    rt.AddReadinessCheck([&names]() -> absl::Status {
+      if (names->Settled()) return absl::OkStatus();
+      return absl::UnavailableError("name index loading");
+    });
   }
   Customers customers(&rt.outbox(), &rt.request_log(), names.get());
   People people(&rt.outbox(), &rt.request_log(), zone);

@@ -164,7 +164,7 @@ void NameIndex::Search(const Group& g, const Query& q,
       }
     }
   }
-  if (!q.latin || q.trigrams.empty()) return;
+  if (similar == nullptr || !q.latin || q.trigrams.empty()) return;
   // Similar names: word_similarity is at most shared trigrams / the query's, so only names
   // sharing `need` of them can reach the threshold.
   // (Counts per slot in scratch space kept per thread, cleared after use.)
@@ -187,6 +187,35 @@ void NameIndex::Search(const Group& g, const Query& q,
   }
 }
 
+bool NameIndex::Scope(const auth::Principal& caller, Query* q, std::vector<const Group*>* groups,
+                      size_t* names) const {
+  switch (caller.scope) {
+    case auth::DataScope::kOwn: {
+      auto it = owner_numbers_.find(caller.user_id);
+      if (it != owner_numbers_.end()) {
+        groups->push_back(&owners_[it->second]);
+        *names = owners_[it->second].slots.size();
+      }
+      break;
+    }
+    case auth::DataScope::kDepartment:
+      for (const auto& d : caller.department_tree) {
+        auto it = department_numbers_.find(d);
+        if (it != department_numbers_.end()) q->departments.push_back(it->second);
+      }
+      if (q->departments.empty()) return false;
+      std::sort(q->departments.begin(), q->departments.end());
+      [[fallthrough]];
+    case auth::DataScope::kAll:
+      for (const Group& g : owners_) groups->push_back(&g);
+      *names = by_id_.size();
+      break;
+    default:
+      return false;
+  }
+  return true;
+}
+
 std::optional<std::vector<NameHit>> NameIndex::Find(const auth::Principal& caller,
                                                     const std::string& query, bool latin,
                                                     int limit) const {
@@ -207,30 +236,7 @@ std::optional<std::vector<NameHit>> NameIndex::Find(const auth::Principal& calle
   std::shared_lock<std::shared_mutex> lock(mu_);
   std::vector<const Group*> groups;
   size_t scanned = 0;  // names a one-character query would check
-  switch (caller.scope) {
-    case auth::DataScope::kOwn: {
-      auto it = owner_numbers_.find(caller.user_id);
-      if (it != owner_numbers_.end()) {
-        groups.push_back(&owners_[it->second]);
-        scanned = owners_[it->second].slots.size();
-      }
-      break;
-    }
-    case auth::DataScope::kDepartment:
-      for (const auto& d : caller.department_tree) {
-        auto it = department_numbers_.find(d);
-        if (it != department_numbers_.end()) q.departments.push_back(it->second);
-      }
-      if (q.departments.empty()) return std::vector<NameHit>();
-      std::sort(q.departments.begin(), q.departments.end());
-      [[fallthrough]];
-    case auth::DataScope::kAll:
-      for (const Group& g : owners_) groups.push_back(&g);
-      scanned = by_id_.size();
-      break;
-    default:
-      return std::vector<NameHit>();
-  }
+  if (!Scope(caller, &q, &groups, &scanned)) return std::vector<NameHit>();
   if (q.pairs.empty() && scanned > max_scan_) return std::nullopt;
   std::vector<std::pair<uint32_t, uint32_t>> contains;  // (characters, slot)
   std::vector<std::pair<float, uint32_t>> similar;      // (shared trigrams, slot)
@@ -273,6 +279,42 @@ std::optional<std::vector<NameHit>> NameIndex::Find(const auth::Principal& calle
     hits.push_back({ids::FormatUuid(slots_[scored[i].second].id), 2});
   }
   return hits;
+}
+
+std::optional<std::vector<std::string>> NameIndex::Containing(const auth::Principal& caller,
+                                                              const std::string& query,
+                                                              const std::string& before_id,
+                                                              size_t max) const {
+  Query q;
+  q.needle = rules_->Lower(query);
+  q.pairs = Pairs(q.needle);
+  ids::UuidBytes before{};
+  if (before_id.empty()) {
+    before.fill(0xff);
+  } else if (!ids::ParseUuid(before_id, &before)) {
+    return std::nullopt;
+  }
+
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  std::vector<const Group*> groups;
+  size_t scanned = 0;
+  if (!Scope(caller, &q, &groups, &scanned)) return std::vector<std::string>();
+  if (q.pairs.empty() && scanned > max_scan_) return std::nullopt;
+  std::vector<std::pair<uint32_t, uint32_t>> contains;  // (characters, slot)
+  std::vector<const ids::UuidBytes*> found;
+  for (const Group* g : groups) {
+    contains.clear();
+    Search(*g, q, &contains, nullptr);
+    for (const auto& [chars, slot] : contains) {
+      if (slots_[slot].id < before) found.push_back(&slots_[slot].id);
+    }
+    if (found.size() > max) return std::nullopt;
+  }
+  std::sort(found.begin(), found.end(), [](const auto* a, const auto* b) { return *a > *b; });
+  std::vector<std::string> out;
+  out.reserve(found.size());
+  for (const auto* id : found) out.push_back(ids::FormatUuid(*id));
+  return out;
 }
 
 }  // namespace crm::customers_service

@@ -48,6 +48,14 @@ class NameIndex {
   std::optional<std::vector<NameHit>> Find(const auth::Principal& caller, const std::string& query,
                                            bool latin, int limit) const;
 
+  // The ids of every name within the caller's scope that contains `query` (as the contains
+  // branch matches) and whose id is below `before_id` (any, when empty), newest first; nullopt
+  // when more than `max` match or a one-character query would check more than `max_scan` names.
+  std::optional<std::vector<std::string>> Containing(const auth::Principal& caller,
+                                                     const std::string& query,
+                                                     const std::string& before_id,
+                                                     size_t max) const;
+
  private:
   struct Entry {
     ids::UuidBytes id{};  // compared as bytes, in the order of the text
@@ -69,6 +77,12 @@ class NameIndex {
   struct Query;
 
   void Unlink(uint32_t slot);
+  // The groups the caller may search (a manager's departments go into `q`) and how many names
+  // they hold; false when the caller may see no customer. Call with the lock held.
+  bool Scope(const auth::Principal& caller, Query* q, std::vector<const Group*>* groups,
+             size_t* names) const;
+  // Adds g's names containing the query to `contains` and, unless null, the Latin names
+  // sharing enough trigrams to `similar`.
   void Search(const Group& g, const Query& q, std::vector<std::pair<uint32_t, uint32_t>>* contains,
               std::vector<std::pair<float, uint32_t>>* similar) const;
 

@@ -43,21 +43,24 @@ const auth::ScopedStatement& LockScoped() {
 constexpr Statement kFind{"customers.find", "SELECT " CUSTOMER_COLUMNS
                                             " FROM customers.customers c WHERE c.id = $1::uuid"};
 
-// Newest first; every filter optional; the name filter uses the gram index, rechecked with LIKE.
-const auth::ScopedStatement& ListScoped() {
-  static const auto* s = new auth::ScopedStatement(
-      "customers.list",
-      "SELECT " CUSTOMER_COLUMNS
-      " FROM customers.customers c"
-      " WHERE c.deleted_at IS NULL AND c.id < $1::uuid"
-      " AND ($2 = '' OR c.region = $2) AND ($3 = '' OR c.industry = $3)"
-      " AND ($4 = '' OR c.level = $4) AND ($5 = '' OR c.owner_id = $5::uuid)"
-      " AND ($6 = '' OR c.status = $6) AND ($7 = '' OR c.tags @> ARRAY[$7])"
-      " AND ($8 = '' OR (c.name_grams @> customers.query_grams($8)"
-      "                  AND lower(c.name) LIKE lower($9)))"
-      " AND {scope} ORDER BY c.id DESC LIMIT $11",
-      "c.owner_id", "c.owner_department_id", 10);
-  return *s;
+// Newest first; every filter optional. The name filter is checked by LIKE, on the rows the name
+// index found ($12, when `by_ids`) or on every row in scope.
+const auth::ScopedStatement& ListScoped(bool by_ids) {
+  auto make = [](bool by_ids) {
+    return new auth::ScopedStatement(
+        by_ids ? "customers.list.by_ids" : "customers.list",
+        absl::StrCat("SELECT " CUSTOMER_COLUMNS " FROM customers.customers c"
+                     " WHERE c.deleted_at IS NULL AND c.id < $1::uuid",
+                     by_ids ? " AND c.id = ANY($12::uuid[])" : "",
+                     " AND ($2 = '' OR c.region = $2) AND ($3 = '' OR c.industry = $3)"
+                     " AND ($4 = '' OR c.level = $4) AND ($5 = '' OR c.owner_id = $5::uuid)"
+                     " AND ($6 = '' OR c.status = $6) AND ($7 = '' OR c.tags @> ARRAY[$7])"
+                     " AND ($8 = '' OR lower(c.name) LIKE lower($9))"
+                     " AND {scope} ORDER BY c.id DESC LIMIT $11"),
+        "c.owner_id", "c.owner_department_id", 10);
+  };
+  static const auth::ScopedStatement* const statements[2] = {make(false), make(true)};
+  return *statements[by_ids];
 }
 
 // Warned and delayed customers, longest-warned first.
@@ -98,7 +101,7 @@ const auth::ScopedStatement& SearchScoped(bool phone, bool latin) {
         "  UNION ALL"
         "  (SELECT c.id, 1, length(c.name), 0 FROM customers.customers c"
         "   WHERE c.deleted_at IS NULL AND {scope}"
-        "   AND c.name_grams @> customers.query_grams($1) AND lower(c.name) LIKE lower($2)"
+        "   AND lower(c.name) LIKE lower($2)"
         "   ORDER BY length(c.name), c.id DESC LIMIT $4)";
     if (latin) {
       sql +=
@@ -375,13 +378,18 @@ std::vector<Customer> Repository::LossWarnings(db::Tx& tx, const auth::Principal
 
 std::vector<Customer> Repository::List(db::Tx& tx, const CustomerFilter& f,
                                        const auth::Principal& caller, const std::string& before_id,
-                                       int limit) {
+                                       int limit, const std::vector<std::string>* name_ids) {
   const std::string name = Lower(f.name_contains);
-  pqxx::result r =
-      Exec(tx, ListScoped().For(caller.scope),
-           before_id.empty() ? std::string(rows::kMaxUuid) : before_id, f.region, f.industry,
-           f.level, f.owner_id, f.status, f.tag, name,
-           name.empty() ? std::string() : LikeContains(name), auth::ScopeParam(caller), limit);
+  const bool by_ids = name_ids != nullptr && !name.empty();
+  const std::string before = before_id.empty() ? std::string(rows::kMaxUuid) : before_id;
+  const std::string like = name.empty() ? std::string() : LikeContains(name);
+  const std::string scope = auth::ScopeParam(caller);
+  const auto& stmt = ListScoped(by_ids).For(caller.scope);
+  pqxx::result r = by_ids
+                       ? Exec(tx, stmt, before, f.region, f.industry, f.level, f.owner_id, f.status,
+                              f.tag, name, like, scope, limit, db::TextArray(*name_ids))
+                       : Exec(tx, stmt, before, f.region, f.industry, f.level, f.owner_id, f.status,
+                              f.tag, name, like, scope, limit);
   std::vector<Customer> out;
   out.reserve(r.size());
   for (const auto& row : r) out.push_back(CustomerFromRow(row));

@@ -37,9 +37,11 @@ class Repository {
   // Writes every updatable field; false if the version is not `expected_version`.
   static bool Update(db::Tx& tx, const Customer& c, int64_t expected_version);
   static bool SoftDelete(db::Tx& tx, const std::string& id, int64_t expected_version);
+  // `name_ids`: every customer in scope whose name contains f.name_contains, from the
+  // NameIndex (nullptr: the names of every row in scope are checked).
   static std::vector<Customer> List(db::Tx& tx, const CustomerFilter& f,
                                     const auth::Principal& caller, const std::string& before_id,
-                                    int limit);
+                                    int limit, const std::vector<std::string>* name_ids = nullptr);
   // `indexed`: the name branches as answered by the NameIndex (nullptr: by the database).
   static db::Query Search(const std::string& query, const auth::Principal& caller, int limit,
                           const IndexedHits* indexed = nullptr);

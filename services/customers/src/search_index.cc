@@ -103,6 +103,11 @@ std::optional<SearchIndex::View> SearchIndex::Peek() {
   return View{index_.get(), cursor_xid_, cursor_seq_};
 }
 
+bool SearchIndex::Settled() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return index_ != nullptr || disabled_;
+}
+
 void SearchIndex::Refresh(Done done) { Refresh(std::move(done), /*unsettled=*/true); }
 
 void SearchIndex::Refresh(Done done, bool unsettled) {

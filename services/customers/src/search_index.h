@@ -58,6 +58,8 @@ class SearchIndex {
     int64_t after_seq;
   };
   std::optional<View> Peek();
+  // Loaded, or known not to load (this machine lacks the database's locale).
+  bool Settled();
 
   // Catches up with every change committed so far, then runs done with the index, or with
   // nullptr when the database must answer.

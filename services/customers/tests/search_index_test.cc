@@ -100,6 +100,22 @@ class SearchIndexTest : public CustomersFixture {
     return p.get_future().get();
   }
 
+  // Every page of ListCustomers filtered by name, seven at a time.
+  static std::vector<std::string> ListedIds(const Customers& through, db::Conn& conn,
+                                            const auth::Principal& caller,
+                                            const CustomerFilter& filter) {
+    std::vector<std::string> out;
+    std::string token;
+    do {
+      auto page = through.List(conn, caller, filter, 7, token);
+      EXPECT_THAT(page, IsOk()) << filter.name_contains;
+      if (!page.ok()) break;
+      for (const auto& c : page->items) out.push_back(c.id);
+      token = page->next_page_token;
+    } while (!token.empty());
+    return out;
+  }
+
   template <typename T>
   T Sql(const std::string& sql, const std::string& a, const std::string& b = "") {
     auto r = conn_->Read(
@@ -179,6 +195,36 @@ TEST_F(SearchIndexTest, AnswersAsTheDatabaseDoesInEveryScope) {
       EXPECT_THAT(IndexedIds(caller, q), ElementsAreArray(Ids(*plain))) << q;
     }
   }
+  // Lists filtered by name: the rows the index finds, the same as checking every name.
+  for (const auto& caller : callers) {
+    for (const std::string q :
+         {"华信", "北京华", "Trading", "有限公司", "ltd. 1", "no such name"}) {
+      CustomerFilter f;
+      f.name_contains = q;
+      const std::vector<std::string> plain = ListedIds(*customers_, *conn_, caller, f);
+      EXPECT_THAT(ListedIds(*indexed_, *conn_, caller, f), ElementsAreArray(plain)) << q;
+      f.owner_id = a.user_id;
+      EXPECT_THAT(ListedIds(*indexed_, *conn_, caller, f),
+                  ElementsAreArray(ListedIds(*customers_, *conn_, caller, f)))
+          << q;
+    }
+  }
+  {
+    std::promise<const NameIndex*> current;
+    names_->Refresh([&current](const NameIndex* index) { current.set_value(index); });
+    const NameIndex* index = current.get_future().get();
+    ASSERT_NE(index, nullptr);
+    auto all = index->Containing(Executive(), "有限公司", "", 1000);
+    ASSERT_TRUE(all.has_value());
+    EXPECT_GT(all->size(), 100u);
+    // More than `max`: the database checks the names instead.
+    EXPECT_FALSE(index->Containing(Executive(), "有限公司", "", 100).has_value());
+    // Below a page's last id only.
+    auto rest = index->Containing(Executive(), "有限公司", (*all)[9], 1000);
+    ASSERT_TRUE(rest.has_value());
+    EXPECT_THAT(*rest, ElementsAreArray(all->begin() + 10, all->end()));
+  }
+
   // Enough similar names that scoring stops early, and still the same answer.
   auto many = Hits(Manager({dept}), "Tradin");
   ASSERT_TRUE(many.has_value());
@@ -220,6 +266,10 @@ TEST_F(SearchIndexTest, FollowsEveryChangeBeforeTheNextSearch) {
   EXPECT_FALSE(Repository::IndexedSearchResult(*rows, 20).has_value());
   // Searching through the index catches it up first.
   EXPECT_THAT(IndexedIds(rep, "索引跟随"), ElementsAreArray({c.id}));
+  CustomerFilter by_name;
+  by_name.name_contains = "索引跟随";
+  Customer listed = MakeCustomer(rep, Unique("索引跟随列表公司"));
+  EXPECT_THAT(ListedIds(*indexed_, *conn_, rep, by_name), ElementsAreArray({listed.id, c.id}));
 
   Customer renamed = c;
   renamed.name = Unique("改名之后的公司");
@@ -227,6 +277,7 @@ TEST_F(SearchIndexTest, FollowsEveryChangeBeforeTheNextSearch) {
   ASSERT_THAT(updated, IsOk());
   EXPECT_THAT(IndexedIds(rep, "索引跟随"), Not(Contains(c.id)));
   EXPECT_THAT(IndexedIds(rep, "改名之后"), ElementsAreArray({c.id}));
+  EXPECT_THAT(ListedIds(*indexed_, *conn_, rep, by_name), ElementsAreArray({listed.id}));
 
   Handovers handovers(&outbox_, &request_log_);
   ASSERT_THAT(
