@@ -149,7 +149,9 @@ TEST_F(MergesTest, AMergeMovesContactsInteractionsAndLinksAndKeepsTheAudit) {
   int primaries = 0;
   for (const auto& c : contacts->items) {
     primaries += c.primary;
-    if (c.id == their_buyer.id) EXPECT_EQ(c.reports_to_id, their_primary.id);
+    if (c.id == their_buyer.id) {
+      EXPECT_EQ(c.reports_to_id, their_primary.id);
+    }
   }
   EXPECT_EQ(primaries, 1);
   auto contact = people_->GetContact(*conn_, rep, kept_primary.id);
