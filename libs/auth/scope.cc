@@ -1,6 +1,7 @@
 #include "libs/auth/scope.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "libs/db/pqxx_traits.h"
 
@@ -43,11 +44,22 @@ std::string ScopeParam(const Principal& principal) {
 
 std::string ScopePredicate(DataScope scope, absl::string_view owner_column,
                            absl::string_view department_column, int param) {
+  return ScopePredicate(scope, std::vector<std::string>{std::string(owner_column)},
+                        std::vector<std::string>{std::string(department_column)}, param);
+}
+
+std::string ScopePredicate(DataScope scope, const std::vector<std::string>& owner_columns,
+                           const std::vector<std::string>& department_columns, int param) {
+  std::vector<std::string> any;
   switch (scope) {
     case DataScope::kOwn:
-      return absl::StrCat("(", owner_column, " = $", param, "::uuid)");
+      for (const auto& c : owner_columns) any.push_back(absl::StrCat(c, " = $", param, "::uuid"));
+      return absl::StrCat("(", absl::StrJoin(any, " OR "), ")");
     case DataScope::kDepartment:
-      return absl::StrCat("(", department_column, " = ANY($", param, "::uuid[]))");
+      for (const auto& c : department_columns) {
+        any.push_back(absl::StrCat(c, " = ANY($", param, "::uuid[])"));
+      }
+      return absl::StrCat("(", absl::StrJoin(any, " OR "), ")");
     case DataScope::kAll:
       return absl::StrCat("($", param, "::text IS NULL OR TRUE)");
     case DataScope::kNone:
@@ -58,12 +70,18 @@ std::string ScopePredicate(DataScope scope, absl::string_view owner_column,
 
 ScopedStatement::ScopedStatement(absl::string_view name, absl::string_view sql,
                                  absl::string_view owner_column,
-                                 absl::string_view department_column, int param) {
+                                 absl::string_view department_column, int param)
+    : ScopedStatement(name, sql, std::vector<std::string>{std::string(owner_column)},
+                      std::vector<std::string>{std::string(department_column)}, param) {}
+
+ScopedStatement::ScopedStatement(absl::string_view name, absl::string_view sql,
+                                 const std::vector<std::string>& owner_columns,
+                                 const std::vector<std::string>& department_columns, int param) {
   for (DataScope s : {DataScope::kNone, DataScope::kOwn, DataScope::kDepartment, DataScope::kAll}) {
     const int i = static_cast<int>(s);
     names_[i] = absl::StrCat(name, ".", DataScopeName(s));
     sqls_[i] = absl::StrReplaceAll(
-        sql, {{"{scope}", ScopePredicate(s, owner_column, department_column, param)}});
+        sql, {{"{scope}", ScopePredicate(s, owner_columns, department_columns, param)}});
   }
 }
 

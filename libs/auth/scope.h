@@ -10,6 +10,7 @@
 
 #include <array>
 #include <string>
+#include <vector>
 #include "absl/strings/string_view.h"
 
 #include "libs/auth/principal.h"
@@ -25,12 +26,19 @@ std::string ScopeParam(const Principal& principal);
 // using parameter $param (typed text for all/none, where it is folded away by the planner).
 std::string ScopePredicate(DataScope scope, absl::string_view owner_column,
                            absl::string_view department_column, int param);
+// The same over several owning columns: a row is visible through any of them (e.g. its
+// creator or its assignee).
+std::string ScopePredicate(DataScope scope, const std::vector<std::string>& owner_columns,
+                           const std::vector<std::string>& department_columns, int param);
 
 class ScopedStatement {
  public:
   // sql contains "{scope}" where the predicate goes.
   ScopedStatement(absl::string_view name, absl::string_view sql, absl::string_view owner_column,
                   absl::string_view department_column, int param);
+  ScopedStatement(absl::string_view name, absl::string_view sql,
+                  const std::vector<std::string>& owner_columns,
+                  const std::vector<std::string>& department_columns, int param);
   db::Statement For(DataScope scope) const;
 
  private:

@@ -17,6 +17,17 @@ TEST(ScopeTest, PredicatesPerScope) {
             "($3::text IS NULL AND FALSE)");
 }
 
+TEST(ScopeTest, SeveralOwningColumnsAreAlternatives) {
+  const std::vector<std::string> owners = {"o.creator_id", "o.assignee_id"};
+  const std::vector<std::string> departments = {"o.creator_dept", "o.assignee_dept"};
+  EXPECT_EQ(ScopePredicate(DataScope::kOwn, owners, departments, 2),
+            "(o.creator_id = $2::uuid OR o.assignee_id = $2::uuid)");
+  EXPECT_EQ(ScopePredicate(DataScope::kDepartment, owners, departments, 2),
+            "(o.creator_dept = ANY($2::uuid[]) OR o.assignee_dept = ANY($2::uuid[]))");
+  EXPECT_EQ(ScopePredicate(DataScope::kAll, owners, departments, 2),
+            ScopePredicate(DataScope::kAll, "x", "y", 2));
+}
+
 TEST(ScopeTest, ParamPerScope) {
   Principal p;
   p.user_id = "u1";

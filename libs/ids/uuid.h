@@ -12,6 +12,9 @@ namespace crm::ids {
 // exact, also for ids made in the same millisecond; across processes it is as good as their
 // clocks.
 std::string NewUuidV7();
+// Keyset bounds: below and above every UUID (where a page without a token starts).
+inline constexpr char kMinUuid[] = "00000000-0000-0000-0000-000000000000";
+inline constexpr char kMaxUuid[] = "ffffffff-ffff-ffff-ffff-ffffffffffff";
 
 // Whether s is a UUID in canonical text form (8-4-4-4-12 hex digits, either case).
 bool IsUuid(absl::string_view s);

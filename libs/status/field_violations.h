@@ -28,6 +28,13 @@ class Violations {
  public:
   void Add(std::string field, std::string description);
   bool empty() const { return violations_.empty(); }
+  // Whether `field` already has a violation (e.g. a malformed value, not also "is required").
+  bool Has(absl::string_view field) const {
+    for (const auto& v : violations_) {
+      if (v.field == field) return true;
+    }
+    return false;
+  }
   const std::vector<FieldViolation>& list() const { return violations_; }
   // OK when there are none; otherwise INVALID_ARGUMENT naming each field and why.
   absl::Status ToStatus() const;

@@ -1,5 +1,8 @@
 #include "libs/validation/text.h"
 
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "libs/ids/uuid.h"
 
@@ -157,6 +160,16 @@ bool OptionalUuid(Violations& v, absl::string_view field, absl::string_view valu
 bool Name(Violations& v, absl::string_view field, absl::string_view value, size_t max) {
   if (!Required(v, field, value)) return false;
   return OptionalText(v, field, value, max);
+}
+
+bool OptionalCode(Violations& v, absl::string_view field, absl::string_view value) {
+  if (value.empty()) return true;
+  const bool ok = value.size() <= 63 && absl::ascii_islower(value[0]) &&
+                  std::all_of(value.begin(), value.end(), [](char c) {
+                    return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_';
+                  });
+  if (!ok) v.Add(std::string(field), "is not a code (lower-case letters, digits, _)");
+  return ok;
 }
 
 }  // namespace crm::validation

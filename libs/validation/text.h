@@ -34,5 +34,8 @@ bool OptionalText(Violations& v, absl::string_view field, absl::string_view valu
                   bool multiline = false);
 bool OptionalPhone(Violations& v, absl::string_view field, absl::string_view value);
 bool OptionalEmail(Violations& v, absl::string_view field, absl::string_view value);
+// Optional code of data-defined values (dictionary entries, funnel stages): lower-case
+// letters, digits and _, starting with a letter, at most 63 characters.
+bool OptionalCode(Violations& v, absl::string_view field, absl::string_view value);
 
 }  // namespace crm::validation

@@ -12,28 +12,11 @@ using proto_time::DayOf;
 using proto_time::SetDate;
 using proto_time::SetTimestamp;
 
-void SetMoney(const std::optional<Money>& m, google::type::Money* out) {
-  out->set_currency_code(m->currency);
-  out->set_units(m->minor / 100);
-  out->set_nanos(static_cast<int32_t>(m->minor % 100) * 10000000);
-}
+void SetMoney(const std::optional<Money>& m, google::type::Money* out) { money::SetProto(*m, out); }
 
 std::optional<Money> MoneyOf(const google::type::Money& p, bool present, const std::string& field,
                              Violations& v) {
-  if (!present) return std::nullopt;
-  if (p.nanos() % 10000000 != 0) {
-    v.Add(field, "at most two decimal places");
-    return std::nullopt;
-  }
-  if ((p.units() > 0 && p.nanos() < 0) || (p.units() < 0 && p.nanos() > 0)) {
-    v.Add(field, "units and nanos must have the same sign");
-    return std::nullopt;
-  }
-  if (p.units() > INT64_MAX / 100 - 1 || p.units() < INT64_MIN / 100 + 1) {
-    v.Add(field, "is too large");
-    return std::nullopt;
-  }
-  return Money{p.units() * 100 + p.nanos() / 10000000, p.currency_code()};
+  return money::FromProto(p, present, field, v);
 }
 
 v1::CustomerStatus ToProto(Status s) {

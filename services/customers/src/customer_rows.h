@@ -8,14 +8,14 @@
 
 #include "libs/db/pqxx_traits.h"
 #include "libs/db/time_fields.h"
+#include "libs/ids/uuid.h"
 #include "nlohmann/json.hpp"
 #include "services/customers/src/model.h"
 
 namespace crm::customers_service::rows {
 
-// Keyset bounds: below and above every id.
-inline constexpr char kMinUuid[] = "00000000-0000-0000-0000-000000000000";
-inline constexpr char kMaxUuid[] = "ffffffff-ffff-ffff-ffff-ffffffffffff";
+using ids::kMaxUuid;
+using ids::kMinUuid;
 
 #define CUSTOMER_COLUMNS \
   "c.id::text, c.number, c.name, c.region, c.industry, c.level, c.satisfaction, c.credit," \

@@ -12,10 +12,10 @@
 #include "libs/ids/uuid.h"
 #include "libs/status/field_violations.h"
 #include "libs/status/status_macros.h"
+#include "libs/validation/newest_first.h"
 #include "libs/validation/text.h"
 #include "libs/validation/updates.h"
 #include "services/customers/src/convert.h"
-#include "services/customers/src/newest_first.h"
 #include "services/customers/src/repository.h"
 #include "services/customers/src/search_index.h"
 
@@ -27,25 +27,8 @@ using validation::InMask;
 
 bool Matches(absl::string_view s, bool (*ok)(char)) { return std::all_of(s.begin(), s.end(), ok); }
 
-bool CodeChar(char c) { return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_'; }
 bool IdChar(char c) { return absl::ascii_isalnum(c) || c == '-'; }
 bool AccountChar(char c) { return absl::ascii_isdigit(c) || c == ' ' || c == '-'; }
-
-void Code(Violations& v, const std::string& field, const std::string& value) {
-  if (value.empty()) return;
-  if (value.size() > 63 || !absl::ascii_islower(value[0]) || !Matches(value, CodeChar)) {
-    v.Add(field, "is not a dictionary code (lower-case letters, digits, _)");
-  }
-}
-
-void Amount(Violations& v, const std::string& field, const std::optional<Money>& m) {
-  if (!m) return;
-  if (m->minor < 0) v.Add(field, "must not be negative");
-  if (m->currency.size() != 3 || !std::all_of(m->currency.begin(), m->currency.end(),
-                                              [](char c) { return absl::ascii_isupper(c); })) {
-    v.Add(field + ".currency_code", "must be an ISO 4217 code such as CNY");
-  }
-}
 
 // Dictionary codes chosen by this write (all for a create, the masked ones for an update)
 // must be active entries.
@@ -108,7 +91,7 @@ void ValidateCustomer(Violations& v, const Customer& c, const std::vector<std::s
                               {"industry", &c.industry},
                               {"level", &c.level},
                               {"source", &c.source}}) {
-    if (check(field)) Code(v, absl::StrCat("customer.", field), *value);
+    if (check(field)) validation::OptionalCode(v, absl::StrCat("customer.", field), *value);
   }
   for (auto [field, value] : {std::pair{"satisfaction", c.satisfaction}, {"credit", c.credit}}) {
     if (check(field) && (value < 0 || value > 5)) {
@@ -136,8 +119,9 @@ void ValidateCustomer(Violations& v, const Customer& c, const std::vector<std::s
       (c.bank_account.size() > 50 || !Matches(c.bank_account, AccountChar))) {
     v.Add("customer.bank_account", "may contain only digits, spaces and -, at most 50");
   }
-  if (check("registered_capital")) Amount(v, "customer.registered_capital", c.registered_capital);
-  if (check("annual_revenue")) Amount(v, "customer.annual_revenue", c.annual_revenue);
+  if (check("registered_capital"))
+    money::CheckAmount(v, "customer.registered_capital", c.registered_capital);
+  if (check("annual_revenue")) money::CheckAmount(v, "customer.annual_revenue", c.annual_revenue);
   if (check("tags")) {
     if (c.tags.size() > 20) v.Add("customer.tags", "at most 20 tags");
     for (const auto& t : c.tags) {
@@ -246,9 +230,9 @@ absl::Status UnknownCodesStatus(const std::vector<CodeRef>& unknown) {
 
 absl::Status CheckFilter(const CustomerFilter& f) {
   Violations v;
-  Code(v, "region", f.region);
-  Code(v, "industry", f.industry);
-  Code(v, "level", f.level);
+  validation::OptionalCode(v, "region", f.region);
+  validation::OptionalCode(v, "industry", f.industry);
+  validation::OptionalCode(v, "level", f.level);
   validation::OptionalUuid(v, "owner_id", f.owner_id);
   if (!f.tag.empty()) validation::MaxChars(v, "tag", f.tag, 32);
   validation::MaxChars(v, "name_contains", f.name_contains, 100);
@@ -266,15 +250,15 @@ absl::StatusOr<Page<Customer>> Customers::List(db::Conn& conn, const Principal& 
       absl::StrJoin({filter.region, filter.industry, filter.level, filter.owner_id, filter.status,
                      filter.tag, filter.name_contains},
                     "|");
-  return NewestFirst<Customer>(conn, fingerprint, page_size, page_token,
-                               [&](db::Tx& tx, const std::string& before_id, int limit) {
-                                 std::optional<std::vector<std::string>> ids;
-                                 if (!filter.name_contains.empty()) {
-                                   ids = NamesContaining(caller, filter.name_contains, before_id);
-                                 }
-                                 return Repository::List(tx, filter, caller, before_id, limit,
-                                                         ids ? &*ids : nullptr);
-                               });
+  return validation::NewestFirst<Customer>(
+      conn, fingerprint, page_size, page_token,
+      [&](db::Tx& tx, const std::string& before_id, int limit) {
+        std::optional<std::vector<std::string>> ids;
+        if (!filter.name_contains.empty()) {
+          ids = NamesContaining(caller, filter.name_contains, before_id);
+        }
+        return Repository::List(tx, filter, caller, before_id, limit, ids ? &*ids : nullptr);
+      });
 }
 
 std::optional<std::vector<std::string>> Customers::NamesContaining(
@@ -446,7 +430,7 @@ absl::StatusOr<DictionaryEntry> Customers::UpsertDictionaryEntry(db::Conn& conn,
   if (e.code.empty()) {
     v.Add("entry.code", "is required");
   } else {
-    Code(v, "entry.code", e.code);
+    validation::OptionalCode(v, "entry.code", e.code);
   }
   validation::Name(v, "entry.name", e.name, 50);
   CRM_RETURN_IF_ERROR(v.ToStatus());

@@ -8,11 +8,11 @@
 #include "libs/ids/uuid.h"
 #include "libs/status/field_violations.h"
 #include "libs/status/status_macros.h"
+#include "libs/validation/newest_first.h"
 #include "libs/validation/paging.h"
 #include "libs/validation/text.h"
 #include "services/customers/src/convert.h"
 #include "services/customers/src/customers.h"
-#include "services/customers/src/newest_first.h"
 #include "services/customers/src/repository.h"
 
 namespace crm::customers_service {
@@ -126,7 +126,7 @@ absl::StatusOr<validation::Page<Handover>> Handovers::List(db::Conn& conn,
   validation::OptionalUuid(v, "user_id", user_id);
   CRM_RETURN_IF_ERROR(v.ToStatus());
   const std::string user = absl::AsciiStrToLower(user_id);
-  return NewestFirst<Handover>(
+  return validation::NewestFirst<Handover>(
       conn, user, page_size, page_token, [&](db::Tx& tx, const std::string& before_id, int limit) {
         return Repository::ListHandovers(tx, caller, user, before_id, limit);
       });

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/rpc/status_convert.h"
+#include "libs/service/directory_lookup.h"
 #include "libs/status/field_violations.h"
 
 namespace crm::customers_service {
@@ -52,23 +53,17 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::HandOverCustomers(
     call->Finish(s);
     return reactor;
   }
-  struct Lookup {
-    grpc::ClientContext ctx;
-    crm::auth::v1::GetUserRequest req;
-    crm::auth::v1::User user;
-  };
-  auto lookup = std::make_shared<Lookup>();
-  call->ForwardTo(&lookup->ctx, kDirectoryWait);
-  lookup->req.set_id(r.to_user_id);
-  directory_->async()->GetUser(
-      &lookup->ctx, &lookup->req, &lookup->user,
-      [this, call, lookup, r = std::move(r), resp](grpc::Status status) {
-        absl::StatusOr<NewOwner> to = OwnerOf(status, lookup->user);
-        if (!to.ok()) return call->Finish(to.status());
-        calls_->OnDb(call, [this, r, to = *to, resp](Call& call, db::Conn& conn) {
-          return Respond(handovers_->Run(conn, call.principal(), MetaOf(call), r, to), resp);
-        });
-      });
+  const std::string to_user_id = r.to_user_id;  // (r moves into the callback)
+  service::LookUpUser(directory_, *call, to_user_id, kDirectoryWait,
+                      [this, call, r = std::move(r), resp](const grpc::Status& status,
+                                                           const crm::auth::v1::User& user) {
+                        absl::StatusOr<NewOwner> to = OwnerOf(status, user);
+                        if (!to.ok()) return call->Finish(to.status());
+                        calls_->OnDb(call, [this, r, to = *to, resp](Call& call, db::Conn& conn) {
+                          return Respond(
+                              handovers_->Run(conn, call.principal(), MetaOf(call), r, to), resp);
+                        });
+                      });
   return reactor;
 }
 

@@ -8,10 +8,10 @@
 #include "libs/ids/uuid.h"
 #include "libs/status/field_violations.h"
 #include "libs/status/status_macros.h"
+#include "libs/validation/newest_first.h"
 #include "libs/validation/text.h"
 #include "libs/validation/updates.h"
 #include "services/customers/src/convert.h"
-#include "services/customers/src/newest_first.h"
 #include "services/customers/src/people.h"
 #include "services/customers/src/repository.h"
 
@@ -171,10 +171,11 @@ absl::StatusOr<validation::Page<Merge>> Merges::List(db::Conn& conn, const auth:
   validation::OptionalUuid(v, "customer_id", customer_id);
   CRM_RETURN_IF_ERROR(v.ToStatus());
   const std::string customer = absl::AsciiStrToLower(customer_id);
-  return NewestFirst<Merge>(conn, customer, page_size, page_token,
-                            [&](db::Tx& tx, const std::string& before_id, int limit) {
-                              return Repository::ListMerges(tx, caller, customer, before_id, limit);
-                            });
+  return validation::NewestFirst<Merge>(conn, customer, page_size, page_token,
+                                        [&](db::Tx& tx, const std::string& before_id, int limit) {
+                                          return Repository::ListMerges(tx, caller, customer,
+                                                                        before_id, limit);
+                                        });
 }
 
 }  // namespace crm::customers_service

@@ -9,6 +9,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "libs/money/money.h"
 
 namespace crm::customers::v1 {}
 
@@ -18,10 +19,7 @@ namespace crm::customers_service {
 namespace v1 = ::crm::customers::v1;
 
 // An amount in minor units (1/100) of a currency.
-struct Money {
-  int64_t minor = 0;
-  std::string currency;  // ISO 4217
-};
+using Money = money::Money;
 
 enum class Status { kActive, kLossWarning, kLossDelayed, kLost };
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/ids/uuid.h"
+#include "libs/testing/principals.h"
 #include "libs/testing/status_matchers.h"
 #include "services/customers/src/migrations.h"
 
@@ -45,44 +46,26 @@ std::string CustomersFixture::Unique(const std::string& base) {
   return absl::StrCat(base, "（", n++, "）");
 }
 
-namespace {
-
-auth::Principal Person(std::vector<std::string> permissions, auth::DataScope scope,
-                       const std::string& department) {
-  auth::Principal p;
-  p.user_id = ids::NewUuidV7();
-  p.username = "user-" + p.user_id.substr(30);
-  p.permissions = std::move(permissions);
-  std::sort(p.permissions.begin(), p.permissions.end());
-  p.scope = scope;
-  p.department_id = department;
-  return p;
-}
-
-}  // namespace
-
 auth::Principal CustomersFixture::Rep(const std::string& department) {
-  auth::Principal p = Person({"customers.read", "customers.write", "customers.import",
-                              "customers.export", "customers.loss.manage"},
-                             auth::DataScope::kOwn, department);
-  p.roles = {"account_manager"};
+  auth::Principal p = test::NewPrincipal({"customers.read", "customers.write", "customers.import",
+                                          "customers.export", "customers.loss.manage"},
+                                         auth::DataScope::kOwn, department, {"account_manager"});
   return p;
 }
 
 auth::Principal CustomersFixture::Manager(std::vector<std::string> tree) {
-  auth::Principal p = Person({"customers.read", "customers.write", "customers.handover",
-                              "customers.merge", "customers.export", "customers.loss.manage"},
-                             auth::DataScope::kDepartment, tree.front());
+  auth::Principal p =
+      test::NewPrincipal({"customers.read", "customers.write", "customers.handover",
+                          "customers.merge", "customers.export", "customers.loss.manage"},
+                         auth::DataScope::kDepartment, tree.front(), {"sales_manager"});
   p.department_tree = std::move(tree);
-  p.roles = {"sales_manager"};
   return p;
 }
 
 auth::Principal CustomersFixture::Executive() {
-  auth::Principal p =
-      Person({"customers.read", "customers.export", "customers.delete", "dictionaries.write"},
-             auth::DataScope::kAll, NewId());
-  p.roles = {"executive"};
+  auth::Principal p = test::NewPrincipal(
+      {"customers.read", "customers.export", "customers.delete", "dictionaries.write"},
+      auth::DataScope::kAll, NewId(), {"executive"});
   return p;
 }
 

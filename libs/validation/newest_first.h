@@ -12,30 +12,29 @@
 #include "libs/validation/paging.h"
 #include "libs/validation/text.h"
 
-namespace crm::customers_service {
+namespace crm::validation {
 
 // `filters` fingerprints the request (a token only fits the filters it was issued for);
 // `fetch(tx, before_id, limit)` returns up to `limit` rows with ids below `before_id` (empty
 // for the first page), newest first.
 template <typename T, typename Fetch>
-absl::StatusOr<validation::Page<T>> NewestFirst(db::Conn& conn, const std::string& filters,
-                                                int32_t page_size, const std::string& page_token,
-                                                Fetch fetch) {
-  CRM_ASSIGN_OR_RETURN(int limit, validation::PageSize(page_size, 50, 500));
-  CRM_ASSIGN_OR_RETURN(auto keys, validation::DecodePageToken(page_token, filters, 1));
+absl::StatusOr<Page<T>> NewestFirst(db::Conn& conn, const std::string& filters, int32_t page_size,
+                                    const std::string& page_token, Fetch fetch) {
+  CRM_ASSIGN_OR_RETURN(int limit, PageSize(page_size, 50, 500));
+  CRM_ASSIGN_OR_RETURN(auto keys, DecodePageToken(page_token, filters, 1));
   const std::string before_id = keys.empty() ? "" : keys[0];
   Violations bad_key;
-  validation::OptionalUuid(bad_key, "page_token", before_id);
+  OptionalUuid(bad_key, "page_token", before_id);
   CRM_RETURN_IF_ERROR(bad_key.ToStatus());
-  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<T>> {
-    validation::Page<T> page;
+  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<Page<T>> {
+    Page<T> page;
     page.items = fetch(tx, before_id, limit + 1);
     if (static_cast<int>(page.items.size()) > limit) {
       page.items.resize(limit);
-      page.next_page_token = validation::EncodePageToken({page.items.back().id}, filters);
+      page.next_page_token = EncodePageToken({page.items.back().id}, filters);
     }
     return page;
   });
 }
 
-}  // namespace crm::customers_service
+}  // namespace crm::validation
