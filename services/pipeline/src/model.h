@@ -1,0 +1,102 @@
+#pragma once
+// The pipeline's records as the logic sees them.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "libs/money/money.h"
+
+namespace crm::pipeline_service {
+
+enum class Status { kUnspecified, kUnassigned, kAssigned, kDeveloping, kWon, kLost };
+// "unassigned" … as stored.
+const char* StatusName(Status s);
+Status StatusFromName(const std::string& name);
+
+using Money = money::Money;
+
+struct Opportunity {
+  std::string id;
+  std::string source;
+  std::string customer_id;
+  std::string prospect_name;
+  std::string summary;
+  std::string contact_name;
+  std::string contact_phone;
+  int probability = 0;
+  std::optional<Money> expected_amount;
+  std::optional<absl::CivilDay> expected_close_date;
+  std::string description;
+  std::string stage;
+  Status status = Status::kUnspecified;
+  std::string creator_id;
+  std::string creator_department_id;
+  absl::Time created_at;
+  std::string assignee_id;
+  std::string assignee_department_id;
+  std::optional<absl::Time> assigned_at;
+  std::string assigned_by;
+  std::optional<absl::Time> closed_at;
+  std::string lost_reason;
+  int64_t version = 0;
+  absl::Time updated_at;
+};
+
+struct Stage {
+  std::string code;
+  std::string name;
+  int position = 0;
+  int default_probability = 0;
+  bool active = true;
+};
+
+struct StageChange {
+  std::string opportunity_id;
+  std::string from_stage;
+  std::string to_stage;
+  int probability = 0;
+  std::string changed_by;
+  absl::Time changed_at;
+};
+
+struct PlanItem {
+  std::string id;
+  std::string opportunity_id;
+  std::optional<absl::CivilDay> plan_date;
+  std::string content;
+  std::string result;
+  std::optional<absl::Time> executed_at;
+  std::string created_by;
+  absl::Time created_at;
+  int64_t version = 0;
+  absl::Time updated_at;
+};
+
+struct OpportunityFilter {
+  Status status = Status::kUnspecified;
+  std::string stage;
+  std::string assignee_id;
+  std::string creator_id;
+  std::string customer_id;
+  std::optional<absl::CivilDay> close_from;
+  std::optional<absl::CivilDay> close_to;
+};
+
+// The user an opportunity is assigned to, as the auth service's directory describes them.
+struct Assignee {
+  std::string id;
+  std::string department_id;
+  bool active = false;
+  bool human = false;
+};
+
+// Who asks and under which request id, for events.
+struct RequestMeta {
+  std::string request_id;
+  std::string actor_id;
+};
+
+}  // namespace crm::pipeline_service

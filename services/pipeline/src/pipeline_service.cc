@@ -1,0 +1,371 @@
+#include "services/pipeline/src/pipeline_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "libs/proto_time/proto_time.h"
+#include "libs/rpc/status_convert.h"
+#include "libs/service/directory_lookup.h"
+#include "libs/status/field_violations.h"
+
+namespace crm::pipeline_service {
+namespace {
+
+using rpc::Call;
+namespace cv1 = ::crm::customers::v1;
+
+// How long another service may take, within the caller's deadline.
+constexpr absl::Duration kPeerWait = absl::Seconds(5);
+
+RequestMeta MetaOf(const Call& call) { return {call.request_id(), call.principal().user_id}; }
+
+template <typename T, typename Message>
+absl::Status Respond(const absl::StatusOr<T>& result, Message* resp) {
+  if (!result.ok()) return result.status();
+  *resp = ToProto(*result);
+  return absl::OkStatus();
+}
+
+std::vector<std::string> PathsOf(const google::protobuf::FieldMask& mask) {
+  return {mask.paths().begin(), mask.paths().end()};
+}
+
+// AIP-134: without an update_mask, the fields the request sets are the ones to update.
+std::vector<std::string> MaskOf(const v1::UpdateOpportunityRequest& req) {
+  std::vector<std::string> mask = PathsOf(req.update_mask());
+  if (!mask.empty()) return mask;
+  const v1::Opportunity& o = req.opportunity();
+  auto imply = [&](bool set, const char* name) {
+    if (set) mask.push_back(name);
+  };
+  imply(!o.source().empty(), "source");
+  imply(!o.prospect_name().empty(), "prospect_name");
+  imply(!o.summary().empty(), "summary");
+  imply(!o.contact_name().empty(), "contact_name");
+  imply(!o.contact_phone().empty(), "contact_phone");
+  imply(o.probability() != 0, "probability");
+  imply(o.has_expected_amount(), "expected_amount");
+  imply(o.has_expected_close_date(), "expected_close_date");
+  imply(!o.description().empty(), "description");
+  return mask;
+}
+
+std::vector<std::string> MaskOf(const v1::UpdatePlanItemRequest& req) {
+  std::vector<std::string> mask = PathsOf(req.update_mask());
+  if (!mask.empty()) return mask;
+  if (req.item().has_plan_date()) mask.push_back("plan_date");
+  if (!req.item().content().empty()) mask.push_back("content");
+  return mask;
+}
+
+// What a failed call to another service means for this one: unreachable is UNAVAILABLE with
+// nothing done; a record the caller may not see there is a bad `field` here.
+absl::Status PeerError(const grpc::Status& status, const char* service, const std::string& field,
+                       const std::string& what) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return absl::UnavailableError(absl::StrCat("the ", service,
+                                                 " service could not be reached; nothing was "
+                                                 "changed, retry later"));
+    case grpc::StatusCode::NOT_FOUND:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return InvalidField(field, absl::StrCat("is not ", what, " you can see"));
+    default:
+      return absl::Status(rpc::FromGrpcStatus(status).code(),
+                          absl::StrCat(service, " service: ", status.error_message()));
+  }
+}
+
+// Asks the customers service (as the caller) whether the customer is visible, then runs
+// next(call); a failure finishes the call.
+template <typename Next>
+void CheckCustomer(cv1::CustomersService::Stub* customers, std::shared_ptr<Call> call,
+                   const std::string& customer_id, const std::string& field, Next next) {
+  struct Lookup {
+    grpc::ClientContext ctx;
+    cv1::GetCustomerRequest req;
+    cv1::Customer customer;
+  };
+  auto lookup = std::make_shared<Lookup>();
+  call->ForwardTo(&lookup->ctx, kPeerWait);
+  lookup->req.set_id(customer_id);
+  customers->async()->GetCustomer(
+      &lookup->ctx, &lookup->req, &lookup->customer,
+      [call, lookup, field, next = std::move(next)](grpc::Status status) mutable {
+        if (!status.ok()) return call->Finish(PeerError(status, "customers", field, "a customer"));
+        next(std::move(call));
+      });
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::CreateOpportunity(
+    grpc::CallbackServerContext* ctx, const v1::CreateOpportunityRequest* req,
+    v1::Opportunity* resp) {
+  std::shared_ptr<Call> call = calls_->Begin(ctx, rpc::Auth::kRequired);
+  grpc::ServerUnaryReactor* reactor = call->reactor();
+  if (call->finished()) return reactor;
+  Violations decoding;
+  Opportunity o = FromProto(req->opportunity(), decoding);
+  if (absl::Status s =
+          opportunities_->CheckCreate(call->principal(), req->request_id(), o, decoding);
+      !s.ok()) {
+    call->Finish(s);
+    return reactor;
+  }
+  auto create = [this, req, resp, o](std::shared_ptr<Call> call) {
+    calls_->OnDb(std::move(call), [this, req, resp, o](Call& call, db::Conn& conn) {
+      return Respond(
+          opportunities_->Create(conn, call.principal(), MetaOf(call), req->request_id(), o), resp);
+    });
+  };
+  if (o.customer_id.empty()) {
+    create(std::move(call));
+  } else {
+    CheckCustomer(customers_, std::move(call), o.customer_id, "opportunity.customer_id", create);
+  }
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::GetOpportunity(grpc::CallbackServerContext* ctx,
+                                                              const v1::GetOpportunityRequest* req,
+                                                              v1::Opportunity* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+    return Respond(opportunities_->Get(conn, call.principal(), req->id()), resp);
+  });
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::ListOpportunities(
+    grpc::CallbackServerContext* ctx, const v1::ListOpportunitiesRequest* req,
+    v1::ListOpportunitiesResponse* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    Violations v;
+    OpportunityFilter f;
+    f.status = FromProto(req->status());
+    f.stage = req->stage();
+    f.assignee_id = req->assignee_id();
+    f.creator_id = req->creator_id();
+    f.customer_id = req->customer_id();
+    f.close_from = proto_time::DayOf(req->close_date_from(), "close_date_from", v);
+    f.close_to = proto_time::DayOf(req->close_date_to(), "close_date_to", v);
+    if (req->status() != v1::OPPORTUNITY_STATUS_UNSPECIFIED && f.status == Status::kUnspecified) {
+      v.Add("status", "is not a known status");
+    }
+    if (!v.empty()) return v.ToStatus();
+    auto page =
+        opportunities_->List(conn, call.principal(), f, req->page_size(), req->page_token());
+    if (!page.ok()) return page.status();
+    for (const auto& o : page->items) *resp->add_opportunities() = ToProto(o);
+    resp->set_next_page_token(page->next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::UpdateOpportunity(
+    grpc::CallbackServerContext* ctx, const v1::UpdateOpportunityRequest* req,
+    v1::Opportunity* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+    Violations decoding;
+    Opportunity patch = FromProto(req->opportunity(), decoding);
+    return Respond(
+        opportunities_->Update(conn, call.principal(), MetaOf(call), patch,
+                               req->opportunity().etag(), MaskOf(*req), std::move(decoding)),
+        resp);
+  });
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::AssignOpportunity(
+    grpc::CallbackServerContext* ctx, const v1::AssignOpportunityRequest* req,
+    v1::Opportunity* resp) {
+  std::shared_ptr<Call> call = calls_->Begin(ctx, rpc::Auth::kRequired);
+  grpc::ServerUnaryReactor* reactor = call->reactor();
+  if (call->finished()) return reactor;
+  if (absl::Status s =
+          Opportunities::CheckAssign(call->principal(), req->id(), req->etag(), req->assignee_id());
+      !s.ok()) {
+    call->Finish(s);
+    return reactor;
+  }
+  service::LookUpUser(
+      directory_, *call, req->assignee_id(), kPeerWait,
+      [this, call, req, resp](const grpc::Status& status, const crm::auth::v1::User& u) {
+        if (!status.ok()) {
+          return call->Finish(PeerError(status, "auth", "assignee_id", "a user"));
+        }
+        Assignee to{u.id(), u.department_id(), u.state() == crm::auth::v1::USER_STATE_ACTIVE,
+                    u.kind() == crm::auth::v1::USER_KIND_HUMAN};
+        calls_->OnDb(call, [this, req, resp, to](Call& call, db::Conn& conn) {
+          return Respond(opportunities_->Assign(conn, call.principal(), MetaOf(call), req->id(),
+                                                req->etag(), to),
+                         resp);
+        });
+      });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::ChangeOpportunityStage(
+    grpc::CallbackServerContext* ctx, const v1::ChangeOpportunityStageRequest* req,
+    v1::Opportunity* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+    return Respond(opportunities_->ChangeStage(conn, call.principal(), MetaOf(call), req->id(),
+                                               req->etag(), req->stage(), req->probability()),
+                   resp);
+  });
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::ListStageChanges(
+    grpc::CallbackServerContext* ctx, const v1::ListStageChangesRequest* req,
+    v1::ListStageChangesResponse* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto changes = opportunities_->StageChanges(conn, call.principal(), req->opportunity_id());
+    if (!changes.ok()) return changes.status();
+    for (const auto& c : *changes) *resp->add_changes() = ToProto(c);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::CreatePlanItem(grpc::CallbackServerContext* ctx,
+                                                              const v1::CreatePlanItemRequest* req,
+                                                              v1::PlanItem* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+    Violations decoding;
+    PlanItem item = FromProto(req->item(), decoding);
+    return Respond(plans_->Create(conn, call.principal(), MetaOf(call), req->request_id(),
+                                  std::move(item), std::move(decoding)),
+                   resp);
+  });
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::UpdatePlanItem(grpc::CallbackServerContext* ctx,
+                                                              const v1::UpdatePlanItemRequest* req,
+                                                              v1::PlanItem* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+    Violations decoding;
+    PlanItem patch = FromProto(req->item(), decoding);
+    return Respond(plans_->Update(conn, call.principal(), MetaOf(call), patch, req->item().etag(),
+                                  MaskOf(*req), std::move(decoding)),
+                   resp);
+  });
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::ExecutePlanItem(
+    grpc::CallbackServerContext* ctx, const v1::ExecutePlanItemRequest* req, v1::PlanItem* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+    return Respond(plans_->Execute(conn, call.principal(), MetaOf(call), req->id(), req->etag(),
+                                   req->result()),
+                   resp);
+  });
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::ListPlanItems(grpc::CallbackServerContext* ctx,
+                                                             const v1::ListPlanItemsRequest* req,
+                                                             v1::ListPlanItemsResponse* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto items = plans_->List(conn, call.principal(), req->opportunity_id());
+    if (!items.ok()) return items.status();
+    for (const auto& i : *items) *resp->add_items() = ToProto(i);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::MarkDevelopmentSucceeded(
+    grpc::CallbackServerContext* ctx, const v1::MarkDevelopmentSucceededRequest* req,
+    v1::Opportunity* resp) {
+  std::shared_ptr<Call> call = calls_->Begin(ctx, rpc::Auth::kRequired);
+  grpc::ServerUnaryReactor* reactor = call->reactor();
+  if (call->finished()) return reactor;
+  calls_->OnDb(call, [this, call, req, resp](Call&, db::Conn& conn) {
+    auto plan = opportunities_->PrepareSuccess(conn, call->principal(), req->id(), req->etag(),
+                                               req->customer_id());
+    if (!plan.ok()) return call->Finish(plan.status());
+    if (plan->already_won) {
+      *resp = ToProto(plan->opportunity);
+      return call->Finish(absl::OkStatus());
+    }
+    const std::string id = req->id();
+    if (!plan->customer_id.empty()) {
+      return CheckCustomer(
+          customers_, call, plan->customer_id, "customer_id",
+          [this, id, customer = plan->customer_id, resp](std::shared_ptr<Call> call) {
+            CompleteSuccess(std::move(call), id, customer, resp);
+          });
+    }
+    // A customer from the prospect, under a request id of its own: a retry (even after a
+    // failure between the two steps) gets the customer created the first time.
+    struct Creation {
+      grpc::ClientContext ctx;
+      cv1::CreateCustomerRequest req;
+      cv1::Customer customer;
+    };
+    auto creation = std::make_shared<Creation>();
+    call->ForwardTo(&creation->ctx, kPeerWait);
+    const Opportunity& o = plan->opportunity;
+    creation->req.set_request_id(Opportunities::CustomerRequestId(o.id));
+    creation->req.set_force(req->force_new_customer());
+    cv1::Customer* c = creation->req.mutable_customer();
+    c->set_name(o.prospect_name);
+    c->set_phone(o.contact_phone);
+    c->set_source("opportunity");
+    customers_->async()->CreateCustomer(
+        &creation->ctx, &creation->req, &creation->customer,
+        [this, call, creation, id, resp](grpc::Status status) {
+          if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
+            return call->Finish(absl::AlreadyExistsError(absl::StrCat(
+                "the prospect looks like an existing customer (", status.error_message(),
+                "); link it with customer_id, or set force_new_customer")));
+          }
+          if (!status.ok()) {
+            return call->Finish(PeerError(status, "customers", "id", "a customer"));
+          }
+          CompleteSuccess(call, id, creation->customer.id(), resp);
+        });
+  });
+  return reactor;
+}
+
+void PipelineServiceImpl::CompleteSuccess(std::shared_ptr<Call> call, std::string id,
+                                          std::string customer_id, v1::Opportunity* resp) {
+  calls_->OnDb(std::move(call), [this, id = std::move(id), customer_id = std::move(customer_id),
+                                 resp](Call& call, db::Conn& conn) {
+    return Respond(
+        opportunities_->CompleteSuccess(conn, call.principal(), MetaOf(call), id, customer_id),
+        resp);
+  });
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::TerminateDevelopment(
+    grpc::CallbackServerContext* ctx, const v1::TerminateDevelopmentRequest* req,
+    v1::Opportunity* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+    return Respond(opportunities_->Terminate(conn, call.principal(), MetaOf(call), req->id(),
+                                             req->etag(), req->reason()),
+                   resp);
+  });
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::ListStages(grpc::CallbackServerContext* ctx,
+                                                          const v1::ListStagesRequest*,
+                                                          v1::ListStagesResponse* resp) {
+  return calls_->Unary(ctx, [this, resp](Call& call, db::Conn& conn) -> absl::Status {
+    auto stages = opportunities_->Stages(conn, call.principal());
+    if (!stages.ok()) return stages.status();
+    for (const auto& s : *stages) *resp->add_stages() = ToProto(s);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::UpsertStage(grpc::CallbackServerContext* ctx,
+                                                           const v1::UpsertStageRequest* req,
+                                                           v1::Stage* resp) {
+  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+    return Respond(
+        opportunities_->UpsertStage(conn, call.principal(), MetaOf(call), FromProto(req->stage())),
+        resp);
+  });
+}
+
+grpc::ServerWriteReactor<common::v1::Event>* PipelineServiceImpl::WatchEvents(
+    grpc::CallbackServerContext* ctx, const common::v1::WatchEventsRequest* req) {
+  return events_->Watch(ctx, req);
+}
+
+}  // namespace crm::pipeline_service

@@ -1,0 +1,174 @@
+#include "services/pipeline/src/plans.h"
+
+#include "crm/pipeline/v1/events.pb.h"
+#include "libs/ids/uuid.h"
+#include "libs/status/status_macros.h"
+#include "libs/validation/text.h"
+#include "libs/validation/updates.h"
+#include "services/pipeline/src/convert.h"
+#include "services/pipeline/src/opportunities.h"
+#include "services/pipeline/src/repository.h"
+
+namespace crm::pipeline_service {
+namespace {
+
+using auth::Principal;
+using validation::InMask;
+
+constexpr char kRead[] = "pipeline.opportunities.read";
+constexpr char kWrite[] = "pipeline.opportunities.write";
+
+void Emit(db::Tx& tx, const events::Outbox& outbox, const RequestMeta& meta, const char* type,
+          const PlanItem& item) {
+  v1::PlanItemChanged e;
+  *e.mutable_item() = ToProto(item);
+  outbox.Append(tx, {type, "plan_item", item.id, &e, meta.actor_id, meta.request_id});
+}
+
+// The opportunity of a plan change, locked: visible to the caller, open for planning, and
+// the caller its assignee.
+absl::StatusOr<Opportunity> PlanningOn(db::Tx& tx, const Principal& caller,
+                                       const std::string& opportunity_id) {
+  std::optional<Opportunity> o = Repository::Get(tx, opportunity_id, caller, /*lock=*/true);
+  if (!o) return auth::NotVisible(caller.scope, "opportunity", opportunity_id);
+  if (o->status != Status::kAssigned && o->status != Status::kDeveloping) {
+    return WrongStatus(*o, "plans are made for an assigned or developing one");
+  }
+  if (o->assignee_id != caller.user_id) {
+    return absl::PermissionDeniedError("a development plan is made and executed by the assignee");
+  }
+  return *o;
+}
+
+// The item and its opportunity (locked, as PlanningOn); ABORTED when etag names another
+// version.
+absl::StatusOr<PlanItem> LockItem(db::Tx& tx, const Principal& caller, const std::string& id,
+                                  int64_t expected_version) {
+  std::optional<PlanItem> item = Repository::FindPlanItem(tx, id, /*lock=*/true);
+  // The item's id says nothing about the opportunity; its scope decides what the caller hears.
+  if (!item) return absl::NotFoundError(absl::StrCat("no plan item ", id));
+  CRM_RETURN_IF_ERROR(PlanningOn(tx, caller, item->opportunity_id).status());
+  if (expected_version != 0 && item->version != expected_version) {
+    return validation::StaleEtag();
+  }
+  return *item;
+}
+
+void Content(Violations& v, const std::string& content) {
+  if (validation::Required(v, "item.content", content)) {
+    validation::OptionalText(v, "item.content", content, 2000, true);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<PlanItem> Plans::Create(db::Conn& conn, const Principal& caller,
+                                       const RequestMeta& meta, const std::string& request_id,
+                                       PlanItem item, Violations decoding) const {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, kWrite));
+  Violations v = std::move(decoding);
+  db::CheckRequestId(v, request_id);
+  validation::RequiredUuid(v, "item.opportunity_id", item.opportunity_id);
+  if (!item.plan_date && !v.Has("item.plan_date")) v.Add("item.plan_date", "is required");
+  item.content = std::string(validation::TrimSpace(item.content));
+  Content(v, item.content);
+  CRM_RETURN_IF_ERROR(v.ToStatus());
+  item.id = ids::NewUuidV7();
+  item.created_by = caller.user_id;
+  return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<PlanItem> {
+    CRM_ASSIGN_OR_RETURN(auto earlier,
+                         request_log_->Claim(tx, request_id, "CreatePlanItem", item.id));
+    if (earlier) {
+      auto existing = Repository::FindPlanItem(tx, *earlier, /*lock=*/false);
+      if (!existing) return absl::NotFoundError("the plan item this request created is gone");
+      return *existing;
+    }
+    CRM_ASSIGN_OR_RETURN(Opportunity o, PlanningOn(tx, caller, item.opportunity_id));
+    Repository::InsertPlanItem(tx, item);
+    if (o.status == Status::kAssigned) {
+      Opportunity next = o;
+      next.status = Status::kDeveloping;
+      if (!Repository::Update(tx, next, o.version, false, false)) return validation::StaleEtag();
+      EmitOpportunity(tx, *outbox_, meta, "pipeline.opportunity.developing",
+                      *Repository::Find(tx, o.id));
+    }
+    std::optional<PlanItem> created = Repository::FindPlanItem(tx, item.id, /*lock=*/false);
+    Emit(tx, *outbox_, meta, "pipeline.plan_item.created", *created);
+    return *created;
+  });
+}
+
+absl::StatusOr<PlanItem> Plans::Update(db::Conn& conn, const Principal& caller,
+                                       const RequestMeta& meta, const PlanItem& patch,
+                                       const std::string& etag,
+                                       const std::vector<std::string>& mask,
+                                       Violations decoding) const {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, kWrite));
+  Violations v = std::move(decoding);
+  validation::RequiredUuid(v, "item.id", patch.id);
+  const std::string content(validation::TrimSpace(patch.content));
+  if (InMask(mask, "content")) Content(v, content);
+  if (InMask(mask, "plan_date") && !patch.plan_date && !v.Has("item.plan_date")) {
+    v.Add("item.plan_date", "is required");
+  }
+  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckMask(mask, {"plan_date", "content"}));
+  CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("item.etag", etag));
+  return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<PlanItem> {
+    CRM_ASSIGN_OR_RETURN(PlanItem current, LockItem(tx, caller, patch.id, expected));
+    if (current.executed_at) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("plan item ", current.id, " is executed; its plan no longer changes"));
+    }
+    PlanItem next = current;
+    if (InMask(mask, "plan_date")) next.plan_date = patch.plan_date;
+    if (InMask(mask, "content")) next.content = content;
+    if (!Repository::UpdatePlanItem(tx, next, current.version, false)) {
+      return validation::StaleEtag();
+    }
+    std::optional<PlanItem> saved = Repository::FindPlanItem(tx, next.id, /*lock=*/false);
+    Emit(tx, *outbox_, meta, "pipeline.plan_item.updated", *saved);
+    return *saved;
+  });
+}
+
+absl::StatusOr<PlanItem> Plans::Execute(db::Conn& conn, const Principal& caller,
+                                        const RequestMeta& meta, const std::string& id,
+                                        const std::string& etag, const std::string& result) const {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, kWrite));
+  Violations v;
+  validation::RequiredUuid(v, "id", id);
+  const std::string outcome(validation::TrimSpace(result));
+  if (validation::Required(v, "result", outcome)) {
+    validation::OptionalText(v, "result", outcome, 4000, true);
+  }
+  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
+  return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<PlanItem> {
+    CRM_ASSIGN_OR_RETURN(PlanItem current, LockItem(tx, caller, id, expected));
+    PlanItem next = current;
+    next.result = outcome;
+    if (!Repository::UpdatePlanItem(tx, next, current.version, /*executed_now=*/true)) {
+      return validation::StaleEtag();
+    }
+    std::optional<PlanItem> saved = Repository::FindPlanItem(tx, id, /*lock=*/false);
+    Emit(tx, *outbox_, meta, "pipeline.plan_item.executed", *saved);
+    return *saved;
+  });
+}
+
+absl::StatusOr<std::vector<PlanItem>> Plans::List(db::Conn& conn, const Principal& caller,
+                                                  const std::string& opportunity_id) const {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, kRead));
+  Violations v;
+  validation::RequiredUuid(v, "opportunity_id", opportunity_id);
+  CRM_RETURN_IF_ERROR(v.ToStatus());
+  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<std::vector<PlanItem>> {
+    if (!Repository::Get(tx, opportunity_id, caller, /*lock=*/false)) {
+      return auth::NotVisible(caller.scope, "opportunity", opportunity_id);
+    }
+    return Repository::PlanItems(tx, opportunity_id);
+  });
+}
+
+}  // namespace crm::pipeline_service

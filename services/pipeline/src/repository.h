@@ -1,0 +1,48 @@
+#pragma once
+// The pipeline's SQL: opportunities (always under the caller's record scope when read for a
+// caller), stages, stage history and plan items.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "libs/auth/principal.h"
+#include "libs/db/conn.h"
+#include "services/pipeline/src/model.h"
+
+namespace crm::pipeline_service {
+
+class Repository {
+ public:
+  static void Insert(db::Tx& tx, const Opportunity& o);
+  // Without scope: for reading back what this request wrote.
+  static std::optional<Opportunity> Find(db::Tx& tx, const std::string& id);
+  // Within the caller's scope (creator or assignee, or their departments); `lock`: FOR UPDATE.
+  static std::optional<Opportunity> Get(db::Tx& tx, const std::string& id,
+                                        const auth::Principal& caller, bool lock);
+  // Writes every changeable field; assigned_at / closed_at become now() when asked. False
+  // when the version is not `expected_version`.
+  static bool Update(db::Tx& tx, const Opportunity& o, int64_t expected_version, bool assigned_now,
+                     bool closed_now);
+  static std::vector<Opportunity> List(db::Tx& tx, const OpportunityFilter& f,
+                                       const auth::Principal& caller, const std::string& before_id,
+                                       int limit);
+
+  static std::vector<Stage> Stages(db::Tx& tx);
+  static std::optional<Stage> FindStage(db::Tx& tx, const std::string& code);
+  // The first active stage by position.
+  static std::optional<Stage> FirstStage(db::Tx& tx);
+  static Stage UpsertStage(db::Tx& tx, const Stage& s);
+
+  static void AddStageChange(db::Tx& tx, const StageChange& c);
+  static std::vector<StageChange> StageChanges(db::Tx& tx, const std::string& opportunity_id);
+
+  static void InsertPlanItem(db::Tx& tx, const PlanItem& p);
+  static std::optional<PlanItem> FindPlanItem(db::Tx& tx, const std::string& id, bool lock);
+  // Date, content, result and execution time; false when the version is not expected.
+  static bool UpdatePlanItem(db::Tx& tx, const PlanItem& p, int64_t expected_version,
+                             bool executed_now);
+  static std::vector<PlanItem> PlanItems(db::Tx& tx, const std::string& opportunity_id);
+};
+
+}  // namespace crm::pipeline_service

@@ -1,0 +1,380 @@
+#include "absl/strings/match.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/testing/status_matchers.h"
+#include "libs/validation/updates.h"
+#include "services/pipeline/tests/fixture.h"
+
+namespace crm::pipeline_service {
+namespace {
+
+using test::IsOk;
+using test::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+
+constexpr auto kDenied = absl::StatusCode::kPermissionDenied;
+constexpr auto kInvalid = absl::StatusCode::kInvalidArgument;
+constexpr auto kPrecondition = absl::StatusCode::kFailedPrecondition;
+
+std::vector<std::string> Fields(const absl::Status& s) {
+  std::vector<std::string> out;
+  for (const auto& fv : FieldViolationsOf(s)) out.push_back(fv.field);
+  return out;
+}
+
+class OpportunitiesTest : public PipelineFixture {};
+
+TEST_F(OpportunitiesTest, StartsUnassignedInTheFirstStageWithItsProbability) {
+  auto rep = Rep(NewId());
+  Opportunity o = Create(rep, "杭州云栖科技有限公司");
+  EXPECT_EQ(o.status, Status::kUnassigned);
+  EXPECT_EQ(o.stage, "lead");
+  EXPECT_EQ(o.probability, 10);
+  EXPECT_EQ(o.creator_id, rep.user_id);
+  EXPECT_EQ(o.prospect_name, "杭州云栖科技有限公司");
+  EXPECT_TRUE(o.assignee_id.empty());
+  auto history = opportunities_->StageChanges(*conn_, rep, o.id);
+  ASSERT_THAT(history, IsOk());
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].to_stage, "lead");
+  EXPECT_THAT(EventsSinceStart(), ElementsAre("pipeline.opportunity.created"));
+
+  // A given stage and probability are kept.
+  Opportunity p = Prospect("深圳前海贸易有限公司");
+  p.stage = "proposal";
+  p.probability = 60;
+  auto q = opportunities_->Create(*conn_, rep, meta_, "", p);
+  ASSERT_THAT(q, IsOk());
+  EXPECT_EQ(q->stage, "proposal");
+  EXPECT_EQ(q->probability, 60);
+}
+
+TEST_F(OpportunitiesTest, ARetriedCreateReturnsTheFirstOpportunity) {
+  auto rep = Rep(NewId());
+  auto a = opportunities_->Create(*conn_, rep, meta_, "create-1", Prospect("北京同创"));
+  auto b = opportunities_->Create(*conn_, rep, meta_, "create-1", Prospect("北京同创"));
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  EXPECT_EQ(a->id, b->id);
+}
+
+TEST_F(OpportunitiesTest, BadInputNamesEachFieldAndWritesNothing) {
+  auto rep = Rep(NewId());
+  const int64_t before = Count("opportunities");
+  Opportunity o = Prospect("");
+  o.summary = "";
+  o.probability = 101;
+  o.expected_close_date = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) - 1;
+  o.expected_amount = money::Money{-5, "yuan"};
+  o.contact_phone = "call me";
+  o.stage = "Not A Code";
+  auto r = opportunities_->Create(*conn_, rep, meta_, "", o);
+  EXPECT_THAT(r, StatusIs(kInvalid));
+  EXPECT_THAT(
+      Fields(r.status()),
+      UnorderedElementsAre("opportunity.summary", "opportunity.probability",
+                           "opportunity.expected_close_date", "opportunity.expected_amount",
+                           "opportunity.expected_amount.currency_code", "opportunity.contact_phone",
+                           "opportunity.prospect_name", "opportunity.stage"));
+  Opportunity unknown_stage = Prospect("某公司");
+  unknown_stage.stage = "no_such_stage";
+  EXPECT_THAT(opportunities_->Create(*conn_, rep, meta_, "", unknown_stage), StatusIs(kInvalid));
+  EXPECT_EQ(Count("opportunities"), before);
+  EXPECT_TRUE(EventsSinceStart().empty());
+
+  // Only sales managers and account managers create.
+  EXPECT_THAT(opportunities_->Create(*conn_, Executive(), meta_, "", Prospect("某公司")),
+              StatusIs(kDenied));
+}
+
+TEST_F(OpportunitiesTest, OnlyASalesManagerAssignsWithinTheirDepartments) {
+  const std::string dept = NewId(), other_dept = NewId();
+  auto manager = Manager({dept});
+  auto rep = Rep(dept), rep2 = Rep(dept), outsider = Rep(other_dept);
+  Opportunity o = Create(rep, "成都天府软件");
+  // The rep cannot assign, even their own.
+  EXPECT_THAT(opportunities_->Assign(*conn_, rep, meta_, o.id, "", AssigneeOf(rep)),
+              StatusIs(kDenied));
+  auto wrong = opportunities_->Assign(*conn_, manager, meta_, o.id, "", AssigneeOf(outsider));
+  EXPECT_THAT(wrong, StatusIs(kInvalid));
+  EXPECT_THAT(Fields(wrong.status()), ElementsAre("assignee_id"));
+  Assignee inactive = AssigneeOf(rep2);
+  inactive.active = false;
+  EXPECT_THAT(opportunities_->Assign(*conn_, manager, meta_, o.id, "", inactive),
+              StatusIs(kInvalid));
+
+  auto a = opportunities_->Assign(*conn_, manager, meta_, o.id, "", AssigneeOf(rep));
+  ASSERT_THAT(a, IsOk());
+  EXPECT_EQ(a->status, Status::kAssigned);
+  EXPECT_EQ(a->assignee_id, rep.user_id);
+  EXPECT_EQ(a->assigned_by, manager.user_id);
+  EXPECT_TRUE(a->assigned_at.has_value());
+  // Re-assigned while not yet developing; a stale etag is ABORTED.
+  EXPECT_THAT(
+      opportunities_->Assign(*conn_, manager, meta_, o.id, validation::Etag(1), AssigneeOf(rep2)),
+      StatusIs(absl::StatusCode::kAborted));
+  auto b = opportunities_->Assign(*conn_, manager, meta_, o.id, "", AssigneeOf(rep2));
+  ASSERT_THAT(b, IsOk());
+  EXPECT_EQ(b->assignee_id, rep2.user_id);
+  // Developing: no longer assigned.
+  AddItem(rep2, *b, "电话沟通");
+  auto c = opportunities_->Assign(*conn_, manager, meta_, o.id, "", AssigneeOf(rep));
+  EXPECT_THAT(c, StatusIs(kPrecondition));
+  EXPECT_THAT(c.status().message(), HasSubstr("is developing"));
+}
+
+TEST_F(OpportunitiesTest, ScopeFollowsCreatorAndAssignee) {
+  const std::string dept = NewId(), other_dept = NewId();
+  auto manager = Manager({dept}), other_manager = Manager({other_dept});
+  auto creator = Rep(dept), assignee = Rep(dept), stranger = Rep(dept);
+  Opportunity o = Create(creator, "武汉光谷电子");
+  ASSERT_THAT(opportunities_->Assign(*conn_, manager, meta_, o.id, "", AssigneeOf(assignee)),
+              IsOk());
+  for (const auto& p : {creator, assignee, manager, Executive()}) {
+    EXPECT_THAT(opportunities_->Get(*conn_, p, o.id), IsOk()) << p.roles[0];
+  }
+  EXPECT_THAT(opportunities_->Get(*conn_, stranger, o.id), StatusIs(kDenied));
+  EXPECT_THAT(opportunities_->Get(*conn_, other_manager, o.id), StatusIs(kDenied));
+  // Denied whether or not it exists.
+  EXPECT_THAT(opportunities_->Get(*conn_, stranger, NewId()), StatusIs(kDenied));
+  EXPECT_THAT(opportunities_->Get(*conn_, Executive(), NewId()),
+              StatusIs(absl::StatusCode::kNotFound));
+
+  auto ids_of = [&](const auth::Principal& p) {
+    std::vector<std::string> ids;
+    auto page = opportunities_->List(*conn_, p, {}, 500, "");
+    EXPECT_THAT(page, IsOk());
+    if (page.ok()) {
+      for (const auto& x : page->items) ids.push_back(x.id);
+    }
+    return ids;
+  };
+  EXPECT_THAT(ids_of(creator), ElementsAre(o.id));
+  EXPECT_THAT(ids_of(assignee), ElementsAre(o.id));
+  EXPECT_TRUE(ids_of(stranger).empty());
+  EXPECT_TRUE(ids_of(other_manager).empty());
+  EXPECT_THAT(ids_of(manager), ::testing::Contains(o.id));
+
+  Opportunity patch;
+  patch.id = o.id;
+  patch.summary = "改过的概要";
+  EXPECT_THAT(opportunities_->Update(*conn_, stranger, meta_, patch, "", {"summary"}),
+              StatusIs(kDenied));
+}
+
+TEST_F(OpportunitiesTest, WhoEditsDependsOnTheStatus) {
+  const std::string dept = NewId();
+  auto manager = Manager({dept});
+  auto creator = Rep(dept), assignee = Rep(dept);
+  Opportunity o = Create(creator, "南京紫金网络");
+  Opportunity patch;
+  patch.id = o.id;
+  patch.summary = "新的概要";
+  patch.probability = 30;
+  auto edited =
+      opportunities_->Update(*conn_, creator, meta_, patch, "", {"summary", "probability"});
+  ASSERT_THAT(edited, IsOk());
+  EXPECT_EQ(edited->summary, "新的概要");
+  EXPECT_EQ(edited->probability, 30);
+  EXPECT_EQ(edited->version, o.version + 1);
+  EXPECT_THAT(opportunities_->Update(*conn_, manager, meta_, patch, "", {"summary"}), IsOk());
+  // A stale etag is ABORTED.
+  EXPECT_THAT(
+      opportunities_->Update(*conn_, creator, meta_, patch, validation::Etag(1), {"summary"}),
+      StatusIs(absl::StatusCode::kAborted));
+
+  ASSERT_THAT(opportunities_->Assign(*conn_, manager, meta_, o.id, "", AssigneeOf(assignee)),
+              IsOk());
+  // Assigned: the creator (an account manager) no longer edits it; its assignee does.
+  EXPECT_THAT(opportunities_->Update(*conn_, creator, meta_, patch, "", {"summary"}),
+              StatusIs(kDenied));
+  EXPECT_THAT(opportunities_->Update(*conn_, assignee, meta_, patch, "", {"summary"}), IsOk());
+
+  // Bad values and unknown fields, nothing written.
+  patch.probability = -1;
+  patch.expected_close_date = absl::CivilDay(2001, 1, 1);
+  auto bad = opportunities_->Update(*conn_, assignee, meta_, patch, "",
+                                    {"probability", "expected_close_date"});
+  EXPECT_THAT(bad, StatusIs(kInvalid));
+  EXPECT_THAT(opportunities_->Update(*conn_, assignee, meta_, patch, "", {"status"}),
+              StatusIs(kInvalid));
+  auto now = opportunities_->Get(*conn_, assignee, o.id);
+  ASSERT_THAT(now, IsOk());
+  EXPECT_NE(now->probability, -1);
+}
+
+TEST_F(OpportunitiesTest, StageChangesAreRecordedWithWhoAndWhen) {
+  const std::string dept = NewId();
+  auto manager = Manager({dept});
+  auto rep = Rep(dept);
+  Opportunity o = Assigned(manager, rep);
+  auto moved = opportunities_->ChangeStage(*conn_, rep, meta_, o.id, "", "proposal", 0);
+  ASSERT_THAT(moved, IsOk());
+  EXPECT_EQ(moved->stage, "proposal");
+  EXPECT_EQ(moved->probability, 50);
+  auto again = opportunities_->ChangeStage(*conn_, manager, meta_, o.id, "", "negotiation", 80);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->probability, 80);
+  EXPECT_THAT(opportunities_->ChangeStage(*conn_, rep, meta_, o.id, "", "nope", 0),
+              StatusIs(kInvalid));
+  EXPECT_THAT(opportunities_->ChangeStage(*conn_, rep, meta_, o.id, "", "proposal", 101),
+              StatusIs(kInvalid));
+  auto history = opportunities_->StageChanges(*conn_, rep, o.id);
+  ASSERT_THAT(history, IsOk());
+  ASSERT_EQ(history->size(), 3u);
+  EXPECT_EQ((*history)[1].from_stage, "lead");
+  EXPECT_EQ((*history)[1].to_stage, "proposal");
+  EXPECT_EQ((*history)[1].changed_by, rep.user_id);
+  EXPECT_EQ((*history)[2].changed_by, manager.user_id);
+  EXPECT_EQ((*history)[2].probability, 80);
+
+  // Stages are data: a new one can be entered, an inactive one cannot.
+  EXPECT_THAT(opportunities_->UpsertStage(*conn_, rep, meta_, {"trial", "试用", 35, 60, true}),
+              StatusIs(kDenied));
+  ASSERT_THAT(opportunities_->UpsertStage(*conn_, manager, meta_, {"trial", "试用", 35, 60, true}),
+              IsOk());
+  auto trial = opportunities_->ChangeStage(*conn_, rep, meta_, o.id, "", "trial", 0);
+  ASSERT_THAT(trial, IsOk());
+  EXPECT_EQ(trial->probability, 60);
+  ASSERT_THAT(opportunities_->UpsertStage(*conn_, manager, meta_, {"trial", "试用", 35, 60, false}),
+              IsOk());
+  EXPECT_THAT(opportunities_->ChangeStage(*conn_, rep, meta_, o.id, "", "trial", 70),
+              StatusIs(kInvalid));
+  EXPECT_THAT(opportunities_->UpsertStage(*conn_, manager, meta_, {"Bad", "", 1, 120, true}),
+              StatusIs(kInvalid));
+  auto stages = opportunities_->Stages(*conn_, rep);
+  ASSERT_THAT(stages, IsOk());
+  EXPECT_EQ(stages->front().code, "lead");
+}
+
+TEST_F(OpportunitiesTest, TerminationNeedsAReasonAndEndsTheOpportunity) {
+  const std::string dept = NewId();
+  auto manager = Manager({dept});
+  auto rep = Rep(dept);
+  Opportunity unassigned = Create(manager, "西安古城旅游");
+  EXPECT_THAT(opportunities_->Terminate(*conn_, manager, meta_, unassigned.id, "", "没有预算"),
+              StatusIs(kPrecondition));
+  Opportunity o = Developing(manager, rep);
+  const int64_t before = Count("opportunities");
+  auto empty = opportunities_->Terminate(*conn_, rep, meta_, o.id, "", "  ");
+  EXPECT_THAT(empty, StatusIs(kInvalid));
+  EXPECT_THAT(Fields(empty.status()), ElementsAre("reason"));
+  auto unchanged = opportunities_->Get(*conn_, rep, o.id);
+  ASSERT_THAT(unchanged, IsOk());
+  EXPECT_EQ(unchanged->status, Status::kDeveloping);
+  EXPECT_EQ(Count("opportunities"), before);
+
+  auto lost = opportunities_->Terminate(*conn_, rep, meta_, o.id, "", "客户选择了竞争对手");
+  ASSERT_THAT(lost, IsOk());
+  EXPECT_EQ(lost->status, Status::kLost);
+  EXPECT_EQ(lost->lost_reason, "客户选择了竞争对手");
+  EXPECT_TRUE(lost->closed_at.has_value());
+  // Lost is final: every transition names the status.
+  Opportunity patch;
+  patch.id = o.id;
+  patch.summary = "x";
+  for (const absl::Status& s :
+       {opportunities_->Update(*conn_, rep, meta_, patch, "", {"summary"}).status(),
+        opportunities_->Assign(*conn_, manager, meta_, o.id, "", AssigneeOf(rep)).status(),
+        opportunities_->ChangeStage(*conn_, rep, meta_, o.id, "", "proposal", 0).status(),
+        opportunities_->Terminate(*conn_, rep, meta_, o.id, "", "再次").status(),
+        opportunities_->PrepareSuccess(*conn_, rep, o.id, "", "").status()}) {
+    EXPECT_THAT(s, StatusIs(kPrecondition));
+    EXPECT_THAT(s.message(), HasSubstr("is lost"));
+  }
+}
+
+TEST_F(OpportunitiesTest, DevelopmentSucceedsOnceForTheAssignee) {
+  const std::string dept = NewId();
+  auto manager = Manager({dept});
+  auto rep = Rep(dept), other = Rep(dept);
+  Opportunity assigned = Assigned(manager, rep);
+  auto early = opportunities_->PrepareSuccess(*conn_, rep, assigned.id, "", "");
+  EXPECT_THAT(early, StatusIs(kPrecondition));
+  EXPECT_THAT(early.status().message(), HasSubstr("is assigned"));
+
+  Opportunity o = Developing(manager, rep);
+  EXPECT_THAT(opportunities_->PrepareSuccess(*conn_, manager, o.id, "", ""), StatusIs(kDenied));
+  EXPECT_THAT(opportunities_->PrepareSuccess(*conn_, other, o.id, "", ""), StatusIs(kDenied));
+  auto plan = opportunities_->PrepareSuccess(*conn_, rep, o.id, "", "");
+  ASSERT_THAT(plan, IsOk());
+  EXPECT_FALSE(plan->already_won);
+  EXPECT_TRUE(plan->customer_id.empty());  // create one from the prospect
+
+  const std::string customer = NewId();
+  auto won = opportunities_->CompleteSuccess(*conn_, rep, meta_, o.id, customer);
+  ASSERT_THAT(won, IsOk());
+  EXPECT_EQ(won->status, Status::kWon);
+  EXPECT_EQ(won->customer_id, customer);
+  EXPECT_EQ(won->probability, 100);
+  // A retry of either step answers with the won opportunity, changing nothing.
+  auto again = opportunities_->CompleteSuccess(*conn_, rep, meta_, o.id, customer);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->version, won->version);
+  auto prepared = opportunities_->PrepareSuccess(*conn_, rep, o.id, "", "");
+  ASSERT_THAT(prepared, IsOk());
+  EXPECT_TRUE(prepared->already_won);
+  EXPECT_THAT(opportunities_->CompleteSuccess(*conn_, rep, meta_, o.id, NewId()),
+              StatusIs(kPrecondition));
+  EXPECT_THAT(opportunities_->Terminate(*conn_, rep, meta_, o.id, "", "晚了"),
+              StatusIs(kPrecondition));
+  const std::vector<std::string> events = EventsSinceStart();
+  EXPECT_EQ(std::count(events.begin(), events.end(), "pipeline.opportunity.won"), 1);
+  EXPECT_EQ(Opportunities::CustomerRequestId(o.id), "pipeline-won-" + o.id);
+}
+
+TEST_F(OpportunitiesTest, ListsFilterAndPage) {
+  const std::string dept = NewId();
+  auto manager = Manager({dept});
+  auto rep = Rep(dept);
+  std::vector<std::string> created;
+  for (int i = 0; i < 5; ++i) created.push_back(Create(manager, "列表公司").id);
+  Opportunity assigned = Assigned(manager, rep);
+  Opportunity far = Prospect("远期公司");
+  far.expected_close_date = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) + 400;
+  auto far_one = opportunities_->Create(*conn_, manager, meta_, "", far);
+  ASSERT_THAT(far_one, IsOk());
+
+  OpportunityFilter f;
+  f.status = Status::kAssigned;
+  auto page = opportunities_->List(*conn_, manager, f, 10, "");
+  ASSERT_THAT(page, IsOk());
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].id, assigned.id);
+
+  OpportunityFilter by_assignee;
+  by_assignee.assignee_id = rep.user_id;
+  page = opportunities_->List(*conn_, manager, by_assignee, 10, "");
+  ASSERT_THAT(page, IsOk());
+  EXPECT_EQ(page->items.size(), 1u);
+
+  OpportunityFilter later;
+  later.close_from = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) + 300;
+  page = opportunities_->List(*conn_, manager, later, 10, "");
+  ASSERT_THAT(page, IsOk());
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].id, far_one->id);
+
+  OpportunityFilter mine;
+  mine.creator_id = manager.user_id;
+  std::vector<std::string> seen;
+  std::string token;
+  do {
+    auto p = opportunities_->List(*conn_, manager, mine, 2, token);
+    ASSERT_THAT(p, IsOk());
+    for (const auto& x : p->items) seen.push_back(x.id);
+    token = p->next_page_token;
+  } while (!token.empty());
+  EXPECT_EQ(seen.size(), 7u);
+  EXPECT_TRUE(std::is_sorted(seen.rbegin(), seen.rend()));
+  OpportunityFilter backwards;
+  backwards.close_from = absl::CivilDay(2030, 1, 2);
+  backwards.close_to = absl::CivilDay(2030, 1, 1);
+  EXPECT_THAT(opportunities_->List(*conn_, manager, backwards, 10, ""), StatusIs(kInvalid));
+  EXPECT_THAT(opportunities_->List(*conn_, manager, {}, -1, ""), StatusIs(kInvalid));
+}
+
+}  // namespace
+}  // namespace crm::pipeline_service
