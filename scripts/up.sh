@@ -23,6 +23,7 @@ crm_log "starting PostgreSQL on port $pg_port"
 pg_admin=$(crm_pg_start "$pg_dir" "$pg_port")
 crm_provision "$pg_admin" crm auth crm_auth
 crm_provision "$pg_admin" crm customers crm_customers
+crm_provision "$pg_admin" crm pipeline crm_pipeline
 
 # Secrets are generated once, never hard-coded.
 [[ -f "$keys/auth-1.pem" ]] || openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
@@ -67,8 +68,14 @@ start_service customers "$CRM_BUILD/services/customers/crm-customers" 50052 9465
   --db-url="$pg_admin dbname=crm user=crm_customers" \
   --jwt-public-keys="auth-1=$keys/auth-1.pub.pem" --auth-address=localhost:50051
 
+start_service pipeline "$CRM_BUILD/services/pipeline/crm-pipeline" 50053 9466 \
+  --db-url="$pg_admin dbname=crm user=crm_pipeline" \
+  --jwt-public-keys="auth-1=$keys/auth-1.pub.pem" --auth-address=localhost:50051 \
+  --customers-address=localhost:50052
+
 crm_log "loading demo data"
 "$CRM_BUILD/tests/fixtures/crm-demo-data" --addr=localhost:50051 --customers-addr=localhost:50052 \
+  --pipeline-addr=localhost:50053 \
   --admin-password-file="$secrets/admin-password" \
   --demo-password-file="$secrets/demo-password" --secrets-dir="$secrets"
 
@@ -78,6 +85,7 @@ The CRM stack is up.
 
   auth       gRPC localhost:50051   metrics http://localhost:9464/metrics   log $logs/auth.log
   customers  gRPC localhost:50052   metrics http://localhost:9465/metrics   log $logs/customers.log
+  pipeline   gRPC localhost:50053   metrics http://localhost:9466/metrics   log $logs/pipeline.log
   postgres  $pg_admin dbname=crm
 
   admin password   $(cat "$secrets/admin-password")   (file $secrets/admin-password)
@@ -92,6 +100,7 @@ Try it:
   export CRM_TOKEN=\$(CRM_PASSWORD=$(cat "$secrets/demo-password") crmctl token li.na)
   crmctl call crm.auth.v1.DirectoryService/ListUsers '{"page_size": 5}'
   crmctl --addr=localhost:50052 call crm.customers.v1.CustomersService/SearchCustomers '{"query": "华为"}'
+  crmctl --addr=localhost:50053 call crm.pipeline.v1.PipelineService/ListOpportunities '{"page_size": 5}'
   crmctl list            # every RPC
 
 Stop it with scripts/down.sh.

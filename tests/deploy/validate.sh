@@ -23,7 +23,7 @@ for dir in base overlays/local; do
     grep -q "^kind: $kind$" "$tmp/rendered.yaml" || fail "$dir renders no $kind"
   done
   grep -q "grpc:" "$tmp/rendered.yaml" || fail "$dir: no gRPC health probes"
-  for svc in auth customers; do
+  for svc in auth customers pipeline; do
     grep -q "^  name: crm-$svc$" "$tmp/rendered.yaml" || fail "$dir renders no crm-$svc"
   done
 done

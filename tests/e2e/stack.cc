@@ -52,12 +52,20 @@ absl::Status ServiceUnderTest::Launch(const std::string& binary, const std::stri
       "--drain-timeout=5s",
   };
   all.insert(all.end(), args.begin(), args.end());
-  auto process = test::ServiceProcess::Start({test::BuiltBinary(binary), all, {}});
-  if (!process.ok()) return process.status();
-  process_ = *std::move(process);
-  if (auto s = process_->WaitForServing(target(), absl::Seconds(60)); !s.ok()) return s;
+  options_ = {test::BuiltBinary(binary), all, {}};
+  if (auto s = Restart(); !s.ok()) return s;
   channel_ = grpc::CreateChannel(target(), grpc::InsecureChannelCredentials());
   return absl::OkStatus();
+}
+
+int ServiceUnderTest::Stop() { return process_ == nullptr ? 0 : process_->Stop(); }
+
+absl::Status ServiceUnderTest::Restart() {
+  if (process_ != nullptr && process_->Running()) process_->Stop();
+  auto process = test::ServiceProcess::Start(options_);
+  if (!process.ok()) return process.status();
+  process_ = *std::move(process);
+  return process_->WaitForServing(target(), absl::Seconds(60));
 }
 
 absl::StatusOr<std::unique_ptr<AuthServer>> AuthServer::Start(test::TestDatabase& db,
@@ -127,6 +135,22 @@ absl::StatusOr<std::string> AuthServer::CreateDepartment(const std::string& name
   grpc::Status status = stub->CreateDepartment(Ctx(*admin).get(), req, &d);
   if (!status.ok()) return rpc::FromGrpcStatus(status);
   return d.id();
+}
+
+absl::StatusOr<std::unique_ptr<PipelineServer>> PipelineServer::Start(
+    test::TestDatabase& db, const AuthServer& auth, const CustomersServer& customers,
+    std::vector<std::string> extra_args) {
+  auto conninfo = db.ProvisionService("pipeline", "crm_pipeline");
+  if (!conninfo.ok()) return conninfo.status();
+  std::unique_ptr<PipelineServer> s(new PipelineServer());
+  std::vector<std::string> args = {"--jwt-public-keys=" + auth.public_key_spec(),
+                                   "--auth-address=" + auth.target(),
+                                   "--customers-address=" + customers.target()};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  if (auto st = s->Launch("services/pipeline/crm-pipeline", *conninfo, args); !st.ok()) {
+    return st;
+  }
+  return s;
 }
 
 absl::StatusOr<std::unique_ptr<CustomersServer>> CustomersServer::Start(

@@ -23,6 +23,11 @@ class ServiceUnderTest {
   int metrics_port() const { return metrics_port_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   test::ServiceProcess& process() { return *process_; }
+  // Stops the process (SIGTERM); returns its exit code.
+  int Stop();
+  // Starts it again (stopping it first if it runs) on the same ports and database, and waits
+  // until it reports SERVING.
+  absl::Status Restart();
 
  protected:
   // Starts binary (relative to the build directory) with the database, port and extra
@@ -36,6 +41,7 @@ class ServiceUnderTest {
   int port_ = 0;
   int metrics_port_ = 0;
   std::shared_ptr<grpc::Channel> channel_;
+  test::ProcessOptions options_;
   std::unique_ptr<test::ServiceProcess> process_;
 };
 
@@ -69,6 +75,15 @@ class CustomersServer : public ServiceUnderTest {
   // Provisions the customers role and schema and starts crm-customers trusting `auth`'s key.
   static absl::StatusOr<std::unique_ptr<CustomersServer>> Start(
       test::TestDatabase& db, const AuthServer& auth, std::vector<std::string> extra_args = {});
+};
+
+class PipelineServer : public ServiceUnderTest {
+ public:
+  // Provisions the pipeline role and schema and starts crm-pipeline trusting `auth`'s key and
+  // calling `customers`.
+  static absl::StatusOr<std::unique_ptr<PipelineServer>> Start(
+      test::TestDatabase& db, const AuthServer& auth, const CustomersServer& customers,
+      std::vector<std::string> extra_args = {});
 };
 
 }  // namespace crm::e2e

@@ -33,6 +33,8 @@
 #include "crm/auth/v1/events.pb.h"
 #include "crm/customers/v1/customers_service.grpc.pb.h"
 #include "crm/customers/v1/events.pb.h"
+#include "crm/pipeline/v1/events.pb.h"
+#include "crm/pipeline/v1/pipeline_service.grpc.pb.h"
 #include "libs/ids/uuid.h"
 #include "libs/rpc/health_client.h"
 #include "libs/rpc/status_convert.h"
@@ -49,6 +51,8 @@ const pb::FileDescriptor* const kLinked[] = {
     crm::auth::v1::LoginSucceeded::descriptor()->file(),
     crm::customers::v1::CreateCustomerRequest::descriptor()->file(),
     crm::customers::v1::CustomerChanged::descriptor()->file(),
+    crm::pipeline::v1::CreateOpportunityRequest::descriptor()->file(),
+    crm::pipeline::v1::OpportunityChanged::descriptor()->file(),
 };
 
 int Usage() {
