@@ -95,7 +95,8 @@ const auth::ScopedStatement& SearchScoped(bool phone, bool latin) {
       sql +=
           "  UNION ALL"
           "  (SELECT c.id, 0, 0, 0 FROM customers.customers c"
-          "   WHERE c.phone_digits = $5 AND c.deleted_at IS NULL AND {scope} LIMIT $4)";
+          "   WHERE c.phone_digits = $5 AND c.phone_digits <> '' AND c.deleted_at IS NULL"
+          "   AND {scope} LIMIT $4)";
     }
     sql +=
         "  UNION ALL"
@@ -149,7 +150,8 @@ const auth::ScopedStatement& IndexedSearchScoped(bool phone) {
           "  UNION ALL"
           "  (SELECT " CUSTOMER_COLUMNS
           ", 0, 0 FROM customers.customers c"
-          "   WHERE c.phone_digits = $5 AND c.deleted_at IS NULL AND {scope} LIMIT $4)";
+          "   WHERE c.phone_digits = $5 AND c.phone_digits <> '' AND c.deleted_at IS NULL"
+          "   AND {scope} LIMIT $4)";
     }
     absl::StrAppend(
         &sql,
@@ -177,17 +179,22 @@ const auth::ScopedStatement& IndexedSearchScoped(bool phone) {
 constexpr Statement kLockDuplicateKey{"customers.lock_duplicate_key",
                                       "SELECT pg_advisory_xact_lock(hashtext($1))"};
 
+// One branch per key, each on its index (the partial indexes' conditions are spelled out so a
+// generic plan can use them too: as one OR it became a scan computing every row's
+// normalised name); a customer matching several keys is reported for the first.
 constexpr Statement kFindDuplicates{
     "customers.find_duplicates",
-    "SELECT c.id::text, c.number,"
-    " CASE WHEN $2 <> '' AND c.tax_id = $2 THEN 'tax_id'"
-    "      WHEN c.normalized_name = customers.normalized_name($1) THEN 'name'"
-    "      ELSE 'phone' END"
-    " FROM customers.customers c WHERE c.deleted_at IS NULL AND ("
-    "   ($2 <> '' AND c.tax_id = $2)"
-    "   OR c.normalized_name = customers.normalized_name($1)"
-    "   OR ($3 <> '' AND c.phone_digits = $3))"
-    " ORDER BY c.id LIMIT 5"};
+    "SELECT DISTINCT ON (d.id) d.id::text, d.number, d.matched FROM ("
+    "  SELECT c.id, c.number, 1 AS rank, 'tax_id' AS matched FROM customers.customers c"
+    "   WHERE $2 <> '' AND c.tax_id = $2 AND c.tax_id <> '' AND c.deleted_at IS NULL"
+    "  UNION ALL"
+    "  SELECT c.id, c.number, 2, 'name' FROM customers.customers c"
+    "   WHERE c.normalized_name = customers.normalized_name($1) AND c.deleted_at IS NULL"
+    "  UNION ALL"
+    "  SELECT c.id, c.number, 3, 'phone' FROM customers.customers c"
+    "   WHERE $3 <> '' AND c.phone_digits = $3 AND c.phone_digits <> ''"
+    "   AND c.deleted_at IS NULL"
+    ") d ORDER BY d.id, d.rank LIMIT 5"};
 
 constexpr Statement kNormalizedName{"customers.normalized_name",
                                     "SELECT customers.normalized_name($1)"};
@@ -330,6 +337,9 @@ void Repository::LockDuplicateKeys(db::Tx& tx, const std::string& name, const st
 std::vector<Duplicate> Repository::FindDuplicates(db::Tx& tx, const std::string& name,
                                                   const std::string& tax_id,
                                                   const std::string& phone) {
+  // Planned for each lookup: a plan kept from when the table was small scans it, and the
+  // table's size (which a new plan reads) only enters a kept plan after an ANALYZE.
+  tx.exec("SET LOCAL plan_cache_mode = force_custom_plan");
   std::vector<Duplicate> out;
   for (const auto& row : Exec(tx, kFindDuplicates, name, tax_id, Digits(phone))) {
     out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});

@@ -1,4 +1,5 @@
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -6,6 +7,8 @@
 #include "gtest/gtest.h"
 #include "libs/status/field_violations.h"
 #include "libs/testing/status_matchers.h"
+#include "nlohmann/json.hpp"
+#include "services/customers/src/repository.h"
 #include "services/customers/tests/fixture.h"
 
 namespace crm::customers_service {
@@ -104,6 +107,68 @@ TEST_F(CustomersTest, BadInputNamesEachFieldAndWritesNothing) {
                        HasSubstr("\"atlantis\" is not an active region")));
   EXPECT_EQ(CountCustomers(), before);
   EXPECT_THAT(EventsSinceStart(), IsEmpty());
+}
+
+// Statements run with generic plans (the search reader's always are) must still reach their
+// rows through an index condition: a partial index is usable only when the statement spells
+// out its condition. Checked with sequential scans disabled, so that a plan without a fitting
+// index shows as a scan (sequential, or of a whole index in id order).
+TEST_F(CustomersTest, GenericPlansOfLookupsUseIndexes) {
+  // Plans for a table with rows and statistics (an empty one is planned by guesses).
+  const auth::Principal owner = Rep(NewId());
+  for (int i = 0; i < 300; ++i) MakeCustomer(owner, Unique("计划检查公司"));
+  ASSERT_THAT(conn_->Transact([](db::Tx& tx) -> absl::Status {
+    tx.exec("ANALYZE customers.customers");
+    return absl::OkStatus();
+  }),
+              IsOk());
+  db::Conn generic(db::WithConnectOption(
+      conninfo_, "options", "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off"));
+  // The scans of customers in the plan that read without an index condition.
+  auto full_scans = [&](const std::string& name, const db::Params& params) {
+    auto plan = generic.Read([&](db::Tx& tx) -> absl::StatusOr<std::string> {
+      std::string args;
+      for (const auto& p : params) {
+        if (!args.empty()) args += ", ";
+        args += p ? tx.quote(*p) : "NULL";
+      }
+      return tx
+          .exec("EXPLAIN (FORMAT JSON) EXECUTE " + tx.quote_name(name) + "(" + args + ")")[0][0]
+          .as<std::string>();
+    });
+    EXPECT_THAT(plan, IsOk());
+    std::vector<std::string> found;
+    std::function<void(const nlohmann::json&)> visit = [&](const nlohmann::json& node) {
+      const std::string type = node.value("Node Type", "");
+      if (node.value("Relation Name", "") == "customers" && type != "Bitmap Heap Scan" &&
+          !node.contains("Index Cond")) {
+        found.push_back(type + " " + node.value("Index Name", ""));
+      }
+      for (const auto& child : node.value("Plans", nlohmann::json::array())) visit(child);
+    };
+    if (plan.ok()) visit(nlohmann::json::parse(*plan)[0]["Plan"]);
+    return found;
+  };
+  ASSERT_THAT(generic.Read([](db::Tx& tx) -> absl::Status {
+    Repository::FindDuplicates(tx, "某某科技有限公司", "", "021-5555 0000");
+    return absl::OkStatus();
+  }),
+              IsOk());
+  EXPECT_THAT(full_scans("customers.find_duplicates", {"某某科技有限公司", "", "02155550000"}),
+              IsEmpty());
+  // A search with digits has a phone branch; with the name index, the names found are read
+  // by id.
+  const IndexedHits hits{{{owner.user_id, 1}}, "", 0};
+  for (const auth::Principal& caller : {Executive(), owner}) {
+    db::Query q = Repository::Search("5555 0000", caller, 20, &hits);
+    ASSERT_THAT(generic.Read([&](db::Tx& tx) -> absl::Status {
+      tx.exec("PREPARE " + tx.quote_name(std::string(q.stmt.name)) + " AS " +
+              std::string(q.stmt.sql));
+      return absl::OkStatus();
+    }),
+                IsOk());
+    EXPECT_THAT(full_scans(std::string(q.stmt.name), q.params), IsEmpty()) << q.stmt.name;
+  }
 }
 
 TEST_F(CustomersTest, DuplicatesAreRefusedUnlessForced) {
