@@ -24,9 +24,10 @@ void Die(const std::string& what) {
   std::exit(1);
 }
 
-double PgbenchTps(const std::string& conninfo, int clients, int seconds) {
-  auto run = test::RunCommand(absl::StrCat("pgbench -S -M prepared -n -c ", clients, " -j 2 -T ",
-                                           seconds, " ", test::ShellQuote(conninfo)));
+double PgbenchTps(const std::string& conninfo, int clients, int seconds, bool select_only) {
+  auto run = test::RunCommand(absl::StrCat("pgbench ", select_only ? "-S " : "",
+                                           "-M prepared -n -c ", clients, " -j 2 -T ", seconds, " ",
+                                           test::ShellQuote(conninfo)));
   if (!run.ok()) Die(run.status().ToString());
   std::smatch m;
   if (!std::regex_search(*run, m, std::regex("tps = ([0-9.]+)"))) Die("no tps in: " + *run);
@@ -35,9 +36,13 @@ double PgbenchTps(const std::string& conninfo, int clients, int seconds) {
   return tps;
 }
 
-PgbenchResult Pgbench(const std::string& conninfo, int clients, int seconds) {
+void PgbenchInit(const std::string& conninfo) {
   auto init = test::RunCommand(absl::StrCat("pgbench -q -i -s 10 ", test::ShellQuote(conninfo)));
   if (!init.ok()) Die(init.status().ToString());
+}
+
+PgbenchResult Pgbench(const std::string& conninfo, int clients, int seconds) {
+  PgbenchInit(conninfo);
   PgbenchResult result;
   for (int c : {2, 4, 8, clients}) {
     const double tps = PgbenchTps(conninfo, c, seconds);

@@ -27,7 +27,11 @@ struct PgbenchResult {
 // `pgbench -S -M prepared` (scale 10) for 2, 4, 8 and `clients` clients, printing each.
 PgbenchResult Pgbench(const std::string& conninfo, int clients, int seconds);
 // One `pgbench -S -M prepared` run on the database Pgbench initialised: transactions/s.
-double PgbenchTps(const std::string& conninfo, int clients, int seconds);
+// `select_only` false: pgbench's default TPC-B-like script (three updates and an insert per
+// transaction), the reference for writes.
+double PgbenchTps(const std::string& conninfo, int clients, int seconds, bool select_only = true);
+// Initialises a pgbench database (scale 10).
+void PgbenchInit(const std::string& conninfo);
 
 // The middle value (of an even count, the upper of the two in the middle); 0 for none.
 double Median(std::vector<double> values);
