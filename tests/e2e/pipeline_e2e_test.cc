@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "crm/customers/v1/customers_service.grpc.pb.h"
+#include "crm/pipeline/v1/events.pb.h"
 #include "crm/pipeline/v1/pipeline_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -168,6 +169,24 @@ TEST_F(PipelineE2eTest, FromOpportunityToCustomer) {
   ASSERT_THAT(Succeed(o.id(), &again), IsOk());
   EXPECT_EQ(again.customer_id(), won.customer_id());
   EXPECT_EQ(CustomersNamed("新元光电"), 1);
+
+  // Every change is on the pipeline's event stream (the admin has events.watch).
+  auto admin = auth_->Login("admin", kAdminPassword);
+  ASSERT_THAT(admin, IsOk());
+  auto watch_ctx = Ctx(*admin);
+  common::v1::WatchEventsRequest watch;
+  auto reader = pipeline_stub_->WatchEvents(watch_ctx.get(), watch);
+  std::vector<std::string> types;
+  common::v1::Event e;
+  while (types.size() < 6 && reader->Read(&e)) types.push_back(e.type());
+  EXPECT_THAT(
+      types, ::testing::ElementsAre("pipeline.opportunity.created", "pipeline.opportunity.assigned",
+                                    "pipeline.opportunity.developing", "pipeline.plan_item.created",
+                                    "pipeline.plan_item.executed", "pipeline.opportunity.won"));
+  pv1::OpportunityChanged payload;
+  ASSERT_TRUE(e.payload().UnpackTo(&payload));
+  EXPECT_EQ(payload.opportunity().customer_id(), won.customer_id());
+  watch_ctx->TryCancel();
 }
 
 TEST_F(PipelineE2eTest, CustomersDownInTheMiddle) {
