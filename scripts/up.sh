@@ -68,16 +68,22 @@ start_service customers "$CRM_BUILD/services/customers/crm-customers" 50052 9465
   --db-url="$pg_admin dbname=crm user=crm_customers" \
   --jwt-public-keys="auth-1=$keys/auth-1.pub.pem" --auth-address=localhost:50051
 
-start_service pipeline "$CRM_BUILD/services/pipeline/crm-pipeline" 50053 9466 \
-  --db-url="$pg_admin dbname=crm user=crm_pipeline" \
-  --jwt-public-keys="auth-1=$keys/auth-1.pub.pem" --auth-address=localhost:50051 \
-  --customers-address=localhost:50052
+pipeline_args=(--db-url="$pg_admin dbname=crm user=crm_pipeline"
+  --jwt-public-keys="auth-1=$keys/auth-1.pub.pem" --auth-address=localhost:50051
+  --customers-address=localhost:50052)
+start_service pipeline "$CRM_BUILD/services/pipeline/crm-pipeline" 50053 9466 "${pipeline_args[@]}"
 
 crm_log "loading demo data"
 "$CRM_BUILD/tests/fixtures/crm-demo-data" --addr=localhost:50051 --customers-addr=localhost:50052 \
   --pipeline-addr=localhost:50053 \
   --admin-password-file="$secrets/admin-password" \
   --demo-password-file="$secrets/demo-password" --secrets-dir="$secrets"
+
+# The demo data (re)issues the service account through which the pipeline follows customers'
+# hand-overs; restart the pipeline with it.
+start_service pipeline "$CRM_BUILD/services/pipeline/crm-pipeline" 50053 9466 "${pipeline_args[@]}" \
+  --service-client-id=pipeline-follower \
+  --service-client-secret-file="$secrets/pipeline-follower.secret"
 
 cat <<MSG
 

@@ -55,7 +55,9 @@ class PipelineE2eTest : public ::testing::Test {
     auto rep_id = auth_->CreateUser("chen.jie", "account_manager", *east);
     ASSERT_THAT(rep_id, IsOk());
     rep_id_ = *rep_id;
-    ASSERT_THAT(auth_->CreateUser("liu.yang", "account_manager", *east), IsOk());
+    auto other_id = auth_->CreateUser("liu.yang", "account_manager", *east);
+    ASSERT_THAT(other_id, IsOk());
+    other_id_ = *other_id;
     for (auto [name, token] :
          {std::pair{"li.na", &manager_}, {"chen.jie", &rep_}, {"liu.yang", &other_}}) {
       auto t = auth_->Login(name, "s3cret-pass");
@@ -132,7 +134,7 @@ class PipelineE2eTest : public ::testing::Test {
   std::unique_ptr<PipelineServer> pipeline_;
   std::unique_ptr<pv1::PipelineService::Stub> pipeline_stub_;
   std::unique_ptr<cv1::CustomersService::Stub> customers_stub_;
-  std::string manager_, rep_, other_, rep_id_;
+  std::string manager_, rep_, other_, rep_id_, other_id_;
   int created_ = 0;
 };
 
@@ -227,6 +229,52 @@ TEST_F(PipelineE2eTest, CustomersDownInTheMiddle) {
   ASSERT_THAT(Succeed(second.id(), &linked), IsOk());
   EXPECT_EQ(linked.customer_id(), created.id());
   EXPECT_EQ(CustomersNamed("天成机械"), 1);
+}
+
+TEST_F(PipelineE2eTest, OpenOpportunitiesFollowAHandOver) {
+  // An instance that follows the customers service's hand-overs with a service account.
+  auto secret = auth_->CreateServiceAccount("pipeline-follower", "integration");
+  ASSERT_THAT(secret, IsOk());
+  auto following = PipelineServer::Start(
+      *db_, *auth_, *customers_,
+      {"--service-client-id=pipeline-follower", "--service-client-secret-file=" + *secret});
+  ASSERT_THAT(following, IsOk());
+
+  // The rep's customer, and a developing opportunity for it.
+  cv1::CreateCustomerRequest create_customer;
+  create_customer.mutable_customer()->set_name("宁波海天塑机集团有限公司");
+  cv1::Customer customer;
+  ASSERT_THAT(customers_stub_->CreateCustomer(Ctx(rep_).get(), create_customer, &customer), IsOk());
+  pv1::CreateOpportunityRequest create;
+  create.mutable_opportunity()->set_customer_id(customer.id());
+  create.mutable_opportunity()->set_summary("新厂区MES系统");
+  pv1::Opportunity o;
+  ASSERT_THAT(pipeline_stub_->CreateOpportunity(Ctx(manager_).get(), create, &o), IsOk());
+  pv1::AssignOpportunityRequest assign;
+  assign.set_id(o.id());
+  assign.set_assignee_id(rep_id_);
+  ASSERT_THAT(pipeline_stub_->AssignOpportunity(Ctx(manager_).get(), assign, &o), IsOk());
+
+  cv1::HandOverCustomersRequest handover;
+  handover.set_from_user_id(rep_id_);
+  handover.set_to_user_id(other_id_);
+  handover.add_customer_ids(customer.id());
+  handover.set_reason("离职交接");
+  cv1::Handover done;
+  ASSERT_THAT(customers_stub_->HandOverCustomers(Ctx(manager_).get(), handover, &done), IsOk());
+
+  pv1::GetOpportunityRequest get;
+  get.set_id(o.id());
+  pv1::Opportunity now;
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_THAT(pipeline_stub_->GetOpportunity(Ctx(manager_).get(), get, &now), IsOk());
+    if (now.assignee_id() == other_id_) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(now.assignee_id(), other_id_);
+  EXPECT_EQ(now.status(), pv1::OPPORTUNITY_STATUS_ASSIGNED);
+  pv1::Opportunity seen;
+  EXPECT_THAT(pipeline_stub_->GetOpportunity(Ctx(other_).get(), get, &seen), IsOk());
 }
 
 }  // namespace

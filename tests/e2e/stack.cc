@@ -123,6 +123,22 @@ absl::StatusOr<std::string> AuthServer::CreateUser(const std::string& username,
   return user.id();
 }
 
+absl::StatusOr<std::string> AuthServer::CreateServiceAccount(const std::string& username,
+                                                             const std::string& role) {
+  auto admin = Login("admin", kAdminPassword);
+  if (!admin.ok()) return admin.status();
+  auto stub = auth::v1::DirectoryService::NewStub(channel());
+  auth::v1::CreateServiceAccountRequest req;
+  req.mutable_service_account()->set_username(username);
+  req.mutable_service_account()->add_roles(role);
+  auth::v1::CreateServiceAccountResponse resp;
+  grpc::Status status = stub->CreateServiceAccount(Ctx(*admin).get(), req, &resp);
+  if (!status.ok()) return rpc::FromGrpcStatus(status);
+  const std::string path = dir_ + "/" + username + ".secret";
+  if (auto s = WriteFile(path, resp.client_secret()); !s.ok()) return s;
+  return path;
+}
+
 absl::StatusOr<std::string> AuthServer::CreateDepartment(const std::string& name,
                                                          const std::string& parent_id) {
   auto admin = Login("admin", kAdminPassword);

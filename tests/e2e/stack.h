@@ -62,6 +62,10 @@ class AuthServer : public ServiceUnderTest {
   // Creates a user as the admin (password "s3cret-pass"); returns the user's id.
   absl::StatusOr<std::string> CreateUser(const std::string& username, const std::string& role,
                                          const std::string& department_id);
+  // Creates a service account as the admin and writes its secret to a file in this server's
+  // directory; returns that file's path.
+  absl::StatusOr<std::string> CreateServiceAccount(const std::string& username,
+                                                   const std::string& role);
   // Creates a department as the admin; returns its id.
   absl::StatusOr<std::string> CreateDepartment(const std::string& name,
                                                const std::string& parent_id = "");

@@ -4,7 +4,9 @@
 #include <grpcpp/security/credentials.h>
 
 #include "libs/config/flags.h"
+#include "libs/events/follower.h"
 #include "libs/service/runtime.h"
+#include "libs/service/service_tokens.h"
 #include "services/pipeline/src/migrations.h"
 #include "services/pipeline/src/pipeline_service.h"
 
@@ -24,6 +26,13 @@ int Main(int argc, char** argv) {
                    "the customers service (customers are checked and created there)");
   auto* zone_name = flags.String("timezone", "CRM_TIMEZONE", "Asia/Shanghai",
                                  "business time zone (what \"today\" means for close dates)");
+  auto* client_id =
+      flags.String("service-client-id", "CRM_SERVICE_CLIENT_ID", "",
+                   "service account that follows the customers service's hand-overs (empty: "
+                   "opportunities do not follow them)");
+  auto* client_secret_file =
+      flags.String("service-client-secret-file", "CRM_SERVICE_CLIENT_SECRET_FILE", "",
+                   "file holding the service account's secret");
   flags.ParseOrExit(argc, argv);
   absl::TimeZone zone;
   if (!absl::LoadTimeZone(*zone_name, &zone)) {
@@ -33,20 +42,48 @@ int Main(int argc, char** argv) {
   if (!config.ok()) return Fatal("invalid configuration", config.status());
   auto verifier = service::VerifierFromConfig(*config);
   if (!verifier.ok()) return Fatal("invalid configuration", verifier.status());
+  auto auth_channel = grpc::CreateChannel(*auth_address, grpc::InsecureChannelCredentials());
+  std::unique_ptr<service::ServiceTokens> tokens;
+  if (!client_id->empty()) {
+    auto t = service::ServiceTokens::FromFile(auth_channel, *client_id, *client_secret_file);
+    if (!t.ok()) {
+      return Fatal("invalid configuration",
+                   absl::InvalidArgumentError(
+                       "--service-client-id needs a readable --service-client-secret-file"));
+    }
+    tokens = *std::move(t);
+  }
   auto runtime = service::Runtime::Start(*config, "pipeline", AllMigrations(), verifier->get());
   if (!runtime.ok()) return Fatal("startup failed", runtime.status());
   service::Runtime& rt = **runtime;
 
-  auto directory = crm::auth::v1::DirectoryService::NewStub(
-      grpc::CreateChannel(*auth_address, grpc::InsecureChannelCredentials()));
-  auto customers = crm::customers::v1::CustomersService::NewStub(
-      grpc::CreateChannel(*customers_address, grpc::InsecureChannelCredentials()));
+  auto directory = crm::auth::v1::DirectoryService::NewStub(auth_channel);
+  auto customers_channel =
+      grpc::CreateChannel(*customers_address, grpc::InsecureChannelCredentials());
+  auto customers = crm::customers::v1::CustomersService::NewStub(customers_channel);
   Opportunities opportunities(&rt.outbox(), &rt.request_log(), zone);
   Plans plans(&rt.outbox(), &rt.request_log());
   PipelineServiceImpl service(
       {&rt.calls(), &opportunities, &plans, &rt.events(), directory.get(), customers.get()});
   rt.server().AddService(&service);
-  return rt.Run();
+  // Customers handed over to another rep take their open opportunities along.
+  std::unique_ptr<events::Follower> handovers;
+  if (tokens) {
+    events::Follower::Options o;
+    o.stream = "customers";
+    o.channel = customers_channel;
+    o.method = "/crm.customers.v1.CustomersService/WatchEvents";
+    o.types = {"customers.handover.completed"};
+    o.token = [t = tokens.get()] { return t->Get(); };
+    handovers = std::make_unique<events::Follower>(
+        o, config->db_url, "pipeline", [&opportunities](db::Tx& tx, const common::v1::Event& e) {
+          return opportunities.ApplyHandover(tx, e);
+        });
+    handovers->Start();
+  }
+  const int code = rt.Run();
+  if (handovers) handovers->Stop();
+  return code;
 }
 
 }  // namespace

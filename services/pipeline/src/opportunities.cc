@@ -4,8 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "crm/customers/v1/events.pb.h"
 #include "crm/pipeline/v1/events.pb.h"
 #include "libs/ids/uuid.h"
+#include "libs/log/log.h"
 #include "libs/money/money.h"
 #include "libs/status/status_macros.h"
 #include "libs/validation/newest_first.h"
@@ -418,6 +420,36 @@ absl::StatusOr<Opportunity> Opportunities::Terminate(db::Conn& conn, const Princ
     return Save(tx, *outbox_, meta, "pipeline.opportunity.lost", current, next,
                 /*assigned_now=*/false, /*closed_now=*/true);
   });
+}
+
+absl::Status Opportunities::ApplyHandover(db::Tx& tx, const common::v1::Event& event) const {
+  crm::customers::v1::CustomersHandedOver payload;
+  if (!event.payload().UnpackTo(&payload)) {
+    log::Warn("hand-over event skipped: its payload is not crm.customers.v1.CustomersHandedOver")
+        .Str("event_id", event.id());
+    return absl::OkStatus();
+  }
+  const auto& h = payload.handover();
+  Violations v;
+  validation::RequiredUuid(v, "from_user_id", h.from_user_id());
+  validation::RequiredUuid(v, "to_user_id", h.to_user_id());
+  validation::OptionalUuid(v, "to_department_id", h.to_department_id());
+  for (const auto& id : h.customer_ids()) validation::RequiredUuid(v, "customer_ids", id);
+  if (!v.empty()) {
+    log::Warn("hand-over event skipped: malformed")
+        .Str("event_id", event.id())
+        .Str("problem", v.ToStatus().ToString());
+    return absl::OkStatus();
+  }
+  const std::string by = ids::IsUuid(h.create_user_id()) ? h.create_user_id() : "";
+  const RequestMeta meta{event.request_id(), h.create_user_id()};
+  for (const auto& id :
+       Repository::Reassign(tx, {h.customer_ids().begin(), h.customer_ids().end()},
+                            h.from_user_id(), h.to_user_id(), h.to_department_id(), by)) {
+    EmitOpportunity(tx, *outbox_, meta, "pipeline.opportunity.handed_over",
+                    *Repository::Find(tx, id));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<Stage>> Opportunities::Stages(db::Conn& conn,

@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "crm/common/v1/events.pb.h"
 #include "libs/auth/principal.h"
 #include "libs/db/conn.h"
 #include "libs/db/request_log.h"
@@ -104,6 +105,11 @@ class Opportunities {
   absl::StatusOr<Opportunity> Terminate(db::Conn& conn, const auth::Principal& caller,
                                         const RequestMeta& meta, const std::string& id,
                                         const std::string& etag, const std::string& reason) const;
+
+  // Follows a customers.handover.completed event of the customers service (inside the
+  // transaction that stores the event's cursor): the open opportunities of the customers
+  // handed over that were assigned to the previous owner go to the new one.
+  absl::Status ApplyHandover(db::Tx& tx, const common::v1::Event& event) const;
 
   absl::StatusOr<std::vector<Stage>> Stages(db::Conn& conn, const auth::Principal& caller) const;
   absl::StatusOr<Stage> UpsertStage(db::Conn& conn, const auth::Principal& caller,

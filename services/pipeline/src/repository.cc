@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/auth/scope.h"
+#include "libs/db/pqxx_traits.h"
 #include "libs/db/time_fields.h"
 #include "libs/ids/uuid.h"
 
@@ -101,6 +102,14 @@ constexpr Statement kUpdate{
     " closed_at = CASE WHEN $19::bool THEN now() ELSE closed_at END, lost_reason = $20,"
     " version = version + 1, updated_at = now()"
     " WHERE id = $1::uuid AND version = $21::int8"};
+
+constexpr Statement kReassign{
+    "pipeline.reassign",
+    "UPDATE pipeline.opportunities SET assignee_id = $3::uuid,"
+    " assignee_department_id = nullif($4, '')::uuid, assigned_by = nullif($5, '')::uuid,"
+    " assigned_at = now(), version = version + 1, updated_at = now()"
+    " WHERE customer_id = ANY($1::uuid[]) AND assignee_id = $2::uuid"
+    " AND status IN ('assigned', 'developing') RETURNING id::text"};
 
 // Newest first; every filter optional.
 const auth::ScopedStatement& ListScoped() {
@@ -225,6 +234,19 @@ bool Repository::Update(db::Tx& tx, const Opportunity& o, int64_t expected_versi
            o.assignee_id, o.assignee_department_id, assigned_now, o.assigned_by, closed_now,
            o.lost_reason, expected_version);
   return r.affected_rows() == 1;
+}
+
+std::vector<std::string> Repository::Reassign(db::Tx& tx,
+                                              const std::vector<std::string>& customer_ids,
+                                              const std::string& from, const std::string& to,
+                                              const std::string& to_department_id,
+                                              const std::string& by) {
+  std::vector<std::string> ids;
+  for (const auto& row :
+       Exec(tx, kReassign, db::TextArray(customer_ids), from, to, to_department_id, by)) {
+    ids.push_back(row[0].as<std::string>());
+  }
+  return ids;
 }
 
 std::vector<Opportunity> Repository::List(db::Tx& tx, const OpportunityFilter& f,

@@ -24,6 +24,12 @@ class Repository {
   // when the version is not `expected_version`.
   static bool Update(db::Tx& tx, const Opportunity& o, int64_t expected_version, bool assigned_now,
                      bool closed_now);
+  // Open (assigned or developing) opportunities of these customers assigned to `from` go to
+  // `to` (assigned by `by`); returns their ids.
+  static std::vector<std::string> Reassign(db::Tx& tx, const std::vector<std::string>& customer_ids,
+                                           const std::string& from, const std::string& to,
+                                           const std::string& to_department_id,
+                                           const std::string& by);
   static std::vector<Opportunity> List(db::Tx& tx, const OpportunityFilter& f,
                                        const auth::Principal& caller, const std::string& before_id,
                                        int limit);

@@ -1,4 +1,5 @@
 #include "absl/strings/match.h"
+#include "crm/customers/v1/events.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/testing/status_matchers.h"
@@ -323,6 +324,67 @@ TEST_F(OpportunitiesTest, DevelopmentSucceedsOnceForTheAssignee) {
   const std::vector<std::string> events = EventsSinceStart();
   EXPECT_EQ(std::count(events.begin(), events.end(), "pipeline.opportunity.won"), 1);
   EXPECT_EQ(Opportunities::CustomerRequestId(o.id), "pipeline-won-" + o.id);
+}
+
+TEST_F(OpportunitiesTest, OpenOpportunitiesFollowTheirCustomersToTheNewOwner) {
+  const std::string dept = NewId(), new_dept = NewId();
+  auto manager = Manager({dept, new_dept});
+  auto leaving = Rep(dept), successor = Rep(new_dept), colleague = Rep(dept);
+  const std::string customer = NewId();
+  auto for_customer = [&](const auth::Principal& rep, bool develop) {
+    Opportunity p = Prospect("交接公司");
+    p.customer_id = customer;
+    auto o = opportunities_->Create(*conn_, manager, meta_, "", p);
+    EXPECT_THAT(o, IsOk());
+    auto a = opportunities_->Assign(*conn_, manager, meta_, o->id, "", AssigneeOf(rep));
+    EXPECT_THAT(a, IsOk());
+    if (develop) AddItem(rep, *a, "拜访");
+    return a->id;
+  };
+  const std::string assigned = for_customer(leaving, false);
+  const std::string developing = for_customer(leaving, true);
+  const std::string someone_elses = for_customer(colleague, false);
+  const std::string lost = for_customer(leaving, true);
+  ASSERT_THAT(opportunities_->Terminate(*conn_, leaving, meta_, lost, "", "项目取消"), IsOk());
+
+  common::v1::Event event;
+  event.set_id(NewId());
+  event.set_type("customers.handover.completed");
+  crm::customers::v1::CustomersHandedOver payload;
+  auto& h = *payload.mutable_handover();
+  h.set_from_user_id(leaving.user_id);
+  h.set_to_user_id(successor.user_id);
+  h.set_to_department_id(new_dept);
+  h.add_customer_ids(customer);
+  h.set_create_user_id(manager.user_id);
+  event.mutable_payload()->PackFrom(payload);
+  for (int times = 0; times < 2; ++times) {  // applying it again changes nothing more
+    ASSERT_THAT(
+        conn_->Transact([&](db::Tx& tx) { return opportunities_->ApplyHandover(tx, event); }),
+        IsOk());
+  }
+  for (const std::string& id : {assigned, developing}) {
+    auto o = opportunities_->Get(*conn_, successor, id);
+    ASSERT_THAT(o, IsOk());
+    EXPECT_EQ(o->assignee_id, successor.user_id);
+    EXPECT_EQ(o->assigned_by, manager.user_id);
+  }
+  EXPECT_THAT(opportunities_->Get(*conn_, leaving, developing), StatusIs(kDenied));
+  auto kept = opportunities_->Get(*conn_, colleague, someone_elses);
+  ASSERT_THAT(kept, IsOk());
+  EXPECT_EQ(kept->assignee_id, colleague.user_id);
+  auto closed = opportunities_->Get(*conn_, manager, lost);
+  ASSERT_THAT(closed, IsOk());
+  EXPECT_EQ(closed->assignee_id, leaving.user_id);
+  const std::vector<std::string> events = EventsSinceStart();
+  EXPECT_EQ(std::count(events.begin(), events.end(), "pipeline.opportunity.handed_over"), 2);
+
+  // A payload of another type is skipped, not an error (the stream moves on).
+  common::v1::Event other;
+  other.set_type("customers.handover.completed");
+  other.mutable_payload()->PackFrom(crm::customers::v1::CustomersHandedOver());
+  EXPECT_THAT(conn_->Transact([&](db::Tx& tx) { return opportunities_->ApplyHandover(tx, other); }),
+              IsOk());
 }
 
 TEST_F(OpportunitiesTest, ListsFilterAndPage) {
