@@ -66,23 +66,24 @@ int Main(int argc, char** argv) {
   PipelineServiceImpl service(
       {&rt.calls(), &opportunities, &plans, &rt.events(), directory.get(), customers.get()});
   rt.server().AddService(&service);
-  // Customers handed over to another rep take their open opportunities along.
-  std::unique_ptr<events::Follower> handovers;
+  // Customers handed over to another rep take their open opportunities along; a merged
+  // customer's opportunities follow it to the survivor.
+  std::unique_ptr<events::Follower> customer_events;
   if (tokens) {
     events::Follower::Options o;
     o.stream = "customers";
     o.channel = customers_channel;
     o.method = "/crm.customers.v1.CustomersService/WatchEvents";
-    o.types = {"customers.handover.completed"};
+    o.types = Opportunities::CustomerEventTypes();
     o.token = [t = tokens.get()] { return t->Get(); };
-    handovers = std::make_unique<events::Follower>(
+    customer_events = std::make_unique<events::Follower>(
         o, config->db_url, "pipeline", [&opportunities](db::Tx& tx, const common::v1::Event& e) {
-          return opportunities.ApplyHandover(tx, e);
+          return opportunities.ApplyCustomerEvent(tx, e);
         });
-    handovers->Start();
+    customer_events->Start();
   }
   const int code = rt.Run();
-  if (handovers) handovers->Stop();
+  if (customer_events) customer_events->Stop();
   return code;
 }
 

@@ -422,27 +422,45 @@ absl::StatusOr<Opportunity> Opportunities::Terminate(db::Conn& conn, const Princ
   });
 }
 
-absl::Status Opportunities::ApplyHandover(db::Tx& tx, const common::v1::Event& event) const {
-  crm::customers::v1::CustomersHandedOver payload;
-  if (!event.payload().UnpackTo(&payload)) {
-    log::Warn("hand-over event skipped: its payload is not crm.customers.v1.CustomersHandedOver")
-        .Str("event_id", event.id());
+const std::vector<std::string>& Opportunities::CustomerEventTypes() {
+  static const auto* types =
+      new std::vector<std::string>{"customers.handover.completed", "customers.customer.merged"};
+  return *types;
+}
+
+absl::Status Opportunities::ApplyCustomerEvent(db::Tx& tx, const common::v1::Event& event) const {
+  const RequestMeta meta{event.request_id(), event.actor_id()};
+  auto skip = [&](const std::string& why) {
+    log::Warn("customers event skipped")
+        .Str("event_id", event.id())
+        .Str("type", event.type())
+        .Str("why", why);
+    return absl::OkStatus();
+  };
+  if (event.type() == "customers.customer.merged") {
+    crm::customers::v1::CustomersMerged payload;
+    if (!event.payload().UnpackTo(&payload)) return skip("payload is not CustomersMerged");
+    const auto& m = payload.merge();
+    if (!ids::IsUuid(m.duplicate_id()) || !ids::IsUuid(m.survivor_id())) {
+      return skip("malformed merge");
+    }
+    for (const auto& id : Repository::Repoint(tx, m.duplicate_id(), m.survivor_id())) {
+      EmitOpportunity(tx, *outbox_, meta, "pipeline.opportunity.customer_merged",
+                      *Repository::Find(tx, id));
+    }
     return absl::OkStatus();
   }
+  if (event.type() != "customers.handover.completed") return skip("not followed");
+  crm::customers::v1::CustomersHandedOver payload;
+  if (!event.payload().UnpackTo(&payload)) return skip("payload is not CustomersHandedOver");
   const auto& h = payload.handover();
   Violations v;
   validation::RequiredUuid(v, "from_user_id", h.from_user_id());
   validation::RequiredUuid(v, "to_user_id", h.to_user_id());
   validation::OptionalUuid(v, "to_department_id", h.to_department_id());
   for (const auto& id : h.customer_ids()) validation::RequiredUuid(v, "customer_ids", id);
-  if (!v.empty()) {
-    log::Warn("hand-over event skipped: malformed")
-        .Str("event_id", event.id())
-        .Str("problem", v.ToStatus().ToString());
-    return absl::OkStatus();
-  }
+  if (!v.empty()) return skip(v.ToStatus().ToString());
   const std::string by = ids::IsUuid(h.create_user_id()) ? h.create_user_id() : "";
-  const RequestMeta meta{event.request_id(), h.create_user_id()};
   for (const auto& id :
        Repository::Reassign(tx, {h.customer_ids().begin(), h.customer_ids().end()},
                             h.from_user_id(), h.to_user_id(), h.to_department_id(), by)) {

@@ -111,6 +111,11 @@ constexpr Statement kReassign{
     " WHERE customer_id = ANY($1::uuid[]) AND assignee_id = $2::uuid"
     " AND status IN ('assigned', 'developing') RETURNING id::text"};
 
+constexpr Statement kRepoint{
+    "pipeline.repoint",
+    "UPDATE pipeline.opportunities SET customer_id = $2::uuid, version = version + 1,"
+    " updated_at = now() WHERE customer_id = $1::uuid RETURNING id::text"};
+
 // Newest first; every filter optional.
 const auth::ScopedStatement& ListScoped() {
   static const auto* s = new auth::ScopedStatement(
@@ -244,6 +249,15 @@ std::vector<std::string> Repository::Reassign(db::Tx& tx,
   std::vector<std::string> ids;
   for (const auto& row :
        Exec(tx, kReassign, db::TextArray(customer_ids), from, to, to_department_id, by)) {
+    ids.push_back(row[0].as<std::string>());
+  }
+  return ids;
+}
+
+std::vector<std::string> Repository::Repoint(db::Tx& tx, const std::string& duplicate,
+                                             const std::string& survivor) {
+  std::vector<std::string> ids;
+  for (const auto& row : Exec(tx, kRepoint, duplicate, survivor)) {
     ids.push_back(row[0].as<std::string>());
   }
   return ids;

@@ -30,6 +30,9 @@ class Repository {
                                            const std::string& from, const std::string& to,
                                            const std::string& to_department_id,
                                            const std::string& by);
+  // Opportunities of `duplicate` now name `survivor`; returns their ids.
+  static std::vector<std::string> Repoint(db::Tx& tx, const std::string& duplicate,
+                                          const std::string& survivor);
   static std::vector<Opportunity> List(db::Tx& tx, const OpportunityFilter& f,
                                        const auth::Principal& caller, const std::string& before_id,
                                        int limit);

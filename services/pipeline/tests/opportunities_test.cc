@@ -360,7 +360,7 @@ TEST_F(OpportunitiesTest, OpenOpportunitiesFollowTheirCustomersToTheNewOwner) {
   event.mutable_payload()->PackFrom(payload);
   for (int times = 0; times < 2; ++times) {  // applying it again changes nothing more
     ASSERT_THAT(
-        conn_->Transact([&](db::Tx& tx) { return opportunities_->ApplyHandover(tx, event); }),
+        conn_->Transact([&](db::Tx& tx) { return opportunities_->ApplyCustomerEvent(tx, event); }),
         IsOk());
   }
   for (const std::string& id : {assigned, developing}) {
@@ -383,8 +383,36 @@ TEST_F(OpportunitiesTest, OpenOpportunitiesFollowTheirCustomersToTheNewOwner) {
   common::v1::Event other;
   other.set_type("customers.handover.completed");
   other.mutable_payload()->PackFrom(crm::customers::v1::CustomersHandedOver());
-  EXPECT_THAT(conn_->Transact([&](db::Tx& tx) { return opportunities_->ApplyHandover(tx, other); }),
-              IsOk());
+  EXPECT_THAT(
+      conn_->Transact([&](db::Tx& tx) { return opportunities_->ApplyCustomerEvent(tx, other); }),
+      IsOk());
+}
+
+TEST_F(OpportunitiesTest, AMergedCustomersOpportunitiesNameTheSurvivor) {
+  auto manager = Manager({NewId()});
+  const std::string duplicate = NewId(), survivor = NewId();
+  Opportunity p = Prospect("合并公司");
+  p.customer_id = duplicate;
+  auto o = opportunities_->Create(*conn_, manager, meta_, "", p);
+  ASSERT_THAT(o, IsOk());
+  common::v1::Event event;
+  event.set_id(NewId());
+  event.set_type("customers.customer.merged");
+  crm::customers::v1::CustomersMerged payload;
+  payload.mutable_merge()->set_duplicate_id(duplicate);
+  payload.mutable_merge()->set_survivor_id(survivor);
+  event.mutable_payload()->PackFrom(payload);
+  ASSERT_THAT(
+      conn_->Transact([&](db::Tx& tx) { return opportunities_->ApplyCustomerEvent(tx, event); }),
+      IsOk());
+  auto now = opportunities_->Get(*conn_, manager, o->id);
+  ASSERT_THAT(now, IsOk());
+  EXPECT_EQ(now->customer_id, survivor);
+  OpportunityFilter f;
+  f.customer_id = duplicate;
+  auto none = opportunities_->List(*conn_, manager, f, 10, "");
+  ASSERT_THAT(none, IsOk());
+  EXPECT_TRUE(none->items.empty());
 }
 
 TEST_F(OpportunitiesTest, ListsFilterAndPage) {
