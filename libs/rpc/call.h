@@ -29,6 +29,7 @@
 #include "libs/db/pool.h"
 #include "libs/db/reader.h"
 #include "libs/log/log.h"
+#include "libs/rpc/request_meta.h"
 #include "libs/rpc/thread_pool.h"
 
 namespace crm::rpc {
@@ -79,6 +80,20 @@ class Call {
   std::shared_ptr<const auth::Principal> principal_;
   std::atomic<bool> finished_{false};
 };
+
+// The caller's request id and user id, for the events a call writes.
+inline RequestMeta RequestMetaOf(const Call& call) {
+  return {call.request_id(), call.principal().user_id};
+}
+
+// The response of a call that returns one record (ToProto of it, found with the record's
+// type), or its error.
+template <typename T, typename Message>
+absl::Status Respond(const absl::StatusOr<T>& result, Message* resp) {
+  if (!result.ok()) return result.status();
+  *resp = ToProto(*result);
+  return absl::OkStatus();
+}
 
 // A db::Callback that fills the response with fill(value) and finishes the call.
 template <typename T, typename Fill>

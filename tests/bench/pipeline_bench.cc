@@ -31,19 +31,13 @@ namespace {
 namespace pv1 = ::crm::pipeline::v1;
 using crm::bench::Clock;
 using crm::bench::Die;
+using crm::e2e::Ctx;
 
 struct Options {
   int clients = 16;
   int seconds = 10;
   int rounds = 3;
 };
-
-std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  ctx->AddMetadata("authorization", "Bearer " + token);
-  return ctx;
-}
 
 constexpr const char* kSteps[] = {"CreateOpportunity", "AssignOpportunity", "CreatePlanItem",
                                   "MarkDevelopmentSucceeded"};

@@ -57,13 +57,6 @@ class AuthE2eTest : public ::testing::Test {
     directory_ = v1::DirectoryService::NewStub(server_->channel());
   }
 
-  static std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token = "") {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
-    return ctx;
-  }
-
   grpc::Status Login(const std::string& user, const std::string& password,
                      v1::LoginResponse* resp) {
     v1::LoginRequest req;

@@ -25,13 +25,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
 
-std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  ctx->AddMetadata("authorization", "Bearer " + token);
-  return ctx;
-}
-
 TEST(CustomersE2eTest, CustomerLifecycle) {
   auto db = test::TestDatabase::Create("customers_e2e");
   ASSERT_THAT(db, IsOk());

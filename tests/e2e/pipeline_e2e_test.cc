@@ -24,13 +24,6 @@ using ::crm::test::HasFieldViolation;
 using ::crm::test::IsOk;
 using ::crm::test::StatusIs;
 
-std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  ctx->AddMetadata("authorization", "Bearer " + token);
-  return ctx;
-}
-
 class PipelineE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -23,14 +23,14 @@ absl::Status WriteFile(const std::string& path, const std::string& content) {
   return out ? absl::OkStatus() : absl::InternalError("cannot write " + path);
 }
 
-std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token = "") {
+}  // namespace
+
+std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
   return ctx;
 }
-
-}  // namespace
 
 ServiceUnderTest::~ServiceUnderTest() {
   process_.reset();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
 
 #include "absl/status/statusor.h"
 #include "libs/testing/pg.h"
@@ -14,6 +15,9 @@
 namespace crm::e2e {
 
 inline constexpr char kAdminPassword[] = "Admin-pass-1";
+
+// A call's context: a 10 s deadline and, unless empty, "authorization: Bearer <token>".
+std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token = "");
 
 // A service binary running on free ports.
 class ServiceUnderTest {

@@ -1,7 +1,6 @@
 #include "services/customers/src/customers.h"
 
 #include <algorithm>
-#include <future>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -250,27 +249,21 @@ absl::StatusOr<Page<Customer>> Customers::List(db::Conn& conn, const Principal& 
       absl::StrJoin({filter.region, filter.industry, filter.level, filter.owner_id, filter.status,
                      filter.tag, filter.name_contains},
                     "|");
+  // Names are found by the index, caught up with every committed change (before the read's
+  // transaction, which need not wait for it); more matches than kMaxIds, and the database
+  // finds the names sooner by checking rows newest first.
+  constexpr size_t kMaxIds = 5000;
+  const NameIndex* index =
+      names_ != nullptr && !filter.name_contains.empty() ? names_->Current() : nullptr;
   return validation::NewestFirst<Customer>(
       conn, fingerprint, page_size, page_token,
       [&](db::Tx& tx, const std::string& before_id, int limit) {
         std::optional<std::vector<std::string>> ids;
-        if (!filter.name_contains.empty()) {
-          ids = NamesContaining(caller, filter.name_contains, before_id);
+        if (index != nullptr) {
+          ids = index->Containing(caller, filter.name_contains, before_id, kMaxIds);
         }
         return Repository::List(tx, filter, caller, before_id, limit, ids ? &*ids : nullptr);
       });
-}
-
-std::optional<std::vector<std::string>> Customers::NamesContaining(
-    const Principal& caller, const std::string& name, const std::string& before_id) const {
-  // More ids than this, and the database finds the names sooner by checking rows newest first.
-  constexpr size_t kMaxIds = 5000;
-  if (names_ == nullptr) return std::nullopt;
-  std::promise<const NameIndex*> caught_up;
-  names_->Refresh([&caught_up](const NameIndex* index) { caught_up.set_value(index); });
-  const NameIndex* index = caught_up.get_future().get();
-  if (index == nullptr) return std::nullopt;
-  return index->Containing(caller, name, before_id, kMaxIds);
 }
 
 void Customers::Search(db::Reader& reader, const Principal& caller, const std::string& query,

@@ -95,13 +95,6 @@ class Customers {
                      int limit, const NameIndex* index, const std::string& after_xid,
                      int64_t after_seq, db::Callback<std::vector<Customer>> done) const;
 
-  // The ids of the customers in the caller's scope, below `before_id`, whose names contain
-  // `name`: from the name index, once it has caught up with every change committed so far.
-  // nullopt when the database must check the names (no index, or too many match).
-  std::optional<std::vector<std::string>> NamesContaining(const auth::Principal& caller,
-                                                          const std::string& name,
-                                                          const std::string& before_id) const;
-
   const events::Outbox* outbox_;
   const db::RequestLog* request_log_;
   SearchIndex* names_;

@@ -93,8 +93,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::CreateCustomer(grpc::CallbackSer
   return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     Violations decoding;
     Customer customer = FromProto(req->customer(), decoding);
-    auto created = customers_->Create(conn, call.principal(), MetaOf(call), req->request_id(),
-                                      std::move(customer), req->force(), std::move(decoding));
+    auto created =
+        customers_->Create(conn, call.principal(), rpc::RequestMetaOf(call), req->request_id(),
+                           std::move(customer), req->force(), std::move(decoding));
     if (!created.ok()) return created.status();
     *resp = ToProto(*created);
     return absl::OkStatus();
@@ -154,7 +155,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::UpdateCustomer(grpc::CallbackSer
   return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     Violations decoding;
     Customer patch = FromProto(req->customer(), decoding);
-    auto updated = customers_->Update(conn, call.principal(), MetaOf(call), patch,
+    auto updated = customers_->Update(conn, call.principal(), rpc::RequestMetaOf(call), patch,
                                       req->customer().etag(), MaskOf(*req), std::move(decoding));
     if (!updated.ok()) return updated.status();
     *resp = ToProto(*updated);
@@ -166,7 +167,8 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteCustomer(grpc::CallbackSer
                                                                const v1::DeleteCustomerRequest* req,
                                                                v1::DeleteCustomerResponse*) {
   return calls_->Unary(ctx, [this, req](Call& call, db::Conn& conn) {
-    return customers_->Delete(conn, call.principal(), MetaOf(call), req->id(), req->etag());
+    return customers_->Delete(conn, call.principal(), rpc::RequestMetaOf(call), req->id(),
+                              req->etag());
   });
 }
 
@@ -177,8 +179,8 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::CreateContact(grpc::CallbackServ
     Violations decoding;
     Contact contact = FromProto(req->contact(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
-    auto created = people_->CreateContact(conn, call.principal(), MetaOf(call), req->request_id(),
-                                          std::move(contact));
+    auto created = people_->CreateContact(conn, call.principal(), rpc::RequestMetaOf(call),
+                                          req->request_id(), std::move(contact));
     if (!created.ok()) return created.status();
     *resp = ToProto(*created);
     return absl::OkStatus();
@@ -216,7 +218,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::UpdateContact(grpc::CallbackServ
     Violations decoding;
     Contact patch = FromProto(req->contact(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
-    auto updated = people_->UpdateContact(conn, call.principal(), MetaOf(call), patch,
+    auto updated = people_->UpdateContact(conn, call.principal(), rpc::RequestMetaOf(call), patch,
                                           req->contact().etag(), MaskOf(*req));
     if (!updated.ok()) return updated.status();
     *resp = ToProto(*updated);
@@ -228,7 +230,8 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteContact(grpc::CallbackServ
                                                               const v1::DeleteContactRequest* req,
                                                               v1::DeleteContactResponse*) {
   return calls_->Unary(ctx, [this, req](Call& call, db::Conn& conn) {
-    return people_->DeleteContact(conn, call.principal(), MetaOf(call), req->id(), req->etag());
+    return people_->DeleteContact(conn, call.principal(), rpc::RequestMetaOf(call), req->id(),
+                                  req->etag());
   });
 }
 
@@ -239,7 +242,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::CreateInteraction(
     Violations decoding;
     Interaction interaction = FromProto(req->interaction(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
-    auto created = people_->CreateInteraction(conn, call.principal(), MetaOf(call),
+    auto created = people_->CreateInteraction(conn, call.principal(), rpc::RequestMetaOf(call),
                                               req->request_id(), std::move(interaction));
     if (!created.ok()) return created.status();
     *resp = ToProto(*created);
@@ -267,8 +270,8 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::UpdateInteraction(
     Violations decoding;
     Interaction patch = FromProto(req->interaction(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
-    auto updated = people_->UpdateInteraction(conn, call.principal(), MetaOf(call), patch,
-                                              req->interaction().etag(), MaskOf(*req));
+    auto updated = people_->UpdateInteraction(conn, call.principal(), rpc::RequestMetaOf(call),
+                                              patch, req->interaction().etag(), MaskOf(*req));
     if (!updated.ok()) return updated.status();
     *resp = ToProto(*updated);
     return absl::OkStatus();
@@ -312,7 +315,8 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::UpsertDictionaryEntry(
   return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     const v1::DictionaryEntry& p = req->entry();
     DictionaryEntry e{KindName(p.kind()), p.code(), p.name(), p.sort_order(), p.active()};
-    auto saved = customers_->UpsertDictionaryEntry(conn, call.principal(), MetaOf(call), e);
+    auto saved =
+        customers_->UpsertDictionaryEntry(conn, call.principal(), rpc::RequestMetaOf(call), e);
     if (!saved.ok()) return saved.status();
     *resp = ToProto(*saved);
     return absl::OkStatus();

@@ -189,17 +189,6 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   crm::auth::v1::DirectoryService::Stub* directory_;
 };
 
-// Who asks and under which request id, for events.
-inline RequestMeta MetaOf(const rpc::Call& call) {
-  return {call.request_id(), call.principal().user_id};
-}
-
-// The response of a call that returns one record, or its error.
-template <typename T, typename Message>
-absl::Status Respond(const absl::StatusOr<T>& result, Message* resp) {
-  if (!result.ok()) return result.status();
-  *resp = ToProto(*result);
-  return absl::OkStatus();
-}
+using rpc::Respond;
 
 }  // namespace crm::customers_service

@@ -153,7 +153,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteDocument(grpc::CallbackSer
                                                                const v1::DeleteDocumentRequest* req,
                                                                v1::DeleteDocumentResponse*) {
   return calls_->Unary(ctx, [this, req](rpc::Call& call, db::Conn& conn) {
-    return documents_->Delete(conn, call.principal(), MetaOf(call), req->id());
+    return documents_->Delete(conn, call.principal(), rpc::RequestMetaOf(call), req->id());
   });
 }
 

@@ -54,16 +54,17 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::HandOverCustomers(
     return reactor;
   }
   const std::string to_user_id = r.to_user_id;  // (r moves into the callback)
-  service::LookUpUser(directory_, *call, to_user_id, kDirectoryWait,
-                      [this, call, r = std::move(r), resp](const grpc::Status& status,
-                                                           const crm::auth::v1::User& user) {
-                        absl::StatusOr<NewOwner> to = OwnerOf(status, user);
-                        if (!to.ok()) return call->Finish(to.status());
-                        calls_->OnDb(call, [this, r, to = *to, resp](Call& call, db::Conn& conn) {
-                          return Respond(
-                              handovers_->Run(conn, call.principal(), MetaOf(call), r, to), resp);
-                        });
-                      });
+  service::LookUpUser(
+      directory_, *call, to_user_id, kDirectoryWait,
+      [this, call, r = std::move(r), resp](const grpc::Status& status,
+                                           const crm::auth::v1::User& user) {
+        absl::StatusOr<NewOwner> to = OwnerOf(status, user);
+        if (!to.ok()) return call->Finish(to.status());
+        calls_->OnDb(call, [this, r, to = *to, resp](Call& call, db::Conn& conn) {
+          return Respond(handovers_->Run(conn, call.principal(), rpc::RequestMetaOf(call), r, to),
+                         resp);
+        });
+      });
   return reactor;
 }
 

@@ -30,7 +30,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::MergeCustomers(grpc::CallbackSer
   return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     MergeRequest r{req->request_id(), req->survivor_id(), req->duplicate_id(), req->survivor_etag(),
                    req->duplicate_etag()};
-    auto done = merges_->Run(conn, call.principal(), MetaOf(call), r);
+    auto done = merges_->Run(conn, call.principal(), rpc::RequestMetaOf(call), r);
     if (!done.ok()) return done.status();
     *resp->mutable_merge() = ToProto(done->first);
     *resp->mutable_survivor() = ToProto(done->second);

@@ -10,6 +10,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "libs/money/money.h"
+#include "libs/rpc/request_meta.h"
 
 namespace crm::customers::v1 {}
 
@@ -266,10 +267,7 @@ struct IndexedCustomer {
   bool live = true;
 };
 
-struct RequestMeta {
-  std::string request_id;
-  std::string actor_id;
-};
+using RequestMeta = rpc::RequestMeta;
 
 std::string StatusName(Status s);
 bool ParseStatus(const std::string& name, Status* s);

@@ -10,7 +10,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::SetContactRelation(
     grpc::CallbackServerContext* ctx, const v1::SetContactRelationRequest* req,
     v1::ContactRelation* resp) {
   return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
-    return Respond(relations_->SetContactRelation(conn, call.principal(), MetaOf(call),
+    return Respond(relations_->SetContactRelation(conn, call.principal(), rpc::RequestMetaOf(call),
                                                   FromProto(req->relation()), req->etag()),
                    resp);
   });
@@ -20,7 +20,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteContactRelation(
     grpc::CallbackServerContext* ctx, const v1::DeleteContactRelationRequest* req,
     v1::DeleteContactRelationResponse*) {
   return calls_->Unary(ctx, [this, req](Call& call, db::Conn& conn) {
-    return relations_->DeleteContactRelation(conn, call.principal(), MetaOf(call),
+    return relations_->DeleteContactRelation(conn, call.principal(), rpc::RequestMetaOf(call),
                                              req->contact_id());
   });
 }
@@ -32,8 +32,8 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::CreateCustomerLink(
     Violations decoding;
     CustomerLink link = FromProto(req->link(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
-    return Respond(relations_->CreateLink(conn, call.principal(), MetaOf(call), req->request_id(),
-                                          std::move(link)),
+    return Respond(relations_->CreateLink(conn, call.principal(), rpc::RequestMetaOf(call),
+                                          req->request_id(), std::move(link)),
                    resp);
   });
 }
@@ -42,7 +42,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteCustomerLink(
     grpc::CallbackServerContext* ctx, const v1::DeleteCustomerLinkRequest* req,
     v1::DeleteCustomerLinkResponse*) {
   return calls_->Unary(ctx, [this, req](Call& call, db::Conn& conn) {
-    return relations_->DeleteLink(conn, call.principal(), MetaOf(call), req->id());
+    return relations_->DeleteLink(conn, call.principal(), rpc::RequestMetaOf(call), req->id());
   });
 }
 

@@ -125,11 +125,14 @@ void SearchIndex::Refresh(Done done, bool unsettled) {
   Round();
 }
 
-bool SearchIndex::CatchUp() {
-  std::promise<bool> current;
-  std::future<bool> result = current.get_future();
-  Refresh([&current](const NameIndex* index) { current.set_value(index != nullptr); },
-          /*unsettled=*/false);
+const NameIndex* SearchIndex::Current() { return Wait(/*unsettled=*/true); }
+
+bool SearchIndex::CatchUp() { return Wait(/*unsettled=*/false) != nullptr; }
+
+const NameIndex* SearchIndex::Wait(bool unsettled) {
+  std::promise<const NameIndex*> current;
+  std::future<const NameIndex*> result = current.get_future();
+  Refresh([&current](const NameIndex* index) { current.set_value(index); }, unsettled);
   return result.get();
 }
 

@@ -65,6 +65,8 @@ class SearchIndex {
   // nullptr when the database must answer.
   using Done = absl::AnyInvocable<void(const NameIndex*)>;
   void Refresh(Done done);
+  // Refresh, waiting for it: the index, or nullptr when the database must answer.
+  const NameIndex* Current();
 
   // Loads the whole index now (the background start does this; tests call it directly).
   absl::Status Load();
@@ -73,6 +75,8 @@ class SearchIndex {
   void Follow();
   // Catches up with the events of settled transactions, waiting for it; true when done.
   bool CatchUp();
+  // Catches up (also with unsettled events when asked), waiting for it.
+  const NameIndex* Wait(bool unsettled);
   void Refresh(Done done, bool unsettled);
   void Round();
   void OnEvents(absl::StatusOr<db::Rows> rows);

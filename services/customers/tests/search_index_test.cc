@@ -92,12 +92,9 @@ class SearchIndexTest : public CustomersFixture {
   // What the index itself finds, after catching up (nullopt: it would not answer).
   std::optional<std::vector<NameHit>> Hits(const auth::Principal& caller,
                                            const std::string& query) {
-    std::promise<std::optional<std::vector<NameHit>>> p;
-    names_->Refresh([&](const NameIndex* index) {
-      if (index == nullptr) return p.set_value(std::nullopt);
-      p.set_value(index->Find(caller, query, Repository::IsLatinQuery(query), 20));
-    });
-    return p.get_future().get();
+    const NameIndex* index = names_->Current();
+    if (index == nullptr) return std::nullopt;
+    return index->Find(caller, query, Repository::IsLatinQuery(query), 20);
   }
 
   // Every page of ListCustomers filtered by name, seven at a time.
@@ -210,9 +207,7 @@ TEST_F(SearchIndexTest, AnswersAsTheDatabaseDoesInEveryScope) {
     }
   }
   {
-    std::promise<const NameIndex*> current;
-    names_->Refresh([&current](const NameIndex* index) { current.set_value(index); });
-    const NameIndex* index = current.get_future().get();
+    const NameIndex* index = names_->Current();
     ASSERT_NE(index, nullptr);
     auto all = index->Containing(Executive(), "有限公司", "", 1000);
     ASSERT_TRUE(all.has_value());

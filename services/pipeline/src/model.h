@@ -8,6 +8,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "libs/money/money.h"
+#include "libs/rpc/request_meta.h"
 
 namespace crm::pipeline_service {
 
@@ -93,10 +94,6 @@ struct Assignee {
   bool human = false;
 };
 
-// Who asks and under which request id, for events.
-struct RequestMeta {
-  std::string request_id;
-  std::string actor_id;
-};
+using RequestMeta = rpc::RequestMeta;
 
 }  // namespace crm::pipeline_service

@@ -64,17 +64,10 @@ absl::StatusOr<Opportunity> Lock(db::Tx& tx, const Principal& caller, const std:
   return *o;
 }
 
-// Writes `next` (read with version `current.version`) and its event; returns it as stored.
-absl::StatusOr<Opportunity> Save(db::Tx& tx, const events::Outbox& outbox, const RequestMeta& meta,
-                                 const char* event, const Opportunity& current,
-                                 const Opportunity& next, bool assigned_now = false,
-                                 bool closed_now = false) {
-  if (!Repository::Update(tx, next, current.version, assigned_now, closed_now)) {
-    return validation::StaleEtag();
-  }
-  std::optional<Opportunity> saved = Repository::Find(tx, next.id);
-  EmitOpportunity(tx, outbox, meta, event, *saved);
-  return *saved;
+// Whether the caller changes it as its owner for now: the creator while it is unassigned,
+// then the assignee.
+bool Owns(const Principal& caller, const Opportunity& o) {
+  return caller.user_id == (o.status == Status::kUnassigned ? o.creator_id : o.assignee_id);
 }
 
 bool IsOpen(Status s) { return s != Status::kWon && s != Status::kLost; }
@@ -99,6 +92,18 @@ void EmitOpportunity(db::Tx& tx, const events::Outbox& outbox, const RequestMeta
   v1::OpportunityChanged e;
   *e.mutable_opportunity() = ToProto(o);
   outbox.Append(tx, {type, "opportunity", o.id, &e, meta.actor_id, meta.request_id});
+}
+
+absl::StatusOr<Opportunity> SaveOpportunity(db::Tx& tx, const events::Outbox& outbox,
+                                            const RequestMeta& meta, const char* event,
+                                            const Opportunity& current, const Opportunity& next,
+                                            bool assigned_now, bool closed_now) {
+  if (!Repository::Update(tx, next, current.version, assigned_now, closed_now)) {
+    return validation::StaleEtag();
+  }
+  std::optional<Opportunity> saved = Repository::Find(tx, next.id);
+  EmitOpportunity(tx, outbox, meta, event, *saved);
+  return *saved;
 }
 
 absl::CivilDay Opportunities::Today() const { return absl::ToCivilDay(absl::Now(), zone_); }
@@ -213,9 +218,7 @@ absl::StatusOr<Opportunity> Opportunities::Update(db::Conn& conn, const Principa
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Opportunity> {
     CRM_ASSIGN_OR_RETURN(Opportunity current, Lock(tx, caller, patch.id, expected));
     if (!IsOpen(current.status)) return WrongStatus(current, "only an open one is edited");
-    const bool mine = current.status == Status::kUnassigned ? current.creator_id == caller.user_id
-                                                            : current.assignee_id == caller.user_id;
-    if (!mine && !IsManager(caller)) {
+    if (!Owns(caller, current) && !IsManager(caller)) {
       return absl::PermissionDeniedError(
           current.status == Status::kUnassigned
               ? "an unassigned opportunity is edited by its creator or a sales manager"
@@ -243,7 +246,7 @@ absl::StatusOr<Opportunity> Opportunities::Update(db::Conn& conn, const Principa
       }
     }
     if (InMask(mask, "description")) next.description = patch.description;
-    return Save(tx, *outbox_, meta, "pipeline.opportunity.updated", current, next);
+    return SaveOpportunity(tx, *outbox_, meta, "pipeline.opportunity.updated", current, next);
   });
 }
 
@@ -282,8 +285,8 @@ absl::StatusOr<Opportunity> Opportunities::Assign(db::Conn& conn, const Principa
     next.assignee_id = to.id;
     next.assignee_department_id = to.department_id;
     next.assigned_by = caller.user_id;
-    return Save(tx, *outbox_, meta, "pipeline.opportunity.assigned", current, next,
-                /*assigned_now=*/true);
+    return SaveOpportunity(tx, *outbox_, meta, "pipeline.opportunity.assigned", current, next,
+                           /*assigned_now=*/true);
   });
 }
 
@@ -300,9 +303,7 @@ absl::StatusOr<Opportunity> Opportunities::ChangeStage(
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Opportunity> {
     CRM_ASSIGN_OR_RETURN(Opportunity current, Lock(tx, caller, id, expected));
     if (!IsOpen(current.status)) return WrongStatus(current, "only an open one changes stage");
-    const bool mine = current.status == Status::kUnassigned ? current.creator_id == caller.user_id
-                                                            : current.assignee_id == caller.user_id;
-    if (!mine && !IsManager(caller)) {
+    if (!Owns(caller, current) && !IsManager(caller)) {
       return absl::PermissionDeniedError(
           "the stage is changed by the assignee (the creator while unassigned) or a sales "
           "manager");
@@ -315,7 +316,7 @@ absl::StatusOr<Opportunity> Opportunities::ChangeStage(
     if (next.stage == current.stage && next.probability == current.probability) return current;
     Repository::AddStageChange(
         tx, {id, current.stage, next.stage, next.probability, caller.user_id, {}});
-    return Save(tx, *outbox_, meta, "pipeline.opportunity.stage_changed", current, next);
+    return SaveOpportunity(tx, *outbox_, meta, "pipeline.opportunity.stage_changed", current, next);
   });
 }
 
@@ -386,8 +387,8 @@ absl::StatusOr<Opportunity> Opportunities::CompleteSuccess(db::Conn& conn, const
     next.status = Status::kWon;
     next.customer_id = customer_id;
     next.probability = 100;
-    return Save(tx, *outbox_, meta, "pipeline.opportunity.won", current, next,
-                /*assigned_now=*/false, /*closed_now=*/true);
+    return SaveOpportunity(tx, *outbox_, meta, "pipeline.opportunity.won", current, next,
+                           /*assigned_now=*/false, /*closed_now=*/true);
   });
 }
 
@@ -417,8 +418,8 @@ absl::StatusOr<Opportunity> Opportunities::Terminate(db::Conn& conn, const Princ
     next.status = Status::kLost;
     next.lost_reason = why;
     next.probability = 0;
-    return Save(tx, *outbox_, meta, "pipeline.opportunity.lost", current, next,
-                /*assigned_now=*/false, /*closed_now=*/true);
+    return SaveOpportunity(tx, *outbox_, meta, "pipeline.opportunity.lost", current, next,
+                           /*assigned_now=*/false, /*closed_now=*/true);
   });
 }
 

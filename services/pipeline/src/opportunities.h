@@ -38,6 +38,13 @@ absl::Status WrongStatus(const Opportunity& o, const std::string& what);
 // Records the event of a change to `o` (as stored) in the caller's transaction.
 void EmitOpportunity(db::Tx& tx, const events::Outbox& outbox, const RequestMeta& meta,
                      const char* type, const Opportunity& o);
+// Writes `next` (read as `current`, whose version it must still be) and its event; returns it
+// as stored, or ABORTED when it changed meanwhile. assigned_at / closed_at become now() when
+// asked.
+absl::StatusOr<Opportunity> SaveOpportunity(db::Tx& tx, const events::Outbox& outbox,
+                                            const RequestMeta& meta, const char* event,
+                                            const Opportunity& current, const Opportunity& next,
+                                            bool assigned_now = false, bool closed_now = false);
 
 class Opportunities {
  public:

@@ -10,19 +10,11 @@ namespace crm::pipeline_service {
 namespace {
 
 using rpc::Call;
+using rpc::Respond;
 namespace cv1 = ::crm::customers::v1;
 
 // How long another service may take, within the caller's deadline.
 constexpr absl::Duration kPeerWait = absl::Seconds(5);
-
-RequestMeta MetaOf(const Call& call) { return {call.request_id(), call.principal().user_id}; }
-
-template <typename T, typename Message>
-absl::Status Respond(const absl::StatusOr<T>& result, Message* resp) {
-  if (!result.ok()) return result.status();
-  *resp = ToProto(*result);
-  return absl::OkStatus();
-}
 
 std::vector<std::string> PathsOf(const google::protobuf::FieldMask& mask) {
   return {mask.paths().begin(), mask.paths().end()};
@@ -114,8 +106,9 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::CreateOpportunity(
   }
   auto create = [this, req, resp, o](std::shared_ptr<Call> call) {
     calls_->OnDb(std::move(call), [this, req, resp, o](Call& call, db::Conn& conn) {
-      return Respond(
-          opportunities_->Create(conn, call.principal(), MetaOf(call), req->request_id(), o), resp);
+      return Respond(opportunities_->Create(conn, call.principal(), rpc::RequestMetaOf(call),
+                                            req->request_id(), o),
+                     resp);
     });
   };
   if (o.customer_id.empty()) {
@@ -167,7 +160,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::UpdateOpportunity(
     Violations decoding;
     Opportunity patch = FromProto(req->opportunity(), decoding);
     return Respond(
-        opportunities_->Update(conn, call.principal(), MetaOf(call), patch,
+        opportunities_->Update(conn, call.principal(), rpc::RequestMetaOf(call), patch,
                                req->opportunity().etag(), MaskOf(*req), std::move(decoding)),
         resp);
   });
@@ -194,8 +187,8 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::AssignOpportunity(
         Assignee to{u.id(), u.department_id(), u.state() == crm::auth::v1::USER_STATE_ACTIVE,
                     u.kind() == crm::auth::v1::USER_KIND_HUMAN};
         calls_->OnDb(call, [this, req, resp, to](Call& call, db::Conn& conn) {
-          return Respond(opportunities_->Assign(conn, call.principal(), MetaOf(call), req->id(),
-                                                req->etag(), to),
+          return Respond(opportunities_->Assign(conn, call.principal(), rpc::RequestMetaOf(call),
+                                                req->id(), req->etag(), to),
                          resp);
         });
       });
@@ -206,9 +199,10 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::ChangeOpportunityStage(
     grpc::CallbackServerContext* ctx, const v1::ChangeOpportunityStageRequest* req,
     v1::Opportunity* resp) {
   return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
-    return Respond(opportunities_->ChangeStage(conn, call.principal(), MetaOf(call), req->id(),
-                                               req->etag(), req->stage(), req->probability()),
-                   resp);
+    return Respond(
+        opportunities_->ChangeStage(conn, call.principal(), rpc::RequestMetaOf(call), req->id(),
+                                    req->etag(), req->stage(), req->probability()),
+        resp);
   });
 }
 
@@ -229,8 +223,8 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::CreatePlanItem(grpc::CallbackServ
   return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
     Violations decoding;
     PlanItem item = FromProto(req->item(), decoding);
-    return Respond(plans_->Create(conn, call.principal(), MetaOf(call), req->request_id(),
-                                  std::move(item), std::move(decoding)),
+    return Respond(plans_->Create(conn, call.principal(), rpc::RequestMetaOf(call),
+                                  req->request_id(), std::move(item), std::move(decoding)),
                    resp);
   });
 }
@@ -241,8 +235,8 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::UpdatePlanItem(grpc::CallbackServ
   return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
     Violations decoding;
     PlanItem patch = FromProto(req->item(), decoding);
-    return Respond(plans_->Update(conn, call.principal(), MetaOf(call), patch, req->item().etag(),
-                                  MaskOf(*req), std::move(decoding)),
+    return Respond(plans_->Update(conn, call.principal(), rpc::RequestMetaOf(call), patch,
+                                  req->item().etag(), MaskOf(*req), std::move(decoding)),
                    resp);
   });
 }
@@ -250,8 +244,8 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::UpdatePlanItem(grpc::CallbackServ
 grpc::ServerUnaryReactor* PipelineServiceImpl::ExecutePlanItem(
     grpc::CallbackServerContext* ctx, const v1::ExecutePlanItemRequest* req, v1::PlanItem* resp) {
   return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
-    return Respond(plans_->Execute(conn, call.principal(), MetaOf(call), req->id(), req->etag(),
-                                   req->result()),
+    return Respond(plans_->Execute(conn, call.principal(), rpc::RequestMetaOf(call), req->id(),
+                                   req->etag(), req->result()),
                    resp);
   });
 }
@@ -326,9 +320,9 @@ void PipelineServiceImpl::CompleteSuccess(std::shared_ptr<Call> call, std::strin
                                           std::string customer_id, v1::Opportunity* resp) {
   calls_->OnDb(std::move(call), [this, id = std::move(id), customer_id = std::move(customer_id),
                                  resp](Call& call, db::Conn& conn) {
-    return Respond(
-        opportunities_->CompleteSuccess(conn, call.principal(), MetaOf(call), id, customer_id),
-        resp);
+    return Respond(opportunities_->CompleteSuccess(conn, call.principal(), rpc::RequestMetaOf(call),
+                                                   id, customer_id),
+                   resp);
   });
 }
 
@@ -336,8 +330,8 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::TerminateDevelopment(
     grpc::CallbackServerContext* ctx, const v1::TerminateDevelopmentRequest* req,
     v1::Opportunity* resp) {
   return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
-    return Respond(opportunities_->Terminate(conn, call.principal(), MetaOf(call), req->id(),
-                                             req->etag(), req->reason()),
+    return Respond(opportunities_->Terminate(conn, call.principal(), rpc::RequestMetaOf(call),
+                                             req->id(), req->etag(), req->reason()),
                    resp);
   });
 }
@@ -357,9 +351,9 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::UpsertStage(grpc::CallbackServerC
                                                            const v1::UpsertStageRequest* req,
                                                            v1::Stage* resp) {
   return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
-    return Respond(
-        opportunities_->UpsertStage(conn, call.principal(), MetaOf(call), FromProto(req->stage())),
-        resp);
+    return Respond(opportunities_->UpsertStage(conn, call.principal(), rpc::RequestMetaOf(call),
+                                               FromProto(req->stage())),
+                   resp);
   });
 }
 

@@ -88,9 +88,8 @@ absl::StatusOr<PlanItem> Plans::Create(db::Conn& conn, const Principal& caller,
     if (o.status == Status::kAssigned) {
       Opportunity next = o;
       next.status = Status::kDeveloping;
-      if (!Repository::Update(tx, next, o.version, false, false)) return validation::StaleEtag();
-      EmitOpportunity(tx, *outbox_, meta, "pipeline.opportunity.developing",
-                      *Repository::Find(tx, o.id));
+      CRM_RETURN_IF_ERROR(
+          SaveOpportunity(tx, *outbox_, meta, "pipeline.opportunity.developing", o, next).status());
     }
     std::optional<PlanItem> created = Repository::FindPlanItem(tx, item.id, /*lock=*/false);
     Emit(tx, *outbox_, meta, "pipeline.plan_item.created", *created);
