@@ -1,5 +1,7 @@
 // Bulk import: the SQL of Repository that reads and writes customers many at a time.
 
+#include <map>
+
 #include "absl/strings/str_cat.h"
 #include "libs/auth/scope.h"
 #include "libs/db/time_fields.h"
@@ -47,7 +49,7 @@ constexpr Statement kInsertMany{
     "   rc, rcc, ar, arc, bank, account, tax_id, owner, dept, source, tags, attrs, key, n)"
     " ORDER BY u.n"
     " ON CONFLICT (external_key) WHERE external_key IS NOT NULL DO NOTHING"
-    " RETURNING " CUSTOMER_COLUMNS};
+    " RETURNING c.id::text, c.number, " CRM_SQL_MICROS("c.created_at")};
 
 constexpr Statement kFindMany{"customers.find_many",
                               "SELECT " CUSTOMER_COLUMNS
@@ -149,9 +151,21 @@ std::vector<Customer> Repository::InsertMany(db::Tx& tx, const std::vector<Custo
   std::vector<std::string> arrays;
   arrays.reserve(kCols);
   for (auto& c : cols) arrays.push_back(db::TextArray(c));
+  // The database returns only what it assigns (formatting every column of every row back cost
+  // about a tenth of the insert); the rest of each row is as inserted.
+  std::map<std::string, const Customer*> by_id;
+  for (const Customer& c : cs) by_id.emplace(c.id, &c);
   std::vector<Customer> inserted;
   for (const auto& row : Exec(tx, kInsertMany, pqxx::prepare::make_dynamic_params(arrays))) {
-    inserted.push_back(rows::CustomerFromRow(row));
+    Customer c = *by_id.at(row[0].as<std::string>());
+    c.number = row[1].as<std::string>();
+    c.status = Status::kActive;
+    c.last_order_date.reset();
+    c.loss_warned_at.reset();
+    c.loss_delayed_until.reset();
+    c.version = 1;
+    c.created_at = c.updated_at = db::TimeOf(row[2]);
+    inserted.push_back(std::move(c));
   }
   return inserted;
 }

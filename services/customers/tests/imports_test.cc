@@ -1,9 +1,11 @@
 
 #include "services/customers/src/imports.h"
 #include "absl/strings/str_cat.h"
+#include "crm/customers/v1/events.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/testing/status_matchers.h"
+#include "services/customers/src/convert.h"
 #include "services/customers/tests/fixture.h"
 
 namespace crm::customers_service {
@@ -92,6 +94,39 @@ TEST_F(ImportsTest, TheSameRowsTwiceCreateNothingNew) {
   EXPECT_EQ(progress->created, 3);
   EXPECT_EQ(progress->unchanged, 3);
   EXPECT_EQ(progress->last_row_number, 3);
+}
+
+// The insert returns only what the database assigns; the events must still carry each row as
+// stored, every field of it, even where the row sent fields an import does not set.
+TEST_F(ImportsTest, CreatedEventsCarryTheRowsAsStored) {
+  std::vector<ImportRow> rows = Batch();
+  rows[1].customer.status = Status::kLost;
+  rows[1].customer.version = 7;
+  rows[1].customer.last_order_date = absl::CivilDay(2020, 1, 1);
+  rows[1].customer.attributes = {{"来源系统", "ERP"}};
+  rows[1].customer.registered_capital = Money{500000000, "CNY"};
+  rows[1].customer.phone = "021-5555 0101";
+  auto results = imports_->ImportBatch(*conn_, rep_, meta_, NewId(), rows);
+  ASSERT_THAT(results, IsOk());
+  auto payloads = conn_->Read([&](db::Tx& tx) -> absl::StatusOr<std::vector<std::string>> {
+    std::vector<std::string> out;
+    for (const auto& row : tx.exec_params("SELECT payload FROM customers.outbox WHERE seq > $1"
+                                          " AND type = 'customers.customer.created' ORDER BY seq",
+                                          outbox_start_)) {
+      out.push_back(pqxx::binarystring(row[0]).str());
+    }
+    return out;
+  });
+  ASSERT_THAT(payloads, IsOk());
+  ASSERT_THAT(*payloads, SizeIs(3));
+  for (size_t i = 0; i < 3; ++i) {
+    v1::CustomerChanged event;
+    ASSERT_TRUE(event.ParseFromString((*payloads)[i]));
+    auto stored = Get(rep_, (*results)[i].customer_id);
+    ASSERT_THAT(stored, IsOk());
+    EXPECT_EQ(event.customer().SerializeAsString(), ToProto(*stored).SerializeAsString())
+        << event.customer().DebugString() << " vs " << ToProto(*stored).DebugString();
+  }
 }
 
 TEST_F(ImportsTest, BadRowsFailAloneAndChangedRowsAreUpdated) {
