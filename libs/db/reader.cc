@@ -46,7 +46,10 @@ class Reader::Session {
     // One sync for the batch: a single flush, and one implicit read-only transaction.
     if (!PQpipelineSync(conn_)) return Lost(batch, 0);
 
-    std::vector<absl::StatusOr<Rows>> results(batch.size());
+    // Each read is answered as soon as its result is in, not when the batch's last one is:
+    // a result is final once received (the batch only reads), and the server sends results as
+    // its output buffer fills, so a large result reaches its caller while later reads of the
+    // batch still run.
     std::vector<bool> aborted(batch.size(), false);
     for (size_t i = 0; i < batch.size(); ++i) {
       absl::Status prepare_status;
@@ -66,18 +69,18 @@ class Reader::Session {
       switch (PQresultStatus(r)) {
         case PGRES_TUPLES_OK:
         case PGRES_COMMAND_OK:
-          results[i] = Rows(r);
+          Answer(batch[i], Rows(r));
           r = nullptr;
           break;
         case PGRES_PIPELINE_ABORTED:
           if (prepare_status.ok()) {
             aborted[i] = true;
           } else {
-            results[i] = prepare_status;
+            Answer(batch[i], prepare_status);
           }
           break;
         default:
-          results[i] = ErrorOf(r, batch[i].stmt);
+          Answer(batch[i], ErrorOf(r, batch[i].stmt));
       }
       if (r != nullptr) PQclear(r);
       if (PQgetResult(conn_) != nullptr) return Lost(batch, 0);
@@ -87,11 +90,7 @@ class Reader::Session {
     if (sync != nullptr) PQclear(sync);
     if (!synced) return Lost(batch, 0);
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (aborted[i]) {
-        retry.push_back(std::move(batch[i]));
-      } else {
-        batch[i].done(std::move(results[i]));
-      }
+      if (aborted[i]) retry.push_back(std::move(batch[i]));
     }
   }
 
@@ -119,8 +118,16 @@ class Reader::Session {
     return StatusFromSqlState(state != nullptr ? state : "", PQresultErrorMessage(r), stmt.sql);
   }
 
+  // Answers a read once; a read already answered is left alone.
+  static void Answer(Item& item, absl::StatusOr<Rows> result) {
+    if (!item.done) return;
+    Done done = std::move(item.done);
+    item.done = nullptr;
+    done(std::move(result));
+  }
+
   void FailAll(std::vector<Item>& batch, size_t from, const absl::Status& status) {
-    for (size_t i = from; i < batch.size(); ++i) batch[i].done(status);
+    for (size_t i = from; i < batch.size(); ++i) Answer(batch[i], status);
   }
 
   // The session broke mid-batch: the reads not yet answered get UNAVAILABLE (a read is safe

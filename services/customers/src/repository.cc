@@ -141,21 +141,22 @@ const auth::ScopedStatement& IndexedSearchScoped(bool phone) {
         n + 2, "::xid8, $", n + 3,
         "::int8) AND o.aggregate_type = 'customer' ORDER BY o.xid, o.seq LIMIT 1) IS NOT NULL"
         "   AS stale) s"
-        " LEFT JOIN LATERAL ("
-        "  (SELECT " CUSTOMER_COLUMNS
-        ", 0 AS kind, 0::int8 AS n FROM customers.customers c"
-        "   WHERE c.number = upper($1) AND c.deleted_at IS NULL AND {scope} LIMIT $4)");
+        " LEFT JOIN LATERAL (");
+    // A customer number is a letter and eight digits: only a query with digits enough to be a
+    // phone number can be one, and every other query's plan is smaller without the branch.
     if (phone) {
-      sql +=
-          "  UNION ALL"
-          "  (SELECT " CUSTOMER_COLUMNS
-          ", 0, 0 FROM customers.customers c"
-          "   WHERE c.phone_digits = $5 AND c.phone_digits <> '' AND c.deleted_at IS NULL"
-          "   AND {scope} LIMIT $4)";
+      sql += "  (SELECT " CUSTOMER_COLUMNS
+             ", 0 AS kind, 0::int8 AS n FROM customers.customers c"
+             "   WHERE c.number = upper($1) AND c.deleted_at IS NULL AND {scope} LIMIT $4)"
+             "  UNION ALL"
+             "  (SELECT " CUSTOMER_COLUMNS
+             ", 0, 0 FROM customers.customers c"
+             "   WHERE c.phone_digits = $5 AND c.phone_digits <> '' AND c.deleted_at IS NULL"
+             "   AND {scope} LIMIT $4)"
+             "  UNION ALL";
     }
     absl::StrAppend(
         &sql,
-        "  UNION ALL"
         "  (SELECT " CUSTOMER_COLUMNS
         ", h.kind, h.n"
         "   FROM unnest($",
@@ -166,7 +167,10 @@ const auth::ScopedStatement& IndexedSearchScoped(bool phone) {
         // the rows by id rather than scanning them all.
         "   WHERE c.id = ANY($", n,
         "::uuid[]) AND c.deleted_at IS NULL AND {scope}"
-        "   AND CASE h.kind WHEN 1 THEN lower(c.name) LIKE lower($2) ELSE $1 <% c.name END)"
+        "   AND CASE h.kind WHEN 1 THEN lower(c.name) LIKE lower($2) ELSE $1 <% c.name END"
+        // The index gives at most `limit` hits of each of its two kinds. (The bound also types
+        // $4 when no other branch uses it.)
+        "   LIMIT 2 * $4)"
         ") f ON NOT s.stale");
     return new auth::ScopedStatement(
         absl::StrCat("customers.search", phone ? ".phone" : "", ".indexed"), sql, "c.owner_id",
