@@ -406,6 +406,39 @@ TEST_F(DbTest, ReaderReconnectsAfterLosingItsSession) {
   EXPECT_NE((*again)[0][0].as<int>(), (*pid)[0][0].as<int>());
 }
 
+// A read answered before its session is lost keeps its answer; the reads after it are
+// answered UNAVAILABLE; none is answered twice.
+TEST_F(DbTest, ReadsAnsweredBeforeTheSessionIsLostKeepTheirAnswers) {
+  Reader reader({db_->AdminConninfo(), 1, 32, "test"}, nullptr);
+  constexpr Statement kSleep{"test.read_sleep", "SELECT pg_sleep($1::float8)"};
+  constexpr Statement kDie{"test.read_die", "SELECT pg_terminate_backend(pg_backend_pid())"};
+  std::promise<void> slept;
+  // Keeps the session busy while the next three are queued, so they go as one batch.
+  reader.Submit(kSleep, MakeParams(0.3), [&](absl::StatusOr<Rows>) { slept.set_value(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::atomic<int> answers[3] = {0, 0, 0};
+  absl::Status status[3];
+  std::vector<std::promise<void>> done(3);
+  auto record = [&](int i) {
+    return [&, i](absl::StatusOr<Rows> rows) {
+      if (++answers[i] == 1) {
+        status[i] = rows.status();
+        done[i].set_value();
+      }
+    };
+  };
+  reader.Submit(kReadEcho, MakeParams("first", 1, false, "x"), record(0));
+  reader.Submit(kDie, {}, record(1));
+  reader.Submit(kReadEcho, MakeParams("third", 3, false, "x"), record(2));
+  slept.get_future().wait();
+  for (auto& d : done) d.get_future().wait();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_THAT(status[0], IsOk());
+  EXPECT_THAT(status[1], Not(IsOk()));
+  EXPECT_THAT(status[2], StatusIs(absl::StatusCode::kUnavailable));
+  for (auto& a : answers) EXPECT_EQ(a.load(), 1);
+}
+
 TEST_F(DbTest, ReaderWithoutADatabaseIsUnavailable) {
   Reader reader({"host=/nonexistent-dir port=1", 1, 32, "test"}, nullptr);
   EXPECT_THAT(ReadNow(reader, kReadParent, MakeParams(1)),
