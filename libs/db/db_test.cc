@@ -158,7 +158,8 @@ TEST_F(DbTest, UnreachableDatabaseIsUnavailable) {
 
 TEST_F(DbTest, TextArraysAndOptionalsRoundTrip) {
   Conn conn(db_->AdminConninfo());
-  const std::vector<std::string> values = {"华为", "a\"b", "c\\d", "e,f", "", "{g}"};
+  const std::vector<std::string> values = {"华为", "a\"b", "c\\d", "e,f",    "",
+                                           "{g}",  "\"",   "x\\",  "\\\"\"", "NULL"};
   auto back = conn.Read([&](Tx& tx) -> absl::StatusOr<std::vector<std::string>> {
     return ParseTextArray(tx.exec_params("SELECT $1::text[]", TextArray(values))[0][0]);
   });

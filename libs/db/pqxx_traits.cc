@@ -5,14 +5,25 @@
 namespace crm::db {
 
 std::string TextArray(const std::vector<std::string>& values) {
-  std::string out = "{";
+  size_t size = 2;
+  for (const auto& v : values) size += v.size() + 3;
+  std::string out;
+  out.reserve(size + size / 16);
+  out.push_back('{');
   for (size_t i = 0; i < values.size(); ++i) {
     if (i) out.push_back(',');
     out.push_back('"');
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out.push_back('\\');
-      out.push_back(c);
+    // Runs without a quote or backslash are copied whole; those two are escaped.
+    const std::string& v = values[i];
+    size_t from = 0;
+    for (size_t at = v.find_first_of("\"\\"); at != std::string::npos;
+         at = v.find_first_of("\"\\", from)) {
+      out.append(v, from, at - from);
+      out.push_back('\\');
+      out.push_back(v[at]);
+      from = at + 1;
     }
+    out.append(v, from, std::string::npos);
     out.push_back('"');
   }
   out.push_back('}');

@@ -190,7 +190,7 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
       ImportRow& r = rows[i];
       auto it = existing.find(r.external_key);
       if (it == existing.end()) {
-        Customer c = r.customer;
+        Customer c = std::move(r.customer);  // not read again
         c.id = ids::NewUuidV7();
         c.owner_id = caller.user_id;
         c.owner_department_id = caller.department_id;
@@ -218,14 +218,10 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
       }
       if (out[i].outcome == Outcome::kFailed) ok[i] = false;
     }
-    std::map<std::string, Customer> inserted;
-    for (auto& c : Repository::InsertMany(tx, to_insert)) {
-      std::string key = c.external_key;
-      inserted.emplace(std::move(key), std::move(c));
-    }
+    const std::vector<bool> inserted = Repository::InsertMany(tx, to_insert);
     for (size_t k = 0; k < to_insert.size(); ++k) {
       const size_t i = insert_rows[k];
-      if (inserted.count(to_insert[k].external_key)) {
+      if (inserted[k]) {
         out[i] = {rows[i].row_number, Outcome::kCreated, to_insert[k].id, absl::OkStatus()};
       } else {
         ok[i] = false;
@@ -282,9 +278,10 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
     // the rows as stored.
     std::vector<Customer> changed = Repository::FindMany(tx, changed_ids);
     std::set<std::string> created_ids;
-    for (auto& [key, c] : inserted) {
-      created_ids.insert(c.id);
-      changed.push_back(std::move(c));
+    for (size_t k = 0; k < to_insert.size(); ++k) {
+      if (!inserted[k]) continue;
+      created_ids.insert(to_insert[k].id);
+      changed.push_back(std::move(to_insert[k]));
     }
     const std::vector<Contact> contacts = Repository::FindContacts(tx, contact_ids);
     EmitCustomerChanges(tx, *outbox_, meta, changed, created_ids);

@@ -112,7 +112,7 @@ std::map<std::string, Repository::Existing> Repository::LockByExternalKeys(
   return out;
 }
 
-std::vector<Customer> Repository::InsertMany(db::Tx& tx, const std::vector<Customer>& cs) {
+std::vector<bool> Repository::InsertMany(db::Tx& tx, std::vector<Customer>& cs) {
   if (cs.empty()) return {};
   constexpr int kCols = 27;
   std::vector<std::string> cols[kCols];
@@ -153,11 +153,12 @@ std::vector<Customer> Repository::InsertMany(db::Tx& tx, const std::vector<Custo
   for (auto& c : cols) arrays.push_back(db::TextArray(c));
   // The database returns only what it assigns (formatting every column of every row back cost
   // about a tenth of the insert); the rest of each row is as inserted.
-  std::map<std::string, const Customer*> by_id;
-  for (const Customer& c : cs) by_id.emplace(c.id, &c);
-  std::vector<Customer> inserted;
+  std::map<std::string, size_t> by_id;
+  for (size_t k = 0; k < cs.size(); ++k) by_id.emplace(cs[k].id, k);
+  std::vector<bool> inserted(cs.size(), false);
   for (const auto& row : Exec(tx, kInsertMany, pqxx::prepare::make_dynamic_params(arrays))) {
-    Customer c = *by_id.at(row[0].as<std::string>());
+    const size_t k = by_id.at(row[0].as<std::string>());
+    Customer& c = cs[k];
     c.number = row[1].as<std::string>();
     c.status = Status::kActive;
     c.last_order_date.reset();
@@ -165,7 +166,7 @@ std::vector<Customer> Repository::InsertMany(db::Tx& tx, const std::vector<Custo
     c.loss_delayed_until.reset();
     c.version = 1;
     c.created_at = c.updated_at = db::TimeOf(row[2]);
-    inserted.push_back(std::move(c));
+    inserted[k] = true;
   }
   return inserted;
 }
