@@ -135,12 +135,13 @@ const auth::ScopedStatement& IndexedSearchScoped(bool phone) {
   auto make = [](bool phone) {
     const int n = phone ? 6 : 5;
     std::string sql = absl::StrCat(
-        // (A scalar subquery in key order: as EXISTS it was planned as a scan of the outbox.)
+        // (A scalar subquery in key order: as EXISTS it was planned as a scan of the outbox.
+        // OFFSET 0 keeps `s` a subquery, so the probe runs once, not once per reference.)
         "SELECT f.*, s.stale FROM (SELECT (SELECT 1 FROM customers.outbox o"
         "   WHERE (o.xid, o.seq) > ($",
         n + 2, "::xid8, $", n + 3,
         "::int8) AND o.aggregate_type = 'customer' ORDER BY o.xid, o.seq LIMIT 1) IS NOT NULL"
-        "   AS stale) s"
+        "   AS stale OFFSET 0) s"
         " LEFT JOIN LATERAL (");
     // A customer number is a letter and eight digits: only a query with digits enough to be a
     // phone number can be one, and every other query's plan is smaller without the branch.
