@@ -126,59 +126,66 @@ const auth::ScopedStatement& SearchScoped(bool phone, bool latin) {
   return *statements[phone][latin];
 }
 
-// The same search with the name branches answered by the in-memory NameIndex: after the
-// parameters above come its hits as arrays of ids and branches (in the order found), then the
-// outbox position the index reflects. Each hit is checked again (live, in scope, still
-// matching). The rows carry their branch and place, and the service merges them; none come
-// back when the outbox has customer events after that position (the index is stale).
-const auth::ScopedStatement& IndexedSearchScoped(bool phone) {
-  auto make = [](bool phone) {
-    const int n = phone ? 6 : 5;
-    std::string sql = absl::StrCat(
+// The same search with the name branches answered by the in-memory NameIndex. $1 scope,
+// $2 limit, $3 and $4 the index's hits as arrays of ids and branches (in the order found), $5
+// and $6 the outbox position the index reflects; then, when used, $7 the query, the phone
+// digits and the LIKE pattern, in that order. The rows carry their branch and place, and the
+// service merges them. None come back when the outbox has customer events after that position
+// (the index is stale); when it has none, the index reflects every change the statement can
+// see, so each hit is checked again only for what protects rather than ranks: live, and in
+// the caller's scope. (Checking every name again by LIKE, and by trigram similarity for Latin
+// queries, was a fifth of the database's work per search.) A search without a position (the
+// retry after catching up) cannot tell, and checks the names again (`recheck`).
+const auth::ScopedStatement& IndexedSearchScoped(bool phone, bool recheck) {
+  auto make = [](bool phone, bool recheck) {
+    const int query = 7, digits = 8, like = phone ? 9 : 8;
+    std::string sql =
         // (A scalar subquery in key order: as EXISTS it was planned as a scan of the outbox.
         // OFFSET 0 keeps `s` a subquery, so the probe runs once, not once per reference.)
         "SELECT f.*, s.stale FROM (SELECT (SELECT 1 FROM customers.outbox o"
-        "   WHERE (o.xid, o.seq) > ($",
-        n + 2, "::xid8, $", n + 3,
-        "::int8) AND o.aggregate_type = 'customer' ORDER BY o.xid, o.seq LIMIT 1) IS NOT NULL"
-        "   AS stale OFFSET 0) s"
-        " LEFT JOIN LATERAL (");
+        "   WHERE (o.xid, o.seq) > ($5::xid8, $6::int8) AND o.aggregate_type = 'customer'"
+        "   ORDER BY o.xid, o.seq LIMIT 1) IS NOT NULL AS stale OFFSET 0) s"
+        " LEFT JOIN LATERAL (";
     // A customer number is a letter and eight digits: only a query with digits enough to be a
     // phone number can be one, and every other query's plan is smaller without the branch.
     if (phone) {
-      sql += "  (SELECT " CUSTOMER_COLUMNS
-             ", 0 AS kind, 0::int8 AS n FROM customers.customers c"
-             "   WHERE c.number = upper($1) AND c.deleted_at IS NULL AND {scope} LIMIT $4)"
-             "  UNION ALL"
-             "  (SELECT " CUSTOMER_COLUMNS
-             ", 0, 0 FROM customers.customers c"
-             "   WHERE c.phone_digits = $5 AND c.phone_digits <> '' AND c.deleted_at IS NULL"
-             "   AND {scope} LIMIT $4)"
-             "  UNION ALL";
+      absl::StrAppend(&sql,
+                      "  (SELECT " CUSTOMER_COLUMNS
+                      ", 0 AS kind, 0::int8 AS n FROM customers.customers c"
+                      "   WHERE c.number = upper($",
+                      query,
+                      ") AND c.deleted_at IS NULL AND {scope} LIMIT $2)"
+                      "  UNION ALL"
+                      "  (SELECT " CUSTOMER_COLUMNS
+                      ", 0, 0 FROM customers.customers c"
+                      "   WHERE c.phone_digits = $",
+                      digits,
+                      " AND c.phone_digits <> '' AND c.deleted_at IS NULL"
+                      "   AND {scope} LIMIT $2)"
+                      "  UNION ALL");
     }
-    absl::StrAppend(
-        &sql,
-        "  (SELECT " CUSTOMER_COLUMNS
-        ", h.kind, h.n"
-        "   FROM unnest($",
-        n, "::uuid[], $", n + 1,
-        "::int[]) WITH ORDINALITY AS h (id, kind, n)"
-        "   JOIN customers.customers c ON c.id = h.id",
-        // Also as `= ANY`, so that a generic plan made while the table was small still reads
-        // the rows by id rather than scanning them all.
-        "   WHERE c.id = ANY($", n,
-        "::uuid[]) AND c.deleted_at IS NULL AND {scope}"
-        "   AND CASE h.kind WHEN 1 THEN lower(c.name) LIKE lower($2) ELSE $1 <% c.name END"
-        // The index gives at most `limit` hits of each of its two kinds. (The bound also types
-        // $4 when no other branch uses it.)
-        "   LIMIT 2 * $4)"
-        ") f ON NOT s.stale");
-    return new auth::ScopedStatement(
-        absl::StrCat("customers.search", phone ? ".phone" : "", ".indexed"), sql, "c.owner_id",
-        "c.owner_department_id", 3);
+    sql += "  (SELECT " CUSTOMER_COLUMNS
+           ", h.kind, h.n"
+           "   FROM unnest($3::uuid[], $4::int[]) WITH ORDINALITY AS h (id, kind, n)"
+           "   JOIN customers.customers c ON c.id = h.id"
+           // Also as `= ANY`, so that a generic plan made while the table was small still reads
+           // the rows by id rather than scanning them all.
+           "   WHERE c.id = ANY($3::uuid[]) AND c.deleted_at IS NULL AND {scope}";
+    if (recheck) {
+      absl::StrAppend(&sql, "   AND CASE h.kind WHEN 1 THEN lower(c.name) LIKE lower($", like,
+                      ") ELSE $", query, " <% c.name END");
+    }
+    sql +=
+        // The index gives at most `limit` hits of each of its two kinds.
+        "   LIMIT 2 * $2)"
+        ") f ON NOT s.stale";
+    return new auth::ScopedStatement(absl::StrCat("customers.search", phone ? ".phone" : "",
+                                                  recheck ? ".recheck" : "", ".indexed"),
+                                     sql, "c.owner_id", "c.owner_department_id", 1);
   };
-  static const auth::ScopedStatement* const statements[2] = {make(false), make(true)};
-  return *statements[phone];
+  static const auth::ScopedStatement* const statements[2][2] = {
+      {make(false, false), make(false, true)}, {make(true, false), make(true, true)}};
+  return *statements[phone][recheck];
 }
 
 constexpr Statement kLockDuplicateKey{"customers.lock_duplicate_key",
@@ -424,20 +431,25 @@ db::Query Repository::Search(const std::string& query, const auth::Principal& ca
   const bool latin = IsLatinQuery(q);
   const std::string digits = Digits(query);
   const bool phone = digits.size() >= 5;
-  db::Params params = db::MakeParams(q, LikeContains(q), auth::ScopeParam(caller), limit);
-  if (phone) params.push_back(digits);
-  if (indexed == nullptr) return {SearchScoped(phone, latin).For(caller.scope), std::move(params)};
+  if (indexed == nullptr) {
+    db::Params params = db::MakeParams(q, LikeContains(q), auth::ScopeParam(caller), limit);
+    if (phone) params.push_back(digits);
+    return {SearchScoped(phone, latin).For(caller.scope), std::move(params)};
+  }
   std::vector<std::string> ids, kinds;
   for (const NameHit& h : indexed->hits) {
     ids.push_back(h.id);
     kinds.push_back(absl::StrCat(h.kind));
   }
-  params.push_back(db::TextArray(ids));
-  params.push_back(db::TextArray(kinds));
-  // Without a position: after every possible one.
-  params.push_back(indexed->after_xid.empty() ? "18446744073709551615" : indexed->after_xid);
-  params.push_back(absl::StrCat(indexed->after_seq));
-  return {IndexedSearchScoped(phone).For(caller.scope), std::move(params)};
+  // Without a position: after every possible one, and the names are checked again.
+  const bool recheck = indexed->after_xid.empty();
+  db::Params params =
+      db::MakeParams(auth::ScopeParam(caller), limit, db::TextArray(ids), db::TextArray(kinds),
+                     recheck ? "18446744073709551615" : indexed->after_xid, indexed->after_seq);
+  if (phone || recheck) params.push_back(q);
+  if (phone) params.push_back(digits);
+  if (recheck) params.push_back(LikeContains(q));
+  return {IndexedSearchScoped(phone, recheck).For(caller.scope), std::move(params)};
 }
 
 std::optional<std::vector<Customer>> Repository::IndexedSearchResult(const db::Rows& rows,

@@ -158,9 +158,16 @@ TEST_F(CustomersTest, GenericPlansOfLookupsUseIndexes) {
               IsEmpty());
   // A search with digits has a phone branch; with the name index, the names found are read
   // by id.
-  const IndexedHits hits{{{owner.user_id, 1}}, "", 0};
-  for (const auth::Principal& caller : {Executive(), owner}) {
-    db::Query q = Repository::Search("5555 0000", caller, 20, &hits);
+  // Without a position (names checked again) and with one; with and without phone digits.
+  const IndexedHits unpositioned{{{owner.user_id, 1}}, "", 0};
+  const IndexedHits positioned{{{owner.user_id, 1}}, "1", 0};
+  for (const auto& [caller, hits, query] :
+       std::vector<std::tuple<auth::Principal, const IndexedHits*, std::string>>{
+           {Executive(), &unpositioned, "5555 0000"},
+           {owner, &unpositioned, "5555 0000"},
+           {owner, &positioned, "5555 0000"},
+           {owner, &positioned, "计划检查"}}) {
+    db::Query q = Repository::Search(query, caller, 20, hits);
     ASSERT_THAT(generic.Read([&](db::Tx& tx) -> absl::Status {
       tx.exec("PREPARE " + tx.quote_name(std::string(q.stmt.name)) + " AS " +
               std::string(q.stmt.sql));
