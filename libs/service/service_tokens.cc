@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "crm/auth/v1/auth_service.grpc.pb.h"
+#include "libs/config/flags.h"
 #include "libs/rpc/status_convert.h"
 
 namespace crm::service {
@@ -43,6 +44,23 @@ absl::StatusOr<std::string> ServiceTokens::Get() {
   const absl::Time expires = absl::FromUnixSeconds(resp.access_token_expire_time().seconds());
   renew_at_ = std::max(absl::Now(), expires - absl::Minutes(1));
   return token_;
+}
+
+ServiceAccountFlags::ServiceAccountFlags(config::Flags& flags, const std::string& purpose)
+    : id_(flags.String("service-client-id", "CRM_SERVICE_CLIENT_ID", "",
+                       "service account that " + purpose)),
+      secret_file_(flags.String("service-client-secret-file", "CRM_SERVICE_CLIENT_SECRET_FILE", "",
+                                "file holding the service account's secret")) {}
+
+absl::StatusOr<std::unique_ptr<ServiceTokens>> ServiceAccountFlags::Load(
+    std::shared_ptr<grpc::Channel> auth) const {
+  if (id_->empty()) return nullptr;
+  auto tokens = ServiceTokens::FromFile(std::move(auth), *id_, *secret_file_);
+  if (!tokens.ok()) {
+    return absl::InvalidArgumentError(
+        "--service-client-id needs a readable --service-client-secret-file");
+  }
+  return tokens;
 }
 
 }  // namespace crm::service

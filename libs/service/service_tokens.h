@@ -12,6 +12,10 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
+namespace crm::config {
+class Flags;
+}  // namespace crm::config
+
 namespace crm::service {
 
 class ServiceTokens {
@@ -31,6 +35,21 @@ class ServiceTokens {
   std::mutex mu_;
   std::string token_;
   absl::Time renew_at_ = absl::InfinitePast();
+};
+
+// The --service-client-id and --service-client-secret-file flags of a service that works as
+// a service account of its own.
+class ServiceAccountFlags {
+ public:
+  // `purpose`: what the account is for, in the id flag's help.
+  ServiceAccountFlags(config::Flags& flags, const std::string& purpose);
+  // The account's tokens; nullptr when no id is configured, an error when one is but its
+  // secret cannot be read.
+  absl::StatusOr<std::unique_ptr<ServiceTokens>> Load(std::shared_ptr<grpc::Channel> auth) const;
+
+ private:
+  std::string* id_;
+  std::string* secret_file_;
 };
 
 }  // namespace crm::service

@@ -49,11 +49,7 @@ int Main(int argc, char** argv) {
   auto* orders_type =
       flags.String("order-events-type", "CRM_ORDER_EVENTS_TYPE", "contracts.order.placed",
                    "the event type carrying crm.common.v1.OrderPlaced");
-  auto* client_id = flags.String("service-client-id", "CRM_SERVICE_CLIENT_ID", "",
-                                 "service account that follows order events");
-  auto* client_secret_file =
-      flags.String("service-client-secret-file", "CRM_SERVICE_CLIENT_SECRET_FILE", "",
-                   "file holding the service account's secret");
+  service::ServiceAccountFlags account(flags, "follows order events");
   flags.ParseOrExit(argc, argv);
   absl::TimeZone zone;
   if (!absl::LoadTimeZone(*zone_name, &zone)) {
@@ -64,16 +60,11 @@ int Main(int argc, char** argv) {
   auto verifier = service::VerifierFromConfig(*config);
   if (!verifier.ok()) return Fatal("invalid configuration", verifier.status());
   auto auth_channel = grpc::CreateChannel(*auth_address, grpc::InsecureChannelCredentials());
-  std::unique_ptr<service::ServiceTokens> tokens;
-  if (!orders_address->empty()) {
-    auto t = service::ServiceTokens::FromFile(auth_channel, *client_id, *client_secret_file);
-    if (!t.ok() || client_id->empty()) {
-      return Fatal("invalid configuration",
-                   absl::InvalidArgumentError(
-                       "--order-events-address needs --service-client-id and a readable "
-                       "--service-client-secret-file"));
-    }
-    tokens = *std::move(t);
+  auto tokens = account.Load(auth_channel);
+  if (!tokens.ok()) return Fatal("invalid configuration", tokens.status());
+  if (!orders_address->empty() && *tokens == nullptr) {
+    return Fatal("invalid configuration",
+                 absl::InvalidArgumentError("--order-events-address needs --service-client-id"));
   }
   auto runtime = service::Runtime::Start(*config, "customers", AllMigrations(), verifier->get());
   if (!runtime.ok()) return Fatal("startup failed", runtime.status());
@@ -124,13 +115,13 @@ int Main(int argc, char** argv) {
   });
   scan.Start();
   std::unique_ptr<events::Follower> orders;
-  if (tokens) {
+  if (!orders_address->empty()) {
     events::Follower::Options o;
     o.stream = "orders";
     o.channel = grpc::CreateChannel(*orders_address, grpc::InsecureChannelCredentials());
     o.method = *orders_method;
     o.types = {*orders_type};
-    o.token = [t = tokens.get()] { return t->Get(); };
+    o.token = [t = tokens->get()] { return t->Get(); };
     orders = std::make_unique<events::Follower>(
         o, config->db_url, "customers",
         [&churn](db::Tx& tx, const common::v1::Event& e) { return churn.ApplyOrderEvent(tx, e); });

@@ -26,13 +26,10 @@ int Main(int argc, char** argv) {
                    "the customers service (customers are checked and created there)");
   auto* zone_name = flags.String("timezone", "CRM_TIMEZONE", "Asia/Shanghai",
                                  "business time zone (what \"today\" means for close dates)");
-  auto* client_id =
-      flags.String("service-client-id", "CRM_SERVICE_CLIENT_ID", "",
-                   "service account that follows the customers service's hand-overs (empty: "
-                   "opportunities do not follow them)");
-  auto* client_secret_file =
-      flags.String("service-client-secret-file", "CRM_SERVICE_CLIENT_SECRET_FILE", "",
-                   "file holding the service account's secret");
+  service::ServiceAccountFlags account(
+      flags,
+      "follows the customers service's hand-overs and merges (empty: opportunities do not "
+      "follow them)");
   flags.ParseOrExit(argc, argv);
   absl::TimeZone zone;
   if (!absl::LoadTimeZone(*zone_name, &zone)) {
@@ -43,16 +40,8 @@ int Main(int argc, char** argv) {
   auto verifier = service::VerifierFromConfig(*config);
   if (!verifier.ok()) return Fatal("invalid configuration", verifier.status());
   auto auth_channel = grpc::CreateChannel(*auth_address, grpc::InsecureChannelCredentials());
-  std::unique_ptr<service::ServiceTokens> tokens;
-  if (!client_id->empty()) {
-    auto t = service::ServiceTokens::FromFile(auth_channel, *client_id, *client_secret_file);
-    if (!t.ok()) {
-      return Fatal("invalid configuration",
-                   absl::InvalidArgumentError(
-                       "--service-client-id needs a readable --service-client-secret-file"));
-    }
-    tokens = *std::move(t);
-  }
+  auto tokens = account.Load(auth_channel);
+  if (!tokens.ok()) return Fatal("invalid configuration", tokens.status());
   auto runtime = service::Runtime::Start(*config, "pipeline", AllMigrations(), verifier->get());
   if (!runtime.ok()) return Fatal("startup failed", runtime.status());
   service::Runtime& rt = **runtime;
@@ -69,13 +58,13 @@ int Main(int argc, char** argv) {
   // Customers handed over to another rep take their open opportunities along; a merged
   // customer's opportunities follow it to the survivor.
   std::unique_ptr<events::Follower> customer_events;
-  if (tokens) {
+  if (*tokens) {
     events::Follower::Options o;
     o.stream = "customers";
     o.channel = customers_channel;
     o.method = "/crm.customers.v1.CustomersService/WatchEvents";
     o.types = Opportunities::CustomerEventTypes();
-    o.token = [t = tokens.get()] { return t->Get(); };
+    o.token = [t = tokens->get()] { return t->Get(); };
     customer_events = std::make_unique<events::Follower>(
         o, config->db_url, "pipeline", [&opportunities](db::Tx& tx, const common::v1::Event& e) {
           return opportunities.ApplyCustomerEvent(tx, e);
