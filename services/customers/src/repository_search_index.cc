@@ -22,13 +22,18 @@ constexpr Statement kIndexPage{
     " FROM customers.customers c WHERE c.deleted_at IS NULL AND c.id > $1::uuid"
     " ORDER BY c.id LIMIT $2"};
 
+// Events after the cursor: settled ones only ($4 false: transactions older than every running
+// one), or every committed one ($4 true). Either bound is a condition of the index scan, so the
+// scan stops at the first event it may not return. (As a filter, every poll during an import
+// walked through the running imports' events, a few thousand rows each time.)
 constexpr Statement kIndexEvents{
     "customers.index_events",
     "SELECT o.xid::text, o.seq, o.xid < pg_snapshot_xmin(pg_current_snapshot()),"
     " CASE WHEN o.aggregate_type = 'customer' THEN o.aggregate_id ELSE '' END,"
     " o.type = 'customers.customer.merged'"
     " FROM customers.outbox o WHERE (o.xid, o.seq) > ($1::xid8, $2::int8)"
-    " AND ($4 OR o.xid < pg_snapshot_xmin(pg_current_snapshot()))"
+    " AND o.xid < CASE WHEN $4 THEN pg_snapshot_xmax(pg_current_snapshot())"
+    "                  ELSE pg_snapshot_xmin(pg_current_snapshot()) END"
     " ORDER BY o.xid, o.seq LIMIT $3"};
 
 // `c.id = ANY(array)` and not `c.id IN (SELECT unnest(...))`: the search reader's generic
