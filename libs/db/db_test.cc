@@ -165,6 +165,27 @@ TEST_F(DbTest, TextArraysAndOptionalsRoundTrip) {
   });
   ASSERT_THAT(back, IsOk());
   EXPECT_EQ(*back, values);
+  // The same values in binary, and none.
+  for (const auto& sent : {values, std::vector<std::string>()}) {
+    auto binary = conn.Read([&](Tx& tx) -> absl::StatusOr<std::vector<std::string>> {
+      return ParseTextArray(tx.exec_params("SELECT $1::text[]", BinaryTextArray(sent))[0][0]);
+    });
+    ASSERT_THAT(binary, IsOk());
+    EXPECT_EQ(*binary, sent);
+  }
+  // Bytes, zero and high ones included, as bytea[].
+  const std::vector<std::string> bytes = {std::string("\0\xff\x01", 3), "", "华"};
+  auto hex = conn.Read([&](Tx& tx) -> absl::StatusOr<std::vector<std::string>> {
+    std::vector<std::string> out;
+    for (const auto& row : tx.exec_params(
+             "SELECT encode(b, 'hex') FROM unnest($1::bytea[]) WITH ORDINALITY u(b, n) ORDER BY n",
+             BinaryByteaArray(bytes))) {
+      out.push_back(row[0].as<std::string>());
+    }
+    return out;
+  });
+  ASSERT_THAT(hex, IsOk());
+  EXPECT_THAT(*hex, ElementsAre("00ff01", "", "e58d8e"));
   auto nulls = conn.Read([&](Tx& tx) -> absl::StatusOr<std::string> {
     std::optional<std::string> none;
     std::optional<int> some = 7;

@@ -30,6 +30,46 @@ std::string TextArray(const std::vector<std::string>& values) {
   return out;
 }
 
+namespace {
+
+void PutInt32(std::string& out, uint32_t v) {
+  const char bytes[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                         static_cast<char>(v >> 8), static_cast<char>(v)};
+  out.append(bytes, 4);
+}
+
+// array_recv's input: dimensions, a has-nulls flag, the element type, then each element as its
+// length and bytes (a text element's bytes are its UTF-8, a bytea element's are its bytes).
+pqxx::binarystring BinaryArray(const std::vector<std::string>& values, uint32_t element_oid) {
+  size_t size = 20;
+  for (const auto& v : values) size += 4 + v.size();
+  std::string out;
+  out.reserve(size);
+  PutInt32(out, 1);  // one dimension
+  PutInt32(out, 0);  // no NULL elements
+  PutInt32(out, element_oid);
+  PutInt32(out, static_cast<uint32_t>(values.size()));
+  PutInt32(out, 1);  // lower bound
+  for (const auto& v : values) {
+    PutInt32(out, static_cast<uint32_t>(v.size()));
+    out.append(v);
+  }
+  return pqxx::binarystring(out.data(), out.size());
+}
+
+constexpr uint32_t kByteaOid = 17;
+constexpr uint32_t kTextOid = 25;
+
+}  // namespace
+
+pqxx::binarystring BinaryTextArray(const std::vector<std::string>& values) {
+  return BinaryArray(values, kTextOid);
+}
+
+pqxx::binarystring BinaryByteaArray(const std::vector<std::string>& values) {
+  return BinaryArray(values, kByteaOid);
+}
+
 std::vector<std::string> ParseTextArray(const pqxx::field& field) {
   return ParseTextArray(field.is_null() ? nullptr : field.c_str());
 }

@@ -9,6 +9,7 @@
 // libpqxx 6.4's <pqxx/field> needs <pqxx/strconv> first.
 #include <pqxx/strconv>
 // (kept apart so include sorting cannot swap them)
+#include <pqxx/binarystring>
 #include <pqxx/field>
 
 #include "absl/strings/string_view.h"
@@ -29,6 +30,11 @@ namespace crm::db {
 
 // A PostgreSQL array literal for a text[] parameter ($1::text[]).
 std::string TextArray(const std::vector<std::string>& values);
+// A text[] or bytea[] parameter in PostgreSQL's binary format, for the bulk statements: nothing
+// is escaped here or parsed by the server, and bytes need no encoding. The statement must give
+// the parameter's type ($1::text[], $1::bytea[]); text must be UTF-8.
+pqxx::binarystring BinaryTextArray(const std::vector<std::string>& values);
+pqxx::binarystring BinaryByteaArray(const std::vector<std::string>& values);
 // The elements of a text[] column; NULL gives an empty vector.
 std::vector<std::string> ParseTextArray(const pqxx::field& field);
 

@@ -3,7 +3,6 @@
 #include <google/protobuf/message.h>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/ids/uuid.h"
@@ -25,9 +24,9 @@ Outbox::Outbox(absl::string_view schema)
       insert_all_sql_(absl::StrCat(
           "INSERT INTO ", schema,
           ".outbox (event_id, type, aggregate_type, aggregate_id, actor_id, request_id,"
-          " payload_type, payload) SELECT u.i::uuid, u.t, u.at, u.ai, u.a, u.r, u.pt,"
-          " decode(u.p, 'base64') FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
-          " $5::text[], $6::text[], $7::text[], $8::text[]) WITH ORDINALITY"
+          " payload_type, payload) SELECT u.i::uuid, u.t, u.at, u.ai, u.a, u.r, u.pt, u.p"
+          " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+          " $5::text[], $6::text[], $7::text[], $8::bytea[]) WITH ORDINALITY"
           " AS u(i, t, at, ai, a, r, pt, p, n) ORDER BY u.n")) {}
 
 namespace {
@@ -60,11 +59,12 @@ void Outbox::AppendAll(db::Tx& tx, const std::vector<EventDraft>& events) const 
     cols[4].push_back(e.actor_id);
     cols[5].push_back(e.request_id);
     cols[6].push_back(std::move(type_name));
-    cols[7].push_back(absl::Base64Escape(bytes));
+    cols[7].push_back(std::move(bytes));
   }
-  db::Exec(tx, {insert_all_name_, insert_all_sql_}, db::TextArray(cols[0]), db::TextArray(cols[1]),
-           db::TextArray(cols[2]), db::TextArray(cols[3]), db::TextArray(cols[4]),
-           db::TextArray(cols[5]), db::TextArray(cols[6]), db::TextArray(cols[7]));
+  db::Exec(tx, {insert_all_name_, insert_all_sql_}, db::BinaryTextArray(cols[0]),
+           db::BinaryTextArray(cols[1]), db::BinaryTextArray(cols[2]), db::BinaryTextArray(cols[3]),
+           db::BinaryTextArray(cols[4]), db::BinaryTextArray(cols[5]), db::BinaryTextArray(cols[6]),
+           db::BinaryByteaArray(cols[7]));
 }
 
 std::string FormatCursor(absl::string_view xid, int64_t seq) { return absl::StrCat(xid, "-", seq); }
