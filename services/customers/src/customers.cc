@@ -47,16 +47,17 @@ void Emit(db::Tx& tx, const events::Outbox* outbox, const RequestMeta& meta, con
 }  // namespace
 
 void EmitCustomerChanges(db::Tx& tx, const events::Outbox& outbox, const RequestMeta& meta,
-                         const std::vector<Customer>& customers,
+                         const std::vector<const Customer*>& customers,
                          const std::set<std::string>& created) {
   std::vector<v1::CustomerChanged> payloads(customers.size());
   std::vector<events::EventDraft> drafts;
   drafts.reserve(customers.size());
   for (size_t k = 0; k < customers.size(); ++k) {
-    *payloads[k].mutable_customer() = ToProto(customers[k]);
-    drafts.push_back({created.count(customers[k].id) ? "customers.customer.created"
-                                                     : "customers.customer.updated",
-                      "customer", customers[k].id, &payloads[k], meta.actor_id, meta.request_id});
+    const Customer& c = *customers[k];
+    *payloads[k].mutable_customer() = ToProto(c);
+    drafts.push_back(
+        {created.count(c.id) ? "customers.customer.created" : "customers.customer.updated",
+         "customer", c.id, &payloads[k], meta.actor_id, meta.request_id});
   }
   outbox.AppendAll(tx, drafts);
 }

@@ -41,7 +41,7 @@ absl::Status UnknownCodesStatus(const std::vector<CodeRef>& unknown);
 // One event per customer, written in one statement: customers.customer.created for the ids in
 // `created`, customers.customer.updated for the rest.
 void EmitCustomerChanges(db::Tx& tx, const events::Outbox& outbox, const RequestMeta& meta,
-                         const std::vector<Customer>& customers,
+                         const std::vector<const Customer*>& customers,
                          const std::set<std::string>& created = {});
 
 // INVALID_ARGUMENT naming each malformed filter field.

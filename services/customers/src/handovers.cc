@@ -106,7 +106,10 @@ absl::StatusOr<Handover> Handovers::Run(db::Conn& conn, const Principal& caller,
     Repository::InsertHandover(tx, h);  // first: it records the departments until now
     Repository::Reassign(tx, h.customer_ids, h.to_user_id, h.to_department_id);
     // Each customer's new owner on its own stream of changes, then the hand-over as a whole.
-    EmitCustomerChanges(tx, *outbox_, meta, Repository::FindMany(tx, h.customer_ids));
+    const std::vector<Customer> moved = Repository::FindMany(tx, h.customer_ids);
+    std::vector<const Customer*> changed;
+    for (const Customer& c : moved) changed.push_back(&c);
+    EmitCustomerChanges(tx, *outbox_, meta, changed);
     auto saved = Repository::FindHandover(tx, h.id);
     v1::CustomersHandedOver e;
     *e.mutable_handover() = ToProto(*saved);

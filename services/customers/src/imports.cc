@@ -145,7 +145,12 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
     ok[i] = true;
   }
 
-  return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<std::vector<ImportResult>> {
+  // The transaction may run more than once (after a deadlock, or a key another import created
+  // meanwhile), so it changes `rows` only in ways each run sets again: new customers are
+  // completed in place (id, owner, then what the database assigns), not moved out.
+  bool key_taken = false;
+  auto run = [&](db::Tx& tx) -> absl::StatusOr<std::vector<ImportResult>> {
+    key_taken = false;
     std::vector<ImportResult> out = results;
     ImportJob job = Repository::LockImportJob(tx, import_id, caller.user_id);
     if (job.created_by != caller.user_id) {
@@ -182,7 +187,7 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
 
     std::map<std::string, Repository::Existing> existing =
         Repository::LockByExternalKeys(tx, keys, caller);
-    std::vector<Customer> to_insert;
+    std::vector<Customer*> to_insert;
     std::vector<size_t> insert_rows;
     std::vector<std::string> changed_ids;
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -190,11 +195,11 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
       ImportRow& r = rows[i];
       auto it = existing.find(r.external_key);
       if (it == existing.end()) {
-        Customer c = std::move(r.customer);  // not read again
+        Customer& c = r.customer;
         c.id = ids::NewUuidV7();
         c.owner_id = caller.user_id;
         c.owner_department_id = caller.department_id;
-        to_insert.push_back(std::move(c));
+        to_insert.push_back(&c);
         insert_rows.push_back(i);
         continue;
       }
@@ -218,17 +223,18 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
       }
       if (out[i].outcome == Outcome::kFailed) ok[i] = false;
     }
-    const std::vector<bool> inserted = Repository::InsertMany(tx, to_insert);
+    try {
+      Repository::InsertMany(tx, to_insert);
+    } catch (const pqxx::unique_violation&) {
+      // Another import created one of these keys since they were locked: the next run finds
+      // it among the existing customers.
+      key_taken = true;
+      return absl::AbortedError(
+          "other imports keep creating this batch's external keys meanwhile; resend the batch");
+    }
     for (size_t k = 0; k < to_insert.size(); ++k) {
       const size_t i = insert_rows[k];
-      if (inserted[k]) {
-        out[i] = {rows[i].row_number, Outcome::kCreated, to_insert[k].id, absl::OkStatus()};
-      } else {
-        ok[i] = false;
-        out[i] = Failed(rows[i].row_number,
-                        absl::AbortedError("another import created this external_key "
-                                           "meanwhile; resend the row"));
-      }
+      out[i] = {rows[i].row_number, Outcome::kCreated, to_insert[k]->id, absl::OkStatus()};
     }
 
     // Contacts, matched by name (ASCII case ignored) among the customer's live contacts: a new
@@ -276,13 +282,11 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
 
     // Events: one per customer created or updated, and per contact added or updated, with
     // the rows as stored.
-    std::vector<Customer> changed = Repository::FindMany(tx, changed_ids);
+    const std::vector<Customer> updated = Repository::FindMany(tx, changed_ids);
+    std::vector<const Customer*> changed(to_insert.begin(), to_insert.end());
     std::set<std::string> created_ids;
-    for (size_t k = 0; k < to_insert.size(); ++k) {
-      if (!inserted[k]) continue;
-      created_ids.insert(to_insert[k].id);
-      changed.push_back(std::move(to_insert[k]));
-    }
+    for (const Customer* c : to_insert) created_ids.insert(c->id);
+    for (const Customer& c : updated) changed.push_back(&c);
     const std::vector<Contact> contacts = Repository::FindContacts(tx, contact_ids);
     EmitCustomerChanges(tx, *outbox_, meta, changed, created_ids);
     std::vector<v1::ContactChanged> contact_payloads(contacts.size());
@@ -319,7 +323,11 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
     }
     Repository::AdvanceImportJob(tx, delta);
     return out;
-  });
+  };
+  for (int attempt = 1;; ++attempt) {
+    auto out = conn.Transact(run);
+    if (!key_taken || attempt == kKeyAttempts) return out;
+  }
 }
 
 absl::StatusOr<ImportJob> Imports::GetJob(db::Conn& conn, const Principal& caller,

@@ -46,6 +46,8 @@ void AddContactViolations(Violations& row, size_t k, const Violations& contact);
 class Imports {
  public:
   static constexpr size_t kMaxBatch = 1000;
+  // Runs of a batch whose new keys other imports created meanwhile, before it is refused.
+  static constexpr int kKeyAttempts = 3;
   static constexpr int kExportPage = 500;
 
   explicit Imports(const events::Outbox* outbox) : outbox_(outbox) {}

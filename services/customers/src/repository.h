@@ -206,9 +206,9 @@ class Repository {
                                                             const std::vector<std::string>& keys,
                                                             const auth::Principal& caller);
   // Inserts the customers (ids, owners and external keys set; numbers assigned here) in one
-  // statement, skipping keys taken meanwhile. Whether each was inserted; those inserted are
-  // completed as stored (number, status, version, times).
-  static std::vector<bool> InsertMany(db::Tx& tx, std::vector<Customer>& cs);
+  // statement, and completes them as stored (number, status, version, times). Throws
+  // pqxx::unique_violation when another transaction has taken one of the external keys.
+  static void InsertMany(db::Tx& tx, const std::vector<Customer*>& cs);
   static std::vector<Customer> FindMany(db::Tx& tx, const std::vector<std::string>& ids);
   // Creates the job for its first batch; returns it locked.
   static ImportJob LockImportJob(db::Tx& tx, const std::string& id, const std::string& user_id);

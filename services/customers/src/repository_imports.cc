@@ -48,7 +48,6 @@ constexpr Statement kInsertMany{
     "   level, satisfaction, credit, address, postal_code, phone, fax, website, licence, legal,"
     "   rc, rcc, ar, arc, bank, account, tax_id, owner, dept, source, tags, attrs, key, n)"
     " ORDER BY u.n"
-    " ON CONFLICT (external_key) WHERE external_key IS NOT NULL DO NOTHING"
     " RETURNING c.id::text, c.number, " CRM_SQL_MICROS("c.created_at")};
 
 constexpr Statement kFindMany{"customers.find_many",
@@ -100,7 +99,7 @@ std::map<std::string, Repository::Existing> Repository::LockByExternalKeys(
     db::Tx& tx, const std::vector<std::string>& keys, const auth::Principal& caller) {
   std::map<std::string, Existing> out;
   if (keys.empty()) return out;
-  for (const auto& row : Exec(tx, LockByKeysStmt().For(caller.scope), db::TextArray(keys),
+  for (const auto& row : Exec(tx, LockByKeysStmt().For(caller.scope), db::BinaryTextArray(keys),
                               auth::ScopeParam(caller))) {
     Existing e;
     e.customer = rows::CustomerFromRow(row);
@@ -112,13 +111,14 @@ std::map<std::string, Repository::Existing> Repository::LockByExternalKeys(
   return out;
 }
 
-std::vector<bool> Repository::InsertMany(db::Tx& tx, std::vector<Customer>& cs) {
-  if (cs.empty()) return {};
+void Repository::InsertMany(db::Tx& tx, const std::vector<Customer*>& cs) {
+  if (cs.empty()) return;
   constexpr int kCols = 27;
   std::vector<std::string> cols[kCols];
   for (auto& c : cols) c.reserve(cs.size());
   auto text = [](const std::optional<int64_t>& v) { return v ? absl::StrCat(*v) : std::string(); };
-  for (const Customer& c : cs) {
+  for (const Customer* p : cs) {
+    const Customer& c = *p;
     const std::string values[kCols] = {c.id,
                                        c.name,
                                        c.region,
@@ -148,17 +148,15 @@ std::vector<bool> Repository::InsertMany(db::Tx& tx, std::vector<Customer>& cs) 
                                        c.external_key};
     for (int i = 0; i < kCols; ++i) cols[i].push_back(values[i]);
   }
-  std::vector<std::string> arrays;
+  std::vector<pqxx::binarystring> arrays;
   arrays.reserve(kCols);
-  for (auto& c : cols) arrays.push_back(db::TextArray(c));
+  for (auto& c : cols) arrays.push_back(db::BinaryTextArray(c));
   // The database returns only what it assigns (formatting every column of every row back cost
   // about a tenth of the insert); the rest of each row is as inserted.
-  std::map<std::string, size_t> by_id;
-  for (size_t k = 0; k < cs.size(); ++k) by_id.emplace(cs[k].id, k);
-  std::vector<bool> inserted(cs.size(), false);
+  std::map<std::string, Customer*> by_id;
+  for (Customer* c : cs) by_id.emplace(c->id, c);
   for (const auto& row : Exec(tx, kInsertMany, pqxx::prepare::make_dynamic_params(arrays))) {
-    const size_t k = by_id.at(row[0].as<std::string>());
-    Customer& c = cs[k];
+    Customer& c = *by_id.at(row[0].as<std::string>());
     c.number = row[1].as<std::string>();
     c.status = Status::kActive;
     c.last_order_date.reset();
@@ -166,9 +164,7 @@ std::vector<bool> Repository::InsertMany(db::Tx& tx, std::vector<Customer>& cs) 
     c.loss_delayed_until.reset();
     c.version = 1;
     c.created_at = c.updated_at = db::TimeOf(row[2]);
-    inserted[k] = true;
   }
-  return inserted;
 }
 
 std::vector<Customer> Repository::FindMany(db::Tx& tx, const std::vector<std::string>& ids) {

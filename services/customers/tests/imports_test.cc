@@ -1,6 +1,9 @@
 
 #include "services/customers/src/imports.h"
+#include <thread>
+
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "crm/customers/v1/events.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -127,6 +130,44 @@ TEST_F(ImportsTest, CreatedEventsCarryTheRowsAsStored) {
     EXPECT_EQ(event.customer().SerializeAsString(), ToProto(*stored).SerializeAsString())
         << event.customer().DebugString() << " vs " << ToProto(*stored).DebugString();
   }
+}
+
+// A key another session creates while the batch runs: the batch waits for that transaction,
+// then finds the customer and updates it; nothing is duplicated and no row fails.
+TEST_F(ImportsTest, AKeyCreatedMeanwhileIsFoundNotDuplicated) {
+  std::vector<ImportRow> rows = Batch();
+  pqxx::connection other(conninfo_);
+  pqxx::work held(other);
+  const std::string id = NewId();
+  held.exec_params(
+      "INSERT INTO customers.customers (id, number, name, owner_id, owner_department_id,"
+      " external_key) VALUES ($1::uuid, 'T' || $1::text, $2, $3, $4, $5)",
+      id, absl::StrCat("另一个导入", prefix_), rep_.user_id, rep_.department_id,
+      rows[1].external_key);
+  absl::StatusOr<std::vector<ImportResult>> results;
+  std::thread import([&] { results = imports_->ImportBatch(*conn_, rep_, meta_, NewId(), rows); });
+  absl::SleepFor(absl::Milliseconds(300));  // the import now waits on the key
+  held.commit();
+  import.join();
+  ASSERT_THAT(results, IsOk());
+  EXPECT_THAT(Outcomes(results),
+              ElementsAre(Outcome::kCreated, Outcome::kUpdated, Outcome::kCreated));
+  EXPECT_EQ((*results)[1].customer_id, id);
+  auto stored = Get(rep_, id);
+  ASSERT_THAT(stored, IsOk());
+  EXPECT_EQ(stored->name, rows[1].customer.name);
+  auto count = conn_->Read([&](db::Tx& tx) -> absl::StatusOr<int64_t> {
+    return tx
+        .exec_params("SELECT count(*) FROM customers.customers WHERE external_key LIKE $1 || '%'",
+                     prefix_)[0][0]
+        .as<int64_t>();
+  });
+  EXPECT_THAT(count, IsOk());
+  EXPECT_EQ(*count, 3);
+  // One event per row: two created, one updated (the other session wrote none).
+  EXPECT_THAT(EventsSinceStart(), testing::UnorderedElementsAre(
+                                      "customers.customer.created", "customers.customer.created",
+                                      "customers.customer.updated", "customers.contact.created"));
 }
 
 TEST_F(ImportsTest, BadRowsFailAloneAndChangedRowsAreUpdated) {
