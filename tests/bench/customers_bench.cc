@@ -6,7 +6,8 @@
 //                       [--skip-pgbench]
 //                       [-- <crm-customers flags>]
 //
-// Starts its own PostgreSQL cluster, crm-auth and crm-customers; then
+// Starts its own PostgreSQL cluster (durable, as in production: fsync, full-page writes and
+// synchronous commit on), crm-auth and crm-customers; then
 //   1. imports --rows customers through ImportCustomers, spread over --reps reps (each rep
 //      imports, and so owns, its share), --streams at a time, and prints rows/s;
 //   2. GetCustomer with one rep's token at each of --get-clients client counts (32,64,128):
@@ -205,16 +206,20 @@ int main(int argc, char** argv) {
   auto cluster = crm::test::TempCluster::Start();
   if (!cluster.ok()) Die(cluster.status().ToString());
   // Sized for the data: a million customers with their indexes are a few GiB, and the
-  // reference (pgbench, scale 10) fits either way.
-  if (auto set = crm::test::RunCommand(
-          absl::StrCat("psql -q -c \"ALTER SYSTEM SET shared_buffers = '", o.shared_buffers, "'\" ",
-                       crm::test::ShellQuote((*cluster)->Conninfo() + " dbname=postgres")));
+  // reference (pgbench, scale 10) fits either way. Durable, as in production (test clusters
+  // run without fsync): every import batch waits for its commit to reach the disk.
+  if (auto set = crm::test::RunCommand(absl::StrCat(
+          "psql -q -c \"ALTER SYSTEM SET shared_buffers = '", o.shared_buffers, "'\"",
+          " -c 'ALTER SYSTEM SET fsync = on' -c 'ALTER SYSTEM SET full_page_writes = on'",
+          " -c 'ALTER SYSTEM SET synchronous_commit = on' ",
+          crm::test::ShellQuote((*cluster)->Conninfo() + " dbname=postgres")));
       !set.ok()) {
     Die(set.status().ToString());
   }
   if (auto s = (*cluster)->Stop(); !s.ok()) Die(s.ToString());
   if (auto s = (*cluster)->Restart(); !s.ok()) Die(s.ToString());
-  std::printf("PostgreSQL: shared_buffers = %s\n", o.shared_buffers.c_str());
+  std::printf("PostgreSQL: shared_buffers = %s; fsync, full_page_writes, synchronous_commit on\n",
+              o.shared_buffers.c_str());
   std::printf(
       "PostgreSQL: private cluster on port %d; %d rows over %d reps, %d import streams, %d "
       "clients, %d s\n",
