@@ -1,5 +1,6 @@
 #include "libs/db/conn.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -35,6 +36,46 @@ std::string WithConnectOption(absl::string_view url, absl::string_view key,
     }
   }
   return absl::StrCat(url, url.find('?') == absl::string_view::npos ? "?" : "&", key, "=", encoded);
+}
+
+namespace {
+
+thread_local Conn* transacting = nullptr;
+
+}  // namespace
+
+Conn::Transacting::Transacting(Conn* conn) : previous_(transacting) {
+  conn->notify_.clear();
+  transacting = conn;
+}
+
+Conn::Transacting::~Transacting() { transacting = previous_; }
+
+void NotifyAfterCommit(Tx& tx, const std::string& channel) {
+  Conn* c = transacting;
+  if (c != nullptr && c->conn_ != nullptr && &tx.conn() == c->conn_.get()) {
+    if (std::find(c->notify_.begin(), c->notify_.end(), channel) == c->notify_.end()) {
+      c->notify_.push_back(channel);
+    }
+    return;
+  }
+  tx.exec("NOTIFY " + tx.quote_name(channel));
+}
+
+void Conn::SendNotifications() {
+  if (notify_.empty()) return;
+  try {
+    pqxx::nontransaction n(*conn_);
+    std::string sql;
+    for (const auto& channel : notify_)
+      absl::StrAppend(&sql, "NOTIFY ", n.quote_name(channel), ";");
+    notify_.clear();
+    n.exec(sql);
+  } catch (const std::exception& e) {
+    // The transaction is committed; listeners find its events when they next poll.
+    log::Warn("notification after commit not sent").Str("error", e.what());
+    if (IsConnectionLost(e)) conn_.reset();
+  }
 }
 
 Conn::Conn(std::string url, int max_attempts) : url_(std::move(url)), max_attempts_(max_attempts) {}

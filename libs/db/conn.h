@@ -6,6 +6,8 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
+
 #include "absl/strings/string_view.h"
 
 #include <pqxx/connection>
@@ -38,6 +40,14 @@ pqxx::result Exec(Tx& tx, const Statement& stmt, Args&&... args) {
   tx.conn().prepare(std::string(stmt.name), std::string(stmt.sql));
   return tx.exec_prepared(std::string(stmt.name), std::forward<Args>(args)...);
 }
+
+// Has `NOTIFY channel` sent once tx has committed: after the commit when tx is run by
+// Conn::Transact on this thread, at once (inside tx) otherwise. A notification queued inside a
+// transaction holds the database's notification lock from before the commit record until it is
+// flushed, so transactions that notify would commit one at a time, each waiting for the disk.
+// Sent after the commit, a notification can be lost (the session dies in between): it is a
+// hint, and listeners must also poll.
+void NotifyAfterCommit(Tx& tx, const std::string& channel);
 
 // url with one more libpq connection option (keyword/value or URI form alike), unless the
 // url already sets it.
@@ -72,7 +82,20 @@ class Conn {
   auto Read(Fn&& fn) -> decltype(fn(std::declval<Tx&>()));
 
  private:
+  friend void NotifyAfterCommit(Tx& tx, const std::string& channel);
+  // Marks this Conn as running a Transact body on this thread, for NotifyAfterCommit.
+  class Transacting {
+   public:
+    explicit Transacting(Conn* conn);
+    ~Transacting();
+
+   private:
+    Conn* previous_;
+  };
+
   std::unique_ptr<Tx> Begin(Isolation isolation);
+  // Sends the notifications the committed transaction asked for.
+  void SendNotifications();
   // Maps an exception, dropping the session when it is lost.
   absl::Status Fail(const std::exception& e);
   void BackOff(int attempt);
@@ -80,6 +103,7 @@ class Conn {
   std::string url_;
   int max_attempts_;
   std::unique_ptr<pqxx::connection> conn_;
+  std::vector<std::string> notify_;  // channels, each once
 };
 
 template <typename Fn>
@@ -87,11 +111,13 @@ auto Conn::Transact(Fn&& fn, Isolation isolation) -> decltype(fn(std::declval<Tx
   using Result = decltype(fn(std::declval<Tx&>()));
   for (int attempt = 1;; ++attempt) {
     if (absl::Status s = EnsureOpen(); !s.ok()) return Result(s);
+    Transacting transacting(this);
     try {
       std::unique_ptr<Tx> tx = Begin(isolation);
       Result result = fn(*tx);
       if (result.ok()) {
         tx->commit();
+        SendNotifications();
       } else {
         tx->abort();
       }

@@ -2,6 +2,9 @@
 #include <future>
 #include <thread>
 
+#include <pqxx/notification>
+
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/db/conn.h"
@@ -195,6 +198,50 @@ TEST_F(DbTest, TextArraysAndOptionalsRoundTrip) {
     return absl::StrCat(r[0][0].as<bool>(), ",", opt.value_or(-1), ",", missing.has_value());
   });
   EXPECT_EQ(*nulls, "1,7,0");
+}
+
+class Channel : public pqxx::notification_receiver {
+ public:
+  Channel(pqxx::connection& c, const std::string& name) : pqxx::notification_receiver(c, name) {}
+  void operator()(const std::string&, int) override { ++received; }
+  int received = 0;
+};
+
+// Notifications asked for in a Transact body are sent once the body has committed, once per
+// channel; none when it rolls back. Outside Transact they are sent in the transaction itself.
+TEST_F(DbTest, NotificationsFollowTheCommit) {
+  pqxx::connection listener(db_->AdminConninfo());
+  Channel channel(listener, "db_test_channel");
+  auto received = [&] {
+    // Each notification is delivered by the time a round trip on the listening session ends.
+    absl::SleepFor(absl::Milliseconds(200));
+    pqxx::nontransaction(listener).exec("SELECT 1");
+    listener.get_notifs();
+    const int n = channel.received;
+    channel.received = 0;
+    return n;
+  };
+  Conn conn(db_->AdminConninfo());
+  ASSERT_THAT(conn.Transact([](Tx& tx) -> absl::Status {
+    NotifyAfterCommit(tx, "db_test_channel");
+    NotifyAfterCommit(tx, "db_test_channel");
+    return absl::OkStatus();
+  }),
+              IsOk());
+  EXPECT_EQ(received(), 1);
+  EXPECT_THAT(conn.Transact([](Tx& tx) -> absl::Status {
+    NotifyAfterCommit(tx, "db_test_channel");
+    return absl::AbortedError("changed my mind");
+  }),
+              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_EQ(received(), 0);
+  pqxx::connection raw(db_->AdminConninfo());
+  {
+    pqxx::work tx(raw);
+    NotifyAfterCommit(tx, "db_test_channel");
+    tx.commit();
+  }
+  EXPECT_EQ(received(), 1);
 }
 
 MigrationSet Set(std::vector<Migration> migrations) {

@@ -20,6 +20,7 @@ Outbox::Outbox(absl::string_view schema)
           "INSERT INTO ", schema,
           ".outbox (event_id, type, aggregate_type, aggregate_id, actor_id, request_id,"
           " payload_type, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")),
+      channel_(absl::StrCat(schema, "_outbox")),
       insert_all_name_(absl::StrCat(schema, ".outbox.insert_all")),
       insert_all_sql_(absl::StrCat(
           "INSERT INTO ", schema,
@@ -44,6 +45,7 @@ void Outbox::Append(db::Tx& tx, const EventDraft& e) const {
   db::Exec(tx, {insert_name_, insert_sql_}, ids::NewUuidV7(), e.type, e.aggregate_type,
            e.aggregate_id, e.actor_id, e.request_id, type_name,
            pqxx::binarystring(bytes.data(), bytes.size()));
+  db::NotifyAfterCommit(tx, channel_);
 }
 
 void Outbox::AppendAll(db::Tx& tx, const std::vector<EventDraft>& events) const {
@@ -65,6 +67,7 @@ void Outbox::AppendAll(db::Tx& tx, const std::vector<EventDraft>& events) const 
            db::BinaryTextArray(cols[1]), db::BinaryTextArray(cols[2]), db::BinaryTextArray(cols[3]),
            db::BinaryTextArray(cols[4]), db::BinaryTextArray(cols[5]), db::BinaryTextArray(cols[6]),
            db::BinaryByteaArray(cols[7]));
+  db::NotifyAfterCommit(tx, channel_);
 }
 
 std::string FormatCursor(absl::string_view xid, int64_t seq) { return absl::StrCat(xid, "-", seq); }

@@ -34,12 +34,13 @@ class Outbox {
   // Records many events in one statement (bulk work: imports), in the given order.
   void AppendAll(db::Tx& tx, const std::vector<EventDraft>& events) const;
 
-  // The outbox table, trigger and function, applied into the service's schema.
+  // The outbox table, applied into the service's schema.
   static const db::MigrationSet& Migrations();
 
  private:
   std::string insert_name_;
   std::string insert_sql_;
+  std::string channel_;  // "<schema>_outbox", notified after each commit that wrote events
   std::string insert_all_name_;
   std::string insert_all_sql_;
 };
