@@ -20,7 +20,7 @@ Outbox::Outbox(absl::string_view schema)
           "INSERT INTO ", schema,
           ".outbox (event_id, type, aggregate_type, aggregate_id, actor_id, request_id,"
           " payload_type, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")),
-      channel_(absl::StrCat(schema, "_outbox")),
+      channel_(OutboxChannel(schema)),
       insert_all_name_(absl::StrCat(schema, ".outbox.insert_all")),
       insert_all_sql_(absl::StrCat(
           "INSERT INTO ", schema,
@@ -69,6 +69,8 @@ void Outbox::AppendAll(db::Tx& tx, const std::vector<EventDraft>& events) const 
            db::BinaryByteaArray(cols[7]));
   db::NotifyAfterCommit(tx, channel_);
 }
+
+std::string OutboxChannel(absl::string_view schema) { return absl::StrCat(schema, "_outbox"); }
 
 std::string FormatCursor(absl::string_view xid, int64_t seq) { return absl::StrCat(xid, "-", seq); }
 

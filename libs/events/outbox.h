@@ -40,10 +40,14 @@ class Outbox {
  private:
   std::string insert_name_;
   std::string insert_sql_;
-  std::string channel_;  // "<schema>_outbox", notified after each commit that wrote events
+  std::string channel_;  // OutboxChannel(schema)
   std::string insert_all_name_;
   std::string insert_all_sql_;
 };
+
+// The channel notified after each commit that wrote events to the schema's outbox, and
+// listened to by its event streams.
+std::string OutboxChannel(absl::string_view schema);
 
 // Cursor text for a position; and back (false when malformed).
 std::string FormatCursor(absl::string_view xid, int64_t seq);

@@ -359,7 +359,7 @@ void EventStream::Listen() {
     }
     try {
       pqxx::connection conn(options_.conninfo);
-      Receiver receiver(conn, options_.schema + "_outbox", [this] { WakeAll(); });
+      Receiver receiver(conn, OutboxChannel(options_.schema), [this] { WakeAll(); });
       // Notifications may have been missed while we were not listening.
       WakeAll();
       backoff = absl::Milliseconds(100);

@@ -146,7 +146,18 @@ TEST_F(ImportsTest, AKeyCreatedMeanwhileIsFoundNotDuplicated) {
       rows[1].external_key);
   absl::StatusOr<std::vector<ImportResult>> results;
   std::thread import([&] { results = imports_->ImportBatch(*conn_, rep_, meta_, NewId(), rows); });
-  absl::SleepFor(absl::Milliseconds(300));  // the import now waits on the key
+  // The import's insert waits for the session holding the key (then fails on it and runs
+  // again), rather than finding the key already committed.
+  const std::string import_waits =
+      "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event = 'transactionid'"
+      " AND query LIKE 'INSERT INTO customers.customers AS c%'";
+  pqxx::connection watcher(conninfo_);
+  bool waiting = false;
+  for (int i = 0; i < 200 && !waiting; ++i) {
+    absl::SleepFor(absl::Milliseconds(25));
+    waiting = pqxx::nontransaction(watcher).exec(import_waits)[0][0].as<bool>();
+  }
+  EXPECT_TRUE(waiting);
   held.commit();
   import.join();
   ASSERT_THAT(results, IsOk());
