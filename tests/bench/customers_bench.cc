@@ -3,7 +3,7 @@
 //
 //   crm-bench-customers [--rows=1000000] [--reps=50] [--streams=2] [--clients=32]
 //                       [--seconds=10] [--rounds=3] [--channels=2] [--shared-buffers=2GB]
-//                       [--skip-pgbench]
+//                       [--skip-pgbench] [--pg=name=value ...]
 //                       [-- <crm-customers flags>]
 //
 // Starts its own PostgreSQL cluster (durable, as in production: fsync, full-page writes and
@@ -21,12 +21,15 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <map>
 #include <mutex>
 #include <thread>
 
 #include <grpcpp/client_context.h>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "crm/customers/v1/customers_service.grpc.pb.h"
 #include "libs/testing/pg.h"
 #include "tests/bench/bench.h"
@@ -55,6 +58,8 @@ struct Options {
   int batch = 1000;
   bool skip_pgbench = false;
   std::string shared_buffers = "2GB";
+  // More server settings (ALTER SYSTEM SET name = 'value'), each printed.
+  std::vector<std::pair<std::string, std::string>> pg_settings;
 };
 
 // Realistic company names: city + trade name + line of business + legal form; every 20th
@@ -182,6 +187,11 @@ int main(int argc, char** argv) {
       server_args.assign(argv + i + 1, argv + argc);
       break;
     }
+    if (a.rfind("--pg=", 0) == 0 && a.find('=', 5) != std::string::npos) {
+      const size_t eq = a.find('=', 5);
+      o.pg_settings.emplace_back(a.substr(5, eq - 5), a.substr(eq + 1));
+      continue;
+    }
     if (a.rfind("--shared-buffers=", 0) == 0) {
       o.shared_buffers = a.substr(strlen("--shared-buffers="));
       continue;
@@ -199,7 +209,7 @@ int main(int argc, char** argv) {
           "[--get-clients=N,N,...] "
           "[--seconds=N] [--rounds=N] "
           "[--channels=N] [--batch=N] [--shared-buffers=2GB] [--skip-pgbench] "
-          "[-- <crm-customers flags>]");
+          "[--pg=name=value ...] [-- <crm-customers flags>]");
     }
   }
   if (o.rounds < 1) Die("--rounds must be at least 1");
@@ -208,10 +218,16 @@ int main(int argc, char** argv) {
   // Sized for the data: a million customers with their indexes are a few GiB, and the
   // reference (pgbench, scale 10) fits either way. Durable, as in production (test clusters
   // run without fsync): every import batch waits for its commit to reach the disk.
+  std::string settings;
+  for (const auto& [name, value] : o.pg_settings) {
+    absl::StrAppend(
+        &settings, " -c ",
+        crm::test::ShellQuote(absl::StrCat("ALTER SYSTEM SET ", name, " = '", value, "'")));
+  }
   if (auto set = crm::test::RunCommand(absl::StrCat(
           "psql -q -c \"ALTER SYSTEM SET shared_buffers = '", o.shared_buffers, "'\"",
           " -c 'ALTER SYSTEM SET fsync = on' -c 'ALTER SYSTEM SET full_page_writes = on'",
-          " -c 'ALTER SYSTEM SET synchronous_commit = on' ",
+          " -c 'ALTER SYSTEM SET synchronous_commit = on' ", settings, " ",
           crm::test::ShellQuote((*cluster)->Conninfo() + " dbname=postgres")));
       !set.ok()) {
     Die(set.status().ToString());
@@ -220,6 +236,9 @@ int main(int argc, char** argv) {
   if (auto s = (*cluster)->Restart(); !s.ok()) Die(s.ToString());
   std::printf("PostgreSQL: shared_buffers = %s; fsync, full_page_writes, synchronous_commit on\n",
               o.shared_buffers.c_str());
+  for (const auto& [name, value] : o.pg_settings) {
+    std::printf("PostgreSQL: %s = %s\n", name.c_str(), value.c_str());
+  }
   std::printf(
       "PostgreSQL: private cluster on port %d; %d rows over %d reps, %d import streams, %d "
       "clients, %d s\n",
@@ -252,7 +271,26 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<cv1::CustomersService::Stub>> stubs;
   for (const auto& ch : channels) stubs.push_back(cv1::CustomersService::NewStub(ch));
 
-  // 1. Import.
+  // 1. Import, with what it wrote to the WAL and the checkpoints it caused.
+  const std::string psql_admin =
+      absl::StrCat("psql -qAtX ", crm::test::ShellQuote((*db)->AdminConninfo()), " -c ");
+  if (auto reset = crm::test::RunCommand(
+          psql_admin + "\"SELECT pg_stat_reset_shared('wal'), pg_stat_reset_shared('bgwriter')\"");
+      !reset.ok()) {
+    Die(reset.status().ToString());
+  }
+  // The CPU time of the server's processes (backends and background processes alike).
+  auto pg_cpu = [&] {
+    std::map<int, double> out;
+    auto pids = crm::test::RunCommand(psql_admin + "'SELECT pid FROM pg_stat_activity'");
+    if (!pids.ok()) Die(pids.status().ToString());
+    for (absl::string_view line : absl::StrSplit(*pids, '\n', absl::SkipEmpty())) {
+      int p = 0;
+      if (absl::SimpleAtoi(line, &p)) out[p] = crm::bench::CpuSeconds(p);
+    }
+    return out;
+  };
+  const std::map<int, double> pg_cpu0 = pg_cpu();
   ImportStats stats;
   const int pid = (*customers)->process().pid();
   const double cpu0 = crm::bench::CpuSeconds(pid);
@@ -274,11 +312,31 @@ int main(int argc, char** argv) {
     for (auto& t : streams) t.join();
   }
   const double import_s = std::chrono::duration<double>(Clock::now() - t0).count();
-  std::printf("import: crm-customers used %.1f CPU-seconds\n", crm::bench::CpuSeconds(pid) - cpu0);
+  double pg_used = 0;
+  for (const auto& [p, seconds] : pg_cpu()) {
+    auto before = pg_cpu0.find(p);
+    pg_used += seconds - (before == pg_cpu0.end() ? 0 : before->second);
+  }
+  const double service_used = crm::bench::CpuSeconds(pid) - cpu0;
+  std::printf(
+      "import: CPU-seconds used by PostgreSQL %.1f (%.1f us a row), crm-customers %.1f (%.1f us a "
+      "row)\n",
+      pg_used, pg_used * 1e6 / std::max<int64_t>(1, stats.created.load()), service_used,
+      service_used * 1e6 / std::max<int64_t>(1, stats.created.load()));
   std::printf("import: %lld created, %lld failed in %.1f s: %10.0f rows/s (target >= 20000)%s\n",
               static_cast<long long>(stats.created.load()),
               static_cast<long long>(stats.failed.load()), import_s, stats.created / import_s,
               stats.first_error.empty() ? "" : (" first error: " + stats.first_error).c_str());
+  if (auto wal = crm::test::RunCommand(
+          psql_admin +
+          "\"SELECT format('import: WAL %s (%s full-page images), %s checkpoints (%s requested)', "
+          "pg_size_pretty(wal_bytes), wal_fpi, checkpoints_timed + checkpoints_req, "
+          "checkpoints_req) FROM pg_stat_wal, pg_stat_bgwriter\"");
+      wal.ok()) {
+    std::printf("%s", wal->c_str());
+  } else {
+    Die(wal.status().ToString());
+  }
 
   // What autovacuum would do after a bulk load, done now so the reads below do not depend on
   // when it happens to run: merge the GIN pending lists, refresh the statistics, and vacuum the
