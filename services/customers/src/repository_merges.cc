@@ -38,13 +38,13 @@ const auth::ScopedStatement& PairsOfStmt() {
       "customers.duplicate_pairs_of",
       "WITH x AS (SELECT * FROM customers.customers WHERE id = $2::uuid),"
       " p AS (SELECT c.id, 'tax_id' AS m FROM x JOIN customers.customers c"
-      "       ON c.tax_id = x.tax_id AND x.tax_id <> '' AND c.deleted_at IS NULL"
+      "       ON c.tax_id = x.tax_id AND c.tax_id <> '' AND c.deleted_at IS NULL"
       "       AND c.id <> x.id AND {scope}"
       "   UNION ALL SELECT c.id, 'name' FROM x JOIN customers.customers c"
       "       ON c.normalized_name = x.normalized_name AND c.deleted_at IS NULL"
       "       AND c.id <> x.id AND {scope}"
       "   UNION ALL SELECT c.id, 'phone' FROM x JOIN customers.customers c"
-      "       ON c.phone_digits = x.phone_digits AND x.phone_digits <> ''"
+      "       ON c.phone_digits = x.phone_digits AND c.phone_digits <> ''"
       "       AND c.deleted_at IS NULL AND c.id <> x.id AND {scope})"
       " SELECT $2::uuid::text, p.id::text, array_agg(p.m ORDER BY p.m)::text[] FROM p"
       " WHERE p.id > $3::uuid GROUP BY p.id ORDER BY p.id LIMIT $4",

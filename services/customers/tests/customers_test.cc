@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/auth/scope.h"
+#include "libs/ids/uuid.h"
 #include "libs/status/field_violations.h"
 #include "libs/testing/status_matchers.h"
 #include "nlohmann/json.hpp"
@@ -159,6 +161,36 @@ TEST_F(CustomersTest, GenericPlansOfLookupsUseIndexes) {
               IsOk());
   EXPECT_THAT(full_scans("customers.find_duplicates", {"某某科技有限公司", "", "02155550000"}),
               IsEmpty());
+  // One customer's duplicates: its row by id, the others through the keys' (hash) indexes.
+  Customer probe;
+  probe.name = Unique("计划检查重复公司");
+  probe.tax_id = "91310000MA1FL0000X";
+  probe.phone = "021-5555 0000";
+  auto probed = customers_->Create(*conn_, owner, meta_, "", probe, /*force=*/true);
+  ASSERT_THAT(probed, IsOk());
+  auto pairs_of = generic.Read([&](db::Tx& tx) -> absl::StatusOr<std::string> {
+    Repository::DuplicatePairs(tx, owner, probed->id, "", "", 10);
+    return tx
+        .exec(
+            "SELECT name FROM pg_prepared_statements"
+            " WHERE name LIKE 'customers.duplicate_pairs_of%'")[0][0]
+        .as<std::string>();
+  });
+  ASSERT_THAT(pairs_of, IsOk());
+  const db::Params pairs_params{auth::ScopeParam(owner), probed->id, std::string(ids::kMinUuid),
+                                "10"};
+  EXPECT_THAT(full_scans(*pairs_of, pairs_params), IsEmpty());
+  std::vector<std::string> pair_indexes;
+  std::function<void(const nlohmann::json&)> indexes_of = [&](const nlohmann::json& node) {
+    if (node.value("Relation Name", "") == "customers") {
+      pair_indexes.push_back(node.value("Index Name", ""));
+    }
+    for (const auto& child : node.value("Plans", nlohmann::json::array())) indexes_of(child);
+  };
+  indexes_of(plan_of(*pairs_of, pairs_params));
+  EXPECT_THAT(pair_indexes,
+              UnorderedElementsAre("customers_pkey", "customers_tax_id",
+                                   "customers_normalized_name", "customers_phone_digits"));
   // A search with digits has a phone branch; with the name index, the names found are read
   // by id.
   // Without a position (names checked again) and with one; with and without phone digits.
