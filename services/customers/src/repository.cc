@@ -211,9 +211,12 @@ constexpr Statement kFindDuplicates{
 constexpr Statement kNormalizedName{"customers.normalized_name",
                                     "SELECT customers.normalized_name($1)"};
 
-constexpr Statement kNextNumber{
-    "customers.next_number",
-    "SELECT 'C' || lpad(nextval('customers.customer_number_seq')::text, 8, '0')"};
+// $1 customer numbers, in the order they were drawn, and the transaction's time (which rows
+// inserted now get as their creation time).
+constexpr Statement kNextNumbers{
+    "customers.next_numbers",
+    "SELECT 'C' || lpad(nextval('customers.customer_number_seq')::text, 8, '0'), " CRM_SQL_MICROS(
+        "now()") " FROM generate_series(1, $1) ORDER BY generate_series"};
 
 constexpr Statement kInsert{
     "customers.insert",
@@ -359,8 +362,17 @@ std::vector<Duplicate> Repository::FindDuplicates(db::Tx& tx, const std::string&
   return out;
 }
 
-std::string Repository::NextNumber(db::Tx& tx) {
-  return Exec(tx, kNextNumber)[0][0].as<std::string>();
+std::string Repository::NextNumber(db::Tx& tx) { return NextNumbers(tx, 1).first[0]; }
+
+std::pair<std::vector<std::string>, absl::Time> Repository::NextNumbers(db::Tx& tx, size_t n) {
+  std::vector<std::string> numbers;
+  numbers.reserve(n);
+  absl::Time now;
+  for (const auto& row : Exec(tx, kNextNumbers, static_cast<int64_t>(n))) {
+    numbers.push_back(row[0].as<std::string>());
+    now = db::TimeOf(row[1]);
+  }
+  return {std::move(numbers), now};
 }
 
 void Repository::Insert(db::Tx& tx, const Customer& c) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "libs/auth/principal.h"
@@ -33,6 +34,8 @@ class Repository {
   static std::vector<Duplicate> FindDuplicates(db::Tx& tx, const std::string& name,
                                                const std::string& tax_id, const std::string& phone);
   static std::string NextNumber(db::Tx& tx);
+  // n numbers, and the transaction's time.
+  static std::pair<std::vector<std::string>, absl::Time> NextNumbers(db::Tx& tx, size_t n);
   static void Insert(db::Tx& tx, const Customer& c);
   // Writes every updatable field; false if the version is not `expected_version`.
   static bool Update(db::Tx& tx, const Customer& c, int64_t expected_version);

@@ -150,7 +150,7 @@ TEST_F(ImportsTest, AKeyCreatedMeanwhileIsFoundNotDuplicated) {
   // again), rather than finding the key already committed.
   const std::string import_waits =
       "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event = 'transactionid'"
-      " AND query LIKE 'INSERT INTO customers.customers AS c%'";
+      " AND query LIKE 'COPY customers.customers%'";
   pqxx::connection watcher(conninfo_);
   bool waiting = false;
   for (int i = 0; i < 200 && !waiting; ++i) {
