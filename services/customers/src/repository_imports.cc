@@ -1,13 +1,11 @@
 // Bulk import: the SQL of Repository that reads and writes customers many at a time.
 
-#include <array>
 #include <map>
 #include <optional>
 
-#include <pqxx/stream_to>
-
 #include "absl/strings/str_cat.h"
 #include "libs/auth/scope.h"
+#include "libs/db/copy.h"
 #include "libs/db/time_fields.h"
 #include "services/customers/src/customer_rows.h"
 #include "services/customers/src/repository.h"
@@ -31,34 +29,37 @@ const auth::ScopedStatement& LockByKeysStmt() {
 
 // The columns an import writes; the others take their defaults (the creation time is the
 // transaction's).
-constexpr std::array<const char*, 28> kInsertColumns = {"id",
-                                                        "number",
-                                                        "name",
-                                                        "region",
-                                                        "industry",
-                                                        "level",
-                                                        "satisfaction",
-                                                        "credit",
-                                                        "address",
-                                                        "postal_code",
-                                                        "phone",
-                                                        "fax",
-                                                        "website",
-                                                        "business_licence_number",
-                                                        "legal_representative",
-                                                        "registered_capital_minor",
-                                                        "registered_capital_currency",
-                                                        "annual_revenue_minor",
-                                                        "annual_revenue_currency",
-                                                        "bank",
-                                                        "bank_account",
-                                                        "tax_id",
-                                                        "owner_id",
-                                                        "owner_department_id",
-                                                        "source",
-                                                        "tags",
-                                                        "attributes",
-                                                        "external_key"};
+const std::vector<std::string>& InsertColumns() {
+  static const auto* columns = new std::vector<std::string>{"id",
+                                                            "number",
+                                                            "name",
+                                                            "region",
+                                                            "industry",
+                                                            "level",
+                                                            "satisfaction",
+                                                            "credit",
+                                                            "address",
+                                                            "postal_code",
+                                                            "phone",
+                                                            "fax",
+                                                            "website",
+                                                            "business_licence_number",
+                                                            "legal_representative",
+                                                            "registered_capital_minor",
+                                                            "registered_capital_currency",
+                                                            "annual_revenue_minor",
+                                                            "annual_revenue_currency",
+                                                            "bank",
+                                                            "bank_account",
+                                                            "tax_id",
+                                                            "owner_id",
+                                                            "owner_department_id",
+                                                            "source",
+                                                            "tags",
+                                                            "attributes",
+                                                            "external_key"};
+  return *columns;
+}
 
 constexpr Statement kFindMany{"customers.find_many",
                               "SELECT " CUSTOMER_COLUMNS
@@ -121,53 +122,51 @@ std::map<std::string, Repository::Existing> Repository::LockByExternalKeys(
   return out;
 }
 
-// With COPY, which inserts the rows a page at a time where INSERT ... SELECT inserts them one
-// by one: measured on a million customers, 37-42 µs a row against 44-49 µs.
+// With COPY: measured on a million customers, 37-42 µs a row against 44-49 µs for
+// INSERT ... SELECT.
 void Repository::InsertMany(db::Tx& tx, const std::vector<Customer*>& cs) {
   if (cs.empty()) return;
   auto [numbers, now] = NextNumbers(tx, cs.size());
-  pqxx::stream_to copy(tx, "customers.customers",
-                       std::vector<std::string>(kInsertColumns.begin(), kInsertColumns.end()));
+  db::CopyRows copy;
+  auto optional_text = [](const std::optional<int64_t>& v) -> std::optional<std::string> {
+    if (!v) return std::nullopt;
+    return absl::StrCat(*v);
+  };
   for (size_t i = 0; i < cs.size(); ++i) {
     Customer& c = *cs[i];
     c.number = std::move(numbers[i]);
-    const std::optional<int64_t> rc = rows::MinorOf(c.registered_capital);
-    const std::optional<int64_t> ar = rows::MinorOf(c.annual_revenue);
-    const std::string values[] = {
-        absl::StrCat(c.satisfaction), absl::StrCat(c.credit),
-        rc ? absl::StrCat(*rc) : "",  rows::CurrencyOf(c.registered_capital),
-        ar ? absl::StrCat(*ar) : "",  rows::CurrencyOf(c.annual_revenue),
-        db::TextArray(c.tags),        rows::AttributesJson(c.attributes)};
-    const auto text_or_null = [](const std::string& v) { return v.empty() ? nullptr : v.c_str(); };
-    const std::array<const char*, kInsertColumns.size()> row = {c.id.c_str(),
-                                                                c.number.c_str(),
-                                                                c.name.c_str(),
-                                                                c.region.c_str(),
-                                                                c.industry.c_str(),
-                                                                c.level.c_str(),
-                                                                values[0].c_str(),
-                                                                values[1].c_str(),
-                                                                c.address.c_str(),
-                                                                c.postal_code.c_str(),
-                                                                c.phone.c_str(),
-                                                                c.fax.c_str(),
-                                                                c.website.c_str(),
-                                                                c.business_licence_number.c_str(),
-                                                                c.legal_representative.c_str(),
-                                                                text_or_null(values[2]),
-                                                                values[3].c_str(),
-                                                                text_or_null(values[4]),
-                                                                values[5].c_str(),
-                                                                c.bank.c_str(),
-                                                                c.bank_account.c_str(),
-                                                                c.tax_id.c_str(),
-                                                                c.owner_id.c_str(),
-                                                                text_or_null(c.owner_department_id),
-                                                                c.source.c_str(),
-                                                                values[6].c_str(),
-                                                                values[7].c_str(),
-                                                                c.external_key.c_str()};
-    copy << row;
+    const std::optional<std::string> rc = optional_text(rows::MinorOf(c.registered_capital));
+    const std::optional<std::string> ar = optional_text(rows::MinorOf(c.annual_revenue));
+    copy.Add({c.id,
+              c.number,
+              c.name,
+              c.region,
+              c.industry,
+              c.level,
+              absl::StrCat(c.satisfaction),
+              absl::StrCat(c.credit),
+              c.address,
+              c.postal_code,
+              c.phone,
+              c.fax,
+              c.website,
+              c.business_licence_number,
+              c.legal_representative,
+              rc,
+              rows::CurrencyOf(c.registered_capital),
+              ar,
+              rows::CurrencyOf(c.annual_revenue),
+              c.bank,
+              c.bank_account,
+              c.tax_id,
+              c.owner_id,
+              c.owner_department_id.empty()
+                  ? std::nullopt
+                  : std::optional<absl::string_view>(c.owner_department_id),
+              c.source,
+              db::TextArray(c.tags),
+              rows::AttributesJson(c.attributes),
+              c.external_key});
     c.status = Status::kActive;
     c.last_order_date.reset();
     c.loss_warned_at.reset();
@@ -175,7 +174,7 @@ void Repository::InsertMany(db::Tx& tx, const std::vector<Customer*>& cs) {
     c.version = 1;
     c.created_at = c.updated_at = now;
   }
-  copy.complete();
+  copy.Into(tx, "customers.customers", InsertColumns());
 }
 
 std::vector<Customer> Repository::FindMany(db::Tx& tx, const std::vector<std::string>& ids) {
