@@ -212,11 +212,13 @@ constexpr Statement kNormalizedName{"customers.normalized_name",
                                     "SELECT customers.normalized_name($1)"};
 
 // $1 customer numbers, in the order they were drawn, and the transaction's time (which rows
-// inserted now get as their creation time).
+// inserted now get as their creation time). A number is C and at least eight digits.
 constexpr Statement kNextNumbers{
     "customers.next_numbers",
-    "SELECT 'C' || lpad(nextval('customers.customer_number_seq')::text, 8, '0'), " CRM_SQL_MICROS(
-        "now()") " FROM generate_series(1, $1) ORDER BY generate_series"};
+    "WITH s AS MATERIALIZED (SELECT g, nextval('customers.customer_number_seq')::text AS n"
+    "   FROM generate_series(1, $1) g ORDER BY g)"
+    " SELECT 'C' || lpad(s.n, greatest(8, length(s.n)), '0'), " CRM_SQL_MICROS(
+        "now()") " FROM s ORDER BY s.g"};
 
 constexpr Statement kInsert{
     "customers.insert",

@@ -43,6 +43,26 @@ class CustomersTest : public CustomersFixture {
   }
 };
 
+// Numbers are C and eight digits, in the order drawn, and grow a digit rather than wrap past
+// 99,999,999 (the sequence is set back afterwards: sequences ignore rollbacks).
+TEST_F(CustomersTest, NumbersKeepEveryDigit) {
+  auto drawn = conn_->Transact([](db::Tx& tx) -> absl::StatusOr<std::vector<std::string>> {
+    const int64_t last =
+        tx.exec("SELECT last_value FROM customers.customer_number_seq")[0][0].as<int64_t>();
+    std::vector<std::string> out = Repository::NextNumbers(tx, 2).first;
+    tx.exec("SELECT setval('customers.customer_number_seq', 99999998)");
+    for (auto& n : Repository::NextNumbers(tx, 3).first) out.push_back(std::move(n));
+    tx.exec_params("SELECT setval('customers.customer_number_seq', $1)", last + 2);
+    return out;
+  });
+  ASSERT_THAT(drawn, IsOk());
+  ASSERT_THAT(*drawn, testing::SizeIs(5));
+  EXPECT_THAT((*drawn)[0], testing::MatchesRegex("C[0-9]{8}"));
+  EXPECT_LT((*drawn)[0], (*drawn)[1]);
+  EXPECT_THAT(std::vector<std::string>(drawn->begin() + 2, drawn->end()),
+              ElementsAre("C99999999", "C100000000", "C100000001"));
+}
+
 TEST_F(CustomersTest, CreateAndGetKeepEveryField) {
   auth::Principal rep = Rep(NewId());
   Customer c;
