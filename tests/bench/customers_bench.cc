@@ -9,7 +9,8 @@
 // Starts its own PostgreSQL cluster (durable, as in production: fsync, full-page writes and
 // synchronous commit on), crm-auth and crm-customers; then
 //   1. imports --rows customers through ImportCustomers, spread over --reps reps (each rep
-//      imports, and so owns, its share), --streams at a time, and prints rows/s;
+//      imports, and so owns, its share), --streams at a time, and prints rows/s, the CPU
+//      PostgreSQL and the service spent per row, and the WAL and checkpoints it caused;
 //   2. GetCustomer with one rep's token at each of --get-clients client counts (32,64,128):
 //      requests/s, and the ratio of its best to pgbench at its best client count measured
 //      just before, in each of --rounds rounds, and the median ratio (the machine may be
