@@ -100,13 +100,16 @@ TEST_F(ImportsTest, TheSameRowsTwiceCreateNothingNew) {
 }
 
 // The insert returns only what the database assigns; the events must still carry each row as
-// stored, every field of it, even where the row sent fields an import does not set.
+// stored, every field of it, even where the row sent fields an import does not set, and
+// whatever characters its text, tags and attributes hold.
 TEST_F(ImportsTest, CreatedEventsCarryTheRowsAsStored) {
   std::vector<ImportRow> rows = Batch();
   rows[1].customer.status = Status::kLost;
   rows[1].customer.version = 7;
   rows[1].customer.last_order_date = absl::CivilDay(2020, 1, 1);
-  rows[1].customer.attributes = {{"来源系统", "ERP"}};
+  rows[1].customer.attributes = {{"来源系统", "ERP"}, {"备注", "a\\b \"引号\" {c,d} \\N"}};
+  rows[1].customer.tags = {"导入", "a,\"b\\c", "{x}", "NULL"};
+  rows[1].customer.address = "C:\\路径\\N \\. 末尾\\";
   rows[1].customer.registered_capital = Money{500000000, "CNY"};
   rows[1].customer.phone = "021-5555 0101";
   auto results = imports_->ImportBatch(*conn_, rep_, meta_, NewId(), rows);
