@@ -7,6 +7,10 @@
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 #include <pqxx/tablewriter>
 
+#include <vector>
+
+#include "absl/strings/str_split.h"
+
 namespace crm::db {
 
 void CopyRows::Add(std::initializer_list<std::optional<absl::string_view>> values) {
@@ -32,10 +36,11 @@ void CopyRows::Add(std::initializer_list<std::optional<absl::string_view>> value
   }
 }
 
-void CopyRows::Into(Tx& tx, const std::string& table,
-                    const std::vector<std::string>& columns) const {
+void CopyRows::Into(Tx& tx, const std::string& table, absl::string_view columns) const {
   if (rows_ == 0) return;
-  pqxx::tablewriter writer(tx, table, columns.begin(), columns.end());
+  const std::vector<std::string> names =
+      absl::StrSplit(columns, absl::ByAnyChar(", "), absl::SkipEmpty());
+  pqxx::tablewriter writer(tx, table, names.begin(), names.end());
   writer.write_raw_line(data_);  // which it ends with a newline
   writer.complete();
 }

@@ -4,13 +4,12 @@
 //
 //   db::CopyRows rows;
 //   for (...) rows.Add({c.id, c.name, std::nullopt /* NULL */});
-//   rows.Into(tx, "customers.customers", {"id", "name", "owner_department_id"});
+//   rows.Into(tx, "customers.customers", "id, name, owner_department_id");
 
 #include <cstddef>
 #include <initializer_list>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "libs/db/conn.h"
@@ -21,8 +20,9 @@ class CopyRows {
  public:
   // One row: a value per column, std::nullopt for NULL.
   void Add(std::initializer_list<std::optional<absl::string_view>> values);
-  // Sends the rows (none: nothing is sent). A constraint the rows break throws as from Exec.
-  void Into(Tx& tx, const std::string& table, const std::vector<std::string>& columns) const;
+  // Sends the rows into `columns` ("a, b, c", in the order of each row's values); none: nothing
+  // is sent. A constraint the rows break throws as from Exec.
+  void Into(Tx& tx, const std::string& table, absl::string_view columns) const;
 
  private:
   std::string data_;  // the rows in COPY's text format, separated by newlines

@@ -188,8 +188,7 @@ int main(int argc, char** argv) {
       server_args.assign(argv + i + 1, argv + argc);
       break;
     }
-    if (a.rfind("--pg=", 0) == 0 && a.find('=', 5) != std::string::npos) {
-      const size_t eq = a.find('=', 5);
+    if (const size_t eq = a.find('=', 5); a.rfind("--pg=", 0) == 0 && eq != std::string::npos) {
       o.pg_settings.emplace_back(a.substr(5, eq - 5), a.substr(eq + 1));
       continue;
     }

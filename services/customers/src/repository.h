@@ -208,8 +208,8 @@ class Repository {
   static std::map<std::string, Existing> LockByExternalKeys(db::Tx& tx,
                                                             const std::vector<std::string>& keys,
                                                             const auth::Principal& caller);
-  // Inserts the customers (ids, owners and external keys set; numbers assigned here) in one
-  // statement, and completes them as stored (number, status, version, times). Throws
+  // Inserts the customers (ids, owners and external keys set; numbers assigned here) with one
+  // COPY, and completes them as stored (number, status, version, times). Throws
   // pqxx::unique_violation when another transaction has taken one of the external keys.
   static void InsertMany(db::Tx& tx, const std::vector<Customer*>& cs);
   static std::vector<Customer> FindMany(db::Tx& tx, const std::vector<std::string>& ids);

@@ -29,37 +29,12 @@ const auth::ScopedStatement& LockByKeysStmt() {
 
 // The columns an import writes; the others take their defaults (the creation time is the
 // transaction's).
-const std::vector<std::string>& InsertColumns() {
-  static const auto* columns = new std::vector<std::string>{"id",
-                                                            "number",
-                                                            "name",
-                                                            "region",
-                                                            "industry",
-                                                            "level",
-                                                            "satisfaction",
-                                                            "credit",
-                                                            "address",
-                                                            "postal_code",
-                                                            "phone",
-                                                            "fax",
-                                                            "website",
-                                                            "business_licence_number",
-                                                            "legal_representative",
-                                                            "registered_capital_minor",
-                                                            "registered_capital_currency",
-                                                            "annual_revenue_minor",
-                                                            "annual_revenue_currency",
-                                                            "bank",
-                                                            "bank_account",
-                                                            "tax_id",
-                                                            "owner_id",
-                                                            "owner_department_id",
-                                                            "source",
-                                                            "tags",
-                                                            "attributes",
-                                                            "external_key"};
-  return *columns;
-}
+constexpr const char* kInsertColumns =
+    "id, number, name, region, industry, level, satisfaction, credit, address, postal_code,"
+    " phone, fax, website, business_licence_number, legal_representative,"
+    " registered_capital_minor, registered_capital_currency, annual_revenue_minor,"
+    " annual_revenue_currency, bank, bank_account, tax_id, owner_id, owner_department_id, source,"
+    " tags, attributes, external_key";
 
 constexpr Statement kFindMany{"customers.find_many",
                               "SELECT " CUSTOMER_COLUMNS
@@ -174,7 +149,7 @@ void Repository::InsertMany(db::Tx& tx, const std::vector<Customer*>& cs) {
     c.version = 1;
     c.created_at = c.updated_at = now;
   }
-  copy.Into(tx, "customers.customers", InsertColumns());
+  copy.Into(tx, "customers.customers", kInsertColumns);
 }
 
 std::vector<Customer> Repository::FindMany(db::Tx& tx, const std::vector<std::string>& ids) {
