@@ -62,10 +62,11 @@ double Median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
-Result Drive(const StartCall& start_call, int clients, int threads, int seconds) {
+Result Drive(const StartCall& start_call, int clients, int threads, int seconds,
+             const std::function<void(bool begins)>& window) {
   std::atomic<bool> measuring{false}, stop{false};
   std::atomic<int64_t> errors{0};
-  std::vector<std::vector<double>> latencies(threads);
+  std::vector<std::vector<std::pair<int, double>>> latencies(threads);  // kind, ms
   std::vector<std::string> first_errors(threads);
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
@@ -85,7 +86,8 @@ Result Drive(const StartCall& start_call, int clients, int threads, int seconds)
         auto* c = static_cast<AsyncCall*>(tag);
         if (measuring) {
           if (c->status.ok()) {
-            latencies[t].push_back(
+            latencies[t].emplace_back(
+                c->kind,
                 std::chrono::duration<double, std::milli>(Clock::now() - c->start).count());
           } else {
             if (first_errors[t].empty()) first_errors[t] = c->status.error_message();
@@ -102,15 +104,23 @@ Result Drive(const StartCall& start_call, int clients, int threads, int seconds)
     });
   }
   std::this_thread::sleep_for(std::chrono::seconds(2));  // warm-up
+  if (window) window(true);
   measuring = true;
   const auto t0 = Clock::now();
   std::this_thread::sleep_for(std::chrono::seconds(seconds));
   measuring = false;
   const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (window) window(false);
   stop = true;
   for (auto& w : workers) w.join();
   std::vector<double> all;
-  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::map<int, std::vector<double>> by_kind;
+  for (const auto& l : latencies) {
+    for (const auto& [kind, ms] : l) {
+      all.push_back(ms);
+      by_kind[kind].push_back(ms);
+    }
+  }
   std::sort(all.begin(), all.end());
   Result r;
   r.errors = errors;
@@ -121,6 +131,10 @@ Result Drive(const StartCall& start_call, int clients, int threads, int seconds)
   r.rps = all.size() / elapsed;
   r.p50_ms = all[all.size() / 2];
   r.p99_ms = all[static_cast<size_t>(all.size() * 0.99)];
+  for (auto& [kind, ms] : by_kind) {
+    std::sort(ms.begin(), ms.end());
+    r.p99_ms_by_kind[kind] = ms[static_cast<size_t>(ms.size() * 0.99)];
+  }
   return r;
 }
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +43,7 @@ struct AsyncCall {
   grpc::ClientContext ctx;
   grpc::Status status;
   Clock::time_point start;
+  int kind = 0;  // a kind of call, to summarise latencies by (Result::p99_ms_by_kind)
 };
 
 // Starts call number n on cq (tag: the returned call), e.g. stub->AsyncGetUser(…)->Finish(…).
@@ -53,11 +55,13 @@ struct Result {
   double p99_ms = 0;
   int64_t errors = 0;
   std::string first_error;
+  std::map<int, double> p99_ms_by_kind;  // by AsyncCall::kind
 };
 
 // Keeps `clients` calls in flight from `threads` threads for 2 s of warm-up and `seconds` of
-// measurement.
-Result Drive(const StartCall& start, int clients, int threads, int seconds);
+// measurement; `window`, if set, is called as the measurement begins (true) and ends (false).
+Result Drive(const StartCall& start, int clients, int threads, int seconds,
+             const std::function<void(bool begins)>& window = nullptr);
 
 // Channels over distinct connections.
 std::vector<std::shared_ptr<grpc::Channel>> Channels(const std::string& target, int n);
