@@ -314,31 +314,36 @@ Document FromProto(const v1::Document& p) {
   return d;
 }
 
+// Proto3 text fields: empty is the default, and setting one allocates a string, so only the
+// non-empty ones are set (most of a customer's optional fields are empty).
+#define CRM_SET_TEXT(field) \
+  if (!c.field.empty()) p.set_##field(c.field)
+
 v1::Customer ToProto(const Customer& c) {
   v1::Customer p;
-  p.set_id(c.id);
-  p.set_number(c.number);
-  p.set_name(c.name);
-  p.set_region(c.region);
-  p.set_industry(c.industry);
-  p.set_level(c.level);
+  CRM_SET_TEXT(id);
+  CRM_SET_TEXT(number);
+  CRM_SET_TEXT(name);
+  CRM_SET_TEXT(region);
+  CRM_SET_TEXT(industry);
+  CRM_SET_TEXT(level);
   p.set_satisfaction(c.satisfaction);
   p.set_credit(c.credit);
-  p.set_address(c.address);
-  p.set_postal_code(c.postal_code);
-  p.set_phone(c.phone);
-  p.set_fax(c.fax);
-  p.set_website(c.website);
-  p.set_business_licence_number(c.business_licence_number);
-  p.set_legal_representative(c.legal_representative);
+  CRM_SET_TEXT(address);
+  CRM_SET_TEXT(postal_code);
+  CRM_SET_TEXT(phone);
+  CRM_SET_TEXT(fax);
+  CRM_SET_TEXT(website);
+  CRM_SET_TEXT(business_licence_number);
+  CRM_SET_TEXT(legal_representative);
   if (c.registered_capital) SetMoney(c.registered_capital, p.mutable_registered_capital());
   if (c.annual_revenue) SetMoney(c.annual_revenue, p.mutable_annual_revenue());
-  p.set_bank(c.bank);
-  p.set_bank_account(c.bank_account);
-  p.set_tax_id(c.tax_id);
-  p.set_owner_id(c.owner_id);
-  p.set_owner_department_id(c.owner_department_id);
-  p.set_source(c.source);
+  CRM_SET_TEXT(bank);
+  CRM_SET_TEXT(bank_account);
+  CRM_SET_TEXT(tax_id);
+  CRM_SET_TEXT(owner_id);
+  CRM_SET_TEXT(owner_department_id);
+  CRM_SET_TEXT(source);
   p.set_status(ToProto(c.status));
   for (const auto& t : c.tags) p.add_tags(t);
   for (const auto& [k, v] : c.attributes) (*p.mutable_attributes())[k] = v;
@@ -350,6 +355,8 @@ v1::Customer ToProto(const Customer& c) {
   SetDate(c.loss_delayed_until, p.mutable_loss_delay_until());
   return p;
 }
+
+#undef CRM_SET_TEXT
 
 Customer FromProto(const v1::Customer& p, Violations& v) {
   Customer c;

@@ -301,13 +301,14 @@ void Customers::SearchIndexed(db::Reader& reader, const Principal& caller, const
   std::optional<std::vector<NameHit>> hits;
   if (index != nullptr) hits = index->Find(caller, query, Repository::IsLatinQuery(query), limit);
   if (!hits) return SearchDatabase(reader, caller, query, limit, std::move(done));
-  const IndexedHits indexed{*std::move(hits), after_xid, after_seq};
+  IndexedHits indexed{*std::move(hits), after_xid, after_seq};
+  db::Query search = Repository::Search(query, caller, limit, &indexed);
   // (The caller's principal outlives `done`, which holds its call.)
-  reader.Submit(Repository::Search(query, caller, limit, &indexed),
-                [this, &reader, &caller, query, limit,
+  reader.Submit(std::move(search),
+                [this, &reader, &caller, query, limit, hits = std::move(indexed.hits),
                  done = std::move(done)](absl::StatusOr<db::Rows> rows) mutable {
                   if (!rows.ok()) return done(rows.status());
-                  if (auto found = Repository::IndexedSearchResult(*rows, limit)) {
+                  if (auto found = Repository::IndexedSearchResult(*rows, limit, hits)) {
                     return done(*std::move(found));
                   }
                   // A change was committed that the index had not applied: catch up, then search

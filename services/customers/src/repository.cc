@@ -1,10 +1,11 @@
 #include "services/customers/src/repository.h"
 
 #include <algorithm>
-#include <set>
 
 #include "services/customers/src/customer_rows.h"
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "libs/auth/scope.h"
 #include "libs/db/time_fields.h"
@@ -127,23 +128,24 @@ const auth::ScopedStatement& SearchScoped(bool phone, bool latin) {
 }
 
 // The same search with the name branches answered by the in-memory NameIndex. $1 scope,
-// $2 limit, $3 and $4 the index's hits as arrays of ids and branches (in the order found), $5
-// and $6 the outbox position the index reflects; then, when used, $7 the query, the phone
-// digits and the LIKE pattern, in that order. The rows carry their branch and place, and the
-// service merges them. None come back when the outbox has customer events after that position
-// (the index is stale); when it has none, the index reflects every change the statement can
-// see, so each hit is checked again only for what protects rather than ranks: live, and in
-// the caller's scope. (Checking every name again by LIKE, and by trigram similarity for Latin
-// queries, was a fifth of the database's work per search.) A search without a position (the
-// retry after catching up) cannot tell, and checks the names again (`recheck`).
+// $2 limit, $3 the index's hits as an array of ids, $4 and $5 the outbox position the index
+// reflects; then, when used, $6 the query, the phone digits, the LIKE pattern and the hits'
+// branches (in the order found), in that order. None come back when the outbox has customer
+// events after that position (the index is stale); when it has none, the index reflects every
+// change the statement can see, so each hit is checked again only for what protects rather
+// than ranks: live, and in the caller's scope, and its rows carry branch -1 (the service knows
+// each hit's branch and place). (Checking every name again by LIKE, and by trigram similarity
+// for Latin queries, was a fifth of the database's work per search; joining the hits' places
+// in SQL another sixth.) A search without a position (the retry after catching up) cannot
+// tell, and checks each name again against its branch (`recheck`).
 const auth::ScopedStatement& IndexedSearchScoped(bool phone, bool recheck) {
   auto make = [](bool phone, bool recheck) {
-    const int query = 7, digits = 8, like = phone ? 9 : 8;
+    const int query = 6, digits = 7, like = phone ? 8 : 7, kinds = like + 1;
     std::string sql =
         // (A scalar subquery in key order: as EXISTS it was planned as a scan of the outbox.
         // OFFSET 0 keeps `s` a subquery, so the probe runs once, not once per reference.)
         "SELECT f.*, s.stale FROM (SELECT (SELECT 1 FROM customers.outbox o"
-        "   WHERE (o.xid, o.seq) > ($5::xid8, $6::int8) AND o.aggregate_type = 'customer'"
+        "   WHERE (o.xid, o.seq) > ($4::xid8, $5::int8) AND o.aggregate_type = 'customer'"
         "   ORDER BY o.xid, o.seq LIMIT 1) IS NOT NULL AS stale OFFSET 0) s"
         " LEFT JOIN LATERAL (";
     // A customer number is a letter and eight digits: only a query with digits enough to be a
@@ -164,16 +166,23 @@ const auth::ScopedStatement& IndexedSearchScoped(bool phone, bool recheck) {
                       "   AND {scope} LIMIT $2)"
                       "  UNION ALL");
     }
-    sql += "  (SELECT " CUSTOMER_COLUMNS
-           ", h.kind, h.n"
-           "   FROM unnest($3::uuid[], $4::int[]) WITH ORDINALITY AS h (id, kind, n)"
-           "   JOIN customers.customers c ON c.id = h.id"
-           // Also as `= ANY`, so that a generic plan made while the table was small still reads
-           // the rows by id rather than scanning them all.
-           "   WHERE c.id = ANY($3::uuid[]) AND c.deleted_at IS NULL AND {scope}";
     if (recheck) {
-      absl::StrAppend(&sql, "   AND CASE h.kind WHEN 1 THEN lower(c.name) LIKE lower($", like,
-                      ") ELSE $", query, " <% c.name END");
+      absl::StrAppend(&sql,
+                      "  (SELECT " CUSTOMER_COLUMNS
+                      ", h.kind, h.n"
+                      "   FROM unnest($3::uuid[], $",
+                      kinds,
+                      "::int[]) WITH ORDINALITY AS h (id, kind, n)"
+                      "   JOIN customers.customers c ON c.id = h.id"
+                      // Also as `= ANY`, so that a generic plan made while the table was small
+                      // still reads the rows by id rather than scanning them all.
+                      "   WHERE c.id = ANY($3::uuid[]) AND c.deleted_at IS NULL AND {scope}"
+                      "   AND CASE h.kind WHEN 1 THEN lower(c.name) LIKE lower($",
+                      like, ") ELSE $", query, " <% c.name END");
+    } else {
+      sql += "  (SELECT " CUSTOMER_COLUMNS
+             ", -1, 0::int8 FROM customers.customers c"
+             "   WHERE c.id = ANY($3::uuid[]) AND c.deleted_at IS NULL AND {scope}";
     }
     sql +=
         // The index gives at most `limit` hits of each of its two kinds.
@@ -450,48 +459,62 @@ db::Query Repository::Search(const std::string& query, const auth::Principal& ca
     if (phone) params.push_back(digits);
     return {SearchScoped(phone, latin).For(caller.scope), std::move(params)};
   }
-  std::vector<std::string> ids, kinds;
-  for (const NameHit& h : indexed->hits) {
-    ids.push_back(h.id);
-    kinds.push_back(absl::StrCat(h.kind));
-  }
+  std::vector<std::string> ids;
+  for (const NameHit& h : indexed->hits) ids.push_back(h.id);
   // Without a position: after every possible one, and the names are checked again.
   const bool recheck = indexed->after_xid.empty();
   db::Params params =
-      db::MakeParams(auth::ScopeParam(caller), limit, db::TextArray(ids), db::TextArray(kinds),
+      db::MakeParams(auth::ScopeParam(caller), limit, db::TextArray(ids),
                      recheck ? "18446744073709551615" : indexed->after_xid, indexed->after_seq);
   if (phone || recheck) params.push_back(q);
   if (phone) params.push_back(digits);
-  if (recheck) params.push_back(LikeContains(q));
+  if (recheck) {
+    std::vector<std::string> kinds;
+    for (const NameHit& h : indexed->hits) kinds.push_back(absl::StrCat(h.kind));
+    params.push_back(LikeContains(q));
+    params.push_back(db::TextArray(kinds));
+  }
   return {IndexedSearchScoped(phone, recheck).For(caller.scope), std::move(params)};
 }
 
-std::optional<std::vector<Customer>> Repository::IndexedSearchResult(const db::Rows& rows,
-                                                                     int limit) {
-  // After the customer's columns: the branch, the place in the index's answer, staleness.
+std::optional<std::vector<Customer>> Repository::IndexedSearchResult(
+    const db::Rows& rows, int limit, const std::vector<NameHit>& hits) {
+  // After the customer's columns: the branch (-1: a hit of the index, whose branch and place
+  // are its first in `hits`), the place in the index's answer, staleness.
   constexpr int kKind = 35, kPlace = 36, kStale = 37;
   if (rows.empty() || rows[0][kStale].as<bool>()) return std::nullopt;
+  absl::flat_hash_map<absl::string_view, size_t> first_hit;
+  for (size_t i = 0; i < hits.size(); ++i) first_hit.try_emplace(hits[i].id, i);
   struct Found {
     int kind;
     int64_t place;
-    Customer customer;
+    absl::string_view id;
+    int row;
   };
   std::vector<Found> found;
-  for (const auto& row : rows) {
+  for (int r = 0; r < rows.size(); ++r) {
+    const db::Row row = rows[r];
     if (row[0].is_null()) continue;
-    found.push_back({row[kKind].as<int>(), row[kPlace].as<int64_t>(), CustomerFromRow(row)});
+    Found f{row[kKind].as<int>(), row[kPlace].as<int64_t>(), absl::string_view(row[0].c_str()), r};
+    if (f.kind < 0) {
+      auto hit = first_hit.find(f.id);
+      if (hit == first_hit.end()) continue;
+      f.kind = hits[hit->second].kind;
+      f.place = static_cast<int64_t>(hit->second) + 1;
+    }
+    found.push_back(f);
   }
   // The SQL branches' order: exact numbers and phones (newest first), then the index's.
   std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
     if (a.kind != b.kind) return a.kind < b.kind;
-    if (a.kind == 0) return a.customer.id > b.customer.id;
+    if (a.kind == 0) return a.id > b.id;
     return a.place < b.place;
   });
   std::vector<Customer> out;
-  std::set<std::string> seen;
-  for (auto& f : found) {
+  absl::flat_hash_set<absl::string_view> seen;
+  for (const Found& f : found) {
     if (static_cast<int>(out.size()) >= limit) break;
-    if (seen.insert(f.customer.id).second) out.push_back(std::move(f.customer));
+    if (seen.insert(f.id).second) out.push_back(CustomerFromRow(rows[f.row]));
   }
   return out;
 }

@@ -49,8 +49,9 @@ class Repository {
   static db::Query Search(const std::string& query, const auth::Principal& caller, int limit,
                           const IndexedHits* indexed = nullptr);
   // The customers found by a search with `indexed` (at most `limit`, in the order the SQL
-  // branches give); nullopt when the index was stale.
-  static std::optional<std::vector<Customer>> IndexedSearchResult(const db::Rows& rows, int limit);
+  // branches give), given its `indexed.hits`; nullopt when the index was stale.
+  static std::optional<std::vector<Customer>> IndexedSearchResult(const db::Rows& rows, int limit,
+                                                                  const std::vector<NameHit>& hits);
   // Whether a query (ASCII-lowered) also looks for misspelt Latin names.
   static bool IsLatinQuery(const std::string& query);
 

@@ -265,7 +265,7 @@ TEST_F(SearchIndexTest, FollowsEveryChangeBeforeTheNextSearch) {
                   [&p](absl::StatusOr<db::Rows> rows) { p.set_value(std::move(rows)); });
   auto rows = p.get_future().get();
   ASSERT_THAT(rows, IsOk());
-  EXPECT_FALSE(Repository::IndexedSearchResult(*rows, 20).has_value());
+  EXPECT_FALSE(Repository::IndexedSearchResult(*rows, 20, old.hits).has_value());
   // Searching through the index catches it up first.
   EXPECT_THAT(IndexedIds(rep, "索引跟随"), ElementsAreArray({c.id}));
   CustomerFilter by_name;
