@@ -49,6 +49,11 @@ struct AsyncCall {
 // Starts call number n on cq (tag: the returned call), e.g. stub->AsyncGetUser(…)->Finish(…).
 using StartCall = std::function<AsyncCall*(int64_t n, grpc::CompletionQueue* cq)>;
 
+// The client thread that starts call number n (Drive numbers each thread's calls from
+// thread << 40): a thread uses one connection, as each of pgbench's clients does, so the
+// threads do not contend for the same connections.
+inline int ThreadOf(int64_t n) { return static_cast<int>(n >> 40); }
+
 struct Result {
   double rps = 0;
   double p50_ms = 0;

@@ -413,7 +413,8 @@ int main(int argc, char** argv) {
             c->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
             cv1::GetCustomerRequest req;
             req.set_id(ids[(n * 7919) % ids.size()]);
-            c->rpc = stubs[n % stubs.size()]->AsyncGetCustomer(&c->ctx, req, cq);
+            c->rpc =
+                stubs[crm::bench::ThreadOf(n) % stubs.size()]->AsyncGetCustomer(&c->ctx, req, cq);
             c->rpc->Finish(&c->resp, &c->status, c);
             return c;
           },
@@ -464,7 +465,8 @@ int main(int argc, char** argv) {
           cv1::SearchCustomersRequest req;
           req.set_query(QueryOf(n));
           c->kind = static_cast<int>(n % 4);
-          c->rpc = stubs[n % stubs.size()]->AsyncSearchCustomers(&c->ctx, req, cq);
+          c->rpc =
+              stubs[crm::bench::ThreadOf(n) % stubs.size()]->AsyncSearchCustomers(&c->ctx, req, cq);
           c->rpc->Finish(&c->resp, &c->status, c);
           return c;
         },
