@@ -428,14 +428,14 @@ int main(int argc, char** argv) {
     }
     if (reference > 0) {
       std::printf(
-          "  pgbench -c %d in the same round: %10.0f transactions/s   ratio of the bests %.2f\n",
+          "  pgbench -c %d in the same round: %10.0f transactions/s   ratio of the bests %.3f\n",
           pg.best_clients, reference, best / reference);
       get_ratios.push_back(best / reference);
     }
   }
   if (!get_ratios.empty()) {
     std::printf(
-        "ratio GetCustomer / pgbench, each at its best client count, median of %d rounds: %.2f "
+        "ratio GetCustomer / pgbench, each at its best client count, median of %d rounds: %.3f "
         "(target >= 0.30)\n",
         o.rounds, crm::bench::Median(get_ratios));
   }
