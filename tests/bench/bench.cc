@@ -122,6 +122,9 @@ Result Drive(const StartCall& start_call, int clients, int threads, int seconds,
     }
   }
   std::sort(all.begin(), all.end());
+  const auto p99 = [](const std::vector<double>& sorted) {
+    return sorted[static_cast<size_t>(sorted.size() * 0.99)];
+  };
   Result r;
   r.errors = errors;
   for (const auto& e : first_errors) {
@@ -130,10 +133,10 @@ Result Drive(const StartCall& start_call, int clients, int threads, int seconds,
   if (all.empty()) return r;
   r.rps = all.size() / elapsed;
   r.p50_ms = all[all.size() / 2];
-  r.p99_ms = all[static_cast<size_t>(all.size() * 0.99)];
+  r.p99_ms = p99(all);
   for (auto& [kind, ms] : by_kind) {
     std::sort(ms.begin(), ms.end());
-    r.p99_ms_by_kind[kind] = ms[static_cast<size_t>(ms.size() * 0.99)];
+    r.p99_ms_by_kind[kind] = p99(ms);
   }
   return r;
 }

@@ -135,9 +135,7 @@ void Repository::InsertMany(db::Tx& tx, const std::vector<Customer*>& cs) {
               c.bank_account,
               c.tax_id,
               c.owner_id,
-              c.owner_department_id.empty()
-                  ? std::nullopt
-                  : std::optional<absl::string_view>(c.owner_department_id),
+              db::NullIfEmpty(c.owner_department_id),
               c.source,
               db::TextArray(c.tags),
               rows::AttributesJson(c.attributes),
