@@ -2,6 +2,8 @@
 #include <future>
 #include <thread>
 
+#include <unistd.h>
+
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
@@ -74,6 +76,7 @@ class RpcTest : public ::testing::Test {
       options.metrics_address = absl::StrCat("127.0.0.1:", metrics_port_);
     else
       options.metrics_address = "";
+    options.grpc_unix_socket = UnixSocket();
     options.probe_interval = absl::Milliseconds(20);
     options.drain_timeout = absl::Seconds(5);
     server_ = std::make_unique<Server>(options);
@@ -87,6 +90,7 @@ class RpcTest : public ::testing::Test {
   }
 
   virtual bool WithMetrics() const { return false; }
+  virtual std::string UnixSocket() const { return ""; }
 
   void TearDown() override {
     server_.reset();
@@ -197,6 +201,37 @@ TEST_F(RpcTest, HealthFollowsTheProbe) {
   EXPECT_TRUE(WaitForHealth(HealthStatus::kNotServing));
   healthy_ = true;
   EXPECT_TRUE(WaitForHealth(HealthStatus::kServing));
+}
+
+class RpcUnixSocketTest : public RpcTest {
+ protected:
+  std::string UnixSocket() const override {
+    return absl::StrCat(::testing::TempDir(), "/rpc_test_", getpid(), ".sock");
+  }
+};
+
+TEST_F(RpcUnixSocketTest, ServesOnTheSocketAndTheTcpPortAlike) {
+  auto over_socket = crm::rpctest::EchoService::NewStub(
+      grpc::CreateChannel("unix:" + UnixSocket(), grpc::InsecureChannelCredentials()));
+  crm::rpctest::EchoRequest req;
+  req.set_text("你好");
+  crm::rpctest::EchoResponse resp;
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + Token());
+  ASSERT_TRUE(over_socket->Echo(&ctx, req, &resp).ok());
+  EXPECT_EQ(resp.text(), "你好");
+  EXPECT_EQ(resp.user_id(), "user-1");
+  ASSERT_THAT(Echo(req, &resp, Token()), IsOk());
+}
+
+TEST(ServerTest, UnusableUnixSocketFailsTheStart) {
+  ServerOptions options;
+  options.service_name = "echo";
+  options.grpc_address = "127.0.0.1:0";
+  options.metrics_address = "";
+  options.grpc_unix_socket = "/nonexistent-dir/echo.sock";
+  Server server(options);
+  EXPECT_THAT(server.Start(), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("echo.sock")));
 }
 
 class RpcMetricsTest : public RpcTest {

@@ -32,6 +32,7 @@ struct ServerOptions::FlagValues {
   int64_t* port;
   int64_t* metrics_port;
   std::string* host;
+  std::string* unix_socket;
   absl::Duration* drain;
   std::string* access_log;
 };
@@ -42,6 +43,8 @@ std::shared_ptr<ServerOptions::FlagValues> ServerOptions::DeclareFlags(config::F
   auto v = std::make_shared<FlagValues>();
   v->host = flags.String("listen-host", "CRM_LISTEN_HOST", "0.0.0.0",
                          "address the gRPC and metrics ports listen on");
+  v->unix_socket = flags.String("grpc-unix-socket", "CRM_GRPC_UNIX_SOCKET", "",
+                                "also serve gRPC on this Unix-domain socket path (empty: none)");
   v->port = flags.Int("grpc-port", "CRM_GRPC_PORT", default_port, "gRPC port (0: any free port)", 0,
                       65535);
   v->metrics_port = flags.Int("metrics-port", "CRM_METRICS_PORT", default_metrics_port,
@@ -57,6 +60,7 @@ absl::Status ServerOptions::FromFlags(const FlagValues& v, std::string service_n
                                       ServerOptions* o) {
   o->service_name = std::move(service_name);
   o->grpc_address = absl::StrCat(*v.host, ":", *v.port);
+  o->grpc_unix_socket = *v.unix_socket;
   o->metrics_address = *v.metrics_port == 0 ? "" : absl::StrCat(*v.host, ":", *v.metrics_port);
   o->drain_timeout = *v.drain;
   if (!ParseAccessLog(*v.access_log, &o->access_log)) {
@@ -86,6 +90,11 @@ absl::Status Server::Start() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.grpc_address, grpc::InsecureServerCredentials(), &port_);
+  int unix_bound = 0;
+  if (!options_.grpc_unix_socket.empty()) {
+    builder.AddListeningPort("unix:" + options_.grpc_unix_socket, grpc::InsecureServerCredentials(),
+                             &unix_bound);
+  }
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_message_bytes);
   // Keepalive: notice dead clients of long-lived streams, and let clients ping us.
@@ -98,8 +107,11 @@ absl::Status Server::Start() {
   interceptors.push_back(MakeObservabilityInterceptor(*registry_, options_.access_log));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server_ = builder.BuildAndStart();
-  if (!server_ || port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.grpc_address));
+  if (!server_ || port_ == 0 || (!options_.grpc_unix_socket.empty() && unix_bound == 0)) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options_.grpc_address,
+                     options_.grpc_unix_socket.empty() ? "" : " and the Unix-domain socket ",
+                     options_.grpc_unix_socket));
   }
   if (!options_.metrics_address.empty()) {
     try {
@@ -117,6 +129,7 @@ absl::Status Server::Start() {
   log::Info("serving")
       .Str("grpc", absl::StrCat(options_.grpc_address.substr(0, options_.grpc_address.rfind(':')),
                                 ":", port_))
+      .Str("grpc_unix_socket", options_.grpc_unix_socket)
       .Str("metrics", options_.metrics_address);
   return absl::OkStatus();
 }

@@ -3,11 +3,12 @@
 //
 //   crm-bench-customers [--rows=1000000] [--reps=50] [--streams=2] [--clients=32]
 //                       [--seconds=10] [--rounds=3] [--channels=2] [--shared-buffers=2GB]
-//                       [--skip-pgbench] [--pg=name=value ...]
+//                       [--skip-pgbench] [--tcp] [--pg=name=value ...]
 //                       [-- <crm-customers flags>]
 //
 // Starts its own PostgreSQL cluster (durable, as in production: fsync, full-page writes and
-// synchronous commit on), crm-auth and crm-customers; then
+// synchronous commit on), crm-auth and crm-customers; the calls go over a Unix-domain socket,
+// as pgbench's do to PostgreSQL (--tcp: over TCP on the loopback instead); then
 //   1. imports --rows customers through ImportCustomers, spread over --reps reps (each rep
 //      imports, and so owns, its share), --streams at a time, and prints rows/s, the CPU
 //      PostgreSQL and the service spent per row, and the WAL and checkpoints it caused;
@@ -25,6 +26,8 @@
 #include <map>
 #include <mutex>
 #include <thread>
+
+#include <unistd.h>
 
 #include <grpcpp/client_context.h>
 
@@ -59,6 +62,7 @@ struct Options {
   int client_threads = 2;
   int batch = 1000;
   bool skip_pgbench = false;
+  bool tcp = false;  // calls over TCP on the loopback rather than a Unix-domain socket
   std::string shared_buffers = "2GB";
   // More server settings (ALTER SYSTEM SET name = 'value'), each printed.
   std::vector<std::pair<std::string, std::string>> pg_settings;
@@ -185,6 +189,10 @@ int main(int argc, char** argv) {
       o.skip_pgbench = true;
       continue;
     }
+    if (a == "--tcp") {
+      o.tcp = true;
+      continue;
+    }
     if (a == "--") {
       server_args.assign(argv + i + 1, argv + argc);
       break;
@@ -209,7 +217,7 @@ int main(int argc, char** argv) {
       Die("usage: crm-bench-customers [--rows=N] [--reps=N] [--streams=N] [--clients=N] "
           "[--get-clients=N,N,...] "
           "[--seconds=N] [--rounds=N] "
-          "[--channels=N] [--batch=N] [--shared-buffers=2GB] [--skip-pgbench] "
+          "[--channels=N] [--batch=N] [--shared-buffers=2GB] [--skip-pgbench] [--tcp] "
           "[--pg=name=value ...] [-- <crm-customers flags>]");
     }
   }
@@ -244,6 +252,8 @@ int main(int argc, char** argv) {
       "PostgreSQL: private cluster on port %d; %d rows over %d reps, %d import streams, %d "
       "clients, %d s\n",
       (*cluster)->port(), o.rows, o.reps, o.streams, o.clients, o.seconds);
+  std::printf("calls to crm-customers over %s\n",
+              o.tcp ? "TCP on the loopback" : "a Unix-domain socket (as pgbench's to PostgreSQL)");
   auto pgdb = crm::test::TestDatabase::CreateOn((*cluster)->Conninfo(), "pgbench");
   if (!pgdb.ok()) Die(pgdb.status().ToString());
   const crm::bench::PgbenchResult pg =
@@ -254,6 +264,8 @@ int main(int argc, char** argv) {
   if (!db.ok()) Die(db.status().ToString());
   auto auth = crm::e2e::AuthServer::Start(**db);
   if (!auth.ok()) Die(auth.status().ToString());
+  const std::string socket_path = absl::StrCat("/tmp/crm-bench-customers-", getpid(), ".sock");
+  if (!o.tcp) server_args.push_back("--grpc-unix-socket=" + socket_path);
   auto customers = crm::e2e::CustomersServer::Start(**db, **auth, server_args);
   if (!customers.ok()) Die(customers.status().ToString());
   auto dept = (*auth)->CreateDepartment("华东区");
@@ -268,7 +280,8 @@ int main(int argc, char** argv) {
     if (!token.ok()) Die(token.status().ToString());
     tokens.push_back(*token);
   }
-  const auto channels = crm::bench::Channels((*customers)->target(), o.channels);
+  const auto channels =
+      crm::bench::Channels(o.tcp ? (*customers)->target() : "unix:" + socket_path, o.channels);
   std::vector<std::unique_ptr<cv1::CustomersService::Stub>> stubs;
   for (const auto& ch : channels) stubs.push_back(cv1::CustomersService::NewStub(ch));
 
