@@ -16,6 +16,8 @@
 
 namespace crm::customers_service {
 
+class SearchIndex;
+
 struct ImportRow {
   int64_t row_number = 0;
   std::string external_key;
@@ -50,7 +52,9 @@ class Imports {
   static constexpr int kKeyAttempts = 3;
   static constexpr int kExportPage = 500;
 
-  explicit Imports(const events::Outbox* outbox) : outbox_(outbox) {}
+  // `names` (may be null): the name index, told of each batch's new customers once committed.
+  explicit Imports(const events::Outbox* outbox, SearchIndex* names = nullptr)
+      : outbox_(outbox), names_(names) {}
 
   // What an import checks before its first batch: the permission.
   static absl::Status CheckImporter(const auth::Principal& caller);
@@ -74,6 +78,7 @@ class Imports {
 
  private:
   const events::Outbox* outbox_;
+  SearchIndex* names_;
 };
 
 }  // namespace crm::customers_service

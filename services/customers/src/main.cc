@@ -98,7 +98,7 @@ int Main(int argc, char** argv) {
   Handovers handovers(&rt.outbox(), &rt.request_log());
   Merges merges(&rt.outbox(), &rt.request_log());
   Churn churn(&rt.outbox(), static_cast<int>(*loss_after), zone);
-  Imports imports(&rt.outbox());
+  Imports imports(&rt.outbox(), names.get());
   Documents documents(&rt.outbox(), &rt.request_log(), *max_document_bytes);
   auto directory = crm::auth::v1::DirectoryService::NewStub(auth_channel);
   CustomersServiceImpl service({&rt.calls(), &customers, &people, &relations, &handovers, &merges,

@@ -72,6 +72,17 @@ void NameIndex::Unlink(uint32_t slot) {
 
 void NameIndex::Put(const std::string& id, const std::string& owner_id,
                     const std::string& owner_department_id, const std::string& name) {
+  Store(id, owner_id, owner_department_id, name, /*only_new=*/false);
+}
+
+void NameIndex::PutNew(const std::string& id, const std::string& owner_id,
+                       const std::string& owner_department_id, const std::string& name) {
+  Store(id, owner_id, owner_department_id, name, /*only_new=*/true);
+}
+
+void NameIndex::Store(const std::string& id, const std::string& owner_id,
+                      const std::string& owner_department_id, const std::string& name,
+                      bool only_new) {
   Entry next;
   if (!ids::ParseUuid(id, &next.id)) return;
   // The text work outside the lock.
@@ -86,6 +97,11 @@ void NameIndex::Put(const std::string& id, const std::string& owner_id,
     next.latin = std::make_unique<TextTrigrams>(PrepareTrigrams(rules_->Trigrams(name)));
 
   std::unique_lock<std::shared_mutex> lock(mu_);
+  if (only_new) {
+    if (by_id_.contains(next.id) || removed_.contains(next.id)) return;
+  } else {
+    removed_.erase(next.id);
+  }
   auto [owner, new_owner] = owner_numbers_.emplace(owner_id, static_cast<uint32_t>(owners_.size()));
   if (new_owner) owners_.emplace_back();
   next.owner = owner->second;
@@ -124,6 +140,7 @@ void NameIndex::Remove(const std::string& id) {
   ids::UuidBytes key{};
   if (!ids::ParseUuid(id, &key)) return;
   std::unique_lock<std::shared_mutex> lock(mu_);
+  removed_.insert(key);
   auto it = by_id_.find(key);
   if (it == by_id_.end()) return;
   const uint32_t slot = it->second;
@@ -131,6 +148,13 @@ void NameIndex::Remove(const std::string& id) {
   by_id_.erase(it);
   slots_[slot] = Entry();
   free_.push_back(slot);
+}
+
+bool NameIndex::Knows(const std::string& id) const {
+  ids::UuidBytes key{};
+  if (!ids::ParseUuid(id, &key)) return false;
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  return by_id_.contains(key) || removed_.contains(key);
 }
 
 size_t NameIndex::size() const {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "libs/auth/principal.h"
 #include "libs/ids/uuid.h"
 #include "services/customers/src/model.h"
@@ -40,7 +41,15 @@ class NameIndex {
   // Adds the customer or replaces what is known of it. Ids are canonical UUID text.
   void Put(const std::string& id, const std::string& owner_id,
            const std::string& owner_department_id, const std::string& name);
+  // Adds a customer as it was created, unless anything is known of it: a state read since
+  // (which is as new or newer) or its removal. Creations may be applied out of order.
+  void PutNew(const std::string& id, const std::string& owner_id,
+              const std::string& owner_department_id, const std::string& name);
+  // Removes the customer, and remembers it (for the process's life, a few bytes per customer
+  // deleted or merged away), so that a creation applied later does not bring it back.
   void Remove(const std::string& id);
+  // Whether anything is known of the customer: a state, or its removal.
+  bool Knows(const std::string& id) const;
   size_t size() const;
 
   // Up to `limit` hits of each branch within the caller's scope, best first; nullopt when the
@@ -76,6 +85,8 @@ class NameIndex {
   };
   struct Query;
 
+  void Store(const std::string& id, const std::string& owner_id,
+             const std::string& owner_department_id, const std::string& name, bool only_new);
   void Unlink(uint32_t slot);
   // The groups the caller may search (a manager's departments go into `q`) and how many names
   // they hold; false when the caller may see no customer. Call with the lock held.
@@ -92,6 +103,7 @@ class NameIndex {
   std::deque<Entry> slots_;
   std::vector<uint32_t> free_;
   absl::flat_hash_map<ids::UuidBytes, uint32_t> by_id_;
+  absl::flat_hash_set<ids::UuidBytes> removed_;
   absl::flat_hash_map<std::string, uint32_t> owner_numbers_;
   absl::flat_hash_map<std::string, uint32_t> department_numbers_;  // from 1
   std::vector<Group> owners_;                                      // by owner number

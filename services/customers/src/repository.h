@@ -62,7 +62,8 @@ class Repository {
   // Live customers with ids after `after_id`, in id order.
   static std::vector<IndexedCustomer> IndexPage(db::Tx& tx, const std::string& after_id, int limit);
   // Outbox events after (xid, seq): xid, seq, whether every older transaction has ended, the
-  // customer's id ("" for events of other things) and whether it is a merge.
+  // customer's id ("" for events of other things), whether it is a merge and whether a
+  // creation.
   // `unsettled`: also the events of committed transactions newer than a running one.
   static db::Query IndexEvents(const std::string& xid, int64_t seq, int limit, bool unsettled);
   // The customers `ids`, and the duplicates merged into `survivors`, live or not.

@@ -30,7 +30,7 @@ constexpr Statement kIndexEvents{
     "customers.index_events",
     "SELECT o.xid::text, o.seq, o.xid < pg_snapshot_xmin(pg_current_snapshot()),"
     " CASE WHEN o.aggregate_type = 'customer' THEN o.aggregate_id ELSE '' END,"
-    " o.type = 'customers.customer.merged'"
+    " o.type = 'customers.customer.merged', o.type = 'customers.customer.created'"
     " FROM customers.outbox o WHERE (o.xid, o.seq) > ($1::xid8, $2::int8)"
     " AND o.xid < CASE WHEN $4 THEN pg_snapshot_xmax(pg_current_snapshot())"
     "                  ELSE pg_snapshot_xmin(pg_current_snapshot()) END"

@@ -97,6 +97,18 @@ absl::Status SearchIndex::Load() {
   return absl::OkStatus();
 }
 
+void SearchIndex::Created(const std::vector<const Customer*>& customers) {
+  NameIndex* index;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    index = index_.get();
+  }
+  if (index == nullptr) return;  // the load reads them, or their events do
+  for (const Customer* c : customers) {
+    index->PutNew(c->id, c->owner_id, c->owner_department_id, c->name);
+  }
+}
+
 std::optional<SearchIndex::View> SearchIndex::Peek() {
   std::lock_guard<std::mutex> lock(mu_);
   if (index_ == nullptr) return std::nullopt;
@@ -169,6 +181,9 @@ void SearchIndex::OnEvents(absl::StatusOr<db::Rows> rows) {
     }
     std::string id = row[3].as<std::string>();
     if (id.empty()) continue;
+    // A creation says nothing new of a customer the index knows: what it knows is as new or
+    // newer. (This instance's own creations are known as soon as they commit.)
+    if (row[5].as<bool>() && index_->Knows(id)) continue;
     if (row[4].as<bool>()) survivors.push_back(id);
     ids.push_back(std::move(id));
   }

@@ -8,9 +8,11 @@
 // it, made by this instance or another.
 //
 // Changes are read back from the customers table by id, so applying one twice, or out of
-// order, leaves the index right. The position only moves past events of transactions older
-// than every running one; a catch-up for a search also applies the newer committed events
-// (again at each catch-up, until the position passes them).
+// order, leaves the index right; creations are not read back for customers the index already
+// knows (this instance's own, applied as they commit, or loaded), since a creation is the
+// oldest state of a customer and the index keeps what it knows of removed ones. The position only
+// moves past events of transactions older than every running one; a catch-up for a search also
+// applies the newer committed events (again at each catch-up, until the position passes them).
 //
 // Until the index is loaded, and whenever it cannot catch up (the database failing, or more
 // than a batch of changes behind), searches are answered by the database alone.
@@ -67,6 +69,10 @@ class SearchIndex {
   void Refresh(Done done);
   // Refresh, waiting for it: the index, or nullptr when the database must answer.
   const NameIndex* Current();
+
+  // Customers this instance has just created (committed), applied at once, so that following
+  // their creation events needs no read of them. Anything newer known of one wins.
+  void Created(const std::vector<const Customer*>& customers);
 
   // Loads the whole index now (the background start does this; tests call it directly).
   absl::Status Load();

@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "libs/testing/status_matchers.h"
 #include "services/customers/src/handovers.h"
+#include "services/customers/src/imports.h"
 #include "services/customers/src/merges.h"
 #include "services/customers/src/repository.h"
 #include "services/customers/src/search_index.h"
@@ -64,7 +65,8 @@ class SearchIndexTest : public CustomersFixture {
       return tx.exec("SELECT current_setting('lc_ctype')")[0][0].as<std::string>();
     });
     ASSERT_THAT(lc_ctype, IsOk());
-    rules_ = TextRules::ForLocale(*lc_ctype);
+    lc_ctype_ = *lc_ctype;
+    rules_ = TextRules::ForLocale(lc_ctype_);
     ASSERT_NE(rules_, nullptr);
   }
 
@@ -124,6 +126,7 @@ class SearchIndexTest : public CustomersFixture {
 
   std::unique_ptr<SearchIndex> names_;
   std::unique_ptr<Customers> indexed_;
+  std::string lc_ctype_;
   std::unique_ptr<TextRules> rules_;
 };
 
@@ -303,6 +306,73 @@ TEST_F(SearchIndexTest, FollowsEveryChangeBeforeTheNextSearch) {
   hits = Hits(other, "改名之后");
   ASSERT_TRUE(hits.has_value());
   EXPECT_TRUE(hits->empty());
+}
+
+// An import's new customers are in the index as soon as their batch commits; following their
+// creation events then changes nothing, and what changes them later is followed as ever.
+TEST_F(SearchIndexTest, ImportedCustomersAreIndexedAsTheyCommit) {
+  const std::string dept = NewId();
+  const auth::Principal rep = Rep(dept);
+  Imports imports(&outbox_, names_.get());
+  ASSERT_TRUE(Hits(rep, "x").has_value());  // caught up
+  std::vector<ImportRow> rows(2);
+  const std::string suffix = NewId().substr(24);
+  for (int i = 0; i < 2; ++i) {
+    rows[i].row_number = i + 1;
+    rows[i].external_key = absl::StrCat("IDX-", suffix, "-", i);
+    rows[i].customer.name = absl::StrCat(i == 0 ? "导入即索引甲" : "导入即索引乙", suffix);
+    rows[i].customer.region = "east";
+    rows[i].customer.level = "ordinary";
+  }
+  auto results = imports.ImportBatch(*conn_, rep, meta_, NewId(), rows);
+  ASSERT_THAT(results, IsOk());
+  ASSERT_EQ(results->size(), 2u);
+  std::optional<SearchIndex::View> view = names_->Peek();
+  ASSERT_TRUE(view.has_value());
+  for (const auto& r : *results) {
+    ASSERT_EQ(r.outcome, ImportResult::Outcome::kCreated) << r.error;
+    EXPECT_TRUE(view->index->Knows(r.customer_id));  // before any catching up
+  }
+  EXPECT_THAT(IndexedIds(rep, "导入即索引"),
+              UnorderedElementsAreArray({(*results)[0].customer_id, (*results)[1].customer_id}));
+
+  Customer renamed;
+  renamed.id = (*results)[0].customer_id;
+  renamed.name = Unique("导入后改名");
+  ASSERT_THAT(customers_->Update(*conn_, rep, meta_, renamed, "", {"name"}), IsOk());
+  EXPECT_THAT(IndexedIds(rep, "导入即索引"), ElementsAreArray({(*results)[1].customer_id}));
+  EXPECT_THAT(IndexedIds(rep, "导入后改名"), ElementsAreArray({(*results)[0].customer_id}));
+}
+
+// Creations are applied from their events, in the outbox's order, which is not always the
+// order of commits: a creation arriving after a newer state of its customer, or after its
+// removal, changes nothing; a state read back from the table always applies.
+TEST_F(SearchIndexTest, LateCreationsNeverUndoNewerStates) {
+  const std::string dept = NewId();
+  const auth::Principal rep = Rep(dept);
+  NameIndex index(TextRules::ForLocale(lc_ctype_), 1000);
+  const std::string renamed = NewId(), deleted = NewId(), created = NewId();
+  index.Put(renamed, rep.user_id, dept, "晚到改名后公司");
+  index.PutNew(renamed, rep.user_id, dept, "晚到改名前公司");
+  index.Remove(deleted);
+  index.PutNew(deleted, rep.user_id, dept, "晚到已删除公司");
+  index.PutNew(created, rep.user_id, dept, "晚到新建公司");
+  const auto found = [&](const std::string& query) {
+    std::vector<std::string> ids;
+    const std::optional<std::vector<NameHit>> hits = index.Find(rep, query, false, 20);
+    EXPECT_TRUE(hits.has_value()) << query;
+    for (const auto& hit : hits.value_or(std::vector<NameHit>{})) ids.push_back(hit.id);
+    return ids;
+  };
+  EXPECT_THAT(found("改名后"), ElementsAreArray({renamed}));
+  EXPECT_THAT(found("改名前"), ElementsAreArray(std::vector<std::string>{}));
+  EXPECT_THAT(found("已删除"), ElementsAreArray(std::vector<std::string>{}));
+  EXPECT_THAT(found("新建"), ElementsAreArray({created}));
+  EXPECT_TRUE(index.Knows(deleted));
+  EXPECT_FALSE(index.Knows(NewId()));
+  index.Put(deleted, rep.user_id, dept, "晚到已删除公司");
+  EXPECT_THAT(found("已删除"), ElementsAreArray({deleted}));
+  EXPECT_EQ(index.size(), 3u);
 }
 
 }  // namespace
