@@ -84,7 +84,7 @@ Result Drive(const StartCall& start_call, int clients, int threads, int seconds,
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       grpc::CompletionQueue cq;
-      int64_t n = static_cast<int64_t>(t) << 40;
+      int64_t n = static_cast<int64_t>(t) << kThreadShift;
       auto start = [&] {
         AsyncCall* c = start_call(n++, &cq);
         c->start = Clock::now();

@@ -50,9 +50,10 @@ struct AsyncCall {
 using StartCall = std::function<AsyncCall*(int64_t n, grpc::CompletionQueue* cq)>;
 
 // The client thread that starts call number n (Drive numbers each thread's calls from
-// thread << 40): a thread uses one connection, as each of pgbench's clients does, so the
-// threads do not contend for the same connections.
-inline int ThreadOf(int64_t n) { return static_cast<int>(n >> 40); }
+// thread << kThreadShift): a thread uses one connection, as each of pgbench's clients does, so
+// the threads do not contend for the same connections.
+inline constexpr int kThreadShift = 40;
+inline int ThreadOf(int64_t n) { return static_cast<int>(n >> kThreadShift); }
 
 struct Result {
   double rps = 0;

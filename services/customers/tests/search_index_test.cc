@@ -344,9 +344,9 @@ TEST_F(SearchIndexTest, ImportedCustomersAreIndexedAsTheyCommit) {
   EXPECT_THAT(IndexedIds(rep, "导入后改名"), ElementsAreArray({(*results)[0].customer_id}));
 }
 
-// Creations are applied from their events, in the outbox's order, which is not always the
-// order of commits: a creation arriving after a newer state of its customer, or after its
-// removal, changes nothing; a state read back from the table always applies.
+// A creation put in by the importing instance may arrive after the index has read a newer
+// state of the customer from the outbox, or its removal: it then changes nothing; a state
+// read back from the table always applies.
 TEST_F(SearchIndexTest, LateCreationsNeverUndoNewerStates) {
   const std::string dept = NewId();
   const auth::Principal rep = Rep(dept);
