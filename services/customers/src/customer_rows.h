@@ -27,6 +27,8 @@ using ids::kMinUuid;
   " " CRM_SQL_MICROS("c.created_at") ", " CRM_SQL_MICROS("c.updated_at") ","          \
   " " CRM_SQL_MICROS("c.loss_warned_at") ", c.loss_delayed_until::text,"                 \
   " coalesce(c.external_key, '')"
+// How many columns CUSTOMER_COLUMNS has (CustomerFromRow reads them all).
+inline constexpr int kCustomerColumnCount = 35;
 
 template <typename Field>
 std::optional<Money> MoneyOf(const Field& minor, const Field& currency) {

@@ -197,13 +197,31 @@ void Customers::Get(db::Reader& reader, const Principal& caller, const std::stri
   Violations v;
   validation::RequiredUuid(v, "id", id);
   if (!v.empty()) return done(v.ToStatus());
-  reader.Submit(Repository::GetInScope(id, caller), [done = std::move(done), scope = caller.scope,
-                                                     id](absl::StatusOr<db::Rows> rows) mutable {
-    if (!rows.ok()) return done(rows.status());
-    std::optional<Customer> c = Repository::CustomerOf(*rows);
-    if (!c) return done(auth::NotVisible(scope, "customer", id));
-    done(*std::move(c));
-  });
+  std::optional<CustomerCache::Entry> cached = cache_ ? cache_->Find(id) : std::nullopt;
+  if (!cached) return ReadWhole(reader, caller, id, std::move(done));
+  // Only the stamp: the customer as cached is its current state when the stamps agree.
+  reader.Submit(Repository::StampInScope(id, caller),
+                [this, &reader, &caller, id, cached = *std::move(cached),
+                 done = std::move(done)](absl::StatusOr<db::Rows> rows) mutable {
+                  if (!rows.ok()) return done(rows.status());
+                  std::optional<std::string> stamp = Repository::StampOf(*rows);
+                  if (!stamp) return done(auth::NotVisible(caller.scope, "customer", id));
+                  if (*stamp == cached.stamp) return done(*cached.customer);
+                  ReadWhole(reader, caller, id, std::move(done));
+                });
+}
+
+void Customers::ReadWhole(db::Reader& reader, const Principal& caller, const std::string& id,
+                          db::Callback<Customer> done) const {
+  reader.Submit(Repository::GetInScope(id, caller),
+                [this, done = std::move(done), scope = caller.scope,
+                 id](absl::StatusOr<db::Rows> rows) mutable {
+                  if (!rows.ok()) return done(rows.status());
+                  auto read = Repository::StampedCustomerOf(*rows);
+                  if (!read) return done(auth::NotVisible(scope, "customer", id));
+                  if (cache_) cache_->Put(std::move(read->second), read->first);
+                  done(std::move(read->first));
+                });
 }
 
 std::vector<CodeRef> DictionaryCodes(const Customer& c, const std::vector<std::string>* mask) {

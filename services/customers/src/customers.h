@@ -17,6 +17,7 @@
 #include "libs/events/outbox.h"
 #include "libs/status/field_violations.h"
 #include "libs/validation/paging.h"
+#include "services/customers/src/customer_cache.h"
 #include "services/customers/src/model.h"
 
 namespace crm::customers_service {
@@ -50,9 +51,10 @@ absl::Status CheckFilter(const CustomerFilter& f);
 class Customers {
  public:
   // `names`: the in-memory name index that answers searches' name branches (optional).
+  // `cache`: customers as last read, for GetCustomer (optional).
   Customers(const events::Outbox* outbox, const db::RequestLog* request_log,
-            SearchIndex* names = nullptr)
-      : outbox_(outbox), request_log_(request_log), names_(names) {}
+            SearchIndex* names = nullptr, CustomerCache* cache = nullptr)
+      : outbox_(outbox), request_log_(request_log), names_(names), cache_(cache) {}
 
   // The caller becomes the owner. Unless `force`, a likely duplicate (same tax id, same
   // normalised name or same phone) is ALREADY_EXISTS with google.rpc.ErrorInfo reason
@@ -61,6 +63,9 @@ class Customers {
   absl::StatusOr<Customer> Create(db::Conn& conn, const auth::Principal& caller,
                                   const RequestMeta& meta, const std::string& request_id,
                                   Customer customer, bool force, Violations decoding = {}) const;
+  // The live customer within the caller's scope. A cached customer is checked by the stamp
+  // of its row version alone, and read whole again only when it changed.
+  // `caller` and `reader` must outlive the call of `done`.
   void Get(db::Reader& reader, const auth::Principal& caller, const std::string& id,
            db::Callback<Customer> done) const;
   absl::StatusOr<Page<Customer>> List(db::Conn& conn, const auth::Principal& caller,
@@ -85,6 +90,9 @@ class Customers {
                                                         const DictionaryEntry& entry) const;
 
  private:
+  // Reads the customer whole, and caches it.
+  void ReadWhole(db::Reader& reader, const auth::Principal& caller, const std::string& id,
+                 db::Callback<Customer> done) const;
   // Search by the SQL branches alone.
   void SearchDatabase(db::Reader& reader, const auth::Principal& caller, const std::string& query,
                       int limit, db::Callback<std::vector<Customer>> done) const;
@@ -98,6 +106,7 @@ class Customers {
   const events::Outbox* outbox_;
   const db::RequestLog* request_log_;
   SearchIndex* names_;
+  CustomerCache* cache_;
 };
 
 }  // namespace crm::customers_service

@@ -33,6 +33,11 @@ int Main(int argc, char** argv) {
   auto* name_index_max_scan =
       flags.Int("name-index-max-scan", "CRM_NAME_INDEX_MAX_SCAN", 200000,
                 "one-character searches over more customers use the database", 1, int64_t{1} << 31);
+  auto* cache_entries =
+      flags.Int("customer-cache-entries", "CRM_CUSTOMER_CACHE_ENTRIES", 50000,
+                "customers GetCustomer keeps as last read, each checked by its row version on "
+                "every read (0: none)",
+                0, int64_t{1} << 30);
   auto* max_document_bytes =
       flags.Int("max-document-bytes", "CRM_MAX_DOCUMENT_BYTES", 20 << 20,
                 "largest document that may be uploaded", 1, int64_t{1} << 30);
@@ -92,7 +97,8 @@ int Main(int argc, char** argv) {
       return absl::UnavailableError("name index loading");
     });
   }
-  Customers customers(&rt.outbox(), &rt.request_log(), names.get());
+  CustomerCache cache({static_cast<size_t>(*cache_entries)});
+  Customers customers(&rt.outbox(), &rt.request_log(), names.get(), &cache);
   People people(&rt.outbox(), &rt.request_log(), zone);
   Relations relations(&rt.outbox(), &rt.request_log());
   Handovers handovers(&rt.outbox(), &rt.request_log());

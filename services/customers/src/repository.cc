@@ -16,16 +16,29 @@ namespace {
 using rows::AttributesJson;
 using rows::CurrencyOf;
 using rows::CustomerFromRow;
+using rows::kCustomerColumnCount;
 using rows::MinorOf;
 
 using db::Exec;
 using db::Statement;
 
+// The customer and the stamp of its row version (see CustomerCache).
 const auth::ScopedStatement& GetScoped() {
   static const auto* s =
       new auth::ScopedStatement("customers.get",
                                 "SELECT " CUSTOMER_COLUMNS
+                                ", c.xmin::text"
                                 " FROM customers.customers c"
+                                " WHERE c.id = $1::uuid AND c.deleted_at IS NULL AND {scope}",
+                                "c.owner_id", "c.owner_department_id", 2);
+  return *s;
+}
+
+// The stamp alone, under the same conditions.
+const auth::ScopedStatement& StampScoped() {
+  static const auto* s =
+      new auth::ScopedStatement("customers.get_stamp",
+                                "SELECT c.xmin::text FROM customers.customers c"
                                 " WHERE c.id = $1::uuid AND c.deleted_at IS NULL AND {scope}",
                                 "c.owner_id", "c.owner_department_id", 2);
   return *s;
@@ -328,9 +341,19 @@ db::Query Repository::GetInScope(const std::string& id, const auth::Principal& c
   return {GetScoped().For(caller.scope), db::MakeParams(id, auth::ScopeParam(caller))};
 }
 
-std::optional<Customer> Repository::CustomerOf(const db::Rows& rows) {
+db::Query Repository::StampInScope(const std::string& id, const auth::Principal& caller) {
+  return {StampScoped().For(caller.scope), db::MakeParams(id, auth::ScopeParam(caller))};
+}
+
+std::optional<std::pair<Customer, std::string>> Repository::StampedCustomerOf(
+    const db::Rows& rows) {
   if (rows.empty()) return std::nullopt;
-  return CustomerFromRow(rows[0]);
+  return std::pair{CustomerFromRow(rows[0]), rows[0][kCustomerColumnCount].as<std::string>()};
+}
+
+std::optional<std::string> Repository::StampOf(const db::Rows& rows) {
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::string>();
 }
 
 std::vector<Customer> Repository::CustomersOf(const db::Rows& rows) {

@@ -19,8 +19,12 @@ namespace crm::customers_service {
 class Repository {
  public:
   // --- customers ---
+  // The live customer if within the caller's scope, with the stamp of its row version (see
+  // CustomerCache); StampInScope reads the stamp alone, under the same conditions.
   static db::Query GetInScope(const std::string& id, const auth::Principal& caller);
-  static std::optional<Customer> CustomerOf(const db::Rows& rows);
+  static db::Query StampInScope(const std::string& id, const auth::Principal& caller);
+  static std::optional<std::pair<Customer, std::string>> StampedCustomerOf(const db::Rows& rows);
+  static std::optional<std::string> StampOf(const db::Rows& rows);
   static std::vector<Customer> CustomersOf(const db::Rows& rows);
   // The live customer, locked for update, if within the caller's scope.
   static std::optional<Customer> LockInScope(db::Tx& tx, const std::string& id,

@@ -391,6 +391,74 @@ TEST_F(CustomersTest, DeleteHidesTheCustomer) {
   EXPECT_THAT(customers_->Delete(*conn_, Rep(NewId()), meta_, c.id, ""), StatusIs(kDenied));
 }
 
+// A cached customer is answered from the cache only while its row is the one cached: a
+// statement that leaves the version alone (as order events do) still shows, and the scope
+// and deletion are checked as for a whole read.
+TEST_F(CustomersTest, CachedCustomersAreTheRowAsItIsNow) {
+  auth::Principal rep = Rep(NewId());
+  rep.permissions.push_back("customers.delete");
+  std::sort(rep.permissions.begin(), rep.permissions.end());
+  Customer c = MakeCustomer(rep, Unique("缓存检查"));
+  ASSERT_THAT(Get(rep, c.id), IsOk());
+  ASSERT_TRUE(cache_.Find(c.id).has_value());
+  EXPECT_THAT(Get(Rep(NewId()), c.id), StatusIs(kDenied));
+
+  ASSERT_THAT(conn_->Transact([&](db::Tx& tx) -> absl::Status {
+    tx.exec_params(
+        "UPDATE customers.customers SET last_order_date = '2026-03-04'"
+        " WHERE id = $1::uuid",
+        c.id);
+    return absl::OkStatus();
+  }),
+              IsOk());
+  auto read = Get(rep, c.id);
+  ASSERT_THAT(read, IsOk());
+  EXPECT_EQ(read->last_order_date, absl::CivilDay(2026, 3, 4));
+  EXPECT_EQ(read->version, c.version);
+  EXPECT_EQ(cache_.Find(c.id)->customer->last_order_date, absl::CivilDay(2026, 3, 4));
+
+  Customer patch = c;
+  patch.name = Unique("缓存检查改名");
+  ASSERT_THAT(customers_->Update(*conn_, rep, meta_, patch, "", {"name"}), IsOk());
+  read = Get(rep, c.id);
+  ASSERT_THAT(read, IsOk());
+  EXPECT_EQ(read->name, patch.name);
+  EXPECT_EQ(read->version, c.version + 1);
+
+  ASSERT_THAT(customers_->Delete(*conn_, rep, meta_, c.id, ""), IsOk());
+  EXPECT_THAT(Get(rep, c.id), StatusIs(kDenied));
+}
+
+TEST(CustomerCacheTest, KeepsAtMostItsCapacityAndForgetsExpiredEntries) {
+  CustomerCache cache({32, absl::Minutes(10)});
+  for (int i = 0; i < 1000; ++i) {
+    Customer c;
+    c.id = absl::StrCat("id-", i);
+    c.name = absl::StrCat("name-", i);
+    cache.Put(absl::StrCat("stamp-", i), c);
+  }
+  EXPECT_LE(cache.size(), 32u);
+  auto last = cache.Find("id-999");
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->stamp, "stamp-999");
+  EXPECT_EQ(last->customer->name, "name-999");
+  EXPECT_FALSE(cache.Find("id-0").has_value());
+
+  Customer c;
+  c.id = "id-999";
+  c.name = "renamed";
+  cache.Put("stamp-new", c);
+  EXPECT_EQ(cache.Find("id-999")->customer->name, "renamed");
+
+  CustomerCache expired({32, -absl::Seconds(1)});
+  expired.Put("stamp", c);
+  EXPECT_FALSE(expired.Find(c.id).has_value());
+  CustomerCache none({0, absl::Minutes(10)});
+  none.Put("stamp", c);
+  EXPECT_FALSE(none.Find(c.id).has_value());
+  EXPECT_EQ(none.size(), 0u);
+}
+
 TEST_F(CustomersTest, ListFiltersAndPages) {
   auth::Principal rep = Rep(NewId());
   Customer hw = MakeCustomer(rep, Unique("华为技术有限公司"), "south");

@@ -30,7 +30,7 @@ void CustomersFixture::SetUp() {
   ASSERT_NE(db_, nullptr);
   conn_ = std::make_unique<db::Conn>(conninfo_);
   reader_ = std::make_unique<db::Reader>(db::ReaderOptions{conninfo_, 1, 32, "test"}, nullptr);
-  customers_ = std::make_unique<Customers>(&outbox_, &request_log_);
+  customers_ = std::make_unique<Customers>(&outbox_, &request_log_, nullptr, &cache_);
   people_ = std::make_unique<People>(&outbox_, &request_log_, absl::UTCTimeZone());
   auto start = conn_->Read([](db::Tx& tx) -> absl::StatusOr<int64_t> {
     return tx.exec("SELECT coalesce(max(seq), 0) FROM customers.outbox")[0][0].as<int64_t>();

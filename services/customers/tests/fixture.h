@@ -50,6 +50,9 @@ class CustomersFixture : public ::testing::Test {
   std::unique_ptr<db::Reader> reader_;
   events::Outbox outbox_{"customers"};
   db::RequestLog request_log_{"customers"};
+  // Every test's reads go through a cache, so each write path is seen to change what Get
+  // returns.
+  CustomerCache cache_{{}};
   std::unique_ptr<Customers> customers_;
   // "Today" is in UTC.
   std::unique_ptr<People> people_;

@@ -1,0 +1,57 @@
+#include "services/customers/src/customer_cache.h"
+
+#include <algorithm>
+
+#include "absl/hash/hash.h"
+
+namespace crm::customers_service {
+
+CustomerCache::CustomerCache(Options options)
+    : per_shard_(options.capacity == 0 ? 0 : std::max<size_t>(1, options.capacity / kShards)),
+      ttl_(options.ttl),
+      shards_(kShards) {}
+
+CustomerCache::Shard& CustomerCache::ShardOf(const std::string& id) const {
+  return shards_[absl::Hash<std::string>()(id) % kShards];
+}
+
+std::optional<CustomerCache::Entry> CustomerCache::Find(const std::string& id) const {
+  if (per_shard_ == 0) return std::nullopt;
+  Shard& shard = ShardOf(id);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  auto it = shard.slots.find(id);
+  if (it == shard.slots.end() || it->second.expires < absl::Now()) return std::nullopt;
+  return it->second.entry;
+}
+
+void CustomerCache::Put(std::string stamp, Customer customer) {
+  if (per_shard_ == 0) return;
+  const std::string id = customer.id;
+  Slot slot{{std::move(stamp), std::make_shared<const Customer>(std::move(customer))},
+            absl::Now() + ttl_};
+  Shard& shard = ShardOf(id);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  if (auto it = shard.slots.find(id); it != shard.slots.end()) {
+    it->second = std::move(slot);
+    return;
+  }
+  if (shard.ring.size() < per_shard_) {
+    shard.ring.push_back(id);
+  } else {
+    shard.slots.erase(shard.ring[shard.next]);
+    shard.ring[shard.next] = id;
+    shard.next = (shard.next + 1) % per_shard_;
+  }
+  shard.slots.emplace(id, std::move(slot));
+}
+
+size_t CustomerCache::size() const {
+  size_t n = 0;
+  for (const Shard& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    n += shard.slots.size();
+  }
+  return n;
+}
+
+}  // namespace crm::customers_service

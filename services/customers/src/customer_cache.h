@@ -1,0 +1,63 @@
+#pragma once
+// Customers as they were last read whole, each with the stamp of the row version it was read
+// from (the row's xmin: every UPDATE writes a new row version, whichever statement makes it).
+// GetCustomer asks PostgreSQL only for the stamp of a cached customer, with the same scope and
+// liveness conditions as the whole read, and reads the row again only when the stamp differs:
+// an answer from the cache is the row as of that read's snapshot, never an older state.
+//
+// Entries expire after `ttl`, long before a transaction id could come round again, and the
+// oldest entries give way when a shard is full.
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "services/customers/src/model.h"
+
+namespace crm::customers_service {
+
+class CustomerCache {
+ public:
+  struct Options {
+    size_t capacity = 50000;  // customers at most; 0 caches nothing
+    absl::Duration ttl = absl::Minutes(10);
+  };
+  struct Entry {
+    std::string stamp;
+    std::shared_ptr<const Customer> customer;
+  };
+
+  explicit CustomerCache(Options options);
+
+  // The customer with this id as last put, unless expired.
+  std::optional<Entry> Find(const std::string& id) const;
+  // Remembers `customer` as read from the row version `stamp`.
+  void Put(std::string stamp, Customer customer);
+  size_t size() const;
+
+ private:
+  static constexpr size_t kShards = 16;
+  struct Slot {
+    Entry entry;
+    absl::Time expires;
+  };
+  struct Shard {
+    mutable std::mutex mu;
+    absl::flat_hash_map<std::string, Slot> slots;
+    // Ids in the order they were first put: the oldest is evicted first.
+    std::vector<std::string> ring;
+    size_t next = 0;  // the ring's oldest position once it is full
+  };
+  Shard& ShardOf(const std::string& id) const;
+
+  size_t per_shard_;
+  absl::Duration ttl_;
+  mutable std::vector<Shard> shards_;
+};
+
+}  // namespace crm::customers_service
