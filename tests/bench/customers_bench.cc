@@ -311,14 +311,17 @@ int main(int argc, char** argv) {
   struct CpuMark {
     double service = 0;
     std::map<int, double> pg;
+    double client = 0;  // this process: the load generator
   };
   struct CpuUse {
-    double service = 0, pg = 0;
+    double service = 0, pg = 0, client = 0;
   };
-  auto mark = [&] { return CpuMark{crm::bench::CpuSeconds(pid), pg_cpu()}; };
+  auto mark = [&] {
+    return CpuMark{crm::bench::CpuSeconds(pid), pg_cpu(), crm::bench::CpuSeconds(getpid())};
+  };
   auto used_since = [&](const CpuMark& from) {
     const CpuMark now = mark();
-    CpuUse use{now.service - from.service, 0};
+    CpuUse use{now.service - from.service, 0, now.client - from.client};
     for (const auto& [p, seconds] : now.pg) {
       auto before = from.pg.find(p);
       use.pg += seconds - (before == from.pg.end() ? 0 : before->second);
@@ -337,8 +340,10 @@ int main(int argc, char** argv) {
   };
   auto per_call = [&](const crm::bench::Result& r) {
     const double calls = std::max(1.0, r.rps * o.seconds);
-    return absl::StrFormat("CPU a call: crm-customers %.0f us, PostgreSQL %.0f us",
-                           window_use.service * 1e6 / calls, window_use.pg * 1e6 / calls);
+    return absl::StrFormat(
+        "CPU a call: crm-customers %.0f us, PostgreSQL %.0f us, load generator %.0f us",
+        window_use.service * 1e6 / calls, window_use.pg * 1e6 / calls,
+        window_use.client * 1e6 / calls);
   };
   const CpuMark import_start = mark();
   const auto t0 = Clock::now();
