@@ -2,14 +2,30 @@
 
 #include <algorithm>
 
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
 #include "absl/hash/hash.h"
 
 namespace crm::customers_service {
 
-CustomerCache::CustomerCache(Options options)
+CustomerCache::CustomerCache(Options options, prometheus::Registry* registry)
     : per_shard_(options.capacity == 0 ? 0 : std::max<size_t>(1, options.capacity / kShards)),
       ttl_(options.ttl),
-      shards_(kShards) {}
+      shards_(kShards) {
+  if (registry == nullptr) return;
+  auto& family = prometheus::BuildCounter()
+                     .Name("crm_customer_cache_reads_total")
+                     .Help("GetCustomer reads by how the customer cache answered them")
+                     .Register(*registry);
+  reads_[static_cast<int>(Outcome::kHit)] = &family.Add({{"outcome", "hit"}});
+  reads_[static_cast<int>(Outcome::kStale)] = &family.Add({{"outcome", "stale"}});
+  reads_[static_cast<int>(Outcome::kMiss)] = &family.Add({{"outcome", "miss"}});
+}
+
+void CustomerCache::Count(Outcome outcome) const {
+  if (prometheus::Counter* c = reads_[static_cast<int>(outcome)]) c->Increment();
+}
 
 CustomerCache::Shard& CustomerCache::ShardOf(const std::string& id) const {
   return shards_[absl::Hash<std::string>()(id) % kShards];

@@ -19,6 +19,11 @@
 #include "absl/time/time.h"
 #include "services/customers/src/model.h"
 
+namespace prometheus {
+class Counter;
+class Registry;
+}  // namespace prometheus
+
 namespace crm::customers_service {
 
 class CustomerCache {
@@ -32,13 +37,20 @@ class CustomerCache {
     std::shared_ptr<const Customer> customer;
   };
 
-  explicit CustomerCache(Options options);
+  // How a read went: answered from the cache, read again because the row changed, or read
+  // because nothing was cached. (A cached customer the caller may not see, or that was
+  // deleted, is none of these.)
+  enum class Outcome { kHit, kStale, kMiss };
+
+  // With a registry: crm_customer_cache_reads_total{outcome="hit"|"stale"|"miss"}.
+  explicit CustomerCache(Options options, prometheus::Registry* registry = nullptr);
 
   // The customer with this id as last put, unless expired.
   std::optional<Entry> Find(const std::string& id) const;
   // Remembers `customer` as read from the row version `stamp`.
   void Put(std::string stamp, Customer customer);
   size_t size() const;
+  void Count(Outcome outcome) const;
 
  private:
   static constexpr size_t kShards = 16;
@@ -58,6 +70,7 @@ class CustomerCache {
   size_t per_shard_;
   absl::Duration ttl_;
   mutable std::vector<Shard> shards_;
+  prometheus::Counter* reads_[3] = {nullptr, nullptr, nullptr};  // by Outcome
 };
 
 }  // namespace crm::customers_service

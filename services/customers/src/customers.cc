@@ -198,7 +198,10 @@ void Customers::Get(db::Reader& reader, const Principal& caller, const std::stri
   validation::RequiredUuid(v, "id", id);
   if (!v.empty()) return done(v.ToStatus());
   std::optional<CustomerCache::Entry> cached = cache_ ? cache_->Find(id) : std::nullopt;
-  if (!cached) return ReadWhole(reader, caller, id, std::move(done));
+  if (!cached) {
+    if (cache_) cache_->Count(CustomerCache::Outcome::kMiss);
+    return ReadWhole(reader, caller, id, std::move(done));
+  }
   // Only the stamp: the customer as cached is its current state when the stamps agree.
   reader.Submit(Repository::StampInScope(id, caller),
                 [this, &reader, &caller, id, cached = *std::move(cached),
@@ -206,7 +209,11 @@ void Customers::Get(db::Reader& reader, const Principal& caller, const std::stri
                   if (!rows.ok()) return done(rows.status());
                   std::optional<std::string> stamp = Repository::StampOf(*rows);
                   if (!stamp) return done(auth::NotVisible(caller.scope, "customer", id));
-                  if (*stamp == cached.stamp) return done(*cached.customer);
+                  if (*stamp == cached.stamp) {
+                    cache_->Count(CustomerCache::Outcome::kHit);
+                    return done(*cached.customer);
+                  }
+                  cache_->Count(CustomerCache::Outcome::kStale);
                   ReadWhole(reader, caller, id, std::move(done));
                 });
 }

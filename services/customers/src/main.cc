@@ -97,7 +97,7 @@ int Main(int argc, char** argv) {
       return absl::UnavailableError("name index loading");
     });
   }
-  CustomerCache cache({static_cast<size_t>(*cache_entries)});
+  CustomerCache cache({static_cast<size_t>(*cache_entries)}, &rt.server().metrics());
   Customers customers(&rt.outbox(), &rt.request_log(), names.get(), &cache);
   People people(&rt.outbox(), &rt.request_log(), zone);
   Relations relations(&rt.outbox(), &rt.request_log());

@@ -36,6 +36,19 @@ std::vector<std::string> Names(const std::vector<Customer>& cs) {
 
 class CustomersTest : public CustomersFixture {
  protected:
+  // crm_customer_cache_reads_total{outcome}.
+  double CacheReads(const std::string& outcome) {
+    for (const auto& family : metrics_.Collect()) {
+      if (family.name != "crm_customer_cache_reads_total") continue;
+      for (const auto& metric : family.metric) {
+        for (const auto& label : metric.label) {
+          if (label.name == "outcome" && label.value == outcome) return metric.counter.value;
+        }
+      }
+    }
+    return -1;
+  }
+
   int CountCustomers() {
     return *conn_->Read([](db::Tx& tx) -> absl::StatusOr<int> {
       return tx.exec("SELECT count(*) FROM customers.customers")[0][0].as<int>();
@@ -401,6 +414,9 @@ TEST_F(CustomersTest, CachedCustomersAreTheRowAsItIsNow) {
   Customer c = MakeCustomer(rep, Unique("缓存检查"));
   ASSERT_THAT(Get(rep, c.id), IsOk());
   ASSERT_TRUE(cache_.Find(c.id).has_value());
+  EXPECT_EQ(CacheReads("miss"), 1);
+  ASSERT_THAT(Get(rep, c.id), IsOk());
+  EXPECT_EQ(CacheReads("hit"), 1);
   EXPECT_THAT(Get(Rep(NewId()), c.id), StatusIs(kDenied));
 
   ASSERT_THAT(conn_->Transact([&](db::Tx& tx) -> absl::Status {
@@ -416,6 +432,7 @@ TEST_F(CustomersTest, CachedCustomersAreTheRowAsItIsNow) {
   EXPECT_EQ(read->last_order_date, absl::CivilDay(2026, 3, 4));
   EXPECT_EQ(read->version, c.version);
   EXPECT_EQ(cache_.Find(c.id)->customer->last_order_date, absl::CivilDay(2026, 3, 4));
+  EXPECT_EQ(CacheReads("stale"), 1);
 
   Customer patch = c;
   patch.name = Unique("缓存检查改名");

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <prometheus/registry.h>
+
 #include "gtest/gtest.h"
 #include "libs/auth/principal.h"
 #include "libs/db/conn.h"
@@ -52,7 +54,8 @@ class CustomersFixture : public ::testing::Test {
   db::RequestLog request_log_{"customers"};
   // Every test's reads go through a cache, so each write path is seen to change what Get
   // returns.
-  CustomerCache cache_{{}};
+  prometheus::Registry metrics_;
+  CustomerCache cache_{{}, &metrics_};
   std::unique_ptr<Customers> customers_;
   // "Today" is in UTC.
   std::unique_ptr<People> people_;
