@@ -24,11 +24,15 @@ CustomerCache::CustomerCache(Options options, prometheus::Registry* registry)
 }
 
 void CustomerCache::Count(Outcome outcome) const {
+  if (per_shard_ == 0) return;
   if (prometheus::Counter* c = reads_[static_cast<int>(outcome)]) c->Increment();
 }
 
 CustomerCache::Shard& CustomerCache::ShardOf(const std::string& id) const {
-  return shards_[absl::Hash<std::string>()(id) % kShards];
+  // The hash's top bits: the shard's map uses the low ones, which would otherwise be the
+  // same for every key of a shard.
+  const uint64_t hash = absl::Hash<std::string>()(id);
+  return shards_[(hash >> 60) % kShards];
 }
 
 std::optional<CustomerCache::Entry> CustomerCache::Find(const std::string& id) const {

@@ -1,12 +1,14 @@
 #pragma once
 // Customers as they were last read whole, each with the stamp of the row version it was read
-// from (the row's xmin: every UPDATE writes a new row version, whichever statement makes it).
-// GetCustomer asks PostgreSQL only for the stamp of a cached customer, with the same scope and
-// liveness conditions as the whole read, and reads the row again only when the stamp differs:
-// an answer from the cache is the row as of that read's snapshot, never an older state.
+// from: the row's xmin and ctid. Every UPDATE, whichever statement makes it, writes a new row
+// version with the writing transaction's id in a new place. GetCustomer asks PostgreSQL only
+// for the stamp of a cached customer, with the same scope and liveness conditions as the whole
+// read, and reads the row again only when the stamp differs: an answer from the cache is the
+// row as of that read's snapshot, never an older state.
 //
-// Entries expire after `ttl`, long before a transaction id could come round again, and the
-// oldest entries give way when a shard is full.
+// A 32-bit xmin of a row left alone for 2^32 transactions could come round again; a false
+// match would also need the new version in the cached one's place, within the entry's `ttl`.
+// The oldest entries give way when a shard is full.
 
 #include <cstddef>
 #include <memory>
@@ -29,7 +31,9 @@ namespace crm::customers_service {
 class CustomerCache {
  public:
   struct Options {
-    size_t capacity = 50000;  // customers at most; 0 caches nothing
+    // Customers at most (rounded down to a multiple of the shard count, at least one per
+    // shard); 0 caches nothing.
+    size_t capacity = 50000;
     absl::Duration ttl = absl::Minutes(10);
   };
   struct Entry {

@@ -198,10 +198,7 @@ void Customers::Get(db::Reader& reader, const Principal& caller, const std::stri
   validation::RequiredUuid(v, "id", id);
   if (!v.empty()) return done(v.ToStatus());
   std::optional<CustomerCache::Entry> cached = cache_ ? cache_->Find(id) : std::nullopt;
-  if (!cached) {
-    if (cache_) cache_->Count(CustomerCache::Outcome::kMiss);
-    return ReadWhole(reader, caller, id, std::move(done));
-  }
+  if (!cached) return ReadWhole(reader, caller, id, CustomerCache::Outcome::kMiss, std::move(done));
   // Only the stamp: the customer as cached is its current state when the stamps agree.
   reader.Submit(Repository::StampInScope(id, caller),
                 [this, &reader, &caller, id, cached = *std::move(cached),
@@ -213,20 +210,22 @@ void Customers::Get(db::Reader& reader, const Principal& caller, const std::stri
                     cache_->Count(CustomerCache::Outcome::kHit);
                     return done(*cached.customer);
                   }
-                  cache_->Count(CustomerCache::Outcome::kStale);
-                  ReadWhole(reader, caller, id, std::move(done));
+                  ReadWhole(reader, caller, id, CustomerCache::Outcome::kStale, std::move(done));
                 });
 }
 
 void Customers::ReadWhole(db::Reader& reader, const Principal& caller, const std::string& id,
-                          db::Callback<Customer> done) const {
+                          CustomerCache::Outcome outcome, db::Callback<Customer> done) const {
   reader.Submit(Repository::GetInScope(id, caller),
-                [this, done = std::move(done), scope = caller.scope,
+                [this, outcome, done = std::move(done), scope = caller.scope,
                  id](absl::StatusOr<db::Rows> rows) mutable {
                   if (!rows.ok()) return done(rows.status());
                   auto read = Repository::StampedCustomerOf(*rows);
                   if (!read) return done(auth::NotVisible(scope, "customer", id));
-                  if (cache_) cache_->Put(std::move(read->second), read->first);
+                  if (cache_) {
+                    cache_->Count(outcome);
+                    cache_->Put(std::move(read->second), read->first);
+                  }
                   done(std::move(read->first));
                 });
 }

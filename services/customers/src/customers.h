@@ -90,9 +90,10 @@ class Customers {
                                                         const DictionaryEntry& entry) const;
 
  private:
-  // Reads the customer whole, and caches it.
+  // Reads the customer whole, and caches it; `outcome` (a miss, or a stale entry) is counted
+  // when the customer is found.
   void ReadWhole(db::Reader& reader, const auth::Principal& caller, const std::string& id,
-                 db::Callback<Customer> done) const;
+                 CustomerCache::Outcome outcome, db::Callback<Customer> done) const;
   // Search by the SQL branches alone.
   void SearchDatabase(db::Reader& reader, const auth::Principal& caller, const std::string& query,
                       int limit, db::Callback<std::vector<Customer>> done) const;

@@ -22,12 +22,14 @@ using rows::MinorOf;
 using db::Exec;
 using db::Statement;
 
-// The customer and the stamp of its row version (see CustomerCache).
+// The stamp of a row version (see CustomerCache): the transaction that wrote it and where.
+#define CUSTOMER_STAMP "c.xmin::text || '/' || c.ctid::text"
+
+// The customer and the stamp of its row version.
 const auth::ScopedStatement& GetScoped() {
   static const auto* s =
       new auth::ScopedStatement("customers.get",
-                                "SELECT " CUSTOMER_COLUMNS
-                                ", c.xmin::text"
+                                "SELECT " CUSTOMER_COLUMNS ", " CUSTOMER_STAMP
                                 " FROM customers.customers c"
                                 " WHERE c.id = $1::uuid AND c.deleted_at IS NULL AND {scope}",
                                 "c.owner_id", "c.owner_department_id", 2);
@@ -38,7 +40,8 @@ const auth::ScopedStatement& GetScoped() {
 const auth::ScopedStatement& StampScoped() {
   static const auto* s =
       new auth::ScopedStatement("customers.get_stamp",
-                                "SELECT c.xmin::text FROM customers.customers c"
+                                "SELECT " CUSTOMER_STAMP
+                                " FROM customers.customers c"
                                 " WHERE c.id = $1::uuid AND c.deleted_at IS NULL AND {scope}",
                                 "c.owner_id", "c.owner_department_id", 2);
   return *s;

@@ -412,6 +412,8 @@ TEST_F(CustomersTest, CachedCustomersAreTheRowAsItIsNow) {
   rep.permissions.push_back("customers.delete");
   std::sort(rep.permissions.begin(), rep.permissions.end());
   Customer c = MakeCustomer(rep, Unique("缓存检查"));
+  EXPECT_THAT(Get(Rep(NewId()), c.id), StatusIs(kDenied));
+  EXPECT_EQ(CacheReads("miss"), 0);  // only reads that found the customer count
   ASSERT_THAT(Get(rep, c.id), IsOk());
   ASSERT_TRUE(cache_.Find(c.id).has_value());
   EXPECT_EQ(CacheReads("miss"), 1);
