@@ -44,11 +44,10 @@ std::optional<CustomerCache::Entry> CustomerCache::Find(const std::string& id) c
   return it->second.entry;
 }
 
-void CustomerCache::Put(std::string stamp, Customer customer) {
+void CustomerCache::Put(std::string stamp, std::shared_ptr<const Customer> customer) {
   if (per_shard_ == 0) return;
-  const std::string id = customer.id;
-  Slot slot{{std::move(stamp), std::make_shared<const Customer>(std::move(customer))},
-            absl::Now() + ttl_};
+  const std::string id = customer->id;
+  Slot slot{{std::move(stamp), std::move(customer)}, absl::Now() + ttl_};
   Shard& shard = ShardOf(id);
   std::lock_guard<std::mutex> lock(shard.mu);
   if (auto it = shard.slots.find(id); it != shard.slots.end()) {

@@ -52,7 +52,7 @@ class CustomerCache {
   // The customer with this id as last put, unless expired.
   std::optional<Entry> Find(const std::string& id) const;
   // Remembers `customer` as read from the row version `stamp`.
-  void Put(std::string stamp, Customer customer);
+  void Put(std::string stamp, std::shared_ptr<const Customer> customer);
   size_t size() const;
   void Count(Outcome outcome) const;
 

@@ -192,7 +192,7 @@ absl::StatusOr<Customer> Customers::Create(db::Conn& conn, const Principal& call
 }
 
 void Customers::Get(db::Reader& reader, const Principal& caller, const std::string& id,
-                    db::Callback<Customer> done) const {
+                    db::Callback<std::shared_ptr<const Customer>> done) const {
   if (absl::Status s = auth::Require(caller, "customers.read"); !s.ok()) return done(s);
   Violations v;
   validation::RequiredUuid(v, "id", id);
@@ -208,25 +208,27 @@ void Customers::Get(db::Reader& reader, const Principal& caller, const std::stri
                   if (!stamp) return done(auth::NotVisible(caller.scope, "customer", id));
                   if (*stamp == cached.stamp) {
                     cache_->Count(CustomerCache::Outcome::kHit);
-                    return done(*cached.customer);
+                    return done(std::move(cached.customer));
                   }
                   ReadWhole(reader, caller, id, CustomerCache::Outcome::kStale, std::move(done));
                 });
 }
 
 void Customers::ReadWhole(db::Reader& reader, const Principal& caller, const std::string& id,
-                          CustomerCache::Outcome outcome, db::Callback<Customer> done) const {
+                          CustomerCache::Outcome outcome,
+                          db::Callback<std::shared_ptr<const Customer>> done) const {
   reader.Submit(Repository::GetInScope(id, caller),
                 [this, outcome, done = std::move(done), scope = caller.scope,
                  id](absl::StatusOr<db::Rows> rows) mutable {
                   if (!rows.ok()) return done(rows.status());
                   auto read = Repository::StampedCustomerOf(*rows);
                   if (!read) return done(auth::NotVisible(scope, "customer", id));
+                  auto customer = std::make_shared<const Customer>(std::move(read->first));
                   if (cache_) {
                     cache_->Count(outcome);
-                    cache_->Put(std::move(read->second), read->first);
+                    cache_->Put(std::move(read->second), customer);
                   }
-                  done(std::move(read->first));
+                  done(std::move(customer));
                 });
 }
 

@@ -66,8 +66,9 @@ class Customers {
   // The live customer within the caller's scope. A cached customer is checked by the stamp
   // of its row version alone, and read whole again only when it changed.
   // `caller` and `reader` must outlive the call of `done`.
+  // The customer is shared with the cache: never changed.
   void Get(db::Reader& reader, const auth::Principal& caller, const std::string& id,
-           db::Callback<Customer> done) const;
+           db::Callback<std::shared_ptr<const Customer>> done) const;
   absl::StatusOr<Page<Customer>> List(db::Conn& conn, const auth::Principal& caller,
                                       const CustomerFilter& filter, int32_t page_size,
                                       const std::string& page_token) const;
@@ -93,7 +94,8 @@ class Customers {
   // Reads the customer whole, and caches it; `outcome` (a miss, or a stale entry) is counted
   // when the customer is found.
   void ReadWhole(db::Reader& reader, const auth::Principal& caller, const std::string& id,
-                 CustomerCache::Outcome outcome, db::Callback<Customer> done) const;
+                 CustomerCache::Outcome outcome,
+                 db::Callback<std::shared_ptr<const Customer>> done) const;
   // Search by the SQL branches alone.
   void SearchDatabase(db::Reader& reader, const auth::Principal& caller, const std::string& query,
                       int limit, db::Callback<std::vector<Customer>> done) const;

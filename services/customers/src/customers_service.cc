@@ -107,9 +107,10 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::GetCustomer(grpc::CallbackServer
                                                             v1::Customer* resp) {
   return calls_->Async(ctx, [this, req, resp](std::shared_ptr<Call> call) {
     const auth::Principal& caller = call->principal();
-    customers_->Get(
-        calls_->reader(), caller, req->id(),
-        rpc::Reply<Customer>(std::move(call), [resp](const Customer& c) { *resp = ToProto(c); }));
+    customers_->Get(calls_->reader(), caller, req->id(),
+                    rpc::Reply<std::shared_ptr<const Customer>>(
+                        std::move(call),
+                        [resp](const std::shared_ptr<const Customer>& c) { *resp = ToProto(*c); }));
   });
 }
 

@@ -454,7 +454,7 @@ TEST(CustomerCacheTest, KeepsAtMostItsCapacityAndForgetsExpiredEntries) {
     Customer c;
     c.id = absl::StrCat("id-", i);
     c.name = absl::StrCat("name-", i);
-    cache.Put(absl::StrCat("stamp-", i), c);
+    cache.Put(absl::StrCat("stamp-", i), std::make_shared<const Customer>(c));
   }
   EXPECT_LE(cache.size(), 32u);
   auto last = cache.Find("id-999");
@@ -466,14 +466,14 @@ TEST(CustomerCacheTest, KeepsAtMostItsCapacityAndForgetsExpiredEntries) {
   Customer c;
   c.id = "id-999";
   c.name = "renamed";
-  cache.Put("stamp-new", c);
+  cache.Put("stamp-new", std::make_shared<const Customer>(c));
   EXPECT_EQ(cache.Find("id-999")->customer->name, "renamed");
 
   CustomerCache expired({32, -absl::Seconds(1)});
-  expired.Put("stamp", c);
+  expired.Put("stamp", std::make_shared<const Customer>(c));
   EXPECT_FALSE(expired.Find(c.id).has_value());
   CustomerCache none({0, absl::Minutes(10)});
-  none.Put("stamp", c);
+  none.Put("stamp", std::make_shared<const Customer>(c));
   EXPECT_FALSE(none.Find(c.id).has_value());
   EXPECT_EQ(none.size(), 0u);
 }

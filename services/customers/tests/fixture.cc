@@ -96,8 +96,10 @@ Contact CustomersFixture::AddContact(const auth::Principal& caller, const Custom
 absl::StatusOr<Customer> CustomersFixture::Get(const auth::Principal& caller,
                                                const std::string& id) {
   std::promise<absl::StatusOr<Customer>> p;
-  customers_->Get(*reader_, caller, id,
-                  [&p](absl::StatusOr<Customer> c) { p.set_value(std::move(c)); });
+  customers_->Get(*reader_, caller, id, [&p](absl::StatusOr<std::shared_ptr<const Customer>> c) {
+    if (!c.ok()) return p.set_value(c.status());
+    p.set_value(**c);
+  });
   return p.get_future().get();
 }
 
