@@ -52,8 +52,8 @@ class CustomersFixture : public ::testing::Test {
   std::unique_ptr<db::Reader> reader_;
   events::Outbox outbox_{"customers"};
   db::RequestLog request_log_{"customers"};
-  // Every test's reads go through a cache, so each write path is seen to change what Get
-  // returns.
+  // Every test's reads go through a cache: a test that reads a customer again after changing
+  // it reads past a stale entry.
   prometheus::Registry metrics_;
   CustomerCache cache_{{}, &metrics_};
   std::unique_ptr<Customers> customers_;
