@@ -6,7 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "libs/ids/uuid.h"
-#include "libs/rpc/interceptors.h"
+#include "libs/rpc/observer.h"
 #include "libs/rpc/status_convert.h"
 
 namespace crm::rpc {
@@ -60,13 +60,19 @@ absl::Status ClientFacing(const absl::Status& status, const std::string& request
 }
 
 Call::Call(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
-           std::string request_id, std::shared_ptr<const auth::Principal> principal)
+           std::string request_id, std::shared_ptr<const auth::Principal> principal,
+           Observer* observer, ObservedMethod* method)
     : ctx_(ctx),
       reactor_(reactor),
       request_id_(std::move(request_id)),
-      principal_(std::move(principal)) {
+      principal_(std::move(principal)),
+      observer_(method != nullptr ? observer : nullptr),
+      method_(method) {
   ctx_->AddTrailingMetadata(kRequestIdHeader, request_id_);
-  if (principal_) ctx_->AddTrailingMetadata(kUserIdTrailer, principal_->user_id);
+  if (observer_ != nullptr) {
+    start_ = std::chrono::steady_clock::now();
+    observer_->Started(method_);
+  }
 }
 
 bool Call::Expired() const {
@@ -80,27 +86,46 @@ void Call::ForwardTo(grpc::ClientContext* out, absl::Duration max_wait) const {
   out->set_deadline(std::min(ctx_->deadline(), absl::ToChronoTime(absl::Now() + max_wait)));
 }
 
-void Call::SetUserForLog(const std::string& user_id) {
-  if (!principal_ && !user_id.empty()) ctx_->AddTrailingMetadata(kUserIdTrailer, user_id);
-}
+void Call::SetUserForLog(const std::string& user_id) { log_user_id_ = user_id; }
 
 void Call::Finish(const absl::Status& status) {
   if (finished_.exchange(true)) return;
-  reactor_->Finish(ToGrpcStatus(ClientFacing(status, request_id_)));
+  grpc::Status sent = ToGrpcStatus(ClientFacing(status, request_id_));
+  if (observer_ != nullptr) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    observer_->Finished(method_, sent.error_code(), sent.error_message(), seconds, request_id_,
+                        principal_ ? absl::string_view(principal_->user_id) : log_user_id_, ctx_);
+  }
+  reactor_->Finish(sent);
 }
 
-std::shared_ptr<Call> Calls::Begin(grpc::CallbackServerContext* ctx, Auth auth) const {
+Calls Calls::ForService(const char* service) const {
+  Calls bound = *this;
+  bound.service_ = service;
+  if (observer_ != nullptr) observer_->ReportedByHandlers(service);
+  return bound;
+}
+
+std::shared_ptr<Call> Calls::Begin(grpc::CallbackServerContext* ctx, const char* method,
+                                   Auth auth) const {
   std::string request_id = RequestIdOf(*ctx);
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  if (auth == Auth::kNone)
-    return std::make_shared<Call>(ctx, reactor, std::move(request_id), nullptr);
+  ObservedMethod* observed =
+      observer_ != nullptr && service_ != nullptr ? observer_->ForUnary(service_, method) : nullptr;
+  if (auth == Auth::kNone) {
+    return std::make_shared<Call>(ctx, reactor, std::move(request_id), nullptr, observer_,
+                                  observed);
+  }
   auto verified = Authenticate(*ctx, *verifier_);
   if (!verified.ok()) {
-    auto call = std::make_shared<Call>(ctx, reactor, std::move(request_id), nullptr);
+    auto call =
+        std::make_shared<Call>(ctx, reactor, std::move(request_id), nullptr, observer_, observed);
     call->Finish(verified.status());
     return call;
   }
-  return std::make_shared<Call>(ctx, reactor, std::move(request_id), *std::move(verified));
+  return std::make_shared<Call>(ctx, reactor, std::move(request_id), *std::move(verified),
+                                observer_, observed);
 }
 
 }  // namespace crm::rpc

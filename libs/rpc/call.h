@@ -6,12 +6,17 @@
 //
 //   grpc::ServerUnaryReactor* Svc::GetUser(grpc::CallbackServerContext* ctx,
 //                                          const GetUserRequest* req, User* resp) {
-//     return calls_.Unary(ctx, [=](rpc::Call& call, db::Conn& conn) {
+//     return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
 //       return logic_.GetUser(conn, call.principal(), req->id(), resp);
 //     });
 //   }
+//
+// A service's handlers use a Calls bound to the service (ForService): their unary calls then
+// report their own metrics and access log line (see observer.h), named by the handler's
+// __func__.
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -34,6 +39,9 @@
 
 namespace crm::rpc {
 
+class Observer;
+struct ObservedMethod;
+
 enum class Auth { kRequired, kNone };
 
 // The caller's request id: the x-request-id header when it is sane, else a new UUID.
@@ -48,9 +56,11 @@ absl::Status ClientFacing(const absl::Status& status, const std::string& request
 // One unary RPC in flight.
 class Call {
  public:
-  // reactor: ctx->DefaultReactor(), which may be obtained once per call.
+  // reactor: ctx->DefaultReactor(), which may be obtained once per call. With an observer and
+  // a method, the call reports its start now and its end when it finishes.
   Call(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor, std::string request_id,
-       std::shared_ptr<const auth::Principal> principal);
+       std::shared_ptr<const auth::Principal> principal, Observer* observer = nullptr,
+       ObservedMethod* method = nullptr);
 
   // What the handler returns to gRPC.
   grpc::ServerUnaryReactor* reactor() const { return reactor_; }
@@ -78,6 +88,10 @@ class Call {
   grpc::ServerUnaryReactor* reactor_;
   std::string request_id_;
   std::shared_ptr<const auth::Principal> principal_;
+  Observer* observer_;
+  ObservedMethod* method_;
+  std::chrono::steady_clock::time_point start_;
+  std::string log_user_id_;
   std::atomic<bool> finished_{false};
 };
 
@@ -106,14 +120,19 @@ db::Callback<T> Reply(std::shared_ptr<Call> call, Fill fill) {
 
 class Calls {
  public:
-  // reader and cpu may be null when no handler needs them.
+  // reader and cpu may be null when no handler needs them; observer when nothing is reported.
   Calls(db::Pool* pool, const auth::TokenVerifier* verifier, db::Reader* reader = nullptr,
-        ThreadPool* cpu = nullptr)
-      : pool_(pool), verifier_(verifier), reader_(reader), cpu_(cpu) {}
+        ThreadPool* cpu = nullptr, Observer* observer = nullptr)
+      : pool_(pool), verifier_(verifier), reader_(reader), cpu_(cpu), observer_(observer) {}
 
-  // Starts a call. When authentication fails the call comes back already finished():
-  // return its reactor() and do nothing else.
-  std::shared_ptr<Call> Begin(grpc::CallbackServerContext* ctx, Auth auth) const;
+  // The same, for the handlers of the gRPC service named `service` (its generated
+  // service_full_name()), whose unary calls then report themselves. Before the server starts.
+  Calls ForService(const char* service) const;
+
+  // Starts a call of the method named `method` (the handler's __func__). When authentication
+  // fails the call comes back already finished(): return its reactor() and do nothing else.
+  std::shared_ptr<Call> Begin(grpc::CallbackServerContext* ctx, const char* method,
+                              Auth auth) const;
 
   // Runs fn(Call&, db::Conn&) on a database session. If fn returns absl::Status the call is
   // finished with it; if fn returns void, fn finishes the call (or hands it on) itself.
@@ -148,9 +167,9 @@ class Calls {
 
   // Begin, then start(call), which hands the call to asynchronous work (a db::Reader read).
   template <typename Start>
-  grpc::ServerUnaryReactor* Async(grpc::CallbackServerContext* ctx, Start start,
+  grpc::ServerUnaryReactor* Async(grpc::CallbackServerContext* ctx, const char* method, Start start,
                                   Auth auth = Auth::kRequired) const {
-    std::shared_ptr<Call> call = Begin(ctx, auth);
+    std::shared_ptr<Call> call = Begin(ctx, method, auth);
     grpc::ServerUnaryReactor* reactor = call->reactor();
     if (!call->finished()) start(std::move(call));
     return reactor;
@@ -158,9 +177,9 @@ class Calls {
 
   // Begin, then OnDb.
   template <typename Fn>
-  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Fn fn,
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, const char* method, Fn fn,
                                   Auth auth = Auth::kRequired) const {
-    std::shared_ptr<Call> call = Begin(ctx, auth);
+    std::shared_ptr<Call> call = Begin(ctx, method, auth);
     grpc::ServerUnaryReactor* reactor = call->reactor();
     if (!call->finished()) OnDb(std::move(call), std::move(fn));
     return reactor;
@@ -178,6 +197,8 @@ class Calls {
   const auth::TokenVerifier* verifier_;
   db::Reader* reader_;
   ThreadPool* cpu_;
+  Observer* observer_;
+  const char* service_ = nullptr;
 };
 
 }  // namespace crm::rpc

@@ -1,4 +1,5 @@
 #include <atomic>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -8,11 +9,13 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "echo.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/auth/tokens.h"
+#include "libs/log/log.h"
 #include "libs/rpc/call.h"
 #include "libs/rpc/health_client.h"
 #include "libs/rpc/server.h"
@@ -33,12 +36,13 @@ using ::testing::Not;
 
 class EchoService : public crm::rpctest::EchoService::CallbackService {
  public:
-  explicit EchoService(const Calls* calls) : calls_(calls) {}
+  explicit EchoService(const Calls* calls)
+      : calls_(calls->ForService(crm::rpctest::EchoService::service_full_name())) {}
 
   grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* ctx,
                                  const crm::rpctest::EchoRequest* req,
                                  crm::rpctest::EchoResponse* resp) override {
-    return calls_->Unary(ctx, [req, resp](Call& call, db::Conn&) -> absl::Status {
+    return calls_.Unary(ctx, __func__, [req, resp](Call& call, db::Conn&) -> absl::Status {
       if (req->sleep_ms() > 0)
         std::this_thread::sleep_for(std::chrono::milliseconds(req->sleep_ms()));
       if (req->fail_code() == 3) return InvalidField("text", "must be shouted");
@@ -54,7 +58,7 @@ class EchoService : public crm::rpctest::EchoService::CallbackService {
   }
 
  private:
-  const Calls* calls_;
+  const Calls calls_;
 };
 
 class RpcTest : public ::testing::Test {
@@ -65,8 +69,6 @@ class RpcTest : public ::testing::Test {
     ASSERT_THAT(verifier_->AddKey("k1", signer_->public_key_pem()), IsOk());
     // The echo handler never opens a session, so the pool needs no database.
     pool_ = std::make_unique<db::Pool>(db::PoolOptions{"host=/nonexistent", 2, "test"}, nullptr);
-    calls_ = std::make_unique<Calls>(pool_.get(), verifier_.get());
-    service_ = std::make_unique<EchoService>(calls_.get());
     metrics_port_ = test::PickFreePort();
     ServerOptions options;
     options.service_name = "echo";
@@ -80,6 +82,9 @@ class RpcTest : public ::testing::Test {
     options.probe_interval = absl::Milliseconds(20);
     options.drain_timeout = absl::Seconds(5);
     server_ = std::make_unique<Server>(options);
+    calls_ = std::make_unique<Calls>(pool_.get(), verifier_.get(), nullptr, nullptr,
+                                     &server_->observer());
+    service_ = std::make_unique<EchoService>(calls_.get());
     server_->AddService(service_.get());
     server_->SetReadinessProbe(
         [this] { return healthy_ ? absl::OkStatus() : absl::UnavailableError("database down"); });
@@ -153,8 +158,40 @@ TEST_F(RpcTest, AuthenticatedCallSeesPrincipalAndRequestId) {
   EXPECT_EQ(std::string(trailers.find("x-request-id")->second.data(),
                         trailers.find("x-request-id")->second.size()),
             "req-42");
-  // The interceptor's private trailer never reaches the client.
-  EXPECT_EQ(trailers.count("x-crm-user-id"), 0u);
+}
+
+TEST_F(RpcTest, EachCallWritesOneAccessLogLineWithItsIds) {
+  char path[] = "/tmp/crm_rpc_log_XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  log::Flush();  // earlier tests' lines go where they were going
+  log::Configure("echo", log::Level::kInfo, fd);
+  crm::rpctest::EchoResponse resp;
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("x-request-id", "req-77");
+  ASSERT_THAT(Echo({}, &resp, Token(), &ctx), IsOk());
+  crm::rpctest::EchoRequest failing;
+  failing.set_fail_code(13);
+  EXPECT_THAT(Echo(failing, &resp, Token()), StatusIs(grpc::StatusCode::INTERNAL));
+  log::Flush();
+  log::Configure("echo", log::Level::kInfo, 1);
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (absl::StrContains(line, "\"msg\":\"rpc\"")) lines.push_back(line);
+  }
+  close(fd);
+  unlink(path);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_THAT(lines[0], HasSubstr("\"method\":\"/crm.rpctest.EchoService/Echo\""));
+  EXPECT_THAT(lines[0], HasSubstr("\"request_id\":\"req-77\""));
+  EXPECT_THAT(lines[0], HasSubstr("\"user_id\":\"user-1\""));
+  EXPECT_THAT(lines[0], HasSubstr("\"code\":\"OK\""));
+  EXPECT_THAT(lines[0], HasSubstr("\"peer\":"));
+  // A server fault is an error line, with what the client was told, not the detail.
+  EXPECT_THAT(lines[1], HasSubstr("\"level\":\"error\""));
+  EXPECT_THAT(lines[1], HasSubstr("\"code\":\"Internal\""));
+  EXPECT_THAT(lines[1], Not(HasSubstr("secret internal detail")));
 }
 
 TEST_F(RpcTest, MissingOrBadTokenIsUnauthenticated) {
@@ -243,13 +280,22 @@ TEST_F(RpcMetricsTest, MetricsCountCallsByCodeWithLatency) {
   crm::rpctest::EchoResponse resp;
   ASSERT_THAT(Echo({}, &resp, Token()), IsOk());
   (void)Echo({}, &resp, "");
+  // Health checks do not go through Calls: the interceptor reports them.
+  ASSERT_TRUE(WaitForHealth(HealthStatus::kServing));
   auto text = test::HttpGet(metrics_port_, "/metrics");
   ASSERT_THAT(text, IsOk());
+  // Each call is counted once, by the handler's own report.
   EXPECT_THAT(*text, HasSubstr("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"Echo\","
                                "grpc_service=\"crm.rpctest.EchoService\",grpc_type=\"unary\"} 1"));
-  EXPECT_THAT(*text, HasSubstr("grpc_code=\"Unauthenticated\""));
-  EXPECT_THAT(*text, HasSubstr("grpc_server_handling_seconds_bucket{grpc_method=\"Echo\""));
-  EXPECT_THAT(*text, HasSubstr("grpc_server_started_total{grpc_method=\"Echo\""));
+  EXPECT_THAT(*text, HasSubstr("grpc_server_handled_total{grpc_code=\"Unauthenticated\","
+                               "grpc_method=\"Echo\",grpc_service=\"crm.rpctest.EchoService\","
+                               "grpc_type=\"unary\"} 1"));
+  EXPECT_THAT(*text, HasSubstr("grpc_server_started_total{grpc_method=\"Echo\","
+                               "grpc_service=\"crm.rpctest.EchoService\",grpc_type=\"unary\"} 2"));
+  EXPECT_THAT(*text, HasSubstr("grpc_server_handling_seconds_count{grpc_method=\"Echo\","
+                               "grpc_service=\"crm.rpctest.EchoService\",grpc_type=\"unary\"} 2"));
+  EXPECT_THAT(*text, HasSubstr("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"Check\","
+                               "grpc_service=\"grpc.health.v1.Health\",grpc_type=\"unary\"}"));
 }
 
 TEST_F(RpcTest, ShutdownDrainsInFlightCalls) {

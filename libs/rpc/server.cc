@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "libs/config/flags.h"
 #include "libs/log/log.h"
+#include "libs/rpc/interceptors.h"
 
 namespace crm::rpc {
 namespace {
@@ -71,7 +72,9 @@ absl::Status ServerOptions::FromFlags(const FlagValues& v, std::string service_n
 }
 
 Server::Server(ServerOptions options)
-    : options_(std::move(options)), registry_(std::make_shared<prometheus::Registry>()) {
+    : options_(std::move(options)),
+      registry_(std::make_shared<prometheus::Registry>()),
+      observer_(std::make_unique<Observer>(*registry_, options_.access_log)) {
   // Debian's Abseil is built with mutex deadlock detection on, which gRPC's hot paths pay
   // for on every lock (a graph update per acquisition). It is a debugging aid; serve without.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
@@ -104,7 +107,7 @@ absl::Status Server::Start() {
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   for (grpc::Service* s : services_) builder.RegisterService(s);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(MakeObservabilityInterceptor(*registry_, options_.access_log));
+  interceptors.push_back(MakeObservingInterceptor(*observer_));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0 || (!options_.grpc_unix_socket.empty() && unix_bound == 0)) {

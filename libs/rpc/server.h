@@ -14,7 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "libs/rpc/interceptors.h"
+#include "libs/rpc/observer.h"
 
 namespace grpc {
 class Server;
@@ -65,6 +65,8 @@ class Server {
 
   // The registry every metric of the process goes to.
   prometheus::Registry& metrics() { return *registry_; }
+  // Per-RPC metrics and access log.
+  Observer& observer() { return *observer_; }
 
   // Services must outlive the server. Call before Start.
   void AddService(grpc::Service* service);
@@ -87,6 +89,7 @@ class Server {
 
   ServerOptions options_;
   std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<Observer> observer_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::vector<grpc::Service*> services_;
   std::function<absl::Status()> probe_;

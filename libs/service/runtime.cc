@@ -41,8 +41,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const CommonConfig& conf
       db::ReaderOptions{config.db_url, config.db_read_sessions, 32, "main"},
       &r->server_->metrics());
   if (cpu_threads > 0) r->cpu_ = std::make_unique<rpc::ThreadPool>(cpu_threads);
-  r->calls_ =
-      std::make_unique<rpc::Calls>(r->pool_.get(), verifier, r->reader_.get(), r->cpu_.get());
+  r->calls_ = std::make_unique<rpc::Calls>(r->pool_.get(), verifier, r->reader_.get(),
+                                           r->cpu_.get(), &r->server_->observer());
   r->events_ = std::make_unique<events::EventStream>(
       events::EventStream::Options{schema, config.db_url, config.name}, r->pool_.get(), verifier,
       &r->server_->metrics());

@@ -27,20 +27,20 @@ RequestMeta MetaOf(const rpc::Call& call) {
 template <typename Done>
 void AuthServiceImpl::SignIn(std::shared_ptr<rpc::Call> call, std::string username,
                              std::string password, LoginKind kind, Done done) {
-  calls_->OnDb(call, [this, call, username, password, kind, done](rpc::Call& c, db::Conn& conn) {
+  calls_.OnDb(call, [this, call, username, password, kind, done](rpc::Call& c, db::Conn& conn) {
     auto attempt = sessions_->BeginLogin(conn, username);
     if (!attempt.ok()) return c.Finish(attempt.status());
-    calls_->OnCpu(call, [this, call, attempt = *std::move(attempt), password, kind,
-                         done](rpc::Call&) {
+    calls_.OnCpu(call, [this, call, attempt = *std::move(attempt), password, kind,
+                        done](rpc::Call&) {
       PasswordCheck check = sessions_->CheckPassword(attempt, password);
-      calls_->OnDb(
-          call, [this, attempt, check, kind, done](rpc::Call& c, db::Conn& conn) -> absl::Status {
-            auto result = sessions_->FinishLogin(conn, attempt, check, kind, MetaOf(c));
-            if (!result.ok()) return result.status();
-            c.SetUserForLog(result->user.id);
-            done(*result);
-            return absl::OkStatus();
-          });
+      calls_.OnDb(call,
+                  [this, attempt, check, kind, done](rpc::Call& c, db::Conn& conn) -> absl::Status {
+                    auto result = sessions_->FinishLogin(conn, attempt, check, kind, MetaOf(c));
+                    if (!result.ok()) return result.status();
+                    c.SetUserForLog(result->user.id);
+                    done(*result);
+                    return absl::OkStatus();
+                  });
     });
   });
 }
@@ -48,7 +48,7 @@ void AuthServiceImpl::SignIn(std::shared_ptr<rpc::Call> call, std::string userna
 grpc::ServerUnaryReactor* AuthServiceImpl::Login(grpc::CallbackServerContext* ctx,
                                                  const v1::LoginRequest* req,
                                                  v1::LoginResponse* resp) {
-  auto call = calls_->Begin(ctx, rpc::Auth::kNone);
+  auto call = calls_.Begin(ctx, __func__, rpc::Auth::kNone);
   grpc::ServerUnaryReactor* reactor = call->reactor();
   if (call->finished()) return reactor;
   if (absl::Status s =
@@ -67,7 +67,7 @@ grpc::ServerUnaryReactor* AuthServiceImpl::Login(grpc::CallbackServerContext* ct
 grpc::ServerUnaryReactor* AuthServiceImpl::IssueServiceToken(
     grpc::CallbackServerContext* ctx, const v1::IssueServiceTokenRequest* req,
     v1::IssueServiceTokenResponse* resp) {
-  auto call = calls_->Begin(ctx, rpc::Auth::kNone);
+  auto call = calls_.Begin(ctx, __func__, rpc::Auth::kNone);
   grpc::ServerUnaryReactor* reactor = call->reactor();
   if (call->finished()) return reactor;
   if (absl::Status s = Sessions::ValidateLogin(req->client_id(), req->client_secret(), "client_id",
@@ -89,8 +89,8 @@ grpc::ServerUnaryReactor* AuthServiceImpl::IssueServiceToken(
 grpc::ServerUnaryReactor* AuthServiceImpl::RefreshToken(grpc::CallbackServerContext* ctx,
                                                         const v1::RefreshTokenRequest* req,
                                                         v1::RefreshTokenResponse* resp) {
-  return calls_->Unary(
-      ctx,
+  return calls_.Unary(
+      ctx, __func__,
       [this, req, resp](rpc::Call& call, db::Conn& conn) -> absl::Status {
         auto tokens = sessions_->Refresh(conn, req->refresh_token(), MetaOf(call));
         if (!tokens.ok()) return tokens.status();
@@ -103,8 +103,8 @@ grpc::ServerUnaryReactor* AuthServiceImpl::RefreshToken(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* AuthServiceImpl::Logout(grpc::CallbackServerContext* ctx,
                                                   const v1::LogoutRequest* req,
                                                   v1::LogoutResponse*) {
-  return calls_->Unary(
-      ctx,
+  return calls_.Unary(
+      ctx, __func__,
       [this, req](rpc::Call& call, db::Conn& conn) {
         return sessions_->Logout(conn, req->refresh_token(), MetaOf(call));
       },
@@ -114,7 +114,7 @@ grpc::ServerUnaryReactor* AuthServiceImpl::Logout(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* AuthServiceImpl::ChangePassword(grpc::CallbackServerContext* ctx,
                                                           const v1::ChangePasswordRequest* req,
                                                           v1::ChangePasswordResponse*) {
-  auto call = calls_->Begin(ctx, rpc::Auth::kRequired);
+  auto call = calls_.Begin(ctx, __func__, rpc::Auth::kRequired);
   grpc::ServerUnaryReactor* reactor = call->reactor();
   if (call->finished()) return reactor;
   if (absl::Status s =
@@ -123,13 +123,13 @@ grpc::ServerUnaryReactor* AuthServiceImpl::ChangePassword(grpc::CallbackServerCo
     call->Finish(s);
     return reactor;
   }
-  calls_->OnDb(call, [this, call, req](rpc::Call& c, db::Conn& conn) {
+  calls_.OnDb(call, [this, call, req](rpc::Call& c, db::Conn& conn) {
     auto attempt = sessions_->BeginPasswordChange(conn, c.principal().user_id);
     if (!attempt.ok()) return c.Finish(attempt.status());
-    calls_->OnCpu(call, [this, call, req, attempt = *std::move(attempt)](rpc::Call&) {
+    calls_.OnCpu(call, [this, call, req, attempt = *std::move(attempt)](rpc::Call&) {
       PasswordCheck check =
           sessions_->CheckPasswordChange(attempt, req->current_password(), req->new_password());
-      calls_->OnDb(call, [this, attempt, check](rpc::Call& c, db::Conn& conn) {
+      calls_.OnDb(call, [this, attempt, check](rpc::Call& c, db::Conn& conn) {
         return sessions_->FinishPasswordChange(conn, attempt, check, MetaOf(c));
       });
     });
@@ -140,7 +140,7 @@ grpc::ServerUnaryReactor* AuthServiceImpl::ChangePassword(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* AuthServiceImpl::ListPublicKeys(grpc::CallbackServerContext* ctx,
                                                           const v1::ListPublicKeysRequest*,
                                                           v1::ListPublicKeysResponse* resp) {
-  auto call = calls_->Begin(ctx, rpc::Auth::kNone);
+  auto call = calls_.Begin(ctx, __func__, rpc::Auth::kNone);
   grpc::ServerUnaryReactor* reactor = call->reactor();
   if (call->finished()) return reactor;
   auto* key = resp->add_keys();
@@ -155,10 +155,10 @@ grpc::ServerUnaryReactor* AuthServiceImpl::ListPublicKeys(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* AuthServiceImpl::GetCurrentUser(grpc::CallbackServerContext* ctx,
                                                           const v1::GetCurrentUserRequest*,
                                                           v1::User* resp) {
-  return calls_->Async(ctx, [this, resp](std::shared_ptr<rpc::Call> call) {
+  return calls_.Async(ctx, __func__, [this, resp](std::shared_ptr<rpc::Call> call) {
     const auth::Principal& caller = call->principal();
     directory_->GetUser(
-        calls_->reader(), caller, caller.user_id,
+        calls_.reader(), caller, caller.user_id,
         rpc::Reply<User>(std::move(call), [resp](const User& u) { *resp = ToProto(u); }));
   });
 }

@@ -13,7 +13,7 @@ class AuthServiceImpl : public v1::AuthService::CallbackService {
  public:
   AuthServiceImpl(const rpc::Calls* calls, const Sessions* sessions, const Directory* directory,
                   const auth::TokenSigner* signer, events::EventStream* events)
-      : calls_(calls),
+      : calls_(calls->ForService(v1::AuthService::service_full_name())),
         sessions_(sessions),
         directory_(directory),
         signer_(signer),
@@ -47,7 +47,7 @@ class AuthServiceImpl : public v1::AuthService::CallbackService {
   void SignIn(std::shared_ptr<rpc::Call> call, std::string username, std::string password,
               LoginKind kind, Done done);
 
-  const rpc::Calls* calls_;
+  const rpc::Calls calls_;  // bound to this service
   const Sessions* sessions_;
   const Directory* directory_;
   const auth::TokenSigner* signer_;

@@ -65,17 +65,17 @@ template <typename Write>
 grpc::ServerUnaryReactor* DirectoryServiceImpl::WithHash(
     grpc::CallbackServerContext* ctx, std::function<absl::Status(const Call&)> validate,
     std::string secret, Write write) {
-  auto call = calls_->Begin(ctx, rpc::Auth::kRequired);
+  auto call = calls_.Begin(ctx, __func__, rpc::Auth::kRequired);
   grpc::ServerUnaryReactor* reactor = call->reactor();
   if (call->finished()) return reactor;
   if (absl::Status s = validate(*call); !s.ok()) {
     call->Finish(s);
     return reactor;
   }
-  calls_->OnCpu(call, [this, call, secret = std::move(secret), write](Call& c) {
+  calls_.OnCpu(call, [this, call, secret = std::move(secret), write](Call& c) {
     auto hash = HashPassword(secret, *password_params_);
     if (!hash.ok()) return c.Finish(hash.status());
-    calls_->OnDb(call, [write, hash = *hash](Call& c, db::Conn& conn) -> absl::Status {
+    calls_.OnDb(call, [write, hash = *hash](Call& c, db::Conn& conn) -> absl::Status {
       return write(c, conn, hash);
     });
   });
@@ -87,7 +87,7 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::WithHash(
 grpc::ServerUnaryReactor* DirectoryServiceImpl::CreateDepartment(
     grpc::CallbackServerContext* ctx, const v1::CreateDepartmentRequest* req,
     v1::Department* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto d = directory_->CreateDepartment(conn, call.principal(), MetaOf(call), req->request_id(),
                                           DepartmentOf(req->department()));
     if (!d.ok()) return d.status();
@@ -99,7 +99,7 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::CreateDepartment(
 grpc::ServerUnaryReactor* DirectoryServiceImpl::GetDepartment(grpc::CallbackServerContext* ctx,
                                                               const v1::GetDepartmentRequest* req,
                                                               v1::Department* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto d = directory_->GetDepartment(conn, call.principal(), req->id());
     if (!d.ok()) return d.status();
     *resp = ToProto(*d);
@@ -110,7 +110,7 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::GetDepartment(grpc::CallbackServ
 grpc::ServerUnaryReactor* DirectoryServiceImpl::ListDepartments(
     grpc::CallbackServerContext* ctx, const v1::ListDepartmentsRequest* req,
     v1::ListDepartmentsResponse* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto page = directory_->ListDepartments(conn, call.principal(), req->parent_id(),
                                             req->page_size(), req->page_token());
     if (!page.ok()) return page.status();
@@ -123,7 +123,7 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::ListDepartments(
 grpc::ServerUnaryReactor* DirectoryServiceImpl::UpdateDepartment(
     grpc::CallbackServerContext* ctx, const v1::UpdateDepartmentRequest* req,
     v1::Department* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     const v1::Department& d = req->department();
     std::vector<std::string> mask = MaskOf(req->update_mask());
     if (mask.empty()) {
@@ -142,7 +142,7 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::UpdateDepartment(
 grpc::ServerUnaryReactor* DirectoryServiceImpl::DeleteDepartment(
     grpc::CallbackServerContext* ctx, const v1::DeleteDepartmentRequest* req,
     v1::DeleteDepartmentResponse*) {
-  return calls_->Unary(ctx, [this, req](Call& call, db::Conn& conn) {
+  return calls_.Unary(ctx, __func__, [this, req](Call& call, db::Conn& conn) {
     return directory_->DeleteDepartment(conn, call.principal(), MetaOf(call), req->id(),
                                         req->etag());
   });
@@ -172,10 +172,10 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::CreateUser(grpc::CallbackServerC
 grpc::ServerUnaryReactor* DirectoryServiceImpl::GetUser(grpc::CallbackServerContext* ctx,
                                                         const v1::GetUserRequest* req,
                                                         v1::User* resp) {
-  return calls_->Async(ctx, [this, req, resp](std::shared_ptr<Call> call) {
+  return calls_.Async(ctx, __func__, [this, req, resp](std::shared_ptr<Call> call) {
     const auth::Principal& caller = call->principal();
     directory_->GetUser(
-        calls_->reader(), caller, req->id(),
+        calls_.reader(), caller, req->id(),
         rpc::Reply<User>(std::move(call), [resp](const User& u) { *resp = ToProto(u); }));
   });
 }
@@ -183,7 +183,7 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::GetUser(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* DirectoryServiceImpl::ListUsers(grpc::CallbackServerContext* ctx,
                                                           const v1::ListUsersRequest* req,
                                                           v1::ListUsersResponse* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     UserQuery q;
     q.department_id = req->department_id();
     q.include_subdepartments = req->include_subdepartments();
@@ -214,7 +214,7 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::ListUsers(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* DirectoryServiceImpl::UpdateUser(grpc::CallbackServerContext* ctx,
                                                            const v1::UpdateUserRequest* req,
                                                            v1::User* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     const v1::User& u = req->user();
     std::vector<std::string> mask = MaskOf(req->update_mask());
     if (mask.empty()) {
@@ -240,7 +240,7 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::UpdateUser(grpc::CallbackServerC
 grpc::ServerUnaryReactor* DirectoryServiceImpl::SetUserRoles(grpc::CallbackServerContext* ctx,
                                                              const v1::SetUserRolesRequest* req,
                                                              v1::User* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto u = directory_->SetUserRoles(conn, call.principal(), MetaOf(call), req->user_id(),
                                       {req->roles().begin(), req->roles().end()}, req->etag());
     if (!u.ok()) return u.status();
@@ -270,7 +270,7 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::ResetUserPassword(
 grpc::ServerUnaryReactor* DirectoryServiceImpl::UnlockUser(grpc::CallbackServerContext* ctx,
                                                            const v1::UnlockUserRequest* req,
                                                            v1::User* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto u = directory_->UnlockUser(conn, call.principal(), MetaOf(call), req->user_id());
     if (!u.ok()) return u.status();
     *resp = ToProto(*u);
@@ -327,7 +327,7 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::RotateServiceAccountSecret(
 grpc::ServerUnaryReactor* DirectoryServiceImpl::CreateRole(grpc::CallbackServerContext* ctx,
                                                            const v1::CreateRoleRequest* req,
                                                            v1::Role* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     if (!call.principal().Can("auth.roles.write")) {
       return absl::PermissionDeniedError("requires permission auth.roles.write");
     }
@@ -346,7 +346,7 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::CreateRole(grpc::CallbackServerC
 grpc::ServerUnaryReactor* DirectoryServiceImpl::GetRole(grpc::CallbackServerContext* ctx,
                                                         const v1::GetRoleRequest* req,
                                                         v1::Role* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto r = directory_->GetRole(conn, call.principal(), req->name());
     if (!r.ok()) return r.status();
     *resp = ToProto(*r);
@@ -357,7 +357,7 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::GetRole(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* DirectoryServiceImpl::ListRoles(grpc::CallbackServerContext* ctx,
                                                           const v1::ListRolesRequest* req,
                                                           v1::ListRolesResponse* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto page = directory_->ListRoles(conn, call.principal(), req->page_size(), req->page_token());
     if (!page.ok()) return page.status();
     for (const auto& r : page->items) *resp->add_roles() = ToProto(r);
@@ -369,7 +369,7 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::ListRoles(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* DirectoryServiceImpl::UpdateRole(grpc::CallbackServerContext* ctx,
                                                            const v1::UpdateRoleRequest* req,
                                                            v1::Role* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     const v1::Role& r = req->role();
     std::vector<std::string> mask = MaskOf(req->update_mask());
     if (mask.empty()) {
@@ -392,7 +392,7 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::UpdateRole(grpc::CallbackServerC
 grpc::ServerUnaryReactor* DirectoryServiceImpl::DeleteRole(grpc::CallbackServerContext* ctx,
                                                            const v1::DeleteRoleRequest* req,
                                                            v1::DeleteRoleResponse*) {
-  return calls_->Unary(ctx, [this, req](Call& call, db::Conn& conn) {
+  return calls_.Unary(ctx, __func__, [this, req](Call& call, db::Conn& conn) {
     return directory_->DeleteRole(conn, call.principal(), MetaOf(call), req->name(), req->etag());
   });
 }
@@ -400,7 +400,7 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::DeleteRole(grpc::CallbackServerC
 grpc::ServerUnaryReactor* DirectoryServiceImpl::ListPermissions(grpc::CallbackServerContext* ctx,
                                                                 const v1::ListPermissionsRequest*,
                                                                 v1::ListPermissionsResponse* resp) {
-  return calls_->Unary(ctx, [this, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto perms = directory_->ListPermissions(conn, call.principal());
     if (!perms.ok()) return perms.status();
     for (const auto& p : *perms) {

@@ -12,7 +12,9 @@ class DirectoryServiceImpl : public v1::DirectoryService::CallbackService {
  public:
   DirectoryServiceImpl(const rpc::Calls* calls, const Directory* directory,
                        const PasswordParams* password_params)
-      : calls_(calls), directory_(directory), password_params_(password_params) {}
+      : calls_(calls->ForService(v1::DirectoryService::service_full_name())),
+        directory_(directory),
+        password_params_(password_params) {}
 
   grpc::ServerUnaryReactor* CreateDepartment(grpc::CallbackServerContext* ctx,
                                              const v1::CreateDepartmentRequest* req,
@@ -76,7 +78,7 @@ class DirectoryServiceImpl : public v1::DirectoryService::CallbackService {
                                      std::function<absl::Status(const rpc::Call&)> validate,
                                      std::string secret, Write write);
 
-  const rpc::Calls* calls_;
+  const rpc::Calls calls_;  // bound to this service
   const Directory* directory_;
   const PasswordParams* password_params_;
 };

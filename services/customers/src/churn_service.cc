@@ -10,7 +10,7 @@ using rpc::Call;
 grpc::ServerUnaryReactor* CustomersServiceImpl::DelayLoss(grpc::CallbackServerContext* ctx,
                                                           const v1::DelayLossRequest* req,
                                                           v1::Customer* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     Violations decoding;
     auto until = proto_time::DayOf(req->delay_until(), "delay_until", decoding);
     if (!decoding.empty()) return decoding.ToStatus();
@@ -23,7 +23,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::DelayLoss(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* CustomersServiceImpl::ConfirmLoss(grpc::CallbackServerContext* ctx,
                                                             const v1::ConfirmLossRequest* req,
                                                             v1::Customer* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
     return Respond(churn_->Confirm(conn, call.principal(), rpc::RequestMetaOf(call),
                                    req->customer_id(), req->reason(), req->etag()),
                    resp);
@@ -33,7 +33,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ConfirmLoss(grpc::CallbackServer
 grpc::ServerUnaryReactor* CustomersServiceImpl::ListLossWarnings(
     grpc::CallbackServerContext* ctx, const v1::ListLossWarningsRequest* req,
     v1::ListLossWarningsResponse* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto page = churn_->ListWarnings(conn, call.principal(), req->owner_id(), req->page_size(),
                                      req->page_token());
     if (!page.ok()) return page.status();
@@ -46,7 +46,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ListLossWarnings(
 grpc::ServerUnaryReactor* CustomersServiceImpl::ListLossActions(
     grpc::CallbackServerContext* ctx, const v1::ListLossActionsRequest* req,
     v1::ListLossActionsResponse* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto actions = churn_->Actions(conn, call.principal(), req->customer_id());
     if (!actions.ok()) return actions.status();
     for (const auto& a : *actions) *resp->add_actions() = ToProto(a);

@@ -90,7 +90,7 @@ std::vector<std::string> MaskOf(const v1::UpdateInteractionRequest& req) {
 grpc::ServerUnaryReactor* CustomersServiceImpl::CreateCustomer(grpc::CallbackServerContext* ctx,
                                                                const v1::CreateCustomerRequest* req,
                                                                v1::Customer* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     Violations decoding;
     Customer customer = FromProto(req->customer(), decoding);
     auto created =
@@ -105,9 +105,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::CreateCustomer(grpc::CallbackSer
 grpc::ServerUnaryReactor* CustomersServiceImpl::GetCustomer(grpc::CallbackServerContext* ctx,
                                                             const v1::GetCustomerRequest* req,
                                                             v1::Customer* resp) {
-  return calls_->Async(ctx, [this, req, resp](std::shared_ptr<Call> call) {
+  return calls_.Async(ctx, __func__, [this, req, resp](std::shared_ptr<Call> call) {
     const auth::Principal& caller = call->principal();
-    customers_->Get(calls_->reader(), caller, req->id(),
+    customers_->Get(calls_.reader(), caller, req->id(),
                     rpc::Reply<std::shared_ptr<const Customer>>(
                         std::move(call),
                         [resp](const std::shared_ptr<const Customer>& c) { *resp = ToProto(*c); }));
@@ -117,7 +117,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::GetCustomer(grpc::CallbackServer
 grpc::ServerUnaryReactor* CustomersServiceImpl::ListCustomers(grpc::CallbackServerContext* ctx,
                                                               const v1::ListCustomersRequest* req,
                                                               v1::ListCustomersResponse* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     CustomerFilter f;
     f.region = req->region();
     f.industry = req->industry();
@@ -140,7 +140,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ListCustomers(grpc::CallbackServ
 grpc::ServerUnaryReactor* CustomersServiceImpl::SearchCustomers(
     grpc::CallbackServerContext* ctx, const v1::SearchCustomersRequest* req,
     v1::SearchCustomersResponse* resp) {
-  return calls_->Async(ctx, [this, req, resp](std::shared_ptr<Call> call) {
+  return calls_.Async(ctx, __func__, [this, req, resp](std::shared_ptr<Call> call) {
     const auth::Principal& caller = call->principal();
     customers_->Search(*search_reader_, caller, req->query(), req->page_size(),
                        rpc::Reply<std::vector<Customer>>(
@@ -153,7 +153,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::SearchCustomers(
 grpc::ServerUnaryReactor* CustomersServiceImpl::UpdateCustomer(grpc::CallbackServerContext* ctx,
                                                                const v1::UpdateCustomerRequest* req,
                                                                v1::Customer* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     Violations decoding;
     Customer patch = FromProto(req->customer(), decoding);
     auto updated = customers_->Update(conn, call.principal(), rpc::RequestMetaOf(call), patch,
@@ -167,7 +167,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::UpdateCustomer(grpc::CallbackSer
 grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteCustomer(grpc::CallbackServerContext* ctx,
                                                                const v1::DeleteCustomerRequest* req,
                                                                v1::DeleteCustomerResponse*) {
-  return calls_->Unary(ctx, [this, req](Call& call, db::Conn& conn) {
+  return calls_.Unary(ctx, __func__, [this, req](Call& call, db::Conn& conn) {
     return customers_->Delete(conn, call.principal(), rpc::RequestMetaOf(call), req->id(),
                               req->etag());
   });
@@ -176,7 +176,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteCustomer(grpc::CallbackSer
 grpc::ServerUnaryReactor* CustomersServiceImpl::CreateContact(grpc::CallbackServerContext* ctx,
                                                               const v1::CreateContactRequest* req,
                                                               v1::Contact* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     Violations decoding;
     Contact contact = FromProto(req->contact(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
@@ -191,7 +191,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::CreateContact(grpc::CallbackServ
 grpc::ServerUnaryReactor* CustomersServiceImpl::GetContact(grpc::CallbackServerContext* ctx,
                                                            const v1::GetContactRequest* req,
                                                            v1::Contact* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto c = people_->GetContact(conn, call.principal(), req->id());
     if (!c.ok()) return c.status();
     *resp = ToProto(*c);
@@ -202,7 +202,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::GetContact(grpc::CallbackServerC
 grpc::ServerUnaryReactor* CustomersServiceImpl::ListContacts(grpc::CallbackServerContext* ctx,
                                                              const v1::ListContactsRequest* req,
                                                              v1::ListContactsResponse* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto page = people_->ListContacts(conn, call.principal(), req->customer_id(), req->page_size(),
                                       req->page_token());
     if (!page.ok()) return page.status();
@@ -215,7 +215,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ListContacts(grpc::CallbackServe
 grpc::ServerUnaryReactor* CustomersServiceImpl::UpdateContact(grpc::CallbackServerContext* ctx,
                                                               const v1::UpdateContactRequest* req,
                                                               v1::Contact* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     Violations decoding;
     Contact patch = FromProto(req->contact(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
@@ -230,7 +230,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::UpdateContact(grpc::CallbackServ
 grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteContact(grpc::CallbackServerContext* ctx,
                                                               const v1::DeleteContactRequest* req,
                                                               v1::DeleteContactResponse*) {
-  return calls_->Unary(ctx, [this, req](Call& call, db::Conn& conn) {
+  return calls_.Unary(ctx, __func__, [this, req](Call& call, db::Conn& conn) {
     return people_->DeleteContact(conn, call.principal(), rpc::RequestMetaOf(call), req->id(),
                                   req->etag());
   });
@@ -239,7 +239,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteContact(grpc::CallbackServ
 grpc::ServerUnaryReactor* CustomersServiceImpl::CreateInteraction(
     grpc::CallbackServerContext* ctx, const v1::CreateInteractionRequest* req,
     v1::Interaction* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     Violations decoding;
     Interaction interaction = FromProto(req->interaction(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
@@ -254,7 +254,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::CreateInteraction(
 grpc::ServerUnaryReactor* CustomersServiceImpl::ListInteractions(
     grpc::CallbackServerContext* ctx, const v1::ListInteractionsRequest* req,
     v1::ListInteractionsResponse* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto page = people_->ListInteractions(conn, call.principal(), req->customer_id(),
                                           req->page_size(), req->page_token());
     if (!page.ok()) return page.status();
@@ -267,7 +267,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ListInteractions(
 grpc::ServerUnaryReactor* CustomersServiceImpl::UpdateInteraction(
     grpc::CallbackServerContext* ctx, const v1::UpdateInteractionRequest* req,
     v1::Interaction* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     Violations decoding;
     Interaction patch = FromProto(req->interaction(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
@@ -282,7 +282,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::UpdateInteraction(
 grpc::ServerUnaryReactor* CustomersServiceImpl::ListFollowUpsDue(
     grpc::CallbackServerContext* ctx, const v1::ListFollowUpsDueRequest* req,
     v1::ListFollowUpsDueResponse* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     Violations decoding;
     std::optional<absl::CivilDay> due_by = proto_time::DayOf(req->due_by(), "due_by", decoding);
     if (!decoding.empty()) return decoding.ToStatus();
@@ -298,7 +298,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ListFollowUpsDue(
 grpc::ServerUnaryReactor* CustomersServiceImpl::ListDictionaryEntries(
     grpc::CallbackServerContext* ctx, const v1::ListDictionaryEntriesRequest* req,
     v1::ListDictionaryEntriesResponse* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     const std::string kind = KindName(req->kind());
     if (kind.empty() && req->kind() != v1::DICTIONARY_KIND_UNSPECIFIED) {
       return InvalidField("kind", "is not a dictionary kind");
@@ -313,7 +313,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ListDictionaryEntries(
 grpc::ServerUnaryReactor* CustomersServiceImpl::UpsertDictionaryEntry(
     grpc::CallbackServerContext* ctx, const v1::UpsertDictionaryEntryRequest* req,
     v1::DictionaryEntry* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     const v1::DictionaryEntry& p = req->entry();
     DictionaryEntry e{KindName(p.kind()), p.code(), p.name(), p.sort_order(), p.active()};
     auto saved =

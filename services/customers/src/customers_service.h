@@ -38,7 +38,7 @@ struct Parts {
 class CustomersServiceImpl : public v1::CustomersService::CallbackService {
  public:
   explicit CustomersServiceImpl(const Parts& parts)
-      : calls_(parts.calls),
+      : calls_(parts.calls->ForService(v1::CustomersService::service_full_name())),
         customers_(parts.customers),
         people_(parts.people),
         relations_(parts.relations),
@@ -175,7 +175,7 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
       grpc::CallbackServerContext* ctx, const common::v1::WatchEventsRequest* req) override;
 
  private:
-  const rpc::Calls* calls_;
+  const rpc::Calls calls_;  // bound to this service
   const Customers* customers_;
   const People* people_;
   const Relations* relations_;

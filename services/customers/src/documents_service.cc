@@ -130,29 +130,30 @@ class DownloadStream : public Stream<grpc::ServerWriteReactor<v1::DownloadDocume
 
 grpc::ServerReadReactor<v1::UploadDocumentRequest>* CustomersServiceImpl::UploadDocument(
     grpc::CallbackServerContext* ctx, v1::Document* resp) {
-  return new UploadStream(calls_, documents_, ctx, resp);
+  return new UploadStream(&calls_, documents_, ctx, resp);
 }
 
 grpc::ServerWriteReactor<v1::DownloadDocumentResponse>* CustomersServiceImpl::DownloadDocument(
     grpc::CallbackServerContext* ctx, const v1::DownloadDocumentRequest* req) {
-  return new DownloadStream(calls_, documents_, ctx, req);
+  return new DownloadStream(&calls_, documents_, ctx, req);
 }
 
 grpc::ServerUnaryReactor* CustomersServiceImpl::ListDocuments(grpc::CallbackServerContext* ctx,
                                                               const v1::ListDocumentsRequest* req,
                                                               v1::ListDocumentsResponse* resp) {
-  return calls_->Unary(ctx, [this, req, resp](rpc::Call& call, db::Conn& conn) -> absl::Status {
-    auto docs = documents_->List(conn, call.principal(), req->customer_id());
-    if (!docs.ok()) return docs.status();
-    for (const auto& d : *docs) *resp->add_documents() = ToProto(d);
-    return absl::OkStatus();
-  });
+  return calls_.Unary(ctx, __func__,
+                      [this, req, resp](rpc::Call& call, db::Conn& conn) -> absl::Status {
+                        auto docs = documents_->List(conn, call.principal(), req->customer_id());
+                        if (!docs.ok()) return docs.status();
+                        for (const auto& d : *docs) *resp->add_documents() = ToProto(d);
+                        return absl::OkStatus();
+                      });
 }
 
 grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteDocument(grpc::CallbackServerContext* ctx,
                                                                const v1::DeleteDocumentRequest* req,
                                                                v1::DeleteDocumentResponse*) {
-  return calls_->Unary(ctx, [this, req](rpc::Call& call, db::Conn& conn) {
+  return calls_.Unary(ctx, __func__, [this, req](rpc::Call& call, db::Conn& conn) {
     return documents_->Delete(conn, call.principal(), rpc::RequestMetaOf(call), req->id());
   });
 }

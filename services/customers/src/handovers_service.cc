@@ -41,7 +41,7 @@ absl::StatusOr<NewOwner> OwnerOf(const grpc::Status& status, const crm::auth::v1
 
 grpc::ServerUnaryReactor* CustomersServiceImpl::HandOverCustomers(
     grpc::CallbackServerContext* ctx, const v1::HandOverCustomersRequest* req, v1::Handover* resp) {
-  std::shared_ptr<Call> call = calls_->Begin(ctx, rpc::Auth::kRequired);
+  std::shared_ptr<Call> call = calls_.Begin(ctx, __func__, rpc::Auth::kRequired);
   grpc::ServerUnaryReactor* reactor = call->reactor();
   if (call->finished()) return reactor;
   HandoverRequest r{req->request_id(),
@@ -60,7 +60,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::HandOverCustomers(
                                            const crm::auth::v1::User& user) {
         absl::StatusOr<NewOwner> to = OwnerOf(status, user);
         if (!to.ok()) return call->Finish(to.status());
-        calls_->OnDb(call, [this, r, to = *to, resp](Call& call, db::Conn& conn) {
+        calls_.OnDb(call, [this, r, to = *to, resp](Call& call, db::Conn& conn) {
           return Respond(handovers_->Run(conn, call.principal(), rpc::RequestMetaOf(call), r, to),
                          resp);
         });
@@ -71,7 +71,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::HandOverCustomers(
 grpc::ServerUnaryReactor* CustomersServiceImpl::ListHandovers(grpc::CallbackServerContext* ctx,
                                                               const v1::ListHandoversRequest* req,
                                                               v1::ListHandoversResponse* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto page = handovers_->List(conn, call.principal(), req->user_id(), req->page_size(),
                                  req->page_token());
     if (!page.ok()) return page.status();

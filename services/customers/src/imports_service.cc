@@ -171,32 +171,33 @@ class ExportStream : public Stream<grpc::ServerWriteReactor<v1::ExportCustomersR
 
 grpc::ServerBidiReactor<v1::ImportCustomersRequest, v1::ImportCustomersResponse>*
 CustomersServiceImpl::ImportCustomers(grpc::CallbackServerContext* ctx) {
-  return new ImportStream(calls_, imports_, ctx);
+  return new ImportStream(&calls_, imports_, ctx);
 }
 
 grpc::ServerUnaryReactor* CustomersServiceImpl::GetImportJob(grpc::CallbackServerContext* ctx,
                                                              const v1::GetImportJobRequest* req,
                                                              v1::ImportJob* resp) {
-  return calls_->Unary(ctx, [this, req, resp](rpc::Call& call, db::Conn& conn) -> absl::Status {
-    auto job = imports_->GetJob(conn, call.principal(), req->import_id());
-    if (!job.ok()) return job.status();
-    resp->set_import_id(job->id);
-    resp->set_create_user_id(job->created_by);
-    resp->set_rows(job->rows);
-    resp->set_created(job->created);
-    resp->set_updated(job->updated);
-    resp->set_unchanged(job->unchanged);
-    resp->set_failed(job->failed);
-    resp->set_last_row_number(job->last_row_number);
-    proto_time::SetTimestamp(job->created_at, resp->mutable_create_time());
-    proto_time::SetTimestamp(job->updated_at, resp->mutable_update_time());
-    return absl::OkStatus();
-  });
+  return calls_.Unary(ctx, __func__,
+                      [this, req, resp](rpc::Call& call, db::Conn& conn) -> absl::Status {
+                        auto job = imports_->GetJob(conn, call.principal(), req->import_id());
+                        if (!job.ok()) return job.status();
+                        resp->set_import_id(job->id);
+                        resp->set_create_user_id(job->created_by);
+                        resp->set_rows(job->rows);
+                        resp->set_created(job->created);
+                        resp->set_updated(job->updated);
+                        resp->set_unchanged(job->unchanged);
+                        resp->set_failed(job->failed);
+                        resp->set_last_row_number(job->last_row_number);
+                        proto_time::SetTimestamp(job->created_at, resp->mutable_create_time());
+                        proto_time::SetTimestamp(job->updated_at, resp->mutable_update_time());
+                        return absl::OkStatus();
+                      });
 }
 
 grpc::ServerWriteReactor<v1::ExportCustomersResponse>* CustomersServiceImpl::ExportCustomers(
     grpc::CallbackServerContext* ctx, const v1::ExportCustomersRequest* req) {
-  return new ExportStream(calls_, imports_, ctx, req);
+  return new ExportStream(&calls_, imports_, ctx, req);
 }
 
 }  // namespace crm::customers_service

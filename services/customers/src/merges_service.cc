@@ -9,7 +9,7 @@ using rpc::Call;
 grpc::ServerUnaryReactor* CustomersServiceImpl::ListDuplicateCandidates(
     grpc::CallbackServerContext* ctx, const v1::ListDuplicateCandidatesRequest* req,
     v1::ListDuplicateCandidatesResponse* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto page = merges_->ListCandidates(conn, call.principal(), req->customer_id(),
                                         req->page_size(), req->page_token());
     if (!page.ok()) return page.status();
@@ -27,7 +27,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ListDuplicateCandidates(
 grpc::ServerUnaryReactor* CustomersServiceImpl::MergeCustomers(grpc::CallbackServerContext* ctx,
                                                                const v1::MergeCustomersRequest* req,
                                                                v1::MergeCustomersResponse* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     MergeRequest r{req->request_id(), req->survivor_id(), req->duplicate_id(), req->survivor_etag(),
                    req->duplicate_etag()};
     auto done = merges_->Run(conn, call.principal(), rpc::RequestMetaOf(call), r);
@@ -41,7 +41,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::MergeCustomers(grpc::CallbackSer
 grpc::ServerUnaryReactor* CustomersServiceImpl::ListMerges(grpc::CallbackServerContext* ctx,
                                                            const v1::ListMergesRequest* req,
                                                            v1::ListMergesResponse* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto page = merges_->List(conn, call.principal(), req->customer_id(), req->page_size(),
                               req->page_token());
     if (!page.ok()) return page.status();

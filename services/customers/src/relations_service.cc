@@ -9,7 +9,7 @@ using rpc::Call;
 grpc::ServerUnaryReactor* CustomersServiceImpl::SetContactRelation(
     grpc::CallbackServerContext* ctx, const v1::SetContactRelationRequest* req,
     v1::ContactRelation* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
     return Respond(relations_->SetContactRelation(conn, call.principal(), rpc::RequestMetaOf(call),
                                                   FromProto(req->relation()), req->etag()),
                    resp);
@@ -19,7 +19,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::SetContactRelation(
 grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteContactRelation(
     grpc::CallbackServerContext* ctx, const v1::DeleteContactRelationRequest* req,
     v1::DeleteContactRelationResponse*) {
-  return calls_->Unary(ctx, [this, req](Call& call, db::Conn& conn) {
+  return calls_.Unary(ctx, __func__, [this, req](Call& call, db::Conn& conn) {
     return relations_->DeleteContactRelation(conn, call.principal(), rpc::RequestMetaOf(call),
                                              req->contact_id());
   });
@@ -28,7 +28,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteContactRelation(
 grpc::ServerUnaryReactor* CustomersServiceImpl::CreateCustomerLink(
     grpc::CallbackServerContext* ctx, const v1::CreateCustomerLinkRequest* req,
     v1::CustomerLink* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     Violations decoding;
     CustomerLink link = FromProto(req->link(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
@@ -41,7 +41,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::CreateCustomerLink(
 grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteCustomerLink(
     grpc::CallbackServerContext* ctx, const v1::DeleteCustomerLinkRequest* req,
     v1::DeleteCustomerLinkResponse*) {
-  return calls_->Unary(ctx, [this, req](Call& call, db::Conn& conn) {
+  return calls_.Unary(ctx, __func__, [this, req](Call& call, db::Conn& conn) {
     return relations_->DeleteLink(conn, call.principal(), rpc::RequestMetaOf(call), req->id());
   });
 }
@@ -49,7 +49,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteCustomerLink(
 grpc::ServerUnaryReactor* CustomersServiceImpl::GetRelationshipMap(
     grpc::CallbackServerContext* ctx, const v1::GetRelationshipMapRequest* req,
     v1::RelationshipMap* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
     return Respond(relations_->Map(conn, call.principal(), req->customer_id()), resp);
   });
 }
@@ -57,7 +57,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::GetRelationshipMap(
 grpc::ServerUnaryReactor* CustomersServiceImpl::FindIntroductionPath(
     grpc::CallbackServerContext* ctx, const v1::FindIntroductionPathRequest* req,
     v1::FindIntroductionPathResponse* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto steps = relations_->FindPath(conn, call.principal(), req->from_user_id(),
                                       req->to_contact_id(), req->max_steps());
     if (!steps.ok()) return steps.status();

@@ -93,7 +93,7 @@ void CheckCustomer(cv1::CustomersService::Stub* customers, std::shared_ptr<Call>
 grpc::ServerUnaryReactor* PipelineServiceImpl::CreateOpportunity(
     grpc::CallbackServerContext* ctx, const v1::CreateOpportunityRequest* req,
     v1::Opportunity* resp) {
-  std::shared_ptr<Call> call = calls_->Begin(ctx, rpc::Auth::kRequired);
+  std::shared_ptr<Call> call = calls_.Begin(ctx, __func__, rpc::Auth::kRequired);
   grpc::ServerUnaryReactor* reactor = call->reactor();
   if (call->finished()) return reactor;
   Violations decoding;
@@ -105,7 +105,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::CreateOpportunity(
     return reactor;
   }
   auto create = [this, req, resp, o](std::shared_ptr<Call> call) {
-    calls_->OnDb(std::move(call), [this, req, resp, o](Call& call, db::Conn& conn) {
+    calls_.OnDb(std::move(call), [this, req, resp, o](Call& call, db::Conn& conn) {
       return Respond(opportunities_->Create(conn, call.principal(), rpc::RequestMetaOf(call),
                                             req->request_id(), o),
                      resp);
@@ -122,7 +122,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::CreateOpportunity(
 grpc::ServerUnaryReactor* PipelineServiceImpl::GetOpportunity(grpc::CallbackServerContext* ctx,
                                                               const v1::GetOpportunityRequest* req,
                                                               v1::Opportunity* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
     return Respond(opportunities_->Get(conn, call.principal(), req->id()), resp);
   });
 }
@@ -130,7 +130,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::GetOpportunity(grpc::CallbackServ
 grpc::ServerUnaryReactor* PipelineServiceImpl::ListOpportunities(
     grpc::CallbackServerContext* ctx, const v1::ListOpportunitiesRequest* req,
     v1::ListOpportunitiesResponse* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     Violations v;
     OpportunityFilter f;
     f.status = FromProto(req->status());
@@ -156,7 +156,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::ListOpportunities(
 grpc::ServerUnaryReactor* PipelineServiceImpl::UpdateOpportunity(
     grpc::CallbackServerContext* ctx, const v1::UpdateOpportunityRequest* req,
     v1::Opportunity* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
     Violations decoding;
     Opportunity patch = FromProto(req->opportunity(), decoding);
     return Respond(
@@ -169,7 +169,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::UpdateOpportunity(
 grpc::ServerUnaryReactor* PipelineServiceImpl::AssignOpportunity(
     grpc::CallbackServerContext* ctx, const v1::AssignOpportunityRequest* req,
     v1::Opportunity* resp) {
-  std::shared_ptr<Call> call = calls_->Begin(ctx, rpc::Auth::kRequired);
+  std::shared_ptr<Call> call = calls_.Begin(ctx, __func__, rpc::Auth::kRequired);
   grpc::ServerUnaryReactor* reactor = call->reactor();
   if (call->finished()) return reactor;
   if (absl::Status s =
@@ -186,7 +186,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::AssignOpportunity(
         }
         Assignee to{u.id(), u.department_id(), u.state() == crm::auth::v1::USER_STATE_ACTIVE,
                     u.kind() == crm::auth::v1::USER_KIND_HUMAN};
-        calls_->OnDb(call, [this, req, resp, to](Call& call, db::Conn& conn) {
+        calls_.OnDb(call, [this, req, resp, to](Call& call, db::Conn& conn) {
           return Respond(opportunities_->Assign(conn, call.principal(), rpc::RequestMetaOf(call),
                                                 req->id(), req->etag(), to),
                          resp);
@@ -198,7 +198,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::AssignOpportunity(
 grpc::ServerUnaryReactor* PipelineServiceImpl::ChangeOpportunityStage(
     grpc::CallbackServerContext* ctx, const v1::ChangeOpportunityStageRequest* req,
     v1::Opportunity* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
     return Respond(
         opportunities_->ChangeStage(conn, call.principal(), rpc::RequestMetaOf(call), req->id(),
                                     req->etag(), req->stage(), req->probability()),
@@ -209,7 +209,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::ChangeOpportunityStage(
 grpc::ServerUnaryReactor* PipelineServiceImpl::ListStageChanges(
     grpc::CallbackServerContext* ctx, const v1::ListStageChangesRequest* req,
     v1::ListStageChangesResponse* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto changes = opportunities_->StageChanges(conn, call.principal(), req->opportunity_id());
     if (!changes.ok()) return changes.status();
     for (const auto& c : *changes) *resp->add_changes() = ToProto(c);
@@ -220,7 +220,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::ListStageChanges(
 grpc::ServerUnaryReactor* PipelineServiceImpl::CreatePlanItem(grpc::CallbackServerContext* ctx,
                                                               const v1::CreatePlanItemRequest* req,
                                                               v1::PlanItem* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
     Violations decoding;
     PlanItem item = FromProto(req->item(), decoding);
     return Respond(plans_->Create(conn, call.principal(), rpc::RequestMetaOf(call),
@@ -232,7 +232,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::CreatePlanItem(grpc::CallbackServ
 grpc::ServerUnaryReactor* PipelineServiceImpl::UpdatePlanItem(grpc::CallbackServerContext* ctx,
                                                               const v1::UpdatePlanItemRequest* req,
                                                               v1::PlanItem* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
     Violations decoding;
     PlanItem patch = FromProto(req->item(), decoding);
     return Respond(plans_->Update(conn, call.principal(), rpc::RequestMetaOf(call), patch,
@@ -243,7 +243,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::UpdatePlanItem(grpc::CallbackServ
 
 grpc::ServerUnaryReactor* PipelineServiceImpl::ExecutePlanItem(
     grpc::CallbackServerContext* ctx, const v1::ExecutePlanItemRequest* req, v1::PlanItem* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
     return Respond(plans_->Execute(conn, call.principal(), rpc::RequestMetaOf(call), req->id(),
                                    req->etag(), req->result()),
                    resp);
@@ -253,7 +253,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::ExecutePlanItem(
 grpc::ServerUnaryReactor* PipelineServiceImpl::ListPlanItems(grpc::CallbackServerContext* ctx,
                                                              const v1::ListPlanItemsRequest* req,
                                                              v1::ListPlanItemsResponse* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto items = plans_->List(conn, call.principal(), req->opportunity_id());
     if (!items.ok()) return items.status();
     for (const auto& i : *items) *resp->add_items() = ToProto(i);
@@ -264,10 +264,10 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::ListPlanItems(grpc::CallbackServe
 grpc::ServerUnaryReactor* PipelineServiceImpl::MarkDevelopmentSucceeded(
     grpc::CallbackServerContext* ctx, const v1::MarkDevelopmentSucceededRequest* req,
     v1::Opportunity* resp) {
-  std::shared_ptr<Call> call = calls_->Begin(ctx, rpc::Auth::kRequired);
+  std::shared_ptr<Call> call = calls_.Begin(ctx, __func__, rpc::Auth::kRequired);
   grpc::ServerUnaryReactor* reactor = call->reactor();
   if (call->finished()) return reactor;
-  calls_->OnDb(call, [this, call, req, resp](Call&, db::Conn& conn) {
+  calls_.OnDb(call, [this, call, req, resp](Call&, db::Conn& conn) {
     auto plan = opportunities_->PrepareSuccess(conn, call->principal(), req->id(), req->etag(),
                                                req->customer_id());
     if (!plan.ok()) return call->Finish(plan.status());
@@ -318,8 +318,8 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::MarkDevelopmentSucceeded(
 
 void PipelineServiceImpl::CompleteSuccess(std::shared_ptr<Call> call, std::string id,
                                           std::string customer_id, v1::Opportunity* resp) {
-  calls_->OnDb(std::move(call), [this, id = std::move(id), customer_id = std::move(customer_id),
-                                 resp](Call& call, db::Conn& conn) {
+  calls_.OnDb(std::move(call), [this, id = std::move(id), customer_id = std::move(customer_id),
+                                resp](Call& call, db::Conn& conn) {
     return Respond(opportunities_->CompleteSuccess(conn, call.principal(), rpc::RequestMetaOf(call),
                                                    id, customer_id),
                    resp);
@@ -329,7 +329,7 @@ void PipelineServiceImpl::CompleteSuccess(std::shared_ptr<Call> call, std::strin
 grpc::ServerUnaryReactor* PipelineServiceImpl::TerminateDevelopment(
     grpc::CallbackServerContext* ctx, const v1::TerminateDevelopmentRequest* req,
     v1::Opportunity* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
     return Respond(opportunities_->Terminate(conn, call.principal(), rpc::RequestMetaOf(call),
                                              req->id(), req->etag(), req->reason()),
                    resp);
@@ -339,7 +339,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::TerminateDevelopment(
 grpc::ServerUnaryReactor* PipelineServiceImpl::ListStages(grpc::CallbackServerContext* ctx,
                                                           const v1::ListStagesRequest*,
                                                           v1::ListStagesResponse* resp) {
-  return calls_->Unary(ctx, [this, resp](Call& call, db::Conn& conn) -> absl::Status {
+  return calls_.Unary(ctx, __func__, [this, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto stages = opportunities_->Stages(conn, call.principal());
     if (!stages.ok()) return stages.status();
     for (const auto& s : *stages) *resp->add_stages() = ToProto(s);
@@ -350,7 +350,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::ListStages(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* PipelineServiceImpl::UpsertStage(grpc::CallbackServerContext* ctx,
                                                            const v1::UpsertStageRequest* req,
                                                            v1::Stage* resp) {
-  return calls_->Unary(ctx, [this, req, resp](Call& call, db::Conn& conn) {
+  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
     return Respond(opportunities_->UpsertStage(conn, call.principal(), rpc::RequestMetaOf(call),
                                                FromProto(req->stage())),
                    resp);

@@ -27,7 +27,7 @@ struct Parts {
 class PipelineServiceImpl : public v1::PipelineService::CallbackService {
  public:
   explicit PipelineServiceImpl(const Parts& parts)
-      : calls_(parts.calls),
+      : calls_(parts.calls->ForService(v1::PipelineService::service_full_name())),
         opportunities_(parts.opportunities),
         plans_(parts.plans),
         events_(parts.events),
@@ -87,7 +87,7 @@ class PipelineServiceImpl : public v1::PipelineService::CallbackService {
   void CompleteSuccess(std::shared_ptr<rpc::Call> call, std::string id, std::string customer_id,
                        v1::Opportunity* resp);
 
-  const rpc::Calls* calls_;
+  const rpc::Calls calls_;  // bound to this service
   const Opportunities* opportunities_;
   const Plans* plans_;
   events::EventStream* events_;
