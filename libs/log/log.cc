@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -149,11 +150,40 @@ ScopedContext::~ScopedContext() {
   tl_user_id = std::move(previous_user_id_);
 }
 
+void AppendTime(std::string* out, absl::Time t) {
+  // Formatting the date and time is most of a line's cost; it changes once a second.
+  thread_local int64_t cached_second = std::numeric_limits<int64_t>::min();
+  thread_local std::string cached;  // "2026-11-28T00:06:01"
+  const int64_t ms = absl::ToUnixMillis(t);
+  const int64_t second = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+  if (second != cached_second) {
+    cached =
+        absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(second), absl::UTCTimeZone());
+    cached_second = second;
+  }
+  const int millis = static_cast<int>(ms - second * 1000);
+  out->append(cached);
+  const char frac[] = {'.', static_cast<char>('0' + millis / 100),
+                       static_cast<char>('0' + millis / 10 % 10),
+                       static_cast<char>('0' + millis % 10), 'Z'};
+  out->append(frac, sizeof(frac));
+}
+
 void AppendJsonString(std::string* out, absl::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t i = 0;
   while (i < s.size()) {
+    // A run of printable ASCII that needs no escape goes in at once.
+    size_t plain = i;
+    while (plain < s.size()) {
+      const auto p = static_cast<unsigned char>(s[plain]);
+      if (p < 0x20 || p >= 0x7f || p == '"' || p == '\\') break;
+      ++plain;
+    }
+    out->append(s.data() + i, plain - i);
+    i = plain;
+    if (i == s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
@@ -172,14 +202,10 @@ void AppendJsonString(std::string* out, absl::string_view s) {
         case '\t':
           out->append("\\t");
           break;
-        default:
-          if (c < 0x20 || c == 0x7f) {
-            out->append("\\u00");
-            out->push_back(kHex[c >> 4]);
-            out->push_back(kHex[c & 0xF]);
-          } else {
-            out->push_back(static_cast<char>(c));
-          }
+        default:  // other control characters and DEL
+          out->append("\\u00");
+          out->push_back(kHex[c >> 4]);
+          out->push_back(kHex[c & 0xF]);
       }
       ++i;
       continue;
@@ -206,7 +232,7 @@ Line::Line(Level level, absl::string_view msg)
   if (!enabled_) return;
   buf_.reserve(256);
   buf_.append("{\"time\":\"");
-  buf_.append(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()));
+  AppendTime(&buf_, absl::Now());
   buf_.append("\",\"level\":\"");
   buf_.append(LevelName(level));
   buf_.append("\",\"service\":");

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace crm::log {
 
@@ -37,6 +38,8 @@ class ScopedContext {
 
 // Appends `value` to `out` as a JSON string literal (quoted, escaped, invalid UTF-8 replaced).
 void AppendJsonString(std::string* out, absl::string_view value);
+// Appends `t` as the lines' time: UTC, milliseconds ("2026-11-28T00:06:01.142Z").
+void AppendTime(std::string* out, absl::Time t);
 
 // One log line, written when it goes out of scope.
 class Line {

@@ -28,6 +28,25 @@ TEST(JsonStringTest, EscapesAndKeepsChinese) {
   EXPECT_EQ(nlohmann::json::parse(Json("\xE5\x8D")).get<std::string>(), "\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
+TEST(JsonStringTest, PlainRunsAroundEscapes) {
+  EXPECT_EQ(Json("abc"), "\"abc\"");
+  EXPECT_EQ(Json(""), "\"\"");
+  EXPECT_EQ(Json("a\"b\\c\x7f"), "\"a\\\"b\\\\c\\u007f\"");
+  EXPECT_EQ(Json("客户 id=7\t"), "\"客户 id=7\\t\"");
+}
+
+TEST(LogTest, TimeIsUtcWithMilliseconds) {
+  std::string out;
+  AppendTime(&out, absl::FromUnixMillis(1795824361142));  // 2026-11-28T00:06:01.142Z
+  EXPECT_EQ(out, "2026-11-28T00:06:01.142Z");
+  out.clear();
+  AppendTime(&out, absl::FromUnixMillis(1795824361007));  // the same second again
+  EXPECT_EQ(out, "2026-11-28T00:06:01.007Z");
+  out.clear();
+  AppendTime(&out, absl::FromUnixMillis(-1));
+  EXPECT_EQ(out, "1969-12-31T23:59:59.999Z");
+}
+
 TEST(LogTest, LinesAreJsonWithContext) {
   char path[] = "/tmp/crm_log_test_XXXXXX";
   int fd = mkstemp(path);
