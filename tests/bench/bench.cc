@@ -53,18 +53,35 @@ void PgbenchInit(const std::string& conninfo) {
   if (!init.ok()) Die(init.status().ToString());
 }
 
+double PgbenchBestOf(const std::string& conninfo, const std::vector<int>& clients, int seconds,
+                     int* best_clients) {
+  double best = 0;
+  for (int c : clients) {
+    const double tps = PgbenchTps(conninfo, c, seconds);
+    if (tps > best) {
+      best = tps;
+      *best_clients = c;
+    }
+  }
+  return best;
+}
+
 PgbenchResult Pgbench(const std::string& conninfo, int clients, int seconds) {
   PgbenchInit(conninfo);
   PgbenchResult result;
+  std::vector<std::pair<double, int>> tried;
   for (int c : {2, 4, 8, clients}) {
     const double tps = PgbenchTps(conninfo, c, seconds);
     std::printf("pgbench -S -M prepared -c %-3d -j 2:  %10.0f transactions/s\n", c, tps);
+    tried.emplace_back(tps, c);
     if (tps > result.best) {
       result.best = tps;
       result.best_clients = c;
     }
     if (c == clients) result.same_clients = tps;
   }
+  std::sort(tried.rbegin(), tried.rend());
+  for (const auto& [tps, c] : tried) result.fastest_first.push_back(c);
   return result;
 }
 

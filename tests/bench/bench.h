@@ -20,9 +20,10 @@ using Clock = std::chrono::steady_clock;
 [[noreturn]] void Die(const std::string& what);
 
 struct PgbenchResult {
-  double best = 0;          // the best over the client counts tried
-  int best_clients = 0;     // and its client count
-  double same_clients = 0;  // with `clients` clients
+  double best = 0;                 // the best over the client counts tried
+  int best_clients = 0;            // and its client count
+  double same_clients = 0;         // with `clients` clients
+  std::vector<int> fastest_first;  // the client counts tried, by transactions/s
 };
 
 // `pgbench -S -M prepared` (scale 10) for 2, 4, 8 and `clients` clients, printing each.
@@ -31,6 +32,9 @@ PgbenchResult Pgbench(const std::string& conninfo, int clients, int seconds);
 // `select_only` false: pgbench's default TPC-B-like script (three updates and an insert per
 // transaction), the reference for writes.
 double PgbenchTps(const std::string& conninfo, int clients, int seconds, bool select_only = true);
+// The best of PgbenchTps (select only) at each of `clients`; *best_clients gets its count.
+double PgbenchBestOf(const std::string& conninfo, const std::vector<int>& clients, int seconds,
+                     int* best_clients);
 // Initialises a pgbench database (scale 10).
 void PgbenchInit(const std::string& conninfo);
 
