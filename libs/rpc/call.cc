@@ -109,23 +109,16 @@ Calls Calls::ForService(const char* service) const {
 
 std::shared_ptr<Call> Calls::Begin(grpc::CallbackServerContext* ctx, const char* method,
                                    Auth auth) const {
-  std::string request_id = RequestIdOf(*ctx);
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   ObservedMethod* observed =
       observer_ != nullptr && service_ != nullptr ? observer_->ForUnary(service_, method) : nullptr;
-  if (auth == Auth::kNone) {
-    return std::make_shared<Call>(ctx, reactor, std::move(request_id), nullptr, observer_,
-                                  observed);
-  }
-  auto verified = Authenticate(*ctx, *verifier_);
-  if (!verified.ok()) {
-    auto call =
-        std::make_shared<Call>(ctx, reactor, std::move(request_id), nullptr, observer_, observed);
-    call->Finish(verified.status());
-    return call;
-  }
-  return std::make_shared<Call>(ctx, reactor, std::move(request_id), *std::move(verified),
-                                observer_, observed);
+  absl::StatusOr<std::shared_ptr<const auth::Principal>> principal =
+      std::shared_ptr<const auth::Principal>();
+  if (auth == Auth::kRequired) principal = Authenticate(*ctx, *verifier_);
+  auto call =
+      std::make_shared<Call>(ctx, ctx->DefaultReactor(), RequestIdOf(*ctx),
+                             principal.ok() ? *std::move(principal) : nullptr, observer_, observed);
+  if (!principal.ok()) call->Finish(principal.status());
+  return call;
 }
 
 }  // namespace crm::rpc

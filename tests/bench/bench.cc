@@ -74,13 +74,10 @@ PgbenchResult Pgbench(const std::string& conninfo, int clients, int seconds) {
     const double tps = PgbenchTps(conninfo, c, seconds);
     std::printf("pgbench -S -M prepared -c %-3d -j 2:  %10.0f transactions/s\n", c, tps);
     tried.emplace_back(tps, c);
-    if (tps > result.best) {
-      result.best = tps;
-      result.best_clients = c;
-    }
     if (c == clients) result.same_clients = tps;
   }
   std::sort(tried.rbegin(), tried.rend());
+  result.best = tried.front().first;
   for (const auto& [tps, c] : tried) result.fastest_first.push_back(c);
   return result;
 }

@@ -21,7 +21,6 @@ using Clock = std::chrono::steady_clock;
 
 struct PgbenchResult {
   double best = 0;                 // the best over the client counts tried
-  int best_clients = 0;            // and its client count
   double same_clients = 0;         // with `clients` clients
   std::vector<int> fastest_first;  // the client counts tried, by transactions/s
 };
