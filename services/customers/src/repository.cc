@@ -25,35 +25,32 @@ using db::Statement;
 // The stamp of a row version (see CustomerCache): the transaction that wrote it and where.
 #define CUSTOMER_STAMP "c.xmin::text || '/' || c.ctid::text"
 
+// The live customer $1 within the caller's scope ($2). The whole read and the stamp's read
+// must agree on it, or the cache could answer for a customer the caller may not see.
+#define CUSTOMER_LIVE_IN_SCOPE \
+  " FROM customers.customers c WHERE c.id = $1::uuid AND c.deleted_at IS NULL AND {scope}"
+
+const auth::ScopedStatement* LiveInScope(const char* name, absl::string_view sql) {
+  return new auth::ScopedStatement(name, sql, "c.owner_id", "c.owner_department_id", 2);
+}
+
 // The customer and the stamp of its row version.
 const auth::ScopedStatement& GetScoped() {
-  static const auto* s =
-      new auth::ScopedStatement("customers.get",
-                                "SELECT " CUSTOMER_COLUMNS ", " CUSTOMER_STAMP
-                                " FROM customers.customers c"
-                                " WHERE c.id = $1::uuid AND c.deleted_at IS NULL AND {scope}",
-                                "c.owner_id", "c.owner_department_id", 2);
+  static const auto* s = LiveInScope(
+      "customers.get", "SELECT " CUSTOMER_COLUMNS ", " CUSTOMER_STAMP CUSTOMER_LIVE_IN_SCOPE);
   return *s;
 }
 
-// The stamp alone, under the same conditions.
+// The stamp alone.
 const auth::ScopedStatement& StampScoped() {
   static const auto* s =
-      new auth::ScopedStatement("customers.get_stamp",
-                                "SELECT " CUSTOMER_STAMP
-                                " FROM customers.customers c"
-                                " WHERE c.id = $1::uuid AND c.deleted_at IS NULL AND {scope}",
-                                "c.owner_id", "c.owner_department_id", 2);
+      LiveInScope("customers.get_stamp", "SELECT " CUSTOMER_STAMP CUSTOMER_LIVE_IN_SCOPE);
   return *s;
 }
 
 const auth::ScopedStatement& LockScoped() {
-  static const auto* s = new auth::ScopedStatement(
-      "customers.lock",
-      "SELECT " CUSTOMER_COLUMNS
-      " FROM customers.customers c"
-      " WHERE c.id = $1::uuid AND c.deleted_at IS NULL AND {scope} FOR UPDATE",
-      "c.owner_id", "c.owner_department_id", 2);
+  static const auto* s = LiveInScope(
+      "customers.lock", "SELECT " CUSTOMER_COLUMNS CUSTOMER_LIVE_IN_SCOPE " FOR UPDATE");
   return *s;
 }
 
