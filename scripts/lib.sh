@@ -9,7 +9,7 @@ CRM_APT_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config git openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libpqxx-dev prometheus-cpp-dev libgtest-dev libgmock-dev golang-github-gogo-googleapis-dev
-  libsodium-dev nlohmann-json3-dev libssl-dev libcivetweb-dev libjemalloc-dev
+  libsodium-dev nlohmann-json3-dev libssl-dev libcivetweb-dev libjemalloc-dev libnghttp2-dev
   postgresql postgresql-client postgresql-contrib
   prometheus nghttp2-client docker-compose
 )

@@ -1,12 +1,12 @@
 #include "tests/bench/bench.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <regex>
 #include <thread>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <grpcpp/create_channel.h>
@@ -54,13 +54,21 @@ void PgbenchInit(const std::string& conninfo) {
 }
 
 double PgbenchBestOf(const std::string& conninfo, const std::vector<int>& clients, int seconds,
-                     int* best_clients) {
+                     int* best_clients, double* client_us) {
+  // pgbench runs as a child of this process, reaped before PgbenchTps returns.
+  const auto children_cpu = [] {
+    rusage u{};
+    getrusage(RUSAGE_CHILDREN, &u);
+    return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  };
   double best = 0;
   for (int c : clients) {
+    const double cpu_before = children_cpu();
     const double tps = PgbenchTps(conninfo, c, seconds);
     if (tps > best) {
       best = tps;
       *best_clients = c;
+      if (client_us != nullptr) *client_us = (children_cpu() - cpu_before) * 1e6 / (tps * seconds);
     }
   }
   return best;
@@ -88,46 +96,26 @@ double Median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
-Result Drive(const StartCall& start_call, int clients, int threads, int seconds,
-             const std::function<void(bool begins)>& window) {
+void Tally::Done(int kind, Clock::time_point start) {
+  if (!*measuring_) return;
+  latencies_.emplace_back(kind,
+                          std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+}
+
+void Tally::Failed(const std::string& error) {
+  if (!*measuring_) return;
+  if (first_error_.empty()) first_error_ = error;
+  ++errors_;
+}
+
+Result RunClosedLoop(
+    int threads, int seconds, const std::function<void(bool begins)>& window,
+    const std::function<void(int t, Tally& tally, const std::atomic<bool>& stop)>& body) {
   std::atomic<bool> measuring{false}, stop{false};
-  std::atomic<int64_t> errors{0};
-  std::vector<std::vector<std::pair<int, double>>> latencies(threads);  // kind, ms
-  std::vector<std::string> first_errors(threads);
+  std::vector<Tally> tallies(threads, Tally(&measuring));
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      grpc::CompletionQueue cq;
-      int64_t n = static_cast<int64_t>(t) << kThreadShift;
-      auto start = [&] {
-        AsyncCall* c = start_call(n++, &cq);
-        c->start = Clock::now();
-      };
-      const int mine = clients / threads + (t < clients % threads ? 1 : 0);
-      for (int i = 0; i < mine; ++i) start();
-      int in_flight = mine;
-      void* tag;
-      bool ok;
-      while (in_flight > 0 && cq.Next(&tag, &ok)) {
-        auto* c = static_cast<AsyncCall*>(tag);
-        if (measuring) {
-          if (c->status.ok()) {
-            latencies[t].emplace_back(
-                c->kind,
-                std::chrono::duration<double, std::milli>(Clock::now() - c->start).count());
-          } else {
-            if (first_errors[t].empty()) first_errors[t] = c->status.error_message();
-            ++errors;
-          }
-        }
-        delete c;
-        --in_flight;
-        if (!stop) {
-          start();
-          ++in_flight;
-        }
-      }
-    });
+    workers.emplace_back([&, t] { body(t, tallies[t], stop); });
   }
   std::this_thread::sleep_for(std::chrono::seconds(2));  // warm-up
   if (window) window(true);
@@ -139,24 +127,22 @@ Result Drive(const StartCall& start_call, int clients, int threads, int seconds,
   if (window) window(false);
   stop = true;
   for (auto& w : workers) w.join();
+  Result r;
   std::vector<double> all;
   std::map<int, std::vector<double>> by_kind;
-  for (const auto& l : latencies) {
-    for (const auto& [kind, ms] : l) {
+  for (const Tally& tally : tallies) {
+    r.errors += tally.errors_;
+    if (r.first_error.empty()) r.first_error = tally.first_error_;
+    for (const auto& [kind, ms] : tally.latencies_) {
       all.push_back(ms);
       by_kind[kind].push_back(ms);
     }
   }
+  if (all.empty()) return r;
   std::sort(all.begin(), all.end());
   const auto p99 = [](const std::vector<double>& sorted) {
     return sorted[static_cast<size_t>(sorted.size() * 0.99)];
   };
-  Result r;
-  r.errors = errors;
-  for (const auto& e : first_errors) {
-    if (r.first_error.empty()) r.first_error = e;
-  }
-  if (all.empty()) return r;
   r.rps = all.size() / elapsed;
   r.p50_ms = all[all.size() / 2];
   r.p99_ms = p99(all);
@@ -165,6 +151,37 @@ Result Drive(const StartCall& start_call, int clients, int threads, int seconds,
     r.p99_ms_by_kind[kind] = p99(ms);
   }
   return r;
+}
+
+Result Drive(const StartCall& start_call, int clients, int threads, int seconds,
+             const std::function<void(bool begins)>& window) {
+  return RunClosedLoop(threads, seconds, window, [&](int t, Tally& tally, const auto& stop) {
+    grpc::CompletionQueue cq;
+    int64_t n = static_cast<int64_t>(t) << kThreadShift;
+    auto start = [&] {
+      AsyncCall* c = start_call(n++, &cq);
+      c->start = Clock::now();
+    };
+    const int mine = ClientsOf(t, clients, threads);
+    for (int i = 0; i < mine; ++i) start();
+    int in_flight = mine;
+    void* tag;
+    bool ok;
+    while (in_flight > 0 && cq.Next(&tag, &ok)) {
+      auto* c = static_cast<AsyncCall*>(tag);
+      if (c->status.ok()) {
+        tally.Done(c->kind, c->start);
+      } else {
+        tally.Failed(c->status.error_message());
+      }
+      delete c;
+      --in_flight;
+      if (!stop) {
+        start();
+        ++in_flight;
+      }
+    }
+  });
 }
 
 std::vector<std::shared_ptr<grpc::Channel>> Channels(const std::string& target, int n) {

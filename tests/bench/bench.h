@@ -2,7 +2,9 @@
 // What the benchmarks share: the pgbench reference measured in the same run, a closed-loop
 // driver of asynchronous unary calls, latency summaries and the peak memory of a process.
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -31,9 +33,10 @@ PgbenchResult Pgbench(const std::string& conninfo, int clients, int seconds);
 // `select_only` false: pgbench's default TPC-B-like script (three updates and an insert per
 // transaction), the reference for writes.
 double PgbenchTps(const std::string& conninfo, int clients, int seconds, bool select_only = true);
-// The best of PgbenchTps (select only) at each of `clients`; *best_clients gets its count.
+// The best of PgbenchTps (select only) at each of `clients`; *best_clients gets its count and
+// *client_us (if set) the CPU time pgbench itself spent a transaction in that run.
 double PgbenchBestOf(const std::string& conninfo, const std::vector<int>& clients, int seconds,
-                     int* best_clients);
+                     int* best_clients, double* client_us = nullptr);
 // Initialises a pgbench database (scale 10).
 void PgbenchInit(const std::string& conninfo);
 
@@ -67,10 +70,38 @@ struct Result {
   std::map<int, double> p99_ms_by_kind;  // by AsyncCall::kind
 };
 
-// Keeps `clients` calls in flight from `threads` threads for 2 s of warm-up and `seconds` of
+// What one client thread of a closed loop records: the calls it finished in the measurement.
+class Tally {
+ public:
+  explicit Tally(const std::atomic<bool>* measuring) : measuring_(measuring) {}
+  // A call that succeeded, started at `start`; `kind` as AsyncCall::kind.
+  void Done(int kind, Clock::time_point start);
+  void Failed(const std::string& error);
+
+ private:
+  friend Result RunClosedLoop(int, int, const std::function<void(bool)>&,
+                              const std::function<void(int, Tally&, const std::atomic<bool>&)>&);
+  const std::atomic<bool>* measuring_;
+  std::vector<std::pair<int, double>> latencies_;  // kind, ms
+  int64_t errors_ = 0;
+  std::string first_error_;
+};
+
+// Runs body(t, tally, stop) on threads t = 0 … threads - 1, each keeping its calls in flight
+// until `stop` and returning once they have finished: 2 s of warm-up, then `seconds` of
 // measurement; `window`, if set, is called as the measurement begins (true) and ends (false).
+Result RunClosedLoop(
+    int threads, int seconds, const std::function<void(bool begins)>& window,
+    const std::function<void(int t, Tally& tally, const std::atomic<bool>& stop)>& body);
+
+// Keeps `clients` calls in flight from `threads` threads (RunClosedLoop) through gRPC's client.
 Result Drive(const StartCall& start, int clients, int threads, int seconds,
              const std::function<void(bool begins)>& window = nullptr);
+
+// The calls of a thread: `clients` spread over `threads`, the first threads taking the rest.
+inline int ClientsOf(int t, int clients, int threads) {
+  return clients / threads + (t < clients % threads ? 1 : 0);
+}
 
 // Channels over distinct connections.
 std::vector<std::shared_ptr<grpc::Channel>> Channels(const std::string& target, int n);

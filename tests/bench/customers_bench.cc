@@ -2,6 +2,7 @@
 // against the same PostgreSQL server in the same run.
 //
 //   crm-bench-customers [--rows=1000000] [--reps=50] [--streams=2] [--clients=32]
+//                       [--get-clients=32,64,128] [--grpc-client-clients=64]
 //                       [--seconds=10] [--rounds=3] [--channels=2] [--shared-buffers=2GB]
 //                       [--skip-pgbench] [--tcp] [--pg=name=value ...]
 //                       [-- <crm-customers flags>]
@@ -16,7 +17,10 @@
 //      requests/s, and the ratio of its best to pgbench's best measured just before (at
 //      the two client counts that were fastest in pgbench's first runs: on a shared machine
 //      they swap places), in each of --rounds rounds, and the median ratio (the machine's
-//      speed may vary);
+//      speed may vary). The calls come from a load generator as light as pgbench's client
+//      (h2_drive.h; each costs about what a transaction costs pgbench itself, both printed);
+//      the same calls from gRPC's C++ client follow once a round at --grpc-client-clients
+//      (64; 0: not at all), with their own median ratio;
 //   3. SearchCustomers (Chinese fragments, whole names, misspelt Latin names) with --clients
 //      clients and one rep's scope: p50 / p99 of each round and their medians;
 //   4. the service's peak resident memory.
@@ -39,6 +43,7 @@
 #include "crm/customers/v1/customers_service.grpc.pb.h"
 #include "libs/testing/pg.h"
 #include "tests/bench/bench.h"
+#include "tests/bench/h2_drive.h"
 #include "tests/e2e/stack.h"
 
 namespace {
@@ -56,6 +61,8 @@ struct Options {
   int clients = 32;  // searches (and pgbench's "same clients" figure)
   // GetCustomer's client counts; each side is compared at its best, as pgbench is.
   std::vector<int> get_clients = {32, 64, 128};
+  // The same calls from gRPC's C++ client, once a round at this many clients (0: not at all).
+  int grpc_client_clients = 64;
   int seconds = 10;
   int rounds = 3;  // of the read measurements; the median is reported
   // One connection per client thread: four connections served fewer calls per second.
@@ -214,9 +221,10 @@ int main(int argc, char** argv) {
         !value("--streams=", &o.streams) && !value("--clients=", &o.clients) &&
         !counts("--get-clients=", &o.get_clients) && !value("--seconds=", &o.seconds) &&
         !value("--rounds=", &o.rounds) && !value("--channels=", &o.channels) &&
-        !value("--client-threads=", &o.client_threads) && !value("--batch=", &o.batch)) {
+        !value("--client-threads=", &o.client_threads) && !value("--batch=", &o.batch) &&
+        !value("--grpc-client-clients=", &o.grpc_client_clients)) {
       Die("usage: crm-bench-customers [--rows=N] [--reps=N] [--streams=N] [--clients=N] "
-          "[--get-clients=N,N,...] "
+          "[--get-clients=N,N,...] [--grpc-client-clients=N] "
           "[--seconds=N] [--rounds=N] "
           "[--channels=N] [--batch=N] [--shared-buffers=2GB] [--skip-pgbench] [--tcp] "
           "[--pg=name=value ...] [-- <crm-customers flags>]");
@@ -419,29 +427,51 @@ int main(int argc, char** argv) {
   // and then GetCustomer at each of its client counts, so the ratio (best to best) compares
   // figures taken under the same background load; the median round is reported.
   const std::string& token = tokens[0];
-  std::vector<double> get_ratios;
+  auto id_of = [&](int64_t n) -> const std::string& { return ids[(n * 7919) % ids.size()]; };
+  const crm::bench::H2Target get_target{o.tcp ? (*customers)->target() : "unix:" + socket_path,
+                                        "/crm.customers.v1.CustomersService/GetCustomer",
+                                        {{"authorization", "Bearer " + token}}};
+  const crm::bench::H2Request get_request = [&](int64_t n) {
+    cv1::GetCustomerRequest req;
+    req.set_id(id_of(n));
+    return req.SerializeAsString();
+  };
+  const crm::bench::H2Check get_check = [&](int64_t n, std::string_view message) -> std::string {
+    cv1::Customer c;
+    if (!c.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
+      return "the response is not a Customer";
+    }
+    return c.id() == id_of(n) ? "" : "the response is another customer";
+  };
+  // The same calls through gRPC's C++ client.
+  auto grpc_client_get = [&](int clients) {
+    return crm::bench::Drive(
+        [&](int64_t n, grpc::CompletionQueue* cq) {
+          auto* c = new GetCall();
+          c->ctx.AddMetadata("authorization", "Bearer " + token);
+          c->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+          cv1::GetCustomerRequest req;
+          req.set_id(id_of(n));
+          c->rpc =
+              stubs[crm::bench::ThreadOf(n) % stubs.size()]->AsyncGetCustomer(&c->ctx, req, cq);
+          c->rpc->Finish(&c->resp, &c->status, c);
+          return c;
+        },
+        clients, o.client_threads, o.seconds, window);
+  };
+  std::vector<double> get_ratios, grpc_client_ratios;
   const std::vector<int> reference_clients(
       pg.fastest_first.begin(),
       pg.fastest_first.begin() + std::min<size_t>(2, pg.fastest_first.size()));
   for (int round = 1; round <= o.rounds; ++round) {
     int reference_at = 0;
-    const double reference = crm::bench::PgbenchBestOf((*pgdb)->AdminConninfo(), reference_clients,
-                                                       o.seconds, &reference_at);
+    double pgbench_client_us = 0;
+    const double reference = crm::bench::PgbenchBestOf(
+        (*pgdb)->AdminConninfo(), reference_clients, o.seconds, &reference_at, &pgbench_client_us);
     double best = 0;
     for (int clients : o.get_clients) {
-      crm::bench::Result get = crm::bench::Drive(
-          [&](int64_t n, grpc::CompletionQueue* cq) {
-            auto* c = new GetCall();
-            c->ctx.AddMetadata("authorization", "Bearer " + token);
-            c->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-            cv1::GetCustomerRequest req;
-            req.set_id(ids[(n * 7919) % ids.size()]);
-            c->rpc =
-                stubs[crm::bench::ThreadOf(n) % stubs.size()]->AsyncGetCustomer(&c->ctx, req, cq);
-            c->rpc->Finish(&c->resp, &c->status, c);
-            return c;
-          },
-          clients, o.client_threads, o.seconds, window);
+      const crm::bench::Result get = crm::bench::DriveH2(
+          get_target, get_request, get_check, clients, o.client_threads, o.seconds, window);
       std::printf(
           "GetCustomer round %d, %3d clients: %10.0f requests/s   p50 %.2f ms   p99 %.2f ms   "
           "errors %lld %s  (%s)\n",
@@ -449,11 +479,20 @@ int main(int argc, char** argv) {
           get.first_error.c_str(), per_call(get).c_str());
       if (get.errors == 0) best = std::max(best, get.rps);
     }
+    if (o.grpc_client_clients > 0) {
+      const crm::bench::Result get = grpc_client_get(o.grpc_client_clients);
+      std::printf(
+          "  from gRPC's C++ client, %3d clients: %10.0f requests/s   p50 %.2f ms   p99 %.2f ms   "
+          "errors %lld %s  (%s)\n",
+          o.grpc_client_clients, get.rps, get.p50_ms, get.p99_ms,
+          static_cast<long long>(get.errors), get.first_error.c_str(), per_call(get).c_str());
+      if (get.errors == 0 && reference > 0) grpc_client_ratios.push_back(get.rps / reference);
+    }
     if (reference > 0) {
       std::printf(
-          "  pgbench in the same round, best at -c %d: %10.0f transactions/s   ratio of the bests "
-          "%.3f\n",
-          reference_at, reference, best / reference);
+          "  pgbench in the same round, best at -c %d: %10.0f transactions/s (pgbench's own CPU "
+          "%.1f us a transaction)   ratio of the bests %.3f\n",
+          reference_at, reference, pgbench_client_us, best / reference);
       get_ratios.push_back(best / reference);
     }
   }
@@ -462,6 +501,12 @@ int main(int argc, char** argv) {
         "ratio GetCustomer / pgbench, each at its best client count, median of %d rounds: %.3f "
         "(target >= 0.30)\n",
         o.rounds, crm::bench::Median(get_ratios));
+  }
+  if (!grpc_client_ratios.empty()) {
+    std::printf(
+        "  the same ratio with gRPC's C++ client as the load generator (%d clients), median of %d "
+        "rounds: %.3f\n",
+        o.grpc_client_clients, o.rounds, crm::bench::Median(grpc_client_ratios));
   }
 
   // 3. SearchCustomers in one rep's scope; first one query of each kind, alone.
