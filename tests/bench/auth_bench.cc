@@ -52,8 +52,7 @@ crm::bench::Result Drive(const std::string& target, const std::string& token,
   return crm::bench::Drive(
       [&](int64_t n, grpc::CompletionQueue* cq) {
         auto* c = new GetUserCall();
-        c->ctx.AddMetadata("authorization", "Bearer " + token);
-        c->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        c->Authorize(token);
         c->rpc = stubs[n % stubs.size()]->AsyncGetUser(&c->ctx, req, cq);
         c->rpc->Finish(&c->resp, &c->status, c);
         return c;

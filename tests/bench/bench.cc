@@ -96,6 +96,11 @@ double Median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
+void AsyncCall::Authorize(const std::string& token) {
+  ctx.AddMetadata("authorization", "Bearer " + token);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(kCallSeconds));
+}
+
 void Tally::Done(int kind, Clock::time_point start) {
   if (!*measuring_) return;
   latencies_.emplace_back(kind,

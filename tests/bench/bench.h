@@ -43,9 +43,14 @@ void PgbenchInit(const std::string& conninfo);
 // The middle value (of an even count, the upper of the two in the middle); 0 for none.
 double Median(std::vector<double> values);
 
+// How long a benchmark's call may take (its deadline), whichever load generator makes it.
+inline constexpr int kCallSeconds = 10;
+
 // One call in flight: its context and outcome. Subclasses hold the response.
 struct AsyncCall {
   virtual ~AsyncCall() = default;
+  // Sends `token` as the caller's bearer token and sets the deadline (kCallSeconds).
+  void Authorize(const std::string& token);
   grpc::ClientContext ctx;
   grpc::Status status;
   Clock::time_point start;

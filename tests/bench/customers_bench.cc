@@ -448,8 +448,7 @@ int main(int argc, char** argv) {
     return crm::bench::Drive(
         [&](int64_t n, grpc::CompletionQueue* cq) {
           auto* c = new GetCall();
-          c->ctx.AddMetadata("authorization", "Bearer " + token);
-          c->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+          c->Authorize(token);
           cv1::GetCustomerRequest req;
           req.set_id(id_of(n));
           c->rpc =
@@ -529,8 +528,7 @@ int main(int argc, char** argv) {
     crm::bench::Result search = crm::bench::Drive(
         [&](int64_t n, grpc::CompletionQueue* cq) {
           auto* c = new SearchCall();
-          c->ctx.AddMetadata("authorization", "Bearer " + token);
-          c->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+          c->Authorize(token);
           cv1::SearchCustomersRequest req;
           req.set_query(QueryOf(n));
           c->kind = static_cast<int>(n % 4);

@@ -88,7 +88,7 @@ class Connection {
                     {":path", target_.method},
                     {"content-type", "application/grpc"},
                     {"te", "trailers"},
-                    {"grpc-timeout", "10S"}};
+                    {"grpc-timeout", absl::StrCat(kCallSeconds, "S")}};
     header_text_.insert(header_text_.end(), target_.metadata.begin(), target_.metadata.end());
     for (const auto& [name, value] : header_text_) headers_.push_back(Header(name, value));
   }
