@@ -2,7 +2,13 @@
 --
 -- Order: events are delivered by (xid, seq). A reader only returns events of transactions
 -- older than every transaction still running (xid < xmin of its snapshot), so an event
--- committed late can never appear behind a cursor a consumer has already passed.
+-- committed late can never appear behind a cursor a consumer has already passed. The same
+-- order is the order of commits, so a retention job cuts by it too.
+--
+-- Listeners are woken after the commit by the session that wrote the events (see
+-- db::NotifyAfterCommit), not by a trigger: a notification queued inside a transaction holds
+-- the database's notification lock until the commit record is flushed, which would make every
+-- transaction that writes events commit one at a time.
 CREATE TABLE outbox (
   xid            xid8 NOT NULL DEFAULT pg_current_xact_id(),
   seq            bigint GENERATED ALWAYS AS IDENTITY,
@@ -17,16 +23,5 @@ CREATE TABLE outbox (
   payload        bytea NOT NULL,
   PRIMARY KEY (xid, seq)
 );
-CREATE INDEX outbox_occurred_at ON outbox (occurred_at);
+-- WatchEvents filtered by event type, from a cursor.
 CREATE INDEX outbox_type ON outbox (type, xid, seq);
-
--- Wakes the service's WatchEvents streams once per transaction that wrote events
--- (notifications are sent at commit and de-duplicated within a transaction).
-CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify(TG_TABLE_SCHEMA || '_outbox', '');
-  RETURN NULL;
-END
-$$;
-CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
-  FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();

@@ -1,4 +1,6 @@
--- Customers, their dictionaries, and the search machinery for names in any script.
+-- The customers service's schema: customers with their dictionaries, contacts, interactions,
+-- the relationship map, hand-overs, merges, churn handling, imports and documents.
+-- pg_trgm and btree_gin are created by deploy/sql/provision-service.sql (they need a superuser).
 
 CREATE TABLE customers.dictionary_entries (
   kind       text NOT NULL CHECK (kind IN ('level', 'region', 'industry', 'source')),
@@ -43,25 +45,41 @@ INSERT INTO customers.dictionary_entries (kind, code, name, sort_order) VALUES
   ('source', 'import', '批量导入', 7),
   ('source', 'other', '其他', 99);
 
--- Search grams of a name: every character and every pair of neighbouring characters, lower
--- case, without spaces. A GIN index over them answers "name contains 华为" for the one- and
--- two-character terms that pg_trgm cannot (they yield no trigram).
+-- Search grams of a name: every character, then every pair of neighbouring characters, lower
+-- case, without white space. A GIN index over them answers "the name contains 华为" for the
+-- one- and two-character terms that yield no trigram; LIKE rechecks the real text. Repeats are
+-- kept: GIN stores each key of a row once, and containment (@>) does not count.
 CREATE FUNCTION customers.name_grams(name text) RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT coalesce(array_agg(DISTINCT g), '{}')
-  FROM (SELECT lower(regexp_replace(name, '\s+', '', 'g')) AS n) s,
-       LATERAL (SELECT substr(s.n, i, 1) AS g FROM generate_series(1, length(s.n)) i
-                UNION ALL
-                SELECT substr(s.n, i, 2) FROM generate_series(1, length(s.n) - 1) i) grams
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  u text[] := string_to_array(lower(regexp_replace(name, '\s+', '', 'g')), NULL);
+  out text[] := u;
+BEGIN
+  FOR i IN 1..coalesce(array_length(u, 1), 0) - 1 LOOP
+    out := out || (u[i] || u[i + 1]);
+  END LOOP;
+  RETURN out;
+END
 $$;
 
--- The grams a search term must all have: its pairs, or the term itself when it is one character.
+-- The grams a search term must all have: its pairs, or the term itself when it is one
+-- character. Searches are planned for each call, so this runs once per search, at planning.
 CREATE FUNCTION customers.query_grams(query text) RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE WHEN length(q) <= 1 THEN ARRAY[q]
-              ELSE (SELECT array_agg(DISTINCT substr(q, i, 2))
-                    FROM generate_series(1, length(q) - 1) i) END
-  FROM (SELECT lower(regexp_replace(query, '\s+', '', 'g')) AS q) s
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  q text := lower(regexp_replace(query, '\s+', '', 'g'));
+  u text[];
+  out text[] := '{}';
+BEGIN
+  IF length(q) <= 1 THEN
+    RETURN ARRAY[q];
+  END IF;
+  u := string_to_array(q, NULL);
+  FOR i IN 1..array_length(u, 1) - 1 LOOP
+    out := out || (u[i] || u[i + 1]);
+  END LOOP;
+  RETURN out;
+END
 $$;
 
 -- The form of a name compared for duplicates: compatibility-normalised (full-width letters and
@@ -78,6 +96,7 @@ CREATE SEQUENCE customers.customer_number_seq;
 
 CREATE TABLE customers.customers (
   id                          uuid PRIMARY KEY,
+  -- C and at least eight digits, from customer_number_seq.
   number                      text NOT NULL UNIQUE,
   name                        text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
   region                      text NOT NULL DEFAULT '',
@@ -106,30 +125,240 @@ CREATE TABLE customers.customers (
                               CHECK (status IN ('active', 'loss_warning', 'loss_delayed', 'lost')),
   tags                        text[] NOT NULL DEFAULT '{}',
   attributes                  jsonb NOT NULL DEFAULT '{}',
+  -- Churn handling: the last order, when the loss was warned of, until when it is delayed.
   last_order_date             date,
+  loss_warned_at              timestamptz,
+  loss_delayed_until          date,
+  -- The key of the customer in the system it was imported from.
+  external_key                text CHECK (external_key IS NULL OR external_key <> ''),
   version                     bigint NOT NULL DEFAULT 1,
   created_at                  timestamptz NOT NULL DEFAULT now(),
   updated_at                  timestamptz NOT NULL DEFAULT now(),
   deleted_at                  timestamptz,
+  -- A merged duplicate (deleted) remembers its survivor.
+  merged_into                 uuid REFERENCES customers.customers (id),
   -- Derived, for search and duplicate detection.
   name_grams                  text[] NOT NULL GENERATED ALWAYS AS (customers.name_grams(name)) STORED,
   normalized_name             text NOT NULL GENERATED ALWAYS AS (customers.normalized_name(name)) STORED,
   phone_digits                text NOT NULL GENERATED ALWAYS AS (regexp_replace(phone, '[^0-9]', '', 'g')) STORED
 );
 
--- Lists: newest first within the caller's scope, each filter indexed.
-CREATE INDEX customers_live ON customers.customers (id DESC) WHERE deleted_at IS NULL;
-CREATE INDEX customers_owner ON customers.customers (owner_id, id DESC) WHERE deleted_at IS NULL;
-CREATE INDEX customers_department ON customers.customers (owner_department_id, id DESC) WHERE deleted_at IS NULL;
-CREATE INDEX customers_region ON customers.customers (region, id DESC) WHERE deleted_at IS NULL;
-CREATE INDEX customers_industry ON customers.customers (industry, id DESC) WHERE deleted_at IS NULL;
-CREATE INDEX customers_level ON customers.customers (level, id DESC) WHERE deleted_at IS NULL;
-CREATE INDEX customers_status ON customers.customers (status, id DESC) WHERE deleted_at IS NULL;
-CREATE INDEX customers_tags ON customers.customers USING gin (tags) WHERE deleted_at IS NULL;
--- Search: grams for contains-queries in any script, trigrams for misspelt Latin names.
-CREATE INDEX customers_name_grams ON customers.customers USING gin (name_grams) WHERE deleted_at IS NULL;
-CREATE INDEX customers_name_trgm ON customers.customers USING gin (name gin_trgm_ops) WHERE deleted_at IS NULL;
--- Duplicate detection.
-CREATE INDEX customers_tax_id ON customers.customers (tax_id) WHERE deleted_at IS NULL AND tax_id <> '';
-CREATE INDEX customers_normalized_name ON customers.customers (normalized_name) WHERE deleted_at IS NULL;
-CREATE INDEX customers_phone_digits ON customers.customers (phone_digits) WHERE deleted_at IS NULL AND phone_digits <> '';
+-- Lists within a rep's or a manager's scope, newest first (read backwards: a new id lands at
+-- the end of its owner's range, where page splits leave full pages). An executive's list reads
+-- the primary key backwards.
+CREATE INDEX customers_owner ON customers.customers (owner_id, id) WHERE deleted_at IS NULL;
+CREATE INDEX customers_department ON customers.customers (owner_department_id, id)
+  WHERE deleted_at IS NULL;
+-- List filters on region, industry, level, status and tag, in any combination: one GIN index
+-- (btree_gin for the text columns) costs an insert one pending-list append instead of five
+-- B-tree descents. The pending list is kept small because every scan reads it.
+CREATE INDEX customers_list_filters ON customers.customers
+  USING gin (region, industry, level, status, tags) WITH (gin_pending_list_limit = 1024)
+  WHERE deleted_at IS NULL;
+-- SearchCustomers and ListCustomers' name_contains: the name's grams with the scope column, so
+-- a rep's search reads only their own customers' entries and a manager's only their
+-- departments'. An executive's search uses the owner index's gram column alone.
+CREATE INDEX customers_owner_grams ON customers.customers USING gin (owner_id, name_grams)
+  WITH (gin_pending_list_limit = 1024) WHERE deleted_at IS NULL;
+CREATE INDEX customers_department_grams ON customers.customers
+  USING gin (owner_department_id, name_grams) WITH (gin_pending_list_limit = 1024)
+  WHERE deleted_at IS NULL;
+-- SearchCustomers' misspelt Latin names (trigram word similarity, pg_trgm). A name without an
+-- ASCII letter or digit can never share a trigram with such a query, so it is left out: most
+-- names in a Chinese CRM are, and their writes skip this index.
+CREATE INDEX customers_owner_trgm ON customers.customers USING gin (owner_id, name gin_trgm_ops)
+  WHERE deleted_at IS NULL AND name ~ '[A-Za-z0-9]';
+-- Duplicate detection on create and DuplicatePairs (equality only, so hash indexes), and
+-- SearchCustomers' phone branch.
+CREATE INDEX customers_tax_id ON customers.customers USING hash (tax_id)
+  WHERE deleted_at IS NULL AND tax_id <> '';
+CREATE INDEX customers_normalized_name ON customers.customers USING hash (normalized_name)
+  WHERE deleted_at IS NULL;
+CREATE INDEX customers_phone_digits ON customers.customers USING hash (phone_digits)
+  WHERE deleted_at IS NULL AND phone_digits <> '';
+-- The loss-warning scan: active customers by last order, delayed ones by the end of the delay.
+CREATE INDEX customers_churn_due ON customers.customers (last_order_date)
+  WHERE deleted_at IS NULL AND status = 'active';
+CREATE INDEX customers_loss_delayed ON customers.customers (loss_delayed_until)
+  WHERE deleted_at IS NULL AND status = 'loss_delayed';
+-- ListLossWarnings per owner and per department, longest-warned first.
+CREATE INDEX customers_loss_owner ON customers.customers (owner_id, loss_warned_at, id)
+  WHERE deleted_at IS NULL AND status IN ('loss_warning', 'loss_delayed');
+CREATE INDEX customers_loss_department ON customers.customers (owner_department_id, loss_warned_at, id)
+  WHERE deleted_at IS NULL AND status IN ('loss_warning', 'loss_delayed');
+-- Imports match rows to customers by external key.
+CREATE UNIQUE INDEX customers_external_key ON customers.customers (external_key)
+  WHERE external_key IS NOT NULL;
+
+-- Contacts (联系人) and interactions (交往记录 / 跟进记录) of customers.
+
+CREATE TABLE customers.contacts (
+  id            uuid PRIMARY KEY,
+  customer_id   uuid NOT NULL REFERENCES customers.customers (id),
+  name          text NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+  gender        text NOT NULL DEFAULT '' CHECK (gender IN ('', 'male', 'female')),
+  position      text NOT NULL DEFAULT '',
+  office_phone  text NOT NULL DEFAULT '',
+  mobile        text NOT NULL DEFAULT '',
+  email         text NOT NULL DEFAULT '',
+  notes         text NOT NULL DEFAULT '',
+  is_primary    boolean NOT NULL DEFAULT false,
+  reports_to_id uuid REFERENCES customers.contacts (id),
+  buying_role   text NOT NULL DEFAULT ''
+                CHECK (buying_role IN ('', 'decision_maker', 'influencer', 'user', 'gatekeeper')),
+  attitude      text NOT NULL DEFAULT '' CHECK (attitude IN ('', 'supporter', 'neutral', 'opponent')),
+  social_style  text NOT NULL DEFAULT ''
+                CHECK (social_style IN ('', 'expressive', 'driver', 'amiable', 'analytical')),
+  version       bigint NOT NULL DEFAULT 1,
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  updated_at    timestamptz NOT NULL DEFAULT now(),
+  deleted_at    timestamptz,
+  CHECK (reports_to_id IS DISTINCT FROM id)
+);
+CREATE INDEX contacts_customer ON customers.contacts (customer_id, id) WHERE deleted_at IS NULL;
+CREATE UNIQUE INDEX contacts_one_primary ON customers.contacts (customer_id)
+  WHERE is_primary AND deleted_at IS NULL;
+CREATE INDEX contacts_reports_to ON customers.contacts (reports_to_id) WHERE reports_to_id IS NOT NULL;
+
+CREATE TABLE customers.interactions (
+  id                  uuid PRIMARY KEY,
+  customer_id         uuid NOT NULL REFERENCES customers.customers (id),
+  contact_id          uuid REFERENCES customers.contacts (id),
+  user_id             uuid NOT NULL,
+  method              text NOT NULL CHECK (method IN ('visit', 'phone', 'email', 'meeting', 'message')),
+  occurred_at         timestamptz NOT NULL,
+  location            text NOT NULL DEFAULT '',
+  summary             text NOT NULL CHECK (length(summary) BETWEEN 1 AND 200),
+  details             text NOT NULL DEFAULT '',
+  result              text NOT NULL DEFAULT '',
+  next_follow_up_date date,
+  version             bigint NOT NULL DEFAULT 1,
+  created_at          timestamptz NOT NULL DEFAULT now(),
+  updated_at          timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX interactions_customer ON customers.interactions (customer_id, occurred_at DESC, id DESC);
+CREATE INDEX interactions_follow_up ON customers.interactions (user_id, next_follow_up_date, id)
+  WHERE next_follow_up_date IS NOT NULL;
+
+-- The relationship map (营销员内部客户关系图): which of our users know which contacts, and
+-- how customers are tied to each other.
+
+CREATE TABLE customers.contact_relations (
+  user_id     uuid NOT NULL,
+  contact_id  uuid NOT NULL REFERENCES customers.contacts (id),
+  strength    smallint NOT NULL CHECK (strength BETWEEN 1 AND 5),
+  notes       text NOT NULL DEFAULT '',
+  version     bigint NOT NULL DEFAULT 1,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  updated_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (user_id, contact_id)
+);
+-- Who knows this contact (maps, and paths walking from a contact to users).
+CREATE INDEX contact_relations_contact ON customers.contact_relations (contact_id, user_id);
+
+CREATE TABLE customers.customer_links (
+  id               uuid PRIMARY KEY,
+  from_customer_id uuid NOT NULL REFERENCES customers.customers (id),
+  to_customer_id   uuid NOT NULL REFERENCES customers.customers (id),
+  kind             text NOT NULL
+                   CHECK (kind IN ('referral', 'parent_subsidiary', 'partner', 'channel')),
+  notes            text NOT NULL DEFAULT '',
+  created_by       uuid NOT NULL,
+  created_at       timestamptz NOT NULL DEFAULT now(),
+  CHECK (from_customer_id <> to_customer_id),
+  -- A partnership has no direction: it is stored with the smaller id first.
+  CHECK (kind <> 'partner' OR from_customer_id < to_customer_id)
+);
+CREATE UNIQUE INDEX customer_links_unique ON customers.customer_links (from_customer_id, to_customer_id, kind);
+CREATE INDEX customer_links_to ON customers.customer_links (to_customer_id);
+
+-- Hand-overs of customers between owners (客户移交): the audit record of who moved which
+-- customers from whom to whom, and why.
+
+CREATE TABLE customers.handovers (
+  id                uuid PRIMARY KEY,
+  from_user_id      uuid NOT NULL,
+  to_user_id        uuid NOT NULL,
+  to_department_id  uuid NOT NULL,
+  customer_ids      uuid[] NOT NULL,
+  reason            text NOT NULL,
+  created_by        uuid NOT NULL,
+  created_at        timestamptz NOT NULL DEFAULT now(),
+  -- The departments the customers belonged to before, so a manager sees hand-overs out of
+  -- their departments too.
+  from_department_ids uuid[] NOT NULL DEFAULT '{}',
+  CHECK (from_user_id <> to_user_id)
+);
+-- ListHandovers: newest first, and narrowed to hand-overs from or to one user.
+CREATE INDEX handovers_newest ON customers.handovers (id DESC);
+CREATE INDEX handovers_from ON customers.handovers (from_user_id, created_at);
+CREATE INDEX handovers_to ON customers.handovers (to_user_id, created_at);
+
+-- Merges of duplicate customers: the duplicate is soft-deleted and remembers its survivor
+-- (customers.merged_into); each merge is an audit record.
+
+CREATE TABLE customers.merges (
+  id                  uuid PRIMARY KEY,
+  survivor_id         uuid NOT NULL REFERENCES customers.customers (id),
+  duplicate_id        uuid NOT NULL REFERENCES customers.customers (id),
+  contacts_moved      integer NOT NULL,
+  interactions_moved  integer NOT NULL,
+  links_moved         integer NOT NULL,
+  created_by          uuid NOT NULL,
+  created_at          timestamptz NOT NULL DEFAULT now(),
+  CHECK (survivor_id <> duplicate_id)
+);
+CREATE INDEX merges_survivor ON customers.merges (survivor_id);
+CREATE UNIQUE INDEX merges_duplicate ON customers.merges (duplicate_id);
+
+-- Churn handling (客户流失管理): the history of each step of a customer's loss handling.
+CREATE TABLE customers.loss_actions (
+  id             uuid PRIMARY KEY,
+  customer_id    uuid NOT NULL REFERENCES customers.customers (id),
+  kind           text NOT NULL CHECK (kind IN ('warned', 'delayed', 'confirmed', 'recovered')),
+  note           text NOT NULL DEFAULT '',
+  delayed_until  date,
+  user_id        uuid,
+  created_at     timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX loss_actions_customer ON customers.loss_actions (customer_id, created_at, id);
+
+-- Bulk import: each job records what it has committed, so an interrupted import can resume.
+CREATE TABLE customers.import_jobs (
+  id               uuid PRIMARY KEY,
+  created_by       uuid NOT NULL,
+  rows             bigint NOT NULL DEFAULT 0,
+  created          bigint NOT NULL DEFAULT 0,
+  updated          bigint NOT NULL DEFAULT 0,
+  unchanged        bigint NOT NULL DEFAULT 0,
+  failed           bigint NOT NULL DEFAULT 0,
+  last_row_number  bigint NOT NULL DEFAULT 0,
+  created_at       timestamptz NOT NULL DEFAULT now(),
+  updated_at       timestamptz NOT NULL DEFAULT now()
+);
+
+-- Documents attached to customers (文档管理). The content is kept in the database, in chunks,
+-- so a document and its metadata commit together and backups hold both.
+
+CREATE TABLE customers.documents (
+  id            uuid PRIMARY KEY,
+  customer_id   uuid NOT NULL REFERENCES customers.customers (id),
+  file_name     text NOT NULL,
+  content_type  text NOT NULL,
+  size_bytes    bigint NOT NULL CHECK (size_bytes >= 0),
+  sha256        text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+  description   text NOT NULL DEFAULT '',
+  chunks        integer NOT NULL,
+  created_by    uuid NOT NULL,
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  deleted_at    timestamptz
+);
+CREATE INDEX documents_customer ON customers.documents (customer_id, created_at DESC)
+  WHERE deleted_at IS NULL;
+
+CREATE TABLE customers.document_chunks (
+  document_id  uuid NOT NULL REFERENCES customers.documents (id),
+  seq          integer NOT NULL,
+  data         bytea NOT NULL,
+  PRIMARY KEY (document_id, seq)
+);

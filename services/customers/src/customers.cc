@@ -16,7 +16,6 @@
 #include "libs/validation/updates.h"
 #include "services/customers/src/convert.h"
 #include "services/customers/src/repository.h"
-#include "services/customers/src/search_index.h"
 
 namespace crm::customers_service {
 namespace {
@@ -192,43 +191,18 @@ absl::StatusOr<Customer> Customers::Create(db::Conn& conn, const Principal& call
 }
 
 void Customers::Get(db::Reader& reader, const Principal& caller, const std::string& id,
-                    db::Callback<std::shared_ptr<const Customer>> done) const {
+                    db::Callback<Customer> done) const {
   if (absl::Status s = auth::Require(caller, "customers.read"); !s.ok()) return done(s);
   Violations v;
   validation::RequiredUuid(v, "id", id);
   if (!v.empty()) return done(v.ToStatus());
-  std::optional<CustomerCache::Entry> cached = cache_ ? cache_->Find(id) : std::nullopt;
-  if (!cached) return ReadWhole(reader, caller, id, CustomerCache::Outcome::kMiss, std::move(done));
-  // Only the stamp: the customer as cached is its current state when the stamps agree.
-  reader.Submit(Repository::StampInScope(id, caller),
-                [this, &reader, &caller, id, cached = *std::move(cached),
-                 done = std::move(done)](absl::StatusOr<db::Rows> rows) mutable {
-                  if (!rows.ok()) return done(rows.status());
-                  std::optional<std::string> stamp = Repository::StampOf(*rows);
-                  if (!stamp) return done(auth::NotVisible(caller.scope, "customer", id));
-                  if (*stamp == cached.stamp) {
-                    cache_->Count(CustomerCache::Outcome::kHit);
-                    return done(std::move(cached.customer));
-                  }
-                  ReadWhole(reader, caller, id, CustomerCache::Outcome::kStale, std::move(done));
-                });
-}
-
-void Customers::ReadWhole(db::Reader& reader, const Principal& caller, const std::string& id,
-                          CustomerCache::Outcome outcome,
-                          db::Callback<std::shared_ptr<const Customer>> done) const {
   reader.Submit(Repository::GetInScope(id, caller),
-                [this, outcome, done = std::move(done), scope = caller.scope,
+                [done = std::move(done), scope = caller.scope,
                  id](absl::StatusOr<db::Rows> rows) mutable {
                   if (!rows.ok()) return done(rows.status());
-                  auto read = Repository::StampedCustomerOf(*rows);
-                  if (!read) return done(auth::NotVisible(scope, "customer", id));
-                  auto customer = std::make_shared<const Customer>(std::move(read->first));
-                  if (cache_) {
-                    cache_->Count(outcome);
-                    cache_->Put(std::move(read->second), customer);
-                  }
-                  done(std::move(customer));
+                  std::optional<Customer> customer = Repository::CustomerOf(*rows);
+                  if (!customer) return done(auth::NotVisible(scope, "customer", id));
+                  done(*std::move(customer));
                 });
 }
 
@@ -276,20 +250,10 @@ absl::StatusOr<Page<Customer>> Customers::List(db::Conn& conn, const Principal& 
       absl::StrJoin({filter.region, filter.industry, filter.level, filter.owner_id, filter.status,
                      filter.tag, filter.name_contains},
                     "|");
-  // Names are found by the index, caught up with every committed change (before the read's
-  // transaction, which need not wait for it); more matches than kMaxIds, and the database
-  // finds the names sooner by checking rows newest first.
-  constexpr size_t kMaxIds = 5000;
-  const NameIndex* index =
-      names_ != nullptr && !filter.name_contains.empty() ? names_->Current() : nullptr;
   return validation::NewestFirst<Customer>(
       conn, fingerprint, page_size, page_token,
       [&](db::Tx& tx, const std::string& before_id, int limit) {
-        std::optional<std::vector<std::string>> ids;
-        if (index != nullptr) {
-          ids = index->Containing(caller, filter.name_contains, before_id, kMaxIds);
-        }
-        return Repository::List(tx, filter, caller, before_id, limit, ids ? &*ids : nullptr);
+        return Repository::List(tx, filter, caller, before_id, limit);
       });
 }
 
@@ -304,45 +268,10 @@ void Customers::Search(db::Reader& reader, const Principal& caller, const std::s
   auto limit = validation::PageSize(page_size, 20, 100);
   if (!limit.ok()) return done(limit.status());
   if (!v.empty()) return done(v.ToStatus());
-  if (names_ == nullptr) return SearchDatabase(reader, caller, q, *limit, std::move(done));
-  std::optional<SearchIndex::View> view = names_->Peek();
-  if (!view) return SearchDatabase(reader, caller, q, *limit, std::move(done));
-  SearchIndexed(reader, caller, q, *limit, view->index, view->after_xid, view->after_seq,
-                std::move(done));
-}
-
-void Customers::SearchDatabase(db::Reader& reader, const Principal& caller,
-                               const std::string& query, int limit,
-                               db::Callback<std::vector<Customer>> done) const {
-  reader.Submit(Repository::Search(query, caller, limit),
+  reader.Submit(Repository::Search(q, caller, *limit),
                 [done = std::move(done)](absl::StatusOr<db::Rows> rows) mutable {
                   if (!rows.ok()) return done(rows.status());
                   done(Repository::CustomersOf(*rows));
-                });
-}
-
-void Customers::SearchIndexed(db::Reader& reader, const Principal& caller, const std::string& query,
-                              int limit, const NameIndex* index, const std::string& after_xid,
-                              int64_t after_seq, db::Callback<std::vector<Customer>> done) const {
-  std::optional<std::vector<NameHit>> hits;
-  if (index != nullptr) hits = index->Find(caller, query, Repository::IsLatinQuery(query), limit);
-  if (!hits) return SearchDatabase(reader, caller, query, limit, std::move(done));
-  IndexedHits indexed{*std::move(hits), after_xid, after_seq};
-  db::Query search = Repository::Search(query, caller, limit, &indexed);
-  // (The caller's principal outlives `done`, which holds its call.)
-  reader.Submit(std::move(search),
-                [this, &reader, &caller, query, limit, hits = std::move(indexed.hits),
-                 done = std::move(done)](absl::StatusOr<db::Rows> rows) mutable {
-                  if (!rows.ok()) return done(rows.status());
-                  if (auto found = Repository::IndexedSearchResult(*rows, limit, hits)) {
-                    return done(*std::move(found));
-                  }
-                  // A change was committed that the index had not applied: catch up, then search
-                  // again (without a position, which is never stale).
-                  names_->Refresh([this, &reader, &caller, query, limit,
-                                   done = std::move(done)](const NameIndex* current) mutable {
-                    SearchIndexed(reader, caller, query, limit, current, "", 0, std::move(done));
-                  });
                 });
 }
 

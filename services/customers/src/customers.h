@@ -17,13 +17,9 @@
 #include "libs/events/outbox.h"
 #include "libs/status/field_violations.h"
 #include "libs/validation/paging.h"
-#include "services/customers/src/customer_cache.h"
 #include "services/customers/src/model.h"
 
 namespace crm::customers_service {
-
-class NameIndex;
-class SearchIndex;
 
 using validation::Page;
 
@@ -48,13 +44,14 @@ void EmitCustomerChanges(db::Tx& tx, const events::Outbox& outbox, const Request
 // INVALID_ARGUMENT naming each malformed filter field.
 absl::Status CheckFilter(const CustomerFilter& f);
 
+// The options of the database sessions that run searches: each search is planned for its own
+// parameters, so that the query's grams and the caller's scope reach the indexes.
+inline constexpr char kSearchSessionOptions[] = "-c plan_cache_mode=force_custom_plan";
+
 class Customers {
  public:
-  // `names`: the in-memory name index that answers searches' name branches (optional).
-  // `cache`: customers as last read, for GetCustomer (optional).
-  Customers(const events::Outbox* outbox, const db::RequestLog* request_log,
-            SearchIndex* names = nullptr, CustomerCache* cache = nullptr)
-      : outbox_(outbox), request_log_(request_log), names_(names), cache_(cache) {}
+  Customers(const events::Outbox* outbox, const db::RequestLog* request_log)
+      : outbox_(outbox), request_log_(request_log) {}
 
   // The caller becomes the owner. Unless `force`, a likely duplicate (same tax id, same
   // normalised name or same phone) is ALREADY_EXISTS with google.rpc.ErrorInfo reason
@@ -63,15 +60,13 @@ class Customers {
   absl::StatusOr<Customer> Create(db::Conn& conn, const auth::Principal& caller,
                                   const RequestMeta& meta, const std::string& request_id,
                                   Customer customer, bool force, Violations decoding = {}) const;
-  // The live customer within the caller's scope. A cached customer is checked by the stamp
-  // of its row version alone, and read whole again only when it changed.
-  // `caller` and `reader` must outlive the call of `done`.
-  // The customer is shared with the cache: never changed.
+  // The live customer within the caller's scope, in one pipelined read.
   void Get(db::Reader& reader, const auth::Principal& caller, const std::string& id,
-           db::Callback<std::shared_ptr<const Customer>> done) const;
+           db::Callback<Customer> done) const;
   absl::StatusOr<Page<Customer>> List(db::Conn& conn, const auth::Principal& caller,
                                       const CustomerFilter& filter, int32_t page_size,
                                       const std::string& page_token) const;
+  // `reader`'s sessions must have kSearchSessionOptions.
   void Search(db::Reader& reader, const auth::Principal& caller, const std::string& query,
               int32_t page_size, db::Callback<std::vector<Customer>> done) const;
   // `mask` names the fields of `patch` to apply.
@@ -91,25 +86,8 @@ class Customers {
                                                         const DictionaryEntry& entry) const;
 
  private:
-  // Reads the customer whole, and caches it; `outcome` (a miss, or a stale entry) is counted
-  // when the customer is found.
-  void ReadWhole(db::Reader& reader, const auth::Principal& caller, const std::string& id,
-                 CustomerCache::Outcome outcome,
-                 db::Callback<std::shared_ptr<const Customer>> done) const;
-  // Search by the SQL branches alone.
-  void SearchDatabase(db::Reader& reader, const auth::Principal& caller, const std::string& query,
-                      int limit, db::Callback<std::vector<Customer>> done) const;
-  // Search with the name branches answered by `index` (nullptr: by the database) as of the
-  // outbox position (after_xid, after_seq) ("": any); a stale answer catches the index up and
-  // searches once more.
-  void SearchIndexed(db::Reader& reader, const auth::Principal& caller, const std::string& query,
-                     int limit, const NameIndex* index, const std::string& after_xid,
-                     int64_t after_seq, db::Callback<std::vector<Customer>> done) const;
-
   const events::Outbox* outbox_;
   const db::RequestLog* request_log_;
-  SearchIndex* names_;
-  CustomerCache* cache_;
 };
 
 }  // namespace crm::customers_service

@@ -108,9 +108,8 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::GetCustomer(grpc::CallbackServer
   return calls_.Async(ctx, __func__, [this, req, resp](std::shared_ptr<Call> call) {
     const auth::Principal& caller = call->principal();
     customers_->Get(calls_.reader(), caller, req->id(),
-                    rpc::Reply<std::shared_ptr<const Customer>>(
-                        std::move(call),
-                        [resp](const std::shared_ptr<const Customer>& c) { *resp = ToProto(*c); }));
+                    rpc::Reply<Customer>(std::move(call),
+                                         [resp](const Customer& c) { *resp = ToProto(c); }));
   });
 }
 

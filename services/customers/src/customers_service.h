@@ -29,7 +29,7 @@ struct Parts {
   const Imports* imports;
   const Documents* documents;
   events::EventStream* events;
-  // Name searches: sessions of their own, planned once (see main.cc).
+  // Searches: sessions of their own, each search planned for its parameters (main.cc).
   db::Reader* search_reader;
   // The auth service's directory, for looking up users (called with the caller's token).
   crm::auth::v1::DirectoryService::Stub* directory;

@@ -15,7 +15,6 @@
 #include "services/customers/src/customers.h"
 #include "services/customers/src/people.h"
 #include "services/customers/src/repository.h"
-#include "services/customers/src/search_index.h"
 
 namespace crm::customers_service {
 namespace {
@@ -328,14 +327,6 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
   for (int attempt = 1;; ++attempt) {
     auto out = conn.Transact(run);
     if (key_taken && attempt < kKeyAttempts) continue;
-    if (out.ok() && names_ != nullptr) {
-      // The rows of the run that committed carry the new customers as stored.
-      std::vector<const Customer*> created;
-      for (size_t i = 0; i < out->size(); ++i) {
-        if ((*out)[i].outcome == Outcome::kCreated) created.push_back(&rows[i].customer);
-      }
-      names_->Created(created);
-    }
     return out;
   }
 }

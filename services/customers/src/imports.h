@@ -16,7 +16,6 @@
 
 namespace crm::customers_service {
 
-class SearchIndex;
 
 struct ImportRow {
   int64_t row_number = 0;
@@ -52,9 +51,7 @@ class Imports {
   static constexpr int kKeyAttempts = 3;
   static constexpr int kExportPage = 500;
 
-  // `names` (may be null): the name index, told of each batch's new customers once committed.
-  explicit Imports(const events::Outbox* outbox, SearchIndex* names = nullptr)
-      : outbox_(outbox), names_(names) {}
+  explicit Imports(const events::Outbox* outbox) : outbox_(outbox) {}
 
   // What an import checks before its first batch: the permission.
   static absl::Status CheckImporter(const auth::Principal& caller);
@@ -78,7 +75,6 @@ class Imports {
 
  private:
   const events::Outbox* outbox_;
-  SearchIndex* names_;
 };
 
 }  // namespace crm::customers_service

@@ -11,7 +11,6 @@
 #include "libs/service/service_tokens.h"
 #include "services/customers/src/customers_service.h"
 #include "services/customers/src/migrations.h"
-#include "services/customers/src/search_index.h"
 
 namespace crm::customers_service {
 namespace {
@@ -27,17 +26,7 @@ int Main(int argc, char** argv) {
   auto* zone_name = flags.String("timezone", "CRM_TIMEZONE", "Asia/Shanghai",
                                  "business time zone (what \"today\" means for follow-ups)");
   auto* search_sessions = flags.Int("db-search-sessions", "CRM_DB_SEARCH_SESSIONS", 2,
-                                    "database sessions for name searches", 1, 64);
-  auto* name_index = flags.Bool("name-index", "CRM_NAME_INDEX", true,
-                                "answer name searches from an in-memory index of names");
-  auto* name_index_max_scan =
-      flags.Int("name-index-max-scan", "CRM_NAME_INDEX_MAX_SCAN", 200000,
-                "one-character searches over more customers use the database", 1, int64_t{1} << 31);
-  auto* cache_entries =
-      flags.Int("customer-cache-entries", "CRM_CUSTOMER_CACHE_ENTRIES", 50000,
-                "customers GetCustomer keeps as last read, each checked by its row version on "
-                "every read (0: none)",
-                0, int64_t{1} << 30);
+                                    "database sessions for searches", 1, 64);
   auto* max_document_bytes =
       flags.Int("max-document-bytes", "CRM_MAX_DOCUMENT_BYTES", 20 << 20,
                 "largest document that may be uploaded", 1, int64_t{1} << 30);
@@ -74,37 +63,20 @@ int Main(int argc, char** argv) {
   auto runtime = service::Runtime::Start(*config, "customers", AllMigrations(), verifier->get());
   if (!runtime.ok()) return Fatal("startup failed", runtime.status());
   service::Runtime& rt = **runtime;
-  // Name searches run on sessions of their own that always use the generic plan: the search
-  // statement is written so that one plan fits every query (an index per branch), and
-  // planning it again for each query would cost more than running it. With the name index a
-  // search statement reads only the rows found, so up to 32 go in one round trip.
+  // Searches run on sessions of their own, which plan each search for its parameters: one
+  // slow search does not hold up the point reads behind it, and the query's grams and the
+  // caller's scope reach the indexes as constants.
   db::Reader search_reader(
-      db::ReaderOptions{
-          db::WithConnectOption(config->db_url, "options", "-c plan_cache_mode=force_generic_plan"),
-          static_cast<int>(*search_sessions), 32, "search"},
+      db::ReaderOptions{db::WithConnectOption(config->db_url, "options", kSearchSessionOptions),
+                        static_cast<int>(*search_sessions), 8, "search"},
       &rt.server().metrics());
-  std::unique_ptr<SearchIndex> names;
-  if (*name_index) {
-    SearchIndex::Options o;
-    o.db_url = config->db_url;
-    o.max_scan = static_cast<size_t>(*name_index_max_scan);
-    names = std::make_unique<SearchIndex>(o, &search_reader);
-    names->Start();
-    // Not ready until the names are loaded: the database's name search checks every name in
-    // scope, which is slow for a manager or an executive.
-    rt.AddReadinessCheck([&names]() -> absl::Status {
-      if (names->Settled()) return absl::OkStatus();
-      return absl::UnavailableError("name index loading");
-    });
-  }
-  CustomerCache cache({static_cast<size_t>(*cache_entries)}, &rt.server().metrics());
-  Customers customers(&rt.outbox(), &rt.request_log(), names.get(), &cache);
+  Customers customers(&rt.outbox(), &rt.request_log());
   People people(&rt.outbox(), &rt.request_log(), zone);
   Relations relations(&rt.outbox(), &rt.request_log());
   Handovers handovers(&rt.outbox(), &rt.request_log());
   Merges merges(&rt.outbox(), &rt.request_log());
   Churn churn(&rt.outbox(), static_cast<int>(*loss_after), zone);
-  Imports imports(&rt.outbox(), names.get());
+  Imports imports(&rt.outbox());
   Documents documents(&rt.outbox(), &rt.request_log(), *max_document_bytes);
   auto directory = crm::auth::v1::DirectoryService::NewStub(auth_channel);
   CustomersServiceImpl service({&rt.calls(), &customers, &people, &relations, &handovers, &merges,
@@ -136,7 +108,6 @@ int Main(int argc, char** argv) {
   const int code = rt.Run();
   if (orders) orders->Stop();
   scan.Stop();
-  if (names) names->Stop();
   return code;
 }
 

@@ -244,29 +244,6 @@ struct Duplicate {
   std::string matched_on;  // "tax_id" | "name" | "phone"
 };
 
-// A customer found by the in-memory name index.
-struct NameHit {
-  std::string id;
-  int kind = 0;  // 1: the name contains the query; 2: it is word-similar to it
-};
-
-// The name index's answer and the outbox position it reflects: the search reports the index
-// stale when the outbox has customer events after it ("" : do not check).
-struct IndexedHits {
-  std::vector<NameHit> hits;
-  std::string after_xid;
-  int64_t after_seq = 0;
-};
-
-// What the name index keeps of a customer.
-struct IndexedCustomer {
-  std::string id;
-  std::string owner_id;
-  std::string owner_department_id;  // "" for none
-  std::string name;
-  bool live = true;
-};
-
 using RequestMeta = rpc::RequestMeta;
 
 std::string StatusName(Status s);

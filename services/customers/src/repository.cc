@@ -4,8 +4,6 @@
 
 #include "services/customers/src/customer_rows.h"
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "libs/auth/scope.h"
 #include "libs/db/time_fields.h"
@@ -16,17 +14,12 @@ namespace {
 using rows::AttributesJson;
 using rows::CurrencyOf;
 using rows::CustomerFromRow;
-using rows::kCustomerColumnCount;
 using rows::MinorOf;
 
 using db::Exec;
 using db::Statement;
 
-// The stamp of a row version (see CustomerCache): the transaction that wrote it and where.
-#define CUSTOMER_STAMP "c.xmin::text || '/' || c.ctid::text"
-
-// The live customer $1 within the caller's scope ($2). The whole read and the stamp's read
-// must agree on it, or the cache could answer for a customer the caller may not see.
+// The live customer $1 within the caller's scope ($2): GetCustomer, and the lock of a write.
 #define CUSTOMER_LIVE_IN_SCOPE \
   " FROM customers.customers c WHERE c.id = $1::uuid AND c.deleted_at IS NULL AND {scope}"
 
@@ -34,17 +27,9 @@ const auth::ScopedStatement* LiveInScope(const char* name, absl::string_view sql
   return new auth::ScopedStatement(name, sql, "c.owner_id", "c.owner_department_id", 2);
 }
 
-// The customer and the stamp of its row version.
 const auth::ScopedStatement& GetScoped() {
-  static const auto* s = LiveInScope(
-      "customers.get", "SELECT " CUSTOMER_COLUMNS ", " CUSTOMER_STAMP CUSTOMER_LIVE_IN_SCOPE);
-  return *s;
-}
-
-// The stamp alone.
-const auth::ScopedStatement& StampScoped() {
   static const auto* s =
-      LiveInScope("customers.get_stamp", "SELECT " CUSTOMER_STAMP CUSTOMER_LIVE_IN_SCOPE);
+      LiveInScope("customers.get", "SELECT " CUSTOMER_COLUMNS CUSTOMER_LIVE_IN_SCOPE);
   return *s;
 }
 
@@ -57,24 +42,21 @@ const auth::ScopedStatement& LockScoped() {
 constexpr Statement kFind{"customers.find", "SELECT " CUSTOMER_COLUMNS
                                             " FROM customers.customers c WHERE c.id = $1::uuid"};
 
-// Newest first; every filter optional. The name filter is checked by LIKE, on the rows the name
-// index found ($12, when `by_ids`) or on every row in scope.
-const auth::ScopedStatement& ListScoped(bool by_ids) {
-  auto make = [](bool by_ids) {
-    return new auth::ScopedStatement(
-        by_ids ? "customers.list.by_ids" : "customers.list",
-        absl::StrCat("SELECT " CUSTOMER_COLUMNS " FROM customers.customers c"
-                     " WHERE c.deleted_at IS NULL AND c.id < $1::uuid",
-                     by_ids ? " AND c.id = ANY($12::uuid[])" : "",
-                     " AND ($2 = '' OR c.region = $2) AND ($3 = '' OR c.industry = $3)"
-                     " AND ($4 = '' OR c.level = $4) AND ($5 = '' OR c.owner_id = $5::uuid)"
-                     " AND ($6 = '' OR c.status = $6) AND ($7 = '' OR c.tags @> ARRAY[$7])"
-                     " AND ($8 = '' OR lower(c.name) LIKE lower($9))"
-                     " AND {scope} ORDER BY c.id DESC LIMIT $11"),
-        "c.owner_id", "c.owner_department_id", 10);
-  };
-  static const auth::ScopedStatement* const statements[2] = {make(false), make(true)};
-  return *statements[by_ids];
+// Newest first; every filter optional. A name filter is found through the gram indexes and
+// checked by LIKE; it is planned for its parameters (see Repository::List).
+const auth::ScopedStatement& ListScoped() {
+  static const auto* s = new auth::ScopedStatement(
+      "customers.list",
+      "SELECT " CUSTOMER_COLUMNS " FROM customers.customers c"
+      " WHERE c.deleted_at IS NULL AND c.id < $1::uuid"
+      " AND ($2 = '' OR c.region = $2) AND ($3 = '' OR c.industry = $3)"
+      " AND ($4 = '' OR c.level = $4) AND ($5 = '' OR c.owner_id = $5::uuid)"
+      " AND ($6 = '' OR c.status = $6) AND ($7 = '' OR c.tags @> ARRAY[$7])"
+      " AND ($8 = '' OR (c.name_grams @> customers.query_grams($8)"
+      "                  AND lower(c.name) LIKE lower($9)))"
+      " AND {scope} ORDER BY c.id DESC LIMIT $11",
+      "c.owner_id", "c.owner_department_id", 10);
+  return *s;
 }
 
 // Warned and delayed customers, longest-warned first.
@@ -91,123 +73,42 @@ const auth::ScopedStatement& LossWarningsScoped() {
   return *s;
 }
 
-// Indexed searches, each limited, then merged: exact customer numbers and phone numbers first,
-// then names containing the query (any script; the gram index finds them, LIKE rechecks),
+// Branches each limited, then merged: exact customer numbers and phone numbers first, then
+// names containing the query (any script: the gram indexes find them, LIKE rechecks the text),
 // shortest names first, then - for Latin queries - names with a word like the query (trigram
 // word similarity, for misspellings; only names with an ASCII letter or digit are in that
-// index, and only they can match), most similar first. A query that cannot be a phone number or
-// a misspelt Latin name gets a statement without those branches: it runs as a generic plan
-// (one fits every query of its kind), and a smaller plan costs less to start for each search.
-// $1 query, $2 LIKE pattern, $3 scope, $4 limit, $5 phone digits.
-const auth::ScopedStatement& SearchScoped(bool phone, bool latin) {
-  auto make = [](bool phone, bool latin) {
-    std::string sql =
-        "WITH hits AS ("
-        "  (SELECT c.id, 0 AS kind, 0 AS len, 0::real AS sim FROM customers.customers c"
-        "   WHERE c.number = upper($1) AND c.deleted_at IS NULL AND {scope})";
-    if (phone) {
-      sql +=
-          "  UNION ALL"
-          "  (SELECT c.id, 0, 0, 0 FROM customers.customers c"
-          "   WHERE c.phone_digits = $5 AND c.phone_digits <> '' AND c.deleted_at IS NULL"
-          "   AND {scope} LIMIT $4)";
-    }
-    sql +=
-        "  UNION ALL"
-        "  (SELECT c.id, 1, length(c.name), 0 FROM customers.customers c"
-        "   WHERE c.deleted_at IS NULL AND {scope}"
-        "   AND lower(c.name) LIKE lower($2)"
-        "   ORDER BY length(c.name), c.id DESC LIMIT $4)";
-    if (latin) {
-      sql +=
-          "  UNION ALL"
-          "  (SELECT c.id, 2, 0, word_similarity($1, c.name) FROM customers.customers c"
-          "   WHERE c.deleted_at IS NULL AND {scope} AND $1 <% c.name"
-          "   AND c.name ~ '[A-Za-z0-9]'"
-          "   ORDER BY word_similarity($1, c.name) DESC, c.id DESC LIMIT $4)";
-    }
-    sql += ") SELECT " CUSTOMER_COLUMNS
-           " FROM (SELECT DISTINCT ON (h.id) h.id, h.kind, h.len, h.sim FROM hits h"
-           "       ORDER BY h.id, h.kind) h"
-           " JOIN customers.customers c ON c.id = h.id"
-           " ORDER BY h.kind, h.len, h.sim DESC, c.id DESC LIMIT $4";
-    return new auth::ScopedStatement(
-        absl::StrCat("customers.search", phone ? ".phone" : "", latin ? ".latin" : ""), sql,
-        "c.owner_id", "c.owner_department_id", 3);
-  };
-  static const auth::ScopedStatement* const statements[2][2] = {
-      {make(false, false), make(false, true)}, {make(true, false), make(true, true)}};
-  return *statements[phone][latin];
-}
-
-// The same search with the name branches answered by the in-memory NameIndex. $1 scope,
-// $2 limit, $3 the index's hits as an array of ids, $4 and $5 the outbox position the index
-// reflects; then, when used, $6 the query, the phone digits, the LIKE pattern and the hits'
-// branches (in the order found), in that order. None come back when the outbox has customer
-// events after that position (the index is stale); when it has none, the index reflects every
-// change the statement can see, so each hit is checked again only for what protects rather
-// than ranks: live, and in the caller's scope, and its rows carry branch -1 (the service knows
-// each hit's branch and place). (Checking every name again by LIKE, and by trigram similarity
-// for Latin queries, was a fifth of the database's work per search; joining the hits' places
-// in SQL another sixth.) A search without a position (the retry after catching up) cannot
-// tell, and checks each name again against its branch (`recheck`).
-const auth::ScopedStatement& IndexedSearchScoped(bool phone, bool recheck) {
-  auto make = [](bool phone, bool recheck) {
-    const int query = 6, digits = 7, like = phone ? 8 : 7, kinds = like + 1;
-    std::string sql =
-        // (A scalar subquery in key order: as EXISTS it was planned as a scan of the outbox.
-        // OFFSET 0 keeps `s` a subquery, so the probe runs once, not once per reference.)
-        "SELECT f.*, s.stale FROM (SELECT (SELECT 1 FROM customers.outbox o"
-        "   WHERE (o.xid, o.seq) > ($4::xid8, $5::int8) AND o.aggregate_type = 'customer'"
-        "   ORDER BY o.xid, o.seq LIMIT 1) IS NOT NULL AS stale OFFSET 0) s"
-        " LEFT JOIN LATERAL (";
-    // A customer number is a letter and eight digits: only a query with digits enough to be a
-    // phone number can be one, and every other query's plan is smaller without the branch.
-    if (phone) {
-      absl::StrAppend(&sql,
-                      "  (SELECT " CUSTOMER_COLUMNS
-                      ", 0 AS kind, 0::int8 AS n FROM customers.customers c"
-                      "   WHERE c.number = upper($",
-                      query,
-                      ") AND c.deleted_at IS NULL AND {scope} LIMIT $2)"
-                      "  UNION ALL"
-                      "  (SELECT " CUSTOMER_COLUMNS
-                      ", 0, 0 FROM customers.customers c"
-                      "   WHERE c.phone_digits = $",
-                      digits,
-                      " AND c.phone_digits <> '' AND c.deleted_at IS NULL"
-                      "   AND {scope} LIMIT $2)"
-                      "  UNION ALL");
-    }
-    if (recheck) {
-      absl::StrAppend(&sql,
-                      "  (SELECT " CUSTOMER_COLUMNS
-                      ", h.kind, h.n"
-                      "   FROM unnest($3::uuid[], $",
-                      kinds,
-                      "::int[]) WITH ORDINALITY AS h (id, kind, n)"
-                      "   JOIN customers.customers c ON c.id = h.id"
-                      // Also as `= ANY`, so that a generic plan made while the table was small
-                      // still reads the rows by id rather than scanning them all.
-                      "   WHERE c.id = ANY($3::uuid[]) AND c.deleted_at IS NULL AND {scope}"
-                      "   AND CASE h.kind WHEN 1 THEN lower(c.name) LIKE lower($",
-                      like, ") ELSE $", query, " <% c.name END");
-    } else {
-      sql += "  (SELECT " CUSTOMER_COLUMNS
-             ", -1, 0::int8 FROM customers.customers c"
-             "   WHERE c.id = ANY($3::uuid[]) AND c.deleted_at IS NULL AND {scope}";
-    }
-    sql +=
-        // The index gives at most `limit` hits of each of its two kinds.
-        "   LIMIT 2 * $2)"
-        ") f ON NOT s.stale";
-    return new auth::ScopedStatement(absl::StrCat("customers.search", phone ? ".phone" : "",
-                                                  recheck ? ".recheck" : "", ".indexed"),
-                                     sql, "c.owner_id", "c.owner_department_id", 1);
-  };
-  static const auth::ScopedStatement* const statements[2][2] = {
-      {make(false, false), make(false, true)}, {make(true, false), make(true, true)}};
-  return *statements[phone][recheck];
+// index, and only they can match), most similar first. Searches are planned for each call
+// (kSearchSessionOptions): the grams of the query become constants the index is searched
+// for, the scope's departments an array the index is probed with, and a branch whose switch
+// ($5 or $6) is off is planned away.
+// $1 query, $2 LIKE pattern, $3 scope, $4 limit, $5 phone digits ("": none), $6 Latin.
+const auth::ScopedStatement& SearchScoped() {
+  static const auto* s = new auth::ScopedStatement(
+      "customers.search",
+      "WITH hits AS ("
+      "  (SELECT c.id, 0 AS kind, 0 AS len, 0::real AS sim FROM customers.customers c"
+      "   WHERE c.number = upper($1) AND c.deleted_at IS NULL AND {scope})"
+      "  UNION ALL"
+      "  (SELECT c.id, 0, 0, 0 FROM customers.customers c"
+      "   WHERE $5 <> '' AND c.phone_digits = $5 AND c.phone_digits <> ''"
+      "   AND c.deleted_at IS NULL AND {scope} LIMIT $4)"
+      "  UNION ALL"
+      "  (SELECT c.id, 1, length(c.name), 0 FROM customers.customers c"
+      "   WHERE c.deleted_at IS NULL AND {scope}"
+      "   AND c.name_grams @> customers.query_grams($1) AND lower(c.name) LIKE lower($2)"
+      "   ORDER BY length(c.name), c.id DESC LIMIT $4)"
+      "  UNION ALL"
+      "  (SELECT c.id, 2, 0, word_similarity($1, c.name) FROM customers.customers c"
+      "   WHERE $6::boolean AND c.deleted_at IS NULL AND {scope} AND $1 <% c.name"
+      "   AND c.name ~ '[A-Za-z0-9]'"
+      "   ORDER BY word_similarity($1, c.name) DESC, c.id DESC LIMIT $4)"
+      ") SELECT " CUSTOMER_COLUMNS
+      " FROM (SELECT DISTINCT ON (h.id) h.id, h.kind, h.len, h.sim FROM hits h"
+      "       ORDER BY h.id, h.kind) h"
+      " JOIN customers.customers c ON c.id = h.id"
+      " ORDER BY h.kind, h.len, h.sim DESC, c.id DESC LIMIT $4",
+      "c.owner_id", "c.owner_department_id", 3);
+  return *s;
 }
 
 constexpr Statement kLockDuplicateKey{"customers.lock_duplicate_key",
@@ -341,19 +242,9 @@ db::Query Repository::GetInScope(const std::string& id, const auth::Principal& c
   return {GetScoped().For(caller.scope), db::MakeParams(id, auth::ScopeParam(caller))};
 }
 
-db::Query Repository::StampInScope(const std::string& id, const auth::Principal& caller) {
-  return {StampScoped().For(caller.scope), db::MakeParams(id, auth::ScopeParam(caller))};
-}
-
-std::optional<std::pair<Customer, std::string>> Repository::StampedCustomerOf(
-    const db::Rows& rows) {
+std::optional<Customer> Repository::CustomerOf(const db::Rows& rows) {
   if (rows.empty()) return std::nullopt;
-  return std::pair{CustomerFromRow(rows[0]), rows[0][kCustomerColumnCount].as<std::string>()};
-}
-
-std::optional<std::string> Repository::StampOf(const db::Rows& rows) {
-  if (rows.empty()) return std::nullopt;
-  return rows[0][0].as<std::string>();
+  return CustomerFromRow(rows[0]);
 }
 
 std::vector<Customer> Repository::CustomersOf(const db::Rows& rows) {
@@ -446,100 +337,31 @@ std::vector<Customer> Repository::LossWarnings(db::Tx& tx, const auth::Principal
 
 std::vector<Customer> Repository::List(db::Tx& tx, const CustomerFilter& f,
                                        const auth::Principal& caller, const std::string& before_id,
-                                       int limit, const std::vector<std::string>* name_ids) {
+                                       int limit) {
   const std::string name = Lower(f.name_contains);
-  const bool by_ids = name_ids != nullptr && !name.empty();
+  // A name filter's grams must be constants for the gram indexes to serve it.
+  if (!name.empty()) tx.exec("SET LOCAL plan_cache_mode = force_custom_plan");
   const std::string before = before_id.empty() ? std::string(rows::kMaxUuid) : before_id;
   const std::string like = name.empty() ? std::string() : LikeContains(name);
-  const std::string scope = auth::ScopeParam(caller);
-  const auto& stmt = ListScoped(by_ids).For(caller.scope);
-  pqxx::result r = by_ids
-                       ? Exec(tx, stmt, before, f.region, f.industry, f.level, f.owner_id, f.status,
-                              f.tag, name, like, scope, limit, db::TextArray(*name_ids))
-                       : Exec(tx, stmt, before, f.region, f.industry, f.level, f.owner_id, f.status,
-                              f.tag, name, like, scope, limit);
+  pqxx::result r = Exec(tx, ListScoped().For(caller.scope), before, f.region, f.industry, f.level,
+                        f.owner_id, f.status, f.tag, name, like, auth::ScopeParam(caller), limit);
   std::vector<Customer> out;
   out.reserve(r.size());
   for (const auto& row : r) out.push_back(CustomerFromRow(row));
   return out;
 }
 
-bool Repository::IsLatinQuery(const std::string& query) {
-  return query.size() >= 3 && std::all_of(query.begin(), query.end(), [](char ch) {
-           return static_cast<unsigned char>(ch) < 0x80;
-         });
-}
-
-db::Query Repository::Search(const std::string& query, const auth::Principal& caller, int limit,
-                             const IndexedHits* indexed) {
+db::Query Repository::Search(const std::string& query, const auth::Principal& caller, int limit) {
   const std::string q = Lower(query);
   // Misspellings are looked for in Latin names only: a CJK query is a fragment to contain.
-  const bool latin = IsLatinQuery(q);
-  const std::string digits = Digits(query);
-  const bool phone = digits.size() >= 5;
-  if (indexed == nullptr) {
-    db::Params params = db::MakeParams(q, LikeContains(q), auth::ScopeParam(caller), limit);
-    if (phone) params.push_back(digits);
-    return {SearchScoped(phone, latin).For(caller.scope), std::move(params)};
-  }
-  std::vector<std::string> ids;
-  for (const NameHit& h : indexed->hits) ids.push_back(h.id);
-  // Without a position: after every possible one, and the names are checked again.
-  const bool recheck = indexed->after_xid.empty();
-  db::Params params =
-      db::MakeParams(auth::ScopeParam(caller), limit, db::TextArray(ids),
-                     recheck ? "18446744073709551615" : indexed->after_xid, indexed->after_seq);
-  if (phone || recheck) params.push_back(q);
-  if (phone) params.push_back(digits);
-  if (recheck) {
-    std::vector<std::string> kinds;
-    for (const NameHit& h : indexed->hits) kinds.push_back(absl::StrCat(h.kind));
-    params.push_back(LikeContains(q));
-    params.push_back(db::TextArray(kinds));
-  }
-  return {IndexedSearchScoped(phone, recheck).For(caller.scope), std::move(params)};
-}
-
-std::optional<std::vector<Customer>> Repository::IndexedSearchResult(
-    const db::Rows& rows, int limit, const std::vector<NameHit>& hits) {
-  // After the customer's columns: the branch (-1: a hit of the index, whose branch and place
-  // are its first in `hits`), the place in the index's answer, staleness.
-  constexpr int kKind = 35, kPlace = 36, kStale = 37;
-  if (rows.empty() || rows[0][kStale].as<bool>()) return std::nullopt;
-  absl::flat_hash_map<absl::string_view, size_t> first_hit;
-  for (size_t i = 0; i < hits.size(); ++i) first_hit.try_emplace(hits[i].id, i);
-  struct Found {
-    int kind;
-    int64_t place;
-    absl::string_view id;
-    int row;
-  };
-  std::vector<Found> found;
-  for (int r = 0; r < rows.size(); ++r) {
-    const db::Row row = rows[r];
-    if (row[0].is_null()) continue;
-    Found f{row[kKind].as<int>(), row[kPlace].as<int64_t>(), absl::string_view(row[0].c_str()), r};
-    if (f.kind < 0) {
-      auto hit = first_hit.find(f.id);
-      if (hit == first_hit.end()) continue;
-      f.kind = hits[hit->second].kind;
-      f.place = static_cast<int64_t>(hit->second) + 1;
-    }
-    found.push_back(f);
-  }
-  // The SQL branches' order: exact numbers and phones (newest first), then the index's.
-  std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
-    if (a.kind != b.kind) return a.kind < b.kind;
-    if (a.kind == 0) return a.id > b.id;
-    return a.place < b.place;
-  });
-  std::vector<Customer> out;
-  absl::flat_hash_set<absl::string_view> seen;
-  for (const Found& f : found) {
-    if (static_cast<int>(out.size()) >= limit) break;
-    if (seen.insert(f.id).second) out.push_back(CustomerFromRow(rows[f.row]));
-  }
-  return out;
+  const bool latin = q.size() >= 3 && std::all_of(q.begin(), q.end(), [](char ch) {
+                       return static_cast<unsigned char>(ch) < 0x80;
+                     });
+  // Only a query with digits enough to be a phone number looks for one.
+  std::string digits = Digits(query);
+  if (digits.size() < 5) digits.clear();
+  return {SearchScoped().For(caller.scope),
+          db::MakeParams(q, LikeContains(q), auth::ScopeParam(caller), limit, digits, latin)};
 }
 
 std::vector<DictionaryEntry> Repository::ListDictionary(db::Tx& tx, const std::string& kind) {

@@ -19,12 +19,9 @@ namespace crm::customers_service {
 class Repository {
  public:
   // --- customers ---
-  // The live customer if within the caller's scope, with the stamp of its row version (see
-  // CustomerCache); StampInScope reads the stamp alone, under the same conditions.
+  // The live customer if within the caller's scope (read with CustomerOf).
   static db::Query GetInScope(const std::string& id, const auth::Principal& caller);
-  static db::Query StampInScope(const std::string& id, const auth::Principal& caller);
-  static std::optional<std::pair<Customer, std::string>> StampedCustomerOf(const db::Rows& rows);
-  static std::optional<std::string> StampOf(const db::Rows& rows);
+  static std::optional<Customer> CustomerOf(const db::Rows& rows);
   static std::vector<Customer> CustomersOf(const db::Rows& rows);
   // The live customer, locked for update, if within the caller's scope.
   static std::optional<Customer> LockInScope(db::Tx& tx, const std::string& id,
@@ -44,36 +41,11 @@ class Repository {
   // Writes every updatable field; false if the version is not `expected_version`.
   static bool Update(db::Tx& tx, const Customer& c, int64_t expected_version);
   static bool SoftDelete(db::Tx& tx, const std::string& id, int64_t expected_version);
-  // `name_ids`: every customer in scope whose name contains f.name_contains, from the
-  // NameIndex (nullptr: the names of every row in scope are checked).
   static std::vector<Customer> List(db::Tx& tx, const CustomerFilter& f,
                                     const auth::Principal& caller, const std::string& before_id,
-                                    int limit, const std::vector<std::string>* name_ids = nullptr);
-  // `indexed`: the name branches as answered by the NameIndex (nullptr: by the database).
-  static db::Query Search(const std::string& query, const auth::Principal& caller, int limit,
-                          const IndexedHits* indexed = nullptr);
-  // The customers found by a search with `indexed` (at most `limit`, in the order the SQL
-  // branches give), given its `indexed.hits`; nullopt when the index was stale.
-  static std::optional<std::vector<Customer>> IndexedSearchResult(const db::Rows& rows, int limit,
-                                                                  const std::vector<NameHit>& hits);
-  // Whether a query (ASCII-lowered) also looks for misspelt Latin names.
-  static bool IsLatinQuery(const std::string& query);
-
-  // --- the name index (search_index.h) ---
-  // The oldest transaction still running (events of older ones are all visible) and the
-  // database's character type.
-  static std::pair<std::string, std::string> IndexStart(db::Tx& tx);
-  // Live customers with ids after `after_id`, in id order.
-  static std::vector<IndexedCustomer> IndexPage(db::Tx& tx, const std::string& after_id, int limit);
-  // Outbox events after (xid, seq): xid, seq, whether every older transaction has ended, the
-  // customer's id ("" for events of other things), whether it is a merge and whether a
-  // creation.
-  // `unsettled`: also the events of committed transactions newer than a running one.
-  static db::Query IndexEvents(const std::string& xid, int64_t seq, int limit, bool unsettled);
-  // The customers `ids`, and the duplicates merged into `survivors`, live or not.
-  static db::Query IndexRows(const std::vector<std::string>& ids,
-                             const std::vector<std::string>& survivors);
-  static std::vector<IndexedCustomer> IndexedCustomersOf(const db::Rows& rows);
+                                    int limit);
+  // Run on a session with kSearchSessionOptions; read with CustomersOf.
+  static db::Query Search(const std::string& query, const auth::Principal& caller, int limit);
 
   // --- contacts (visible with their customer) ---
   static std::optional<Contact> FindContactInScope(db::Tx& tx, const std::string& id,

@@ -36,19 +36,6 @@ std::vector<std::string> Names(const std::vector<Customer>& cs) {
 
 class CustomersTest : public CustomersFixture {
  protected:
-  // crm_customer_cache_reads_total{outcome}.
-  double CacheReads(const std::string& outcome) {
-    for (const auto& family : metrics_.Collect()) {
-      if (family.name != "crm_customer_cache_reads_total") continue;
-      for (const auto& metric : family.metric) {
-        for (const auto& label : metric.label) {
-          if (label.name == "outcome" && label.value == outcome) return metric.counter.value;
-        }
-      }
-    }
-    return -1;
-  }
-
   int CountCustomers() {
     return *conn_->Read([](db::Tx& tx) -> absl::StatusOr<int> {
       return tx.exec("SELECT count(*) FROM customers.customers")[0][0].as<int>();
@@ -144,10 +131,10 @@ TEST_F(CustomersTest, BadInputNamesEachFieldAndWritesNothing) {
   EXPECT_THAT(EventsSinceStart(), IsEmpty());
 }
 
-// Statements run with generic plans (the search reader's always are) must still reach their
-// rows through an index condition: a partial index is usable only when the statement spells
-// out its condition. Checked with sequential scans disabled, so that a plan without a fitting
-// index shows as a scan (sequential, or of a whole index in id order).
+// Statements run with generic plans must still reach their rows through an index condition: a
+// partial index is usable only when the statement spells out its condition. Checked with
+// sequential scans disabled, so that a plan without a fitting index shows as a scan
+// (sequential, or of a whole index in id order). Searches are planned per call: search_test.cc.
 TEST_F(CustomersTest, GenericPlansOfLookupsUseIndexes) {
   // Plans for a table with rows and statistics (an empty one is planned by guesses).
   const auth::Principal owner = Rep(NewId());
@@ -224,43 +211,6 @@ TEST_F(CustomersTest, GenericPlansOfLookupsUseIndexes) {
   EXPECT_THAT(pair_indexes,
               UnorderedElementsAre("customers_pkey", "customers_tax_id",
                                    "customers_normalized_name", "customers_phone_digits"));
-  // A search with digits has a phone branch; with the name index, the names found are read
-  // by id.
-  // Without a position (names checked again) and with one; with and without phone digits.
-  const IndexedHits unpositioned{{{owner.user_id, 1}}, "", 0};
-  const IndexedHits positioned{{{owner.user_id, 1}}, "1", 0};
-  for (const auto& [caller, hits, query] :
-       std::vector<std::tuple<auth::Principal, const IndexedHits*, std::string>>{
-           {Executive(), &unpositioned, "5555 0000"},
-           {owner, &unpositioned, "5555 0000"},
-           {owner, &positioned, "5555 0000"},
-           {owner, &positioned, "计划检查"}}) {
-    db::Query q = Repository::Search(query, caller, 20, hits);
-    ASSERT_THAT(generic.Read([&](db::Tx& tx) -> absl::Status {
-      tx.exec("PREPARE " + tx.quote_name(std::string(q.stmt.name)) + " AS " +
-              std::string(q.stmt.sql));
-      return absl::OkStatus();
-    }),
-                IsOk());
-    EXPECT_THAT(full_scans(std::string(q.stmt.name), q.params), IsEmpty()) << q.stmt.name;
-  }
-  // The name index's poll of the outbox stops at the first event it may not return: the bound
-  // is a condition of the index scan, not a filter of the rows the scan reads.
-  const db::Statement events = Repository::IndexEvents("0", 0, 100, false).stmt;
-  ASSERT_THAT(generic.Read([&](db::Tx& tx) -> absl::Status {
-    tx.exec("PREPARE " + tx.quote_name(std::string(events.name)) + " AS " +
-            std::string(events.sql));
-    return absl::OkStatus();
-  }),
-              IsOk());
-  for (bool unsettled : {false, true}) {
-    db::Query q = Repository::IndexEvents("0", 0, 100, unsettled);
-    nlohmann::json scan = plan_of(std::string(q.stmt.name), q.params);
-    while (scan.contains("Plans")) scan = scan["Plans"][0];
-    EXPECT_EQ(scan.value("Relation Name", ""), "outbox");
-    EXPECT_THAT(scan.value("Index Cond", ""), HasSubstr("pg_current_snapshot()"));
-    EXPECT_FALSE(scan.contains("Filter")) << scan.dump();
-  }
 }
 
 TEST_F(CustomersTest, DuplicatesAreRefusedUnlessForced) {
@@ -402,80 +352,6 @@ TEST_F(CustomersTest, DeleteHidesTheCustomer) {
   EXPECT_THAT(Get(rep, c.id), StatusIs(kDenied));
   EXPECT_THAT(Names(customers_->List(*conn_, rep, {}, 0, "")->items), IsEmpty());
   EXPECT_THAT(customers_->Delete(*conn_, Rep(NewId()), meta_, c.id, ""), StatusIs(kDenied));
-}
-
-// A cached customer is answered from the cache only while its row is the one cached: a
-// statement that leaves the version alone (as order events do) still shows, and the scope
-// and deletion are checked as for a whole read.
-TEST_F(CustomersTest, CachedCustomersAreTheRowAsItIsNow) {
-  auth::Principal rep = Rep(NewId());
-  rep.permissions.push_back("customers.delete");
-  std::sort(rep.permissions.begin(), rep.permissions.end());
-  Customer c = MakeCustomer(rep, Unique("缓存检查"));
-  EXPECT_THAT(Get(Rep(NewId()), c.id), StatusIs(kDenied));
-  EXPECT_EQ(CacheReads("miss"), 0);  // only reads that found the customer count
-  ASSERT_THAT(Get(rep, c.id), IsOk());
-  ASSERT_TRUE(cache_.Find(c.id).has_value());
-  EXPECT_EQ(CacheReads("miss"), 1);
-  ASSERT_THAT(Get(rep, c.id), IsOk());
-  EXPECT_EQ(CacheReads("hit"), 1);
-  EXPECT_THAT(Get(Rep(NewId()), c.id), StatusIs(kDenied));
-
-  ASSERT_THAT(conn_->Transact([&](db::Tx& tx) -> absl::Status {
-    tx.exec_params(
-        "UPDATE customers.customers SET last_order_date = '2026-03-04'"
-        " WHERE id = $1::uuid",
-        c.id);
-    return absl::OkStatus();
-  }),
-              IsOk());
-  auto read = Get(rep, c.id);
-  ASSERT_THAT(read, IsOk());
-  EXPECT_EQ(read->last_order_date, absl::CivilDay(2026, 3, 4));
-  EXPECT_EQ(read->version, c.version);
-  EXPECT_EQ(cache_.Find(c.id)->customer->last_order_date, absl::CivilDay(2026, 3, 4));
-  EXPECT_EQ(CacheReads("stale"), 1);
-
-  Customer patch = c;
-  patch.name = Unique("缓存检查改名");
-  ASSERT_THAT(customers_->Update(*conn_, rep, meta_, patch, "", {"name"}), IsOk());
-  read = Get(rep, c.id);
-  ASSERT_THAT(read, IsOk());
-  EXPECT_EQ(read->name, patch.name);
-  EXPECT_EQ(read->version, c.version + 1);
-
-  ASSERT_THAT(customers_->Delete(*conn_, rep, meta_, c.id, ""), IsOk());
-  EXPECT_THAT(Get(rep, c.id), StatusIs(kDenied));
-}
-
-TEST(CustomerCacheTest, KeepsAtMostItsCapacityAndForgetsExpiredEntries) {
-  CustomerCache cache({32, absl::Minutes(10)});
-  for (int i = 0; i < 1000; ++i) {
-    Customer c;
-    c.id = absl::StrCat("id-", i);
-    c.name = absl::StrCat("name-", i);
-    cache.Put(absl::StrCat("stamp-", i), std::make_shared<const Customer>(c));
-  }
-  EXPECT_LE(cache.size(), 32u);
-  auto last = cache.Find("id-999");
-  ASSERT_TRUE(last.has_value());
-  EXPECT_EQ(last->stamp, "stamp-999");
-  EXPECT_EQ(last->customer->name, "name-999");
-  EXPECT_FALSE(cache.Find("id-0").has_value());
-
-  Customer c;
-  c.id = "id-999";
-  c.name = "renamed";
-  cache.Put("stamp-new", std::make_shared<const Customer>(c));
-  EXPECT_EQ(cache.Find("id-999")->customer->name, "renamed");
-
-  CustomerCache expired({32, -absl::Seconds(1)});
-  expired.Put("stamp", std::make_shared<const Customer>(c));
-  EXPECT_FALSE(expired.Find(c.id).has_value());
-  CustomerCache none({0, absl::Minutes(10)});
-  none.Put("stamp", std::make_shared<const Customer>(c));
-  EXPECT_FALSE(none.Find(c.id).has_value());
-  EXPECT_EQ(none.size(), 0u);
 }
 
 TEST_F(CustomersTest, ListFiltersAndPages) {

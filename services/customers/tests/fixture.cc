@@ -30,7 +30,11 @@ void CustomersFixture::SetUp() {
   ASSERT_NE(db_, nullptr);
   conn_ = std::make_unique<db::Conn>(conninfo_);
   reader_ = std::make_unique<db::Reader>(db::ReaderOptions{conninfo_, 1, 32, "test"}, nullptr);
-  customers_ = std::make_unique<Customers>(&outbox_, &request_log_, nullptr, &cache_);
+  search_reader_ = std::make_unique<db::Reader>(
+      db::ReaderOptions{db::WithConnectOption(conninfo_, "options", kSearchSessionOptions), 1, 8,
+                        "search"},
+      nullptr);
+  customers_ = std::make_unique<Customers>(&outbox_, &request_log_);
   people_ = std::make_unique<People>(&outbox_, &request_log_, absl::UTCTimeZone());
   auto start = conn_->Read([](db::Tx& tx) -> absl::StatusOr<int64_t> {
     return tx.exec("SELECT coalesce(max(seq), 0) FROM customers.outbox")[0][0].as<int64_t>();
@@ -96,10 +100,8 @@ Contact CustomersFixture::AddContact(const auth::Principal& caller, const Custom
 absl::StatusOr<Customer> CustomersFixture::Get(const auth::Principal& caller,
                                                const std::string& id) {
   std::promise<absl::StatusOr<Customer>> p;
-  customers_->Get(*reader_, caller, id, [&p](absl::StatusOr<std::shared_ptr<const Customer>> c) {
-    if (!c.ok()) return p.set_value(c.status());
-    p.set_value(**c);
-  });
+  customers_->Get(*reader_, caller, id,
+                  [&p](absl::StatusOr<Customer> c) { p.set_value(std::move(c)); });
   return p.get_future().get();
 }
 
@@ -107,7 +109,7 @@ absl::StatusOr<std::vector<Customer>> CustomersFixture::Search(const auth::Princ
                                                                const std::string& query,
                                                                int page_size) {
   std::promise<absl::StatusOr<std::vector<Customer>>> p;
-  customers_->Search(*reader_, caller, query, page_size,
+  customers_->Search(*search_reader_, caller, query, page_size,
                      [&p](absl::StatusOr<std::vector<Customer>> r) { p.set_value(std::move(r)); });
   return p.get_future().get();
 }

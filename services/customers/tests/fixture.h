@@ -6,8 +6,6 @@
 #include <string>
 #include <vector>
 
-#include <prometheus/registry.h>
-
 #include "gtest/gtest.h"
 #include "libs/auth/principal.h"
 #include "libs/db/conn.h"
@@ -50,12 +48,10 @@ class CustomersFixture : public ::testing::Test {
   static std::string conninfo_;
   std::unique_ptr<db::Conn> conn_;
   std::unique_ptr<db::Reader> reader_;
+  // Sessions as the service's searches have them.
+  std::unique_ptr<db::Reader> search_reader_;
   events::Outbox outbox_{"customers"};
   db::RequestLog request_log_{"customers"};
-  // Every test's reads go through a cache: a test that reads a customer again after changing
-  // it reads past a stale entry.
-  prometheus::Registry metrics_;
-  CustomerCache cache_{{}, &metrics_};
   std::unique_ptr<Customers> customers_;
   // "Today" is in UTC.
   std::unique_ptr<People> people_;
