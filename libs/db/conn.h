@@ -41,6 +41,14 @@ pqxx::result Exec(Tx& tx, const Statement& stmt, Args&&... args) {
   return tx.exec_prepared(std::string(stmt.name), std::forward<Args>(args)...);
 }
 
+// Runs a statement unprepared, so that it is planned for its parameters every time: for
+// lookups whose best plan depends on the values, or whose kept generic plan could be one made
+// while the table was small. Parsed and planned each time, in the same single round trip.
+template <typename... Args>
+pqxx::result ExecPlanned(Tx& tx, const Statement& stmt, Args&&... args) {
+  return tx.exec_params(std::string(stmt.sql), std::forward<Args>(args)...);
+}
+
 // Has `NOTIFY channel` sent once tx has committed: after the commit when tx is run by
 // Conn::Transact on this thread, at once (inside tx) otherwise. A notification queued inside a
 // transaction holds the database's notification lock from before the commit record until it is

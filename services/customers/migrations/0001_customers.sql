@@ -155,18 +155,19 @@ CREATE INDEX customers_department ON customers.customers (owner_department_id, i
 CREATE INDEX customers_list_filters ON customers.customers
   USING gin (region, industry, level, status, tags) WITH (gin_pending_list_limit = 1024)
   WHERE deleted_at IS NULL;
--- SearchCustomers and ListCustomers' name_contains: the name's grams with the scope column, so
--- a rep's search reads only their own customers' entries and a manager's only their
--- departments'. An executive's search uses the owner index's gram column alone.
-CREATE INDEX customers_owner_grams ON customers.customers USING gin (owner_id, name_grams)
-  WITH (gin_pending_list_limit = 1024) WHERE deleted_at IS NULL;
-CREATE INDEX customers_department_grams ON customers.customers
-  USING gin (owner_department_id, name_grams) WITH (gin_pending_list_limit = 1024)
+-- SearchCustomers and ListCustomers' name_contains: the name's grams with both scope columns
+-- (btree_gin), so a rep's search intersects their own customers' entries with the query's
+-- grams, a manager's their departments', and an executive's uses the grams alone. One index
+-- serves every scope, so the planner has no cheaper-looking, wider index to pick instead.
+CREATE INDEX customers_name_grams ON customers.customers
+  USING gin (owner_id, owner_department_id, name_grams) WITH (gin_pending_list_limit = 1024)
   WHERE deleted_at IS NULL;
--- SearchCustomers' misspelt Latin names (trigram word similarity, pg_trgm). A name without an
--- ASCII letter or digit can never share a trigram with such a query, so it is left out: most
--- names in a Chinese CRM are, and their writes skip this index.
-CREATE INDEX customers_owner_trgm ON customers.customers USING gin (owner_id, name gin_trgm_ops)
+-- SearchCustomers for Latin queries: names containing the query (ILIKE) and misspelt names
+-- (trigram word similarity), with the scope columns as above. A name without an ASCII letter
+-- or digit can never match such a query, so it is left out: most names in a Chinese CRM are,
+-- and their writes skip this index.
+CREATE INDEX customers_name_trgm ON customers.customers
+  USING gin (owner_id, owner_department_id, name gin_trgm_ops)
   WHERE deleted_at IS NULL AND name ~ '[A-Za-z0-9]';
 -- Duplicate detection on create and DuplicatePairs (equality only, so hash indexes), and
 -- SearchCustomers' phone branch.

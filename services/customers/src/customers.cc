@@ -182,11 +182,9 @@ absl::StatusOr<Customer> Customers::Create(db::Conn& conn, const Principal& call
       std::vector<Duplicate> dups = Repository::FindDuplicates(tx, c.name, c.tax_id, c.phone);
       if (!dups.empty()) return DuplicateError(dups);
     }
-    c.number = Repository::NextNumber(tx);
-    Repository::Insert(tx, c);
-    auto created = Repository::Find(tx, c.id);
-    Emit(tx, outbox_, meta, "customers.customer.created", *created);
-    return *created;
+    Customer created = Repository::Insert(tx, c);
+    Emit(tx, outbox_, meta, "customers.customer.created", created);
+    return created;
   });
 }
 
@@ -269,9 +267,9 @@ void Customers::Search(db::Reader& reader, const Principal& caller, const std::s
   if (!limit.ok()) return done(limit.status());
   if (!v.empty()) return done(v.ToStatus());
   reader.Submit(Repository::Search(q, caller, *limit),
-                [done = std::move(done)](absl::StatusOr<db::Rows> rows) mutable {
+                [done = std::move(done), limit = *limit](absl::StatusOr<db::Rows> rows) mutable {
                   if (!rows.ok()) return done(rows.status());
-                  done(Repository::CustomersOf(*rows));
+                  done(Repository::SearchResultsOf(*rows, limit));
                 });
 }
 
@@ -339,8 +337,8 @@ absl::StatusOr<Customer> Customers::Update(db::Conn& conn, const Principal& call
     if (InMask(mask, "tags")) next.tags = TidyTags(patch.tags);
     next.name = std::string(validation::TrimSpace(next.name));
     CRM_RETURN_IF_ERROR(CheckCodes(tx, next, &mask));
-    if (!Repository::Update(tx, next, current->version)) return validation::StaleEtag();
-    auto updated = Repository::Find(tx, next.id);
+    std::optional<Customer> updated = Repository::Update(tx, next, current->version);
+    if (!updated) return validation::StaleEtag();
     Emit(tx, outbox_, meta, "customers.customer.updated", *updated);
     return *updated;
   });

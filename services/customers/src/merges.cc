@@ -146,12 +146,12 @@ absl::StatusOr<std::pair<Merge, Customer>> Merges::Run(db::Conn& conn, const Pri
     m.interactions_moved = Repository::MoveInteractions(tx, m.duplicate_id, m.survivor_id);
     m.links_moved = Repository::MoveLinks(tx, m.duplicate_id, m.survivor_id);
     Repository::MarkMerged(tx, m.duplicate_id, m.survivor_id);
-    if (!Repository::Update(tx, Combined(survivor, duplicate), survivor.version)) {
-      return validation::StaleEtag();
-    }
+    std::optional<Customer> combined =
+        Repository::Update(tx, Combined(survivor, duplicate), survivor.version);
+    if (!combined) return validation::StaleEtag();
+    const Customer& after = *combined;
     Repository::InsertMerge(tx, m);
     Merge saved = *Repository::FindMerge(tx, m.id);
-    Customer after = *Repository::Find(tx, m.survivor_id);
     EmitSideEffects(tx, outbox_, meta, caller, moved);
     v1::CustomersMerged e;
     *e.mutable_merge() = ToProto(saved);

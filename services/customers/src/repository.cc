@@ -4,6 +4,8 @@
 
 #include "services/customers/src/customer_rows.h"
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "libs/auth/scope.h"
 #include "libs/db/time_fields.h"
@@ -74,49 +76,56 @@ const auth::ScopedStatement& LossWarningsScoped() {
 }
 
 // Branches each limited, then merged: exact customer numbers and phone numbers first, then
-// names containing the query (any script: the gram indexes find them, LIKE rechecks the text),
-// shortest names first, then - for Latin queries - names with a word like the query (trigram
-// word similarity, for misspellings; only names with an ASCII letter or digit are in that
-// index, and only they can match), most similar first. Searches are planned for each call
-// (kSearchSessionOptions): the grams of the query become constants the index is searched
-// for, the scope's departments an array the index is probed with, and a branch whose switch
-// ($5 or $6) is off is planned away.
+// names containing the query, shortest names first, then - for Latin queries - names with a
+// word like the query (trigram word similarity, for misspellings), most similar first. A
+// Latin query (three or more ASCII characters, a letter or digit among them) finds the names
+// containing it through the trigram index (ILIKE), any other query through the gram index;
+// LIKE rechecks the real text either way. Searches are planned for each call
+// (kSearchSessionOptions): the query's grams become constants the index is searched for, the
+// scope's departments an array the index is probed with, and a branch whose condition on the
+// parameters alone is false is planned away. A customer found by two branches comes twice;
+// SearchResultsOf keeps its first.
 // $1 query, $2 LIKE pattern, $3 scope, $4 limit, $5 phone digits ("": none), $6 Latin.
 const auth::ScopedStatement& SearchScoped() {
   static const auto* s = new auth::ScopedStatement(
       "customers.search",
-      "WITH hits AS ("
-      "  (SELECT c.id, 0 AS kind, 0 AS len, 0::real AS sim FROM customers.customers c"
-      "   WHERE c.number = upper($1) AND c.deleted_at IS NULL AND {scope})"
-      "  UNION ALL"
-      "  (SELECT c.id, 0, 0, 0 FROM customers.customers c"
-      "   WHERE $5 <> '' AND c.phone_digits = $5 AND c.phone_digits <> ''"
-      "   AND c.deleted_at IS NULL AND {scope} LIMIT $4)"
-      "  UNION ALL"
-      "  (SELECT c.id, 1, length(c.name), 0 FROM customers.customers c"
-      "   WHERE c.deleted_at IS NULL AND {scope}"
-      "   AND c.name_grams @> customers.query_grams($1) AND lower(c.name) LIKE lower($2)"
-      "   ORDER BY length(c.name), c.id DESC LIMIT $4)"
-      "  UNION ALL"
-      "  (SELECT c.id, 2, 0, word_similarity($1, c.name) FROM customers.customers c"
-      "   WHERE $6::boolean AND c.deleted_at IS NULL AND {scope} AND $1 <% c.name"
-      "   AND c.name ~ '[A-Za-z0-9]'"
-      "   ORDER BY word_similarity($1, c.name) DESC, c.id DESC LIMIT $4)"
-      ") SELECT " CUSTOMER_COLUMNS
-      " FROM (SELECT DISTINCT ON (h.id) h.id, h.kind, h.len, h.sim FROM hits h"
-      "       ORDER BY h.id, h.kind) h"
-      " JOIN customers.customers c ON c.id = h.id"
-      " ORDER BY h.kind, h.len, h.sim DESC, c.id DESC LIMIT $4",
+      "(SELECT " CUSTOMER_COLUMNS ", 0 AS kind, 0 AS len, 0::real AS sim, c.id AS uuid"
+      "  FROM customers.customers c"
+      "  WHERE $1 ~* '^c[0-9]{8,}$' AND c.number = upper($1) AND c.deleted_at IS NULL"
+      "  AND {scope})"
+      " UNION ALL"
+      " (SELECT " CUSTOMER_COLUMNS ", 0, 0, 0, c.id FROM customers.customers c"
+      "  WHERE $5 <> '' AND c.phone_digits = $5 AND c.phone_digits <> ''"
+      "  AND c.deleted_at IS NULL AND {scope} LIMIT $4)"
+      " UNION ALL"
+      " (SELECT " CUSTOMER_COLUMNS ", 1, length(c.name), 0, c.id FROM customers.customers c"
+      "  WHERE NOT $6::boolean AND c.deleted_at IS NULL AND {scope}"
+      "  AND c.name_grams @> customers.query_grams($1) AND lower(c.name) LIKE lower($2)"
+      "  ORDER BY length(c.name), c.id DESC LIMIT $4)"
+      " UNION ALL"
+      " (SELECT " CUSTOMER_COLUMNS ", 1, length(c.name), 0, c.id FROM customers.customers c"
+      "  WHERE $6::boolean AND c.deleted_at IS NULL AND {scope} AND c.name ~ '[A-Za-z0-9]'"
+      "  AND c.name ILIKE $2 AND lower(c.name) LIKE lower($2)"
+      "  ORDER BY length(c.name), c.id DESC LIMIT $4)"
+      " UNION ALL"
+      " (SELECT " CUSTOMER_COLUMNS ", 2, 0, word_similarity($1, c.name), c.id"
+      "  FROM customers.customers c"
+      "  WHERE $6::boolean AND c.deleted_at IS NULL AND {scope} AND c.name ~ '[A-Za-z0-9]'"
+      "  AND $1 <% c.name ORDER BY word_similarity($1, c.name) DESC, c.id DESC LIMIT $4)"
+      " ORDER BY kind, len, sim DESC, uuid DESC",
       "c.owner_id", "c.owner_department_id", 3);
   return *s;
 }
 
-constexpr Statement kLockDuplicateKey{"customers.lock_duplicate_key",
-                                      "SELECT pg_advisory_xact_lock(hashtext($1))"};
+// The keys in the same order every time (name, then tax id), so two creates cannot deadlock.
+constexpr Statement kLockDuplicateKeys{
+    "customers.lock_duplicate_keys",
+    "SELECT pg_advisory_xact_lock(hashtext('customers.name:' || customers.normalized_name($1))),"
+    " CASE WHEN $2 <> '' THEN pg_advisory_xact_lock(hashtext('customers.tax_id:' || $2)) END"};
 
-// One branch per key, each on its index (the partial indexes' conditions are spelled out so a
-// generic plan can use them too: as one OR it became a scan computing every row's
-// normalised name); a customer matching several keys is reported for the first.
+// One branch per key, each on its index (the partial indexes' conditions are spelled out: as
+// one OR it became a scan computing every row's normalised name); a customer matching several
+// keys is reported for the first. Planned for each lookup (db::ExecPlanned).
 constexpr Statement kFindDuplicates{
     "customers.find_duplicates",
     "SELECT DISTINCT ON (d.id) d.id::text, d.number, d.matched FROM ("
@@ -131,9 +140,6 @@ constexpr Statement kFindDuplicates{
     "   AND c.deleted_at IS NULL"
     ") d ORDER BY d.id, d.rank LIMIT 5"};
 
-constexpr Statement kNormalizedName{"customers.normalized_name",
-                                    "SELECT customers.normalized_name($1)"};
-
 // $1 customer numbers, in the order they were drawn, and the transaction's time (which rows
 // inserted now get as their creation time). A number is C and at least eight digits.
 constexpr Statement kNextNumbers{
@@ -143,26 +149,32 @@ constexpr Statement kNextNumbers{
     " SELECT 'C' || lpad(s.n, greatest(8, length(s.n)), '0'), " CRM_SQL_MICROS(
         "now()") " FROM s ORDER BY s.g"};
 
+// A new customer gets the next number, C and at least eight digits; the row as stored.
 constexpr Statement kInsert{
     "customers.insert",
-    "INSERT INTO customers.customers (id, number, name, region, industry, level, satisfaction,"
-    " credit, address, postal_code, phone, fax, website, business_licence_number,"
+    "INSERT INTO customers.customers AS c (id, number, name, region, industry, level,"
+    " satisfaction, credit, address, postal_code, phone, fax, website, business_licence_number,"
     " legal_representative, registered_capital_minor, registered_capital_currency,"
     " annual_revenue_minor, annual_revenue_currency, bank, bank_account, tax_id, owner_id,"
     " owner_department_id, source, tags, attributes)"
-    " VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
-    " $18, $19, $20, $21, $22, $23::uuid, $24::uuid, $25, $26::text[], $27::jsonb)"};
+    " SELECT $1::uuid, 'C' || lpad(s.n, greatest(8, length(s.n)), '0'), $2, $3, $4, $5, $6, $7,"
+    " $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::uuid, $23::uuid,"
+    " $24, $25::text[], $26::jsonb"
+    " FROM (SELECT nextval('customers.customer_number_seq')::text AS n) s"
+    " RETURNING " CUSTOMER_COLUMNS};
 
+// Every updatable field; the row as stored, or none when the version is not $25.
 constexpr Statement kUpdate{
     "customers.update",
-    "UPDATE customers.customers SET name = $2, region = $3, industry = $4, level = $5,"
+    "UPDATE customers.customers c SET name = $2, region = $3, industry = $4, level = $5,"
     " satisfaction = $6, credit = $7, address = $8, postal_code = $9, phone = $10, fax = $11,"
     " website = $12, business_licence_number = $13, legal_representative = $14,"
     " registered_capital_minor = $15, registered_capital_currency = $16,"
     " annual_revenue_minor = $17, annual_revenue_currency = $18, bank = $19, bank_account = $20,"
     " tax_id = $21, source = $22, tags = $23::text[], attributes = $24::jsonb,"
     " version = version + 1, updated_at = now()"
-    " WHERE id = $1::uuid AND deleted_at IS NULL AND version = $25"};
+    " WHERE id = $1::uuid AND deleted_at IS NULL AND version = $25"
+    " RETURNING " CUSTOMER_COLUMNS};
 
 constexpr Statement kSoftDelete{
     "customers.soft_delete",
@@ -247,13 +259,6 @@ std::optional<Customer> Repository::CustomerOf(const db::Rows& rows) {
   return CustomerFromRow(rows[0]);
 }
 
-std::vector<Customer> Repository::CustomersOf(const db::Rows& rows) {
-  std::vector<Customer> out;
-  out.reserve(rows.size());
-  for (const auto& row : rows) out.push_back(CustomerFromRow(row));
-  return out;
-}
-
 std::optional<Customer> Repository::LockInScope(db::Tx& tx, const std::string& id,
                                                 const auth::Principal& caller) {
   pqxx::result r = Exec(tx, LockScoped().For(caller.scope), id, auth::ScopeParam(caller));
@@ -268,26 +273,20 @@ std::optional<Customer> Repository::Find(db::Tx& tx, const std::string& id) {
 }
 
 void Repository::LockDuplicateKeys(db::Tx& tx, const std::string& name, const std::string& tax_id) {
-  // Always in the same order (name, then tax id), so two creates cannot deadlock.
-  const std::string normalized = Exec(tx, kNormalizedName, name)[0][0].as<std::string>();
-  Exec(tx, kLockDuplicateKey, absl::StrCat("customers.name:", normalized));
-  if (!tax_id.empty()) Exec(tx, kLockDuplicateKey, absl::StrCat("customers.tax_id:", tax_id));
+  Exec(tx, kLockDuplicateKeys, name, tax_id);
 }
+
+const db::Statement& Repository::FindDuplicatesStatement() { return kFindDuplicates; }
 
 std::vector<Duplicate> Repository::FindDuplicates(db::Tx& tx, const std::string& name,
                                                   const std::string& tax_id,
                                                   const std::string& phone) {
-  // Planned for each lookup: a plan kept from when the table was small scans it, and the
-  // table's size (which a new plan reads) only enters a kept plan after an ANALYZE.
-  tx.exec("SET LOCAL plan_cache_mode = force_custom_plan");
   std::vector<Duplicate> out;
-  for (const auto& row : Exec(tx, kFindDuplicates, name, tax_id, Digits(phone))) {
+  for (const auto& row : db::ExecPlanned(tx, kFindDuplicates, name, tax_id, Digits(phone))) {
     out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
   }
   return out;
 }
-
-std::string Repository::NextNumber(db::Tx& tx) { return NextNumbers(tx, 1).first[0]; }
 
 std::pair<std::vector<std::string>, absl::Time> Repository::NextNumbers(db::Tx& tx, size_t n) {
   std::vector<std::string> numbers;
@@ -300,23 +299,27 @@ std::pair<std::vector<std::string>, absl::Time> Repository::NextNumbers(db::Tx& 
   return {std::move(numbers), now};
 }
 
-void Repository::Insert(db::Tx& tx, const Customer& c) {
-  Exec(tx, kInsert, c.id, c.number, c.name, c.region, c.industry, c.level, c.satisfaction, c.credit,
-       c.address, c.postal_code, c.phone, c.fax, c.website, c.business_licence_number,
-       c.legal_representative, MinorOf(c.registered_capital), CurrencyOf(c.registered_capital),
-       MinorOf(c.annual_revenue), CurrencyOf(c.annual_revenue), c.bank, c.bank_account, c.tax_id,
-       c.owner_id, db::NullIfEmpty(c.owner_department_id), c.source, db::TextArray(c.tags),
-       AttributesJson(c.attributes));
+Customer Repository::Insert(db::Tx& tx, const Customer& c) {
+  return CustomerFromRow(
+      Exec(tx, kInsert, c.id, c.name, c.region, c.industry, c.level, c.satisfaction, c.credit,
+           c.address, c.postal_code, c.phone, c.fax, c.website, c.business_licence_number,
+           c.legal_representative, MinorOf(c.registered_capital), CurrencyOf(c.registered_capital),
+           MinorOf(c.annual_revenue), CurrencyOf(c.annual_revenue), c.bank, c.bank_account,
+           c.tax_id, c.owner_id, db::NullIfEmpty(c.owner_department_id), c.source,
+           db::TextArray(c.tags), AttributesJson(c.attributes))[0]);
 }
 
-bool Repository::Update(db::Tx& tx, const Customer& c, int64_t expected_version) {
-  return Exec(tx, kUpdate, c.id, c.name, c.region, c.industry, c.level, c.satisfaction, c.credit,
-              c.address, c.postal_code, c.phone, c.fax, c.website, c.business_licence_number,
-              c.legal_representative, MinorOf(c.registered_capital),
-              CurrencyOf(c.registered_capital), MinorOf(c.annual_revenue),
-              CurrencyOf(c.annual_revenue), c.bank, c.bank_account, c.tax_id, c.source,
-              db::TextArray(c.tags), AttributesJson(c.attributes), expected_version)
-             .affected_rows() == 1;
+std::optional<Customer> Repository::Update(db::Tx& tx, const Customer& c,
+                                           int64_t expected_version) {
+  pqxx::result r =
+      Exec(tx, kUpdate, c.id, c.name, c.region, c.industry, c.level, c.satisfaction, c.credit,
+           c.address, c.postal_code, c.phone, c.fax, c.website, c.business_licence_number,
+           c.legal_representative, MinorOf(c.registered_capital), CurrencyOf(c.registered_capital),
+           MinorOf(c.annual_revenue), CurrencyOf(c.annual_revenue), c.bank, c.bank_account,
+           c.tax_id, c.source, db::TextArray(c.tags), AttributesJson(c.attributes),
+           expected_version);
+  if (r.empty()) return std::nullopt;
+  return CustomerFromRow(r[0]);
 }
 
 bool Repository::SoftDelete(db::Tx& tx, const std::string& id, int64_t expected_version) {
@@ -354,14 +357,26 @@ std::vector<Customer> Repository::List(db::Tx& tx, const CustomerFilter& f,
 db::Query Repository::Search(const std::string& query, const auth::Principal& caller, int limit) {
   const std::string q = Lower(query);
   // Misspellings are looked for in Latin names only: a CJK query is a fragment to contain.
-  const bool latin = q.size() >= 3 && std::all_of(q.begin(), q.end(), [](char ch) {
-                       return static_cast<unsigned char>(ch) < 0x80;
-                     });
+  const bool latin = q.size() >= 3 &&
+                     std::all_of(q.begin(), q.end(),
+                                 [](char ch) { return static_cast<unsigned char>(ch) < 0x80; }) &&
+                     std::any_of(q.begin(), q.end(), [](char ch) { return absl::ascii_isalnum(ch); });
   // Only a query with digits enough to be a phone number looks for one.
   std::string digits = Digits(query);
   if (digits.size() < 5) digits.clear();
   return {SearchScoped().For(caller.scope),
           db::MakeParams(q, LikeContains(q), auth::ScopeParam(caller), limit, digits, latin)};
+}
+
+std::vector<Customer> Repository::SearchResultsOf(const db::Rows& rows, int limit) {
+  std::vector<Customer> out;
+  absl::flat_hash_set<std::string> seen;
+  for (const auto& row : rows) {
+    if (static_cast<int>(out.size()) >= limit) break;
+    Customer c = CustomerFromRow(row);
+    if (seen.insert(c.id).second) out.push_back(std::move(c));
+  }
+  return out;
 }
 
 std::vector<DictionaryEntry> Repository::ListDictionary(db::Tx& tx, const std::string& kind) {

@@ -22,7 +22,6 @@ class Repository {
   // The live customer if within the caller's scope (read with CustomerOf).
   static db::Query GetInScope(const std::string& id, const auth::Principal& caller);
   static std::optional<Customer> CustomerOf(const db::Rows& rows);
-  static std::vector<Customer> CustomersOf(const db::Rows& rows);
   // The live customer, locked for update, if within the caller's scope.
   static std::optional<Customer> LockInScope(db::Tx& tx, const std::string& id,
                                              const auth::Principal& caller);
@@ -34,18 +33,22 @@ class Repository {
   static void LockDuplicateKeys(db::Tx& tx, const std::string& name, const std::string& tax_id);
   static std::vector<Duplicate> FindDuplicates(db::Tx& tx, const std::string& name,
                                                const std::string& tax_id, const std::string& phone);
-  static std::string NextNumber(db::Tx& tx);
+  // FindDuplicates' statement (name, tax id, phone digits), for tests of its plans.
+  static const db::Statement& FindDuplicatesStatement();
   // n numbers, and the transaction's time.
   static std::pair<std::vector<std::string>, absl::Time> NextNumbers(db::Tx& tx, size_t n);
-  static void Insert(db::Tx& tx, const Customer& c);
-  // Writes every updatable field; false if the version is not `expected_version`.
-  static bool Update(db::Tx& tx, const Customer& c, int64_t expected_version);
+  // Inserts the customer with the next number; the customer as stored.
+  static Customer Insert(db::Tx& tx, const Customer& c);
+  // Writes every updatable field; the customer as stored, or nullopt if the version is not
+  // `expected_version`.
+  static std::optional<Customer> Update(db::Tx& tx, const Customer& c, int64_t expected_version);
   static bool SoftDelete(db::Tx& tx, const std::string& id, int64_t expected_version);
   static std::vector<Customer> List(db::Tx& tx, const CustomerFilter& f,
                                     const auth::Principal& caller, const std::string& before_id,
                                     int limit);
-  // Run on a session with kSearchSessionOptions; read with CustomersOf.
+  // Run on a session with kSearchSessionOptions; read with SearchResultsOf.
   static db::Query Search(const std::string& query, const auth::Principal& caller, int limit);
+  static std::vector<Customer> SearchResultsOf(const db::Rows& rows, int limit);
 
   // --- contacts (visible with their customer) ---
   static std::optional<Contact> FindContactInScope(db::Tx& tx, const std::string& id,
