@@ -98,10 +98,9 @@ absl::StatusOr<Opportunity> SaveOpportunity(db::Tx& tx, const events::Outbox& ou
                                             const RequestMeta& meta, const char* event,
                                             const Opportunity& current, const Opportunity& next,
                                             bool assigned_now, bool closed_now) {
-  if (!Repository::Update(tx, next, current.version, assigned_now, closed_now)) {
-    return validation::StaleEtag();
-  }
-  std::optional<Opportunity> saved = Repository::Find(tx, next.id);
+  std::optional<Opportunity> saved =
+      Repository::Update(tx, next, current.version, assigned_now, closed_now);
+  if (!saved) return validation::StaleEtag();
   EmitOpportunity(tx, outbox, meta, event, *saved);
   return *saved;
 }
@@ -157,11 +156,10 @@ absl::StatusOr<Opportunity> Opportunities::Create(db::Conn& conn, const Principa
     }
     o.stage = stage->code;
     if (o.probability == 0) o.probability = stage->default_probability;
-    Repository::Insert(tx, o);
+    Opportunity created = Repository::Insert(tx, o);
     Repository::AddStageChange(tx, {o.id, "", o.stage, o.probability, caller.user_id, {}});
-    std::optional<Opportunity> created = Repository::Find(tx, o.id);
-    EmitOpportunity(tx, *outbox_, meta, "pipeline.opportunity.created", *created);
-    return *created;
+    EmitOpportunity(tx, *outbox_, meta, "pipeline.opportunity.created", created);
+    return created;
   });
 }
 

@@ -84,16 +84,15 @@ absl::StatusOr<PlanItem> Plans::Create(db::Conn& conn, const Principal& caller,
       return *existing;
     }
     CRM_ASSIGN_OR_RETURN(Opportunity o, PlanningOn(tx, caller, item.opportunity_id));
-    Repository::InsertPlanItem(tx, item);
+    PlanItem created = Repository::InsertPlanItem(tx, item);
     if (o.status == Status::kAssigned) {
       Opportunity next = o;
       next.status = Status::kDeveloping;
       CRM_RETURN_IF_ERROR(
           SaveOpportunity(tx, *outbox_, meta, "pipeline.opportunity.developing", o, next).status());
     }
-    std::optional<PlanItem> created = Repository::FindPlanItem(tx, item.id, /*lock=*/false);
-    Emit(tx, *outbox_, meta, "pipeline.plan_item.created", *created);
-    return *created;
+    Emit(tx, *outbox_, meta, "pipeline.plan_item.created", created);
+    return created;
   });
 }
 
@@ -122,10 +121,8 @@ absl::StatusOr<PlanItem> Plans::Update(db::Conn& conn, const Principal& caller,
     PlanItem next = current;
     if (InMask(mask, "plan_date")) next.plan_date = patch.plan_date;
     if (InMask(mask, "content")) next.content = content;
-    if (!Repository::UpdatePlanItem(tx, next, current.version, false)) {
-      return validation::StaleEtag();
-    }
-    std::optional<PlanItem> saved = Repository::FindPlanItem(tx, next.id, /*lock=*/false);
+    std::optional<PlanItem> saved = Repository::UpdatePlanItem(tx, next, current.version, false);
+    if (!saved) return validation::StaleEtag();
     Emit(tx, *outbox_, meta, "pipeline.plan_item.updated", *saved);
     return *saved;
   });
@@ -147,10 +144,9 @@ absl::StatusOr<PlanItem> Plans::Execute(db::Conn& conn, const Principal& caller,
     CRM_ASSIGN_OR_RETURN(PlanItem current, LockItem(tx, caller, id, expected));
     PlanItem next = current;
     next.result = outcome;
-    if (!Repository::UpdatePlanItem(tx, next, current.version, /*executed_now=*/true)) {
-      return validation::StaleEtag();
-    }
-    std::optional<PlanItem> saved = Repository::FindPlanItem(tx, id, /*lock=*/false);
+    std::optional<PlanItem> saved =
+        Repository::UpdatePlanItem(tx, next, current.version, /*executed_now=*/true);
+    if (!saved) return validation::StaleEtag();
     Emit(tx, *outbox_, meta, "pipeline.plan_item.executed", *saved);
     return *saved;
   });

@@ -65,11 +65,12 @@ std::string MinorText(const std::optional<Money>& m) {
 
 constexpr Statement kInsert{
     "pipeline.insert_opportunity",
-    "INSERT INTO pipeline.opportunities (id, source, customer_id, prospect_name, summary,"
+    "INSERT INTO pipeline.opportunities AS o (id, source, customer_id, prospect_name, summary,"
     " contact_name, contact_phone, probability, expected_amount_minor, expected_currency,"
     " expected_close_date, description, stage, creator_id, creator_department_id)"
     " VALUES ($1::uuid, $2, nullif($3, '')::uuid, $4, $5, $6, $7, $8::int, nullif($9, '')::int8,"
-    " $10, nullif($11, '')::date, $12, $13, $14::uuid, nullif($15, '')::uuid)"};
+    " $10, nullif($11, '')::date, $12, $13, $14::uuid, nullif($15, '')::uuid)"
+    " RETURNING " OPPORTUNITY_COLUMNS};
 
 constexpr Statement kFind{"pipeline.find_opportunity",
                           "SELECT " OPPORTUNITY_COLUMNS
@@ -91,7 +92,7 @@ const auth::ScopedStatement& GetScoped(bool lock) {
 
 constexpr Statement kUpdate{
     "pipeline.update_opportunity",
-    "UPDATE pipeline.opportunities SET source = $2, customer_id = nullif($3, '')::uuid,"
+    "UPDATE pipeline.opportunities o SET source = $2, customer_id = nullif($3, '')::uuid,"
     " prospect_name = $4, summary = $5, contact_name = $6, contact_phone = $7,"
     " probability = $8::int, expected_amount_minor = nullif($9, '')::int8,"
     " expected_currency = $10, expected_close_date = nullif($11, '')::date, description = $12,"
@@ -101,7 +102,7 @@ constexpr Statement kUpdate{
     " assigned_by = nullif($18, '')::uuid,"
     " closed_at = CASE WHEN $19::bool THEN now() ELSE closed_at END, lost_reason = $20,"
     " version = version + 1, updated_at = now()"
-    " WHERE id = $1::uuid AND version = $21::int8"};
+    " WHERE id = $1::uuid AND version = $21::int8 RETURNING " OPPORTUNITY_COLUMNS};
 
 constexpr Statement kReassign{
     "pipeline.reassign",
@@ -188,8 +189,8 @@ PlanItem PlanItemOf(const pqxx::row& r) {
 
 constexpr Statement kInsertPlanItem{
     "pipeline.insert_plan_item",
-    "INSERT INTO pipeline.plan_items (id, opportunity_id, plan_date, content, created_by)"
-    " VALUES ($1::uuid, $2::uuid, $3::date, $4, $5::uuid)"};
+    "INSERT INTO pipeline.plan_items AS p (id, opportunity_id, plan_date, content, created_by)"
+    " VALUES ($1::uuid, $2::uuid, $3::date, $4, $5::uuid) RETURNING " PLAN_COLUMNS};
 constexpr Statement kFindPlanItem{"pipeline.find_plan_item",
                                   "SELECT " PLAN_COLUMNS
                                   " FROM pipeline.plan_items p WHERE p.id = $1::uuid"};
@@ -198,9 +199,10 @@ constexpr Statement kLockPlanItem{"pipeline.lock_plan_item",
                                   " FROM pipeline.plan_items p WHERE p.id = $1::uuid FOR UPDATE"};
 constexpr Statement kUpdatePlanItem{
     "pipeline.update_plan_item",
-    "UPDATE pipeline.plan_items SET plan_date = $2::date, content = $3, result = $4,"
+    "UPDATE pipeline.plan_items p SET plan_date = $2::date, content = $3, result = $4,"
     " executed_at = CASE WHEN $5::bool THEN now() ELSE executed_at END,"
-    " version = version + 1, updated_at = now() WHERE id = $1::uuid AND version = $6::int8"};
+    " version = version + 1, updated_at = now() WHERE id = $1::uuid AND version = $6::int8"
+    " RETURNING " PLAN_COLUMNS};
 constexpr Statement kPlanItems{"pipeline.plan_items",
                                "SELECT " PLAN_COLUMNS
                                " FROM pipeline.plan_items p WHERE p.opportunity_id = $1::uuid"
@@ -208,12 +210,12 @@ constexpr Statement kPlanItems{"pipeline.plan_items",
 
 }  // namespace
 
-void Repository::Insert(db::Tx& tx, const Opportunity& o) {
-  Exec(tx, kInsert, o.id, o.source, o.customer_id, o.prospect_name, o.summary, o.contact_name,
+Opportunity Repository::Insert(db::Tx& tx, const Opportunity& o) {
+  return OpportunityOf(Exec(tx, kInsert, o.id, o.source, o.customer_id, o.prospect_name, o.summary, o.contact_name,
        o.contact_phone, o.probability, MinorText(o.expected_amount),
        o.expected_amount ? o.expected_amount->currency : std::string(),
        DayText(o.expected_close_date), o.description, o.stage, o.creator_id,
-       o.creator_department_id);
+       o.creator_department_id)[0]);
 }
 
 std::optional<Opportunity> Repository::Find(db::Tx& tx, const std::string& id) {
@@ -229,8 +231,9 @@ std::optional<Opportunity> Repository::Get(db::Tx& tx, const std::string& id,
   return OpportunityOf(r[0]);
 }
 
-bool Repository::Update(db::Tx& tx, const Opportunity& o, int64_t expected_version,
-                        bool assigned_now, bool closed_now) {
+std::optional<Opportunity> Repository::Update(db::Tx& tx, const Opportunity& o,
+                                              int64_t expected_version, bool assigned_now,
+                                              bool closed_now) {
   pqxx::result r =
       Exec(tx, kUpdate, o.id, o.source, o.customer_id, o.prospect_name, o.summary, o.contact_name,
            o.contact_phone, o.probability, MinorText(o.expected_amount),
@@ -238,7 +241,8 @@ bool Repository::Update(db::Tx& tx, const Opportunity& o, int64_t expected_versi
            DayText(o.expected_close_date), o.description, o.stage, StatusName(o.status),
            o.assignee_id, o.assignee_department_id, assigned_now, o.assigned_by, closed_now,
            o.lost_reason, expected_version);
-  return r.affected_rows() == 1;
+  if (r.empty()) return std::nullopt;
+  return OpportunityOf(r[0]);
 }
 
 std::vector<std::string> Repository::Reassign(db::Tx& tx,
@@ -315,8 +319,9 @@ std::vector<StageChange> Repository::StageChanges(db::Tx& tx, const std::string&
   return out;
 }
 
-void Repository::InsertPlanItem(db::Tx& tx, const PlanItem& p) {
-  Exec(tx, kInsertPlanItem, p.id, p.opportunity_id, DayText(p.plan_date), p.content, p.created_by);
+PlanItem Repository::InsertPlanItem(db::Tx& tx, const PlanItem& p) {
+  return PlanItemOf(Exec(tx, kInsertPlanItem, p.id, p.opportunity_id, DayText(p.plan_date),
+                         p.content, p.created_by)[0]);
 }
 
 std::optional<PlanItem> Repository::FindPlanItem(db::Tx& tx, const std::string& id, bool lock) {
@@ -325,11 +330,12 @@ std::optional<PlanItem> Repository::FindPlanItem(db::Tx& tx, const std::string& 
   return PlanItemOf(r[0]);
 }
 
-bool Repository::UpdatePlanItem(db::Tx& tx, const PlanItem& p, int64_t expected_version,
-                                bool executed_now) {
-  return Exec(tx, kUpdatePlanItem, p.id, DayText(p.plan_date), p.content, p.result, executed_now,
-              expected_version)
-             .affected_rows() == 1;
+std::optional<PlanItem> Repository::UpdatePlanItem(db::Tx& tx, const PlanItem& p,
+                                                   int64_t expected_version, bool executed_now) {
+  pqxx::result r = Exec(tx, kUpdatePlanItem, p.id, DayText(p.plan_date), p.content, p.result,
+                        executed_now, expected_version);
+  if (r.empty()) return std::nullopt;
+  return PlanItemOf(r[0]);
 }
 
 std::vector<PlanItem> Repository::PlanItems(db::Tx& tx, const std::string& opportunity_id) {

@@ -14,16 +14,18 @@ namespace crm::pipeline_service {
 
 class Repository {
  public:
-  static void Insert(db::Tx& tx, const Opportunity& o);
+  // The opportunity as stored.
+  static Opportunity Insert(db::Tx& tx, const Opportunity& o);
   // Without scope: for reading back what this request wrote.
   static std::optional<Opportunity> Find(db::Tx& tx, const std::string& id);
   // Within the caller's scope (creator or assignee, or their departments); `lock`: FOR UPDATE.
   static std::optional<Opportunity> Get(db::Tx& tx, const std::string& id,
                                         const auth::Principal& caller, bool lock);
-  // Writes every changeable field; assigned_at / closed_at become now() when asked. False
-  // when the version is not `expected_version`.
-  static bool Update(db::Tx& tx, const Opportunity& o, int64_t expected_version, bool assigned_now,
-                     bool closed_now);
+  // Writes every changeable field; assigned_at / closed_at become now() when asked. The
+  // opportunity as stored, or nullopt when the version is not `expected_version`.
+  static std::optional<Opportunity> Update(db::Tx& tx, const Opportunity& o,
+                                           int64_t expected_version, bool assigned_now,
+                                           bool closed_now);
   // Open (assigned or developing) opportunities of these customers assigned to `from` go to
   // `to` (assigned by `by`); returns their ids.
   static std::vector<std::string> Reassign(db::Tx& tx, const std::vector<std::string>& customer_ids,
@@ -46,11 +48,13 @@ class Repository {
   static void AddStageChange(db::Tx& tx, const StageChange& c);
   static std::vector<StageChange> StageChanges(db::Tx& tx, const std::string& opportunity_id);
 
-  static void InsertPlanItem(db::Tx& tx, const PlanItem& p);
+  // The item as stored.
+  static PlanItem InsertPlanItem(db::Tx& tx, const PlanItem& p);
   static std::optional<PlanItem> FindPlanItem(db::Tx& tx, const std::string& id, bool lock);
-  // Date, content, result and execution time; false when the version is not expected.
-  static bool UpdatePlanItem(db::Tx& tx, const PlanItem& p, int64_t expected_version,
-                             bool executed_now);
+  // Date, content, result and execution time; the item as stored, or nullopt when the version
+  // is not expected.
+  static std::optional<PlanItem> UpdatePlanItem(db::Tx& tx, const PlanItem& p,
+                                                int64_t expected_version, bool executed_now);
   static std::vector<PlanItem> PlanItems(db::Tx& tx, const std::string& opportunity_id);
 };
 
