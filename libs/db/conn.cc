@@ -62,18 +62,32 @@ void NotifyAfterCommit(Tx& tx, const std::string& channel) {
   tx.exec("NOTIFY " + tx.quote_name(channel));
 }
 
-void Conn::SendNotifications() {
-  if (notify_.empty()) return;
+const char* Conn::BeginCommand(Isolation isolation) {
+  switch (isolation) {
+    case Isolation::kSerializable:
+      return "BEGIN ISOLATION LEVEL SERIALIZABLE";
+    case Isolation::kRepeatableRead:
+      return "BEGIN ISOLATION LEVEL REPEATABLE READ";
+    case Isolation::kReadCommitted:
+      break;
+  }
+  return "BEGIN";
+}
+
+std::string Conn::CommitCommand(Tx& tx) {
+  std::string sql = "COMMIT";
+  for (const auto& channel : notify_) absl::StrAppend(&sql, "; NOTIFY ", tx.quote_name(channel));
+  notify_.clear();
+  return sql;
+}
+
+void Conn::RollBack() {
+  notify_.clear();
+  if (!is_open()) return;
   try {
     pqxx::nontransaction n(*conn_);
-    std::string sql;
-    for (const auto& channel : notify_)
-      absl::StrAppend(&sql, "NOTIFY ", n.quote_name(channel), ";");
-    notify_.clear();
-    n.exec(sql);
+    n.exec("ROLLBACK");
   } catch (const std::exception& e) {
-    // The transaction is committed; listeners find its events when they next poll.
-    log::Warn("notification after commit not sent").Str("error", e.what());
     if (IsConnectionLost(e)) conn_.reset();
   }
 }
@@ -96,18 +110,6 @@ absl::Status Conn::EnsureOpen() {
     log::Warn("database connect failed").Str("error", e.what());
     return absl::UnavailableError("database unavailable");
   }
-}
-
-std::unique_ptr<Tx> Conn::Begin(Isolation isolation) {
-  switch (isolation) {
-    case Isolation::kSerializable:
-      return std::make_unique<pqxx::transaction<pqxx::serializable>>(*conn_);
-    case Isolation::kRepeatableRead:
-      return std::make_unique<pqxx::transaction<pqxx::repeatable_read>>(*conn_);
-    case Isolation::kReadCommitted:
-      break;
-  }
-  return std::make_unique<pqxx::work>(*conn_);
 }
 
 absl::Status Conn::Fail(const std::exception& e) {

@@ -80,6 +80,9 @@ class Conn {
   // Runs fn(Tx&), which returns absl::Status or absl::StatusOr<T>, in a transaction:
   // committed when fn returns OK, rolled back otherwise. The whole of fn is run again on a
   // serialization failure or deadlock, so fn must not have effects outside the database.
+  // The transaction block is the session's own (BEGIN … COMMIT sent by Transact), so that the
+  // commit and the notifications it asked for (NotifyAfterCommit) go in one message: the
+  // NOTIFY runs after the COMMIT, outside the transaction, without a round trip of its own.
   template <typename Fn>
   auto Transact(Fn&& fn, Isolation isolation = Isolation::kReadCommitted)
       -> decltype(fn(std::declval<Tx&>()));
@@ -101,9 +104,11 @@ class Conn {
     Conn* previous_;
   };
 
-  std::unique_ptr<Tx> Begin(Isolation isolation);
-  // Sends the notifications the committed transaction asked for.
-  void SendNotifications();
+  static const char* BeginCommand(Isolation isolation);
+  // COMMIT, then the notifications the transaction asked for.
+  std::string CommitCommand(Tx& tx);
+  // Ends a transaction block that failed, if the session is still there.
+  void RollBack();
   // Maps an exception, dropping the session when it is lost.
   absl::Status Fail(const std::exception& e);
   void BackOff(int attempt);
@@ -121,16 +126,13 @@ auto Conn::Transact(Fn&& fn, Isolation isolation) -> decltype(fn(std::declval<Tx
     if (absl::Status s = EnsureOpen(); !s.ok()) return Result(s);
     Transacting transacting(this);
     try {
-      std::unique_ptr<Tx> tx = Begin(isolation);
-      Result result = fn(*tx);
-      if (result.ok()) {
-        tx->commit();
-        SendNotifications();
-      } else {
-        tx->abort();
-      }
+      pqxx::nontransaction tx(*conn_);
+      tx.exec(BeginCommand(isolation));
+      Result result = fn(tx);
+      tx.exec(result.ok() ? CommitCommand(tx) : std::string("ROLLBACK"));
       return result;
     } catch (const std::exception& e) {
+      RollBack();
       if (IsRetryable(e) && attempt < max_attempts_) {
         BackOff(attempt);
         continue;
