@@ -147,19 +147,14 @@ absl::StatusOr<Opportunity> Opportunities::Create(db::Conn& conn, const Principa
       if (!existing) return absl::NotFoundError("the opportunity this request created is gone");
       return *existing;
     }
-    std::optional<Stage> stage =
-        o.stage.empty() ? Repository::FirstStage(tx) : Repository::FindStage(tx, o.stage);
-    if (!stage || !stage->active) {
+    std::optional<Opportunity> created = Repository::Insert(tx, o);
+    if (!created) {
       return InvalidField("opportunity.stage", o.stage.empty()
                                                    ? "there is no active stage (see ListStages)"
                                                    : "is not an active stage (see ListStages)");
     }
-    o.stage = stage->code;
-    if (o.probability == 0) o.probability = stage->default_probability;
-    Opportunity created = Repository::Insert(tx, o);
-    Repository::AddStageChange(tx, {o.id, "", o.stage, o.probability, caller.user_id, {}});
-    EmitOpportunity(tx, *outbox_, meta, "pipeline.opportunity.created", created);
-    return created;
+    EmitOpportunity(tx, *outbox_, meta, "pipeline.opportunity.created", *created);
+    return *created;
   });
 }
 
@@ -370,11 +365,15 @@ absl::StatusOr<Opportunities::Success> Opportunities::PrepareSuccess(
 absl::StatusOr<Opportunity> Opportunities::CompleteSuccess(db::Conn& conn, const Principal& caller,
                                                            const RequestMeta& meta,
                                                            const std::string& id,
+                                                           const std::string& etag,
                                                            const std::string& customer_id) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, kWrite));
+  CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Opportunity> {
     CRM_ASSIGN_OR_RETURN(Opportunity current, Lock(tx, caller, id, 0));
     if (current.status == Status::kWon && current.customer_id == customer_id) return current;
+    // Changed since the caller read it (between the two steps too).
+    if (expected != 0 && current.version != expected) return validation::StaleEtag();
     if (current.status != Status::kDeveloping) {
       return WrongStatus(current, "development succeeds only while developing");
     }

@@ -100,10 +100,11 @@ class Opportunities {
   absl::StatusOr<Success> PrepareSuccess(db::Conn& conn, const auth::Principal& caller,
                                          const std::string& id, const std::string& etag,
                                          const std::string& customer_id) const;
-  // Marks it won with the customer (created or linked); a repeat with the same customer
-  // returns the won opportunity.
+  // Marks it won with the customer (created or linked), if it is still at the version `etag`
+  // names (empty: any); a repeat with the same customer returns the won opportunity.
   absl::StatusOr<Opportunity> CompleteSuccess(db::Conn& conn, const auth::Principal& caller,
                                               const RequestMeta& meta, const std::string& id,
+                                              const std::string& etag,
                                               const std::string& customer_id) const;
   // The request id under which the customer of a won opportunity is created in the customers
   // service: the same for every attempt, so a retry gets the customer created before.

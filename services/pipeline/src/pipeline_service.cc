@@ -279,8 +279,9 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::MarkDevelopmentSucceeded(
     if (!plan->customer_id.empty()) {
       return CheckCustomer(
           customers_, call, plan->customer_id, "customer_id",
-          [this, id, customer = plan->customer_id, resp](std::shared_ptr<Call> call) {
-            CompleteSuccess(std::move(call), id, customer, resp);
+          [this, id, etag = req->etag(), customer = plan->customer_id,
+           resp](std::shared_ptr<Call> call) {
+            CompleteSuccess(std::move(call), id, etag, customer, resp);
           });
     }
     // A customer from the prospect, under a request id of its own: a retry (even after a
@@ -301,7 +302,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::MarkDevelopmentSucceeded(
     c->set_source("opportunity");
     customers_->async()->CreateCustomer(
         &creation->ctx, &creation->req, &creation->customer,
-        [this, call, creation, id, resp](grpc::Status status) {
+        [this, call, creation, id, etag = req->etag(), resp](grpc::Status status) {
           if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
             return call->Finish(absl::AlreadyExistsError(absl::StrCat(
                 "the prospect looks like an existing customer (", status.error_message(),
@@ -310,18 +311,20 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::MarkDevelopmentSucceeded(
           if (!status.ok()) {
             return call->Finish(PeerError(status, "customers", "id", "a customer"));
           }
-          CompleteSuccess(call, id, creation->customer.id(), resp);
+          CompleteSuccess(call, id, etag, creation->customer.id(), resp);
         });
   });
   return reactor;
 }
 
 void PipelineServiceImpl::CompleteSuccess(std::shared_ptr<Call> call, std::string id,
-                                          std::string customer_id, v1::Opportunity* resp) {
-  calls_.OnDb(std::move(call), [this, id = std::move(id), customer_id = std::move(customer_id),
+                                          std::string etag, std::string customer_id,
+                                          v1::Opportunity* resp) {
+  calls_.OnDb(std::move(call), [this, id = std::move(id), etag = std::move(etag),
+                                customer_id = std::move(customer_id),
                                 resp](Call& call, db::Conn& conn) {
     return Respond(opportunities_->CompleteSuccess(conn, call.principal(), rpc::RequestMetaOf(call),
-                                                   id, customer_id),
+                                                   id, etag, customer_id),
                    resp);
   });
 }

@@ -63,14 +63,25 @@ std::string MinorText(const std::optional<Money>& m) {
   return m ? absl::StrCat(m->minor) : std::string();
 }
 
+// The opportunity in the stage named $13 (none: the first active one), if that stage is
+// active, with the stage's default probability unless $8 gives one, and its first stage change;
+// the opportunity as stored, or no row when the stage is not active.
 constexpr Statement kInsert{
     "pipeline.insert_opportunity",
-    "INSERT INTO pipeline.opportunities AS o (id, source, customer_id, prospect_name, summary,"
-    " contact_name, contact_phone, probability, expected_amount_minor, expected_currency,"
-    " expected_close_date, description, stage, creator_id, creator_department_id)"
-    " VALUES ($1::uuid, $2, nullif($3, '')::uuid, $4, $5, $6, $7, $8::int, nullif($9, '')::int8,"
-    " $10, nullif($11, '')::date, $12, $13, $14::uuid, nullif($15, '')::uuid)"
-    " RETURNING " OPPORTUNITY_COLUMNS};
+    "WITH o AS ("
+    "  INSERT INTO pipeline.opportunities (id, source, customer_id, prospect_name, summary,"
+    "   contact_name, contact_phone, probability, expected_amount_minor, expected_currency,"
+    "   expected_close_date, description, stage, creator_id, creator_department_id)"
+    "  SELECT $1::uuid, $2, nullif($3, '')::uuid, $4, $5, $6, $7,"
+    "   CASE WHEN $8::int = 0 THEN s.default_probability ELSE $8::int END,"
+    "   nullif($9, '')::int8, $10, nullif($11, '')::date, $12, s.code, $14::uuid,"
+    "   nullif($15, '')::uuid"
+    "  FROM (SELECT s.code, s.default_probability FROM pipeline.stages s"
+    "        WHERE s.active AND ($13 = '' OR s.code = $13) ORDER BY s.position, s.code LIMIT 1) s"
+    "  RETURNING *),"
+    " c AS (INSERT INTO pipeline.stage_changes (opportunity_id, from_stage, to_stage,"
+    "   probability, changed_by) SELECT o.id, '', o.stage, o.probability, o.creator_id FROM o)"
+    " SELECT " OPPORTUNITY_COLUMNS " FROM o"};
 
 constexpr Statement kFind{"pipeline.find_opportunity",
                           "SELECT " OPPORTUNITY_COLUMNS
@@ -146,9 +157,6 @@ constexpr Statement kStages{"pipeline.stages",
                             " FROM pipeline.stages s ORDER BY s.position, s.code"};
 constexpr Statement kFindStage{"pipeline.find_stage",
                                "SELECT " STAGE_COLUMNS " FROM pipeline.stages s WHERE s.code = $1"};
-constexpr Statement kFirstStage{"pipeline.first_stage", "SELECT " STAGE_COLUMNS
-                                                        " FROM pipeline.stages s WHERE s.active"
-                                                        " ORDER BY s.position, s.code LIMIT 1"};
 constexpr Statement kUpsertStage{
     "pipeline.upsert_stage",
     "INSERT INTO pipeline.stages AS s (code, name, position, default_probability, active)"
@@ -210,12 +218,14 @@ constexpr Statement kPlanItems{"pipeline.plan_items",
 
 }  // namespace
 
-Opportunity Repository::Insert(db::Tx& tx, const Opportunity& o) {
-  return OpportunityOf(Exec(tx, kInsert, o.id, o.source, o.customer_id, o.prospect_name, o.summary, o.contact_name,
+std::optional<Opportunity> Repository::Insert(db::Tx& tx, const Opportunity& o) {
+  pqxx::result r = Exec(tx, kInsert, o.id, o.source, o.customer_id, o.prospect_name, o.summary, o.contact_name,
        o.contact_phone, o.probability, MinorText(o.expected_amount),
        o.expected_amount ? o.expected_amount->currency : std::string(),
        DayText(o.expected_close_date), o.description, o.stage, o.creator_id,
-       o.creator_department_id)[0]);
+       o.creator_department_id);
+  if (r.empty()) return std::nullopt;
+  return OpportunityOf(r[0]);
 }
 
 std::optional<Opportunity> Repository::Find(db::Tx& tx, const std::string& id) {
@@ -290,12 +300,6 @@ std::vector<Stage> Repository::Stages(db::Tx& tx) {
 
 std::optional<Stage> Repository::FindStage(db::Tx& tx, const std::string& code) {
   pqxx::result r = Exec(tx, kFindStage, code);
-  if (r.empty()) return std::nullopt;
-  return StageOf(r[0]);
-}
-
-std::optional<Stage> Repository::FirstStage(db::Tx& tx) {
-  pqxx::result r = Exec(tx, kFirstStage);
   if (r.empty()) return std::nullopt;
   return StageOf(r[0]);
 }

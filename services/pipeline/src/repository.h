@@ -14,8 +14,10 @@ namespace crm::pipeline_service {
 
 class Repository {
  public:
-  // The opportunity as stored.
-  static Opportunity Insert(db::Tx& tx, const Opportunity& o);
+  // Inserts the opportunity in its stage (none: the first active one), with the stage's
+  // default probability unless it has one, and records that first stage. The opportunity as
+  // stored, or nullopt when the stage is not active.
+  static std::optional<Opportunity> Insert(db::Tx& tx, const Opportunity& o);
   // Without scope: for reading back what this request wrote.
   static std::optional<Opportunity> Find(db::Tx& tx, const std::string& id);
   // Within the caller's scope (creator or assignee, or their departments); `lock`: FOR UPDATE.
@@ -41,8 +43,6 @@ class Repository {
 
   static std::vector<Stage> Stages(db::Tx& tx);
   static std::optional<Stage> FindStage(db::Tx& tx, const std::string& code);
-  // The first active stage by position.
-  static std::optional<Stage> FirstStage(db::Tx& tx);
   static Stage UpsertStage(db::Tx& tx, const Stage& s);
 
   static void AddStageChange(db::Tx& tx, const StageChange& c);

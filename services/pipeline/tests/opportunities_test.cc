@@ -305,25 +305,43 @@ TEST_F(OpportunitiesTest, DevelopmentSucceedsOnceForTheAssignee) {
   EXPECT_TRUE(plan->customer_id.empty());  // create one from the prospect
 
   const std::string customer = NewId();
-  auto won = opportunities_->CompleteSuccess(*conn_, rep, meta_, o.id, customer);
+  auto won = opportunities_->CompleteSuccess(*conn_, rep, meta_, o.id, "", customer);
   ASSERT_THAT(won, IsOk());
   EXPECT_EQ(won->status, Status::kWon);
   EXPECT_EQ(won->customer_id, customer);
   EXPECT_EQ(won->probability, 100);
   // A retry of either step answers with the won opportunity, changing nothing.
-  auto again = opportunities_->CompleteSuccess(*conn_, rep, meta_, o.id, customer);
+  auto again = opportunities_->CompleteSuccess(*conn_, rep, meta_, o.id, "", customer);
   ASSERT_THAT(again, IsOk());
   EXPECT_EQ(again->version, won->version);
   auto prepared = opportunities_->PrepareSuccess(*conn_, rep, o.id, "", "");
   ASSERT_THAT(prepared, IsOk());
   EXPECT_TRUE(prepared->already_won);
-  EXPECT_THAT(opportunities_->CompleteSuccess(*conn_, rep, meta_, o.id, NewId()),
+  EXPECT_THAT(opportunities_->CompleteSuccess(*conn_, rep, meta_, o.id, "", NewId()),
               StatusIs(kPrecondition));
   EXPECT_THAT(opportunities_->Terminate(*conn_, rep, meta_, o.id, "", "晚了"),
               StatusIs(kPrecondition));
   const std::vector<std::string> events = EventsSinceStart();
   EXPECT_EQ(std::count(events.begin(), events.end(), "pipeline.opportunity.won"), 1);
   EXPECT_EQ(Opportunities::CustomerRequestId(o.id), "pipeline-won-" + o.id);
+}
+
+// The etag the caller sent is checked again when the opportunity is marked won: a change made
+// between the two steps (while the customer was being created) makes the second one ABORTED.
+TEST_F(OpportunitiesTest, AChangeBetweenTheStepsOfSuccessIsCaught) {
+  const std::string dept = NewId();
+  auto manager = Manager({dept});
+  auto rep = Rep(dept);
+  Opportunity o = Developing(manager, rep);
+  const std::string etag = std::to_string(o.version);
+  ASSERT_THAT(opportunities_->PrepareSuccess(*conn_, rep, o.id, etag, ""), IsOk());
+  Opportunity patch = o;
+  patch.summary = "期间被修改";
+  ASSERT_THAT(opportunities_->Update(*conn_, manager, meta_, patch, "", {"summary"}), IsOk());
+  EXPECT_THAT(opportunities_->CompleteSuccess(*conn_, rep, meta_, o.id, etag, NewId()),
+              StatusIs(absl::StatusCode::kAborted));
+  const std::vector<std::string> events = EventsSinceStart();
+  EXPECT_EQ(std::count(events.begin(), events.end(), "pipeline.opportunity.won"), 0);
 }
 
 TEST_F(OpportunitiesTest, OpenOpportunitiesFollowTheirCustomersToTheNewOwner) {
