@@ -1,7 +1,9 @@
 #include "libs/rpc/status_convert.h"
 
 #include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
 #include "google/rpc/status.pb.h"
+#include "libs/status/field_violations.h"
 
 namespace crm::rpc {
 
@@ -38,6 +40,22 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
     }
   }
   return out;
+}
+
+absl::Status PeerError(const grpc::Status& status, absl::string_view service,
+                       absl::string_view field, absl::string_view what) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return absl::UnavailableError(absl::StrCat(
+          "the ", service, " service could not be reached; nothing was changed, retry later"));
+    case grpc::StatusCode::NOT_FOUND:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return InvalidField(std::string(field), absl::StrCat("is not ", what, " you can see"));
+    default:
+      return absl::Status(FromGrpcStatus(status).code(),
+                          absl::StrCat(service, " service: ", status.error_message()));
+  }
 }
 
 }  // namespace crm::rpc

@@ -7,15 +7,19 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "crm/auth/v1/directory_service.grpc.pb.h"
 #include "libs/rpc/call.h"
+#include "libs/service/directory_user.h"
 
 namespace crm::service {
 
-// Runs done(status, user) on a gRPC thread when the directory answers.
+// Runs done on a gRPC thread with the user, or what the failure means for the caller's
+// request (rpc::PeerError on `field`).
 void LookUpUser(crm::auth::v1::DirectoryService::Stub* directory, const rpc::Call& call,
-                const std::string& user_id, absl::Duration wait,
-                std::function<void(const grpc::Status&, const crm::auth::v1::User&)> done);
+                const std::string& user_id, absl::string_view field, absl::Duration wait,
+                std::function<void(absl::StatusOr<DirectoryUser>)> done);
 
 }  // namespace crm::service

@@ -14,7 +14,7 @@ bool InMask(const std::vector<std::string>& mask, absl::string_view field) {
 }
 
 absl::Status CheckMask(const std::vector<std::string>& mask,
-                       std::initializer_list<absl::string_view> allowed) {
+                       const std::vector<std::string>& allowed) {
   Violations v;
   for (const auto& path : mask) {
     if (std::find(allowed.begin(), allowed.end(), path) == allowed.end()) {

@@ -2,7 +2,6 @@
 // Update requests (AIP-134, AIP-154): field masks and etags.
 
 #include <cstdint>
-#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -15,7 +14,7 @@ namespace crm::validation {
 bool InMask(const std::vector<std::string>& mask, absl::string_view field);
 // INVALID_ARGUMENT on "update_mask" naming every path that is not one of `allowed`.
 absl::Status CheckMask(const std::vector<std::string>& mask,
-                       std::initializer_list<absl::string_view> allowed);
+                       const std::vector<std::string>& allowed);
 
 // The etag of a record version, and back: 0 for an empty etag (unconditional), INVALID_ARGUMENT
 // on `field` when malformed.

@@ -301,8 +301,8 @@ int main(int argc, char** argv) {
   };
   std::vector<std::string> tokens;
   for (int r = 0; r < o.reps; ++r) {
-    tokens.push_back(login(absl::StrCat("bench.rep", r), "account_manager",
-                           departments[r % kDepartments]));
+    tokens.push_back(
+        login(absl::StrCat("bench.rep", r), "account_manager", departments[r % kDepartments]));
   }
   const std::string manager_token = login("bench.manager", "sales_manager", departments[0]);
   const auto channels =
@@ -607,7 +607,8 @@ int main(int argc, char** argv) {
           c->Authorize(token);
           const int64_t i = next_write++;
           cv1::CreateCustomerRequest req;
-          req.set_request_id(absl::StrCat("01900000-0000-7000-9000-", absl::Hex(i, absl::kZeroPad12)));
+          req.set_request_id(
+              absl::StrCat("01900000-0000-7000-9000-", absl::Hex(i, absl::kZeroPad12)));
           req.mutable_customer()->set_name(absl::StrCat(NameOf(i), "（", i, "）"));
           req.mutable_customer()->set_region(Pick(kRegions, i));
           req.mutable_customer()->set_phone(absl::StrCat("0", 10 + i % 89, "-", 50000000 + i));

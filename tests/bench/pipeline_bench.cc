@@ -187,9 +187,10 @@ int main(int argc, char** argv) {
     std::printf(
         "round %d: %8.0f flows/s (create + assign + plan + win: %.0f RPCs/s)   p50 %.2f ms   "
         "p99 %.2f ms   errors %lld %s\n"
-        "         pgbench -M prepared (TPC-B-like) -c %d: %8.0f transactions/s   ratio %.3f\n",
+        "         pgbench -M prepared (TPC-B-like) -c %d: %8.0f transactions/s   ratio %.3f a "
+        "flow, %.3f a write RPC\n",
         round, rate, rate * 4, at(0.5), at(0.99), static_cast<long long>(errors.load()),
-        first_error.c_str(), o.clients, pg_tps, rate / pg_tps);
+        first_error.c_str(), o.clients, pg_tps, rate / pg_tps, rate * 4 / pg_tps);
     std::printf("         mean per step:");
     for (int k = 0; k < 4; ++k) {
       double sum = 0;
@@ -200,8 +201,11 @@ int main(int argc, char** argv) {
     rates.push_back(rate);
     ratios.push_back(rate / pg_tps);
   }
-  std::printf("median of %d rounds: %.0f flows/s, ratio to pgbench TPC-B-like %.3f\n", o.rounds,
-              crm::bench::Median(rates), crm::bench::Median(ratios));
+  std::printf(
+      "median of %d rounds: %.0f flows/s, ratio to pgbench TPC-B-like %.3f a flow, %.3f a write "
+      "RPC (target >= 0.25)\n",
+      o.rounds, crm::bench::Median(rates), crm::bench::Median(ratios),
+      crm::bench::Median(ratios) * 4);
   std::printf("crm-pipeline peak RSS: %.0f MiB; crm-customers: %.0f MiB\n",
               crm::bench::PeakRssMib((*pipeline)->process().pid()),
               crm::bench::PeakRssMib((*customers)->process().pid()));

@@ -81,7 +81,50 @@ absl::Status DuplicateError(const std::vector<Duplicate>& dups) {
        {"matched_on", absl::StrJoin(matched, ",")}});
 }
 
+// The fields UpdateCustomer changes: each one's mask path, and how it is copied from a patch.
+using Copy = void (*)(const Customer& from, Customer& to);
+#define CRM_CUSTOMER_FIELD(f)                                     \
+  {                                                               \
+#f, [](const Customer& from, Customer& to) { to.f = from.f; } \
+  }
+const std::vector<std::pair<std::string, Copy>>& Fields() {
+  static const auto* fields = new std::vector<std::pair<std::string, Copy>>{
+      CRM_CUSTOMER_FIELD(name),
+      CRM_CUSTOMER_FIELD(region),
+      CRM_CUSTOMER_FIELD(industry),
+      CRM_CUSTOMER_FIELD(level),
+      CRM_CUSTOMER_FIELD(satisfaction),
+      CRM_CUSTOMER_FIELD(credit),
+      CRM_CUSTOMER_FIELD(address),
+      CRM_CUSTOMER_FIELD(postal_code),
+      CRM_CUSTOMER_FIELD(phone),
+      CRM_CUSTOMER_FIELD(fax),
+      CRM_CUSTOMER_FIELD(website),
+      CRM_CUSTOMER_FIELD(business_licence_number),
+      CRM_CUSTOMER_FIELD(legal_representative),
+      CRM_CUSTOMER_FIELD(registered_capital),
+      CRM_CUSTOMER_FIELD(annual_revenue),
+      CRM_CUSTOMER_FIELD(bank),
+      CRM_CUSTOMER_FIELD(bank_account),
+      CRM_CUSTOMER_FIELD(tax_id),
+      CRM_CUSTOMER_FIELD(source),
+      {"tags", [](const Customer& from, Customer& to) { to.tags = TidyTags(from.tags); }},
+      CRM_CUSTOMER_FIELD(attributes),
+  };
+  return *fields;
+}
+#undef CRM_CUSTOMER_FIELD
+
 }  // namespace
+
+const std::vector<std::string>& Customers::UpdatableFields() {
+  static const auto* names = [] {
+    auto* out = new std::vector<std::string>;
+    for (const auto& [path, copy] : Fields()) out->push_back(path);
+    return out;
+  }();
+  return *names;
+}
 
 void ValidateCustomer(Violations& v, const Customer& c, const std::vector<std::string>* mask) {
   auto check = [&](absl::string_view f) { return mask == nullptr || InMask(*mask, f); };
@@ -194,14 +237,13 @@ void Customers::Get(db::Reader& reader, const Principal& caller, const std::stri
   Violations v;
   validation::RequiredUuid(v, "id", id);
   if (!v.empty()) return done(v.ToStatus());
-  reader.Submit(Repository::GetInScope(id, caller),
-                [done = std::move(done), scope = caller.scope,
-                 id](absl::StatusOr<db::Rows> rows) mutable {
-                  if (!rows.ok()) return done(rows.status());
-                  std::optional<Customer> customer = Repository::CustomerOf(*rows);
-                  if (!customer) return done(auth::NotVisible(scope, "customer", id));
-                  done(*std::move(customer));
-                });
+  reader.Submit(Repository::GetInScope(id, caller), [done = std::move(done), scope = caller.scope,
+                                                     id](absl::StatusOr<db::Rows> rows) mutable {
+    if (!rows.ok()) return done(rows.status());
+    std::optional<Customer> customer = Repository::CustomerOf(*rows);
+    if (!customer) return done(auth::NotVisible(scope, "customer", id));
+    done(*std::move(customer));
+  });
 }
 
 std::vector<CodeRef> DictionaryCodes(const Customer& c, const std::vector<std::string>* mask) {
@@ -283,27 +325,7 @@ absl::StatusOr<Customer> Customers::Update(db::Conn& conn, const Principal& call
   validation::RequiredUuid(v, "customer.id", patch.id);
   ValidateCustomer(v, patch, &mask);
   CRM_RETURN_IF_ERROR(v.ToStatus());
-  CRM_RETURN_IF_ERROR(validation::CheckMask(mask, {"name",
-                                                   "region",
-                                                   "industry",
-                                                   "level",
-                                                   "satisfaction",
-                                                   "credit",
-                                                   "address",
-                                                   "postal_code",
-                                                   "phone",
-                                                   "fax",
-                                                   "website",
-                                                   "business_licence_number",
-                                                   "legal_representative",
-                                                   "registered_capital",
-                                                   "annual_revenue",
-                                                   "bank",
-                                                   "bank_account",
-                                                   "tax_id",
-                                                   "source",
-                                                   "tags",
-                                                   "attributes"}));
+  CRM_RETURN_IF_ERROR(validation::CheckMask(mask, UpdatableFields()));
   if (mask.empty()) return InvalidField("update_mask", "names no field to update");
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("customer.etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Customer> {
@@ -311,30 +333,9 @@ absl::StatusOr<Customer> Customers::Update(db::Conn& conn, const Principal& call
     if (!current) return auth::NotVisible(caller.scope, "customer", patch.id);
     if (expected != 0 && current->version != expected) return validation::StaleEtag();
     Customer next = *current;
-#define CRM_APPLY(field) \
-  if (InMask(mask, #field)) next.field = patch.field
-    CRM_APPLY(name);
-    CRM_APPLY(region);
-    CRM_APPLY(industry);
-    CRM_APPLY(level);
-    CRM_APPLY(satisfaction);
-    CRM_APPLY(credit);
-    CRM_APPLY(address);
-    CRM_APPLY(postal_code);
-    CRM_APPLY(phone);
-    CRM_APPLY(fax);
-    CRM_APPLY(website);
-    CRM_APPLY(business_licence_number);
-    CRM_APPLY(legal_representative);
-    CRM_APPLY(registered_capital);
-    CRM_APPLY(annual_revenue);
-    CRM_APPLY(bank);
-    CRM_APPLY(bank_account);
-    CRM_APPLY(tax_id);
-    CRM_APPLY(source);
-    CRM_APPLY(attributes);
-#undef CRM_APPLY
-    if (InMask(mask, "tags")) next.tags = TidyTags(patch.tags);
+    for (const auto& [path, copy] : Fields()) {
+      if (InMask(mask, path)) copy(patch, next);
+    }
     next.name = std::string(validation::TrimSpace(next.name));
     CRM_RETURN_IF_ERROR(CheckCodes(tx, next, &mask));
     std::optional<Customer> updated = Repository::Update(tx, next, current->version);

@@ -53,6 +53,9 @@ class Customers {
   Customers(const events::Outbox* outbox, const db::RequestLog* request_log)
       : outbox_(outbox), request_log_(request_log) {}
 
+  // The fields Update changes, by their update_mask paths.
+  static const std::vector<std::string>& UpdatableFields();
+
   // The caller becomes the owner. Unless `force`, a likely duplicate (same tax id, same
   // normalised name or same phone) is ALREADY_EXISTS with google.rpc.ErrorInfo reason
   // DUPLICATE_CUSTOMER and metadata existing_ids / existing_numbers / matched_on.

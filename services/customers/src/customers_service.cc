@@ -1,6 +1,7 @@
 #include "services/customers/src/customers_service.h"
 
 #include "libs/proto_time/proto_time.h"
+#include "libs/rpc/update_mask.h"
 #include "libs/status/field_violations.h"
 #include "services/customers/src/convert.h"
 
@@ -8,82 +9,6 @@ namespace crm::customers_service {
 namespace {
 
 using rpc::Call;
-
-// AIP-134: without an update_mask, the fields the request sets are the ones to update.
-std::vector<std::string> MaskOf(const v1::UpdateCustomerRequest& req) {
-  std::vector<std::string> mask(req.update_mask().paths().begin(), req.update_mask().paths().end());
-  if (!mask.empty()) return mask;
-  const v1::Customer& c = req.customer();
-  auto imply = [&](bool set, const char* name) {
-    if (set) mask.push_back(name);
-  };
-  imply(!c.name().empty(), "name");
-  imply(!c.region().empty(), "region");
-  imply(!c.industry().empty(), "industry");
-  imply(!c.level().empty(), "level");
-  imply(c.satisfaction() != 0, "satisfaction");
-  imply(c.credit() != 0, "credit");
-  imply(!c.address().empty(), "address");
-  imply(!c.postal_code().empty(), "postal_code");
-  imply(!c.phone().empty(), "phone");
-  imply(!c.fax().empty(), "fax");
-  imply(!c.website().empty(), "website");
-  imply(!c.business_licence_number().empty(), "business_licence_number");
-  imply(!c.legal_representative().empty(), "legal_representative");
-  imply(c.has_registered_capital(), "registered_capital");
-  imply(c.has_annual_revenue(), "annual_revenue");
-  imply(!c.bank().empty(), "bank");
-  imply(!c.bank_account().empty(), "bank_account");
-  imply(!c.tax_id().empty(), "tax_id");
-  imply(!c.source().empty(), "source");
-  imply(c.tags_size() > 0, "tags");
-  imply(c.attributes_size() > 0, "attributes");
-  return mask;
-}
-
-std::vector<std::string> PathsOf(const google::protobuf::FieldMask& mask) {
-  return {mask.paths().begin(), mask.paths().end()};
-}
-
-std::vector<std::string> MaskOf(const v1::UpdateContactRequest& req) {
-  std::vector<std::string> mask = PathsOf(req.update_mask());
-  if (!mask.empty()) return mask;
-  const v1::Contact& c = req.contact();
-  auto imply = [&](bool set, const char* name) {
-    if (set) mask.push_back(name);
-  };
-  imply(!c.name().empty(), "name");
-  imply(c.gender() != v1::GENDER_UNSPECIFIED, "gender");
-  imply(!c.position().empty(), "position");
-  imply(!c.office_phone().empty(), "office_phone");
-  imply(!c.mobile().empty(), "mobile");
-  imply(!c.email().empty(), "email");
-  imply(!c.notes().empty(), "notes");
-  imply(c.primary(), "primary");
-  imply(!c.reports_to_id().empty(), "reports_to_id");
-  imply(c.buying_role() != v1::BUYING_ROLE_UNSPECIFIED, "buying_role");
-  imply(c.attitude() != v1::ATTITUDE_UNSPECIFIED, "attitude");
-  imply(c.social_style() != v1::SOCIAL_STYLE_UNSPECIFIED, "social_style");
-  return mask;
-}
-
-std::vector<std::string> MaskOf(const v1::UpdateInteractionRequest& req) {
-  std::vector<std::string> mask = PathsOf(req.update_mask());
-  if (!mask.empty()) return mask;
-  const v1::Interaction& i = req.interaction();
-  auto imply = [&](bool set, const char* name) {
-    if (set) mask.push_back(name);
-  };
-  imply(!i.contact_id().empty(), "contact_id");
-  imply(i.method() != v1::INTERACTION_METHOD_UNSPECIFIED, "method");
-  imply(i.has_occur_time(), "occur_time");
-  imply(!i.location().empty(), "location");
-  imply(!i.summary().empty(), "summary");
-  imply(!i.details().empty(), "details");
-  imply(!i.result().empty(), "result");
-  imply(i.has_next_follow_up_date(), "next_follow_up_date");
-  return mask;
-}
 
 }  // namespace
 
@@ -107,9 +32,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::GetCustomer(grpc::CallbackServer
                                                             v1::Customer* resp) {
   return calls_.Async(ctx, __func__, [this, req, resp](std::shared_ptr<Call> call) {
     const auth::Principal& caller = call->principal();
-    customers_->Get(calls_.reader(), caller, req->id(),
-                    rpc::Reply<Customer>(std::move(call),
-                                         [resp](const Customer& c) { *resp = ToProto(c); }));
+    customers_->Get(
+        calls_.reader(), caller, req->id(),
+        rpc::Reply<Customer>(std::move(call), [resp](const Customer& c) { *resp = ToProto(c); }));
   });
 }
 
@@ -155,8 +80,10 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::UpdateCustomer(grpc::CallbackSer
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     Violations decoding;
     Customer patch = FromProto(req->customer(), decoding);
-    auto updated = customers_->Update(conn, call.principal(), rpc::RequestMetaOf(call), patch,
-                                      req->customer().etag(), MaskOf(*req), std::move(decoding));
+    auto updated = customers_->Update(
+        conn, call.principal(), rpc::RequestMetaOf(call), patch, req->customer().etag(),
+        rpc::UpdateMask(req->update_mask(), req->customer(), Customers::UpdatableFields()),
+        std::move(decoding));
     if (!updated.ok()) return updated.status();
     *resp = ToProto(*updated);
     return absl::OkStatus();
@@ -218,8 +145,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::UpdateContact(grpc::CallbackServ
     Violations decoding;
     Contact patch = FromProto(req->contact(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
-    auto updated = people_->UpdateContact(conn, call.principal(), rpc::RequestMetaOf(call), patch,
-                                          req->contact().etag(), MaskOf(*req));
+    auto updated = people_->UpdateContact(
+        conn, call.principal(), rpc::RequestMetaOf(call), patch, req->contact().etag(),
+        rpc::UpdateMask(req->update_mask(), req->contact(), People::ContactFields()));
     if (!updated.ok()) return updated.status();
     *resp = ToProto(*updated);
     return absl::OkStatus();
@@ -270,8 +198,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::UpdateInteraction(
     Violations decoding;
     Interaction patch = FromProto(req->interaction(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
-    auto updated = people_->UpdateInteraction(conn, call.principal(), rpc::RequestMetaOf(call),
-                                              patch, req->interaction().etag(), MaskOf(*req));
+    auto updated = people_->UpdateInteraction(
+        conn, call.principal(), rpc::RequestMetaOf(call), patch, req->interaction().etag(),
+        rpc::UpdateMask(req->update_mask(), req->interaction(), People::InteractionFields()));
     if (!updated.ok()) return updated.status();
     *resp = ToProto(*updated);
     return absl::OkStatus();

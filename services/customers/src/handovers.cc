@@ -44,9 +44,9 @@ absl::Status Handovers::Check(const Principal& caller, const HandoverRequest& r)
 
 absl::StatusOr<Handover> Handovers::Run(db::Conn& conn, const Principal& caller,
                                         const RequestMeta& meta, HandoverRequest r,
-                                        const NewOwner& to) const {
+                                        const service::DirectoryUser& to) const {
   CRM_RETURN_IF_ERROR(Check(caller, r));
-  if (!to.person) {
+  if (!to.human) {
     return absl::FailedPreconditionError(
         absl::StrCat("to_user_id ", r.to_user_id, " is a service account, not a person"));
   }

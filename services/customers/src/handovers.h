@@ -11,6 +11,7 @@
 #include "libs/db/conn.h"
 #include "libs/db/request_log.h"
 #include "libs/events/outbox.h"
+#include "libs/service/directory_user.h"
 #include "libs/validation/paging.h"
 #include "services/customers/src/model.h"
 
@@ -37,7 +38,7 @@ class Handovers {
   // Moves the customers to `to` (the directory's view of r.to_user_id).
   absl::StatusOr<Handover> Run(db::Conn& conn, const auth::Principal& caller,
                                const RequestMeta& meta, HandoverRequest r,
-                               const NewOwner& to) const;
+                               const service::DirectoryUser& to) const;
   // Hand-overs newest first (requires customers.read): a rep's own (from or to them), a
   // manager's into or out of their department subtree, or all; user_id narrows to one user's.
   absl::StatusOr<validation::Page<Handover>> List(db::Conn& conn, const auth::Principal& caller,

@@ -4,8 +4,6 @@
 
 #include "services/customers/src/customers_service.h"
 
-#include "absl/strings/str_cat.h"
-#include "libs/rpc/status_convert.h"
 #include "libs/service/directory_lookup.h"
 #include "libs/status/field_violations.h"
 
@@ -16,26 +14,6 @@ using rpc::Call;
 
 // How long the directory may take, within the caller's deadline.
 constexpr absl::Duration kDirectoryWait = absl::Seconds(5);
-
-absl::StatusOr<NewOwner> OwnerOf(const grpc::Status& status, const crm::auth::v1::User& user) {
-  switch (status.error_code()) {
-    case grpc::StatusCode::OK:
-      return NewOwner{user.id(), user.department_id(),
-                      user.state() == crm::auth::v1::USER_STATE_ACTIVE,
-                      user.kind() == crm::auth::v1::USER_KIND_HUMAN};
-    case grpc::StatusCode::NOT_FOUND:
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return InvalidField("to_user_id", "is not a user you can see in the directory");
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return absl::UnavailableError(
-          "the directory (auth service) could not be reached to look up to_user_id; nothing was "
-          "handed over, retry later");
-    default:
-      return absl::Status(rpc::FromGrpcStatus(status).code(),
-                          absl::StrCat("looking up to_user_id: ", status.error_message()));
-  }
-}
 
 }  // namespace
 
@@ -55,10 +33,8 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::HandOverCustomers(
   }
   const std::string to_user_id = r.to_user_id;  // (r moves into the callback)
   service::LookUpUser(
-      directory_, *call, to_user_id, kDirectoryWait,
-      [this, call, r = std::move(r), resp](const grpc::Status& status,
-                                           const crm::auth::v1::User& user) {
-        absl::StatusOr<NewOwner> to = OwnerOf(status, user);
+      directory_, *call, to_user_id, "to_user_id", kDirectoryWait,
+      [this, call, r = std::move(r), resp](absl::StatusOr<service::DirectoryUser> to) {
         if (!to.ok()) return call->Finish(to.status());
         calls_.OnDb(call, [this, r, to = *to, resp](Call& call, db::Conn& conn) {
           return Respond(handovers_->Run(conn, call.principal(), rpc::RequestMetaOf(call), r, to),

@@ -219,14 +219,6 @@ struct ImportJob {
   absl::Time updated_at;
 };
 
-// The new owner of handed-over customers, as the directory (auth service) knows them.
-struct NewOwner {
-  std::string id;
-  std::string department_id;
-  bool active = false;
-  bool person = false;
-};
-
 struct CustomerFilter {
   std::string region;
   std::string industry;

@@ -206,9 +206,7 @@ absl::StatusOr<Contact> People::UpdateContact(db::Conn& conn, const Principal& c
   validation::RequiredUuid(v, "contact.id", patch.id);
   ValidateContact(v, patch, &mask);
   CRM_RETURN_IF_ERROR(v.ToStatus());
-  CRM_RETURN_IF_ERROR(validation::CheckMask(
-      mask, {"name", "gender", "position", "office_phone", "mobile", "email", "notes", "primary",
-             "reports_to_id", "buying_role", "attitude", "social_style"}));
+  CRM_RETURN_IF_ERROR(validation::CheckMask(mask, ContactFields()));
   if (mask.empty()) return InvalidField("update_mask", "names no field to update");
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("contact.etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Contact> {
@@ -339,9 +337,7 @@ absl::StatusOr<Interaction> People::UpdateInteraction(db::Conn& conn, const Prin
   validation::RequiredUuid(v, "interaction.id", patch.id);
   ValidateInteraction(v, patch, &mask);
   CRM_RETURN_IF_ERROR(v.ToStatus());
-  CRM_RETURN_IF_ERROR(
-      validation::CheckMask(mask, {"contact_id", "method", "occur_time", "location", "summary",
-                                   "details", "result", "next_follow_up_date"}));
+  CRM_RETURN_IF_ERROR(validation::CheckMask(mask, InteractionFields()));
   if (mask.empty()) return InvalidField("update_mask", "names no field to update");
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("interaction.etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Interaction> {
@@ -401,6 +397,20 @@ absl::StatusOr<Page<Interaction>> People::ListFollowUpsDue(db::Conn& conn, const
     }
     return page;
   });
+}
+
+const std::vector<std::string>& People::ContactFields() {
+  static const auto* fields = new std::vector<std::string>{
+      "name",  "gender",  "position",      "office_phone", "mobile",   "email",
+      "notes", "primary", "reports_to_id", "buying_role",  "attitude", "social_style"};
+  return *fields;
+}
+
+const std::vector<std::string>& People::InteractionFields() {
+  static const auto* fields =
+      new std::vector<std::string>{"contact_id", "method",  "occur_time", "location",
+                                   "summary",    "details", "result",     "next_follow_up_date"};
+  return *fields;
 }
 
 }  // namespace crm::customers_service

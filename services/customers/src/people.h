@@ -35,6 +35,10 @@ class People {
   People(const events::Outbox* outbox, const db::RequestLog* request_log, absl::TimeZone zone)
       : outbox_(outbox), request_log_(request_log), zone_(zone) {}
 
+  // The fields UpdateContact and UpdateInteraction change, by their update_mask paths.
+  static const std::vector<std::string>& ContactFields();
+  static const std::vector<std::string>& InteractionFields();
+
   absl::StatusOr<Contact> CreateContact(db::Conn& conn, const auth::Principal& caller,
                                         const RequestMeta& meta, const std::string& request_id,
                                         Contact contact) const;

@@ -49,7 +49,8 @@ constexpr Statement kFind{"customers.find", "SELECT " CUSTOMER_COLUMNS
 const auth::ScopedStatement& ListScoped() {
   static const auto* s = new auth::ScopedStatement(
       "customers.list",
-      "SELECT " CUSTOMER_COLUMNS " FROM customers.customers c"
+      "SELECT " CUSTOMER_COLUMNS
+      " FROM customers.customers c"
       " WHERE c.deleted_at IS NULL AND c.id < $1::uuid"
       " AND ($2 = '' OR c.region = $2) AND ($3 = '' OR c.industry = $3)"
       " AND ($4 = '' OR c.level = $4) AND ($5 = '' OR c.owner_id = $5::uuid)"
@@ -89,26 +90,31 @@ const auth::ScopedStatement& LossWarningsScoped() {
 const auth::ScopedStatement& SearchScoped() {
   static const auto* s = new auth::ScopedStatement(
       "customers.search",
-      "(SELECT " CUSTOMER_COLUMNS ", 0 AS kind, 0 AS len, 0::real AS sim, c.id AS uuid"
+      "(SELECT " CUSTOMER_COLUMNS
+      ", 0 AS kind, 0 AS len, 0::real AS sim, c.id AS uuid"
       "  FROM customers.customers c"
       "  WHERE $1 ~* '^c[0-9]{8,}$' AND c.number = upper($1) AND c.deleted_at IS NULL"
       "  AND {scope})"
       " UNION ALL"
-      " (SELECT " CUSTOMER_COLUMNS ", 0, 0, 0, c.id FROM customers.customers c"
+      " (SELECT " CUSTOMER_COLUMNS
+      ", 0, 0, 0, c.id FROM customers.customers c"
       "  WHERE $5 <> '' AND c.phone_digits = $5 AND c.phone_digits <> ''"
       "  AND c.deleted_at IS NULL AND {scope} LIMIT $4)"
       " UNION ALL"
-      " (SELECT " CUSTOMER_COLUMNS ", 1, length(c.name), 0, c.id FROM customers.customers c"
+      " (SELECT " CUSTOMER_COLUMNS
+      ", 1, length(c.name), 0, c.id FROM customers.customers c"
       "  WHERE NOT $6::boolean AND c.deleted_at IS NULL AND {scope}"
       "  AND c.name_grams @> customers.query_grams($1) AND lower(c.name) LIKE lower($2)"
       "  ORDER BY length(c.name), c.id DESC LIMIT $4)"
       " UNION ALL"
-      " (SELECT " CUSTOMER_COLUMNS ", 1, length(c.name), 0, c.id FROM customers.customers c"
+      " (SELECT " CUSTOMER_COLUMNS
+      ", 1, length(c.name), 0, c.id FROM customers.customers c"
       "  WHERE $6::boolean AND c.deleted_at IS NULL AND {scope} AND c.name ~ '[A-Za-z0-9]'"
       "  AND c.name ILIKE $2 AND lower(c.name) LIKE lower($2)"
       "  ORDER BY length(c.name), c.id DESC LIMIT $4)"
       " UNION ALL"
-      " (SELECT " CUSTOMER_COLUMNS ", 2, 0, word_similarity($1, c.name), c.id"
+      " (SELECT " CUSTOMER_COLUMNS
+      ", 2, 0, word_similarity($1, c.name), c.id"
       "  FROM customers.customers c"
       "  WHERE $6::boolean AND c.deleted_at IS NULL AND {scope} AND c.name ~ '[A-Za-z0-9]'"
       "  AND $1 <% c.name ORDER BY word_similarity($1, c.name) DESC, c.id DESC LIMIT $4)"
@@ -311,13 +317,12 @@ Customer Repository::Insert(db::Tx& tx, const Customer& c) {
 
 std::optional<Customer> Repository::Update(db::Tx& tx, const Customer& c,
                                            int64_t expected_version) {
-  pqxx::result r =
-      Exec(tx, kUpdate, c.id, c.name, c.region, c.industry, c.level, c.satisfaction, c.credit,
-           c.address, c.postal_code, c.phone, c.fax, c.website, c.business_licence_number,
-           c.legal_representative, MinorOf(c.registered_capital), CurrencyOf(c.registered_capital),
-           MinorOf(c.annual_revenue), CurrencyOf(c.annual_revenue), c.bank, c.bank_account,
-           c.tax_id, c.source, db::TextArray(c.tags), AttributesJson(c.attributes),
-           expected_version);
+  pqxx::result r = Exec(
+      tx, kUpdate, c.id, c.name, c.region, c.industry, c.level, c.satisfaction, c.credit, c.address,
+      c.postal_code, c.phone, c.fax, c.website, c.business_licence_number, c.legal_representative,
+      MinorOf(c.registered_capital), CurrencyOf(c.registered_capital), MinorOf(c.annual_revenue),
+      CurrencyOf(c.annual_revenue), c.bank, c.bank_account, c.tax_id, c.source,
+      db::TextArray(c.tags), AttributesJson(c.attributes), expected_version);
   if (r.empty()) return std::nullopt;
   return CustomerFromRow(r[0]);
 }
@@ -357,10 +362,11 @@ std::vector<Customer> Repository::List(db::Tx& tx, const CustomerFilter& f,
 db::Query Repository::Search(const std::string& query, const auth::Principal& caller, int limit) {
   const std::string q = Lower(query);
   // Misspellings are looked for in Latin names only: a CJK query is a fragment to contain.
-  const bool latin = q.size() >= 3 &&
-                     std::all_of(q.begin(), q.end(),
-                                 [](char ch) { return static_cast<unsigned char>(ch) < 0x80; }) &&
-                     std::any_of(q.begin(), q.end(), [](char ch) { return absl::ascii_isalnum(ch); });
+  const bool latin =
+      q.size() >= 3 &&
+      std::all_of(q.begin(), q.end(),
+                  [](char ch) { return static_cast<unsigned char>(ch) < 0x80; }) &&
+      std::any_of(q.begin(), q.end(), [](char ch) { return absl::ascii_isalnum(ch); });
   // Only a query with digits enough to be a phone number looks for one.
   std::string digits = Digits(query);
   if (digits.size() < 5) digits.clear();

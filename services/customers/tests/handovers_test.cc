@@ -30,7 +30,7 @@ class HandoversTest : public CustomersFixture {
     staying_ = Rep(dept_);
   }
 
-  static NewOwner OwnerFor(const auth::Principal& p) {
+  static service::DirectoryUser OwnerFor(const auth::Principal& p) {
     return {p.user_id, p.department_id, /*active=*/true, /*person=*/true};
   }
 
@@ -113,15 +113,15 @@ TEST_F(HandoversTest, NothingMovesUnlessEverythingCan) {
 
 TEST_F(HandoversTest, TheNewOwnerMustBeAnActivePersonInTheManagersDepartments) {
   Customer a = MakeCustomer(leaving_, Unique("国家电网"));
-  NewOwner disabled = OwnerFor(staying_);
+  service::DirectoryUser disabled = OwnerFor(staying_);
   disabled.active = false;
   EXPECT_THAT(handovers_->Run(*conn_, manager_, meta_, Request(), disabled),
               StatusIs(absl::StatusCode::kFailedPrecondition));
-  NewOwner robot = OwnerFor(staying_);
-  robot.person = false;
+  service::DirectoryUser robot = OwnerFor(staying_);
+  robot.human = false;
   EXPECT_THAT(handovers_->Run(*conn_, manager_, meta_, Request(), robot),
               StatusIs(absl::StatusCode::kFailedPrecondition));
-  NewOwner elsewhere = OwnerFor(staying_);
+  service::DirectoryUser elsewhere = OwnerFor(staying_);
   elsewhere.department_id = NewId();
   EXPECT_THAT(handovers_->Run(*conn_, manager_, meta_, Request(), elsewhere),
               StatusIs(absl::StatusCode::kPermissionDenied));

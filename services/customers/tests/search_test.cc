@@ -72,14 +72,14 @@ class SearchTest : public CustomersFixture {
       if (caller.scope == auth::DataScope::kOwn) owner = caller.user_id;
       if (caller.scope == auth::DataScope::kDepartment) departments = auth::ScopeParam(caller);
       std::vector<std::string> out;
-      for (const auto& row : tx.exec_params(
-               "SELECT c.id::text FROM customers.customers c WHERE c.deleted_at IS NULL"
-               " AND strpos(lower(c.name), lower($1)) > 0"
-               " AND ($2::uuid IS NULL OR c.owner_id = $2::uuid)"
-               " AND ($3::uuid[] IS NULL OR c.owner_department_id = ANY($3::uuid[]))"
-               " ORDER BY " +
-                   order + " LIMIT $4",
-               query, owner, departments, limit)) {
+      for (const auto& row :
+           tx.exec_params("SELECT c.id::text FROM customers.customers c WHERE c.deleted_at IS NULL"
+                          " AND strpos(lower(c.name), lower($1)) > 0"
+                          " AND ($2::uuid IS NULL OR c.owner_id = $2::uuid)"
+                          " AND ($3::uuid[] IS NULL OR c.owner_department_id = ANY($3::uuid[]))"
+                          " ORDER BY " +
+                              order + " LIMIT $4",
+                          query, owner, departments, limit)) {
         out.push_back(row[0].as<std::string>());
       }
       return out;
@@ -100,9 +100,9 @@ class SearchTest : public CustomersFixture {
         if (!args.empty()) args += ", ";
         args += p ? tx.quote(*p) : "NULL";
       }
-      return tx.exec("EXPLAIN (FORMAT JSON) EXECUTE " + tx.quote_name(name) + "(" + args + ")")[0]
-                 [0]
-                     .as<std::string>();
+      return tx
+          .exec("EXPLAIN (FORMAT JSON) EXECUTE " + tx.quote_name(name) + "(" + args + ")")[0][0]
+          .as<std::string>();
     });
     EXPECT_THAT(plan, IsOk());
     std::vector<std::string> found;
@@ -168,13 +168,13 @@ TEST_F(SearchTest, FindsWhatAFullScanFindsInEveryScope) {
   }
   for (size_t i = 0; i < kNames.size(); ++i) MakeCustomer(i % 2 ? a : c, kNames[i]);
 
-  const std::vector<auth::Principal> callers = {a, b, c, Manager({dept}),
-                                                Manager({other_dept, dept}), Executive()};
+  const std::vector<auth::Principal> callers = {
+      a, b, c, Manager({dept}), Manager({other_dept, dept}), Executive()};
   // Searches: every query that is not a Latin word (those also look for misspellings, below).
   const std::vector<std::string> searches = {
-      "华信", "北京华", "信恒科技", "有限公司", "深圳", "华", "ＡＢＣ电", "ａｂｃ电", "纯净",
-      "% 纯", "😀",     "ab",       "ΣΙΓ",      "σίσ",  "Ærø H", "ß",   "İ",       "\u212A",
-      "é",    "科技（1", "无此名字"};
+      "华信",     "北京华", "信恒科技", "有限公司", "深圳", "华",      "ＡＢＣ电",
+      "ａｂｃ电", "纯净",   "% 纯",     "😀",        "ab",   "ΣΙΓ",     "σίσ",
+      "Ærø H",    "ß",      "İ",        "\u212A",   "é",    "科技（1", "无此名字"};
   for (const auto& caller : callers) {
     for (const auto& q : searches) {
       EXPECT_THAT(SearchIds(caller, q),
@@ -183,8 +183,9 @@ TEST_F(SearchTest, FindsWhatAFullScanFindsInEveryScope) {
     }
   }
   // Name filters, Latin words included.
-  const std::vector<std::string> filters = {"华信",  "北京华", "Trading", "有限公司", "ltd. 1", "BOHAI",
-                                            "y_z",   "100%",   "ålesund", "a b",      "无此名字"};
+  const std::vector<std::string> filters = {"华信",    "北京华", "Trading", "有限公司",
+                                            "ltd. 1",  "BOHAI",  "y_z",     "100%",
+                                            "ålesund", "a b",    "无此名字"};
   for (const auto& caller : callers) {
     for (const auto& q : filters) {
       CustomerFilter f;
@@ -259,13 +260,18 @@ TEST_F(SearchTest, EachSearchShapeUsesItsIndex) {
         "INSERT INTO customers.customers (id, number, name, phone, owner_id, owner_department_id)"
         " SELECT gen_random_uuid(), 'P' || lpad(i::text, 8, '0'),"
         " CASE WHEN i % 10 = 0 THEN"
-        " (ARRAY['Zhongtian', 'Huaxin', 'Hengda', 'Bohai', 'Jinlong', 'Xinyuan', 'Tianma', 'Haiyang', 'Dongfang', 'Changcheng', 'Baiyun', 'Qingshan', 'Lianhe', 'Ruifeng', 'Kaixuan'])[i / 10 % 15 + 1]"
-        " || ' ' || (ARRAY['Precision', 'Logistics', 'Pharma', 'Textile', 'Media', 'Foods', 'Software', 'Materials', 'Energy', 'Optics', 'Robotics'])[i / 150 % 11 + 1]"
+        " (ARRAY['Zhongtian', 'Huaxin', 'Hengda', 'Bohai', 'Jinlong', 'Xinyuan', 'Tianma', "
+        "'Haiyang', 'Dongfang', 'Changcheng', 'Baiyun', 'Qingshan', 'Lianhe', 'Ruifeng', "
+        "'Kaixuan'])[i / 10 % 15 + 1]"
+        " || ' ' || (ARRAY['Precision', 'Logistics', 'Pharma', 'Textile', 'Media', 'Foods', "
+        "'Software', 'Materials', 'Energy', 'Optics', 'Robotics'])[i / 150 % 11 + 1]"
         " || ' Co., Ltd.'"
         " ELSE (ARRAY['杭州', '广州', '成都', '武汉', '南京', '西安', '苏州', '天津'])[i % 8 + 1]"
-        " || (ARRAY['天', '元', '泰', '和', '盛', '安', '鑫', '华', '嘉', '隆', '德', '汇'])[i / 8 % 12 + 1]"
+        " || (ARRAY['天', '元', '泰', '和', '盛', '安', '鑫', '华', '嘉', '隆', '德', '汇'])[i / 8 "
+        "% 12 + 1]"
         " || (ARRAY['宏', '兴', '瑞', '丰', '茂', '源', '通', '达', '信', '恒'])[i / 96 % 10 + 1]"
-        " || (ARRAY['物流', '食品', '软件', '建材', '医药', '纺织', '传媒', '科技', '贸易', '电子'])[i / 960 % 10 + 1]"
+        " || (ARRAY['物流', '食品', '软件', '建材', '医药', '纺织', '传媒', '科技', '贸易', "
+        "'电子'])[i / 960 % 10 + 1]"
         " || (ARRAY['有限公司', '股份有限公司', '集团有限公司'])[i % 3 + 1] END,"
         " CASE WHEN i % 3 = 0 THEN '0571-8' || lpad(i::text, 7, '0') ELSE '' END,"
         " ('00000000-0000-7000-8000-' || lpad((i % 50)::text, 12, '0'))::uuid,"
@@ -298,28 +304,29 @@ TEST_F(SearchTest, EachSearchShapeUsesItsIndex) {
   EXPECT_THAT(SearchIndexes(manager, "zhongtan logistcs"), Contains("customers_name_trgm"));
   EXPECT_THAT(SearchIndexes(executive, "zhongtan logistcs"), Contains("customers_name_trgm"));
   for (const auto& caller : {rep, manager, executive}) {
-    for (const std::string q : {"物流", "泰", "杭州天宏物流", "C90000003", "0571-80000003",
-                                "zhongtan logistcs"}) {
+    for (const std::string q :
+         {"物流", "泰", "杭州天宏物流", "C90000003", "0571-80000003", "zhongtan logistcs"}) {
       EXPECT_THAT(SearchIndexes(caller, q), Not(Contains("scan"))) << q;
     }
   }
   // A name filter of a list, planned for its parameters like a search.
-  for (const auto& [caller, expected] :
-       std::vector<std::pair<auth::Principal, std::string>>{
+  for (const auto& [caller, expected] : std::vector<std::pair<auth::Principal, std::string>>{
            {executive, "customers_name_grams"}, {manager, "customers_name_grams"}}) {
     CustomerFilter f;
     f.name_contains = "成都安";
-    auto prepared = conn_->Read([&](db::Tx& tx) -> absl::StatusOr<std::pair<std::string, std::string>> {
-      Repository::List(tx, f, caller, "", 20);
-      pqxx::row r = tx.exec1(
-          "SELECT name, regexp_replace(statement, '^PREPARE [^ ]+ AS ', '')"
-          " FROM pg_prepared_statements WHERE name LIKE 'customers.list%'"
-          " ORDER BY prepare_time DESC LIMIT 1");
-      return std::pair{r[0].as<std::string>(), r[1].as<std::string>()};
-    });
+    auto prepared =
+        conn_->Read([&](db::Tx& tx) -> absl::StatusOr<std::pair<std::string, std::string>> {
+          Repository::List(tx, f, caller, "", 20);
+          pqxx::row r = tx.exec1(
+              "SELECT name, regexp_replace(statement, '^PREPARE [^ ]+ AS ', '')"
+              " FROM pg_prepared_statements WHERE name LIKE 'customers.list%'"
+              " ORDER BY prepare_time DESC LIMIT 1");
+          return std::pair{r[0].as<std::string>(), r[1].as<std::string>()};
+        });
     ASSERT_THAT(prepared, IsOk());
-    const db::Params params{std::string(ids::kMaxUuid), "", "", "", "", "", "", "成都安",
-                            "%成都安%", auth::ScopeParam(caller), "20"};
+    const db::Params params{
+        std::string(ids::kMaxUuid), "",  "", "", "", "", "", "成都安", "%成都安%",
+        auth::ScopeParam(caller),   "20"};
     EXPECT_THAT(IndexesOf(prepared->first, prepared->second, params),
                 Contains(testing::EndsWith(expected)))
         << prepared->first;

@@ -86,14 +86,6 @@ struct OpportunityFilter {
   std::optional<absl::CivilDay> close_to;
 };
 
-// The user an opportunity is assigned to, as the auth service's directory describes them.
-struct Assignee {
-  std::string id;
-  std::string department_id;
-  bool active = false;
-  bool human = false;
-};
-
 using RequestMeta = rpc::RequestMeta;
 
 }  // namespace crm::pipeline_service

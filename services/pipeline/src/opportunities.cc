@@ -105,6 +105,14 @@ absl::StatusOr<Opportunity> SaveOpportunity(db::Tx& tx, const events::Outbox& ou
   return *saved;
 }
 
+const std::vector<std::string>& Opportunities::UpdatableFields() {
+  static const auto* fields =
+      new std::vector<std::string>{"source",          "prospect_name",       "summary",
+                                   "contact_name",    "contact_phone",       "probability",
+                                   "expected_amount", "expected_close_date", "description"};
+  return *fields;
+}
+
 absl::CivilDay Opportunities::Today() const { return absl::ToCivilDay(absl::Now(), zone_); }
 
 absl::Status Opportunities::CheckCreate(const Principal& caller, const std::string& request_id,
@@ -204,9 +212,7 @@ absl::StatusOr<Opportunity> Opportunities::Update(db::Conn& conn, const Principa
   validation::RequiredUuid(v, "opportunity.id", patch.id);
   ValidateFields(v, patch, &mask);
   CRM_RETURN_IF_ERROR(v.ToStatus());
-  CRM_RETURN_IF_ERROR(validation::CheckMask(
-      mask, {"source", "prospect_name", "summary", "contact_name", "contact_phone", "probability",
-             "expected_amount", "expected_close_date", "description"}));
+  CRM_RETURN_IF_ERROR(validation::CheckMask(mask, UpdatableFields()));
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("opportunity.etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Opportunity> {
     CRM_ASSIGN_OR_RETURN(Opportunity current, Lock(tx, caller, patch.id, expected));
@@ -256,7 +262,7 @@ absl::Status Opportunities::CheckAssign(const Principal& caller, const std::stri
 absl::StatusOr<Opportunity> Opportunities::Assign(db::Conn& conn, const Principal& caller,
                                                   const RequestMeta& meta, const std::string& id,
                                                   const std::string& etag,
-                                                  const Assignee& to) const {
+                                                  const service::DirectoryUser& to) const {
   CRM_RETURN_IF_ERROR(CheckAssign(caller, id, etag, to.id));
   if (!to.active || !to.human) {
     return InvalidField("assignee_id", "is not an active person");

@@ -23,6 +23,7 @@
 #include "libs/db/conn.h"
 #include "libs/db/request_log.h"
 #include "libs/events/outbox.h"
+#include "libs/service/directory_user.h"
 #include "libs/status/field_violations.h"
 #include "libs/validation/paging.h"
 #include "services/pipeline/src/model.h"
@@ -52,6 +53,9 @@ class Opportunities {
                 absl::TimeZone zone)
       : outbox_(outbox), request_log_(request_log), zone_(zone) {}
 
+  // The fields Update changes, by their update_mask paths.
+  static const std::vector<std::string>& UpdatableFields();
+
   // What "today" is for close dates (the business time zone).
   absl::CivilDay Today() const;
 
@@ -79,7 +83,8 @@ class Opportunities {
                                   const std::string& etag, const std::string& assignee_id);
   absl::StatusOr<Opportunity> Assign(db::Conn& conn, const auth::Principal& caller,
                                      const RequestMeta& meta, const std::string& id,
-                                     const std::string& etag, const Assignee& to) const;
+                                     const std::string& etag,
+                                     const service::DirectoryUser& to) const;
   // probability 0: the stage's default.
   absl::StatusOr<Opportunity> ChangeStage(db::Conn& conn, const auth::Principal& caller,
                                           const RequestMeta& meta, const std::string& id,

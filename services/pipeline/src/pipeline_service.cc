@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/proto_time/proto_time.h"
 #include "libs/rpc/status_convert.h"
+#include "libs/rpc/update_mask.h"
 #include "libs/service/directory_lookup.h"
 #include "libs/status/field_violations.h"
 
@@ -15,57 +16,6 @@ namespace cv1 = ::crm::customers::v1;
 
 // How long another service may take, within the caller's deadline.
 constexpr absl::Duration kPeerWait = absl::Seconds(5);
-
-std::vector<std::string> PathsOf(const google::protobuf::FieldMask& mask) {
-  return {mask.paths().begin(), mask.paths().end()};
-}
-
-// AIP-134: without an update_mask, the fields the request sets are the ones to update.
-std::vector<std::string> MaskOf(const v1::UpdateOpportunityRequest& req) {
-  std::vector<std::string> mask = PathsOf(req.update_mask());
-  if (!mask.empty()) return mask;
-  const v1::Opportunity& o = req.opportunity();
-  auto imply = [&](bool set, const char* name) {
-    if (set) mask.push_back(name);
-  };
-  imply(!o.source().empty(), "source");
-  imply(!o.prospect_name().empty(), "prospect_name");
-  imply(!o.summary().empty(), "summary");
-  imply(!o.contact_name().empty(), "contact_name");
-  imply(!o.contact_phone().empty(), "contact_phone");
-  imply(o.probability() != 0, "probability");
-  imply(o.has_expected_amount(), "expected_amount");
-  imply(o.has_expected_close_date(), "expected_close_date");
-  imply(!o.description().empty(), "description");
-  return mask;
-}
-
-std::vector<std::string> MaskOf(const v1::UpdatePlanItemRequest& req) {
-  std::vector<std::string> mask = PathsOf(req.update_mask());
-  if (!mask.empty()) return mask;
-  if (req.item().has_plan_date()) mask.push_back("plan_date");
-  if (!req.item().content().empty()) mask.push_back("content");
-  return mask;
-}
-
-// What a failed call to another service means for this one: unreachable is UNAVAILABLE with
-// nothing done; a record the caller may not see there is a bad `field` here.
-absl::Status PeerError(const grpc::Status& status, const char* service, const std::string& field,
-                       const std::string& what) {
-  switch (status.error_code()) {
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return absl::UnavailableError(absl::StrCat("the ", service,
-                                                 " service could not be reached; nothing was "
-                                                 "changed, retry later"));
-    case grpc::StatusCode::NOT_FOUND:
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return InvalidField(field, absl::StrCat("is not ", what, " you can see"));
-    default:
-      return absl::Status(rpc::FromGrpcStatus(status).code(),
-                          absl::StrCat(service, " service: ", status.error_message()));
-  }
-}
 
 // Asks the customers service (as the caller) whether the customer is visible, then runs
 // next(call); a failure finishes the call.
@@ -83,7 +33,8 @@ void CheckCustomer(cv1::CustomersService::Stub* customers, std::shared_ptr<Call>
   customers->async()->GetCustomer(
       &lookup->ctx, &lookup->req, &lookup->customer,
       [call, lookup, field, next = std::move(next)](grpc::Status status) mutable {
-        if (!status.ok()) return call->Finish(PeerError(status, "customers", field, "a customer"));
+        if (!status.ok())
+          return call->Finish(rpc::PeerError(status, "customers", field, "a customer"));
         next(std::move(call));
       });
 }
@@ -159,10 +110,12 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::UpdateOpportunity(
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
     Violations decoding;
     Opportunity patch = FromProto(req->opportunity(), decoding);
-    return Respond(
-        opportunities_->Update(conn, call.principal(), rpc::RequestMetaOf(call), patch,
-                               req->opportunity().etag(), MaskOf(*req), std::move(decoding)),
-        resp);
+    return Respond(opportunities_->Update(conn, call.principal(), rpc::RequestMetaOf(call), patch,
+                                          req->opportunity().etag(),
+                                          rpc::UpdateMask(req->update_mask(), req->opportunity(),
+                                                          Opportunities::UpdatableFields()),
+                                          std::move(decoding)),
+                   resp);
   });
 }
 
@@ -179,14 +132,10 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::AssignOpportunity(
     return reactor;
   }
   service::LookUpUser(
-      directory_, *call, req->assignee_id(), kPeerWait,
-      [this, call, req, resp](const grpc::Status& status, const crm::auth::v1::User& u) {
-        if (!status.ok()) {
-          return call->Finish(PeerError(status, "auth", "assignee_id", "a user"));
-        }
-        Assignee to{u.id(), u.department_id(), u.state() == crm::auth::v1::USER_STATE_ACTIVE,
-                    u.kind() == crm::auth::v1::USER_KIND_HUMAN};
-        calls_.OnDb(call, [this, req, resp, to](Call& call, db::Conn& conn) {
+      directory_, *call, req->assignee_id(), "assignee_id", kPeerWait,
+      [this, call, req, resp](absl::StatusOr<service::DirectoryUser> to) {
+        if (!to.ok()) return call->Finish(to.status());
+        calls_.OnDb(call, [this, req, resp, to = *to](Call& call, db::Conn& conn) {
           return Respond(opportunities_->Assign(conn, call.principal(), rpc::RequestMetaOf(call),
                                                 req->id(), req->etag(), to),
                          resp);
@@ -235,9 +184,11 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::UpdatePlanItem(grpc::CallbackServ
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
     Violations decoding;
     PlanItem patch = FromProto(req->item(), decoding);
-    return Respond(plans_->Update(conn, call.principal(), rpc::RequestMetaOf(call), patch,
-                                  req->item().etag(), MaskOf(*req), std::move(decoding)),
-                   resp);
+    return Respond(
+        plans_->Update(conn, call.principal(), rpc::RequestMetaOf(call), patch, req->item().etag(),
+                       rpc::UpdateMask(req->update_mask(), req->item(), Plans::UpdatableFields()),
+                       std::move(decoding)),
+        resp);
   });
 }
 
@@ -277,12 +228,11 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::MarkDevelopmentSucceeded(
     }
     const std::string id = req->id();
     if (!plan->customer_id.empty()) {
-      return CheckCustomer(
-          customers_, call, plan->customer_id, "customer_id",
-          [this, id, etag = req->etag(), customer = plan->customer_id,
-           resp](std::shared_ptr<Call> call) {
-            CompleteSuccess(std::move(call), id, etag, customer, resp);
-          });
+      return CheckCustomer(customers_, call, plan->customer_id, "customer_id",
+                           [this, id, etag = req->etag(), customer = plan->customer_id,
+                            resp](std::shared_ptr<Call> call) {
+                             CompleteSuccess(std::move(call), id, etag, customer, resp);
+                           });
     }
     // A customer from the prospect, under a request id of its own: a retry (even after a
     // failure between the two steps) gets the customer created the first time.
@@ -309,7 +259,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::MarkDevelopmentSucceeded(
                 "); link it with customer_id, or set force_new_customer")));
           }
           if (!status.ok()) {
-            return call->Finish(PeerError(status, "customers", "id", "a customer"));
+            return call->Finish(rpc::PeerError(status, "customers", "id", "a customer"));
           }
           CompleteSuccess(call, id, etag, creation->customer.id(), resp);
         });
@@ -320,13 +270,13 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::MarkDevelopmentSucceeded(
 void PipelineServiceImpl::CompleteSuccess(std::shared_ptr<Call> call, std::string id,
                                           std::string etag, std::string customer_id,
                                           v1::Opportunity* resp) {
-  calls_.OnDb(std::move(call), [this, id = std::move(id), etag = std::move(etag),
-                                customer_id = std::move(customer_id),
-                                resp](Call& call, db::Conn& conn) {
-    return Respond(opportunities_->CompleteSuccess(conn, call.principal(), rpc::RequestMetaOf(call),
-                                                   id, etag, customer_id),
-                   resp);
-  });
+  calls_.OnDb(
+      std::move(call), [this, id = std::move(id), etag = std::move(etag),
+                        customer_id = std::move(customer_id), resp](Call& call, db::Conn& conn) {
+        return Respond(opportunities_->CompleteSuccess(
+                           conn, call.principal(), rpc::RequestMetaOf(call), id, etag, customer_id),
+                       resp);
+      });
 }
 
 grpc::ServerUnaryReactor* PipelineServiceImpl::TerminateDevelopment(

@@ -110,7 +110,7 @@ absl::StatusOr<PlanItem> Plans::Update(db::Conn& conn, const Principal& caller,
     v.Add("item.plan_date", "is required");
   }
   CRM_RETURN_IF_ERROR(v.ToStatus());
-  CRM_RETURN_IF_ERROR(validation::CheckMask(mask, {"plan_date", "content"}));
+  CRM_RETURN_IF_ERROR(validation::CheckMask(mask, UpdatableFields()));
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("item.etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<PlanItem> {
     CRM_ASSIGN_OR_RETURN(PlanItem current, LockItem(tx, caller, patch.id, expected));
@@ -164,6 +164,11 @@ absl::StatusOr<std::vector<PlanItem>> Plans::List(db::Conn& conn, const Principa
     }
     return Repository::PlanItems(tx, opportunity_id);
   });
+}
+
+const std::vector<std::string>& Plans::UpdatableFields() {
+  static const auto* fields = new std::vector<std::string>{"plan_date", "content"};
+  return *fields;
 }
 
 }  // namespace crm::pipeline_service

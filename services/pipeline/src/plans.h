@@ -22,6 +22,9 @@ class Plans {
   Plans(const events::Outbox* outbox, const db::RequestLog* request_log)
       : outbox_(outbox), request_log_(request_log) {}
 
+  // The fields Update changes, by their update_mask paths.
+  static const std::vector<std::string>& UpdatableFields();
+
   absl::StatusOr<PlanItem> Create(db::Conn& conn, const auth::Principal& caller,
                                   const RequestMeta& meta, const std::string& request_id,
                                   PlanItem item, Violations decoding = {}) const;

@@ -219,11 +219,12 @@ constexpr Statement kPlanItems{"pipeline.plan_items",
 }  // namespace
 
 std::optional<Opportunity> Repository::Insert(db::Tx& tx, const Opportunity& o) {
-  pqxx::result r = Exec(tx, kInsert, o.id, o.source, o.customer_id, o.prospect_name, o.summary, o.contact_name,
-       o.contact_phone, o.probability, MinorText(o.expected_amount),
-       o.expected_amount ? o.expected_amount->currency : std::string(),
-       DayText(o.expected_close_date), o.description, o.stage, o.creator_id,
-       o.creator_department_id);
+  pqxx::result r =
+      Exec(tx, kInsert, o.id, o.source, o.customer_id, o.prospect_name, o.summary, o.contact_name,
+           o.contact_phone, o.probability, MinorText(o.expected_amount),
+           o.expected_amount ? o.expected_amount->currency : std::string(),
+           DayText(o.expected_close_date), o.description, o.stage, o.creator_id,
+           o.creator_department_id);
   if (r.empty()) return std::nullopt;
   return OpportunityOf(r[0]);
 }

@@ -61,7 +61,7 @@ auth::Principal PipelineFixture::Executive() {
   return p;
 }
 
-Assignee PipelineFixture::AssigneeOf(const auth::Principal& p) {
+service::DirectoryUser PipelineFixture::AssigneeOf(const auth::Principal& p) {
   return {p.user_id, p.department_id, true, true};
 }
 

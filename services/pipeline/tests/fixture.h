@@ -30,7 +30,7 @@ class PipelineFixture : public ::testing::Test {
   static auth::Principal Executive();
   static std::string NewId();
   // The assignee record the directory would give for `p`.
-  static Assignee AssigneeOf(const auth::Principal& p);
+  static service::DirectoryUser AssigneeOf(const auth::Principal& p);
 
   // A valid new opportunity for a prospect.
   static Opportunity Prospect(const std::string& name);

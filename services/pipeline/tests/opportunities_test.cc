@@ -101,7 +101,7 @@ TEST_F(OpportunitiesTest, OnlyASalesManagerAssignsWithinTheirDepartments) {
   auto wrong = opportunities_->Assign(*conn_, manager, meta_, o.id, "", AssigneeOf(outsider));
   EXPECT_THAT(wrong, StatusIs(kInvalid));
   EXPECT_THAT(Fields(wrong.status()), ElementsAre("assignee_id"));
-  Assignee inactive = AssigneeOf(rep2);
+  service::DirectoryUser inactive = AssigneeOf(rep2);
   inactive.active = false;
   EXPECT_THAT(opportunities_->Assign(*conn_, manager, meta_, o.id, "", inactive),
               StatusIs(kInvalid));
