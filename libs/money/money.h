@@ -14,6 +14,7 @@ namespace crm::money {
 struct Money {
   int64_t minor = 0;
   std::string currency;  // ISO 4217
+  bool operator==(const Money& o) const { return minor == o.minor && currency == o.currency; }
 };
 
 void SetProto(const Money& m, google::type::Money* out);

@@ -109,6 +109,16 @@ absl::Status Respond(const absl::StatusOr<T>& result, Message* resp) {
   return absl::OkStatus();
 }
 
+// The response of a call that lists a page of records: ToProto of each into `items` (the
+// response's repeated field) and the next page's token, or the error.
+template <typename Page, typename Items, typename Message>
+absl::Status RespondPage(const absl::StatusOr<Page>& page, Items* items, Message* resp) {
+  if (!page.ok()) return page.status();
+  for (const auto& item : page->items) *items->Add() = ToProto(item);
+  resp->set_next_page_token(page->next_page_token);
+  return absl::OkStatus();
+}
+
 // A db::Callback that fills the response with fill(value) and finishes the call.
 template <typename T, typename Fill>
 db::Callback<T> Reply(std::shared_ptr<Call> call, Fill fill) {

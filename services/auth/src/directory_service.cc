@@ -88,11 +88,10 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::CreateDepartment(
     grpc::CallbackServerContext* ctx, const v1::CreateDepartmentRequest* req,
     v1::Department* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    auto d = directory_->CreateDepartment(conn, call.principal(), MetaOf(call), req->request_id(),
-                                          DepartmentOf(req->department()));
-    if (!d.ok()) return d.status();
-    *resp = ToProto(*d);
-    return absl::OkStatus();
+    return rpc::Respond(
+        directory_->CreateDepartment(conn, call.principal(), MetaOf(call), req->request_id(),
+                                     DepartmentOf(req->department())),
+        resp);
   });
 }
 
@@ -100,10 +99,7 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::GetDepartment(grpc::CallbackServ
                                                               const v1::GetDepartmentRequest* req,
                                                               v1::Department* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    auto d = directory_->GetDepartment(conn, call.principal(), req->id());
-    if (!d.ok()) return d.status();
-    *resp = ToProto(*d);
-    return absl::OkStatus();
+    return rpc::Respond(directory_->GetDepartment(conn, call.principal(), req->id()), resp);
   });
 }
 
@@ -111,12 +107,9 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::ListDepartments(
     grpc::CallbackServerContext* ctx, const v1::ListDepartmentsRequest* req,
     v1::ListDepartmentsResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    auto page = directory_->ListDepartments(conn, call.principal(), req->parent_id(),
-                                            req->page_size(), req->page_token());
-    if (!page.ok()) return page.status();
-    for (const auto& d : page->items) *resp->add_departments() = ToProto(d);
-    resp->set_next_page_token(page->next_page_token);
-    return absl::OkStatus();
+    return rpc::RespondPage(directory_->ListDepartments(conn, call.principal(), req->parent_id(),
+                                                        req->page_size(), req->page_token()),
+                            resp->mutable_departments(), resp);
   });
 }
 
@@ -131,11 +124,9 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::UpdateDepartment(
       ImplyField(mask, !d.parent_id().empty(), "parent_id");
       ImplyField(mask, !d.manager_id().empty(), "manager_id");
     }
-    auto updated = directory_->UpdateDepartment(conn, call.principal(), MetaOf(call),
-                                                DepartmentOf(d), d.etag(), mask);
-    if (!updated.ok()) return updated.status();
-    *resp = ToProto(*updated);
-    return absl::OkStatus();
+    return rpc::Respond(directory_->UpdateDepartment(conn, call.principal(), MetaOf(call),
+                                                     DepartmentOf(d), d.etag(), mask),
+                        resp);
   });
 }
 
@@ -161,11 +152,9 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::CreateUser(grpc::CallbackServerC
       },
       req->initial_password(),
       [this, req, resp](Call& call, db::Conn& conn, const std::string& hash) -> absl::Status {
-        auto u = directory_->CreateUser(conn, call.principal(), MetaOf(call), req->request_id(),
-                                        UserOf(req->user()), hash);
-        if (!u.ok()) return u.status();
-        *resp = ToProto(*u);
-        return absl::OkStatus();
+        return rpc::Respond(directory_->CreateUser(conn, call.principal(), MetaOf(call),
+                                                   req->request_id(), UserOf(req->user()), hash),
+                            resp);
       });
 }
 
@@ -203,11 +192,8 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::ListUsers(grpc::CallbackServerCo
     q.query = req->query();
     q.page_size = req->page_size();
     q.page_token = req->page_token();
-    auto page = directory_->ListUsers(conn, call.principal(), q);
-    if (!page.ok()) return page.status();
-    for (const auto& u : page->items) *resp->add_users() = ToProto(u);
-    resp->set_next_page_token(page->next_page_token);
-    return absl::OkStatus();
+    return rpc::RespondPage(directory_->ListUsers(conn, call.principal(), q), resp->mutable_users(),
+                            resp);
   });
 }
 
@@ -229,11 +215,9 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::UpdateUser(grpc::CallbackServerC
         u.state() != v1::USER_STATE_ACTIVE && u.state() != v1::USER_STATE_DISABLED) {
       return InvalidField("user.state", "must be ACTIVE or DISABLED");
     }
-    auto updated =
-        directory_->UpdateUser(conn, call.principal(), MetaOf(call), UserOf(u), u.etag(), mask);
-    if (!updated.ok()) return updated.status();
-    *resp = ToProto(*updated);
-    return absl::OkStatus();
+    return rpc::Respond(
+        directory_->UpdateUser(conn, call.principal(), MetaOf(call), UserOf(u), u.etag(), mask),
+        resp);
   });
 }
 
@@ -241,11 +225,10 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::SetUserRoles(grpc::CallbackServe
                                                              const v1::SetUserRolesRequest* req,
                                                              v1::User* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    auto u = directory_->SetUserRoles(conn, call.principal(), MetaOf(call), req->user_id(),
-                                      {req->roles().begin(), req->roles().end()}, req->etag());
-    if (!u.ok()) return u.status();
-    *resp = ToProto(*u);
-    return absl::OkStatus();
+    return rpc::Respond(
+        directory_->SetUserRoles(conn, call.principal(), MetaOf(call), req->user_id(),
+                                 {req->roles().begin(), req->roles().end()}, req->etag()),
+        resp);
   });
 }
 
@@ -259,11 +242,9 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::ResetUserPassword(
       },
       req->new_password(),
       [this, req, resp](Call& call, db::Conn& conn, const std::string& hash) -> absl::Status {
-        auto u = directory_->ResetUserPassword(conn, call.principal(), MetaOf(call), req->user_id(),
-                                               hash);
-        if (!u.ok()) return u.status();
-        *resp = ToProto(*u);
-        return absl::OkStatus();
+        return rpc::Respond(directory_->ResetUserPassword(conn, call.principal(), MetaOf(call),
+                                                          req->user_id(), hash),
+                            resp);
       });
 }
 
@@ -271,10 +252,8 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::UnlockUser(grpc::CallbackServerC
                                                            const v1::UnlockUserRequest* req,
                                                            v1::User* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    auto u = directory_->UnlockUser(conn, call.principal(), MetaOf(call), req->user_id());
-    if (!u.ok()) return u.status();
-    *resp = ToProto(*u);
-    return absl::OkStatus();
+    return rpc::Respond(
+        directory_->UnlockUser(conn, call.principal(), MetaOf(call), req->user_id()), resp);
   });
 }
 
@@ -335,11 +314,9 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::CreateRole(grpc::CallbackServerC
       return InvalidField("role.data_scope", "is required");
     }
     if (absl::Status s = CheckDataScope(req->role().data_scope()); !s.ok()) return s;
-    auto r = directory_->CreateRole(conn, call.principal(), MetaOf(call), req->request_id(),
-                                    RoleOf(req->role()));
-    if (!r.ok()) return r.status();
-    *resp = ToProto(*r);
-    return absl::OkStatus();
+    return rpc::Respond(directory_->CreateRole(conn, call.principal(), MetaOf(call),
+                                               req->request_id(), RoleOf(req->role())),
+                        resp);
   });
 }
 
@@ -347,10 +324,7 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::GetRole(grpc::CallbackServerCont
                                                         const v1::GetRoleRequest* req,
                                                         v1::Role* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    auto r = directory_->GetRole(conn, call.principal(), req->name());
-    if (!r.ok()) return r.status();
-    *resp = ToProto(*r);
-    return absl::OkStatus();
+    return rpc::Respond(directory_->GetRole(conn, call.principal(), req->name()), resp);
   });
 }
 
@@ -358,11 +332,9 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::ListRoles(grpc::CallbackServerCo
                                                           const v1::ListRolesRequest* req,
                                                           v1::ListRolesResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    auto page = directory_->ListRoles(conn, call.principal(), req->page_size(), req->page_token());
-    if (!page.ok()) return page.status();
-    for (const auto& r : page->items) *resp->add_roles() = ToProto(r);
-    resp->set_next_page_token(page->next_page_token);
-    return absl::OkStatus();
+    return rpc::RespondPage(
+        directory_->ListRoles(conn, call.principal(), req->page_size(), req->page_token()),
+        resp->mutable_roles(), resp);
   });
 }
 
@@ -381,11 +353,9 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::UpdateRole(grpc::CallbackServerC
     if (std::find(mask.begin(), mask.end(), "data_scope") != mask.end()) {
       if (absl::Status s = CheckDataScope(r.data_scope()); !s.ok()) return s;
     }
-    auto updated =
-        directory_->UpdateRole(conn, call.principal(), MetaOf(call), RoleOf(r), r.etag(), mask);
-    if (!updated.ok()) return updated.status();
-    *resp = ToProto(*updated);
-    return absl::OkStatus();
+    return rpc::Respond(
+        directory_->UpdateRole(conn, call.principal(), MetaOf(call), RoleOf(r), r.etag(), mask),
+        resp);
   });
 }
 

@@ -34,12 +34,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ListLossWarnings(
     grpc::CallbackServerContext* ctx, const v1::ListLossWarningsRequest* req,
     v1::ListLossWarningsResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    auto page = churn_->ListWarnings(conn, call.principal(), req->owner_id(), req->page_size(),
-                                     req->page_token());
-    if (!page.ok()) return page.status();
-    for (const auto& c : page->items) *resp->add_customers() = ToProto(c);
-    resp->set_next_page_token(page->next_page_token);
-    return absl::OkStatus();
+    return rpc::RespondPage(churn_->ListWarnings(conn, call.principal(), req->owner_id(),
+                                                 req->page_size(), req->page_token()),
+                            resp->mutable_customers(), resp);
   });
 }
 

@@ -15,6 +15,7 @@
 #include "libs/validation/text.h"
 #include "libs/validation/updates.h"
 #include "services/customers/src/convert.h"
+#include "services/customers/src/customer_fields.h"
 #include "services/customers/src/repository.h"
 
 namespace crm::customers_service {
@@ -81,46 +82,12 @@ absl::Status DuplicateError(const std::vector<Duplicate>& dups) {
        {"matched_on", absl::StrJoin(matched, ",")}});
 }
 
-// The fields UpdateCustomer changes: each one's mask path, and how it is copied from a patch.
-using Copy = void (*)(const Customer& from, Customer& to);
-#define CRM_CUSTOMER_FIELD(f)                                     \
-  {                                                               \
-#f, [](const Customer& from, Customer& to) { to.f = from.f; } \
-  }
-const std::vector<std::pair<std::string, Copy>>& Fields() {
-  static const auto* fields = new std::vector<std::pair<std::string, Copy>>{
-      CRM_CUSTOMER_FIELD(name),
-      CRM_CUSTOMER_FIELD(region),
-      CRM_CUSTOMER_FIELD(industry),
-      CRM_CUSTOMER_FIELD(level),
-      CRM_CUSTOMER_FIELD(satisfaction),
-      CRM_CUSTOMER_FIELD(credit),
-      CRM_CUSTOMER_FIELD(address),
-      CRM_CUSTOMER_FIELD(postal_code),
-      CRM_CUSTOMER_FIELD(phone),
-      CRM_CUSTOMER_FIELD(fax),
-      CRM_CUSTOMER_FIELD(website),
-      CRM_CUSTOMER_FIELD(business_licence_number),
-      CRM_CUSTOMER_FIELD(legal_representative),
-      CRM_CUSTOMER_FIELD(registered_capital),
-      CRM_CUSTOMER_FIELD(annual_revenue),
-      CRM_CUSTOMER_FIELD(bank),
-      CRM_CUSTOMER_FIELD(bank_account),
-      CRM_CUSTOMER_FIELD(tax_id),
-      CRM_CUSTOMER_FIELD(source),
-      {"tags", [](const Customer& from, Customer& to) { to.tags = TidyTags(from.tags); }},
-      CRM_CUSTOMER_FIELD(attributes),
-  };
-  return *fields;
-}
-#undef CRM_CUSTOMER_FIELD
-
 }  // namespace
 
 const std::vector<std::string>& Customers::UpdatableFields() {
   static const auto* names = [] {
     auto* out = new std::vector<std::string>;
-    for (const auto& [path, copy] : Fields()) out->push_back(path);
+    for (const auto& f : CustomerFields()) out->push_back(f.path);
     return out;
   }();
   return *names;
@@ -333,8 +300,8 @@ absl::StatusOr<Customer> Customers::Update(db::Conn& conn, const Principal& call
     if (!current) return auth::NotVisible(caller.scope, "customer", patch.id);
     if (expected != 0 && current->version != expected) return validation::StaleEtag();
     Customer next = *current;
-    for (const auto& [path, copy] : Fields()) {
-      if (InMask(mask, path)) copy(patch, next);
+    for (const auto& f : CustomerFields()) {
+      if (InMask(mask, f.path)) f.copy(patch, next);
     }
     next.name = std::string(validation::TrimSpace(next.name));
     CRM_RETURN_IF_ERROR(CheckCodes(tx, next, &mask));

@@ -18,12 +18,10 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::CreateCustomer(grpc::CallbackSer
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     Violations decoding;
     Customer customer = FromProto(req->customer(), decoding);
-    auto created =
+    return rpc::Respond(
         customers_->Create(conn, call.principal(), rpc::RequestMetaOf(call), req->request_id(),
-                           std::move(customer), req->force(), std::move(decoding));
-    if (!created.ok()) return created.status();
-    *resp = ToProto(*created);
-    return absl::OkStatus();
+                           std::move(customer), req->force(), std::move(decoding)),
+        resp);
   });
 }
 
@@ -53,11 +51,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ListCustomers(grpc::CallbackServ
       f.status = StatusName(req->status());
       if (f.status.empty()) return InvalidField("status", "is not a customer status");
     }
-    auto page = customers_->List(conn, call.principal(), f, req->page_size(), req->page_token());
-    if (!page.ok()) return page.status();
-    for (const auto& c : page->items) *resp->add_customers() = ToProto(c);
-    resp->set_next_page_token(page->next_page_token);
-    return absl::OkStatus();
+    return rpc::RespondPage(
+        customers_->List(conn, call.principal(), f, req->page_size(), req->page_token()),
+        resp->mutable_customers(), resp);
   });
 }
 
@@ -80,13 +76,12 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::UpdateCustomer(grpc::CallbackSer
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     Violations decoding;
     Customer patch = FromProto(req->customer(), decoding);
-    auto updated = customers_->Update(
-        conn, call.principal(), rpc::RequestMetaOf(call), patch, req->customer().etag(),
-        rpc::UpdateMask(req->update_mask(), req->customer(), Customers::UpdatableFields()),
-        std::move(decoding));
-    if (!updated.ok()) return updated.status();
-    *resp = ToProto(*updated);
-    return absl::OkStatus();
+    return rpc::Respond(
+        customers_->Update(
+            conn, call.principal(), rpc::RequestMetaOf(call), patch, req->customer().etag(),
+            rpc::UpdateMask(req->update_mask(), req->customer(), Customers::UpdatableFields()),
+            std::move(decoding)),
+        resp);
   });
 }
 
@@ -106,11 +101,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::CreateContact(grpc::CallbackServ
     Violations decoding;
     Contact contact = FromProto(req->contact(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
-    auto created = people_->CreateContact(conn, call.principal(), rpc::RequestMetaOf(call),
-                                          req->request_id(), std::move(contact));
-    if (!created.ok()) return created.status();
-    *resp = ToProto(*created);
-    return absl::OkStatus();
+    return rpc::Respond(people_->CreateContact(conn, call.principal(), rpc::RequestMetaOf(call),
+                                               req->request_id(), std::move(contact)),
+                        resp);
   });
 }
 
@@ -118,10 +111,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::GetContact(grpc::CallbackServerC
                                                            const v1::GetContactRequest* req,
                                                            v1::Contact* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    auto c = people_->GetContact(conn, call.principal(), req->id());
-    if (!c.ok()) return c.status();
-    *resp = ToProto(*c);
-    return absl::OkStatus();
+    return rpc::Respond(people_->GetContact(conn, call.principal(), req->id()), resp);
   });
 }
 
@@ -129,12 +119,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ListContacts(grpc::CallbackServe
                                                              const v1::ListContactsRequest* req,
                                                              v1::ListContactsResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    auto page = people_->ListContacts(conn, call.principal(), req->customer_id(), req->page_size(),
-                                      req->page_token());
-    if (!page.ok()) return page.status();
-    for (const auto& c : page->items) *resp->add_contacts() = ToProto(c);
-    resp->set_next_page_token(page->next_page_token);
-    return absl::OkStatus();
+    return rpc::RespondPage(people_->ListContacts(conn, call.principal(), req->customer_id(),
+                                                  req->page_size(), req->page_token()),
+                            resp->mutable_contacts(), resp);
   });
 }
 
@@ -145,12 +132,11 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::UpdateContact(grpc::CallbackServ
     Violations decoding;
     Contact patch = FromProto(req->contact(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
-    auto updated = people_->UpdateContact(
-        conn, call.principal(), rpc::RequestMetaOf(call), patch, req->contact().etag(),
-        rpc::UpdateMask(req->update_mask(), req->contact(), People::ContactFields()));
-    if (!updated.ok()) return updated.status();
-    *resp = ToProto(*updated);
-    return absl::OkStatus();
+    return rpc::Respond(
+        people_->UpdateContact(
+            conn, call.principal(), rpc::RequestMetaOf(call), patch, req->contact().etag(),
+            rpc::UpdateMask(req->update_mask(), req->contact(), People::ContactFields())),
+        resp);
   });
 }
 
@@ -170,11 +156,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::CreateInteraction(
     Violations decoding;
     Interaction interaction = FromProto(req->interaction(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
-    auto created = people_->CreateInteraction(conn, call.principal(), rpc::RequestMetaOf(call),
-                                              req->request_id(), std::move(interaction));
-    if (!created.ok()) return created.status();
-    *resp = ToProto(*created);
-    return absl::OkStatus();
+    return rpc::Respond(people_->CreateInteraction(conn, call.principal(), rpc::RequestMetaOf(call),
+                                                   req->request_id(), std::move(interaction)),
+                        resp);
   });
 }
 
@@ -182,12 +166,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ListInteractions(
     grpc::CallbackServerContext* ctx, const v1::ListInteractionsRequest* req,
     v1::ListInteractionsResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    auto page = people_->ListInteractions(conn, call.principal(), req->customer_id(),
-                                          req->page_size(), req->page_token());
-    if (!page.ok()) return page.status();
-    for (const auto& i : page->items) *resp->add_interactions() = ToProto(i);
-    resp->set_next_page_token(page->next_page_token);
-    return absl::OkStatus();
+    return rpc::RespondPage(people_->ListInteractions(conn, call.principal(), req->customer_id(),
+                                                      req->page_size(), req->page_token()),
+                            resp->mutable_interactions(), resp);
   });
 }
 
@@ -198,12 +179,11 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::UpdateInteraction(
     Violations decoding;
     Interaction patch = FromProto(req->interaction(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
-    auto updated = people_->UpdateInteraction(
-        conn, call.principal(), rpc::RequestMetaOf(call), patch, req->interaction().etag(),
-        rpc::UpdateMask(req->update_mask(), req->interaction(), People::InteractionFields()));
-    if (!updated.ok()) return updated.status();
-    *resp = ToProto(*updated);
-    return absl::OkStatus();
+    return rpc::Respond(
+        people_->UpdateInteraction(
+            conn, call.principal(), rpc::RequestMetaOf(call), patch, req->interaction().etag(),
+            rpc::UpdateMask(req->update_mask(), req->interaction(), People::InteractionFields())),
+        resp);
   });
 }
 
@@ -214,12 +194,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ListFollowUpsDue(
     Violations decoding;
     std::optional<absl::CivilDay> due_by = proto_time::DayOf(req->due_by(), "due_by", decoding);
     if (!decoding.empty()) return decoding.ToStatus();
-    auto page = people_->ListFollowUpsDue(conn, call.principal(), due_by, req->page_size(),
-                                          req->page_token());
-    if (!page.ok()) return page.status();
-    for (const auto& i : page->items) *resp->add_interactions() = ToProto(i);
-    resp->set_next_page_token(page->next_page_token);
-    return absl::OkStatus();
+    return rpc::RespondPage(people_->ListFollowUpsDue(conn, call.principal(), due_by,
+                                                      req->page_size(), req->page_token()),
+                            resp->mutable_interactions(), resp);
   });
 }
 
@@ -244,11 +221,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::UpsertDictionaryEntry(
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     const v1::DictionaryEntry& p = req->entry();
     DictionaryEntry e{KindName(p.kind()), p.code(), p.name(), p.sort_order(), p.active()};
-    auto saved =
-        customers_->UpsertDictionaryEntry(conn, call.principal(), rpc::RequestMetaOf(call), e);
-    if (!saved.ok()) return saved.status();
-    *resp = ToProto(*saved);
-    return absl::OkStatus();
+    return rpc::Respond(
+        customers_->UpsertDictionaryEntry(conn, call.principal(), rpc::RequestMetaOf(call), e),
+        resp);
   });
 }
 

@@ -48,12 +48,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ListHandovers(grpc::CallbackServ
                                                               const v1::ListHandoversRequest* req,
                                                               v1::ListHandoversResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    auto page = handovers_->List(conn, call.principal(), req->user_id(), req->page_size(),
-                                 req->page_token());
-    if (!page.ok()) return page.status();
-    for (const auto& h : page->items) *resp->add_handovers() = ToProto(h);
-    resp->set_next_page_token(page->next_page_token);
-    return absl::OkStatus();
+    return rpc::RespondPage(handovers_->List(conn, call.principal(), req->user_id(),
+                                             req->page_size(), req->page_token()),
+                            resp->mutable_handovers(), resp);
   });
 }
 

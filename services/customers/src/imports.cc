@@ -12,6 +12,7 @@
 #include "libs/status/status_macros.h"
 #include "libs/validation/text.h"
 #include "services/customers/src/convert.h"
+#include "services/customers/src/customer_fields.h"
 #include "services/customers/src/customers.h"
 #include "services/customers/src/people.h"
 #include "services/customers/src/repository.h"
@@ -23,34 +24,16 @@ using auth::Principal;
 using Outcome = ImportResult::Outcome;
 
 // Whether the import would change nothing of `current`.
-bool SameImportedFields(const Customer& a, const Customer& b) {
-  auto money = [](const std::optional<Money>& x, const std::optional<Money>& y) {
-    return x.has_value() == y.has_value() &&
-           (!x || (x->minor == y->minor && x->currency == y->currency));
-  };
-  return a.name == b.name && a.region == b.region && a.industry == b.industry &&
-         a.level == b.level && a.satisfaction == b.satisfaction && a.credit == b.credit &&
-         a.address == b.address && a.postal_code == b.postal_code && a.phone == b.phone &&
-         a.fax == b.fax && a.website == b.website &&
-         a.business_licence_number == b.business_licence_number &&
-         a.legal_representative == b.legal_representative &&
-         money(a.registered_capital, b.registered_capital) &&
-         money(a.annual_revenue, b.annual_revenue) && a.bank == b.bank &&
-         a.bank_account == b.bank_account && a.tax_id == b.tax_id && a.source == b.source &&
-         a.tags == b.tags && a.attributes == b.attributes;
+bool SameImportedFields(const Customer& current, const Customer& row) {
+  const auto& fields = CustomerFields();
+  return std::all_of(fields.begin(), fields.end(),
+                     [&](const CustomerField& f) { return f.same(current, row); });
 }
 
 // `current` with the imported fields of `row`.
 Customer WithImportedFields(Customer current, const Customer& row) {
-  Customer next = row;
-  next.id = current.id;
-  next.number = current.number;
-  next.owner_id = current.owner_id;
-  next.owner_department_id = current.owner_department_id;
-  next.status = current.status;
-  next.version = current.version;
-  next.external_key = current.external_key;
-  return next;
+  for (const auto& f : CustomerFields()) f.copy(row, current);
+  return current;
 }
 
 // The contact fields an import row sets on a known contact (not its name, place in the

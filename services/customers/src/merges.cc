@@ -12,6 +12,7 @@
 #include "libs/validation/text.h"
 #include "libs/validation/updates.h"
 #include "services/customers/src/convert.h"
+#include "services/customers/src/customer_fields.h"
 #include "services/customers/src/people.h"
 #include "services/customers/src/repository.h"
 
@@ -20,36 +21,11 @@ namespace {
 
 using auth::Principal;
 
-constexpr size_t kMaxTags = 20;
-
 // The survivor, with what it lacks taken from the duplicate and the tags of both.
 Customer Combined(Customer s, const Customer& d) {
-  for (auto [mine, theirs] : {std::pair{&s.region, &d.region},
-                              {&s.industry, &d.industry},
-                              {&s.level, &d.level},
-                              {&s.address, &d.address},
-                              {&s.postal_code, &d.postal_code},
-                              {&s.phone, &d.phone},
-                              {&s.fax, &d.fax},
-                              {&s.website, &d.website},
-                              {&s.business_licence_number, &d.business_licence_number},
-                              {&s.legal_representative, &d.legal_representative},
-                              {&s.bank, &d.bank},
-                              {&s.bank_account, &d.bank_account},
-                              {&s.tax_id, &d.tax_id},
-                              {&s.source, &d.source}}) {
-    if (mine->empty()) *mine = *theirs;
+  for (const auto& f : CustomerFields()) {
+    if (f.path != "name") f.fill(d, s);
   }
-  if (s.satisfaction == 0) s.satisfaction = d.satisfaction;
-  if (s.credit == 0) s.credit = d.credit;
-  if (!s.registered_capital) s.registered_capital = d.registered_capital;
-  if (!s.annual_revenue) s.annual_revenue = d.annual_revenue;
-  for (const auto& t : d.tags) {
-    if (s.tags.size() >= kMaxTags) break;
-    if (std::find(s.tags.begin(), s.tags.end(), t) == s.tags.end()) s.tags.push_back(t);
-  }
-  std::sort(s.tags.begin(), s.tags.end());
-  for (const auto& [k, v] : d.attributes) s.attributes.emplace(k, v);
   return s;
 }
 

@@ -42,12 +42,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ListMerges(grpc::CallbackServerC
                                                            const v1::ListMergesRequest* req,
                                                            v1::ListMergesResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    auto page = merges_->List(conn, call.principal(), req->customer_id(), req->page_size(),
-                              req->page_token());
-    if (!page.ok()) return page.status();
-    for (const auto& m : page->items) *resp->add_merges() = ToProto(m);
-    resp->set_next_page_token(page->next_page_token);
-    return absl::OkStatus();
+    return rpc::RespondPage(merges_->List(conn, call.principal(), req->customer_id(),
+                                          req->page_size(), req->page_token()),
+                            resp->mutable_merges(), resp);
   });
 }
 

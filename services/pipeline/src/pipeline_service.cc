@@ -95,12 +95,9 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::ListOpportunities(
       v.Add("status", "is not a known status");
     }
     if (!v.empty()) return v.ToStatus();
-    auto page =
-        opportunities_->List(conn, call.principal(), f, req->page_size(), req->page_token());
-    if (!page.ok()) return page.status();
-    for (const auto& o : page->items) *resp->add_opportunities() = ToProto(o);
-    resp->set_next_page_token(page->next_page_token);
-    return absl::OkStatus();
+    return rpc::RespondPage(
+        opportunities_->List(conn, call.principal(), f, req->page_size(), req->page_token()),
+        resp->mutable_opportunities(), resp);
   });
 }
 
