@@ -157,10 +157,9 @@ absl::StatusOr<Department> Directory::GetDepartment(db::Conn& conn, const Princi
   });
 }
 
-absl::StatusOr<Page<Department>> Directory::ListDepartments(db::Conn& conn, const Principal& caller,
-                                                            const std::string& parent_id,
-                                                            int32_t page_size,
-                                                            const std::string& page_token) const {
+absl::StatusOr<validation::Page<Department>> Directory::ListDepartments(
+    db::Conn& conn, const Principal& caller, const std::string& parent_id, int32_t page_size,
+    const std::string& page_token) const {
   Violations v;
   validation::OptionalUuid(v, "parent_id", parent_id);
   CRM_RETURN_IF_ERROR(v.ToStatus());
@@ -171,8 +170,8 @@ absl::StatusOr<Page<Department>> Directory::ListDepartments(db::Conn& conn, cons
   Violations bad_key;
   validation::OptionalUuid(bad_key, "page_token", after);
   CRM_RETURN_IF_ERROR(bad_key.ToStatus());
-  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<Page<Department>> {
-    Page<Department> page;
+  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Department>> {
+    validation::Page<Department> page;
     page.items = Repository::ListDepartments(tx, parent_id, after, limit + 1);
     if (static_cast<int>(page.items.size()) > limit) {
       page.items.resize(limit);
@@ -324,8 +323,8 @@ void Directory::GetUser(db::Reader& reader, const Principal& caller, const std::
                 });
 }
 
-absl::StatusOr<Page<User>> Directory::ListUsers(db::Conn& conn, const Principal& caller,
-                                                const UserQuery& q) const {
+absl::StatusOr<validation::Page<User>> Directory::ListUsers(db::Conn& conn, const Principal& caller,
+                                                            const UserQuery& q) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.users.read"));
   Violations v;
   validation::OptionalUuid(v, "department_id", q.department_id);
@@ -341,7 +340,7 @@ absl::StatusOr<Page<User>> Directory::ListUsers(db::Conn& conn, const Principal&
   validation::OptionalUuid(bad_key, "page_token", after);
   CRM_RETURN_IF_ERROR(bad_key.ToStatus());
   const DataScope scope = UserScope(caller);
-  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<Page<User>> {
+  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<User>> {
     UserFilter f;
     if (!q.department_id.empty()) {
       f.department_ids = q.include_subdepartments
@@ -360,7 +359,7 @@ absl::StatusOr<Page<User>> Directory::ListUsers(db::Conn& conn, const Principal&
       }
       f.pattern = pattern + "%";
     }
-    Page<User> page;
+    validation::Page<User> page;
     page.items = Repository::ListUsers(tx, f, caller, scope, after, limit + 1);
     if (static_cast<int>(page.items.size()) > limit) {
       page.items.resize(limit);
@@ -648,15 +647,15 @@ absl::StatusOr<Role> Directory::GetRole(db::Conn& conn, const Principal& caller,
   });
 }
 
-absl::StatusOr<Page<Role>> Directory::ListRoles(db::Conn& conn, const Principal& caller,
-                                                int32_t page_size,
-                                                const std::string& page_token) const {
+absl::StatusOr<validation::Page<Role>> Directory::ListRoles(db::Conn& conn, const Principal& caller,
+                                                            int32_t page_size,
+                                                            const std::string& page_token) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.roles.read"));
   CRM_ASSIGN_OR_RETURN(int limit, validation::PageSize(page_size));
   CRM_ASSIGN_OR_RETURN(auto keys, validation::DecodePageToken(page_token, "roles", 1));
   const std::string after = keys.empty() ? "" : keys[0];
-  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<Page<Role>> {
-    Page<Role> page;
+  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Role>> {
+    validation::Page<Role> page;
     page.items = Repository::ListRoles(tx, after, limit + 1);
     if (static_cast<int>(page.items.size()) > limit) {
       page.items.resize(limit);

@@ -24,8 +24,6 @@
 
 namespace crm::auth_service {
 
-using validation::Page;
-
 struct UserQuery {
   std::string department_id;
   bool include_subdepartments = false;
@@ -48,9 +46,11 @@ class Directory {
                                               Department department) const;
   absl::StatusOr<Department> GetDepartment(db::Conn& conn, const auth::Principal& caller,
                                            const std::string& id) const;
-  absl::StatusOr<Page<Department>> ListDepartments(db::Conn& conn, const auth::Principal& caller,
-                                                   const std::string& parent_id, int32_t page_size,
-                                                   const std::string& page_token) const;
+  absl::StatusOr<validation::Page<Department>> ListDepartments(db::Conn& conn,
+                                                               const auth::Principal& caller,
+                                                               const std::string& parent_id,
+                                                               int32_t page_size,
+                                                               const std::string& page_token) const;
   // `mask` names the fields of `patch` to apply (name, parent_id, manager_id).
   absl::StatusOr<Department> UpdateDepartment(db::Conn& conn, const auth::Principal& caller,
                                               const RequestMeta& meta, const Department& patch,
@@ -70,8 +70,8 @@ class Directory {
   // A point read on the pipelined read path.
   void GetUser(db::Reader& reader, const auth::Principal& caller, const std::string& id,
                db::Callback<User> done) const;
-  absl::StatusOr<Page<User>> ListUsers(db::Conn& conn, const auth::Principal& caller,
-                                       const UserQuery& query) const;
+  absl::StatusOr<validation::Page<User>> ListUsers(db::Conn& conn, const auth::Principal& caller,
+                                                   const UserQuery& query) const;
   // `mask`: display_name, email, phone, department_id, manager_id, state.
   absl::StatusOr<User> UpdateUser(db::Conn& conn, const auth::Principal& caller,
                                   const RequestMeta& meta, const User& patch,
@@ -109,8 +109,9 @@ class Directory {
                                   Role role) const;
   absl::StatusOr<Role> GetRole(db::Conn& conn, const auth::Principal& caller,
                                const std::string& name) const;
-  absl::StatusOr<Page<Role>> ListRoles(db::Conn& conn, const auth::Principal& caller,
-                                       int32_t page_size, const std::string& page_token) const;
+  absl::StatusOr<validation::Page<Role>> ListRoles(db::Conn& conn, const auth::Principal& caller,
+                                                   int32_t page_size,
+                                                   const std::string& page_token) const;
   // `mask`: display_name, description, data_scope, permissions.
   absl::StatusOr<Role> UpdateRole(db::Conn& conn, const auth::Principal& caller,
                                   const RequestMeta& meta, const Role& patch,

@@ -118,7 +118,7 @@ absl::StatusOr<Customer> Churn::Step(db::Conn& conn, const Principal& caller,
     auto c = Repository::LockInScope(tx, customer_id, caller);
     if (!c) return auth::NotVisible(caller.scope, "customer", customer_id);
     if (expected != 0 && c->version != expected) return validation::StaleEtag();
-    if (c->status != Status::kLossWarning && c->status != Status::kLossDelayed) {
+    if (c->status != CustomerStatus::kLossWarning && c->status != CustomerStatus::kLossDelayed) {
       return absl::FailedPreconditionError(absl::StrCat(
           "customer ", c->id, " is ", StatusName(c->status), ": only a customer with a loss ",
           "warning (or an earlier delay) can have its loss ", action.kind));

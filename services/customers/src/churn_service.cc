@@ -14,9 +14,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::DelayLoss(grpc::CallbackServerCo
     Violations decoding;
     auto until = proto_time::DayOf(req->delay_until(), "delay_until", decoding);
     if (!decoding.empty()) return decoding.ToStatus();
-    return Respond(churn_->Delay(conn, call.principal(), rpc::RequestMetaOf(call),
-                                 req->customer_id(), req->measures(), until, req->etag()),
-                   resp);
+    return rpc::Respond(churn_->Delay(conn, call.principal(), rpc::RequestMetaOf(call),
+                                      req->customer_id(), req->measures(), until, req->etag()),
+                        resp);
   });
 }
 
@@ -24,9 +24,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ConfirmLoss(grpc::CallbackServer
                                                             const v1::ConfirmLossRequest* req,
                                                             v1::Customer* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
-    return Respond(churn_->Confirm(conn, call.principal(), rpc::RequestMetaOf(call),
-                                   req->customer_id(), req->reason(), req->etag()),
-                   resp);
+    return rpc::Respond(churn_->Confirm(conn, call.principal(), rpc::RequestMetaOf(call),
+                                        req->customer_id(), req->reason(), req->etag()),
+                        resp);
   });
 }
 

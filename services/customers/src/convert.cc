@@ -19,15 +19,15 @@ std::optional<Money> MoneyOf(const google::type::Money& p, bool present, const s
   return money::FromProto(p, present, field, v);
 }
 
-v1::CustomerStatus ToProto(Status s) {
+v1::CustomerStatus ToProto(CustomerStatus s) {
   switch (s) {
-    case Status::kLossWarning:
+    case CustomerStatus::kLossWarning:
       return v1::CUSTOMER_STATUS_LOSS_WARNING;
-    case Status::kLossDelayed:
+    case CustomerStatus::kLossDelayed:
       return v1::CUSTOMER_STATUS_LOSS_DELAYED;
-    case Status::kLost:
+    case CustomerStatus::kLost:
       return v1::CUSTOMER_STATUS_LOST;
-    case Status::kActive:
+    case CustomerStatus::kActive:
       break;
   }
   return v1::CUSTOMER_STATUS_ACTIVE;

@@ -14,10 +14,7 @@
 
 namespace crm::customers_service::rows {
 
-using ids::kMaxUuid;
-using ids::kMinUuid;
-
-#define CUSTOMER_COLUMNS \
+#define CRM_CUSTOMER_COLUMNS \
   "c.id::text, c.number, c.name, c.region, c.industry, c.level, c.satisfaction, c.credit," \
   " c.address, c.postal_code, c.phone, c.fax, c.website, c.business_licence_number,"       \
   " c.legal_representative, c.registered_capital_minor, c.registered_capital_currency,"    \
@@ -27,7 +24,7 @@ using ids::kMinUuid;
   " " CRM_SQL_MICROS("c.created_at") ", " CRM_SQL_MICROS("c.updated_at") ","          \
   " " CRM_SQL_MICROS("c.loss_warned_at") ", c.loss_delayed_until::text,"                 \
   " coalesce(c.external_key, '')"
-// How many columns CUSTOMER_COLUMNS has (CustomerFromRow reads them all).
+// How many columns CRM_CUSTOMER_COLUMNS has (CustomerFromRow reads them all).
 inline constexpr int kCustomerColumnCount = 35;
 
 template <typename Field>

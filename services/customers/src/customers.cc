@@ -246,9 +246,10 @@ absl::Status CheckFilter(const CustomerFilter& f) {
   return v.ToStatus();
 }
 
-absl::StatusOr<Page<Customer>> Customers::List(db::Conn& conn, const Principal& caller,
-                                               const CustomerFilter& f, int32_t page_size,
-                                               const std::string& page_token) const {
+absl::StatusOr<validation::Page<Customer>> Customers::List(db::Conn& conn, const Principal& caller,
+                                                           const CustomerFilter& f,
+                                                           int32_t page_size,
+                                                           const std::string& page_token) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
   CRM_RETURN_IF_ERROR(CheckFilter(f));
   CustomerFilter filter = f;

@@ -21,8 +21,6 @@
 
 namespace crm::customers_service {
 
-using validation::Page;
-
 // Checks the fields of `c` (those in `mask`, or all of them without one).
 void ValidateCustomer(Violations& v, const Customer& c, const std::vector<std::string>* mask);
 // Tags trimmed, sorted, without repeats.
@@ -66,9 +64,9 @@ class Customers {
   // The live customer within the caller's scope, in one pipelined read.
   void Get(db::Reader& reader, const auth::Principal& caller, const std::string& id,
            db::Callback<Customer> done) const;
-  absl::StatusOr<Page<Customer>> List(db::Conn& conn, const auth::Principal& caller,
-                                      const CustomerFilter& filter, int32_t page_size,
-                                      const std::string& page_token) const;
+  absl::StatusOr<validation::Page<Customer>> List(db::Conn& conn, const auth::Principal& caller,
+                                                  const CustomerFilter& filter, int32_t page_size,
+                                                  const std::string& page_token) const;
   // `reader`'s sessions must have kSearchSessionOptions.
   void Search(db::Reader& reader, const auth::Principal& caller, const std::string& query,
               int32_t page_size, db::Callback<std::vector<Customer>> done) const;

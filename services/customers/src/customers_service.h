@@ -189,6 +189,4 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   crm::auth::v1::DirectoryService::Stub* directory_;
 };
 
-using rpc::Respond;
-
 }  // namespace crm::customers_service

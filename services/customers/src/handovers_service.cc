@@ -37,8 +37,8 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::HandOverCustomers(
       [this, call, r = std::move(r), resp](absl::StatusOr<service::DirectoryUser> to) {
         if (!to.ok()) return call->Finish(to.status());
         calls_.OnDb(call, [this, r, to = *to, resp](Call& call, db::Conn& conn) {
-          return Respond(handovers_->Run(conn, call.principal(), rpc::RequestMetaOf(call), r, to),
-                         resp);
+          return rpc::Respond(
+              handovers_->Run(conn, call.principal(), rpc::RequestMetaOf(call), r, to), resp);
         });
       });
   return reactor;

@@ -22,7 +22,7 @@ namespace v1 = ::crm::customers::v1;
 // An amount in minor units (1/100) of a currency.
 using Money = money::Money;
 
-enum class Status { kActive, kLossWarning, kLossDelayed, kLost };
+enum class CustomerStatus { kActive, kLossWarning, kLossDelayed, kLost };
 
 struct Customer {
   std::string id;
@@ -48,7 +48,7 @@ struct Customer {
   std::string owner_id;
   std::string owner_department_id;
   std::string source;
-  Status status = Status::kActive;
+  CustomerStatus status = CustomerStatus::kActive;
   std::vector<std::string> tags;
   std::map<std::string, std::string> attributes;
   std::optional<absl::CivilDay> last_order_date;
@@ -238,7 +238,7 @@ struct Duplicate {
 
 using RequestMeta = rpc::RequestMeta;
 
-std::string StatusName(Status s);
-bool ParseStatus(const std::string& name, Status* s);
+std::string StatusName(CustomerStatus s);
+bool ParseStatus(const std::string& name, CustomerStatus* s);
 
 }  // namespace crm::customers_service

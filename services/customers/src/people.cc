@@ -173,21 +173,20 @@ absl::StatusOr<Contact> People::GetContact(db::Conn& conn, const Principal& call
   });
 }
 
-absl::StatusOr<Page<Contact>> People::ListContacts(db::Conn& conn, const Principal& caller,
-                                                   const std::string& customer_id,
-                                                   int32_t page_size,
-                                                   const std::string& page_token) const {
+absl::StatusOr<validation::Page<Contact>> People::ListContacts(
+    db::Conn& conn, const Principal& caller, const std::string& customer_id, int32_t page_size,
+    const std::string& page_token) const {
   CRM_ASSIGN_OR_RETURN(auto list, StartList(caller, customer_id, page_size, 100, page_token, 1));
   const auto& [limit, keys] = list;
   const std::string after = keys.empty() ? "" : keys[0];
   Violations bad_key;
   validation::OptionalUuid(bad_key, "page_token", after);
   CRM_RETURN_IF_ERROR(bad_key.ToStatus());
-  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<Page<Contact>> {
+  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Contact>> {
     if (!Repository::CustomerInScope(tx, customer_id, caller, false)) {
       return auth::NotVisible(caller.scope, "customer", customer_id);
     }
-    Page<Contact> page;
+    validation::Page<Contact> page;
     page.items = Repository::ListContacts(tx, customer_id, after, limit + 1);
     if (static_cast<int>(page.items.size()) > limit) {
       page.items.resize(limit);
@@ -293,10 +292,9 @@ absl::StatusOr<Interaction> People::CreateInteraction(db::Conn& conn, const Prin
   });
 }
 
-absl::StatusOr<Page<Interaction>> People::ListInteractions(db::Conn& conn, const Principal& caller,
-                                                           const std::string& customer_id,
-                                                           int32_t page_size,
-                                                           const std::string& page_token) const {
+absl::StatusOr<validation::Page<Interaction>> People::ListInteractions(
+    db::Conn& conn, const Principal& caller, const std::string& customer_id, int32_t page_size,
+    const std::string& page_token) const {
   CRM_ASSIGN_OR_RETURN(auto list, StartList(caller, customer_id, page_size, 50, page_token, 2));
   const auto& [limit, keys] = list;
   absl::Time before = absl::InfiniteFuture();
@@ -311,11 +309,11 @@ absl::StatusOr<Page<Interaction>> People::ListInteractions(db::Conn& conn, const
     before_id = keys[1];
   }
   if (before == absl::InfiniteFuture()) before = absl::FromUnixMicros(INT64_MAX / 2);
-  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<Page<Interaction>> {
+  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Interaction>> {
     if (!Repository::CustomerInScope(tx, customer_id, caller, false)) {
       return auth::NotVisible(caller.scope, "customer", customer_id);
     }
-    Page<Interaction> page;
+    validation::Page<Interaction> page;
     page.items = Repository::ListInteractions(tx, customer_id, before, before_id, limit + 1);
     if (static_cast<int>(page.items.size()) > limit) {
       page.items.resize(limit);
@@ -369,10 +367,9 @@ absl::StatusOr<Interaction> People::UpdateInteraction(db::Conn& conn, const Prin
   });
 }
 
-absl::StatusOr<Page<Interaction>> People::ListFollowUpsDue(db::Conn& conn, const Principal& caller,
-                                                           std::optional<absl::CivilDay> due_by,
-                                                           int32_t page_size,
-                                                           const std::string& page_token) const {
+absl::StatusOr<validation::Page<Interaction>> People::ListFollowUpsDue(
+    db::Conn& conn, const Principal& caller, std::optional<absl::CivilDay> due_by,
+    int32_t page_size, const std::string& page_token) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
   CRM_ASSIGN_OR_RETURN(int limit, validation::PageSize(page_size, 50, 500));
   const absl::CivilDay day = due_by ? *due_by : absl::ToCivilDay(absl::Now(), zone_);
@@ -385,8 +382,8 @@ absl::StatusOr<Page<Interaction>> People::ListFollowUpsDue(db::Conn& conn, const
     bad_key.Add("page_token", "is malformed");
   }
   CRM_RETURN_IF_ERROR(bad_key.ToStatus());
-  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<Page<Interaction>> {
-    Page<Interaction> page;
+  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Interaction>> {
+    validation::Page<Interaction> page;
     page.items = Repository::FollowUpsDue(tx, caller.user_id, day, keys.empty() ? "" : keys[0],
                                           keys.empty() ? "" : keys[1], limit + 1);
     if (static_cast<int>(page.items.size()) > limit) {

@@ -19,8 +19,6 @@
 
 namespace crm::customers_service {
 
-using validation::Page;
-
 // Checks the fields of `c` (those in `mask`, or all of them without one).
 void ValidateContact(Violations& v, const Contact& c, const std::vector<std::string>* mask);
 
@@ -44,9 +42,11 @@ class People {
                                         Contact contact) const;
   absl::StatusOr<Contact> GetContact(db::Conn& conn, const auth::Principal& caller,
                                      const std::string& id) const;
-  absl::StatusOr<Page<Contact>> ListContacts(db::Conn& conn, const auth::Principal& caller,
-                                             const std::string& customer_id, int32_t page_size,
-                                             const std::string& page_token) const;
+  absl::StatusOr<validation::Page<Contact>> ListContacts(db::Conn& conn,
+                                                         const auth::Principal& caller,
+                                                         const std::string& customer_id,
+                                                         int32_t page_size,
+                                                         const std::string& page_token) const;
   // mask: name, gender, position, office_phone, mobile, email, notes, primary, reports_to_id,
   // buying_role, attitude, social_style.
   absl::StatusOr<Contact> UpdateContact(db::Conn& conn, const auth::Principal& caller,
@@ -60,10 +60,9 @@ class People {
                                                 const RequestMeta& meta,
                                                 const std::string& request_id,
                                                 Interaction interaction) const;
-  absl::StatusOr<Page<Interaction>> ListInteractions(db::Conn& conn, const auth::Principal& caller,
-                                                     const std::string& customer_id,
-                                                     int32_t page_size,
-                                                     const std::string& page_token) const;
+  absl::StatusOr<validation::Page<Interaction>> ListInteractions(
+      db::Conn& conn, const auth::Principal& caller, const std::string& customer_id,
+      int32_t page_size, const std::string& page_token) const;
   // mask: contact_id, method, occur_time, location, summary, details, result,
   // next_follow_up_date.
   absl::StatusOr<Interaction> UpdateInteraction(db::Conn& conn, const auth::Principal& caller,
@@ -71,10 +70,9 @@ class People {
                                                 const std::string& etag,
                                                 const std::vector<std::string>& mask) const;
   // due_by: nullopt for today.
-  absl::StatusOr<Page<Interaction>> ListFollowUpsDue(db::Conn& conn, const auth::Principal& caller,
-                                                     std::optional<absl::CivilDay> due_by,
-                                                     int32_t page_size,
-                                                     const std::string& page_token) const;
+  absl::StatusOr<validation::Page<Interaction>> ListFollowUpsDue(
+      db::Conn& conn, const auth::Principal& caller, std::optional<absl::CivilDay> due_by,
+      int32_t page_size, const std::string& page_token) const;
 
  private:
   const events::Outbox* outbox_;

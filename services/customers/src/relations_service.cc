@@ -10,9 +10,10 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::SetContactRelation(
     grpc::CallbackServerContext* ctx, const v1::SetContactRelationRequest* req,
     v1::ContactRelation* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
-    return Respond(relations_->SetContactRelation(conn, call.principal(), rpc::RequestMetaOf(call),
-                                                  FromProto(req->relation()), req->etag()),
-                   resp);
+    return rpc::Respond(
+        relations_->SetContactRelation(conn, call.principal(), rpc::RequestMetaOf(call),
+                                       FromProto(req->relation()), req->etag()),
+        resp);
   });
 }
 
@@ -32,9 +33,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::CreateCustomerLink(
     Violations decoding;
     CustomerLink link = FromProto(req->link(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
-    return Respond(relations_->CreateLink(conn, call.principal(), rpc::RequestMetaOf(call),
-                                          req->request_id(), std::move(link)),
-                   resp);
+    return rpc::Respond(relations_->CreateLink(conn, call.principal(), rpc::RequestMetaOf(call),
+                                               req->request_id(), std::move(link)),
+                        resp);
   });
 }
 
@@ -50,7 +51,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::GetRelationshipMap(
     grpc::CallbackServerContext* ctx, const v1::GetRelationshipMapRequest* req,
     v1::RelationshipMap* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
-    return Respond(relations_->Map(conn, call.principal(), req->customer_id()), resp);
+    return rpc::Respond(relations_->Map(conn, call.principal(), req->customer_id()), resp);
   });
 }
 

@@ -31,17 +31,17 @@ const auth::ScopedStatement* LiveInScope(const char* name, absl::string_view sql
 
 const auth::ScopedStatement& GetScoped() {
   static const auto* s =
-      LiveInScope("customers.get", "SELECT " CUSTOMER_COLUMNS CUSTOMER_LIVE_IN_SCOPE);
+      LiveInScope("customers.get", "SELECT " CRM_CUSTOMER_COLUMNS CUSTOMER_LIVE_IN_SCOPE);
   return *s;
 }
 
 const auth::ScopedStatement& LockScoped() {
   static const auto* s = LiveInScope(
-      "customers.lock", "SELECT " CUSTOMER_COLUMNS CUSTOMER_LIVE_IN_SCOPE " FOR UPDATE");
+      "customers.lock", "SELECT " CRM_CUSTOMER_COLUMNS CUSTOMER_LIVE_IN_SCOPE " FOR UPDATE");
   return *s;
 }
 
-constexpr Statement kFind{"customers.find", "SELECT " CUSTOMER_COLUMNS
+constexpr Statement kFind{"customers.find", "SELECT " CRM_CUSTOMER_COLUMNS
                                             " FROM customers.customers c WHERE c.id = $1::uuid"};
 
 // Newest first; every filter optional. A name filter is found through the gram indexes and
@@ -49,7 +49,7 @@ constexpr Statement kFind{"customers.find", "SELECT " CUSTOMER_COLUMNS
 const auth::ScopedStatement& ListScoped() {
   static const auto* s = new auth::ScopedStatement(
       "customers.list",
-      "SELECT " CUSTOMER_COLUMNS
+      "SELECT " CRM_CUSTOMER_COLUMNS
       " FROM customers.customers c"
       " WHERE c.deleted_at IS NULL AND c.id < $1::uuid"
       " AND ($2 = '' OR c.region = $2) AND ($3 = '' OR c.industry = $3)"
@@ -66,7 +66,7 @@ const auth::ScopedStatement& ListScoped() {
 const auth::ScopedStatement& LossWarningsScoped() {
   static const auto* s = new auth::ScopedStatement(
       "customers.loss_warnings",
-      "SELECT " CUSTOMER_COLUMNS
+      "SELECT " CRM_CUSTOMER_COLUMNS
       " FROM customers.customers c"
       " WHERE c.deleted_at IS NULL AND c.status IN ('loss_warning', 'loss_delayed')"
       " AND ($1 = '' OR c.owner_id = $1::uuid) AND {scope}"
@@ -90,30 +90,30 @@ const auth::ScopedStatement& LossWarningsScoped() {
 const auth::ScopedStatement& SearchScoped() {
   static const auto* s = new auth::ScopedStatement(
       "customers.search",
-      "(SELECT " CUSTOMER_COLUMNS
+      "(SELECT " CRM_CUSTOMER_COLUMNS
       ", 0 AS kind, 0 AS len, 0::real AS sim, c.id AS uuid"
       "  FROM customers.customers c"
       "  WHERE $1 ~* '^c[0-9]{8,}$' AND c.number = upper($1) AND c.deleted_at IS NULL"
       "  AND {scope})"
       " UNION ALL"
-      " (SELECT " CUSTOMER_COLUMNS
+      " (SELECT " CRM_CUSTOMER_COLUMNS
       ", 0, 0, 0, c.id FROM customers.customers c"
       "  WHERE $5 <> '' AND c.phone_digits = $5 AND c.phone_digits <> ''"
       "  AND c.deleted_at IS NULL AND {scope} LIMIT $4)"
       " UNION ALL"
-      " (SELECT " CUSTOMER_COLUMNS
+      " (SELECT " CRM_CUSTOMER_COLUMNS
       ", 1, length(c.name), 0, c.id FROM customers.customers c"
       "  WHERE NOT $6::boolean AND c.deleted_at IS NULL AND {scope}"
       "  AND c.name_grams @> customers.query_grams($1) AND lower(c.name) LIKE lower($2)"
       "  ORDER BY length(c.name), c.id DESC LIMIT $4)"
       " UNION ALL"
-      " (SELECT " CUSTOMER_COLUMNS
+      " (SELECT " CRM_CUSTOMER_COLUMNS
       ", 1, length(c.name), 0, c.id FROM customers.customers c"
       "  WHERE $6::boolean AND c.deleted_at IS NULL AND {scope} AND c.name ~ '[A-Za-z0-9]'"
       "  AND c.name ILIKE $2 AND lower(c.name) LIKE lower($2)"
       "  ORDER BY length(c.name), c.id DESC LIMIT $4)"
       " UNION ALL"
-      " (SELECT " CUSTOMER_COLUMNS
+      " (SELECT " CRM_CUSTOMER_COLUMNS
       ", 2, 0, word_similarity($1, c.name), c.id"
       "  FROM customers.customers c"
       "  WHERE $6::boolean AND c.deleted_at IS NULL AND {scope} AND c.name ~ '[A-Za-z0-9]'"
@@ -167,7 +167,7 @@ constexpr Statement kInsert{
     " $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::uuid, $23::uuid,"
     " $24, $25::text[], $26::jsonb"
     " FROM (SELECT nextval('customers.customer_number_seq')::text AS n) s"
-    " RETURNING " CUSTOMER_COLUMNS};
+    " RETURNING " CRM_CUSTOMER_COLUMNS};
 
 // Every updatable field; the row as stored, or none when the version is not $25.
 constexpr Statement kUpdate{
@@ -180,7 +180,7 @@ constexpr Statement kUpdate{
     " tax_id = $21, source = $22, tags = $23::text[], attributes = $24::jsonb,"
     " version = version + 1, updated_at = now()"
     " WHERE id = $1::uuid AND deleted_at IS NULL AND version = $25"
-    " RETURNING " CUSTOMER_COLUMNS};
+    " RETURNING " CRM_CUSTOMER_COLUMNS};
 
 constexpr Statement kSoftDelete{
     "customers.soft_delete",
@@ -232,22 +232,23 @@ std::string Lower(const std::string& s) {
 
 }  // namespace
 
-std::string StatusName(Status s) {
+std::string StatusName(CustomerStatus s) {
   switch (s) {
-    case Status::kLossWarning:
+    case CustomerStatus::kLossWarning:
       return "loss_warning";
-    case Status::kLossDelayed:
+    case CustomerStatus::kLossDelayed:
       return "loss_delayed";
-    case Status::kLost:
+    case CustomerStatus::kLost:
       return "lost";
-    case Status::kActive:
+    case CustomerStatus::kActive:
       break;
   }
   return "active";
 }
 
-bool ParseStatus(const std::string& name, Status* s) {
-  for (Status x : {Status::kActive, Status::kLossWarning, Status::kLossDelayed, Status::kLost}) {
+bool ParseStatus(const std::string& name, CustomerStatus* s) {
+  for (CustomerStatus x : {CustomerStatus::kActive, CustomerStatus::kLossWarning,
+                           CustomerStatus::kLossDelayed, CustomerStatus::kLost}) {
     if (StatusName(x) == name) {
       *s = x;
       return true;
@@ -336,7 +337,7 @@ std::vector<Customer> Repository::LossWarnings(db::Tx& tx, const auth::Principal
                                                const std::string& after_id, int limit) {
   pqxx::result r =
       Exec(tx, LossWarningsScoped().For(caller.scope), owner_id, auth::ScopeParam(caller),
-           after_micros, after_id.empty() ? rows::kMinUuid : after_id, limit);
+           after_micros, after_id.empty() ? ids::kMinUuid : after_id, limit);
   std::vector<Customer> out;
   out.reserve(r.size());
   for (const auto& row : r) out.push_back(CustomerFromRow(row));
@@ -349,7 +350,7 @@ std::vector<Customer> Repository::List(db::Tx& tx, const CustomerFilter& f,
   const std::string name = Lower(f.name_contains);
   // A name filter's grams must be constants for the gram indexes to serve it.
   if (!name.empty()) tx.exec("SET LOCAL plan_cache_mode = force_custom_plan");
-  const std::string before = before_id.empty() ? std::string(rows::kMaxUuid) : before_id;
+  const std::string before = before_id.empty() ? std::string(ids::kMaxUuid) : before_id;
   const std::string like = name.empty() ? std::string() : LikeContains(name);
   pqxx::result r = Exec(tx, ListScoped().For(caller.scope), before, f.region, f.industry, f.level,
                         f.owner_id, f.status, f.tag, name, like, auth::ScopeParam(caller), limit);

@@ -108,7 +108,7 @@ std::vector<Handover> Repository::ListHandovers(db::Tx& tx, const auth::Principa
   std::vector<Handover> out;
   for (const auto& row : Exec(tx, kListHandovers, std::string(auth::DataScopeName(caller.scope)),
                               caller.user_id, db::TextArray(caller.department_tree), user_id,
-                              before_id.empty() ? std::string(rows::kMaxUuid) : before_id, limit)) {
+                              before_id.empty() ? std::string(ids::kMaxUuid) : before_id, limit)) {
     out.push_back(HandoverOf(row));
   }
   return out;

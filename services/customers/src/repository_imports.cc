@@ -19,7 +19,7 @@ using db::Statement;
 const auth::ScopedStatement& LockByKeysStmt() {
   static const auto* stmt =
       new auth::ScopedStatement("customers.lock_by_external_keys",
-                                "SELECT " CUSTOMER_COLUMNS
+                                "SELECT " CRM_CUSTOMER_COLUMNS
                                 ", {scope}, c.deleted_at IS NOT NULL"
                                 " FROM customers.customers c WHERE c.external_key = ANY($1::text[])"
                                 " ORDER BY c.id FOR UPDATE",
@@ -37,7 +37,7 @@ constexpr const char* kInsertColumns =
     " tags, attributes, external_key";
 
 constexpr Statement kFindMany{"customers.find_many",
-                              "SELECT " CUSTOMER_COLUMNS
+                              "SELECT " CRM_CUSTOMER_COLUMNS
                               " FROM customers.customers c WHERE c.id = ANY($1::uuid[])"};
 
 #define JOB_COLUMNS                                                                      \
@@ -140,7 +140,7 @@ void Repository::InsertMany(db::Tx& tx, const std::vector<Customer*>& cs) {
               db::TextArray(c.tags),
               rows::AttributesJson(c.attributes),
               c.external_key});
-    c.status = Status::kActive;
+    c.status = CustomerStatus::kActive;
     c.last_order_date.reset();
     c.loss_warned_at.reset();
     c.loss_delayed_until.reset();

@@ -137,10 +137,10 @@ std::vector<DuplicatePair> Repository::DuplicatePairs(db::Tx& tx, const auth::Pr
                                                       const std::string& after_b, int limit) {
   pqxx::result r = customer_id.empty()
                        ? Exec(tx, AllPairsStmt().For(caller.scope), auth::ScopeParam(caller),
-                              after_a.empty() ? rows::kMinUuid : after_a,
-                              after_b.empty() ? rows::kMinUuid : after_b, limit)
+                              after_a.empty() ? ids::kMinUuid : after_a,
+                              after_b.empty() ? ids::kMinUuid : after_b, limit)
                        : Exec(tx, PairsOfStmt().For(caller.scope), auth::ScopeParam(caller),
-                              customer_id, after_b.empty() ? rows::kMinUuid : after_b, limit);
+                              customer_id, after_b.empty() ? ids::kMinUuid : after_b, limit);
   std::vector<DuplicatePair> out;
   for (const auto& row : r) {
     out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), db::ParseTextArray(row[2])});
@@ -185,7 +185,7 @@ std::vector<Merge> Repository::ListMerges(db::Tx& tx, const auth::Principal& cal
   std::vector<Merge> out;
   for (const auto& row :
        Exec(tx, ListMergesScoped().For(caller.scope), customer_id, auth::ScopeParam(caller),
-            before_id.empty() ? std::string(rows::kMaxUuid) : before_id, limit)) {
+            before_id.empty() ? std::string(ids::kMaxUuid) : before_id, limit)) {
     out.push_back(MergeOf(row));
   }
   return out;

@@ -231,7 +231,7 @@ std::vector<Contact> Repository::ListContacts(db::Tx& tx, const std::string& cus
                                               const std::string& after_id, int limit) {
   std::vector<Contact> out;
   for (const auto& row :
-       Exec(tx, kListContacts, customer_id, after_id.empty() ? rows::kMinUuid : after_id, limit)) {
+       Exec(tx, kListContacts, customer_id, after_id.empty() ? ids::kMinUuid : after_id, limit)) {
     out.push_back(ContactFromRow(row));
   }
   return out;
@@ -294,7 +294,7 @@ std::vector<Interaction> Repository::ListInteractions(db::Tx& tx, const std::str
                                                       const std::string& before_id, int limit) {
   std::vector<Interaction> out;
   for (const auto& row : Exec(tx, kListInteractions, customer_id, db::MicrosOf(before_time),
-                              before_id.empty() ? rows::kMaxUuid : before_id, limit)) {
+                              before_id.empty() ? ids::kMaxUuid : before_id, limit)) {
     out.push_back(InteractionFromRow(row));
   }
   return out;
@@ -320,7 +320,7 @@ std::vector<Interaction> Repository::FollowUpsDue(db::Tx& tx, const std::string&
   std::vector<Interaction> out;
   for (const auto& row : Exec(tx, kFollowUpsDue, user_id, absl::FormatCivilTime(due_by),
                               after_date.empty() ? "0001-01-01" : after_date,
-                              after_id.empty() ? rows::kMinUuid : after_id, limit)) {
+                              after_id.empty() ? ids::kMinUuid : after_id, limit)) {
     out.push_back(InteractionFromRow(row));
   }
   return out;

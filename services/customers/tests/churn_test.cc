@@ -116,27 +116,27 @@ TEST_F(ChurnTest, TheScanWarnsOfCustomersWithoutARecentOrder) {
   auto warned = churn_->Scan(*conn_, today_);
   ASSERT_THAT(warned, IsOk());
   EXPECT_GE(*warned, 1);
-  EXPECT_EQ(Get(rep_, stale.id)->status, Status::kLossWarning);
+  EXPECT_EQ(Get(rep_, stale.id)->status, CustomerStatus::kLossWarning);
   EXPECT_TRUE(Get(rep_, stale.id)->loss_warned_at.has_value());
-  EXPECT_EQ(Get(rep_, recent.id)->status, Status::kActive);
-  EXPECT_EQ(Get(rep_, never.id)->status, Status::kActive);  // created today
+  EXPECT_EQ(Get(rep_, recent.id)->status, CustomerStatus::kActive);
+  EXPECT_EQ(Get(rep_, never.id)->status, CustomerStatus::kActive);  // created today
   EXPECT_THAT(ActionKinds(stale.id), ElementsAre("warned"));
   // Nothing new on the same day.
   EXPECT_THAT(churn_->Scan(*conn_, today_), IsOk());
   EXPECT_THAT(ActionKinds(stale.id), ElementsAre("warned"));
   // Seven months on, the others are due too (one never ordered at all).
   ASSERT_THAT(churn_->Scan(*conn_, today_ + 214), IsOk());
-  EXPECT_EQ(Get(rep_, recent.id)->status, Status::kLossWarning);
-  EXPECT_EQ(Get(rep_, never.id)->status, Status::kLossWarning);
+  EXPECT_EQ(Get(rep_, recent.id)->status, CustomerStatus::kLossWarning);
+  EXPECT_EQ(Get(rep_, never.id)->status, CustomerStatus::kLossWarning);
 }
 
 TEST_F(ChurnTest, TheOwnerDelaysRepeatedlyThenConfirms) {
   Customer c = Warned("珠江啤酒");
-  ASSERT_EQ(c.status, Status::kLossWarning);
+  ASSERT_EQ(c.status, CustomerStatus::kLossWarning);
   auto delayed = churn_->Delay(*conn_, rep_, meta_, c.id, "总经理亲自拜访，给予季度返点",
                                std::nullopt, validation::Etag(c.version));
   ASSERT_THAT(delayed, IsOk());
-  EXPECT_EQ(delayed->status, Status::kLossDelayed);
+  EXPECT_EQ(delayed->status, CustomerStatus::kLossDelayed);
   ASSERT_TRUE(delayed->loss_delayed_until.has_value());
   EXPECT_GT(*delayed->loss_delayed_until, today_ + 80);
   auto again = churn_->Delay(*conn_, rep_, meta_, c.id, "追加技术支持", today_ + 30, "");
@@ -147,7 +147,7 @@ TEST_F(ChurnTest, TheOwnerDelaysRepeatedlyThenConfirms) {
               StatusIs(absl::StatusCode::kAborted));
   auto lost = churn_->Confirm(*conn_, rep_, meta_, c.id, "客户改用竞品", "");
   ASSERT_THAT(lost, IsOk());
-  EXPECT_EQ(lost->status, Status::kLost);
+  EXPECT_EQ(lost->status, CustomerStatus::kLost);
   EXPECT_THAT(churn_->Delay(*conn_, rep_, meta_, c.id, "再试一次", std::nullopt, ""),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("lost")));
   EXPECT_THAT(ActionKinds(c.id), ElementsAre("warned", "delayed", "delayed", "confirmed"));
@@ -173,7 +173,7 @@ TEST_F(ChurnTest, StepsThatDoNotApplyOrAreBadChangeNothing) {
               StatusIs(kHidden));
   EXPECT_THAT(churn_->Confirm(*conn_, Executive(), meta_, c.id, "高管无权", ""),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("customers.loss.manage")));
-  EXPECT_EQ(Get(rep_, c.id)->status, Status::kLossWarning);
+  EXPECT_EQ(Get(rep_, c.id)->status, CustomerStatus::kLossWarning);
   EXPECT_THAT(ActionKinds(c.id), ElementsAre("warned"));
 }
 
@@ -181,10 +181,10 @@ TEST_F(ChurnTest, ADelayThatRunsOutIsWarnedAgainAndAnOrderRevives) {
   Customer c = Warned("金星啤酒");
   ASSERT_THAT(churn_->Delay(*conn_, rep_, meta_, c.id, "赠送样品", today_ + 10, ""), IsOk());
   ASSERT_THAT(churn_->Scan(*conn_, today_ + 11), IsOk());
-  EXPECT_EQ(Get(rep_, c.id)->status, Status::kLossWarning);
+  EXPECT_EQ(Get(rep_, c.id)->status, CustomerStatus::kLossWarning);
   // An old order imported late does not revive; a recent one does.
   Order(c.id, today_ - 300);
-  EXPECT_EQ(Get(rep_, c.id)->status, Status::kLossWarning);
+  EXPECT_EQ(Get(rep_, c.id)->status, CustomerStatus::kLossWarning);
   const int64_t before = outbox_start_;
   outbox_start_ = 0;
   const size_t events_before = EventsSinceStart().size();
@@ -192,7 +192,7 @@ TEST_F(ChurnTest, ADelayThatRunsOutIsWarnedAgainAndAnOrderRevives) {
   Order(c.id, today_);
   auto revived = Get(rep_, c.id);
   ASSERT_THAT(revived, IsOk());
-  EXPECT_EQ(revived->status, Status::kActive);
+  EXPECT_EQ(revived->status, CustomerStatus::kActive);
   EXPECT_FALSE(revived->loss_warned_at.has_value());
   EXPECT_THAT(ActionKinds(c.id), ElementsAre("warned", "delayed", "warned", "recovered"));
   outbox_start_ = 0;

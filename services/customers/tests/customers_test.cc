@@ -98,7 +98,7 @@ TEST_F(CustomersTest, CreateAndGetKeepEveryField) {
   EXPECT_EQ(got->registered_capital->minor, 4104113182100);
   EXPECT_EQ(got->registered_capital->currency, "CNY");
   EXPECT_EQ(got->attributes.at("渠道"), "直销");
-  EXPECT_EQ(got->status, Status::kActive);
+  EXPECT_EQ(got->status, CustomerStatus::kActive);
   EXPECT_EQ(got->version, 1);
   EXPECT_THAT(EventsSinceStart(), ElementsAre("customers.customer.created"));
 }

@@ -105,7 +105,7 @@ TEST_F(ImportsTest, TheSameRowsTwiceCreateNothingNew) {
 // whatever characters its text, tags and attributes hold.
 TEST_F(ImportsTest, CreatedEventsCarryTheRowsAsStored) {
   std::vector<ImportRow> rows = Batch();
-  rows[1].customer.status = Status::kLost;
+  rows[1].customer.status = CustomerStatus::kLost;
   rows[1].customer.version = 7;
   rows[1].customer.last_order_date = absl::CivilDay(2020, 1, 1);
   rows[1].customer.attributes = {{"来源系统", "ERP"}, {"备注", "a\\b \"引号\" {c,d} \\N"}};

@@ -10,64 +10,65 @@ using proto_time::DayOf;
 using proto_time::SetDate;
 using proto_time::SetTimestamp;
 
-const char* StatusName(Status s) {
+const char* StatusName(OpportunityStatus s) {
   switch (s) {
-    case Status::kUnassigned:
+    case OpportunityStatus::kUnassigned:
       return "unassigned";
-    case Status::kAssigned:
+    case OpportunityStatus::kAssigned:
       return "assigned";
-    case Status::kDeveloping:
+    case OpportunityStatus::kDeveloping:
       return "developing";
-    case Status::kWon:
+    case OpportunityStatus::kWon:
       return "won";
-    case Status::kLost:
+    case OpportunityStatus::kLost:
       return "lost";
-    case Status::kUnspecified:
+    case OpportunityStatus::kUnspecified:
       break;
   }
   return "";
 }
 
-Status StatusFromName(const std::string& name) {
-  for (Status s :
-       {Status::kUnassigned, Status::kAssigned, Status::kDeveloping, Status::kWon, Status::kLost}) {
+OpportunityStatus StatusFromName(const std::string& name) {
+  for (OpportunityStatus s :
+       {OpportunityStatus::kUnassigned, OpportunityStatus::kAssigned,
+        OpportunityStatus::kDeveloping, OpportunityStatus::kWon, OpportunityStatus::kLost}) {
     if (name == StatusName(s)) return s;
   }
-  return Status::kUnspecified;
+  return OpportunityStatus::kUnspecified;
 }
 
-v1::OpportunityStatus ToProto(Status s) {
+v1::OpportunityStatus ToProto(OpportunityStatus s) {
   switch (s) {
-    case Status::kUnassigned:
+    case OpportunityStatus::kUnassigned:
       return v1::OPPORTUNITY_STATUS_UNASSIGNED;
-    case Status::kAssigned:
+    case OpportunityStatus::kAssigned:
       return v1::OPPORTUNITY_STATUS_ASSIGNED;
-    case Status::kDeveloping:
+    case OpportunityStatus::kDeveloping:
       return v1::OPPORTUNITY_STATUS_DEVELOPING;
-    case Status::kWon:
+    case OpportunityStatus::kWon:
       return v1::OPPORTUNITY_STATUS_WON;
-    case Status::kLost:
+    case OpportunityStatus::kLost:
       return v1::OPPORTUNITY_STATUS_LOST;
-    case Status::kUnspecified:
+    case OpportunityStatus::kUnspecified:
       break;
   }
   return v1::OPPORTUNITY_STATUS_UNSPECIFIED;
 }
 
-Status FromProto(v1::OpportunityStatus s) {
+OpportunityStatus FromProto(v1::OpportunityStatus s) {
   switch (s) {
     case v1::OPPORTUNITY_STATUS_UNASSIGNED:
-      return Status::kUnassigned;
+      return OpportunityStatus::kUnassigned;
     case v1::OPPORTUNITY_STATUS_ASSIGNED:
-      return Status::kAssigned;
+      return OpportunityStatus::kAssigned;
     case v1::OPPORTUNITY_STATUS_DEVELOPING:
-      return Status::kDeveloping;
+      return OpportunityStatus::kDeveloping;
     case v1::OPPORTUNITY_STATUS_WON:
-      return Status::kWon;
+      return OpportunityStatus::kWon;
     case v1::OPPORTUNITY_STATUS_LOST:
-      return Status::kLost;
+      return OpportunityStatus::kLost;
     default:
-      return Status::kUnspecified;
+      return OpportunityStatus::kUnspecified;
   }
 }
 

@@ -9,8 +9,8 @@ namespace crm::pipeline_service {
 
 namespace v1 = ::crm::pipeline::v1;
 
-v1::OpportunityStatus ToProto(Status s);
-Status FromProto(v1::OpportunityStatus s);
+v1::OpportunityStatus ToProto(OpportunityStatus s);
+OpportunityStatus FromProto(v1::OpportunityStatus s);
 v1::Opportunity ToProto(const Opportunity& o);
 v1::Stage ToProto(const Stage& s);
 v1::StageChange ToProto(const StageChange& c);

@@ -12,10 +12,10 @@
 
 namespace crm::pipeline_service {
 
-enum class Status { kUnspecified, kUnassigned, kAssigned, kDeveloping, kWon, kLost };
+enum class OpportunityStatus { kUnspecified, kUnassigned, kAssigned, kDeveloping, kWon, kLost };
 // "unassigned" … as stored.
-const char* StatusName(Status s);
-Status StatusFromName(const std::string& name);
+const char* StatusName(OpportunityStatus s);
+OpportunityStatus StatusFromName(const std::string& name);
 
 using Money = money::Money;
 
@@ -32,7 +32,7 @@ struct Opportunity {
   std::optional<absl::CivilDay> expected_close_date;
   std::string description;
   std::string stage;
-  Status status = Status::kUnspecified;
+  OpportunityStatus status = OpportunityStatus::kUnspecified;
   std::string creator_id;
   std::string creator_department_id;
   absl::Time created_at;
@@ -77,7 +77,7 @@ struct PlanItem {
 };
 
 struct OpportunityFilter {
-  Status status = Status::kUnspecified;
+  OpportunityStatus status = OpportunityStatus::kUnspecified;
   std::string stage;
   std::string assignee_id;
   std::string creator_id;

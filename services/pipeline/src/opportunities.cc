@@ -67,10 +67,13 @@ absl::StatusOr<Opportunity> Lock(db::Tx& tx, const Principal& caller, const std:
 // Whether the caller changes it as its owner for now: the creator while it is unassigned,
 // then the assignee.
 bool Owns(const Principal& caller, const Opportunity& o) {
-  return caller.user_id == (o.status == Status::kUnassigned ? o.creator_id : o.assignee_id);
+  return caller.user_id ==
+         (o.status == OpportunityStatus::kUnassigned ? o.creator_id : o.assignee_id);
 }
 
-bool IsOpen(Status s) { return s != Status::kWon && s != Status::kLost; }
+bool IsOpen(OpportunityStatus s) {
+  return s != OpportunityStatus::kWon && s != OpportunityStatus::kLost;
+}
 
 absl::Status RequireId(const std::string& field, const std::string& id) {
   Violations v;
@@ -146,7 +149,7 @@ absl::StatusOr<Opportunity> Opportunities::Create(db::Conn& conn, const Principa
   o.prospect_name = std::string(validation::TrimSpace(o.prospect_name));
   o.creator_id = caller.user_id;
   o.creator_department_id = caller.department_id;
-  o.status = Status::kUnassigned;
+  o.status = OpportunityStatus::kUnassigned;
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Opportunity> {
     CRM_ASSIGN_OR_RETURN(auto earlier,
                          request_log_->Claim(tx, request_id, "CreateOpportunity", o.id));
@@ -177,9 +180,9 @@ absl::StatusOr<Opportunity> Opportunities::Get(db::Conn& conn, const Principal& 
   });
 }
 
-absl::StatusOr<Page<Opportunity>> Opportunities::List(db::Conn& conn, const Principal& caller,
-                                                      const OpportunityFilter& f, int32_t page_size,
-                                                      const std::string& page_token) const {
+absl::StatusOr<validation::Page<Opportunity>> Opportunities::List(
+    db::Conn& conn, const Principal& caller, const OpportunityFilter& f, int32_t page_size,
+    const std::string& page_token) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, kRead));
   Violations v;
   validation::OptionalCode(v, "stage", f.stage);
@@ -219,7 +222,7 @@ absl::StatusOr<Opportunity> Opportunities::Update(db::Conn& conn, const Principa
     if (!IsOpen(current.status)) return WrongStatus(current, "only an open one is edited");
     if (!Owns(caller, current) && !IsManager(caller)) {
       return absl::PermissionDeniedError(
-          current.status == Status::kUnassigned
+          current.status == OpportunityStatus::kUnassigned
               ? "an unassigned opportunity is edited by its creator or a sales manager"
               : "an assigned opportunity is edited by its assignee or a sales manager");
     }
@@ -275,12 +278,14 @@ absl::StatusOr<Opportunity> Opportunities::Assign(db::Conn& conn, const Principa
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Opportunity> {
     CRM_ASSIGN_OR_RETURN(Opportunity current, Lock(tx, caller, id, expected));
-    if (current.status != Status::kUnassigned && current.status != Status::kAssigned) {
+    if (current.status != OpportunityStatus::kUnassigned &&
+        current.status != OpportunityStatus::kAssigned) {
       return WrongStatus(current, "only an unassigned or assigned one is assigned");
     }
-    if (current.status == Status::kAssigned && current.assignee_id == to.id) return current;
+    if (current.status == OpportunityStatus::kAssigned && current.assignee_id == to.id)
+      return current;
     Opportunity next = current;
-    next.status = Status::kAssigned;
+    next.status = OpportunityStatus::kAssigned;
     next.assignee_id = to.id;
     next.assignee_department_id = to.department_id;
     next.assigned_by = caller.user_id;
@@ -352,7 +357,7 @@ absl::StatusOr<Opportunities::Success> Opportunities::PrepareSuccess(
       return absl::PermissionDeniedError("development is marked succeeded by the assignee");
     }
     Success s{*o, false, customer_id.empty() ? o->customer_id : customer_id};
-    if (o->status == Status::kWon) {
+    if (o->status == OpportunityStatus::kWon) {
       // A retry of a call that got through: the answer it would have had.
       if (!customer_id.empty() && customer_id != o->customer_id) {
         return WrongStatus(*o, absl::StrCat("it was won with customer ", o->customer_id));
@@ -361,7 +366,7 @@ absl::StatusOr<Opportunities::Success> Opportunities::PrepareSuccess(
       return s;
     }
     if (expected != 0 && o->version != expected) return validation::StaleEtag();
-    if (o->status != Status::kDeveloping) {
+    if (o->status != OpportunityStatus::kDeveloping) {
       return WrongStatus(*o, "development succeeds only while developing (make a plan first)");
     }
     return s;
@@ -377,17 +382,18 @@ absl::StatusOr<Opportunity> Opportunities::CompleteSuccess(db::Conn& conn, const
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Opportunity> {
     CRM_ASSIGN_OR_RETURN(Opportunity current, Lock(tx, caller, id, 0));
-    if (current.status == Status::kWon && current.customer_id == customer_id) return current;
+    if (current.status == OpportunityStatus::kWon && current.customer_id == customer_id)
+      return current;
     // Changed since the caller read it (between the two steps too).
     if (expected != 0 && current.version != expected) return validation::StaleEtag();
-    if (current.status != Status::kDeveloping) {
+    if (current.status != OpportunityStatus::kDeveloping) {
       return WrongStatus(current, "development succeeds only while developing");
     }
     if (current.assignee_id != caller.user_id) {
       return absl::PermissionDeniedError("development is marked succeeded by the assignee");
     }
     Opportunity next = current;
-    next.status = Status::kWon;
+    next.status = OpportunityStatus::kWon;
     next.customer_id = customer_id;
     next.probability = 100;
     return SaveOpportunity(tx, *outbox_, meta, "pipeline.opportunity.won", current, next,
@@ -410,7 +416,8 @@ absl::StatusOr<Opportunity> Opportunities::Terminate(db::Conn& conn, const Princ
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Opportunity> {
     CRM_ASSIGN_OR_RETURN(Opportunity current, Lock(tx, caller, id, expected));
-    if (current.status != Status::kAssigned && current.status != Status::kDeveloping) {
+    if (current.status != OpportunityStatus::kAssigned &&
+        current.status != OpportunityStatus::kDeveloping) {
       return WrongStatus(current, "only an assigned or developing one is terminated");
     }
     if (current.assignee_id != caller.user_id && !IsManager(caller)) {
@@ -418,7 +425,7 @@ absl::StatusOr<Opportunity> Opportunities::Terminate(db::Conn& conn, const Princ
           "development is terminated by the assignee or a sales manager");
     }
     Opportunity next = current;
-    next.status = Status::kLost;
+    next.status = OpportunityStatus::kLost;
     next.lost_reason = why;
     next.probability = 0;
     return SaveOpportunity(tx, *outbox_, meta, "pipeline.opportunity.lost", current, next,

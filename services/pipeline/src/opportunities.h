@@ -30,8 +30,6 @@
 
 namespace crm::pipeline_service {
 
-using validation::Page;
-
 // The caller may act on it as a sales manager: may assign, and sees it in their scope.
 bool IsManager(const auth::Principal& caller);
 // FAILED_PRECONDITION: "opportunity <id> is <status>; <what> needs …".
@@ -68,9 +66,10 @@ class Opportunities {
                                      Opportunity o, Violations decoding = {}) const;
   absl::StatusOr<Opportunity> Get(db::Conn& conn, const auth::Principal& caller,
                                   const std::string& id) const;
-  absl::StatusOr<Page<Opportunity>> List(db::Conn& conn, const auth::Principal& caller,
-                                         const OpportunityFilter& filter, int32_t page_size,
-                                         const std::string& page_token) const;
+  absl::StatusOr<validation::Page<Opportunity>> List(db::Conn& conn, const auth::Principal& caller,
+                                                     const OpportunityFilter& filter,
+                                                     int32_t page_size,
+                                                     const std::string& page_token) const;
   // `mask` names the fields of `patch` to apply.
   absl::StatusOr<Opportunity> Update(db::Conn& conn, const auth::Principal& caller,
                                      const RequestMeta& meta, const Opportunity& patch,

@@ -91,7 +91,8 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::ListOpportunities(
     f.customer_id = req->customer_id();
     f.close_from = proto_time::DayOf(req->close_date_from(), "close_date_from", v);
     f.close_to = proto_time::DayOf(req->close_date_to(), "close_date_to", v);
-    if (req->status() != v1::OPPORTUNITY_STATUS_UNSPECIFIED && f.status == Status::kUnspecified) {
+    if (req->status() != v1::OPPORTUNITY_STATUS_UNSPECIFIED &&
+        f.status == OpportunityStatus::kUnspecified) {
       v.Add("status", "is not a known status");
     }
     if (!v.empty()) return v.ToStatus();

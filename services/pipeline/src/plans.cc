@@ -31,7 +31,7 @@ absl::StatusOr<Opportunity> PlanningOn(db::Tx& tx, const Principal& caller,
                                        const std::string& opportunity_id) {
   std::optional<Opportunity> o = Repository::Get(tx, opportunity_id, caller, /*lock=*/true);
   if (!o) return auth::NotVisible(caller.scope, "opportunity", opportunity_id);
-  if (o->status != Status::kAssigned && o->status != Status::kDeveloping) {
+  if (o->status != OpportunityStatus::kAssigned && o->status != OpportunityStatus::kDeveloping) {
     return WrongStatus(*o, "plans are made for an assigned or developing one");
   }
   if (o->assignee_id != caller.user_id) {
@@ -85,9 +85,9 @@ absl::StatusOr<PlanItem> Plans::Create(db::Conn& conn, const Principal& caller,
     }
     CRM_ASSIGN_OR_RETURN(Opportunity o, PlanningOn(tx, caller, item.opportunity_id));
     PlanItem created = Repository::InsertPlanItem(tx, item);
-    if (o.status == Status::kAssigned) {
+    if (o.status == OpportunityStatus::kAssigned) {
       Opportunity next = o;
-      next.status = Status::kDeveloping;
+      next.status = OpportunityStatus::kDeveloping;
       CRM_RETURN_IF_ERROR(
           SaveOpportunity(tx, *outbox_, meta, "pipeline.opportunity.developing", o, next).status());
     }

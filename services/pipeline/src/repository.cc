@@ -284,7 +284,8 @@ std::vector<Opportunity> Repository::List(db::Tx& tx, const OpportunityFilter& f
   pqxx::result r =
       Exec(tx, ListScoped().For(caller.scope),
            before_id.empty() ? std::string(ids::kMaxUuid) : before_id,
-           f.status == Status::kUnspecified ? std::string() : std::string(StatusName(f.status)),
+           f.status == OpportunityStatus::kUnspecified ? std::string()
+                                                       : std::string(StatusName(f.status)),
            f.stage, f.assignee_id, f.creator_id, f.customer_id, DayText(f.close_from),
            DayText(f.close_to), auth::ScopeParam(caller), limit);
   std::vector<Opportunity> out;

@@ -30,7 +30,7 @@ class OpportunitiesTest : public PipelineFixture {};
 TEST_F(OpportunitiesTest, StartsUnassignedInTheFirstStageWithItsProbability) {
   auto rep = Rep(NewId());
   Opportunity o = Create(rep, "杭州云栖科技有限公司");
-  EXPECT_EQ(o.status, Status::kUnassigned);
+  EXPECT_EQ(o.status, OpportunityStatus::kUnassigned);
   EXPECT_EQ(o.stage, "lead");
   EXPECT_EQ(o.probability, 10);
   EXPECT_EQ(o.creator_id, rep.user_id);
@@ -108,7 +108,7 @@ TEST_F(OpportunitiesTest, OnlyASalesManagerAssignsWithinTheirDepartments) {
 
   auto a = opportunities_->Assign(*conn_, manager, meta_, o.id, "", AssigneeOf(rep));
   ASSERT_THAT(a, IsOk());
-  EXPECT_EQ(a->status, Status::kAssigned);
+  EXPECT_EQ(a->status, OpportunityStatus::kAssigned);
   EXPECT_EQ(a->assignee_id, rep.user_id);
   EXPECT_EQ(a->assigned_by, manager.user_id);
   EXPECT_TRUE(a->assigned_at.has_value());
@@ -264,12 +264,12 @@ TEST_F(OpportunitiesTest, TerminationNeedsAReasonAndEndsTheOpportunity) {
   EXPECT_THAT(Fields(empty.status()), ElementsAre("reason"));
   auto unchanged = opportunities_->Get(*conn_, rep, o.id);
   ASSERT_THAT(unchanged, IsOk());
-  EXPECT_EQ(unchanged->status, Status::kDeveloping);
+  EXPECT_EQ(unchanged->status, OpportunityStatus::kDeveloping);
   EXPECT_EQ(Count("opportunities"), before);
 
   auto lost = opportunities_->Terminate(*conn_, rep, meta_, o.id, "", "客户选择了竞争对手");
   ASSERT_THAT(lost, IsOk());
-  EXPECT_EQ(lost->status, Status::kLost);
+  EXPECT_EQ(lost->status, OpportunityStatus::kLost);
   EXPECT_EQ(lost->lost_reason, "客户选择了竞争对手");
   EXPECT_TRUE(lost->closed_at.has_value());
   // Lost is final: every transition names the status.
@@ -307,7 +307,7 @@ TEST_F(OpportunitiesTest, DevelopmentSucceedsOnceForTheAssignee) {
   const std::string customer = NewId();
   auto won = opportunities_->CompleteSuccess(*conn_, rep, meta_, o.id, "", customer);
   ASSERT_THAT(won, IsOk());
-  EXPECT_EQ(won->status, Status::kWon);
+  EXPECT_EQ(won->status, OpportunityStatus::kWon);
   EXPECT_EQ(won->customer_id, customer);
   EXPECT_EQ(won->probability, 100);
   // A retry of either step answers with the won opportunity, changing nothing.
@@ -446,7 +446,7 @@ TEST_F(OpportunitiesTest, ListsFilterAndPage) {
   ASSERT_THAT(far_one, IsOk());
 
   OpportunityFilter f;
-  f.status = Status::kAssigned;
+  f.status = OpportunityStatus::kAssigned;
   auto page = opportunities_->List(*conn_, manager, f, 10, "");
   ASSERT_THAT(page, IsOk());
   ASSERT_EQ(page->items.size(), 1u);

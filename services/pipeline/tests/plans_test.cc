@@ -38,7 +38,7 @@ TEST_F(PlansTest, TheAssigneePlansAndTheFirstItemStartsDevelopment) {
   EXPECT_EQ(retried->id, created->id);
   auto now = opportunities_->Get(*conn_, rep, o.id);
   ASSERT_THAT(now, IsOk());
-  EXPECT_EQ(now->status, Status::kDeveloping);
+  EXPECT_EQ(now->status, OpportunityStatus::kDeveloping);
   EXPECT_THAT(EventsSinceStart(), ::testing::IsSupersetOf({"pipeline.opportunity.developing",
                                                            "pipeline.plan_item.created"}));
 
@@ -107,7 +107,7 @@ TEST_F(PlansTest, BadInputAndClosedOpportunitiesWriteNothing) {
   EXPECT_EQ(Count("plan_items"), before);
   auto still = opportunities_->Get(*conn_, rep, o.id);
   ASSERT_THAT(still, IsOk());
-  EXPECT_EQ(still->status, Status::kAssigned);
+  EXPECT_EQ(still->status, OpportunityStatus::kAssigned);
 
   ASSERT_THAT(opportunities_->Terminate(*conn_, rep, meta_, o.id, "", "项目取消"), IsOk());
   item.opportunity_id = o.id;
