@@ -598,6 +598,13 @@ int main(int argc, char** argv) {
   std::vector<std::string> created;
   std::atomic<int64_t> next_write{int64_t{o.rows} * 10};
   std::vector<double> create_ratios, update_ratios;
+  auto report_write = [&](const char* method, int round, const crm::bench::Result& r) {
+    std::printf(
+        "%s round %d, %d clients: %7.0f requests/s   p50 %.2f ms   p99 %.2f ms   errors %lld %s  "
+        "(%s)\n",
+        method, round, o.clients, r.rps, r.p50_ms, r.p99_ms, static_cast<long long>(r.errors),
+        r.first_error.c_str(), per_call(r).c_str());
+  };
   for (int round = 1; round <= o.rounds; ++round) {
     const double tpcb =
         crm::bench::PgbenchTps((*pgdb)->AdminConninfo(), o.clients, o.seconds, false);
@@ -617,12 +624,7 @@ int main(int argc, char** argv) {
           return c;
         },
         o.clients, o.client_threads, o.seconds, window);
-    std::printf(
-        "CreateCustomer round %d, %d clients: %7.0f requests/s   p50 %.2f ms   p99 %.2f ms   "
-        "errors %lld %s  (%s)\n",
-        round, o.clients, create.rps, create.p50_ms, create.p99_ms,
-        static_cast<long long>(create.errors), create.first_error.c_str(),
-        per_call(create).c_str());
+    report_write("CreateCustomer", round, create);
     if (created.empty()) {
       // The customers the rep has now, newest first: the ones just created among them.
       grpc::ClientContext ctx;
@@ -648,12 +650,7 @@ int main(int argc, char** argv) {
           return c;
         },
         o.clients, o.client_threads, o.seconds, window);
-    std::printf(
-        "UpdateCustomer round %d, %d clients: %7.0f requests/s   p50 %.2f ms   p99 %.2f ms   "
-        "errors %lld %s  (%s)\n",
-        round, o.clients, update.rps, update.p50_ms, update.p99_ms,
-        static_cast<long long>(update.errors), update.first_error.c_str(),
-        per_call(update).c_str());
+    report_write("UpdateCustomer", round, update);
     std::printf(
         "  pgbench -M prepared (TPC-B-like) -c %d in the same round: %7.0f transactions/s   "
         "ratios: create %.3f, update %.3f\n",

@@ -147,18 +147,7 @@ TEST_F(CustomersTest, GenericPlansOfLookupsUseIndexes) {
   db::Conn generic(db::WithConnectOption(
       conninfo_, "options", "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off"));
   auto plan_of = [&](const std::string& name, const db::Params& params) {
-    auto plan = generic.Read([&](db::Tx& tx) -> absl::StatusOr<std::string> {
-      std::string args;
-      for (const auto& p : params) {
-        if (!args.empty()) args += ", ";
-        args += p ? tx.quote(*p) : "NULL";
-      }
-      return tx
-          .exec("EXPLAIN (FORMAT JSON) EXECUTE " + tx.quote_name(name) + "(" + args + ")")[0][0]
-          .as<std::string>();
-    });
-    EXPECT_THAT(plan, IsOk());
-    return plan.ok() ? nlohmann::json::parse(*plan)[0]["Plan"] : nlohmann::json::object();
+    return PlanOf(generic, name, params);
   };
   // The scans of customers in the plan that read without an index condition.
   auto full_scans = [&](const std::string& name, const db::Params& params) {

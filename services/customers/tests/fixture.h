@@ -13,6 +13,7 @@
 #include "libs/db/request_log.h"
 #include "libs/events/outbox.h"
 #include "libs/testing/pg.h"
+#include "nlohmann/json.hpp"
 #include "services/customers/src/customers.h"
 #include "services/customers/src/people.h"
 
@@ -40,6 +41,9 @@ class CustomersFixture : public ::testing::Test {
   absl::StatusOr<std::vector<Customer>> Search(const auth::Principal& caller,
                                                const std::string& query, int page_size = 20);
   std::vector<std::string> EventsSinceStart();
+  // The plan (EXPLAIN's "Plan", as JSON) of the statement `name` prepared on `conn`'s session,
+  // run with `params`.
+  static nlohmann::json PlanOf(db::Conn& conn, const std::string& name, const db::Params& params);
   static std::string NewId();
   // `base` made unique within the test binary: "base（n）".
   static std::string Unique(const std::string& base);
