@@ -44,8 +44,8 @@ const auth::ScopedStatement& LockScoped() {
 constexpr Statement kFind{"customers.find", "SELECT " CRM_CUSTOMER_COLUMNS
                                             " FROM customers.customers c WHERE c.id = $1::uuid"};
 
-// Newest first; every filter optional. A name filter is found through the gram indexes and
-// checked by LIKE; it is planned for its parameters (see Repository::List).
+// Newest first; every filter optional. A name filter is found through the gram index and
+// checked by LIKE. Planned for its parameters (see Repository::List).
 const auth::ScopedStatement& ListScoped() {
   static const auto* s = new auth::ScopedStatement(
       "customers.list",
@@ -285,6 +285,8 @@ void Repository::LockDuplicateKeys(db::Tx& tx, const std::string& name, const st
 
 const db::Statement& Repository::FindDuplicatesStatement() { return kFindDuplicates; }
 
+db::Statement Repository::ListStatement(auth::DataScope scope) { return ListScoped().For(scope); }
+
 std::vector<Duplicate> Repository::FindDuplicates(db::Tx& tx, const std::string& name,
                                                   const std::string& tax_id,
                                                   const std::string& phone) {
@@ -348,12 +350,13 @@ std::vector<Customer> Repository::List(db::Tx& tx, const CustomerFilter& f,
                                        const auth::Principal& caller, const std::string& before_id,
                                        int limit) {
   const std::string name = Lower(f.name_contains);
-  // A name filter's grams must be constants for the gram indexes to serve it.
-  if (!name.empty()) tx.exec("SET LOCAL plan_cache_mode = force_custom_plan");
   const std::string before = before_id.empty() ? std::string(ids::kMaxUuid) : before_id;
   const std::string like = name.empty() ? std::string() : LikeContains(name);
-  pqxx::result r = Exec(tx, ListScoped().For(caller.scope), before, f.region, f.industry, f.level,
-                        f.owner_id, f.status, f.tag, name, like, auth::ScopeParam(caller), limit);
+  // Planned for its filters: a name filter's grams must be constants for the gram index to
+  // serve it, and the filters left empty drop out of the plan.
+  pqxx::result r =
+      db::ExecPlanned(tx, ListStatement(caller.scope), before, f.region, f.industry, f.level,
+                      f.owner_id, f.status, f.tag, name, like, auth::ScopeParam(caller), limit);
   std::vector<Customer> out;
   out.reserve(r.size());
   for (const auto& row : r) out.push_back(CustomerFromRow(row));

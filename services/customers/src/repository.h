@@ -46,6 +46,9 @@ class Repository {
   static std::vector<Customer> List(db::Tx& tx, const CustomerFilter& f,
                                     const auth::Principal& caller, const std::string& before_id,
                                     int limit);
+  // List's statement in a scope (before_id, the filters, LIKE pattern, scope, limit), for
+  // tests of its plans.
+  static db::Statement ListStatement(auth::DataScope scope);
   // Run on a session with kSearchSessionOptions; read with SearchResultsOf.
   static db::Query Search(const std::string& query, const auth::Principal& caller, int limit);
   static std::vector<Customer> SearchResultsOf(const db::Rows& rows, int limit);
