@@ -124,7 +124,7 @@ struct ImportStats {
 
 // One rep's share over one stream: a writer thread sends every batch while this thread reads
 // the answers.
-void ImportShare(cv1::CustomersService::Stub* stub, const std::string& token, int64_t from,
+void ImportShare(cv1::ImportExportService::Stub* stub, const std::string& token, int64_t from,
                  int64_t to, int batch, ImportStats* stats) {
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", "Bearer " + token);
@@ -308,7 +308,11 @@ int main(int argc, char** argv) {
   const auto channels =
       crm::bench::Channels(o.tcp ? (*customers)->target() : "unix:" + socket_path, o.channels);
   std::vector<std::unique_ptr<cv1::CustomersService::Stub>> stubs;
-  for (const auto& ch : channels) stubs.push_back(cv1::CustomersService::NewStub(ch));
+  std::vector<std::unique_ptr<cv1::ImportExportService::Stub>> transfers;
+  for (const auto& ch : channels) {
+    stubs.push_back(cv1::CustomersService::NewStub(ch));
+    transfers.push_back(cv1::ImportExportService::NewStub(ch));
+  }
 
   // 1. Import, with what it wrote to the WAL and the checkpoints it caused.
   const std::string psql_admin =
@@ -380,7 +384,8 @@ int main(int argc, char** argv) {
         for (int r = next_rep++; r < o.reps; r = next_rep++) {
           const int64_t from = r * per, to = std::min<int64_t>(o.rows, from + per);
           if (from < to) {
-            ImportShare(stubs[s % stubs.size()].get(), tokens[r], from, to, o.batch, &stats);
+            ImportShare(transfers[s % transfers.size()].get(), tokens[r], from, to, o.batch,
+                        &stats);
           }
         }
       });
@@ -428,7 +433,7 @@ int main(int argc, char** argv) {
   {
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", "Bearer " + tokens[0]);
-    auto reader = stubs[0]->ExportCustomers(&ctx, cv1::ExportCustomersRequest());
+    auto reader = transfers[0]->ExportCustomers(&ctx, cv1::ExportCustomersRequest());
     cv1::ExportCustomersResponse page;
     while (ids.size() < 100000 && reader->Read(&page)) {
       for (const auto& row : page.rows()) ids.push_back(row.customer().id());

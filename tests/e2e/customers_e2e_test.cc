@@ -34,6 +34,11 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
   ASSERT_THAT(customers, IsOk());
   AuthServer& a = **auth;
   auto stub = cv1::CustomersService::NewStub((*customers)->channel());
+  auto contacts = cv1::ContactsService::NewStub((*customers)->channel());
+  auto documents = cv1::DocumentsService::NewStub((*customers)->channel());
+  auto handover_stub = cv1::HandoversService::NewStub((*customers)->channel());
+  auto transfers = cv1::ImportExportService::NewStub((*customers)->channel());
+  auto relationships = cv1::RelationshipsService::NewStub((*customers)->channel());
 
   // The organisation: 华东区 with a manager and two reps.
   auto east = a.CreateDepartment("华东区");
@@ -129,10 +134,10 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
   add_contact.mutable_contact()->set_buying_role(cv1::BUYING_ROLE_DECISION_MAKER);
   add_contact.mutable_contact()->set_primary(true);
   cv1::Contact contact, ignored_contact;
-  ASSERT_THAT(stub->CreateContact(Ctx(*rep).get(), add_contact, &contact), IsOk());
+  ASSERT_THAT(contacts->CreateContact(Ctx(*rep).get(), add_contact, &contact), IsOk());
   EXPECT_EQ(contact.buying_role(), cv1::BUYING_ROLE_DECISION_MAKER);
   add_contact.mutable_contact()->set_email("not an address");
-  EXPECT_THAT(stub->CreateContact(Ctx(*rep).get(), add_contact, &ignored_contact),
+  EXPECT_THAT(contacts->CreateContact(Ctx(*rep).get(), add_contact, &ignored_contact),
               HasFieldViolation("contact.email"));
   cv1::CreateInteractionRequest visit;
   visit.set_request_id("e2e-visit-1");
@@ -146,17 +151,17 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
   v.mutable_next_follow_up_date()->set_month(1);
   v.mutable_next_follow_up_date()->set_day(2);
   cv1::Interaction recorded;
-  ASSERT_THAT(stub->CreateInteraction(Ctx(*rep).get(), visit, &recorded), IsOk());
+  ASSERT_THAT(contacts->CreateInteraction(Ctx(*rep).get(), visit, &recorded), IsOk());
   EXPECT_EQ(recorded.next_follow_up_date().day(), 2);
   cv1::ListFollowUpsDueRequest due;
   cv1::ListFollowUpsDueResponse due_list;
-  ASSERT_THAT(stub->ListFollowUpsDue(Ctx(*rep).get(), due, &due_list), IsOk());
+  ASSERT_THAT(contacts->ListFollowUpsDue(Ctx(*rep).get(), due, &due_list), IsOk());
   ASSERT_EQ(due_list.interactions_size(), 1);
   EXPECT_EQ(due_list.interactions(0).summary(), "拜访采购部，介绍方案");
   cv1::ListInteractionsRequest history;
   history.set_customer_id(created.id());
   cv1::ListInteractionsResponse history_list;
-  ASSERT_THAT(stub->ListInteractions(Ctx(*manager).get(), history, &history_list), IsOk());
+  ASSERT_THAT(contacts->ListInteractions(Ctx(*manager).get(), history, &history_list), IsOk());
   EXPECT_EQ(history_list.interactions_size(), 1);
 
   // The rep knows the contact well; the manager finds the way from the rep to the contact.
@@ -164,12 +169,12 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
   know.mutable_relation()->set_contact_id(contact.id());
   know.mutable_relation()->set_strength(4);
   cv1::ContactRelation relation;
-  ASSERT_THAT(stub->SetContactRelation(Ctx(*rep).get(), know, &relation), IsOk());
+  ASSERT_THAT(relationships->SetContactRelation(Ctx(*rep).get(), know, &relation), IsOk());
   cv1::FindIntroductionPathRequest path_req;
   path_req.set_from_user_id(relation.user_id());
   path_req.set_to_contact_id(contact.id());
   cv1::FindIntroductionPathResponse path;
-  ASSERT_THAT(stub->FindIntroductionPath(Ctx(*manager).get(), path_req, &path), IsOk());
+  ASSERT_THAT(relationships->FindIntroductionPath(Ctx(*manager).get(), path_req, &path), IsOk());
   ASSERT_EQ(path.steps_size(), 2);
   EXPECT_EQ(path.steps(0).edge(), cv1::PATH_EDGE_KNOWS);
   EXPECT_EQ(path.steps(1).contact().name(), "王小明");
@@ -182,15 +187,15 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
   handover.set_to_user_id("01900000-0000-7000-8000-000000000000");
   handover.set_reason("离职交接");
   cv1::Handover handed;
-  EXPECT_THAT(stub->HandOverCustomers(Ctx(*manager).get(), handover, &handed),
+  EXPECT_THAT(handover_stub->HandOverCustomers(Ctx(*manager).get(), handover, &handed),
               HasFieldViolation("to_user_id"));
   handover.set_to_user_id(*other_id);
-  ASSERT_THAT(stub->HandOverCustomers(Ctx(*manager).get(), handover, &handed), IsOk());
+  ASSERT_THAT(handover_stub->HandOverCustomers(Ctx(*manager).get(), handover, &handed), IsOk());
   EXPECT_THAT(handed.customer_ids(), ElementsAre(created.id()));
   // The receiving rep finds the record among the hand-overs to them.
   cv1::ListHandoversRequest list_handovers;
   cv1::ListHandoversResponse handovers;
-  ASSERT_THAT(stub->ListHandovers(Ctx(*other).get(), list_handovers, &handovers), IsOk());
+  ASSERT_THAT(handover_stub->ListHandovers(Ctx(*other).get(), list_handovers, &handovers), IsOk());
   ASSERT_EQ(handovers.handovers_size(), 1);
   EXPECT_EQ(handovers.handovers(0).id(), handed.id());
   cv1::GetCustomerRequest get_moved;
@@ -204,7 +209,7 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
   // Bulk import over a stream, twice: the second pass creates nothing. Then an export.
   auto import_batch = [&](const std::string& job) {
     auto ctx = Ctx(*rep);
-    auto stream = stub->ImportCustomers(ctx.get());
+    auto stream = transfers->ImportCustomers(ctx.get());
     cv1::ImportCustomersRequest batch;
     batch.set_import_id(job);
     for (int i = 1; i <= 3; ++i) {
@@ -233,14 +238,14 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
   cv1::GetImportJobRequest job_req;
   job_req.set_import_id("01900000-0000-7000-8000-0000000000a1");
   cv1::ImportJob job;
-  ASSERT_THAT(stub->GetImportJob(Ctx(*rep).get(), job_req, &job), IsOk());
+  ASSERT_THAT(transfers->GetImportJob(Ctx(*rep).get(), job_req, &job), IsOk());
   EXPECT_EQ(job.created(), 2);
   EXPECT_EQ(job.last_row_number(), 3);
   {
     auto ctx = Ctx(*manager);
     cv1::ExportCustomersRequest export_req;
     export_req.set_region("east");
-    auto reader = stub->ExportCustomers(ctx.get(), export_req);
+    auto reader = transfers->ExportCustomers(ctx.get(), export_req);
     cv1::ExportCustomersResponse page;
     std::vector<std::string> keys;
     while (reader->Read(&page)) {
@@ -251,7 +256,7 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
   }
   {
     auto ctx = Ctx(*other);  // liu.yang now owns the handed-over customer, not these
-    auto reader = stub->ExportCustomers(ctx.get(), cv1::ExportCustomersRequest());
+    auto reader = transfers->ExportCustomers(ctx.get(), cv1::ExportCustomersRequest());
     cv1::ExportCustomersResponse page;
     int rows = 0;
     while (reader->Read(&page)) rows += page.rows_size();
@@ -264,7 +269,7 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
   auto upload = [&](const std::string& content, const std::string& declared_sha) {
     auto ctx = Ctx(*other);
     cv1::Document stored;
-    auto writer = stub->UploadDocument(ctx.get(), &stored);
+    auto writer = documents->UploadDocument(ctx.get(), &stored);
     cv1::UploadDocumentRequest first;
     cv1::Document* meta = first.mutable_metadata();
     meta->set_customer_id(created.id());
@@ -293,7 +298,7 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
     auto ctx = Ctx(*manager);
     cv1::DownloadDocumentRequest get_doc;
     get_doc.set_id(document.id());
-    auto reader = stub->DownloadDocument(ctx.get(), get_doc);
+    auto reader = documents->DownloadDocument(ctx.get(), get_doc);
     cv1::DownloadDocumentResponse part;
     std::string read;
     std::string name;

@@ -41,6 +41,7 @@ class PipelineE2eTest : public ::testing::Test {
     pipeline_ = *std::move(pipeline);
     pipeline_stub_ = pv1::PipelineService::NewStub(pipeline_->channel());
     customers_stub_ = cv1::CustomersService::NewStub(customers_->channel());
+    handovers_stub_ = cv1::HandoversService::NewStub(customers_->channel());
 
     auto east = auth_->CreateDepartment("华东区");
     ASSERT_THAT(east, IsOk());
@@ -127,6 +128,7 @@ class PipelineE2eTest : public ::testing::Test {
   std::unique_ptr<PipelineServer> pipeline_;
   std::unique_ptr<pv1::PipelineService::Stub> pipeline_stub_;
   std::unique_ptr<cv1::CustomersService::Stub> customers_stub_;
+  std::unique_ptr<cv1::HandoversService::Stub> handovers_stub_;
   std::string manager_, rep_, other_, rep_id_, other_id_;
   int created_ = 0;
 };
@@ -254,7 +256,7 @@ TEST_F(PipelineE2eTest, OpenOpportunitiesFollowAHandOver) {
   handover.add_customer_ids(customer.id());
   handover.set_reason("离职交接");
   cv1::Handover done;
-  ASSERT_THAT(customers_stub_->HandOverCustomers(Ctx(manager_).get(), handover, &done), IsOk());
+  ASSERT_THAT(handovers_stub_->HandOverCustomers(Ctx(manager_).get(), handover, &done), IsOk());
 
   pv1::GetOpportunityRequest get;
   get.set_id(o.id());

@@ -7,9 +7,9 @@ namespace crm::customers_service {
 
 using rpc::Call;
 
-grpc::ServerUnaryReactor* CustomersServiceImpl::DelayLoss(grpc::CallbackServerContext* ctx,
-                                                          const v1::DelayLossRequest* req,
-                                                          v1::Customer* resp) {
+grpc::ServerUnaryReactor* ChurnServiceImpl::DelayLoss(grpc::CallbackServerContext* ctx,
+                                                      const v1::DelayLossRequest* req,
+                                                      v1::Customer* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     Violations decoding;
     auto until = proto_time::DayOf(req->delay_until(), "delay_until", decoding);
@@ -20,9 +20,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::DelayLoss(grpc::CallbackServerCo
   });
 }
 
-grpc::ServerUnaryReactor* CustomersServiceImpl::ConfirmLoss(grpc::CallbackServerContext* ctx,
-                                                            const v1::ConfirmLossRequest* req,
-                                                            v1::Customer* resp) {
+grpc::ServerUnaryReactor* ChurnServiceImpl::ConfirmLoss(grpc::CallbackServerContext* ctx,
+                                                        const v1::ConfirmLossRequest* req,
+                                                        v1::Customer* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
     return rpc::Respond(churn_->Confirm(conn, call.principal(), rpc::RequestMetaOf(call),
                                         req->customer_id(), req->reason(), req->etag()),
@@ -30,9 +30,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ConfirmLoss(grpc::CallbackServer
   });
 }
 
-grpc::ServerUnaryReactor* CustomersServiceImpl::ListLossWarnings(
-    grpc::CallbackServerContext* ctx, const v1::ListLossWarningsRequest* req,
-    v1::ListLossWarningsResponse* resp) {
+grpc::ServerUnaryReactor* ChurnServiceImpl::ListLossWarnings(grpc::CallbackServerContext* ctx,
+                                                             const v1::ListLossWarningsRequest* req,
+                                                             v1::ListLossWarningsResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     return rpc::RespondPage(churn_->ListWarnings(conn, call.principal(), req->owner_id(),
                                                  req->page_size(), req->page_token()),
@@ -40,9 +40,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ListLossWarnings(
   });
 }
 
-grpc::ServerUnaryReactor* CustomersServiceImpl::ListLossActions(
-    grpc::CallbackServerContext* ctx, const v1::ListLossActionsRequest* req,
-    v1::ListLossActionsResponse* resp) {
+grpc::ServerUnaryReactor* ChurnServiceImpl::ListLossActions(grpc::CallbackServerContext* ctx,
+                                                            const v1::ListLossActionsRequest* req,
+                                                            v1::ListLossActionsResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     auto actions = churn_->Actions(conn, call.principal(), req->customer_id());
     if (!actions.ok()) return actions.status();

@@ -1,5 +1,6 @@
 #pragma once
-// gRPC glue of crm.customers.v1.CustomersService.
+// gRPC glue of the customers service: one class per gRPC service of crm.customers.v1, each
+// defined in its own file (named below), all over the same logic objects.
 
 #include "crm/auth/v1/directory_service.grpc.pb.h"
 #include "crm/customers/v1/customers_service.grpc.pb.h"
@@ -35,10 +36,11 @@ struct Parts {
   crm::auth::v1::DirectoryService::Stub* directory;
 };
 
-class CustomersServiceImpl : public v1::CustomersService::CallbackService {
- public:
-  explicit CustomersServiceImpl(const Parts& parts)
-      : calls_(parts.calls->ForService(v1::CustomersService::service_full_name())),
+// The logic objects every glue class reaches, and its calls bound to its gRPC service.
+class Glue {
+ protected:
+  Glue(const Parts& parts, const char* service)
+      : calls_(parts.calls->ForService(service)),
         customers_(parts.customers),
         people_(parts.people),
         relations_(parts.relations),
@@ -50,6 +52,26 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
         events_(parts.events),
         search_reader_(parts.search_reader),
         directory_(parts.directory) {}
+
+  const rpc::Calls calls_;
+  const Customers* customers_;
+  const People* people_;
+  const Relations* relations_;
+  const Handovers* handovers_;
+  const Merges* merges_;
+  const Churn* churn_;
+  const Imports* imports_;
+  const Documents* documents_;
+  events::EventStream* events_;
+  db::Reader* search_reader_;
+  crm::auth::v1::DirectoryService::Stub* directory_;
+};
+
+// customers_service.cc
+class CustomersServiceImpl final : public v1::CustomersService::CallbackService, private Glue {
+ public:
+  explicit CustomersServiceImpl(const Parts& parts)
+      : Glue(parts, v1::CustomersService::service_full_name()) {}
 
   grpc::ServerUnaryReactor* CreateCustomer(grpc::CallbackServerContext* ctx,
                                            const v1::CreateCustomerRequest* req,
@@ -69,6 +91,16 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   grpc::ServerUnaryReactor* DeleteCustomer(grpc::CallbackServerContext* ctx,
                                            const v1::DeleteCustomerRequest* req,
                                            v1::DeleteCustomerResponse* resp) override;
+  grpc::ServerWriteReactor<common::v1::Event>* WatchEvents(
+      grpc::CallbackServerContext* ctx, const common::v1::WatchEventsRequest* req) override;
+};
+
+// contacts_service.cc
+class ContactsServiceImpl final : public v1::ContactsService::CallbackService, private Glue {
+ public:
+  explicit ContactsServiceImpl(const Parts& parts)
+      : Glue(parts, v1::ContactsService::service_full_name()) {}
+
   grpc::ServerUnaryReactor* CreateContact(grpc::CallbackServerContext* ctx,
                                           const v1::CreateContactRequest* req,
                                           v1::Contact* resp) override;
@@ -96,7 +128,15 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   grpc::ServerUnaryReactor* ListFollowUpsDue(grpc::CallbackServerContext* ctx,
                                              const v1::ListFollowUpsDueRequest* req,
                                              v1::ListFollowUpsDueResponse* resp) override;
-  // relations_service.cc
+};
+
+// relations_service.cc
+class RelationshipsServiceImpl final : public v1::RelationshipsService::CallbackService,
+                                       private Glue {
+ public:
+  explicit RelationshipsServiceImpl(const Parts& parts)
+      : Glue(parts, v1::RelationshipsService::service_full_name()) {}
+
   grpc::ServerUnaryReactor* SetContactRelation(grpc::CallbackServerContext* ctx,
                                                const v1::SetContactRelationRequest* req,
                                                v1::ContactRelation* resp) override;
@@ -115,15 +155,28 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   grpc::ServerUnaryReactor* FindIntroductionPath(grpc::CallbackServerContext* ctx,
                                                  const v1::FindIntroductionPathRequest* req,
                                                  v1::FindIntroductionPathResponse* resp) override;
+};
 
-  // handovers_service.cc
+// handovers_service.cc
+class HandoversServiceImpl final : public v1::HandoversService::CallbackService, private Glue {
+ public:
+  explicit HandoversServiceImpl(const Parts& parts)
+      : Glue(parts, v1::HandoversService::service_full_name()) {}
+
   grpc::ServerUnaryReactor* HandOverCustomers(grpc::CallbackServerContext* ctx,
                                               const v1::HandOverCustomersRequest* req,
                                               v1::Handover* resp) override;
   grpc::ServerUnaryReactor* ListHandovers(grpc::CallbackServerContext* ctx,
                                           const v1::ListHandoversRequest* req,
                                           v1::ListHandoversResponse* resp) override;
-  // merges_service.cc
+};
+
+// merges_service.cc
+class MergesServiceImpl final : public v1::MergesService::CallbackService, private Glue {
+ public:
+  explicit MergesServiceImpl(const Parts& parts)
+      : Glue(parts, v1::MergesService::service_full_name()) {}
+
   grpc::ServerUnaryReactor* ListDuplicateCandidates(
       grpc::CallbackServerContext* ctx, const v1::ListDuplicateCandidatesRequest* req,
       v1::ListDuplicateCandidatesResponse* resp) override;
@@ -133,7 +186,14 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   grpc::ServerUnaryReactor* ListMerges(grpc::CallbackServerContext* ctx,
                                        const v1::ListMergesRequest* req,
                                        v1::ListMergesResponse* resp) override;
-  // churn_service.cc
+};
+
+// churn_service.cc
+class ChurnServiceImpl final : public v1::ChurnService::CallbackService, private Glue {
+ public:
+  explicit ChurnServiceImpl(const Parts& parts)
+      : Glue(parts, v1::ChurnService::service_full_name()) {}
+
   grpc::ServerUnaryReactor* DelayLoss(grpc::CallbackServerContext* ctx,
                                       const v1::DelayLossRequest* req, v1::Customer* resp) override;
   grpc::ServerUnaryReactor* ConfirmLoss(grpc::CallbackServerContext* ctx,
@@ -145,7 +205,15 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   grpc::ServerUnaryReactor* ListLossActions(grpc::CallbackServerContext* ctx,
                                             const v1::ListLossActionsRequest* req,
                                             v1::ListLossActionsResponse* resp) override;
-  // imports_service.cc
+};
+
+// imports_service.cc
+class ImportExportServiceImpl final : public v1::ImportExportService::CallbackService,
+                                      private Glue {
+ public:
+  explicit ImportExportServiceImpl(const Parts& parts)
+      : Glue(parts, v1::ImportExportService::service_full_name()) {}
+
   grpc::ServerBidiReactor<v1::ImportCustomersRequest, v1::ImportCustomersResponse>* ImportCustomers(
       grpc::CallbackServerContext* ctx) override;
   grpc::ServerUnaryReactor* GetImportJob(grpc::CallbackServerContext* ctx,
@@ -153,7 +221,14 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
                                          v1::ImportJob* resp) override;
   grpc::ServerWriteReactor<v1::ExportCustomersResponse>* ExportCustomers(
       grpc::CallbackServerContext* ctx, const v1::ExportCustomersRequest* req) override;
-  // documents_service.cc
+};
+
+// documents_service.cc
+class DocumentsServiceImpl final : public v1::DocumentsService::CallbackService, private Glue {
+ public:
+  explicit DocumentsServiceImpl(const Parts& parts)
+      : Glue(parts, v1::DocumentsService::service_full_name()) {}
+
   grpc::ServerReadReactor<v1::UploadDocumentRequest>* UploadDocument(
       grpc::CallbackServerContext* ctx, v1::Document* resp) override;
   grpc::ServerWriteReactor<v1::DownloadDocumentResponse>* DownloadDocument(
@@ -164,6 +239,14 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   grpc::ServerUnaryReactor* DeleteDocument(grpc::CallbackServerContext* ctx,
                                            const v1::DeleteDocumentRequest* req,
                                            v1::DeleteDocumentResponse* resp) override;
+};
+
+// dictionaries_service.cc
+class DictionariesServiceImpl final : public v1::DictionariesService::CallbackService,
+                                      private Glue {
+ public:
+  explicit DictionariesServiceImpl(const Parts& parts)
+      : Glue(parts, v1::DictionariesService::service_full_name()) {}
 
   grpc::ServerUnaryReactor* ListDictionaryEntries(grpc::CallbackServerContext* ctx,
                                                   const v1::ListDictionaryEntriesRequest* req,
@@ -171,22 +254,6 @@ class CustomersServiceImpl : public v1::CustomersService::CallbackService {
   grpc::ServerUnaryReactor* UpsertDictionaryEntry(grpc::CallbackServerContext* ctx,
                                                   const v1::UpsertDictionaryEntryRequest* req,
                                                   v1::DictionaryEntry* resp) override;
-  grpc::ServerWriteReactor<common::v1::Event>* WatchEvents(
-      grpc::CallbackServerContext* ctx, const common::v1::WatchEventsRequest* req) override;
-
- private:
-  const rpc::Calls calls_;  // bound to this service
-  const Customers* customers_;
-  const People* people_;
-  const Relations* relations_;
-  const Handovers* handovers_;
-  const Merges* merges_;
-  const Churn* churn_;
-  const Imports* imports_;
-  const Documents* documents_;
-  events::EventStream* events_;
-  db::Reader* search_reader_;
-  crm::auth::v1::DirectoryService::Stub* directory_;
 };
 
 }  // namespace crm::customers_service

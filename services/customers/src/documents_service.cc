@@ -128,17 +128,17 @@ class DownloadStream : public Stream<grpc::ServerWriteReactor<v1::DownloadDocume
 
 }  // namespace
 
-grpc::ServerReadReactor<v1::UploadDocumentRequest>* CustomersServiceImpl::UploadDocument(
+grpc::ServerReadReactor<v1::UploadDocumentRequest>* DocumentsServiceImpl::UploadDocument(
     grpc::CallbackServerContext* ctx, v1::Document* resp) {
   return new UploadStream(&calls_, documents_, ctx, resp);
 }
 
-grpc::ServerWriteReactor<v1::DownloadDocumentResponse>* CustomersServiceImpl::DownloadDocument(
+grpc::ServerWriteReactor<v1::DownloadDocumentResponse>* DocumentsServiceImpl::DownloadDocument(
     grpc::CallbackServerContext* ctx, const v1::DownloadDocumentRequest* req) {
   return new DownloadStream(&calls_, documents_, ctx, req);
 }
 
-grpc::ServerUnaryReactor* CustomersServiceImpl::ListDocuments(grpc::CallbackServerContext* ctx,
+grpc::ServerUnaryReactor* DocumentsServiceImpl::ListDocuments(grpc::CallbackServerContext* ctx,
                                                               const v1::ListDocumentsRequest* req,
                                                               v1::ListDocumentsResponse* resp) {
   return calls_.Unary(ctx, __func__,
@@ -150,7 +150,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ListDocuments(grpc::CallbackServ
                       });
 }
 
-grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteDocument(grpc::CallbackServerContext* ctx,
+grpc::ServerUnaryReactor* DocumentsServiceImpl::DeleteDocument(grpc::CallbackServerContext* ctx,
                                                                const v1::DeleteDocumentRequest* req,
                                                                v1::DeleteDocumentResponse*) {
   return calls_.Unary(ctx, __func__, [this, req](rpc::Call& call, db::Conn& conn) {

@@ -17,7 +17,7 @@ constexpr absl::Duration kDirectoryWait = absl::Seconds(5);
 
 }  // namespace
 
-grpc::ServerUnaryReactor* CustomersServiceImpl::HandOverCustomers(
+grpc::ServerUnaryReactor* HandoversServiceImpl::HandOverCustomers(
     grpc::CallbackServerContext* ctx, const v1::HandOverCustomersRequest* req, v1::Handover* resp) {
   std::shared_ptr<Call> call = calls_.Begin(ctx, __func__, rpc::Auth::kRequired);
   grpc::ServerUnaryReactor* reactor = call->reactor();
@@ -44,7 +44,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::HandOverCustomers(
   return reactor;
 }
 
-grpc::ServerUnaryReactor* CustomersServiceImpl::ListHandovers(grpc::CallbackServerContext* ctx,
+grpc::ServerUnaryReactor* HandoversServiceImpl::ListHandovers(grpc::CallbackServerContext* ctx,
                                                               const v1::ListHandoversRequest* req,
                                                               v1::ListHandoversResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {

@@ -16,7 +16,6 @@
 
 namespace crm::customers_service {
 
-
 struct ImportRow {
   int64_t row_number = 0;
   std::string external_key;

@@ -170,13 +170,13 @@ class ExportStream : public Stream<grpc::ServerWriteReactor<v1::ExportCustomersR
 }  // namespace
 
 grpc::ServerBidiReactor<v1::ImportCustomersRequest, v1::ImportCustomersResponse>*
-CustomersServiceImpl::ImportCustomers(grpc::CallbackServerContext* ctx) {
+ImportExportServiceImpl::ImportCustomers(grpc::CallbackServerContext* ctx) {
   return new ImportStream(&calls_, imports_, ctx);
 }
 
-grpc::ServerUnaryReactor* CustomersServiceImpl::GetImportJob(grpc::CallbackServerContext* ctx,
-                                                             const v1::GetImportJobRequest* req,
-                                                             v1::ImportJob* resp) {
+grpc::ServerUnaryReactor* ImportExportServiceImpl::GetImportJob(grpc::CallbackServerContext* ctx,
+                                                                const v1::GetImportJobRequest* req,
+                                                                v1::ImportJob* resp) {
   return calls_.Unary(ctx, __func__,
                       [this, req, resp](rpc::Call& call, db::Conn& conn) -> absl::Status {
                         auto job = imports_->GetJob(conn, call.principal(), req->import_id());
@@ -195,7 +195,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::GetImportJob(grpc::CallbackServe
                       });
 }
 
-grpc::ServerWriteReactor<v1::ExportCustomersResponse>* CustomersServiceImpl::ExportCustomers(
+grpc::ServerWriteReactor<v1::ExportCustomersResponse>* ImportExportServiceImpl::ExportCustomers(
     grpc::CallbackServerContext* ctx, const v1::ExportCustomersRequest* req) {
   return new ExportStream(&calls_, imports_, ctx, req);
 }

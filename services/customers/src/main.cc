@@ -79,10 +79,24 @@ int Main(int argc, char** argv) {
   Imports imports(&rt.outbox());
   Documents documents(&rt.outbox(), &rt.request_log(), *max_document_bytes);
   auto directory = crm::auth::v1::DirectoryService::NewStub(auth_channel);
-  CustomersServiceImpl service({&rt.calls(), &customers, &people, &relations, &handovers, &merges,
-                                &churn, &imports, &documents, &rt.events(), &search_reader,
-                                directory.get()});
-  rt.server().AddService(&service);
+  const Parts parts{&rt.calls(), &customers,   &people,        &relations,
+                    &handovers,  &merges,      &churn,         &imports,
+                    &documents,  &rt.events(), &search_reader, directory.get()};
+  CustomersServiceImpl customers_service(parts);
+  ContactsServiceImpl contacts_service(parts);
+  RelationshipsServiceImpl relationships_service(parts);
+  HandoversServiceImpl handovers_service(parts);
+  MergesServiceImpl merges_service(parts);
+  ChurnServiceImpl churn_service(parts);
+  ImportExportServiceImpl import_export_service(parts);
+  DocumentsServiceImpl documents_service(parts);
+  DictionariesServiceImpl dictionaries_service(parts);
+  for (grpc::Service* s : std::initializer_list<grpc::Service*>{
+           &customers_service, &contacts_service, &relationships_service, &handovers_service,
+           &merges_service, &churn_service, &import_export_service, &documents_service,
+           &dictionaries_service}) {
+    rt.server().AddService(s);
+  }
 
   db::Conn scan_conn(config->db_url);
   service::Periodic scan("loss-warning scan", *scan_interval, [&]() -> absl::Status {

@@ -6,7 +6,7 @@ namespace crm::customers_service {
 
 using rpc::Call;
 
-grpc::ServerUnaryReactor* CustomersServiceImpl::ListDuplicateCandidates(
+grpc::ServerUnaryReactor* MergesServiceImpl::ListDuplicateCandidates(
     grpc::CallbackServerContext* ctx, const v1::ListDuplicateCandidatesRequest* req,
     v1::ListDuplicateCandidatesResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
@@ -24,9 +24,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ListDuplicateCandidates(
   });
 }
 
-grpc::ServerUnaryReactor* CustomersServiceImpl::MergeCustomers(grpc::CallbackServerContext* ctx,
-                                                               const v1::MergeCustomersRequest* req,
-                                                               v1::MergeCustomersResponse* resp) {
+grpc::ServerUnaryReactor* MergesServiceImpl::MergeCustomers(grpc::CallbackServerContext* ctx,
+                                                            const v1::MergeCustomersRequest* req,
+                                                            v1::MergeCustomersResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     MergeRequest r{req->request_id(), req->survivor_id(), req->duplicate_id(), req->survivor_etag(),
                    req->duplicate_etag()};
@@ -38,9 +38,9 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::MergeCustomers(grpc::CallbackSer
   });
 }
 
-grpc::ServerUnaryReactor* CustomersServiceImpl::ListMerges(grpc::CallbackServerContext* ctx,
-                                                           const v1::ListMergesRequest* req,
-                                                           v1::ListMergesResponse* resp) {
+grpc::ServerUnaryReactor* MergesServiceImpl::ListMerges(grpc::CallbackServerContext* ctx,
+                                                        const v1::ListMergesRequest* req,
+                                                        v1::ListMergesResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     return rpc::RespondPage(merges_->List(conn, call.principal(), req->customer_id(),
                                           req->page_size(), req->page_token()),

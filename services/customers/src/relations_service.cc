@@ -6,7 +6,7 @@ namespace crm::customers_service {
 
 using rpc::Call;
 
-grpc::ServerUnaryReactor* CustomersServiceImpl::SetContactRelation(
+grpc::ServerUnaryReactor* RelationshipsServiceImpl::SetContactRelation(
     grpc::CallbackServerContext* ctx, const v1::SetContactRelationRequest* req,
     v1::ContactRelation* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
@@ -17,7 +17,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::SetContactRelation(
   });
 }
 
-grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteContactRelation(
+grpc::ServerUnaryReactor* RelationshipsServiceImpl::DeleteContactRelation(
     grpc::CallbackServerContext* ctx, const v1::DeleteContactRelationRequest* req,
     v1::DeleteContactRelationResponse*) {
   return calls_.Unary(ctx, __func__, [this, req](Call& call, db::Conn& conn) {
@@ -26,7 +26,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteContactRelation(
   });
 }
 
-grpc::ServerUnaryReactor* CustomersServiceImpl::CreateCustomerLink(
+grpc::ServerUnaryReactor* RelationshipsServiceImpl::CreateCustomerLink(
     grpc::CallbackServerContext* ctx, const v1::CreateCustomerLinkRequest* req,
     v1::CustomerLink* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
@@ -39,7 +39,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::CreateCustomerLink(
   });
 }
 
-grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteCustomerLink(
+grpc::ServerUnaryReactor* RelationshipsServiceImpl::DeleteCustomerLink(
     grpc::CallbackServerContext* ctx, const v1::DeleteCustomerLinkRequest* req,
     v1::DeleteCustomerLinkResponse*) {
   return calls_.Unary(ctx, __func__, [this, req](Call& call, db::Conn& conn) {
@@ -47,7 +47,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteCustomerLink(
   });
 }
 
-grpc::ServerUnaryReactor* CustomersServiceImpl::GetRelationshipMap(
+grpc::ServerUnaryReactor* RelationshipsServiceImpl::GetRelationshipMap(
     grpc::CallbackServerContext* ctx, const v1::GetRelationshipMapRequest* req,
     v1::RelationshipMap* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
@@ -55,7 +55,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::GetRelationshipMap(
   });
 }
 
-grpc::ServerUnaryReactor* CustomersServiceImpl::FindIntroductionPath(
+grpc::ServerUnaryReactor* RelationshipsServiceImpl::FindIntroductionPath(
     grpc::CallbackServerContext* ctx, const v1::FindIntroductionPathRequest* req,
     v1::FindIntroductionPathResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
