@@ -373,6 +373,31 @@ absl::StatusOr<Opportunities::Success> Opportunities::PrepareSuccess(
   });
 }
 
+void Opportunities::Succeed(const OnDb& on_db, const CustomersClient& customers,
+                            const Principal& caller, const RequestMeta& meta, SuccessRequest r,
+                            std::function<void(absl::StatusOr<Opportunity>)> done) const {
+  on_db([this, on_db, &customers, caller, meta, r, done](db::Conn& conn) {
+    auto plan = PrepareSuccess(conn, caller, r.id, r.etag, r.customer_id);
+    if (!plan.ok()) return done(plan.status());
+    if (plan->already_won) return done(plan->opportunity);
+    auto complete = [this, on_db, caller, meta, r, done](absl::StatusOr<std::string> customer) {
+      if (!customer.ok()) return done(customer.status());
+      on_db([this, caller, meta, r, id = *customer, done](db::Conn& conn) {
+        done(CompleteSuccess(conn, caller, meta, r.id, r.etag, id));
+      });
+    };
+    if (plan->customer_id.empty()) {
+      return customers.CreateFromProspect(plan->opportunity, CustomerRequestId(r.id),
+                                          r.force_new_customer, complete);
+    }
+    customers.CheckVisible(plan->customer_id, "customer_id",
+                           [complete, id = plan->customer_id](absl::Status visible) {
+                             if (!visible.ok()) return complete(visible);
+                             complete(id);
+                           });
+  });
+}
+
 absl::StatusOr<Opportunity> Opportunities::CompleteSuccess(db::Conn& conn, const Principal& caller,
                                                            const RequestMeta& meta,
                                                            const std::string& id,

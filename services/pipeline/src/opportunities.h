@@ -12,6 +12,7 @@
 // Won and lost opportunities do not change. A transition the status does not allow is
 // FAILED_PRECONDITION naming the status.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "libs/service/directory_user.h"
 #include "libs/status/field_violations.h"
 #include "libs/validation/paging.h"
+#include "services/pipeline/src/customers_client.h"
 #include "services/pipeline/src/model.h"
 
 namespace crm::pipeline_service {
@@ -113,6 +115,23 @@ class Opportunities {
   // The request id under which the customer of a won opportunity is created in the customers
   // service: the same for every attempt, so a retry gets the customer created before.
   static std::string CustomerRequestId(const std::string& opportunity_id);
+
+  // Runs a step on a database session: the glue's transaction executor (in tests, at once).
+  using OnDb = std::function<void(std::function<void(db::Conn&)>)>;
+  struct SuccessRequest {
+    std::string id;
+    std::string etag;
+    std::string customer_id;  // empty: create the customer from the prospect
+    bool force_new_customer = false;
+  };
+  // Development succeeded, the whole flow: PrepareSuccess, then the named customer checked
+  // (visible to the caller) or a customer created from the prospect in the customers service,
+  // then CompleteSuccess. `customers` must outlive the call of `done`. A retry, even after a
+  // failure between the steps, makes no second customer; when the customers service cannot
+  // be reached or refuses, nothing changes.
+  void Succeed(const OnDb& on_db, const CustomersClient& customers, const auth::Principal& caller,
+               const RequestMeta& meta, SuccessRequest r,
+               std::function<void(absl::StatusOr<Opportunity>)> done) const;
 
   absl::StatusOr<Opportunity> Terminate(db::Conn& conn, const auth::Principal& caller,
                                         const RequestMeta& meta, const std::string& id,

@@ -17,25 +17,69 @@ namespace cv1 = ::crm::customers::v1;
 // How long another service may take, within the caller's deadline.
 constexpr absl::Duration kPeerWait = absl::Seconds(5);
 
-// Asks the customers service (as the caller) whether the customer is visible, then runs
-// next(call); a failure finishes the call.
-template <typename Next>
-void CheckCustomer(cv1::CustomersService::Stub* customers, std::shared_ptr<Call> call,
-                   const std::string& customer_id, const std::string& field, Next next) {
+// The customers service over gRPC, with the caller's token, request id and what is left of
+// their deadline (at most `wait`).
+class GrpcCustomersClient final : public CustomersClient {
+ public:
+  GrpcCustomersClient(cv1::CustomersService::Stub* stub, std::shared_ptr<rpc::Call> call,
+                      absl::Duration wait)
+      : stub_(stub), call_(std::move(call)), wait_(wait) {}
+
+  void CheckVisible(const std::string& customer_id, const std::string& field,
+                    std::function<void(absl::Status)> done) const override;
+  void CreateFromProspect(const Opportunity& o, const std::string& request_id, bool force,
+                          std::function<void(absl::StatusOr<std::string>)> done) const override;
+
+ private:
+  cv1::CustomersService::Stub* stub_;
+  std::shared_ptr<rpc::Call> call_;
+  absl::Duration wait_;
+};
+
+void GrpcCustomersClient::CheckVisible(const std::string& customer_id, const std::string& field,
+                                       std::function<void(absl::Status)> done) const {
   struct Lookup {
     grpc::ClientContext ctx;
     cv1::GetCustomerRequest req;
     cv1::Customer customer;
   };
   auto lookup = std::make_shared<Lookup>();
-  call->ForwardTo(&lookup->ctx, kPeerWait);
+  call_->ForwardTo(&lookup->ctx, wait_);
   lookup->req.set_id(customer_id);
-  customers->async()->GetCustomer(
+  stub_->async()->GetCustomer(
       &lookup->ctx, &lookup->req, &lookup->customer,
-      [call, lookup, field, next = std::move(next)](grpc::Status status) mutable {
-        if (!status.ok())
-          return call->Finish(rpc::PeerError(status, "customers", field, "a customer"));
-        next(std::move(call));
+      [lookup, field, done = std::move(done)](grpc::Status status) {
+        done(status.ok() ? absl::OkStatus()
+                         : rpc::PeerError(status, "customers", field, "a customer"));
+      });
+}
+
+void GrpcCustomersClient::CreateFromProspect(
+    const Opportunity& o, const std::string& request_id, bool force,
+    std::function<void(absl::StatusOr<std::string>)> done) const {
+  struct Creation {
+    grpc::ClientContext ctx;
+    cv1::CreateCustomerRequest req;
+    cv1::Customer customer;
+  };
+  auto creation = std::make_shared<Creation>();
+  call_->ForwardTo(&creation->ctx, wait_);
+  creation->req.set_request_id(request_id);
+  creation->req.set_force(force);
+  cv1::Customer* c = creation->req.mutable_customer();
+  c->set_name(o.prospect_name);
+  c->set_phone(o.contact_phone);
+  c->set_source("opportunity");
+  stub_->async()->CreateCustomer(
+      &creation->ctx, &creation->req, &creation->customer,
+      [creation, done = std::move(done)](grpc::Status status) {
+        if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
+          return done(absl::AlreadyExistsError(
+              absl::StrCat("the prospect looks like an existing customer (", status.error_message(),
+                           "); link it with customer_id, or set force_new_customer")));
+        }
+        if (!status.ok()) return done(rpc::PeerError(status, "customers", "id", "a customer"));
+        done(creation->customer.id());
       });
 }
 
@@ -64,9 +108,14 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::CreateOpportunity(
   };
   if (o.customer_id.empty()) {
     create(std::move(call));
-  } else {
-    CheckCustomer(customers_, std::move(call), o.customer_id, "opportunity.customer_id", create);
+    return reactor;
   }
+  auto customers = std::make_shared<GrpcCustomersClient>(customers_, call, kPeerWait);
+  customers->CheckVisible(o.customer_id, "opportunity.customer_id",
+                          [call, customers, create](absl::Status visible) {
+                            if (!visible.ok()) return call->Finish(visible);
+                            create(call);
+                          });
   return reactor;
 }
 
@@ -216,65 +265,18 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::MarkDevelopmentSucceeded(
   std::shared_ptr<Call> call = calls_.Begin(ctx, __func__, rpc::Auth::kRequired);
   grpc::ServerUnaryReactor* reactor = call->reactor();
   if (call->finished()) return reactor;
-  calls_.OnDb(call, [this, call, req, resp](Call&, db::Conn& conn) {
-    auto plan = opportunities_->PrepareSuccess(conn, call->principal(), req->id(), req->etag(),
-                                               req->customer_id());
-    if (!plan.ok()) return call->Finish(plan.status());
-    if (plan->already_won) {
-      *resp = ToProto(plan->opportunity);
-      return call->Finish(absl::OkStatus());
-    }
-    const std::string id = req->id();
-    if (!plan->customer_id.empty()) {
-      return CheckCustomer(customers_, call, plan->customer_id, "customer_id",
-                           [this, id, etag = req->etag(), customer = plan->customer_id,
-                            resp](std::shared_ptr<Call> call) {
-                             CompleteSuccess(std::move(call), id, etag, customer, resp);
-                           });
-    }
-    // A customer from the prospect, under a request id of its own: a retry (even after a
-    // failure between the two steps) gets the customer created the first time.
-    struct Creation {
-      grpc::ClientContext ctx;
-      cv1::CreateCustomerRequest req;
-      cv1::Customer customer;
-    };
-    auto creation = std::make_shared<Creation>();
-    call->ForwardTo(&creation->ctx, kPeerWait);
-    const Opportunity& o = plan->opportunity;
-    creation->req.set_request_id(Opportunities::CustomerRequestId(o.id));
-    creation->req.set_force(req->force_new_customer());
-    cv1::Customer* c = creation->req.mutable_customer();
-    c->set_name(o.prospect_name);
-    c->set_phone(o.contact_phone);
-    c->set_source("opportunity");
-    customers_->async()->CreateCustomer(
-        &creation->ctx, &creation->req, &creation->customer,
-        [this, call, creation, id, etag = req->etag(), resp](grpc::Status status) {
-          if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
-            return call->Finish(absl::AlreadyExistsError(absl::StrCat(
-                "the prospect looks like an existing customer (", status.error_message(),
-                "); link it with customer_id, or set force_new_customer")));
-          }
-          if (!status.ok()) {
-            return call->Finish(rpc::PeerError(status, "customers", "id", "a customer"));
-          }
-          CompleteSuccess(call, id, etag, creation->customer.id(), resp);
-        });
-  });
-  return reactor;
-}
-
-void PipelineServiceImpl::CompleteSuccess(std::shared_ptr<Call> call, std::string id,
-                                          std::string etag, std::string customer_id,
-                                          v1::Opportunity* resp) {
-  calls_.OnDb(
-      std::move(call), [this, id = std::move(id), etag = std::move(etag),
-                        customer_id = std::move(customer_id), resp](Call& call, db::Conn& conn) {
-        return Respond(opportunities_->CompleteSuccess(
-                           conn, call.principal(), rpc::RequestMetaOf(call), id, etag, customer_id),
-                       resp);
+  auto customers = std::make_shared<GrpcCustomersClient>(customers_, call, kPeerWait);
+  opportunities_->Succeed(
+      [this, call](std::function<void(db::Conn&)> step) {
+        calls_.OnDb(call, [step = std::move(step)](Call&, db::Conn& conn) { step(conn); });
+      },
+      *customers, call->principal(), rpc::RequestMetaOf(*call),
+      {req->id(), req->etag(), req->customer_id(), req->force_new_customer()},
+      [call, customers, resp](absl::StatusOr<Opportunity> won) {
+        if (won.ok()) *resp = ToProto(*won);
+        call->Finish(won.status());
       });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* PipelineServiceImpl::TerminateDevelopment(

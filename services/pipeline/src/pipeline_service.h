@@ -83,10 +83,6 @@ class PipelineServiceImpl : public v1::PipelineService::CallbackService {
       grpc::CallbackServerContext* ctx, const common::v1::WatchEventsRequest* req) override;
 
  private:
-  // Marks the opportunity won with the customer (on a database session), finishing the call.
-  void CompleteSuccess(std::shared_ptr<rpc::Call> call, std::string id, std::string etag,
-                       std::string customer_id, v1::Opportunity* resp);
-
   const rpc::Calls calls_;  // bound to this service
   const Opportunities* opportunities_;
   const Plans* plans_;

@@ -9,6 +9,7 @@
 namespace crm::pipeline_service {
 namespace {
 
+using test::HasFieldViolation;
 using test::IsOk;
 using test::StatusIs;
 using ::testing::ElementsAre;
@@ -324,6 +325,78 @@ TEST_F(OpportunitiesTest, DevelopmentSucceedsOnceForTheAssignee) {
   const std::vector<std::string> events = EventsSinceStart();
   EXPECT_EQ(std::count(events.begin(), events.end(), "pipeline.opportunity.won"), 1);
   EXPECT_EQ(Opportunities::CustomerRequestId(o.id), "pipeline-won-" + o.id);
+}
+
+// The customers service as the flow of "development succeeded" sees it: answers set by the
+// test, each request recorded.
+class FakeCustomers : public CustomersClient {
+ public:
+  void CheckVisible(const std::string& customer_id, const std::string& field,
+                    std::function<void(absl::Status)> done) const override {
+    checked.push_back(customer_id);
+    done(visible.ok() ? visible : InvalidField(field, "is not a customer you can see"));
+  }
+  void CreateFromProspect(const Opportunity& o, const std::string& request_id, bool force,
+                          std::function<void(absl::StatusOr<std::string>)> done) const override {
+    created_under.push_back(request_id);
+    done(created);
+  }
+  absl::Status visible = absl::OkStatus();
+  absl::StatusOr<std::string> created = std::string("");
+  mutable std::vector<std::string> checked, created_under;
+};
+
+class SuccessTest : public OpportunitiesTest {
+ protected:
+  absl::StatusOr<Opportunity> Succeed(const auth::Principal& caller,
+                                      Opportunities::SuccessRequest r) {
+    absl::StatusOr<Opportunity> out = absl::UnknownError("not answered");
+    opportunities_->Succeed([this](std::function<void(db::Conn&)> step) { step(*conn_); },
+                            customers_, caller, meta_, std::move(r),
+                            [&out](absl::StatusOr<Opportunity> won) { out = std::move(won); });
+    return out;
+  }
+  FakeCustomers customers_;
+};
+
+// The customer is created from the prospect once, under the opportunity's own request id, and
+// the opportunity is won with it; a retry answers with the won opportunity.
+TEST_F(SuccessTest, CreatesTheCustomerFromTheProspectThenMarksItWon) {
+  const std::string dept = NewId();
+  auto rep = Rep(dept);
+  Opportunity o = Developing(Manager({dept}), rep);
+  const std::string customer = NewId();
+  customers_.created = customer;
+  auto won = Succeed(rep, {o.id, std::to_string(o.version), "", false});
+  ASSERT_THAT(won, IsOk());
+  EXPECT_EQ(won->status, OpportunityStatus::kWon);
+  EXPECT_EQ(won->customer_id, customer);
+  EXPECT_THAT(customers_.created_under,
+              testing::ElementsAre(Opportunities::CustomerRequestId(o.id)));
+  auto again = Succeed(rep, {o.id, std::to_string(o.version), "", false});
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->version, won->version);
+  EXPECT_EQ(customers_.created_under.size(), 1u);
+}
+
+// A named customer the caller cannot see, a prospect that looks like an existing customer and
+// an unreachable customers service each leave the opportunity as it was.
+TEST_F(SuccessTest, WhatTheCustomersServiceRefusesChangesNothing) {
+  const std::string dept = NewId();
+  auto rep = Rep(dept);
+  Opportunity o = Developing(Manager({dept}), rep);
+  customers_.visible = absl::PermissionDeniedError("not yours");
+  EXPECT_THAT(Succeed(rep, {o.id, "", NewId(), false}), HasFieldViolation("customer_id"));
+  customers_.created = absl::AlreadyExistsError("the prospect looks like an existing customer");
+  EXPECT_THAT(Succeed(rep, {o.id, "", "", false}), StatusIs(absl::StatusCode::kAlreadyExists));
+  customers_.created = absl::UnavailableError("the customers service could not be reached");
+  EXPECT_THAT(Succeed(rep, {o.id, "", "", false}), StatusIs(absl::StatusCode::kUnavailable));
+  auto now = opportunities_->Get(*conn_, rep, o.id);
+  ASSERT_THAT(now, IsOk());
+  EXPECT_EQ(now->status, OpportunityStatus::kDeveloping);
+  EXPECT_EQ(now->version, o.version);
+  const std::vector<std::string> events = EventsSinceStart();
+  EXPECT_EQ(std::count(events.begin(), events.end(), "pipeline.opportunity.won"), 0);
 }
 
 // The etag the caller sent is checked again when the opportunity is marked won: a change made
