@@ -14,8 +14,8 @@ grpc::ServerUnaryReactor* ChurnServiceImpl::DelayLoss(grpc::CallbackServerContex
     Violations decoding;
     auto until = proto_time::DayOf(req->delay_until(), "delay_until", decoding);
     if (!decoding.empty()) return decoding.ToStatus();
-    return rpc::Respond(churn_->Delay(conn, call.principal(), rpc::RequestMetaOf(call),
-                                      req->customer_id(), req->measures(), until, req->etag()),
+    return rpc::Respond(churn->Delay(conn, call.principal(), rpc::RequestMetaOf(call),
+                                     req->customer_id(), req->measures(), until, req->etag()),
                         resp);
   });
 }
@@ -24,8 +24,8 @@ grpc::ServerUnaryReactor* ChurnServiceImpl::ConfirmLoss(grpc::CallbackServerCont
                                                         const v1::ConfirmLossRequest* req,
                                                         v1::Customer* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
-    return rpc::Respond(churn_->Confirm(conn, call.principal(), rpc::RequestMetaOf(call),
-                                        req->customer_id(), req->reason(), req->etag()),
+    return rpc::Respond(churn->Confirm(conn, call.principal(), rpc::RequestMetaOf(call),
+                                       req->customer_id(), req->reason(), req->etag()),
                         resp);
   });
 }
@@ -34,8 +34,8 @@ grpc::ServerUnaryReactor* ChurnServiceImpl::ListLossWarnings(grpc::CallbackServe
                                                              const v1::ListLossWarningsRequest* req,
                                                              v1::ListLossWarningsResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    return rpc::RespondPage(churn_->ListWarnings(conn, call.principal(), req->owner_id(),
-                                                 req->page_size(), req->page_token()),
+    return rpc::RespondPage(churn->ListWarnings(conn, call.principal(), req->owner_id(),
+                                                req->page_size(), req->page_token()),
                             resp->mutable_customers(), resp);
   });
 }
@@ -44,7 +44,7 @@ grpc::ServerUnaryReactor* ChurnServiceImpl::ListLossActions(grpc::CallbackServer
                                                             const v1::ListLossActionsRequest* req,
                                                             v1::ListLossActionsResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    auto actions = churn_->Actions(conn, call.principal(), req->customer_id());
+    auto actions = churn->Actions(conn, call.principal(), req->customer_id());
     if (!actions.ok()) return actions.status();
     for (const auto& a : *actions) *resp->add_actions() = ToProto(a);
     return absl::OkStatus();

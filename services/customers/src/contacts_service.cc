@@ -21,8 +21,8 @@ grpc::ServerUnaryReactor* ContactsServiceImpl::CreateContact(grpc::CallbackServe
     Violations decoding;
     Contact contact = FromProto(req->contact(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
-    return rpc::Respond(people_->CreateContact(conn, call.principal(), rpc::RequestMetaOf(call),
-                                               req->request_id(), std::move(contact)),
+    return rpc::Respond(people->CreateContact(conn, call.principal(), rpc::RequestMetaOf(call),
+                                              req->request_id(), std::move(contact)),
                         resp);
   });
 }
@@ -31,7 +31,7 @@ grpc::ServerUnaryReactor* ContactsServiceImpl::GetContact(grpc::CallbackServerCo
                                                           const v1::GetContactRequest* req,
                                                           v1::Contact* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    return rpc::Respond(people_->GetContact(conn, call.principal(), req->id()), resp);
+    return rpc::Respond(people->GetContact(conn, call.principal(), req->id()), resp);
   });
 }
 
@@ -39,8 +39,8 @@ grpc::ServerUnaryReactor* ContactsServiceImpl::ListContacts(grpc::CallbackServer
                                                             const v1::ListContactsRequest* req,
                                                             v1::ListContactsResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    return rpc::RespondPage(people_->ListContacts(conn, call.principal(), req->customer_id(),
-                                                  req->page_size(), req->page_token()),
+    return rpc::RespondPage(people->ListContacts(conn, call.principal(), req->customer_id(),
+                                                 req->page_size(), req->page_token()),
                             resp->mutable_contacts(), resp);
   });
 }
@@ -53,7 +53,7 @@ grpc::ServerUnaryReactor* ContactsServiceImpl::UpdateContact(grpc::CallbackServe
     Contact patch = FromProto(req->contact(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
     return rpc::Respond(
-        people_->UpdateContact(
+        people->UpdateContact(
             conn, call.principal(), rpc::RequestMetaOf(call), patch, req->contact().etag(),
             rpc::UpdateMask(req->update_mask(), req->contact(), People::ContactFields())),
         resp);
@@ -64,8 +64,8 @@ grpc::ServerUnaryReactor* ContactsServiceImpl::DeleteContact(grpc::CallbackServe
                                                              const v1::DeleteContactRequest* req,
                                                              v1::DeleteContactResponse*) {
   return calls_.Unary(ctx, __func__, [this, req](Call& call, db::Conn& conn) {
-    return people_->DeleteContact(conn, call.principal(), rpc::RequestMetaOf(call), req->id(),
-                                  req->etag());
+    return people->DeleteContact(conn, call.principal(), rpc::RequestMetaOf(call), req->id(),
+                                 req->etag());
   });
 }
 
@@ -76,8 +76,8 @@ grpc::ServerUnaryReactor* ContactsServiceImpl::CreateInteraction(
     Violations decoding;
     Interaction interaction = FromProto(req->interaction(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
-    return rpc::Respond(people_->CreateInteraction(conn, call.principal(), rpc::RequestMetaOf(call),
-                                                   req->request_id(), std::move(interaction)),
+    return rpc::Respond(people->CreateInteraction(conn, call.principal(), rpc::RequestMetaOf(call),
+                                                  req->request_id(), std::move(interaction)),
                         resp);
   });
 }
@@ -86,8 +86,8 @@ grpc::ServerUnaryReactor* ContactsServiceImpl::ListInteractions(
     grpc::CallbackServerContext* ctx, const v1::ListInteractionsRequest* req,
     v1::ListInteractionsResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    return rpc::RespondPage(people_->ListInteractions(conn, call.principal(), req->customer_id(),
-                                                      req->page_size(), req->page_token()),
+    return rpc::RespondPage(people->ListInteractions(conn, call.principal(), req->customer_id(),
+                                                     req->page_size(), req->page_token()),
                             resp->mutable_interactions(), resp);
   });
 }
@@ -100,7 +100,7 @@ grpc::ServerUnaryReactor* ContactsServiceImpl::UpdateInteraction(
     Interaction patch = FromProto(req->interaction(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
     return rpc::Respond(
-        people_->UpdateInteraction(
+        people->UpdateInteraction(
             conn, call.principal(), rpc::RequestMetaOf(call), patch, req->interaction().etag(),
             rpc::UpdateMask(req->update_mask(), req->interaction(), People::InteractionFields())),
         resp);
@@ -114,8 +114,8 @@ grpc::ServerUnaryReactor* ContactsServiceImpl::ListFollowUpsDue(
     Violations decoding;
     std::optional<absl::CivilDay> due_by = proto_time::DayOf(req->due_by(), "due_by", decoding);
     if (!decoding.empty()) return decoding.ToStatus();
-    return rpc::RespondPage(people_->ListFollowUpsDue(conn, call.principal(), due_by,
-                                                      req->page_size(), req->page_token()),
+    return rpc::RespondPage(people->ListFollowUpsDue(conn, call.principal(), due_by,
+                                                     req->page_size(), req->page_token()),
                             resp->mutable_interactions(), resp);
   });
 }

@@ -19,8 +19,8 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::CreateCustomer(grpc::CallbackSer
     Violations decoding;
     Customer customer = FromProto(req->customer(), decoding);
     return rpc::Respond(
-        customers_->Create(conn, call.principal(), rpc::RequestMetaOf(call), req->request_id(),
-                           std::move(customer), req->force(), std::move(decoding)),
+        customers->Create(conn, call.principal(), rpc::RequestMetaOf(call), req->request_id(),
+                          std::move(customer), req->force(), std::move(decoding)),
         resp);
   });
 }
@@ -30,7 +30,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::GetCustomer(grpc::CallbackServer
                                                             v1::Customer* resp) {
   return calls_.Async(ctx, __func__, [this, req, resp](std::shared_ptr<Call> call) {
     const auth::Principal& caller = call->principal();
-    customers_->Get(
+    customers->Get(
         calls_.reader(), caller, req->id(),
         rpc::Reply<Customer>(std::move(call), [resp](const Customer& c) { *resp = ToProto(c); }));
   });
@@ -52,7 +52,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::ListCustomers(grpc::CallbackServ
       if (f.status.empty()) return InvalidField("status", "is not a customer status");
     }
     return rpc::RespondPage(
-        customers_->List(conn, call.principal(), f, req->page_size(), req->page_token()),
+        customers->List(conn, call.principal(), f, req->page_size(), req->page_token()),
         resp->mutable_customers(), resp);
   });
 }
@@ -62,11 +62,12 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::SearchCustomers(
     v1::SearchCustomersResponse* resp) {
   return calls_.Async(ctx, __func__, [this, req, resp](std::shared_ptr<Call> call) {
     const auth::Principal& caller = call->principal();
-    customers_->Search(*search_reader_, caller, req->query(), req->page_size(),
-                       rpc::Reply<std::vector<Customer>>(
-                           std::move(call), [resp](const std::vector<Customer>& found) {
-                             for (const auto& c : found) *resp->add_customers() = ToProto(c);
-                           }));
+    customers->Search(*search_reader, caller, req->query(), req->page_size(),
+                      rpc::Reply<std::vector<Customer>>(std::move(call),
+                                                        [resp](const std::vector<Customer>& found) {
+                                                          for (const auto& c : found)
+                                                            *resp->add_customers() = ToProto(c);
+                                                        }));
   });
 }
 
@@ -77,7 +78,7 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::UpdateCustomer(grpc::CallbackSer
     Violations decoding;
     Customer patch = FromProto(req->customer(), decoding);
     return rpc::Respond(
-        customers_->Update(
+        customers->Update(
             conn, call.principal(), rpc::RequestMetaOf(call), patch, req->customer().etag(),
             rpc::UpdateMask(req->update_mask(), req->customer(), Customers::UpdatableFields()),
             std::move(decoding)),
@@ -89,14 +90,14 @@ grpc::ServerUnaryReactor* CustomersServiceImpl::DeleteCustomer(grpc::CallbackSer
                                                                const v1::DeleteCustomerRequest* req,
                                                                v1::DeleteCustomerResponse*) {
   return calls_.Unary(ctx, __func__, [this, req](Call& call, db::Conn& conn) {
-    return customers_->Delete(conn, call.principal(), rpc::RequestMetaOf(call), req->id(),
-                              req->etag());
+    return customers->Delete(conn, call.principal(), rpc::RequestMetaOf(call), req->id(),
+                             req->etag());
   });
 }
 
 grpc::ServerWriteReactor<common::v1::Event>* CustomersServiceImpl::WatchEvents(
     grpc::CallbackServerContext* ctx, const common::v1::WatchEventsRequest* req) {
-  return events_->Watch(ctx, req);
+  return events->Watch(ctx, req);
 }
 
 }  // namespace crm::customers_service

@@ -36,35 +36,13 @@ struct Parts {
   crm::auth::v1::DirectoryService::Stub* directory;
 };
 
-// The logic objects every glue class reaches, and its calls bound to its gRPC service.
-class Glue {
+// What every glue class reaches: the parts, and its calls bound to its gRPC service.
+class Glue : protected Parts {
  protected:
   Glue(const Parts& parts, const char* service)
-      : calls_(parts.calls->ForService(service)),
-        customers_(parts.customers),
-        people_(parts.people),
-        relations_(parts.relations),
-        handovers_(parts.handovers),
-        merges_(parts.merges),
-        churn_(parts.churn),
-        imports_(parts.imports),
-        documents_(parts.documents),
-        events_(parts.events),
-        search_reader_(parts.search_reader),
-        directory_(parts.directory) {}
+      : Parts(parts), calls_(parts.calls->ForService(service)) {}
 
   const rpc::Calls calls_;
-  const Customers* customers_;
-  const People* people_;
-  const Relations* relations_;
-  const Handovers* handovers_;
-  const Merges* merges_;
-  const Churn* churn_;
-  const Imports* imports_;
-  const Documents* documents_;
-  events::EventStream* events_;
-  db::Reader* search_reader_;
-  crm::auth::v1::DirectoryService::Stub* directory_;
 };
 
 // customers_service.cc

@@ -22,7 +22,7 @@ grpc::ServerUnaryReactor* DictionariesServiceImpl::ListDictionaryEntries(
     if (kind.empty() && req->kind() != v1::DICTIONARY_KIND_UNSPECIFIED) {
       return InvalidField("kind", "is not a dictionary kind");
     }
-    auto entries = customers_->ListDictionary(conn, call.principal(), kind);
+    auto entries = customers->ListDictionary(conn, call.principal(), kind);
     if (!entries.ok()) return entries.status();
     for (const auto& e : *entries) *resp->add_entries() = ToProto(e);
     return absl::OkStatus();
@@ -36,7 +36,7 @@ grpc::ServerUnaryReactor* DictionariesServiceImpl::UpsertDictionaryEntry(
     const v1::DictionaryEntry& p = req->entry();
     DictionaryEntry e{KindName(p.kind()), p.code(), p.name(), p.sort_order(), p.active()};
     return rpc::Respond(
-        customers_->UpsertDictionaryEntry(conn, call.principal(), rpc::RequestMetaOf(call), e),
+        customers->UpsertDictionaryEntry(conn, call.principal(), rpc::RequestMetaOf(call), e),
         resp);
   });
 }

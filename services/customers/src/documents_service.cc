@@ -130,12 +130,12 @@ class DownloadStream : public Stream<grpc::ServerWriteReactor<v1::DownloadDocume
 
 grpc::ServerReadReactor<v1::UploadDocumentRequest>* DocumentsServiceImpl::UploadDocument(
     grpc::CallbackServerContext* ctx, v1::Document* resp) {
-  return new UploadStream(&calls_, documents_, ctx, resp);
+  return new UploadStream(&calls_, documents, ctx, resp);
 }
 
 grpc::ServerWriteReactor<v1::DownloadDocumentResponse>* DocumentsServiceImpl::DownloadDocument(
     grpc::CallbackServerContext* ctx, const v1::DownloadDocumentRequest* req) {
-  return new DownloadStream(&calls_, documents_, ctx, req);
+  return new DownloadStream(&calls_, documents, ctx, req);
 }
 
 grpc::ServerUnaryReactor* DocumentsServiceImpl::ListDocuments(grpc::CallbackServerContext* ctx,
@@ -143,7 +143,7 @@ grpc::ServerUnaryReactor* DocumentsServiceImpl::ListDocuments(grpc::CallbackServ
                                                               v1::ListDocumentsResponse* resp) {
   return calls_.Unary(ctx, __func__,
                       [this, req, resp](rpc::Call& call, db::Conn& conn) -> absl::Status {
-                        auto docs = documents_->List(conn, call.principal(), req->customer_id());
+                        auto docs = documents->List(conn, call.principal(), req->customer_id());
                         if (!docs.ok()) return docs.status();
                         for (const auto& d : *docs) *resp->add_documents() = ToProto(d);
                         return absl::OkStatus();
@@ -154,7 +154,7 @@ grpc::ServerUnaryReactor* DocumentsServiceImpl::DeleteDocument(grpc::CallbackSer
                                                                const v1::DeleteDocumentRequest* req,
                                                                v1::DeleteDocumentResponse*) {
   return calls_.Unary(ctx, __func__, [this, req](rpc::Call& call, db::Conn& conn) {
-    return documents_->Delete(conn, call.principal(), rpc::RequestMetaOf(call), req->id());
+    return documents->Delete(conn, call.principal(), rpc::RequestMetaOf(call), req->id());
   });
 }
 

@@ -33,12 +33,12 @@ grpc::ServerUnaryReactor* HandoversServiceImpl::HandOverCustomers(
   }
   const std::string to_user_id = r.to_user_id;  // (r moves into the callback)
   service::LookUpUser(
-      directory_, *call, to_user_id, "to_user_id", kDirectoryWait,
+      directory, *call, to_user_id, "to_user_id", kDirectoryWait,
       [this, call, r = std::move(r), resp](absl::StatusOr<service::DirectoryUser> to) {
         if (!to.ok()) return call->Finish(to.status());
         calls_.OnDb(call, [this, r, to = *to, resp](Call& call, db::Conn& conn) {
           return rpc::Respond(
-              handovers_->Run(conn, call.principal(), rpc::RequestMetaOf(call), r, to), resp);
+              handovers->Run(conn, call.principal(), rpc::RequestMetaOf(call), r, to), resp);
         });
       });
   return reactor;
@@ -48,8 +48,8 @@ grpc::ServerUnaryReactor* HandoversServiceImpl::ListHandovers(grpc::CallbackServ
                                                               const v1::ListHandoversRequest* req,
                                                               v1::ListHandoversResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    return rpc::RespondPage(handovers_->List(conn, call.principal(), req->user_id(),
-                                             req->page_size(), req->page_token()),
+    return rpc::RespondPage(handovers->List(conn, call.principal(), req->user_id(),
+                                            req->page_size(), req->page_token()),
                             resp->mutable_handovers(), resp);
   });
 }

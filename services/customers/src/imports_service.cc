@@ -171,7 +171,7 @@ class ExportStream : public Stream<grpc::ServerWriteReactor<v1::ExportCustomersR
 
 grpc::ServerBidiReactor<v1::ImportCustomersRequest, v1::ImportCustomersResponse>*
 ImportExportServiceImpl::ImportCustomers(grpc::CallbackServerContext* ctx) {
-  return new ImportStream(&calls_, imports_, ctx);
+  return new ImportStream(&calls_, imports, ctx);
 }
 
 grpc::ServerUnaryReactor* ImportExportServiceImpl::GetImportJob(grpc::CallbackServerContext* ctx,
@@ -179,7 +179,7 @@ grpc::ServerUnaryReactor* ImportExportServiceImpl::GetImportJob(grpc::CallbackSe
                                                                 v1::ImportJob* resp) {
   return calls_.Unary(ctx, __func__,
                       [this, req, resp](rpc::Call& call, db::Conn& conn) -> absl::Status {
-                        auto job = imports_->GetJob(conn, call.principal(), req->import_id());
+                        auto job = imports->GetJob(conn, call.principal(), req->import_id());
                         if (!job.ok()) return job.status();
                         resp->set_import_id(job->id);
                         resp->set_create_user_id(job->created_by);
@@ -197,7 +197,7 @@ grpc::ServerUnaryReactor* ImportExportServiceImpl::GetImportJob(grpc::CallbackSe
 
 grpc::ServerWriteReactor<v1::ExportCustomersResponse>* ImportExportServiceImpl::ExportCustomers(
     grpc::CallbackServerContext* ctx, const v1::ExportCustomersRequest* req) {
-  return new ExportStream(&calls_, imports_, ctx, req);
+  return new ExportStream(&calls_, imports, ctx, req);
 }
 
 }  // namespace crm::customers_service

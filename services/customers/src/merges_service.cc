@@ -10,8 +10,8 @@ grpc::ServerUnaryReactor* MergesServiceImpl::ListDuplicateCandidates(
     grpc::CallbackServerContext* ctx, const v1::ListDuplicateCandidatesRequest* req,
     v1::ListDuplicateCandidatesResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    auto page = merges_->ListCandidates(conn, call.principal(), req->customer_id(),
-                                        req->page_size(), req->page_token());
+    auto page = merges->ListCandidates(conn, call.principal(), req->customer_id(), req->page_size(),
+                                       req->page_token());
     if (!page.ok()) return page.status();
     for (const auto& c : page->items) {
       v1::DuplicateCandidate* out = resp->add_candidates();
@@ -30,7 +30,7 @@ grpc::ServerUnaryReactor* MergesServiceImpl::MergeCustomers(grpc::CallbackServer
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
     MergeRequest r{req->request_id(), req->survivor_id(), req->duplicate_id(), req->survivor_etag(),
                    req->duplicate_etag()};
-    auto done = merges_->Run(conn, call.principal(), rpc::RequestMetaOf(call), r);
+    auto done = merges->Run(conn, call.principal(), rpc::RequestMetaOf(call), r);
     if (!done.ok()) return done.status();
     *resp->mutable_merge() = ToProto(done->first);
     *resp->mutable_survivor() = ToProto(done->second);
@@ -42,8 +42,8 @@ grpc::ServerUnaryReactor* MergesServiceImpl::ListMerges(grpc::CallbackServerCont
                                                         const v1::ListMergesRequest* req,
                                                         v1::ListMergesResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    return rpc::RespondPage(merges_->List(conn, call.principal(), req->customer_id(),
-                                          req->page_size(), req->page_token()),
+    return rpc::RespondPage(merges->List(conn, call.principal(), req->customer_id(),
+                                         req->page_size(), req->page_token()),
                             resp->mutable_merges(), resp);
   });
 }

@@ -11,8 +11,8 @@ grpc::ServerUnaryReactor* RelationshipsServiceImpl::SetContactRelation(
     v1::ContactRelation* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
     return rpc::Respond(
-        relations_->SetContactRelation(conn, call.principal(), rpc::RequestMetaOf(call),
-                                       FromProto(req->relation()), req->etag()),
+        relations->SetContactRelation(conn, call.principal(), rpc::RequestMetaOf(call),
+                                      FromProto(req->relation()), req->etag()),
         resp);
   });
 }
@@ -21,8 +21,8 @@ grpc::ServerUnaryReactor* RelationshipsServiceImpl::DeleteContactRelation(
     grpc::CallbackServerContext* ctx, const v1::DeleteContactRelationRequest* req,
     v1::DeleteContactRelationResponse*) {
   return calls_.Unary(ctx, __func__, [this, req](Call& call, db::Conn& conn) {
-    return relations_->DeleteContactRelation(conn, call.principal(), rpc::RequestMetaOf(call),
-                                             req->contact_id());
+    return relations->DeleteContactRelation(conn, call.principal(), rpc::RequestMetaOf(call),
+                                            req->contact_id());
   });
 }
 
@@ -33,8 +33,8 @@ grpc::ServerUnaryReactor* RelationshipsServiceImpl::CreateCustomerLink(
     Violations decoding;
     CustomerLink link = FromProto(req->link(), decoding);
     if (!decoding.empty()) return decoding.ToStatus();
-    return rpc::Respond(relations_->CreateLink(conn, call.principal(), rpc::RequestMetaOf(call),
-                                               req->request_id(), std::move(link)),
+    return rpc::Respond(relations->CreateLink(conn, call.principal(), rpc::RequestMetaOf(call),
+                                              req->request_id(), std::move(link)),
                         resp);
   });
 }
@@ -43,7 +43,7 @@ grpc::ServerUnaryReactor* RelationshipsServiceImpl::DeleteCustomerLink(
     grpc::CallbackServerContext* ctx, const v1::DeleteCustomerLinkRequest* req,
     v1::DeleteCustomerLinkResponse*) {
   return calls_.Unary(ctx, __func__, [this, req](Call& call, db::Conn& conn) {
-    return relations_->DeleteLink(conn, call.principal(), rpc::RequestMetaOf(call), req->id());
+    return relations->DeleteLink(conn, call.principal(), rpc::RequestMetaOf(call), req->id());
   });
 }
 
@@ -51,7 +51,7 @@ grpc::ServerUnaryReactor* RelationshipsServiceImpl::GetRelationshipMap(
     grpc::CallbackServerContext* ctx, const v1::GetRelationshipMapRequest* req,
     v1::RelationshipMap* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
-    return rpc::Respond(relations_->Map(conn, call.principal(), req->customer_id()), resp);
+    return rpc::Respond(relations->Map(conn, call.principal(), req->customer_id()), resp);
   });
 }
 
@@ -59,8 +59,8 @@ grpc::ServerUnaryReactor* RelationshipsServiceImpl::FindIntroductionPath(
     grpc::CallbackServerContext* ctx, const v1::FindIntroductionPathRequest* req,
     v1::FindIntroductionPathResponse* resp) {
   return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    auto steps = relations_->FindPath(conn, call.principal(), req->from_user_id(),
-                                      req->to_contact_id(), req->max_steps());
+    auto steps = relations->FindPath(conn, call.principal(), req->from_user_id(),
+                                     req->to_contact_id(), req->max_steps());
     if (!steps.ok()) return steps.status();
     for (const auto& s : *steps) *resp->add_steps() = ToProto(s);
     return absl::OkStatus();
