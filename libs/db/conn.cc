@@ -81,6 +81,15 @@ std::string Conn::CommitCommand(Tx& tx) {
   return sql;
 }
 
+bool Conn::NotificationRefused(const std::exception& e) {
+  // program_limit_exceeded: "too many notifications in the NOTIFY queue", raised by the NOTIFY's
+  // own transaction; a COMMIT does not raise it.
+  const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e);
+  if (sql == nullptr || sql->sqlstate() != "54000") return false;
+  log::Warn("notification after commit not sent").Str("error", e.what());
+  return true;
+}
+
 void Conn::RollBack() {
   notify_.clear();
   if (!is_open()) return;

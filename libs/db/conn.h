@@ -109,6 +109,10 @@ class Conn {
   std::string CommitCommand(Tx& tx);
   // Ends a transaction block that failed, if the session is still there.
   void RollBack();
+  // Whether `e`, thrown by the commit message, is the NOTIFY after a COMMIT that went through
+  // being refused (the notification queue is full): the transaction is committed, listeners
+  // find its events when they next poll, and the failure is logged.
+  static bool NotificationRefused(const std::exception& e);
   // Maps an exception, dropping the session when it is lost.
   absl::Status Fail(const std::exception& e);
   void BackOff(int attempt);
@@ -129,7 +133,15 @@ auto Conn::Transact(Fn&& fn, Isolation isolation) -> decltype(fn(std::declval<Tx
       pqxx::nontransaction tx(*conn_);
       tx.exec(BeginCommand(isolation));
       Result result = fn(tx);
-      tx.exec(result.ok() ? CommitCommand(tx) : std::string("ROLLBACK"));
+      if (!result.ok()) {
+        tx.exec("ROLLBACK");
+        return result;
+      }
+      try {
+        tx.exec(CommitCommand(tx));
+      } catch (const std::exception& e) {
+        if (!NotificationRefused(e)) throw;
+      }
       return result;
     } catch (const std::exception& e) {
       RollBack();

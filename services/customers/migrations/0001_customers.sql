@@ -94,9 +94,16 @@ $$;
 
 CREATE SEQUENCE customers.customer_number_seq;
 
+-- A customer number from a value of customer_number_seq: C and at least eight digits (more
+-- digits rather than wrapping).
+CREATE FUNCTION customers.customer_number(n bigint) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT 'C' || lpad(n::text, greatest(8, length(n::text)), '0')
+$$;
+
 CREATE TABLE customers.customers (
   id                          uuid PRIMARY KEY,
-  -- C and at least eight digits, from customer_number_seq.
+  -- customers.customer_number(nextval('customers.customer_number_seq')).
   number                      text NOT NULL UNIQUE,
   name                        text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
   region                      text NOT NULL DEFAULT '',

@@ -7,8 +7,6 @@
 namespace crm::customers_service {
 namespace {
 
-constexpr size_t kMaxTags = 20;
-
 template <typename T>
 bool IsEmpty(const T& v) {
   if constexpr (std::is_arithmetic_v<T>) {
@@ -22,14 +20,15 @@ bool IsEmpty(const T& v) {
 
 }  // namespace
 
-#define CRM_CUSTOMER_FIELD(f)                                                   \
-  CustomerField {                                                               \
-#f, [](const Customer& from, Customer& to) { to.f = from.f; },                \
-        [](const Customer& a, const Customer& b) { return a.f == b.f; },          \
-        [](const Customer& from, Customer& to) {                                  \
-          if (IsEmpty(to.f)) to.f = from.f;                                       \
-        } \
-  }
+// clang-format off
+#define CRM_CUSTOMER_FIELD(f)                                                          \
+  CustomerField{#f,                                                                    \
+                [](const Customer& from, Customer& to) { to.f = from.f; },             \
+                [](const Customer& a, const Customer& b) { return a.f == b.f; },       \
+                [](const Customer& from, Customer& to) {                               \
+                  if (IsEmpty(to.f)) to.f = from.f;                                    \
+                }}
+// clang-format on
 
 const std::vector<CustomerField>& CustomerFields() {
   static const auto* fields = new std::vector<CustomerField>{

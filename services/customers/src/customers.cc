@@ -132,7 +132,9 @@ void ValidateCustomer(Violations& v, const Customer& c, const std::vector<std::s
     money::CheckAmount(v, "customer.registered_capital", c.registered_capital);
   if (check("annual_revenue")) money::CheckAmount(v, "customer.annual_revenue", c.annual_revenue);
   if (check("tags")) {
-    if (c.tags.size() > 20) v.Add("customer.tags", "at most 20 tags");
+    if (c.tags.size() > kMaxTags) {
+      v.Add("customer.tags", absl::StrCat("at most ", kMaxTags, " tags"));
+    }
     for (const auto& t : c.tags) {
       if (validation::TrimSpace(t).empty() || validation::Utf8Length(t) > 32 ||
           !validation::Printable(t)) {

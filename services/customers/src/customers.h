@@ -23,6 +23,8 @@ namespace crm::customers_service {
 
 // Checks the fields of `c` (those in `mask`, or all of them without one).
 void ValidateCustomer(Violations& v, const Customer& c, const std::vector<std::string>* mask);
+// The most tags a customer has.
+inline constexpr size_t kMaxTags = 20;
 // Tags trimmed, sorted, without repeats.
 std::vector<std::string> TidyTags(std::vector<std::string> tags);
 

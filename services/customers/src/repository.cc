@@ -147,15 +147,14 @@ constexpr Statement kFindDuplicates{
     ") d ORDER BY d.id, d.rank LIMIT 5"};
 
 // $1 customer numbers, in the order they were drawn, and the transaction's time (which rows
-// inserted now get as their creation time). A number is C and at least eight digits.
+// inserted now get as their creation time).
 constexpr Statement kNextNumbers{
     "customers.next_numbers",
-    "WITH s AS MATERIALIZED (SELECT g, nextval('customers.customer_number_seq')::text AS n"
+    "WITH s AS MATERIALIZED (SELECT g, nextval('customers.customer_number_seq') AS n"
     "   FROM generate_series(1, $1) g ORDER BY g)"
-    " SELECT 'C' || lpad(s.n, greatest(8, length(s.n)), '0'), " CRM_SQL_MICROS(
-        "now()") " FROM s ORDER BY s.g"};
+    " SELECT customers.customer_number(s.n), " CRM_SQL_MICROS("now()") " FROM s ORDER BY s.g"};
 
-// A new customer gets the next number, C and at least eight digits; the row as stored.
+// A new customer gets the next number; the row as stored.
 constexpr Statement kInsert{
     "customers.insert",
     "INSERT INTO customers.customers AS c (id, number, name, region, industry, level,"
@@ -163,10 +162,9 @@ constexpr Statement kInsert{
     " legal_representative, registered_capital_minor, registered_capital_currency,"
     " annual_revenue_minor, annual_revenue_currency, bank, bank_account, tax_id, owner_id,"
     " owner_department_id, source, tags, attributes)"
-    " SELECT $1::uuid, 'C' || lpad(s.n, greatest(8, length(s.n)), '0'), $2, $3, $4, $5, $6, $7,"
-    " $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::uuid, $23::uuid,"
-    " $24, $25::text[], $26::jsonb"
-    " FROM (SELECT nextval('customers.customer_number_seq')::text AS n) s"
+    " VALUES ($1::uuid, customers.customer_number(nextval('customers.customer_number_seq')),"
+    " $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,"
+    " $21, $22::uuid, $23::uuid, $24, $25::text[], $26::jsonb)"
     " RETURNING " CRM_CUSTOMER_COLUMNS};
 
 // Every updatable field; the row as stored, or none when the version is not $25.
@@ -383,8 +381,7 @@ std::vector<Customer> Repository::SearchResultsOf(const db::Rows& rows, int limi
   absl::flat_hash_set<std::string> seen;
   for (const auto& row : rows) {
     if (static_cast<int>(out.size()) >= limit) break;
-    Customer c = CustomerFromRow(row);
-    if (seen.insert(c.id).second) out.push_back(std::move(c));
+    if (seen.insert(row[0].as<std::string>()).second) out.push_back(CustomerFromRow(row));
   }
   return out;
 }
