@@ -370,24 +370,33 @@ TEST_F(DbTest, RequestLogReturnsTheFirstResult) {
   Conn conn(db_->AdminConninfo());
   ASSERT_THAT(Migrate(conn, "idem", {RequestLog::Migrations()}), IsOk());
   RequestLog log("idem");
-  auto first = conn.Transact([&](Tx& tx) { return log.Claim(tx, "r1", "CreateThing", "id-1"); });
+  auto claim = [&](const char* caller, const char* request_id, const char* method,
+                   const char* id) {
+    return conn.Transact([&](Tx& tx) { return log.Claim(tx, caller, request_id, method, id); });
+  };
+  auto first = claim("u1", "r1", "CreateThing", "id-1");
   ASSERT_THAT(first, IsOk());
   EXPECT_FALSE(first->has_value());
-  auto again = conn.Transact([&](Tx& tx) { return log.Claim(tx, "r1", "CreateThing", "id-2"); });
+  auto again = claim("u1", "r1", "CreateThing", "id-2");
   ASSERT_THAT(again, IsOk());
   EXPECT_EQ(again->value_or(""), "id-1");
-  EXPECT_THAT(conn.Transact([&](Tx& tx) { return log.Claim(tx, "r1", "DeleteThing", "id-3"); }),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request_id")));
+  // The same id from another caller, or for another method, is another request.
+  auto other_caller = claim("u2", "r1", "CreateThing", "id-3");
+  ASSERT_THAT(other_caller, IsOk());
+  EXPECT_FALSE(other_caller->has_value());
+  auto other_method = claim("u1", "r1", "CreateOther", "id-3b");
+  ASSERT_THAT(other_method, IsOk());
+  EXPECT_FALSE(other_method->has_value());
   // A claim in a rolled-back transaction is forgotten.
   EXPECT_THAT(conn.Transact([&](Tx& tx) -> absl::Status {
-    (void)log.Claim(tx, "r2", "CreateThing", "id-4");
+    (void)log.Claim(tx, "u1", "r2", "CreateThing", "id-4");
     return absl::AbortedError("rolled back");
   }),
               Not(IsOk()));
-  auto fresh = conn.Transact([&](Tx& tx) { return log.Claim(tx, "r2", "CreateThing", "id-5"); });
+  auto fresh = claim("u1", "r2", "CreateThing", "id-5");
   EXPECT_FALSE(fresh->has_value());
   // No request id, no claim.
-  auto none = conn.Transact([&](Tx& tx) { return log.Claim(tx, "", "CreateThing", "id-6"); });
+  auto none = claim("u1", "", "CreateThing", "id-6");
   EXPECT_FALSE(none->has_value());
   EXPECT_TRUE(ValidRequestId("0189a1b2-c3d4"));
   EXPECT_FALSE(ValidRequestId("has space"));
@@ -404,7 +413,7 @@ TEST_F(DbTest, ConcurrentDuplicateRequestsCreateOnce) {
     threads.emplace_back([&, i] {
       Conn conn(db_->AdminConninfo());
       auto r = conn.Transact([&](Tx& tx) -> absl::StatusOr<std::optional<std::string>> {
-        auto claim = log.Claim(tx, "same", "Create", absl::StrCat("id-", i));
+        auto claim = log.Claim(tx, "u1", "same", "Create", absl::StrCat("id-", i));
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         return claim;
       });

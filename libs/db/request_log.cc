@@ -13,24 +13,24 @@ const MigrationSet& RequestLog::Migrations() { return request_log_internal::Migr
 RequestLog::RequestLog(absl::string_view schema)
     : claim_name_(absl::StrCat(schema, ".request_log.claim")),
       claim_sql_(absl::StrCat("INSERT INTO ", schema,
-                              ".request_log (request_id, method, resource_id) VALUES ($1, $2, $3)"
-                              " ON CONFLICT (request_id) DO NOTHING")),
+                              ".request_log (caller_id, method, request_id, resource_id)"
+                              " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")),
       find_name_(absl::StrCat(schema, ".request_log.find")),
-      find_sql_(absl::StrCat("SELECT method, resource_id FROM ", schema,
-                             ".request_log WHERE request_id = $1")) {}
+      find_sql_(absl::StrCat("SELECT resource_id FROM ", schema,
+                             ".request_log WHERE caller_id = $1 AND method = $2"
+                             " AND request_id = $3")) {}
 
-absl::StatusOr<std::optional<std::string>> RequestLog::Claim(Tx& tx, absl::string_view request_id,
+absl::StatusOr<std::optional<std::string>> RequestLog::Claim(Tx& tx, absl::string_view caller_id,
+                                                             absl::string_view request_id,
                                                              absl::string_view method,
                                                              absl::string_view new_id) const {
   if (request_id.empty()) return std::nullopt;
-  pqxx::result claimed = Exec(tx, {claim_name_, claim_sql_}, request_id, method, new_id);
+  pqxx::result claimed =
+      Exec(tx, {claim_name_, claim_sql_}, caller_id, method, request_id, new_id);
   if (claimed.affected_rows() == 1) return std::nullopt;
-  pqxx::result earlier = Exec(tx, {find_name_, find_sql_}, request_id);
+  pqxx::result earlier = Exec(tx, {find_name_, find_sql_}, caller_id, method, request_id);
   if (earlier.empty()) return absl::AbortedError("concurrent request with the same request_id");
-  if (earlier[0][0].as<std::string>() != method) {
-    return InvalidField("request_id", "was already used for a different request");
-  }
-  return earlier[0][1].as<std::string>();
+  return earlier[0][0].as<std::string>();
 }
 
 bool ValidRequestId(absl::string_view request_id) {

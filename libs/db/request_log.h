@@ -1,6 +1,10 @@
 #pragma once
 // Idempotent create/record RPCs: a client sends a request_id; the first call creates the
 // resource and remembers which one; a retry (even concurrent) gets that same resource back.
+// Request ids belong to their caller: the log is keyed by (caller, method, request_id), so
+// another caller sending the same id makes a request of its own and never sees the first
+// caller's resource. Callers still check the replayed resource is in the caller's scope
+// (it may have been handed over since).
 
 #include <optional>
 #include <string>
@@ -18,12 +22,13 @@ class RequestLog {
   // The log lives in <schema>.request_log (created by Migrations()).
   explicit RequestLog(absl::string_view schema);
 
-  // Claims request_id for `method` about to create the resource `new_id`, in the caller's
-  // transaction. Returns nullopt when the claim is new (create new_id now), or the id created
-  // by the earlier call with this request_id (return that resource instead). A concurrent
-  // duplicate waits for the first to commit. INVALID_ARGUMENT when request_id was used for a
-  // different method. An empty request_id claims nothing (nullopt).
-  absl::StatusOr<std::optional<std::string>> Claim(Tx& tx, absl::string_view request_id,
+  // Claims `caller_id`'s request_id for `method`, about to create the resource `new_id`, in
+  // the caller's transaction. Returns nullopt when the claim is new (create new_id now), or
+  // the id created by the caller's earlier call with this request_id (return that resource
+  // instead). A concurrent duplicate waits for the first to commit. An empty request_id
+  // claims nothing (nullopt).
+  absl::StatusOr<std::optional<std::string>> Claim(Tx& tx, absl::string_view caller_id,
+                                                   absl::string_view request_id,
                                                    absl::string_view method,
                                                    absl::string_view new_id) const;
 

@@ -122,7 +122,7 @@ absl::StatusOr<Department> Directory::CreateDepartment(db::Conn& conn, const Pri
   d.id = ids::NewUuidV7();
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Department> {
     CRM_ASSIGN_OR_RETURN(auto earlier,
-                         request_log_->Claim(tx, request_id, "CreateDepartment", d.id));
+                         request_log_->Claim(tx, caller.user_id, request_id, "CreateDepartment", d.id));
     if (earlier) {
       auto existing = Repository::FindDepartment(tx, *earlier);
       if (!existing) return absl::NotFoundError("the department this request created was deleted");
@@ -285,7 +285,7 @@ absl::StatusOr<User> Directory::CreateUser(db::Conn& conn, const Principal& call
   u.roles = Dedup(std::move(u.roles));
   u.active = true;
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<User> {
-    CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, request_id, "CreateUser", u.id));
+    CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, caller.user_id, request_id, "CreateUser", u.id));
     if (earlier) {
       auto existing = Repository::FindUser(tx, *earlier);
       if (!existing) return absl::NotFoundError("the user this request created no longer exists");
@@ -520,7 +520,7 @@ absl::StatusOr<User> Directory::CreateServiceAccount(db::Conn& conn, const Princ
   a.roles = Dedup(std::move(a.roles));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<User> {
     CRM_ASSIGN_OR_RETURN(auto earlier,
-                         request_log_->Claim(tx, request_id, "CreateServiceAccount", a.id));
+                         request_log_->Claim(tx, caller.user_id, request_id, "CreateServiceAccount", a.id));
     if (earlier) {
       auto existing = Repository::FindUser(tx, *earlier);
       if (!existing)
@@ -619,7 +619,7 @@ absl::StatusOr<Role> Directory::CreateRole(db::Conn& conn, const Principal& call
   role.permissions = Dedup(std::move(role.permissions));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Role> {
     CRM_ASSIGN_OR_RETURN(auto earlier,
-                         request_log_->Claim(tx, request_id, "CreateRole", role.name));
+                         request_log_->Claim(tx, caller.user_id, request_id, "CreateRole", role.name));
     if (earlier) {
       auto existing = Repository::FindRole(tx, *earlier);
       if (!existing) return absl::NotFoundError("the role this request created was deleted");

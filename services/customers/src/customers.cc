@@ -182,10 +182,13 @@ absl::StatusOr<Customer> Customers::Create(db::Conn& conn, const Principal& call
   c.owner_department_id = caller.department_id;
   c.tags = TidyTags(std::move(c.tags));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Customer> {
-    CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, request_id, "CreateCustomer", c.id));
+    CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, caller.user_id, request_id, "CreateCustomer", c.id));
     if (earlier) {
       auto existing = Repository::Find(tx, *earlier);
       if (!existing) return absl::NotFoundError("the customer this request created is gone");
+      if (!Repository::CustomerInScope(tx, existing->id, caller, false)) {
+        return auth::NotVisible(caller.scope, "customer", existing->id);  // handed over since
+      }
       return *existing;
     }
     CRM_RETURN_IF_ERROR(CheckCodes(tx, c, nullptr));

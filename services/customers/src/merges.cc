@@ -89,12 +89,15 @@ absl::StatusOr<std::pair<Merge, Customer>> Merges::Run(db::Conn& conn, const Pri
   m.created_by = caller.user_id;
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<std::pair<Merge, Customer>> {
     CRM_ASSIGN_OR_RETURN(auto earlier,
-                         request_log_->Claim(tx, r.request_id, "MergeCustomers", m.id));
+                         request_log_->Claim(tx, caller.user_id, r.request_id, "MergeCustomers", m.id));
     if (earlier) {
       auto done = Repository::FindMerge(tx, *earlier);
       if (!done) return absl::NotFoundError("the merge this request made is gone");
       auto survivor = Repository::Find(tx, done->survivor_id);
       if (!survivor) return absl::NotFoundError("the survivor of this merge is gone");
+      if (!Repository::CustomerInScope(tx, survivor->id, caller, false)) {
+        return auth::NotVisible(caller.scope, "customer", survivor->id);
+      }
       return std::make_pair(*done, *survivor);
     }
     // Locked in id order, so two merges of the same pair cannot deadlock.

@@ -145,10 +145,13 @@ absl::StatusOr<CustomerLink> Relations::CreateLink(db::Conn& conn, const Princip
       }
     }
     CRM_ASSIGN_OR_RETURN(auto earlier,
-                         request_log_->Claim(tx, request_id, "CreateCustomerLink", l.id));
+                         request_log_->Claim(tx, caller.user_id, request_id, "CreateCustomerLink", l.id));
     if (earlier) {
       auto existing = Repository::LockLink(tx, *earlier);
       if (!existing) return absl::NotFoundError("the link this request created is gone");
+      if (!Repository::CustomerInScope(tx, existing->from_customer_id, caller, false)) {
+        return auth::NotVisible(caller.scope, "customer", existing->from_customer_id);
+      }
       return *existing;
     }
     if (!Repository::InsertLink(tx, l)) {

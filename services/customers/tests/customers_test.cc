@@ -268,6 +268,32 @@ TEST_F(CustomersTest, CreateIsIdempotentByRequestId) {
   EXPECT_EQ(first->id, again->id);
 }
 
+// A request id is its caller's own: another rep reusing it creates their own customer and never
+// gets the first rep's back, and a replay after the customer left the caller's scope is denied.
+TEST_F(CustomersTest, RequestIdsBelongToTheirCaller) {
+  const std::string dept = NewId();
+  auth::Principal a = Rep(dept), b = Rep(dept);
+  const std::string request_id = NewId();
+  Customer c;
+  c.name = Unique("请求归属公司");
+  c.bank_account = "6222020000000001";
+  auto mine = customers_->Create(*conn_, a, meta_, request_id, c, false);
+  ASSERT_THAT(mine, IsOk());
+  Customer other;
+  other.name = Unique("另一家公司");
+  auto theirs = customers_->Create(*conn_, b, meta_, request_id, other, false);
+  ASSERT_THAT(theirs, IsOk());
+  EXPECT_NE(theirs->id, mine->id);
+  EXPECT_EQ(theirs->owner_id, b.user_id);
+  EXPECT_EQ(theirs->bank_account, "");
+
+  ASSERT_THAT(conn_->Transact([&](db::Tx& tx) -> absl::Status {
+    tx.exec_params("UPDATE customers.customers SET owner_id = $1 WHERE id = $2", NewId(), mine->id);
+    return absl::OkStatus();
+  }), IsOk());
+  EXPECT_THAT(customers_->Create(*conn_, a, meta_, request_id, c, false), StatusIs(kDenied));
+}
+
 TEST_F(CustomersTest, RepsSeeOnlyTheirOwnManagersTheirDepartmentsExecutivesAll) {
   const std::string east = NewId(), shanghai = NewId(), north = NewId();
   auth::Principal a = Rep(shanghai), b = Rep(north);

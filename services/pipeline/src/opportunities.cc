@@ -152,10 +152,10 @@ absl::StatusOr<Opportunity> Opportunities::Create(db::Conn& conn, const Principa
   o.status = OpportunityStatus::kUnassigned;
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Opportunity> {
     CRM_ASSIGN_OR_RETURN(auto earlier,
-                         request_log_->Claim(tx, request_id, "CreateOpportunity", o.id));
+                         request_log_->Claim(tx, caller.user_id, request_id, "CreateOpportunity", o.id));
     if (earlier) {
-      auto existing = Repository::Find(tx, *earlier);
-      if (!existing) return absl::NotFoundError("the opportunity this request created is gone");
+      auto existing = Repository::Get(tx, *earlier, caller, /*lock=*/false);
+      if (!existing) return auth::NotVisible(caller.scope, "opportunity", *earlier);
       return *existing;
     }
     std::optional<Opportunity> created = Repository::Insert(tx, o);

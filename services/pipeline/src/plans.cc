@@ -77,10 +77,13 @@ absl::StatusOr<PlanItem> Plans::Create(db::Conn& conn, const Principal& caller,
   item.created_by = caller.user_id;
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<PlanItem> {
     CRM_ASSIGN_OR_RETURN(auto earlier,
-                         request_log_->Claim(tx, request_id, "CreatePlanItem", item.id));
+                         request_log_->Claim(tx, caller.user_id, request_id, "CreatePlanItem", item.id));
     if (earlier) {
       auto existing = Repository::FindPlanItem(tx, *earlier, /*lock=*/false);
       if (!existing) return absl::NotFoundError("the plan item this request created is gone");
+      if (!Repository::Get(tx, existing->opportunity_id, caller, /*lock=*/false)) {
+        return auth::NotVisible(caller.scope, "opportunity", existing->opportunity_id);
+      }
       return *existing;
     }
     CRM_ASSIGN_OR_RETURN(Opportunity o, PlanningOn(tx, caller, item.opportunity_id));
