@@ -1,9 +1,9 @@
 #include "libs/validation/paging.h"
 
-#include "absl/hash/hash.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "libs/checksum/sha256.h"
 #include "libs/status/field_violations.h"
 
 namespace crm::validation {
@@ -14,8 +14,9 @@ constexpr absl::string_view kVersion = "p1";
 
 std::string Fingerprint(absl::string_view filters) {
   // Not a security boundary (the keys are re-checked against the caller's scope in SQL);
-  // it only catches a token reused with different filters.
-  return absl::StrCat(absl::Hash<absl::string_view>()(filters));
+  // it only catches a token reused with different filters. Stable across processes, so a
+  // token outlives a restart and works on every replica.
+  return checksum::Sha256Hex(filters).substr(0, 16);
 }
 
 absl::Status Malformed() {

@@ -71,6 +71,13 @@ TEST(PagingTest, TokenRoundTripAndFilterBinding) {
   EXPECT_TRUE(DecodePageToken("", "x", 2)->empty());
 }
 
+// A token is the same in every process (a restarted service, another replica): no per-process
+// hash seed in the fingerprint.
+TEST(PagingTest, TokensAreStableAcrossProcesses) {
+  EXPECT_EQ(EncodePageToken({"k42"}, "dept=1"), "cDEfNjZjNjJjYmUyZmMwOTI2OB9rNDI");
+  EXPECT_THAT(*DecodePageToken("cDEfNjZjNjJjYmUyZmMwOTI2OB9rNDI", "dept=1", 1), ElementsAre("k42"));
+}
+
 TEST(UpdatesTest, MasksAndEtags) {
   EXPECT_TRUE(InMask({"name", "phone"}, "phone"));
   EXPECT_FALSE(InMask({"name"}, "phone"));
