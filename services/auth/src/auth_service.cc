@@ -28,7 +28,7 @@ template <typename Done>
 void AuthServiceImpl::SignIn(std::shared_ptr<rpc::Call> call, std::string username,
                              std::string password, LoginKind kind, Done done) {
   calls_.OnDb(call, [this, call, username, password, kind, done](rpc::Call& c, db::Conn& conn) {
-    auto attempt = sessions_->BeginLogin(conn, username);
+    auto attempt = sessions_->BeginLogin(conn, username, MetaOf(c));
     if (!attempt.ok()) return c.Finish(attempt.status());
     calls_.OnCpu(call, [this, call, attempt = *std::move(attempt), password, kind,
                         done](rpc::Call&) {
@@ -124,7 +124,7 @@ grpc::ServerUnaryReactor* AuthServiceImpl::ChangePassword(grpc::CallbackServerCo
     return reactor;
   }
   calls_.OnDb(call, [this, call, req](rpc::Call& c, db::Conn& conn) {
-    auto attempt = sessions_->BeginPasswordChange(conn, c.principal().user_id);
+    auto attempt = sessions_->BeginPasswordChange(conn, c.principal().user_id, MetaOf(c));
     if (!attempt.ok()) return c.Finish(attempt.status());
     calls_.OnCpu(call, [this, call, req, attempt = *std::move(attempt)](rpc::Call&) {
       PasswordCheck check =

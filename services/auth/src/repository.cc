@@ -117,15 +117,18 @@ constexpr Statement kInsertUserRoles{
     "INSERT INTO auth.user_roles (user_id, role) SELECT $1::uuid, unnest($2::text[])"};
 
 // A lock that has expired starts a fresh count.
-constexpr Statement kFailedLogin{
-    "auth.failed_login",
+// Counts a sign-in attempt before its password is checked, unless the account is locked (no
+// row then). The count restarts after an expired lock; reaching the limit locks the account.
+// One statement under the row lock, so parallel attempts cannot all read "not locked".
+constexpr Statement kCountAttempt{
+    "auth.count_attempt",
     "UPDATE auth.users u SET"
     "   failed_logins = CASE WHEN u.locked_until <= now() THEN 1 ELSE u.failed_logins + 1 END,"
     "   locked_until = CASE"
     "     WHEN (CASE WHEN u.locked_until <= now() THEN 1 ELSE u.failed_logins + 1 END) >= $2"
     "     THEN now() + $3::int8 * interval '1 second'"
     "     WHEN u.locked_until <= now() THEN NULL ELSE u.locked_until END"
-    " WHERE u.id = $1::uuid"
+    " WHERE u.id = $1::uuid AND (u.locked_until IS NULL OR u.locked_until <= now())"
     " RETURNING u.failed_logins, " CRM_SQL_MICROS("u.locked_until") ","
     "   u.locked_until IS NOT NULL AND u.failed_logins = $2"};
 
@@ -374,11 +377,11 @@ bool Repository::TouchUser(db::Tx& tx, const std::string& user_id, int64_t expec
   return Exec(tx, kTouchUser, user_id, expected_version).affected_rows() == 1;
 }
 
-FailedLogin Repository::RecordFailedLogin(db::Tx& tx, const std::string& user_id, int max_failures,
-                                          absl::Duration lockout) {
-  pqxx::result r = Exec(tx, kFailedLogin, user_id, max_failures, absl::ToInt64Seconds(lockout));
+std::optional<FailedLogin> Repository::CountAttempt(db::Tx& tx, const std::string& user_id,
+                                                    int max_failures, absl::Duration lockout) {
+  pqxx::result r = Exec(tx, kCountAttempt, user_id, max_failures, absl::ToInt64Seconds(lockout));
+  if (r.empty()) return std::nullopt;
   FailedLogin out;
-  if (r.empty()) return out;
   out.failed_logins = r[0][0].as<int>();
   out.locked_until = OptionalTimeOf(r[0][1]);
   out.just_locked = r[0][2].as<bool>();

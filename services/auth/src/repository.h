@@ -23,6 +23,7 @@ struct UserFilter {
 };
 
 struct FailedLogin {
+  // Attempts since the last success, this one included.
   int failed_logins = 0;
   std::optional<absl::Time> locked_until;
   bool just_locked = false;
@@ -49,8 +50,10 @@ class Repository {
                            const std::vector<std::string>& roles);
   // Bumps the version of a user whose roles, password or lock changed.
   static bool TouchUser(db::Tx& tx, const std::string& user_id, int64_t expected_version);
-  static FailedLogin RecordFailedLogin(db::Tx& tx, const std::string& user_id, int max_failures,
-                                       absl::Duration lockout);
+  // Counts a sign-in (or password-change) attempt before the password is checked; every attempt
+  // counts as a failure until it succeeds. nullopt when the account is locked: do not check.
+  static std::optional<FailedLogin> CountAttempt(db::Tx& tx, const std::string& user_id,
+                                                 int max_failures, absl::Duration lockout);
   // Resets the failure count and records the sign-in; false if the password hash is no longer
   // `verified_hash` (changed concurrently). Stores new_hash when non-empty.
   static bool RecordSuccessfulLogin(db::Tx& tx, const std::string& user_id,

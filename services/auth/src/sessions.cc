@@ -38,14 +38,34 @@ absl::Status Sessions::ValidateLogin(absl::string_view username, absl::string_vi
   return v.ToStatus();
 }
 
-absl::StatusOr<LoginAttempt> Sessions::BeginLogin(db::Conn& conn,
-                                                  const std::string& username) const {
-  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<LoginAttempt> {
+void Sessions::CountAttempt(db::Tx& tx, LoginAttempt& attempt, const RequestMeta& meta) const {
+  if (!attempt.credentials) return;
+  const std::string& user_id = attempt.credentials->user_id;
+  std::optional<FailedLogin> counted =
+      Repository::CountAttempt(tx, user_id, config_.max_failed_logins, config_.lockout);
+  if (!counted) {
+    attempt.locked = true;
+    attempt.attempts = attempt.credentials->failed_logins;
+    return;
+  }
+  attempt.attempts = counted->failed_logins;
+  if (counted->just_locked) {
+    v1::UserLocked e;
+    e.set_user_id(user_id);
+    if (counted->locked_until) {
+      proto_time::SetTimestamp(*counted->locked_until, e.mutable_lock_expire_time());
+    }
+    outbox_->Append(tx, {"auth.user.locked", "user", user_id, &e, meta.actor_id, meta.request_id});
+  }
+}
+
+absl::StatusOr<LoginAttempt> Sessions::BeginLogin(db::Conn& conn, const std::string& username,
+                                                  const RequestMeta& meta) const {
+  return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<LoginAttempt> {
     LoginAttempt attempt;
     attempt.username = username;
     attempt.credentials = Repository::FindCredentialsByName(tx, username);
-    attempt.locked = attempt.credentials && attempt.credentials->locked_until &&
-                     *attempt.credentials->locked_until > absl::Now();
+    CountAttempt(tx, attempt, meta);
     return attempt;
   });
 }
@@ -93,30 +113,22 @@ absl::StatusOr<LoginResult> Sessions::FinishLogin(db::Conn& conn, const LoginAtt
       return fail("unknown_user", "", 0, absl::UnauthenticatedError(kBadCredentials));
     }
     if (attempt.locked) {
-      return fail("locked", c->user_id, c->failed_logins,
+      return fail("locked", c->user_id, attempt.attempts,
                   absl::UnauthenticatedError(
                       "account is locked after repeated failed sign-ins; try again later"));
     }
     if (!check.ok) {
-      FailedLogin f =
-          Repository::RecordFailedLogin(tx, c->user_id, config_.max_failed_logins, config_.lockout);
-      if (f.just_locked) {
-        v1::UserLocked e;
-        e.set_user_id(c->user_id);
-        if (f.locked_until) proto_time::SetTimestamp(*f.locked_until, e.mutable_lock_expire_time());
-        outbox_->Append(
-            tx, {"auth.user.locked", "user", c->user_id, &e, meta.actor_id, meta.request_id});
-      }
-      return fail("bad_credentials", c->user_id, f.failed_logins,
+      // Already counted (and the account locked at the limit) by BeginLogin.
+      return fail("bad_credentials", c->user_id, attempt.attempts,
                   absl::UnauthenticatedError(kBadCredentials));
     }
     if (!c->active) {
-      return fail("disabled", c->user_id, c->failed_logins,
+      return fail("disabled", c->user_id, attempt.attempts,
                   absl::UnauthenticatedError("account is disabled"));
     }
     if (!Repository::RecordSuccessfulLogin(tx, c->user_id, check.verified_hash, check.new_hash)) {
       // The password changed between reading and now; the one checked is no longer valid.
-      return fail("bad_credentials", c->user_id, c->failed_logins,
+      return fail("bad_credentials", c->user_id, attempt.attempts,
                   absl::UnauthenticatedError(kBadCredentials));
     }
     std::optional<User> user = Repository::FindUser(tx, c->user_id);
@@ -152,7 +164,7 @@ absl::StatusOr<LoginResult> Sessions::FinishLogin(db::Conn& conn, const LoginAtt
 absl::StatusOr<LoginResult> Sessions::Login(db::Conn& conn, const std::string& username,
                                             absl::string_view password, LoginKind kind,
                                             const RequestMeta& meta) const {
-  auto attempt = BeginLogin(conn, username);
+  auto attempt = BeginLogin(conn, username, meta);
   if (!attempt.ok()) return attempt.status();
   return FinishLogin(conn, *attempt, CheckPassword(*attempt, password), kind, meta);
 }
@@ -275,14 +287,15 @@ absl::Status Sessions::ValidatePasswordChange(absl::string_view current, absl::s
 }
 
 absl::StatusOr<LoginAttempt> Sessions::BeginPasswordChange(db::Conn& conn,
-                                                           const std::string& user_id) const {
-  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<LoginAttempt> {
+                                                           const std::string& user_id,
+                                                           const RequestMeta& meta) const {
+  return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<LoginAttempt> {
     LoginAttempt attempt;
     attempt.credentials = Repository::FindCredentialsById(tx, user_id);
     if (!attempt.credentials) return absl::NotFoundError("user not found");
     attempt.username = attempt.credentials->username;
-    attempt.locked =
-        attempt.credentials->locked_until && *attempt.credentials->locked_until > absl::Now();
+    // Wrong current passwords count towards the lockout like failed sign-ins.
+    CountAttempt(tx, attempt, meta);
     return attempt;
   });
 }
@@ -314,8 +327,6 @@ absl::Status Sessions::FinishPasswordChange(db::Conn& conn, const LoginAttempt& 
       return out;
     }
     if (!check.ok) {
-      // Wrong current passwords count towards the lockout like failed sign-ins.
-      Repository::RecordFailedLogin(tx, c.user_id, config_.max_failed_logins, config_.lockout);
       out.denial = InvalidField("current_password", "is not the current password");
       return out;
     }

@@ -47,6 +47,8 @@ struct LoginAttempt {
   std::optional<Credentials> credentials;
   // Locked right now: the password is not checked at all.
   bool locked = false;
+  // Attempts since the last success, this one included (counted before the check).
+  int attempts = 0;
 };
 
 // Step 2's result.
@@ -68,9 +70,12 @@ class Sessions {
                                     absl::string_view username_field,
                                     absl::string_view password_field);
 
-  absl::StatusOr<LoginAttempt> BeginLogin(db::Conn& conn, const std::string& username) const;
+  // Step 1: finds the account and counts the attempt (locking it at the limit) in one atomic
+  // statement, so a burst of parallel guesses gets no more checks than the limit allows.
+  absl::StatusOr<LoginAttempt> BeginLogin(db::Conn& conn, const std::string& username,
+                                          const RequestMeta& meta) const;
   PasswordCheck CheckPassword(const LoginAttempt& attempt, absl::string_view password) const;
-  // Records failures (and a lockout) or the success, with audit events, and issues tokens.
+  // Records the outcome (a success resets the count) with audit events, and issues tokens.
   // UNAUTHENTICATED for every kind of failure.
   absl::StatusOr<LoginResult> FinishLogin(db::Conn& conn, const LoginAttempt& attempt,
                                           const PasswordCheck& check, LoginKind kind,
@@ -88,8 +93,8 @@ class Sessions {
 
   // Password change for the signed-in user: step 1 and 3; step 2 is CheckPasswordChange.
   static absl::Status ValidatePasswordChange(absl::string_view current, absl::string_view next);
-  absl::StatusOr<LoginAttempt> BeginPasswordChange(db::Conn& conn,
-                                                   const std::string& user_id) const;
+  absl::StatusOr<LoginAttempt> BeginPasswordChange(db::Conn& conn, const std::string& user_id,
+                                                   const RequestMeta& meta) const;
   PasswordCheck CheckPasswordChange(const LoginAttempt& attempt, absl::string_view current,
                                     absl::string_view next) const;
   absl::Status FinishPasswordChange(db::Conn& conn, const LoginAttempt& attempt,
@@ -103,6 +108,8 @@ class Sessions {
   const SessionConfig& config() const { return config_; }
 
  private:
+  // Counts the attempt on a known account, or marks it locked (see Repository::CountAttempt).
+  void CountAttempt(db::Tx& tx, LoginAttempt& attempt, const RequestMeta& meta) const;
   absl::StatusOr<TokenPair> IssueTokens(db::Tx& tx, const User& user,
                                         const std::string& family_id) const;
 

@@ -1,3 +1,4 @@
+#include <atomic>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -87,6 +88,49 @@ TEST_F(SessionsTest, RepeatedFailuresLockTheAccountForAWhile) {
   EXPECT_THAT(Login(u.username, "s3cret-pass"), IsOk());
 }
 
+// Sign-ins that began before the failures were recorded cannot slip past the lockout: twenty
+// wrong passwords and then the right one, all begun before any finished, get no tokens, and
+// the account ends locked.
+TEST_F(SessionsTest, ParallelGuessesCannotBypassTheLockout) {
+  User u = MakeUser(Unique("guo.wei"), "s3cret-pass", {"account_manager"});
+  std::vector<LoginAttempt> wrong;
+  for (int i = 0; i < 20; ++i) {
+    auto a = sessions_->BeginLogin(*conn_, u.username, meta_);
+    ASSERT_THAT(a, IsOk());
+    wrong.push_back(*a);
+  }
+  auto right = sessions_->BeginLogin(*conn_, u.username, meta_);
+  ASSERT_THAT(right, IsOk());
+  int checked = 0;
+  for (const auto& a : wrong) {
+    PasswordCheck check = sessions_->CheckPassword(a, "wrong-pass");
+    if (!a.locked) ++checked;
+    EXPECT_THAT(sessions_->FinishLogin(*conn_, a, check, LoginKind::kHuman, meta_),
+                StatusIs(kUnauthenticated));
+  }
+  EXPECT_EQ(checked, config_.max_failed_logins);  // the rest were refused unchecked
+  EXPECT_THAT(sessions_->FinishLogin(*conn_, *right,
+                                     sessions_->CheckPassword(*right, "s3cret-pass"),
+                                     LoginKind::kHuman, meta_),
+              StatusIs(kUnauthenticated, HasSubstr("locked")));
+  EXPECT_THAT(Login(u.username, "s3cret-pass"), StatusIs(kUnauthenticated, HasSubstr("locked")));
+
+  // The same with real threads: 40 wrong guesses at once check at most the limit.
+  User v = MakeUser(Unique("guo.fei"), "s3cret-pass", {"account_manager"});
+  std::atomic<int> bad_credentials{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 40; ++i) {
+    threads.emplace_back([&] {
+      db::Conn conn(conninfo_);
+      auto r = sessions_->Login(conn, v.username, "wrong-pass", LoginKind::kHuman, meta_);
+      if (!r.ok() && r.status().message() == "invalid username or password") ++bad_credentials;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(bad_credentials.load(), config_.max_failed_logins);
+  EXPECT_THAT(Login(v.username, "s3cret-pass"), StatusIs(kUnauthenticated, HasSubstr("locked")));
+}
+
 TEST_F(SessionsTest, AdminUnlockEndsALockout) {
   User u = MakeUser(Unique("zhao.min"), "s3cret-pass", {"account_manager"});
   for (int i = 0; i < config_.max_failed_logins; ++i) (void)Login(u.username, "wrong-pass");
@@ -168,7 +212,7 @@ TEST_F(SessionsTest, ChangingThePasswordChecksTheOldOneAndEndsSessions) {
   auto login = Login(u.username, "s3cret-pass");
   ASSERT_THAT(login, IsOk());
   auto change = [&](const std::string& current, const std::string& next) {
-    auto attempt = sessions_->BeginPasswordChange(*conn_, u.id);
+    auto attempt = sessions_->BeginPasswordChange(*conn_, u.id, meta_);
     EXPECT_THAT(attempt, IsOk());
     return sessions_->FinishPasswordChange(
         *conn_, *attempt, sessions_->CheckPasswordChange(*attempt, current, next), meta_);
