@@ -1,5 +1,7 @@
 #include "libs/db/conn.h"
 
+#include <poll.h>
+
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -36,6 +38,17 @@ std::string WithConnectOption(absl::string_view url, absl::string_view key,
     }
   }
   return absl::StrCat(url, url.find('?') == absl::string_view::npos ? "?" : "&", key, "=", encoded);
+}
+
+bool IdleSessionUsable(int socket, absl::FunctionRef<bool()> consume) {
+  // The goodbye is an error message and then the end of the stream, which libpq may take in
+  // two reads; a bound, in case a setting report keeps arriving.
+  for (int reads = 0; reads < 4; ++reads) {
+    pollfd p{socket, POLLIN, 0};
+    if (socket < 0 || poll(&p, 1, 0) <= 0) return true;
+    if (!consume()) return false;
+  }
+  return true;
 }
 
 namespace {
@@ -110,6 +123,17 @@ bool Conn::is_open() const { return conn_ != nullptr && conn_->is_open(); }
 void Conn::Reset() { conn_.reset(); }
 
 absl::Status Conn::EnsureOpen() {
+  if (is_open() && !IdleSessionUsable(conn_->sock(), [&] {
+        try {
+          conn_->get_notifs();  // reads what arrived; throws when it was the session's end
+          return conn_->is_open();
+        } catch (const std::exception&) {
+          return false;
+        }
+      })) {
+    log::Info("database session closed by the server; reconnecting");
+    conn_.reset();
+  }
   if (is_open()) return absl::OkStatus();
   conn_.reset();
   try {

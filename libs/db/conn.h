@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 
 #include <pqxx/connection>
@@ -57,6 +58,12 @@ pqxx::result ExecPlanned(Tx& tx, const Statement& stmt, Args&&... args) {
 // hint, and listeners must also poll.
 void NotifyAfterCommit(Tx& tx, const std::string& channel);
 
+// Whether an idle session (between statements) is still usable. The server only writes to an
+// idle session to say goodbye (a restart, pg_terminate_backend, an idle timeout) or, rarely, to
+// report a changed setting: while its socket has input, `consume` reads it (one libpq read)
+// and returns false once the session is seen closed. A non-blocking poll when there is none.
+bool IdleSessionUsable(int socket, absl::FunctionRef<bool()> consume);
+
 // url with one more libpq connection option (keyword/value or URI form alike), unless the
 // url already sets it.
 std::string WithConnectOption(absl::string_view url, absl::string_view key,
@@ -69,7 +76,8 @@ class Conn {
   Conn(const Conn&) = delete;
   Conn& operator=(const Conn&) = delete;
 
-  // Opens the session if needed (first use, or after it was lost). UNAVAILABLE on failure.
+  // Opens the session if needed (first use, after it was lost, or after the server closed it
+  // while idle, e.g. a PostgreSQL restart). UNAVAILABLE on failure.
   absl::Status EnsureOpen();
   bool is_open() const;
   // Drops the session; the next use opens a new one.
@@ -79,7 +87,8 @@ class Conn {
 
   // Runs fn(Tx&), which returns absl::Status or absl::StatusOr<T>, in a transaction:
   // committed when fn returns OK, rolled back otherwise. The whole of fn is run again on a
-  // serialization failure or deadlock, so fn must not have effects outside the database.
+  // serialization failure or deadlock, or on a new session when the session turns out lost at
+  // BEGIN (before anything of fn was sent), so fn must not have effects outside the database.
   // The transaction block is the session's own (BEGIN … COMMIT sent by Transact), so that the
   // commit and the notifications it asked for (NotifyAfterCommit) go in one message: the
   // NOTIFY runs after the COMMIT, outside the transaction, without a round trip of its own.
@@ -129,9 +138,11 @@ auto Conn::Transact(Fn&& fn, Isolation isolation) -> decltype(fn(std::declval<Tx
   for (int attempt = 1;; ++attempt) {
     if (absl::Status s = EnsureOpen(); !s.ok()) return Result(s);
     Transacting transacting(this);
+    bool begun = false;
     try {
       pqxx::nontransaction tx(*conn_);
       tx.exec(BeginCommand(isolation));
+      begun = true;
       Result result = fn(tx);
       if (!result.ok()) {
         tx.exec("ROLLBACK");
@@ -145,6 +156,10 @@ auto Conn::Transact(Fn&& fn, Isolation isolation) -> decltype(fn(std::declval<Tx
       return result;
     } catch (const std::exception& e) {
       RollBack();
+      if (!begun && IsConnectionLost(e) && attempt < max_attempts_) {
+        conn_.reset();  // nothing of fn was sent: run it on a new session
+        continue;
+      }
       if (IsRetryable(e) && attempt < max_attempts_) {
         BackOff(attempt);
         continue;

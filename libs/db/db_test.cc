@@ -130,29 +130,75 @@ TEST_F(DbTest, SerializationFailuresAreRetried) {
   EXPECT_EQ(*n, kThreads * kIncrements);
 }
 
-TEST_F(DbTest, LostConnectionIsUnavailableThenReconnects) {
+// Every session of this database ended by the server, as a PostgreSQL restart ends them.
+void TerminateAllSessions(const std::string& conninfo) {
+  Conn killer(conninfo);
+  ASSERT_THAT(killer.Read([&](Tx& tx) -> absl::Status {
+    tx.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    return absl::OkStatus();
+  }),
+              IsOk());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+// A session the server closed while it was idle (a restart) is noticed before use and
+// replaced: the next transaction succeeds on a new session instead of failing.
+TEST_F(DbTest, SessionsClosedWhileIdleReconnectBeforeUse) {
   Conn conn(db_->AdminConninfo());
   auto pid = conn.Read([](Tx& tx) -> absl::StatusOr<int> {
     return tx.exec("SELECT pg_backend_pid()")[0][0].as<int>();
   });
   ASSERT_THAT(pid, IsOk());
-  Conn killer(db_->AdminConninfo());
-  ASSERT_THAT(killer.Read([&](Tx& tx) -> absl::Status {
-    tx.exec_params("SELECT pg_terminate_backend($1)", *pid);
-    return absl::OkStatus();
-  }),
-              IsOk());
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_THAT(conn.Transact([](Tx& tx) -> absl::Status {
-    tx.exec("SELECT 1");
-    return absl::OkStatus();
-  }),
-              StatusIs(absl::StatusCode::kUnavailable));
-  auto pid2 = conn.Read([](Tx& tx) -> absl::StatusOr<int> {
+  TerminateAllSessions(db_->AdminConninfo());
+  auto pid2 = conn.Transact([](Tx& tx) -> absl::StatusOr<int> {
     return tx.exec("SELECT pg_backend_pid()")[0][0].as<int>();
   });
   ASSERT_THAT(pid2, IsOk());
   EXPECT_NE(*pid2, *pid);
+  // Lost in the middle of a transaction: not retried (it may have done something).
+  EXPECT_THAT(conn.Transact([](Tx& tx) -> absl::Status {
+    tx.exec("SELECT pg_terminate_backend(pg_backend_pid())");
+    return absl::OkStatus();
+  }),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(conn.Read([](Tx& tx) -> absl::StatusOr<int> {
+    return tx.exec("SELECT 1")[0][0].as<int>();
+  }),
+              IsOk());
+}
+
+// The whole executor after a restart: every pooled session is dead, and no task fails.
+TEST_F(DbTest, NoTaskFailsAfterEveryPooledSessionWasClosed) {
+  Pool pool({db_->AdminConninfo(), 4, "restart"}, nullptr);
+  std::atomic<int> opened{0};
+  std::promise<void> all_open;
+  for (int i = 0; i < 4; ++i) {
+    pool.Submit([&](Conn& conn) {
+      (void)conn.Read([](Tx& tx) { tx.exec("SELECT 1"); return absl::OkStatus(); });
+      if (++opened == 4) all_open.set_value();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // one task per worker
+    });
+  }
+  all_open.get_future().wait();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  TerminateAllSessions(db_->AdminConninfo());
+  std::atomic<int> failures{0};
+  std::vector<std::future<void>> done;
+  for (int i = 0; i < 40; ++i) {
+    auto p = std::make_shared<std::promise<void>>();
+    done.push_back(p->get_future());
+    pool.Submit([&failures, p](Conn& conn) {
+      absl::Status s = conn.Transact([](Tx& tx) {
+        tx.exec("SELECT 1");
+        return absl::OkStatus();
+      });
+      if (!s.ok()) ++failures;
+      p->set_value();
+    });
+  }
+  for (auto& f : done) f.wait();
+  EXPECT_EQ(failures.load(), 0);
 }
 
 TEST_F(DbTest, UnreachableDatabaseIsUnavailable) {
@@ -515,22 +561,17 @@ TEST_F(DbTest, ReaderBatchesConcurrentReadsAndIsolatesFailures) {
   EXPECT_EQ(wrong.load(), 0);
 }
 
-TEST_F(DbTest, ReaderReconnectsAfterLosingItsSession) {
-  Reader reader({db_->AdminConninfo(), 1, 32, "test"}, nullptr);
+TEST_F(DbTest, ReaderReconnectsBeforeUsingASessionClosedWhileIdle) {
+  Reader reader({db_->AdminConninfo(), 2, 32, "test"}, nullptr);
   constexpr Statement kPid{"test.read_pid", "SELECT pg_backend_pid()"};
   auto pid = ReadNow(reader, kPid, {});
   ASSERT_THAT(pid, IsOk());
-  Conn killer(db_->AdminConninfo());
-  ASSERT_THAT(killer.Read([&](Tx& tx) -> absl::Status {
-    tx.exec_params("SELECT pg_terminate_backend($1)", (*pid)[0][0].as<int>());
-    return absl::OkStatus();
-  }),
-              IsOk());
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_THAT(ReadNow(reader, kPid, {}), StatusIs(absl::StatusCode::kUnavailable));
-  auto again = ReadNow(reader, kPid, {});
-  ASSERT_THAT(again, IsOk());
-  EXPECT_NE((*again)[0][0].as<int>(), (*pid)[0][0].as<int>());
+  TerminateAllSessions(db_->AdminConninfo());
+  for (int i = 0; i < 10; ++i) {
+    auto again = ReadNow(reader, kPid, {});
+    ASSERT_THAT(again, IsOk());
+    EXPECT_NE((*again)[0][0].as<int>(), (*pid)[0][0].as<int>());
+  }
 }
 
 // A read answered before its session is lost keeps its answer; the reads after it are

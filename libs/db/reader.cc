@@ -96,6 +96,13 @@ class Reader::Session {
 
  private:
   absl::Status EnsureOpen() {
+    if (conn_ != nullptr && !IdleSessionUsable(PQsocket(conn_), [&] {
+          return PQconsumeInput(conn_) == 1 && PQstatus(conn_) == CONNECTION_OK;
+        })) {
+      log::Info("database read session closed by the server; reconnecting")
+          .Str("error", PQerrorMessage(conn_));
+      Close();
+    }
     if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) return absl::OkStatus();
     Close();
     conn_ = PQconnectdb(url_.c_str());
