@@ -9,12 +9,21 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 echo "docker-compose config"
-CRM_DB_PASSWORD=test CRM_ADMIN_PASSWORD=test docker-compose -f "$root/docker-compose.yml" config -q \
+secrets=(CRM_DB_PASSWORD CRM_AUTH_DB_PASSWORD CRM_CUSTOMERS_DB_PASSWORD CRM_PIPELINE_DB_PASSWORD
+         CRM_ADMIN_PASSWORD)
+compose_env=()
+for s in "${secrets[@]}"; do compose_env+=("$s=secret-$s"); done
+env "${compose_env[@]}" docker-compose -f "$root/docker-compose.yml" config >"$tmp/compose.yaml" \
   || fail "docker-compose.yml does not validate"
-# Secrets are required, not defaulted.
-if (unset CRM_DB_PASSWORD CRM_ADMIN_PASSWORD; docker-compose -f "$root/docker-compose.yml" config -q) 2>/dev/null; then
-  fail "docker-compose.yml must refuse to run without CRM_DB_PASSWORD and CRM_ADMIN_PASSWORD"
-fi
+# Secrets are required, not defaulted: each one missing alone is refused.
+for s in "${secrets[@]}"; do
+  others=()
+  for o in "${secrets[@]}"; do [[ $o == "$s" ]] || others+=("$o=secret-$o"); done
+  if (unset "${secrets[@]}"; env "${others[@]}" \
+      docker-compose -f "$root/docker-compose.yml" config -q) 2>/dev/null; then
+    fail "docker-compose.yml must refuse to run without $s"
+  fi
+done
 
 for dir in base overlays/local; do
   echo "kubectl kustomize deploy/k8s/$dir"
@@ -28,6 +37,11 @@ for dir in base overlays/local; do
   done
 done
 kubectl kustomize "$root/deploy/k8s/overlays/local" | grep -q "replicas: 1" || fail "local overlay"
+
+echo "token and secret settings agree across compose and kubernetes"
+kubectl kustomize "$root/deploy/k8s/base" >"$tmp/k8s.yaml"
+python3 "$root/tests/deploy/check_settings.py" "$tmp/compose.yaml" "$tmp/k8s.yaml" \
+  || fail "inconsistent token or secret settings"
 
 echo "promtool check rules / config"
 awk 'f{sub(/^  /,""); print} /^spec:/{f=1}' "$root/deploy/k8s/base/prometheus-rules.yaml" >"$tmp/rules.yml"

@@ -1,0 +1,81 @@
+"""Checks that the deployments agree with themselves: every service verifies tokens with the
+issuer and audience auth signs with, only auth can read the signing key, and each service role
+has a secret of its own. Usage: check_settings.py <docker-compose config> <kustomize output>"""
+import sys
+
+import yaml
+
+SERVICES = ("auth", "customers", "pipeline")
+# The services' own defaults (libs/service/common_config.cc) when a deployment sets nothing.
+DEFAULTS = {"CRM_JWT_ISSUER": "crm-auth", "CRM_JWT_AUDIENCE": "crm"}
+problems = []
+
+
+def check_tokens(where, env_by_service):
+    for key, default in DEFAULTS.items():
+        seen = {svc: env.get(key, default) for svc, env in env_by_service.items()}
+        if len(set(seen.values())) != 1:
+            problems.append(f"{where}: {key} differs between services: {seen}")
+
+
+def check_compose(path):
+    with open(path) as f:
+        services = yaml.safe_load(f)["services"]
+    env = {svc: services[svc].get("environment", {}) for svc in SERVICES}
+    check_tokens("docker-compose", env)
+    for svc in SERVICES:
+        if svc == "auth":
+            continue
+        for volume in services[svc].get("volumes", []):
+            source = volume.get("source") if isinstance(volume, dict) else volume.split(":")[0]
+            if source == "authkeys":
+                problems.append(f"docker-compose: {svc} mounts the private signing key volume")
+    passwords = {services["postgres"]["environment"]["POSTGRES_PASSWORD"]}
+    for svc in SERVICES:
+        url = env[svc].get(f"CRM_{svc.upper()}_DB_URL", "")
+        password = [p for p in url.split() if p.startswith("password=")]
+        if not password:
+            problems.append(f"docker-compose: {svc}'s database URL has no password")
+        elif password[0] in passwords or password[0][len("password="):] in passwords:
+            problems.append(f"docker-compose: {svc} shares a database password")
+        else:
+            passwords.add(password[0][len("password="):])
+
+
+def check_kubernetes(path):
+    with open(path) as f:
+        docs = [d for d in yaml.safe_load_all(f) if d]
+    config_maps = {d["metadata"]["name"]: d.get("data", {}) for d in docs if d["kind"] == "ConfigMap"}
+    env = {}
+    for d in docs:
+        if d["kind"] != "Deployment":
+            continue
+        name = d["metadata"]["name"]
+        pod = d["spec"]["template"]["spec"]
+        values = {}
+        for c in pod["containers"]:
+            for source in c.get("envFrom", []):
+                ref = source.get("configMapRef", {}).get("name")
+                if ref is not None:
+                    if ref not in config_maps:
+                        problems.append(f"kubernetes: {name} uses a missing ConfigMap {ref}")
+                    values.update(config_maps.get(ref, {}))
+            for e in c.get("env", []):
+                if "value" in e:
+                    values[e["name"]] = e["value"]
+        env[name] = values
+        if name != "crm-auth":
+            for v in pod.get("volumes", []):
+                if v.get("secret", {}).get("secretName") == "crm-auth-keys":
+                    problems.append(f"kubernetes: {name} mounts the private signing key")
+    missing = [f"crm-{svc}" for svc in SERVICES if f"crm-{svc}" not in env]
+    if missing:
+        problems.append(f"kubernetes: no Deployment for {missing}")
+    check_tokens("kubernetes", env)
+
+
+check_compose(sys.argv[1])
+check_kubernetes(sys.argv[2])
+for p in problems:
+    print(p, file=sys.stderr)
+sys.exit(1 if problems else 0)
