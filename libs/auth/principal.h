@@ -39,6 +39,26 @@ struct Principal {
   bool HasRole(absl::string_view role) const {
     return std::find(roles.begin(), roles.end(), role) != roles.end();
   }
+  // Whether the department is the caller's or below it (department scope).
+  bool InDepartmentTree(absl::string_view department_id) const {
+    return std::find(department_tree.begin(), department_tree.end(), department_id) !=
+           department_tree.end();
+  }
+  // Whether a record owned by owner_id in owner_department_id is within the caller's scope
+  // (for results already read, e.g. another record a write collided with; reads filter in SQL).
+  bool Sees(absl::string_view owner_id, absl::string_view owner_department_id) const {
+    switch (scope) {
+      case DataScope::kAll:
+        return true;
+      case DataScope::kDepartment:
+        return InDepartmentTree(owner_department_id);
+      case DataScope::kOwn:
+        return owner_id == user_id;
+      case DataScope::kNone:
+        break;
+    }
+    return false;
+  }
 };
 
 // OK when the principal has the permission, otherwise PERMISSION_DENIED naming it.

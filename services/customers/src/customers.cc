@@ -64,18 +64,27 @@ void EmitCustomerChanges(db::Tx& tx, const events::Outbox& outbox, const Request
 
 namespace {
 
-absl::Status DuplicateError(const std::vector<Duplicate>& dups) {
+// The existing customers a new one may duplicate. Those outside the caller's scope are named
+// only by what matched: their ids and numbers are not the caller's to see.
+absl::Status DuplicateError(const std::vector<Duplicate>& dups, const Principal& caller) {
   std::vector<std::string> ids, numbers, matched;
+  const Duplicate* shown = nullptr;
   for (const auto& d : dups) {
+    matched.push_back(d.matched_on);
+    if (!caller.Sees(d.owner_id, d.owner_department_id)) continue;
     ids.push_back(d.id);
     numbers.push_back(d.number);
-    matched.push_back(d.matched_on);
+    if (shown == nullptr) shown = &d;
   }
+  const Duplicate& first = shown != nullptr ? *shown : dups[0];
+  const std::string which =
+      shown != nullptr ? absl::StrCat("customer ", first.number, " (", first.id, ")")
+                       : "a customer outside your scope";
   return WithErrorInfo(
-      absl::AlreadyExistsError(
-          absl::StrCat("possible duplicate of customer ", dups[0].number, " (", dups[0].id,
-                       "): same ", dups[0].matched_on == "tax_id" ? "tax id" : dups[0].matched_on,
-                       "; set force to create it anyway")),
+      absl::AlreadyExistsError(absl::StrCat(
+          "possible duplicate of ", which, ": same ",
+          first.matched_on == "tax_id" ? "tax id" : first.matched_on,
+          "; set force to create it anyway")),
       "DUPLICATE_CUSTOMER", "crm.customers.v1",
       {{"existing_ids", absl::StrJoin(ids, ",")},
        {"existing_numbers", absl::StrJoin(numbers, ",")},
@@ -195,7 +204,7 @@ absl::StatusOr<Customer> Customers::Create(db::Conn& conn, const Principal& call
     Repository::LockDuplicateKeys(tx, c.name, c.tax_id);
     if (!force) {
       std::vector<Duplicate> dups = Repository::FindDuplicates(tx, c.name, c.tax_id, c.phone);
-      if (!dups.empty()) return DuplicateError(dups);
+      if (!dups.empty()) return DuplicateError(dups, caller);
     }
     Customer created = Repository::Insert(tx, c);
     Emit(tx, outbox_, meta, "customers.customer.created", created);

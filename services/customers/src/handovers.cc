@@ -54,9 +54,7 @@ absl::StatusOr<Handover> Handovers::Run(db::Conn& conn, const Principal& caller,
     return absl::FailedPreconditionError(
         absl::StrCat("to_user_id ", r.to_user_id, " is disabled and cannot own customers"));
   }
-  if (caller.scope == auth::DataScope::kDepartment &&
-      std::find(caller.department_tree.begin(), caller.department_tree.end(), to.department_id) ==
-          caller.department_tree.end()) {
+  if (caller.scope == auth::DataScope::kDepartment && !caller.InDepartmentTree(to.department_id)) {
     return absl::PermissionDeniedError(
         absl::StrCat("to_user_id ", r.to_user_id, " is outside your departments"));
   }

@@ -234,6 +234,8 @@ struct Duplicate {
   std::string id;
   std::string number;
   std::string matched_on;  // "tax_id" | "name" | "phone"
+  std::string owner_id;
+  std::string owner_department_id;
 };
 
 using RequestMeta = rpc::RequestMeta;

@@ -134,14 +134,18 @@ constexpr Statement kLockDuplicateKeys{
 // keys is reported for the first. Planned for each lookup (db::ExecPlanned).
 constexpr Statement kFindDuplicates{
     "customers.find_duplicates",
-    "SELECT DISTINCT ON (d.id) d.id::text, d.number, d.matched FROM ("
-    "  SELECT c.id, c.number, 1 AS rank, 'tax_id' AS matched FROM customers.customers c"
+    "SELECT DISTINCT ON (d.id) d.id::text, d.number, d.matched, d.owner_id::text,"
+    "   d.owner_department_id::text FROM ("
+    "  SELECT c.id, c.number, 1 AS rank, 'tax_id' AS matched, c.owner_id,"
+    "   c.owner_department_id FROM customers.customers c"
     "   WHERE $2 <> '' AND c.tax_id = $2 AND c.tax_id <> '' AND c.deleted_at IS NULL"
     "  UNION ALL"
-    "  SELECT c.id, c.number, 2, 'name' FROM customers.customers c"
+    "  SELECT c.id, c.number, 2, 'name', c.owner_id, c.owner_department_id"
+    "   FROM customers.customers c"
     "   WHERE c.normalized_name = customers.normalized_name($1) AND c.deleted_at IS NULL"
     "  UNION ALL"
-    "  SELECT c.id, c.number, 3, 'phone' FROM customers.customers c"
+    "  SELECT c.id, c.number, 3, 'phone', c.owner_id, c.owner_department_id"
+    "   FROM customers.customers c"
     "   WHERE $3 <> '' AND c.phone_digits = $3 AND c.phone_digits <> ''"
     "   AND c.deleted_at IS NULL"
     ") d ORDER BY d.id, d.rank LIMIT 5"};
@@ -290,7 +294,8 @@ std::vector<Duplicate> Repository::FindDuplicates(db::Tx& tx, const std::string&
                                                   const std::string& phone) {
   std::vector<Duplicate> out;
   for (const auto& row : db::ExecPlanned(tx, kFindDuplicates, name, tax_id, Digits(phone))) {
-    out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
+    out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                   row[3].as<std::string>(), row[4].as<std::string>()});
   }
   return out;
 }

@@ -217,12 +217,21 @@ TEST_F(CustomersTest, DuplicatesAreRefusedUnlessForced) {
   Customer same_tax;
   same_tax.name = Unique("完全不同的名字");
   same_tax.tax_id = c.tax_id;
-  absl::Status s = customers_->Create(*conn_, Rep(NewId()), meta_, "", same_tax, false).status();
+  absl::Status s = customers_->Create(*conn_, rep, meta_, "", same_tax, false).status();
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("same tax id")));
   ErrorInfo info = ErrorInfoOf(s);
   EXPECT_EQ(info.reason, "DUPLICATE_CUSTOMER");
   EXPECT_EQ(info.Get("existing_ids"), first->id);
   EXPECT_EQ(info.Get("matched_on"), "tax_id");
+  // Another team's rep learns that it would duplicate, not which customer it is.
+  absl::Status hidden =
+      customers_->Create(*conn_, Rep(NewId()), meta_, "", same_tax, false).status();
+  EXPECT_THAT(hidden, StatusIs(absl::StatusCode::kAlreadyExists,
+                               HasSubstr("a customer outside your scope: same tax id")));
+  EXPECT_THAT(std::string(hidden.message()), Not(HasSubstr(first->id)));
+  EXPECT_THAT(std::string(hidden.message()), Not(HasSubstr(first->number)));
+  EXPECT_EQ(ErrorInfoOf(hidden).Get("existing_ids"), "");
+  EXPECT_EQ(ErrorInfoOf(hidden).Get("existing_numbers"), "");
 
   // Full-width letters, spaces, punctuation and the legal-form suffix do not make it new.
   Customer same_name;

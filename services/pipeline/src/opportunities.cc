@@ -270,9 +270,7 @@ absl::StatusOr<Opportunity> Opportunities::Assign(db::Conn& conn, const Principa
   if (!to.active || !to.human) {
     return InvalidField("assignee_id", "is not an active person");
   }
-  if (caller.scope != auth::DataScope::kAll &&
-      std::find(caller.department_tree.begin(), caller.department_tree.end(), to.department_id) ==
-          caller.department_tree.end()) {
+  if (caller.scope != auth::DataScope::kAll && !caller.InDepartmentTree(to.department_id)) {
     return InvalidField("assignee_id", "is not in your department or below it");
   }
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
