@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/events/follower.h"
 #include "libs/events/outbox.h"
 #include "libs/events/watch.h"
 #include "libs/rpc/server.h"
@@ -21,6 +22,7 @@ namespace {
 using ::crm::test::HasFieldViolation;
 using ::crm::test::IsOk;
 using ::crm::test::StatusIs;
+using ::testing::HasSubstr;
 
 constexpr char kSchema[] = "evt";
 
@@ -94,12 +96,14 @@ class EventsTest : public ::testing::Test {
     pool_.reset();
   }
 
-  std::string Token(std::vector<std::string> permissions = {kWatchPermission}) {
+  std::string Token(std::vector<std::string> permissions = {WatchPermission("test")},
+                    bool service_account = true, absl::Duration ttl = absl::Minutes(5)) {
     auth::Principal p;
     p.user_id = "watcher";
+    p.service_account = service_account;
     p.permissions = std::move(permissions);
     p.issued_at = absl::Now();
-    p.expires_at = absl::Now() + absl::Minutes(5);
+    p.expires_at = absl::Now() + ttl;
     return *signer_->Sign(p);
   }
 
@@ -351,6 +355,95 @@ TEST_F(EventsTest, RefusesBadCursorMissingTokenAndMissingPermission) {
     EXPECT_FALSE(reader->Read(&e));
     EXPECT_THAT(reader->Finish(), StatusIs(grpc::StatusCode::PERMISSION_DENIED));
   }
+  // Another service's stream permission is not this one's.
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + Token({WatchPermission("other")}));
+    auto reader = stub_->WatchEvents(&ctx, req);
+    EXPECT_FALSE(reader->Read(&e));
+    EXPECT_THAT(reader->Finish(),
+                StatusIs(grpc::StatusCode::PERMISSION_DENIED, "requires permission test.events.watch"));
+  }
+  // A person, even one holding the permission, reads records through the scoped API.
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization",
+                    "Bearer " + Token({WatchPermission("test")}, /*service_account=*/false));
+    auto reader = stub_->WatchEvents(&ctx, req);
+    EXPECT_FALSE(reader->Read(&e));
+    EXPECT_THAT(reader->Finish(), StatusIs(grpc::StatusCode::PERMISSION_DENIED));
+  }
+}
+
+// A token is checked when the stream opens and the stream ends when it expires.
+TEST_F(EventsTest, AStreamEndsWhenItsTokenExpires) {
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization",
+                  "Bearer " + Token({WatchPermission("test")}, true, absl::Seconds(2)));
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+  common::v1::WatchEventsRequest req;
+  req.set_after(last_cursor_);
+  auto reader = stub_->WatchEvents(&ctx, req);
+  const absl::Time start = absl::Now();
+  common::v1::Event e;
+  while (reader->Read(&e)) {
+  }
+  EXPECT_THAT(reader->Finish(), StatusIs(grpc::StatusCode::UNAUTHENTICATED, HasSubstr("expired")));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(6));
+}
+
+// Two replicas following one stream into one schema: every event takes effect once, and the
+// stored cursor only moves forward.
+TEST_F(EventsTest, TwoFollowersOfOneStreamApplyEachEventOnce) {
+  auto conninfo = db_->ProvisionAndMigrate("fol", "crm_fol_test", {Follower::Migrations()});
+  ASSERT_THAT(conninfo, IsOk());
+  db::Conn setup(*conninfo);
+  ASSERT_THAT(setup.Read([](db::Tx& tx) -> absl::Status {
+    tx.exec("CREATE TABLE IF NOT EXISTS fol.applied (text text NOT NULL, n int NOT NULL DEFAULT 1)");
+    tx.exec("TRUNCATE fol.applied");
+    tx.exec("DELETE FROM fol.event_cursors");
+    return absl::OkStatus();
+  }),
+              IsOk());
+  ASSERT_THAT(Write({"before-0"}), IsOk());
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                     grpc::InsecureChannelCredentials());
+  auto make = [&] {
+    Follower::Options o;
+    o.stream = "things";
+    o.channel = channel;
+    o.method = "/crm.eventstest.WatchTestService/WatchEvents";
+    o.types = {"test.thing.happened"};
+    o.token = [this]() -> absl::StatusOr<std::string> { return Token(); };
+    o.min_backoff = absl::Milliseconds(50);
+    o.max_backoff = absl::Milliseconds(200);
+    return std::make_unique<Follower>(o, *conninfo, "fol", [](db::Tx& tx, const common::v1::Event& e) {
+      tx.exec_params("INSERT INTO fol.applied (text) VALUES ($1)", TextOf(e));
+      return absl::OkStatus();
+    });
+  };
+  auto first = make(), second = make();
+  first->Start();
+  second->Start();
+  constexpr int kEvents = 40;
+  for (int i = 0; i < kEvents; ++i) ASSERT_THAT(Write({absl::StrCat("thing-", i)}), IsOk());
+  auto count = [&](const char* sql) {
+    return *setup.Read([&](db::Tx& tx) -> absl::StatusOr<int> { return tx.exec(sql)[0][0].as<int>(); });
+  };
+  for (int i = 0; i < 200 && count("SELECT count(*) FROM fol.applied WHERE text LIKE 'thing-%'") < kEvents; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  // The stand-by takes over when the leader stops, from the stored cursor.
+  first->Stop();
+  ASSERT_THAT(Write({"after-stop"}), IsOk());
+  for (int i = 0; i < 200 && count("SELECT count(*) FROM fol.applied WHERE text = 'after-stop'") < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  second->Stop();
+  EXPECT_EQ(count("SELECT count(*) FROM fol.applied WHERE text LIKE 'thing-%'"), kEvents);
+  EXPECT_EQ(count("SELECT count(*) FROM fol.applied WHERE text = 'after-stop'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM (SELECT text FROM fol.applied GROUP BY text"
+                  " HAVING count(*) > 1) d"), 0);
 }
 
 TEST_F(EventsTest, ShutdownEndsOpenStreamsWithUnavailable) {

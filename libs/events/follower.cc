@@ -64,10 +64,27 @@ void Follower::Run() {
 }
 
 absl::Status Follower::Follow() {
+  // Leadership: held by this session while it follows; released when the session ends.
+  const std::string lock_key = absl::StrCat(schema_, ".event_cursors.", options_.stream);
+  auto leader = conn_.Read([&](db::Tx& tx) -> absl::StatusOr<bool> {
+    return tx.exec_params("SELECT pg_try_advisory_lock(hashtext($1))", lock_key)[0][0].as<bool>();
+  });
+  if (!leader.ok()) return leader.status();
+  if (!*leader) return absl::FailedPreconditionError("another replica follows this stream");
+  absl::Status followed = FollowAsLeader();
+  (void)conn_.Read([&](db::Tx& tx) -> absl::Status {
+    tx.exec_params("SELECT pg_advisory_unlock(hashtext($1))", lock_key);
+    return absl::OkStatus();
+  });
+  return followed;
+}
+
+absl::Status Follower::FollowAsLeader() {
   auto cursor = conn_.Read([this](db::Tx& tx) -> absl::StatusOr<std::string> {
     return LoadCursor(tx, schema_, options_.stream);
   });
   if (!cursor.ok()) return cursor.status();
+  std::string stored = *cursor;
   auto token = options_.token();
   if (!token.ok()) return token.status();
 
@@ -92,14 +109,22 @@ absl::Status Follower::Follow() {
   while (failed.ok() && reader->Read(&e)) {
     failed = conn_.Transact([&](db::Tx& tx) -> absl::Status {
       if (absl::Status s = apply_(tx, e); !s.ok()) return s;
-      tx.exec_params(absl::StrCat("INSERT INTO ", schema_,
-                                  ".event_cursors (stream, cursor) VALUES ($1, $2)"
-                                  " ON CONFLICT (stream) DO UPDATE SET cursor = excluded.cursor,"
-                                  " updated_at = now()"),
-                     options_.stream, e.cursor());
+      // Compare-and-set: only from the cursor this follower stored last.
+      pqxx::result moved = tx.exec_params(
+          absl::StrCat("INSERT INTO ", schema_,
+                       ".event_cursors AS c (stream, cursor) VALUES ($1, $2)"
+                       " ON CONFLICT (stream) DO UPDATE SET cursor = excluded.cursor,"
+                       " updated_at = now() WHERE c.cursor = $3"),
+          options_.stream, e.cursor(), stored);
+      if (moved.affected_rows() != 1) {
+        return absl::AbortedError("another follower moved the cursor; resuming from it");
+      }
       return absl::OkStatus();
     });
-    if (failed.ok()) applied_.fetch_add(1);
+    if (failed.ok()) {
+      stored = e.cursor();
+      applied_.fetch_add(1);
+    }
   }
   if (!failed.ok()) ctx.TryCancel();
   grpc::Status finish = reader->Finish();

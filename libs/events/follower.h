@@ -5,6 +5,12 @@
 // across reconnections, restarts and crashes. Errors (the producer or the database down, a
 // token refused, apply failing) are logged and retried with backoff from the stored cursor.
 //
+// Every replica of the following service runs a follower; one follows at a time (a session
+// advisory lock per stream), the others retry with backoff and take over when it goes. Should
+// two ever apply at once (the leader's session lost mid-stream), the cursor is compare-and-set:
+// a transaction whose cursor moved since this follower last stored it rolls back, so an event
+// still takes effect once and the cursor never moves backwards.
+//
 //   events::Follower orders({.stream = "orders", .channel = ch,
 //                            .method = "/crm.contracts.v1.ContractsService/WatchEvents",
 //                            .types = {"contracts.order.placed"}, .token = tokens},
@@ -41,7 +47,8 @@ class Follower {
     // The full method name of the producer's WatchEvents.
     std::string method;
     std::vector<std::string> types;
-    // A bearer token with events.watch on the producer, asked for at each connection.
+    // A service account's bearer token with the producer's "<source>.events.watch", asked for
+    // at each connection.
     std::function<absl::StatusOr<std::string>()> token;
     absl::Duration min_backoff = absl::Milliseconds(200);
     absl::Duration max_backoff = absl::Seconds(30);
@@ -66,8 +73,10 @@ class Follower {
 
  private:
   void Run();
-  // One connection: reads and applies until the stream ends or fails.
+  // One connection, if this replica is the stream's leader: reads and applies until the
+  // stream ends or fails.
   absl::Status Follow();
+  absl::Status FollowAsLeader();
 
   Options options_;
   db::Conn conn_;

@@ -32,8 +32,12 @@ class EventStream::Watcher : public grpc::ServerWriteReactor<common::v1::Event> 
     absl::Status status;
     if (!principal.ok()) {
       status = principal.status();
-    } else if (!(*principal)->Can(kWatchPermission)) {
-      status = absl::PermissionDeniedError(absl::StrCat("requires permission ", kWatchPermission));
+    } else if (!(*principal)->service_account) {
+      status = absl::PermissionDeniedError(
+          "event streams are for service accounts; people read records through the API");
+    } else if (const std::string permission = WatchPermission(stream->options_.source);
+               !(*principal)->Can(permission)) {
+      status = absl::PermissionDeniedError(absl::StrCat("requires permission ", permission));
     } else if (!req->after().empty() && !ParseCursor(req->after(), &xid_, &seq_)) {
       status = InvalidField("after", "is not a cursor returned by this stream");
     } else {
@@ -48,7 +52,9 @@ class EventStream::Watcher : public grpc::ServerWriteReactor<common::v1::Event> 
         .Str("user_id", (*principal)->user_id)
         .Str("after", req->after())
         .Str("request_id", request_id);
+    expires_at_ = (*principal)->expires_at;
     stream_->Register(this);
+    stream_->WakeLater(this, expires_at_ - absl::Now());
     Wake();
   }
 
@@ -56,6 +62,10 @@ class EventStream::Watcher : public grpc::ServerWriteReactor<common::v1::Event> 
   // fetch again when done).
   void Wake() {
     std::lock_guard<std::mutex> lock(mu_);
+    if (absl::Now() >= expires_at_) {
+      EndLocked(absl::UnauthenticatedError("the stream's token expired; resume with a fresh one"));
+      return;
+    }
     dirty_ = true;
     if (!finished_ && !fetching_ && !writing_ && pending_.empty()) StartFetchLocked();
   }
@@ -218,6 +228,7 @@ class EventStream::Watcher : public grpc::ServerWriteReactor<common::v1::Event> 
   }
 
   EventStream* stream_;
+  absl::Time expires_at_;
   std::vector<std::string> types_;
   std::mutex mu_;
   // The position of the last event written to the client.
@@ -248,6 +259,10 @@ class Receiver : public pqxx::notification_receiver {
 };
 
 }  // namespace
+
+std::string WatchPermission(absl::string_view source) {
+  return absl::StrCat(source, ".events.watch");
+}
 
 EventStream::EventStream(Options options, db::Pool* pool, const auth::TokenVerifier* verifier,
                          prometheus::Registry* registry)

@@ -19,6 +19,7 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "crm/common/v1/events.pb.h"
 #include "libs/auth/tokens.h"
@@ -32,8 +33,10 @@ class Counter;
 
 namespace crm::events {
 
-// The permission WatchEvents requires.
-inline constexpr char kWatchPermission[] = "events.watch";
+// The permission WatchEvents of the service named `source` requires, "<source>.events.watch".
+// Streams carry every event of every record, so they are for service accounts only: a person
+// reads records through the scoped RPCs.
+std::string WatchPermission(absl::string_view source);
 
 class EventStream {
  public:
@@ -55,6 +58,8 @@ class EventStream {
   // Starts the listener thread.
   void Start();
   // Ends every open stream with UNAVAILABLE (clients resume elsewhere) and stops listening.
+  // (A stream also ends, UNAUTHENTICATED, when its token expires: the client resumes with a
+  // fresh one.)
   void Shutdown();
 
   // The WatchEvents handler body.

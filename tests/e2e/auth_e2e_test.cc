@@ -215,7 +215,9 @@ TEST_F(AuthE2eTest, AnotherProcessVerifiesTokensWithThePublicKeyOnly) {
 TEST_F(AuthE2eTest, SecurityEventsAreStreamed) {
   v1::LoginResponse resp;
   (void)Login("admin", "wrong-password", &resp);
-  auto ctx = Ctx(AdminToken());
+  auto token = server_->ServiceToken("auth-watcher", "integration");
+  ASSERT_THAT(token, IsOk());
+  auto ctx = Ctx(*token);
   common::v1::WatchEventsRequest req;
   req.add_types("auth.login.failed");
   auto reader = auth_->WatchEvents(ctx.get(), req);

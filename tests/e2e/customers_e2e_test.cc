@@ -69,14 +69,18 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
   EXPECT_EQ(created.id(), again.id());
   EXPECT_EQ(created.status(), cv1::CUSTOMER_STATUS_ACTIVE);
 
-  // A second company with the same tax id is a duplicate, named in the error.
+  // A second company with the same tax id is a duplicate, named in the error to whoever may
+  // see the first one, and only reported to another rep.
   cv1::CreateCustomerRequest dup;
   dup.mutable_customer()->set_name("华为终端");
   dup.mutable_customer()->set_tax_id("914403001922038216");
   cv1::Customer ignored;
-  grpc::Status s = stub->CreateCustomer(Ctx(*other).get(), dup, &ignored);
+  grpc::Status s = stub->CreateCustomer(Ctx(*rep).get(), dup, &ignored);
   EXPECT_THAT(s, StatusIs(grpc::StatusCode::ALREADY_EXISTS));
   EXPECT_EQ(ErrorInfoOf(rpc::FromGrpcStatus(s)).Get("existing_ids"), created.id());
+  s = stub->CreateCustomer(Ctx(*other).get(), dup, &ignored);
+  EXPECT_THAT(s, StatusIs(grpc::StatusCode::ALREADY_EXISTS, HasSubstr("outside your scope")));
+  EXPECT_EQ(ErrorInfoOf(rpc::FromGrpcStatus(s)).Get("existing_ids"), "");
 
   // Bad input names its fields.
   cv1::CreateCustomerRequest bad;
@@ -318,10 +322,20 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
   EXPECT_THAT(stub->DeleteCustomer(Ctx(*rep).get(), del, &deleted),
               StatusIs(grpc::StatusCode::PERMISSION_DENIED, HasSubstr("customers.delete")));
 
-  // The changes are on the event stream (the admin has events.watch).
+  // The admin, who sees no business data, cannot follow the stream.
   auto admin = a.Login("admin", kAdminPassword);
   ASSERT_THAT(admin, IsOk());
-  auto watch_ctx = Ctx(*admin);
+  {
+    auto denied_ctx = Ctx(*admin);
+    auto denied = stub->WatchEvents(denied_ctx.get(), common::v1::WatchEventsRequest());
+    common::v1::Event none;
+    EXPECT_FALSE(denied->Read(&none));
+    EXPECT_THAT(denied->Finish(), StatusIs(grpc::StatusCode::PERMISSION_DENIED));
+  }
+  // The changes are on the event stream, for a service account allowed to follow it.
+  auto follower = a.ServiceToken("customers-watcher", "pipeline_follower");
+  ASSERT_THAT(follower, IsOk());
+  auto watch_ctx = Ctx(*follower);
   common::v1::WatchEventsRequest watch;
   auto reader = stub->WatchEvents(watch_ctx.get(), watch);
   std::vector<std::string> types;

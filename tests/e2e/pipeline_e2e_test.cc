@@ -167,10 +167,10 @@ TEST_F(PipelineE2eTest, FromOpportunityToCustomer) {
   EXPECT_EQ(again.customer_id(), won.customer_id());
   EXPECT_EQ(CustomersNamed("新元光电"), 1);
 
-  // Every change is on the pipeline's event stream (the admin has events.watch).
-  auto admin = auth_->Login("admin", kAdminPassword);
-  ASSERT_THAT(admin, IsOk());
-  auto watch_ctx = Ctx(*admin);
+  // Every change is on the pipeline's event stream, for an integration account.
+  auto integration = auth_->ServiceToken("pipeline-watcher", "integration");
+  ASSERT_THAT(integration, IsOk());
+  auto watch_ctx = Ctx(*integration);
   common::v1::WatchEventsRequest watch;
   auto reader = pipeline_stub_->WatchEvents(watch_ctx.get(), watch);
   std::vector<std::string> types;
@@ -228,7 +228,7 @@ TEST_F(PipelineE2eTest, CustomersDownInTheMiddle) {
 
 TEST_F(PipelineE2eTest, OpenOpportunitiesFollowAHandOver) {
   // An instance that follows the customers service's hand-overs with a service account.
-  auto secret = auth_->CreateServiceAccount("pipeline-follower", "integration");
+  auto secret = auth_->CreateServiceAccount("pipeline-follower", "pipeline_follower");
   ASSERT_THAT(secret, IsOk());
   auto following = PipelineServer::Start(
       *db_, *auth_, *customers_,

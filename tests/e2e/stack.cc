@@ -139,6 +139,23 @@ absl::StatusOr<std::string> AuthServer::CreateServiceAccount(const std::string& 
   return path;
 }
 
+absl::StatusOr<std::string> AuthServer::ServiceToken(const std::string& username,
+                                                     const std::string& role) {
+  auto secret_file = CreateServiceAccount(username, role);
+  if (!secret_file.ok()) return secret_file.status();
+  std::ifstream in(*secret_file);
+  std::string secret;
+  std::getline(in, secret);
+  auto stub = auth::v1::AuthService::NewStub(channel());
+  auth::v1::IssueServiceTokenRequest req;
+  req.set_client_id(username);
+  req.set_client_secret(secret);
+  auth::v1::IssueServiceTokenResponse resp;
+  grpc::Status status = stub->IssueServiceToken(Ctx().get(), req, &resp);
+  if (!status.ok()) return rpc::FromGrpcStatus(status);
+  return resp.access_token();
+}
+
 absl::StatusOr<std::string> AuthServer::CreateDepartment(const std::string& name,
                                                          const std::string& parent_id) {
   auto admin = Login("admin", kAdminPassword);

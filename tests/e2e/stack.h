@@ -70,6 +70,8 @@ class AuthServer : public ServiceUnderTest {
   // directory; returns that file's path.
   absl::StatusOr<std::string> CreateServiceAccount(const std::string& username,
                                                    const std::string& role);
+  // Creates a service account with `role` as the admin and returns an access token of it.
+  absl::StatusOr<std::string> ServiceToken(const std::string& username, const std::string& role);
   // Creates a department as the admin; returns its id.
   absl::StatusOr<std::string> CreateDepartment(const std::string& name,
                                                const std::string& parent_id = "");

@@ -100,7 +100,9 @@ INSERT INTO auth.permissions (name, description) VALUES
   ('auth.users.write',        'Create and change users, roles of users, passwords; all users'),
   ('auth.roles.read',         'Read roles and the permission catalogue'),
   ('auth.roles.write',        'Create, change and delete roles'),
-  ('events.watch',            'Subscribe to a service''s event stream'),
+  ('auth.events.watch',       'Follow the auth service''s event stream (service accounts only)'),
+  ('customers.events.watch',  'Follow the customers service''s event stream (service accounts only)'),
+  ('pipeline.events.watch',   'Follow the pipeline service''s event stream (service accounts only)'),
   ('dictionaries.write',      'Edit dictionaries (levels, regions, industries, ticket types)'),
   ('customers.read',          'Read customers, contacts and interactions'),
   ('customers.write',         'Create and change customers, contacts and interactions'),
@@ -131,14 +133,15 @@ INSERT INTO auth.roles (name, display_name, description, data_scope, builtin) VA
   ('account_manager', '客户经理',   'Maintains own customers, opportunities, plans and tickets', 'own', true),
   ('service_agent',   '客服',       'Creates, handles and gives feedback on tickets', 'all', true),
   ('finance',         '财务主管',   'Contracts, payment plans, payment records, receivables', 'all', true),
-  ('integration',     '系统集成',   'Service accounts of background workers and consumers', 'all', true);
+  ('integration',     '系统集成',   'Service accounts of integrations that read every stream and record', 'all', true),
+  ('pipeline_follower', '商机同步', 'The pipeline service''s account: follows customer hand-overs and merges', 'none', true);
 
 INSERT INTO auth.role_permissions (role, permission)
 SELECT r, p FROM (VALUES
   ('admin', 'auth.departments.read'), ('admin', 'auth.departments.write'),
   ('admin', 'auth.users.read'), ('admin', 'auth.users.write'),
   ('admin', 'auth.roles.read'), ('admin', 'auth.roles.write'),
-  ('admin', 'dictionaries.write'), ('admin', 'events.watch'),
+  ('admin', 'dictionaries.write'),
 
   ('executive', 'auth.departments.read'), ('executive', 'auth.users.read'),
   ('executive', 'customers.read'), ('executive', 'customers.export'),
@@ -174,8 +177,11 @@ SELECT r, p FROM (VALUES
   ('finance', 'contracts.read'), ('finance', 'payments.read'), ('finance', 'payments.write'),
   ('finance', 'analytics.reports.read'),
 
-  ('integration', 'events.watch'), ('integration', 'auth.users.read'),
+  ('integration', 'auth.events.watch'), ('integration', 'customers.events.watch'),
+  ('integration', 'pipeline.events.watch'), ('integration', 'auth.users.read'),
   ('integration', 'auth.departments.read'), ('integration', 'customers.read'),
   ('integration', 'pipeline.opportunities.read'), ('integration', 'contracts.read'),
-  ('integration', 'payments.read'), ('integration', 'service.tickets.read')
+  ('integration', 'payments.read'), ('integration', 'service.tickets.read'),
+
+  ('pipeline_follower', 'customers.events.watch')
 ) AS v (r, p);

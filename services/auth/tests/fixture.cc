@@ -53,7 +53,7 @@ auth::Principal AuthFixture::Admin() const {
   p.roles = {"admin"};
   p.permissions = {
       "auth.departments.read", "auth.departments.write", "auth.roles.read",    "auth.roles.write",
-      "auth.users.read",       "auth.users.write",       "dictionaries.write", "events.watch"};
+      "auth.users.read",       "auth.users.write",       "dictionaries.write"};
   std::sort(p.permissions.begin(), p.permissions.end());
   p.scope = auth::DataScope::kNone;
   return p;

@@ -273,7 +273,7 @@ TEST_F(SessionsTest, ServiceAccountsUseClientCredentialsOnly) {
   EXPECT_TRUE(token->tokens.refresh_token.empty());
   auth::Principal p = PrincipalOf(token->tokens.access_token);
   EXPECT_TRUE(p.service_account);
-  EXPECT_TRUE(p.Can("events.watch"));
+  EXPECT_TRUE(p.Can("customers.events.watch"));
   EXPECT_EQ(p.scope, auth::DataScope::kAll);
   // A service account cannot use the password sign-in, nor a person the client credentials.
   EXPECT_THAT(Login(account.username, secret), StatusIs(kUnauthenticated));

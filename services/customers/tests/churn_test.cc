@@ -293,7 +293,8 @@ TEST_F(ChurnTest, FollowsOrderEventsFromAnotherServicesStreamExactlyOnce) {
   o.token = [&]() -> absl::StatusOr<std::string> {
     auth::Principal p;
     p.user_id = NewId();
-    p.permissions = {events::kWatchPermission};
+    p.service_account = true;
+    p.permissions = {events::WatchPermission("contracts")};
     p.issued_at = absl::Now();
     p.expires_at = absl::Now() + absl::Minutes(5);
     return (*signer)->Sign(p);
