@@ -147,6 +147,7 @@ absl::StatusOr<Department> Directory::CreateDepartment(db::Conn& conn, const Pri
 
 absl::StatusOr<Department> Directory::GetDepartment(db::Conn& conn, const Principal& caller,
                                                     const std::string& id) const {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.departments.read"));
   Violations v;
   validation::RequiredUuid(v, "id", id);
   CRM_RETURN_IF_ERROR(v.ToStatus());
@@ -160,6 +161,7 @@ absl::StatusOr<Department> Directory::GetDepartment(db::Conn& conn, const Princi
 absl::StatusOr<validation::Page<Department>> Directory::ListDepartments(
     db::Conn& conn, const Principal& caller, const std::string& parent_id, int32_t page_size,
     const std::string& page_token) const {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.departments.read"));
   Violations v;
   validation::OptionalUuid(v, "parent_id", parent_id);
   CRM_RETURN_IF_ERROR(v.ToStatus());

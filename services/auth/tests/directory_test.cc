@@ -87,6 +87,13 @@ TEST_F(DirectoryTest, DepartmentTreeLifecycle) {
   EXPECT_THAT(directory_->GetDepartment(*conn_, Admin(), market.id),
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(EventsSinceStart(), Contains("auth.department.deleted"));
+  // The organisation tree is read with auth.departments.read.
+  auth::Principal nobody;
+  nobody.user_id = "00000000-0000-7000-8000-000000000002";
+  EXPECT_THAT(directory_->GetDepartment(*conn_, nobody, root.id),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(directory_->ListDepartments(*conn_, nobody, "", 0, ""),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(DirectoryTest, CreateDepartmentIsIdempotentByRequestId) {

@@ -346,6 +346,8 @@ absl::Status Customers::Delete(db::Conn& conn, const Principal& caller, const Re
 
 absl::StatusOr<std::vector<DictionaryEntry>> Customers::ListDictionary(
     db::Conn& conn, const Principal& caller, const std::string& kind) const {
+  // Read by whoever fills in customers, and by those who edit the dictionaries.
+  if (!caller.Can("dictionaries.write")) CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<std::vector<DictionaryEntry>> {
     return Repository::ListDictionary(tx, kind);
   });

@@ -453,6 +453,9 @@ TEST_F(CustomersTest, DictionariesAreDataForAdmins) {
   std::vector<std::string> names;
   for (const auto& e : *levels) names.push_back(e.name);
   EXPECT_THAT(names, ElementsAre("普通客户", "重点开发客户", "大客户", "合作伙伴", "战略合作伙伴"));
+  auth::Principal nobody = Rep(NewId());
+  nobody.permissions.clear();
+  EXPECT_THAT(customers_->ListDictionary(*conn_, nobody, "level"), StatusIs(kDenied));
   DictionaryEntry vip{"level", "vip_test", "贵宾客户", 9, true};
   EXPECT_THAT(customers_->UpsertDictionaryEntry(*conn_, Rep(NewId()), meta_, vip),
               StatusIs(kDenied));

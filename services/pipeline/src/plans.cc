@@ -45,8 +45,11 @@ absl::StatusOr<Opportunity> PlanningOn(db::Tx& tx, const Principal& caller,
 absl::StatusOr<PlanItem> LockItem(db::Tx& tx, const Principal& caller, const std::string& id,
                                   int64_t expected_version) {
   std::optional<PlanItem> item = Repository::FindPlanItem(tx, id, /*lock=*/true);
-  // The item's id says nothing about the opportunity; its scope decides what the caller hears.
-  if (!item) return absl::NotFoundError(absl::StrCat("no plan item ", id));
+  // An item is as visible as its opportunity: a missing one and one the caller cannot see
+  // answer alike, and neither names the opportunity.
+  if (!item || !Repository::Get(tx, item->opportunity_id, caller, /*lock=*/false)) {
+    return auth::NotVisible(caller.scope, "plan item", id);
+  }
   CRM_RETURN_IF_ERROR(PlanningOn(tx, caller, item->opportunity_id).status());
   if (expected_version != 0 && item->version != expected_version) {
     return validation::StaleEtag();

@@ -52,6 +52,14 @@ TEST_F(PlansTest, TheAssigneePlansAndTheFirstItemStartsDevelopment) {
   ASSERT_EQ(listed->size(), 2u);
   EXPECT_EQ((*listed)[0].content, "电话预约");
   EXPECT_THAT(plans_->List(*conn_, other, o.id), StatusIs(kDenied));
+
+  // Another team's rep cannot tell an item they may not see from a missing one, nor learn its
+  // opportunity.
+  auto outsider = Rep(NewId());
+  auto hidden = plans_->Execute(*conn_, outsider, meta_, created->id, "", "结果");
+  EXPECT_THAT(hidden, StatusIs(kDenied));
+  EXPECT_THAT(std::string(hidden.status().message()), Not(HasSubstr(o.id)));
+  EXPECT_THAT(plans_->Execute(*conn_, outsider, meta_, NewId(), "", "结果"), StatusIs(kDenied));
 }
 
 TEST_F(PlansTest, ExecutionRecordsAResultAndFreezesThePlan) {
