@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/checksum/sha256.h"
+#include "libs/db/conn.h"
 #include "libs/status/field_violations.h"
 #include "libs/testing/pg.h"
 #include "libs/testing/status_matchers.h"
@@ -346,6 +347,23 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
   ASSERT_TRUE(e.payload().UnpackTo(&payload));
   EXPECT_EQ(payload.customer().level(), "major");
   watch_ctx->TryCancel();
+
+  // Without an order source (none is configured here) no customer is warned for having no
+  // orders, however old: the scan that runs shortly after start is off.
+  db::Conn sql((*db)->AdminConninfo());
+  ASSERT_THAT(sql.Read([&](db::Tx& tx) -> absl::Status {
+    tx.exec_params("UPDATE customers.customers SET created_at = now() - interval '2 years'"
+                   " WHERE id = $1", created.id());
+    return absl::OkStatus();
+  }),
+              IsOk());
+  ASSERT_THAT((*customers)->Restart(), IsOk());
+  absl::SleepFor(absl::Seconds(7));
+  cv1::GetCustomerRequest get_again;
+  get_again.set_id(created.id());
+  cv1::Customer after_scan;
+  ASSERT_THAT(stub->GetCustomer(Ctx(*manager).get(), get_again, &after_scan), IsOk());
+  EXPECT_EQ(after_scan.status(), cv1::CUSTOMER_STATUS_ACTIVE);
 }
 
 }  // namespace

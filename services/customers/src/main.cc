@@ -98,6 +98,8 @@ int Main(int argc, char** argv) {
     rt.server().AddService(s);
   }
 
+  // Without an order source every customer looks as if it never ordered, so the scan (which
+  // warns customers without an order for months) runs only when orders are followed.
   db::Conn scan_conn(config->db_url);
   service::Periodic scan("loss-warning scan", *scan_interval, [&]() -> absl::Status {
     auto warned = churn.Scan(scan_conn, churn.Today());
@@ -105,9 +107,11 @@ int Main(int argc, char** argv) {
     log::Info("loss-warning scan").Int("warned", *warned);
     return absl::OkStatus();
   });
-  scan.Start();
   std::unique_ptr<events::Follower> orders;
-  if (!orders_address->empty()) {
+  if (orders_address->empty()) {
+    log::Info("no order events configured (--order-events-address): loss-warning scan off");
+  } else {
+    scan.Start();
     events::Follower::Options o;
     o.stream = "orders";
     o.channel = grpc::CreateChannel(*orders_address, grpc::InsecureChannelCredentials());
