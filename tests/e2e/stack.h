@@ -14,7 +14,7 @@
 
 namespace crm::e2e {
 
-inline constexpr char kAdminPassword[] = "Admin-pass-1";
+inline constexpr char kAdminPassword[] = "Root-pass-2026";
 
 // A call's context: a 10 s deadline and, unless empty, "authorization: Bearer <token>".
 std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token = "");

@@ -118,7 +118,8 @@ grpc::ServerUnaryReactor* AuthServiceImpl::ChangePassword(grpc::CallbackServerCo
   grpc::ServerUnaryReactor* reactor = call->reactor();
   if (call->finished()) return reactor;
   if (absl::Status s =
-          Sessions::ValidatePasswordChange(req->current_password(), req->new_password());
+          Sessions::ValidatePasswordChange(req->current_password(), req->new_password(),
+                                           call->principal().username);
       !s.ok()) {
     call->Finish(s);
     return reactor;

@@ -453,11 +453,15 @@ absl::Status Directory::ValidateResetPassword(const Principal& caller, const std
 absl::StatusOr<User> Directory::ResetUserPassword(db::Conn& conn, const Principal& caller,
                                                   const RequestMeta& meta,
                                                   const std::string& user_id,
+                                                  absl::string_view password,
                                                   const std::string& password_hash) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.users.write"));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<User> {
     auto current = Repository::FindUser(tx, user_id);
     if (!current) return absl::NotFoundError(absl::StrCat("user ", user_id, " not found"));
+    if (std::string problem = PasswordProblem(password, current->username); !problem.empty()) {
+      return InvalidField("new_password", problem);
+    }
     if (current->service_account) {
       return absl::FailedPreconditionError(
           "service accounts have secrets, not passwords; use RotateServiceAccountSecret");

@@ -84,6 +84,7 @@ class Directory {
                                      absl::string_view password) const;
   absl::StatusOr<User> ResetUserPassword(db::Conn& conn, const auth::Principal& caller,
                                          const RequestMeta& meta, const std::string& user_id,
+                                         absl::string_view password,
                                          const std::string& password_hash) const;
   absl::StatusOr<User> UnlockUser(db::Conn& conn, const auth::Principal& caller,
                                   const RequestMeta& meta, const std::string& user_id) const;

@@ -243,7 +243,8 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::ResetUserPassword(
       req->new_password(),
       [this, req, resp](Call& call, db::Conn& conn, const std::string& hash) -> absl::Status {
         return rpc::Respond(directory_->ResetUserPassword(conn, call.principal(), MetaOf(call),
-                                                          req->user_id(), hash),
+                                                          req->user_id(), req->new_password(),
+                                                          hash),
                             resp);
       });
 }

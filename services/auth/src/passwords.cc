@@ -2,8 +2,10 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <mutex>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -40,13 +42,40 @@ const std::string& DummyHash(const PasswordParams& params) {
   return *hash;
 }
 
+namespace {
+
+// Passwords of eight characters or more that lead the published lists of leaked passwords,
+// Chinese sites' included (pinyin, QQ numbers, keyboard walks), lower-cased.
+bool Common(absl::string_view password) {
+  static const auto* common = new absl::flat_hash_set<std::string>{
+      "12345678",   "123456789",  "1234567890", "123123123",  "11111111",   "00000000",
+      "88888888",   "66666666",   "87654321",   "11223344",   "12341234",   "147258369",
+      "123456abc",  "abc12345",   "abcd1234",   "a1234567",   "a12345678",  "a123456789",
+      "aa123456",   "qq123456",   "q1w2e3r4",   "1q2w3e4r",   "1qaz2wsx",   "qwertyui",
+      "qwerty123",  "qwe123456",  "asdfghjk",   "zxcvbnm1",   "password",   "password1",
+      "password123", "passw0rd",  "p@ssw0rd",   "admin123",   "admin1234",  "administrator",
+      "iloveyou",   "woaini1314", "woaini520",  "5201314520", "13145200",   "iloveyou1",
+      "sunshine",   "princess",   "football",   "baseball",   "welcome1",   "letmein1",
+      "trustno1",   "dragon123",  "monkey123",  "superman",   "changeme",   "default1",
+      "qazwsxedc",  "zaq12wsx",   "!qaz2wsx",   "1q2w3e4r5t", "asdf1234",   "zhang123",
+      "wang1234",   "li123456",   "huawei123",  "abc123456",  "aaaaaaaa",   "12qwaszx"};
+  return common->contains(absl::AsciiStrToLower(password));
+}
+
+}  // namespace
+
 std::string PasswordProblem(absl::string_view password, absl::string_view username) {
   if (!validation::IsValidUtf8(password)) return "must be valid UTF-8";
   const size_t chars = validation::Utf8Length(password);
   if (chars < 8) return "must be at least 8 characters";
   if (chars > 128) return "must be at most 128 characters";
-  if (!username.empty() && absl::EqualsIgnoreCase(password, username)) {
-    return "must not be the username";
+  if (username.size() >= 3 &&
+      absl::StrContains(absl::AsciiStrToLower(password), absl::AsciiStrToLower(username))) {
+    return "must not contain the username";
+  }
+  if (Common(password)) return "is one of the most common passwords; choose another";
+  if (std::all_of(password.begin(), password.end(), [&](char c) { return c == password[0]; })) {
+    return "must not be one character repeated";
   }
   return "";
 }

@@ -274,11 +274,12 @@ absl::Status Sessions::Logout(db::Conn& conn, absl::string_view refresh_token,
   });
 }
 
-absl::Status Sessions::ValidatePasswordChange(absl::string_view current, absl::string_view next) {
+absl::Status Sessions::ValidatePasswordChange(absl::string_view current, absl::string_view next,
+                                              absl::string_view username) {
   Violations v;
   if (current.empty()) v.Add("current_password", "is required");
   if (current.size() > 1024) v.Add("current_password", "must be at most 1024 bytes");
-  if (std::string problem = PasswordProblem(next, ""); !problem.empty()) {
+  if (std::string problem = PasswordProblem(next, username); !problem.empty()) {
     v.Add("new_password", problem);
   } else if (next == current) {
     v.Add("new_password", "must differ from the current password");

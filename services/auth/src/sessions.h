@@ -92,7 +92,8 @@ class Sessions {
                       const RequestMeta& meta) const;
 
   // Password change for the signed-in user: step 1 and 3; step 2 is CheckPasswordChange.
-  static absl::Status ValidatePasswordChange(absl::string_view current, absl::string_view next);
+  static absl::Status ValidatePasswordChange(absl::string_view current, absl::string_view next,
+                                             absl::string_view username);
   absl::StatusOr<LoginAttempt> BeginPasswordChange(db::Conn& conn, const std::string& user_id,
                                                    const RequestMeta& meta) const;
   PasswordCheck CheckPasswordChange(const LoginAttempt& attempt, absl::string_view current,

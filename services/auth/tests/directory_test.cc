@@ -352,7 +352,10 @@ TEST_F(DirectoryTest, ResetPasswordEndsSessionsAndServiceSecretsRotate) {
   ASSERT_THAT(login, IsOk());
   EXPECT_THAT(directory_->ValidateResetPassword(Admin(), u.id, "short"),
               HasFieldViolation("new_password"));
-  ASSERT_THAT(directory_->ResetUserPassword(*conn_, Admin(), meta_, u.id,
+  EXPECT_THAT(directory_->ResetUserPassword(*conn_, Admin(), meta_, u.id, u.username + "-2026",
+                                            *HashPassword(u.username + "-2026", config_.password)),
+              HasFieldViolation("new_password"));
+  ASSERT_THAT(directory_->ResetUserPassword(*conn_, Admin(), meta_, u.id, "brand-new-pass",
                                             *HashPassword("brand-new-pass", config_.password)),
               IsOk());
   EXPECT_THAT(sessions_->Refresh(*conn_, login->tokens.refresh_token, meta_),

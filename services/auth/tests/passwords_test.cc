@@ -32,7 +32,12 @@ TEST(PasswordsTest, DummyHashMatchesNothing) {
 TEST(PasswordsTest, Rules) {
   EXPECT_EQ(PasswordProblem("short", "bob"), "must be at least 8 characters");
   EXPECT_EQ(PasswordProblem("密码密码密码密码", "bob"), "");  // 8 characters, 24 bytes
-  EXPECT_EQ(PasswordProblem("Longenough", "longenough"), "must not be the username");
+  EXPECT_EQ(PasswordProblem("Longenough", "longenough"), "must not contain the username");
+  EXPECT_EQ(PasswordProblem("zhang.wei2024", "Zhang.Wei"), "must not contain the username");
+  EXPECT_THAT(PasswordProblem("Woaini1314", "bob"), HasSubstr("most common"));
+  EXPECT_THAT(PasswordProblem("1qaz2wsx", "bob"), HasSubstr("most common"));
+  EXPECT_THAT(PasswordProblem("zzzzzzzzzz", "bob"), HasSubstr("repeated"));
+  EXPECT_EQ(PasswordProblem("长城汽车销售部2026", "bob"), "");
   EXPECT_THAT(PasswordProblem(std::string(129, 'x'), "bob"), HasSubstr("at most 128"));
   EXPECT_THAT(PasswordProblem("\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8", "bob"), HasSubstr("UTF-8"));
 }

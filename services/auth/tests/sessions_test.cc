@@ -223,11 +223,13 @@ TEST_F(SessionsTest, ChangingThePasswordChecksTheOldOneAndEndsSessions) {
               StatusIs(kUnauthenticated));
   EXPECT_THAT(Login(u.username, "s3cret-pass"), StatusIs(kUnauthenticated));
   EXPECT_THAT(Login(u.username, "n3w-password"), IsOk());
-  EXPECT_THAT(Sessions::ValidatePasswordChange("s3cret-pass", "short"),
+  EXPECT_THAT(Sessions::ValidatePasswordChange("s3cret-pass", "short", u.username),
               HasFieldViolation("new_password"));
-  EXPECT_THAT(Sessions::ValidatePasswordChange("s3cret-pass", "s3cret-pass"),
+  EXPECT_THAT(Sessions::ValidatePasswordChange("s3cret-pass", "s3cret-pass", u.username),
               HasFieldViolation("new_password"));
-  EXPECT_THAT(Sessions::ValidatePasswordChange("", "n3w-password-2"),
+  EXPECT_THAT(Sessions::ValidatePasswordChange("s3cret-pass", u.username + "!!", u.username),
+              HasFieldViolation("new_password"));
+  EXPECT_THAT(Sessions::ValidatePasswordChange("", "n3w-password-2", u.username),
               HasFieldViolation("current_password"));
 }
 
