@@ -165,14 +165,16 @@ class Calls {
     if (!queued) call->Finish(absl::UnavailableError("server overloaded; retry with backoff"));
   }
 
-  // Runs fn(Call&) on a CPU thread; fn finishes the call or hands it on.
+  // Runs fn(Call&) on a CPU thread; fn finishes the call or hands it on. RESOURCE_EXHAUSTED
+  // when the CPU queue is full (a flood of sign-ins must not queue without bound).
   template <typename Fn>
   void OnCpu(std::shared_ptr<Call> call, Fn fn) const {
-    cpu_->Submit([call, fn = std::move(fn)]() mutable {
+    const bool queued = cpu_->TrySubmit([call, fn = std::move(fn)]() mutable {
       if (call->Expired()) return call->Finish(absl::DeadlineExceededError("deadline exceeded"));
       log::ScopedContext log_ctx(call->request_id(), UserIdOf(*call));
       fn(*call);
     });
+    if (!queued) call->Finish(absl::ResourceExhaustedError("server busy; retry with backoff"));
   }
 
   // Begin, then start(call), which hands the call to asynchronous work (a db::Reader read).

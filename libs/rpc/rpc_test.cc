@@ -18,6 +18,7 @@
 #include "libs/log/log.h"
 #include "libs/rpc/call.h"
 #include "libs/rpc/health_client.h"
+#include "libs/rpc/rate_limiter.h"
 #include "libs/rpc/server.h"
 #include "libs/rpc/status_convert.h"
 #include "libs/status/field_violations.h"
@@ -336,6 +337,36 @@ TEST(ThreadPoolTest, RunsEverythingBeforeJoining) {
     for (int i = 0; i < 100; ++i) pool.Submit([&] { ++n; });
   }
   EXPECT_EQ(n.load(), 100);
+}
+
+TEST(ThreadPoolTest, TrySubmitRefusesBeyondTheQueueBound) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> n{0};
+  {
+    ThreadPool pool(1, 2);
+    ASSERT_TRUE(pool.TrySubmit([&] { released.wait(); }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the worker holds it
+    EXPECT_TRUE(pool.TrySubmit([&] { ++n; }));
+    EXPECT_TRUE(pool.TrySubmit([&] { ++n; }));
+    EXPECT_FALSE(pool.TrySubmit([&] { ++n; }));
+    release.set_value();
+  }
+  EXPECT_EQ(n.load(), 2);
+}
+
+TEST(RateLimiterTest, BurstThenSteadyRatePerKey) {
+  RateLimiter limiter(/*per_second=*/2, /*burst=*/3);
+  const absl::Time t0 = absl::FromUnixSeconds(1000000);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(limiter.Take("a", t0), absl::ZeroDuration());
+  EXPECT_EQ(limiter.Take("a", t0), absl::Milliseconds(500));
+  EXPECT_EQ(limiter.Take("b", t0), absl::ZeroDuration());  // another key has its own bucket
+  EXPECT_EQ(limiter.Take("a", t0 + absl::Milliseconds(500)), absl::ZeroDuration());
+  EXPECT_GT(limiter.Take("a", t0 + absl::Milliseconds(500)), absl::ZeroDuration());
+  EXPECT_EQ(limiter.Take("a", t0 + absl::Minutes(5)), absl::ZeroDuration());
+  EXPECT_EQ(PeerAddress("ipv4:10.0.0.7:51234"), "ipv4:10.0.0.7");
+  EXPECT_EQ(PeerAddress("ipv6:[::1]:50051"), "ipv6:[::1]");
+  EXPECT_EQ(PeerAddress("unix:/tmp/s"), "unix:/tmp/s");
 }
 
 }  // namespace

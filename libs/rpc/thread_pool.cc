@@ -2,7 +2,7 @@
 
 namespace crm::rpc {
 
-ThreadPool::ThreadPool(int threads) {
+ThreadPool::ThreadPool(int threads, size_t max_queue) : max_queue_(max_queue) {
   for (int i = 0; i < threads; ++i) {
     threads_.emplace_back([this] {
       for (;;) {
@@ -35,6 +35,16 @@ void ThreadPool::Submit(absl::AnyInvocable<void()> task) {
     queue_.push_back(std::move(task));
   }
   cv_.notify_one();
+}
+
+bool ThreadPool::TrySubmit(absl::AnyInvocable<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (queue_.size() >= max_queue_) return false;
+    queue_.push_back(std::move(task));
+  }
+  cv_.notify_one();
+  return true;
 }
 
 }  // namespace crm::rpc

@@ -14,19 +14,23 @@ namespace crm::rpc {
 
 class ThreadPool {
  public:
-  explicit ThreadPool(int threads);
+  // At most max_queue tasks wait; TrySubmit refuses more.
+  explicit ThreadPool(int threads, size_t max_queue = 256);
   // Runs what is queued, then joins.
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   void Submit(absl::AnyInvocable<void()> task);
+  // Like Submit, but false (and nothing queued) when max_queue tasks already wait.
+  bool TrySubmit(absl::AnyInvocable<void()> task);
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<absl::AnyInvocable<void()>> queue_;
   bool stopping_ = false;
+  size_t max_queue_;
   std::vector<std::thread> threads_;
 };
 

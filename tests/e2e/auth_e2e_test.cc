@@ -2,7 +2,9 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <cstdio>
+#include <limits>
 #include <fstream>
 #include <thread>
 
@@ -269,6 +271,43 @@ TEST(AuthHealthTest, FollowsTheDatabaseDownAndUpWithoutARestart) {
     return false;
   };
   EXPECT_TRUE(serving(rpc::HealthStatus::kServing));
+
+  // PostgreSQL restarted under load: sign-ins run throughout; every one that starts after the
+  // database is back succeeds (each pooled session died with the restart).
+  {
+    std::atomic<bool> stop{false};
+    std::atomic<int64_t> back_at{std::numeric_limits<int64_t>::max()};
+    std::atomic<int> after = 0, failed_after = 0;
+    std::vector<std::thread> load;
+    for (int t = 0; t < 4; ++t) {
+      load.emplace_back([&] {
+        auto stub = v1::AuthService::NewStub((*server)->channel());
+        while (!stop) {
+          const int64_t started = absl::ToUnixNanos(absl::Now());
+          grpc::ClientContext ctx;
+          ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+          v1::LoginRequest req;
+          req.set_username("admin");
+          req.set_password(kAdminPassword);
+          v1::LoginResponse resp;
+          grpc::Status s = stub->Login(&ctx, req, &resp);
+          if (started >= back_at.load()) {
+            ++after;
+            if (!s.ok()) ++failed_after;
+          }
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    ASSERT_THAT((*cluster)->Restart(), IsOk());
+    back_at = absl::ToUnixNanos(absl::Now());
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    stop = true;
+    for (auto& t : load) t.join();
+    EXPECT_GT(after.load(), 20);
+    EXPECT_EQ(failed_after.load(), 0) << "of " << after.load();
+  }
+
   ASSERT_THAT((*cluster)->Stop(), IsOk());
   EXPECT_TRUE(serving(rpc::HealthStatus::kNotServing));
   auto stub = v1::AuthService::NewStub((*server)->channel());
@@ -286,6 +325,31 @@ TEST(AuthHealthTest, FollowsTheDatabaseDownAndUpWithoutARestart) {
   EXPECT_TRUE((*server)->process().Running());
   server->reset();
   db->reset();
+}
+
+// Sign-ins (Login and IssueServiceToken alike) are limited per peer address before any
+// password is hashed.
+TEST(AuthRateLimitTest, SignInsFromOneAddressAreLimited) {
+  auto db = test::TestDatabase::Create("auth_rate_limit");
+  ASSERT_THAT(db, IsOk());
+  auto server = AuthServer::Start(**db, {"--sign-in-burst=3", "--sign-in-per-minute=6"});
+  ASSERT_THAT(server, IsOk());
+  auto stub = v1::AuthService::NewStub((*server)->channel());
+  v1::LoginRequest req;
+  req.set_username("admin");
+  req.set_password("wrong-password");
+  v1::LoginResponse resp;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THAT(stub->Login(Ctx().get(), req, &resp), StatusIs(grpc::StatusCode::UNAUTHENTICATED));
+  }
+  EXPECT_THAT(stub->Login(Ctx().get(), req, &resp),
+              StatusIs(grpc::StatusCode::RESOURCE_EXHAUSTED, HasSubstr("retry in")));
+  v1::IssueServiceTokenRequest service;
+  service.set_client_id("pipeline-follower");
+  service.set_client_secret("guess");
+  v1::IssueServiceTokenResponse token;
+  EXPECT_THAT(stub->IssueServiceToken(Ctx().get(), service, &token),
+              StatusIs(grpc::StatusCode::RESOURCE_EXHAUSTED));
 }
 
 TEST(AuthLifecycleTest, SigtermDrainsAndExitsCleanly) {

@@ -1,5 +1,6 @@
 #include "services/auth/src/auth_service.h"
 
+#include "absl/strings/str_cat.h"
 #include "libs/proto_time/proto_time.h"
 #include "services/auth/src/convert.h"
 
@@ -27,6 +28,13 @@ RequestMeta MetaOf(const rpc::Call& call) {
 template <typename Done>
 void AuthServiceImpl::SignIn(std::shared_ptr<rpc::Call> call, std::string username,
                              std::string password, LoginKind kind, Done done) {
+  // Guessing passwords (or secrets) costs a hash each: limited per peer before any work.
+  if (absl::Duration wait = sign_in_limit_->Take(rpc::PeerAddress(call->peer()));
+      wait > absl::ZeroDuration()) {
+    return call->Finish(absl::ResourceExhaustedError(absl::StrCat(
+        "too many sign-ins from this address; retry in ",
+        absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))), " s")));
+  }
   calls_.OnDb(call, [this, call, username, password, kind, done](rpc::Call& c, db::Conn& conn) {
     auto attempt = sessions_->BeginLogin(conn, username, MetaOf(c));
     if (!attempt.ok()) return c.Finish(attempt.status());

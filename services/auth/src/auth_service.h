@@ -4,6 +4,7 @@
 #include "crm/auth/v1/auth_service.grpc.pb.h"
 #include "libs/events/watch.h"
 #include "libs/rpc/call.h"
+#include "libs/rpc/rate_limiter.h"
 #include "services/auth/src/directory.h"
 #include "services/auth/src/sessions.h"
 
@@ -12,12 +13,14 @@ namespace crm::auth_service {
 class AuthServiceImpl : public v1::AuthService::CallbackService {
  public:
   AuthServiceImpl(const rpc::Calls* calls, const Sessions* sessions, const Directory* directory,
-                  const auth::TokenSigner* signer, events::EventStream* events)
+                  const auth::TokenSigner* signer, events::EventStream* events,
+                  rpc::RateLimiter* sign_in_limit)
       : calls_(calls->ForService(v1::AuthService::service_full_name())),
         sessions_(sessions),
         directory_(directory),
         signer_(signer),
-        events_(events) {}
+        events_(events),
+        sign_in_limit_(sign_in_limit) {}
 
   grpc::ServerUnaryReactor* Login(grpc::CallbackServerContext* ctx, const v1::LoginRequest* req,
                                   v1::LoginResponse* resp) override;
@@ -52,6 +55,7 @@ class AuthServiceImpl : public v1::AuthService::CallbackService {
   const Directory* directory_;
   const auth::TokenSigner* signer_;
   events::EventStream* events_;
+  rpc::RateLimiter* sign_in_limit_;  // per peer address
 };
 
 // The request's identity for audit events.

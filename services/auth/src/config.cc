@@ -51,6 +51,13 @@ Config LoadConfig(int argc, char** argv) {
                                  "failed sign-ins in a row that lock an account", 1, 100);
   auto* lockout = flags.Duration("lockout", "CRM_AUTH_LOCKOUT", absl::Minutes(15),
                                  "how long a locked account stays locked");
+  auto* sign_in_per_minute =
+      flags.Int("sign-in-per-minute", "CRM_AUTH_SIGN_IN_PER_MINUTE", 60,
+                "sign-ins (Login, IssueServiceToken) one peer address may make per minute, on "
+                "average, per replica",
+                1, 1000000);
+  auto* sign_in_burst = flags.Int("sign-in-burst", "CRM_AUTH_SIGN_IN_BURST", 20,
+                                  "sign-ins one peer address may make at once", 1, 1000000);
   auto* argon_ops = flags.Int("argon2-ops", "CRM_AUTH_ARGON2_OPS", 2, "argon2id iterations", 1, 10);
   auto* argon_mem = flags.Int("argon2-memory-kib", "CRM_AUTH_ARGON2_MEMORY_KIB", 19456,
                               "argon2id memory in KiB", 8, 4 * 1024 * 1024);
@@ -78,6 +85,8 @@ Config LoadConfig(int argc, char** argv) {
   c.sessions.refresh_ttl = *refresh_ttl;
   c.sessions.max_failed_logins = static_cast<int>(*max_failures);
   c.sessions.lockout = *lockout;
+  c.sign_in_per_second = static_cast<double>(*sign_in_per_minute) / 60;
+  c.sign_in_burst = static_cast<double>(*sign_in_burst);
   c.sessions.password.ops = static_cast<uint64_t>(*argon_ops);
   c.sessions.password.memory_bytes = static_cast<size_t>(*argon_mem) * 1024;
   if (c.sessions.access_ttl < absl::Seconds(1) || c.sessions.refresh_ttl < absl::Seconds(1)) {

@@ -18,6 +18,9 @@ struct Config {
   bool dev = false;
 
   SessionConfig sessions;
+  // Per peer address: the sign-in rate limit (a token bucket).
+  double sign_in_per_second = 1;
+  double sign_in_burst = 20;
 
   std::string bootstrap_admin_username;
   std::string bootstrap_admin_password;  // may be empty: then no admin is created

@@ -52,7 +52,9 @@ int Main(int argc, char** argv) {
   }
   Sessions sessions(signer->get(), &rt.outbox(), config.sessions);
   Directory directory(&rt.outbox(), &rt.request_log());
-  AuthServiceImpl auth_service(&rt.calls(), &sessions, &directory, signer->get(), &rt.events());
+  rpc::RateLimiter sign_in_limit(config.sign_in_per_second, config.sign_in_burst);
+  AuthServiceImpl auth_service(&rt.calls(), &sessions, &directory, signer->get(), &rt.events(),
+                               &sign_in_limit);
   DirectoryServiceImpl directory_service(&rt.calls(), &directory, &config.sessions.password);
   rt.server().AddService(&auth_service);
   rt.server().AddService(&directory_service);

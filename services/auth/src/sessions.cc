@@ -39,7 +39,10 @@ absl::Status Sessions::ValidateLogin(absl::string_view username, absl::string_vi
 }
 
 void Sessions::CountAttempt(db::Tx& tx, LoginAttempt& attempt, const RequestMeta& meta) const {
-  if (!attempt.credentials) return;
+  // A service account's secret is random (256 bits), so guessing it is hopeless; locking it
+  // would only let a stranger's five wrong secrets stop a consumer. The per-peer sign-in limit
+  // bounds the attempts instead.
+  if (!attempt.credentials || attempt.credentials->service_account) return;
   const std::string& user_id = attempt.credentials->user_id;
   std::optional<FailedLogin> counted =
       Repository::CountAttempt(tx, user_id, config_.max_failed_logins, config_.lockout);

@@ -269,6 +269,13 @@ TEST_F(SessionsTest, ServiceAccountsUseClientCredentialsOnly) {
   auto created = directory_->CreateServiceAccount(*conn_, Admin(), meta_, "", account,
                                                   *HashPassword(secret, config_.password));
   ASSERT_THAT(created, IsOk());
+  // Wrong secrets do not lock a service account out (its consumer would stop): the per-peer
+  // sign-in limit bounds guessing instead.
+  for (int i = 0; i < 2 * config_.max_failed_logins; ++i) {
+    EXPECT_THAT(sessions_->Login(*conn_, account.username, "wrong-secret",
+                                 LoginKind::kServiceAccount, meta_),
+                StatusIs(kUnauthenticated, "invalid username or password"));
+  }
   auto token =
       sessions_->Login(*conn_, account.username, secret, LoginKind::kServiceAccount, meta_);
   ASSERT_THAT(token, IsOk());
