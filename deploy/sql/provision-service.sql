@@ -9,6 +9,12 @@ SELECT format('CREATE ROLE %I LOGIN', :'role')
 \if :{?password}
 SELECT format('ALTER ROLE %I PASSWORD %L', :'role', :'password') \gexec
 \endif
+-- Bounds on what one session of the service can hold: no statement runs longer than 30 s, no
+-- transaction sits idle for more than 10 s (holding locks, and the snapshot below which every
+-- event stream of the database waits), no lock wait lasts longer than 10 s.
+SELECT format('ALTER ROLE %I SET statement_timeout = %L', :'role', '30s') \gexec
+SELECT format('ALTER ROLE %I SET idle_in_transaction_session_timeout = %L', :'role', '10s') \gexec
+SELECT format('ALTER ROLE %I SET lock_timeout = %L', :'role', '10s') \gexec
 SELECT format('CREATE SCHEMA %I AUTHORIZATION %I', :'schema', :'role')
   WHERE NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = :'schema') \gexec
 SELECT format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I', current_database(), :'role') \gexec

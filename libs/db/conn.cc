@@ -54,6 +54,11 @@ bool IdleSessionUsable(int socket, absl::FunctionRef<bool()> consume) {
 namespace {
 
 thread_local Conn* transacting = nullptr;
+thread_local absl::Time request_deadline = absl::InfiniteFuture();
+
+// The services' roles default to this statement_timeout (deploy/sql/provision-service.sql); a
+// deadline further away than that leaves the default alone.
+constexpr absl::Duration kRoleStatementTimeout = absl::Seconds(30);
 
 }  // namespace
 
@@ -75,16 +80,31 @@ void NotifyAfterCommit(Tx& tx, const std::string& channel) {
   tx.exec("NOTIFY " + tx.quote_name(channel));
 }
 
-const char* Conn::BeginCommand(Isolation isolation) {
+ScopedDeadline::ScopedDeadline(absl::Time deadline) : previous_(request_deadline) {
+  request_deadline = deadline;
+}
+
+ScopedDeadline::~ScopedDeadline() { request_deadline = previous_; }
+
+std::string Conn::BeginCommand(Isolation isolation) {
+  std::string begin = "BEGIN";
   switch (isolation) {
     case Isolation::kSerializable:
-      return "BEGIN ISOLATION LEVEL SERIALIZABLE";
+      begin = "BEGIN ISOLATION LEVEL SERIALIZABLE";
+      break;
     case Isolation::kRepeatableRead:
-      return "BEGIN ISOLATION LEVEL REPEATABLE READ";
+      begin = "BEGIN ISOLATION LEVEL REPEATABLE READ";
+      break;
     case Isolation::kReadCommitted:
       break;
   }
-  return "BEGIN";
+  const absl::Duration left = request_deadline - absl::Now();
+  if (left < kRoleStatementTimeout) {
+    // In the same message as BEGIN: no round trip of its own.
+    absl::StrAppend(&begin, "; SET LOCAL statement_timeout = ",
+                    std::max<int64_t>(1, absl::ToInt64Milliseconds(left)));
+  }
+  return begin;
 }
 
 std::string Conn::CommitCommand(Tx& tx) {

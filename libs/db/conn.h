@@ -10,6 +10,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
@@ -64,6 +65,21 @@ void NotifyAfterCommit(Tx& tx, const std::string& channel);
 // and returns false once the session is seen closed. A non-blocking poll when there is none.
 bool IdleSessionUsable(int socket, absl::FunctionRef<bool()> consume);
 
+// The deadline of the request this thread works for, while the object lives (rpc::Calls sets
+// it around a request's database work). Conn::Transact bounds the statements of its
+// transaction by what is left of it, so the database stops working for a client that has
+// given up; without one, the role's statement_timeout applies.
+class ScopedDeadline {
+ public:
+  explicit ScopedDeadline(absl::Time deadline);
+  ~ScopedDeadline();
+  ScopedDeadline(const ScopedDeadline&) = delete;
+  ScopedDeadline& operator=(const ScopedDeadline&) = delete;
+
+ private:
+  absl::Time previous_;
+};
+
 // url with one more libpq connection option (keyword/value or URI form alike), unless the
 // url already sets it.
 std::string WithConnectOption(absl::string_view url, absl::string_view key,
@@ -113,7 +129,8 @@ class Conn {
     Conn* previous_;
   };
 
-  static const char* BeginCommand(Isolation isolation);
+  // BEGIN, and the statement timeout of the thread's deadline (ScopedDeadline).
+  static std::string BeginCommand(Isolation isolation);
   // COMMIT, then the notifications the transaction asked for.
   std::string CommitCommand(Tx& tx);
   // Ends a transaction block that failed, if the session is still there.

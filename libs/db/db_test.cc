@@ -201,6 +201,43 @@ TEST_F(DbTest, NoTaskFailsAfterEveryPooledSessionWasClosed) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+// A request's deadline bounds its transaction's statements: the database stops working for a
+// client that has given up.
+TEST_F(DbTest, ATransactionStopsAtItsRequestsDeadline) {
+  Conn conn(db_->AdminConninfo());
+  const absl::Time start = absl::Now();
+  {
+    ScopedDeadline deadline(absl::Now() + absl::Milliseconds(300));
+    EXPECT_THAT(conn.Transact([](Tx& tx) -> absl::Status {
+      tx.exec("SELECT pg_sleep(5)");
+      return absl::OkStatus();
+    }),
+                StatusIs(absl::StatusCode::kDeadlineExceeded));
+  }
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  // The limit was the transaction's own: the session is back to its default.
+  auto timeout = conn.Transact([](Tx& tx) -> absl::StatusOr<std::string> {
+    return tx.exec("SHOW statement_timeout")[0][0].as<std::string>();
+  });
+  ASSERT_THAT(timeout, IsOk());
+  EXPECT_EQ(*timeout, "0");
+}
+
+// A service's role bounds its statements, idle transactions and lock waits (provisioned as
+// deployments provision it), so no session can stall the others.
+TEST_F(DbTest, ServiceRolesBoundStatementsIdleTransactionsAndLockWaits) {
+  auto conninfo = db_->ProvisionService("bounded", "crm_bounded_test");
+  ASSERT_THAT(conninfo, IsOk());
+  Conn conn(*conninfo);
+  auto settings = conn.Read([](Tx& tx) -> absl::StatusOr<std::string> {
+    return tx.exec("SELECT current_setting('statement_timeout') || ' ' ||"
+                   " current_setting('idle_in_transaction_session_timeout') || ' ' ||"
+                   " current_setting('lock_timeout')")[0][0].as<std::string>();
+  });
+  ASSERT_THAT(settings, IsOk());
+  EXPECT_EQ(*settings, "30s 10s 10s");
+}
+
 TEST_F(DbTest, UnreachableDatabaseIsUnavailable) {
   Conn conn("host=/nonexistent-dir port=1");
   EXPECT_THAT(conn.EnsureOpen(), StatusIs(absl::StatusCode::kUnavailable));

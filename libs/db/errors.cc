@@ -39,6 +39,7 @@ absl::Status StatusFromSqlState(const std::string& sqlstate, absl::string_view d
     return absl::AbortedError("concurrent change; retry the request");
   }
   if (sqlstate == "57014") return absl::DeadlineExceededError("database statement timed out");
+  if (sqlstate == "55P03") return absl::AbortedError("a record stayed locked too long; retry");
   if (sqlstate.rfind("08", 0) == 0 || sqlstate == "57P01" || sqlstate == "57P02" ||
       sqlstate == "57P03") {
     log::Warn("database connection lost").Str("error", detail).Str("sqlstate", sqlstate);

@@ -75,6 +75,8 @@ Call::Call(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
   }
 }
 
+absl::Time Call::deadline() const { return absl::FromChrono(ctx_->deadline()); }
+
 bool Call::Expired() const {
   return ctx_->IsCancelled() || ctx_->deadline() < std::chrono::system_clock::now();
 }

@@ -74,6 +74,7 @@ class Call {
   std::string peer() const { return ctx_->peer(); }
   // Whether the client gave up or the deadline passed: further work would be wasted.
   bool Expired() const;
+  absl::Time deadline() const;
   // Prepares a call this one makes to another service on the caller's behalf: the caller's
   // token and request id go along, and the deadline is what is left of this call's, at most
   // max_wait.
@@ -150,6 +151,7 @@ class Calls {
   void OnDb(std::shared_ptr<Call> call, Fn fn) const {
     const bool queued = pool_->TrySubmit([call, fn = std::move(fn)](db::Conn& conn) mutable {
       if (call->Expired()) return call->Finish(absl::DeadlineExceededError("deadline exceeded"));
+      db::ScopedDeadline deadline(call->deadline());
       if constexpr (std::is_void_v<decltype(fn(*call, conn))>) {
         log::ScopedContext log_ctx(call->request_id(), UserIdOf(*call));
         fn(*call, conn);

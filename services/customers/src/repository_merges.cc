@@ -12,25 +12,28 @@ namespace {
 using db::Exec;
 using db::Statement;
 
-// Every pair within scope: one equi-join per key (each can use its index), grouped by pair.
+// Every pair within scope: one self-join per key, grouped by pair. A key shared by more than
+// kMaxGroup customers (a switchboard number, a group's tax id) is not a sign of duplicates, and
+// would make pairs by the square of its size: such keys are left out, which bounds the join.
+#define CRM_PAIRS_OF_KEY(key, label, nonempty)                                      \
+  " SELECT a.id AS a, b.id AS b, '" label "' AS m FROM (SELECT " key " AS k FROM s" \
+  "   WHERE " nonempty " GROUP BY " key " HAVING count(*) BETWEEN 2 AND 50) g"     \
+  "   JOIN s a ON a." key " = g.k JOIN s b ON b." key " = g.k AND b.id > a.id"
 const auth::ScopedStatement& AllPairsStmt() {
   static const auto* stmt = new auth::ScopedStatement(
       "customers.duplicate_pairs",
       "WITH s AS MATERIALIZED (SELECT c.id, c.tax_id, c.normalized_name, c.phone_digits"
       "   FROM customers.customers c WHERE c.deleted_at IS NULL AND {scope}),"
-      " p AS (SELECT a.id AS a, b.id AS b, 'tax_id' AS m FROM s a"
-      "       JOIN s b ON b.tax_id = a.tax_id AND b.id > a.id WHERE a.tax_id <> ''"
-      "   UNION ALL SELECT a.id, b.id, 'name' FROM s a"
-      "       JOIN s b ON b.normalized_name = a.normalized_name AND b.id > a.id"
-      "   UNION ALL SELECT a.id, b.id, 'phone' FROM s a"
-      "       JOIN s b ON b.phone_digits = a.phone_digits AND b.id > a.id"
-      "       WHERE a.phone_digits <> '')"
+      " p AS (" CRM_PAIRS_OF_KEY("tax_id", "tax_id", "tax_id <> ''")
+      "   UNION ALL" CRM_PAIRS_OF_KEY("normalized_name", "name", "normalized_name <> ''")
+      "   UNION ALL" CRM_PAIRS_OF_KEY("phone_digits", "phone", "phone_digits <> ''") ")"
       " SELECT p.a::text, p.b::text, array_agg(p.m ORDER BY p.m)::text[] FROM p"
       " WHERE (p.a, p.b) > ($2::uuid, $3::uuid)"
       " GROUP BY p.a, p.b ORDER BY p.a, p.b LIMIT $4",
       "c.owner_id", "c.owner_department_id", 1);
   return *stmt;
 }
+#undef CRM_PAIRS_OF_KEY
 
 // The pairs of one customer (which must be within scope: checked by the caller).
 const auth::ScopedStatement& PairsOfStmt() {
