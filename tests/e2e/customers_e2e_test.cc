@@ -315,6 +315,45 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
     EXPECT_EQ(name, "合同.txt");
     EXPECT_TRUE(read == file);
   }
+  // An upload is refused before any content arrives when its customer is not the caller's,
+  // and at most 8 are received at once (each is held in memory).
+  auto start_upload = [&](const std::string& token, const std::string& customer_id,
+                          grpc::ClientContext* ctx, cv1::Document* stored) {
+    ctx->AddMetadata("authorization", "Bearer " + token);
+    auto writer = documents->UploadDocument(ctx, stored);
+    cv1::UploadDocumentRequest first;
+    first.mutable_metadata()->set_customer_id(customer_id);
+    first.mutable_metadata()->set_file_name("大文件.bin");
+    first.mutable_metadata()->set_size_bytes(20 << 20);
+    first.mutable_metadata()->set_sha256(std::string(64, 'a'));
+    EXPECT_TRUE(writer->Write(first));
+    return writer;
+  };
+  {
+    grpc::ClientContext ctx;
+    cv1::Document stored;
+    auto writer = start_upload(*rep, "01890000-0000-7000-8000-000000000000", &ctx, &stored);
+    // The server ends the stream itself, without waiting for the content.
+    const absl::Time asked = absl::Now();
+    EXPECT_THAT(writer->Finish(), StatusIs(grpc::StatusCode::PERMISSION_DENIED));
+    EXPECT_LT(absl::Now() - asked, absl::Seconds(3));
+  }
+  {
+    std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+    std::vector<std::unique_ptr<grpc::ClientWriter<cv1::UploadDocumentRequest>>> open;
+    cv1::Document stored;
+    for (int i = 0; i < 8; ++i) {
+      contexts.push_back(std::make_unique<grpc::ClientContext>());
+      open.push_back(start_upload(*other, created.id(), contexts.back().get(), &stored));
+    }
+    absl::SleepFor(absl::Milliseconds(300));
+    grpc::ClientContext ctx;
+    auto ninth = start_upload(*other, created.id(), &ctx, &stored);
+    ninth->WritesDone();
+    EXPECT_THAT(ninth->Finish(), StatusIs(grpc::StatusCode::RESOURCE_EXHAUSTED));
+    for (auto& c : contexts) c->TryCancel();
+    for (auto& w : open) (void)w->Finish();
+  }
 
   // Deleting needs customers.delete, which account managers do not have.
   cv1::DeleteCustomerRequest del;

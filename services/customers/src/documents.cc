@@ -67,6 +67,27 @@ absl::Status Documents::CheckUpload(const Principal& caller, const std::string& 
   return v.ToStatus();
 }
 
+absl::Status Documents::CheckCustomer(db::Conn& conn, const Principal& caller,
+                                      const std::string& customer_id) const {
+  return conn.Read([&](db::Tx& tx) -> absl::Status {
+    if (!Repository::CustomerInScope(tx, customer_id, caller, /*lock=*/false)) {
+      return auth::NotVisible(caller.scope, "customer", customer_id);
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status Documents::BeginUpload() const {
+  if (uploads_.fetch_add(1) >= max_uploads_) {
+    uploads_.fetch_sub(1);
+    return absl::ResourceExhaustedError(
+        absl::StrCat("already receiving ", max_uploads_, " uploads; retry with backoff"));
+  }
+  return absl::OkStatus();
+}
+
+void Documents::EndUpload() const { uploads_.fetch_sub(1); }
+
 absl::StatusOr<Document> Documents::Store(db::Conn& conn, const Principal& caller,
                                           const RequestMeta& meta, const std::string& request_id,
                                           Document d, const std::string& content) const {

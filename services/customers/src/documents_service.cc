@@ -40,7 +40,18 @@ class UploadStream : public Stream<grpc::ServerReadReactor<v1::UploadDocumentReq
           !s.ok()) {
         return FinishLocked(s);
       }
-      content_.reserve(static_cast<size_t>(doc_.size_bytes));
+      if (absl::Status s = documents_->BeginUpload(); !s.ok()) return FinishLocked(s);
+      counted_ = true;
+      // The customer is checked before any content is taken in; memory grows with what
+      // arrives, never with what was declared.
+      return OnDbLocked(
+          [this](db::Conn& conn) {
+            return documents_->CheckCustomer(conn, *principal_, doc_.customer_id);
+          },
+          [this](absl::Status visible) {
+            if (!visible.ok()) return FinishLocked(visible);
+            StartRead(&req_);
+          });
     } else if (req_.has_chunk()) {
       if (content_.size() + req_.chunk().size() > static_cast<size_t>(doc_.size_bytes)) {
         return FinishLocked(
@@ -55,7 +66,10 @@ class UploadStream : public Stream<grpc::ServerReadReactor<v1::UploadDocumentReq
   }
 
   void OnCancel() override { Cancelled(); }
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    if (counted_) documents_->EndUpload();
+    Destroy();
+  }
 
  private:
   void Store() {
@@ -74,6 +88,7 @@ class UploadStream : public Stream<grpc::ServerReadReactor<v1::UploadDocumentReq
   v1::Document* resp_;
   v1::UploadDocumentRequest req_;
   bool started_ = false;
+  bool counted_ = false;  // holds a place among the uploads received at once
   std::string request_id_of_upload_;
   Document doc_;
   std::string content_;
@@ -116,7 +131,7 @@ class DownloadStream : public Stream<grpc::ServerWriteReactor<v1::DownloadDocume
   }
 
   void OnCancel() override { Cancelled(); }
-  void OnDone() override { delete this; }
+  void OnDone() override { Destroy(); }
 
  private:
   const Documents* documents_;

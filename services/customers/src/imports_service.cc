@@ -92,7 +92,7 @@ class ImportStream
   }
 
   void OnCancel() override { Cancelled(); }
-  void OnDone() override { delete this; }
+  void OnDone() override { Destroy(); }
 
  private:
   const Imports* imports_;
@@ -131,7 +131,7 @@ class ExportStream : public Stream<grpc::ServerWriteReactor<v1::ExportCustomersR
   }
 
   void OnCancel() override { Cancelled(); }
-  void OnDone() override { delete this; }
+  void OnDone() override { Destroy(); }
 
  private:
   void Next() {

@@ -30,6 +30,9 @@ int Main(int argc, char** argv) {
   auto* max_document_bytes =
       flags.Int("max-document-bytes", "CRM_MAX_DOCUMENT_BYTES", 20 << 20,
                 "largest document that may be uploaded", 1, int64_t{1} << 30);
+  auto* max_uploads = flags.Int("max-concurrent-uploads", "CRM_MAX_CONCURRENT_UPLOADS", 8,
+                                "documents received at once (each held in memory until stored)",
+                                1, 1024);
   auto* loss_after = flags.Int("loss-after-months", "CRM_LOSS_AFTER_MONTHS", 6,
                                "months without an order before a loss warning", 1, 120);
   auto* scan_interval = flags.Duration("loss-scan-interval", "CRM_LOSS_SCAN_INTERVAL",
@@ -77,7 +80,8 @@ int Main(int argc, char** argv) {
   Merges merges(&rt.outbox(), &rt.request_log());
   Churn churn(&rt.outbox(), static_cast<int>(*loss_after), zone);
   Imports imports(&rt.outbox());
-  Documents documents(&rt.outbox(), &rt.request_log(), *max_document_bytes);
+  Documents documents(&rt.outbox(), &rt.request_log(), *max_document_bytes,
+                      static_cast<int>(*max_uploads));
   auto directory = crm::auth::v1::DirectoryService::NewStub(auth_channel);
   const Parts parts{&rt.calls(), &customers,   &people,        &relations,
                     &handovers,  &merges,      &churn,         &imports,

@@ -30,10 +30,28 @@ class Stream : public Reactor {
   // Runs work(conn) on the pool; then done(result) under the lock unless cancelled meanwhile.
   template <typename Work, typename Done>
   void OnDb(Work work, Done done) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      busy_ = true;
-    }
+    std::unique_lock<std::mutex> lock(mu_);
+    busy_ = true;
+    lock.unlock();
+    Submit(std::move(work), std::move(done));
+  }
+  // The same, called with the lock held.
+  template <typename Work, typename Done>
+  void OnDbLocked(Work work, Done done) {
+    busy_ = true;
+    Submit(std::move(work), std::move(done), /*locked=*/true);
+  }
+
+  // For OnDone: waits until no thread holds the lock (one may have just finished the stream
+  // and not yet released it), then deletes the reactor.
+  void Destroy() {
+    { std::lock_guard<std::mutex> lock(mu_); }
+    delete this;
+  }
+
+ private:
+  template <typename Work, typename Done>
+  void Submit(Work work, Done done, bool locked = false) {
     const bool queued = calls_->pool().TrySubmit(
         [this, work = std::move(work), done = std::move(done)](db::Conn& conn) mutable {
           auto result = [&] {
@@ -46,11 +64,14 @@ class Stream : public Reactor {
           done(std::move(result));
         });
     if (!queued) {
-      std::lock_guard<std::mutex> lock(mu_);
+      std::unique_lock<std::mutex> lock(mu_, std::defer_lock);
+      if (!locked) lock.lock();
       busy_ = false;
       FinishLocked(absl::UnavailableError("server overloaded; retry with backoff"));
     }
   }
+
+ protected:
 
   void FinishLocked(const absl::Status& status) {
     if (finished_) return;
