@@ -13,6 +13,7 @@
 #include "libs/db/pool.h"
 #include "libs/db/reader.h"
 #include "libs/db/request_log.h"
+#include "libs/db/retention.h"
 #include "libs/testing/pg.h"
 #include "libs/testing/status_matchers.h"
 
@@ -236,6 +237,37 @@ TEST_F(DbTest, ServiceRolesBoundStatementsIdleTransactionsAndLockWaits) {
   });
   ASSERT_THAT(settings, IsOk());
   EXPECT_EQ(*settings, "30s 10s 10s");
+}
+
+// Rows older than their table keeps them go, in batches; the rest stay; zero keeps forever.
+TEST_F(DbTest, RetentionDeletesWhatIsDueInBatches) {
+  Conn conn(db_->AdminConninfo());
+  ASSERT_THAT(Migrate(conn, "kept", {RequestLog::Migrations()}), IsOk());
+  ASSERT_THAT(conn.Read([](Tx& tx) -> absl::Status {
+    tx.exec("INSERT INTO kept.request_log (caller_id, method, request_id, resource_id, created_at)"
+            " SELECT 'u', 'M', 'old-' || g, 'r', now() - interval '8 days'"
+            " FROM generate_series(1, 12000) g");
+    tx.exec("INSERT INTO kept.request_log (caller_id, method, request_id, resource_id)"
+            " SELECT 'u', 'M', 'new-' || g, 'r' FROM generate_series(1, 10) g");
+    return absl::OkStatus();
+  }),
+              IsOk());
+  RequestLog log("kept");
+  Retention forever(nullptr);
+  forever.Add(log.RetentionTable(absl::ZeroDuration()));
+  auto none = forever.Run(conn);
+  ASSERT_THAT(none, IsOk());
+  EXPECT_EQ(*none, 0);
+  Retention week(nullptr);
+  week.Add(log.RetentionTable(absl::Hours(24 * 7)));
+  auto purged = week.Run(conn);
+  ASSERT_THAT(purged, IsOk());
+  EXPECT_EQ(*purged, 12000);
+  auto left = conn.Read([](Tx& tx) -> absl::StatusOr<int> {
+    return tx.exec("SELECT count(*) FROM kept.request_log")[0][0].as<int>();
+  });
+  ASSERT_THAT(left, IsOk());
+  EXPECT_EQ(*left, 10);
 }
 
 TEST_F(DbTest, UnreachableDatabaseIsUnavailable) {

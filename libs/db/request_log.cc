@@ -11,7 +11,8 @@ const MigrationSet& Migrations();  // generated from migrations/
 const MigrationSet& RequestLog::Migrations() { return request_log_internal::Migrations(); }
 
 RequestLog::RequestLog(absl::string_view schema)
-    : claim_name_(absl::StrCat(schema, ".request_log.claim")),
+    : schema_(schema),
+      claim_name_(absl::StrCat(schema, ".request_log.claim")),
       claim_sql_(absl::StrCat("INSERT INTO ", schema,
                               ".request_log (caller_id, method, request_id, resource_id)"
                               " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")),
@@ -31,6 +32,13 @@ absl::StatusOr<std::optional<std::string>> RequestLog::Claim(Tx& tx, absl::strin
   pqxx::result earlier = Exec(tx, {find_name_, find_sql_}, caller_id, method, request_id);
   if (earlier.empty()) return absl::AbortedError("concurrent request with the same request_id");
   return earlier[0][0].as<std::string>();
+}
+
+Retention::Table RequestLog::RetentionTable(absl::Duration keep) const {
+  return {"request_log",
+          absl::StrCat("DELETE FROM ", schema_, ".request_log WHERE ctid = ANY (ARRAY(SELECT ctid FROM ",
+                       schema_, ".request_log WHERE created_at < $1::timestamptz LIMIT $2))"),
+          keep};
 }
 
 bool ValidRequestId(absl::string_view request_id) {

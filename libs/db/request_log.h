@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "libs/db/conn.h"
 #include "libs/db/migrate.h"
+#include "libs/db/retention.h"
 #include "libs/status/field_violations.h"
 
 namespace crm::db {
@@ -33,8 +34,11 @@ class RequestLog {
                                                    absl::string_view new_id) const;
 
   static const MigrationSet& Migrations();
+  // Entries older than `keep` are deleted: a retry after that creates anew.
+  Retention::Table RetentionTable(absl::Duration keep) const;
 
  private:
+  std::string schema_;
   std::string claim_name_, claim_sql_, find_name_, find_sql_;
 };
 

@@ -312,6 +312,19 @@ TEST_F(EventsTest, ConcurrentWritersDeliverEveryEventExactlyOnce) {
   (void)reader->Finish();
 }
 
+TEST_F(EventsTest, RetentionDropsOnlyEventsOlderThanTheKeepPeriod) {
+  ASSERT_THAT(Write({"kept"}), IsOk());
+  db::Retention retention(nullptr);
+  retention.Add(Outbox(kSchema).RetentionTable(absl::Hours(1)));
+  db::Conn conn(*conninfo_);
+  ASSERT_THAT(retention.Run(conn), IsOk());
+  EXPECT_EQ(Drain(last_cursor_, 1, absl::Seconds(5)).size(), 1u);
+  auto purged = retention.Run(conn, absl::Now() + absl::Hours(2));
+  ASSERT_THAT(purged, IsOk());
+  EXPECT_GE(*purged, 1);
+  EXPECT_TRUE(Drain(last_cursor_, 1, absl::Milliseconds(500)).empty());
+}
+
 TEST_F(EventsTest, TypeFilter) {
   db::Conn conn(*conninfo_);
   Outbox outbox(kSchema);

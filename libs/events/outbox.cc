@@ -14,6 +14,15 @@ const db::MigrationSet& Migrations();  // generated from migrations/
 
 const db::MigrationSet& Outbox::Migrations() { return outbox_internal::Migrations(); }
 
+db::Retention::Table Outbox::RetentionTable(absl::Duration keep) const {
+  // The oldest events by position (which follows time): no index on occurred_at needed.
+  return {"outbox",
+          absl::StrCat("DELETE FROM ", schema_, ".outbox o USING (SELECT xid, seq FROM ", schema_,
+                       ".outbox ORDER BY xid, seq LIMIT $2) old WHERE o.xid = old.xid"
+                       " AND o.seq = old.seq AND o.occurred_at < $1::timestamptz"),
+          keep};
+}
+
 Outbox::Outbox(absl::string_view schema)
     : insert_name_(absl::StrCat(schema, ".outbox.insert")),
       insert_sql_(absl::StrCat(
@@ -21,6 +30,7 @@ Outbox::Outbox(absl::string_view schema)
           ".outbox (event_id, type, aggregate_type, aggregate_id, actor_id, request_id,"
           " payload_type, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")),
       channel_(OutboxChannel(schema)),
+      schema_(schema),
       insert_all_name_(absl::StrCat(schema, ".outbox.insert_all")),
       insert_all_sql_(absl::StrCat(
           "INSERT INTO ", schema,

@@ -7,6 +7,7 @@
 
 #include "absl/strings/string_view.h"
 #include "libs/db/conn.h"
+#include "libs/db/retention.h"
 #include "libs/db/migrate.h"
 
 namespace google::protobuf {
@@ -36,11 +37,14 @@ class Outbox {
 
   // The outbox table, applied into the service's schema.
   static const db::MigrationSet& Migrations();
+  // Events older than `keep` are deleted (followers that fall further behind lose them).
+  db::Retention::Table RetentionTable(absl::Duration keep) const;
 
  private:
   std::string insert_name_;
   std::string insert_sql_;
   std::string channel_;  // OutboxChannel(schema)
+  std::string schema_;
   std::string insert_all_name_;
   std::string insert_all_sql_;
 };

@@ -16,6 +16,8 @@ struct CommonFlags::Values {
   std::string* issuer;
   std::string* audience;
   absl::Duration* leeway;
+  absl::Duration* outbox_retention;
+  absl::Duration* request_log_retention;
   std::string* public_keys = nullptr;
 };
 
@@ -36,6 +38,12 @@ CommonFlags::CommonFlags(config::Flags& flags, std::string name, std::string db_
   v_->audience = flags.String("jwt-audience", "CRM_JWT_AUDIENCE", "crm", "token audience (aud)");
   v_->leeway = flags.Duration("token-leeway", "CRM_TOKEN_LEEWAY", absl::Seconds(30),
                               "clock difference tolerated when checking token expiry");
+  v_->outbox_retention =
+      flags.Duration("outbox-retention", "CRM_OUTBOX_RETENTION", absl::Hours(24 * 365),
+                     "how long events stay in the outbox for followers (0: forever)");
+  v_->request_log_retention =
+      flags.Duration("request-log-retention", "CRM_REQUEST_LOG_RETENTION", absl::Hours(24 * 7),
+                     "how long a request id is remembered for retries (0: forever)");
   if (with_public_keys) {
     v_->public_keys = flags.RequiredString(
         "jwt-public-keys", "CRM_JWT_PUBLIC_KEYS",
@@ -62,6 +70,8 @@ absl::StatusOr<CommonConfig> CommonFlags::Resolve() const {
   c.tokens.issuer = *v_->issuer;
   c.tokens.audience = *v_->audience;
   c.tokens.leeway = *v_->leeway;
+  c.outbox_retention = *v_->outbox_retention;
+  c.request_log_retention = *v_->request_log_retention;
   if (v_->public_keys != nullptr) c.public_keys = *v_->public_keys;
   return c;
 }

@@ -2,6 +2,9 @@
 
 #include <thread>
 
+#include "libs/db/retention.h"
+#include "libs/service/periodic.h"
+
 namespace crm::service {
 
 Runtime::Runtime(const CommonConfig& config, const std::string& schema)
@@ -49,6 +52,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const CommonConfig& conf
   return r;
 }
 
+void Runtime::AddRetention(db::Retention::Table table) { retention_.push_back(std::move(table)); }
+
 void Runtime::AddReadinessCheck(std::function<absl::Status()> check) {
   readiness_checks_.push_back(std::move(check));
 }
@@ -70,7 +75,19 @@ int Runtime::Run() {
   });
   server_->OnShutdown([this] { events_->Shutdown(); });
   events_->Start();
-  if (absl::Status s = server_->Run(); !s.ok()) return Fatal("server failed", s);
+  // Retention, hourly, on a session of its own; safe to run on every replica at once (each
+  // batch deletes what it finds).
+  db::Retention retention(&server_->metrics());
+  retention.Add(outbox_.RetentionTable(config_.outbox_retention));
+  retention.Add(request_log_.RetentionTable(config_.request_log_retention));
+  for (auto& t : retention_) retention.Add(std::move(t));
+  db::Conn retention_conn(config_.db_url);
+  Periodic purge("retention", absl::Hours(1),
+                 [&]() { return retention.Run(retention_conn).status(); });
+  purge.Start();
+  absl::Status served = server_->Run();
+  purge.Stop();
+  if (!served.ok()) return Fatal("server failed", served);
   return 0;
 }
 

@@ -46,6 +46,10 @@ class Runtime {
   // Call before Run.
   void AddReadinessCheck(std::function<absl::Status()> check);
 
+  // One more table to purge of rows older than its keep period (besides the outbox and the
+  // request log), hourly. Call before Run.
+  void AddRetention(db::Retention::Table table);
+
   // Serves until SIGTERM, then drains. Returns main's exit code.
   int Run();
 
@@ -64,6 +68,7 @@ class Runtime {
   std::unique_ptr<events::EventStream> events_;
   std::unique_ptr<db::Conn> probe_;
   std::vector<std::function<absl::Status()>> readiness_checks_;
+  std::vector<db::Retention::Table> retention_;
 };
 
 // Loads the verifier's keys from a CommonConfig's --jwt-public-keys.

@@ -8,6 +8,7 @@
 #include "services/auth/src/directory.h"
 #include "services/auth/src/directory_service.h"
 #include "services/auth/src/migrations.h"
+#include "services/auth/src/repository.h"
 #include "services/auth/src/passwords.h"
 #include "services/auth/src/sessions.h"
 
@@ -52,6 +53,7 @@ int Main(int argc, char** argv) {
   }
   Sessions sessions(signer->get(), &rt.outbox(), config.sessions);
   Directory directory(&rt.outbox(), &rt.request_log());
+  rt.AddRetention(Repository::RefreshTokenRetention());
   rpc::RateLimiter sign_in_limit(config.sign_in_per_second, config.sign_in_burst);
   AuthServiceImpl auth_service(&rt.calls(), &sessions, &directory, signer->get(), &rt.events(),
                                &sign_in_limit);

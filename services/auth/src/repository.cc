@@ -401,6 +401,13 @@ bool Repository::SetPassword(db::Tx& tx, const std::string& user_id, const std::
 
 void Repository::Unlock(db::Tx& tx, const std::string& user_id) { Exec(tx, kUnlock, user_id); }
 
+db::Retention::Table Repository::RefreshTokenRetention() {
+  return {"refresh_tokens",
+          "DELETE FROM auth.refresh_tokens WHERE ctid = ANY (ARRAY(SELECT ctid FROM"
+          " auth.refresh_tokens WHERE expires_at < $1::timestamptz LIMIT $2))",
+          absl::Hours(24)};
+}
+
 int Repository::CountActiveAdmins(db::Tx& tx) {
   return Exec(tx, kCountActiveAdmins)[0][0].as<int>();
 }

@@ -8,6 +8,7 @@
 
 #include "libs/auth/principal.h"
 #include "libs/db/conn.h"
+#include "libs/db/retention.h"
 #include "libs/db/reader.h"
 #include "services/auth/src/model.h"
 
@@ -61,6 +62,8 @@ class Repository {
   static bool SetPassword(db::Tx& tx, const std::string& user_id, const std::string& hash,
                           const std::string& expected_hash);
   static void Unlock(db::Tx& tx, const std::string& user_id);
+  // Expired refresh tokens are kept a day (a late one is still told "expired"), then purged.
+  static db::Retention::Table RefreshTokenRetention();
   static int CountActiveAdmins(db::Tx& tx);
   static Grants LoadGrants(db::Tx& tx, const std::string& user_id);
   static std::vector<std::string> DepartmentSubtree(db::Tx& tx, const std::string& department_id);

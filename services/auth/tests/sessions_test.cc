@@ -131,6 +131,31 @@ TEST_F(SessionsTest, ParallelGuessesCannotBypassTheLockout) {
   EXPECT_THAT(Login(v.username, "s3cret-pass"), StatusIs(kUnauthenticated, HasSubstr("locked")));
 }
 
+// Refresh tokens expired for more than a day are purged; live ones stay.
+TEST_F(SessionsTest, ExpiredRefreshTokensArePurged) {
+  User u = MakeUser(Unique("he.ping"), "s3cret-pass", {"account_manager"});
+  auto login = Login(u.username, "s3cret-pass");
+  ASSERT_THAT(login, IsOk());
+  db::Retention retention(nullptr);
+  retention.Add(Repository::RefreshTokenRetention());
+  auto count = [&] {
+    return *conn_->Read([&](db::Tx& tx) -> absl::StatusOr<int> {
+      return tx.exec_params("SELECT count(*) FROM auth.refresh_tokens WHERE user_id = $1", u.id)[0][0]
+          .as<int>();
+    });
+  };
+  ASSERT_THAT(retention.Run(*conn_), IsOk());
+  EXPECT_EQ(count(), 1);
+  ASSERT_THAT(conn_->Read([&](db::Tx& tx) -> absl::Status {
+    tx.exec_params("UPDATE auth.refresh_tokens SET expires_at = now() - interval '2 days'"
+                   " WHERE user_id = $1", u.id);
+    return absl::OkStatus();
+  }),
+              IsOk());
+  ASSERT_THAT(retention.Run(*conn_), IsOk());
+  EXPECT_EQ(count(), 0);
+}
+
 TEST_F(SessionsTest, AdminUnlockEndsALockout) {
   User u = MakeUser(Unique("zhao.min"), "s3cret-pass", {"account_manager"});
   for (int i = 0; i < config_.max_failed_logins; ++i) (void)Login(u.username, "wrong-pass");
