@@ -1,6 +1,7 @@
 #include <atomic>
 #include <fstream>
 #include <future>
+#include <sstream>
 #include <thread>
 
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include "libs/rpc/status_convert.h"
 #include "libs/status/field_violations.h"
 #include "libs/testing/http.h"
+#include "libs/testing/pg.h"
 #include "libs/testing/process.h"
 #include "libs/testing/status_matchers.h"
 
@@ -80,6 +82,7 @@ class RpcTest : public ::testing::Test {
     else
       options.metrics_address = "";
     options.grpc_unix_socket = UnixSocket();
+    options.tls = Tls();
     options.probe_interval = absl::Milliseconds(20);
     options.drain_timeout = absl::Seconds(5);
     server_ = std::make_unique<Server>(options);
@@ -97,6 +100,7 @@ class RpcTest : public ::testing::Test {
 
   virtual bool WithMetrics() const { return false; }
   virtual std::string UnixSocket() const { return ""; }
+  virtual ServerTls Tls() const { return {}; }
 
   void TearDown() override {
     server_.reset();
@@ -318,6 +322,72 @@ TEST_F(RpcTest, ShutdownDrainsInFlightCalls) {
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
   EXPECT_THAT(Echo({}, &resp, Token(), &ctx), Not(IsOk()));
+}
+
+// A CA, and a server and a client certificate it signed (for 127.0.0.1 and localhost).
+struct TestPki {
+  std::string ca, server_cert, server_key, client_cert, client_key, other_ca;
+};
+
+const TestPki& Pki() {
+  static const TestPki* pki = [] {
+    char dir[] = "/tmp/crm-tls-XXXXXX";
+    EXPECT_NE(mkdtemp(dir), nullptr);
+    const std::string d = dir;
+    const std::string script = absl::StrCat(
+        "cd ", d, " && set -e; ",
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1",
+        " -subj /CN=crm-test-ca -keyout ca.key -out ca.pem 2>/dev/null; ",
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1",
+        " -subj /CN=other-ca -keyout other.key -out other.pem 2>/dev/null; ",
+        "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1' > san; ",
+        "for who in server client; do",
+        " openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=$who",
+        " -keyout $who.key -out $who.csr 2>/dev/null;",
+        " openssl x509 -req -in $who.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1",
+        " -extfile san -out $who.pem 2>/dev/null; done");
+    EXPECT_THAT(test::RunCommand(script), IsOk());
+    auto read = [&](const std::string& name) {
+      std::ifstream in(d + "/" + name);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      return ss.str();
+    };
+    auto* out = new TestPki{read("ca.pem"), read("server.pem"), read("server.key"),
+                            read("client.pem"), read("client.key"), read("other.pem")};
+    (void)test::RunCommand("rm -rf " + d);
+    return out;
+  }();
+  return *pki;
+}
+
+// A server with TLS that requires client certificates (mTLS).
+class RpcTlsTest : public RpcTest {
+ protected:
+  ServerTls Tls() const override {
+    return {Pki().server_cert, Pki().server_key, Pki().ca};
+  }
+  grpc::Status EchoOver(std::shared_ptr<grpc::ChannelCredentials> credentials) {
+    auto stub = crm::rpctest::EchoService::NewStub(
+        grpc::CreateChannel(absl::StrCat("localhost:", server_->port()), credentials));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    ctx.AddMetadata("authorization", "Bearer " + Token());
+    crm::rpctest::EchoRequest req;
+    req.set_text("加密");
+    crm::rpctest::EchoResponse resp;
+    return stub->Echo(&ctx, req, &resp);
+  }
+};
+
+TEST_F(RpcTlsTest, OnlyClientsWithACertificateOfTheCaGetThrough) {
+  EXPECT_THAT(EchoOver(ChannelCredentials({Pki().ca, Pki().client_cert, Pki().client_key})),
+              IsOk());
+  EXPECT_THAT(EchoOver(grpc::InsecureChannelCredentials()), Not(IsOk()));
+  EXPECT_THAT(EchoOver(ChannelCredentials({Pki().ca, "", ""})), Not(IsOk()));  // no client cert
+  // A client that trusts another CA refuses the server.
+  ClientTls wrong_ca{Pki().other_ca, Pki().client_cert, Pki().client_key};
+  EXPECT_THAT(EchoOver(ChannelCredentials(wrong_ca)), Not(IsOk()));
 }
 
 TEST(StatusConvertTest, RoundTripKeepsCodeMessageAndViolations) {

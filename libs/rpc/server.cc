@@ -42,8 +42,9 @@ std::shared_ptr<ServerOptions::FlagValues> ServerOptions::DeclareFlags(config::F
                                                                        int default_port,
                                                                        int default_metrics_port) {
   auto v = std::make_shared<FlagValues>();
-  v->host = flags.String("listen-host", "CRM_LISTEN_HOST", "0.0.0.0",
-                         "address the gRPC and metrics ports listen on");
+  v->host = flags.String("listen-host", "CRM_LISTEN_HOST", "127.0.0.1",
+                         "address the gRPC and metrics ports listen on (0.0.0.0: every "
+                         "interface, as in a container)");
   v->unix_socket = flags.String("grpc-unix-socket", "CRM_GRPC_UNIX_SOCKET", "",
                                 "also serve gRPC on this Unix-domain socket path (empty: none)");
   v->port = flags.Int("grpc-port", "CRM_GRPC_PORT", default_port, "gRPC port (0: any free port)", 0,
@@ -92,7 +93,7 @@ absl::Status Server::Start() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options_.grpc_address, grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(options_.grpc_address, ServerCredentials(options_.tls), &port_);
   int unix_bound = 0;
   if (!options_.grpc_unix_socket.empty()) {
     builder.AddListeningPort("unix:" + options_.grpc_unix_socket, grpc::InsecureServerCredentials(),

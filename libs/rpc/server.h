@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "libs/rpc/tls.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "libs/rpc/observer.h"
@@ -34,18 +35,20 @@ namespace crm::rpc {
 struct ServerOptions {
   std::string service_name;
   // host:port for gRPC; port 0 picks a free port (see port()).
-  std::string grpc_address = "0.0.0.0:50051";
+  std::string grpc_address = "127.0.0.1:50051";
   // A Unix-domain socket path to serve gRPC on as well (clients on the same host: a gateway,
   // a sidecar); empty for none. Cheaper per call than TCP over loopback.
   std::string grpc_unix_socket;
   // host:port for GET /metrics; empty for none.
-  std::string metrics_address = "0.0.0.0:9464";
+  std::string metrics_address = "127.0.0.1:9464";
   // How long in-flight calls may take to finish after SIGTERM.
   absl::Duration drain_timeout = absl::Seconds(20);
   // How often readiness is re-checked.
   absl::Duration probe_interval = absl::Seconds(1);
   int max_message_bytes = 16 << 20;
   AccessLog access_log = AccessLog::kAll;
+  // TLS on the gRPC port (the Unix socket, local by nature, stays plaintext).
+  ServerTls tls;
 
   // Declares the flags for these options (with CRM_* environment fallbacks); the values are
   // read back by FromFlags after parsing.

@@ -19,12 +19,14 @@ struct CommonFlags::Values {
   absl::Duration* outbox_retention;
   absl::Duration* request_log_retention;
   std::string* public_keys = nullptr;
+  std::unique_ptr<rpc::TlsFlags> tls;
 };
 
 CommonFlags::CommonFlags(config::Flags& flags, std::string name, std::string db_env, int grpc_port,
                          int metrics_port, bool with_public_keys)
     : name_(std::move(name)), v_(std::make_unique<Values>()) {
   v_->server = rpc::ServerOptions::DeclareFlags(flags, grpc_port, metrics_port);
+  v_->tls = std::make_unique<rpc::TlsFlags>(flags);
   v_->db_url = flags.RequiredString(
       "db-url", std::move(db_env),
       absl::StrCat("PostgreSQL conninfo of the ", name_, " service's own role"));
@@ -59,6 +61,7 @@ absl::StatusOr<CommonConfig> CommonFlags::Resolve() const {
   if (absl::Status s = rpc::ServerOptions::FromFlags(*v_->server, name_, &c.server); !s.ok()) {
     return s;
   }
+  if (absl::Status s = v_->tls->Resolve(&c.server.tls, &c.client_tls); !s.ok()) return s;
   // Never wait forever for a database that does not answer.
   c.db_url = db::WithConnectOption(*v_->db_url, "connect_timeout", "5");
   c.db_pool_size = static_cast<int>(*v_->pool);

@@ -29,6 +29,8 @@ struct CommonConfig {
   // "kid=path,…" public keys that verify access tokens (empty for the auth service itself,
   // which trusts its own signing key).
   std::string public_keys;
+  // TLS for calls to other services (the server side is in server.tls).
+  rpc::ClientTls client_tls;
   // How long the outbox keeps events and the request log its entries (zero: forever).
   absl::Duration outbox_retention = absl::Hours(24 * 365);
   absl::Duration request_log_retention = absl::Hours(24 * 7);

@@ -28,7 +28,8 @@ done
 for dir in base overlays/local; do
   echo "kubectl kustomize deploy/k8s/$dir"
   kubectl kustomize "$root/deploy/k8s/$dir" >"$tmp/rendered.yaml" || fail "kustomize $dir"
-  for kind in Deployment Service HorizontalPodAutoscaler PodDisruptionBudget ServiceMonitor PrometheusRule; do
+  for kind in Deployment Service HorizontalPodAutoscaler PodDisruptionBudget ServiceMonitor PrometheusRule \
+              NetworkPolicy; do
     grep -q "^kind: $kind$" "$tmp/rendered.yaml" || fail "$dir renders no $kind"
   done
   grep -q "grpc:" "$tmp/rendered.yaml" || fail "$dir: no gRPC health probes"

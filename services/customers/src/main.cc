@@ -56,7 +56,8 @@ int Main(int argc, char** argv) {
   if (!config.ok()) return Fatal("invalid configuration", config.status());
   auto verifier = service::VerifierFromConfig(*config);
   if (!verifier.ok()) return Fatal("invalid configuration", verifier.status());
-  auto auth_channel = grpc::CreateChannel(*auth_address, grpc::InsecureChannelCredentials());
+  auto auth_channel =
+      grpc::CreateChannel(*auth_address, rpc::ChannelCredentials(config->client_tls));
   auto tokens = account.Load(auth_channel);
   if (!tokens.ok()) return Fatal("invalid configuration", tokens.status());
   if (!orders_address->empty() && *tokens == nullptr) {
@@ -118,7 +119,8 @@ int Main(int argc, char** argv) {
     scan.Start();
     events::Follower::Options o;
     o.stream = "orders";
-    o.channel = grpc::CreateChannel(*orders_address, grpc::InsecureChannelCredentials());
+    o.channel =
+        grpc::CreateChannel(*orders_address, rpc::ChannelCredentials(config->client_tls));
     o.method = *orders_method;
     o.types = {*orders_type};
     o.token = [t = tokens->get()] { return t->Get(); };

@@ -39,7 +39,8 @@ int Main(int argc, char** argv) {
   if (!config.ok()) return Fatal("invalid configuration", config.status());
   auto verifier = service::VerifierFromConfig(*config);
   if (!verifier.ok()) return Fatal("invalid configuration", verifier.status());
-  auto auth_channel = grpc::CreateChannel(*auth_address, grpc::InsecureChannelCredentials());
+  auto auth_channel =
+      grpc::CreateChannel(*auth_address, rpc::ChannelCredentials(config->client_tls));
   auto tokens = account.Load(auth_channel);
   if (!tokens.ok()) return Fatal("invalid configuration", tokens.status());
   auto runtime = service::Runtime::Start(*config, "pipeline", AllMigrations(), verifier->get());
@@ -48,7 +49,7 @@ int Main(int argc, char** argv) {
 
   auto directory = crm::auth::v1::DirectoryService::NewStub(auth_channel);
   auto customers_channel =
-      grpc::CreateChannel(*customers_address, grpc::InsecureChannelCredentials());
+      grpc::CreateChannel(*customers_address, rpc::ChannelCredentials(config->client_tls));
   auto customers = crm::customers::v1::CustomersService::NewStub(customers_channel);
   Opportunities opportunities(&rt.outbox(), &rt.request_log(), zone);
   Plans plans(&rt.outbox(), &rt.request_log());
