@@ -300,6 +300,7 @@ TEST(AuthHealthTest, FollowsTheDatabaseDownAndUpWithoutARestart) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     ASSERT_THAT((*cluster)->Restart(), IsOk());
+    EXPECT_TRUE(serving(rpc::HealthStatus::kServing));  // the database takes connections again
     back_at = absl::ToUnixNanos(absl::Now());
     std::this_thread::sleep_for(std::chrono::seconds(3));
     stop = true;
