@@ -45,7 +45,8 @@ crm_buf() { "$CRM_LOCAL/npm/node_modules/.bin/buf" "$@"; }
 crm_build() {
   if [[ ! -f "$CRM_BUILD/build.ninja" ]]; then
     crm_log "configuring"
-    cmake -S "$CRM_ROOT" -B "$CRM_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake -S "$CRM_ROOT" -B "$CRM_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      ${CRM_CMAKE_ARGS:-} >/dev/null
   fi
   crm_log "building"
   ninja -C "$CRM_BUILD" "$@"

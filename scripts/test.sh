@@ -2,7 +2,20 @@
 # Runs the whole test suite: installs what is missing, builds, starts a throw-away PostgreSQL
 # cluster, then runs unit, database, end-to-end and deployment tests and the proto lint.
 # Exits non-zero when anything fails. Idempotent.
+#   --sanitize=address|thread  build (in build-<sanitizer>/) and run everything under that
+#                              sanitizer; any report fails the run.
 set -euo pipefail
+for arg in "$@"; do
+  case "$arg" in
+    --sanitize=address | --sanitize=thread)
+      sanitizer=${arg#--sanitize=}
+      export CRM_BUILD="$(cd "$(dirname "$0")/.." && pwd)/build-$sanitizer"
+      export CRM_CMAKE_ARGS="-DCRM_SANITIZE=$sanitizer"
+      export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" TSAN_OPTIONS="halt_on_error=1"
+      ;;
+    *) echo "usage: $0 [--sanitize=address|thread]" >&2; exit 2 ;;
+  esac
+done
 source "$(dirname "$0")/lib.sh"
 
 crm_install_deps
