@@ -353,6 +353,47 @@ TEST(AuthRateLimitTest, SignInsFromOneAddressAreLimited) {
               StatusIs(grpc::StatusCode::RESOURCE_EXHAUSTED));
 }
 
+// SIGTERM under load: every call already in flight when the signal arrives completes; only
+// calls that arrive after it are refused (and go to another replica).
+TEST(AuthLifecycleTest, SigtermUnderLoadFailsNoCallInFlight) {
+  auto db = test::TestDatabase::Create("auth_sigterm_load");
+  ASSERT_THAT(db, IsOk());
+  auto server = AuthServer::Start(**db);
+  ASSERT_THAT(server, IsOk());
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> signalled_at{std::numeric_limits<int64_t>::max()};
+  std::atomic<int> before = 0, failed_before = 0;
+  std::vector<std::thread> load;
+  for (int t = 0; t < 4; ++t) {
+    load.emplace_back([&] {
+      auto stub = v1::AuthService::NewStub((*server)->channel());
+      while (!stop) {
+        const int64_t started = absl::ToUnixNanos(absl::Now());
+        grpc::ClientContext ctx;
+        ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+        v1::LoginRequest req;
+        req.set_username("admin");
+        req.set_password(kAdminPassword);
+        v1::LoginResponse resp;
+        grpc::Status s = stub->Login(&ctx, req, &resp);
+        // Sent well before the signal: in flight (or done) when it came.
+        if (started < signalled_at.load() - absl::ToInt64Nanoseconds(absl::Milliseconds(20))) {
+          ++before;
+          if (!s.ok()) ++failed_before;
+        }
+        if (!s.ok()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  signalled_at = absl::ToUnixNanos(absl::Now());
+  EXPECT_EQ((*server)->process().Stop(absl::Seconds(15)), 0);
+  stop = true;
+  for (auto& t : load) t.join();
+  EXPECT_GT(before.load(), 20);
+  EXPECT_EQ(failed_before.load(), 0) << "of " << before.load();
+}
+
 TEST(AuthLifecycleTest, SigtermDrainsAndExitsCleanly) {
   auto db = test::TestDatabase::Create("auth_sigterm");
   ASSERT_THAT(db, IsOk());
