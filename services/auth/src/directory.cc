@@ -308,13 +308,14 @@ absl::StatusOr<User> Directory::CreateUser(db::Conn& conn, const Principal& call
 
 void Directory::GetUser(db::Reader& reader, const Principal& caller, const std::string& id,
                         db::Callback<User> done) const {
-  Violations v;
-  validation::RequiredUuid(v, "id", id);
-  if (!v.empty()) return done(v.ToStatus());
+  // Anyone may read themselves; anyone else needs the permission, checked before the input.
   const bool self = id == caller.user_id;
   if (!self) {
     if (absl::Status s = auth::Require(caller, "auth.users.read"); !s.ok()) return done(s);
   }
+  Violations v;
+  validation::RequiredUuid(v, "id", id);
+  if (!v.empty()) return done(v.ToStatus());
   const DataScope scope = self ? DataScope::kAll : UserScope(caller);
   reader.Submit(Repository::FindUserInScope(id, caller, scope),
                 [done = std::move(done), scope, id](absl::StatusOr<db::Rows> rows) mutable {

@@ -42,9 +42,13 @@ bool IsMediaType(const std::string& s) {
 
 }  // namespace
 
+absl::Status Documents::CheckMayUpload(const Principal& caller) {
+  return auth::Require(caller, "customers.write");
+}
+
 absl::Status Documents::CheckUpload(const Principal& caller, const std::string& request_id,
                                     const Document& d) const {
-  CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.write"));
+  CRM_RETURN_IF_ERROR(CheckMayUpload(caller));
   Violations v;
   db::CheckRequestId(v, request_id);
   validation::RequiredUuid(v, "metadata.customer_id", d.customer_id);

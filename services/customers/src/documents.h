@@ -29,6 +29,8 @@ class Documents {
         max_uploads_(max_uploads) {}
 
   int64_t max_bytes() const { return max_bytes_; }
+  // Whether the caller may upload at all: checked as the stream opens.
+  static absl::Status CheckMayUpload(const auth::Principal& caller);
   // What an upload checks before any content arrives: the permission and the metadata
   // (customer_id, file_name, content_type, size_bytes within the limit, sha256).
   absl::Status CheckUpload(const auth::Principal& caller, const std::string& request_id,

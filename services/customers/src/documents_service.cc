@@ -13,6 +13,7 @@ class UploadStream : public Stream<grpc::ServerReadReactor<v1::UploadDocumentReq
                grpc::CallbackServerContext* ctx, v1::Document* resp)
       : Stream(calls, ctx), documents_(documents), resp_(resp) {
     std::lock_guard<std::mutex> lock(mu_);
+    if (early_.ok()) early_ = Documents::CheckMayUpload(*principal_);
     if (!early_.ok()) {
       FinishLocked(early_);
       return;
