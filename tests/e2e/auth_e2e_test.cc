@@ -307,6 +307,7 @@ TEST(AuthHealthTest, FollowsTheDatabaseDownAndUpWithoutARestart) {
     for (auto& t : load) t.join();
     EXPECT_GT(after.load(), 20);
     EXPECT_EQ(failed_after.load(), 0) << "of " << after.load();
+    std::printf("after the restart: %d sign-ins, %d failed\n", after.load(), failed_after.load());
   }
 
   ASSERT_THAT((*cluster)->Stop(), IsOk());
@@ -392,6 +393,8 @@ TEST(AuthLifecycleTest, SigtermUnderLoadFailsNoCallInFlight) {
   for (auto& t : load) t.join();
   EXPECT_GT(before.load(), 20);
   EXPECT_EQ(failed_before.load(), 0) << "of " << before.load();
+  std::printf("in flight at SIGTERM or before: %d sign-ins, %d failed\n", before.load(),
+              failed_before.load());
 }
 
 TEST(AuthLifecycleTest, SigtermDrainsAndExitsCleanly) {
