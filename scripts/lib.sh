@@ -10,7 +10,7 @@ CRM_APT_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libpqxx-dev prometheus-cpp-dev libgtest-dev libgmock-dev golang-github-gogo-googleapis-dev
   libsodium-dev nlohmann-json3-dev libssl-dev libcivetweb-dev libjemalloc-dev libnghttp2-dev
-  postgresql postgresql-client postgresql-contrib openssl
+  postgresql postgresql-client postgresql-contrib openssl clang
   prometheus nghttp2-client docker-compose
 )
 

@@ -13,6 +13,7 @@ for arg in "$@"; do
       export CRM_CMAKE_ARGS="-DCRM_SANITIZE=$sanitizer"
       export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" TSAN_OPTIONS="halt_on_error=1"
       export LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp"
+      TSAN_OPTIONS+=":suppressions=$(cd "$(dirname "$0")" && pwd)/tsan.supp"
       ;;
     *) echo "usage: $0 [--sanitize=address|thread]" >&2; exit 2 ;;
   esac

@@ -280,10 +280,10 @@ TEST_F(PipelineE2eTest, OpenOpportunitiesFollowAHandOver) {
   EXPECT_THAT(pipeline_stub_->GetOpportunity(Ctx(other_).get(), get, &seen), IsOk());
 
   // SIGTERM with the follower's stream open: the stream ends at once (the follower reconnects
-  // elsewhere) instead of holding the shutdown for the whole drain timeout.
+  // elsewhere) instead of holding the shutdown for the whole drain timeout (20 s).
   const absl::Time stopping = absl::Now();
   EXPECT_EQ(customers_->Stop(), 0);
-  EXPECT_LT(absl::Now() - stopping, absl::Seconds(3));
+  EXPECT_LT(absl::Now() - stopping, absl::Seconds(8));
 }
 
 // One call of any method, by its descriptor, with an empty request (one empty message on a
