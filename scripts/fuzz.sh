@@ -21,10 +21,13 @@ for t in "${targets[@]}"; do
   corpus="$CRM_LOCAL/fuzz/$t"
   mkdir -p "$corpus"
   crm_log "fuzzing $t: $runs runs"
-  (cd "$corpus/.." && "$CRM_BUILD/tests/fuzz/$t" -runs="$runs" -max_len=4096 -print_final_stats=1 \
-    "$corpus" 2>&1 | grep -E "^(Done|stat::number_of_executed_units|==[0-9]+==ERROR)|SUMMARY" || true)
-  # libFuzzer exits non-zero on a crash; the pipeline above hides it, so run the check again
-  # on the corpus alone (fast) to turn a crash into a failure.
-  "$CRM_BUILD/tests/fuzz/$t" -runs=0 "$corpus" >/dev/null 2>&1 || { crm_log "$t crashed"; exit 1; }
+  status=0
+  "$CRM_BUILD/tests/fuzz/$t" -runs="$runs" -max_len=4096 -print_final_stats=1 \
+    -artifact_prefix="$CRM_LOCAL/fuzz/$t-" "$corpus" >"$CRM_LOCAL/fuzz/$t.log" 2>&1 || status=$?
+  grep -E "^(Done|stat::number_of_executed_units)|SUMMARY" "$CRM_LOCAL/fuzz/$t.log" || true
+  if ((status != 0)); then
+    crm_log "$t crashed: see $CRM_LOCAL/fuzz/$t.log and the input saved next to it"
+    exit 1
+  fi
 done
 crm_log "fuzzing passed"

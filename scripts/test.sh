@@ -23,7 +23,7 @@ source "$(dirname "$0")/lib.sh"
 crm_install_deps
 crm_build
 
-test_pg="$CRM_LOCAL/pg-test"
+test_pg="$CRM_LOCAL/pg-test${sanitizer:+-$sanitizer}"
 port=${CRM_TEST_PG_PORT:-55433}
 crm_pg_stop "$test_pg" 2>/dev/null || true
 rm -rf "$test_pg"
@@ -37,6 +37,11 @@ crm_buf lint "$CRM_BUILD/crm_protos.binpb" --path crm --config "$CRM_ROOT/proto/
 
 crm_log "tests (ctest)"
 (cd "$CRM_BUILD" && ctest --output-on-failure -j "$(nproc)" --timeout 300) || failed=1
+
+if [[ -z "${sanitizer:-}" ]]; then
+  crm_log "fuzz targets, a short run of each"
+  "$CRM_ROOT/scripts/fuzz.sh" --runs=20000 || failed=1
+fi
 
 if ((failed)); then
   crm_log "FAILED"
