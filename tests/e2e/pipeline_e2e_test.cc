@@ -10,7 +10,9 @@
 
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/dynamic_message.h"
 #include "absl/time/clock.h"
 #include "crm/auth/v1/auth_service.grpc.pb.h"
 #include "crm/auth/v1/directory_service.grpc.pb.h"
@@ -289,12 +291,13 @@ TEST_F(PipelineE2eTest, OpenOpportunitiesFollowAHandOver) {
 // One call of any method, by its descriptor, with an empty request (one empty message on a
 // client stream), as the caller with `token`.
 grpc::Status CallEmpty(grpc::ChannelInterface* channel,
-                       const google::protobuf::MethodDescriptor& m, const std::string& token) {
+                       const google::protobuf::MethodDescriptor& m, const std::string& token,
+                       const std::string& request_bytes = "") {
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
   ctx.AddMetadata("authorization", "Bearer " + token);
   const std::string name = absl::StrCat("/", m.service()->full_name(), "/", m.name());
-  grpc::Slice empty("");
+  grpc::Slice empty(request_bytes);
   grpc::ByteBuffer request(&empty, 1), response;
   using Kind = grpc::internal::RpcMethod::RpcType;
   if (!m.client_streaming() && !m.server_streaming()) {
@@ -383,6 +386,47 @@ TEST_F(PipelineE2eTest, EveryRpcDeniesCallersWithoutPermissions) {
   }
   EXPECT_GT(methods, 70);
   std::printf("authorization matrix: %d methods, %d calls checked\n", methods, checked);
+
+  // Records the caller cannot see: every request naming a record (its top-level `id` and
+  // `*_id` fields set to an id nobody has) answers a rep and a manager without saying whether
+  // it exists: never NOT_FOUND.
+  google::protobuf::DynamicMessageFactory factory;
+  int scoped = 0;
+  for (const auto& [file_name, channel] : files) {
+    const auto* file =
+        google::protobuf::DescriptorPool::generated_pool()->FindFileByName(file_name);
+    for (int s = 0; s < file->service_count(); ++s) {
+      for (int i = 0; i < file->service(s)->method_count(); ++i) {
+        const auto& m = *file->service(s)->method(i);
+        std::unique_ptr<google::protobuf::Message> req(
+            factory.GetPrototype(m.input_type())->New());
+        bool names_a_record = false;
+        for (int f = 0; f < m.input_type()->field_count(); ++f) {
+          const auto* field = m.input_type()->field(f);
+          if (field->type() != google::protobuf::FieldDescriptor::TYPE_STRING ||
+              field->is_repeated() ||
+              !(field->name() == "id" || absl::EndsWith(field->name(), "_id")) ||
+              field->name() == "request_id") {
+            continue;
+          }
+          req->GetReflection()->SetString(req.get(), field,
+                                          "01890000-0000-7000-8000-00000000abcd");
+          names_a_record = true;
+        }
+        // The organisation tree is not scoped: whoever may read it reads all of it.
+        if (!names_a_record || m.full_name() == "crm.auth.v1.DirectoryService.GetDepartment") {
+          continue;
+        }
+        for (const auto& [who, token] : {std::pair{"a rep", rep_}, {"a manager", manager_}}) {
+          grpc::Status status = CallEmpty(channel, m, token, req->SerializeAsString());
+          ++scoped;
+          EXPECT_NE(status.error_code(), grpc::StatusCode::NOT_FOUND)
+              << m.full_name() << " as " << who << ": " << status.error_message();
+        }
+      }
+    }
+  }
+  std::printf("records out of scope: %d calls checked\n", scoped);
 }
 
 }  // namespace
