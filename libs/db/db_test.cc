@@ -135,8 +135,9 @@ TEST_F(DbTest, SerializationFailuresAreRetried) {
 void TerminateAllSessions(const std::string& conninfo) {
   Conn killer(conninfo);
   ASSERT_THAT(killer.Read([&](Tx& tx) -> absl::Status {
-    tx.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    tx.exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()");
     return absl::OkStatus();
   }),
               IsOk());
@@ -163,10 +164,9 @@ TEST_F(DbTest, SessionsClosedWhileIdleReconnectBeforeUse) {
     return absl::OkStatus();
   }),
               StatusIs(absl::StatusCode::kUnavailable));
-  EXPECT_THAT(conn.Read([](Tx& tx) -> absl::StatusOr<int> {
-    return tx.exec("SELECT 1")[0][0].as<int>();
-  }),
-              IsOk());
+  EXPECT_THAT(
+      conn.Read([](Tx& tx) -> absl::StatusOr<int> { return tx.exec("SELECT 1")[0][0].as<int>(); }),
+      IsOk());
 }
 
 // The whole executor after a restart: every pooled session is dead, and no task fails.
@@ -176,7 +176,10 @@ TEST_F(DbTest, NoTaskFailsAfterEveryPooledSessionWasClosed) {
   std::promise<void> all_open;
   for (int i = 0; i < 4; ++i) {
     pool.Submit([&](Conn& conn) {
-      (void)conn.Read([](Tx& tx) { tx.exec("SELECT 1"); return absl::OkStatus(); });
+      (void)conn.Read([](Tx& tx) {
+        tx.exec("SELECT 1");
+        return absl::OkStatus();
+      });
       if (++opened == 4) all_open.set_value();
       std::this_thread::sleep_for(std::chrono::milliseconds(50));  // one task per worker
     });
@@ -231,9 +234,12 @@ TEST_F(DbTest, ServiceRolesBoundStatementsIdleTransactionsAndLockWaits) {
   ASSERT_THAT(conninfo, IsOk());
   Conn conn(*conninfo);
   auto settings = conn.Read([](Tx& tx) -> absl::StatusOr<std::string> {
-    return tx.exec("SELECT current_setting('statement_timeout') || ' ' ||"
-                   " current_setting('idle_in_transaction_session_timeout') || ' ' ||"
-                   " current_setting('lock_timeout')")[0][0].as<std::string>();
+    return tx
+        .exec(
+            "SELECT current_setting('statement_timeout') || ' ' ||"
+            " current_setting('idle_in_transaction_session_timeout') || ' ' ||"
+            " current_setting('lock_timeout')")[0][0]
+        .as<std::string>();
   });
   ASSERT_THAT(settings, IsOk());
   EXPECT_EQ(*settings, "30s 10s 10s");
@@ -244,11 +250,13 @@ TEST_F(DbTest, RetentionDeletesWhatIsDueInBatches) {
   Conn conn(db_->AdminConninfo());
   ASSERT_THAT(Migrate(conn, "kept", {RequestLog::Migrations()}), IsOk());
   ASSERT_THAT(conn.Read([](Tx& tx) -> absl::Status {
-    tx.exec("INSERT INTO kept.request_log (caller_id, method, request_id, resource_id, created_at)"
-            " SELECT 'u', 'M', 'old-' || g, 'r', now() - interval '8 days'"
-            " FROM generate_series(1, 12000) g");
-    tx.exec("INSERT INTO kept.request_log (caller_id, method, request_id, resource_id)"
-            " SELECT 'u', 'M', 'new-' || g, 'r' FROM generate_series(1, 10) g");
+    tx.exec(
+        "INSERT INTO kept.request_log (caller_id, method, request_id, resource_id, created_at)"
+        " SELECT 'u', 'M', 'old-' || g, 'r', now() - interval '8 days'"
+        " FROM generate_series(1, 12000) g");
+    tx.exec(
+        "INSERT INTO kept.request_log (caller_id, method, request_id, resource_id)"
+        " SELECT 'u', 'M', 'new-' || g, 'r' FROM generate_series(1, 10) g");
     return absl::OkStatus();
   }),
               IsOk());
@@ -485,8 +493,7 @@ TEST_F(DbTest, RequestLogReturnsTheFirstResult) {
   Conn conn(db_->AdminConninfo());
   ASSERT_THAT(Migrate(conn, "idem", {RequestLog::Migrations()}), IsOk());
   RequestLog log("idem");
-  auto claim = [&](const char* caller, const char* request_id, const char* method,
-                   const char* id) {
+  auto claim = [&](const char* caller, const char* request_id, const char* method, const char* id) {
     return conn.Transact([&](Tx& tx) { return log.Claim(tx, caller, request_id, method, id); });
   };
   auto first = claim("u1", "r1", "CreateThing", "id-1");

@@ -26,8 +26,7 @@ absl::StatusOr<std::optional<std::string>> RequestLog::Claim(Tx& tx, absl::strin
                                                              absl::string_view method,
                                                              absl::string_view new_id) const {
   if (request_id.empty()) return std::nullopt;
-  pqxx::result claimed =
-      Exec(tx, {claim_name_, claim_sql_}, caller_id, method, request_id, new_id);
+  pqxx::result claimed = Exec(tx, {claim_name_, claim_sql_}, caller_id, method, request_id, new_id);
   if (claimed.affected_rows() == 1) return std::nullopt;
   pqxx::result earlier = Exec(tx, {find_name_, find_sql_}, caller_id, method, request_id);
   if (earlier.empty()) return absl::AbortedError("concurrent request with the same request_id");
@@ -36,8 +35,9 @@ absl::StatusOr<std::optional<std::string>> RequestLog::Claim(Tx& tx, absl::strin
 
 Retention::Table RequestLog::RetentionTable(absl::Duration keep) const {
   return {"request_log",
-          absl::StrCat("DELETE FROM ", schema_, ".request_log WHERE ctid = ANY (ARRAY(SELECT ctid FROM ",
-                       schema_, ".request_log WHERE created_at < $1::timestamptz LIMIT $2))"),
+          absl::StrCat("DELETE FROM ", schema_,
+                       ".request_log WHERE ctid = ANY (ARRAY(SELECT ctid FROM ", schema_,
+                       ".request_log WHERE created_at < $1::timestamptz LIMIT $2))"),
           keep};
 }
 

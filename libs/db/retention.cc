@@ -27,7 +27,8 @@ absl::StatusOr<int64_t> Retention::Run(Conn& conn, absl::Time now) {
   for (size_t i = 0; i < tables_.size(); ++i) {
     const Table& t = tables_[i];
     if (t.keep <= absl::ZeroDuration()) continue;
-    const std::string cutoff = absl::FormatTime(absl::RFC3339_full, now - t.keep, absl::UTCTimeZone());
+    const std::string cutoff =
+        absl::FormatTime(absl::RFC3339_full, now - t.keep, absl::UTCTimeZone());
     for (;;) {
       auto deleted = conn.Transact([&](Tx& tx) -> absl::StatusOr<int64_t> {
         return static_cast<int64_t>(tx.exec_params(t.delete_sql, cutoff, kBatch).affected_rows());

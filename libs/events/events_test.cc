@@ -374,8 +374,8 @@ TEST_F(EventsTest, RefusesBadCursorMissingTokenAndMissingPermission) {
     ctx.AddMetadata("authorization", "Bearer " + Token({WatchPermission("other")}));
     auto reader = stub_->WatchEvents(&ctx, req);
     EXPECT_FALSE(reader->Read(&e));
-    EXPECT_THAT(reader->Finish(),
-                StatusIs(grpc::StatusCode::PERMISSION_DENIED, "requires permission test.events.watch"));
+    EXPECT_THAT(reader->Finish(), StatusIs(grpc::StatusCode::PERMISSION_DENIED,
+                                           "requires permission test.events.watch"));
   }
   // A person, even one holding the permission, reads records through the scoped API.
   {
@@ -412,7 +412,8 @@ TEST_F(EventsTest, TwoFollowersOfOneStreamApplyEachEventOnce) {
   ASSERT_THAT(conninfo, IsOk());
   db::Conn setup(*conninfo);
   ASSERT_THAT(setup.Read([](db::Tx& tx) -> absl::Status {
-    tx.exec("CREATE TABLE IF NOT EXISTS fol.applied (text text NOT NULL, n int NOT NULL DEFAULT 1)");
+    tx.exec(
+        "CREATE TABLE IF NOT EXISTS fol.applied (text text NOT NULL, n int NOT NULL DEFAULT 1)");
     tx.exec("TRUNCATE fol.applied");
     tx.exec("DELETE FROM fol.event_cursors");
     return absl::OkStatus();
@@ -430,10 +431,11 @@ TEST_F(EventsTest, TwoFollowersOfOneStreamApplyEachEventOnce) {
     o.token = [this]() -> absl::StatusOr<std::string> { return Token(); };
     o.min_backoff = absl::Milliseconds(50);
     o.max_backoff = absl::Milliseconds(200);
-    return std::make_unique<Follower>(o, *conninfo, "fol", [](db::Tx& tx, const common::v1::Event& e) {
-      tx.exec_params("INSERT INTO fol.applied (text) VALUES ($1)", TextOf(e));
-      return absl::OkStatus();
-    });
+    return std::make_unique<Follower>(
+        o, *conninfo, "fol", [](db::Tx& tx, const common::v1::Event& e) {
+          tx.exec_params("INSERT INTO fol.applied (text) VALUES ($1)", TextOf(e));
+          return absl::OkStatus();
+        });
   };
   auto first = make(), second = make();
   first->Start();
@@ -441,22 +443,27 @@ TEST_F(EventsTest, TwoFollowersOfOneStreamApplyEachEventOnce) {
   constexpr int kEvents = 40;
   for (int i = 0; i < kEvents; ++i) ASSERT_THAT(Write({absl::StrCat("thing-", i)}), IsOk());
   auto count = [&](const char* sql) {
-    return *setup.Read([&](db::Tx& tx) -> absl::StatusOr<int> { return tx.exec(sql)[0][0].as<int>(); });
+    return *setup.Read(
+        [&](db::Tx& tx) -> absl::StatusOr<int> { return tx.exec(sql)[0][0].as<int>(); });
   };
-  for (int i = 0; i < 200 && count("SELECT count(*) FROM fol.applied WHERE text LIKE 'thing-%'") < kEvents; ++i) {
+  for (int i = 0;
+       i < 200 && count("SELECT count(*) FROM fol.applied WHERE text LIKE 'thing-%'") < kEvents;
+       ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   // The stand-by takes over when the leader stops, from the stored cursor.
   first->Stop();
   ASSERT_THAT(Write({"after-stop"}), IsOk());
-  for (int i = 0; i < 200 && count("SELECT count(*) FROM fol.applied WHERE text = 'after-stop'") < 1; ++i) {
+  for (int i = 0;
+       i < 200 && count("SELECT count(*) FROM fol.applied WHERE text = 'after-stop'") < 1; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   second->Stop();
   EXPECT_EQ(count("SELECT count(*) FROM fol.applied WHERE text LIKE 'thing-%'"), kEvents);
   EXPECT_EQ(count("SELECT count(*) FROM fol.applied WHERE text = 'after-stop'"), 1);
   EXPECT_EQ(count("SELECT count(*) FROM (SELECT text FROM fol.applied GROUP BY text"
-                  " HAVING count(*) > 1) d"), 0);
+                  " HAVING count(*) > 1) d"),
+            0);
 }
 
 TEST_F(EventsTest, ShutdownEndsOpenStreamsWithUnavailable) {

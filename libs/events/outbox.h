@@ -7,8 +7,8 @@
 
 #include "absl/strings/string_view.h"
 #include "libs/db/conn.h"
-#include "libs/db/retention.h"
 #include "libs/db/migrate.h"
+#include "libs/db/retention.h"
 
 namespace google::protobuf {
 class Message;

@@ -353,7 +353,7 @@ const TestPki& Pki() {
       ss << in.rdbuf();
       return ss.str();
     };
-    auto* out = new TestPki{read("ca.pem"), read("server.pem"), read("server.key"),
+    auto* out = new TestPki{read("ca.pem"),     read("server.pem"), read("server.key"),
                             read("client.pem"), read("client.key"), read("other.pem")};
     (void)test::RunCommand("rm -rf " + d);
     return out;
@@ -364,9 +364,7 @@ const TestPki& Pki() {
 // A server with TLS that requires client certificates (mTLS).
 class RpcTlsTest : public RpcTest {
  protected:
-  ServerTls Tls() const override {
-    return {Pki().server_cert, Pki().server_key, Pki().ca};
-  }
+  ServerTls Tls() const override { return {Pki().server_cert, Pki().server_key, Pki().ca}; }
   grpc::Status EchoOver(std::shared_ptr<grpc::ChannelCredentials> credentials) {
     auto stub = crm::rpctest::EchoService::NewStub(
         grpc::CreateChannel(absl::StrCat("localhost:", server_->port()), credentials));

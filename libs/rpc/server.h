@@ -12,10 +12,10 @@
 #include <thread>
 #include <vector>
 
-#include "libs/rpc/tls.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "libs/rpc/observer.h"
+#include "libs/rpc/tls.h"
 
 namespace grpc {
 class Server;

@@ -4,8 +4,8 @@
 
 #include <atomic>
 #include <cstdio>
-#include <limits>
 #include <fstream>
+#include <limits>
 #include <thread>
 
 #include <grpcpp/client_context.h>

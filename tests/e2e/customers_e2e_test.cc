@@ -391,8 +391,10 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
   // orders, however old: the scan that runs shortly after start is off.
   db::Conn sql((*db)->AdminConninfo());
   ASSERT_THAT(sql.Read([&](db::Tx& tx) -> absl::Status {
-    tx.exec_params("UPDATE customers.customers SET created_at = now() - interval '2 years'"
-                   " WHERE id = $1", created.id());
+    tx.exec_params(
+        "UPDATE customers.customers SET created_at = now() - interval '2 years'"
+        " WHERE id = $1",
+        created.id());
     return absl::OkStatus();
   }),
               IsOk());

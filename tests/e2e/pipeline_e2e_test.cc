@@ -12,7 +12,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/dynamic_message.h"
 #include "absl/time/clock.h"
 #include "crm/auth/v1/auth_service.grpc.pb.h"
 #include "crm/auth/v1/directory_service.grpc.pb.h"
@@ -20,6 +19,7 @@
 #include "crm/pipeline/v1/events.pb.h"
 #include "crm/pipeline/v1/pipeline_service.grpc.pb.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/dynamic_message.h"
 #include "gtest/gtest.h"
 #include "libs/testing/pg.h"
 #include "libs/testing/status_matchers.h"
@@ -290,9 +290,8 @@ TEST_F(PipelineE2eTest, OpenOpportunitiesFollowAHandOver) {
 
 // One call of any method, by its descriptor, with an empty request (one empty message on a
 // client stream), as the caller with `token`.
-grpc::Status CallEmpty(grpc::ChannelInterface* channel,
-                       const google::protobuf::MethodDescriptor& m, const std::string& token,
-                       const std::string& request_bytes = "") {
+grpc::Status CallEmpty(grpc::ChannelInterface* channel, const google::protobuf::MethodDescriptor& m,
+                       const std::string& token, const std::string& request_bytes = "") {
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
   ctx.AddMetadata("authorization", "Bearer " + token);
@@ -374,7 +373,8 @@ TEST_F(PipelineE2eTest, EveryRpcDeniesCallersWithoutPermissions) {
         const auto& m = *service->method(i);
         ++methods;
         if (kNoPermissionNeeded.count(m.full_name())) continue;
-        for (const auto& [who, token] : {std::pair{"a person", *person}, {"a service account", *account}}) {
+        for (const auto& [who, token] :
+             {std::pair{"a person", *person}, {"a service account", *account}}) {
           grpc::Status status = CallEmpty(channel, m, token);
           ++checked;
           EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
@@ -398,8 +398,7 @@ TEST_F(PipelineE2eTest, EveryRpcDeniesCallersWithoutPermissions) {
     for (int s = 0; s < file->service_count(); ++s) {
       for (int i = 0; i < file->service(s)->method_count(); ++i) {
         const auto& m = *file->service(s)->method(i);
-        std::unique_ptr<google::protobuf::Message> req(
-            factory.GetPrototype(m.input_type())->New());
+        std::unique_ptr<google::protobuf::Message> req(factory.GetPrototype(m.input_type())->New());
         bool names_a_record = false;
         for (int f = 0; f < m.input_type()->field_count(); ++f) {
           const auto* field = m.input_type()->field(f);
@@ -409,8 +408,7 @@ TEST_F(PipelineE2eTest, EveryRpcDeniesCallersWithoutPermissions) {
               field->name() == "request_id") {
             continue;
           }
-          req->GetReflection()->SetString(req.get(), field,
-                                          "01890000-0000-7000-8000-00000000abcd");
+          req->GetReflection()->SetString(req.get(), field, "01890000-0000-7000-8000-00000000abcd");
           names_a_record = true;
         }
         // The organisation tree is not scoped: whoever may read it reads all of it.

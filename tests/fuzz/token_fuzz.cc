@@ -12,8 +12,8 @@ namespace {
 
 const crm::auth::TokenVerifier& Verifier() {
   static const auto* verifier = [] {
-    auto signer = crm::auth::TokenSigner::Create("k1", *crm::auth::GenerateSigningKeyPem(), "iss",
-                                                 "aud");
+    auto signer =
+        crm::auth::TokenSigner::Create("k1", *crm::auth::GenerateSigningKeyPem(), "iss", "aud");
     auto* v = new crm::auth::TokenVerifier({"iss", "aud", absl::Seconds(30), 0});
     (void)v->AddKey("k1", (*signer)->public_key_pem());
     return v;

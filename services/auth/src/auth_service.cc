@@ -31,9 +31,9 @@ void AuthServiceImpl::SignIn(std::shared_ptr<rpc::Call> call, std::string userna
   // Guessing passwords (or secrets) costs a hash each: limited per peer before any work.
   if (absl::Duration wait = sign_in_limit_->Take(rpc::PeerAddress(call->peer()));
       wait > absl::ZeroDuration()) {
-    return call->Finish(absl::ResourceExhaustedError(absl::StrCat(
-        "too many sign-ins from this address; retry in ",
-        absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))), " s")));
+    return call->Finish(absl::ResourceExhaustedError(
+        absl::StrCat("too many sign-ins from this address; retry in ",
+                     absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))), " s")));
   }
   calls_.OnDb(call, [this, call, username, password, kind, done](rpc::Call& c, db::Conn& conn) {
     auto attempt = sessions_->BeginLogin(conn, username, MetaOf(c));
@@ -125,9 +125,8 @@ grpc::ServerUnaryReactor* AuthServiceImpl::ChangePassword(grpc::CallbackServerCo
   auto call = calls_.Begin(ctx, __func__, rpc::Auth::kRequired);
   grpc::ServerUnaryReactor* reactor = call->reactor();
   if (call->finished()) return reactor;
-  if (absl::Status s =
-          Sessions::ValidatePasswordChange(req->current_password(), req->new_password(),
-                                           call->principal().username);
+  if (absl::Status s = Sessions::ValidatePasswordChange(
+          req->current_password(), req->new_password(), call->principal().username);
       !s.ok()) {
     call->Finish(s);
     return reactor;

@@ -121,8 +121,8 @@ absl::StatusOr<Department> Directory::CreateDepartment(db::Conn& conn, const Pri
   d.name = std::string(validation::TrimSpace(d.name));
   d.id = ids::NewUuidV7();
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Department> {
-    CRM_ASSIGN_OR_RETURN(auto earlier,
-                         request_log_->Claim(tx, caller.user_id, request_id, "CreateDepartment", d.id));
+    CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, caller.user_id, request_id,
+                                                           "CreateDepartment", d.id));
     if (earlier) {
       auto existing = Repository::FindDepartment(tx, *earlier);
       if (!existing) return absl::NotFoundError("the department this request created was deleted");
@@ -287,7 +287,8 @@ absl::StatusOr<User> Directory::CreateUser(db::Conn& conn, const Principal& call
   u.roles = Dedup(std::move(u.roles));
   u.active = true;
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<User> {
-    CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, caller.user_id, request_id, "CreateUser", u.id));
+    CRM_ASSIGN_OR_RETURN(auto earlier,
+                         request_log_->Claim(tx, caller.user_id, request_id, "CreateUser", u.id));
     if (earlier) {
       auto existing = Repository::FindUser(tx, *earlier);
       if (!existing) return absl::NotFoundError("the user this request created no longer exists");
@@ -526,8 +527,8 @@ absl::StatusOr<User> Directory::CreateServiceAccount(db::Conn& conn, const Princ
   a.manager_id.clear();
   a.roles = Dedup(std::move(a.roles));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<User> {
-    CRM_ASSIGN_OR_RETURN(auto earlier,
-                         request_log_->Claim(tx, caller.user_id, request_id, "CreateServiceAccount", a.id));
+    CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, caller.user_id, request_id,
+                                                           "CreateServiceAccount", a.id));
     if (earlier) {
       auto existing = Repository::FindUser(tx, *earlier);
       if (!existing)
@@ -625,8 +626,8 @@ absl::StatusOr<Role> Directory::CreateRole(db::Conn& conn, const Principal& call
   CRM_RETURN_IF_ERROR(v.ToStatus());
   role.permissions = Dedup(std::move(role.permissions));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Role> {
-    CRM_ASSIGN_OR_RETURN(auto earlier,
-                         request_log_->Claim(tx, caller.user_id, request_id, "CreateRole", role.name));
+    CRM_ASSIGN_OR_RETURN(
+        auto earlier, request_log_->Claim(tx, caller.user_id, request_id, "CreateRole", role.name));
     if (earlier) {
       auto existing = Repository::FindRole(tx, *earlier);
       if (!existing) return absl::NotFoundError("the role this request created was deleted");

@@ -242,10 +242,10 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::ResetUserPassword(
       },
       req->new_password(),
       [this, req, resp](Call& call, db::Conn& conn, const std::string& hash) -> absl::Status {
-        return rpc::Respond(directory_->ResetUserPassword(conn, call.principal(), MetaOf(call),
-                                                          req->user_id(), req->new_password(),
-                                                          hash),
-                            resp);
+        return rpc::Respond(
+            directory_->ResetUserPassword(conn, call.principal(), MetaOf(call), req->user_id(),
+                                          req->new_password(), hash),
+            resp);
       });
 }
 

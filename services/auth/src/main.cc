@@ -8,8 +8,8 @@
 #include "services/auth/src/directory.h"
 #include "services/auth/src/directory_service.h"
 #include "services/auth/src/migrations.h"
-#include "services/auth/src/repository.h"
 #include "services/auth/src/passwords.h"
+#include "services/auth/src/repository.h"
 #include "services/auth/src/sessions.h"
 
 namespace crm::auth_service {

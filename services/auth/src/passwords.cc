@@ -48,17 +48,17 @@ namespace {
 // Chinese sites' included (pinyin, QQ numbers, keyboard walks), lower-cased.
 bool Common(absl::string_view password) {
   static const auto* common = new absl::flat_hash_set<std::string>{
-      "12345678",   "123456789",  "1234567890", "123123123",  "11111111",   "00000000",
-      "88888888",   "66666666",   "87654321",   "11223344",   "12341234",   "147258369",
-      "123456abc",  "abc12345",   "abcd1234",   "a1234567",   "a12345678",  "a123456789",
-      "aa123456",   "qq123456",   "q1w2e3r4",   "1q2w3e4r",   "1qaz2wsx",   "qwertyui",
-      "qwerty123",  "qwe123456",  "asdfghjk",   "zxcvbnm1",   "password",   "password1",
-      "password123", "passw0rd",  "p@ssw0rd",   "admin123",   "admin1234",  "administrator",
-      "iloveyou",   "woaini1314", "woaini520",  "5201314520", "13145200",   "iloveyou1",
-      "sunshine",   "princess",   "football",   "baseball",   "welcome1",   "letmein1",
-      "trustno1",   "dragon123",  "monkey123",  "superman",   "changeme",   "default1",
-      "qazwsxedc",  "zaq12wsx",   "!qaz2wsx",   "1q2w3e4r5t", "asdf1234",   "zhang123",
-      "wang1234",   "li123456",   "huawei123",  "abc123456",  "aaaaaaaa",   "12qwaszx"};
+      "12345678",    "123456789",  "1234567890", "123123123",  "11111111",  "00000000",
+      "88888888",    "66666666",   "87654321",   "11223344",   "12341234",  "147258369",
+      "123456abc",   "abc12345",   "abcd1234",   "a1234567",   "a12345678", "a123456789",
+      "aa123456",    "qq123456",   "q1w2e3r4",   "1q2w3e4r",   "1qaz2wsx",  "qwertyui",
+      "qwerty123",   "qwe123456",  "asdfghjk",   "zxcvbnm1",   "password",  "password1",
+      "password123", "passw0rd",   "p@ssw0rd",   "admin123",   "admin1234", "administrator",
+      "iloveyou",    "woaini1314", "woaini520",  "5201314520", "13145200",  "iloveyou1",
+      "sunshine",    "princess",   "football",   "baseball",   "welcome1",  "letmein1",
+      "trustno1",    "dragon123",  "monkey123",  "superman",   "changeme",  "default1",
+      "qazwsxedc",   "zaq12wsx",   "!qaz2wsx",   "1q2w3e4r5t", "asdf1234",  "zhang123",
+      "wang1234",    "li123456",   "huawei123",  "abc123456",  "aaaaaaaa",  "12qwaszx"};
   return common->contains(absl::AsciiStrToLower(password));
 }
 

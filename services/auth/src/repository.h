@@ -8,8 +8,8 @@
 
 #include "libs/auth/principal.h"
 #include "libs/db/conn.h"
-#include "libs/db/retention.h"
 #include "libs/db/reader.h"
+#include "libs/db/retention.h"
 #include "services/auth/src/model.h"
 
 namespace crm::auth_service {

@@ -51,9 +51,9 @@ auth::Principal AuthFixture::Admin() const {
   p.user_id = "00000000-0000-7000-8000-000000000001";
   p.username = "test-admin";
   p.roles = {"admin"};
-  p.permissions = {
-      "auth.departments.read", "auth.departments.write", "auth.roles.read",    "auth.roles.write",
-      "auth.users.read",       "auth.users.write",       "dictionaries.write"};
+  p.permissions = {"auth.departments.read", "auth.departments.write", "auth.roles.read",
+                   "auth.roles.write",      "auth.users.read",        "auth.users.write",
+                   "dictionaries.write"};
   std::sort(p.permissions.begin(), p.permissions.end());
   p.scope = auth::DataScope::kNone;
   return p;

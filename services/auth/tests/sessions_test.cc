@@ -109,10 +109,10 @@ TEST_F(SessionsTest, ParallelGuessesCannotBypassTheLockout) {
                 StatusIs(kUnauthenticated));
   }
   EXPECT_EQ(checked, config_.max_failed_logins);  // the rest were refused unchecked
-  EXPECT_THAT(sessions_->FinishLogin(*conn_, *right,
-                                     sessions_->CheckPassword(*right, "s3cret-pass"),
-                                     LoginKind::kHuman, meta_),
-              StatusIs(kUnauthenticated, HasSubstr("locked")));
+  EXPECT_THAT(
+      sessions_->FinishLogin(*conn_, *right, sessions_->CheckPassword(*right, "s3cret-pass"),
+                             LoginKind::kHuman, meta_),
+      StatusIs(kUnauthenticated, HasSubstr("locked")));
   EXPECT_THAT(Login(u.username, "s3cret-pass"), StatusIs(kUnauthenticated, HasSubstr("locked")));
 
   // The same with real threads: 40 wrong guesses at once check at most the limit.
@@ -140,15 +140,18 @@ TEST_F(SessionsTest, ExpiredRefreshTokensArePurged) {
   retention.Add(Repository::RefreshTokenRetention());
   auto count = [&] {
     return *conn_->Read([&](db::Tx& tx) -> absl::StatusOr<int> {
-      return tx.exec_params("SELECT count(*) FROM auth.refresh_tokens WHERE user_id = $1", u.id)[0][0]
+      return tx
+          .exec_params("SELECT count(*) FROM auth.refresh_tokens WHERE user_id = $1", u.id)[0][0]
           .as<int>();
     });
   };
   ASSERT_THAT(retention.Run(*conn_), IsOk());
   EXPECT_EQ(count(), 1);
   ASSERT_THAT(conn_->Read([&](db::Tx& tx) -> absl::Status {
-    tx.exec_params("UPDATE auth.refresh_tokens SET expires_at = now() - interval '2 days'"
-                   " WHERE user_id = $1", u.id);
+    tx.exec_params(
+        "UPDATE auth.refresh_tokens SET expires_at = now() - interval '2 days'"
+        " WHERE user_id = $1",
+        u.id);
     return absl::OkStatus();
   }),
               IsOk());

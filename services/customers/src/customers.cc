@@ -77,18 +77,17 @@ absl::Status DuplicateError(const std::vector<Duplicate>& dups, const Principal&
     if (shown == nullptr) shown = &d;
   }
   const Duplicate& first = shown != nullptr ? *shown : dups[0];
-  const std::string which =
-      shown != nullptr ? absl::StrCat("customer ", first.number, " (", first.id, ")")
-                       : "a customer outside your scope";
-  return WithErrorInfo(
-      absl::AlreadyExistsError(absl::StrCat(
-          "possible duplicate of ", which, ": same ",
-          first.matched_on == "tax_id" ? "tax id" : first.matched_on,
-          "; set force to create it anyway")),
-      "DUPLICATE_CUSTOMER", "crm.customers.v1",
-      {{"existing_ids", absl::StrJoin(ids, ",")},
-       {"existing_numbers", absl::StrJoin(numbers, ",")},
-       {"matched_on", absl::StrJoin(matched, ",")}});
+  const std::string which = shown != nullptr
+                                ? absl::StrCat("customer ", first.number, " (", first.id, ")")
+                                : "a customer outside your scope";
+  return WithErrorInfo(absl::AlreadyExistsError(
+                           absl::StrCat("possible duplicate of ", which, ": same ",
+                                        first.matched_on == "tax_id" ? "tax id" : first.matched_on,
+                                        "; set force to create it anyway")),
+                       "DUPLICATE_CUSTOMER", "crm.customers.v1",
+                       {{"existing_ids", absl::StrJoin(ids, ",")},
+                        {"existing_numbers", absl::StrJoin(numbers, ",")},
+                        {"matched_on", absl::StrJoin(matched, ",")}});
 }
 
 }  // namespace
@@ -191,7 +190,8 @@ absl::StatusOr<Customer> Customers::Create(db::Conn& conn, const Principal& call
   c.owner_department_id = caller.department_id;
   c.tags = TidyTags(std::move(c.tags));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Customer> {
-    CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, caller.user_id, request_id, "CreateCustomer", c.id));
+    CRM_ASSIGN_OR_RETURN(
+        auto earlier, request_log_->Claim(tx, caller.user_id, request_id, "CreateCustomer", c.id));
     if (earlier) {
       auto existing = Repository::Find(tx, *earlier);
       if (!existing) return absl::NotFoundError("the customer this request created is gone");
@@ -347,7 +347,8 @@ absl::Status Customers::Delete(db::Conn& conn, const Principal& caller, const Re
 absl::StatusOr<std::vector<DictionaryEntry>> Customers::ListDictionary(
     db::Conn& conn, const Principal& caller, const std::string& kind) const {
   // Read by whoever fills in customers, and by those who edit the dictionaries.
-  if (!caller.Can("dictionaries.write")) CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
+  if (!caller.Can("dictionaries.write"))
+    CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<std::vector<DictionaryEntry>> {
     return Repository::ListDictionary(tx, kind);
   });

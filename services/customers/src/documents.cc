@@ -120,7 +120,8 @@ absl::StatusOr<Document> Documents::Store(db::Conn& conn, const Principal& calle
     if (!Repository::CustomerInScope(tx, d.customer_id, caller, /*lock=*/true)) {
       return auth::NotVisible(caller.scope, "customer", d.customer_id);
     }
-    CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, caller.user_id, request_id, "UploadDocument", d.id));
+    CRM_ASSIGN_OR_RETURN(
+        auto earlier, request_log_->Claim(tx, caller.user_id, request_id, "UploadDocument", d.id));
     if (earlier) {
       auto existing = Repository::FindDocumentInScope(tx, *earlier, caller, false);
       if (!existing) return absl::NotFoundError("the document this request stored is gone");

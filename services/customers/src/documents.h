@@ -25,7 +25,9 @@ class Documents {
   // At most max_uploads uploads are received at once (each holds up to max_bytes in memory).
   Documents(const events::Outbox* outbox, const db::RequestLog* request_log, int64_t max_bytes,
             int max_uploads = 8)
-      : outbox_(outbox), request_log_(request_log), max_bytes_(max_bytes),
+      : outbox_(outbox),
+        request_log_(request_log),
+        max_bytes_(max_bytes),
         max_uploads_(max_uploads) {}
 
   int64_t max_bytes() const { return max_bytes_; }

@@ -70,8 +70,8 @@ absl::StatusOr<Handover> Handovers::Run(db::Conn& conn, const Principal& caller,
   h.reason = std::string(validation::TrimSpace(r.reason));
   h.created_by = caller.user_id;
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Handover> {
-    CRM_ASSIGN_OR_RETURN(auto earlier,
-                         request_log_->Claim(tx, caller.user_id, r.request_id, "HandOverCustomers", h.id));
+    CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, caller.user_id, r.request_id,
+                                                           "HandOverCustomers", h.id));
     if (earlier) {
       auto existing = Repository::FindHandover(tx, *earlier);
       if (!existing) return absl::NotFoundError("the hand-over this request made is gone");

@@ -30,9 +30,9 @@ int Main(int argc, char** argv) {
   auto* max_document_bytes =
       flags.Int("max-document-bytes", "CRM_MAX_DOCUMENT_BYTES", 20 << 20,
                 "largest document that may be uploaded", 1, int64_t{1} << 30);
-  auto* max_uploads = flags.Int("max-concurrent-uploads", "CRM_MAX_CONCURRENT_UPLOADS", 8,
-                                "documents received at once (each held in memory until stored)",
-                                1, 1024);
+  auto* max_uploads =
+      flags.Int("max-concurrent-uploads", "CRM_MAX_CONCURRENT_UPLOADS", 8,
+                "documents received at once (each held in memory until stored)", 1, 1024);
   auto* loss_after = flags.Int("loss-after-months", "CRM_LOSS_AFTER_MONTHS", 6,
                                "months without an order before a loss warning", 1, 120);
   auto* scan_interval = flags.Duration("loss-scan-interval", "CRM_LOSS_SCAN_INTERVAL",
@@ -119,8 +119,7 @@ int Main(int argc, char** argv) {
     scan.Start();
     events::Follower::Options o;
     o.stream = "orders";
-    o.channel =
-        grpc::CreateChannel(*orders_address, rpc::ChannelCredentials(config->client_tls));
+    o.channel = grpc::CreateChannel(*orders_address, rpc::ChannelCredentials(config->client_tls));
     o.method = *orders_method;
     o.types = {*orders_type};
     o.token = [t = tokens->get()] { return t->Get(); };

@@ -88,8 +88,8 @@ absl::StatusOr<std::pair<Merge, Customer>> Merges::Run(db::Conn& conn, const Pri
   m.duplicate_id = absl::AsciiStrToLower(r.duplicate_id);
   m.created_by = caller.user_id;
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<std::pair<Merge, Customer>> {
-    CRM_ASSIGN_OR_RETURN(auto earlier,
-                         request_log_->Claim(tx, caller.user_id, r.request_id, "MergeCustomers", m.id));
+    CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, caller.user_id, r.request_id,
+                                                           "MergeCustomers", m.id));
     if (earlier) {
       auto done = Repository::FindMerge(tx, *earlier);
       if (!done) return absl::NotFoundError("the merge this request made is gone");

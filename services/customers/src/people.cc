@@ -143,7 +143,8 @@ absl::StatusOr<Contact> People::CreateContact(db::Conn& conn, const Principal& c
     if (!Repository::CustomerInScope(tx, c.customer_id, caller, /*lock=*/true)) {
       return auth::NotVisible(caller.scope, "customer", c.customer_id);
     }
-    CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, caller.user_id, request_id, "CreateContact", c.id));
+    CRM_ASSIGN_OR_RETURN(
+        auto earlier, request_log_->Claim(tx, caller.user_id, request_id, "CreateContact", c.id));
     if (earlier) {
       auto existing = Repository::FindContactInScope(tx, *earlier, caller, false);
       if (!existing) return absl::NotFoundError("the contact this request created is gone");
@@ -275,8 +276,8 @@ absl::StatusOr<Interaction> People::CreateInteraction(db::Conn& conn, const Prin
     if (!Repository::CustomerInScope(tx, i.customer_id, caller, /*lock=*/true)) {
       return auth::NotVisible(caller.scope, "customer", i.customer_id);
     }
-    CRM_ASSIGN_OR_RETURN(auto earlier,
-                         request_log_->Claim(tx, caller.user_id, request_id, "CreateInteraction", i.id));
+    CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, caller.user_id, request_id,
+                                                           "CreateInteraction", i.id));
     if (earlier) {
       auto existing = Repository::FindInteractionInScope(tx, *earlier, caller);
       if (!existing) return absl::NotFoundError("the interaction this request recorded is gone");

@@ -144,8 +144,8 @@ absl::StatusOr<CustomerLink> Relations::CreateLink(db::Conn& conn, const Princip
         return auth::NotVisible(caller.scope, "customer", *id);
       }
     }
-    CRM_ASSIGN_OR_RETURN(auto earlier,
-                         request_log_->Claim(tx, caller.user_id, request_id, "CreateCustomerLink", l.id));
+    CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, caller.user_id, request_id,
+                                                           "CreateCustomerLink", l.id));
     if (earlier) {
       auto existing = Repository::LockLink(tx, *earlier);
       if (!existing) return absl::NotFoundError("the link this request created is gone");

@@ -72,7 +72,6 @@ class Stream : public Reactor {
   }
 
  protected:
-
   void FinishLocked(const absl::Status& status) {
     if (finished_) return;
     finished_ = true;

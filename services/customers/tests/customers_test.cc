@@ -299,7 +299,8 @@ TEST_F(CustomersTest, RequestIdsBelongToTheirCaller) {
   ASSERT_THAT(conn_->Transact([&](db::Tx& tx) -> absl::Status {
     tx.exec_params("UPDATE customers.customers SET owner_id = $1 WHERE id = $2", NewId(), mine->id);
     return absl::OkStatus();
-  }), IsOk());
+  }),
+              IsOk());
   EXPECT_THAT(customers_->Create(*conn_, a, meta_, request_id, c, false), StatusIs(kDenied));
 }
 

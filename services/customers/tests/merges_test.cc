@@ -109,10 +109,12 @@ TEST_F(MergesTest, CandidatesShareANameAPhoneOrATaxIdWithinScope) {
 // make 1,275 pairs. Such keys are left out of the all-pairs listing.
 TEST_F(MergesTest, AKeySharedByACrowdMakesNoPairs) {
   auth::Principal rep = Rep(NewId());
-  const std::string switchboard = absl::StrCat("400-", rand() % 900 + 100, "-", rand() % 9000 + 1000);
+  const std::string switchboard =
+      absl::StrCat("400-", rand() % 900 + 100, "-", rand() % 9000 + 1000);
   for (int i = 0; i < 51; ++i) Make(rep, absl::StrCat("总机客户", i, Suffix()), switchboard);
   EXPECT_THAT(Pairs(rep), IsEmpty());
-  Customer x = Make(rep, absl::StrCat("甲", Suffix()), absl::StrCat("0755-", rand() % 9000000 + 1000000));
+  Customer x =
+      Make(rep, absl::StrCat("甲", Suffix()), absl::StrCat("0755-", rand() % 9000000 + 1000000));
   Customer y = Make(rep, absl::StrCat("乙", Suffix()), x.phone);
   EXPECT_THAT(Pairs(rep), ElementsAre(absl::StrCat(x.name, "|", y.name)));
 }

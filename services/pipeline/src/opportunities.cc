@@ -151,8 +151,8 @@ absl::StatusOr<Opportunity> Opportunities::Create(db::Conn& conn, const Principa
   o.creator_department_id = caller.department_id;
   o.status = OpportunityStatus::kUnassigned;
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Opportunity> {
-    CRM_ASSIGN_OR_RETURN(auto earlier,
-                         request_log_->Claim(tx, caller.user_id, request_id, "CreateOpportunity", o.id));
+    CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, caller.user_id, request_id,
+                                                           "CreateOpportunity", o.id));
     if (earlier) {
       auto existing = Repository::Get(tx, *earlier, caller, /*lock=*/false);
       if (!existing) return auth::NotVisible(caller.scope, "opportunity", *earlier);

@@ -79,8 +79,8 @@ absl::StatusOr<PlanItem> Plans::Create(db::Conn& conn, const Principal& caller,
   item.id = ids::NewUuidV7();
   item.created_by = caller.user_id;
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<PlanItem> {
-    CRM_ASSIGN_OR_RETURN(auto earlier,
-                         request_log_->Claim(tx, caller.user_id, request_id, "CreatePlanItem", item.id));
+    CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, caller.user_id, request_id,
+                                                           "CreatePlanItem", item.id));
     if (earlier) {
       auto existing = Repository::FindPlanItem(tx, *earlier, /*lock=*/false);
       if (!existing) return absl::NotFoundError("the plan item this request created is gone");
