@@ -402,7 +402,7 @@ TEST(ThreadPoolTest, RunsEverythingBeforeJoining) {
   std::atomic<int> n{0};
   {
     ThreadPool pool(2);
-    for (int i = 0; i < 100; ++i) pool.Submit([&] { ++n; });
+    for (int i = 0; i < 100; ++i) EXPECT_TRUE(pool.TrySubmit([&] { ++n; }));
   }
   EXPECT_EQ(n.load(), 100);
 }

@@ -29,14 +29,6 @@ ThreadPool::~ThreadPool() {
   for (auto& t : threads_) t.join();
 }
 
-void ThreadPool::Submit(absl::AnyInvocable<void()> task) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(std::move(task));
-  }
-  cv_.notify_one();
-}
-
 bool ThreadPool::TrySubmit(absl::AnyInvocable<void()> task) {
   {
     std::lock_guard<std::mutex> lock(mu_);

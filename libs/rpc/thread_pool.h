@@ -21,8 +21,7 @@ class ThreadPool {
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
-  void Submit(absl::AnyInvocable<void()> task);
-  // Like Submit, but false (and nothing queued) when max_queue tasks already wait.
+  // Queues the task; false (and nothing queued) when max_queue tasks already wait.
   bool TrySubmit(absl::AnyInvocable<void()> task);
 
  private:

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <thread>
 
@@ -255,6 +256,39 @@ TEST_F(AuthE2eTest, MetricsPassPromtoolAndCountCallsByCode) {
   std::remove(path.c_str());
 }
 
+// Four threads signing in as the admin until destroyed; `count(started, ok)` gets each call's
+// start (Unix nanoseconds) and whether it succeeded.
+class SignInLoad {
+ public:
+  SignInLoad(std::shared_ptr<grpc::Channel> channel, std::function<void(int64_t, bool)> count) {
+    for (int t = 0; t < 4; ++t) {
+      threads_.emplace_back([this, channel, count] {
+        auto stub = v1::AuthService::NewStub(channel);
+        while (!stop_) {
+          const int64_t started = absl::ToUnixNanos(absl::Now());
+          grpc::ClientContext ctx;
+          ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+          v1::LoginRequest req;
+          req.set_username("admin");
+          req.set_password(kAdminPassword);
+          v1::LoginResponse resp;
+          const bool ok = stub->Login(&ctx, req, &resp).ok();
+          count(started, ok);
+          if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+      });
+    }
+  }
+  ~SignInLoad() {
+    stop_ = true;
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+};
+
 TEST(AuthHealthTest, FollowsTheDatabaseDownAndUpWithoutARestart) {
   auto cluster = test::TempCluster::Start();
   ASSERT_THAT(cluster, IsOk());
@@ -275,36 +309,20 @@ TEST(AuthHealthTest, FollowsTheDatabaseDownAndUpWithoutARestart) {
   // PostgreSQL restarted under load: sign-ins run throughout; every one that starts after the
   // database is back succeeds (each pooled session died with the restart).
   {
-    std::atomic<bool> stop{false};
     std::atomic<int64_t> back_at{std::numeric_limits<int64_t>::max()};
     std::atomic<int> after = 0, failed_after = 0;
-    std::vector<std::thread> load;
-    for (int t = 0; t < 4; ++t) {
-      load.emplace_back([&] {
-        auto stub = v1::AuthService::NewStub((*server)->channel());
-        while (!stop) {
-          const int64_t started = absl::ToUnixNanos(absl::Now());
-          grpc::ClientContext ctx;
-          ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-          v1::LoginRequest req;
-          req.set_username("admin");
-          req.set_password(kAdminPassword);
-          v1::LoginResponse resp;
-          grpc::Status s = stub->Login(&ctx, req, &resp);
-          if (started >= back_at.load()) {
-            ++after;
-            if (!s.ok()) ++failed_after;
-          }
-        }
+    {
+      SignInLoad load((*server)->channel(), [&](int64_t started, bool ok) {
+        if (started < back_at.load()) return;
+        ++after;
+        if (!ok) ++failed_after;
       });
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      ASSERT_THAT((*cluster)->Restart(), IsOk());
+      EXPECT_TRUE(serving(rpc::HealthStatus::kServing));  // the database takes connections again
+      back_at = absl::ToUnixNanos(absl::Now());
+      std::this_thread::sleep_for(std::chrono::seconds(3));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    ASSERT_THAT((*cluster)->Restart(), IsOk());
-    EXPECT_TRUE(serving(rpc::HealthStatus::kServing));  // the database takes connections again
-    back_at = absl::ToUnixNanos(absl::Now());
-    std::this_thread::sleep_for(std::chrono::seconds(3));
-    stop = true;
-    for (auto& t : load) t.join();
     EXPECT_GT(after.load(), 20);
     EXPECT_EQ(failed_after.load(), 0) << "of " << after.load();
     std::printf("after the restart: %d sign-ins, %d failed\n", after.load(), failed_after.load());
@@ -361,36 +379,21 @@ TEST(AuthLifecycleTest, SigtermUnderLoadFailsNoCallInFlight) {
   ASSERT_THAT(db, IsOk());
   auto server = AuthServer::Start(**db);
   ASSERT_THAT(server, IsOk());
-  std::atomic<bool> stop{false};
   std::atomic<int64_t> signalled_at{std::numeric_limits<int64_t>::max()};
   std::atomic<int> before = 0, failed_before = 0;
-  std::vector<std::thread> load;
-  for (int t = 0; t < 4; ++t) {
-    load.emplace_back([&] {
-      auto stub = v1::AuthService::NewStub((*server)->channel());
-      while (!stop) {
-        const int64_t started = absl::ToUnixNanos(absl::Now());
-        grpc::ClientContext ctx;
-        ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-        v1::LoginRequest req;
-        req.set_username("admin");
-        req.set_password(kAdminPassword);
-        v1::LoginResponse resp;
-        grpc::Status s = stub->Login(&ctx, req, &resp);
-        // Sent well before the signal: in flight (or done) when it came.
-        if (started < signalled_at.load() - absl::ToInt64Nanoseconds(absl::Milliseconds(20))) {
-          ++before;
-          if (!s.ok()) ++failed_before;
-        }
-        if (!s.ok()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  {
+    SignInLoad load((*server)->channel(), [&](int64_t started, bool ok) {
+      // Sent well before the signal: in flight (or done) when it came.
+      if (started >= signalled_at.load() - absl::ToInt64Nanoseconds(absl::Milliseconds(20))) {
+        return;
       }
+      ++before;
+      if (!ok) ++failed_before;
     });
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    signalled_at = absl::ToUnixNanos(absl::Now());
+    EXPECT_EQ((*server)->process().Stop(absl::Seconds(15)), 0);
   }
-  std::this_thread::sleep_for(std::chrono::seconds(1));
-  signalled_at = absl::ToUnixNanos(absl::Now());
-  EXPECT_EQ((*server)->process().Stop(absl::Seconds(15)), 0);
-  stop = true;
-  for (auto& t : load) t.join();
   EXPECT_GT(before.load(), 20);
   EXPECT_EQ(failed_before.load(), 0) << "of " << before.load();
   std::printf("in flight at SIGTERM or before: %d sign-ins, %d failed\n", before.load(),

@@ -89,7 +89,6 @@ CREATE TABLE auth.refresh_tokens (
 CREATE INDEX refresh_tokens_family ON auth.refresh_tokens (family_id);
 CREATE INDEX refresh_tokens_live_by_user ON auth.refresh_tokens (user_id) WHERE revoked_at IS NULL;
 -- Retention: the purge of expired tokens.
-CREATE INDEX refresh_tokens_expires_at ON auth.refresh_tokens (expires_at);
 CREATE INDEX refresh_tokens_expires ON auth.refresh_tokens (expires_at);
 
 -- The permission catalogue and the built-in roles of SPEC §3. Both are data: an admin edits

@@ -116,7 +116,6 @@ constexpr Statement kInsertUserRoles{
     "auth.insert_user_roles",
     "INSERT INTO auth.user_roles (user_id, role) SELECT $1::uuid, unnest($2::text[])"};
 
-// A lock that has expired starts a fresh count.
 // Counts a sign-in attempt before its password is checked, unless the account is locked (no
 // row then). The count restarts after an expired lock; reaching the limit locks the account.
 // One statement under the row lock, so parallel attempts cannot all read "not locked".

@@ -13,14 +13,14 @@ using db::Exec;
 using db::Statement;
 
 // Every pair within scope: one self-join per key, grouped by pair. A key shared by more than
-// kMaxGroup customers (a switchboard number, a group's tax id) is not a sign of duplicates, and
-// would make pairs by the square of its size: such keys are left out, which bounds the join.
-#define CRM_PAIRS_OF_KEY(key, label, nonempty)                       \
-  " SELECT a.id AS a, b.id AS b, '" label "' AS m FROM (SELECT " key \
-  " AS k FROM s"                                                     \
-  "   WHERE " nonempty " GROUP BY " key                              \
-  " HAVING count(*) BETWEEN 2 AND 50) g"                             \
+// 50 customers (a switchboard number, a group's tax id) is not a sign of duplicates, and would
+// make pairs by the square of its size: such keys are left out, which bounds the join.
+// clang-format off
+#define CRM_PAIRS_OF_KEY(key, label, nonempty)                                      \
+  " SELECT a.id AS a, b.id AS b, '" label "' AS m FROM (SELECT " key " AS k FROM s" \
+  "   WHERE " nonempty " GROUP BY " key " HAVING count(*) BETWEEN 2 AND 50) g"     \
   "   JOIN s a ON a." key " = g.k JOIN s b ON b." key " = g.k AND b.id > a.id"
+// clang-format on
 const auth::ScopedStatement& AllPairsStmt() {
   static const auto* stmt = new auth::ScopedStatement(
       "customers.duplicate_pairs",
