@@ -142,36 +142,43 @@ class DownloadStream : public Stream<grpc::ServerWriteReactor<v1::DownloadDocume
   v1::DownloadDocumentResponse resp_;
 };
 
+class DocumentsServiceImpl final : public v1::DocumentsService::CallbackService, private Glue {
+ public:
+  explicit DocumentsServiceImpl(const Parts& parts)
+      : Glue(parts, v1::DocumentsService::service_full_name()) {}
+
+  grpc::ServerReadReactor<v1::UploadDocumentRequest>* UploadDocument(Context* ctx,
+                                                                     v1::Document* resp) override {
+    return new UploadStream(&calls_, documents, ctx, resp);
+  }
+
+  grpc::ServerWriteReactor<v1::DownloadDocumentResponse>* DownloadDocument(
+      Context* ctx, const v1::DownloadDocumentRequest* req) override {
+    return new DownloadStream(&calls_, documents, ctx, req);
+  }
+
+  Unary* ListDocuments(Context* ctx, const v1::ListDocumentsRequest* req,
+                       v1::ListDocumentsResponse* resp) override {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
+      auto docs = documents->List(conn, call.principal(), req->customer_id());
+      if (!docs.ok()) return docs.status();
+      for (const auto& d : *docs) *resp->add_documents() = ToProto(d);
+      return absl::OkStatus();
+    });
+  }
+
+  Unary* DeleteDocument(Context* ctx, const v1::DeleteDocumentRequest* req,
+                        v1::DeleteDocumentResponse*) override {
+    return calls_.Unary(ctx, __func__, [this, req](rpc::Call& call, db::Conn& conn) {
+      return documents->Delete(conn, call.principal(), rpc::RequestMetaOf(call), req->id());
+    });
+  }
+};
+
 }  // namespace
 
-grpc::ServerReadReactor<v1::UploadDocumentRequest>* DocumentsServiceImpl::UploadDocument(
-    grpc::CallbackServerContext* ctx, v1::Document* resp) {
-  return new UploadStream(&calls_, documents, ctx, resp);
-}
-
-grpc::ServerWriteReactor<v1::DownloadDocumentResponse>* DocumentsServiceImpl::DownloadDocument(
-    grpc::CallbackServerContext* ctx, const v1::DownloadDocumentRequest* req) {
-  return new DownloadStream(&calls_, documents, ctx, req);
-}
-
-grpc::ServerUnaryReactor* DocumentsServiceImpl::ListDocuments(grpc::CallbackServerContext* ctx,
-                                                              const v1::ListDocumentsRequest* req,
-                                                              v1::ListDocumentsResponse* resp) {
-  return calls_.Unary(ctx, __func__,
-                      [this, req, resp](rpc::Call& call, db::Conn& conn) -> absl::Status {
-                        auto docs = documents->List(conn, call.principal(), req->customer_id());
-                        if (!docs.ok()) return docs.status();
-                        for (const auto& d : *docs) *resp->add_documents() = ToProto(d);
-                        return absl::OkStatus();
-                      });
-}
-
-grpc::ServerUnaryReactor* DocumentsServiceImpl::DeleteDocument(grpc::CallbackServerContext* ctx,
-                                                               const v1::DeleteDocumentRequest* req,
-                                                               v1::DeleteDocumentResponse*) {
-  return calls_.Unary(ctx, __func__, [this, req](rpc::Call& call, db::Conn& conn) {
-    return documents->Delete(conn, call.principal(), rpc::RequestMetaOf(call), req->id());
-  });
+std::unique_ptr<grpc::Service> NewDocumentsService(const Parts& parts) {
+  return std::make_unique<DocumentsServiceImpl>(parts);
 }
 
 }  // namespace crm::customers_service

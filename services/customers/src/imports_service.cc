@@ -167,37 +167,46 @@ class ExportStream : public Stream<grpc::ServerWriteReactor<v1::ExportCustomersR
   v1::ExportCustomersResponse resp_;
 };
 
+class ImportExportServiceImpl final : public v1::ImportExportService::CallbackService,
+                                      private Glue {
+ public:
+  explicit ImportExportServiceImpl(const Parts& parts)
+      : Glue(parts, v1::ImportExportService::service_full_name()) {}
+
+  grpc::ServerBidiReactor<v1::ImportCustomersRequest, v1::ImportCustomersResponse>* ImportCustomers(
+      Context* ctx) override {
+    return new ImportStream(&calls_, imports, ctx);
+  }
+
+  Unary* GetImportJob(Context* ctx, const v1::GetImportJobRequest* req,
+                      v1::ImportJob* resp) override {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
+      auto job = imports->GetJob(conn, call.principal(), req->import_id());
+      if (!job.ok()) return job.status();
+      resp->set_import_id(job->id);
+      resp->set_create_user_id(job->created_by);
+      resp->set_rows(job->rows);
+      resp->set_created(job->created);
+      resp->set_updated(job->updated);
+      resp->set_unchanged(job->unchanged);
+      resp->set_failed(job->failed);
+      resp->set_last_row_number(job->last_row_number);
+      proto_time::SetTimestamp(job->created_at, resp->mutable_create_time());
+      proto_time::SetTimestamp(job->updated_at, resp->mutable_update_time());
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::ServerWriteReactor<v1::ExportCustomersResponse>* ExportCustomers(
+      Context* ctx, const v1::ExportCustomersRequest* req) override {
+    return new ExportStream(&calls_, imports, ctx, req);
+  }
+};
+
 }  // namespace
 
-grpc::ServerBidiReactor<v1::ImportCustomersRequest, v1::ImportCustomersResponse>*
-ImportExportServiceImpl::ImportCustomers(grpc::CallbackServerContext* ctx) {
-  return new ImportStream(&calls_, imports, ctx);
-}
-
-grpc::ServerUnaryReactor* ImportExportServiceImpl::GetImportJob(grpc::CallbackServerContext* ctx,
-                                                                const v1::GetImportJobRequest* req,
-                                                                v1::ImportJob* resp) {
-  return calls_.Unary(ctx, __func__,
-                      [this, req, resp](rpc::Call& call, db::Conn& conn) -> absl::Status {
-                        auto job = imports->GetJob(conn, call.principal(), req->import_id());
-                        if (!job.ok()) return job.status();
-                        resp->set_import_id(job->id);
-                        resp->set_create_user_id(job->created_by);
-                        resp->set_rows(job->rows);
-                        resp->set_created(job->created);
-                        resp->set_updated(job->updated);
-                        resp->set_unchanged(job->unchanged);
-                        resp->set_failed(job->failed);
-                        resp->set_last_row_number(job->last_row_number);
-                        proto_time::SetTimestamp(job->created_at, resp->mutable_create_time());
-                        proto_time::SetTimestamp(job->updated_at, resp->mutable_update_time());
-                        return absl::OkStatus();
-                      });
-}
-
-grpc::ServerWriteReactor<v1::ExportCustomersResponse>* ImportExportServiceImpl::ExportCustomers(
-    grpc::CallbackServerContext* ctx, const v1::ExportCustomersRequest* req) {
-  return new ExportStream(&calls_, imports, ctx, req);
+std::unique_ptr<grpc::Service> NewImportExportService(const Parts& parts) {
+  return std::make_unique<ImportExportServiceImpl>(parts);
 }
 
 }  // namespace crm::customers_service

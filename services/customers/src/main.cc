@@ -87,20 +87,12 @@ int Main(int argc, char** argv) {
   const Parts parts{&rt.calls(), &customers,   &people,        &relations,
                     &handovers,  &merges,      &churn,         &imports,
                     &documents,  &rt.events(), &search_reader, directory.get()};
-  CustomersServiceImpl customers_service(parts);
-  ContactsServiceImpl contacts_service(parts);
-  RelationshipsServiceImpl relationships_service(parts);
-  HandoversServiceImpl handovers_service(parts);
-  MergesServiceImpl merges_service(parts);
-  ChurnServiceImpl churn_service(parts);
-  ImportExportServiceImpl import_export_service(parts);
-  DocumentsServiceImpl documents_service(parts);
-  DictionariesServiceImpl dictionaries_service(parts);
-  for (grpc::Service* s : std::initializer_list<grpc::Service*>{
-           &customers_service, &contacts_service, &relationships_service, &handovers_service,
-           &merges_service, &churn_service, &import_export_service, &documents_service,
-           &dictionaries_service}) {
-    rt.server().AddService(s);
+  std::vector<std::unique_ptr<grpc::Service>> services;
+  for (auto* make : {&NewCustomersService, &NewContactsService, &NewRelationshipsService,
+                     &NewHandoversService, &NewMergesService, &NewChurnService,
+                     &NewImportExportService, &NewDocumentsService, &NewDictionariesService}) {
+    services.push_back(make(parts));
+    rt.server().AddService(services.back().get());
   }
 
   // Without an order source every customer looks as if it never ordered, so the scan (which
