@@ -151,6 +151,12 @@ bool RequiredUuid(Violations& v, absl::string_view field, absl::string_view valu
   return OptionalUuid(v, field, value);
 }
 
+absl::Status CheckId(absl::string_view field, absl::string_view value) {
+  Violations v;
+  RequiredUuid(v, field, value);
+  return v.ToStatus();
+}
+
 bool OptionalUuid(Violations& v, absl::string_view field, absl::string_view value) {
   if (value.empty() || ids::IsUuid(value)) return true;
   v.Add(std::string(field), "must be a UUID");

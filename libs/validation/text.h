@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
 #include "libs/status/field_violations.h"
@@ -26,6 +27,8 @@ bool Required(Violations& v, absl::string_view field, absl::string_view value);
 bool MaxChars(Violations& v, absl::string_view field, absl::string_view value, size_t max);
 bool RequiredUuid(Violations& v, absl::string_view field, absl::string_view value);
 bool OptionalUuid(Violations& v, absl::string_view field, absl::string_view value);
+// The id a request names: INVALID_ARGUMENT naming the field unless it is a UUID.
+absl::Status CheckId(absl::string_view field, absl::string_view value);
 // Required, at most max characters, no control characters.
 bool Name(Violations& v, absl::string_view field, absl::string_view value, size_t max);
 // Optional free text: at most max characters; control characters only where multiline allows

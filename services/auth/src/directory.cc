@@ -148,9 +148,7 @@ absl::StatusOr<Department> Directory::CreateDepartment(db::Conn& conn, const Pri
 absl::StatusOr<Department> Directory::GetDepartment(db::Conn& conn, const Principal& caller,
                                                     const std::string& id) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.departments.read"));
-  Violations v;
-  validation::RequiredUuid(v, "id", id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckId("id", id));
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<Department> {
     auto d = Repository::FindDepartment(tx, id);
     if (!d) return absl::NotFoundError(absl::StrCat("department ", id, " not found"));
@@ -238,9 +236,7 @@ absl::Status Directory::DeleteDepartment(db::Conn& conn, const Principal& caller
                                          const RequestMeta& meta, const std::string& id,
                                          const std::string& etag) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.departments.write"));
-  Violations v;
-  validation::RequiredUuid(v, "id", id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckId("id", id));
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::Status {
     auto current = Repository::FindDepartment(tx, id);
@@ -417,9 +413,7 @@ absl::StatusOr<User> Directory::SetUserRoles(db::Conn& conn, const Principal& ca
                                              std::vector<std::string> roles,
                                              const std::string& etag) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.users.write"));
-  Violations v;
-  validation::RequiredUuid(v, "user_id", user_id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckId("user_id", user_id));
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
   roles = Dedup(std::move(roles));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<User> {
@@ -485,9 +479,7 @@ absl::StatusOr<User> Directory::UnlockUser(db::Conn& conn, const Principal& call
                                            const RequestMeta& meta,
                                            const std::string& user_id) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.users.write"));
-  Violations v;
-  validation::RequiredUuid(v, "user_id", user_id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckId("user_id", user_id));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<User> {
     auto current = Repository::FindUser(tx, user_id);
     if (!current) return absl::NotFoundError(absl::StrCat("user ", user_id, " not found"));

@@ -209,13 +209,9 @@ absl::StatusOr<validation::Page<Customer>> Churn::ListWarnings(
 absl::StatusOr<std::vector<LossAction>> Churn::Actions(db::Conn& conn, const Principal& caller,
                                                        const std::string& customer_id) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
-  Violations v;
-  validation::RequiredUuid(v, "customer_id", customer_id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckId("customer_id", customer_id));
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<std::vector<LossAction>> {
-    if (!Repository::CustomerInScope(tx, customer_id, caller, false)) {
-      return auth::NotVisible(caller.scope, "customer", customer_id);
-    }
+    CRM_RETURN_IF_ERROR(Repository::CheckCustomerInScope(tx, customer_id, caller, false));
     return Repository::LossActions(tx, customer_id, kMaxActions);
   });
 }

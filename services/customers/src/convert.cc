@@ -87,6 +87,14 @@ const Names<v1::LossActionKind> kLossActions[] = {{v1::LOSS_ACTION_KIND_WARNED, 
                                                   {v1::LOSS_ACTION_KIND_DELAYED, "delayed"},
                                                   {v1::LOSS_ACTION_KIND_CONFIRMED, "confirmed"},
                                                   {v1::LOSS_ACTION_KIND_RECOVERED, "recovered"}};
+const Names<v1::DictionaryKind> kKinds[] = {{v1::DICTIONARY_KIND_LEVEL, "level"},
+                                            {v1::DICTIONARY_KIND_REGION, "region"},
+                                            {v1::DICTIONARY_KIND_INDUSTRY, "industry"},
+                                            {v1::DICTIONARY_KIND_SOURCE, "source"}};
+const Names<v1::CustomerStatus> kStatuses[] = {{v1::CUSTOMER_STATUS_ACTIVE, "active"},
+                                               {v1::CUSTOMER_STATUS_LOSS_WARNING, "loss_warning"},
+                                               {v1::CUSTOMER_STATUS_LOSS_DELAYED, "loss_delayed"},
+                                               {v1::CUSTOMER_STATUS_LOST, "lost"}};
 const Names<v1::CustomerLinkKind> kLinkKinds[] = {
     {v1::CUSTOMER_LINK_KIND_REFERRAL, "referral"},
     {v1::CUSTOMER_LINK_KIND_PARENT_SUBSIDIARY, "parent_subsidiary"},
@@ -398,42 +406,12 @@ v1::DictionaryEntry ToProto(const DictionaryEntry& e) {
   return p;
 }
 
-std::string KindName(v1::DictionaryKind kind) {
-  switch (kind) {
-    case v1::DICTIONARY_KIND_LEVEL:
-      return "level";
-    case v1::DICTIONARY_KIND_REGION:
-      return "region";
-    case v1::DICTIONARY_KIND_INDUSTRY:
-      return "industry";
-    case v1::DICTIONARY_KIND_SOURCE:
-      return "source";
-    default:
-      return "";
-  }
-}
+std::string KindName(v1::DictionaryKind kind) { return NameOf(kKinds, kind); }
 
 v1::DictionaryKind KindOf(const std::string& name) {
-  for (auto k : {v1::DICTIONARY_KIND_LEVEL, v1::DICTIONARY_KIND_REGION,
-                 v1::DICTIONARY_KIND_INDUSTRY, v1::DICTIONARY_KIND_SOURCE}) {
-    if (KindName(k) == name) return k;
-  }
-  return v1::DICTIONARY_KIND_UNSPECIFIED;
+  return ValueOf(kKinds, name, v1::DICTIONARY_KIND_UNSPECIFIED);
 }
 
-std::string StatusName(v1::CustomerStatus status) {
-  switch (status) {
-    case v1::CUSTOMER_STATUS_ACTIVE:
-      return "active";
-    case v1::CUSTOMER_STATUS_LOSS_WARNING:
-      return "loss_warning";
-    case v1::CUSTOMER_STATUS_LOSS_DELAYED:
-      return "loss_delayed";
-    case v1::CUSTOMER_STATUS_LOST:
-      return "lost";
-    default:
-      return "";
-  }
-}
+std::string StatusName(v1::CustomerStatus status) { return NameOf(kStatuses, status); }
 
 }  // namespace crm::customers_service

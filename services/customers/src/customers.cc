@@ -330,9 +330,7 @@ absl::StatusOr<Customer> Customers::Update(db::Conn& conn, const Principal& call
 absl::Status Customers::Delete(db::Conn& conn, const Principal& caller, const RequestMeta& meta,
                                const std::string& id, const std::string& etag) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.delete"));
-  Violations v;
-  validation::RequiredUuid(v, "id", id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckId("id", id));
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::Status {
     std::optional<Customer> current = Repository::LockInScope(tx, id, caller);

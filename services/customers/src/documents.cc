@@ -74,9 +74,7 @@ absl::Status Documents::CheckUpload(const Principal& caller, const std::string& 
 absl::Status Documents::CheckCustomer(db::Conn& conn, const Principal& caller,
                                       const std::string& customer_id) const {
   return conn.Read([&](db::Tx& tx) -> absl::Status {
-    if (!Repository::CustomerInScope(tx, customer_id, caller, /*lock=*/false)) {
-      return auth::NotVisible(caller.scope, "customer", customer_id);
-    }
+    CRM_RETURN_IF_ERROR(Repository::CheckCustomerInScope(tx, customer_id, caller, /*lock=*/false));
     return absl::OkStatus();
   });
 }
@@ -117,9 +115,7 @@ absl::StatusOr<Document> Documents::Store(db::Conn& conn, const Principal& calle
     chunks.push_back(content.substr(at, kChunkBytes));
   }
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Document> {
-    if (!Repository::CustomerInScope(tx, d.customer_id, caller, /*lock=*/true)) {
-      return auth::NotVisible(caller.scope, "customer", d.customer_id);
-    }
+    CRM_RETURN_IF_ERROR(Repository::CheckCustomerInScope(tx, d.customer_id, caller, /*lock=*/true));
     CRM_ASSIGN_OR_RETURN(
         auto earlier, request_log_->Claim(tx, caller.user_id, request_id, "UploadDocument", d.id));
     if (earlier) {
@@ -137,9 +133,7 @@ absl::StatusOr<Document> Documents::Store(db::Conn& conn, const Principal& calle
 absl::StatusOr<Document> Documents::Get(db::Conn& conn, const Principal& caller,
                                         const std::string& id) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
-  Violations v;
-  validation::RequiredUuid(v, "id", id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckId("id", id));
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<Document> {
     auto d = Repository::FindDocumentInScope(tx, id, caller, false);
     if (!d) return auth::NotVisible(caller.scope, "document", id);
@@ -156,13 +150,9 @@ absl::StatusOr<std::string> Documents::Chunk(db::Conn& conn, const std::string& 
 absl::StatusOr<std::vector<Document>> Documents::List(db::Conn& conn, const Principal& caller,
                                                       const std::string& customer_id) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
-  Violations v;
-  validation::RequiredUuid(v, "customer_id", customer_id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckId("customer_id", customer_id));
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<std::vector<Document>> {
-    if (!Repository::CustomerInScope(tx, customer_id, caller, false)) {
-      return auth::NotVisible(caller.scope, "customer", customer_id);
-    }
+    CRM_RETURN_IF_ERROR(Repository::CheckCustomerInScope(tx, customer_id, caller, false));
     return Repository::ListDocuments(tx, customer_id, kMaxListed);
   });
 }
@@ -170,9 +160,7 @@ absl::StatusOr<std::vector<Document>> Documents::List(db::Conn& conn, const Prin
 absl::Status Documents::Delete(db::Conn& conn, const Principal& caller, const RequestMeta& meta,
                                const std::string& id) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.write"));
-  Violations v;
-  validation::RequiredUuid(v, "id", id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckId("id", id));
   return conn.Transact([&](db::Tx& tx) -> absl::Status {
     auto d = Repository::FindDocumentInScope(tx, id, caller, /*lock=*/true);
     if (!d) return auth::NotVisible(caller.scope, "document", id);

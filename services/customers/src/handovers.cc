@@ -84,9 +84,7 @@ absl::StatusOr<Handover> Handovers::Run(db::Conn& conn, const Principal& caller,
     if (listed && h.customer_ids.size() < r.customer_ids.size()) {
       for (const auto& id : r.customer_ids) {
         if (std::binary_search(h.customer_ids.begin(), h.customer_ids.end(), id)) continue;
-        if (!Repository::CustomerInScope(tx, id, caller, false)) {
-          return auth::NotVisible(caller.scope, "customer", id);
-        }
+        CRM_RETURN_IF_ERROR(Repository::CheckCustomerInScope(tx, id, caller, false));
         return absl::FailedPreconditionError(
             absl::StrCat("customer ", id, " is not owned by from_user_id ", h.from_user_id,
                          "; nothing was handed over"));

@@ -317,9 +317,7 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
 absl::StatusOr<ImportJob> Imports::GetJob(db::Conn& conn, const Principal& caller,
                                           const std::string& import_id) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.import"));
-  Violations v;
-  validation::RequiredUuid(v, "import_id", import_id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckId("import_id", import_id));
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<ImportJob> {
     auto job = Repository::FindImportJob(tx, import_id);
     if (!job || job->created_by != caller.user_id) {

@@ -95,9 +95,7 @@ absl::StatusOr<std::pair<Merge, Customer>> Merges::Run(db::Conn& conn, const Pri
       if (!done) return absl::NotFoundError("the merge this request made is gone");
       auto survivor = Repository::Find(tx, done->survivor_id);
       if (!survivor) return absl::NotFoundError("the survivor of this merge is gone");
-      if (!Repository::CustomerInScope(tx, survivor->id, caller, false)) {
-        return auth::NotVisible(caller.scope, "customer", survivor->id);
-      }
+      CRM_RETURN_IF_ERROR(Repository::CheckCustomerInScope(tx, survivor->id, caller, false));
       return std::make_pair(*done, *survivor);
     }
     // Locked in id order, so two merges of the same pair cannot deadlock.

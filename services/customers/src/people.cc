@@ -85,9 +85,7 @@ absl::StatusOr<std::pair<int, std::vector<std::string>>> StartList(
     const Principal& caller, const std::string& customer_id, int32_t page_size, int default_size,
     const std::string& page_token, int keys) {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
-  Violations v;
-  validation::RequiredUuid(v, "customer_id", customer_id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckId("customer_id", customer_id));
   CRM_ASSIGN_OR_RETURN(int limit, validation::PageSize(page_size, default_size, 500));
   CRM_ASSIGN_OR_RETURN(auto decoded, validation::DecodePageToken(page_token, customer_id, keys));
   return std::make_pair(limit, std::move(decoded));
@@ -140,9 +138,7 @@ absl::StatusOr<Contact> People::CreateContact(db::Conn& conn, const Principal& c
   c.id = ids::NewUuidV7();
   c.name = std::string(validation::TrimSpace(c.name));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Contact> {
-    if (!Repository::CustomerInScope(tx, c.customer_id, caller, /*lock=*/true)) {
-      return auth::NotVisible(caller.scope, "customer", c.customer_id);
-    }
+    CRM_RETURN_IF_ERROR(Repository::CheckCustomerInScope(tx, c.customer_id, caller, /*lock=*/true));
     CRM_ASSIGN_OR_RETURN(
         auto earlier, request_log_->Claim(tx, caller.user_id, request_id, "CreateContact", c.id));
     if (earlier) {
@@ -164,9 +160,7 @@ absl::StatusOr<Contact> People::CreateContact(db::Conn& conn, const Principal& c
 absl::StatusOr<Contact> People::GetContact(db::Conn& conn, const Principal& caller,
                                            const std::string& id) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
-  Violations v;
-  validation::RequiredUuid(v, "id", id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckId("id", id));
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<Contact> {
     auto c = Repository::FindContactInScope(tx, id, caller, false);
     if (!c) return auth::NotVisible(caller.scope, "contact", id);
@@ -184,9 +178,7 @@ absl::StatusOr<validation::Page<Contact>> People::ListContacts(
   validation::OptionalUuid(bad_key, "page_token", after);
   CRM_RETURN_IF_ERROR(bad_key.ToStatus());
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Contact>> {
-    if (!Repository::CustomerInScope(tx, customer_id, caller, false)) {
-      return auth::NotVisible(caller.scope, "customer", customer_id);
-    }
+    CRM_RETURN_IF_ERROR(Repository::CheckCustomerInScope(tx, customer_id, caller, false));
     validation::Page<Contact> page;
     page.items = Repository::ListContacts(tx, customer_id, after, limit + 1);
     if (static_cast<int>(page.items.size()) > limit) {
@@ -245,9 +237,7 @@ absl::StatusOr<Contact> People::UpdateContact(db::Conn& conn, const Principal& c
 absl::Status People::DeleteContact(db::Conn& conn, const Principal& caller, const RequestMeta& meta,
                                    const std::string& id, const std::string& etag) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.write"));
-  Violations v;
-  validation::RequiredUuid(v, "id", id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckId("id", id));
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::Status {
     auto current = Repository::FindContactInScope(tx, id, caller, /*lock=*/true);
@@ -273,9 +263,7 @@ absl::StatusOr<Interaction> People::CreateInteraction(db::Conn& conn, const Prin
   i.id = ids::NewUuidV7();
   i.user_id = caller.user_id;
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Interaction> {
-    if (!Repository::CustomerInScope(tx, i.customer_id, caller, /*lock=*/true)) {
-      return auth::NotVisible(caller.scope, "customer", i.customer_id);
-    }
+    CRM_RETURN_IF_ERROR(Repository::CheckCustomerInScope(tx, i.customer_id, caller, /*lock=*/true));
     CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, caller.user_id, request_id,
                                                            "CreateInteraction", i.id));
     if (earlier) {
@@ -311,9 +299,7 @@ absl::StatusOr<validation::Page<Interaction>> People::ListInteractions(
   }
   if (before == absl::InfiniteFuture()) before = absl::FromUnixMicros(INT64_MAX / 2);
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Interaction>> {
-    if (!Repository::CustomerInScope(tx, customer_id, caller, false)) {
-      return auth::NotVisible(caller.scope, "customer", customer_id);
-    }
+    CRM_RETURN_IF_ERROR(Repository::CheckCustomerInScope(tx, customer_id, caller, false));
     validation::Page<Interaction> page;
     page.items = Repository::ListInteractions(tx, customer_id, before, before_id, limit + 1);
     if (static_cast<int>(page.items.size()) > limit) {

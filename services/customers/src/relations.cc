@@ -98,9 +98,7 @@ absl::Status Relations::DeleteContactRelation(db::Conn& conn, const Principal& c
                                               const RequestMeta& meta,
                                               const std::string& contact_id) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.write"));
-  Violations v;
-  validation::RequiredUuid(v, "contact_id", contact_id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckId("contact_id", contact_id));
   CRM_RETURN_IF_ERROR(RequirePerson(caller));
   return conn.Transact([&](db::Tx& tx) -> absl::Status {
     if (!Repository::FindContactInScope(tx, contact_id, caller, /*lock=*/false)) {
@@ -140,18 +138,15 @@ absl::StatusOr<CustomerLink> Relations::CreateLink(db::Conn& conn, const Princip
   l.created_by = caller.user_id;
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<CustomerLink> {
     for (const auto* id : {&l.from_customer_id, &l.to_customer_id}) {
-      if (!Repository::CustomerInScope(tx, *id, caller, /*lock=*/true)) {
-        return auth::NotVisible(caller.scope, "customer", *id);
-      }
+      CRM_RETURN_IF_ERROR(Repository::CheckCustomerInScope(tx, *id, caller, /*lock=*/true));
     }
     CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, caller.user_id, request_id,
                                                            "CreateCustomerLink", l.id));
     if (earlier) {
       auto existing = Repository::LockLink(tx, *earlier);
       if (!existing) return absl::NotFoundError("the link this request created is gone");
-      if (!Repository::CustomerInScope(tx, existing->from_customer_id, caller, false)) {
-        return auth::NotVisible(caller.scope, "customer", existing->from_customer_id);
-      }
+      CRM_RETURN_IF_ERROR(
+          Repository::CheckCustomerInScope(tx, existing->from_customer_id, caller, false));
       return *existing;
     }
     if (!Repository::InsertLink(tx, l)) {
@@ -168,9 +163,7 @@ absl::StatusOr<CustomerLink> Relations::CreateLink(db::Conn& conn, const Princip
 absl::Status Relations::DeleteLink(db::Conn& conn, const Principal& caller, const RequestMeta& meta,
                                    const std::string& id) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.write"));
-  Violations v;
-  validation::RequiredUuid(v, "id", id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckId("id", id));
   return conn.Transact([&](db::Tx& tx) -> absl::Status {
     auto link = Repository::LockLink(tx, id);
     // Either end within scope lets the caller see the link; changing it takes both.
@@ -187,13 +180,9 @@ absl::Status Relations::DeleteLink(db::Conn& conn, const Principal& caller, cons
 absl::StatusOr<RelationshipMap> Relations::Map(db::Conn& conn, const Principal& caller,
                                                const std::string& customer_id) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
-  Violations v;
-  validation::RequiredUuid(v, "customer_id", customer_id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckId("customer_id", customer_id));
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<RelationshipMap> {
-    if (!Repository::CustomerInScope(tx, customer_id, caller, false)) {
-      return auth::NotVisible(caller.scope, "customer", customer_id);
-    }
+    CRM_RETURN_IF_ERROR(Repository::CheckCustomerInScope(tx, customer_id, caller, false));
     RelationshipMap m;
     m.customer = *Repository::Find(tx, customer_id);
     m.contacts = Repository::ListContacts(tx, customer_id, "", kMapContacts);

@@ -29,6 +29,9 @@ class Repository {
   // Whether the live customer is within the caller's scope (optionally locking it).
   static bool CustomerInScope(db::Tx& tx, const std::string& id, const auth::Principal& caller,
                               bool lock);
+  // The same as a status: OK, or auth::NotVisible for the customer.
+  static absl::Status CheckCustomerInScope(db::Tx& tx, const std::string& id,
+                                           const auth::Principal& caller, bool lock);
   // Serialises creates that could duplicate each other (same normalised name or tax id).
   static void LockDuplicateKeys(db::Tx& tx, const std::string& name, const std::string& tax_id);
   static std::vector<Duplicate> FindDuplicates(db::Tx& tx, const std::string& name,

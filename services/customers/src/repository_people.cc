@@ -211,6 +211,12 @@ bool Repository::CustomerInScope(db::Tx& tx, const std::string& id, const auth::
               .empty();
 }
 
+absl::Status Repository::CheckCustomerInScope(db::Tx& tx, const std::string& id,
+                                              const auth::Principal& caller, bool lock) {
+  if (CustomerInScope(tx, id, caller, lock)) return absl::OkStatus();
+  return auth::NotVisible(caller.scope, "customer", id);
+}
+
 std::optional<Contact> Repository::FindContactInScope(db::Tx& tx, const std::string& id,
                                                       const auth::Principal& caller, bool lock) {
   pqxx::result r = Exec(tx, FindContactStmt(lock).For(caller.scope), id, auth::ScopeParam(caller));

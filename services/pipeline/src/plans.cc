@@ -161,9 +161,7 @@ absl::StatusOr<PlanItem> Plans::Execute(db::Conn& conn, const Principal& caller,
 absl::StatusOr<std::vector<PlanItem>> Plans::List(db::Conn& conn, const Principal& caller,
                                                   const std::string& opportunity_id) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, kRead));
-  Violations v;
-  validation::RequiredUuid(v, "opportunity_id", opportunity_id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckId("opportunity_id", opportunity_id));
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<std::vector<PlanItem>> {
     if (!Repository::Get(tx, opportunity_id, caller, /*lock=*/false)) {
       return auth::NotVisible(caller.scope, "opportunity", opportunity_id);
