@@ -27,13 +27,7 @@ absl::StatusOr<Page<T>> NewestFirst(db::Conn& conn, const std::string& filters, 
   OptionalUuid(bad_key, "page_token", before_id);
   CRM_RETURN_IF_ERROR(bad_key.ToStatus());
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<Page<T>> {
-    Page<T> page;
-    page.items = fetch(tx, before_id, limit + 1);
-    if (static_cast<int>(page.items.size()) > limit) {
-      page.items.resize(limit);
-      page.next_page_token = EncodePageToken({page.items.back().id}, filters);
-    }
-    return page;
+    return PageOf(fetch(tx, before_id, limit + 1), limit, filters, IdKey<T>);
   });
 }
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 #include "absl/strings/string_view.h"
 
@@ -29,5 +30,23 @@ std::string EncodePageToken(const std::vector<std::string>& keys, absl::string_v
 absl::StatusOr<std::vector<std::string>> DecodePageToken(absl::string_view token,
                                                          absl::string_view filters,
                                                          size_t expected_keys);
+
+// The page made of `rows`, read with a limit of `limit` + 1: at most `limit` of them and,
+// when there were more, the token of the next page, holding keys(the last row returned).
+template <typename T, typename Keys>
+Page<T> PageOf(std::vector<T> rows, int limit, absl::string_view filters, Keys keys) {
+  Page<T> page{std::move(rows), ""};
+  if (static_cast<int>(page.items.size()) > limit) {
+    page.items.resize(limit);
+    page.next_page_token = EncodePageToken(keys(page.items.back()), filters);
+  }
+  return page;
+}
+
+// The keys of a list paged by id alone.
+template <typename T>
+std::vector<std::string> IdKey(const T& row) {
+  return {row.id};
+}
 
 }  // namespace crm::validation

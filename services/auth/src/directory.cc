@@ -171,13 +171,8 @@ absl::StatusOr<validation::Page<Department>> Directory::ListDepartments(
   validation::OptionalUuid(bad_key, "page_token", after);
   CRM_RETURN_IF_ERROR(bad_key.ToStatus());
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Department>> {
-    validation::Page<Department> page;
-    page.items = Repository::ListDepartments(tx, parent_id, after, limit + 1);
-    if (static_cast<int>(page.items.size()) > limit) {
-      page.items.resize(limit);
-      page.next_page_token = validation::EncodePageToken({page.items.back().id}, filters);
-    }
-    return page;
+    return validation::PageOf(Repository::ListDepartments(tx, parent_id, after, limit + 1), limit,
+                              filters, validation::IdKey<Department>);
   });
 }
 
@@ -359,13 +354,8 @@ absl::StatusOr<validation::Page<User>> Directory::ListUsers(db::Conn& conn, cons
       }
       f.pattern = pattern + "%";
     }
-    validation::Page<User> page;
-    page.items = Repository::ListUsers(tx, f, caller, scope, after, limit + 1);
-    if (static_cast<int>(page.items.size()) > limit) {
-      page.items.resize(limit);
-      page.next_page_token = validation::EncodePageToken({page.items.back().id}, filters);
-    }
-    return page;
+    return validation::PageOf(Repository::ListUsers(tx, f, caller, scope, after, limit + 1), limit,
+                              filters, validation::IdKey<User>);
   });
 }
 
@@ -655,13 +645,8 @@ absl::StatusOr<validation::Page<Role>> Directory::ListRoles(db::Conn& conn, cons
   CRM_ASSIGN_OR_RETURN(auto keys, validation::DecodePageToken(page_token, "roles", 1));
   const std::string after = keys.empty() ? "" : keys[0];
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Role>> {
-    validation::Page<Role> page;
-    page.items = Repository::ListRoles(tx, after, limit + 1);
-    if (static_cast<int>(page.items.size()) > limit) {
-      page.items.resize(limit);
-      page.next_page_token = validation::EncodePageToken({page.items.back().name}, "roles");
-    }
-    return page;
+    return validation::PageOf(Repository::ListRoles(tx, after, limit + 1), limit, "roles",
+                              [](const Role& last) { return std::vector<std::string>{last.name}; });
   });
 }
 

@@ -193,16 +193,12 @@ absl::StatusOr<validation::Page<Customer>> Churn::ListWarnings(
     after_id = keys[1];
   }
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Customer>> {
-    validation::Page<Customer> page;
-    page.items = Repository::LossWarnings(tx, caller, owner_id, after_micros, after_id, limit + 1);
-    if (static_cast<int>(page.items.size()) > limit) {
-      page.items.resize(limit);
-      const Customer& last = page.items.back();
-      page.next_page_token = validation::EncodePageToken(
-          {absl::StrCat(db::MicrosOf(last.loss_warned_at.value_or(absl::UnixEpoch()))), last.id},
-          owner_id);
-    }
-    return page;
+    return validation::PageOf(
+        Repository::LossWarnings(tx, caller, owner_id, after_micros, after_id, limit + 1), limit,
+        owner_id, [](const Customer& last) -> std::vector<std::string> {
+          return {absl::StrCat(db::MicrosOf(last.loss_warned_at.value_or(absl::UnixEpoch()))),
+                  last.id};
+        });
   });
 }
 

@@ -51,9 +51,10 @@ class ContactsServiceImpl final : public v1::ContactsService::CallbackService, p
       Contact patch = FromProto(req->contact(), decoding);
       if (!decoding.empty()) return decoding.ToStatus();
       return rpc::Respond(
-          people->UpdateContact(
-              conn, call.principal(), rpc::RequestMetaOf(call), patch, req->contact().etag(),
-              rpc::UpdateMask(req->update_mask(), req->contact(), People::ContactFields())),
+          people->UpdateContact(conn, call.principal(), rpc::RequestMetaOf(call), patch,
+                                req->contact().etag(),
+                                rpc::UpdateMask(req->update_mask(), req->contact(),
+                                                validation::PathsOf(People::ContactFields()))),
           resp);
     });
   }
@@ -97,7 +98,8 @@ class ContactsServiceImpl final : public v1::ContactsService::CallbackService, p
       return rpc::Respond(
           people->UpdateInteraction(
               conn, call.principal(), rpc::RequestMetaOf(call), patch, req->interaction().etag(),
-              rpc::UpdateMask(req->update_mask(), req->interaction(), People::InteractionFields())),
+              rpc::UpdateMask(req->update_mask(), req->interaction(),
+                              validation::PathsOf(People::InteractionFields()))),
           resp);
     });
   }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/db/time_fields.h"
+#include "libs/enums/enum_table.h"
 #include "libs/proto_time/proto_time.h"
 #include "libs/validation/updates.h"
 
@@ -19,83 +20,68 @@ std::optional<Money> MoneyOf(const google::type::Money& p, bool present, const s
   return money::FromProto(p, present, field, v);
 }
 
-v1::CustomerStatus ToProto(CustomerStatus s) {
-  switch (s) {
-    case CustomerStatus::kLossWarning:
-      return v1::CUSTOMER_STATUS_LOSS_WARNING;
-    case CustomerStatus::kLossDelayed:
-      return v1::CUSTOMER_STATUS_LOSS_DELAYED;
-    case CustomerStatus::kLost:
-      return v1::CUSTOMER_STATUS_LOST;
-    case CustomerStatus::kActive:
-      break;
-  }
-  return v1::CUSTOMER_STATUS_ACTIVE;
-}
+constexpr enums::Pair<CustomerStatus, v1::CustomerStatus> kApiStatuses[] = {
+    {CustomerStatus::kActive, v1::CUSTOMER_STATUS_ACTIVE},
+    {CustomerStatus::kLossWarning, v1::CUSTOMER_STATUS_LOSS_WARNING},
+    {CustomerStatus::kLossDelayed, v1::CUSTOMER_STATUS_LOSS_DELAYED},
+    {CustomerStatus::kLost, v1::CUSTOMER_STATUS_LOST}};
 
-// Enum ⇄ stored name, one table per enum.
-template <typename E>
-struct Names {
-  E value;
-  const char* name;
-};
+constexpr enums::Pair<PathStep::Edge, v1::PathEdge> kEdges[] = {
+    {PathStep::Edge::kKnows, v1::PATH_EDGE_KNOWS},
+    {PathStep::Edge::kReportsTo, v1::PATH_EDGE_REPORTS_TO},
+    {PathStep::Edge::kManages, v1::PATH_EDGE_MANAGES}};
 
+using enums::Named;
+
+// A stored name, or "".
 template <typename E, size_t N>
-const char* NameOf(const Names<E> (&table)[N], E value) {
-  for (const auto& n : table) {
-    if (n.value == value) return n.name;
-  }
-  return "";
-}
-
-template <typename E, size_t N>
-E ValueOf(const Names<E> (&table)[N], const std::string& name, E unspecified) {
-  for (const auto& n : table) {
-    if (name == n.name) return n.value;
-  }
-  return unspecified;
+std::string NameOf(const Named<E> (&table)[N], E value) {
+  return std::string(enums::Lookup(table, value, ""));
 }
 
 // An enum from a request: UNSPECIFIED is "", values outside the table are violations.
 template <typename E, size_t N>
-std::string FromEnum(const Names<E> (&table)[N], E value, E unspecified, const std::string& field,
+std::string FromEnum(const Named<E> (&table)[N], E value, E unspecified, const std::string& field,
                      Violations& v) {
   if (value == unspecified) return "";
-  const char* name = NameOf(table, value);
-  if (*name == '\0') v.Add(field, "is not a known value");
+  std::string name = NameOf(table, value);
+  if (name.empty()) v.Add(field, "is not a known value");
   return name;
 }
 
-const Names<v1::Gender> kGenders[] = {{v1::GENDER_MALE, "male"}, {v1::GENDER_FEMALE, "female"}};
-const Names<v1::BuyingRole> kBuyingRoles[] = {{v1::BUYING_ROLE_DECISION_MAKER, "decision_maker"},
-                                              {v1::BUYING_ROLE_INFLUENCER, "influencer"},
-                                              {v1::BUYING_ROLE_USER, "user"},
-                                              {v1::BUYING_ROLE_GATEKEEPER, "gatekeeper"}};
-const Names<v1::Attitude> kAttitudes[] = {{v1::ATTITUDE_SUPPORTER, "supporter"},
-                                          {v1::ATTITUDE_NEUTRAL, "neutral"},
-                                          {v1::ATTITUDE_OPPONENT, "opponent"}};
-const Names<v1::SocialStyle> kSocialStyles[] = {{v1::SOCIAL_STYLE_EXPRESSIVE, "expressive"},
-                                                {v1::SOCIAL_STYLE_DRIVER, "driver"},
-                                                {v1::SOCIAL_STYLE_AMIABLE, "amiable"},
-                                                {v1::SOCIAL_STYLE_ANALYTICAL, "analytical"}};
-const Names<v1::InteractionMethod> kMethods[] = {{v1::INTERACTION_METHOD_VISIT, "visit"},
-                                                 {v1::INTERACTION_METHOD_PHONE, "phone"},
-                                                 {v1::INTERACTION_METHOD_EMAIL, "email"},
-                                                 {v1::INTERACTION_METHOD_MEETING, "meeting"},
-                                                 {v1::INTERACTION_METHOD_MESSAGE, "message"}};
-const Names<v1::LossActionKind> kLossActions[] = {{v1::LOSS_ACTION_KIND_WARNED, "warned"},
-                                                  {v1::LOSS_ACTION_KIND_DELAYED, "delayed"},
-                                                  {v1::LOSS_ACTION_KIND_CONFIRMED, "confirmed"},
-                                                  {v1::LOSS_ACTION_KIND_RECOVERED, "recovered"}};
-const Names<v1::DictionaryKind> kKinds[] = {{v1::DICTIONARY_KIND_LEVEL, "level"},
-                                            {v1::DICTIONARY_KIND_REGION, "region"},
-                                            {v1::DICTIONARY_KIND_INDUSTRY, "industry"},
-                                            {v1::DICTIONARY_KIND_SOURCE, "source"}};
-const Names<v1::CustomerStatus> kStatuses[] = {{v1::CUSTOMER_STATUS_ACTIVE, "active"},
-                                               {v1::CUSTOMER_STATUS_LOSS_WARNING, "loss_warning"},
-                                               {v1::CUSTOMER_STATUS_LOSS_DELAYED, "loss_delayed"},
-                                               {v1::CUSTOMER_STATUS_LOST, "lost"}};
-const Names<v1::CustomerLinkKind> kLinkKinds[] = {
+constexpr Named<v1::Gender> kGenders[] = {{v1::GENDER_MALE, "male"}, {v1::GENDER_FEMALE, "female"}};
+constexpr Named<v1::BuyingRole> kBuyingRoles[] = {
+    {v1::BUYING_ROLE_DECISION_MAKER, "decision_maker"},
+    {v1::BUYING_ROLE_INFLUENCER, "influencer"},
+    {v1::BUYING_ROLE_USER, "user"},
+    {v1::BUYING_ROLE_GATEKEEPER, "gatekeeper"}};
+constexpr Named<v1::Attitude> kAttitudes[] = {{v1::ATTITUDE_SUPPORTER, "supporter"},
+                                              {v1::ATTITUDE_NEUTRAL, "neutral"},
+                                              {v1::ATTITUDE_OPPONENT, "opponent"}};
+constexpr Named<v1::SocialStyle> kSocialStyles[] = {{v1::SOCIAL_STYLE_EXPRESSIVE, "expressive"},
+                                                    {v1::SOCIAL_STYLE_DRIVER, "driver"},
+                                                    {v1::SOCIAL_STYLE_AMIABLE, "amiable"},
+                                                    {v1::SOCIAL_STYLE_ANALYTICAL, "analytical"}};
+constexpr Named<v1::InteractionMethod> kMethods[] = {{v1::INTERACTION_METHOD_VISIT, "visit"},
+                                                     {v1::INTERACTION_METHOD_PHONE, "phone"},
+                                                     {v1::INTERACTION_METHOD_EMAIL, "email"},
+                                                     {v1::INTERACTION_METHOD_MEETING, "meeting"},
+                                                     {v1::INTERACTION_METHOD_MESSAGE, "message"}};
+constexpr Named<v1::LossActionKind> kLossActions[] = {
+    {v1::LOSS_ACTION_KIND_WARNED, "warned"},
+    {v1::LOSS_ACTION_KIND_DELAYED, "delayed"},
+    {v1::LOSS_ACTION_KIND_CONFIRMED, "confirmed"},
+    {v1::LOSS_ACTION_KIND_RECOVERED, "recovered"}};
+constexpr Named<v1::DictionaryKind> kKinds[] = {{v1::DICTIONARY_KIND_LEVEL, "level"},
+                                                {v1::DICTIONARY_KIND_REGION, "region"},
+                                                {v1::DICTIONARY_KIND_INDUSTRY, "industry"},
+                                                {v1::DICTIONARY_KIND_SOURCE, "source"}};
+constexpr Named<v1::CustomerStatus> kStatuses[] = {
+    {v1::CUSTOMER_STATUS_ACTIVE, "active"},
+    {v1::CUSTOMER_STATUS_LOSS_WARNING, "loss_warning"},
+    {v1::CUSTOMER_STATUS_LOSS_DELAYED, "loss_delayed"},
+    {v1::CUSTOMER_STATUS_LOST, "lost"}};
+constexpr Named<v1::CustomerLinkKind> kLinkKinds[] = {
     {v1::CUSTOMER_LINK_KIND_REFERRAL, "referral"},
     {v1::CUSTOMER_LINK_KIND_PARENT_SUBSIDIARY, "parent_subsidiary"},
     {v1::CUSTOMER_LINK_KIND_PARTNER, "partner"},
@@ -108,7 +94,7 @@ v1::Contact ToProto(const Contact& c) {
   p.set_id(c.id);
   p.set_customer_id(c.customer_id);
   p.set_name(c.name);
-  p.set_gender(ValueOf(kGenders, c.gender, v1::GENDER_UNSPECIFIED));
+  p.set_gender(enums::ReverseLookup(kGenders, c.gender, v1::GENDER_UNSPECIFIED));
   p.set_position(c.position);
   p.set_office_phone(c.office_phone);
   p.set_mobile(c.mobile);
@@ -116,9 +102,10 @@ v1::Contact ToProto(const Contact& c) {
   p.set_notes(c.notes);
   p.set_primary(c.primary);
   p.set_reports_to_id(c.reports_to_id);
-  p.set_buying_role(ValueOf(kBuyingRoles, c.buying_role, v1::BUYING_ROLE_UNSPECIFIED));
-  p.set_attitude(ValueOf(kAttitudes, c.attitude, v1::ATTITUDE_UNSPECIFIED));
-  p.set_social_style(ValueOf(kSocialStyles, c.social_style, v1::SOCIAL_STYLE_UNSPECIFIED));
+  p.set_buying_role(enums::ReverseLookup(kBuyingRoles, c.buying_role, v1::BUYING_ROLE_UNSPECIFIED));
+  p.set_attitude(enums::ReverseLookup(kAttitudes, c.attitude, v1::ATTITUDE_UNSPECIFIED));
+  p.set_social_style(
+      enums::ReverseLookup(kSocialStyles, c.social_style, v1::SOCIAL_STYLE_UNSPECIFIED));
   SetTimestamp(c.created_at, p.mutable_create_time());
   SetTimestamp(c.updated_at, p.mutable_update_time());
   p.set_etag(validation::Etag(c.version));
@@ -152,7 +139,7 @@ v1::Interaction ToProto(const Interaction& i) {
   p.set_customer_id(i.customer_id);
   p.set_contact_id(i.contact_id);
   p.set_user_id(i.user_id);
-  p.set_method(ValueOf(kMethods, i.method, v1::INTERACTION_METHOD_UNSPECIFIED));
+  p.set_method(enums::ReverseLookup(kMethods, i.method, v1::INTERACTION_METHOD_UNSPECIFIED));
   SetTimestamp(i.occurred_at, p.mutable_occur_time());
   p.set_location(i.location);
   p.set_summary(i.summary);
@@ -211,7 +198,7 @@ v1::CustomerLink ToProto(const CustomerLink& l) {
   p.set_id(l.id);
   p.set_from_customer_id(l.from_customer_id);
   p.set_to_customer_id(l.to_customer_id);
-  p.set_kind(ValueOf(kLinkKinds, l.kind, v1::CUSTOMER_LINK_KIND_UNSPECIFIED));
+  p.set_kind(enums::ReverseLookup(kLinkKinds, l.kind, v1::CUSTOMER_LINK_KIND_UNSPECIFIED));
   p.set_notes(l.notes);
   p.set_create_user_id(l.created_by);
   SetTimestamp(l.created_at, p.mutable_create_time());
@@ -241,19 +228,7 @@ v1::PathStep ToProto(const PathStep& s) {
   v1::PathStep p;
   p.set_user_id(s.user_id);
   if (s.contact) *p.mutable_contact() = ToProto(*s.contact);
-  switch (s.edge) {
-    case PathStep::Edge::kKnows:
-      p.set_edge(v1::PATH_EDGE_KNOWS);
-      break;
-    case PathStep::Edge::kReportsTo:
-      p.set_edge(v1::PATH_EDGE_REPORTS_TO);
-      break;
-    case PathStep::Edge::kManages:
-      p.set_edge(v1::PATH_EDGE_MANAGES);
-      break;
-    case PathStep::Edge::kNone:
-      break;
-  }
+  p.set_edge(enums::Lookup(kEdges, s.edge, v1::PATH_EDGE_UNSPECIFIED));
   p.set_strength(s.strength);
   return p;
 }
@@ -289,7 +264,7 @@ v1::LossAction ToProto(const LossAction& a) {
   v1::LossAction p;
   p.set_id(a.id);
   p.set_customer_id(a.customer_id);
-  p.set_kind(ValueOf(kLossActions, a.kind, v1::LOSS_ACTION_KIND_UNSPECIFIED));
+  p.set_kind(enums::ReverseLookup(kLossActions, a.kind, v1::LOSS_ACTION_KIND_UNSPECIFIED));
   p.set_note(a.note);
   SetDate(a.delayed_until, p.mutable_delay_until());
   p.set_user_id(a.user_id);
@@ -352,7 +327,7 @@ v1::Customer ToProto(const Customer& c) {
   CRM_SET_TEXT(owner_id);
   CRM_SET_TEXT(owner_department_id);
   CRM_SET_TEXT(source);
-  p.set_status(ToProto(c.status));
+  p.set_status(enums::Lookup(kApiStatuses, c.status, v1::CUSTOMER_STATUS_ACTIVE));
   for (const auto& t : c.tags) p.add_tags(t);
   for (const auto& [k, v] : c.attributes) (*p.mutable_attributes())[k] = v;
   SetTimestamp(c.created_at, p.mutable_create_time());
@@ -409,7 +384,7 @@ v1::DictionaryEntry ToProto(const DictionaryEntry& e) {
 std::string KindName(v1::DictionaryKind kind) { return NameOf(kKinds, kind); }
 
 v1::DictionaryKind KindOf(const std::string& name) {
-  return ValueOf(kKinds, name, v1::DICTIONARY_KIND_UNSPECIFIED);
+  return enums::ReverseLookup(kKinds, name, v1::DICTIONARY_KIND_UNSPECIFIED);
 }
 
 std::string StatusName(v1::CustomerStatus status) { return NameOf(kStatuses, status); }

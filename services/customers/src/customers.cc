@@ -11,6 +11,7 @@
 #include "libs/ids/uuid.h"
 #include "libs/status/field_violations.h"
 #include "libs/status/status_macros.h"
+#include "libs/validation/fields.h"
 #include "libs/validation/newest_first.h"
 #include "libs/validation/text.h"
 #include "libs/validation/updates.h"
@@ -93,12 +94,8 @@ absl::Status DuplicateError(const std::vector<Duplicate>& dups, const Principal&
 }  // namespace
 
 const std::vector<std::string>& Customers::UpdatableFields() {
-  static const auto* names = [] {
-    auto* out = new std::vector<std::string>;
-    for (const auto& f : CustomerFields()) out->push_back(f.path);
-    return out;
-  }();
-  return *names;
+  static const auto* paths = new std::vector<std::string>(validation::PathsOf(CustomerFields()));
+  return *paths;
 }
 
 void ValidateCustomer(Violations& v, const Customer& c, const std::vector<std::string>* mask) {
@@ -314,10 +311,7 @@ absl::StatusOr<Customer> Customers::Update(db::Conn& conn, const Principal& call
     std::optional<Customer> current = Repository::LockInScope(tx, patch.id, caller);
     if (!current) return auth::NotVisible(caller.scope, "customer", patch.id);
     if (expected != 0 && current->version != expected) return validation::StaleEtag();
-    Customer next = *current;
-    for (const auto& f : CustomerFields()) {
-      if (InMask(mask, f.path)) f.copy(patch, next);
-    }
+    Customer next = validation::ApplyMask(CustomerFields(), mask, patch, *current);
     next.name = std::string(validation::TrimSpace(next.name));
     CRM_RETURN_IF_ERROR(CheckCodes(tx, next, &mask));
     std::optional<Customer> updated = Repository::Update(tx, next, current->version);

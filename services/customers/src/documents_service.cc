@@ -1,13 +1,13 @@
 // gRPC glue of the document RPCs: uploads collected in memory up to the size limit, checked
 // and stored in one transaction; downloads written a stored chunk at a time.
 
+#include "libs/rpc/stream.h"
 #include "services/customers/src/customers_service.h"
-#include "services/customers/src/stream.h"
 
 namespace crm::customers_service {
 namespace {
 
-class UploadStream : public Stream<grpc::ServerReadReactor<v1::UploadDocumentRequest>> {
+class UploadStream : public rpc::Stream<grpc::ServerReadReactor<v1::UploadDocumentRequest>> {
  public:
   UploadStream(const rpc::Calls* calls, const Documents* documents,
                grpc::CallbackServerContext* ctx, v1::Document* resp)
@@ -95,7 +95,7 @@ class UploadStream : public Stream<grpc::ServerReadReactor<v1::UploadDocumentReq
   std::string content_;
 };
 
-class DownloadStream : public Stream<grpc::ServerWriteReactor<v1::DownloadDocumentResponse>> {
+class DownloadStream : public rpc::Stream<grpc::ServerWriteReactor<v1::DownloadDocumentResponse>> {
  public:
   DownloadStream(const rpc::Calls* calls, const Documents* documents,
                  grpc::CallbackServerContext* ctx, const v1::DownloadDocumentRequest* req)

@@ -10,6 +10,7 @@
 #include "libs/auth/scope.h"
 #include "libs/ids/uuid.h"
 #include "libs/status/status_macros.h"
+#include "libs/validation/fields.h"
 #include "libs/validation/text.h"
 #include "services/customers/src/convert.h"
 #include "services/customers/src/customer_fields.h"
@@ -22,41 +23,6 @@ namespace {
 
 using auth::Principal;
 using Outcome = ImportResult::Outcome;
-
-// Whether the import would change nothing of `current`.
-bool SameImportedFields(const Customer& current, const Customer& row) {
-  const auto& fields = CustomerFields();
-  return std::all_of(fields.begin(), fields.end(),
-                     [&](const CustomerField& f) { return f.same(current, row); });
-}
-
-// `current` with the imported fields of `row`.
-Customer WithImportedFields(Customer current, const Customer& row) {
-  for (const auto& f : CustomerFields()) f.copy(row, current);
-  return current;
-}
-
-// The contact fields an import row sets on a known contact (not its name, place in the
-// reporting lines or primary mark).
-bool SameImportedContactFields(const Contact& a, const Contact& b) {
-  return a.gender == b.gender && a.position == b.position && a.office_phone == b.office_phone &&
-         a.mobile == b.mobile && a.email == b.email && a.notes == b.notes &&
-         a.buying_role == b.buying_role && a.attitude == b.attitude &&
-         a.social_style == b.social_style;
-}
-
-Contact WithImportedContactFields(Contact current, const Contact& row) {
-  current.gender = row.gender;
-  current.position = row.position;
-  current.office_phone = row.office_phone;
-  current.mobile = row.mobile;
-  current.email = row.email;
-  current.notes = row.notes;
-  current.buying_role = row.buying_role;
-  current.attitude = row.attitude;
-  current.social_style = row.social_style;
-  return current;
-}
 
 ImportResult Failed(int64_t row, absl::Status error) {
   return {row, Outcome::kFailed, "", std::move(error)};
@@ -194,10 +160,10 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
         out[i] = Failed(r.row_number,
                         absl::FailedPreconditionError(absl::StrCat(
                             "customer ", e.customer.id, " with this external_key was deleted")));
-      } else if (SameImportedFields(e.customer, r.customer)) {
+      } else if (validation::SameFields(CustomerFields(), e.customer, r.customer)) {
         out[i] = {r.row_number, Outcome::kUnchanged, e.customer.id, absl::OkStatus()};
       } else {
-        Customer next = WithImportedFields(e.customer, r.customer);
+        Customer next = validation::CopyFields(CustomerFields(), r.customer, e.customer);
         if (!Repository::Update(tx, next, e.customer.version)) {
           return absl::AbortedError("a customer changed while it was imported; resend the batch");
         }
@@ -240,8 +206,9 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
         auto [it, fresh] = by_name.emplace(absl::AsciiStrToLower(c.name), Contact());
         Contact& known = it->second;
         if (!fresh) {
-          if (SameImportedContactFields(known, c)) continue;
-          Contact next = WithImportedContactFields(known, c);
+          const auto& fields = People::ImportedContactFields();
+          if (validation::SameFields(fields, known, c)) continue;
+          Contact next = validation::CopyFields(fields, c, known);
           if (!Repository::UpdateContact(tx, next, known.version)) {
             return absl::AbortedError("a contact changed while it was imported; resend the batch");
           }

@@ -5,11 +5,12 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "libs/enums/enum_table.h"
 #include "libs/log/log.h"
 #include "libs/proto_time/proto_time.h"
 #include "libs/rpc/status_convert.h"
+#include "libs/rpc/stream.h"
 #include "services/customers/src/customers_service.h"
-#include "services/customers/src/stream.h"
 
 namespace crm::customers_service {
 namespace {
@@ -29,22 +30,13 @@ ImportRow RowOf(const v1::ImportRow& p) {
   return r;
 }
 
-v1::ImportOutcome ToProto(Outcome o) {
-  switch (o) {
-    case Outcome::kCreated:
-      return v1::IMPORT_OUTCOME_CREATED;
-    case Outcome::kUpdated:
-      return v1::IMPORT_OUTCOME_UPDATED;
-    case Outcome::kUnchanged:
-      return v1::IMPORT_OUTCOME_UNCHANGED;
-    case Outcome::kFailed:
-      break;
-  }
-  return v1::IMPORT_OUTCOME_FAILED;
-}
+constexpr enums::Pair<Outcome, v1::ImportOutcome> kOutcomes[] = {
+    {Outcome::kCreated, v1::IMPORT_OUTCOME_CREATED},
+    {Outcome::kUpdated, v1::IMPORT_OUTCOME_UPDATED},
+    {Outcome::kUnchanged, v1::IMPORT_OUTCOME_UNCHANGED}};
 
 class ImportStream
-    : public Stream<
+    : public rpc::Stream<
           grpc::ServerBidiReactor<v1::ImportCustomersRequest, v1::ImportCustomersResponse>> {
  public:
   ImportStream(const rpc::Calls* calls, const Imports* imports, grpc::CallbackServerContext* ctx)
@@ -77,7 +69,7 @@ class ImportStream
           for (const auto& r : *results) {
             v1::ImportRowResult* out = resp_.add_results();
             out->set_row_number(r.row_number);
-            out->set_outcome(ToProto(r.outcome));
+            out->set_outcome(enums::Lookup(kOutcomes, r.outcome, v1::IMPORT_OUTCOME_FAILED));
             out->set_customer_id(r.customer_id);
             if (!r.error.ok()) *out->mutable_error() = rpc::ToStatusProto(r.error);
           }
@@ -100,7 +92,7 @@ class ImportStream
   v1::ImportCustomersResponse resp_;
 };
 
-class ExportStream : public Stream<grpc::ServerWriteReactor<v1::ExportCustomersResponse>> {
+class ExportStream : public rpc::Stream<grpc::ServerWriteReactor<v1::ExportCustomersResponse>> {
  public:
   ExportStream(const rpc::Calls* calls, const Imports* imports, grpc::CallbackServerContext* ctx,
                const v1::ExportCustomersRequest* req)

@@ -179,13 +179,8 @@ absl::StatusOr<validation::Page<Contact>> People::ListContacts(
   CRM_RETURN_IF_ERROR(bad_key.ToStatus());
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Contact>> {
     CRM_RETURN_IF_ERROR(Repository::CheckCustomerInScope(tx, customer_id, caller, false));
-    validation::Page<Contact> page;
-    page.items = Repository::ListContacts(tx, customer_id, after, limit + 1);
-    if (static_cast<int>(page.items.size()) > limit) {
-      page.items.resize(limit);
-      page.next_page_token = validation::EncodePageToken({page.items.back().id}, customer_id);
-    }
-    return page;
+    return validation::PageOf(Repository::ListContacts(tx, customer_id, after, limit + 1), limit,
+                              customer_id, validation::IdKey<Contact>);
   });
 }
 
@@ -198,29 +193,14 @@ absl::StatusOr<Contact> People::UpdateContact(db::Conn& conn, const Principal& c
   validation::RequiredUuid(v, "contact.id", patch.id);
   ValidateContact(v, patch, &mask);
   CRM_RETURN_IF_ERROR(v.ToStatus());
-  CRM_RETURN_IF_ERROR(validation::CheckMask(mask, ContactFields()));
+  CRM_RETURN_IF_ERROR(validation::CheckMask(mask, validation::PathsOf(ContactFields())));
   if (mask.empty()) return InvalidField("update_mask", "names no field to update");
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("contact.etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Contact> {
     auto current = Repository::FindContactInScope(tx, patch.id, caller, /*lock=*/true);
     if (!current) return auth::NotVisible(caller.scope, "contact", patch.id);
     if (expected != 0 && current->version != expected) return validation::StaleEtag();
-    Contact next = *current;
-#define CRM_APPLY(field) \
-  if (InMask(mask, #field)) next.field = patch.field
-    CRM_APPLY(name);
-    CRM_APPLY(gender);
-    CRM_APPLY(position);
-    CRM_APPLY(office_phone);
-    CRM_APPLY(mobile);
-    CRM_APPLY(email);
-    CRM_APPLY(notes);
-    CRM_APPLY(primary);
-    CRM_APPLY(reports_to_id);
-    CRM_APPLY(buying_role);
-    CRM_APPLY(attitude);
-    CRM_APPLY(social_style);
-#undef CRM_APPLY
+    Contact next = validation::ApplyMask(ContactFields(), mask, patch, *current);
     next.name = std::string(validation::TrimSpace(next.name));
     if (InMask(mask, "reports_to_id")) CRM_RETURN_IF_ERROR(CheckReportsTo(tx, next));
     if (next.primary && !current->primary) {
@@ -300,15 +280,11 @@ absl::StatusOr<validation::Page<Interaction>> People::ListInteractions(
   if (before == absl::InfiniteFuture()) before = absl::FromUnixMicros(INT64_MAX / 2);
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Interaction>> {
     CRM_RETURN_IF_ERROR(Repository::CheckCustomerInScope(tx, customer_id, caller, false));
-    validation::Page<Interaction> page;
-    page.items = Repository::ListInteractions(tx, customer_id, before, before_id, limit + 1);
-    if (static_cast<int>(page.items.size()) > limit) {
-      page.items.resize(limit);
-      const Interaction& last = page.items.back();
-      page.next_page_token = validation::EncodePageToken(
-          {absl::StrCat(absl::ToUnixMicros(last.occurred_at)), last.id}, customer_id);
-    }
-    return page;
+    return validation::PageOf(
+        Repository::ListInteractions(tx, customer_id, before, before_id, limit + 1), limit,
+        customer_id, [](const Interaction& last) -> std::vector<std::string> {
+          return {absl::StrCat(absl::ToUnixMicros(last.occurred_at)), last.id};
+        });
   });
 }
 
@@ -322,7 +298,7 @@ absl::StatusOr<Interaction> People::UpdateInteraction(db::Conn& conn, const Prin
   validation::RequiredUuid(v, "interaction.id", patch.id);
   ValidateInteraction(v, patch, &mask);
   CRM_RETURN_IF_ERROR(v.ToStatus());
-  CRM_RETURN_IF_ERROR(validation::CheckMask(mask, InteractionFields()));
+  CRM_RETURN_IF_ERROR(validation::CheckMask(mask, validation::PathsOf(InteractionFields())));
   if (mask.empty()) return InvalidField("update_mask", "names no field to update");
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("interaction.etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Interaction> {
@@ -332,15 +308,7 @@ absl::StatusOr<Interaction> People::UpdateInteraction(db::Conn& conn, const Prin
       return absl::PermissionDeniedError("only the user who recorded an interaction may change it");
     }
     if (expected != 0 && current->version != expected) return validation::StaleEtag();
-    Interaction next = *current;
-    if (InMask(mask, "contact_id")) next.contact_id = patch.contact_id;
-    if (InMask(mask, "method")) next.method = patch.method;
-    if (InMask(mask, "occur_time")) next.occurred_at = patch.occurred_at;
-    if (InMask(mask, "location")) next.location = patch.location;
-    if (InMask(mask, "summary")) next.summary = patch.summary;
-    if (InMask(mask, "details")) next.details = patch.details;
-    if (InMask(mask, "result")) next.result = patch.result;
-    if (InMask(mask, "next_follow_up_date")) next.next_follow_up_date = patch.next_follow_up_date;
+    Interaction next = validation::ApplyMask(InteractionFields(), mask, patch, *current);
     if (InMask(mask, "contact_id") && !next.contact_id.empty() &&
         !Repository::ContactOfCustomer(tx, next.contact_id, next.customer_id)) {
       return InvalidField("interaction.contact_id", "is not a contact of the customer");
@@ -370,30 +338,45 @@ absl::StatusOr<validation::Page<Interaction>> People::ListFollowUpsDue(
   }
   CRM_RETURN_IF_ERROR(bad_key.ToStatus());
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Interaction>> {
-    validation::Page<Interaction> page;
-    page.items = Repository::FollowUpsDue(tx, caller.user_id, day, keys.empty() ? "" : keys[0],
-                                          keys.empty() ? "" : keys[1], limit + 1);
-    if (static_cast<int>(page.items.size()) > limit) {
-      page.items.resize(limit);
-      const Interaction& last = page.items.back();
-      page.next_page_token = validation::EncodePageToken(
-          {absl::FormatCivilTime(*last.next_follow_up_date), last.id}, filters);
-    }
-    return page;
+    return validation::PageOf(
+        Repository::FollowUpsDue(tx, caller.user_id, day, keys.empty() ? "" : keys[0],
+                                 keys.empty() ? "" : keys[1], limit + 1),
+        limit, filters, [](const Interaction& last) -> std::vector<std::string> {
+          return {absl::FormatCivilTime(*last.next_follow_up_date), last.id};
+        });
   });
 }
 
-const std::vector<std::string>& People::ContactFields() {
-  static const auto* fields = new std::vector<std::string>{
-      "name",  "gender",  "position",      "office_phone", "mobile",   "email",
-      "notes", "primary", "reports_to_id", "buying_role",  "attitude", "social_style"};
+const std::vector<validation::Field<Contact>>& People::ImportedContactFields() {
+  static const auto* fields = new std::vector<validation::Field<Contact>>{
+      CRM_FIELD(Contact, gender),       CRM_FIELD(Contact, position),
+      CRM_FIELD(Contact, office_phone), CRM_FIELD(Contact, mobile),
+      CRM_FIELD(Contact, email),        CRM_FIELD(Contact, notes),
+      CRM_FIELD(Contact, buying_role),  CRM_FIELD(Contact, attitude),
+      CRM_FIELD(Contact, social_style)};
   return *fields;
 }
 
-const std::vector<std::string>& People::InteractionFields() {
-  static const auto* fields =
-      new std::vector<std::string>{"contact_id", "method",  "occur_time", "location",
-                                   "summary",    "details", "result",     "next_follow_up_date"};
+const std::vector<validation::Field<Contact>>& People::ContactFields() {
+  static const auto* fields = [] {
+    auto* all = new std::vector<validation::Field<Contact>>(ImportedContactFields());
+    all->insert(all->end(), {CRM_FIELD(Contact, name), CRM_FIELD(Contact, primary),
+                             CRM_FIELD(Contact, reports_to_id)});
+    return all;
+  }();
+  return *fields;
+}
+
+const std::vector<validation::Field<Interaction>>& People::InteractionFields() {
+  static const auto* fields = new std::vector<validation::Field<Interaction>>{
+      CRM_FIELD(Interaction, contact_id),
+      CRM_FIELD(Interaction, method),
+      CRM_FIELD_AT(Interaction, "occur_time", occurred_at),
+      CRM_FIELD(Interaction, location),
+      CRM_FIELD(Interaction, summary),
+      CRM_FIELD(Interaction, details),
+      CRM_FIELD(Interaction, result),
+      CRM_FIELD(Interaction, next_follow_up_date)};
   return *fields;
 }
 

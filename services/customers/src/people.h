@@ -14,6 +14,7 @@
 #include "libs/db/request_log.h"
 #include "libs/events/outbox.h"
 #include "libs/status/field_violations.h"
+#include "libs/validation/fields.h"
 #include "libs/validation/paging.h"
 #include "services/customers/src/model.h"
 
@@ -33,9 +34,12 @@ class People {
   People(const events::Outbox* outbox, const db::RequestLog* request_log, absl::TimeZone zone)
       : outbox_(outbox), request_log_(request_log), zone_(zone) {}
 
-  // The fields UpdateContact and UpdateInteraction change, by their update_mask paths.
-  static const std::vector<std::string>& ContactFields();
-  static const std::vector<std::string>& InteractionFields();
+  // The fields UpdateContact and UpdateInteraction change.
+  static const std::vector<validation::Field<Contact>>& ContactFields();
+  static const std::vector<validation::Field<Interaction>>& InteractionFields();
+  // The contact fields an import row sets on a known contact (not its name, place in the
+  // reporting lines or primary mark).
+  static const std::vector<validation::Field<Contact>>& ImportedContactFields();
 
   absl::StatusOr<Contact> CreateContact(db::Conn& conn, const auth::Principal& caller,
                                         const RequestMeta& meta, const std::string& request_id,

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/auth/scope.h"
 #include "libs/db/time_fields.h"
+#include "libs/enums/enum_table.h"
 
 namespace crm::customers_service {
 namespace {
@@ -234,29 +235,17 @@ std::string Lower(const std::string& s) {
 
 }  // namespace
 
-std::string StatusName(CustomerStatus s) {
-  switch (s) {
-    case CustomerStatus::kLossWarning:
-      return "loss_warning";
-    case CustomerStatus::kLossDelayed:
-      return "loss_delayed";
-    case CustomerStatus::kLost:
-      return "lost";
-    case CustomerStatus::kActive:
-      break;
-  }
-  return "active";
-}
+constexpr enums::Named<CustomerStatus> kStatusNames[] = {
+    {CustomerStatus::kActive, "active"},
+    {CustomerStatus::kLossWarning, "loss_warning"},
+    {CustomerStatus::kLossDelayed, "loss_delayed"},
+    {CustomerStatus::kLost, "lost"}};
+
+std::string StatusName(CustomerStatus s) { return std::string(enums::Lookup(kStatusNames, s, "")); }
 
 bool ParseStatus(const std::string& name, CustomerStatus* s) {
-  for (CustomerStatus x : {CustomerStatus::kActive, CustomerStatus::kLossWarning,
-                           CustomerStatus::kLossDelayed, CustomerStatus::kLost}) {
-    if (StatusName(x) == name) {
-      *s = x;
-      return true;
-    }
-  }
-  return false;
+  *s = enums::ReverseLookup(kStatusNames, name, CustomerStatus::kActive);
+  return *s != CustomerStatus::kActive || name == "active";
 }
 
 db::Query Repository::GetInScope(const std::string& id, const auth::Principal& caller) {

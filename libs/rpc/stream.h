@@ -1,5 +1,5 @@
 #pragma once
-// The base of the service's streaming RPCs (import, export, document upload and download):
+// The base of a streaming RPC handler (e.g. import, export, document upload and download):
 // the caller authenticated once, database work run on the transaction pool one step at a
 // time, and the stream finished exactly once - never while a step is running (the step
 // finishes the stream itself when it finds it cancelled).
@@ -12,14 +12,14 @@
 #include "libs/rpc/call.h"
 #include "libs/rpc/status_convert.h"
 
-namespace crm::customers_service {
+namespace crm::rpc {
 
 template <typename Reactor>
 class Stream : public Reactor {
  protected:
-  Stream(const rpc::Calls* calls, grpc::CallbackServerContext* ctx)
-      : calls_(calls), request_id_(rpc::RequestIdOf(*ctx)) {
-    auto principal = rpc::Authenticate(*ctx, calls->verifier());
+  Stream(const Calls* calls, grpc::CallbackServerContext* ctx)
+      : calls_(calls), request_id_(RequestIdOf(*ctx)) {
+    auto principal = Authenticate(*ctx, calls->verifier());
     if (principal.ok()) {
       principal_ = *std::move(principal);
     } else {
@@ -75,7 +75,7 @@ class Stream : public Reactor {
   void FinishLocked(const absl::Status& status) {
     if (finished_) return;
     finished_ = true;
-    this->Finish(rpc::ToGrpcStatus(status));
+    this->Finish(ToGrpcStatus(status));
   }
 
   void Cancelled() {
@@ -84,7 +84,7 @@ class Stream : public Reactor {
     if (!busy_) FinishLocked(absl::CancelledError("cancelled by the client"));
   }
 
-  const rpc::Calls* calls_;
+  const Calls* calls_;
   std::string request_id_;
   std::shared_ptr<const auth::Principal> principal_;
   absl::Status early_;
@@ -94,4 +94,4 @@ class Stream : public Reactor {
   bool finished_ = false;
 };
 
-}  // namespace crm::customers_service
+}  // namespace crm::rpc
