@@ -23,9 +23,7 @@ absl::StatusOr<Page<T>> NewestFirst(db::Conn& conn, const std::string& filters, 
   CRM_ASSIGN_OR_RETURN(int limit, PageSize(page_size, 50, 500));
   CRM_ASSIGN_OR_RETURN(auto keys, DecodePageToken(page_token, filters, 1));
   const std::string before_id = keys.empty() ? "" : keys[0];
-  Violations bad_key;
-  OptionalUuid(bad_key, "page_token", before_id);
-  CRM_RETURN_IF_ERROR(bad_key.ToStatus());
+  CRM_RETURN_IF_ERROR(CheckOptionalId("page_token", before_id));
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<Page<T>> {
     return PageOf(fetch(tx, before_id, limit + 1), limit, filters, IdKey<T>);
   });

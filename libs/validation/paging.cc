@@ -1,9 +1,11 @@
 #include "libs/validation/paging.h"
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "libs/checksum/sha256.h"
+#include "libs/ids/uuid.h"
 #include "libs/status/field_violations.h"
 
 namespace crm::validation {
@@ -49,6 +51,18 @@ absl::StatusOr<std::vector<std::string>> DecodePageToken(absl::string_view token
     return Malformed();
   }
   return std::vector<std::string>(parts.begin() + 2, parts.end());
+}
+
+std::vector<std::string> TimeAndId::Keys() const { return {absl::StrCat(micros), id}; }
+
+absl::StatusOr<TimeAndId> TimeAndIdOf(const std::vector<std::string>& keys, TimeAndId first) {
+  if (keys.empty()) return first;
+  TimeAndId at;
+  if (keys.size() != 2 || !absl::SimpleAtoi(keys[0], &at.micros) || !ids::IsUuid(keys[1])) {
+    return Malformed();
+  }
+  at.id = keys[1];
+  return at;
 }
 
 }  // namespace crm::validation

@@ -31,6 +31,17 @@ absl::StatusOr<std::vector<std::string>> DecodePageToken(absl::string_view token
                                                          absl::string_view filters,
                                                          size_t expected_keys);
 
+// The position of a list ordered by a time and then an id: the keys of its page tokens.
+struct TimeAndId {
+  int64_t micros = 0;
+  std::string id;
+
+  std::vector<std::string> Keys() const;
+};
+// The position in decoded keys, or `first` when there are none (the first page);
+// INVALID_ARGUMENT on "page_token" when they are malformed.
+absl::StatusOr<TimeAndId> TimeAndIdOf(const std::vector<std::string>& keys, TimeAndId first);
+
 // The page made of `rows`, read with a limit of `limit` + 1: at most `limit` of them and,
 // when there were more, the token of the next page, holding keys(the last row returned).
 template <typename T, typename Keys>

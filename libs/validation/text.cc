@@ -157,6 +157,12 @@ absl::Status CheckId(absl::string_view field, absl::string_view value) {
   return v.ToStatus();
 }
 
+absl::Status CheckOptionalId(absl::string_view field, absl::string_view value) {
+  Violations v;
+  OptionalUuid(v, field, value);
+  return v.ToStatus();
+}
+
 bool OptionalUuid(Violations& v, absl::string_view field, absl::string_view value) {
   if (value.empty() || ids::IsUuid(value)) return true;
   v.Add(std::string(field), "must be a UUID");
@@ -164,8 +170,13 @@ bool OptionalUuid(Violations& v, absl::string_view field, absl::string_view valu
 }
 
 bool Name(Violations& v, absl::string_view field, absl::string_view value, size_t max) {
+  return RequiredText(v, field, value, max);
+}
+
+bool RequiredText(Violations& v, absl::string_view field, absl::string_view value, size_t max,
+                  bool multiline) {
   if (!Required(v, field, value)) return false;
-  return OptionalText(v, field, value, max);
+  return OptionalText(v, field, value, max, multiline);
 }
 
 bool OptionalCode(Violations& v, absl::string_view field, absl::string_view value) {

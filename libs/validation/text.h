@@ -29,8 +29,13 @@ bool RequiredUuid(Violations& v, absl::string_view field, absl::string_view valu
 bool OptionalUuid(Violations& v, absl::string_view field, absl::string_view value);
 // The id a request names: INVALID_ARGUMENT naming the field unless it is a UUID.
 absl::Status CheckId(absl::string_view field, absl::string_view value);
+// The same for an optional id: empty is fine.
+absl::Status CheckOptionalId(absl::string_view field, absl::string_view value);
 // Required, at most max characters, no control characters.
 bool Name(Violations& v, absl::string_view field, absl::string_view value, size_t max);
+// Required free text: Name, with newlines and tabs allowed where multiline says so.
+bool RequiredText(Violations& v, absl::string_view field, absl::string_view value, size_t max,
+                  bool multiline = false);
 // Optional free text: at most max characters; control characters only where multiline allows
 // (newlines and tabs).
 bool OptionalText(Violations& v, absl::string_view field, absl::string_view value, size_t max,

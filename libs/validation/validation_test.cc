@@ -1,5 +1,6 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/validation/fields.h"
 #include "libs/validation/paging.h"
 #include "libs/validation/text.h"
 #include "libs/validation/updates.h"
@@ -76,6 +77,55 @@ TEST(PagingTest, TokenRoundTripAndFilterBinding) {
 TEST(PagingTest, TokensAreStableAcrossProcesses) {
   EXPECT_EQ(EncodePageToken({"k42"}, "dept=1"), "cDEfNjZjNjJjYmUyZmMwOTI2OB9rNDI");
   EXPECT_THAT(*DecodePageToken("cDEfNjZjNjJjYmUyZmMwOTI2OB9rNDI", "dept=1", 1), ElementsAre("k42"));
+}
+
+TEST(TextTest, IdsAndRequiredText) {
+  EXPECT_TRUE(CheckId("id", "01890000-0000-7000-8000-00000000abcd").ok());
+  EXPECT_EQ(CheckId("id", "").code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CheckId("id", "42").code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(CheckOptionalId("owner_id", "").ok());
+  EXPECT_FALSE(CheckOptionalId("owner_id", "x").ok());
+  Violations v;
+  EXPECT_TRUE(RequiredText(v, "reason", "客户预算削减\n明年再谈", 20, /*multiline=*/true));
+  EXPECT_FALSE(RequiredText(v, "reason", " \u3000", 20));
+  EXPECT_FALSE(RequiredText(v, "note", "一\n二", 20));
+  EXPECT_EQ(v.list().size(), 2u);
+}
+
+TEST(PagingTest, PagesAndTimeKeys) {
+  struct Row {
+    std::string id;
+  };
+  Page<Row> page = PageOf(std::vector<Row>{{"a"}, {"b"}, {"c"}}, 2, "f", IdKey<Row>);
+  ASSERT_EQ(page.items.size(), 2u);
+  auto keys = DecodePageToken(page.next_page_token, "f", 1);
+  ASSERT_TRUE(keys.ok());
+  EXPECT_THAT(*keys, ElementsAre("b"));
+  EXPECT_TRUE(PageOf(std::vector<Row>{{"a"}}, 2, "f", IdKey<Row>).next_page_token.empty());
+
+  const std::string id = "01890000-0000-7000-8000-00000000abcd";
+  auto at = TimeAndIdOf(TimeAndId{1700000000000000, id}.Keys(), {});
+  ASSERT_TRUE(at.ok());
+  EXPECT_EQ(at->micros, 1700000000000000);
+  EXPECT_EQ(at->id, id);
+  EXPECT_EQ(TimeAndIdOf({}, {7})->micros, 7);
+  EXPECT_FALSE(TimeAndIdOf({"soon", id}, {}).ok());
+  EXPECT_FALSE(TimeAndIdOf({"1", "not-an-id"}, {}).ok());
+}
+
+TEST(FieldsTest, MasksCopyAndCompareByTable) {
+  struct Contact {
+    std::string name, phone;
+  };
+  const std::vector<Field<Contact>> fields = {CRM_FIELD(Contact, name),
+                                              CRM_FIELD_AT(Contact, "mobile", phone)};
+  EXPECT_THAT(PathsOf(fields), ElementsAre("name", "mobile"));
+  const Contact current{"王经理", "13800000000"}, patch{"王总", "13900000000"};
+  const Contact next = ApplyMask(fields, {"mobile"}, patch, current);
+  EXPECT_EQ(next.name, "王经理");
+  EXPECT_EQ(next.phone, "13900000000");
+  EXPECT_FALSE(SameFields(fields, current, next));
+  EXPECT_TRUE(SameFields(fields, patch, CopyFields(fields, patch, current)));
 }
 
 TEST(UpdatesTest, MasksAndEtags) {

@@ -160,16 +160,12 @@ absl::StatusOr<validation::Page<Department>> Directory::ListDepartments(
     db::Conn& conn, const Principal& caller, const std::string& parent_id, int32_t page_size,
     const std::string& page_token) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.departments.read"));
-  Violations v;
-  validation::OptionalUuid(v, "parent_id", parent_id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckOptionalId("parent_id", parent_id));
   CRM_ASSIGN_OR_RETURN(int limit, validation::PageSize(page_size));
   const std::string filters = absl::StrCat("parent=", parent_id);
   CRM_ASSIGN_OR_RETURN(auto keys, validation::DecodePageToken(page_token, filters, 1));
   const std::string after = keys.empty() ? "" : keys[0];
-  Violations bad_key;
-  validation::OptionalUuid(bad_key, "page_token", after);
-  CRM_RETURN_IF_ERROR(bad_key.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckOptionalId("page_token", after));
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Department>> {
     return validation::PageOf(Repository::ListDepartments(tx, parent_id, after, limit + 1), limit,
                               filters, validation::IdKey<Department>);
@@ -305,9 +301,7 @@ void Directory::GetUser(db::Reader& reader, const Principal& caller, const std::
   if (!self) {
     if (absl::Status s = auth::Require(caller, "auth.users.read"); !s.ok()) return done(s);
   }
-  Violations v;
-  validation::RequiredUuid(v, "id", id);
-  if (!v.empty()) return done(v.ToStatus());
+  if (absl::Status s = validation::CheckId("id", id); !s.ok()) return done(s);
   const DataScope scope = self ? DataScope::kAll : UserScope(caller);
   reader.Submit(Repository::FindUserInScope(id, caller, scope),
                 [done = std::move(done), scope, id](absl::StatusOr<db::Rows> rows) mutable {
@@ -331,9 +325,7 @@ absl::StatusOr<validation::Page<User>> Directory::ListUsers(db::Conn& conn, cons
                                            q.role, "|", q.state, "|", q.query);
   CRM_ASSIGN_OR_RETURN(auto keys, validation::DecodePageToken(q.page_token, filters, 1));
   const std::string after = keys.empty() ? "" : keys[0];
-  Violations bad_key;
-  validation::OptionalUuid(bad_key, "page_token", after);
-  CRM_RETURN_IF_ERROR(bad_key.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckOptionalId("page_token", after));
   const DataScope scope = UserScope(caller);
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<User>> {
     UserFilter f;

@@ -144,9 +144,7 @@ absl::StatusOr<Customer> Churn::Delay(db::Conn& conn, const Principal& caller,
   const absl::CivilDay today = Today();
   Violations v;
   validation::RequiredUuid(v, "customer_id", customer_id);
-  if (validation::Required(v, "measures", validation::TrimSpace(measures))) {
-    validation::OptionalText(v, "measures", measures, 2000, true);
-  }
+  validation::RequiredText(v, "measures", measures, 2000, true);
   if (until && *until <= today) v.Add("delay_until", "must be after today");
   if (until && *until > AddMonths(today, 12)) v.Add("delay_until", "must be within a year");
   CRM_RETURN_IF_ERROR(v.ToStatus());
@@ -163,9 +161,7 @@ absl::StatusOr<Customer> Churn::Confirm(db::Conn& conn, const Principal& caller,
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.loss.manage"));
   Violations v;
   validation::RequiredUuid(v, "customer_id", customer_id);
-  if (validation::Required(v, "reason", validation::TrimSpace(reason))) {
-    validation::OptionalText(v, "reason", reason, 2000, true);
-  }
+  validation::RequiredText(v, "reason", reason, 2000, true);
   CRM_RETURN_IF_ERROR(v.ToStatus());
   LossAction a;
   a.kind = "confirmed";
@@ -177,27 +173,20 @@ absl::StatusOr<validation::Page<Customer>> Churn::ListWarnings(
     db::Conn& conn, const Principal& caller, const std::string& owner_id, int32_t page_size,
     const std::string& page_token) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
-  Violations v;
-  validation::OptionalUuid(v, "owner_id", owner_id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckOptionalId("owner_id", owner_id));
   CRM_ASSIGN_OR_RETURN(int limit, validation::PageSize(page_size, 50, 500));
   CRM_ASSIGN_OR_RETURN(auto keys, validation::DecodePageToken(page_token, owner_id, 2));
-  int64_t after_micros =
-      db::MicrosOf(absl::FromCivil(absl::CivilDay(1900, 1, 1), absl::UTCTimeZone()));
-  std::string after_id;
-  if (!keys.empty()) {
-    Violations bad;
-    if (!absl::SimpleAtoi(keys[0], &after_micros)) bad.Add("page_token", "is malformed");
-    validation::OptionalUuid(bad, "page_token", keys[1]);
-    CRM_RETURN_IF_ERROR(bad.ToStatus());
-    after_id = keys[1];
-  }
+  CRM_ASSIGN_OR_RETURN(
+      auto after,
+      validation::TimeAndIdOf(
+          keys, {db::MicrosOf(absl::FromCivil(absl::CivilDay(1900, 1, 1), absl::UTCTimeZone()))}));
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Customer>> {
     return validation::PageOf(
-        Repository::LossWarnings(tx, caller, owner_id, after_micros, after_id, limit + 1), limit,
-        owner_id, [](const Customer& last) -> std::vector<std::string> {
-          return {absl::StrCat(db::MicrosOf(last.loss_warned_at.value_or(absl::UnixEpoch()))),
-                  last.id};
+        Repository::LossWarnings(tx, caller, owner_id, after.micros, after.id, limit + 1), limit,
+        owner_id, [](const Customer& last) {
+          return validation::TimeAndId{
+              db::MicrosOf(last.loss_warned_at.value_or(absl::UnixEpoch())), last.id}
+              .Keys();
         });
   });
 }

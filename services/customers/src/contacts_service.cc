@@ -10,8 +10,6 @@
 namespace crm::customers_service {
 namespace {
 
-using rpc::Call;
-
 class ContactsServiceImpl final : public v1::ContactsService::CallbackService, private Glue {
  public:
   explicit ContactsServiceImpl(const Parts& parts)
@@ -19,7 +17,7 @@ class ContactsServiceImpl final : public v1::ContactsService::CallbackService, p
 
   Unary* CreateContact(Context* ctx, const v1::CreateContactRequest* req,
                        v1::Contact* resp) override {
-    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
       Violations decoding;
       Contact contact = FromProto(req->contact(), decoding);
       if (!decoding.empty()) return decoding.ToStatus();
@@ -30,14 +28,14 @@ class ContactsServiceImpl final : public v1::ContactsService::CallbackService, p
   }
 
   Unary* GetContact(Context* ctx, const v1::GetContactRequest* req, v1::Contact* resp) override {
-    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
       return rpc::Respond(people->GetContact(conn, call.principal(), req->id()), resp);
     });
   }
 
   Unary* ListContacts(Context* ctx, const v1::ListContactsRequest* req,
                       v1::ListContactsResponse* resp) override {
-    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
       return rpc::RespondPage(people->ListContacts(conn, call.principal(), req->customer_id(),
                                                    req->page_size(), req->page_token()),
                               resp->mutable_contacts(), resp);
@@ -46,7 +44,7 @@ class ContactsServiceImpl final : public v1::ContactsService::CallbackService, p
 
   Unary* UpdateContact(Context* ctx, const v1::UpdateContactRequest* req,
                        v1::Contact* resp) override {
-    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
       Violations decoding;
       Contact patch = FromProto(req->contact(), decoding);
       if (!decoding.empty()) return decoding.ToStatus();
@@ -61,7 +59,7 @@ class ContactsServiceImpl final : public v1::ContactsService::CallbackService, p
 
   Unary* DeleteContact(Context* ctx, const v1::DeleteContactRequest* req,
                        v1::DeleteContactResponse*) override {
-    return calls_.Unary(ctx, __func__, [this, req](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [this, req](rpc::Call& call, db::Conn& conn) {
       return people->DeleteContact(conn, call.principal(), rpc::RequestMetaOf(call), req->id(),
                                    req->etag());
     });
@@ -69,7 +67,7 @@ class ContactsServiceImpl final : public v1::ContactsService::CallbackService, p
 
   Unary* CreateInteraction(Context* ctx, const v1::CreateInteractionRequest* req,
                            v1::Interaction* resp) override {
-    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
       Violations decoding;
       Interaction interaction = FromProto(req->interaction(), decoding);
       if (!decoding.empty()) return decoding.ToStatus();
@@ -82,7 +80,7 @@ class ContactsServiceImpl final : public v1::ContactsService::CallbackService, p
 
   Unary* ListInteractions(Context* ctx, const v1::ListInteractionsRequest* req,
                           v1::ListInteractionsResponse* resp) override {
-    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
       return rpc::RespondPage(people->ListInteractions(conn, call.principal(), req->customer_id(),
                                                        req->page_size(), req->page_token()),
                               resp->mutable_interactions(), resp);
@@ -91,7 +89,7 @@ class ContactsServiceImpl final : public v1::ContactsService::CallbackService, p
 
   Unary* UpdateInteraction(Context* ctx, const v1::UpdateInteractionRequest* req,
                            v1::Interaction* resp) override {
-    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
       Violations decoding;
       Interaction patch = FromProto(req->interaction(), decoding);
       if (!decoding.empty()) return decoding.ToStatus();
@@ -106,7 +104,7 @@ class ContactsServiceImpl final : public v1::ContactsService::CallbackService, p
 
   Unary* ListFollowUpsDue(Context* ctx, const v1::ListFollowUpsDueRequest* req,
                           v1::ListFollowUpsDueResponse* resp) override {
-    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
       Violations decoding;
       std::optional<absl::CivilDay> due_by = proto_time::DayOf(req->due_by(), "due_by", decoding);
       if (!decoding.empty()) return decoding.ToStatus();

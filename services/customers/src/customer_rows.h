@@ -59,7 +59,8 @@ inline Customer CustomerFromRow(const Row& r) {
   c.owner_id = r[22].template as<std::string>();
   c.owner_department_id = r[23].template as<std::string>();
   c.source = r[24].template as<std::string>();
-  ParseStatus(r[25].template as<std::string>(), &c.status);
+  c.status =
+      enums::ReverseLookup(kStatusNames, r[25].template as<std::string>(), CustomerStatus::kActive);
   c.tags = db::ParseTextArray(r[26]);
   auto attributes = nlohmann::json::parse(r[27].template as<std::string>(), nullptr, false);
   if (attributes.is_object()) {

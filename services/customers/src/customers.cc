@@ -212,9 +212,7 @@ absl::StatusOr<Customer> Customers::Create(db::Conn& conn, const Principal& call
 void Customers::Get(db::Reader& reader, const Principal& caller, const std::string& id,
                     db::Callback<Customer> done) const {
   if (absl::Status s = auth::Require(caller, "customers.read"); !s.ok()) return done(s);
-  Violations v;
-  validation::RequiredUuid(v, "id", id);
-  if (!v.empty()) return done(v.ToStatus());
+  if (absl::Status s = validation::CheckId("id", id); !s.ok()) return done(s);
   reader.Submit(Repository::GetInScope(id, caller), [done = std::move(done), scope = caller.scope,
                                                      id](absl::StatusOr<db::Rows> rows) mutable {
     if (!rows.ok()) return done(rows.status());

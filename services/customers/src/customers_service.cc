@@ -8,8 +8,6 @@
 namespace crm::customers_service {
 namespace {
 
-using rpc::Call;
-
 class CustomersServiceImpl final : public v1::CustomersService::CallbackService, private Glue {
  public:
   explicit CustomersServiceImpl(const Parts& parts)
@@ -17,7 +15,7 @@ class CustomersServiceImpl final : public v1::CustomersService::CallbackService,
 
   Unary* CreateCustomer(Context* ctx, const v1::CreateCustomerRequest* req,
                         v1::Customer* resp) override {
-    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
       Violations decoding;
       Customer customer = FromProto(req->customer(), decoding);
       return rpc::Respond(
@@ -28,7 +26,7 @@ class CustomersServiceImpl final : public v1::CustomersService::CallbackService,
   }
 
   Unary* GetCustomer(Context* ctx, const v1::GetCustomerRequest* req, v1::Customer* resp) override {
-    return calls_.Async(ctx, __func__, [this, req, resp](std::shared_ptr<Call> call) {
+    return calls_.Async(ctx, __func__, [this, req, resp](std::shared_ptr<rpc::Call> call) {
       const auth::Principal& caller = call->principal();
       customers->Get(
           calls_.reader(), caller, req->id(),
@@ -38,7 +36,7 @@ class CustomersServiceImpl final : public v1::CustomersService::CallbackService,
 
   Unary* ListCustomers(Context* ctx, const v1::ListCustomersRequest* req,
                        v1::ListCustomersResponse* resp) override {
-    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
       CustomerFilter f;
       f.region = req->region();
       f.industry = req->industry();
@@ -58,7 +56,7 @@ class CustomersServiceImpl final : public v1::CustomersService::CallbackService,
 
   Unary* SearchCustomers(Context* ctx, const v1::SearchCustomersRequest* req,
                          v1::SearchCustomersResponse* resp) override {
-    return calls_.Async(ctx, __func__, [this, req, resp](std::shared_ptr<Call> call) {
+    return calls_.Async(ctx, __func__, [this, req, resp](std::shared_ptr<rpc::Call> call) {
       const auth::Principal& caller = call->principal();
       customers->Search(*search_reader, caller, req->query(), req->page_size(),
                         rpc::Reply<std::vector<Customer>>(
@@ -70,7 +68,7 @@ class CustomersServiceImpl final : public v1::CustomersService::CallbackService,
 
   Unary* UpdateCustomer(Context* ctx, const v1::UpdateCustomerRequest* req,
                         v1::Customer* resp) override {
-    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
       Violations decoding;
       Customer patch = FromProto(req->customer(), decoding);
       return rpc::Respond(
@@ -84,7 +82,7 @@ class CustomersServiceImpl final : public v1::CustomersService::CallbackService,
 
   Unary* DeleteCustomer(Context* ctx, const v1::DeleteCustomerRequest* req,
                         v1::DeleteCustomerResponse*) override {
-    return calls_.Unary(ctx, __func__, [this, req](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [this, req](rpc::Call& call, db::Conn& conn) {
       return customers->Delete(conn, call.principal(), rpc::RequestMetaOf(call), req->id(),
                                req->etag());
     });

@@ -10,8 +10,6 @@
 namespace crm::customers_service {
 namespace {
 
-using rpc::Call;
-
 class DictionariesServiceImpl final : public v1::DictionariesService::CallbackService,
                                       private Glue {
  public:
@@ -20,7 +18,7 @@ class DictionariesServiceImpl final : public v1::DictionariesService::CallbackSe
 
   Unary* ListDictionaryEntries(Context* ctx, const v1::ListDictionaryEntriesRequest* req,
                                v1::ListDictionaryEntriesResponse* resp) override {
-    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
       const std::string kind = KindName(req->kind());
       if (kind.empty() && req->kind() != v1::DICTIONARY_KIND_UNSPECIFIED) {
         return InvalidField("kind", "is not a dictionary kind");
@@ -34,7 +32,7 @@ class DictionariesServiceImpl final : public v1::DictionariesService::CallbackSe
 
   Unary* UpsertDictionaryEntry(Context* ctx, const v1::UpsertDictionaryEntryRequest* req,
                                v1::DictionaryEntry* resp) override {
-    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
       const v1::DictionaryEntry& p = req->entry();
       DictionaryEntry e{KindName(p.kind()), p.code(), p.name(), p.sort_order(), p.active()};
       return rpc::Respond(

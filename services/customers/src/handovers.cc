@@ -36,9 +36,7 @@ absl::Status Handovers::Check(const Principal& caller, const HandoverRequest& r)
       validation::RequiredUuid(v, absl::StrCat("customer_ids[", i, "]"), r.customer_ids[i]);
     }
   }
-  if (validation::Required(v, "reason", validation::TrimSpace(r.reason))) {
-    validation::OptionalText(v, "reason", r.reason, 500, true);
-  }
+  validation::RequiredText(v, "reason", r.reason, 500, true);
   return v.ToStatus();
 }
 
@@ -121,9 +119,7 @@ absl::StatusOr<validation::Page<Handover>> Handovers::List(db::Conn& conn,
                                                            int32_t page_size,
                                                            const std::string& page_token) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
-  Violations v;
-  validation::OptionalUuid(v, "user_id", user_id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckOptionalId("user_id", user_id));
   const std::string user = absl::AsciiStrToLower(user_id);
   return validation::NewestFirst<Handover>(
       conn, user, page_size, page_token, [&](db::Tx& tx, const std::string& before_id, int limit) {

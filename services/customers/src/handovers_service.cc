@@ -10,8 +10,6 @@
 namespace crm::customers_service {
 namespace {
 
-using rpc::Call;
-
 // How long the directory may take, within the caller's deadline.
 constexpr absl::Duration kDirectoryWait = absl::Seconds(5);
 
@@ -22,7 +20,7 @@ class HandoversServiceImpl final : public v1::HandoversService::CallbackService,
 
   Unary* HandOverCustomers(Context* ctx, const v1::HandOverCustomersRequest* req,
                            v1::Handover* resp) override {
-    std::shared_ptr<Call> call = calls_.Begin(ctx, __func__, rpc::Auth::kRequired);
+    std::shared_ptr<rpc::Call> call = calls_.Begin(ctx, __func__, rpc::Auth::kRequired);
     Unary* reactor = call->reactor();
     if (call->finished()) return reactor;
     HandoverRequest r{req->request_id(),
@@ -39,7 +37,7 @@ class HandoversServiceImpl final : public v1::HandoversService::CallbackService,
         directory, *call, to_user_id, "to_user_id", kDirectoryWait,
         [this, call, r = std::move(r), resp](absl::StatusOr<service::DirectoryUser> to) {
           if (!to.ok()) return call->Finish(to.status());
-          calls_.OnDb(call, [this, r, to = *to, resp](Call& call, db::Conn& conn) {
+          calls_.OnDb(call, [this, r, to = *to, resp](rpc::Call& call, db::Conn& conn) {
             return rpc::Respond(
                 handovers->Run(conn, call.principal(), rpc::RequestMetaOf(call), r, to), resp);
           });
@@ -49,7 +47,7 @@ class HandoversServiceImpl final : public v1::HandoversService::CallbackService,
 
   Unary* ListHandovers(Context* ctx, const v1::ListHandoversRequest* req,
                        v1::ListHandoversResponse* resp) override {
-    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
       return rpc::RespondPage(handovers->List(conn, call.principal(), req->user_id(),
                                               req->page_size(), req->page_token()),
                               resp->mutable_handovers(), resp);

@@ -67,9 +67,7 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
     results[i].row_number = r.row_number;
     Violations v = std::move(r.decoding);
     r.external_key = std::string(validation::TrimSpace(r.external_key));
-    if (validation::Required(v, "external_key", r.external_key)) {
-      validation::OptionalText(v, "external_key", r.external_key, 100);
-    }
+    validation::RequiredText(v, "external_key", r.external_key, 100);
     ValidateCustomer(v, r.customer, nullptr);
     if (r.contacts.size() > 100) v.Add("contacts", "at most 100 per row");
     for (size_t k = 0; k < r.contacts.size() && k < 100; ++k) {

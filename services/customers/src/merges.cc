@@ -35,9 +35,7 @@ absl::StatusOr<validation::Page<DuplicateCandidate>> Merges::ListCandidates(
     db::Conn& conn, const Principal& caller, const std::string& customer_id, int32_t page_size,
     const std::string& page_token) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
-  Violations v;
-  validation::OptionalUuid(v, "customer_id", customer_id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckOptionalId("customer_id", customer_id));
   CRM_ASSIGN_OR_RETURN(int limit, validation::PageSize(page_size, 50, 200));
   CRM_ASSIGN_OR_RETURN(auto keys, validation::DecodePageToken(page_token, customer_id, 2));
   const std::string after_a = keys.empty() ? "" : keys[0];
@@ -144,9 +142,7 @@ absl::StatusOr<validation::Page<Merge>> Merges::List(db::Conn& conn, const auth:
                                                      int32_t page_size,
                                                      const std::string& page_token) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.read"));
-  Violations v;
-  validation::OptionalUuid(v, "customer_id", customer_id);
-  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckOptionalId("customer_id", customer_id));
   const std::string customer = absl::AsciiStrToLower(customer_id);
   return validation::NewestFirst<Merge>(conn, customer, page_size, page_token,
                                         [&](db::Tx& tx, const std::string& before_id, int limit) {

@@ -5,8 +5,6 @@
 namespace crm::customers_service {
 namespace {
 
-using rpc::Call;
-
 class MergesServiceImpl final : public v1::MergesService::CallbackService, private Glue {
  public:
   explicit MergesServiceImpl(const Parts& parts)
@@ -14,7 +12,7 @@ class MergesServiceImpl final : public v1::MergesService::CallbackService, priva
 
   Unary* ListDuplicateCandidates(Context* ctx, const v1::ListDuplicateCandidatesRequest* req,
                                  v1::ListDuplicateCandidatesResponse* resp) override {
-    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
       auto page = merges->ListCandidates(conn, call.principal(), req->customer_id(),
                                          req->page_size(), req->page_token());
       if (!page.ok()) return page.status();
@@ -31,7 +29,7 @@ class MergesServiceImpl final : public v1::MergesService::CallbackService, priva
 
   Unary* MergeCustomers(Context* ctx, const v1::MergeCustomersRequest* req,
                         v1::MergeCustomersResponse* resp) override {
-    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
       MergeRequest r{req->request_id(), req->survivor_id(), req->duplicate_id(),
                      req->survivor_etag(), req->duplicate_etag()};
       auto done = merges->Run(conn, call.principal(), rpc::RequestMetaOf(call), r);
@@ -44,7 +42,7 @@ class MergesServiceImpl final : public v1::MergesService::CallbackService, priva
 
   Unary* ListMerges(Context* ctx, const v1::ListMergesRequest* req,
                     v1::ListMergesResponse* resp) override {
-    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
       return rpc::RespondPage(merges->List(conn, call.principal(), req->customer_id(),
                                            req->page_size(), req->page_token()),
                               resp->mutable_merges(), resp);

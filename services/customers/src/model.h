@@ -9,6 +9,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "libs/enums/enum_table.h"
 #include "libs/money/money.h"
 #include "libs/rpc/request_meta.h"
 
@@ -23,6 +24,12 @@ namespace v1 = ::crm::customers::v1;
 using Money = money::Money;
 
 enum class CustomerStatus { kActive, kLossWarning, kLossDelayed, kLost };
+// The names statuses are stored under.
+inline constexpr enums::Named<CustomerStatus> kStatusNames[] = {
+    {CustomerStatus::kActive, "active"},
+    {CustomerStatus::kLossWarning, "loss_warning"},
+    {CustomerStatus::kLossDelayed, "loss_delayed"},
+    {CustomerStatus::kLost, "lost"}};
 
 struct Customer {
   std::string id;
@@ -240,7 +247,8 @@ struct Duplicate {
 
 using RequestMeta = rpc::RequestMeta;
 
-std::string StatusName(CustomerStatus s);
-bool ParseStatus(const std::string& name, CustomerStatus* s);
+inline std::string StatusName(CustomerStatus s) {
+  return std::string(enums::Lookup(kStatusNames, s, ""));
+}
 
 }  // namespace crm::customers_service

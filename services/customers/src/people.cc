@@ -174,9 +174,7 @@ absl::StatusOr<validation::Page<Contact>> People::ListContacts(
   CRM_ASSIGN_OR_RETURN(auto list, StartList(caller, customer_id, page_size, 100, page_token, 1));
   const auto& [limit, keys] = list;
   const std::string after = keys.empty() ? "" : keys[0];
-  Violations bad_key;
-  validation::OptionalUuid(bad_key, "page_token", after);
-  CRM_RETURN_IF_ERROR(bad_key.ToStatus());
+  CRM_RETURN_IF_ERROR(validation::CheckOptionalId("page_token", after));
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Contact>> {
     CRM_RETURN_IF_ERROR(Repository::CheckCustomerInScope(tx, customer_id, caller, false));
     return validation::PageOf(Repository::ListContacts(tx, customer_id, after, limit + 1), limit,
@@ -266,24 +264,14 @@ absl::StatusOr<validation::Page<Interaction>> People::ListInteractions(
     const std::string& page_token) const {
   CRM_ASSIGN_OR_RETURN(auto list, StartList(caller, customer_id, page_size, 50, page_token, 2));
   const auto& [limit, keys] = list;
-  absl::Time before = absl::InfiniteFuture();
-  std::string before_id;
-  if (!keys.empty()) {
-    int64_t micros;
-    Violations bad_key;
-    validation::RequiredUuid(bad_key, "page_token", keys[1]);
-    if (!absl::SimpleAtoi(keys[0], &micros)) bad_key.Add("page_token", "is malformed");
-    CRM_RETURN_IF_ERROR(bad_key.ToStatus());
-    before = absl::FromUnixMicros(micros);
-    before_id = keys[1];
-  }
-  if (before == absl::InfiniteFuture()) before = absl::FromUnixMicros(INT64_MAX / 2);
+  CRM_ASSIGN_OR_RETURN(auto before, validation::TimeAndIdOf(keys, {INT64_MAX / 2}));
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Interaction>> {
     CRM_RETURN_IF_ERROR(Repository::CheckCustomerInScope(tx, customer_id, caller, false));
     return validation::PageOf(
-        Repository::ListInteractions(tx, customer_id, before, before_id, limit + 1), limit,
-        customer_id, [](const Interaction& last) -> std::vector<std::string> {
-          return {absl::StrCat(absl::ToUnixMicros(last.occurred_at)), last.id};
+        Repository::ListInteractions(tx, customer_id, absl::FromUnixMicros(before.micros),
+                                     before.id, limit + 1),
+        limit, customer_id, [](const Interaction& last) {
+          return validation::TimeAndId{absl::ToUnixMicros(last.occurred_at), last.id}.Keys();
         });
   });
 }

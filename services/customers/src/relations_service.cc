@@ -5,8 +5,6 @@
 namespace crm::customers_service {
 namespace {
 
-using rpc::Call;
-
 class RelationshipsServiceImpl final : public v1::RelationshipsService::CallbackService,
                                        private Glue {
  public:
@@ -15,7 +13,7 @@ class RelationshipsServiceImpl final : public v1::RelationshipsService::Callback
 
   Unary* SetContactRelation(Context* ctx, const v1::SetContactRelationRequest* req,
                             v1::ContactRelation* resp) override {
-    return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [this, req, resp](rpc::Call& call, db::Conn& conn) {
       return rpc::Respond(
           relations->SetContactRelation(conn, call.principal(), rpc::RequestMetaOf(call),
                                         FromProto(req->relation()), req->etag()),
@@ -25,7 +23,7 @@ class RelationshipsServiceImpl final : public v1::RelationshipsService::Callback
 
   Unary* DeleteContactRelation(Context* ctx, const v1::DeleteContactRelationRequest* req,
                                v1::DeleteContactRelationResponse*) override {
-    return calls_.Unary(ctx, __func__, [this, req](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [this, req](rpc::Call& call, db::Conn& conn) {
       return relations->DeleteContactRelation(conn, call.principal(), rpc::RequestMetaOf(call),
                                               req->contact_id());
     });
@@ -33,7 +31,7 @@ class RelationshipsServiceImpl final : public v1::RelationshipsService::Callback
 
   Unary* CreateCustomerLink(Context* ctx, const v1::CreateCustomerLinkRequest* req,
                             v1::CustomerLink* resp) override {
-    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
       Violations decoding;
       CustomerLink link = FromProto(req->link(), decoding);
       if (!decoding.empty()) return decoding.ToStatus();
@@ -45,21 +43,21 @@ class RelationshipsServiceImpl final : public v1::RelationshipsService::Callback
 
   Unary* DeleteCustomerLink(Context* ctx, const v1::DeleteCustomerLinkRequest* req,
                             v1::DeleteCustomerLinkResponse*) override {
-    return calls_.Unary(ctx, __func__, [this, req](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [this, req](rpc::Call& call, db::Conn& conn) {
       return relations->DeleteLink(conn, call.principal(), rpc::RequestMetaOf(call), req->id());
     });
   }
 
   Unary* GetRelationshipMap(Context* ctx, const v1::GetRelationshipMapRequest* req,
                             v1::RelationshipMap* resp) override {
-    return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [this, req, resp](rpc::Call& call, db::Conn& conn) {
       return rpc::Respond(relations->Map(conn, call.principal(), req->customer_id()), resp);
     });
   }
 
   Unary* FindIntroductionPath(Context* ctx, const v1::FindIntroductionPathRequest* req,
                               v1::FindIntroductionPathResponse* resp) override {
-    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+    return calls_.Unary(ctx, __func__, [=](rpc::Call& call, db::Conn& conn) {
       auto steps = relations->FindPath(conn, call.principal(), req->from_user_id(),
                                        req->to_contact_id(), req->max_steps());
       if (!steps.ok()) return steps.status();

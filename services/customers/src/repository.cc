@@ -9,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "libs/auth/scope.h"
 #include "libs/db/time_fields.h"
-#include "libs/enums/enum_table.h"
 
 namespace crm::customers_service {
 namespace {
@@ -234,19 +233,6 @@ std::string Lower(const std::string& s) {
 }
 
 }  // namespace
-
-constexpr enums::Named<CustomerStatus> kStatusNames[] = {
-    {CustomerStatus::kActive, "active"},
-    {CustomerStatus::kLossWarning, "loss_warning"},
-    {CustomerStatus::kLossDelayed, "loss_delayed"},
-    {CustomerStatus::kLost, "lost"}};
-
-std::string StatusName(CustomerStatus s) { return std::string(enums::Lookup(kStatusNames, s, "")); }
-
-bool ParseStatus(const std::string& name, CustomerStatus* s) {
-  *s = enums::ReverseLookup(kStatusNames, name, CustomerStatus::kActive);
-  return *s != CustomerStatus::kActive || name == "active";
-}
 
 db::Query Repository::GetInScope(const std::string& id, const auth::Principal& caller) {
   return {GetScoped().For(caller.scope), db::MakeParams(id, auth::ScopeParam(caller))};

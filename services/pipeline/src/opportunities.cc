@@ -432,9 +432,7 @@ absl::StatusOr<Opportunity> Opportunities::Terminate(db::Conn& conn, const Princ
   Violations v;
   validation::RequiredUuid(v, "id", id);
   const std::string why(validation::TrimSpace(reason));
-  if (validation::Required(v, "reason", why)) {
-    validation::OptionalText(v, "reason", why, 2000, true);
-  }
+  validation::RequiredText(v, "reason", why, 2000, true);
   CRM_RETURN_IF_ERROR(v.ToStatus());
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Opportunity> {

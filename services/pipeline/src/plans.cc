@@ -58,9 +58,7 @@ absl::StatusOr<PlanItem> LockItem(db::Tx& tx, const Principal& caller, const std
 }
 
 void Content(Violations& v, const std::string& content) {
-  if (validation::Required(v, "item.content", content)) {
-    validation::OptionalText(v, "item.content", content, 2000, true);
-  }
+  validation::RequiredText(v, "item.content", content, 2000, true);
 }
 
 }  // namespace
@@ -141,9 +139,7 @@ absl::StatusOr<PlanItem> Plans::Execute(db::Conn& conn, const Principal& caller,
   Violations v;
   validation::RequiredUuid(v, "id", id);
   const std::string outcome(validation::TrimSpace(result));
-  if (validation::Required(v, "result", outcome)) {
-    validation::OptionalText(v, "result", outcome, 4000, true);
-  }
+  validation::RequiredText(v, "result", outcome, 4000, true);
   CRM_RETURN_IF_ERROR(v.ToStatus());
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<PlanItem> {
