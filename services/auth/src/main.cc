@@ -6,7 +6,6 @@
 #include "services/auth/src/bootstrap.h"
 #include "services/auth/src/config.h"
 #include "services/auth/src/directory.h"
-#include "services/auth/src/directory_service.h"
 #include "services/auth/src/migrations.h"
 #include "services/auth/src/passwords.h"
 #include "services/auth/src/repository.h"
@@ -55,11 +54,17 @@ int Main(int argc, char** argv) {
   Directory directory(&rt.outbox(), &rt.request_log());
   rt.AddRetention(Repository::RefreshTokenRetention());
   rpc::RateLimiter sign_in_limit(config.sign_in_per_second, config.sign_in_burst);
-  AuthServiceImpl auth_service(&rt.calls(), &sessions, &directory, signer->get(), &rt.events(),
-                               &sign_in_limit);
-  DirectoryServiceImpl directory_service(&rt.calls(), &directory, &config.sessions.password);
-  rt.server().AddService(&auth_service);
-  rt.server().AddService(&directory_service);
+  const Parts parts{&rt.calls(),
+                    &sessions,
+                    &directory,
+                    signer->get(),
+                    &rt.events(),
+                    &sign_in_limit,
+                    &config.sessions.password};
+  auto auth_service = NewAuthService(parts);
+  auto directory_service = NewDirectoryService(parts);
+  rt.server().AddService(auth_service.get());
+  rt.server().AddService(directory_service.get());
   return rt.Run();
 }
 

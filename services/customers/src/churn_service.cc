@@ -6,7 +6,7 @@
 namespace crm::customers_service {
 namespace {
 
-class ChurnServiceImpl final : public v1::ChurnService::CallbackService, private Glue {
+class ChurnServiceImpl final : public v1::ChurnService::CallbackService, private rpc::Glue<Parts> {
  public:
   explicit ChurnServiceImpl(const Parts& parts)
       : Glue(parts, v1::ChurnService::service_full_name()) {}

@@ -10,7 +10,8 @@
 namespace crm::customers_service {
 namespace {
 
-class ContactsServiceImpl final : public v1::ContactsService::CallbackService, private Glue {
+class ContactsServiceImpl final : public v1::ContactsService::CallbackService,
+                                  private rpc::Glue<Parts> {
  public:
   explicit ContactsServiceImpl(const Parts& parts)
       : Glue(parts, v1::ContactsService::service_full_name()) {}

@@ -8,7 +8,8 @@
 namespace crm::customers_service {
 namespace {
 
-class CustomersServiceImpl final : public v1::CustomersService::CallbackService, private Glue {
+class CustomersServiceImpl final : public v1::CustomersService::CallbackService,
+                                   private rpc::Glue<Parts> {
  public:
   explicit CustomersServiceImpl(const Parts& parts)
       : Glue(parts, v1::CustomersService::service_full_name()) {}

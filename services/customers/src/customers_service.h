@@ -7,7 +7,7 @@
 #include "crm/auth/v1/directory_service.grpc.pb.h"
 #include "crm/customers/v1/customers_service.grpc.pb.h"
 #include "libs/events/watch.h"
-#include "libs/rpc/call.h"
+#include "libs/rpc/glue.h"
 #include "services/customers/src/churn.h"
 #include "services/customers/src/convert.h"
 #include "services/customers/src/customers.h"
@@ -36,19 +36,6 @@ struct Parts {
   db::Reader* search_reader;
   // The auth service's directory, for looking up users (called with the caller's token).
   crm::auth::v1::DirectoryService::Stub* directory;
-};
-
-// What every glue class reaches: the parts, and its calls bound to its gRPC service.
-class Glue : protected Parts {
- protected:
-  Glue(const Parts& parts, const char* service)
-      : Parts(parts), calls_(parts.calls->ForService(service)) {}
-
-  // What every handler's signature spells.
-  using Context = grpc::CallbackServerContext;
-  using Unary = grpc::ServerUnaryReactor;
-
-  const rpc::Calls calls_;
 };
 
 // The gRPC services, each defined in its own *_service.cc.

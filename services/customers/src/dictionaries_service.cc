@@ -11,7 +11,7 @@ namespace crm::customers_service {
 namespace {
 
 class DictionariesServiceImpl final : public v1::DictionariesService::CallbackService,
-                                      private Glue {
+                                      private rpc::Glue<Parts> {
  public:
   explicit DictionariesServiceImpl(const Parts& parts)
       : Glue(parts, v1::DictionariesService::service_full_name()) {}

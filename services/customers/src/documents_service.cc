@@ -142,7 +142,8 @@ class DownloadStream : public rpc::Stream<grpc::ServerWriteReactor<v1::DownloadD
   v1::DownloadDocumentResponse resp_;
 };
 
-class DocumentsServiceImpl final : public v1::DocumentsService::CallbackService, private Glue {
+class DocumentsServiceImpl final : public v1::DocumentsService::CallbackService,
+                                   private rpc::Glue<Parts> {
  public:
   explicit DocumentsServiceImpl(const Parts& parts)
       : Glue(parts, v1::DocumentsService::service_full_name()) {}

@@ -13,7 +13,8 @@ namespace {
 // How long the directory may take, within the caller's deadline.
 constexpr absl::Duration kDirectoryWait = absl::Seconds(5);
 
-class HandoversServiceImpl final : public v1::HandoversService::CallbackService, private Glue {
+class HandoversServiceImpl final : public v1::HandoversService::CallbackService,
+                                   private rpc::Glue<Parts> {
  public:
   explicit HandoversServiceImpl(const Parts& parts)
       : Glue(parts, v1::HandoversService::service_full_name()) {}

@@ -160,7 +160,7 @@ class ExportStream : public rpc::Stream<grpc::ServerWriteReactor<v1::ExportCusto
 };
 
 class ImportExportServiceImpl final : public v1::ImportExportService::CallbackService,
-                                      private Glue {
+                                      private rpc::Glue<Parts> {
  public:
   explicit ImportExportServiceImpl(const Parts& parts)
       : Glue(parts, v1::ImportExportService::service_full_name()) {}

@@ -5,7 +5,8 @@
 namespace crm::customers_service {
 namespace {
 
-class MergesServiceImpl final : public v1::MergesService::CallbackService, private Glue {
+class MergesServiceImpl final : public v1::MergesService::CallbackService,
+                                private rpc::Glue<Parts> {
  public:
   explicit MergesServiceImpl(const Parts& parts)
       : Glue(parts, v1::MergesService::service_full_name()) {}

@@ -6,7 +6,7 @@ namespace crm::customers_service {
 namespace {
 
 class RelationshipsServiceImpl final : public v1::RelationshipsService::CallbackService,
-                                       private Glue {
+                                       private rpc::Glue<Parts> {
  public:
   explicit RelationshipsServiceImpl(const Parts& parts)
       : Glue(parts, v1::RelationshipsService::service_full_name()) {}

@@ -53,9 +53,9 @@ int Main(int argc, char** argv) {
   auto customers = crm::customers::v1::CustomersService::NewStub(customers_channel);
   Opportunities opportunities(&rt.outbox(), &rt.request_log(), zone);
   Plans plans(&rt.outbox(), &rt.request_log());
-  PipelineServiceImpl service(
+  auto service = NewPipelineService(
       {&rt.calls(), &opportunities, &plans, &rt.events(), directory.get(), customers.get()});
-  rt.server().AddService(&service);
+  rt.server().AddService(service.get());
   // Customers handed over to another rep take their open opportunities along; a merged
   // customer's opportunities follow it to the survivor.
   std::unique_ptr<events::Follower> customer_events;

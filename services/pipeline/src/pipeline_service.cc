@@ -83,236 +83,232 @@ void GrpcCustomersClient::CreateFromProspect(
       });
 }
 
-}  // namespace
+class PipelineServiceImpl final : public v1::PipelineService::CallbackService,
+                                  private rpc::Glue<Parts> {
+ public:
+  explicit PipelineServiceImpl(const Parts& parts)
+      : Glue(parts, v1::PipelineService::service_full_name()) {}
 
-grpc::ServerUnaryReactor* PipelineServiceImpl::CreateOpportunity(
-    grpc::CallbackServerContext* ctx, const v1::CreateOpportunityRequest* req,
-    v1::Opportunity* resp) {
-  std::shared_ptr<Call> call = calls_.Begin(ctx, __func__, rpc::Auth::kRequired);
-  grpc::ServerUnaryReactor* reactor = call->reactor();
-  if (call->finished()) return reactor;
-  Violations decoding;
-  Opportunity o = FromProto(req->opportunity(), decoding);
-  if (absl::Status s =
-          opportunities_->CheckCreate(call->principal(), req->request_id(), o, decoding);
-      !s.ok()) {
-    call->Finish(s);
+  Unary* CreateOpportunity(Context* ctx, const v1::CreateOpportunityRequest* req,
+                           v1::Opportunity* resp) override {
+    std::shared_ptr<Call> call = calls_.Begin(ctx, __func__, rpc::Auth::kRequired);
+    Unary* reactor = call->reactor();
+    if (call->finished()) return reactor;
+    Violations decoding;
+    Opportunity o = FromProto(req->opportunity(), decoding);
+    if (absl::Status s =
+            opportunities->CheckCreate(call->principal(), req->request_id(), o, decoding);
+        !s.ok()) {
+      call->Finish(s);
+      return reactor;
+    }
+    auto create = [this, req, resp, o](std::shared_ptr<Call> call) {
+      calls_.OnDb(std::move(call), [this, req, resp, o](Call& call, db::Conn& conn) {
+        return Respond(opportunities->Create(conn, call.principal(), rpc::RequestMetaOf(call),
+                                             req->request_id(), o),
+                       resp);
+      });
+    };
+    if (o.customer_id.empty()) {
+      create(std::move(call));
+      return reactor;
+    }
+    auto client = std::make_shared<GrpcCustomersClient>(customers, call, kPeerWait);
+    client->CheckVisible(o.customer_id, "opportunity.customer_id",
+                         [call, client, create](absl::Status visible) {
+                           if (!visible.ok()) return call->Finish(visible);
+                           create(call);
+                         });
     return reactor;
   }
-  auto create = [this, req, resp, o](std::shared_ptr<Call> call) {
-    calls_.OnDb(std::move(call), [this, req, resp, o](Call& call, db::Conn& conn) {
-      return Respond(opportunities_->Create(conn, call.principal(), rpc::RequestMetaOf(call),
-                                            req->request_id(), o),
+
+  Unary* GetOpportunity(Context* ctx, const v1::GetOpportunityRequest* req,
+                        v1::Opportunity* resp) override {
+    return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
+      return Respond(opportunities->Get(conn, call.principal(), req->id()), resp);
+    });
+  }
+
+  Unary* ListOpportunities(Context* ctx, const v1::ListOpportunitiesRequest* req,
+                           v1::ListOpportunitiesResponse* resp) override {
+    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+      Violations v;
+      OpportunityFilter f;
+      f.status = FromProto(req->status());
+      f.stage = req->stage();
+      f.assignee_id = req->assignee_id();
+      f.creator_id = req->creator_id();
+      f.customer_id = req->customer_id();
+      f.close_from = proto_time::DayOf(req->close_date_from(), "close_date_from", v);
+      f.close_to = proto_time::DayOf(req->close_date_to(), "close_date_to", v);
+      if (req->status() != v1::OPPORTUNITY_STATUS_UNSPECIFIED &&
+          f.status == OpportunityStatus::kUnspecified) {
+        v.Add("status", "is not a known status");
+      }
+      if (!v.empty()) return v.ToStatus();
+      return rpc::RespondPage(
+          opportunities->List(conn, call.principal(), f, req->page_size(), req->page_token()),
+          resp->mutable_opportunities(), resp);
+    });
+  }
+
+  Unary* UpdateOpportunity(Context* ctx, const v1::UpdateOpportunityRequest* req,
+                           v1::Opportunity* resp) override {
+    return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
+      Violations decoding;
+      Opportunity patch = FromProto(req->opportunity(), decoding);
+      return Respond(opportunities->Update(conn, call.principal(), rpc::RequestMetaOf(call), patch,
+                                           req->opportunity().etag(),
+                                           rpc::UpdateMask(req->update_mask(), req->opportunity(),
+                                                           Opportunities::UpdatableFields()),
+                                           std::move(decoding)),
                      resp);
     });
-  };
-  if (o.customer_id.empty()) {
-    create(std::move(call));
-    return reactor;
   }
-  auto customers = std::make_shared<GrpcCustomersClient>(customers_, call, kPeerWait);
-  customers->CheckVisible(o.customer_id, "opportunity.customer_id",
-                          [call, customers, create](absl::Status visible) {
-                            if (!visible.ok()) return call->Finish(visible);
-                            create(call);
-                          });
-  return reactor;
-}
 
-grpc::ServerUnaryReactor* PipelineServiceImpl::GetOpportunity(grpc::CallbackServerContext* ctx,
-                                                              const v1::GetOpportunityRequest* req,
-                                                              v1::Opportunity* resp) {
-  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
-    return Respond(opportunities_->Get(conn, call.principal(), req->id()), resp);
-  });
-}
-
-grpc::ServerUnaryReactor* PipelineServiceImpl::ListOpportunities(
-    grpc::CallbackServerContext* ctx, const v1::ListOpportunitiesRequest* req,
-    v1::ListOpportunitiesResponse* resp) {
-  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    Violations v;
-    OpportunityFilter f;
-    f.status = FromProto(req->status());
-    f.stage = req->stage();
-    f.assignee_id = req->assignee_id();
-    f.creator_id = req->creator_id();
-    f.customer_id = req->customer_id();
-    f.close_from = proto_time::DayOf(req->close_date_from(), "close_date_from", v);
-    f.close_to = proto_time::DayOf(req->close_date_to(), "close_date_to", v);
-    if (req->status() != v1::OPPORTUNITY_STATUS_UNSPECIFIED &&
-        f.status == OpportunityStatus::kUnspecified) {
-      v.Add("status", "is not a known status");
+  Unary* AssignOpportunity(Context* ctx, const v1::AssignOpportunityRequest* req,
+                           v1::Opportunity* resp) override {
+    std::shared_ptr<Call> call = calls_.Begin(ctx, __func__, rpc::Auth::kRequired);
+    Unary* reactor = call->reactor();
+    if (call->finished()) return reactor;
+    if (absl::Status s = Opportunities::CheckAssign(call->principal(), req->id(), req->etag(),
+                                                    req->assignee_id());
+        !s.ok()) {
+      call->Finish(s);
+      return reactor;
     }
-    if (!v.empty()) return v.ToStatus();
-    return rpc::RespondPage(
-        opportunities_->List(conn, call.principal(), f, req->page_size(), req->page_token()),
-        resp->mutable_opportunities(), resp);
-  });
-}
-
-grpc::ServerUnaryReactor* PipelineServiceImpl::UpdateOpportunity(
-    grpc::CallbackServerContext* ctx, const v1::UpdateOpportunityRequest* req,
-    v1::Opportunity* resp) {
-  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
-    Violations decoding;
-    Opportunity patch = FromProto(req->opportunity(), decoding);
-    return Respond(opportunities_->Update(conn, call.principal(), rpc::RequestMetaOf(call), patch,
-                                          req->opportunity().etag(),
-                                          rpc::UpdateMask(req->update_mask(), req->opportunity(),
-                                                          Opportunities::UpdatableFields()),
-                                          std::move(decoding)),
-                   resp);
-  });
-}
-
-grpc::ServerUnaryReactor* PipelineServiceImpl::AssignOpportunity(
-    grpc::CallbackServerContext* ctx, const v1::AssignOpportunityRequest* req,
-    v1::Opportunity* resp) {
-  std::shared_ptr<Call> call = calls_.Begin(ctx, __func__, rpc::Auth::kRequired);
-  grpc::ServerUnaryReactor* reactor = call->reactor();
-  if (call->finished()) return reactor;
-  if (absl::Status s =
-          Opportunities::CheckAssign(call->principal(), req->id(), req->etag(), req->assignee_id());
-      !s.ok()) {
-    call->Finish(s);
+    service::LookUpUser(
+        directory, *call, req->assignee_id(), "assignee_id", kPeerWait,
+        [this, call, req, resp](absl::StatusOr<service::DirectoryUser> to) {
+          if (!to.ok()) return call->Finish(to.status());
+          calls_.OnDb(call, [this, req, resp, to = *to](Call& call, db::Conn& conn) {
+            return Respond(opportunities->Assign(conn, call.principal(), rpc::RequestMetaOf(call),
+                                                 req->id(), req->etag(), to),
+                           resp);
+          });
+        });
     return reactor;
   }
-  service::LookUpUser(
-      directory_, *call, req->assignee_id(), "assignee_id", kPeerWait,
-      [this, call, req, resp](absl::StatusOr<service::DirectoryUser> to) {
-        if (!to.ok()) return call->Finish(to.status());
-        calls_.OnDb(call, [this, req, resp, to = *to](Call& call, db::Conn& conn) {
-          return Respond(opportunities_->Assign(conn, call.principal(), rpc::RequestMetaOf(call),
-                                                req->id(), req->etag(), to),
-                         resp);
+
+  Unary* ChangeOpportunityStage(Context* ctx, const v1::ChangeOpportunityStageRequest* req,
+                                v1::Opportunity* resp) override {
+    return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
+      return Respond(
+          opportunities->ChangeStage(conn, call.principal(), rpc::RequestMetaOf(call), req->id(),
+                                     req->etag(), req->stage(), req->probability()),
+          resp);
+    });
+  }
+
+  Unary* ListStageChanges(Context* ctx, const v1::ListStageChangesRequest* req,
+                          v1::ListStageChangesResponse* resp) override {
+    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+      auto changes = opportunities->StageChanges(conn, call.principal(), req->opportunity_id());
+      if (!changes.ok()) return changes.status();
+      for (const auto& c : *changes) *resp->add_changes() = ToProto(c);
+      return absl::OkStatus();
+    });
+  }
+
+  Unary* CreatePlanItem(Context* ctx, const v1::CreatePlanItemRequest* req,
+                        v1::PlanItem* resp) override {
+    return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
+      Violations decoding;
+      PlanItem item = FromProto(req->item(), decoding);
+      return Respond(plans->Create(conn, call.principal(), rpc::RequestMetaOf(call),
+                                   req->request_id(), std::move(item), std::move(decoding)),
+                     resp);
+    });
+  }
+
+  Unary* UpdatePlanItem(Context* ctx, const v1::UpdatePlanItemRequest* req,
+                        v1::PlanItem* resp) override {
+    return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
+      Violations decoding;
+      PlanItem patch = FromProto(req->item(), decoding);
+      return Respond(
+          plans->Update(conn, call.principal(), rpc::RequestMetaOf(call), patch, req->item().etag(),
+                        rpc::UpdateMask(req->update_mask(), req->item(), Plans::UpdatableFields()),
+                        std::move(decoding)),
+          resp);
+    });
+  }
+
+  Unary* ExecutePlanItem(Context* ctx, const v1::ExecutePlanItemRequest* req,
+                         v1::PlanItem* resp) override {
+    return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
+      return Respond(plans->Execute(conn, call.principal(), rpc::RequestMetaOf(call), req->id(),
+                                    req->etag(), req->result()),
+                     resp);
+    });
+  }
+
+  Unary* ListPlanItems(Context* ctx, const v1::ListPlanItemsRequest* req,
+                       v1::ListPlanItemsResponse* resp) override {
+    return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {
+      auto items = plans->List(conn, call.principal(), req->opportunity_id());
+      if (!items.ok()) return items.status();
+      for (const auto& i : *items) *resp->add_items() = ToProto(i);
+      return absl::OkStatus();
+    });
+  }
+
+  Unary* MarkDevelopmentSucceeded(Context* ctx, const v1::MarkDevelopmentSucceededRequest* req,
+                                  v1::Opportunity* resp) override {
+    std::shared_ptr<Call> call = calls_.Begin(ctx, __func__, rpc::Auth::kRequired);
+    Unary* reactor = call->reactor();
+    if (call->finished()) return reactor;
+    auto client = std::make_shared<GrpcCustomersClient>(customers, call, kPeerWait);
+    opportunities->Succeed(
+        [this, call](std::function<void(db::Conn&)> step) {
+          calls_.OnDb(call, [step = std::move(step)](Call&, db::Conn& conn) { step(conn); });
+        },
+        *client, call->principal(), rpc::RequestMetaOf(*call),
+        {req->id(), req->etag(), req->customer_id(), req->force_new_customer()},
+        [call, client, resp](absl::StatusOr<Opportunity> won) {
+          if (won.ok()) *resp = ToProto(*won);
+          call->Finish(won.status());
         });
-      });
-  return reactor;
-}
+    return reactor;
+  }
 
-grpc::ServerUnaryReactor* PipelineServiceImpl::ChangeOpportunityStage(
-    grpc::CallbackServerContext* ctx, const v1::ChangeOpportunityStageRequest* req,
-    v1::Opportunity* resp) {
-  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
-    return Respond(
-        opportunities_->ChangeStage(conn, call.principal(), rpc::RequestMetaOf(call), req->id(),
-                                    req->etag(), req->stage(), req->probability()),
-        resp);
-  });
-}
+  Unary* TerminateDevelopment(Context* ctx, const v1::TerminateDevelopmentRequest* req,
+                              v1::Opportunity* resp) override {
+    return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
+      return Respond(opportunities->Terminate(conn, call.principal(), rpc::RequestMetaOf(call),
+                                              req->id(), req->etag(), req->reason()),
+                     resp);
+    });
+  }
 
-grpc::ServerUnaryReactor* PipelineServiceImpl::ListStageChanges(
-    grpc::CallbackServerContext* ctx, const v1::ListStageChangesRequest* req,
-    v1::ListStageChangesResponse* resp) {
-  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    auto changes = opportunities_->StageChanges(conn, call.principal(), req->opportunity_id());
-    if (!changes.ok()) return changes.status();
-    for (const auto& c : *changes) *resp->add_changes() = ToProto(c);
-    return absl::OkStatus();
-  });
-}
+  Unary* ListStages(Context* ctx, const v1::ListStagesRequest*,
+                    v1::ListStagesResponse* resp) override {
+    return calls_.Unary(ctx, __func__, [this, resp](Call& call, db::Conn& conn) -> absl::Status {
+      auto stages = opportunities->Stages(conn, call.principal());
+      if (!stages.ok()) return stages.status();
+      for (const auto& s : *stages) *resp->add_stages() = ToProto(s);
+      return absl::OkStatus();
+    });
+  }
 
-grpc::ServerUnaryReactor* PipelineServiceImpl::CreatePlanItem(grpc::CallbackServerContext* ctx,
-                                                              const v1::CreatePlanItemRequest* req,
-                                                              v1::PlanItem* resp) {
-  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
-    Violations decoding;
-    PlanItem item = FromProto(req->item(), decoding);
-    return Respond(plans_->Create(conn, call.principal(), rpc::RequestMetaOf(call),
-                                  req->request_id(), std::move(item), std::move(decoding)),
-                   resp);
-  });
-}
+  Unary* UpsertStage(Context* ctx, const v1::UpsertStageRequest* req, v1::Stage* resp) override {
+    return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
+      return Respond(opportunities->UpsertStage(conn, call.principal(), rpc::RequestMetaOf(call),
+                                                FromProto(req->stage())),
+                     resp);
+    });
+  }
 
-grpc::ServerUnaryReactor* PipelineServiceImpl::UpdatePlanItem(grpc::CallbackServerContext* ctx,
-                                                              const v1::UpdatePlanItemRequest* req,
-                                                              v1::PlanItem* resp) {
-  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
-    Violations decoding;
-    PlanItem patch = FromProto(req->item(), decoding);
-    return Respond(
-        plans_->Update(conn, call.principal(), rpc::RequestMetaOf(call), patch, req->item().etag(),
-                       rpc::UpdateMask(req->update_mask(), req->item(), Plans::UpdatableFields()),
-                       std::move(decoding)),
-        resp);
-  });
-}
+  grpc::ServerWriteReactor<common::v1::Event>* WatchEvents(
+      Context* ctx, const common::v1::WatchEventsRequest* req) override {
+    return events->Watch(ctx, req);
+  }
+};
 
-grpc::ServerUnaryReactor* PipelineServiceImpl::ExecutePlanItem(
-    grpc::CallbackServerContext* ctx, const v1::ExecutePlanItemRequest* req, v1::PlanItem* resp) {
-  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
-    return Respond(plans_->Execute(conn, call.principal(), rpc::RequestMetaOf(call), req->id(),
-                                   req->etag(), req->result()),
-                   resp);
-  });
-}
+}  // namespace
 
-grpc::ServerUnaryReactor* PipelineServiceImpl::ListPlanItems(grpc::CallbackServerContext* ctx,
-                                                             const v1::ListPlanItemsRequest* req,
-                                                             v1::ListPlanItemsResponse* resp) {
-  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) -> absl::Status {
-    auto items = plans_->List(conn, call.principal(), req->opportunity_id());
-    if (!items.ok()) return items.status();
-    for (const auto& i : *items) *resp->add_items() = ToProto(i);
-    return absl::OkStatus();
-  });
-}
-
-grpc::ServerUnaryReactor* PipelineServiceImpl::MarkDevelopmentSucceeded(
-    grpc::CallbackServerContext* ctx, const v1::MarkDevelopmentSucceededRequest* req,
-    v1::Opportunity* resp) {
-  std::shared_ptr<Call> call = calls_.Begin(ctx, __func__, rpc::Auth::kRequired);
-  grpc::ServerUnaryReactor* reactor = call->reactor();
-  if (call->finished()) return reactor;
-  auto customers = std::make_shared<GrpcCustomersClient>(customers_, call, kPeerWait);
-  opportunities_->Succeed(
-      [this, call](std::function<void(db::Conn&)> step) {
-        calls_.OnDb(call, [step = std::move(step)](Call&, db::Conn& conn) { step(conn); });
-      },
-      *customers, call->principal(), rpc::RequestMetaOf(*call),
-      {req->id(), req->etag(), req->customer_id(), req->force_new_customer()},
-      [call, customers, resp](absl::StatusOr<Opportunity> won) {
-        if (won.ok()) *resp = ToProto(*won);
-        call->Finish(won.status());
-      });
-  return reactor;
-}
-
-grpc::ServerUnaryReactor* PipelineServiceImpl::TerminateDevelopment(
-    grpc::CallbackServerContext* ctx, const v1::TerminateDevelopmentRequest* req,
-    v1::Opportunity* resp) {
-  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
-    return Respond(opportunities_->Terminate(conn, call.principal(), rpc::RequestMetaOf(call),
-                                             req->id(), req->etag(), req->reason()),
-                   resp);
-  });
-}
-
-grpc::ServerUnaryReactor* PipelineServiceImpl::ListStages(grpc::CallbackServerContext* ctx,
-                                                          const v1::ListStagesRequest*,
-                                                          v1::ListStagesResponse* resp) {
-  return calls_.Unary(ctx, __func__, [this, resp](Call& call, db::Conn& conn) -> absl::Status {
-    auto stages = opportunities_->Stages(conn, call.principal());
-    if (!stages.ok()) return stages.status();
-    for (const auto& s : *stages) *resp->add_stages() = ToProto(s);
-    return absl::OkStatus();
-  });
-}
-
-grpc::ServerUnaryReactor* PipelineServiceImpl::UpsertStage(grpc::CallbackServerContext* ctx,
-                                                           const v1::UpsertStageRequest* req,
-                                                           v1::Stage* resp) {
-  return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
-    return Respond(opportunities_->UpsertStage(conn, call.principal(), rpc::RequestMetaOf(call),
-                                               FromProto(req->stage())),
-                   resp);
-  });
-}
-
-grpc::ServerWriteReactor<common::v1::Event>* PipelineServiceImpl::WatchEvents(
-    grpc::CallbackServerContext* ctx, const common::v1::WatchEventsRequest* req) {
-  return events_->Watch(ctx, req);
+std::unique_ptr<grpc::Service> NewPipelineService(const Parts& parts) {
+  return std::make_unique<PipelineServiceImpl>(parts);
 }
 
 }  // namespace crm::pipeline_service
