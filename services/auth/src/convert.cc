@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "libs/enums/enum_table.h"
 #include "libs/proto_time/proto_time.h"
 #include "libs/validation/updates.h"
 
@@ -41,31 +42,20 @@ v1::Department ToProto(const Department& d) {
   return p;
 }
 
-v1::DataScope ToProto(auth::DataScope s) {
-  switch (s) {
-    case auth::DataScope::kOwn:
-      return v1::DATA_SCOPE_OWN;
-    case auth::DataScope::kDepartment:
-      return v1::DATA_SCOPE_DEPARTMENT;
-    case auth::DataScope::kAll:
-      return v1::DATA_SCOPE_ALL;
-    case auth::DataScope::kNone:
-      break;
-  }
-  return v1::DATA_SCOPE_NONE;
-}
+namespace {
+
+constexpr enums::Pair<auth::DataScope, v1::DataScope> kScopes[] = {
+    {auth::DataScope::kNone, v1::DATA_SCOPE_NONE},
+    {auth::DataScope::kOwn, v1::DATA_SCOPE_OWN},
+    {auth::DataScope::kDepartment, v1::DATA_SCOPE_DEPARTMENT},
+    {auth::DataScope::kAll, v1::DATA_SCOPE_ALL}};
+
+}  // namespace
+
+v1::DataScope ToProto(auth::DataScope s) { return enums::Lookup(kScopes, s, v1::DATA_SCOPE_NONE); }
 
 auth::DataScope FromProto(v1::DataScope s) {
-  switch (s) {
-    case v1::DATA_SCOPE_OWN:
-      return auth::DataScope::kOwn;
-    case v1::DATA_SCOPE_DEPARTMENT:
-      return auth::DataScope::kDepartment;
-    case v1::DATA_SCOPE_ALL:
-      return auth::DataScope::kAll;
-    default:
-      return auth::DataScope::kNone;
-  }
+  return enums::ReverseLookup(kScopes, s, auth::DataScope::kNone);
 }
 
 v1::Role ToProto(const Role& r) {

@@ -1,5 +1,6 @@
 #include "services/pipeline/src/convert.h"
 
+#include "libs/enums/enum_table.h"
 #include "libs/money/money.h"
 #include "libs/proto_time/proto_time.h"
 #include "libs/validation/updates.h"
@@ -10,66 +11,36 @@ using proto_time::DayOf;
 using proto_time::SetDate;
 using proto_time::SetTimestamp;
 
-const char* StatusName(OpportunityStatus s) {
-  switch (s) {
-    case OpportunityStatus::kUnassigned:
-      return "unassigned";
-    case OpportunityStatus::kAssigned:
-      return "assigned";
-    case OpportunityStatus::kDeveloping:
-      return "developing";
-    case OpportunityStatus::kWon:
-      return "won";
-    case OpportunityStatus::kLost:
-      return "lost";
-    case OpportunityStatus::kUnspecified:
-      break;
-  }
-  return "";
-}
+namespace {
+
+constexpr enums::Named<OpportunityStatus> kStatusNames[] = {
+    {OpportunityStatus::kUnassigned, "unassigned"},
+    {OpportunityStatus::kAssigned, "assigned"},
+    {OpportunityStatus::kDeveloping, "developing"},
+    {OpportunityStatus::kWon, "won"},
+    {OpportunityStatus::kLost, "lost"}};
+
+constexpr enums::Pair<OpportunityStatus, v1::OpportunityStatus> kApiStatuses[] = {
+    {OpportunityStatus::kUnassigned, v1::OPPORTUNITY_STATUS_UNASSIGNED},
+    {OpportunityStatus::kAssigned, v1::OPPORTUNITY_STATUS_ASSIGNED},
+    {OpportunityStatus::kDeveloping, v1::OPPORTUNITY_STATUS_DEVELOPING},
+    {OpportunityStatus::kWon, v1::OPPORTUNITY_STATUS_WON},
+    {OpportunityStatus::kLost, v1::OPPORTUNITY_STATUS_LOST}};
+
+}  // namespace
+
+const char* StatusName(OpportunityStatus s) { return enums::Lookup(kStatusNames, s, "").data(); }
 
 OpportunityStatus StatusFromName(const std::string& name) {
-  for (OpportunityStatus s :
-       {OpportunityStatus::kUnassigned, OpportunityStatus::kAssigned,
-        OpportunityStatus::kDeveloping, OpportunityStatus::kWon, OpportunityStatus::kLost}) {
-    if (name == StatusName(s)) return s;
-  }
-  return OpportunityStatus::kUnspecified;
+  return enums::ReverseLookup(kStatusNames, name, OpportunityStatus::kUnspecified);
 }
 
 v1::OpportunityStatus ToProto(OpportunityStatus s) {
-  switch (s) {
-    case OpportunityStatus::kUnassigned:
-      return v1::OPPORTUNITY_STATUS_UNASSIGNED;
-    case OpportunityStatus::kAssigned:
-      return v1::OPPORTUNITY_STATUS_ASSIGNED;
-    case OpportunityStatus::kDeveloping:
-      return v1::OPPORTUNITY_STATUS_DEVELOPING;
-    case OpportunityStatus::kWon:
-      return v1::OPPORTUNITY_STATUS_WON;
-    case OpportunityStatus::kLost:
-      return v1::OPPORTUNITY_STATUS_LOST;
-    case OpportunityStatus::kUnspecified:
-      break;
-  }
-  return v1::OPPORTUNITY_STATUS_UNSPECIFIED;
+  return enums::Lookup(kApiStatuses, s, v1::OPPORTUNITY_STATUS_UNSPECIFIED);
 }
 
 OpportunityStatus FromProto(v1::OpportunityStatus s) {
-  switch (s) {
-    case v1::OPPORTUNITY_STATUS_UNASSIGNED:
-      return OpportunityStatus::kUnassigned;
-    case v1::OPPORTUNITY_STATUS_ASSIGNED:
-      return OpportunityStatus::kAssigned;
-    case v1::OPPORTUNITY_STATUS_DEVELOPING:
-      return OpportunityStatus::kDeveloping;
-    case v1::OPPORTUNITY_STATUS_WON:
-      return OpportunityStatus::kWon;
-    case v1::OPPORTUNITY_STATUS_LOST:
-      return OpportunityStatus::kLost;
-    default:
-      return OpportunityStatus::kUnspecified;
-  }
+  return enums::ReverseLookup(kApiStatuses, s, OpportunityStatus::kUnspecified);
 }
 
 v1::Opportunity ToProto(const Opportunity& o) {
