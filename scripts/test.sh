@@ -33,7 +33,7 @@ trap 'crm_pg_stop "$test_pg"' EXIT
 
 failed=0
 crm_log "proto lint (buf)"
-crm_buf lint "$CRM_BUILD/crm_protos.binpb" --path crm --config "$CRM_ROOT/proto/buf.yaml" || failed=1
+crm_buf lint "$CRM_BUILD/crm_protos.binpb" --path crm --path external --config "$CRM_ROOT/proto/buf.yaml" || failed=1
 
 crm_log "tests (ctest)"
 (cd "$CRM_BUILD" && ctest --output-on-failure -j "$(nproc)" --timeout 300) || failed=1

@@ -59,6 +59,11 @@ start_service() {
   exit 1
 }
 
+# A stand-in for the company's sales system (products, inventory, order history), with an
+# order for one of the demo customers every minute.
+start_service salesys-fake "$CRM_BUILD/services/salesys-fake/crm-salesys-fake" 50060 9470 \
+  --new-order-interval=1m
+
 start_service auth "$CRM_BUILD/services/auth/crm-auth" 50051 9464 \
   --db-url="$pg_admin dbname=crm user=crm_auth" \
   --jwt-private-key-file="$keys/auth-1.pem" \
@@ -92,6 +97,8 @@ The CRM stack is up.
   auth       gRPC localhost:50051   metrics http://localhost:9464/metrics   log $logs/auth.log
   customers  gRPC localhost:50052   metrics http://localhost:9465/metrics   log $logs/customers.log
   pipeline   gRPC localhost:50053   metrics http://localhost:9466/metrics   log $logs/pipeline.log
+  salesys-fake (stand-in for the sales system)
+             gRPC localhost:50060   metrics http://localhost:9470/metrics   log $logs/salesys-fake.log
   postgres  $pg_admin dbname=crm
 
   admin password   $(cat "$secrets/admin-password")   (file $secrets/admin-password)

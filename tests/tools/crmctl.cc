@@ -35,6 +35,7 @@
 #include "crm/customers/v1/events.pb.h"
 #include "crm/pipeline/v1/events.pb.h"
 #include "crm/pipeline/v1/pipeline_service.grpc.pb.h"
+#include "external/salesys/v1/sales_system.pb.h"
 #include "libs/ids/uuid.h"
 #include "libs/rpc/health_client.h"
 #include "libs/rpc/status_convert.h"
@@ -53,6 +54,7 @@ const pb::FileDescriptor* const kLinked[] = {
     crm::customers::v1::CustomerChanged::descriptor()->file(),
     crm::pipeline::v1::CreateOpportunityRequest::descriptor()->file(),
     crm::pipeline::v1::OpportunityChanged::descriptor()->file(),
+    external::salesys::v1::Product::descriptor()->file(),
 };
 
 int Usage() {
