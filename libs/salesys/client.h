@@ -78,7 +78,9 @@ class SalesSystem {
                                   Done<v1::ListCustomerOrdersResponse> done) = 0;
 };
 
-// The gRPC client; destroy it with no call in flight. `registry` (may be null) receives
+// The gRPC client. Make one per process and keep it (gRPC 1.51 tears down the queue that
+// callback calls share when the last channel using it goes, and that teardown can abort);
+// destroy it with no call in flight. `registry` (may be null) receives
 // crm_salesys_calls_total{method,code}, crm_salesys_cache_lookups_total{cache,result} and
 // crm_salesys_breaker_state (0 closed, 1 half open, 2 open).
 std::unique_ptr<SalesSystem> NewGrpcSalesSystem(const ClientOptions& options,

@@ -92,6 +92,26 @@ absl::StatusOr<T> Wait(Start start) {
 
 absl::Time Soon() { return absl::Now() + absl::Seconds(10); }
 
+// gRPC 1.51 shares one completion queue among the channels that make callback calls, and
+// tears it down (racily: an internal assertion aborts, under load) each time the last such
+// channel goes. A service keeps its client for its whole life; these tests make a client per
+// test, so one more client, kept to the end, keeps the queue alive.
+class KeepCallbackQueue : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    client_ = NewGrpcSalesSystem({"unix:/nonexistent-salesys.sock"}, nullptr);
+    std::promise<void> done;
+    client_->GetProducts({"p-0001"}, absl::Now() + absl::Milliseconds(100),
+                         [&done](absl::StatusOr<Products>) { done.set_value(); });
+    done.get_future().wait();
+  }
+  void TearDown() override { client_.reset(); }
+
+ private:
+  std::unique_ptr<SalesSystem> client_;
+};
+const auto* const kKeepCallbackQueue = ::testing::AddGlobalTestEnvironment(new KeepCallbackQueue);
+
 absl::StatusOr<Products> GetProducts(SalesSystem& s, std::vector<std::string> ids,
                                      absl::Time deadline = Soon()) {
   return Wait<Products>([&](Done<Products> done) { s.GetProducts(ids, deadline, done); });
