@@ -11,10 +11,12 @@ SELECT format('ALTER ROLE %I PASSWORD %L', :'role', :'password') \gexec
 \endif
 -- Bounds on what one session of the service can hold: no statement runs longer than 30 s, no
 -- transaction sits idle for more than 10 s (holding locks, and the snapshot below which every
--- event stream of the database waits), no lock wait lasts longer than 10 s.
-SELECT format('ALTER ROLE %I SET statement_timeout = %L', :'role', '30s') \gexec
-SELECT format('ALTER ROLE %I SET idle_in_transaction_session_timeout = %L', :'role', '10s') \gexec
-SELECT format('ALTER ROLE %I SET lock_timeout = %L', :'role', '10s') \gexec
+-- event stream of the database waits), no lock wait lasts longer than 10 s. Set for this
+-- database only: roles are shared by the cluster's databases, and the advisory lock above
+-- serialises provisioning within one database, not across them.
+SELECT format('ALTER ROLE %I IN DATABASE %I SET %s = %L', :'role', current_database(), name, value)
+  FROM (VALUES ('statement_timeout', '30s'), ('idle_in_transaction_session_timeout', '10s'),
+               ('lock_timeout', '10s')) AS bounds (name, value) \gexec
 SELECT format('CREATE SCHEMA %I AUTHORIZATION %I', :'schema', :'role')
   WHERE NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = :'schema') \gexec
 SELECT format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I', current_database(), :'role') \gexec
