@@ -25,6 +25,12 @@ namespace {
 constexpr size_t kMaxIds = 100;
 constexpr char kLinesKey[] = "lines";
 
+absl::Status CheckCount(size_t ids) {
+  if (ids <= kMaxIds) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("at most ", kMaxIds, " products at once, not ", ids));
+}
+
 constexpr absl::Duration kFirstBackoff = absl::Milliseconds(50);
 constexpr absl::Duration kMaxBackoff = absl::Milliseconds(500);
 
@@ -139,10 +145,7 @@ class GrpcSalesSystem final : public SalesSystem {
 
   void GetProducts(std::vector<std::string> ids, absl::Time deadline,
                    Done<Products> done) override {
-    if (ids.size() > kMaxIds) {
-      return done(absl::InvalidArgumentError(
-          absl::StrCat("at most ", kMaxIds, " products at once, not ", ids.size())));
-    }
+    if (absl::Status s = CheckCount(ids.size()); !s.ok()) return done(s);
     auto known = std::make_shared<absl::flat_hash_map<std::string, v1::Product>>();
     v1::BatchGetProductsRequest request;
     for (const auto& id : ids) {
@@ -195,10 +198,7 @@ class GrpcSalesSystem final : public SalesSystem {
 
   void ListInventory(std::vector<std::string> product_ids, absl::Time deadline,
                      Done<v1::ListInventoryResponse> done) override {
-    if (product_ids.size() > kMaxIds) {
-      return done(absl::InvalidArgumentError(
-          absl::StrCat("at most ", kMaxIds, " products at once, not ", product_ids.size())));
-    }
+    if (absl::Status s = CheckCount(product_ids.size()); !s.ok()) return done(s);
     v1::ListInventoryRequest request;
     for (auto& id : product_ids) request.add_product_ids(std::move(id));
     Call<v1::ListInventoryRequest, v1::ListInventoryResponse>(

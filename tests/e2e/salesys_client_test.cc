@@ -170,12 +170,13 @@ TEST(SalesSystemClientTest, CachesProductsUntilTheyExpire) {
   ASSERT_NE(fake, nullptr);
   prometheus::Registry registry;
   ClientOptions options{fake->address()};
-  options.cache_ttl = absl::Seconds(1);
+  options.cache_ttl = absl::Seconds(4);
   auto client = NewGrpcSalesSystem(options, &registry);
   const std::map<std::string, std::string> hits = {{"cache", "product"}, {"result", "hit"}};
   const std::map<std::string, std::string> misses = {{"cache", "product"}, {"result", "miss"}};
 
   ASSERT_THAT(GetProducts(*client, {"p-0003"}), IsOk());
+  const absl::Time stored = absl::Now();  // the product was cached before this
   EXPECT_EQ(Metric(registry, "crm_salesys_cache_lookups_total", misses), 1);
   ASSERT_THAT(GetProducts(*client, {"p-0003"}), IsOk());
   EXPECT_EQ(Metric(registry, "crm_salesys_cache_lookups_total", hits), 1);
@@ -187,7 +188,7 @@ TEST(SalesSystemClientTest, CachesProductsUntilTheyExpire) {
   ASSERT_THAT(cached, IsOk());
   EXPECT_EQ(cached->found.size(), 1u);
   // Once expired it is asked for again, and the outage shows.
-  absl::SleepFor(absl::Milliseconds(1100));
+  absl::SleepFor(stored + absl::Seconds(4) + absl::Milliseconds(100) - absl::Now());
   auto expired = GetProducts(*client, {"p-0003"});
   EXPECT_EQ(expired.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(std::string(expired.status().message()), HasSubstr("sales system"));
