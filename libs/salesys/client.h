@@ -38,9 +38,9 @@ struct ClientOptions {
   // host:port of the sales system.
   std::string address;
   // Plaintext when null.
-  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr;
   // Sent as "x-api-key" when not empty.
-  std::string api_key;
+  std::string api_key = {};
   // The longest a call may take, retries included.
   absl::Duration timeout = absl::Seconds(2);
   // Attempts of a call that the sales system answers UNAVAILABLE.

@@ -20,6 +20,9 @@ struct Field {
   std::string path;
   void (*copy)(const T& from, T& to);
   bool (*same)(const T& a, const T& b);
+  // Where a resource is merged into another: copies the field when `to` has none. Null when
+  // the resource is never merged.
+  void (*fill)(const T& from, T& to) = nullptr;
 };
 
 // The field `member` of T, named `path` in update masks.

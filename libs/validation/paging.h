@@ -34,7 +34,7 @@ absl::StatusOr<std::vector<std::string>> DecodePageToken(absl::string_view token
 // The position of a list ordered by a time and then an id: the keys of its page tokens.
 struct TimeAndId {
   int64_t micros = 0;
-  std::string id;
+  std::string id = {};
 
   std::vector<std::string> Keys() const;
 };

@@ -7,8 +7,11 @@
 
 #include <future>
 
+#include <grpcpp/create_channel.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "external/salesys/v1/sales_system.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/salesys/client.h"
@@ -156,6 +159,7 @@ TEST(SalesSystemClientTest, ReadsTheCatalogueInventoryAndOrders) {
   auto orders = Wait<v1::ListCustomerOrdersResponse>(
       [&](auto done) { client->ListCustomerOrders(orders_of, Soon(), done); });
   ASSERT_THAT(orders, IsOk());
+  ASSERT_GT(orders->orders_size(), 1);
   for (int i = 1; i < orders->orders_size(); ++i) {
     const auto& newer = orders->orders(i - 1).order_date();
     const auto& older = orders->orders(i).order_date();
@@ -280,6 +284,28 @@ TEST(SalesSystemClientTest, SendsTheApiKey) {
   options.api_key = "k-123";
   auto with = NewGrpcSalesSystem(options, nullptr);
   EXPECT_THAT(GetProducts(*with, {"p-0001"}), IsOk());
+}
+
+// The stand-in's order stream: the orders after a cursor, in order, each with its cursor.
+TEST(SalesSystemClientTest, TheStandInStreamsOrdersFromACursor) {
+  auto fake = Fake::Start();
+  ASSERT_NE(fake, nullptr);
+  auto stub = v1::SalesSystemService::NewStub(
+      grpc::CreateChannel(fake->address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  v1::WatchOrdersRequest req;
+  req.set_cursor("3");
+  auto stream = stub->WatchOrders(&ctx, req);
+  std::vector<std::string> cursors;
+  v1::OrderEvent event;
+  while (cursors.size() < 3 && stream->Read(&event)) {
+    cursors.push_back(event.cursor());
+    EXPECT_FALSE(event.order().customer_key().empty());
+    EXPECT_GT(event.order().lines_size(), 0);
+  }
+  EXPECT_THAT(cursors, ElementsAre("4", "5", "6"));
+  ctx.TryCancel();
 }
 
 TEST(SalesSystemClientTest, RefusesTooManyIds) {

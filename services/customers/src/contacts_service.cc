@@ -50,10 +50,9 @@ class ContactsServiceImpl final : public v1::ContactsService::CallbackService,
       Contact patch = FromProto(req->contact(), decoding);
       if (!decoding.empty()) return decoding.ToStatus();
       return rpc::Respond(
-          people->UpdateContact(conn, call.principal(), rpc::RequestMetaOf(call), patch,
-                                req->contact().etag(),
-                                rpc::UpdateMask(req->update_mask(), req->contact(),
-                                                validation::PathsOf(People::ContactFields()))),
+          people->UpdateContact(
+              conn, call.principal(), rpc::RequestMetaOf(call), patch, req->contact().etag(),
+              rpc::UpdateMask(req->update_mask(), req->contact(), People::ContactPaths())),
           resp);
     });
   }
@@ -97,8 +96,7 @@ class ContactsServiceImpl final : public v1::ContactsService::CallbackService,
       return rpc::Respond(
           people->UpdateInteraction(
               conn, call.principal(), rpc::RequestMetaOf(call), patch, req->interaction().etag(),
-              rpc::UpdateMask(req->update_mask(), req->interaction(),
-                              validation::PathsOf(People::InteractionFields()))),
+              rpc::UpdateMask(req->update_mask(), req->interaction(), People::InteractionPaths())),
           resp);
     });
   }

@@ -22,7 +22,7 @@ bool IsEmpty(const T& v) {
 
 // clang-format off
 #define CRM_CUSTOMER_FIELD(f)                                                          \
-  CustomerField{#f,                                                                    \
+  validation::Field<Customer>{#f,                                                                    \
                 [](const Customer& from, Customer& to) { to.f = from.f; },             \
                 [](const Customer& a, const Customer& b) { return a.f == b.f; },       \
                 [](const Customer& from, Customer& to) {                               \
@@ -30,8 +30,8 @@ bool IsEmpty(const T& v) {
                 }}
 // clang-format on
 
-const std::vector<CustomerField>& CustomerFields() {
-  static const auto* fields = new std::vector<CustomerField>{
+const std::vector<validation::Field<Customer>>& CustomerFields() {
+  static const auto* fields = new std::vector<validation::Field<Customer>>{
       CRM_CUSTOMER_FIELD(name),
       CRM_CUSTOMER_FIELD(region),
       CRM_CUSTOMER_FIELD(industry),

@@ -6,18 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "libs/validation/fields.h"
 #include "services/customers/src/model.h"
 
 namespace crm::customers_service {
 
-struct CustomerField {
-  std::string path;
-  void (*copy)(const Customer& from, Customer& to);
-  bool (*same)(const Customer& a, const Customer& b);
-  // Copies the field when `to` has none (the tags and attributes of both are joined).
-  void (*fill)(const Customer& from, Customer& to);
-};
-
-const std::vector<CustomerField>& CustomerFields();
+// A merge fills the survivor's empty fields; the tags and attributes of both are joined.
+const std::vector<validation::Field<Customer>>& CustomerFields();
 
 }  // namespace crm::customers_service

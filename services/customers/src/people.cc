@@ -191,7 +191,7 @@ absl::StatusOr<Contact> People::UpdateContact(db::Conn& conn, const Principal& c
   validation::RequiredUuid(v, "contact.id", patch.id);
   ValidateContact(v, patch, &mask);
   CRM_RETURN_IF_ERROR(v.ToStatus());
-  CRM_RETURN_IF_ERROR(validation::CheckMask(mask, validation::PathsOf(ContactFields())));
+  CRM_RETURN_IF_ERROR(validation::CheckMask(mask, ContactPaths()));
   if (mask.empty()) return InvalidField("update_mask", "names no field to update");
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("contact.etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Contact> {
@@ -286,7 +286,7 @@ absl::StatusOr<Interaction> People::UpdateInteraction(db::Conn& conn, const Prin
   validation::RequiredUuid(v, "interaction.id", patch.id);
   ValidateInteraction(v, patch, &mask);
   CRM_RETURN_IF_ERROR(v.ToStatus());
-  CRM_RETURN_IF_ERROR(validation::CheckMask(mask, validation::PathsOf(InteractionFields())));
+  CRM_RETURN_IF_ERROR(validation::CheckMask(mask, InteractionPaths()));
   if (mask.empty()) return InvalidField("update_mask", "names no field to update");
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("interaction.etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Interaction> {
@@ -366,6 +366,16 @@ const std::vector<validation::Field<Interaction>>& People::InteractionFields() {
       CRM_FIELD(Interaction, result),
       CRM_FIELD(Interaction, next_follow_up_date)};
   return *fields;
+}
+
+const std::vector<std::string>& People::ContactPaths() {
+  static const auto* paths = new std::vector<std::string>(validation::PathsOf(ContactFields()));
+  return *paths;
+}
+
+const std::vector<std::string>& People::InteractionPaths() {
+  static const auto* paths = new std::vector<std::string>(validation::PathsOf(InteractionFields()));
+  return *paths;
 }
 
 }  // namespace crm::customers_service

@@ -37,6 +37,9 @@ class People {
   // The fields UpdateContact and UpdateInteraction change.
   static const std::vector<validation::Field<Contact>>& ContactFields();
   static const std::vector<validation::Field<Interaction>>& InteractionFields();
+  // Their update_mask paths.
+  static const std::vector<std::string>& ContactPaths();
+  static const std::vector<std::string>& InteractionPaths();
   // The contact fields an import row sets on a known contact (not its name, place in the
   // reporting lines or primary mark).
   static const std::vector<validation::Field<Contact>>& ImportedContactFields();

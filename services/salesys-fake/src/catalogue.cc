@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
+#include "libs/money/money.h"
 
 namespace crm::salesys_fake {
 namespace {
@@ -60,13 +61,14 @@ const char* const kScales[] = {"20用户", "50用户", "100用户", "不限用�
 
 google::type::Money Yuan(int64_t minor) {
   google::type::Money m;
-  m.set_currency_code("CNY");
-  m.set_units(minor / 100);
-  m.set_nanos(static_cast<int32_t>(minor % 100) * 10000000);
+  money::SetProto({minor, "CNY"}, &m);
   return m;
 }
 
-int64_t MinorOf(const google::type::Money& m) { return m.units() * 100 + m.nanos() / 10000000; }
+int64_t MinorOf(const google::type::Money& m) {
+  Violations ignored;  // the catalogue's own prices
+  return money::FromProto(m, true, "", ignored)->minor;
+}
 
 // A small deterministic generator (the same catalogue on every start).
 uint64_t Mix(uint64_t x) {

@@ -8,16 +8,14 @@
 #include "libs/config/flags.h"
 #include "libs/log/log.h"
 #include "libs/rpc/server.h"
+#include "libs/service/common_config.h"
 #include "libs/service/periodic.h"
 #include "services/salesys-fake/src/fake_service.h"
 
 namespace crm::salesys_fake {
 namespace {
 
-int Fatal(const char* what, const absl::Status& s) {
-  log::Error(what).Str("error", s.ToString());
-  return 2;
-}
+using service::Fatal;
 
 bool CodeOf(std::string name, grpc::StatusCode* code) {
   name = absl::AsciiStrToUpper(name);
