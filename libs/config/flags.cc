@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -208,6 +210,15 @@ std::string Flags::Usage() const {
     absl::StrAppend(&out, "\n");
   }
   return out;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& flag, const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream content;
+  if (!in || !(content << in.rdbuf())) {
+    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": cannot read ", path));
+  }
+  return content.str();
 }
 
 }  // namespace crm::config

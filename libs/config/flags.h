@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+
 #include <vector>
+#include "absl/status/statusor.h"
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -52,5 +54,9 @@ class Flags {
   std::string description_;
   std::vector<std::unique_ptr<Flag>> flags_;
 };
+
+// The whole content of the file a flag names (a key, a secret, a certificate); INVALID_ARGUMENT
+// naming the flag when it cannot be read.
+absl::StatusOr<std::string> ReadFile(const std::string& flag, const std::string& path);
 
 }  // namespace crm::config

@@ -4,6 +4,7 @@
 
 #include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/impl/rpc_method.h>
+#include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/sync_stream.h>
 
 #include "absl/strings/str_cat.h"
@@ -79,34 +80,63 @@ absl::Status Follower::Follow() {
   return followed;
 }
 
+absl::StatusOr<common::v1::Event> Follower::Decode(const grpc::ByteBuffer& message) const {
+  std::vector<grpc::Slice> slices;
+  if (!message.Dump(&slices).ok()) return absl::DataLossError("unreadable message");
+  std::string bytes;
+  for (const auto& slice : slices)
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  if (options_.decode) return options_.decode(bytes);
+  common::v1::Event e;
+  if (!e.ParseFromString(bytes)) return absl::DataLossError("the event does not parse");
+  return e;
+}
+
 absl::Status Follower::FollowAsLeader() {
   auto cursor = conn_.Read([this](db::Tx& tx) -> absl::StatusOr<std::string> {
     return LoadCursor(tx, schema_, options_.stream);
   });
   if (!cursor.ok()) return cursor.status();
   std::string stored = *cursor;
-  auto token = options_.token();
-  if (!token.ok()) return token.status();
-
   grpc::ClientContext ctx;
-  ctx.AddMetadata("authorization", "Bearer " + *token);
+  if (options_.token) {
+    auto token = options_.token();
+    if (!token.ok()) return token.status();
+    ctx.AddMetadata("authorization", "Bearer " + *token);
+  }
+  for (const auto& [key, value] : options_.metadata) ctx.AddMetadata(key, value);
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return absl::CancelledError("stopping");
     current_ = &ctx;
   }
-  common::v1::WatchEventsRequest req;
-  req.set_after(*cursor);
-  for (const auto& t : options_.types) req.add_types(t);
-  // What a generated stub does for a server-streaming method, by name.
+  std::string request;
+  if (options_.request) {
+    request = options_.request(stored);
+  } else {
+    common::v1::WatchEventsRequest req;
+    req.set_after(stored);
+    for (const auto& t : options_.types) req.add_types(t);
+    request = req.SerializeAsString();
+  }
+  grpc::Slice request_slice(request);
+  const grpc::ByteBuffer request_bytes(&request_slice, 1);
+  // What a generated stub does for a server-streaming method, by name; the messages are read
+  // as bytes and decoded here.
   const grpc::internal::RpcMethod method(
       options_.method.c_str(), grpc::internal::RpcMethod::SERVER_STREAMING, options_.channel);
-  std::unique_ptr<grpc::ClientReader<common::v1::Event>> reader(
-      grpc::internal::ClientReaderFactory<common::v1::Event>::Create(options_.channel.get(), method,
-                                                                     &ctx, req));
-  common::v1::Event e;
+  std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> reader(
+      grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(options_.channel.get(), method,
+                                                                    &ctx, request_bytes));
+  grpc::ByteBuffer message;
   absl::Status failed;
-  while (failed.ok() && reader->Read(&e)) {
+  while (failed.ok() && reader->Read(&message)) {
+    auto decoded = Decode(message);
+    if (!decoded.ok()) {
+      failed = decoded.status();
+      break;
+    }
+    const common::v1::Event& e = *decoded;
     failed = conn_.Transact([&](db::Tx& tx) -> absl::Status {
       if (absl::Status s = apply_(tx, e); !s.ok()) return s;
       // Compare-and-set: only from the cursor this follower stored last.

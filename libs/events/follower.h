@@ -25,10 +25,12 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
+#include <grpcpp/support/byte_buffer.h>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -48,8 +50,15 @@ class Follower {
     std::string method;
     std::vector<std::string> types;
     // A service account's bearer token with the producer's "<source>.events.watch", asked for
-    // at each connection.
+    // at each connection (unset: none).
     std::function<absl::StatusOr<std::string>()> token;
+    // More request headers (e.g. an external producer's API key).
+    std::vector<std::pair<std::string, std::string>> metadata;
+    // A producer whose stream is not a WatchEvents (the sales system's order stream): the
+    // request (serialized) for the messages after `cursor`, and each message (serialized) read
+    // as an event with its cursor. Unset: crm.common.v1 WatchEvents of `types`.
+    std::function<std::string(const std::string& cursor)> request;
+    std::function<absl::StatusOr<common::v1::Event>(const std::string& message)> decode;
     absl::Duration min_backoff = absl::Milliseconds(200);
     absl::Duration max_backoff = absl::Seconds(30);
   };
@@ -77,6 +86,7 @@ class Follower {
   // stream ends or fails.
   absl::Status Follow();
   absl::Status FollowAsLeader();
+  absl::StatusOr<common::v1::Event> Decode(const grpc::ByteBuffer& message) const;
 
   Options options_;
   db::Conn conn_;

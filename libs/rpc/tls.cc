@@ -1,8 +1,5 @@
 #include "libs/rpc/tls.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/str_cat.h"
 #include "libs/config/flags.h"
 
@@ -11,12 +8,9 @@ namespace {
 
 absl::Status ReadPem(const std::string& flag, const std::string& path, std::string* out) {
   if (path.empty()) return absl::OkStatus();
-  std::ifstream in(path);
-  std::stringstream ss;
-  if (!in || !(ss << in.rdbuf())) {
-    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": cannot read ", path));
-  }
-  *out = ss.str();
+  auto content = config::ReadFile(flag, path);
+  if (!content.ok()) return content.status();
+  *out = *std::move(content);
   return absl::OkStatus();
 }
 

@@ -1,8 +1,5 @@
 #include "libs/service/service_tokens.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "crm/auth/v1/auth_service.grpc.pb.h"
@@ -19,11 +16,9 @@ ServiceTokens::ServiceTokens(std::shared_ptr<grpc::Channel> auth, std::string cl
 
 absl::StatusOr<std::unique_ptr<ServiceTokens>> ServiceTokens::FromFile(
     std::shared_ptr<grpc::Channel> auth, std::string client_id, const std::string& secret_file) {
-  std::ifstream in(secret_file);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", secret_file));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string secret(absl::StripTrailingAsciiWhitespace(ss.str()));
+  auto content = config::ReadFile("service-client-secret-file", secret_file);
+  if (!content.ok()) return content.status();
+  std::string secret(absl::StripTrailingAsciiWhitespace(*content));
   if (secret.empty()) return absl::InvalidArgumentError(absl::StrCat(secret_file, " is empty"));
   return std::make_unique<ServiceTokens>(std::move(auth), std::move(client_id), std::move(secret));
 }

@@ -17,6 +17,7 @@
 #include "libs/salesys/client.h"
 #include "libs/testing/process.h"
 #include "libs/testing/status_matchers.h"
+#include "tests/e2e/stack.h"
 
 namespace crm::salesys {
 namespace {
@@ -25,45 +26,16 @@ using ::crm::test::IsOk;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// The stand-in, reached over a Unix socket of its own (a restarted one gets the same address
-// back, which a TCP port freed for a moment need not).
-class Fake {
- public:
-  // Starts the stand-in with extra flags, on `socket` (empty: a new one); null on failure.
-  static std::unique_ptr<Fake> Start(std::vector<std::string> flags = {}, std::string socket = "") {
-    static int started = 0;
-    auto fake = std::unique_ptr<Fake>(new Fake);
-    fake->socket_ = !socket.empty()
-                        ? socket
-                        : absl::StrCat("/tmp/crm-salesys-test-", getpid(), "-", ++started, ".sock");
-    std::vector<std::string> args = {"--grpc-port=0", "--metrics-port=0",
-                                     "--grpc-unix-socket=" + fake->socket_, "--demo-customers=20",
-                                     "--drain-timeout=1s"};
-    args.insert(args.end(), flags.begin(), flags.end());
-    auto process = test::ServiceProcess::Start(
-        {test::BuiltBinary("services/salesys-fake/crm-salesys-fake"), args, {}});
-    if (!process.ok()) {
-      ADD_FAILURE() << process.status();
-      return nullptr;
-    }
-    fake->process_ = *std::move(process);
-    if (absl::Status s = fake->process_->WaitForServing(fake->address(), absl::Seconds(30));
-        !s.ok()) {
-      ADD_FAILURE() << s << fake->process_->Output();
-      return nullptr;
-    }
-    return fake;
+// The stand-in, or a failure of the test.
+std::unique_ptr<e2e::SalesSystemFake> StartFake(std::vector<std::string> flags = {},
+                                                std::string socket = "") {
+  auto fake = e2e::SalesSystemFake::Start(std::move(flags), std::move(socket));
+  if (!fake.ok()) {
+    ADD_FAILURE() << fake.status();
+    return nullptr;
   }
-
-  std::string address() const { return "unix:" + socket_; }
-  const std::string& socket() const { return socket_; }
-  void Stop() { process_->Stop(); }
-
- private:
-  Fake() = default;
-  std::string socket_;
-  std::unique_ptr<test::ServiceProcess> process_;
-};
+  return *std::move(fake);
+}
 
 // The value of a counter or gauge with these labels (0 when absent).
 double Metric(prometheus::Registry& registry, const std::string& name,
@@ -121,7 +93,7 @@ absl::StatusOr<Products> GetProducts(SalesSystem& s, std::vector<std::string> id
 }
 
 TEST(SalesSystemClientTest, ReadsTheCatalogueInventoryAndOrders) {
-  auto fake = Fake::Start();
+  auto fake = StartFake();
   ASSERT_NE(fake, nullptr);
   prometheus::Registry registry;
   auto client = NewGrpcSalesSystem({fake->address()}, &registry);
@@ -170,7 +142,7 @@ TEST(SalesSystemClientTest, ReadsTheCatalogueInventoryAndOrders) {
 }
 
 TEST(SalesSystemClientTest, CachesProductsUntilTheyExpire) {
-  auto fake = Fake::Start();
+  auto fake = StartFake();
   ASSERT_NE(fake, nullptr);
   prometheus::Registry registry;
   ClientOptions options{fake->address()};
@@ -200,7 +172,7 @@ TEST(SalesSystemClientTest, CachesProductsUntilTheyExpire) {
 }
 
 TEST(SalesSystemClientTest, TheBreakerOpensWhileDownAndClosesAfterRecovery) {
-  auto fake = Fake::Start();
+  auto fake = StartFake();
   ASSERT_NE(fake, nullptr);
   prometheus::Registry registry;
   ClientOptions options{fake->address()};
@@ -227,7 +199,7 @@ TEST(SalesSystemClientTest, TheBreakerOpensWhileDownAndClosesAfterRecovery) {
   EXPECT_EQ(Metric(registry, "crm_salesys_calls_total", {{"code", "BREAKER_OPEN"}}), 1);
 
   // Back up: after the cooldown one probe goes through and closes the breaker.
-  fake = Fake::Start({}, socket);
+  fake = StartFake({}, socket);
   ASSERT_NE(fake, nullptr);
   absl::SleepFor(absl::Milliseconds(2100));
   ASSERT_THAT(GetProducts(*client, {"p-0001"}), IsOk());
@@ -236,7 +208,7 @@ TEST(SalesSystemClientTest, TheBreakerOpensWhileDownAndClosesAfterRecovery) {
 }
 
 TEST(SalesSystemClientTest, HonoursTheDeadline) {
-  auto fake = Fake::Start({"--latency=3s"});
+  auto fake = StartFake({"--latency=3s"});
   ASSERT_NE(fake, nullptr);
   ClientOptions options{fake->address()};
   options.timeout = absl::Milliseconds(400);
@@ -255,7 +227,7 @@ TEST(SalesSystemClientTest, HonoursTheDeadline) {
 TEST(SalesSystemClientTest, RetriesUnavailableOnly) {
   {
     // Two UNAVAILABLE answers, then success: one call, retried by gRPC, succeeds.
-    auto fake = Fake::Start({"--fail-first=2"});
+    auto fake = StartFake({"--fail-first=2"});
     ASSERT_NE(fake, nullptr);
     prometheus::Registry registry;
     auto client = NewGrpcSalesSystem({fake->address()}, &registry);
@@ -265,7 +237,7 @@ TEST(SalesSystemClientTest, RetriesUnavailableOnly) {
   {
     // An INTERNAL answer is not retried: the call fails (a retry would have succeeded), and
     // the next call succeeds.
-    auto fake = Fake::Start({"--fail-first=1", "--fail-code=INTERNAL"});
+    auto fake = StartFake({"--fail-first=1", "--fail-code=INTERNAL"});
     ASSERT_NE(fake, nullptr);
     auto client = NewGrpcSalesSystem({fake->address()}, nullptr);
     auto failed = GetProducts(*client, {"p-0001"});
@@ -276,7 +248,7 @@ TEST(SalesSystemClientTest, RetriesUnavailableOnly) {
 }
 
 TEST(SalesSystemClientTest, SendsTheApiKey) {
-  auto fake = Fake::Start({"--api-key=k-123"});
+  auto fake = StartFake({"--api-key=k-123"});
   ASSERT_NE(fake, nullptr);
   auto without = NewGrpcSalesSystem({fake->address()}, nullptr);
   EXPECT_EQ(GetProducts(*without, {"p-0001"}).status().code(), absl::StatusCode::kUnavailable);
@@ -288,7 +260,7 @@ TEST(SalesSystemClientTest, SendsTheApiKey) {
 
 // The stand-in's order stream: the orders after a cursor, in order, each with its cursor.
 TEST(SalesSystemClientTest, TheStandInStreamsOrdersFromACursor) {
-  auto fake = Fake::Start();
+  auto fake = StartFake();
   ASSERT_NE(fake, nullptr);
   auto stub = v1::SalesSystemService::NewStub(
       grpc::CreateChannel(fake->address(), grpc::InsecureChannelCredentials()));

@@ -60,8 +60,9 @@ absl::Status ServiceUnderTest::Launch(const std::string& binary, const std::stri
 
 int ServiceUnderTest::Stop() { return process_ == nullptr ? 0 : process_->Stop(); }
 
-absl::Status ServiceUnderTest::Restart() {
+absl::Status ServiceUnderTest::Restart(std::vector<std::string> more_args) {
   if (process_ != nullptr && process_->Running()) process_->Stop();
+  options_.args.insert(options_.args.end(), more_args.begin(), more_args.end());
   auto process = test::ServiceProcess::Start(options_);
   if (!process.ok()) return process.status();
   process_ = *std::move(process);
@@ -198,6 +199,46 @@ absl::StatusOr<std::unique_ptr<CustomersServer>> CustomersServer::Start(
                                    "--auth-address=" + auth.target()};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   if (auto st = s->Launch("services/customers/crm-customers", *conninfo, args); !st.ok()) {
+    return st;
+  }
+  return s;
+}
+
+absl::StatusOr<std::unique_ptr<SalesSystemFake>> SalesSystemFake::Start(
+    std::vector<std::string> flags, std::string socket) {
+  static int started = 0;
+  std::unique_ptr<SalesSystemFake> fake(new SalesSystemFake());
+  fake->socket_ = !socket.empty()
+                      ? socket
+                      : absl::StrCat("/tmp/crm-salesys-test-", getpid(), "-", ++started, ".sock");
+  std::vector<std::string> args = {"--grpc-port=0", "--metrics-port=0",
+                                   "--grpc-unix-socket=" + fake->socket_, "--demo-customers=20",
+                                   "--drain-timeout=1s"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  auto process = test::ServiceProcess::Start(
+      {test::BuiltBinary("services/salesys-fake/crm-salesys-fake"), args, {}});
+  if (!process.ok()) return process.status();
+  fake->process_ = *std::move(process);
+  if (absl::Status s = fake->process_->WaitForServing(fake->address(), absl::Seconds(30));
+      !s.ok()) {
+    return absl::UnavailableError(absl::StrCat(s.message(), "\n", fake->process_->Output()));
+  }
+  return fake;
+}
+
+absl::StatusOr<std::unique_ptr<ContractsServer>> ContractsServer::Start(
+    test::TestDatabase& db, const AuthServer& auth, const CustomersServer& customers,
+    const PipelineServer& pipeline, const std::string& sales_system,
+    std::vector<std::string> extra_args) {
+  auto conninfo = db.ProvisionService("contracts", "crm_contracts");
+  if (!conninfo.ok()) return conninfo.status();
+  std::unique_ptr<ContractsServer> s(new ContractsServer());
+  std::vector<std::string> args = {
+      "--jwt-public-keys=" + auth.public_key_spec(), "--auth-address=" + auth.target(),
+      "--customers-address=" + customers.target(), "--pipeline-address=" + pipeline.target(),
+      "--salesys-address=" + sales_system};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  if (auto st = s->Launch("services/contracts/crm-contracts", *conninfo, args); !st.ok()) {
     return st;
   }
   return s;

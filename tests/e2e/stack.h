@@ -29,9 +29,9 @@ class ServiceUnderTest {
   test::ServiceProcess& process() { return *process_; }
   // Stops the process (SIGTERM); returns its exit code.
   int Stop();
-  // Starts it again (stopping it first if it runs) on the same ports and database, and waits
-  // until it reports SERVING.
-  absl::Status Restart();
+  // Starts it again (stopping it first if it runs) on the same ports and database, with
+  // `more_args` added for good, and waits until it reports SERVING.
+  absl::Status Restart(std::vector<std::string> more_args = {});
 
  protected:
   // Starts binary (relative to the build directory) with the database, port and extra
@@ -93,6 +93,33 @@ class PipelineServer : public ServiceUnderTest {
   // calling `customers`.
   static absl::StatusOr<std::unique_ptr<PipelineServer>> Start(
       test::TestDatabase& db, const AuthServer& auth, const CustomersServer& customers,
+      std::vector<std::string> extra_args = {});
+};
+
+// The stand-in for the company's sales system (crm-salesys-fake), on a Unix socket of its own
+// (a restarted one gets the same address back, which a TCP port freed for a moment need not).
+class SalesSystemFake {
+ public:
+  // Starts it with extra flags (20 demo customers unless given), on `socket` (empty: a new one).
+  static absl::StatusOr<std::unique_ptr<SalesSystemFake>> Start(std::vector<std::string> flags = {},
+                                                                std::string socket = "");
+  std::string address() const { return "unix:" + socket_; }
+  const std::string& socket() const { return socket_; }
+  void Stop() { process_->Stop(); }
+
+ private:
+  SalesSystemFake() = default;
+  std::string socket_;
+  std::unique_ptr<test::ServiceProcess> process_;
+};
+
+class ContractsServer : public ServiceUnderTest {
+ public:
+  // Provisions the contracts role and schema and starts crm-contracts trusting `auth`'s key
+  // and calling the other services and the sales system at `sales_system`.
+  static absl::StatusOr<std::unique_ptr<ContractsServer>> Start(
+      test::TestDatabase& db, const AuthServer& auth, const CustomersServer& customers,
+      const PipelineServer& pipeline, const std::string& sales_system,
       std::vector<std::string> extra_args = {});
 };
 

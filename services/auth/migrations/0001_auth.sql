@@ -104,6 +104,7 @@ INSERT INTO auth.permissions (name, description) VALUES
   ('auth.events.watch',       'Follow the auth service''s event stream (service accounts only)'),
   ('customers.events.watch',  'Follow the customers service''s event stream (service accounts only)'),
   ('pipeline.events.watch',   'Follow the pipeline service''s event stream (service accounts only)'),
+  ('contracts.events.watch',  'Follow the contracts service''s event stream (service accounts only)'),
   ('dictionaries.write',      'Edit dictionaries (levels, regions, industries, ticket types)'),
   ('customers.read',          'Read customers, contacts and interactions'),
   ('customers.write',         'Create and change customers, contacts and interactions'),
@@ -119,6 +120,7 @@ INSERT INTO auth.permissions (name, description) VALUES
   ('pipeline.opportunities.assign', 'Assign opportunities'),
   ('contracts.read',          'Read contracts and orders'),
   ('contracts.write',         'Create and change contracts and orders'),
+  ('contracts.review',        'Review (approve or reject) submitted contracts'),
   ('payments.read',           'Read receivables, payment plans and records'),
   ('payments.write',          'Record payment plans, payments and deliveries'),
   ('service.tickets.read',    'Read service tickets'),
@@ -135,7 +137,9 @@ INSERT INTO auth.roles (name, display_name, description, data_scope, builtin) VA
   ('service_agent',   '客服',       'Creates, handles and gives feedback on tickets', 'all', true),
   ('finance',         '财务主管',   'Contracts, payment plans, payment records, receivables', 'all', true),
   ('integration',     '系统集成',   'Service accounts of integrations that read every stream and record', 'all', true),
-  ('pipeline_follower', '商机同步', 'The pipeline service''s account: follows customer hand-overs and merges', 'none', true);
+  ('pipeline_follower', '商机同步', 'The pipeline service''s account: follows customer hand-overs and merges, and contracts of won opportunities', 'none', true),
+  ('contracts_follower', '合同同步', 'The contracts service''s account: follows customer hand-overs and merges', 'none', true),
+  ('customers_follower', '客户同步', 'The customers service''s account: follows orders for churn handling', 'none', true);
 
 INSERT INTO auth.role_permissions (role, permission)
 SELECT r, p FROM (VALUES
@@ -147,6 +151,7 @@ SELECT r, p FROM (VALUES
   ('executive', 'auth.departments.read'), ('executive', 'auth.users.read'),
   ('executive', 'customers.read'), ('executive', 'customers.export'),
   ('executive', 'pipeline.opportunities.read'), ('executive', 'contracts.read'),
+  ('executive', 'contracts.review'),
   ('executive', 'payments.read'), ('executive', 'service.tickets.read'),
   ('executive', 'analytics.reports.read'),
 
@@ -156,7 +161,8 @@ SELECT r, p FROM (VALUES
   ('sales_manager', 'customers.export'), ('sales_manager', 'customers.loss.manage'),
   ('sales_manager', 'pipeline.opportunities.read'), ('sales_manager', 'pipeline.opportunities.create'),
   ('sales_manager', 'pipeline.opportunities.write'), ('sales_manager', 'pipeline.opportunities.assign'),
-  ('sales_manager', 'contracts.read'), ('sales_manager', 'payments.read'),
+  ('sales_manager', 'contracts.read'), ('sales_manager', 'contracts.write'),
+  ('sales_manager', 'contracts.review'), ('sales_manager', 'payments.read'),
   ('sales_manager', 'service.tickets.read'), ('sales_manager', 'service.tickets.assign'),
   ('sales_manager', 'analytics.reports.read'),
 
@@ -179,10 +185,13 @@ SELECT r, p FROM (VALUES
   ('finance', 'analytics.reports.read'),
 
   ('integration', 'auth.events.watch'), ('integration', 'customers.events.watch'),
-  ('integration', 'pipeline.events.watch'), ('integration', 'auth.users.read'),
+  ('integration', 'pipeline.events.watch'), ('integration', 'contracts.events.watch'),
+  ('integration', 'auth.users.read'),
   ('integration', 'auth.departments.read'), ('integration', 'customers.read'),
   ('integration', 'pipeline.opportunities.read'), ('integration', 'contracts.read'),
   ('integration', 'payments.read'), ('integration', 'service.tickets.read'),
 
-  ('pipeline_follower', 'customers.events.watch')
+  ('pipeline_follower', 'customers.events.watch'), ('pipeline_follower', 'contracts.events.watch'),
+  ('contracts_follower', 'customers.events.watch'),
+  ('customers_follower', 'contracts.events.watch')
 ) AS v (r, p);

@@ -138,6 +138,8 @@ CREATE TABLE customers.customers (
   loss_delayed_until          date,
   -- The key of the customer in the system it was imported from.
   external_key                text CHECK (external_key IS NULL OR external_key <> ''),
+  -- The customer's key in the company's sales system (its orders there count for churn).
+  sales_system_key            text CHECK (sales_system_key IS NULL OR sales_system_key <> ''),
   version                     bigint NOT NULL DEFAULT 1,
   created_at                  timestamptz NOT NULL DEFAULT now(),
   updated_at                  timestamptz NOT NULL DEFAULT now(),
@@ -197,6 +199,17 @@ CREATE INDEX customers_loss_department ON customers.customers (owner_department_
 -- Imports match rows to customers by external key.
 CREATE UNIQUE INDEX customers_external_key ON customers.customers (external_key)
   WHERE external_key IS NOT NULL;
+-- The sales system's orders find their customer by its key there (a merged duplicate keeps its
+-- key, and its orders go on to the survivor).
+CREATE UNIQUE INDEX customers_sales_system_key ON customers.customers (sales_system_key)
+  WHERE sales_system_key IS NOT NULL;
+
+-- The latest order of each customer of the sales system (from its order stream), linked to one
+-- of ours or not: a customer linked later takes it at once.
+CREATE TABLE customers.sales_system_orders (
+  customer_key    text PRIMARY KEY,
+  last_order_date date NOT NULL
+);
 
 -- Contacts (联系人) and interactions (交往记录 / 跟进记录) of customers.
 

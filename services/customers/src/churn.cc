@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "crm/common/v1/orders.pb.h"
 #include "crm/customers/v1/events.pb.h"
+#include "external/salesys/v1/sales_system.pb.h"
 #include "libs/db/time_fields.h"
 #include "libs/ids/uuid.h"
 #include "libs/log/log.h"
@@ -13,6 +14,7 @@
 #include "libs/validation/text.h"
 #include "libs/validation/updates.h"
 #include "services/customers/src/convert.h"
+#include "services/customers/src/customers.h"
 #include "services/customers/src/repository.h"
 
 namespace crm::customers_service {
@@ -71,21 +73,104 @@ absl::Status Churn::ApplyOrderEvent(db::Tx& tx, const common::v1::Event& event) 
         .Str("problem", v.ToStatus().ToString());
     return absl::OkStatus();
   }
-  auto applied = Repository::ApplyOrder(tx, order.customer_id(), *day, RecentFrom(Today()));
+  return ApplyOrder(tx, event.request_id(), order.customer_id(), *day,
+                    order.number().empty() ? order.order_id() : order.number());
+}
+
+absl::Status Churn::ApplySalesSystemOrder(db::Tx& tx, const common::v1::Event& event) const {
+  external::salesys::v1::Order order;
+  Violations v;
+  if (!event.payload().UnpackTo(&order)) v.Add("payload", "is not an external.salesys.v1.Order");
+  std::optional<absl::CivilDay> day = proto_time::DayOf(order.order_date(), "order_date", v);
+  if (!day) v.Add("order_date", "is required");
+  if (!v.empty()) {
+    log::Warn("sales-system order skipped: malformed")
+        .Str("cursor", event.cursor())
+        .Str("problem", v.ToStatus().ToString());
+    return absl::OkStatus();
+  }
+  // Remembered for the key, so that a customer linked to it later takes its last order too.
+  Repository::RememberSalesSystemOrder(tx, order.customer_key(), *day);
+  std::optional<std::string> customer = Repository::FindBySalesSystemKey(tx, order.customer_key());
+  if (!customer) return absl::OkStatus();  // a customer of the sales system not linked to ours
+  return ApplyOrder(tx, event.request_id(), *customer, *day, order.number());
+}
+
+std::string Churn::SalesSystemOrdersRequest(const std::string& cursor) {
+  external::salesys::v1::WatchOrdersRequest req;
+  req.set_cursor(cursor);
+  return req.SerializeAsString();
+}
+
+absl::StatusOr<common::v1::Event> Churn::SalesSystemOrder(const std::string& message) {
+  external::salesys::v1::OrderEvent oe;
+  if (!oe.ParseFromString(message)) {
+    return absl::DataLossError("the sales system's order event does not parse");
+  }
+  common::v1::Event e;
+  e.set_cursor(oe.cursor());
+  e.set_type("salesys.order.placed");
+  e.set_source("salesys");
+  e.set_id(absl::StrCat("salesys-order-", oe.cursor()));
+  e.set_aggregate_type("order");
+  e.set_aggregate_id(oe.order().id());
+  e.mutable_payload()->PackFrom(oe.order());
+  return e;
+}
+
+absl::Status Churn::ApplyOrder(db::Tx& tx, const std::string& request_id,
+                               const std::string& customer_id, absl::CivilDay day,
+                               const std::string& order) const {
+  auto applied = Repository::ApplyOrder(tx, customer_id, day, RecentFrom(Today()));
   if (!applied) {
-    log::Warn("order event skipped: unknown customer")
-        .Str("event_id", event.id())
-        .Str("customer_id", order.customer_id());
+    log::Warn("order skipped: unknown customer")
+        .Str("customer_id", customer_id)
+        .Str("order", order);
     return absl::OkStatus();
   }
   if (applied->recovered) {
     LossAction a;
     a.customer_id = applied->customer_id;
     a.kind = "recovered";
-    a.note = absl::StrCat("order ", order.order_id(), " of ", absl::FormatCivilTime(*day));
-    Record(tx, outbox_, event.request_id(), a);
+    a.note = absl::StrCat("order ", order, " of ", absl::FormatCivilTime(day));
+    Record(tx, outbox_, request_id, a);
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<Customer> Churn::SetSalesSystemKey(db::Conn& conn, const Principal& caller,
+                                                  const RequestMeta& meta, const std::string& id,
+                                                  const std::string& etag,
+                                                  const std::string& key) const {
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.write"));
+  Violations v;
+  validation::RequiredUuid(v, "id", id);
+  const std::string trimmed(validation::TrimSpace(key));
+  validation::OptionalText(v, "sales_system_key", trimmed, 100);
+  CRM_RETURN_IF_ERROR(v.ToStatus());
+  CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
+  return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Customer> {
+    std::optional<Customer> current = Repository::LockInScope(tx, id, caller);
+    if (!current) return auth::NotVisible(caller.scope, "customer", id);
+    if (expected != 0 && current->version != expected) return validation::StaleEtag();
+    if (current->sales_system_key == trimmed) return *current;
+    if (!trimmed.empty()) {
+      if (auto holder = Repository::FindBySalesSystemKey(tx, trimmed)) {
+        return absl::AlreadyExistsError(
+            absl::StrCat("sales_system_key ", trimmed, " already names customer ", *holder));
+      }
+    }
+    std::optional<Customer> updated =
+        Repository::SetSalesSystemKey(tx, id, trimmed, current->version);
+    if (!updated) return validation::StaleEtag();
+    EmitCustomerChanges(tx, *outbox_, meta, {&*updated}, {});
+    // The sales system's orders of this key so far count from now on.
+    if (auto last = Repository::SalesSystemLastOrder(tx, trimmed)) {
+      CRM_RETURN_IF_ERROR(ApplyOrder(tx, meta.request_id, id, *last, "in the sales system"));
+      updated = Repository::Find(tx, id);
+    }
+    return *updated;
+  });
 }
 
 absl::StatusOr<int> Churn::Scan(db::Conn& conn, absl::CivilDay today) const {

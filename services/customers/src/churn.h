@@ -38,6 +38,19 @@ class Churn {
   // Applies one order event in tx (the follower's transaction, which also stores the cursor).
   // Events that are not orders, or name no customer of ours, are logged and skipped.
   absl::Status ApplyOrderEvent(db::Tx& tx, const common::v1::Event& event) const;
+  // The same for an order of the company's sales system (SalesSystemOrder), found by the
+  // customer's sales_system_key; orders of customers not linked to one are skipped.
+  absl::Status ApplySalesSystemOrder(db::Tx& tx, const common::v1::Event& event) const;
+  // The sales system's order stream as events for a follower: the WatchOrders request from
+  // `cursor`, and an OrderEvent read as an event (type salesys.order.placed, the order as its
+  // payload).
+  static std::string SalesSystemOrdersRequest(const std::string& cursor);
+  // Links the customer to its key in the sales system (empty: unlinks it); the key's orders
+  // followed so far count for it at once.
+  absl::StatusOr<Customer> SetSalesSystemKey(db::Conn& conn, const auth::Principal& caller,
+                                             const RequestMeta& meta, const std::string& id,
+                                             const std::string& etag, const std::string& key) const;
+  static absl::StatusOr<common::v1::Event> SalesSystemOrder(const std::string& message);
   // Warns of every customer due as of `today`; returns how many.
   absl::StatusOr<int> Scan(db::Conn& conn, absl::CivilDay today) const;
   // `until`: nullopt for 3 months from today.
@@ -58,6 +71,12 @@ class Churn {
 
   absl::CivilDay Today() const { return absl::ToCivilDay(absl::Now(), zone_); }
 
+ private:
+  // The order of `day` counts for the customer (or its survivor).
+  absl::Status ApplyOrder(db::Tx& tx, const std::string& request_id, const std::string& customer_id,
+                          absl::CivilDay day, const std::string& order) const;
+
+ public:
  private:
   // The first day an order must fall on or after for a customer not to be due on `today`.
   absl::CivilDay RecentFrom(absl::CivilDay today) const;

@@ -145,7 +145,7 @@ v1::Interaction ToProto(const Interaction& i) {
   p.set_summary(i.summary);
   p.set_details(i.details);
   p.set_result(i.result);
-  SetDate(i.next_follow_up_date, p.mutable_next_follow_up_date());
+  if (i.next_follow_up_date) SetDate(i.next_follow_up_date, p.mutable_next_follow_up_date());
   SetTimestamp(i.created_at, p.mutable_create_time());
   SetTimestamp(i.updated_at, p.mutable_update_time());
   p.set_etag(validation::Etag(i.version));
@@ -266,7 +266,7 @@ v1::LossAction ToProto(const LossAction& a) {
   p.set_customer_id(a.customer_id);
   p.set_kind(enums::ReverseLookup(kLossActions, a.kind, v1::LOSS_ACTION_KIND_UNSPECIFIED));
   p.set_note(a.note);
-  SetDate(a.delayed_until, p.mutable_delay_until());
+  if (a.delayed_until) SetDate(a.delayed_until, p.mutable_delay_until());
   p.set_user_id(a.user_id);
   SetTimestamp(a.created_at, p.mutable_create_time());
   return p;
@@ -333,9 +333,10 @@ v1::Customer ToProto(const Customer& c) {
   SetTimestamp(c.created_at, p.mutable_create_time());
   SetTimestamp(c.updated_at, p.mutable_update_time());
   p.set_etag(validation::Etag(c.version));
-  SetDate(c.last_order_date, p.mutable_last_order_date());
+  if (c.last_order_date) SetDate(c.last_order_date, p.mutable_last_order_date());
   if (c.loss_warned_at) SetTimestamp(*c.loss_warned_at, p.mutable_loss_warn_time());
-  SetDate(c.loss_delayed_until, p.mutable_loss_delay_until());
+  if (c.loss_delayed_until) SetDate(c.loss_delayed_until, p.mutable_loss_delay_until());
+  p.set_sales_system_key(c.sales_system_key);
   return p;
 }
 

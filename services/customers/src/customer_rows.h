@@ -23,9 +23,9 @@ namespace crm::customers_service::rows {
   " c.tags, c.attributes::text, c.last_order_date::text, c.version,"                       \
   " " CRM_SQL_MICROS("c.created_at") ", " CRM_SQL_MICROS("c.updated_at") ","          \
   " " CRM_SQL_MICROS("c.loss_warned_at") ", c.loss_delayed_until::text,"                 \
-  " coalesce(c.external_key, '')"
+  " coalesce(c.external_key, ''), coalesce(c.sales_system_key, '')"
 // How many columns CRM_CUSTOMER_COLUMNS has (CustomerFromRow reads them all).
-inline constexpr int kCustomerColumnCount = 35;
+inline constexpr int kCustomerColumnCount = 36;
 
 template <typename Field>
 std::optional<Money> MoneyOf(const Field& minor, const Field& currency) {
@@ -75,6 +75,7 @@ inline Customer CustomerFromRow(const Row& r) {
   c.loss_warned_at = db::OptionalTimeOf(r[32]);
   c.loss_delayed_until = db::OptionalDayOf(r[33]);
   c.external_key = r[34].template as<std::string>();
+  c.sales_system_key = r[35].template as<std::string>();
   return c;
 }
 

@@ -89,6 +89,15 @@ class CustomersServiceImpl final : public v1::CustomersService::CallbackService,
     });
   }
 
+  Unary* SetSalesSystemKey(Context* ctx, const v1::SetSalesSystemKeyRequest* req,
+                           v1::Customer* resp) override {
+    return calls_.Unary(ctx, __func__, [this, req, resp](rpc::Call& call, db::Conn& conn) {
+      return rpc::Respond(churn->SetSalesSystemKey(conn, call.principal(), rpc::RequestMetaOf(call),
+                                                   req->id(), req->etag(), req->sales_system_key()),
+                          resp);
+    });
+  }
+
   grpc::ServerWriteReactor<common::v1::Event>* WatchEvents(
       Context* ctx, const common::v1::WatchEventsRequest* req) override {
     return events->Watch(ctx, req);

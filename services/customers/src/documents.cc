@@ -1,9 +1,7 @@
 #include "services/customers/src/documents.h"
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "crm/customers/v1/events.pb.h"
-#include "libs/checksum/sha256.h"
 #include "libs/ids/uuid.h"
 #include "libs/status/field_violations.h"
 #include "libs/status/status_macros.h"
@@ -23,97 +21,80 @@ void Emit(db::Tx& tx, const events::Outbox* outbox, const RequestMeta& meta, con
   outbox->Append(tx, {type, "document", d.id, &e, meta.actor_id, meta.request_id});
 }
 
-bool IsHex64(const std::string& s) {
-  if (s.size() != 64) return false;
-  for (char c : s) {
-    if (!absl::ascii_isdigit(c) && !(c >= 'a' && c <= 'f')) return false;
-  }
-  return true;
-}
-
-// type/subtype, printable ASCII without spaces.
-bool IsMediaType(const std::string& s) {
-  if (s.empty() || s.size() > 127 || s.find('/') == std::string::npos) return false;
-  for (char c : s) {
-    if (!absl::ascii_isgraph(c)) return false;
-  }
-  return true;
+files::Declared DeclaredOf(const Document& d) {
+  return {d.file_name, d.content_type, d.size_bytes, d.sha256};
 }
 
 }  // namespace
 
-absl::Status Documents::CheckMayUpload(const Principal& caller) {
-  return auth::Require(caller, "customers.write");
+Documents::UploadSteps Documents::Upload() const {
+  UploadSteps steps;
+  steps.may_upload = [](const Principal& caller) {
+    return auth::Require(caller, "customers.write");
+  };
+  steps.begin = [this](const Principal& caller,
+                       const v1::UploadDocumentRequest& first) -> absl::StatusOr<int64_t> {
+    Document d = FromProto(first.metadata());
+    CRM_RETURN_IF_ERROR(CheckUpload(caller, first.request_id(), d));
+    return d.size_bytes;
+  };
+  steps.check_record = [](db::Conn& conn, const Principal& caller,
+                          const v1::UploadDocumentRequest& first) {
+    return conn.Read([&](db::Tx& tx) {
+      return Repository::CheckCustomerInScope(tx, first.metadata().customer_id(), caller, false);
+    });
+  };
+  steps.store = [this](db::Conn& conn, const Principal& caller, const RequestMeta& meta,
+                       const v1::UploadDocumentRequest& first,
+                       const std::string& content) -> absl::StatusOr<v1::Document> {
+    CRM_ASSIGN_OR_RETURN(Document d, Store(conn, caller, meta, first.request_id(),
+                                           FromProto(first.metadata()), content));
+    return ToProto(d);
+  };
+  steps.slots = &slots_;
+  return steps;
+}
+
+Documents::DownloadSteps Documents::Download() const {
+  DownloadSteps steps;
+  steps.open =
+      [this](
+          db::Conn& conn, const Principal& caller,
+          const v1::DownloadDocumentRequest& req) -> absl::StatusOr<files::Opened<v1::Document>> {
+    CRM_ASSIGN_OR_RETURN(Document d, Get(conn, caller, req.id()));
+    return files::Opened<v1::Document>{ToProto(d), d.id, d.chunks};
+  };
+  steps.chunk = [](db::Conn& conn, const std::string& id, int seq) {
+    return conn.Read([&](db::Tx& tx) -> absl::StatusOr<std::string> {
+      return Repository::DocumentChunk(tx, id, seq);
+    });
+  };
+  return steps;
 }
 
 absl::Status Documents::CheckUpload(const Principal& caller, const std::string& request_id,
                                     const Document& d) const {
-  CRM_RETURN_IF_ERROR(CheckMayUpload(caller));
+  CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.write"));
   Violations v;
   db::CheckRequestId(v, request_id);
   validation::RequiredUuid(v, "metadata.customer_id", d.customer_id);
-  if (validation::Name(v, "metadata.file_name", d.file_name, 255) &&
-      d.file_name.find_first_of("/\\") != std::string::npos) {
-    v.Add("metadata.file_name", "must not contain / or \\");
-  }
-  if (!d.content_type.empty() && !IsMediaType(d.content_type)) {
-    v.Add("metadata.content_type", "must be a media type such as application/pdf");
-  }
-  if (d.size_bytes < 0) {
-    v.Add("metadata.size_bytes", "must not be negative");
-  } else if (d.size_bytes > max_bytes_) {
-    v.Add("metadata.size_bytes", absl::StrCat("must be at most ", max_bytes_, " bytes"));
-  }
-  if (!IsHex64(absl::AsciiStrToLower(d.sha256))) {
-    v.Add("metadata.sha256", "must be the content's SHA-256 as 64 hex digits");
-  }
+  files::CheckDeclared(v, DeclaredOf(d), max_bytes_);
   validation::OptionalText(v, "metadata.description", d.description, 500, true);
   return v.ToStatus();
 }
-
-absl::Status Documents::CheckCustomer(db::Conn& conn, const Principal& caller,
-                                      const std::string& customer_id) const {
-  return conn.Read([&](db::Tx& tx) -> absl::Status {
-    CRM_RETURN_IF_ERROR(Repository::CheckCustomerInScope(tx, customer_id, caller, /*lock=*/false));
-    return absl::OkStatus();
-  });
-}
-
-absl::Status Documents::BeginUpload() const {
-  if (uploads_.fetch_add(1) >= max_uploads_) {
-    uploads_.fetch_sub(1);
-    return absl::ResourceExhaustedError(
-        absl::StrCat("already receiving ", max_uploads_, " uploads; retry with backoff"));
-  }
-  return absl::OkStatus();
-}
-
-void Documents::EndUpload() const { uploads_.fetch_sub(1); }
 
 absl::StatusOr<Document> Documents::Store(db::Conn& conn, const Principal& caller,
                                           const RequestMeta& meta, const std::string& request_id,
                                           Document d, const std::string& content) const {
   CRM_RETURN_IF_ERROR(CheckUpload(caller, request_id, d));
-  d.sha256 = absl::AsciiStrToLower(d.sha256);
-  if (static_cast<int64_t>(content.size()) != d.size_bytes) {
-    return InvalidField("metadata.size_bytes",
-                        absl::StrCat("the upload has ", content.size(), " bytes, not the ",
-                                     d.size_bytes, " declared: it is incomplete or corrupted"));
-  }
-  const std::string actual = checksum::Sha256Hex(content);
-  if (actual != d.sha256) {
-    return InvalidField("metadata.sha256", absl::StrCat("the content's SHA-256 is ", actual,
-                                                        ", not the one declared: "
-                                                        "the upload is corrupted"));
-  }
-  if (d.content_type.empty()) d.content_type = "application/octet-stream";
-  d.file_name = std::string(validation::TrimSpace(d.file_name));
+  CRM_RETURN_IF_ERROR(files::Verify(DeclaredOf(d), content));
+  const files::Declared stored = files::Normalized(DeclaredOf(d));
+  d.file_name = stored.file_name;
+  d.content_type = stored.content_type;
+  d.sha256 = stored.sha256;
   d.id = ids::NewUuidV7();
   d.created_by = caller.user_id;
-  std::vector<std::string> chunks;
-  for (size_t at = 0; at < content.size(); at += kChunkBytes) {
-    chunks.push_back(content.substr(at, kChunkBytes));
-  }
+  const std::vector<std::string> chunks = files::Chunks(content);
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Document> {
     CRM_RETURN_IF_ERROR(Repository::CheckCustomerInScope(tx, d.customer_id, caller, /*lock=*/true));
     CRM_ASSIGN_OR_RETURN(
@@ -138,12 +119,6 @@ absl::StatusOr<Document> Documents::Get(db::Conn& conn, const Principal& caller,
     auto d = Repository::FindDocumentInScope(tx, id, caller, false);
     if (!d) return auth::NotVisible(caller.scope, "document", id);
     return *d;
-  });
-}
-
-absl::StatusOr<std::string> Documents::Chunk(db::Conn& conn, const std::string& id, int seq) const {
-  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<std::string> {
-    return Repository::DocumentChunk(tx, id, seq);
   });
 }
 

@@ -6,6 +6,7 @@
 
 #include "libs/config/flags.h"
 #include "libs/events/follower.h"
+#include "libs/salesys/client_flags.h"
 #include "libs/service/periodic.h"
 #include "libs/service/runtime.h"
 #include "libs/service/service_tokens.h"
@@ -46,6 +47,11 @@ int Main(int argc, char** argv) {
   auto* orders_type =
       flags.String("order-events-type", "CRM_ORDER_EVENTS_TYPE", "contracts.order.placed",
                    "the event type carrying crm.common.v1.OrderPlaced");
+  auto* follow_sales_system = flags.Bool(
+      "follow-sales-system-orders", "CRM_FOLLOW_SALES_SYSTEM_ORDERS", false,
+      "take last-order dates from the sales system's order stream too (customers linked by "
+      "their sales_system_key)");
+  salesys::ClientFlags sales_system_flags(flags, "its order stream");
   service::ServiceAccountFlags account(flags, "follows order events");
   flags.ParseOrExit(argc, argv);
   absl::TimeZone zone;
@@ -64,6 +70,8 @@ int Main(int argc, char** argv) {
     return Fatal("invalid configuration",
                  absl::InvalidArgumentError("--order-events-address needs --service-client-id"));
   }
+  auto sales_system = sales_system_flags.Resolve();
+  if (!sales_system.ok()) return Fatal("invalid configuration", sales_system.status());
   auto runtime = service::Runtime::Start(*config, "customers", AllMigrations(), verifier->get());
   if (!runtime.ok()) return Fatal("startup failed", runtime.status());
   service::Runtime& rt = **runtime;
@@ -95,8 +103,10 @@ int Main(int argc, char** argv) {
     rt.server().AddService(services.back().get());
   }
 
-  // Without an order source every customer looks as if it never ordered, so the scan (which
-  // warns customers without an order for months) runs only when orders are followed.
+  // Orders come from the contracts service's events and from the sales system's order stream,
+  // each followed with its own cursor. Without an order source every customer looks as if it
+  // never ordered, so the scan (which warns customers without an order for months) runs only
+  // when orders are followed.
   db::Conn scan_conn(config->db_url);
   service::Periodic scan("loss-warning scan", *scan_interval, [&]() -> absl::Status {
     auto warned = churn.Scan(scan_conn, churn.Today());
@@ -104,24 +114,43 @@ int Main(int argc, char** argv) {
     log::Info("loss-warning scan").Int("warned", *warned);
     return absl::OkStatus();
   });
-  std::unique_ptr<events::Follower> orders;
-  if (orders_address->empty()) {
-    log::Info("no order events configured (--order-events-address): loss-warning scan off");
-  } else {
-    scan.Start();
+  std::vector<std::unique_ptr<events::Follower>> order_sources;
+  if (!orders_address->empty()) {
     events::Follower::Options o;
     o.stream = "orders";
     o.channel = grpc::CreateChannel(*orders_address, rpc::ChannelCredentials(config->client_tls));
     o.method = *orders_method;
     o.types = {*orders_type};
     o.token = [t = tokens->get()] { return t->Get(); };
-    orders = std::make_unique<events::Follower>(
+    order_sources.push_back(std::make_unique<events::Follower>(
         o, config->db_url, "customers",
-        [&churn](db::Tx& tx, const common::v1::Event& e) { return churn.ApplyOrderEvent(tx, e); });
-    orders->Start();
+        [&churn](db::Tx& tx, const common::v1::Event& e) { return churn.ApplyOrderEvent(tx, e); }));
+  }
+  if (*follow_sales_system) {
+    events::Follower::Options o;
+    o.stream = "salesys-orders";
+    o.channel = grpc::CreateChannel(
+        sales_system->address,
+        sales_system->credentials ? sales_system->credentials : grpc::InsecureChannelCredentials());
+    o.method = "/external.salesys.v1.SalesSystemService/WatchOrders";
+    if (!sales_system->api_key.empty()) o.metadata = {{"x-api-key", sales_system->api_key}};
+    o.request = &Churn::SalesSystemOrdersRequest;
+    o.decode = &Churn::SalesSystemOrder;
+    order_sources.push_back(std::make_unique<events::Follower>(
+        o, config->db_url, "customers", [&churn](db::Tx& tx, const common::v1::Event& e) {
+          return churn.ApplySalesSystemOrder(tx, e);
+        }));
+  }
+  if (order_sources.empty()) {
+    log::Info(
+        "no order source configured (--order-events-address, "
+        "--follow-sales-system-orders): loss-warning scan off");
+  } else {
+    scan.Start();
+    for (auto& f : order_sources) f->Start();
   }
   const int code = rt.Run();
-  if (orders) orders->Stop();
+  for (auto& f : order_sources) f->Stop();
   scan.Stop();
   return code;
 }

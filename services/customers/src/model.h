@@ -63,6 +63,8 @@ struct Customer {
   std::optional<absl::CivilDay> loss_delayed_until;
   // The key of the customer in the system it was imported from (unique when set).
   std::string external_key;
+  // The customer's key in the company's sales system (SetSalesSystemKey).
+  std::string sales_system_key;
   int64_t version = 0;
   absl::Time created_at;
   absl::Time updated_at;

@@ -184,6 +184,26 @@ constexpr Statement kUpdate{
     " WHERE id = $1::uuid AND deleted_at IS NULL AND version = $25"
     " RETURNING " CRM_CUSTOMER_COLUMNS};
 
+constexpr Statement kSetSalesSystemKey{
+    "customers.set_sales_system_key",
+    "UPDATE customers.customers c SET sales_system_key = nullif($2, ''),"
+    " version = version + 1, updated_at = now()"
+    " WHERE id = $1::uuid AND deleted_at IS NULL AND version = $3 RETURNING " CRM_CUSTOMER_COLUMNS};
+
+constexpr Statement kFindBySalesSystemKey{
+    "customers.find_by_sales_system_key",
+    "SELECT id::text FROM customers.customers WHERE sales_system_key = $1"};
+
+constexpr Statement kRememberSalesSystemOrder{
+    "customers.remember_sales_system_order",
+    "INSERT INTO customers.sales_system_orders AS o (customer_key, last_order_date)"
+    " VALUES ($1, $2::date) ON CONFLICT (customer_key) DO UPDATE"
+    " SET last_order_date = greatest(o.last_order_date, excluded.last_order_date)"};
+
+constexpr Statement kSalesSystemLastOrder{
+    "customers.sales_system_last_order",
+    "SELECT last_order_date::text FROM customers.sales_system_orders WHERE customer_key = $1"};
+
 constexpr Statement kSoftDelete{
     "customers.soft_delete",
     "UPDATE customers.customers SET deleted_at = now(), version = version + 1, updated_at = now()"
@@ -306,6 +326,30 @@ std::optional<Customer> Repository::Update(db::Tx& tx, const Customer& c,
       db::TextArray(c.tags), AttributesJson(c.attributes), expected_version);
   if (r.empty()) return std::nullopt;
   return CustomerFromRow(r[0]);
+}
+
+std::optional<Customer> Repository::SetSalesSystemKey(db::Tx& tx, const std::string& id,
+                                                      const std::string& key,
+                                                      int64_t expected_version) {
+  pqxx::result r = Exec(tx, kSetSalesSystemKey, id, key, expected_version);
+  if (r.empty()) return std::nullopt;
+  return CustomerFromRow(r[0]);
+}
+
+std::optional<std::string> Repository::FindBySalesSystemKey(db::Tx& tx, const std::string& key) {
+  pqxx::result r = Exec(tx, kFindBySalesSystemKey, key);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<std::string>();
+}
+
+void Repository::RememberSalesSystemOrder(db::Tx& tx, const std::string& key, absl::CivilDay day) {
+  Exec(tx, kRememberSalesSystemOrder, key, absl::FormatCivilTime(day));
+}
+
+std::optional<absl::CivilDay> Repository::SalesSystemLastOrder(db::Tx& tx, const std::string& key) {
+  pqxx::result r = Exec(tx, kSalesSystemLastOrder, key);
+  if (r.empty()) return std::nullopt;
+  return db::OptionalDayOf(r[0][0]);
 }
 
 bool Repository::SoftDelete(db::Tx& tx, const std::string& id, int64_t expected_version) {

@@ -46,6 +46,16 @@ class Repository {
   // `expected_version`.
   static std::optional<Customer> Update(db::Tx& tx, const Customer& c, int64_t expected_version);
   static bool SoftDelete(db::Tx& tx, const std::string& id, int64_t expected_version);
+  // Sets (or, empty, clears) the key; the customer as stored, or nullopt if the version is not
+  // `expected_version`.
+  static std::optional<Customer> SetSalesSystemKey(db::Tx& tx, const std::string& id,
+                                                   const std::string& key,
+                                                   int64_t expected_version);
+  // The customer (live, deleted or merged) with this sales-system key.
+  static std::optional<std::string> FindBySalesSystemKey(db::Tx& tx, const std::string& key);
+  // The latest order date of each sales-system customer key, linked or not.
+  static void RememberSalesSystemOrder(db::Tx& tx, const std::string& key, absl::CivilDay day);
+  static std::optional<absl::CivilDay> SalesSystemLastOrder(db::Tx& tx, const std::string& key);
   static std::vector<Customer> List(db::Tx& tx, const CustomerFilter& f,
                                     const auth::Principal& caller, const std::string& before_id,
                                     int limit);

@@ -89,8 +89,8 @@ std::map<std::string, Repository::Existing> Repository::LockByExternalKeys(
                               auth::ScopeParam(caller))) {
     Existing e;
     e.customer = rows::CustomerFromRow(row);
-    e.visible = row[35].as<bool>();
-    e.deleted = row[36].as<bool>();
+    e.visible = row[rows::kCustomerColumnCount].as<bool>();
+    e.deleted = row[rows::kCustomerColumnCount + 1].as<bool>();
     std::string key = e.customer.external_key;
     out.emplace(std::move(key), std::move(e));
   }

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "crm/common/v1/orders.pb.h"
+#include "external/salesys/v1/sales_system.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/auth/tokens.h"
@@ -104,6 +105,54 @@ TEST_F(ChurnTest, OrdersRaiseTheLastOrderDateWhateverTheirOrder) {
   other.set_type("contracts.order.placed");
   EXPECT_THAT(conn_->Transact([&](db::Tx& tx) { return churn_->ApplyOrderEvent(tx, other); }),
               IsOk());
+}
+
+TEST_F(ChurnTest, TheSalesSystemsOrdersCountForTheCustomerLinkedToTheirKey) {
+  // The sales system's order stream, as the follower reads it.
+  auto sales_order = [&](const std::string& key, absl::CivilDay day, int cursor) {
+    external::salesys::v1::OrderEvent oe;
+    oe.set_cursor(absl::StrCat(cursor));
+    oe.mutable_order()->set_id(absl::StrCat("o-", cursor));
+    oe.mutable_order()->set_number(absl::StrCat("SO", cursor));
+    oe.mutable_order()->set_customer_key(key);
+    oe.mutable_order()->mutable_order_date()->set_year(static_cast<int>(day.year()));
+    oe.mutable_order()->mutable_order_date()->set_month(day.month());
+    oe.mutable_order()->mutable_order_date()->set_day(day.day());
+    auto e = Churn::SalesSystemOrder(oe.SerializeAsString());
+    ASSERT_THAT(e, IsOk());
+    EXPECT_EQ(e->cursor(), absl::StrCat(cursor));
+    ASSERT_THAT(conn_->Transact([&](db::Tx& tx) { return churn_->ApplySalesSystemOrder(tx, *e); }),
+                IsOk());
+  };
+  const std::string key = Unique("SC");
+  // Orders of a key no customer has yet are remembered …
+  sales_order(key, today_ - 20, 1);
+  sales_order(key, today_ - 50, 2);
+  Customer c = Warned("泸州老窖");
+  ASSERT_EQ(c.status, CustomerStatus::kLossWarning);
+  // … and count once a customer is linked to it: the warned customer is active again.
+  auto linked = churn_->SetSalesSystemKey(*conn_, rep_, meta_, c.id, "", key);
+  ASSERT_THAT(linked, IsOk());
+  EXPECT_EQ(linked->sales_system_key, key);
+  ASSERT_TRUE(linked->last_order_date.has_value());
+  EXPECT_EQ(*linked->last_order_date, today_ - 20);
+  EXPECT_EQ(linked->status, CustomerStatus::kActive);
+  EXPECT_THAT(ActionKinds(c.id), ElementsAre("warned", "recovered"));
+  // Later orders go straight to it.
+  sales_order(key, today_ - 1, 3);
+  EXPECT_EQ(*Get(rep_, c.id)->last_order_date, today_ - 1);
+  // One customer per key; bad keys name the field; another rep's customer is out of reach.
+  Customer other = MakeCustomer(rep_, Unique("五粮液"));
+  EXPECT_THAT(churn_->SetSalesSystemKey(*conn_, rep_, meta_, other.id, "", key),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr(c.id)));
+  EXPECT_THAT(churn_->SetSalesSystemKey(*conn_, rep_, meta_, other.id, "", std::string(101, 'k')),
+              HasFieldViolation("sales_system_key"));
+  EXPECT_THAT(churn_->SetSalesSystemKey(*conn_, Rep(NewId()), meta_, other.id, "", "SC-X"),
+              StatusIs(kHidden));
+  // Unlinking.
+  auto unlinked = churn_->SetSalesSystemKey(*conn_, rep_, meta_, c.id, "", "");
+  ASSERT_THAT(unlinked, IsOk());
+  EXPECT_TRUE(unlinked->sales_system_key.empty());
 }
 
 TEST_F(ChurnTest, TheScanWarnsOfCustomersWithoutARecentOrder) {

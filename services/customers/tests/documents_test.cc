@@ -65,8 +65,9 @@ TEST_F(DocumentsTest, AnUploadIsVerifiedStoredInChunksAndReadBack) {
   auto got = documents_->Get(*conn_, rep_, stored->id);
   ASSERT_THAT(got, IsOk());
   std::string read;
+  const auto download = documents_->Download();
   for (int i = 0; i < got->chunks; ++i) {
-    auto chunk = documents_->Chunk(*conn_, got->id, i);
+    auto chunk = download.chunk(*conn_, got->id, i);
     ASSERT_THAT(chunk, IsOk());
     read += *chunk;
   }

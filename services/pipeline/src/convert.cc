@@ -54,7 +54,7 @@ v1::Opportunity ToProto(const Opportunity& o) {
   p.set_contact_phone(o.contact_phone);
   p.set_probability(o.probability);
   if (o.expected_amount) money::SetProto(*o.expected_amount, p.mutable_expected_amount());
-  SetDate(o.expected_close_date, p.mutable_expected_close_date());
+  if (o.expected_close_date) SetDate(o.expected_close_date, p.mutable_expected_close_date());
   p.set_description(o.description);
   p.set_stage(o.stage);
   p.set_status(ToProto(o.status));
@@ -95,7 +95,7 @@ v1::PlanItem ToProto(const PlanItem& i) {
   v1::PlanItem p;
   p.set_id(i.id);
   p.set_opportunity_id(i.opportunity_id);
-  SetDate(i.plan_date, p.mutable_plan_date());
+  if (i.plan_date) SetDate(i.plan_date, p.mutable_plan_date());
   p.set_content(i.content);
   p.set_result(i.result);
   if (i.executed_at) SetTimestamp(*i.executed_at, p.mutable_execute_time());

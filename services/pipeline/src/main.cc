@@ -4,7 +4,7 @@
 #include <grpcpp/security/credentials.h>
 
 #include "libs/config/flags.h"
-#include "libs/events/follower.h"
+#include "libs/events/customer_moves.h"
 #include "libs/service/runtime.h"
 #include "libs/service/service_tokens.h"
 #include "services/pipeline/src/migrations.h"
@@ -58,22 +58,17 @@ int Main(int argc, char** argv) {
   rt.server().AddService(service.get());
   // Customers handed over to another rep take their open opportunities along; a merged
   // customer's opportunities follow it to the survivor.
-  std::unique_ptr<events::Follower> customer_events;
+  std::unique_ptr<events::Follower> customer_moves;
   if (*tokens) {
-    events::Follower::Options o;
-    o.stream = "customers";
-    o.channel = customers_channel;
-    o.method = "/crm.customers.v1.CustomersService/WatchEvents";
-    o.types = Opportunities::CustomerEventTypes();
-    o.token = [t = tokens->get()] { return t->Get(); };
-    customer_events = std::make_unique<events::Follower>(
-        o, config->db_url, "pipeline", [&opportunities](db::Tx& tx, const common::v1::Event& e) {
+    customer_moves = events::FollowCustomerMoves(
+        customers_channel, [t = tokens->get()] { return t->Get(); }, config->db_url, "pipeline",
+        [&opportunities](db::Tx& tx, const common::v1::Event& e) {
           return opportunities.ApplyCustomerEvent(tx, e);
         });
-    customer_events->Start();
+    customer_moves->Start();
   }
   const int code = rt.Run();
-  if (customer_events) customer_events->Stop();
+  if (customer_moves) customer_moves->Stop();
   return code;
 }
 

@@ -4,10 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "crm/customers/v1/events.pb.h"
 #include "crm/pipeline/v1/events.pb.h"
+#include "libs/events/customer_moves.h"
 #include "libs/ids/uuid.h"
-#include "libs/log/log.h"
 #include "libs/money/money.h"
 #include "libs/status/status_macros.h"
 #include "libs/validation/newest_first.h"
@@ -454,50 +453,21 @@ absl::StatusOr<Opportunity> Opportunities::Terminate(db::Conn& conn, const Princ
   });
 }
 
-const std::vector<std::string>& Opportunities::CustomerEventTypes() {
-  static const auto* types =
-      new std::vector<std::string>{"customers.handover.completed", "customers.customer.merged"};
-  return *types;
-}
-
 absl::Status Opportunities::ApplyCustomerEvent(db::Tx& tx, const common::v1::Event& event) const {
-  const RequestMeta meta{event.request_id(), event.actor_id()};
-  auto skip = [&](const std::string& why) {
-    log::Warn("customers event skipped")
-        .Str("event_id", event.id())
-        .Str("type", event.type())
-        .Str("why", why);
-    return absl::OkStatus();
-  };
-  if (event.type() == "customers.customer.merged") {
-    crm::customers::v1::CustomersMerged payload;
-    if (!event.payload().UnpackTo(&payload)) return skip("payload is not CustomersMerged");
-    const auto& m = payload.merge();
-    if (!ids::IsUuid(m.duplicate_id()) || !ids::IsUuid(m.survivor_id())) {
-      return skip("malformed merge");
-    }
-    for (const auto& id : Repository::Repoint(tx, m.duplicate_id(), m.survivor_id())) {
-      EmitOpportunity(tx, *outbox_, meta, "pipeline.opportunity.customer_merged",
-                      *Repository::Find(tx, id));
-    }
-    return absl::OkStatus();
+  auto move = events::CustomerMoveOf(event);
+  if (!move.ok()) return events::SkipEvent(event, move.status());
+  std::vector<std::string> changed;
+  const char* type = "pipeline.opportunity.customer_merged";
+  if (move->kind == events::CustomerMove::Kind::kMerge) {
+    changed = Repository::Repoint(tx, move->duplicate_id, move->survivor_id);
+  } else {
+    changed = Repository::Reassign(tx, move->customer_ids, move->from_user_id, move->to_user_id,
+                                   move->to_department_id, move->by_user_id);
+    type = "pipeline.opportunity.handed_over";
   }
-  if (event.type() != "customers.handover.completed") return skip("not followed");
-  crm::customers::v1::CustomersHandedOver payload;
-  if (!event.payload().UnpackTo(&payload)) return skip("payload is not CustomersHandedOver");
-  const auto& h = payload.handover();
-  Violations v;
-  validation::RequiredUuid(v, "from_user_id", h.from_user_id());
-  validation::RequiredUuid(v, "to_user_id", h.to_user_id());
-  validation::OptionalUuid(v, "to_department_id", h.to_department_id());
-  for (const auto& id : h.customer_ids()) validation::RequiredUuid(v, "customer_ids", id);
-  if (!v.empty()) return skip(v.ToStatus().ToString());
-  const std::string by = ids::IsUuid(h.create_user_id()) ? h.create_user_id() : "";
-  for (const auto& id :
-       Repository::Reassign(tx, {h.customer_ids().begin(), h.customer_ids().end()},
-                            h.from_user_id(), h.to_user_id(), h.to_department_id(), by)) {
-    EmitOpportunity(tx, *outbox_, meta, "pipeline.opportunity.handed_over",
-                    *Repository::Find(tx, id));
+  const RequestMeta meta{event.request_id(), event.actor_id()};
+  for (const auto& id : changed) {
+    EmitOpportunity(tx, *outbox_, meta, type, *Repository::Find(tx, id));
   }
   return absl::OkStatus();
 }

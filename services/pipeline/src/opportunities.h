@@ -137,12 +137,10 @@ class Opportunities {
                                         const RequestMeta& meta, const std::string& id,
                                         const std::string& etag, const std::string& reason) const;
 
-  // The customers service's events an opportunity follows (applied inside the transaction
-  // that stores the event's cursor):
-  //   customers.handover.completed — the open opportunities of the customers handed over
-  //     that were assigned to the previous owner go to the new one;
-  //   customers.customer.merged — opportunities of the duplicate name the survivor.
-  static const std::vector<std::string>& CustomerEventTypes();
+  // A customers' hand-over or merge (events::FollowCustomerMoves), applied inside the
+  // transaction that stores the event's cursor: the open opportunities of the customers handed
+  // over that were assigned to the previous owner go to the new one; opportunities of a merged
+  // duplicate name the survivor.
   absl::Status ApplyCustomerEvent(db::Tx& tx, const common::v1::Event& event) const;
 
   absl::StatusOr<std::vector<Stage>> Stages(db::Conn& conn, const auth::Principal& caller) const;

@@ -1,0 +1,104 @@
+// crm-contracts: contracts and orders, their review and signing, and the electronic contract.
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include "libs/config/flags.h"
+#include "libs/events/customer_moves.h"
+#include "libs/salesys/client_flags.h"
+#include "libs/service/runtime.h"
+#include "libs/service/service_tokens.h"
+#include "services/contracts/src/contracts_service.h"
+#include "services/contracts/src/migrations.h"
+
+namespace crm::contracts_service {
+namespace {
+
+using service::Fatal;
+
+int Main(int argc, char** argv) {
+  config::Flags flags("crm-contracts", "The CRM contracts service.");
+  service::CommonFlags common(flags, "contracts", "CRM_CONTRACTS_DB_URL", 50054, 9467,
+                              /*with_public_keys=*/true);
+  auto* auth_address = flags.String("auth-address", "CRM_AUTH_ADDRESS", "localhost:50051",
+                                    "the auth service (signers are looked up there)");
+  auto* customers_address =
+      flags.String("customers-address", "CRM_CUSTOMERS_ADDRESS", "localhost:50052",
+                   "the customers service (customers and their contacts are checked there)");
+  auto* pipeline_address =
+      flags.String("pipeline-address", "CRM_PIPELINE_ADDRESS", "localhost:50053",
+                   "the pipeline service (originating opportunities are checked there)");
+  salesys::ClientFlags sales_system_flags(flags, "the product catalogue");
+  auto* zone_name = flags.String("timezone", "CRM_TIMEZONE", "Asia/Shanghai",
+                                 "business time zone (contract numbers' and sign dates' days)");
+  auto* escalation_amount = flags.Int(
+      "review-executive-amount", "CRM_REVIEW_EXECUTIVE_AMOUNT", 100'000'000,
+      "contracts above this amount (minor units of their currency) are reviewed by an executive", 0,
+      int64_t{1} << 62);
+  auto* escalation_discount =
+      flags.Int("review-executive-discount-percent", "CRM_REVIEW_EXECUTIVE_DISCOUNT_PERCENT", 20,
+                "contracts with a larger total discount are reviewed by an executive", 0, 100);
+  auto* max_file_bytes =
+      flags.Int("max-file-bytes", "CRM_MAX_FILE_BYTES", 20 << 20,
+                "largest electronic contract that may be uploaded", 1, int64_t{1} << 30);
+  auto* max_uploads =
+      flags.Int("max-concurrent-uploads", "CRM_MAX_CONCURRENT_UPLOADS", 8,
+                "files received at once (each held in memory until stored)", 1, 1024);
+  service::ServiceAccountFlags account(
+      flags,
+      "follows the customers service's hand-overs and merges (empty: contracts do not follow "
+      "them)");
+  flags.ParseOrExit(argc, argv);
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(*zone_name, &zone)) {
+    return Fatal("invalid configuration", absl::InvalidArgumentError("unknown --timezone"));
+  }
+  auto config = common.Resolve();
+  if (!config.ok()) return Fatal("invalid configuration", config.status());
+  auto sales_options = sales_system_flags.Resolve();
+  if (!sales_options.ok()) return Fatal("invalid configuration", sales_options.status());
+  auto verifier = service::VerifierFromConfig(*config);
+  if (!verifier.ok()) return Fatal("invalid configuration", verifier.status());
+  auto auth_channel =
+      grpc::CreateChannel(*auth_address, rpc::ChannelCredentials(config->client_tls));
+  auto tokens = account.Load(auth_channel);
+  if (!tokens.ok()) return Fatal("invalid configuration", tokens.status());
+  auto runtime = service::Runtime::Start(*config, "contracts", AllMigrations(), verifier->get());
+  if (!runtime.ok()) return Fatal("startup failed", runtime.status());
+  service::Runtime& rt = **runtime;
+
+  auto directory = crm::auth::v1::DirectoryService::NewStub(auth_channel);
+  auto customers_channel =
+      grpc::CreateChannel(*customers_address, rpc::ChannelCredentials(config->client_tls));
+  auto customers = crm::customers::v1::CustomersService::NewStub(customers_channel);
+  auto contacts = crm::customers::v1::ContactsService::NewStub(customers_channel);
+  auto pipeline = crm::pipeline::v1::PipelineService::NewStub(
+      grpc::CreateChannel(*pipeline_address, rpc::ChannelCredentials(config->client_tls)));
+  auto sales_system = salesys::NewGrpcSalesSystem(*sales_options, &rt.server().metrics());
+  Contracts contracts(&rt.outbox(), &rt.request_log(), zone,
+                      ReviewPolicy{*escalation_amount, static_cast<int>(*escalation_discount)});
+  Files files(&rt.outbox(), &rt.request_log(), *max_file_bytes, static_cast<int>(*max_uploads));
+  auto service =
+      NewContractsService({&rt.calls(), &contracts, &files, &rt.events(), directory.get(),
+                           customers.get(), contacts.get(), pipeline.get(), sales_system.get()});
+  rt.server().AddService(service.get());
+  // Customers handed over to another rep take their open contracts along; a merged
+  // customer's contracts follow it to the survivor.
+  std::unique_ptr<events::Follower> customer_moves;
+  if (*tokens) {
+    customer_moves = events::FollowCustomerMoves(
+        customers_channel, [t = tokens->get()] { return t->Get(); }, config->db_url, "contracts",
+        [&contracts](db::Tx& tx, const common::v1::Event& e) {
+          return contracts.ApplyCustomerEvent(tx, e);
+        });
+    customer_moves->Start();
+  }
+  const int code = rt.Run();
+  if (customer_moves) customer_moves->Stop();
+  return code;
+}
+
+}  // namespace
+}  // namespace crm::contracts_service
+
+int main(int argc, char** argv) { return crm::contracts_service::Main(argc, argv); }
