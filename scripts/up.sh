@@ -24,6 +24,7 @@ pg_admin=$(crm_pg_start "$pg_dir" "$pg_port")
 crm_provision "$pg_admin" crm auth crm_auth
 crm_provision "$pg_admin" crm customers crm_customers
 crm_provision "$pg_admin" crm pipeline crm_pipeline
+crm_provision "$pg_admin" crm contracts crm_contracts
 
 # Secrets are generated once, never hard-coded.
 [[ -f "$keys/auth-1.pem" ]] || openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
@@ -69,26 +70,41 @@ start_service auth "$CRM_BUILD/services/auth/crm-auth" 50051 9464 \
   --jwt-private-key-file="$keys/auth-1.pem" \
   --bootstrap-admin-password-file="$secrets/admin-password"
 
-start_service customers "$CRM_BUILD/services/customers/crm-customers" 50052 9465 \
-  --db-url="$pg_admin dbname=crm user=crm_customers" \
-  --jwt-public-keys="auth-1=$keys/auth-1.pub.pem" --auth-address=localhost:50051
+customers_args=(--db-url="$pg_admin dbname=crm user=crm_customers"
+  --jwt-public-keys="auth-1=$keys/auth-1.pub.pem" --auth-address=localhost:50051)
+start_service customers "$CRM_BUILD/services/customers/crm-customers" 50052 9465 "${customers_args[@]}"
 
 pipeline_args=(--db-url="$pg_admin dbname=crm user=crm_pipeline"
   --jwt-public-keys="auth-1=$keys/auth-1.pub.pem" --auth-address=localhost:50051
   --customers-address=localhost:50052)
 start_service pipeline "$CRM_BUILD/services/pipeline/crm-pipeline" 50053 9466 "${pipeline_args[@]}"
 
+contracts_args=(--db-url="$pg_admin dbname=crm user=crm_contracts"
+  --jwt-public-keys="auth-1=$keys/auth-1.pub.pem" --auth-address=localhost:50051
+  --customers-address=localhost:50052 --pipeline-address=localhost:50053
+  --salesys-address=localhost:50060)
+start_service contracts "$CRM_BUILD/services/contracts/crm-contracts" 50054 9467 "${contracts_args[@]}"
+
 crm_log "loading demo data"
 "$CRM_BUILD/tests/fixtures/crm-demo-data" --addr=localhost:50051 --customers-addr=localhost:50052 \
-  --pipeline-addr=localhost:50053 \
+  --pipeline-addr=localhost:50053 --contracts-addr=localhost:50054 --salesys-addr=localhost:50060 \
   --admin-password-file="$secrets/admin-password" \
   --demo-password-file="$secrets/demo-password" --secrets-dir="$secrets"
 
-# The demo data (re)issues the service account through which the pipeline follows customers'
-# hand-overs; restart the pipeline with it.
+# The demo data (re)issues the service accounts through which the pipeline and the contracts
+# follow customers' hand-overs and merges, and the customers service follows orders (the
+# contracts' order events and the sales system's order stream); restart them with those.
 start_service pipeline "$CRM_BUILD/services/pipeline/crm-pipeline" 50053 9466 "${pipeline_args[@]}" \
   --service-client-id=pipeline-follower \
   --service-client-secret-file="$secrets/pipeline-follower.secret"
+start_service contracts "$CRM_BUILD/services/contracts/crm-contracts" 50054 9467 \
+  "${contracts_args[@]}" --service-client-id=contracts-follower \
+  --service-client-secret-file="$secrets/contracts-follower.secret"
+start_service customers "$CRM_BUILD/services/customers/crm-customers" 50052 9465 \
+  "${customers_args[@]}" --service-client-id=customers-follower \
+  --service-client-secret-file="$secrets/customers-follower.secret" \
+  --order-events-address=localhost:50054 --follow-sales-system-orders \
+  --salesys-address=localhost:50060
 
 cat <<MSG
 
@@ -97,6 +113,7 @@ The CRM stack is up.
   auth       gRPC localhost:50051   metrics http://localhost:9464/metrics   log $logs/auth.log
   customers  gRPC localhost:50052   metrics http://localhost:9465/metrics   log $logs/customers.log
   pipeline   gRPC localhost:50053   metrics http://localhost:9466/metrics   log $logs/pipeline.log
+  contracts  gRPC localhost:50054   metrics http://localhost:9467/metrics   log $logs/contracts.log
   salesys-fake (stand-in for the sales system)
              gRPC localhost:50060   metrics http://localhost:9470/metrics   log $logs/salesys-fake.log
   postgres  $pg_admin dbname=crm
@@ -114,6 +131,7 @@ Try it:
   crmctl call crm.auth.v1.DirectoryService/ListUsers '{"page_size": 5}'
   crmctl --addr=localhost:50052 call crm.customers.v1.CustomersService/SearchCustomers '{"query": "华为"}'
   crmctl --addr=localhost:50053 call crm.pipeline.v1.PipelineService/ListOpportunities '{"page_size": 5}'
+  crmctl --addr=localhost:50054 call crm.contracts.v1.ContractsService/ListContracts '{"status": "CONTRACT_STATUS_SIGNED"}'
   crmctl list            # every RPC
 
 Stop it with scripts/down.sh.

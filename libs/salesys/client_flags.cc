@@ -1,5 +1,7 @@
 #include "libs/salesys/client_flags.h"
 
+#include <grpcpp/security/credentials.h>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
@@ -10,6 +12,8 @@ ClientFlags::ClientFlags(config::Flags& flags, const std::string& purpose) {
                           absl::StrCat("the company's sales system (", purpose, ")"));
   api_key_file_ = flags.String("salesys-api-key-file", "CRM_SALESYS_API_KEY_FILE", "",
                                "file holding the sales system's API key (empty: none)");
+  tls_ = flags.Bool("salesys-tls", "CRM_SALESYS_TLS", false,
+                    "reach the sales system over TLS (verified with the system's trusted roots)");
   timeout_ = flags.Duration("salesys-timeout", "CRM_SALESYS_TIMEOUT", absl::Seconds(2),
                             "longest a sales-system call may take, retries included");
   cache_ttl_ = flags.Duration("salesys-cache-ttl", "CRM_SALESYS_CACHE_TTL", absl::Minutes(5),
@@ -24,6 +28,7 @@ absl::StatusOr<ClientOptions> ClientFlags::Resolve() const {
   o.timeout = *timeout_;
   o.cache_ttl = *cache_ttl_;
   o.cache_entries = static_cast<size_t>(*cache_entries_);
+  if (*tls_) o.credentials = grpc::SslCredentials(grpc::SslCredentialsOptions());
   if (!api_key_file_->empty()) {
     auto key = config::ReadFile("salesys-api-key-file", *api_key_file_);
     if (!key.ok()) return key.status();

@@ -19,6 +19,7 @@ class ClientFlags {
  private:
   std::string* address_;
   std::string* api_key_file_;
+  bool* tls_;
   absl::Duration* timeout_;
   absl::Duration* cache_ttl_;
   int64_t* cache_entries_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <mutex>
 #include <regex>
 #include <thread>
 
@@ -247,6 +248,78 @@ double CpuSeconds(int pid) {
   (void)absl::SimpleAtod(fields[11], &utime);
   (void)absl::SimpleAtod(fields[12], &stime);
   return (utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
+double RunFlows(const std::string& pgbench_conninfo, const FlowOptions& o, const Flow& flow) {
+  const size_t steps = o.steps.size();
+  std::atomic<int64_t> next{0};
+  std::vector<double> ratios, rates;
+  for (int round = 1; round <= o.rounds; ++round) {
+    const double pg_tps = PgbenchTps(pgbench_conninfo, o.clients, o.seconds, false);
+    std::atomic<bool> measuring{false}, stop{false};
+    std::atomic<int64_t> errors{0};
+    std::vector<std::vector<double>> latencies(o.clients);
+    std::vector<std::vector<double>> step_ms(o.clients, std::vector<double>(steps));
+    std::string first_error;
+    std::mutex error_mu;
+    std::vector<std::thread> threads;
+    for (int c = 0; c < o.clients; ++c) {
+      threads.emplace_back([&, c] {
+        while (!stop) {
+          const auto start = Clock::now();
+          std::vector<double> times(steps);
+          grpc::Status s = flow(next++, &times);
+          const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+          if (!measuring) continue;
+          if (!s.ok()) {
+            ++errors;
+            std::lock_guard<std::mutex> lock(error_mu);
+            if (first_error.empty()) first_error = s.error_message();
+            continue;
+          }
+          latencies[c].push_back(ms);
+          for (size_t k = 0; k < steps; ++k) step_ms[c][k] += times[k];
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    measuring = true;
+    const auto t0 = Clock::now();
+    std::this_thread::sleep_for(std::chrono::seconds(o.seconds));
+    measuring = false;
+    const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    stop = true;
+    for (auto& t : threads) t.join();
+    std::vector<double> all;
+    for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+    std::sort(all.begin(), all.end());
+    const double rate = all.size() / elapsed;
+    const auto at = [&](double q) {
+      return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(q * all.size()))];
+    };
+    std::printf(
+        "round %d: %8.0f flows/s (%.0f write RPCs/s)   p50 %.2f ms   p99 %.2f ms   errors %lld "
+        "%s\n"
+        "         pgbench -M prepared (TPC-B-like) -c %d: %8.0f transactions/s   ratio %.3f a "
+        "flow, %.3f a write RPC\n",
+        round, rate, rate * steps, at(0.5), at(0.99), static_cast<long long>(errors.load()),
+        first_error.c_str(), o.clients, pg_tps, rate / pg_tps, rate * steps / pg_tps);
+    std::printf("         mean per step:");
+    for (size_t k = 0; k < steps; ++k) {
+      double sum = 0;
+      for (const auto& st : step_ms) sum += st[k];
+      std::printf(" %s %.2f ms%s", o.steps[k].c_str(), all.empty() ? 0.0 : sum / all.size(),
+                  k + 1 < steps ? "," : "\n");
+    }
+    rates.push_back(rate);
+    ratios.push_back(rate / pg_tps);
+  }
+  const double per_rpc = Median(ratios) * steps;
+  std::printf(
+      "median of %d rounds: %.0f flows/s, ratio to pgbench TPC-B-like %.3f a flow, %.3f a write "
+      "RPC (target >= 0.25)\n",
+      o.rounds, Median(rates), Median(ratios), per_rpc);
+  return per_rpc;
 }
 
 }  // namespace crm::bench

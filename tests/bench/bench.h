@@ -116,6 +116,41 @@ std::vector<std::shared_ptr<grpc::Channel>> Channels(const std::string& target, 
 bool IntFlag(const std::string& arg, const std::string& prefix, int* out);
 bool IntListFlag(const std::string& arg, const std::string& prefix, std::vector<int>* out);
 
+// Times the steps of a flow: each call adds the time since the previous one (or since it was
+// made) to the next step's total.
+class Laps {
+ public:
+  explicit Laps(std::vector<double>* step_ms) : step_ms_(step_ms) {}
+  void operator()() {
+    const auto now = Clock::now();
+    (*step_ms_)[step_++] += std::chrono::duration<double, std::milli>(now - at_).count();
+    at_ = now;
+  }
+
+ private:
+  std::vector<double>* step_ms_;
+  size_t step_ = 0;
+  Clock::time_point at_ = Clock::now();
+};
+
+// A business flow of several write RPCs, repeated by each client thread as fast as answers
+// come back: `flow(n, step_ms)` makes flow number n, adding each step's time to step_ms[k];
+// the first failure, or OK.
+using Flow = std::function<grpc::Status(int64_t n, std::vector<double>* step_ms)>;
+struct FlowOptions {
+  int clients = 16;
+  int seconds = 10;
+  int rounds = 3;
+  // The flow's steps (one write RPC each), by name.
+  std::vector<std::string> steps;
+};
+// Runs `rounds` rounds of pgbench's TPC-B-like script (PgbenchTps, select_only false) with
+// `clients` clients against `pgbench_conninfo`, each followed by `clients` threads running
+// `flow` (2 s of warm-up, then `seconds` measured); prints each round (flows/s, p50, p99, the
+// ratio to pgbench a flow and a write RPC, the mean time of each step) and the medians.
+// Returns the median ratio a write RPC.
+double RunFlows(const std::string& pgbench_conninfo, const FlowOptions& options, const Flow& flow);
+
 // The peak resident memory of a process (VmHWM), in MiB; 0 if unknown.
 double PeakRssMib(int pid);
 // CPU time (user + system) a process has used so far, in seconds.

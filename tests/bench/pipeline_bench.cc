@@ -12,10 +12,7 @@
 // It prints those flows per second, their p50 / p99, and the ratio to pgbench's
 // transactions per second; then the median over the rounds.
 
-#include <algorithm>
-#include <atomic>
 #include <cstdio>
-#include <thread>
 
 #include <grpcpp/client_context.h>
 
@@ -29,35 +26,17 @@
 namespace {
 
 namespace pv1 = ::crm::pipeline::v1;
-using crm::bench::Clock;
 using crm::bench::Die;
 using crm::e2e::Ctx;
 
-struct Options {
-  int clients = 16;
-  int seconds = 10;
-  int rounds = 3;
-};
-
-constexpr const char* kSteps[] = {"CreateOpportunity", "AssignOpportunity", "CreatePlanItem",
-                                  "MarkDevelopmentSucceeded"};
-
-// Time spent in each step of the flows measured, in ms.
-struct StepTimes {
-  double ms[4] = {0, 0, 0, 0};
-};
+using Options = crm::bench::FlowOptions;
 
 // One opportunity from creation to a won customer; the first failure, or OK. Adds each step's
-// time to `times`.
+// time to `step_ms`.
 grpc::Status Flow(pv1::PipelineService::Stub& stub, const std::string& manager,
-                  const std::string& rep, const std::string& rep_id, int64_t n, StepTimes* times) {
-  int step = 0;
-  auto t = Clock::now();
-  auto lap = [&] {
-    const auto now = Clock::now();
-    times->ms[step++] += std::chrono::duration<double, std::milli>(now - t).count();
-    t = now;
-  };
+                  const std::string& rep, const std::string& rep_id, int64_t n,
+                  std::vector<double>* step_ms) {
+  crm::bench::Laps lap(step_ms);
   pv1::CreateOpportunityRequest create;
   pv1::Opportunity& o = *create.mutable_opportunity();
   o.set_prospect_name(absl::StrCat("基准测试客户", n, "号有限公司"));
@@ -138,74 +117,15 @@ int main(int argc, char** argv) {
   if (!manager.ok() || !rep.ok()) Die("login failed");
   auto stub = pv1::PipelineService::NewStub((*pipeline)->channel());
 
-  std::atomic<int64_t> next{0};
-  std::vector<double> ratios, rates;
-  for (int round = 1; round <= o.rounds; ++round) {
-    const double pg_tps =
-        crm::bench::PgbenchTps((*pgdb)->AdminConninfo(), o.clients, o.seconds, false);
-    std::atomic<bool> measuring{false}, stop{false};
-    std::atomic<int64_t> errors{0};
-    std::vector<std::vector<double>> latencies(o.clients);
-    std::vector<StepTimes> steps(o.clients);
-    std::string first_error;
-    std::mutex error_mu;
-    std::vector<std::thread> threads;
-    for (int c = 0; c < o.clients; ++c) {
-      threads.emplace_back([&, c] {
-        while (!stop) {
-          const auto start = Clock::now();
-          StepTimes times;
-          grpc::Status s = Flow(*stub, *manager, *rep, *rep_id, next++, &times);
-          const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-          if (!measuring) continue;
-          if (!s.ok()) {
-            ++errors;
-            std::lock_guard<std::mutex> lock(error_mu);
-            if (first_error.empty()) first_error = s.error_message();
-            continue;
-          }
-          latencies[c].push_back(ms);
-          for (int k = 0; k < 4; ++k) steps[c].ms[k] += times.ms[k];
-        }
+  crm::bench::RunFlows(
+      (*pgdb)->AdminConninfo(),
+      {o.clients,
+       o.seconds,
+       o.rounds,
+       {"CreateOpportunity", "AssignOpportunity", "CreatePlanItem", "MarkDevelopmentSucceeded"}},
+      [&](int64_t n, std::vector<double>* step_ms) {
+        return Flow(*stub, *manager, *rep, *rep_id, n, step_ms);
       });
-    }
-    std::this_thread::sleep_for(std::chrono::seconds(2));
-    measuring = true;
-    const auto t0 = Clock::now();
-    std::this_thread::sleep_for(std::chrono::seconds(o.seconds));
-    measuring = false;
-    const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
-    stop = true;
-    for (auto& t : threads) t.join();
-    std::vector<double> all;
-    for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-    std::sort(all.begin(), all.end());
-    const double rate = all.size() / elapsed;
-    const auto at = [&](double q) {
-      return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(q * all.size()))];
-    };
-    std::printf(
-        "round %d: %8.0f flows/s (create + assign + plan + win: %.0f RPCs/s)   p50 %.2f ms   "
-        "p99 %.2f ms   errors %lld %s\n"
-        "         pgbench -M prepared (TPC-B-like) -c %d: %8.0f transactions/s   ratio %.3f a "
-        "flow, %.3f a write RPC\n",
-        round, rate, rate * 4, at(0.5), at(0.99), static_cast<long long>(errors.load()),
-        first_error.c_str(), o.clients, pg_tps, rate / pg_tps, rate * 4 / pg_tps);
-    std::printf("         mean per step:");
-    for (int k = 0; k < 4; ++k) {
-      double sum = 0;
-      for (const auto& st : steps) sum += st.ms[k];
-      std::printf(" %s %.2f ms%s", kSteps[k], all.empty() ? 0.0 : sum / all.size(),
-                  k < 3 ? "," : "\n");
-    }
-    rates.push_back(rate);
-    ratios.push_back(rate / pg_tps);
-  }
-  std::printf(
-      "median of %d rounds: %.0f flows/s, ratio to pgbench TPC-B-like %.3f a flow, %.3f a write "
-      "RPC (target >= 0.25)\n",
-      o.rounds, crm::bench::Median(rates), crm::bench::Median(ratios),
-      crm::bench::Median(ratios) * 4);
   std::printf("crm-pipeline peak RSS: %.0f MiB; crm-customers: %.0f MiB\n",
               crm::bench::PeakRssMib((*pipeline)->process().pid()),
               crm::bench::PeakRssMib((*customers)->process().pid()));

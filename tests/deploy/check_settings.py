@@ -1,13 +1,20 @@
 """Checks that the deployments agree with themselves: every service verifies tokens with the
-issuer and audience auth signs with, only auth can read the signing key, and each service role
-has a secret of its own. Usage: check_settings.py <docker-compose config> <kustomize output>"""
+issuer and audience auth signs with, only auth can read the signing key, each service role
+has a secret of its own, a service that follows another's events has a service account whose
+secret it can read, every pod carries the label the network policies admit CRM services by,
+and Kubernetes never points at the sales system's stand-in.
+Usage: check_settings.py <docker-compose config> <kustomize output>"""
 import sys
 
 import yaml
 
-SERVICES = ("auth", "customers", "pipeline")
+SERVICES = ("auth", "customers", "pipeline", "contracts")
 # The services' own defaults (libs/service/common_config.cc) when a deployment sets nothing.
 DEFAULTS = {"CRM_JWT_ISSUER": "crm-auth", "CRM_JWT_AUDIENCE": "crm"}
+# Settings a service refuses to start with unless it also has a service account
+# (services/customers/src/main.cc).
+NEEDS_ACCOUNT = ("CRM_ORDER_EVENTS_ADDRESS",)
+STAND_IN = "salesys-fake"
 problems = []
 
 
@@ -16,6 +23,16 @@ def check_tokens(where, env_by_service):
         seen = {svc: env.get(key, default) for svc, env in env_by_service.items()}
         if len(set(seen.values())) != 1:
             problems.append(f"{where}: {key} differs between services: {seen}")
+
+
+def check_account(where, svc, env, readable_secret=lambda path: True):
+    for key in NEEDS_ACCOUNT:
+        if env.get(key) and not env.get("CRM_SERVICE_CLIENT_ID"):
+            problems.append(f"{where}: {svc} sets {key} without CRM_SERVICE_CLIENT_ID")
+    if env.get("CRM_SERVICE_CLIENT_ID"):
+        secret = env.get("CRM_SERVICE_CLIENT_SECRET_FILE", "")
+        if not secret or not readable_secret(secret):
+            problems.append(f"{where}: {svc}'s service account secret file is unset or not mounted")
 
 
 def check_compose(path):
@@ -30,6 +47,8 @@ def check_compose(path):
             source = volume.get("source") if isinstance(volume, dict) else volume.split(":")[0]
             if source == "authkeys":
                 problems.append(f"docker-compose: {svc} mounts the private signing key volume")
+    for svc in SERVICES:
+        check_account("docker-compose", svc, env[svc])
     passwords = {services["postgres"]["environment"]["POSTGRES_PASSWORD"]}
     for svc in SERVICES:
         url = env[svc].get(f"CRM_{svc.upper()}_DB_URL", "")
@@ -44,7 +63,10 @@ def check_compose(path):
 
 def check_kubernetes(path):
     with open(path) as f:
-        docs = [d for d in yaml.safe_load_all(f) if d]
+        text = f.read()
+    if STAND_IN in text:
+        problems.append(f"kubernetes: the sales system's stand-in {STAND_IN} is referenced")
+    docs = [d for d in yaml.safe_load_all(text) if d]
     config_maps = {d["metadata"]["name"]: d.get("data", {}) for d in docs if d["kind"] == "ConfigMap"}
     env = {}
     for d in docs:
@@ -64,6 +86,14 @@ def check_kubernetes(path):
                 if "value" in e:
                     values[e["name"]] = e["value"]
         env[name] = values
+        labels = d["spec"]["template"]["metadata"].get("labels", {})
+        if labels.get("app.kubernetes.io/part-of") != "crm":
+            problems.append(f"kubernetes: {name}'s pods lack app.kubernetes.io/part-of: crm")
+        secret_volumes = {v["name"] for v in pod.get("volumes", []) if "secret" in v}
+        secret_dirs = [m["mountPath"].rstrip("/") + "/" for c in pod["containers"]
+                       for m in c.get("volumeMounts", []) if m["name"] in secret_volumes]
+        check_account("kubernetes", name, values,
+                      lambda path: any(path.startswith(d) for d in secret_dirs))
         if name != "crm-auth":
             for v in pod.get("volumes", []):
                 if v.get("secret", {}).get("secretName") == "crm-auth-keys":

@@ -31,6 +31,9 @@
 #include "crm/auth/v1/auth_service.grpc.pb.h"
 #include "crm/auth/v1/directory_service.grpc.pb.h"
 #include "crm/auth/v1/events.pb.h"
+#include "crm/common/v1/orders.pb.h"
+#include "crm/contracts/v1/contracts_service.grpc.pb.h"
+#include "crm/contracts/v1/events.pb.h"
 #include "crm/customers/v1/customers_service.grpc.pb.h"
 #include "crm/customers/v1/events.pb.h"
 #include "crm/pipeline/v1/events.pb.h"
@@ -54,6 +57,9 @@ const pb::FileDescriptor* const kLinked[] = {
     crm::customers::v1::CustomerChanged::descriptor()->file(),
     crm::pipeline::v1::CreateOpportunityRequest::descriptor()->file(),
     crm::pipeline::v1::OpportunityChanged::descriptor()->file(),
+    crm::contracts::v1::CreateContractRequest::descriptor()->file(),
+    crm::contracts::v1::ContractChanged::descriptor()->file(),
+    crm::common::v1::OrderPlaced::descriptor()->file(),
     external::salesys::v1::Product::descriptor()->file(),
 };
 

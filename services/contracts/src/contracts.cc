@@ -259,10 +259,7 @@ absl::StatusOr<Contract> Contracts::Create(db::Conn& conn, const Principal& call
       return *existing;
     }
     Contract created = Repository::Insert(tx, c, absl::FormatTime("%Y%m%d", absl::Now(), zone_));
-    Repository::ReplaceLines(tx, created.id, created.lines);
-    Repository::AddStatusChange(
-        tx,
-        {created.id, ContractStatus::kUnspecified, ContractStatus::kDraft, caller.user_id, "", {}});
+    Repository::ReplaceLines(tx, created.id, created.lines, /*fresh=*/true);
     Emit(tx, *outbox_, meta, "contracts.contract.created", created);
     return created;
   });
@@ -560,11 +557,9 @@ absl::StatusOr<std::vector<StatusChange>> Contracts::StatusChanges(db::Conn& con
 absl::StatusOr<Contract> Contracts::Save(db::Tx& tx, const RequestMeta& meta, const char* event,
                                          const Contract& current, Contract next,
                                          const std::string& by, const std::string& reason) const {
-  std::optional<Contract> saved = Repository::Update(tx, next, current.version);
+  std::optional<Contract> saved =
+      Repository::Update(tx, next, current.version, current.status, by, reason);
   if (!saved) return validation::StaleEtag();
-  if (next.status != current.status) {
-    Repository::AddStatusChange(tx, {current.id, current.status, next.status, by, reason, {}});
-  }
   Emit(tx, *outbox_, meta, event, *saved);
   return *saved;
 }

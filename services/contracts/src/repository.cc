@@ -1,5 +1,6 @@
 #include "services/contracts/src/repository.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/auth/scope.h"
 #include "libs/db/pqxx_traits.h"
@@ -53,6 +54,59 @@ Contract ContractOf(const pqxx::row& r) {
   return c;
 }
 
+#define FILE_COLUMNS                                                                      \
+  "f.id::text, f.contract_id::text, f.file_name, f.content_type, f.size_bytes, f.sha256," \
+  " f.chunks, f.uploaded_by::text, " CRM_SQL_MICROS("f.uploaded_at")
+
+// FILE_COLUMNS from column `at` on.
+ContractFile FileOf(const pqxx::row& r, int at = 0) {
+  return {r[at].as<std::string>(),     r[at + 1].as<std::string>(), r[at + 2].as<std::string>(),
+          r[at + 3].as<std::string>(), r[at + 4].as<int64_t>(),     r[at + 5].as<std::string>(),
+          r[at + 6].as<int>(),         r[at + 7].as<std::string>(), db::TimeOf(r[at + 8])};
+}
+
+// A contract with its lines (as arrays, in order) and its current file, in one read: the
+// CONTRACT_COLUMNS, then the lines' arrays, then FILE_COLUMNS.
+#define CONTRACT_IN_FULL                                                                      \
+  CONTRACT_COLUMNS                                                                            \
+  ", l.product_ids, l.quantities, l.discounts, l.codes, l.names, l.specs, l.units, l.prices," \
+  " l.amounts, " FILE_COLUMNS                                                                 \
+  " FROM contracts.contracts c"                                                               \
+  " LEFT JOIN LATERAL (SELECT array_agg(x.product_id ORDER BY x.position) AS product_ids,"    \
+  "   array_agg(x.quantity::text ORDER BY x.position) AS quantities,"                         \
+  "   array_agg(x.discount_minor::text ORDER BY x.position) AS discounts,"                    \
+  "   array_agg(x.product_code ORDER BY x.position) AS codes,"                                \
+  "   array_agg(x.product_name ORDER BY x.position) AS names,"                                \
+  "   array_agg(x.specification ORDER BY x.position) AS specs,"                               \
+  "   array_agg(x.unit ORDER BY x.position) AS units,"                                        \
+  "   array_agg(x.unit_price_minor::text ORDER BY x.position) AS prices,"                     \
+  "   array_agg(x.amount_minor::text ORDER BY x.position) AS amounts"                         \
+  "   FROM contracts.lines x WHERE x.contract_id = c.id) l ON true"                           \
+  " LEFT JOIN LATERAL (SELECT * FROM contracts.files y WHERE y.contract_id = c.id"            \
+  "   ORDER BY y.id DESC LIMIT 1) f ON true"
+
+constexpr int kContractColumns = 27;
+
+// A row of CONTRACT_IN_FULL.
+Contract ContractInFull(const pqxx::row& r) {
+  Contract c = ContractOf(r);
+  constexpr int at = kContractColumns;
+  std::vector<std::vector<std::string>> arrays;
+  for (int k = 0; k < 9; ++k) arrays.push_back(db::ParseTextArray(r[at + k]));
+  auto number = [](const std::string& text) {
+    int64_t v = 0;
+    (void)absl::SimpleAtoi(text, &v);
+    return v;
+  };
+  for (size_t i = 0; i < arrays[0].size(); ++i) {
+    c.lines.push_back({arrays[0][i], number(arrays[1][i]), number(arrays[2][i]), arrays[3][i],
+                       arrays[4][i], arrays[5][i], arrays[6][i], number(arrays[7][i]),
+                       number(arrays[8][i])});
+  }
+  if (!r[at + 9].is_null()) c.file = FileOf(r, at + 9);
+  return c;
+}
+
 std::string DayText(const std::optional<absl::CivilDay>& d) {
   return d ? absl::FormatCivilTime(*d) : std::string();
 }
@@ -61,37 +115,40 @@ std::string DayText(const std::optional<absl::CivilDay>& d) {
 const std::vector<std::string> kOwners = {"c.owner_id"};
 const std::vector<std::string> kDepartments = {"c.owner_department_id"};
 
+// The draft, and the first step of its history.
 constexpr Statement kInsert{
     "contracts.insert",
-    "INSERT INTO contracts.contracts AS c (id, number, customer_id, opportunity_id, title,"
+    "WITH c AS (INSERT INTO contracts.contracts AS c (id, number, customer_id, opportunity_id, "
+    "title,"
     " owner_id, owner_department_id, currency, gross_minor, discount_minor, terms, start_date,"
     " end_date, channel, creator_id)"
     " VALUES ($1::uuid, 'HT' || $15 || '-'"
     "  || lpad(nextval('contracts.contract_number_seq')::text, 6, '0'),"
     " $2::uuid, nullif($3, '')::uuid, $4, $5::uuid, nullif($6, '')::uuid, $7, $8::int8,"
     " $9::int8, $10, nullif($11, '')::date, nullif($12, '')::date, $13, $14::uuid)"
-    " RETURNING " CONTRACT_COLUMNS};
+    " RETURNING c.*),"
+    " s AS (INSERT INTO contracts.status_changes (contract_id, from_status, to_status, user_id)"
+    "   SELECT c.id, '', c.status, c.creator_id FROM c)"
+    " SELECT " CONTRACT_COLUMNS " FROM c"};
 
-constexpr Statement kFind{"contracts.find", "SELECT " CONTRACT_COLUMNS
-                                            " FROM contracts.contracts c WHERE c.id = $1::uuid"};
+constexpr Statement kFind{"contracts.find", "SELECT " CONTRACT_IN_FULL " WHERE c.id = $1::uuid"};
 
 const auth::ScopedStatement& GetScoped(bool lock) {
   static const auth::ScopedStatement* const statements[2] = {
       new auth::ScopedStatement("contracts.get",
-                                "SELECT " CONTRACT_COLUMNS
-                                " FROM contracts.contracts c WHERE c.id = $1::uuid AND {scope}",
+                                "SELECT " CONTRACT_IN_FULL " WHERE c.id = $1::uuid AND {scope}",
                                 kOwners, kDepartments, 2),
-      new auth::ScopedStatement(
-          "contracts.lock",
-          "SELECT " CONTRACT_COLUMNS
-          " FROM contracts.contracts c WHERE c.id = $1::uuid AND {scope} FOR UPDATE",
-          kOwners, kDepartments, 2)};
+      new auth::ScopedStatement("contracts.lock",
+                                "SELECT " CONTRACT_IN_FULL
+                                " WHERE c.id = $1::uuid AND {scope} FOR UPDATE OF c",
+                                kOwners, kDepartments, 2)};
   return *statements[lock];
 }
 
+// The change, and a step of the history when the status is no longer $22.
 constexpr Statement kUpdate{
     "contracts.update",
-    "UPDATE contracts.contracts c SET customer_id = $2::uuid, title = $3,"
+    "WITH c AS (UPDATE contracts.contracts c SET customer_id = $2::uuid, title = $3,"
     " owner_id = $4::uuid, owner_department_id = nullif($5, '')::uuid, currency = $6,"
     " gross_minor = $7::int8, discount_minor = $8::int8, terms = $9,"
     " start_date = nullif($10, '')::date, end_date = nullif($11, '')::date, channel = $12,"
@@ -99,7 +156,11 @@ constexpr Statement kUpdate{
     " review_comment = $16, our_signer_id = nullif($17, '')::uuid,"
     " customer_signer_contact_id = nullif($18, '')::uuid, sign_date = nullif($19, '')::date,"
     " termination_reason = $20, version = version + 1, updated_at = now()"
-    " WHERE id = $1::uuid AND version = $21::int8 RETURNING " CONTRACT_COLUMNS};
+    " WHERE id = $1::uuid AND version = $21::int8 RETURNING c.*),"
+    " s AS (INSERT INTO contracts.status_changes (contract_id, from_status, to_status, user_id,"
+    "   reason) SELECT c.id, $22, c.status, nullif($23, '')::uuid, $24 FROM c"
+    "   WHERE c.status <> $22)"
+    " SELECT " CONTRACT_COLUMNS " FROM c"};
 
 constexpr Statement kDeleteLines{"contracts.delete_lines",
                                  "DELETE FROM contracts.lines WHERE contract_id = $1::uuid"};
@@ -112,11 +173,6 @@ constexpr Statement kInsertLines{
     " FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int8[],"
     "   $8::int8[], $9::int8[], $10::int8[]) WITH ORDINALITY"
     "   AS l (product_id, code, name, spec, unit, price, quantity, discount, amount, position)"};
-constexpr Statement kLines{
-    "contracts.lines",
-    "SELECT product_id, quantity, discount_minor, product_code, product_name, specification,"
-    " unit, unit_price_minor, amount_minor FROM contracts.lines WHERE contract_id = $1::uuid"
-    " ORDER BY position"};
 
 constexpr Statement kReassign{
     "contracts.reassign",
@@ -147,25 +203,11 @@ const auth::ScopedStatement& ListScoped() {
   return *s;
 }
 
-constexpr Statement kAddStatusChange{
-    "contracts.add_status_change",
-    "INSERT INTO contracts.status_changes (contract_id, from_status, to_status, user_id, reason)"
-    " VALUES ($1::uuid, $2, $3, nullif($4, '')::uuid, $5)"};
 constexpr Statement kStatusChanges{
     "contracts.status_changes",
     "SELECT contract_id::text, from_status, to_status, coalesce(user_id::text, ''), reason, "
     CRM_SQL_MICROS("changed_at") " FROM contracts.status_changes WHERE contract_id = $1::uuid"
     " ORDER BY seq"};
-
-#define FILE_COLUMNS                                                                      \
-  "f.id::text, f.contract_id::text, f.file_name, f.content_type, f.size_bytes, f.sha256," \
-  " f.chunks, f.uploaded_by::text, " CRM_SQL_MICROS("f.uploaded_at")
-
-ContractFile FileOf(const pqxx::row& r) {
-  return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
-          r[3].as<std::string>(), r[4].as<int64_t>(),     r[5].as<std::string>(),
-          r[6].as<int>(),         r[7].as<std::string>(), db::TimeOf(r[8])};
-}
 
 constexpr Statement kInsertFile{
     "contracts.insert_file",
@@ -183,18 +225,6 @@ constexpr Statement kFiles{"contracts.files",
 constexpr Statement kFileChunk{
     "contracts.file_chunk",
     "SELECT data FROM contracts.file_chunks WHERE file_id = $1::uuid AND seq = $2::int"};
-
-// The contract's lines and current file.
-Contract Complete(db::Tx& tx, Contract c) {
-  for (const auto& r : Exec(tx, kLines, c.id)) {
-    c.lines.push_back({r[0].as<std::string>(), r[1].as<int64_t>(), r[2].as<int64_t>(),
-                       r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<std::string>(),
-                       r[6].as<std::string>(), r[7].as<int64_t>(), r[8].as<int64_t>()});
-  }
-  pqxx::result f = Exec(tx, kFiles, c.id, 1);
-  if (!f.empty()) c.file = FileOf(f[0]);
-  return c;
-}
 
 std::vector<std::string> Ids(const pqxx::result& r) {
   std::vector<std::string> ids;
@@ -216,24 +246,25 @@ Contract Repository::Insert(db::Tx& tx, const Contract& c, const std::string& da
 std::optional<Contract> Repository::Find(db::Tx& tx, const std::string& id) {
   pqxx::result r = Exec(tx, kFind, id);
   if (r.empty()) return std::nullopt;
-  return Complete(tx, ContractOf(r[0]));
+  return ContractInFull(r[0]);
 }
 
 std::optional<Contract> Repository::Get(db::Tx& tx, const std::string& id,
                                         const auth::Principal& caller, bool lock) {
   pqxx::result r = Exec(tx, GetScoped(lock).For(caller.scope), id, auth::ScopeParam(caller));
   if (r.empty()) return std::nullopt;
-  return Complete(tx, ContractOf(r[0]));
+  return ContractInFull(r[0]);
 }
 
-std::optional<Contract> Repository::Update(db::Tx& tx, const Contract& c,
-                                           int64_t expected_version) {
-  pqxx::result r =
-      Exec(tx, kUpdate, c.id, c.customer_id, c.title, c.owner_id, c.owner_department_id, c.currency,
-           c.gross_minor, c.discount_minor, c.terms, DayText(c.start_date), DayText(c.end_date),
-           ChannelName(c.channel), StatusName(c.status), ReviewLevelName(c.review_level),
-           c.reviewer_id, c.review_comment, c.our_signer_id, c.customer_signer_contact_id,
-           DayText(c.sign_date), c.termination_reason, expected_version);
+std::optional<Contract> Repository::Update(db::Tx& tx, const Contract& c, int64_t expected_version,
+                                           ContractStatus from, const std::string& by,
+                                           const std::string& reason) {
+  pqxx::result r = Exec(
+      tx, kUpdate, c.id, c.customer_id, c.title, c.owner_id, c.owner_department_id, c.currency,
+      c.gross_minor, c.discount_minor, c.terms, DayText(c.start_date), DayText(c.end_date),
+      ChannelName(c.channel), StatusName(c.status), ReviewLevelName(c.review_level), c.reviewer_id,
+      c.review_comment, c.our_signer_id, c.customer_signer_contact_id, DayText(c.sign_date),
+      c.termination_reason, expected_version, StatusName(from), by, reason);
   if (r.empty()) return std::nullopt;
   Contract stored = ContractOf(r[0]);
   stored.lines = c.lines;
@@ -241,8 +272,9 @@ std::optional<Contract> Repository::Update(db::Tx& tx, const Contract& c,
   return stored;
 }
 
-void Repository::ReplaceLines(db::Tx& tx, const std::string& id, const std::vector<Line>& lines) {
-  Exec(tx, kDeleteLines, id);
+void Repository::ReplaceLines(db::Tx& tx, const std::string& id, const std::vector<Line>& lines,
+                              bool fresh) {
+  if (!fresh) Exec(tx, kDeleteLines, id);
   if (lines.empty()) return;
   std::vector<std::string> product, code, name, spec, unit, price, quantity, discount, amount;
   for (const Line& l : lines) {
@@ -286,11 +318,6 @@ std::vector<Contract> Repository::List(db::Tx& tx, const ContractFilter& f,
   out.reserve(r.size());
   for (const auto& row : r) out.push_back(ContractOf(row));
   return out;
-}
-
-void Repository::AddStatusChange(db::Tx& tx, const StatusChange& c) {
-  Exec(tx, kAddStatusChange, c.contract_id, StatusName(c.from), StatusName(c.to), c.user_id,
-       c.reason);
 }
 
 std::vector<StatusChange> Repository::StatusChanges(db::Tx& tx, const std::string& contract_id) {

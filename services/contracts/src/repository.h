@@ -14,8 +14,8 @@ namespace crm::contracts_service {
 
 class Repository {
  public:
-  // Inserts the contract (without lines) under a new number of `day` (YYYYMMDD); the contract
-  // as stored.
+  // Inserts the contract (without lines) under a new number of `day` (YYYYMMDD), and the first
+  // step of its history; the contract as stored.
   static Contract Insert(db::Tx& tx, const Contract& c, const std::string& day);
   // Without scope: for reading back what this request wrote. With lines and current file.
   static std::optional<Contract> Find(db::Tx& tx, const std::string& id);
@@ -23,11 +23,15 @@ class Repository {
   // lines and current file.
   static std::optional<Contract> Get(db::Tx& tx, const std::string& id,
                                      const auth::Principal& caller, bool lock);
-  // Writes every changeable field and the totals (not the lines); the contract as stored
-  // (with `c`'s lines), or nullopt when the version is not `expected_version`.
-  static std::optional<Contract> Update(db::Tx& tx, const Contract& c, int64_t expected_version);
-  // Replaces the contract's lines.
-  static void ReplaceLines(db::Tx& tx, const std::string& id, const std::vector<Line>& lines);
+  // Writes every changeable field and the totals (not the lines), and a step of the history
+  // (by whom, why) when the status is no longer `from`; the contract as stored (with `c`'s
+  // lines and file), or nullopt when the version is not `expected_version`.
+  static std::optional<Contract> Update(db::Tx& tx, const Contract& c, int64_t expected_version,
+                                        ContractStatus from, const std::string& by,
+                                        const std::string& reason);
+  // Replaces the contract's lines (`fresh`: it has none yet).
+  static void ReplaceLines(db::Tx& tx, const std::string& id, const std::vector<Line>& lines,
+                           bool fresh = false);
   // Contracts of these customers owned by `from` and not completed or terminated go to `to`;
   // returns their ids.
   static std::vector<std::string> Reassign(db::Tx& tx, const std::vector<std::string>& customer_ids,
@@ -41,7 +45,6 @@ class Repository {
                                     const auth::Principal& caller, const std::string& before_id,
                                     int limit);
 
-  static void AddStatusChange(db::Tx& tx, const StatusChange& c);
   static std::vector<StatusChange> StatusChanges(db::Tx& tx, const std::string& contract_id);
 
   static void InsertFile(db::Tx& tx, const ContractFile& f, const std::vector<std::string>& chunks);
