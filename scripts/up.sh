@@ -92,11 +92,13 @@ crm_log "loading demo data"
   --demo-password-file="$secrets/demo-password" --secrets-dir="$secrets"
 
 # The demo data (re)issues the service accounts through which the pipeline and the contracts
-# follow customers' hand-overs and merges, and the customers service follows orders (the
-# contracts' order events and the sales system's order stream); restart them with those.
+# follow customers' hand-overs and merges (and the pipeline the contracts of its
+# opportunities), and the customers service follows orders (the contracts' order events and
+# the sales system's order stream); restart them with those.
 start_service pipeline "$CRM_BUILD/services/pipeline/crm-pipeline" 50053 9466 "${pipeline_args[@]}" \
   --service-client-id=pipeline-follower \
-  --service-client-secret-file="$secrets/pipeline-follower.secret"
+  --service-client-secret-file="$secrets/pipeline-follower.secret" \
+  --contracts-address=localhost:50054
 start_service contracts "$CRM_BUILD/services/contracts/crm-contracts" 50054 9467 \
   "${contracts_args[@]}" --service-client-id=contracts-follower \
   --service-client-secret-file="$secrets/contracts-follower.secret"

@@ -87,6 +87,13 @@ class StackE2eTest : public ::testing::Test {
     // system's order stream.
     auto secret = auth_->CreateServiceAccount("customers-follower", "customers_follower");
     ASSERT_THAT(secret, IsOk());
+    // The pipeline follows the contracts of its opportunities.
+    auto pipeline_secret = auth_->CreateServiceAccount("pipeline-follower", "pipeline_follower");
+    ASSERT_THAT(pipeline_secret, IsOk());
+    ASSERT_THAT(pipeline_->Restart({"--contracts-address=" + contracts_->target(),
+                                    "--service-client-id=pipeline-follower",
+                                    "--service-client-secret-file=" + *pipeline_secret}),
+                IsOk());
     ASSERT_THAT(customers_->Restart(
                     {"--order-events-address=" + contracts_->target(),
                      "--service-client-id=customers-follower",
@@ -339,7 +346,21 @@ TEST_F(StackE2eTest, FromAWonOpportunityToASignedOrder) {
   ASSERT_TRUE(now.has_last_order_date());
   EXPECT_EQ(DayOf(now.last_order_date()), Today());
 
-  // The opportunity's contracts.
+  // The opportunity shows its contract, as signed.
+  pv1::GetOpportunityRequest get_opportunity;
+  get_opportunity.set_id(won.id());
+  pv1::Opportunity shown;
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_THAT(pipeline_stub_->GetOpportunity(Ctx(rep_).get(), get_opportunity, &shown), IsOk());
+    if (shown.contracts_size() == 1 && shown.contracts(0).status() == "signed") break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_EQ(shown.contracts_size(), 1);
+  EXPECT_EQ(shown.contracts(0).contract_id(), signed_.id());
+  EXPECT_EQ(shown.contracts(0).number(), signed_.number());
+  EXPECT_EQ(shown.contracts(0).status(), "signed");
+  EXPECT_EQ(MinorOf(shown.contracts(0).amount()), expected);
+  // And the contracts service lists the opportunity's contracts.
   kv1::ListContractsRequest of_opportunity;
   of_opportunity.set_opportunity_id(won.id());
   kv1::ListContractsResponse listed;

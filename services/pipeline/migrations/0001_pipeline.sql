@@ -87,3 +87,16 @@ CREATE TABLE pipeline.plan_items (
   updated_at     timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX plan_items_opportunity ON pipeline.plan_items (opportunity_id, plan_date, id);
+
+-- The contracts made from opportunities, as the contracts service's events report them.
+CREATE TABLE pipeline.opportunity_contracts (
+  contract_id    uuid PRIMARY KEY,
+  opportunity_id uuid NOT NULL REFERENCES pipeline.opportunities (id),
+  number         text NOT NULL,
+  status         text NOT NULL,
+  amount_minor   int8 NOT NULL,
+  currency       text NOT NULL,
+  updated_at     timestamptz NOT NULL
+);
+CREATE INDEX opportunity_contracts_opportunity
+  ON pipeline.opportunity_contracts (opportunity_id, contract_id);

@@ -67,6 +67,14 @@ v1::Opportunity ToProto(const Opportunity& o) {
   p.set_lost_reason(o.lost_reason);
   SetTimestamp(o.updated_at, p.mutable_update_time());
   p.set_etag(validation::Etag(o.version));
+  for (const ContractRef& c : o.contracts) {
+    v1::ContractRef* r = p.add_contracts();
+    r->set_contract_id(c.contract_id);
+    r->set_number(c.number);
+    r->set_status(c.status);
+    money::SetProto(c.amount, r->mutable_amount());
+    SetTimestamp(c.updated_at, r->mutable_update_time());
+  }
   return p;
 }
 

@@ -24,6 +24,10 @@ int Main(int argc, char** argv) {
   auto* customers_address =
       flags.String("customers-address", "CRM_CUSTOMERS_ADDRESS", "localhost:50052",
                    "the customers service (customers are checked and created there)");
+  auto* contracts_address =
+      flags.String("contracts-address", "CRM_CONTRACTS_ADDRESS", "",
+                   "the contracts service, whose contracts of opportunities are followed "
+                   "(empty: opportunities do not show their contracts)");
   auto* zone_name = flags.String("timezone", "CRM_TIMEZONE", "Asia/Shanghai",
                                  "business time zone (what \"today\" means for close dates)");
   service::ServiceAccountFlags account(
@@ -67,7 +71,24 @@ int Main(int argc, char** argv) {
         });
     customer_moves->Start();
   }
+  // Opportunities show the contracts made from them.
+  std::unique_ptr<events::Follower> contract_events;
+  if (*tokens && !contracts_address->empty()) {
+    events::Follower::Options o;
+    o.stream = "contracts";
+    o.channel =
+        grpc::CreateChannel(*contracts_address, rpc::ChannelCredentials(config->client_tls));
+    o.method = "/crm.contracts.v1.ContractsService/WatchEvents";
+    o.types = Opportunities::ContractEventTypes();
+    o.token = [t = tokens->get()] { return t->Get(); };
+    contract_events = std::make_unique<events::Follower>(
+        o, config->db_url, "pipeline", [&opportunities](db::Tx& tx, const common::v1::Event& e) {
+          return opportunities.ApplyContractEvent(tx, e);
+        });
+    contract_events->Start();
+  }
   const int code = rt.Run();
+  if (contract_events) contract_events->Stop();
   if (customer_moves) customer_moves->Stop();
   return code;
 }

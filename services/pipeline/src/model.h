@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -18,6 +19,16 @@ const char* StatusName(OpportunityStatus s);
 OpportunityStatus StatusFromName(const std::string& name);
 
 using Money = money::Money;
+
+// A contract made from an opportunity, as the contracts service reported it last.
+struct ContractRef {
+  std::string contract_id;
+  std::string opportunity_id;
+  std::string number;
+  std::string status;
+  Money amount;
+  absl::Time updated_at;
+};
 
 struct Opportunity {
   std::string id;
@@ -44,6 +55,8 @@ struct Opportunity {
   std::string lost_reason;
   int64_t version = 0;
   absl::Time updated_at;
+  // Read by GetOpportunity only.
+  std::vector<ContractRef> contracts;
 };
 
 struct Stage {

@@ -2,12 +2,16 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "crm/contracts/v1/events.pb.h"
 #include "crm/pipeline/v1/events.pb.h"
 #include "libs/events/customer_moves.h"
 #include "libs/ids/uuid.h"
 #include "libs/money/money.h"
+#include "libs/proto_time/proto_time.h"
 #include "libs/status/status_macros.h"
 #include "libs/validation/newest_first.h"
 #include "libs/validation/text.h"
@@ -175,6 +179,7 @@ absl::StatusOr<Opportunity> Opportunities::Get(db::Conn& conn, const Principal& 
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<Opportunity> {
     std::optional<Opportunity> o = Repository::Get(tx, id, caller, /*lock=*/false);
     if (!o) return auth::NotVisible(caller.scope, "opportunity", id);
+    o->contracts = Repository::ContractsOf(tx, id);
     return *o;
   });
 }
@@ -468,6 +473,39 @@ absl::Status Opportunities::ApplyCustomerEvent(db::Tx& tx, const common::v1::Eve
   const RequestMeta meta{event.request_id(), event.actor_id()};
   for (const auto& id : changed) {
     EmitOpportunity(tx, *outbox_, meta, type, *Repository::Find(tx, id));
+  }
+  return absl::OkStatus();
+}
+
+const std::vector<std::string>& Opportunities::ContractEventTypes() {
+  static const auto* types =
+      new std::vector<std::string>{"contracts.contract.created",   "contracts.contract.updated",
+                                   "contracts.contract.submitted", "contracts.contract.approved",
+                                   "contracts.contract.rejected",  "contracts.contract.signed",
+                                   "contracts.contract.completed", "contracts.contract.terminated"};
+  return *types;
+}
+
+absl::Status Opportunities::ApplyContractEvent(db::Tx& tx, const common::v1::Event& event) const {
+  crm::contracts::v1::ContractChanged payload;
+  if (!event.payload().UnpackTo(&payload)) {
+    return events::SkipEvent(event, absl::InvalidArgumentError("payload is not ContractChanged"));
+  }
+  const auto& c = payload.contract();
+  if (c.opportunity_id().empty()) return absl::OkStatus();
+  Violations v;
+  validation::RequiredUuid(v, "contract.id", c.id());
+  validation::RequiredUuid(v, "contract.opportunity_id", c.opportunity_id());
+  std::optional<Money> amount = money::FromProto(c.amount(), c.has_amount(), "contract.amount", v);
+  std::optional<absl::Time> updated =
+      proto_time::TimeOf(c.update_time(), "contract.update_time", v);
+  if (!amount || !updated) v.Add("contract", "has no amount or update_time");
+  if (!v.empty()) return events::SkipEvent(event, v.ToStatus());
+  std::string status = crm::contracts::v1::ContractStatus_Name(c.status());
+  status = absl::AsciiStrToLower(absl::StripPrefix(status, "CONTRACT_STATUS_"));
+  if (!Repository::UpsertContract(
+          tx, {c.id(), c.opportunity_id(), c.number(), status, *amount, *updated})) {
+    return events::SkipEvent(event, absl::NotFoundError("its opportunity is not here"));
   }
   return absl::OkStatus();
 }

@@ -142,6 +142,10 @@ class Opportunities {
   // over that were assigned to the previous owner go to the new one; opportunities of a merged
   // duplicate name the survivor.
   absl::Status ApplyCustomerEvent(db::Tx& tx, const common::v1::Event& event) const;
+  // A contract made from an opportunity (contracts.contract.*, applied like the above): the
+  // opportunity shows it, as last reported.
+  absl::Status ApplyContractEvent(db::Tx& tx, const common::v1::Event& event) const;
+  static const std::vector<std::string>& ContractEventTypes();
 
   absl::StatusOr<std::vector<Stage>> Stages(db::Conn& conn, const auth::Principal& caller) const;
   absl::StatusOr<Stage> UpsertStage(db::Conn& conn, const auth::Principal& caller,

@@ -145,6 +145,23 @@ const auth::ScopedStatement& ListScoped() {
   return *s;
 }
 
+constexpr Statement kContractsOf{
+    "pipeline.contracts_of",
+    "SELECT contract_id::text, opportunity_id::text, number, status, amount_minor, currency, "
+    CRM_SQL_MICROS("updated_at") " FROM pipeline.opportunity_contracts"
+    " WHERE opportunity_id = $1::uuid ORDER BY contract_id"};
+
+constexpr Statement kUpsertContract{
+    "pipeline.upsert_contract",
+    "INSERT INTO pipeline.opportunity_contracts AS c (contract_id, opportunity_id, number,"
+    " status, amount_minor, currency, updated_at)"
+    " SELECT $1::uuid, o.id, $3, $4, $5::int8, $6, to_timestamp($7::int8 / 1e6)"
+    " FROM pipeline.opportunities o WHERE o.id = $2::uuid"
+    " ON CONFLICT (contract_id) DO UPDATE SET number = excluded.number, status = excluded.status,"
+    " amount_minor = excluded.amount_minor, currency = excluded.currency,"
+    " updated_at = excluded.updated_at WHERE c.updated_at <= excluded.updated_at"
+    " RETURNING contract_id"};
+
 #define STAGE_COLUMNS "s.code, s.name, s.position, s.default_probability, s.active"
 
 Stage StageOf(const pqxx::row& r) {
@@ -292,6 +309,24 @@ std::vector<Opportunity> Repository::List(db::Tx& tx, const OpportunityFilter& f
   out.reserve(r.size());
   for (const auto& row : r) out.push_back(OpportunityOf(row));
   return out;
+}
+
+std::vector<ContractRef> Repository::ContractsOf(db::Tx& tx, const std::string& opportunity_id) {
+  std::vector<ContractRef> out;
+  for (const auto& r : Exec(tx, kContractsOf, opportunity_id)) {
+    out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
+                   r[3].as<std::string>(), Money{r[4].as<int64_t>(), r[5].as<std::string>()},
+                   db::TimeOf(r[6])});
+  }
+  return out;
+}
+
+bool Repository::UpsertContract(db::Tx& tx, const ContractRef& c) {
+  const bool known = !Exec(tx, kFind, c.opportunity_id).empty();
+  if (!known) return false;
+  Exec(tx, kUpsertContract, c.contract_id, c.opportunity_id, c.number, c.status, c.amount.minor,
+       c.amount.currency, absl::ToUnixMicros(c.updated_at));
+  return true;
 }
 
 std::vector<Stage> Repository::Stages(db::Tx& tx) {

@@ -41,6 +41,12 @@ class Repository {
                                        const auth::Principal& caller, const std::string& before_id,
                                        int limit);
 
+  // The contracts made from an opportunity, oldest first.
+  static std::vector<ContractRef> ContractsOf(db::Tx& tx, const std::string& opportunity_id);
+  // Records the contract as reported (a report older than the one kept changes nothing);
+  // false when the opportunity is not here.
+  static bool UpsertContract(db::Tx& tx, const ContractRef& c);
+
   static std::vector<Stage> Stages(db::Tx& tx);
   static std::optional<Stage> FindStage(db::Tx& tx, const std::string& code);
   static Stage UpsertStage(db::Tx& tx, const Stage& s);

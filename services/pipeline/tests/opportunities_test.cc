@@ -1,4 +1,5 @@
 #include "absl/strings/match.h"
+#include "crm/contracts/v1/events.pb.h"
 #include "crm/customers/v1/events.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -555,6 +556,40 @@ TEST_F(OpportunitiesTest, ListsFilterAndPage) {
   backwards.close_to = absl::CivilDay(2030, 1, 1);
   EXPECT_THAT(opportunities_->List(*conn_, manager, backwards, 10, ""), StatusIs(kInvalid));
   EXPECT_THAT(opportunities_->List(*conn_, manager, {}, -1, ""), StatusIs(kInvalid));
+}
+
+TEST_F(OpportunitiesTest, AnOpportunityShowsTheContractsMadeFromIt) {
+  auto rep = Rep(NewId());
+  Opportunity o = Create(rep, "无锡华晨机械有限公司");
+  const std::string contract_id = NewId();
+  auto report = [&](const std::string& opportunity_id, crm::contracts::v1::ContractStatus status,
+                    int64_t micros) {
+    crm::contracts::v1::ContractChanged payload;
+    auto& c = *payload.mutable_contract();
+    c.set_id(contract_id);
+    c.set_number("HT20261206-000042");
+    c.set_opportunity_id(opportunity_id);
+    c.set_status(status);
+    c.mutable_amount()->set_currency_code("CNY");
+    c.mutable_amount()->set_units(128000);
+    c.mutable_update_time()->set_seconds(micros / 1000000);
+    c.mutable_update_time()->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+    common::v1::Event e;
+    e.set_id(NewId());
+    e.set_type("contracts.contract.signed");
+    e.mutable_payload()->PackFrom(payload);
+    return conn_->Transact([&](db::Tx& tx) { return opportunities_->ApplyContractEvent(tx, e); });
+  };
+  ASSERT_THAT(report(o.id, crm::contracts::v1::CONTRACT_STATUS_SIGNED, 2000000), IsOk());
+  // An older report arriving late changes nothing; another opportunity's is skipped.
+  ASSERT_THAT(report(o.id, crm::contracts::v1::CONTRACT_STATUS_DRAFT, 1000000), IsOk());
+  ASSERT_THAT(report(NewId(), crm::contracts::v1::CONTRACT_STATUS_DRAFT, 3000000), IsOk());
+  auto got = opportunities_->Get(*conn_, rep, o.id);
+  ASSERT_THAT(got, IsOk());
+  ASSERT_EQ(got->contracts.size(), 1u);
+  EXPECT_EQ(got->contracts[0].contract_id, contract_id);
+  EXPECT_EQ(got->contracts[0].status, "signed");
+  EXPECT_EQ(got->contracts[0].amount.minor, 12800000);
 }
 
 }  // namespace
