@@ -46,6 +46,8 @@ class ServiceAccountFlags {
   // The account's tokens; nullptr when no id is configured, an error when one is but its
   // secret cannot be read.
   absl::StatusOr<std::unique_ptr<ServiceTokens>> Load(std::shared_ptr<grpc::Channel> auth) const;
+  // Whether an account is configured (after Flags::ParseOrExit).
+  bool configured() const { return !id_->empty(); }
 
  private:
   std::string* id_;

@@ -1,13 +1,9 @@
 // crm-contracts: contracts and orders, their review and signing, and the electronic contract.
 
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
-
 #include "libs/config/flags.h"
 #include "libs/events/customer_moves.h"
 #include "libs/salesys/client_flags.h"
-#include "libs/service/runtime.h"
-#include "libs/service/service_tokens.h"
+#include "libs/service/backend.h"
 #include "services/contracts/src/contracts_service.h"
 #include "services/contracts/src/migrations.h"
 
@@ -18,10 +14,11 @@ using service::Fatal;
 
 int Main(int argc, char** argv) {
   config::Flags flags("crm-contracts", "The CRM contracts service.");
-  service::CommonFlags common(flags, "contracts", "CRM_CONTRACTS_DB_URL", 50054, 9467,
-                              /*with_public_keys=*/true);
-  auto* auth_address = flags.String("auth-address", "CRM_AUTH_ADDRESS", "localhost:50051",
-                                    "the auth service (signers are looked up there)");
+  service::BackendFlags backend(
+      flags, {"contracts", "CRM_CONTRACTS_DB_URL", 50054, 9467, "signers are looked up there",
+              "contract numbers' and sign dates' days",
+              "follows the customers service's hand-overs and merges (empty: contracts do not "
+              "follow them)"});
   auto* customers_address =
       flags.String("customers-address", "CRM_CUSTOMERS_ADDRESS", "localhost:50052",
                    "the customers service (customers and their contacts are checked there)");
@@ -29,8 +26,6 @@ int Main(int argc, char** argv) {
       flags.String("pipeline-address", "CRM_PIPELINE_ADDRESS", "localhost:50053",
                    "the pipeline service (originating opportunities are checked there)");
   salesys::ClientFlags sales_system_flags(flags, "the product catalogue");
-  auto* zone_name = flags.String("timezone", "CRM_TIMEZONE", "Asia/Shanghai",
-                                 "business time zone (contract numbers' and sign dates' days)");
   auto* escalation_amount = flags.Int(
       "review-executive-amount", "CRM_REVIEW_EXECUTIVE_AMOUNT", 100'000'000,
       "contracts above this amount (minor units of their currency) are reviewed by an executive", 0,
@@ -44,38 +39,21 @@ int Main(int argc, char** argv) {
   auto* max_uploads =
       flags.Int("max-concurrent-uploads", "CRM_MAX_CONCURRENT_UPLOADS", 8,
                 "files received at once (each held in memory until stored)", 1, 1024);
-  service::ServiceAccountFlags account(
-      flags,
-      "follows the customers service's hand-overs and merges (empty: contracts do not follow "
-      "them)");
   flags.ParseOrExit(argc, argv);
-  absl::TimeZone zone;
-  if (!absl::LoadTimeZone(*zone_name, &zone)) {
-    return Fatal("invalid configuration", absl::InvalidArgumentError("unknown --timezone"));
-  }
-  auto config = common.Resolve();
-  if (!config.ok()) return Fatal("invalid configuration", config.status());
   auto sales_options = sales_system_flags.Resolve();
   if (!sales_options.ok()) return Fatal("invalid configuration", sales_options.status());
-  auto verifier = service::VerifierFromConfig(*config);
-  if (!verifier.ok()) return Fatal("invalid configuration", verifier.status());
-  auto auth_channel =
-      grpc::CreateChannel(*auth_address, rpc::ChannelCredentials(config->client_tls));
-  auto tokens = account.Load(auth_channel);
-  if (!tokens.ok()) return Fatal("invalid configuration", tokens.status());
-  auto runtime = service::Runtime::Start(*config, "contracts", AllMigrations(), verifier->get());
-  if (!runtime.ok()) return Fatal("startup failed", runtime.status());
-  service::Runtime& rt = **runtime;
+  auto started = backend.Start(AllMigrations());
+  if (!started.ok()) return Fatal("startup failed", started.status());
+  service::Backend& b = *started;
+  service::Runtime& rt = *b.runtime;
 
-  auto directory = crm::auth::v1::DirectoryService::NewStub(auth_channel);
-  auto customers_channel =
-      grpc::CreateChannel(*customers_address, rpc::ChannelCredentials(config->client_tls));
+  auto directory = crm::auth::v1::DirectoryService::NewStub(b.auth);
+  auto customers_channel = b.ChannelTo(*customers_address);
   auto customers = crm::customers::v1::CustomersService::NewStub(customers_channel);
   auto contacts = crm::customers::v1::ContactsService::NewStub(customers_channel);
-  auto pipeline = crm::pipeline::v1::PipelineService::NewStub(
-      grpc::CreateChannel(*pipeline_address, rpc::ChannelCredentials(config->client_tls)));
+  auto pipeline = crm::pipeline::v1::PipelineService::NewStub(b.ChannelTo(*pipeline_address));
   auto sales_system = salesys::NewGrpcSalesSystem(*sales_options, &rt.server().metrics());
-  Contracts contracts(&rt.outbox(), &rt.request_log(), zone,
+  Contracts contracts(&rt.outbox(), &rt.request_log(), b.zone,
                       ReviewPolicy{*escalation_amount, static_cast<int>(*escalation_discount)});
   Files files(&rt.outbox(), &rt.request_log(), *max_file_bytes, static_cast<int>(*max_uploads));
   auto service =
@@ -85,9 +63,9 @@ int Main(int argc, char** argv) {
   // Customers handed over to another rep take their open contracts along; a merged
   // customer's contracts follow it to the survivor.
   std::unique_ptr<events::Follower> customer_moves;
-  if (*tokens) {
+  if (b.tokens) {
     customer_moves = events::FollowCustomerMoves(
-        customers_channel, [t = tokens->get()] { return t->Get(); }, config->db_url, "contracts",
+        customers_channel, [t = b.tokens.get()] { return t->Get(); }, b.config.db_url, "contracts",
         [&contracts](db::Tx& tx, const common::v1::Event& e) {
           return contracts.ApplyCustomerEvent(tx, e);
         });

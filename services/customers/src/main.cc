@@ -7,9 +7,8 @@
 #include "libs/config/flags.h"
 #include "libs/events/follower.h"
 #include "libs/salesys/client_flags.h"
+#include "libs/service/backend.h"
 #include "libs/service/periodic.h"
-#include "libs/service/runtime.h"
-#include "libs/service/service_tokens.h"
 #include "services/customers/src/customers_service.h"
 #include "services/customers/src/migrations.h"
 
@@ -20,12 +19,9 @@ using service::Fatal;
 
 int Main(int argc, char** argv) {
   config::Flags flags("crm-customers", "The CRM customers service.");
-  service::CommonFlags common(flags, "customers", "CRM_CUSTOMERS_DB_URL", 50052, 9465,
-                              /*with_public_keys=*/true);
-  auto* auth_address = flags.String("auth-address", "CRM_AUTH_ADDRESS", "localhost:50051",
-                                    "the auth service (users are looked up there)");
-  auto* zone_name = flags.String("timezone", "CRM_TIMEZONE", "Asia/Shanghai",
-                                 "business time zone (what \"today\" means for follow-ups)");
+  service::BackendFlags backend(
+      flags, {"customers", "CRM_CUSTOMERS_DB_URL", 50052, 9465, "users are looked up there",
+              "what \"today\" means for follow-ups and churn", "follows order events"});
   auto* search_sessions = flags.Int("db-search-sessions", "CRM_DB_SEARCH_SESSIONS", 2,
                                     "database sessions for searches", 1, 64);
   auto* max_document_bytes =
@@ -52,46 +48,34 @@ int Main(int argc, char** argv) {
       "take last-order dates from the sales system's order stream too (customers linked by "
       "their sales_system_key)");
   salesys::ClientFlags sales_system_flags(flags, "its order stream");
-  service::ServiceAccountFlags account(flags, "follows order events");
   flags.ParseOrExit(argc, argv);
-  absl::TimeZone zone;
-  if (!absl::LoadTimeZone(*zone_name, &zone)) {
-    return Fatal("invalid configuration", absl::InvalidArgumentError("unknown --timezone"));
-  }
-  auto config = common.Resolve();
-  if (!config.ok()) return Fatal("invalid configuration", config.status());
-  auto verifier = service::VerifierFromConfig(*config);
-  if (!verifier.ok()) return Fatal("invalid configuration", verifier.status());
-  auto auth_channel =
-      grpc::CreateChannel(*auth_address, rpc::ChannelCredentials(config->client_tls));
-  auto tokens = account.Load(auth_channel);
-  if (!tokens.ok()) return Fatal("invalid configuration", tokens.status());
-  if (!orders_address->empty() && *tokens == nullptr) {
+  if (!orders_address->empty() && !backend.has_account()) {
     return Fatal("invalid configuration",
                  absl::InvalidArgumentError("--order-events-address needs --service-client-id"));
   }
   auto sales_system = sales_system_flags.Resolve();
   if (!sales_system.ok()) return Fatal("invalid configuration", sales_system.status());
-  auto runtime = service::Runtime::Start(*config, "customers", AllMigrations(), verifier->get());
-  if (!runtime.ok()) return Fatal("startup failed", runtime.status());
-  service::Runtime& rt = **runtime;
+  auto started = backend.Start(AllMigrations());
+  if (!started.ok()) return Fatal("startup failed", started.status());
+  service::Backend& b = *started;
+  service::Runtime& rt = *b.runtime;
   // Searches run on sessions of their own, which plan each search for its parameters: one
   // slow search does not hold up the point reads behind it, and the query's grams and the
   // caller's scope reach the indexes as constants.
   db::Reader search_reader(
-      db::ReaderOptions{db::WithConnectOption(config->db_url, "options", kSearchSessionOptions),
+      db::ReaderOptions{db::WithConnectOption(b.config.db_url, "options", kSearchSessionOptions),
                         static_cast<int>(*search_sessions), 8, "search"},
       &rt.server().metrics());
   Customers customers(&rt.outbox(), &rt.request_log());
-  People people(&rt.outbox(), &rt.request_log(), zone);
+  People people(&rt.outbox(), &rt.request_log(), b.zone);
   Relations relations(&rt.outbox(), &rt.request_log());
   Handovers handovers(&rt.outbox(), &rt.request_log());
   Merges merges(&rt.outbox(), &rt.request_log());
-  Churn churn(&rt.outbox(), static_cast<int>(*loss_after), zone);
+  Churn churn(&rt.outbox(), static_cast<int>(*loss_after), b.zone);
   Imports imports(&rt.outbox());
   Documents documents(&rt.outbox(), &rt.request_log(), *max_document_bytes,
                       static_cast<int>(*max_uploads));
-  auto directory = crm::auth::v1::DirectoryService::NewStub(auth_channel);
+  auto directory = crm::auth::v1::DirectoryService::NewStub(b.auth);
   const Parts parts{&rt.calls(), &customers,   &people,        &relations,
                     &handovers,  &merges,      &churn,         &imports,
                     &documents,  &rt.events(), &search_reader, directory.get()};
@@ -107,7 +91,7 @@ int Main(int argc, char** argv) {
   // each followed with its own cursor. Without an order source every customer looks as if it
   // never ordered, so the scan (which warns customers without an order for months) runs only
   // when orders are followed.
-  db::Conn scan_conn(config->db_url);
+  db::Conn scan_conn(b.config.db_url);
   service::Periodic scan("loss-warning scan", *scan_interval, [&]() -> absl::Status {
     auto warned = churn.Scan(scan_conn, churn.Today());
     if (!warned.ok()) return warned.status();
@@ -118,12 +102,12 @@ int Main(int argc, char** argv) {
   if (!orders_address->empty()) {
     events::Follower::Options o;
     o.stream = "orders";
-    o.channel = grpc::CreateChannel(*orders_address, rpc::ChannelCredentials(config->client_tls));
+    o.channel = b.ChannelTo(*orders_address);
     o.method = *orders_method;
     o.types = {*orders_type};
-    o.token = [t = tokens->get()] { return t->Get(); };
+    o.token = [t = b.tokens.get()] { return t->Get(); };
     order_sources.push_back(std::make_unique<events::Follower>(
-        o, config->db_url, "customers",
+        o, b.config.db_url, "customers",
         [&churn](db::Tx& tx, const common::v1::Event& e) { return churn.ApplyOrderEvent(tx, e); }));
   }
   if (*follow_sales_system) {
@@ -137,7 +121,7 @@ int Main(int argc, char** argv) {
     o.request = &Churn::SalesSystemOrdersRequest;
     o.decode = &Churn::SalesSystemOrder;
     order_sources.push_back(std::make_unique<events::Follower>(
-        o, config->db_url, "customers", [&churn](db::Tx& tx, const common::v1::Event& e) {
+        o, b.config.db_url, "customers", [&churn](db::Tx& tx, const common::v1::Event& e) {
           return churn.ApplySalesSystemOrder(tx, e);
         }));
   }
