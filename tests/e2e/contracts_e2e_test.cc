@@ -87,18 +87,20 @@ class StackE2eTest : public ::testing::Test {
     // system's order stream.
     auto secret = auth_->CreateServiceAccount("customers-follower", "customers_follower");
     ASSERT_THAT(secret, IsOk());
-    // The pipeline follows the contracts of its opportunities.
-    auto pipeline_secret = auth_->CreateServiceAccount("pipeline-follower", "pipeline_follower");
-    ASSERT_THAT(pipeline_secret, IsOk());
-    ASSERT_THAT(pipeline_->Restart({"--contracts-address=" + contracts_->target(),
-                                    "--service-client-id=pipeline-follower",
-                                    "--service-client-secret-file=" + *pipeline_secret}),
-                IsOk());
     ASSERT_THAT(customers_->Restart(
                     {"--order-events-address=" + contracts_->target(),
                      "--service-client-id=customers-follower",
                      "--service-client-secret-file=" + *secret, "--follow-sales-system-orders",
                      "--salesys-address=" + fake_->address(), "--loss-scan-interval=1s"}),
+                IsOk());
+    // The pipeline follows customers' hand-overs and the contracts of its opportunities. It
+    // starts after customers: a stream it had open to the old customers process would leave
+    // its channel backing off for a while.
+    auto pipeline_secret = auth_->CreateServiceAccount("pipeline-follower", "pipeline_follower");
+    ASSERT_THAT(pipeline_secret, IsOk());
+    ASSERT_THAT(pipeline_->Restart({"--contracts-address=" + contracts_->target(),
+                                    "--service-client-id=pipeline-follower",
+                                    "--service-client-secret-file=" + *pipeline_secret}),
                 IsOk());
     customers_stub_ = cv1::CustomersService::NewStub(customers_->channel());
     contacts_stub_ = cv1::ContactsService::NewStub(customers_->channel());
