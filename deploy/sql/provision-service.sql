@@ -4,7 +4,10 @@
 -- service's tables.
 \set ON_ERROR_STOP on
 SELECT pg_advisory_lock(hashtext('crm.provision')) \g /dev/null
-SELECT format('CREATE ROLE %I LOGIN', :'role')
+-- Roles are shared by the cluster's databases and the advisory lock holds within one database
+-- only: a role created meanwhile by the provisioning of another database is not an error.
+SELECT format('DO $do$ BEGIN CREATE ROLE %I LOGIN; '
+              'EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $do$', :'role')
   WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
 \if :{?password}
 SELECT format('ALTER ROLE %I PASSWORD %L', :'role', :'password') \gexec
@@ -12,8 +15,7 @@ SELECT format('ALTER ROLE %I PASSWORD %L', :'role', :'password') \gexec
 -- Bounds on what one session of the service can hold: no statement runs longer than 30 s, no
 -- transaction sits idle for more than 10 s (holding locks, and the snapshot below which every
 -- event stream of the database waits), no lock wait lasts longer than 10 s. Set for this
--- database only: roles are shared by the cluster's databases, and the advisory lock above
--- serialises provisioning within one database, not across them.
+-- database only, for the same reason.
 SELECT format('ALTER ROLE %I IN DATABASE %I SET %s = %L', :'role', current_database(), name, value)
   FROM (VALUES ('statement_timeout', '30s'), ('idle_in_transaction_session_timeout', '10s'),
                ('lock_timeout', '10s')) AS bounds (name, value) \gexec
