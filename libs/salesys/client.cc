@@ -115,8 +115,7 @@ class GrpcSalesSystem final : public SalesSystem {
     // Retries are ours (Call): gRPC 1.51's retry filter trips an internal assertion when
     // attempts fail to connect under load.
     args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
-    auto credentials =
-        options.credentials ? options.credentials : grpc::InsecureChannelCredentials();
+    auto credentials = CredentialsOf(options);
     stub_ = v1::SalesSystemService::NewStub(
         grpc::CreateCustomChannel(options.address, credentials, args));
     if (registry != nullptr) {
@@ -324,6 +323,10 @@ class GrpcSalesSystem final : public SalesSystem {
 };
 
 }  // namespace
+
+std::shared_ptr<grpc::ChannelCredentials> CredentialsOf(const ClientOptions& options) {
+  return options.credentials ? options.credentials : grpc::InsecureChannelCredentials();
+}
 
 std::unique_ptr<SalesSystem> NewGrpcSalesSystem(const ClientOptions& options,
                                                 prometheus::Registry* registry) {

@@ -52,6 +52,9 @@ struct ClientOptions {
   absl::Duration breaker_cooldown = absl::Seconds(10);
 };
 
+// The options' credentials: plaintext when none are set.
+std::shared_ptr<grpc::ChannelCredentials> CredentialsOf(const ClientOptions& options);
+
 // Products asked for by id.
 struct Products {
   std::vector<v1::Product> found;  // in the order asked

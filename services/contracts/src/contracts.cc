@@ -127,9 +127,27 @@ bool Owns(const Principal& caller, const Contract& c) { return caller.user_id ==
 // Reviewers see the contract (the scoped read found it) and hold contracts.review.
 bool Reviews(const Principal& caller) { return caller.Can(kReview); }
 
-absl::Status RequireIdAndEtag(const std::string& id, const std::string& etag) {
-  CRM_RETURN_IF_ERROR(validation::CheckId("id", id));
-  return validation::ParseEtag("etag", etag).status();
+// Whether the caller may submit `c` (read at `expected`, 0: any version); `retry` when it is
+// already pending review and no version was named (a retry gets it as it is).
+absl::Status CheckSubmittable(const Principal& caller, const Contract& c, int64_t expected,
+                              bool* retry) {
+  *retry = false;
+  if (!Owns(caller, c)) return absl::PermissionDeniedError("a contract is submitted by its owner");
+  if (c.status == ContractStatus::kPendingReview && expected == 0) {
+    *retry = true;
+    return absl::OkStatus();
+  }
+  if (expected != 0 && c.version != expected) return validation::StaleEtag();
+  if (c.status != ContractStatus::kDraft) return WrongStatus(c, "only a draft is submitted");
+  Violations v;
+  if (c.lines.empty()) v.Add("lines", "a contract is submitted with at least one line");
+  if (!c.start_date) v.Add("start_date", "is required to submit");
+  if (!c.end_date) v.Add("end_date", "is required to submit");
+  if (!v.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("contract ", c.number, " is incomplete: ", v.ToStatus().message()));
+  }
+  return absl::OkStatus();
 }
 
 // Sums the lines into the contract's totals; INVALID_ARGUMENT when they overflow.
@@ -354,24 +372,13 @@ absl::StatusOr<Contract> Contracts::PrepareSubmit(db::Conn& conn, const Principa
                                                   const std::string& id,
                                                   const std::string& etag) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, kWrite));
-  CRM_RETURN_IF_ERROR(RequireIdAndEtag(id, etag));
+  CRM_RETURN_IF_ERROR(validation::CheckId("id", id));
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<Contract> {
     std::optional<Contract> c = Repository::Get(tx, id, caller, /*lock=*/false);
     if (!c) return auth::NotVisible(caller.scope, "contract", id);
-    if (!Owns(caller, *c))
-      return absl::PermissionDeniedError("a contract is submitted by its owner");
-    if (c->status == ContractStatus::kPendingReview && expected == 0) return *c;  // a retry
-    if (expected != 0 && c->version != expected) return validation::StaleEtag();
-    if (c->status != ContractStatus::kDraft) return WrongStatus(*c, "only a draft is submitted");
-    Violations v;
-    if (c->lines.empty()) v.Add("lines", "a contract is submitted with at least one line");
-    if (!c->start_date) v.Add("start_date", "is required to submit");
-    if (!c->end_date) v.Add("end_date", "is required to submit");
-    if (!v.empty()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("contract ", c->number, " is incomplete: ", v.ToStatus().message()));
-    }
+    bool retry;
+    CRM_RETURN_IF_ERROR(CheckSubmittable(caller, *c, expected, &retry));
     return *c;
   });
 }
@@ -381,21 +388,13 @@ absl::StatusOr<Contract> Contracts::Submit(db::Conn& conn, const Principal& call
                                            const std::string& etag,
                                            const salesys::Products& catalogue) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, kWrite));
-  CRM_RETURN_IF_ERROR(RequireIdAndEtag(id, etag));
+  CRM_RETURN_IF_ERROR(validation::CheckId("id", id));
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Contract> {
     CRM_ASSIGN_OR_RETURN(Contract current, Lock(tx, caller, id, 0));
-    if (!Owns(caller, current)) {
-      return absl::PermissionDeniedError("a contract is submitted by its owner");
-    }
-    if (current.status == ContractStatus::kPendingReview && expected == 0) return current;
-    if (expected != 0 && current.version != expected) return validation::StaleEtag();
-    if (current.status != ContractStatus::kDraft) {
-      return WrongStatus(current, "only a draft is submitted");
-    }
-    if (current.lines.empty() || !current.start_date || !current.end_date) {
-      return WrongStatus(current, "it needs lines and both dates to be submitted");
-    }
+    bool retry;
+    CRM_RETURN_IF_ERROR(CheckSubmittable(caller, current, expected, &retry));
+    if (retry) return current;
     Contract next = current;
     CRM_RETURN_IF_ERROR(Price(next.lines, next.currency, catalogue));
     CRM_RETURN_IF_ERROR(Total(next));

@@ -5,6 +5,7 @@
 #include "libs/rpc/peer.h"
 #include "libs/rpc/status_convert.h"
 #include "libs/rpc/update_mask.h"
+#include "libs/service/customer_lookup.h"
 #include "libs/service/directory_lookup.h"
 #include "libs/validation/updates.h"
 
@@ -51,7 +52,8 @@ class ContractsServiceImpl final : public v1::ContractsService::CallbackService,
                        resp);
       });
     });
-    CheckCustomer(*call, c.customer_id, join->Add());
+    service::CheckCustomerVisible(customers, *call, c.customer_id, "contract.customer_id",
+                                  kPeerWait, join->Add());
     if (!c.opportunity_id.empty()) CheckOpportunity(*call, c, join->Add());
     LookUpProducts(*call, c.lines, catalogue, join->Add());
     join->Close();
@@ -252,21 +254,6 @@ class ContractsServiceImpl final : public v1::ContractsService::CallbackService,
   }
 
  private:
-  // OK when the customer is visible to the caller in the customers service.
-  void CheckCustomer(const Call& call, const std::string& id, Step step) const {
-    cv1::GetCustomerRequest req;
-    req.set_id(id);
-    rpc::CallPeer<cv1::GetCustomerRequest, cv1::Customer>(
-        call, kPeerWait, req,
-        [this](auto* ctx, auto* req, auto* resp, auto cb) {
-          customers->async()->GetCustomer(ctx, req, resp, std::move(cb));
-        },
-        [step = std::move(step)](const grpc::Status& s, const cv1::Customer&) {
-          step(s.ok() ? absl::OkStatus()
-                      : rpc::PeerError(s, "customers", "contract.customer_id", "a customer"));
-        });
-  }
-
   // OK when the opportunity is visible to the caller, won, and won with the contract's customer.
   void CheckOpportunity(const Call& call, const Contract& c, Step step) const {
     pv1::GetOpportunityRequest req;

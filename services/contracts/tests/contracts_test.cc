@@ -276,7 +276,7 @@ TEST_F(ContractsTest, LargeAmountsAndDiscountsEscalateToAnExecutive) {
   auto rep = Rep(dept);
   auto manager = Manager({dept});
   auto executive = Executive();
-  // Exactly at the limit: the sales manager. ¥2,500.50 × 399 + ¥100.00 × 30 ... computed below.
+  // Exactly at the limit: the sales manager.
   Contract at = Draft();
   at.lines = {LineOf("P1", kExecutiveAmount / 10000)};  // ¥1,000,000.00 exactly
   EXPECT_EQ(Submitted(rep, at).review_level, ReviewLevel::kSalesManager);

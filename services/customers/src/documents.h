@@ -27,7 +27,6 @@ class Documents {
             int max_uploads = 8)
       : outbox_(outbox), request_log_(request_log), max_bytes_(max_bytes), slots_(max_uploads) {}
 
-  int64_t max_bytes() const { return max_bytes_; }
   // The upload stream's steps (libs/files/streams.h).
   using UploadSteps = files::UploadSteps<v1::UploadDocumentRequest, v1::Document>;
   UploadSteps Upload() const;

@@ -113,9 +113,7 @@ int Main(int argc, char** argv) {
   if (*follow_sales_system) {
     events::Follower::Options o;
     o.stream = "salesys-orders";
-    o.channel = grpc::CreateChannel(
-        sales_system->address,
-        sales_system->credentials ? sales_system->credentials : grpc::InsecureChannelCredentials());
+    o.channel = grpc::CreateChannel(sales_system->address, salesys::CredentialsOf(*sales_system));
     o.method = "/external.salesys.v1.SalesSystemService/WatchOrders";
     if (!sales_system->api_key.empty()) o.metadata = {{"x-api-key", sales_system->api_key}};
     o.request = &Churn::SalesSystemOrdersRequest;

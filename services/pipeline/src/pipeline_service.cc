@@ -2,8 +2,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/proto_time/proto_time.h"
+#include "libs/rpc/peer.h"
 #include "libs/rpc/status_convert.h"
 #include "libs/rpc/update_mask.h"
+#include "libs/service/customer_lookup.h"
 #include "libs/service/directory_lookup.h"
 #include "libs/status/field_violations.h"
 
@@ -38,48 +40,32 @@ class GrpcCustomersClient final : public CustomersClient {
 
 void GrpcCustomersClient::CheckVisible(const std::string& customer_id, const std::string& field,
                                        std::function<void(absl::Status)> done) const {
-  struct Lookup {
-    grpc::ClientContext ctx;
-    cv1::GetCustomerRequest req;
-    cv1::Customer customer;
-  };
-  auto lookup = std::make_shared<Lookup>();
-  call_->ForwardTo(&lookup->ctx, wait_);
-  lookup->req.set_id(customer_id);
-  stub_->async()->GetCustomer(
-      &lookup->ctx, &lookup->req, &lookup->customer,
-      [lookup, field, done = std::move(done)](grpc::Status status) {
-        done(status.ok() ? absl::OkStatus()
-                         : rpc::PeerError(status, "customers", field, "a customer"));
-      });
+  service::CheckCustomerVisible(stub_, *call_, customer_id, field, wait_, std::move(done));
 }
 
 void GrpcCustomersClient::CreateFromProspect(
     const Opportunity& o, const std::string& request_id, bool force,
     std::function<void(absl::StatusOr<std::string>)> done) const {
-  struct Creation {
-    grpc::ClientContext ctx;
-    cv1::CreateCustomerRequest req;
-    cv1::Customer customer;
-  };
-  auto creation = std::make_shared<Creation>();
-  call_->ForwardTo(&creation->ctx, wait_);
-  creation->req.set_request_id(request_id);
-  creation->req.set_force(force);
-  cv1::Customer* c = creation->req.mutable_customer();
+  cv1::CreateCustomerRequest req;
+  req.set_request_id(request_id);
+  req.set_force(force);
+  cv1::Customer* c = req.mutable_customer();
   c->set_name(o.prospect_name);
   c->set_phone(o.contact_phone);
   c->set_source("opportunity");
-  stub_->async()->CreateCustomer(
-      &creation->ctx, &creation->req, &creation->customer,
-      [creation, done = std::move(done)](grpc::Status status) {
+  rpc::CallPeer<cv1::CreateCustomerRequest, cv1::Customer>(
+      *call_, wait_, std::move(req),
+      [stub = stub_](auto* ctx, auto* req, auto* resp, auto cb) {
+        stub->async()->CreateCustomer(ctx, req, resp, std::move(cb));
+      },
+      [done = std::move(done)](const grpc::Status& status, const cv1::Customer& created) {
         if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
           return done(absl::AlreadyExistsError(
               absl::StrCat("the prospect looks like an existing customer (", status.error_message(),
                            "); link it with customer_id, or set force_new_customer")));
         }
         if (!status.ok()) return done(rpc::PeerError(status, "customers", "id", "a customer"));
-        done(creation->customer.id());
+        done(created.id());
       });
 }
 

@@ -151,16 +151,18 @@ constexpr Statement kContractsOf{
     CRM_SQL_MICROS("updated_at") " FROM pipeline.opportunity_contracts"
     " WHERE opportunity_id = $1::uuid ORDER BY contract_id"};
 
+// The report, unless an equally recent or newer one is kept; whether the opportunity is here.
 constexpr Statement kUpsertContract{
     "pipeline.upsert_contract",
-    "INSERT INTO pipeline.opportunity_contracts AS c (contract_id, opportunity_id, number,"
-    " status, amount_minor, currency, updated_at)"
-    " SELECT $1::uuid, o.id, $3, $4, $5::int8, $6, to_timestamp($7::int8 / 1e6)"
-    " FROM pipeline.opportunities o WHERE o.id = $2::uuid"
-    " ON CONFLICT (contract_id) DO UPDATE SET number = excluded.number, status = excluded.status,"
-    " amount_minor = excluded.amount_minor, currency = excluded.currency,"
-    " updated_at = excluded.updated_at WHERE c.updated_at <= excluded.updated_at"
-    " RETURNING contract_id"};
+    "WITH o AS (SELECT id FROM pipeline.opportunities WHERE id = $2::uuid),"
+    " u AS (INSERT INTO pipeline.opportunity_contracts AS c (contract_id, opportunity_id, number,"
+    "   status, amount_minor, currency, updated_at)"
+    "   SELECT $1::uuid, o.id, $3, $4, $5::int8, $6, to_timestamp($7::int8 / 1e6) FROM o"
+    "   ON CONFLICT (contract_id) DO UPDATE SET number = excluded.number,"
+    "   status = excluded.status, amount_minor = excluded.amount_minor,"
+    "   currency = excluded.currency, updated_at = excluded.updated_at"
+    "   WHERE c.updated_at <= excluded.updated_at)"
+    " SELECT EXISTS (SELECT FROM o)"};
 
 #define STAGE_COLUMNS "s.code, s.name, s.position, s.default_probability, s.active"
 
@@ -322,11 +324,9 @@ std::vector<ContractRef> Repository::ContractsOf(db::Tx& tx, const std::string& 
 }
 
 bool Repository::UpsertContract(db::Tx& tx, const ContractRef& c) {
-  const bool known = !Exec(tx, kFind, c.opportunity_id).empty();
-  if (!known) return false;
-  Exec(tx, kUpsertContract, c.contract_id, c.opportunity_id, c.number, c.status, c.amount.minor,
-       c.amount.currency, absl::ToUnixMicros(c.updated_at));
-  return true;
+  return Exec(tx, kUpsertContract, c.contract_id, c.opportunity_id, c.number, c.status,
+              c.amount.minor, c.amount.currency, absl::ToUnixMicros(c.updated_at))[0][0]
+      .as<bool>();
 }
 
 std::vector<Stage> Repository::Stages(db::Tx& tx) {

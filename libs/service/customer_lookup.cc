@@ -1,0 +1,27 @@
+#include "libs/service/customer_lookup.h"
+
+#include "libs/rpc/peer.h"
+#include "libs/rpc/status_convert.h"
+
+namespace crm::service {
+
+void CheckCustomerVisible(crm::customers::v1::CustomersService::Stub* customers,
+                          const rpc::Call& call, const std::string& customer_id,
+                          absl::string_view field, absl::Duration wait,
+                          std::function<void(absl::Status)> done) {
+  namespace cv1 = ::crm::customers::v1;
+  cv1::GetCustomerRequest req;
+  req.set_id(customer_id);
+  rpc::CallPeer<cv1::GetCustomerRequest, cv1::Customer>(
+      call, wait, std::move(req),
+      [customers](auto* ctx, auto* req, auto* resp, auto cb) {
+        customers->async()->GetCustomer(ctx, req, resp, std::move(cb));
+      },
+      [field = std::string(field), done = std::move(done)](const grpc::Status& status,
+                                                           const cv1::Customer&) {
+        done(status.ok() ? absl::OkStatus()
+                         : rpc::PeerError(status, "customers", field, "a customer"));
+      });
+}
+
+}  // namespace crm::service
