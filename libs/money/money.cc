@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_format.h"
 
 namespace crm::money {
 
@@ -28,6 +29,13 @@ std::optional<Money> FromProto(const google::type::Money& p, bool present, const
     return std::nullopt;
   }
   return Money{p.units() * 100 + p.nanos() / 10000000, p.currency_code()};
+}
+
+std::string Format(const Money& m) {
+  const uint64_t magnitude =
+      m.minor < 0 ? 0 - static_cast<uint64_t>(m.minor) : static_cast<uint64_t>(m.minor);
+  return absl::StrFormat("%s%d.%02d %s", m.minor < 0 ? "-" : "", magnitude / 100, magnitude % 100,
+                         m.currency);
 }
 
 void CheckAmount(Violations& v, const std::string& field, const std::optional<Money>& m) {

@@ -22,6 +22,8 @@ void SetProto(const Money& m, google::type::Money* out);
 // signs or an amount too large.
 std::optional<Money> FromProto(const google::type::Money& p, bool present, const std::string& field,
                                Violations& v);
+// "1234.50 CNY", for messages.
+std::string Format(const Money& m);
 // A violation when the amount is negative or the currency is not an ISO 4217 code.
 void CheckAmount(Violations& v, const std::string& field, const std::optional<Money>& m);
 

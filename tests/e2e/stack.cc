@@ -244,4 +244,21 @@ absl::StatusOr<std::unique_ptr<ContractsServer>> ContractsServer::Start(
   return s;
 }
 
+absl::StatusOr<std::unique_ptr<PaymentsServer>> PaymentsServer::Start(
+    test::TestDatabase& db, const AuthServer& auth, const ContractsServer& contracts,
+    const std::string& account_secret_file, std::vector<std::string> extra_args) {
+  auto conninfo = db.ProvisionService("payments", "crm_payments");
+  if (!conninfo.ok()) return conninfo.status();
+  std::unique_ptr<PaymentsServer> s(new PaymentsServer());
+  std::vector<std::string> args = {
+      "--jwt-public-keys=" + auth.public_key_spec(), "--auth-address=" + auth.target(),
+      "--contracts-address=" + contracts.target(), "--service-client-id=payments-follower",
+      "--service-client-secret-file=" + account_secret_file};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  if (auto st = s->Launch("services/payments/crm-payments", *conninfo, args); !st.ok()) {
+    return st;
+  }
+  return s;
+}
+
 }  // namespace crm::e2e

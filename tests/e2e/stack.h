@@ -123,4 +123,14 @@ class ContractsServer : public ServiceUnderTest {
       std::vector<std::string> extra_args = {});
 };
 
+class PaymentsServer : public ServiceUnderTest {
+ public:
+  // Provisions the payments role and schema and starts crm-payments trusting `auth`'s key,
+  // following `contracts`' events as the service account whose secret is in
+  // `account_secret_file` (username "payments-follower").
+  static absl::StatusOr<std::unique_ptr<PaymentsServer>> Start(
+      test::TestDatabase& db, const AuthServer& auth, const ContractsServer& contracts,
+      const std::string& account_secret_file, std::vector<std::string> extra_args = {});
+};
+
 }  // namespace crm::e2e

@@ -105,6 +105,7 @@ INSERT INTO auth.permissions (name, description) VALUES
   ('customers.events.watch',  'Follow the customers service''s event stream (service accounts only)'),
   ('pipeline.events.watch',   'Follow the pipeline service''s event stream (service accounts only)'),
   ('contracts.events.watch',  'Follow the contracts service''s event stream (service accounts only)'),
+  ('payments.events.watch',   'Follow the payments service''s event stream (service accounts only)'),
   ('dictionaries.write',      'Edit dictionaries (levels, regions, industries, ticket types)'),
   ('customers.read',          'Read customers, contacts and interactions'),
   ('customers.write',         'Create and change customers, contacts and interactions'),
@@ -122,7 +123,9 @@ INSERT INTO auth.permissions (name, description) VALUES
   ('contracts.write',         'Create and change contracts and orders'),
   ('contracts.review',        'Review (approve or reject) submitted contracts'),
   ('payments.read',           'Read receivables, payment plans and records'),
-  ('payments.write',          'Record payment plans, payments and deliveries'),
+  ('payments.write',          'Set payment plans, record payments and their reversals'),
+  ('payments.deliveries.write', 'Record deliveries and their shipping and acceptance'),
+  ('payments.collect',        'Add collection notes on overdue installments'),
   ('service.tickets.read',    'Read service tickets'),
   ('service.tickets.create',  'Create service tickets'),
   ('service.tickets.assign',  'Assign service tickets'),
@@ -139,7 +142,8 @@ INSERT INTO auth.roles (name, display_name, description, data_scope, builtin) VA
   ('integration',     '系统集成',   'Service accounts of integrations that read every stream and record', 'all', true),
   ('pipeline_follower', '商机同步', 'The pipeline service''s account: follows customer hand-overs and merges, and contracts of won opportunities', 'none', true),
   ('contracts_follower', '合同同步', 'The contracts service''s account: follows customer hand-overs and merges', 'none', true),
-  ('customers_follower', '客户同步', 'The customers service''s account: follows orders for churn handling', 'none', true);
+  ('customers_follower', '客户同步', 'The customers service''s account: follows orders for churn handling', 'none', true),
+  ('payments_follower', '回款同步', 'The payments service''s account: follows signed contracts into receivables', 'none', true);
 
 INSERT INTO auth.role_permissions (role, permission)
 SELECT r, p FROM (VALUES
@@ -163,6 +167,7 @@ SELECT r, p FROM (VALUES
   ('sales_manager', 'pipeline.opportunities.write'), ('sales_manager', 'pipeline.opportunities.assign'),
   ('sales_manager', 'contracts.read'), ('sales_manager', 'contracts.write'),
   ('sales_manager', 'contracts.review'), ('sales_manager', 'payments.read'),
+  ('sales_manager', 'payments.collect'), ('sales_manager', 'payments.deliveries.write'),
   ('sales_manager', 'service.tickets.read'), ('sales_manager', 'service.tickets.assign'),
   ('sales_manager', 'analytics.reports.read'),
 
@@ -173,6 +178,8 @@ SELECT r, p FROM (VALUES
   ('account_manager', 'pipeline.opportunities.read'), ('account_manager', 'pipeline.opportunities.create'),
   ('account_manager', 'pipeline.opportunities.write'),
   ('account_manager', 'contracts.read'), ('account_manager', 'contracts.write'),
+  ('account_manager', 'payments.read'), ('account_manager', 'payments.collect'),
+  ('account_manager', 'payments.deliveries.write'),
   ('account_manager', 'service.tickets.read'), ('account_manager', 'service.tickets.create'),
   ('account_manager', 'service.tickets.handle'),
 
@@ -182,16 +189,19 @@ SELECT r, p FROM (VALUES
 
   ('finance', 'auth.departments.read'), ('finance', 'customers.read'),
   ('finance', 'contracts.read'), ('finance', 'payments.read'), ('finance', 'payments.write'),
+  ('finance', 'payments.deliveries.write'), ('finance', 'payments.collect'),
   ('finance', 'analytics.reports.read'),
 
   ('integration', 'auth.events.watch'), ('integration', 'customers.events.watch'),
   ('integration', 'pipeline.events.watch'), ('integration', 'contracts.events.watch'),
+  ('integration', 'payments.events.watch'),
   ('integration', 'auth.users.read'),
   ('integration', 'auth.departments.read'), ('integration', 'customers.read'),
   ('integration', 'pipeline.opportunities.read'), ('integration', 'contracts.read'),
   ('integration', 'payments.read'), ('integration', 'service.tickets.read'),
 
   ('pipeline_follower', 'customers.events.watch'), ('pipeline_follower', 'contracts.events.watch'),
-  ('contracts_follower', 'customers.events.watch'),
+  ('contracts_follower', 'customers.events.watch'), ('contracts_follower', 'payments.events.watch'),
+  ('payments_follower', 'contracts.events.watch'),
   ('customers_follower', 'contracts.events.watch')
 ) AS v (r, p);

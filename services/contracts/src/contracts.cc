@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "crm/common/v1/orders.pb.h"
 #include "crm/contracts/v1/events.pb.h"
+#include "crm/payments/v1/events.pb.h"
 #include "libs/events/customer_moves.h"
 #include "libs/ids/uuid.h"
 #include "libs/money/money.h"
@@ -578,6 +579,22 @@ absl::Status Contracts::ApplyCustomerEvent(db::Tx& tx, const common::v1::Event& 
   const RequestMeta meta{event.request_id(), event.actor_id()};
   for (const auto& id : changed) Emit(tx, *outbox_, meta, type, *Repository::Find(tx, id));
   return absl::OkStatus();
+}
+
+absl::Status Contracts::ApplyPaymentsEvent(db::Tx& tx, const common::v1::Event& event) const {
+  payments::v1::ReceivableChanged changed;
+  if (event.type() != "payments.receivable.settled" || !event.payload().UnpackTo(&changed)) {
+    return events::SkipEvent(event, absl::InvalidArgumentError("not a settled receivable"));
+  }
+  std::optional<Contract> current = Repository::Find(tx, changed.receivable().contract_id());
+  // Completed already (a repeat), or terminated meanwhile: nothing to do.
+  if (!current || current->status != ContractStatus::kSigned) return absl::OkStatus();
+  Contract next = *current;
+  next.status = ContractStatus::kCompleted;
+  const RequestMeta meta{event.request_id(), event.actor_id()};
+  return Save(tx, meta, "contracts.contract.completed", *current, next, "",
+              "fully paid and delivered")
+      .status();
 }
 
 }  // namespace crm::contracts_service

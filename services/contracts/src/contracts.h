@@ -128,6 +128,9 @@ class Contracts {
   // that the previous owner owned go to the new one; contracts of a merged duplicate name the
   // survivor.
   absl::Status ApplyCustomerEvent(db::Tx& tx, const common::v1::Event& event) const;
+  // The payments service's payments.receivable.settled (fully paid and delivered), applied
+  // inside the transaction that stores the event's cursor: a signed contract is completed.
+  absl::Status ApplyPaymentsEvent(db::Tx& tx, const common::v1::Event& event) const;
 
  private:
   // Writes `next` (read as `current`) and its event, and records the status change when the

@@ -2,6 +2,7 @@
 
 #include "libs/config/flags.h"
 #include "libs/events/customer_moves.h"
+#include "libs/events/follower.h"
 #include "libs/salesys/client_flags.h"
 #include "libs/service/backend.h"
 #include "services/contracts/src/contracts_service.h"
@@ -17,14 +18,18 @@ int Main(int argc, char** argv) {
   service::BackendFlags backend(
       flags, {"contracts", "CRM_CONTRACTS_DB_URL", 50054, 9467, "signers are looked up there",
               "contract numbers' and sign dates' days",
-              "follows the customers service's hand-overs and merges (empty: contracts do not "
-              "follow them)"});
+              "follows the customers service's hand-overs and merges and the payments "
+              "service's settlements (empty: contracts follow neither)"});
   auto* customers_address =
       flags.String("customers-address", "CRM_CUSTOMERS_ADDRESS", "localhost:50052",
                    "the customers service (customers and their contacts are checked there)");
   auto* pipeline_address =
       flags.String("pipeline-address", "CRM_PIPELINE_ADDRESS", "localhost:50053",
                    "the pipeline service (originating opportunities are checked there)");
+  auto* payments_address =
+      flags.String("payments-address", "CRM_PAYMENTS_ADDRESS", "",
+                   "the payments service, whose settled receivables complete their contracts "
+                   "(empty: contracts are not completed)");
   salesys::ClientFlags sales_system_flags(flags, "the product catalogue");
   auto* escalation_amount = flags.Int(
       "review-executive-amount", "CRM_REVIEW_EXECUTIVE_AMOUNT", 100'000'000,
@@ -71,7 +76,23 @@ int Main(int argc, char** argv) {
         });
     customer_moves->Start();
   }
+  // A contract fully paid and delivered is completed.
+  std::unique_ptr<events::Follower> settlements;
+  if (b.tokens && !payments_address->empty()) {
+    events::Follower::Options o;
+    o.stream = "payments";
+    o.channel = b.ChannelTo(*payments_address);
+    o.method = "/crm.payments.v1.PaymentsService/WatchEvents";
+    o.types = {"payments.receivable.settled"};
+    o.token = [t = b.tokens.get()] { return t->Get(); };
+    settlements = std::make_unique<events::Follower>(
+        o, b.config.db_url, "contracts", [&contracts](db::Tx& tx, const common::v1::Event& e) {
+          return contracts.ApplyPaymentsEvent(tx, e);
+        });
+    settlements->Start();
+  }
   const int code = rt.Run();
+  if (settlements) settlements->Stop();
   if (customer_moves) customer_moves->Stop();
   return code;
 }

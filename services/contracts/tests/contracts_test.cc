@@ -3,6 +3,7 @@
 
 #include "absl/strings/match.h"
 #include "crm/customers/v1/events.pb.h"
+#include "crm/payments/v1/events.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/testing/status_matchers.h"
@@ -390,6 +391,34 @@ TEST_F(ContractsTest, ContractsFollowTheirCustomersHandOversAndMerges) {
               IsOk());
   EXPECT_EQ(contracts_->Get(*conn_, successor, open.id)->customer_id, survivor);
   EXPECT_EQ(contracts_->Get(*conn_, manager, ended.id)->customer_id, survivor);
+}
+
+TEST_F(ContractsTest, ASettledReceivableCompletesItsSignedContractOnce) {
+  const std::string dept = NewId();
+  auto rep = Rep(dept);
+  Contract signed_ = Signed(rep, Manager({dept}));
+  payments::v1::ReceivableChanged settled;
+  settled.mutable_receivable()->set_contract_id(signed_.id);
+  common::v1::Event e;
+  e.set_type("payments.receivable.settled");
+  e.mutable_payload()->PackFrom(settled);
+  for (int delivery = 0; delivery < 2; ++delivery) {  // a repeat changes nothing
+    ASSERT_THAT(conn_->Transact([&](db::Tx& tx) { return contracts_->ApplyPaymentsEvent(tx, e); }),
+                IsOk());
+  }
+  auto completed = contracts_->Get(*conn_, rep, signed_.id);
+  ASSERT_THAT(completed, IsOk());
+  EXPECT_EQ(completed->status, ContractStatus::kCompleted);
+  auto history = contracts_->StatusChanges(*conn_, rep, signed_.id);
+  ASSERT_THAT(history, IsOk());
+  EXPECT_EQ(history->back().to, ContractStatus::kCompleted);
+  EXPECT_EQ(history->back().reason, "fully paid and delivered");
+  int completions = 0;
+  for (const auto& type : EventsSinceStart()) completions += type == "contracts.contract.completed";
+  EXPECT_EQ(completions, 1);
+  // A completed contract is not terminated any more.
+  EXPECT_THAT(contracts_->Terminate(*conn_, Manager({dept}), meta_, signed_.id, "", "作废"),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 }  // namespace
