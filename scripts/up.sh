@@ -25,6 +25,7 @@ crm_provision "$pg_admin" crm auth crm_auth
 crm_provision "$pg_admin" crm customers crm_customers
 crm_provision "$pg_admin" crm pipeline crm_pipeline
 crm_provision "$pg_admin" crm contracts crm_contracts
+crm_provision "$pg_admin" crm payments crm_payments
 
 # Secrets are generated once, never hard-coded.
 [[ -f "$keys/auth-1.pem" ]] || openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
@@ -85,6 +86,11 @@ contracts_args=(--db-url="$pg_admin dbname=crm user=crm_contracts"
   --salesys-address=localhost:50060)
 start_service contracts "$CRM_BUILD/services/contracts/crm-contracts" 50054 9467 "${contracts_args[@]}"
 
+payments_args=(--db-url="$pg_admin dbname=crm user=crm_payments"
+  --jwt-public-keys="auth-1=$keys/auth-1.pub.pem" --auth-address=localhost:50051
+  --contracts-address=localhost:50054)
+start_service payments "$CRM_BUILD/services/payments/crm-payments" 50055 9468 "${payments_args[@]}"
+
 crm_log "loading demo data"
 "$CRM_BUILD/tests/fixtures/crm-demo-data" --addr=localhost:50051 --customers-addr=localhost:50052 \
   --pipeline-addr=localhost:50053 --contracts-addr=localhost:50054 --salesys-addr=localhost:50060 \
@@ -93,20 +99,29 @@ crm_log "loading demo data"
 
 # The demo data (re)issues the service accounts through which the pipeline and the contracts
 # follow customers' hand-overs and merges (and the pipeline the contracts of its
-# opportunities), and the customers service follows orders (the contracts' order events and
-# the sales system's order stream); restart them with those.
+# opportunities, the contracts the payments' settlements), the customers service follows
+# orders (the contracts' order events and the sales system's order stream), and the payments
+# service follows signed contracts; restart them with those.
 start_service pipeline "$CRM_BUILD/services/pipeline/crm-pipeline" 50053 9466 "${pipeline_args[@]}" \
   --service-client-id=pipeline-follower \
   --service-client-secret-file="$secrets/pipeline-follower.secret" \
   --contracts-address=localhost:50054
 start_service contracts "$CRM_BUILD/services/contracts/crm-contracts" 50054 9467 \
   "${contracts_args[@]}" --service-client-id=contracts-follower \
-  --service-client-secret-file="$secrets/contracts-follower.secret"
+  --service-client-secret-file="$secrets/contracts-follower.secret" \
+  --payments-address=localhost:50055
 start_service customers "$CRM_BUILD/services/customers/crm-customers" 50052 9465 \
   "${customers_args[@]}" --service-client-id=customers-follower \
   --service-client-secret-file="$secrets/customers-follower.secret" \
   --order-events-address=localhost:50054 --follow-sales-system-orders \
   --salesys-address=localhost:50060
+start_service payments "$CRM_BUILD/services/payments/crm-payments" 50055 9468 \
+  "${payments_args[@]}" --service-client-id=payments-follower \
+  --service-client-secret-file="$secrets/payments-follower.secret"
+
+crm_log "loading demo receivables, payments and deliveries"
+"$CRM_BUILD/tests/fixtures/crm-demo-data" --addr=localhost:50051 --payments-addr=localhost:50055 \
+  --admin-password-file="$secrets/admin-password" --demo-password-file="$secrets/demo-password"
 
 cat <<MSG
 
@@ -116,6 +131,7 @@ The CRM stack is up.
   customers  gRPC localhost:50052   metrics http://localhost:9465/metrics   log $logs/customers.log
   pipeline   gRPC localhost:50053   metrics http://localhost:9466/metrics   log $logs/pipeline.log
   contracts  gRPC localhost:50054   metrics http://localhost:9467/metrics   log $logs/contracts.log
+  payments   gRPC localhost:50055   metrics http://localhost:9468/metrics   log $logs/payments.log
   salesys-fake (stand-in for the sales system)
              gRPC localhost:50060   metrics http://localhost:9470/metrics   log $logs/salesys-fake.log
   postgres  $pg_admin dbname=crm
@@ -134,6 +150,8 @@ Try it:
   crmctl --addr=localhost:50052 call crm.customers.v1.CustomersService/SearchCustomers '{"query": "华为"}'
   crmctl --addr=localhost:50053 call crm.pipeline.v1.PipelineService/ListOpportunities '{"page_size": 5}'
   crmctl --addr=localhost:50054 call crm.contracts.v1.ContractsService/ListContracts '{"status": "CONTRACT_STATUS_SIGNED"}'
+  export CRM_TOKEN=\$(CRM_PASSWORD=$(cat "$secrets/demo-password") crmctl token qian.hui)
+  crmctl --addr=localhost:50055 call crm.payments.v1.PaymentsService/ListOverdueInstallments '{}'
   crmctl list            # every RPC
 
 Stop it with scripts/down.sh.

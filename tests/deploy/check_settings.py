@@ -2,13 +2,16 @@
 issuer and audience auth signs with, only auth can read the signing key, each service role
 has a secret of its own, a service that follows another's events has a service account whose
 secret it can read, every pod carries the label the network policies admit CRM services by,
-and Kubernetes never points at the sales system's stand-in.
+each Deployment reads its own database URL from its own secret, a service whose outgoing
+connections are limited may reach every CRM service it is pointed at, and Kubernetes never
+points at the sales system's stand-in.
 Usage: check_settings.py <docker-compose config> <kustomize output>"""
+import re
 import sys
 
 import yaml
 
-SERVICES = ("auth", "customers", "pipeline", "contracts")
+SERVICES = ("auth", "customers", "pipeline", "contracts", "payments")
 # The services' own defaults (libs/service/common_config.cc) when a deployment sets nothing.
 DEFAULTS = {"CRM_JWT_ISSUER": "crm-auth", "CRM_JWT_AUDIENCE": "crm"}
 # Settings a service refuses to start with unless it also has a service account
@@ -75,6 +78,7 @@ def check_kubernetes(path):
         name = d["metadata"]["name"]
         pod = d["spec"]["template"]["spec"]
         values = {}
+        secret_env = {}
         for c in pod["containers"]:
             for source in c.get("envFrom", []):
                 ref = source.get("configMapRef", {}).get("name")
@@ -85,7 +89,14 @@ def check_kubernetes(path):
             for e in c.get("env", []):
                 if "value" in e:
                     values[e["name"]] = e["value"]
+                ref = e.get("valueFrom", {}).get("secretKeyRef", {}).get("name")
+                if ref is not None:
+                    secret_env[e["name"]] = ref
         env[name] = values
+        svc = name[len("crm-"):]
+        if svc in SERVICES and secret_env.get(f"CRM_{svc.upper()}_DB_URL") != f"{name}-db":
+            problems.append(f"kubernetes: {name} does not read CRM_{svc.upper()}_DB_URL "
+                            f"from the {name}-db secret")
         labels = d["spec"]["template"]["metadata"].get("labels", {})
         if labels.get("app.kubernetes.io/part-of") != "crm":
             problems.append(f"kubernetes: {name}'s pods lack app.kubernetes.io/part-of: crm")
@@ -102,6 +113,28 @@ def check_kubernetes(path):
     if missing:
         problems.append(f"kubernetes: no Deployment for {missing}")
     check_tokens("kubernetes", env)
+    check_egress(docs, env)
+
+
+def check_egress(docs, env):
+    services = {d["metadata"]["name"] for d in docs if d["kind"] == "Service"}
+    for d in docs:
+        if d["kind"] != "NetworkPolicy" or "Egress" not in d["spec"].get("policyTypes", []):
+            continue
+        name = d["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name")
+        allowed = set()
+        for rule in d["spec"].get("egress", []):
+            for peer in rule.get("to", []):
+                selector = peer.get("podSelector", {})
+                if "app.kubernetes.io/name" in selector.get("matchLabels", {}):
+                    allowed.add(selector["matchLabels"]["app.kubernetes.io/name"])
+                for e in selector.get("matchExpressions", []):
+                    if e["key"] == "app.kubernetes.io/name" and e["operator"] == "In":
+                        allowed.update(e["values"])
+        for key, value in env.get(name, {}).items():
+            m = re.fullmatch(r"([a-z0-9-]+):\d+", str(value))
+            if m and m.group(1) in services and m.group(1) not in allowed:
+                problems.append(f"kubernetes: {name}'s egress policy refuses {key}={value}")
 
 
 check_compose(sys.argv[1])

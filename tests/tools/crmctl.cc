@@ -36,6 +36,8 @@
 #include "crm/contracts/v1/events.pb.h"
 #include "crm/customers/v1/customers_service.grpc.pb.h"
 #include "crm/customers/v1/events.pb.h"
+#include "crm/payments/v1/events.pb.h"
+#include "crm/payments/v1/payments_service.grpc.pb.h"
 #include "crm/pipeline/v1/events.pb.h"
 #include "crm/pipeline/v1/pipeline_service.grpc.pb.h"
 #include "external/salesys/v1/sales_system.pb.h"
@@ -60,6 +62,8 @@ const pb::FileDescriptor* const kLinked[] = {
     crm::contracts::v1::CreateContractRequest::descriptor()->file(),
     crm::contracts::v1::ContractChanged::descriptor()->file(),
     crm::common::v1::OrderPlaced::descriptor()->file(),
+    crm::payments::v1::RecordPaymentRequest::descriptor()->file(),
+    crm::payments::v1::PaymentRecorded::descriptor()->file(),
     external::salesys::v1::Product::descriptor()->file(),
 };
 

@@ -203,6 +203,11 @@ absl::StatusOr<Receivable> Receivables::SetPlan(
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Receivable> {
     CRM_ASSIGN_OR_RETURN(Receivable current, Lock(tx, caller, contract_id));
     if (expected != 0 && current.version != expected) return validation::StaleEtag();
+    if (current.status != ReceivableStatus::kOpen) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("receivable of contract ", current.contract_number, " is ",
+                       StatusName(current.status), "; its plan is fixed"));
+    }
     if (plan_currency != current.currency) {
       return InvalidField("installments", absl::StrCat("amounts must be in ", current.currency,
                                                        ", the receivable's currency"));
@@ -212,11 +217,6 @@ absl::StatusOr<Receivable> Receivables::SetPlan(
                           absl::StrCat("add up to ", Amount(total, current.currency),
                                        "; they must add up to the amount due, ",
                                        Amount(current.balance.due_minor, current.currency)));
-    }
-    if (current.status != ReceivableStatus::kOpen) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("receivable of contract ", current.contract_number, " is ",
-                       StatusName(current.status), "; its plan is fixed"));
     }
     if (current.has_payments) {
       return absl::FailedPreconditionError(

@@ -17,15 +17,19 @@ using db::Statement;
 const std::vector<std::string> kOwners = {"r.owner_id"};
 const std::vector<std::string> kDepartments = {"r.owner_department_id"};
 
-#define HEADER_COLUMNS                                                                   \
-  "r.contract_id::text, r.contract_number, r.customer_id::text, r.owner_id::text,"       \
-  " coalesce(r.owner_department_id::text, ''), r.currency, r.sign_date::text, r.status," \
-  " r.due_minor, r.received_minor, r.has_payments, r.version, " CRM_SQL_MICROS(          \
+// What is due: a terminated contract's receivable owes nothing more than was received.
+#define DUE "CASE WHEN r.status = 'terminated' THEN r.received_minor ELSE r.due_minor END"
+
+#define HEADER_COLUMNS                                                                        \
+  "r.contract_id::text, r.contract_number, r.customer_id::text, r.owner_id::text,"            \
+  " coalesce(r.owner_department_id::text, ''), r.currency, r.sign_date::text, r.status, " DUE \
+  ", r.received_minor, r.has_payments, r.version, " CRM_SQL_MICROS(                           \
       "r.created_at") ", " CRM_SQL_MICROS("r.updated_at")
 constexpr int kHeaderColumns = 14;
 
 // The unpaid part of a receivable's installments past due on `today` (a date parameter), in
-// all and by age: b.overdue, b.aging_30, b.aging_60, b.aging_90, b.aging_older.
+// all and by age: b.overdue, b.aging_30, b.aging_60, b.aging_90, b.aging_older (nothing for a
+// terminated contract's).
 #define BALANCE_JOIN(today)                                                          \
   " LEFT JOIN LATERAL (SELECT"                                                       \
   "   coalesce(sum(i.amount_minor - i.paid_minor) FILTER (WHERE i.due_date < " today \
@@ -39,7 +43,8 @@ constexpr int kHeaderColumns = 14;
   "   coalesce(sum(i.amount_minor - i.paid_minor) FILTER (WHERE " today              \
   " - i.due_date > 90), 0)::int8 AS aging_older"                                     \
   "   FROM payments.installments i"                                                  \
-  "   WHERE i.contract_id = r.contract_id AND i.paid_minor < i.amount_minor) b ON true"
+  "   WHERE i.contract_id = r.contract_id AND i.paid_minor < i.amount_minor"         \
+  "   AND r.status <> 'terminated') b ON true"
 #define BALANCE_COLUMNS "b.overdue, b.aging_30, b.aging_60, b.aging_90, b.aging_older"
 
 // A receivable with its installments and lines (as arrays, in order): HEADER_COLUMNS,
@@ -254,7 +259,8 @@ const auth::ScopedStatement& ListScoped() {
 const auth::ScopedStatement& SummarizeScoped() {
   static const auto* s = new auth::ScopedStatement(
       "payments.summarize",
-      "SELECT coalesce(sum(r.due_minor), 0)::int8, coalesce(sum(r.received_minor), 0)::int8,"
+      "SELECT coalesce(sum(" DUE
+      "), 0)::int8, coalesce(sum(r.received_minor), 0)::int8,"
       " coalesce(sum(b.overdue), 0)::int8, coalesce(sum(b.aging_30), 0)::int8,"
       " coalesce(sum(b.aging_60), 0)::int8, coalesce(sum(b.aging_90), 0)::int8,"
       " coalesce(sum(b.aging_older), 0)::int8"

@@ -357,7 +357,12 @@ TEST_F(PaymentsFixture, ATerminatedContractTakesNoMorePayments) {
   // A refund of what was received is still recorded.
   EXPECT_THAT(receivables_->Reverse(*conn_, finance, meta_, NewId(), paid->id, "合同终止退款"),
               IsOk());
-  EXPECT_EQ(Read(r.contract_id).balance.received_minor, 0);
+  Receivable ended = Read(r.contract_id);
+  EXPECT_EQ(ended.balance.received_minor, 0);
+  // Nothing more is due or overdue.
+  EXPECT_EQ(ended.balance.due_minor, 0);
+  EXPECT_EQ(ended.balance.outstanding_minor(), 0);
+  EXPECT_EQ(ended.balance.overdue_minor, 0);
 }
 
 TEST_F(PaymentsFixture, OverdueAmountsAreAgedAndSummarized) {
