@@ -317,8 +317,8 @@ double RunFlows(const std::string& pgbench_conninfo, const FlowOptions& o, const
   const double per_rpc = Median(ratios) * steps;
   std::printf(
       "median of %d rounds: %.0f flows/s, ratio to pgbench TPC-B-like %.3f a flow, %.3f a write "
-      "RPC (target >= 0.25)\n",
-      o.rounds, Median(rates), Median(ratios), per_rpc);
+      "RPC (floor %.2f)\n",
+      o.rounds, Median(rates), Median(ratios), per_rpc, o.floor);
   return per_rpc;
 }
 

@@ -143,6 +143,8 @@ struct FlowOptions {
   int rounds = 3;
   // The flow's steps (one write RPC each), by name.
   std::vector<std::string> steps;
+  // The ratio to pgbench a write RPC must reach (printed with the result).
+  double floor = 0.25;
 };
 // Runs `rounds` rounds of pgbench's TPC-B-like script (PgbenchTps, select_only false) with
 // `clients` clients against `pgbench_conninfo`, each followed by `clients` threads running

@@ -301,15 +301,17 @@ absl::StatusOr<Payment> Receivables::Record(db::Conn& conn, const Principal& cal
     CRM_ASSIGN_OR_RETURN(
         auto earlier, request_log_->Claim(tx, caller.user_id, request_id, "RecordPayment", p.id));
     if (earlier) return GetPayment(tx, caller, *earlier);
-    CRM_ASSIGN_OR_RETURN(Receivable r, Lock(tx, caller, p.contract_id));
-    std::optional<bool> active = Repository::MethodActive(tx, p.method);
-    if (!active) {
+    std::optional<Repository::PaymentTarget> target =
+        Repository::LockForPayment(tx, p.contract_id, caller, p.method);
+    if (!target) return auth::NotVisible(caller.scope, "receivable", p.contract_id);
+    const Receivable& r = target->receivable;
+    if (!target->method_active) {
       std::vector<std::string> codes;
       for (const auto& m : Repository::Methods(tx)) codes.push_back(m.code);
       return InvalidField("payment.method", absl::StrCat("is not a payment method (",
                                                          absl::StrJoin(codes, ", "), ")"));
     }
-    if (!*active) return InvalidField("payment.method", "is no longer in use");
+    if (!*target->method_active) return InvalidField("payment.method", "is no longer in use");
     if (p.currency != r.currency) {
       return InvalidField("payment.amount",
                           absl::StrCat("must be in ", r.currency, ", the receivable's currency"));
@@ -327,12 +329,11 @@ absl::StatusOr<Payment> Receivables::Record(db::Conn& conn, const Principal& cal
     }
     const int64_t received = r.balance.received_minor + p.amount_minor;
     p.recorded_at = Repository::WritePayment(tx, p, received);
-    if (received == r.balance.due_minor) SettleOrReopen(tx, meta, r.contract_id);
-    v1::PaymentRecorded e;
-    *e.mutable_payment() = ToProto(p, /*masked=*/true);
-    *e.mutable_receivable() = ToProto(*Repository::Find(tx, r.contract_id, Today()), Today());
-    outbox_->Append(tx, {"payments.payment.recorded", "receivable", r.contract_id, &e,
-                         meta.actor_id, meta.request_id});
+    Receivable after = r;
+    if (received == r.balance.due_minor) {
+      after.status = SettleOrReopen(tx, meta, r.contract_id).value_or(r.status);
+    }
+    EmitPayment(tx, meta, "payments.payment.recorded", p, after, received);
     return p;
   });
 }
@@ -381,12 +382,10 @@ absl::StatusOr<Payment> Receivables::Reverse(db::Conn& conn, const Principal& ca
     reversal.recorded_by = caller.user_id;
     reversal.recorded_at =
         Repository::WritePayment(tx, reversal, r.balance.received_minor - original.amount_minor);
-    SettleOrReopen(tx, meta, r.contract_id);
-    v1::PaymentRecorded e;
-    *e.mutable_payment() = ToProto(reversal, /*masked=*/true);
-    *e.mutable_receivable() = ToProto(*Repository::Find(tx, r.contract_id, Today()), Today());
-    outbox_->Append(tx, {"payments.payment.reversed", "receivable", r.contract_id, &e,
-                         meta.actor_id, meta.request_id});
+    Receivable after = r;
+    after.status = SettleOrReopen(tx, meta, r.contract_id).value_or(r.status);
+    EmitPayment(tx, meta, "payments.payment.reversed", reversal, after,
+                r.balance.received_minor - original.amount_minor);
     return reversal;
   });
 }
@@ -429,15 +428,40 @@ absl::StatusOr<std::vector<PaymentMethod>> Receivables::Methods(db::Conn& conn,
   });
 }
 
-void Receivables::SettleOrReopen(db::Tx& tx, const RequestMeta& meta,
-                                 const std::string& contract_id) const {
+void Receivables::EmitPayment(db::Tx& tx, const RequestMeta& meta, const char* type,
+                              const Payment& p, Receivable r, int64_t received) const {
+  r.balance = Balance{r.balance.due_minor, received};
+  r.installments.clear();
+  r.lines.clear();
+  v1::PaymentRecorded e;
+  *e.mutable_payment() = ToProto(p, /*masked=*/true);
+  *e.mutable_receivable() = ToProto(r, Today());
+  // Only what the record changed is known here: overdue amounts are left out.
+  e.mutable_receivable()->mutable_balance()->clear_overdue();
+  e.mutable_receivable()->mutable_balance()->clear_overdue_1_30_days();
+  e.mutable_receivable()->mutable_balance()->clear_overdue_31_60_days();
+  e.mutable_receivable()->mutable_balance()->clear_overdue_61_90_days();
+  e.mutable_receivable()->mutable_balance()->clear_overdue_over_90_days();
+  e.mutable_receivable()->clear_update_time();
+  e.mutable_receivable()->clear_etag();
+  outbox_->Append(tx, {type, "receivable", r.contract_id, &e, meta.actor_id, meta.request_id});
+}
+
+std::optional<ReceivableStatus> Receivables::SettleOrReopen(db::Tx& tx, const RequestMeta& meta,
+                                                            const std::string& contract_id) const {
   const char* type = nullptr;
+  ReceivableStatus status = ReceivableStatus::kUnspecified;
   if (Repository::Settle(tx, contract_id)) {
     type = "payments.receivable.settled";
+    status = ReceivableStatus::kSettled;
   } else if (Repository::Reopen(tx, contract_id)) {
     type = "payments.receivable.reopened";
+    status = ReceivableStatus::kOpen;
+  } else {
+    return std::nullopt;
   }
-  if (type) Emit(tx, meta, type, *Repository::Find(tx, contract_id, Today()));
+  Emit(tx, meta, type, *Repository::Find(tx, contract_id, Today()));
+  return status;
 }
 
 }  // namespace crm::payments_service

@@ -86,8 +86,9 @@ class Receivables {
 
   // After a payment, reversal or accepted delivery: settles the receivable when it is fully
   // paid and delivered (its event completes the contract), or reopens a settled one that is
-  // not fully paid any more, and emits the event.
-  void SettleOrReopen(db::Tx& tx, const RequestMeta& meta, const std::string& contract_id) const;
+  // not fully paid any more, and emits the event; the new status, if it changed.
+  std::optional<ReceivableStatus> SettleOrReopen(db::Tx& tx, const RequestMeta& meta,
+                                                 const std::string& contract_id) const;
   // The receivable as the caller may see it, for a change: locked, or PERMISSION_DENIED /
   // NOT_FOUND.
   absl::StatusOr<Receivable> Lock(db::Tx& tx, const auth::Principal& caller,
@@ -98,6 +99,10 @@ class Receivables {
   absl::StatusOr<Payment> GetPayment(db::Tx& tx, const auth::Principal& caller,
                                      const std::string& id) const;
   void Emit(db::Tx& tx, const RequestMeta& meta, const char* type, const Receivable& r) const;
+  // payments.payment.recorded or .reversed: the record and `r`, the receivable's header as
+  // locked, with its received amount now `received`.
+  void EmitPayment(db::Tx& tx, const RequestMeta& meta, const char* type, const Payment& p,
+                   Receivable r, int64_t received) const;
 
   const events::Outbox* outbox_;
   const db::RequestLog* request_log_;

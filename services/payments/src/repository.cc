@@ -237,6 +237,17 @@ const auth::ScopedStatement& GetScoped(bool lock) {
   return *statements[lock];
 }
 
+const auth::ScopedStatement& LockForPaymentScoped() {
+  static const auto* s = new auth::ScopedStatement(
+      "payments.lock_for_payment",
+      "SELECT " HEADER_COLUMNS
+      ", (SELECT m.active FROM payments.payment_methods m"
+      "   WHERE m.code = $2)"
+      " FROM payments.receivables r WHERE r.contract_id = $1::uuid AND {scope} FOR UPDATE OF r",
+      kOwners, kDepartments, 3);
+  return *s;
+}
+
 // The list filters over $2…$7 (status, customer, owner, department, signed from, to).
 #define FILTERS                                                                       \
   " ($2 = '' OR r.status = $2) AND ($3 = '' OR r.customer_id = nullif($3, '')::uuid)" \
@@ -282,8 +293,6 @@ constexpr Statement kInsertPlan{
     " SELECT $1::uuid, x.number, x.due, x.amount"
     " FROM unnest($2::int[], $3::date[], $4::int8[]) AS x (number, due, amount)"};
 
-constexpr Statement kMethodActive{"payments.method_active",
-                                  "SELECT active FROM payments.payment_methods WHERE code = $1"};
 constexpr Statement kMethods{
     "payments.methods",
     "SELECT code, name FROM payments.payment_methods WHERE active ORDER BY position, code"};
@@ -435,6 +444,18 @@ std::optional<Receivable> Repository::Get(db::Tx& tx, const std::string& contrac
   return ReceivableInFull(r[0]);
 }
 
+std::optional<Repository::PaymentTarget> Repository::LockForPayment(db::Tx& tx,
+                                                                    const std::string& contract_id,
+                                                                    const auth::Principal& caller,
+                                                                    const std::string& method) {
+  pqxx::result r = Exec(tx, LockForPaymentScoped().For(caller.scope), contract_id, method,
+                        auth::ScopeParam(caller));
+  if (r.empty()) return std::nullopt;
+  PaymentTarget t{HeaderOf(r[0]), std::nullopt};
+  if (!r[0][kHeaderColumns].is_null()) t.method_active = r[0][kHeaderColumns].as<bool>();
+  return t;
+}
+
 std::vector<Receivable> Repository::List(db::Tx& tx, const ReceivableFilter& f,
                                          const auth::Principal& caller, absl::CivilDay today,
                                          const std::string& before_id, int limit) {
@@ -479,12 +500,6 @@ bool Repository::ReplacePlan(db::Tx& tx, const std::string& contract_id, int64_t
   }
   Exec(tx, kInsertPlan, contract_id, Joined(numbers), db::TextArray(dues), Joined(amounts));
   return true;
-}
-
-std::optional<bool> Repository::MethodActive(db::Tx& tx, const std::string& code) {
-  pqxx::result r = Exec(tx, kMethodActive, code);
-  if (r.empty()) return std::nullopt;
-  return r[0][0].as<bool>();
 }
 
 std::vector<PaymentMethod> Repository::Methods(db::Tx& tx) {

@@ -30,6 +30,16 @@ class Repository {
   static std::optional<Receivable> Get(db::Tx& tx, const std::string& contract_id,
                                        const auth::Principal& caller, absl::CivilDay today,
                                        bool lock);
+  // For recording a payment: the receivable's header (no balance beyond due and received, no
+  // installments or lines) locked FOR UPDATE within the caller's scope, and whether `method` is
+  // an active payment method (nullopt: no such method), in one read.
+  struct PaymentTarget {
+    Receivable receivable;
+    std::optional<bool> method_active;
+  };
+  static std::optional<PaymentTarget> LockForPayment(db::Tx& tx, const std::string& contract_id,
+                                                     const auth::Principal& caller,
+                                                     const std::string& method);
   // Newest contract first, without installments and lines.
   static std::vector<Receivable> List(db::Tx& tx, const ReceivableFilter& f,
                                       const auth::Principal& caller, absl::CivilDay today,
@@ -42,8 +52,6 @@ class Repository {
   static bool ReplacePlan(db::Tx& tx, const std::string& contract_id, int64_t expected_version,
                           const std::vector<Installment>& plan);
 
-  // nullopt for an unknown method, else whether it is active.
-  static std::optional<bool> MethodActive(db::Tx& tx, const std::string& code);
   static std::vector<PaymentMethod> Methods(db::Tx& tx);
   // Inserts the payment or reversal, sets the receivable's received amount to `received` and
   // applies it to the installments in order; when it was recorded.
