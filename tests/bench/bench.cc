@@ -209,6 +209,37 @@ bool IntFlag(const std::string& arg, const std::string& prefix, int* out) {
   return arg.rfind(prefix, 0) == 0 && absl::SimpleAtoi(arg.substr(prefix.size()), out);
 }
 
+std::vector<std::string> ParseFlowFlags(int argc, char** argv, FlowOptions& o,
+                                        const std::string& usage,
+                                        const std::vector<std::pair<std::string, int*>>& extra) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--") return std::vector<std::string>(argv + i + 1, argv + argc);
+    bool known = IntFlag(a, "--clients=", &o.clients) || IntFlag(a, "--seconds=", &o.seconds) ||
+                 IntFlag(a, "--rounds=", &o.rounds);
+    for (const auto& [prefix, out] : extra) known = known || IntFlag(a, prefix, out);
+    if (!known) Die("usage: " + usage);
+  }
+  return {};
+}
+
+FlowDatabases StartFlowDatabases(const FlowOptions& o, const std::string& name) {
+  FlowDatabases d;
+  auto cluster = test::TempCluster::Start();
+  if (!cluster.ok()) Die(cluster.status().ToString());
+  d.cluster = *std::move(cluster);
+  std::printf("PostgreSQL: private cluster on port %d; %d clients, %d s, %d rounds\n",
+              d.cluster->port(), o.clients, o.seconds, o.rounds);
+  auto pgbench = test::TestDatabase::CreateOn(d.cluster->Conninfo(), "pgbench");
+  if (!pgbench.ok()) Die(pgbench.status().ToString());
+  d.pgbench = *std::move(pgbench);
+  PgbenchInit(d.pgbench->AdminConninfo());
+  auto services = test::TestDatabase::CreateOn(d.cluster->Conninfo(), name);
+  if (!services.ok()) Die(services.status().ToString());
+  d.services = *std::move(services);
+  return d;
+}
+
 bool IntListFlag(const std::string& arg, const std::string& prefix, std::vector<int>* out) {
   if (arg.rfind(prefix, 0) != 0) return false;
   std::vector<int> values;

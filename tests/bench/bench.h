@@ -15,6 +15,8 @@
 #include <grpcpp/completion_queue.h>
 #include <grpcpp/support/status.h>
 
+#include "libs/testing/pg.h"
+
 namespace crm::bench {
 
 using Clock = std::chrono::steady_clock;
@@ -152,6 +154,24 @@ struct FlowOptions {
 // ratio to pgbench a flow and a write RPC, the mean time of each step) and the medians.
 // Returns the median ratio a write RPC.
 double RunFlows(const std::string& pgbench_conninfo, const FlowOptions& options, const Flow& flow);
+
+// The command line of a flow benchmark: --clients=, --seconds=, --rounds= into `o`, the
+// integer flags of `extra` (prefix such as "--receivables=", and where it goes), and after
+// "--" the flags of the service under test, which are returned. Exits with `usage` on anything
+// else.
+std::vector<std::string> ParseFlowFlags(
+    int argc, char** argv, FlowOptions& o, const std::string& usage,
+    const std::vector<std::pair<std::string, int*>>& extra = {});
+
+// What a flow benchmark runs against: a private durable cluster, pgbench's tables in a
+// database of it, and an empty database (`name`) for the services.
+struct FlowDatabases {
+  std::unique_ptr<test::TempCluster> cluster;
+  std::unique_ptr<test::TestDatabase> pgbench;
+  std::unique_ptr<test::TestDatabase> services;
+};
+// Starts them and prints the cluster's port and the options; exits on failure.
+FlowDatabases StartFlowDatabases(const FlowOptions& o, const std::string& name);
 
 // The peak resident memory of a process (VmHWM), in MiB; 0 if unknown.
 double PeakRssMib(int pid);

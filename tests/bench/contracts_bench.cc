@@ -27,47 +27,28 @@ using crm::bench::Die;
 int main(int argc, char** argv) {
   crm::bench::FlowOptions o;
   o.steps = {"CreateContract", "SubmitContract", "ReviewContract", "SignContract"};
-  std::vector<std::string> server_args;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--") {
-      server_args.assign(argv + i + 1, argv + argc);
-      break;
-    }
-    if (!crm::bench::IntFlag(a, "--clients=", &o.clients) &&
-        !crm::bench::IntFlag(a, "--seconds=", &o.seconds) &&
-        !crm::bench::IntFlag(a, "--rounds=", &o.rounds)) {
-      Die("usage: crm-bench-contracts [--clients=N] [--seconds=N] [--rounds=N] "
-          "[-- <crm-contracts flags>]");
-    }
-  }
-  auto cluster = crm::test::TempCluster::Start();
-  if (!cluster.ok()) Die(cluster.status().ToString());
-  std::printf("PostgreSQL: private cluster on port %d; %d clients, %d s, %d rounds\n",
-              (*cluster)->port(), o.clients, o.seconds, o.rounds);
-  auto pgdb = crm::test::TestDatabase::CreateOn((*cluster)->Conninfo(), "pgbench");
-  if (!pgdb.ok()) Die(pgdb.status().ToString());
-  crm::bench::PgbenchInit((*pgdb)->AdminConninfo());
-
-  auto db = crm::test::TestDatabase::CreateOn((*cluster)->Conninfo(), "contracts_bench");
-  if (!db.ok()) Die(db.status().ToString());
-  auto auth = crm::e2e::AuthServer::Start(**db);
+  const std::vector<std::string> server_args = crm::bench::ParseFlowFlags(
+      argc, argv, o,
+      "crm-bench-contracts [--clients=N] [--seconds=N] [--rounds=N] [-- <crm-contracts flags>]");
+  crm::bench::FlowDatabases dbs = crm::bench::StartFlowDatabases(o, "contracts_bench");
+  auto auth = crm::e2e::AuthServer::Start(*dbs.services);
   if (!auth.ok()) Die(auth.status().ToString());
-  auto customers = crm::e2e::CustomersServer::Start(**db, **auth);
+  auto customers = crm::e2e::CustomersServer::Start(*dbs.services, **auth);
   if (!customers.ok()) Die(customers.status().ToString());
-  auto pipeline = crm::e2e::PipelineServer::Start(**db, **auth, **customers);
+  auto pipeline = crm::e2e::PipelineServer::Start(*dbs.services, **auth, **customers);
   if (!pipeline.ok()) Die(pipeline.status().ToString());
   auto fake = crm::e2e::SalesSystemFake::Start();
   if (!fake.ok()) Die(fake.status().ToString());
-  auto contracts = crm::e2e::ContractsServer::Start(**db, **auth, **customers, **pipeline,
+  auto contracts = crm::e2e::ContractsServer::Start(*dbs.services, **auth, **customers, **pipeline,
                                                     (*fake)->address(), server_args);
   if (!contracts.ok()) Die(contracts.status().ToString());
   const crm::bench::Cast cast = crm::bench::MakeCast(**auth, **customers, (*fake)->address());
   auto stub = kv1::ContractsService::NewStub((*contracts)->channel());
 
-  crm::bench::RunFlows((*pgdb)->AdminConninfo(), o, [&](int64_t n, std::vector<double>* step_ms) {
-    return crm::bench::SignedContract(*stub, cast, n, step_ms);
-  });
+  crm::bench::RunFlows(dbs.pgbench->AdminConninfo(), o,
+                       [&](int64_t n, std::vector<double>* step_ms) {
+                         return crm::bench::SignedContract(*stub, cast, n, step_ms);
+                       });
   std::printf("crm-contracts peak RSS: %.0f MiB; crm-customers: %.0f MiB; crm-auth: %.0f MiB\n",
               crm::bench::PeakRssMib((*contracts)->process().pid()),
               crm::bench::PeakRssMib((*customers)->process().pid()),

@@ -33,45 +33,27 @@ int main(int argc, char** argv) {
   o.steps = {"RecordPayment"};
   o.floor = 0.30;
   int receivable_count = 200;
-  std::vector<std::string> server_args;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--") {
-      server_args.assign(argv + i + 1, argv + argc);
-      break;
-    }
-    if (!crm::bench::IntFlag(a, "--clients=", &o.clients) &&
-        !crm::bench::IntFlag(a, "--seconds=", &o.seconds) &&
-        !crm::bench::IntFlag(a, "--rounds=", &o.rounds) &&
-        !crm::bench::IntFlag(a, "--receivables=", &receivable_count)) {
-      Die("usage: crm-bench-payments [--clients=N] [--seconds=N] [--rounds=N] [--receivables=N] "
-          "[-- <crm-payments flags>]");
-    }
-  }
-  auto cluster = crm::test::TempCluster::Start();
-  if (!cluster.ok()) Die(cluster.status().ToString());
-  std::printf("PostgreSQL: private cluster on port %d; %d clients, %d s, %d rounds\n",
-              (*cluster)->port(), o.clients, o.seconds, o.rounds);
-  auto pgdb = crm::test::TestDatabase::CreateOn((*cluster)->Conninfo(), "pgbench");
-  if (!pgdb.ok()) Die(pgdb.status().ToString());
-  crm::bench::PgbenchInit((*pgdb)->AdminConninfo());
-
-  auto db = crm::test::TestDatabase::CreateOn((*cluster)->Conninfo(), "payments_bench");
-  if (!db.ok()) Die(db.status().ToString());
-  auto auth = crm::e2e::AuthServer::Start(**db);
+  const std::vector<std::string> server_args =
+      crm::bench::ParseFlowFlags(argc, argv, o,
+                                 "crm-bench-payments [--clients=N] [--seconds=N] [--rounds=N] "
+                                 "[--receivables=N] [-- <crm-payments flags>]",
+                                 {{"--receivables=", &receivable_count}});
+  crm::bench::FlowDatabases dbs = crm::bench::StartFlowDatabases(o, "payments_bench");
+  auto auth = crm::e2e::AuthServer::Start(*dbs.services);
   if (!auth.ok()) Die(auth.status().ToString());
-  auto customers = crm::e2e::CustomersServer::Start(**db, **auth);
+  auto customers = crm::e2e::CustomersServer::Start(*dbs.services, **auth);
   if (!customers.ok()) Die(customers.status().ToString());
-  auto pipeline = crm::e2e::PipelineServer::Start(**db, **auth, **customers);
+  auto pipeline = crm::e2e::PipelineServer::Start(*dbs.services, **auth, **customers);
   if (!pipeline.ok()) Die(pipeline.status().ToString());
   auto fake = crm::e2e::SalesSystemFake::Start();
   if (!fake.ok()) Die(fake.status().ToString());
-  auto contracts =
-      crm::e2e::ContractsServer::Start(**db, **auth, **customers, **pipeline, (*fake)->address());
+  auto contracts = crm::e2e::ContractsServer::Start(*dbs.services, **auth, **customers, **pipeline,
+                                                    (*fake)->address());
   if (!contracts.ok()) Die(contracts.status().ToString());
   auto secret = (*auth)->CreateServiceAccount("payments-follower", "payments_follower");
   if (!secret.ok()) Die(secret.status().ToString());
-  auto payments = crm::e2e::PaymentsServer::Start(**db, **auth, **contracts, *secret, server_args);
+  auto payments =
+      crm::e2e::PaymentsServer::Start(*dbs.services, **auth, **contracts, *secret, server_args);
   if (!payments.ok()) Die(payments.status().ToString());
   const crm::bench::Cast cast = crm::bench::MakeCast(**auth, **customers, (*fake)->address());
   auto dept = (*auth)->CreateDepartment("财务部");
@@ -108,25 +90,26 @@ int main(int argc, char** argv) {
   std::printf("%d receivables\n", receivable_count);
 
   const absl::Time received = absl::Now() - absl::Hours(1);
-  crm::bench::RunFlows((*pgdb)->AdminConninfo(), o, [&](int64_t n, std::vector<double>* step_ms) {
-    crm::bench::Laps lap(step_ms);
-    yv1::RecordPaymentRequest req;
-    req.set_request_id(absl::StrCat("bench-payment-", n));
-    yv1::Payment* p = req.mutable_payment();
-    p->set_contract_id(receivables[static_cast<size_t>(n) % receivables.size()]);
-    p->set_method("bank_transfer");
-    p->mutable_receive_time()->set_seconds(absl::ToUnixSeconds(received));
-    p->mutable_amount()->set_currency_code("CNY");
-    p->mutable_amount()->set_nanos(static_cast<int32_t>(1 + n % 9) * 10'000'000);
-    p->mutable_payer_account()->set_bank("招商银行");
-    p->mutable_payer_account()->set_account_name("基准测试采购有限公司");
-    p->mutable_payer_account()->set_account_number("6214830212345678");
-    p->set_reference(absl::StrCat("BENCH-", n));
-    yv1::Payment out;
-    grpc::Status s = stub->RecordPayment(Ctx(*finance).get(), req, &out);
-    lap();
-    return s;
-  });
+  crm::bench::RunFlows(
+      dbs.pgbench->AdminConninfo(), o, [&](int64_t n, std::vector<double>* step_ms) {
+        crm::bench::Laps lap(step_ms);
+        yv1::RecordPaymentRequest req;
+        req.set_request_id(absl::StrCat("bench-payment-", n));
+        yv1::Payment* p = req.mutable_payment();
+        p->set_contract_id(receivables[static_cast<size_t>(n) % receivables.size()]);
+        p->set_method("bank_transfer");
+        p->mutable_receive_time()->set_seconds(absl::ToUnixSeconds(received));
+        p->mutable_amount()->set_currency_code("CNY");
+        p->mutable_amount()->set_nanos(static_cast<int32_t>(1 + n % 9) * 10'000'000);
+        p->mutable_payer_account()->set_bank("招商银行");
+        p->mutable_payer_account()->set_account_name("基准测试采购有限公司");
+        p->mutable_payer_account()->set_account_number("6214830212345678");
+        p->set_reference(absl::StrCat("BENCH-", n));
+        yv1::Payment out;
+        grpc::Status s = stub->RecordPayment(Ctx(*finance).get(), req, &out);
+        lap();
+        return s;
+      });
   std::printf("crm-payments peak RSS: %.0f MiB\n",
               crm::bench::PeakRssMib((*payments)->process().pid()));
   return 0;

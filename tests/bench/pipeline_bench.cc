@@ -75,35 +75,15 @@ grpc::Status Flow(pv1::PipelineService::Stub& stub, const std::string& manager,
 
 int main(int argc, char** argv) {
   Options o;
-  std::vector<std::string> server_args;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--") {
-      server_args.assign(argv + i + 1, argv + argc);
-      break;
-    }
-    if (!crm::bench::IntFlag(a, "--clients=", &o.clients) &&
-        !crm::bench::IntFlag(a, "--seconds=", &o.seconds) &&
-        !crm::bench::IntFlag(a, "--rounds=", &o.rounds)) {
-      Die("usage: crm-bench-pipeline [--clients=N] [--seconds=N] [--rounds=N] "
-          "[-- <crm-pipeline flags>]");
-    }
-  }
-  auto cluster = crm::test::TempCluster::Start();
-  if (!cluster.ok()) Die(cluster.status().ToString());
-  std::printf("PostgreSQL: private cluster on port %d; %d clients, %d s, %d rounds\n",
-              (*cluster)->port(), o.clients, o.seconds, o.rounds);
-  auto pgdb = crm::test::TestDatabase::CreateOn((*cluster)->Conninfo(), "pgbench");
-  if (!pgdb.ok()) Die(pgdb.status().ToString());
-  crm::bench::PgbenchInit((*pgdb)->AdminConninfo());
-
-  auto db = crm::test::TestDatabase::CreateOn((*cluster)->Conninfo(), "pipeline_bench");
-  if (!db.ok()) Die(db.status().ToString());
-  auto auth = crm::e2e::AuthServer::Start(**db);
+  const std::vector<std::string> server_args = crm::bench::ParseFlowFlags(
+      argc, argv, o,
+      "crm-bench-pipeline [--clients=N] [--seconds=N] [--rounds=N] [-- <crm-pipeline flags>]");
+  crm::bench::FlowDatabases dbs = crm::bench::StartFlowDatabases(o, "pipeline_bench");
+  auto auth = crm::e2e::AuthServer::Start(*dbs.services);
   if (!auth.ok()) Die(auth.status().ToString());
-  auto customers = crm::e2e::CustomersServer::Start(**db, **auth);
+  auto customers = crm::e2e::CustomersServer::Start(*dbs.services, **auth);
   if (!customers.ok()) Die(customers.status().ToString());
-  auto pipeline = crm::e2e::PipelineServer::Start(**db, **auth, **customers, server_args);
+  auto pipeline = crm::e2e::PipelineServer::Start(*dbs.services, **auth, **customers, server_args);
   if (!pipeline.ok()) Die(pipeline.status().ToString());
   auto dept = (*auth)->CreateDepartment("华东区");
   if (!dept.ok()) Die(dept.status().ToString());
@@ -118,7 +98,7 @@ int main(int argc, char** argv) {
   auto stub = pv1::PipelineService::NewStub((*pipeline)->channel());
 
   crm::bench::RunFlows(
-      (*pgdb)->AdminConninfo(),
+      dbs.pgbench->AdminConninfo(),
       {o.clients,
        o.seconds,
        o.rounds,
