@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "libs/db/notifier.h"
 #include "libs/log/log.h"
 
 namespace crm::db {
@@ -109,9 +110,17 @@ std::string Conn::BeginCommand(Isolation isolation) {
 
 std::string Conn::CommitCommand(Tx& tx) {
   std::string sql = "COMMIT";
+  if (notifier_ != nullptr) return sql;  // HandOverNotifications
   for (const auto& channel : notify_) absl::StrAppend(&sql, "; NOTIFY ", tx.quote_name(channel));
   notify_.clear();
   return sql;
+}
+
+void Conn::HandOverNotifications() {
+  if (notifier_ != nullptr) {
+    for (const auto& channel : notify_) notifier_->Poke(channel);
+  }
+  notify_.clear();
 }
 
 bool Conn::NotificationRefused(const std::exception& e) {

@@ -24,6 +24,8 @@
 
 namespace crm::db {
 
+class Notifier;
+
 // What repository functions receive: any transaction (or autocommit session).
 using Tx = pqxx::transaction_base;
 
@@ -100,6 +102,9 @@ class Conn {
   void Reset();
   // The open session; call EnsureOpen first.
   pqxx::connection& raw() { return *conn_; }
+  // Hands the notifications transactions ask for (NotifyAfterCommit) to `notifier` after
+  // their commit instead of sending them with it (null: sent with it).
+  void SetNotifier(Notifier* notifier) { notifier_ = notifier; }
 
   // Runs fn(Tx&), which returns absl::Status or absl::StatusOr<T>, in a transaction:
   // committed when fn returns OK, rolled back otherwise. The whole of fn is run again on a
@@ -131,8 +136,10 @@ class Conn {
 
   // BEGIN, and the statement timeout of the thread's deadline (ScopedDeadline).
   static std::string BeginCommand(Isolation isolation);
-  // COMMIT, then the notifications the transaction asked for.
+  // COMMIT, then the notifications the transaction asked for unless a notifier sends them.
   std::string CommitCommand(Tx& tx);
+  // After the commit: hands the notifications to the notifier, if there is one.
+  void HandOverNotifications();
   // Ends a transaction block that failed, if the session is still there.
   void RollBack();
   // Whether `e`, thrown by the commit message, is the NOTIFY after a COMMIT that went through
@@ -147,6 +154,7 @@ class Conn {
   int max_attempts_;
   std::unique_ptr<pqxx::connection> conn_;
   std::vector<std::string> notify_;  // channels, each once
+  Notifier* notifier_ = nullptr;
 };
 
 template <typename Fn>
@@ -170,6 +178,7 @@ auto Conn::Transact(Fn&& fn, Isolation isolation) -> decltype(fn(std::declval<Tx
       } catch (const std::exception& e) {
         if (!NotificationRefused(e)) throw;
       }
+      HandOverNotifications();
       return result;
     } catch (const std::exception& e) {
       RollBack();

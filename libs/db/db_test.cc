@@ -10,6 +10,7 @@
 #include "libs/db/conn.h"
 #include "libs/db/copy.h"
 #include "libs/db/migrate.h"
+#include "libs/db/notifier.h"
 #include "libs/db/pool.h"
 #include "libs/db/reader.h"
 #include "libs/db/request_log.h"
@@ -413,6 +414,54 @@ TEST_F(DbTest, NotificationsFollowTheCommit) {
     NotifyAfterCommit(tx, "db_test_channel");
     tx.commit();
   }
+  EXPECT_EQ(received(), 1);
+}
+
+// With a notifier, the commits of many sessions share notifications: every burst ends with
+// one (the last commit is never left without), none is sent for a rolled-back transaction.
+TEST_F(DbTest, ANotifierSendsOneNotificationForABurstOfCommits) {
+  pqxx::connection listener(db_->AdminConninfo());
+  Channel channel(listener, "db_test_burst");
+  auto received = [&] {
+    absl::SleepFor(absl::Milliseconds(300));
+    pqxx::nontransaction(listener).exec("SELECT 1");
+    listener.get_notifs();
+    const int n = channel.received;
+    channel.received = 0;
+    return n;
+  };
+  Notifier notifier(db_->AdminConninfo(), absl::Milliseconds(50));
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w) {
+    writers.emplace_back([&] {
+      Conn conn(db_->AdminConninfo());
+      conn.SetNotifier(&notifier);
+      for (int i = 0; i < 25; ++i) {
+        EXPECT_THAT(conn.Transact([](Tx& tx) -> absl::Status {
+          NotifyAfterCommit(tx, "db_test_burst");
+          return absl::OkStatus();
+        }),
+                    IsOk());
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  const int burst = received();
+  EXPECT_GE(burst, 1);
+  EXPECT_LT(burst, 100);
+  Conn conn(db_->AdminConninfo());
+  conn.SetNotifier(&notifier);
+  EXPECT_THAT(conn.Transact([](Tx& tx) -> absl::Status {
+    NotifyAfterCommit(tx, "db_test_burst");
+    return absl::AbortedError("changed my mind");
+  }),
+              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_EQ(received(), 0);
+  ASSERT_THAT(conn.Transact([](Tx& tx) -> absl::Status {
+    NotifyAfterCommit(tx, "db_test_burst");
+    return absl::OkStatus();
+  }),
+              IsOk());
   EXPECT_EQ(received(), 1);
 }
 

@@ -103,6 +103,7 @@ size_t Pool::queue_depth() const {
 
 void Pool::Work(int index) {
   Conn conn(options_.url);
+  conn.SetNotifier(options_.notifier);
   for (;;) {
     Queued item;
     {

@@ -37,6 +37,9 @@ struct PoolOptions {
   std::string name = "main";
   // Tasks waiting beyond this are refused with RESOURCE_EXHAUSTED by SubmitOrReject.
   size_t max_queue = 10000;
+  // Sends the notifications of the workers' transactions (Conn::SetNotifier); null: each
+  // transaction sends its own with its commit.
+  Notifier* notifier = nullptr;
 };
 
 class Pool {

@@ -17,6 +17,7 @@ Runtime::~Runtime() {
   cpu_.reset();
   reader_.reset();
   pool_.reset();
+  notifier_.reset();
   server_.reset();
 }
 
@@ -38,8 +39,10 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const CommonConfig& conf
   }
   std::unique_ptr<Runtime> r(new Runtime(config, schema));
   r->server_ = std::make_unique<rpc::Server>(config.server);
-  r->pool_ = std::make_unique<db::Pool>(db::PoolOptions{config.db_url, config.db_pool_size, "main"},
-                                        &r->server_->metrics());
+  r->notifier_ = std::make_unique<db::Notifier>(config.db_url);
+  r->pool_ = std::make_unique<db::Pool>(
+      db::PoolOptions{config.db_url, config.db_pool_size, "main", 10000, r->notifier_.get()},
+      &r->server_->metrics());
   r->reader_ = std::make_unique<db::Reader>(
       db::ReaderOptions{config.db_url, config.db_read_sessions, 32, "main"},
       &r->server_->metrics());

@@ -12,6 +12,7 @@
 #include "libs/auth/tokens.h"
 #include "libs/db/conn.h"
 #include "libs/db/migrate.h"
+#include "libs/db/notifier.h"
 #include "libs/db/pool.h"
 #include "libs/db/reader.h"
 #include "libs/db/request_log.h"
@@ -61,6 +62,8 @@ class Runtime {
   events::Outbox outbox_;
   db::RequestLog request_log_;
   std::unique_ptr<rpc::Server> server_;
+  // Sends the pool's transactions' notifications (the pool's sessions reference it).
+  std::unique_ptr<db::Notifier> notifier_;
   std::unique_ptr<db::Pool> pool_;
   std::unique_ptr<db::Reader> reader_;
   std::unique_ptr<rpc::ThreadPool> cpu_;
