@@ -29,11 +29,6 @@ void Notifier::Poke(const std::string& channel) {
   wake_.notify_one();
 }
 
-int64_t Notifier::sent() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return sent_;
-}
-
 void Notifier::Run() {
   Conn conn(conninfo_);
   std::unique_lock<std::mutex> lock(mu_);
@@ -52,7 +47,6 @@ void Notifier::Run() {
     });
     if (!sent.ok()) log::Warn("notification not sent").Str("error", sent.ToString());
     lock.lock();
-    if (sent.ok()) sent_ += static_cast<int64_t>(channels.size());
     if (stopping) continue;  // sends what came meanwhile, then returns
     // Commits of the next `interval` share one notification.
     wake_.wait_for(lock, absl::ToChronoNanoseconds(interval_), [this] { return stopping_; });

@@ -31,9 +31,6 @@ class Notifier {
   // Has `NOTIFY channel` sent soon (within about `interval`). Never blocks on the database.
   void Poke(const std::string& channel);
 
-  // Notifications sent so far (for tests).
-  int64_t sent() const;
-
  private:
   void Run();
 
@@ -43,7 +40,6 @@ class Notifier {
   std::condition_variable wake_;
   std::set<std::string> pending_;  // guarded by mu_
   bool stopping_ = false;          // guarded by mu_
-  int64_t sent_ = 0;               // guarded by mu_
   std::thread thread_;
 };
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "libs/money/money.h"
 #include "tests/e2e/stack_fixture.h"
 
 namespace crm::e2e {
@@ -56,9 +57,7 @@ class PaymentsE2eTest : public StackE2eTest {
     p->set_contract_id(contract_id);
     p->set_method("bank_transfer");
     p->mutable_receive_time()->set_seconds(absl::ToUnixSeconds(absl::Now() - absl::Hours(1)));
-    p->mutable_amount()->set_currency_code("CNY");
-    p->mutable_amount()->set_units(minor / 100);
-    p->mutable_amount()->set_nanos(static_cast<int32_t>(minor % 100) * 10'000'000);
+    money::SetProto({minor, "CNY"}, p->mutable_amount());
     p->mutable_payer_account()->set_bank("招商银行苏州分行");
     p->mutable_payer_account()->set_account_name("苏州新元光电有限公司");
     p->mutable_payer_account()->set_account_number("6214830212345678");
@@ -109,9 +108,7 @@ TEST_F(PaymentsE2eTest, FromASignedContractToACompletedOne) {
   for (auto [days, amount] : {std::pair{15, first}, {45, due - first}}) {
     yv1::Installment* i = plan.add_installments();
     SetDay(Today() + days, i->mutable_due_date());
-    i->mutable_amount()->set_currency_code("CNY");
-    i->mutable_amount()->set_units(amount / 100);
-    i->mutable_amount()->set_nanos(static_cast<int32_t>(amount % 100) * 10'000'000);
+    money::SetProto({amount, "CNY"}, i->mutable_amount());
   }
   ASSERT_THAT(payments_stub_->SetPaymentPlan(Ctx(finance_).get(), plan, &receivable), IsOk());
   ASSERT_EQ(receivable.installments_size(), 2);

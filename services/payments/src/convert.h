@@ -22,7 +22,7 @@ v1::CollectionNote ToProto(const CollectionNote& n);
 v1::OverdueInstallment ToProto(const OverdueInstallment& o, absl::CivilDay today);
 
 // The writable fields of a request's message; malformed values (times, dates, money) are
-// reported on `v` under `at` ("payment." …). A payment's amount comes with its currency.
+// reported on `v` under "payment." or "note.". A payment's amount comes with its currency.
 Payment FromProto(const v1::Payment& p, Violations& v);
 Delivery FromProto(const v1::Delivery& p);
 CollectionNote FromProto(const v1::CollectionNote& p, Violations& v);
