@@ -5,10 +5,9 @@
 
 namespace crm::service {
 
-void CheckCustomerVisible(crm::customers::v1::CustomersService::Stub* customers,
-                          const rpc::Call& call, const std::string& customer_id,
-                          absl::string_view field, absl::Duration wait,
-                          std::function<void(absl::Status)> done) {
+void LookUpCustomer(crm::customers::v1::CustomersService::Stub* customers, const rpc::Call& call,
+                    const std::string& customer_id, absl::string_view field, absl::Duration wait,
+                    std::function<void(absl::StatusOr<crm::customers::v1::Customer>)> done) {
   namespace cv1 = ::crm::customers::v1;
   cv1::GetCustomerRequest req;
   req.set_id(customer_id);
@@ -18,10 +17,20 @@ void CheckCustomerVisible(crm::customers::v1::CustomersService::Stub* customers,
         customers->async()->GetCustomer(ctx, req, resp, std::move(cb));
       },
       [field = std::string(field), done = std::move(done)](const grpc::Status& status,
-                                                           const cv1::Customer&) {
-        done(status.ok() ? absl::OkStatus()
-                         : rpc::PeerError(status, "customers", field, "a customer"));
+                                                           const cv1::Customer& c) {
+        if (!status.ok()) return done(rpc::PeerError(status, "customers", field, "a customer"));
+        done(c);
       });
+}
+
+void CheckCustomerVisible(crm::customers::v1::CustomersService::Stub* customers,
+                          const rpc::Call& call, const std::string& customer_id,
+                          absl::string_view field, absl::Duration wait,
+                          std::function<void(absl::Status)> done) {
+  LookUpCustomer(customers, call, customer_id, field, wait,
+                 [done = std::move(done)](absl::StatusOr<crm::customers::v1::Customer> c) {
+                   done(c.status());
+                 });
 }
 
 }  // namespace crm::service

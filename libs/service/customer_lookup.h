@@ -7,12 +7,19 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "crm/customers/v1/customers_service.grpc.pb.h"
 #include "libs/rpc/call.h"
 
 namespace crm::service {
+
+// Runs done on a gRPC thread with the customer when the caller may see it, or what the failure
+// means for the caller's request (rpc::PeerError on `field`).
+void LookUpCustomer(crm::customers::v1::CustomersService::Stub* customers, const rpc::Call& call,
+                    const std::string& customer_id, absl::string_view field, absl::Duration wait,
+                    std::function<void(absl::StatusOr<crm::customers::v1::Customer>)> done);
 
 // Runs done on a gRPC thread with OK when the customer is visible to the caller, or what the
 // failure means for the caller's request (rpc::PeerError on `field`).

@@ -106,6 +106,7 @@ INSERT INTO auth.permissions (name, description) VALUES
   ('pipeline.events.watch',   'Follow the pipeline service''s event stream (service accounts only)'),
   ('contracts.events.watch',  'Follow the contracts service''s event stream (service accounts only)'),
   ('payments.events.watch',   'Follow the payments service''s event stream (service accounts only)'),
+  ('service.events.watch',    'Follow the service (tickets) service''s event stream (service accounts only)'),
   ('dictionaries.write',      'Edit dictionaries (levels, regions, industries, ticket types)'),
   ('customers.read',          'Read customers, contacts and interactions'),
   ('customers.write',         'Create and change customers, contacts and interactions'),
@@ -129,7 +130,8 @@ INSERT INTO auth.permissions (name, description) VALUES
   ('service.tickets.read',    'Read service tickets'),
   ('service.tickets.create',  'Create service tickets'),
   ('service.tickets.assign',  'Assign service tickets'),
-  ('service.tickets.handle',  'Handle tickets and record feedback'),
+  ('service.tickets.handle',  'Handle the tickets assigned to them'),
+  ('service.tickets.feedback', 'Record the feedback on tickets they created or whose customer they own'),
   ('analytics.reports.read',  'Read reports');
 
 INSERT INTO auth.roles (name, display_name, description, data_scope, builtin) VALUES
@@ -138,12 +140,14 @@ INSERT INTO auth.roles (name, display_name, description, data_scope, builtin) VA
   ('sales_manager',   '销售主管',   'Creates and assigns opportunities and tickets; sees the department subtree', 'department', true),
   ('account_manager', '客户经理',   'Maintains own customers, opportunities, plans and tickets', 'own', true),
   ('service_agent',   '客服',       'Creates, handles and gives feedback on tickets', 'all', true),
+  ('service_lead',    '客服主管',   'Assigns tickets to the department subtree and handles them', 'department', true),
   ('finance',         '财务主管',   'Contracts, payment plans, payment records, receivables', 'all', true),
   ('integration',     '系统集成',   'Service accounts of integrations that read every stream and record', 'all', true),
   ('pipeline_follower', '商机同步', 'The pipeline service''s account: follows customer hand-overs and merges, and contracts of won opportunities', 'none', true),
   ('contracts_follower', '合同同步', 'The contracts service''s account: follows customer hand-overs and merges', 'none', true),
   ('customers_follower', '客户同步', 'The customers service''s account: follows orders for churn handling', 'none', true),
-  ('payments_follower', '回款同步', 'The payments service''s account: follows signed contracts into receivables', 'none', true);
+  ('payments_follower', '回款同步', 'The payments service''s account: follows signed contracts into receivables', 'none', true),
+  ('service_follower', '服务同步', 'The service (tickets) service''s account: follows customer hand-overs and merges', 'none', true);
 
 INSERT INTO auth.role_permissions (role, permission)
 SELECT r, p FROM (VALUES
@@ -169,6 +173,7 @@ SELECT r, p FROM (VALUES
   ('sales_manager', 'contracts.review'), ('sales_manager', 'payments.read'),
   ('sales_manager', 'payments.collect'), ('sales_manager', 'payments.deliveries.write'),
   ('sales_manager', 'service.tickets.read'), ('sales_manager', 'service.tickets.assign'),
+  ('sales_manager', 'service.tickets.create'),
   ('sales_manager', 'analytics.reports.read'),
 
   ('account_manager', 'auth.departments.read'), ('account_manager', 'auth.users.read'),
@@ -181,11 +186,16 @@ SELECT r, p FROM (VALUES
   ('account_manager', 'payments.read'), ('account_manager', 'payments.collect'),
   ('account_manager', 'payments.deliveries.write'),
   ('account_manager', 'service.tickets.read'), ('account_manager', 'service.tickets.create'),
-  ('account_manager', 'service.tickets.handle'),
+  ('account_manager', 'service.tickets.handle'), ('account_manager', 'service.tickets.feedback'),
 
   ('service_agent', 'auth.departments.read'), ('service_agent', 'customers.read'),
   ('service_agent', 'service.tickets.read'), ('service_agent', 'service.tickets.create'),
-  ('service_agent', 'service.tickets.handle'),
+  ('service_agent', 'service.tickets.handle'), ('service_agent', 'service.tickets.feedback'),
+
+  ('service_lead', 'auth.departments.read'), ('service_lead', 'auth.users.read'),
+  ('service_lead', 'customers.read'), ('service_lead', 'service.tickets.read'),
+  ('service_lead', 'service.tickets.assign'), ('service_lead', 'service.tickets.handle'),
+  ('service_lead', 'service.tickets.feedback'),
 
   ('finance', 'auth.departments.read'), ('finance', 'customers.read'),
   ('finance', 'contracts.read'), ('finance', 'payments.read'), ('finance', 'payments.write'),
@@ -194,7 +204,7 @@ SELECT r, p FROM (VALUES
 
   ('integration', 'auth.events.watch'), ('integration', 'customers.events.watch'),
   ('integration', 'pipeline.events.watch'), ('integration', 'contracts.events.watch'),
-  ('integration', 'payments.events.watch'),
+  ('integration', 'payments.events.watch'), ('integration', 'service.events.watch'),
   ('integration', 'auth.users.read'),
   ('integration', 'auth.departments.read'), ('integration', 'customers.read'),
   ('integration', 'pipeline.opportunities.read'), ('integration', 'contracts.read'),
@@ -203,5 +213,6 @@ SELECT r, p FROM (VALUES
   ('pipeline_follower', 'customers.events.watch'), ('pipeline_follower', 'contracts.events.watch'),
   ('contracts_follower', 'customers.events.watch'), ('contracts_follower', 'payments.events.watch'),
   ('payments_follower', 'contracts.events.watch'),
-  ('customers_follower', 'contracts.events.watch')
+  ('customers_follower', 'contracts.events.watch'), ('customers_follower', 'service.events.watch'),
+  ('service_follower', 'customers.events.watch')
 ) AS v (r, p);

@@ -45,43 +45,6 @@ INSERT INTO customers.dictionary_entries (kind, code, name, sort_order) VALUES
   ('source', 'import', '批量导入', 7),
   ('source', 'other', '其他', 99);
 
--- Search grams of a name: every character, then every pair of neighbouring characters, lower
--- case, without white space. A GIN index over them answers "the name contains 华为" for the
--- one- and two-character terms that yield no trigram; LIKE rechecks the real text. Repeats are
--- kept: GIN stores each key of a row once, and containment (@>) does not count.
-CREATE FUNCTION customers.name_grams(name text) RETURNS text[]
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
-DECLARE
-  u text[] := string_to_array(lower(regexp_replace(name, '\s+', '', 'g')), NULL);
-  out text[] := u;
-BEGIN
-  FOR i IN 1..coalesce(array_length(u, 1), 0) - 1 LOOP
-    out := out || (u[i] || u[i + 1]);
-  END LOOP;
-  RETURN out;
-END
-$$;
-
--- The grams a search term must all have: its pairs, or the term itself when it is one
--- character. Searches are planned for each call, so this runs once per search, at planning.
-CREATE FUNCTION customers.query_grams(query text) RETURNS text[]
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
-DECLARE
-  q text := lower(regexp_replace(query, '\s+', '', 'g'));
-  u text[];
-  out text[] := '{}';
-BEGIN
-  IF length(q) <= 1 THEN
-    RETURN ARRAY[q];
-  END IF;
-  u := string_to_array(q, NULL);
-  FOR i IN 1..array_length(u, 1) - 1 LOOP
-    out := out || (u[i] || u[i + 1]);
-  END LOOP;
-  RETURN out;
-END
-$$;
-
 -- The form of a name compared for duplicates: compatibility-normalised (full-width letters and
 -- digits become ASCII), lower case, without spaces, punctuation or a legal-form suffix.
 CREATE FUNCTION customers.normalized_name(name text) RETURNS text
@@ -147,7 +110,7 @@ CREATE TABLE customers.customers (
   -- A merged duplicate (deleted) remembers its survivor.
   merged_into                 uuid REFERENCES customers.customers (id),
   -- Derived, for search and duplicate detection.
-  name_grams                  text[] NOT NULL GENERATED ALWAYS AS (customers.name_grams(name)) STORED,
+  name_grams                  text[] NOT NULL GENERATED ALWAYS AS (customers.text_grams(name)) STORED,
   normalized_name             text NOT NULL GENERATED ALWAYS AS (customers.normalized_name(name)) STORED,
   phone_digits                text NOT NULL GENERATED ALWAYS AS (regexp_replace(phone, '[^0-9]', '', 'g')) STORED
 );

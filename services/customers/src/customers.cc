@@ -7,8 +7,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "crm/customers/v1/events.pb.h"
+#include "crm/service/v1/events.pb.h"
 #include "libs/auth/scope.h"
 #include "libs/ids/uuid.h"
+#include "libs/log/log.h"
 #include "libs/status/field_violations.h"
 #include "libs/status/status_macros.h"
 #include "libs/validation/fields.h"
@@ -367,6 +369,26 @@ absl::StatusOr<DictionaryEntry> Customers::UpsertDictionaryEntry(db::Conn& conn,
                      absl::StrCat(e.kind, "/", e.code), &changed, meta.actor_id, meta.request_id});
     return e;
   });
+}
+
+absl::Status Customers::ApplySatisfactionEvent(db::Tx& tx, const common::v1::Event& event) const {
+  service::v1::CustomerSatisfactionChanged changed;
+  if (event.type() != "service.customer.satisfaction_changed" ||
+      !event.payload().UnpackTo(&changed) || changed.satisfaction() < 1 ||
+      changed.satisfaction() > 5) {
+    log::Warn("satisfaction event skipped: not a figure of 1-5")
+        .Str("event_id", event.id())
+        .Str("type", event.type());
+    return absl::OkStatus();
+  }
+  // Unchanged, or a customer deleted (merged) meanwhile: nothing to do.
+  std::optional<Customer> updated =
+      Repository::SetSatisfaction(tx, changed.customer_id(), changed.satisfaction());
+  if (updated) {
+    Emit(tx, outbox_, {event.request_id(), event.actor_id()}, "customers.customer.updated",
+         *updated);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace crm::customers_service

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "crm/common/v1/events.pb.h"
 #include "libs/auth/principal.h"
 #include "libs/db/conn.h"
 #include "libs/db/reader.h"
@@ -79,6 +80,10 @@ class Customers {
                                   Violations decoding = {}) const;
   absl::Status Delete(db::Conn& conn, const auth::Principal& caller, const RequestMeta& meta,
                       const std::string& id, const std::string& etag) const;
+  // The service (tickets) service's service.customer.satisfaction_changed, applied inside the
+  // transaction that stores the event's cursor: the customer's satisfaction becomes the figure
+  // its tickets' feedback gives.
+  absl::Status ApplySatisfactionEvent(db::Tx& tx, const common::v1::Event& event) const;
 
   absl::StatusOr<std::vector<DictionaryEntry>> ListDictionary(db::Conn& conn,
                                                               const auth::Principal& caller,

@@ -47,11 +47,18 @@ int Main(int argc, char** argv) {
       "follow-sales-system-orders", "CRM_FOLLOW_SALES_SYSTEM_ORDERS", false,
       "take last-order dates from the sales system's order stream too (customers linked by "
       "their sales_system_key)");
+  auto* service_address = flags.String(
+      "service-address", "CRM_SERVICE_ADDRESS", "",
+      "the service (tickets) service, whose feedback sets customers' satisfaction; empty: none");
   salesys::ClientFlags sales_system_flags(flags, "its order stream");
   flags.ParseOrExit(argc, argv);
   if (!orders_address->empty() && !backend.has_account()) {
     return Fatal("invalid configuration",
                  absl::InvalidArgumentError("--order-events-address needs --service-client-id"));
+  }
+  if (!service_address->empty() && !backend.has_account()) {
+    return Fatal("invalid configuration",
+                 absl::InvalidArgumentError("--service-address needs --service-client-id"));
   }
   auto sales_system = sales_system_flags.Resolve();
   if (!sales_system.ok()) return Fatal("invalid configuration", sales_system.status());
@@ -131,7 +138,23 @@ int Main(int argc, char** argv) {
     scan.Start();
     for (auto& f : order_sources) f->Start();
   }
+  // A customer's satisfaction follows the feedback on its service tickets.
+  std::unique_ptr<events::Follower> satisfaction;
+  if (!service_address->empty()) {
+    events::Follower::Options o;
+    o.stream = "service";
+    o.channel = b.ChannelTo(*service_address);
+    o.method = "/crm.service.v1.TicketsService/WatchEvents";
+    o.types = {"service.customer.satisfaction_changed"};
+    o.token = [t = b.tokens.get()] { return t->Get(); };
+    satisfaction = std::make_unique<events::Follower>(
+        o, b.config.db_url, "customers", [&customers](db::Tx& tx, const common::v1::Event& e) {
+          return customers.ApplySatisfactionEvent(tx, e);
+        });
+    satisfaction->Start();
+  }
   const int code = rt.Run();
+  if (satisfaction) satisfaction->Stop();
   for (auto& f : order_sources) f->Stop();
   scan.Stop();
   return code;

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "libs/auth/scope.h"
+#include "libs/db/search_grams.h"
 #include "libs/db/time_fields.h"
 
 namespace crm::customers_service {
@@ -190,6 +191,12 @@ constexpr Statement kSetSalesSystemKey{
     " version = version + 1, updated_at = now()"
     " WHERE id = $1::uuid AND deleted_at IS NULL AND version = $3 RETURNING " CRM_CUSTOMER_COLUMNS};
 
+constexpr Statement kSetSatisfaction{
+    "customers.set_satisfaction",
+    "UPDATE customers.customers c SET satisfaction = $2::int2, version = version + 1,"
+    " updated_at = now() WHERE id = $1::uuid AND deleted_at IS NULL AND satisfaction <> $2::int2"
+    " RETURNING " CRM_CUSTOMER_COLUMNS};
+
 constexpr Statement kFindBySalesSystemKey{
     "customers.find_by_sales_system_key",
     "SELECT id::text FROM customers.customers WHERE sales_system_key = $1"};
@@ -225,15 +232,6 @@ constexpr Statement kUnknownCodes{
     "SELECT k, c FROM unnest($1::text[], $2::text[]) AS x (k, c)"
     " WHERE NOT EXISTS (SELECT 1 FROM customers.dictionary_entries d"
     "                   WHERE d.kind = x.k AND d.code = x.c AND d.active)"};
-
-std::string LikeContains(const std::string& text) {
-  std::string pattern = "%";
-  for (char ch : text) {
-    if (ch == '%' || ch == '_' || ch == '\\') pattern.push_back('\\');
-    pattern.push_back(ch);
-  }
-  return pattern + "%";
-}
 
 std::string Digits(const std::string& s) {
   std::string out;
@@ -336,6 +334,13 @@ std::optional<Customer> Repository::SetSalesSystemKey(db::Tx& tx, const std::str
   return CustomerFromRow(r[0]);
 }
 
+std::optional<Customer> Repository::SetSatisfaction(db::Tx& tx, const std::string& id,
+                                                    int satisfaction) {
+  pqxx::result r = Exec(tx, kSetSatisfaction, id, satisfaction);
+  if (r.empty()) return std::nullopt;
+  return CustomerFromRow(r[0]);
+}
+
 std::optional<std::string> Repository::FindBySalesSystemKey(db::Tx& tx, const std::string& key) {
   pqxx::result r = Exec(tx, kFindBySalesSystemKey, key);
   if (r.empty()) return std::nullopt;
@@ -373,7 +378,7 @@ std::vector<Customer> Repository::List(db::Tx& tx, const CustomerFilter& f,
                                        int limit) {
   const std::string name = Lower(f.name_contains);
   const std::string before = before_id.empty() ? std::string(ids::kMaxUuid) : before_id;
-  const std::string like = name.empty() ? std::string() : LikeContains(name);
+  const std::string like = name.empty() ? std::string() : db::search_grams::LikeContains(name);
   // Planned for its filters: a name filter's grams must be constants for the gram index to
   // serve it, and the filters left empty drop out of the plan.
   pqxx::result r =
@@ -397,7 +402,8 @@ db::Query Repository::Search(const std::string& query, const auth::Principal& ca
   std::string digits = Digits(query);
   if (digits.size() < 5) digits.clear();
   return {SearchScoped().For(caller.scope),
-          db::MakeParams(q, LikeContains(q), auth::ScopeParam(caller), limit, digits, latin)};
+          db::MakeParams(q, db::search_grams::LikeContains(q), auth::ScopeParam(caller), limit,
+                         digits, latin)};
 }
 
 std::vector<Customer> Repository::SearchResultsOf(const db::Rows& rows, int limit) {

@@ -48,6 +48,9 @@ class Repository {
   static bool SoftDelete(db::Tx& tx, const std::string& id, int64_t expected_version);
   // Sets (or, empty, clears) the key; the customer as stored, or nullopt if the version is not
   // `expected_version`.
+  // Sets the satisfaction of a live customer unless it already has it; the customer as stored.
+  static std::optional<Customer> SetSatisfaction(db::Tx& tx, const std::string& id,
+                                                 int satisfaction);
   static std::optional<Customer> SetSalesSystemKey(db::Tx& tx, const std::string& id,
                                                    const std::string& key,
                                                    int64_t expected_version);

@@ -1,0 +1,412 @@
+#include "services/service/src/repository.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "libs/auth/scope.h"
+#include "libs/db/pqxx_traits.h"
+#include "libs/db/search_grams.h"
+#include "libs/db/time_fields.h"
+#include "libs/ids/uuid.h"
+
+namespace crm::tickets_service {
+namespace {
+
+using db::Exec;
+using db::Statement;
+
+// A ticket row: the state (t) and the texts (x).
+#define TICKET_COLUMNS \
+  "t.id::text, t.number, t.type, t.customer_id::text, coalesce(t.contact_id::text, ''),"       \
+  " t.channel, x.summary, x.request, t.priority, t.status, coalesce(t.assignee_id::text, ''),"  \
+  " coalesce(t.queue_department_id::text, ''), coalesce(t.customer_owner_id::text, ''),"       \
+  " coalesce(t.customer_owner_department_id::text, ''), t.customer_level, t.handling,"         \
+  " t.feedback_result, t.satisfaction, t.returns, " CRM_SQL_MICROS("t.first_response_due") "," \
+  " " CRM_SQL_MICROS("t.resolution_due") ", " CRM_SQL_MICROS("t.first_response_at") ","        \
+  " " CRM_SQL_MICROS("t.resolved_at") ", t.creator_id::text, " CRM_SQL_MICROS("t.created_at")  \
+  ", t.version, " CRM_SQL_MICROS("t.updated_at")
+
+#define TICKETS_WITH_TEXTS \
+  " FROM service.tickets t JOIN service.ticket_texts x ON x.ticket_id = t.id"
+
+Ticket TicketOf(const pqxx::row& r) {
+  Ticket t;
+  t.id = r[0].as<std::string>();
+  t.number = r[1].as<std::string>();
+  t.type = r[2].as<std::string>();
+  t.customer_id = r[3].as<std::string>();
+  t.contact_id = r[4].as<std::string>();
+  t.channel = ChannelFromName(r[5].as<std::string>());
+  t.summary = r[6].as<std::string>();
+  t.request = r[7].as<std::string>();
+  t.priority = PriorityFromName(r[8].as<std::string>());
+  t.status = StatusFromName(r[9].as<std::string>());
+  t.assignee_id = r[10].as<std::string>();
+  t.queue_department_id = r[11].as<std::string>();
+  t.customer_owner_id = r[12].as<std::string>();
+  t.customer_owner_department_id = r[13].as<std::string>();
+  t.customer_level = r[14].as<std::string>();
+  t.handling = r[15].as<std::string>();
+  t.feedback_result = r[16].as<std::string>();
+  t.satisfaction = r[17].as<int>();
+  t.returns = r[18].as<int>();
+  t.first_response_due = db::TimeOf(r[19]);
+  t.resolution_due = db::TimeOf(r[20]);
+  t.first_response_at = db::OptionalTimeOf(r[21]);
+  t.resolved_at = db::OptionalTimeOf(r[22]);
+  t.creator_id = r[23].as<std::string>();
+  t.created_at = db::TimeOf(r[24]);
+  t.version = r[25].as<int64_t>();
+  t.updated_at = db::TimeOf(r[26]);
+  return t;
+}
+
+std::vector<Ticket> TicketsOf(const pqxx::result& r) {
+  std::vector<Ticket> out;
+  out.reserve(r.size());
+  for (const auto& row : r) out.push_back(TicketOf(row));
+  return out;
+}
+
+std::vector<std::string> Ids(const pqxx::result& r) {
+  std::vector<std::string> ids;
+  for (const auto& row : r) ids.push_back(row[0].as<std::string>());
+  return ids;
+}
+
+std::string Micros(const std::optional<absl::Time>& t) {
+  return t ? absl::StrCat(db::MicrosOf(*t)) : std::string();
+}
+
+// Visible to the customer's account manager, the assignee and the creator, and to managers of
+// the account manager's department or of the queue's.
+const std::vector<std::string> kOwners = {"t.customer_owner_id", "t.assignee_id", "t.creator_id"};
+const std::vector<std::string> kDepartments = {"t.customer_owner_department_id",
+                                               "t.queue_department_id"};
+
+// The ticket, its texts and the first step of its history.
+constexpr Statement kInsert{
+    "service.insert",
+    "WITH t AS (INSERT INTO service.tickets AS t (id, number, type, customer_id, contact_id,"
+    "   channel, priority, queue_department_id, customer_owner_id, customer_owner_department_id,"
+    "   customer_level, first_response_due, resolution_due, creator_id, created_at, updated_at)"
+    " VALUES ($1::uuid, 'FW' || $2 || '-' || lpad(nextval('service.ticket_number_seq')::text, 6, '0'),"
+    "   $3, $4::uuid, nullif($5, '')::uuid, $6, $7, nullif($8, '')::uuid, nullif($9, '')::uuid,"
+    "   nullif($10, '')::uuid, $11, " CRM_SQL_FROM_MICROS("$12") ", " CRM_SQL_FROM_MICROS(
+        "$13") ", $14::uuid, " CRM_SQL_FROM_MICROS("$15") ", " CRM_SQL_FROM_MICROS("$15") ")"
+    "   RETURNING t.*),"
+    " x AS (INSERT INTO service.ticket_texts (ticket_id, summary, request)"
+    "   SELECT t.id, $16, $17 FROM t RETURNING ticket_id, summary, request),"
+    " h AS (INSERT INTO service.ticket_history (ticket_id, action, from_status, to_status, user_id,"
+    "   text, at) SELECT t.id, 'created', '', t.status, t.creator_id, $16, t.created_at FROM t)"
+    " SELECT " TICKET_COLUMNS " FROM t JOIN x ON x.ticket_id = t.id"};
+
+constexpr Statement kFind{"service.find",
+                          "SELECT " TICKET_COLUMNS TICKETS_WITH_TEXTS " WHERE t.id = $1::uuid"};
+
+const auth::ScopedStatement& GetScoped(bool lock) {
+  static const auth::ScopedStatement* const statements[2] = {
+      new auth::ScopedStatement("service.get",
+                                "SELECT " TICKET_COLUMNS TICKETS_WITH_TEXTS
+                                " WHERE t.id = $1::uuid AND {scope}",
+                                kOwners, kDepartments, 2),
+      new auth::ScopedStatement("service.lock",
+                                "SELECT " TICKET_COLUMNS TICKETS_WITH_TEXTS
+                                " WHERE t.id = $1::uuid AND {scope} FOR UPDATE OF t",
+                                kOwners, kDepartments, 2)};
+  return *statements[lock];
+}
+
+// The change, and its step of the history (at $15).
+constexpr Statement kUpdate{
+    "service.update",
+    "WITH t AS (UPDATE service.tickets t SET status = $2, assignee_id = nullif($3, '')::uuid,"
+    " queue_department_id = nullif($4, '')::uuid, handling = $5, feedback_result = $6,"
+    " satisfaction = $7::int2, returns = $8::int4,"
+    " first_response_at = " CRM_SQL_FROM_MICROS("nullif($9, '')") ","
+    " resolved_at = " CRM_SQL_FROM_MICROS("nullif($10, '')") ","
+    " version = version + 1, updated_at = " CRM_SQL_FROM_MICROS("$15")
+    " WHERE id = $1::uuid AND version = $11::int8 RETURNING t.*),"
+    " h AS (INSERT INTO service.ticket_history (ticket_id, action, from_status, to_status,"
+    "   user_id, text, satisfaction, assignee_id, at)"
+    "   SELECT t.id, $12, $13, t.status, nullif($14, '')::uuid, $16, $17::int2,"
+    "   nullif($18, '')::uuid, t.updated_at FROM t)"
+    " SELECT " TICKET_COLUMNS " FROM t JOIN service.ticket_texts x ON x.ticket_id = t.id"};
+
+// Newest first; every filter optional. The query's grams are found through the gram index and
+// the text checked by LIKE; planned for each call (the grams must be constants for the index).
+const auth::ScopedStatement& ListScoped() {
+  static const auto* s = new auth::ScopedStatement(
+      "service.list",
+      "SELECT " TICKET_COLUMNS TICKETS_WITH_TEXTS
+      " WHERE t.id < $1::uuid"
+      " AND ($2 = '' OR (x.grams @> service.query_grams($2)"
+      "   AND lower(x.summary || ' ' || x.request) LIKE $3))"
+      " AND ($4 = '' OR t.status = $4) AND ($5 = '' OR t.type = $5)"
+      " AND ($6 = '' OR t.priority = $6)"
+      " AND ($7 = '' OR t.customer_id = nullif($7, '')::uuid)"
+      " AND ($8 = '' OR t.assignee_id = nullif($8, '')::uuid)"
+      " AND ($9 = '' OR t.queue_department_id = nullif($9, '')::uuid)"
+      " AND t.created_at >= " CRM_SQL_FROM_MICROS("$10") " AND t.created_at < " CRM_SQL_FROM_MICROS(
+          "$11") " AND (NOT $12::boolean OR t.status <> 'archived')"
+                 " AND (NOT $13::boolean OR (t.status <> 'archived' AND"
+                 "   (t.resolution_due < " CRM_SQL_FROM_MICROS("$14") " OR"
+                 "    (t.first_response_at IS NULL AND t.first_response_due < " CRM_SQL_FROM_MICROS(
+                     "$14") "))))"
+                            " AND {scope} ORDER BY t.id DESC LIMIT $16",
+      kOwners, kDepartments, 15);
+  return *s;
+}
+
+constexpr Statement kHistory{
+    "service.history",
+    "SELECT action, from_status, to_status, coalesce(user_id::text, ''), text, satisfaction,"
+    " coalesce(assignee_id::text, ''), " CRM_SQL_MICROS(
+        "at") " FROM service.ticket_history WHERE ticket_id = $1::uuid ORDER BY seq"};
+
+constexpr Statement kReassign{
+    "service.reassign",
+    "UPDATE service.tickets SET customer_owner_id = $3::uuid,"
+    " customer_owner_department_id = nullif($4, '')::uuid, version = version + 1,"
+    " updated_at = now()"
+    " WHERE customer_id = ANY($1::uuid[]) AND customer_owner_id = $2::uuid RETURNING id::text"};
+
+constexpr Statement kRepoint{
+    "service.repoint",
+    "UPDATE service.tickets SET customer_id = $2::uuid, version = version + 1, updated_at = now()"
+    " WHERE customer_id = $1::uuid RETURNING id::text"};
+
+constexpr Statement kSatisfaction{
+    "service.satisfaction",
+    "SELECT coalesce(round(avg(satisfaction))::int, 0), count(*)::int FROM service.tickets"
+    " WHERE customer_id = $1::uuid AND satisfaction > 0"};
+
+// The partial indexes' conditions are spelt out so each claim uses its index.
+constexpr Statement kClaimResponseBreaches{
+    "service.claim_response_breaches",
+    "UPDATE service.tickets t SET response_breach_sent = true FROM ("
+    "  SELECT id FROM service.tickets WHERE first_response_at IS NULL"
+    "  AND NOT response_breach_sent AND first_response_due < " CRM_SQL_FROM_MICROS("$1")
+    "  ORDER BY first_response_due LIMIT $2 FOR UPDATE SKIP LOCKED) due"
+    " WHERE t.id = due.id RETURNING t.id::text"};
+constexpr Statement kClaimResolutionBreaches{
+    "service.claim_resolution_breaches",
+    "UPDATE service.tickets t SET resolution_breach_sent = true FROM ("
+    "  SELECT id FROM service.tickets WHERE resolved_at IS NULL"
+    "  AND NOT resolution_breach_sent AND resolution_due < " CRM_SQL_FROM_MICROS("$1")
+    "  ORDER BY resolution_due LIMIT $2 FOR UPDATE SKIP LOCKED) due"
+    " WHERE t.id = due.id RETURNING t.id::text"};
+
+constexpr Statement kTypes{"service.types",
+                           "SELECT code, name, active, position FROM service.ticket_types"
+                           " WHERE active OR $1::boolean ORDER BY position, code"};
+constexpr Statement kFindType{
+    "service.find_type",
+    "SELECT code, name, active, position FROM service.ticket_types WHERE code = $1"};
+constexpr Statement kSetType{
+    "service.set_type",
+    "INSERT INTO service.ticket_types (code, name, active, position) VALUES ($1, $2, $3, $4)"
+    " ON CONFLICT (code) DO UPDATE SET name = excluded.name, active = excluded.active,"
+    " position = excluded.position RETURNING code, name, active, position"};
+
+#define POLICY_COLUMNS "priority, customer_level, first_response_minutes, resolution_minutes"
+constexpr Statement kPolicies{
+    "service.policies",
+    "SELECT " POLICY_COLUMNS
+    " FROM service.sla_policies"
+    " ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], priority), customer_level"};
+constexpr Statement kPolicyFor{
+    "service.policy_for",
+    "SELECT " POLICY_COLUMNS
+    " FROM service.sla_policies"
+    " WHERE priority = $1 AND customer_level IN ($2, '') ORDER BY customer_level DESC LIMIT 1"};
+constexpr Statement kSetPolicy{
+    "service.set_policy",
+    "INSERT INTO service.sla_policies (" POLICY_COLUMNS
+    ") VALUES ($1, $2, $3, $4)"
+    " ON CONFLICT (priority, customer_level) DO UPDATE SET"
+    " first_response_minutes = excluded.first_response_minutes,"
+    " resolution_minutes = excluded.resolution_minutes RETURNING " POLICY_COLUMNS};
+
+#define ATTACHMENT_COLUMNS                                                              \
+  "a.id::text, a.ticket_id::text, a.file_name, a.content_type, a.size_bytes, a.sha256," \
+  " a.chunks, a.uploaded_by::text, " CRM_SQL_MICROS("a.uploaded_at")
+
+Attachment AttachmentOf(const pqxx::row& r) {
+  return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
+          r[3].as<std::string>(), r[4].as<int64_t>(),     r[5].as<std::string>(),
+          r[6].as<int>(),         r[7].as<std::string>(), db::TimeOf(r[8])};
+}
+
+constexpr Statement kInsertAttachment{
+    "service.insert_attachment",
+    "WITH a AS (INSERT INTO service.attachments (id, ticket_id, file_name, content_type,"
+    "   size_bytes, sha256, chunks, uploaded_by)"
+    "   VALUES ($1::uuid, $2::uuid, $3, $4, $5::int8, $6, $7::int, $8::uuid) RETURNING id)"
+    " INSERT INTO service.attachment_chunks (attachment_id, seq, data)"
+    " SELECT a.id, c.seq - 1, c.data FROM a, unnest($9::bytea[]) WITH ORDINALITY AS c (data, seq)"};
+constexpr Statement kFindAttachment{"service.find_attachment",
+                                    "SELECT " ATTACHMENT_COLUMNS
+                                    " FROM service.attachments a WHERE a.id = $1::uuid"};
+constexpr Statement kAttachments{"service.attachments",
+                                 "SELECT " ATTACHMENT_COLUMNS
+                                 " FROM service.attachments a"
+                                 " WHERE a.ticket_id = $1::uuid ORDER BY a.id DESC LIMIT $2"};
+constexpr Statement kAttachmentChunk{
+    "service.attachment_chunk",
+    "SELECT data FROM service.attachment_chunks WHERE attachment_id = $1::uuid AND seq = $2::int"};
+
+SlaPolicy PolicyOf(const pqxx::row& r) {
+  return {PriorityFromName(r[0].as<std::string>()), r[1].as<std::string>(), r[2].as<int>(),
+          r[3].as<int>()};
+}
+
+TicketType TypeOf(const pqxx::row& r) {
+  return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<bool>(), r[3].as<int>()};
+}
+
+}  // namespace
+
+Ticket Repository::Insert(db::Tx& tx, const Ticket& t, const std::string& day) {
+  return TicketOf(Exec(tx, kInsert, t.id, day, t.type, t.customer_id, t.contact_id,
+                       ChannelName(t.channel), PriorityName(t.priority), t.queue_department_id,
+                       t.customer_owner_id, t.customer_owner_department_id, t.customer_level,
+                       db::MicrosOf(t.first_response_due), db::MicrosOf(t.resolution_due),
+                       t.creator_id, db::MicrosOf(t.created_at), t.summary, t.request)[0]);
+}
+
+std::optional<Ticket> Repository::Find(db::Tx& tx, const std::string& id) {
+  pqxx::result r = Exec(tx, kFind, id);
+  if (r.empty()) return std::nullopt;
+  return TicketOf(r[0]);
+}
+
+std::optional<Ticket> Repository::Get(db::Tx& tx, const std::string& id,
+                                      const auth::Principal& caller, bool lock) {
+  pqxx::result r = Exec(tx, GetScoped(lock).For(caller.scope), id, auth::ScopeParam(caller));
+  if (r.empty()) return std::nullopt;
+  return TicketOf(r[0]);
+}
+
+std::optional<Ticket> Repository::Update(db::Tx& tx, const Ticket& t, int64_t expected_version,
+                                         const HistoryEntry& e) {
+  pqxx::result r =
+      Exec(tx, kUpdate, t.id, StatusName(t.status), t.assignee_id, t.queue_department_id,
+           t.handling, t.feedback_result, t.satisfaction, t.returns, Micros(t.first_response_at),
+           Micros(t.resolved_at), expected_version, ActionName(e.action), StatusName(e.from),
+           e.user_id, db::MicrosOf(e.at), e.text, e.satisfaction, e.assignee_id);
+  if (r.empty()) return std::nullopt;
+  return TicketOf(r[0]);
+}
+
+std::vector<Ticket> Repository::List(db::Tx& tx, const TicketFilter& f, absl::Time from,
+                                     absl::Time to, absl::Time now, const auth::Principal& caller,
+                                     const std::string& before_id, int limit) {
+  const std::string q = absl::AsciiStrToLower(f.query);
+  // Planned for its parameters: the query's grams must be constants for the gram index to
+  // serve it, and the filters left empty drop out of the plan.
+  pqxx::result r = db::ExecPlanned(
+      tx, ListScoped().For(caller.scope),
+      before_id.empty() ? std::string(ids::kMaxUuid) : before_id, q,
+      q.empty() ? std::string() : db::search_grams::LikeContains(q),
+      f.status == TicketStatus::kUnspecified ? std::string() : std::string(StatusName(f.status)),
+      f.type,
+      f.priority == Priority::kUnspecified ? std::string() : std::string(PriorityName(f.priority)),
+      f.customer_id, f.assignee_id, f.queue_department_id, db::MicrosOf(from), db::MicrosOf(to),
+      f.open_only, f.overdue_only, db::MicrosOf(now), auth::ScopeParam(caller), limit);
+  return TicketsOf(r);
+}
+
+std::vector<HistoryEntry> Repository::History(db::Tx& tx, const std::string& ticket_id) {
+  std::vector<HistoryEntry> out;
+  for (const auto& r : Exec(tx, kHistory, ticket_id)) {
+    out.push_back({ActionFromName(r[0].as<std::string>()), StatusFromName(r[1].as<std::string>()),
+                   StatusFromName(r[2].as<std::string>()), r[3].as<std::string>(),
+                   r[4].as<std::string>(), r[5].as<int>(), r[6].as<std::string>(),
+                   db::TimeOf(r[7])});
+  }
+  return out;
+}
+
+std::vector<std::string> Repository::Reassign(db::Tx& tx,
+                                              const std::vector<std::string>& customer_ids,
+                                              const std::string& from, const std::string& to,
+                                              const std::string& to_department_id) {
+  return Ids(Exec(tx, kReassign, db::TextArray(customer_ids), from, to, to_department_id));
+}
+
+std::vector<std::string> Repository::Repoint(db::Tx& tx, const std::string& duplicate,
+                                             const std::string& survivor) {
+  return Ids(Exec(tx, kRepoint, duplicate, survivor));
+}
+
+CustomerSatisfaction Repository::SatisfactionOf(db::Tx& tx, const std::string& customer_id) {
+  pqxx::row r = Exec(tx, kSatisfaction, customer_id)[0];
+  return {customer_id, r[0].as<int>(), r[1].as<int>()};
+}
+
+std::vector<std::string> Repository::ClaimBreaches(db::Tx& tx, bool resolution, absl::Time now,
+                                                   int limit) {
+  return Ids(Exec(tx, resolution ? kClaimResolutionBreaches : kClaimResponseBreaches,
+                  db::MicrosOf(now), limit));
+}
+
+std::vector<TicketType> Repository::Types(db::Tx& tx, bool include_inactive) {
+  std::vector<TicketType> out;
+  for (const auto& r : Exec(tx, kTypes, include_inactive)) out.push_back(TypeOf(r));
+  return out;
+}
+
+std::optional<TicketType> Repository::FindType(db::Tx& tx, const std::string& code) {
+  pqxx::result r = Exec(tx, kFindType, code);
+  if (r.empty()) return std::nullopt;
+  return TypeOf(r[0]);
+}
+
+TicketType Repository::SetType(db::Tx& tx, const TicketType& t) {
+  return TypeOf(Exec(tx, kSetType, t.code, t.name, t.active, t.position)[0]);
+}
+
+std::vector<SlaPolicy> Repository::Policies(db::Tx& tx) {
+  std::vector<SlaPolicy> out;
+  for (const auto& r : Exec(tx, kPolicies)) out.push_back(PolicyOf(r));
+  return out;
+}
+
+std::optional<SlaPolicy> Repository::PolicyFor(db::Tx& tx, Priority priority,
+                                               const std::string& level) {
+  pqxx::result r = Exec(tx, kPolicyFor, PriorityName(priority), level);
+  if (r.empty()) return std::nullopt;
+  return PolicyOf(r[0]);
+}
+
+SlaPolicy Repository::SetPolicy(db::Tx& tx, const SlaPolicy& p) {
+  return PolicyOf(Exec(tx, kSetPolicy, PriorityName(p.priority), p.customer_level,
+                       p.first_response_minutes, p.resolution_minutes)[0]);
+}
+
+void Repository::InsertAttachment(db::Tx& tx, const Attachment& a,
+                                  const std::vector<std::string>& chunks) {
+  Exec(tx, kInsertAttachment, a.id, a.ticket_id, a.file_name, a.content_type, a.size_bytes,
+       a.sha256, static_cast<int>(chunks.size()), a.uploaded_by, db::BinaryByteaArray(chunks));
+}
+
+std::optional<Attachment> Repository::FindAttachment(db::Tx& tx, const std::string& id) {
+  pqxx::result r = Exec(tx, kFindAttachment, id);
+  if (r.empty()) return std::nullopt;
+  return AttachmentOf(r[0]);
+}
+
+std::vector<Attachment> Repository::Attachments(db::Tx& tx, const std::string& ticket_id) {
+  std::vector<Attachment> out;
+  for (const auto& r : Exec(tx, kAttachments, ticket_id, 500)) out.push_back(AttachmentOf(r));
+  return out;
+}
+
+absl::StatusOr<std::string> Repository::AttachmentChunk(db::Tx& tx, const std::string& id,
+                                                        int seq) {
+  pqxx::result r = Exec(tx, kAttachmentChunk, id, seq);
+  if (r.empty()) return absl::InternalError(absl::StrCat("attachment ", id, " lacks chunk ", seq));
+  return pqxx::binarystring(r[0][0]).str();
+}
+
+}  // namespace crm::tickets_service

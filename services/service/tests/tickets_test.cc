@@ -1,0 +1,478 @@
+// Tickets against PostgreSQL: every step and who may take it, the feedback loop, SLA due times
+// with a fake clock, the overdue scan, scope, Chinese search, attachments, bad input.
+
+#include "crm/customers/v1/events.pb.h"
+#include "crm/service/v1/events.pb.h"
+#include "gmock/gmock.h"
+#include "libs/checksum/sha256.h"
+#include "libs/testing/principals.h"
+#include "libs/testing/status_matchers.h"
+#include "libs/validation/updates.h"
+#include "services/service/tests/fixture.h"
+
+namespace crm::tickets_service {
+namespace {
+
+using test::IsOk;
+using test::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr auto kDenied = absl::StatusCode::kPermissionDenied;
+constexpr auto kInvalid = absl::StatusCode::kInvalidArgument;
+constexpr auto kPrecondition = absl::StatusCode::kFailedPrecondition;
+
+class TicketsTest : public TicketsFixture {};
+
+std::vector<Action> ActionsOf(const std::vector<HistoryEntry>& h) {
+  std::vector<Action> out;
+  for (const auto& e : h) out.push_back(e.action);
+  return out;
+}
+
+TEST_F(TicketsTest, AComplaintGoesThroughTheFeedbackLoopToTheArchive) {
+  const std::string sales = NewId(), service = NewId();
+  auto rep = Rep(sales);
+  auto manager = Manager({sales, service});
+  auto agent = Agent(service);
+  const CustomerFacts customer = CustomerOf(rep);
+
+  Ticket t = Create(rep, customer);
+  EXPECT_EQ(t.status, TicketStatus::kNew);
+  EXPECT_THAT(t.number, ::testing::StartsWith("FW20261207-"));
+  EXPECT_EQ(t.customer_owner_id, rep.user_id);
+  EXPECT_EQ(t.queue_department_id, sales);
+  EXPECT_EQ(t.summary, "发票金额有误");
+
+  t = Assign(manager, t, agent);
+  EXPECT_EQ(t.status, TicketStatus::kAssigned);
+  EXPECT_EQ(t.assignee_id, agent.user_id);
+  EXPECT_EQ(t.queue_department_id, service);
+
+  now_ += absl::Minutes(30);
+  t = Handle(agent, t);
+  EXPECT_EQ(t.status, TicketStatus::kHandled);
+  EXPECT_EQ(t.first_response_at, now_);
+
+  // Satisfaction 2: back to the assignee, with the feedback attached.
+  auto back = tickets_->Feedback(*conn_, rep, meta_, t.id, "", "客户仍不满意：金额未改", 2, "");
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(back->status, TicketStatus::kAssigned);
+  EXPECT_EQ(back->assignee_id, agent.user_id);
+  EXPECT_EQ(back->returns, 1);
+  EXPECT_EQ(back->satisfaction, 2);
+  EXPECT_EQ(back->feedback_result, "客户仍不满意：金额未改");
+
+  now_ += absl::Minutes(30);
+  t = Handle(agent, *back, "金额已更正，发票已寄出");
+  EXPECT_EQ(t.first_response_at, now_ - absl::Minutes(30));  // the first response stays
+
+  auto archived = tickets_->Feedback(*conn_, rep, meta_, t.id, "", "客户满意", 5, "");
+  ASSERT_THAT(archived, IsOk());
+  EXPECT_EQ(archived->status, TicketStatus::kArchived);
+  EXPECT_EQ(archived->resolved_at, now_);
+  EXPECT_EQ(archived->satisfaction, 5);
+
+  // Archived is final.
+  EXPECT_THAT(tickets_->Assign(*conn_, manager, meta_, {t.id, "", "", "", UserOf(agent)}),
+              StatusIs(kPrecondition, HasSubstr("archived")));
+  EXPECT_THAT(tickets_->Handle(*conn_, agent, meta_, t.id, "", "再处理", ""),
+              StatusIs(kPrecondition, HasSubstr("archived")));
+  EXPECT_THAT(tickets_->Feedback(*conn_, rep, meta_, t.id, "", "再反馈", 1, ""),
+              StatusIs(kPrecondition, HasSubstr("archived")));
+
+  auto history = tickets_->History(*conn_, rep, t.id);
+  ASSERT_THAT(history, IsOk());
+  EXPECT_THAT(ActionsOf(*history),
+              ElementsAre(Action::kCreated, Action::kAssigned, Action::kHandled, Action::kReturned,
+                          Action::kHandled, Action::kArchived));
+  EXPECT_EQ((*history)[3].satisfaction, 2);
+  EXPECT_EQ((*history)[3].from, TicketStatus::kHandled);
+  EXPECT_EQ((*history)[3].to, TicketStatus::kAssigned);
+  EXPECT_EQ((*history)[1].assignee_id, agent.user_id);
+  EXPECT_EQ((*history)[4].text, "金额已更正，发票已寄出");
+
+  EXPECT_THAT(
+      EventsSinceStart(t.id),
+      ElementsAre("service.ticket.created", "service.ticket.assigned", "service.ticket.handled",
+                  "service.ticket.returned", "service.ticket.handled", "service.ticket.archived"));
+  EXPECT_THAT(EventsSinceStart(customer.id), ElementsAre("service.customer.satisfaction_changed",
+                                                         "service.customer.satisfaction_changed"));
+}
+
+TEST_F(TicketsTest, TheCustomersSatisfactionIsTheMeanOfItsTicketsLatestFeedback) {
+  const std::string dept = NewId();
+  auto rep = Rep(dept);
+  auto manager = Manager({dept});
+  const CustomerFacts customer = CustomerOf(rep);
+  for (int satisfaction : {2, 5}) {
+    Ticket t = Handle(rep, Assign(manager, Create(rep, customer), rep));
+    ASSERT_THAT(tickets_->Feedback(*conn_, rep, meta_, t.id, "", "反馈", satisfaction, ""), IsOk());
+  }
+  // Latest of each: 2 and 5 → 3.5 → 4.
+  auto r = conn_->Read([&](db::Tx& tx) -> absl::StatusOr<std::string> {
+    pqxx::result rows = tx.exec_params(
+        "SELECT payload FROM service.outbox WHERE aggregate_id = $1 ORDER BY xid DESC, seq DESC"
+        " LIMIT 1",
+        customer.id);
+    return pqxx::binarystring(rows[0][0]).str();
+  });
+  ASSERT_THAT(r, IsOk());
+  v1::CustomerSatisfactionChanged e;
+  ASSERT_TRUE(e.ParseFromString(*r));
+  EXPECT_EQ(e.satisfaction(), 4);
+  EXPECT_EQ(e.rated_tickets(), 2);
+}
+
+TEST_F(TicketsTest, EachStepIsTakenOnlyByWhomItBelongsTo) {
+  const std::string dept = NewId(), other = NewId();
+  auto rep = Rep(dept);
+  auto colleague = Rep(dept);
+  auto manager = Manager({dept});
+  auto agent = Agent(dept);
+  auto stranger_agent = Agent(other);
+  Ticket t = Create(rep, CustomerOf(rep));
+
+  // Assigning needs service.tickets.assign, and an assignee in the assigner's departments.
+  EXPECT_THAT(tickets_->Assign(*conn_, rep, meta_, {t.id, "", "", "", UserOf(agent)}),
+              StatusIs(kDenied));
+  EXPECT_THAT(tickets_->Assign(*conn_, manager, meta_, {t.id, "", "", "", UserOf(stranger_agent)}),
+              StatusIs(kDenied, HasSubstr("departments")));
+  service::DirectoryUser inactive = UserOf(agent);
+  inactive.active = false;
+  EXPECT_THAT(tickets_->Assign(*conn_, manager, meta_, {t.id, "", "", "", inactive}),
+              StatusIs(kInvalid, HasSubstr("assignee_id")));
+  // A new ticket is not handled; feedback needs a handled one.
+  EXPECT_THAT(tickets_->Handle(*conn_, agent, meta_, t.id, "", "处理", ""),
+              StatusIs(kPrecondition, HasSubstr("is new")));
+  t = Assign(manager, t, agent);
+  EXPECT_THAT(tickets_->Feedback(*conn_, rep, meta_, t.id, "", "好", 4, ""),
+              StatusIs(kPrecondition, HasSubstr("is assigned")));
+  // Only the assignee handles.
+  EXPECT_THAT(tickets_->Handle(*conn_, stranger_agent, meta_, t.id, "", "处理", ""),
+              StatusIs(kDenied, HasSubstr("assignee")));
+  t = Handle(agent, t);
+  // Feedback: the creator or the customer's account manager, not the assignee or a colleague.
+  EXPECT_THAT(tickets_->Feedback(*conn_, agent, meta_, t.id, "", "好", 4, ""),
+              StatusIs(kDenied, HasSubstr("creator")));
+  EXPECT_THAT(tickets_->Feedback(*conn_, colleague, meta_, t.id, "", "好", 4, ""),
+              StatusIs(kDenied));
+  // A stale etag.
+  EXPECT_THAT(tickets_->Feedback(*conn_, rep, meta_, t.id, validation::Etag(1), "好", 4, ""),
+              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(tickets_->Feedback(*conn_, rep, meta_, t.id, "", "好", 4, ""), IsOk());
+}
+
+TEST_F(TicketsTest, DueTimesComeFromThePolicyOfThePriorityAndTheCustomersLevel) {
+  auto rep = Rep(NewId());
+  struct Case {
+    Priority priority;
+    std::string level;
+    int response, resolution;
+  } cases[] = {{Priority::kNormal, "ordinary", 480, 4320},
+               {Priority::kNormal, "major", 240, 2160},
+               {Priority::kUrgent, "strategic_partner", 30, 240},
+               {Priority::kUrgent, "", 60, 480},
+               {Priority::kLow, "unknown_level", 1440, 10080}};
+  for (const Case& c : cases) {
+    const CustomerFacts customer = CustomerOf(rep, c.level);
+    Ticket t = Create(rep, customer, Complaint(customer, "咨询", c.priority));
+    EXPECT_EQ(t.created_at, now_);
+    EXPECT_EQ(t.first_response_due, now_ + absl::Minutes(c.response)) << c.level;
+    EXPECT_EQ(t.resolution_due, now_ + absl::Minutes(c.resolution)) << c.level;
+  }
+  // Policies are data: a new one applies to tickets created after it.
+  auto set = settings_.SetPolicy(*conn_, Admin(), {Priority::kHigh, "partner", 15, 90});
+  ASSERT_THAT(set, IsOk());
+  const CustomerFacts partner = CustomerOf(rep, "partner");
+  Ticket t = Create(rep, partner, Complaint(partner, "紧急", Priority::kHigh));
+  EXPECT_EQ(t.first_response_due, now_ + absl::Minutes(15));
+  EXPECT_EQ(t.resolution_due, now_ + absl::Minutes(90));
+  EXPECT_THAT(settings_.SetPolicy(*conn_, Admin(), {Priority::kHigh, "", 90, 15}),
+              StatusIs(kInvalid, HasSubstr("policy.resolution_minutes")));
+  EXPECT_THAT(settings_.SetPolicy(*conn_, rep, {Priority::kHigh, "", 15, 90}), StatusIs(kDenied));
+}
+
+TEST_F(TicketsTest, TheScanAnnouncesEachBreachOnce) {
+  const std::string dept = NewId();
+  auto rep = Rep(dept);
+  auto manager = Manager({dept});
+  const CustomerFacts customer = CustomerOf(rep);
+  Ticket t = Create(rep, customer, Complaint(customer, "服务器宕机", Priority::kUrgent));
+  ASSERT_THAT(tickets_->ScanBreaches(*conn_), IsOk());
+  EXPECT_THAT(EventsSinceStart(t.id), ElementsAre("service.ticket.created"));
+  EXPECT_FALSE(t.ResponseOverdue(now_));
+
+  now_ += absl::Minutes(61);  // first response was due after 60 minutes
+  ASSERT_THAT(tickets_->ScanBreaches(*conn_), IsOk());
+  ASSERT_THAT(tickets_->ScanBreaches(*conn_), IsOk());
+  EXPECT_THAT(EventsSinceStart(t.id),
+              ElementsAre("service.ticket.created", "service.ticket.overdue"));
+  t = *tickets_->Get(*conn_, rep, t.id);
+  EXPECT_TRUE(t.ResponseOverdue(now_));
+  EXPECT_FALSE(t.ResolutionOverdue(now_));
+  // My overdue tickets.
+  TicketFilter overdue;
+  overdue.overdue_only = true;
+  overdue.customer_id = customer.id;
+  EXPECT_EQ(tickets_->List(*conn_, rep, overdue, 0, "")->items.size(), 1u);
+
+  // Handled late: still overdue for its first response; the resolution breach comes once.
+  t = Handle(rep, Assign(manager, t, rep));
+  EXPECT_TRUE(t.ResponseOverdue(now_));
+  now_ += absl::Hours(8);
+  ASSERT_THAT(tickets_->ScanBreaches(*conn_), IsOk());
+  ASSERT_THAT(tickets_->ScanBreaches(*conn_), IsOk());
+  EXPECT_THAT(
+      EventsSinceStart(t.id),
+      ElementsAre("service.ticket.created", "service.ticket.overdue", "service.ticket.assigned",
+                  "service.ticket.handled", "service.ticket.overdue"));
+  t = *tickets_->Get(*conn_, rep, t.id);
+  EXPECT_TRUE(t.ResolutionOverdue(now_));
+}
+
+TEST_F(TicketsTest, EachCallerSeesTheTicketsOfTheirScope) {
+  const std::string sales = NewId(), service = NewId(), elsewhere = NewId();
+  auto rep = Rep(sales);
+  auto other_rep = Rep(elsewhere);
+  auto manager = Manager({sales, service});
+  auto other_manager = Manager({elsewhere});
+  auto agent = Agent(service);
+  const CustomerFacts mine = CustomerOf(rep);
+  Ticket own = Create(rep, mine);
+  // Created by an agent for the rep's customer, then assigned to the other rep.
+  Ticket by_agent = Create(agent, mine, Complaint(mine, "建议增加报表"));
+
+  EXPECT_THAT(tickets_->Get(*conn_, rep, own.id), IsOk());
+  EXPECT_THAT(tickets_->Get(*conn_, rep, by_agent.id), IsOk());  // the rep's customer
+  EXPECT_THAT(tickets_->Get(*conn_, other_rep, own.id), StatusIs(kDenied));
+  EXPECT_THAT(tickets_->Get(*conn_, other_manager, own.id), StatusIs(kDenied));
+  EXPECT_THAT(tickets_->Get(*conn_, manager, by_agent.id), IsOk());
+  EXPECT_THAT(tickets_->Get(*conn_, Executive(), own.id), IsOk());
+  EXPECT_THAT(tickets_->Get(*conn_, agent, own.id), IsOk());
+  EXPECT_THAT(tickets_->History(*conn_, other_rep, own.id), StatusIs(kDenied));
+
+  // Assigned to the other rep: now theirs to see (and their manager's, through the queue).
+  auto executive_assigner = test::NewPrincipal({"service.tickets.assign", "service.tickets.read"},
+                                               auth::DataScope::kAll, NewId(), {"executive"});
+  ASSERT_THAT(tickets_->Assign(*conn_, executive_assigner, meta_,
+                               {by_agent.id, "", "", "", UserOf(other_rep)}),
+              IsOk());
+  EXPECT_THAT(tickets_->Get(*conn_, other_rep, by_agent.id), IsOk());
+  EXPECT_THAT(tickets_->Get(*conn_, other_manager, by_agent.id), IsOk());
+
+  TicketFilter f;
+  f.customer_id = mine.id;
+  EXPECT_EQ(tickets_->List(*conn_, rep, f, 0, "")->items.size(), 2u);
+  EXPECT_EQ(tickets_->List(*conn_, other_rep, f, 0, "")->items.size(), 1u);
+  EXPECT_EQ(tickets_->List(*conn_, other_manager, f, 0, "")->items.size(), 1u);
+  EXPECT_EQ(tickets_->List(*conn_, Executive(), f, 0, "")->items.size(), 2u);
+  f.assignee_id = other_rep.user_id;
+  f.open_only = true;
+  EXPECT_EQ(tickets_->List(*conn_, other_rep, f, 0, "")->items.size(), 1u);
+}
+
+TEST_F(TicketsTest, SearchFindsChineseTextInScopeNewestFirst) {
+  auto rep = Rep(NewId());
+  auto other = Rep(NewId());
+  const CustomerFacts customer = CustomerOf(rep);
+  const CustomerFacts theirs = CustomerOf(other);
+  Ticket invoice = Create(rep, customer, Complaint(customer, "发票抬头错误"));
+  Ticket delivery = Create(rep, customer, Complaint(customer, "到货延迟三天"));
+  Ticket latest = Create(rep, customer, Complaint(customer, "再次要求开具增值税发票"));
+  Create(other, theirs, Complaint(theirs, "发票丢失"));
+  auto search = [&](const auth::Principal& p, const std::string& q) {
+    TicketFilter f;
+    f.query = q;
+    f.customer_id = p.user_id == rep.user_id ? customer.id : "";
+    std::vector<std::string> ids;
+    auto page = tickets_->List(*conn_, p, f, 0, "");
+    EXPECT_THAT(page, IsOk());
+    if (page.ok()) {
+      for (const auto& t : page->items) ids.push_back(t.id);
+    }
+    return ids;
+  };
+  EXPECT_THAT(search(rep, "发票"), ElementsAre(latest.id, invoice.id));
+  EXPECT_THAT(search(rep, "增值税发票"), ElementsAre(latest.id));
+  EXPECT_THAT(search(rep, "延"), ElementsAre(delivery.id));
+  EXPECT_THAT(search(rep, "王经理"),
+              ElementsAre(latest.id, delivery.id, invoice.id));  // request text
+  EXPECT_THAT(search(rep, "发货"), ElementsAre());
+  EXPECT_THAT(search(rep, "100%"), ElementsAre());
+  EXPECT_EQ(search(other, "发票").size(), 1u);  // their own only
+
+  // Pages of one.
+  TicketFilter f;
+  f.query = "发票";
+  f.customer_id = customer.id;
+  auto first = tickets_->List(*conn_, rep, f, 1, "");
+  ASSERT_THAT(first, IsOk());
+  ASSERT_EQ(first->items.size(), 1u);
+  auto second = tickets_->List(*conn_, rep, f, 1, first->next_page_token);
+  ASSERT_THAT(second, IsOk());
+  ASSERT_EQ(second->items.size(), 1u);
+  EXPECT_EQ(second->items[0].id, invoice.id);
+  f.query = "到货";
+  EXPECT_THAT(tickets_->List(*conn_, rep, f, 1, first->next_page_token), StatusIs(kInvalid));
+}
+
+TEST_F(TicketsTest, BadInputIsRefusedWithTheFieldAndWritesNothing) {
+  const std::string dept = NewId();
+  auto rep = Rep(dept);
+  auto manager = Manager({dept});
+  const CustomerFacts customer = CustomerOf(rep);
+  const int64_t before = Count("tickets");
+  Ticket t = Complaint(customer);
+  t.summary = "  ";
+  EXPECT_THAT(tickets_->Create(*conn_, rep, meta_, "", t, customer, ""),
+              StatusIs(kInvalid, HasSubstr("ticket.summary")));
+  t = Complaint(customer);
+  t.type = "praise";
+  EXPECT_THAT(tickets_->Create(*conn_, rep, meta_, "", t, customer, ""),
+              StatusIs(kInvalid, HasSubstr("ticket.type")));
+  t = Complaint(customer);
+  t.customer_id = "not-a-uuid";
+  EXPECT_THAT(tickets_->Create(*conn_, rep, meta_, "", t, customer, ""),
+              StatusIs(kInvalid, HasSubstr("ticket.customer_id")));
+  t = Complaint(customer);
+  t.request = std::string(4001, 'x');
+  EXPECT_THAT(tickets_->Create(*conn_, rep, meta_, "", t, customer, ""),
+              StatusIs(kInvalid, HasSubstr("ticket.request")));
+  t = Complaint(customer);
+  t.contact_id = NewId();
+  EXPECT_THAT(tickets_->Create(*conn_, rep, meta_, "", t, customer, NewId()),
+              StatusIs(kInvalid, HasSubstr("ticket.contact_id")));
+  EXPECT_THAT(tickets_->Create(*conn_, Executive(), meta_, "", Complaint(customer), customer, ""),
+              StatusIs(kDenied));
+  EXPECT_EQ(Count("tickets"), before);
+
+  Ticket handled = Handle(rep, Assign(manager, Create(rep, customer), rep));
+  const int64_t history = Count("ticket_history");
+  for (int s : {0, 6, -1}) {
+    EXPECT_THAT(tickets_->Feedback(*conn_, rep, meta_, handled.id, "", "好", s, ""),
+                StatusIs(kInvalid, HasSubstr("satisfaction")));
+  }
+  EXPECT_THAT(tickets_->Feedback(*conn_, rep, meta_, handled.id, "", "", 4, ""),
+              StatusIs(kInvalid, HasSubstr("result")));
+  EXPECT_THAT(tickets_->Handle(*conn_, rep, meta_, handled.id, "", "", ""),
+              StatusIs(kInvalid, HasSubstr("handling")));
+  TicketFilter f;
+  f.query = std::string(51, 'a');
+  EXPECT_THAT(tickets_->List(*conn_, rep, f, 0, ""), StatusIs(kInvalid, HasSubstr("query")));
+  EXPECT_EQ(Count("ticket_history"), history);
+  EXPECT_EQ(tickets_->Get(*conn_, rep, handled.id)->status, TicketStatus::kHandled);
+}
+
+TEST_F(TicketsTest, ARetriedStepWithItsRequestIdIsNotTakenTwice) {
+  const std::string dept = NewId();
+  auto rep = Rep(dept);
+  auto manager = Manager({dept});
+  const CustomerFacts customer = CustomerOf(rep);
+  auto created =
+      tickets_->Create(*conn_, rep, meta_, "create-1", Complaint(customer), customer, "");
+  ASSERT_THAT(created, IsOk());
+  auto again = tickets_->Create(*conn_, rep, meta_, "create-1", Complaint(customer), customer, "");
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->id, created->id);
+
+  Ticket t = Handle(rep, Assign(manager, *created, rep));
+  auto back = tickets_->Feedback(*conn_, rep, meta_, t.id, "", "不满意", 1, "fb-1");
+  ASSERT_THAT(back, IsOk());
+  auto retried = tickets_->Feedback(*conn_, rep, meta_, t.id, "", "不满意", 1, "fb-1");
+  ASSERT_THAT(retried, IsOk());
+  EXPECT_EQ(retried->returns, 1);
+  EXPECT_EQ(retried->version, back->version);
+  EXPECT_EQ(tickets_->History(*conn_, rep, t.id)->size(), 4u);
+}
+
+TEST_F(TicketsTest, TicketsFollowTheirCustomersHandOversAndMerges) {
+  const std::string dept = NewId();
+  auto rep = Rep(dept);
+  auto successor = Rep(NewId());
+  auto manager = Manager({dept});
+  const CustomerFacts customer = CustomerOf(rep);
+  Ticket t = Handle(rep, Assign(manager, Create(rep, customer), rep));
+  ASSERT_THAT(tickets_->Feedback(*conn_, rep, meta_, t.id, "", "满意", 4, ""), IsOk());
+
+  customers::v1::CustomersHandedOver h;
+  h.mutable_handover()->set_from_user_id(rep.user_id);
+  h.mutable_handover()->set_to_user_id(successor.user_id);
+  h.mutable_handover()->set_to_department_id(successor.department_id);
+  h.mutable_handover()->add_customer_ids(customer.id);
+  common::v1::Event e;
+  e.set_type("customers.handover.completed");
+  e.mutable_payload()->PackFrom(h);
+  ASSERT_THAT(conn_->Transact([&](db::Tx& tx) { return tickets_->ApplyCustomerEvent(tx, e); }),
+              IsOk());
+  auto moved = tickets_->Get(*conn_, successor, t.id);
+  ASSERT_THAT(moved, IsOk());
+  EXPECT_EQ(moved->customer_owner_id, successor.user_id);
+  EXPECT_EQ(moved->customer_owner_department_id, successor.department_id);
+
+  const std::string survivor = NewId();
+  customers::v1::CustomersMerged m;
+  m.mutable_merge()->set_duplicate_id(customer.id);
+  m.mutable_merge()->set_survivor_id(survivor);
+  e.set_type("customers.customer.merged");
+  e.mutable_payload()->PackFrom(m);
+  ASSERT_THAT(conn_->Transact([&](db::Tx& tx) { return tickets_->ApplyCustomerEvent(tx, e); }),
+              IsOk());
+  EXPECT_EQ(tickets_->Get(*conn_, successor, t.id)->customer_id, survivor);
+  EXPECT_THAT(EventsSinceStart(survivor), ElementsAre("service.customer.satisfaction_changed"));
+}
+
+TEST_F(TicketsTest, AttachmentsAreVerifiedAndArchivedTicketsTakeNone) {
+  const std::string dept = NewId();
+  auto rep = Rep(dept);
+  auto manager = Manager({dept});
+  auto outsider = Rep(NewId());
+  const CustomerFacts customer = CustomerOf(rep);
+  Ticket t = Create(rep, customer);
+  const std::string content = "截图：发票抬头错误";
+  Attachment a;
+  a.ticket_id = t.id;
+  a.file_name = "截图.png";
+  a.content_type = "image/png";
+  a.size_bytes = static_cast<int64_t>(content.size());
+  a.sha256 = checksum::Sha256Hex(content);
+  auto stored = attachments_->Store(*conn_, rep, meta_, "", a, content);
+  ASSERT_THAT(stored, IsOk());
+  EXPECT_EQ(stored->file_name, "截图.png");
+  auto listed = attachments_->List(*conn_, rep, t.id);
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_THAT(attachments_->List(*conn_, outsider, t.id), StatusIs(kDenied));
+  EXPECT_THAT(attachments_->Store(*conn_, outsider, meta_, "", a, content), StatusIs(kDenied));
+  Attachment wrong = a;
+  wrong.sha256 = checksum::Sha256Hex("other");
+  EXPECT_THAT(attachments_->Store(*conn_, rep, meta_, "", wrong, content), StatusIs(kInvalid));
+
+  t = Handle(rep, Assign(manager, t, rep));
+  ASSERT_THAT(tickets_->Feedback(*conn_, rep, meta_, t.id, "", "满意", 3, ""), IsOk());
+  EXPECT_THAT(attachments_->Store(*conn_, rep, meta_, "", a, content),
+              StatusIs(kPrecondition, HasSubstr("archived")));
+  EXPECT_EQ(Count("attachments"), 1);
+}
+
+TEST_F(TicketsTest, TicketTypesAreADictionary) {
+  auto rep = Rep(NewId());
+  auto types = settings_.Types(*conn_, rep, false);
+  ASSERT_THAT(types, IsOk());
+  ASSERT_GE(types->size(), 3u);
+  EXPECT_EQ((*types)[0].name, "咨询");
+  ASSERT_THAT(settings_.SetType(*conn_, Admin(), {"praise", "表扬", true, 4}), IsOk());
+  const CustomerFacts customer = CustomerOf(rep);
+  Ticket t = Complaint(customer);
+  t.type = "praise";
+  EXPECT_THAT(tickets_->Create(*conn_, rep, meta_, "", t, customer, ""), IsOk());
+  ASSERT_THAT(settings_.SetType(*conn_, Admin(), {"praise", "表扬", false, 4}), IsOk());
+  EXPECT_THAT(tickets_->Create(*conn_, rep, meta_, "", t, customer, ""),
+              StatusIs(kInvalid, HasSubstr("ticket.type")));
+  EXPECT_THAT(settings_.SetType(*conn_, Admin(), {"Bad Code", "x", true, 1}),
+              StatusIs(kInvalid, HasSubstr("type.code")));
+  EXPECT_THAT(settings_.SetType(*conn_, rep, {"x", "x", true, 1}), StatusIs(kDenied));
+}
+
+}  // namespace
+}  // namespace crm::tickets_service
