@@ -132,27 +132,69 @@ constexpr Statement kUpdate{
     "   nullif($18, '')::uuid, t.updated_at FROM t)"
     " SELECT " TICKET_COLUMNS " FROM t JOIN service.ticket_texts x ON x.ticket_id = t.id"};
 
-// Newest first; every filter optional. The query's grams are found through the gram index and
-// the text checked by LIKE; planned for each call (the grams must be constants for the index).
+// The list filters and the caller's scope over tickets t; every filter optional ($4 … $13, the
+// scope $15; $14 is now). A filter left empty is folded away when the statement is planned.
+#define TICKET_FILTERS \
+  " t.id < $1::uuid AND ($4 = '' OR t.status = $4) AND ($5 = '' OR t.type = $5)"               \
+  " AND ($6 = '' OR t.priority = $6) AND ($7 = '' OR t.customer_id = nullif($7, '')::uuid)"   \
+  " AND ($8 = '' OR t.assignee_id = nullif($8, '')::uuid)"                                    \
+  " AND ($9 = '' OR t.queue_department_id = nullif($9, '')::uuid)"                            \
+  " AND ($10::int8 = 0 OR t.created_at >= " CRM_SQL_FROM_MICROS("$10") ")"                     \
+  " AND ($11::int8 = 0 OR t.created_at < " CRM_SQL_FROM_MICROS("$11") ")"                      \
+  " AND (NOT $12::boolean OR t.status <> 'archived')"                                          \
+  " AND (NOT $13::boolean OR (t.status <> 'archived' AND (t.resolution_due < "                 \
+  CRM_SQL_FROM_MICROS("$14") " OR (t.first_response_at IS NULL AND t.first_response_due < "    \
+  CRM_SQL_FROM_MICROS("$14") "))))"                                                            \
+  " AND {scope}"
+
+// The query $2 in the texts x: all its grams through the gram index, then the text by LIKE $3.
+#define TEXT_MATCHES \
+  " x.grams @> service.query_grams($2) AND lower(x.summary || ' ' || x.request) LIKE $3"
+
+// Newest first, without a query. Planned for each call (see Repository::List).
 const auth::ScopedStatement& ListScoped() {
+  static const auto* s = new auth::ScopedStatement("service.list",
+                                                   "SELECT " TICKET_COLUMNS TICKETS_WITH_TEXTS
+                                                   " WHERE $2 = '' AND $3 = '' AND" TICKET_FILTERS
+                                                   " ORDER BY t.id DESC LIMIT $16",
+                                                   kOwners, kDepartments, 15);
+  return *s;
+}
+
+// Newest first, containing the query. The planner cannot tell how many texts contain a query:
+// it multiplies its grams' frequencies as if independent, so a common phrase (one ticket in
+// fifteen) looks as rare as a typo, and the gram index would fetch and sort every match. Two
+// ways, one answer: the newest 1,000 tickets the filters and scope allow are read newest first,
+// each one's text checked (a subquery by key) until a page is found (w); if that fills the
+// page, or there are no more tickets, that is the answer; otherwise (a rare query) the gram
+// index finds the matches, which are sorted before their tickets are checked against the
+// filters and scope (OFFSET 0 keeps the sort below the check, so it stops at a page). The
+// second way runs only when the first did not answer (a one-time filter), and the tickets are
+// counted only then.
+const auth::ScopedStatement& SearchScoped() {
   static const auto* s = new auth::ScopedStatement(
-      "service.list",
-      "SELECT " TICKET_COLUMNS TICKETS_WITH_TEXTS
-      " WHERE t.id < $1::uuid"
-      " AND ($2 = '' OR (x.grams @> service.query_grams($2)"
-      "   AND lower(x.summary || ' ' || x.request) LIKE $3))"
-      " AND ($4 = '' OR t.status = $4) AND ($5 = '' OR t.type = $5)"
-      " AND ($6 = '' OR t.priority = $6)"
-      " AND ($7 = '' OR t.customer_id = nullif($7, '')::uuid)"
-      " AND ($8 = '' OR t.assignee_id = nullif($8, '')::uuid)"
-      " AND ($9 = '' OR t.queue_department_id = nullif($9, '')::uuid)"
-      " AND t.created_at >= " CRM_SQL_FROM_MICROS("$10") " AND t.created_at < " CRM_SQL_FROM_MICROS(
-          "$11") " AND (NOT $12::boolean OR t.status <> 'archived')"
-                 " AND (NOT $13::boolean OR (t.status <> 'archived' AND"
-                 "   (t.resolution_due < " CRM_SQL_FROM_MICROS("$14") " OR"
-                 "    (t.first_response_at IS NULL AND t.first_response_due < " CRM_SQL_FROM_MICROS(
-                     "$14") "))))"
-                            " AND {scope} ORDER BY t.id DESC LIMIT $16",
+      "service.search",
+      "WITH w AS MATERIALIZED (SELECT c.id FROM (SELECT t.id FROM service.tickets t"
+      "   WHERE" TICKET_FILTERS
+      " ORDER BY t.id DESC LIMIT 1000) c"
+      "   WHERE (SELECT" TEXT_MATCHES
+      " FROM service.ticket_texts x WHERE x.ticket_id = c.id)"
+      "   ORDER BY c.id DESC LIMIT $16),"
+      " found AS (SELECT (SELECT count(*) FROM w) = $16 OR (SELECT count(*) FROM (SELECT"
+      "   FROM service.tickets t WHERE" TICKET_FILTERS
+      " LIMIT 1000) c) < 1000 AS yes),"
+      " ids AS (SELECT w.id FROM w WHERE (SELECT yes FROM found)"
+      "   UNION ALL"
+      "   (SELECT m.id FROM (SELECT x.ticket_id AS id FROM service.ticket_texts x"
+      "     WHERE NOT (SELECT yes FROM found) AND" TEXT_MATCHES
+      " AND x.ticket_id < $1::uuid"
+      "     ORDER BY x.ticket_id DESC OFFSET 0) m"
+      "    WHERE EXISTS (SELECT FROM service.tickets t WHERE t.id = m.id AND" TICKET_FILTERS
+      ")"
+      "    ORDER BY m.id DESC LIMIT $16))"
+      " SELECT " TICKET_COLUMNS
+      " FROM ids JOIN service.tickets t ON t.id = ids.id"
+      " JOIN service.ticket_texts x ON x.ticket_id = t.id ORDER BY t.id DESC",
       kOwners, kDepartments, 15);
   return *s;
 }
@@ -298,21 +340,23 @@ std::optional<Ticket> Repository::Update(db::Tx& tx, const Ticket& t, int64_t ex
   return TicketOf(r[0]);
 }
 
-std::vector<Ticket> Repository::List(db::Tx& tx, const TicketFilter& f, absl::Time from,
-                                     absl::Time to, absl::Time now, const auth::Principal& caller,
+std::vector<Ticket> Repository::List(db::Tx& tx, const TicketFilter& f,
+                                     std::optional<absl::Time> from, std::optional<absl::Time> to,
+                                     absl::Time now, const auth::Principal& caller,
                                      const std::string& before_id, int limit) {
   const std::string q = absl::AsciiStrToLower(f.query);
   // Planned for its parameters: the query's grams must be constants for the gram index to
   // serve it, and the filters left empty drop out of the plan.
   pqxx::result r = db::ExecPlanned(
-      tx, ListScoped().For(caller.scope),
+      tx, (q.empty() ? ListScoped() : SearchScoped()).For(caller.scope),
       before_id.empty() ? std::string(ids::kMaxUuid) : before_id, q,
       q.empty() ? std::string() : db::search_grams::LikeContains(q),
       f.status == TicketStatus::kUnspecified ? std::string() : std::string(StatusName(f.status)),
       f.type,
       f.priority == Priority::kUnspecified ? std::string() : std::string(PriorityName(f.priority)),
-      f.customer_id, f.assignee_id, f.queue_department_id, db::MicrosOf(from), db::MicrosOf(to),
-      f.open_only, f.overdue_only, db::MicrosOf(now), auth::ScopeParam(caller), limit);
+      f.customer_id, f.assignee_id, f.queue_department_id, from ? db::MicrosOf(*from) : 0,
+      to ? db::MicrosOf(*to) : 0, f.open_only, f.overdue_only, db::MicrosOf(now),
+      auth::ScopeParam(caller), limit);
   return TicketsOf(r);
 }
 

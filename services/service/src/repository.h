@@ -28,10 +28,12 @@ class Repository {
   // nullopt when its version is not `expected_version`.
   static std::optional<Ticket> Update(db::Tx& tx, const Ticket& t, int64_t expected_version,
                                       const HistoryEntry& e);
-  // Newest first; the query through the gram index. `now` decides overdue_only.
-  static std::vector<Ticket> List(db::Tx& tx, const TicketFilter& f, absl::Time from, absl::Time to,
-                                  absl::Time now, const auth::Principal& caller,
-                                  const std::string& before_id, int limit);
+  // Newest first, created in [from, to) (either end open); the query in the texts (see
+  // SearchScoped). `now` decides overdue_only.
+  static std::vector<Ticket> List(db::Tx& tx, const TicketFilter& f, std::optional<absl::Time> from,
+                                  std::optional<absl::Time> to, absl::Time now,
+                                  const auth::Principal& caller, const std::string& before_id,
+                                  int limit);
   static std::vector<HistoryEntry> History(db::Tx& tx, const std::string& ticket_id);
 
   // Tickets of these customers whose account manager was `from` now name `to`; their ids.

@@ -25,10 +25,6 @@ constexpr char kFeedback[] = "service.tickets.feedback";
 
 constexpr int kScanBatch = 500;
 
-// Bounds of an open period (PostgreSQL's timestamptz holds both).
-const absl::Time kEarliest = absl::UnixEpoch();
-const absl::Time kLatest = absl::FromUnixSeconds(int64_t{1} << 40);
-
 absl::Status WrongStatus(const Ticket& t, const std::string& what) {
   if (t.status == TicketStatus::kArchived) {
     return absl::FailedPreconditionError(
@@ -146,8 +142,9 @@ absl::StatusOr<validation::Page<Ticket>> Tickets::List(db::Conn& conn, const Pri
   CRM_RETURN_IF_ERROR(v.ToStatus());
   TicketFilter filter = f;
   filter.query = query;
-  const absl::Time from = f.created_from ? absl::FromCivil(*f.created_from, zone_) : kEarliest;
-  const absl::Time to = f.created_to ? absl::FromCivil(*f.created_to + 1, zone_) : kLatest;
+  std::optional<absl::Time> from, to;
+  if (f.created_from) from = absl::FromCivil(*f.created_from, zone_);
+  if (f.created_to) to = absl::FromCivil(*f.created_to + 1, zone_);
   const absl::Time now = Now();
   const std::string filters = absl::StrJoin(
       {query, std::string(StatusName(f.status)), f.type, std::string(PriorityName(f.priority)),
