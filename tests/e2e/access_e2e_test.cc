@@ -108,7 +108,7 @@ TEST_F(StackE2eTest, EveryRpcAnswersEveryRoleAsItsAccessDeclares) {
     callers.push_back({absl::StrCat("a service account with role ", r.name()), *account_token,
                        permissions, true});
   }
-  EXPECT_EQ(callers.size(), 2 * 12u);
+  EXPECT_EQ(callers.size(), 2 * 14u);
 
   const std::vector<std::pair<std::string, grpc::ChannelInterface*>> files = {
       {"crm/auth/v1/auth_service.proto", auth_->channel().get()},
@@ -116,7 +116,8 @@ TEST_F(StackE2eTest, EveryRpcAnswersEveryRoleAsItsAccessDeclares) {
       {"crm/customers/v1/customers_service.proto", customers_->channel().get()},
       {"crm/pipeline/v1/pipeline_service.proto", pipeline_->channel().get()},
       {"crm/contracts/v1/contracts_service.proto", contracts_->channel().get()},
-      {"crm/payments/v1/payments_service.proto", payments_->channel().get()}};
+      {"crm/payments/v1/payments_service.proto", payments_->channel().get()},
+      {"crm/service/v1/tickets_service.proto", service_->channel().get()}};
   int checked = 0, methods = 0, allowed = 0;
   for (const auto& [file_name, channel] : files) {
     const auto* file =
@@ -195,6 +196,13 @@ TEST_F(StackE2eTest, EveryRpcAnswersEveryRoleAsItsAccessDeclares) {
   ASSERT_THAT(contracts_stub_->CreateContract(
                   Ctx(*zhao).get(), DraftOf(south_customer.id(), Products(2)), &south_contract),
               IsOk());
+  tv1::CreateTicketRequest create_ticket;
+  create_ticket.mutable_ticket()->set_type("complaint");
+  create_ticket.mutable_ticket()->set_customer_id(south_customer.id());
+  create_ticket.mutable_ticket()->set_summary("设备噪音过大");
+  create_ticket.mutable_ticket()->set_request("客户反映新设备运行噪音过大，要求上门检查。");
+  tv1::Ticket south_ticket;
+  ASSERT_THAT(tickets_stub_->CreateTicket(Ctx(*zhao).get(), create_ticket, &south_ticket), IsOk());
   // The real record a request's field names, by the field and the request's name.
   auto real_id = [&](const google::protobuf::Descriptor& request,
                      const std::string& field) -> std::string {
@@ -205,8 +213,10 @@ TEST_F(StackE2eTest, EveryRpcAnswersEveryRoleAsItsAccessDeclares) {
     if (field == "contact_id") return south_contact.id();
     if (field == "opportunity_id") return south_opportunity.id();
     if (field == "contract_id") return south_contract.id();
+    if (field == "ticket_id") return south_ticket.id();
     if (field != "id") return "";
     if (absl::StrContains(kind, "Contract")) return south_contract.id();
+    if (absl::StrContains(kind, "Ticket")) return south_ticket.id();
     if (absl::StrContains(kind, "Contact") && !absl::StrContains(kind, "Relation")) {
       return south_contact.id();
     }

@@ -261,4 +261,21 @@ absl::StatusOr<std::unique_ptr<PaymentsServer>> PaymentsServer::Start(
   return s;
 }
 
+absl::StatusOr<std::unique_ptr<ServiceServer>> ServiceServer::Start(
+    test::TestDatabase& db, const AuthServer& auth, const CustomersServer& customers,
+    const std::string& account_secret_file, std::vector<std::string> extra_args) {
+  auto conninfo = db.ProvisionService("service", "crm_service");
+  if (!conninfo.ok()) return conninfo.status();
+  std::unique_ptr<ServiceServer> s(new ServiceServer());
+  std::vector<std::string> args = {
+      "--jwt-public-keys=" + auth.public_key_spec(), "--auth-address=" + auth.target(),
+      "--customers-address=" + customers.target(), "--service-client-id=service-follower",
+      "--service-client-secret-file=" + account_secret_file};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  if (auto st = s->Launch("services/service/crm-service", *conninfo, args); !st.ok()) {
+    return st;
+  }
+  return s;
+}
+
 }  // namespace crm::e2e

@@ -133,4 +133,14 @@ class PaymentsServer : public ServiceUnderTest {
       const std::string& account_secret_file, std::vector<std::string> extra_args = {});
 };
 
+class ServiceServer : public ServiceUnderTest {
+ public:
+  // Provisions the service role and schema and starts crm-service trusting `auth`'s key,
+  // checking customers in `customers` and following its hand-overs and merges as the service
+  // account whose secret is in `account_secret_file` (username "service-follower").
+  static absl::StatusOr<std::unique_ptr<ServiceServer>> Start(
+      test::TestDatabase& db, const AuthServer& auth, const CustomersServer& customers,
+      const std::string& account_secret_file, std::vector<std::string> extra_args = {});
+};
+
 }  // namespace crm::e2e

@@ -1,8 +1,9 @@
 #pragma once
 // The whole stack over real processes for end-to-end tests: auth, customers, the pipeline,
-// the sales system's stand-in, contracts and payments, wired with their followers the way the
-// local stack wires them, with a department (华东区), a sales manager, an account manager and
-// an executive signed in, and helpers that walk a customer to a signed contract.
+// the sales system's stand-in, contracts, payments and service (tickets), wired with their
+// followers the way the local stack wires them, with a department (华东区), a sales manager, an
+// account manager and an executive signed in, and helpers that walk a customer to a signed
+// contract.
 
 #include <grpcpp/create_channel.h>
 
@@ -17,6 +18,7 @@
 #include "crm/customers/v1/customers_service.grpc.pb.h"
 #include "crm/payments/v1/payments_service.grpc.pb.h"
 #include "crm/pipeline/v1/pipeline_service.grpc.pb.h"
+#include "crm/service/v1/tickets_service.grpc.pb.h"
 #include "external/salesys/v1/sales_system.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -30,6 +32,7 @@ namespace cv1 = ::crm::customers::v1;
 namespace pv1 = ::crm::pipeline::v1;
 namespace kv1 = ::crm::contracts::v1;
 namespace yv1 = ::crm::payments::v1;
+namespace tv1 = ::crm::service::v1;
 namespace sv1 = ::external::salesys::v1;
 
 inline void SetDay(absl::CivilDay d, google::type::Date* out) {
@@ -88,16 +91,24 @@ class StackE2eTest : public ::testing::Test {
                                      "--service-client-id=contracts-follower",
                                      "--service-client-secret-file=" + *contracts_secret}),
                 test::IsOk());
-    // Customers follows both order sources: the contracts' order events and the sales
-    // system's order stream.
+    // The service service checks tickets' customers and follows their hand-overs and merges.
+    auto service_secret = auth_->CreateServiceAccount("service-follower", "service_follower");
+    ASSERT_THAT(service_secret, test::IsOk());
+    auto service = ServiceServer::Start(*db_, *auth_, *customers_, *service_secret,
+                                        {"--sla-scan-interval=1s"});
+    ASSERT_THAT(service, test::IsOk());
+    service_ = *std::move(service);
+    // Customers follows both order sources (the contracts' order events and the sales
+    // system's order stream) and the tickets' satisfaction.
     auto secret = auth_->CreateServiceAccount("customers-follower", "customers_follower");
     ASSERT_THAT(secret, test::IsOk());
-    ASSERT_THAT(customers_->Restart(
-                    {"--order-events-address=" + contracts_->target(),
-                     "--service-client-id=customers-follower",
-                     "--service-client-secret-file=" + *secret, "--follow-sales-system-orders",
-                     "--salesys-address=" + fake_->address(), "--loss-scan-interval=1s"}),
-                test::IsOk());
+    ASSERT_THAT(
+        customers_->Restart(
+            {"--order-events-address=" + contracts_->target(),
+             "--service-client-id=customers-follower", "--service-client-secret-file=" + *secret,
+             "--follow-sales-system-orders", "--salesys-address=" + fake_->address(),
+             "--loss-scan-interval=1s", "--service-address=" + service_->target()}),
+        test::IsOk());
     // The pipeline follows customers' hand-overs and the contracts of its opportunities. It
     // starts after customers: a stream it had open to the old customers process would leave
     // its channel backing off for a while.
@@ -112,6 +123,7 @@ class StackE2eTest : public ::testing::Test {
     pipeline_stub_ = pv1::PipelineService::NewStub(pipeline_->channel());
     contracts_stub_ = kv1::ContractsService::NewStub(contracts_->channel());
     payments_stub_ = yv1::PaymentsService::NewStub(payments_->channel());
+    tickets_stub_ = tv1::TicketsService::NewStub(service_->channel());
     sales_system_stub_ = sv1::SalesSystemService::NewStub(
         grpc::CreateChannel(fake_->address(), grpc::InsecureChannelCredentials()));
 
@@ -137,7 +149,8 @@ class StackE2eTest : public ::testing::Test {
   void TearDown() override {
     if (!HasFailure()) return;
     for (auto [name, service] :
-         {std::pair<const char*, ServiceUnderTest*>{"payments", payments_.get()},
+         {std::pair<const char*, ServiceUnderTest*>{"service", service_.get()},
+          {"payments", payments_.get()},
           {"contracts", contracts_.get()},
           {"customers", customers_.get()}}) {
       if (service == nullptr) continue;
@@ -263,11 +276,13 @@ class StackE2eTest : public ::testing::Test {
   std::unique_ptr<SalesSystemFake> fake_;
   std::unique_ptr<ContractsServer> contracts_;
   std::unique_ptr<PaymentsServer> payments_;
+  std::unique_ptr<ServiceServer> service_;
   std::unique_ptr<cv1::CustomersService::Stub> customers_stub_;
   std::unique_ptr<cv1::ContactsService::Stub> contacts_stub_;
   std::unique_ptr<pv1::PipelineService::Stub> pipeline_stub_;
   std::unique_ptr<kv1::ContractsService::Stub> contracts_stub_;
   std::unique_ptr<yv1::PaymentsService::Stub> payments_stub_;
+  std::unique_ptr<tv1::TicketsService::Stub> tickets_stub_;
   std::unique_ptr<sv1::SalesSystemService::Stub> sales_system_stub_;
   std::string east_, rep_id_, manager_, rep_, executive_, finance_;
   int created_ = 0;
