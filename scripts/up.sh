@@ -26,6 +26,7 @@ crm_provision "$pg_admin" crm customers crm_customers
 crm_provision "$pg_admin" crm pipeline crm_pipeline
 crm_provision "$pg_admin" crm contracts crm_contracts
 crm_provision "$pg_admin" crm payments crm_payments
+crm_provision "$pg_admin" crm service crm_service
 
 # Secrets are generated once, never hard-coded.
 [[ -f "$keys/auth-1.pem" ]] || openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
@@ -91,17 +92,23 @@ payments_args=(--db-url="$pg_admin dbname=crm user=crm_payments"
   --contracts-address=localhost:50054)
 start_service payments "$CRM_BUILD/services/payments/crm-payments" 50055 9468 "${payments_args[@]}"
 
+service_args=(--db-url="$pg_admin dbname=crm user=crm_service"
+  --jwt-public-keys="auth-1=$keys/auth-1.pub.pem" --auth-address=localhost:50051
+  --customers-address=localhost:50052)
+start_service service "$CRM_BUILD/services/service/crm-service" 50056 9469 "${service_args[@]}"
+
 crm_log "loading demo data"
 "$CRM_BUILD/tests/fixtures/crm-demo-data" --addr=localhost:50051 --customers-addr=localhost:50052 \
   --pipeline-addr=localhost:50053 --contracts-addr=localhost:50054 --salesys-addr=localhost:50060 \
-  --admin-password-file="$secrets/admin-password" \
+  --service-addr=localhost:50056 --admin-password-file="$secrets/admin-password" \
   --demo-password-file="$secrets/demo-password" --secrets-dir="$secrets"
 
 # The demo data (re)issues the service accounts through which the pipeline and the contracts
 # follow customers' hand-overs and merges (and the pipeline the contracts of its
 # opportunities, the contracts the payments' settlements), the customers service follows
-# orders (the contracts' order events and the sales system's order stream), and the payments
-# service follows signed contracts; restart them with those.
+# orders (the contracts' order events and the sales system's order stream) and the tickets'
+# satisfaction, the payments service follows signed contracts, and the service service
+# customers' hand-overs and merges; restart them with those.
 start_service pipeline "$CRM_BUILD/services/pipeline/crm-pipeline" 50053 9466 "${pipeline_args[@]}" \
   --service-client-id=pipeline-follower \
   --service-client-secret-file="$secrets/pipeline-follower.secret" \
@@ -114,10 +121,13 @@ start_service customers "$CRM_BUILD/services/customers/crm-customers" 50052 9465
   "${customers_args[@]}" --service-client-id=customers-follower \
   --service-client-secret-file="$secrets/customers-follower.secret" \
   --order-events-address=localhost:50054 --follow-sales-system-orders \
-  --salesys-address=localhost:50060
+  --salesys-address=localhost:50060 --service-address=localhost:50056
 start_service payments "$CRM_BUILD/services/payments/crm-payments" 50055 9468 \
   "${payments_args[@]}" --service-client-id=payments-follower \
   --service-client-secret-file="$secrets/payments-follower.secret"
+start_service service "$CRM_BUILD/services/service/crm-service" 50056 9469 \
+  "${service_args[@]}" --service-client-id=service-follower \
+  --service-client-secret-file="$secrets/service-follower.secret"
 
 crm_log "loading demo receivables, payments and deliveries"
 "$CRM_BUILD/tests/fixtures/crm-demo-data" --addr=localhost:50051 --payments-addr=localhost:50055 \
@@ -132,14 +142,15 @@ The CRM stack is up.
   pipeline   gRPC localhost:50053   metrics http://localhost:9466/metrics   log $logs/pipeline.log
   contracts  gRPC localhost:50054   metrics http://localhost:9467/metrics   log $logs/contracts.log
   payments   gRPC localhost:50055   metrics http://localhost:9468/metrics   log $logs/payments.log
+  service    gRPC localhost:50056   metrics http://localhost:9469/metrics   log $logs/service.log
   salesys-fake (stand-in for the sales system)
              gRPC localhost:50060   metrics http://localhost:9470/metrics   log $logs/salesys-fake.log
   postgres  $pg_admin dbname=crm
 
   admin password   $(cat "$secrets/admin-password")   (file $secrets/admin-password)
   demo users       zhang.wei (executive), wang.qiang / li.na / zhao.min (sales_manager),
-                   chen.jie / liu.yang / sun.mei / … (account_manager), he.jing (service_agent),
-                   qian.hui (finance); password $(cat "$secrets/demo-password")
+                   chen.jie / liu.yang / sun.mei / … (account_manager), he.jing (service_lead),
+                   lin.xue (service_agent), qian.hui (finance); password $(cat "$secrets/demo-password")
 
 Try it:
 
@@ -152,6 +163,8 @@ Try it:
   crmctl --addr=localhost:50054 call crm.contracts.v1.ContractsService/ListContracts '{"status": "CONTRACT_STATUS_SIGNED"}'
   export CRM_TOKEN=\$(CRM_PASSWORD=$(cat "$secrets/demo-password") crmctl token qian.hui)
   crmctl --addr=localhost:50055 call crm.payments.v1.PaymentsService/ListOverdueInstallments '{}'
+  export CRM_TOKEN=\$(CRM_PASSWORD=$(cat "$secrets/demo-password") crmctl token lin.xue)
+  crmctl --addr=localhost:50056 call crm.service.v1.TicketsService/ListTickets '{"query": "发票", "open_only": true}'
   crmctl list            # every RPC
 
 Stop it with scripts/down.sh.

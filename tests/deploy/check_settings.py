@@ -11,12 +11,12 @@ import sys
 
 import yaml
 
-SERVICES = ("auth", "customers", "pipeline", "contracts", "payments")
+SERVICES = ("auth", "customers", "pipeline", "contracts", "payments", "service")
 # The services' own defaults (libs/service/common_config.cc) when a deployment sets nothing.
 DEFAULTS = {"CRM_JWT_ISSUER": "crm-auth", "CRM_JWT_AUDIENCE": "crm"}
 # Settings a service refuses to start with unless it also has a service account
 # (services/customers/src/main.cc).
-NEEDS_ACCOUNT = ("CRM_ORDER_EVENTS_ADDRESS",)
+NEEDS_ACCOUNT = ("CRM_ORDER_EVENTS_ADDRESS", "CRM_SERVICE_ADDRESS")
 STAND_IN = "salesys-fake"
 problems = []
 

@@ -40,6 +40,8 @@
 #include "crm/payments/v1/payments_service.grpc.pb.h"
 #include "crm/pipeline/v1/events.pb.h"
 #include "crm/pipeline/v1/pipeline_service.grpc.pb.h"
+#include "crm/service/v1/events.pb.h"
+#include "crm/service/v1/tickets_service.grpc.pb.h"
 #include "external/salesys/v1/sales_system.pb.h"
 #include "libs/ids/uuid.h"
 #include "libs/rpc/health_client.h"
@@ -64,6 +66,8 @@ const pb::FileDescriptor* const kLinked[] = {
     crm::common::v1::OrderPlaced::descriptor()->file(),
     crm::payments::v1::RecordPaymentRequest::descriptor()->file(),
     crm::payments::v1::PaymentRecorded::descriptor()->file(),
+    crm::service::v1::CreateTicketRequest::descriptor()->file(),
+    crm::service::v1::TicketChanged::descriptor()->file(),
     external::salesys::v1::Product::descriptor()->file(),
 };
 
