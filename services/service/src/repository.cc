@@ -147,9 +147,10 @@ constexpr Statement kUpdate{
   CRM_SQL_FROM_MICROS("$14") "))))"                                                            \
   " AND {scope}"
 
-// The query $2 in the texts x: all its grams through the gram index, then the text by LIKE $3.
+// The query $2 in the texts x: all its grams through the gram index, then the text by LIKE $3
+// (both lower-cased, as the grams are).
 #define TEXT_MATCHES \
-  " x.grams @> service.query_grams($2) AND lower(x.summary || ' ' || x.request) LIKE $3"
+  " x.grams @> service.query_grams($2) AND lower(x.summary || ' ' || x.request) LIKE lower($3)"
 
 // Newest first, without a query. Planned for each call (see Repository::List).
 const auth::ScopedStatement& ListScoped() {

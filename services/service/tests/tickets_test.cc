@@ -299,6 +299,9 @@ TEST_F(TicketsTest, SearchFindsChineseTextInScopeNewestFirst) {
   EXPECT_THAT(search(rep, "王经理"),
               ElementsAre(latest.id, delivery.id, invoice.id));  // request text
   EXPECT_THAT(search(rep, "发货"), ElementsAre());
+  Ticket latin = Create(rep, customer, Complaint(customer, "CRM系统 Login 失败"));
+  EXPECT_THAT(search(rep, "crm系统"), ElementsAre(latin.id));
+  EXPECT_THAT(search(rep, "LOGIN"), ElementsAre(latin.id));
   EXPECT_THAT(search(rep, "100%"), ElementsAre());
   EXPECT_EQ(search(other, "发票").size(), 1u);  // their own only
 
