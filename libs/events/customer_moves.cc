@@ -18,6 +18,8 @@ absl::StatusOr<CustomerMove> CustomerMoveOf(const common::v1::Event& event) {
     move.kind = CustomerMove::Kind::kMerge;
     move.duplicate_id = payload.merge().duplicate_id();
     move.survivor_id = payload.merge().survivor_id();
+    move.survivor_owner_id = payload.survivor().owner_id();
+    move.survivor_owner_department_id = payload.survivor().owner_department_id();
     Violations v;
     validation::RequiredUuid(v, "duplicate_id", move.duplicate_id);
     validation::RequiredUuid(v, "survivor_id", move.survivor_id);

@@ -27,9 +27,12 @@ struct CustomerMove {
   std::string to_user_id;
   std::string to_department_id;
   std::string by_user_id;
-  // A merge.
+  // A merge, and the survivor's owner and department (for records that follow the
+  // customer's owner; empty when the event did not carry the survivor).
   std::string duplicate_id;
   std::string survivor_id;
+  std::string survivor_owner_id;
+  std::string survivor_owner_department_id;
 };
 
 // The move an event of the customers service describes; INVALID_ARGUMENT saying why when it

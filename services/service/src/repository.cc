@@ -215,7 +215,10 @@ constexpr Statement kReassign{
 
 constexpr Statement kRepoint{
     "service.repoint",
-    "UPDATE service.tickets SET customer_id = $2::uuid, version = version + 1, updated_at = now()"
+    "UPDATE service.tickets SET customer_id = $2::uuid,"
+    " customer_owner_id = coalesce(nullif($3, '')::uuid, customer_owner_id),"
+    " customer_owner_department_id = CASE WHEN $3 = '' THEN customer_owner_department_id"
+    "   ELSE nullif($4, '')::uuid END, version = version + 1, updated_at = now()"
     " WHERE customer_id = $1::uuid RETURNING id::text"};
 
 constexpr Statement kSatisfaction{
@@ -380,8 +383,10 @@ std::vector<std::string> Repository::Reassign(db::Tx& tx,
 }
 
 std::vector<std::string> Repository::Repoint(db::Tx& tx, const std::string& duplicate,
-                                             const std::string& survivor) {
-  return Ids(Exec(tx, kRepoint, duplicate, survivor));
+                                             const std::string& survivor,
+                                             const std::string& owner_id,
+                                             const std::string& owner_department_id) {
+  return Ids(Exec(tx, kRepoint, duplicate, survivor, owner_id, owner_department_id));
 }
 
 CustomerSatisfaction Repository::SatisfactionOf(db::Tx& tx, const std::string& customer_id) {

@@ -40,9 +40,10 @@ class Repository {
   static std::vector<std::string> Reassign(db::Tx& tx, const std::vector<std::string>& customer_ids,
                                            const std::string& from, const std::string& to,
                                            const std::string& to_department_id);
-  // Tickets of `duplicate` now name `survivor`; their ids.
+  // Tickets of `duplicate` now name `survivor` and, when given, its account manager; their ids.
   static std::vector<std::string> Repoint(db::Tx& tx, const std::string& duplicate,
-                                          const std::string& survivor);
+                                          const std::string& survivor, const std::string& owner_id,
+                                          const std::string& owner_department_id);
   // The rounded mean of the satisfaction of the customer's rated tickets.
   static CustomerSatisfaction SatisfactionOf(db::Tx& tx, const std::string& customer_id);
 

@@ -351,7 +351,8 @@ absl::Status Tickets::ApplyCustomerEvent(db::Tx& tx, const common::v1::Event& ev
   std::vector<std::string> changed;
   const char* type = "service.ticket.customer_merged";
   if (move->kind == events::CustomerMove::Kind::kMerge) {
-    changed = Repository::Repoint(tx, move->duplicate_id, move->survivor_id);
+    changed = Repository::Repoint(tx, move->duplicate_id, move->survivor_id,
+                                  move->survivor_owner_id, move->survivor_owner_department_id);
   } else {
     changed = Repository::Reassign(tx, move->customer_ids, move->from_user_id, move->to_user_id,
                                    move->to_department_id);

@@ -97,7 +97,8 @@ class Tickets {
   // A customers' hand-over or merge (events::FollowCustomerMoves), applied inside the
   // transaction that stores the event's cursor: the tickets of the customers handed over whose
   // account manager was the previous owner name the new one; tickets of a merged duplicate name
-  // the survivor (whose satisfaction figure is announced again).
+  // the survivor and its account manager (and the survivor's satisfaction figure is announced
+  // again).
   absl::Status ApplyCustomerEvent(db::Tx& tx, const common::v1::Event& event) const;
 
  private:

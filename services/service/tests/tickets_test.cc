@@ -417,11 +417,18 @@ TEST_F(TicketsTest, TicketsFollowTheirCustomersHandOversAndMerges) {
   customers::v1::CustomersMerged m;
   m.mutable_merge()->set_duplicate_id(customer.id);
   m.mutable_merge()->set_survivor_id(survivor);
+  auto survivor_owner = Rep(NewId());
+  m.mutable_survivor()->set_owner_id(survivor_owner.user_id);
+  m.mutable_survivor()->set_owner_department_id(survivor_owner.department_id);
   e.set_type("customers.customer.merged");
   e.mutable_payload()->PackFrom(m);
   ASSERT_THAT(conn_->Transact([&](db::Tx& tx) { return tickets_->ApplyCustomerEvent(tx, e); }),
               IsOk());
-  EXPECT_EQ(tickets_->Get(*conn_, successor, t.id)->customer_id, survivor);
+  auto merged = tickets_->Get(*conn_, survivor_owner, t.id);
+  ASSERT_THAT(merged, IsOk());
+  EXPECT_EQ(merged->customer_id, survivor);
+  EXPECT_EQ(merged->customer_owner_id, survivor_owner.user_id);
+  EXPECT_EQ(merged->customer_owner_department_id, survivor_owner.department_id);
   EXPECT_THAT(EventsSinceStart(survivor), ElementsAre("service.customer.satisfaction_changed"));
 }
 
