@@ -1,5 +1,7 @@
 #include "libs/db/pqxx_traits.h"
 
+#include <pqxx/result>
+
 #include "libs/db/rows.h"
 
 namespace crm::db {
@@ -72,6 +74,13 @@ pqxx::binarystring BinaryByteaArray(const std::vector<std::string>& values) {
 
 std::vector<std::string> ParseTextArray(const pqxx::field& field) {
   return ParseTextArray(field.is_null() ? nullptr : field.c_str());
+}
+
+std::vector<std::string> FirstColumn(const pqxx::result& r) {
+  std::vector<std::string> out;
+  out.reserve(r.size());
+  for (const auto& row : r) out.push_back(row[0].as<std::string>());
+  return out;
 }
 
 }  // namespace crm::db

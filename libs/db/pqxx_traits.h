@@ -37,6 +37,8 @@ pqxx::binarystring BinaryTextArray(const std::vector<std::string>& values);
 pqxx::binarystring BinaryByteaArray(const std::vector<std::string>& values);
 // The elements of a text[] column; NULL gives an empty vector.
 std::vector<std::string> ParseTextArray(const pqxx::field& field);
+// The first column of every row as text (e.g. the ids an UPDATE … RETURNING id::text changed).
+std::vector<std::string> FirstColumn(const pqxx::result& r);
 
 // NULL for an empty string, for optional foreign keys sent as "" in the API.
 inline std::optional<std::string> NullIfEmpty(absl::string_view s) {

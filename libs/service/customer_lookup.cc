@@ -23,6 +23,25 @@ void LookUpCustomer(crm::customers::v1::CustomersService::Stub* customers, const
       });
 }
 
+void LookUpContactCustomer(crm::customers::v1::ContactsService::Stub* contacts,
+                           const rpc::Call& call, const std::string& contact_id,
+                           absl::string_view field, absl::Duration wait,
+                           std::function<void(absl::StatusOr<std::string>)> done) {
+  namespace cv1 = ::crm::customers::v1;
+  cv1::GetContactRequest req;
+  req.set_id(contact_id);
+  rpc::CallPeer<cv1::GetContactRequest, cv1::Contact>(
+      call, wait, std::move(req),
+      [contacts](auto* ctx, auto* req, auto* resp, auto cb) {
+        contacts->async()->GetContact(ctx, req, resp, std::move(cb));
+      },
+      [field = std::string(field), done = std::move(done)](const grpc::Status& status,
+                                                           const cv1::Contact& c) {
+        if (!status.ok()) return done(rpc::PeerError(status, "customers", field, "a contact"));
+        done(c.customer_id());
+      });
+}
+
 void CheckCustomerVisible(crm::customers::v1::CustomersService::Stub* customers,
                           const rpc::Call& call, const std::string& customer_id,
                           absl::string_view field, absl::Duration wait,

@@ -21,6 +21,13 @@ void LookUpCustomer(crm::customers::v1::CustomersService::Stub* customers, const
                     const std::string& customer_id, absl::string_view field, absl::Duration wait,
                     std::function<void(absl::StatusOr<crm::customers::v1::Customer>)> done);
 
+// Runs done on a gRPC thread with the customer a contact belongs to when the caller may see the
+// contact, or what the failure means for the caller's request (rpc::PeerError on `field`).
+void LookUpContactCustomer(crm::customers::v1::ContactsService::Stub* contacts,
+                           const rpc::Call& call, const std::string& contact_id,
+                           absl::string_view field, absl::Duration wait,
+                           std::function<void(absl::StatusOr<std::string>)> done);
+
 // Runs done on a gRPC thread with OK when the customer is visible to the caller, or what the
 // failure means for the caller's request (rpc::PeerError on `field`).
 void CheckCustomerVisible(crm::customers::v1::CustomersService::Stub* customers,

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/auth/scope.h"
+#include "libs/db/pqxx_traits.h"
 #include "libs/db/time_fields.h"
 
 namespace crm::auth_service {
@@ -427,9 +428,7 @@ Grants Repository::LoadGrants(db::Tx& tx, const std::string& user_id) {
 
 std::vector<std::string> Repository::DepartmentSubtree(db::Tx& tx,
                                                        const std::string& department_id) {
-  std::vector<std::string> out;
-  for (const auto& row : Exec(tx, kSubtree, department_id)) out.push_back(row[0].as<std::string>());
-  return out;
+  return db::FirstColumn(Exec(tx, kSubtree, department_id));
 }
 
 void Repository::InsertRefreshToken(db::Tx& tx, const std::string& id, const std::string& family_id,
@@ -544,20 +543,12 @@ bool Repository::RoleInUse(db::Tx& tx, const std::string& name) {
 
 std::vector<std::string> Repository::UnknownPermissions(db::Tx& tx,
                                                         const std::vector<std::string>& names) {
-  std::vector<std::string> out;
-  for (const auto& row : Exec(tx, kUnknownPermissions, db::TextArray(names))) {
-    out.push_back(row[0].as<std::string>());
-  }
-  return out;
+  return db::FirstColumn(Exec(tx, kUnknownPermissions, db::TextArray(names)));
 }
 
 std::vector<std::string> Repository::UnknownRoles(db::Tx& tx,
                                                   const std::vector<std::string>& names) {
-  std::vector<std::string> out;
-  for (const auto& row : Exec(tx, kUnknownRoles, db::TextArray(names))) {
-    out.push_back(row[0].as<std::string>());
-  }
-  return out;
+  return db::FirstColumn(Exec(tx, kUnknownRoles, db::TextArray(names)));
 }
 
 std::vector<Permission> Repository::ListPermissions(db::Tx& tx) {

@@ -189,20 +189,12 @@ class ContractsServiceImpl final : public v1::ContractsService::CallbackService,
                           if (u.ok()) signing->our_signer = *u;
                           step(u.status());
                         });
-    cv1::GetContactRequest contact;
-    contact.set_id(req->customer_signer_contact_id());
-    rpc::CallPeer<cv1::GetContactRequest, cv1::Contact>(
-        *call, kPeerWait, contact,
-        [this](auto* ctx, auto* req, auto* resp, auto cb) {
-          contacts->async()->GetContact(ctx, req, resp, std::move(cb));
-        },
-        [signing, step = join->Add()](const grpc::Status& s, const cv1::Contact& c) {
-          if (!s.ok()) {
-            return step(rpc::PeerError(s, "customers", "customer_signer_contact_id", "a contact"));
-          }
-          signing->contact_customer_id = c.customer_id();
-          step(absl::OkStatus());
-        });
+    service::LookUpContactCustomer(contacts, *call, req->customer_signer_contact_id(),
+                                   "customer_signer_contact_id", kPeerWait,
+                                   [signing, step = join->Add()](absl::StatusOr<std::string> c) {
+                                     if (c.ok()) signing->contact_customer_id = *c;
+                                     step(c.status());
+                                   });
     join->Close();
     return reactor;
   }

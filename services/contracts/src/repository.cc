@@ -226,12 +226,6 @@ constexpr Statement kFileChunk{
     "contracts.file_chunk",
     "SELECT data FROM contracts.file_chunks WHERE file_id = $1::uuid AND seq = $2::int"};
 
-std::vector<std::string> Ids(const pqxx::result& r) {
-  std::vector<std::string> ids;
-  for (const auto& row : r) ids.push_back(row[0].as<std::string>());
-  return ids;
-}
-
 }  // namespace
 
 Contract Repository::Insert(db::Tx& tx, const Contract& c, const std::string& day) {
@@ -297,12 +291,13 @@ std::vector<std::string> Repository::Reassign(db::Tx& tx,
                                               const std::vector<std::string>& customer_ids,
                                               const std::string& from, const std::string& to,
                                               const std::string& to_department_id) {
-  return Ids(Exec(tx, kReassign, db::TextArray(customer_ids), from, to, to_department_id));
+  return db::FirstColumn(
+      Exec(tx, kReassign, db::TextArray(customer_ids), from, to, to_department_id));
 }
 
 std::vector<std::string> Repository::Repoint(db::Tx& tx, const std::string& duplicate,
                                              const std::string& survivor) {
-  return Ids(Exec(tx, kRepoint, duplicate, survivor));
+  return db::FirstColumn(Exec(tx, kRepoint, duplicate, survivor));
 }
 
 std::vector<Contract> Repository::List(db::Tx& tx, const ContractFilter& f,

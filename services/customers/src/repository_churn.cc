@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "libs/db/pqxx_traits.h"
 #include "libs/db/time_fields.h"
 #include "services/customers/src/repository.h"
 
@@ -78,11 +79,7 @@ std::optional<Repository::OrderApplied> Repository::ApplyOrder(db::Tx& tx,
 std::vector<std::string> Repository::WarnDue(db::Tx& tx, absl::CivilDay cutoff,
                                              absl::CivilDay today, const std::string& zone,
                                              int limit) {
-  std::vector<std::string> out;
-  for (const auto& row : Exec(tx, kWarnDue, DayText(cutoff), DayText(today), zone, limit)) {
-    out.push_back(row[0].as<std::string>());
-  }
-  return out;
+  return db::FirstColumn(Exec(tx, kWarnDue, DayText(cutoff), DayText(today), zone, limit));
 }
 
 bool Repository::SetLossStatus(db::Tx& tx, const std::string& id, const std::string& status,

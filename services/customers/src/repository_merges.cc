@@ -2,6 +2,7 @@
 // folds one into another.
 
 #include "libs/auth/scope.h"
+#include "libs/db/pqxx_traits.h"
 #include "libs/db/time_fields.h"
 #include "services/customers/src/customer_rows.h"
 #include "services/customers/src/repository.h"
@@ -155,9 +156,7 @@ std::vector<DuplicatePair> Repository::DuplicatePairs(db::Tx& tx, const auth::Pr
 
 std::vector<std::string> Repository::MoveContacts(db::Tx& tx, const std::string& from,
                                                   const std::string& to) {
-  std::vector<std::string> out;
-  for (const auto& row : Exec(tx, kMoveContacts, from, to)) out.push_back(row[0].as<std::string>());
-  return out;
+  return db::FirstColumn(Exec(tx, kMoveContacts, from, to));
 }
 
 int Repository::MoveInteractions(db::Tx& tx, const std::string& from, const std::string& to) {

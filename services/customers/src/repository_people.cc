@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/auth/scope.h"
+#include "libs/db/pqxx_traits.h"
 #include "libs/db/time_fields.h"
 #include "services/customers/src/customer_rows.h"
 #include "services/customers/src/repository.h"
@@ -260,27 +261,17 @@ bool Repository::DeleteContact(db::Tx& tx, const std::string& id, int64_t expect
   return Exec(tx, kDeleteContact, id, expected_version).affected_rows() == 1;
 }
 
-namespace {
-
-std::vector<std::string> Ids(const pqxx::result& r) {
-  std::vector<std::string> out;
-  for (const auto& row : r) out.push_back(row[0].as<std::string>());
-  return out;
-}
-
-}  // namespace
-
 std::vector<std::string> Repository::ClearPrimary(db::Tx& tx, const std::string& customer_id,
                                                   const std::string& keep_id) {
-  return Ids(Exec(tx, kClearPrimary, customer_id, keep_id));
+  return db::FirstColumn(Exec(tx, kClearPrimary, customer_id, keep_id));
 }
 
 std::vector<std::string> Repository::DetachReports(db::Tx& tx, const std::string& id) {
-  return Ids(Exec(tx, kDetachReports, id));
+  return db::FirstColumn(Exec(tx, kDetachReports, id));
 }
 
 std::vector<std::string> Repository::ReportingChain(db::Tx& tx, const std::string& id) {
-  return Ids(Exec(tx, kReportingChain, id));
+  return db::FirstColumn(Exec(tx, kReportingChain, id));
 }
 
 bool Repository::ContactOfCustomer(db::Tx& tx, const std::string& contact_id,

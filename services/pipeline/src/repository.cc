@@ -280,21 +280,13 @@ std::vector<std::string> Repository::Reassign(db::Tx& tx,
                                               const std::string& from, const std::string& to,
                                               const std::string& to_department_id,
                                               const std::string& by) {
-  std::vector<std::string> ids;
-  for (const auto& row :
-       Exec(tx, kReassign, db::TextArray(customer_ids), from, to, to_department_id, by)) {
-    ids.push_back(row[0].as<std::string>());
-  }
-  return ids;
+  return db::FirstColumn(
+      Exec(tx, kReassign, db::TextArray(customer_ids), from, to, to_department_id, by));
 }
 
 std::vector<std::string> Repository::Repoint(db::Tx& tx, const std::string& duplicate,
                                              const std::string& survivor) {
-  std::vector<std::string> ids;
-  for (const auto& row : Exec(tx, kRepoint, duplicate, survivor)) {
-    ids.push_back(row[0].as<std::string>());
-  }
-  return ids;
+  return db::FirstColumn(Exec(tx, kRepoint, duplicate, survivor));
 }
 
 std::vector<Opportunity> Repository::List(db::Tx& tx, const OpportunityFilter& f,

@@ -67,12 +67,6 @@ std::vector<Ticket> TicketsOf(const pqxx::result& r) {
   return out;
 }
 
-std::vector<std::string> Ids(const pqxx::result& r) {
-  std::vector<std::string> ids;
-  for (const auto& row : r) ids.push_back(row[0].as<std::string>());
-  return ids;
-}
-
 std::string Micros(const std::optional<absl::Time>& t) {
   return t ? absl::StrCat(db::MicrosOf(*t)) : std::string();
 }
@@ -152,7 +146,8 @@ constexpr Statement kUpdate{
 #define TEXT_MATCHES \
   " x.grams @> service.query_grams($2) AND lower(x.summary || ' ' || x.request) LIKE lower($3)"
 
-// Newest first, without a query. Planned for each call (see Repository::List).
+// Newest first, without a query (its parameters $2 and $3, empty, keep SearchScoped's
+// numbering). Planned for each call (see Repository::List).
 const auth::ScopedStatement& ListScoped() {
   static const auto* s = new auth::ScopedStatement("service.list",
                                                    "SELECT " TICKET_COLUMNS TICKETS_WITH_TEXTS
@@ -354,10 +349,8 @@ std::vector<Ticket> Repository::List(db::Tx& tx, const TicketFilter& f,
   pqxx::result r = db::ExecPlanned(
       tx, (q.empty() ? ListScoped() : SearchScoped()).For(caller.scope),
       before_id.empty() ? std::string(ids::kMaxUuid) : before_id, q,
-      q.empty() ? std::string() : db::search_grams::LikeContains(q),
-      f.status == TicketStatus::kUnspecified ? std::string() : std::string(StatusName(f.status)),
-      f.type,
-      f.priority == Priority::kUnspecified ? std::string() : std::string(PriorityName(f.priority)),
+      q.empty() ? std::string() : db::search_grams::LikeContains(q), StatusName(f.status), f.type,
+      PriorityName(f.priority),  // "" when unspecified
       f.customer_id, f.assignee_id, f.queue_department_id, from ? db::MicrosOf(*from) : 0,
       to ? db::MicrosOf(*to) : 0, f.open_only, f.overdue_only, db::MicrosOf(now),
       auth::ScopeParam(caller), limit);
@@ -379,14 +372,15 @@ std::vector<std::string> Repository::Reassign(db::Tx& tx,
                                               const std::vector<std::string>& customer_ids,
                                               const std::string& from, const std::string& to,
                                               const std::string& to_department_id) {
-  return Ids(Exec(tx, kReassign, db::TextArray(customer_ids), from, to, to_department_id));
+  return db::FirstColumn(
+      Exec(tx, kReassign, db::TextArray(customer_ids), from, to, to_department_id));
 }
 
 std::vector<std::string> Repository::Repoint(db::Tx& tx, const std::string& duplicate,
                                              const std::string& survivor,
                                              const std::string& owner_id,
                                              const std::string& owner_department_id) {
-  return Ids(Exec(tx, kRepoint, duplicate, survivor, owner_id, owner_department_id));
+  return db::FirstColumn(Exec(tx, kRepoint, duplicate, survivor, owner_id, owner_department_id));
 }
 
 CustomerSatisfaction Repository::SatisfactionOf(db::Tx& tx, const std::string& customer_id) {
@@ -396,8 +390,8 @@ CustomerSatisfaction Repository::SatisfactionOf(db::Tx& tx, const std::string& c
 
 std::vector<std::string> Repository::ClaimBreaches(db::Tx& tx, bool resolution, absl::Time now,
                                                    int limit) {
-  return Ids(Exec(tx, resolution ? kClaimResolutionBreaches : kClaimResponseBreaches,
-                  db::MicrosOf(now), limit));
+  return db::FirstColumn(Exec(tx, resolution ? kClaimResolutionBreaches : kClaimResponseBreaches,
+                              db::MicrosOf(now), limit));
 }
 
 std::vector<TicketType> Repository::Types(db::Tx& tx, bool include_inactive) {

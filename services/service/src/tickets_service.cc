@@ -2,7 +2,6 @@
 
 #include "libs/proto_time/proto_time.h"
 #include "libs/rpc/peer.h"
-#include "libs/rpc/status_convert.h"
 #include "libs/service/customer_lookup.h"
 #include "libs/service/directory_lookup.h"
 
@@ -57,19 +56,11 @@ class TicketsServiceImpl final : public v1::TicketsService::CallbackService,
           step(c.status());
         });
     if (!t.contact_id.empty()) {
-      cv1::GetContactRequest contact;
-      contact.set_id(t.contact_id);
-      rpc::CallPeer<cv1::GetContactRequest, cv1::Contact>(
-          *call, kPeerWait, contact,
-          [this](auto* ctx, auto* req, auto* resp, auto cb) {
-            contacts->async()->GetContact(ctx, req, resp, std::move(cb));
-          },
-          [found, step = join->Add()](const grpc::Status& s, const cv1::Contact& c) {
-            if (!s.ok())
-              return step(rpc::PeerError(s, "customers", "ticket.contact_id", "a contact"));
-            found->contact_customer_id = c.customer_id();
-            step(absl::OkStatus());
-          });
+      service::LookUpContactCustomer(contacts, *call, t.contact_id, "ticket.contact_id", kPeerWait,
+                                     [found, step = join->Add()](absl::StatusOr<std::string> c) {
+                                       if (c.ok()) found->contact_customer_id = *c;
+                                       step(c.status());
+                                     });
     }
     join->Close();
     return reactor;
