@@ -132,7 +132,8 @@ INSERT INTO auth.permissions (name, description) VALUES
   ('service.tickets.assign',  'Assign service tickets'),
   ('service.tickets.handle',  'Handle the tickets assigned to them'),
   ('service.tickets.feedback', 'Record the feedback on tickets they created or whose customer they own'),
-  ('analytics.reports.read',  'Read reports');
+  ('analytics.reports.read',  'Read reports'),
+  ('analytics.targets.write', 'Set and delete sales targets of the department subtree (all, company-wide)');
 
 INSERT INTO auth.roles (name, display_name, description, data_scope, builtin) VALUES
   ('admin',           '系统管理员', 'Users, roles, permissions, dictionaries; no business data', 'none', true),
@@ -147,7 +148,8 @@ INSERT INTO auth.roles (name, display_name, description, data_scope, builtin) VA
   ('contracts_follower', '合同同步', 'The contracts service''s account: follows customer hand-overs and merges', 'none', true),
   ('customers_follower', '客户同步', 'The customers service''s account: follows orders for churn handling', 'none', true),
   ('payments_follower', '回款同步', 'The payments service''s account: follows signed contracts into receivables', 'none', true),
-  ('service_follower', '服务同步', 'The service (tickets) service''s account: follows customer hand-overs and merges', 'none', true);
+  ('service_follower', '服务同步', 'The service (tickets) service''s account: follows customer hand-overs and merges', 'none', true),
+  ('analytics_follower', '报表同步', 'The analytics service''s account: follows every service''s events into the report read models', 'none', true);
 
 INSERT INTO auth.role_permissions (role, permission)
 SELECT r, p FROM (VALUES
@@ -161,7 +163,7 @@ SELECT r, p FROM (VALUES
   ('executive', 'pipeline.opportunities.read'), ('executive', 'contracts.read'),
   ('executive', 'contracts.review'),
   ('executive', 'payments.read'), ('executive', 'service.tickets.read'),
-  ('executive', 'analytics.reports.read'),
+  ('executive', 'analytics.reports.read'), ('executive', 'analytics.targets.write'),
 
   ('sales_manager', 'auth.departments.read'), ('sales_manager', 'auth.users.read'),
   ('sales_manager', 'customers.read'), ('sales_manager', 'customers.write'),
@@ -174,7 +176,7 @@ SELECT r, p FROM (VALUES
   ('sales_manager', 'payments.collect'), ('sales_manager', 'payments.deliveries.write'),
   ('sales_manager', 'service.tickets.read'), ('sales_manager', 'service.tickets.assign'),
   ('sales_manager', 'service.tickets.create'),
-  ('sales_manager', 'analytics.reports.read'),
+  ('sales_manager', 'analytics.reports.read'), ('sales_manager', 'analytics.targets.write'),
 
   ('account_manager', 'auth.departments.read'), ('account_manager', 'auth.users.read'),
   ('account_manager', 'customers.read'), ('account_manager', 'customers.write'),
@@ -214,5 +216,8 @@ SELECT r, p FROM (VALUES
   ('contracts_follower', 'customers.events.watch'), ('contracts_follower', 'payments.events.watch'),
   ('payments_follower', 'contracts.events.watch'),
   ('customers_follower', 'contracts.events.watch'), ('customers_follower', 'service.events.watch'),
-  ('service_follower', 'customers.events.watch')
+  ('service_follower', 'customers.events.watch'),
+  ('analytics_follower', 'auth.events.watch'), ('analytics_follower', 'customers.events.watch'),
+  ('analytics_follower', 'pipeline.events.watch'), ('analytics_follower', 'contracts.events.watch'),
+  ('analytics_follower', 'payments.events.watch'), ('analytics_follower', 'service.events.watch')
 ) AS v (r, p);

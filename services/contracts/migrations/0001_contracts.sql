@@ -57,6 +57,7 @@ CREATE TABLE contracts.lines (
   position         int NOT NULL CHECK (position >= 1),
   product_id       text NOT NULL CHECK (product_id <> ''),
   product_code     text NOT NULL,
+  product_line_id  text NOT NULL,
   product_name     text NOT NULL,
   specification    text NOT NULL,
   unit             text NOT NULL,

@@ -219,6 +219,7 @@ absl::Status Contracts::Price(std::vector<Line>& lines, const std::string& curre
                                                          gross, " minor units of ", currency, ")"));
     }
     l.product_code = p.code();
+    l.product_line_id = p.product_line_id();
     l.product_name = p.name();
     l.specification = p.specification();
     l.unit = p.unit();

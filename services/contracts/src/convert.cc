@@ -97,6 +97,7 @@ v1::Contract ToProto(const Contract& c) {
     pl->set_quantity(l.quantity);
     if (l.discount_minor != 0) SetMoney(l.discount_minor, c.currency, pl->mutable_discount());
     pl->set_product_code(l.product_code);
+    pl->set_product_line_id(l.product_line_id);
     pl->set_product_name(l.product_name);
     pl->set_specification(l.specification);
     pl->set_unit(l.unit);

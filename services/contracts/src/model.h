@@ -40,6 +40,7 @@ struct Line {
   int64_t discount_minor = 0;
   // The catalogue's at the last pricing.
   std::string product_code;
+  std::string product_line_id;
   std::string product_name;
   std::string specification;
   std::string unit;
@@ -49,7 +50,8 @@ struct Line {
   bool operator==(const Line& o) const {
     return product_id == o.product_id && quantity == o.quantity &&
            discount_minor == o.discount_minor && product_code == o.product_code &&
-           product_name == o.product_name && specification == o.specification && unit == o.unit &&
+           product_line_id == o.product_line_id && product_name == o.product_name &&
+           specification == o.specification && unit == o.unit &&
            unit_price_minor == o.unit_price_minor && amount_minor == o.amount_minor;
   }
 };

@@ -67,22 +67,23 @@ ContractFile FileOf(const pqxx::row& r, int at = 0) {
 
 // A contract with its lines (as arrays, in order) and its current file, in one read: the
 // CONTRACT_COLUMNS, then the lines' arrays, then FILE_COLUMNS.
-#define CONTRACT_IN_FULL                                                                      \
-  CONTRACT_COLUMNS                                                                            \
-  ", l.product_ids, l.quantities, l.discounts, l.codes, l.names, l.specs, l.units, l.prices," \
-  " l.amounts, " FILE_COLUMNS                                                                 \
-  " FROM contracts.contracts c"                                                               \
-  " LEFT JOIN LATERAL (SELECT array_agg(x.product_id ORDER BY x.position) AS product_ids,"    \
-  "   array_agg(x.quantity::text ORDER BY x.position) AS quantities,"                         \
-  "   array_agg(x.discount_minor::text ORDER BY x.position) AS discounts,"                    \
-  "   array_agg(x.product_code ORDER BY x.position) AS codes,"                                \
-  "   array_agg(x.product_name ORDER BY x.position) AS names,"                                \
-  "   array_agg(x.specification ORDER BY x.position) AS specs,"                               \
-  "   array_agg(x.unit ORDER BY x.position) AS units,"                                        \
-  "   array_agg(x.unit_price_minor::text ORDER BY x.position) AS prices,"                     \
-  "   array_agg(x.amount_minor::text ORDER BY x.position) AS amounts"                         \
-  "   FROM contracts.lines x WHERE x.contract_id = c.id) l ON true"                           \
-  " LEFT JOIN LATERAL (SELECT * FROM contracts.files y WHERE y.contract_id = c.id"            \
+#define CONTRACT_IN_FULL                                                                     \
+  CONTRACT_COLUMNS                                                                           \
+  ", l.product_ids, l.quantities, l.discounts, l.codes, l.lines, l.names, l.specs, l.units," \
+  " l.prices, l.amounts, " FILE_COLUMNS                                                      \
+  " FROM contracts.contracts c"                                                              \
+  " LEFT JOIN LATERAL (SELECT array_agg(x.product_id ORDER BY x.position) AS product_ids,"   \
+  "   array_agg(x.quantity::text ORDER BY x.position) AS quantities,"                        \
+  "   array_agg(x.discount_minor::text ORDER BY x.position) AS discounts,"                   \
+  "   array_agg(x.product_code ORDER BY x.position) AS codes,"                               \
+  "   array_agg(x.product_line_id ORDER BY x.position) AS lines,"                            \
+  "   array_agg(x.product_name ORDER BY x.position) AS names,"                               \
+  "   array_agg(x.specification ORDER BY x.position) AS specs,"                              \
+  "   array_agg(x.unit ORDER BY x.position) AS units,"                                       \
+  "   array_agg(x.unit_price_minor::text ORDER BY x.position) AS prices,"                    \
+  "   array_agg(x.amount_minor::text ORDER BY x.position) AS amounts"                        \
+  "   FROM contracts.lines x WHERE x.contract_id = c.id) l ON true"                          \
+  " LEFT JOIN LATERAL (SELECT * FROM contracts.files y WHERE y.contract_id = c.id"           \
   "   ORDER BY y.id DESC LIMIT 1) f ON true"
 
 constexpr int kContractColumns = 27;
@@ -92,7 +93,7 @@ Contract ContractInFull(const pqxx::row& r) {
   Contract c = ContractOf(r);
   constexpr int at = kContractColumns;
   std::vector<std::vector<std::string>> arrays;
-  for (int k = 0; k < 9; ++k) arrays.push_back(db::ParseTextArray(r[at + k]));
+  for (int k = 0; k < 10; ++k) arrays.push_back(db::ParseTextArray(r[at + k]));
   auto number = [](const std::string& text) {
     int64_t v = 0;
     (void)absl::SimpleAtoi(text, &v);
@@ -100,10 +101,10 @@ Contract ContractInFull(const pqxx::row& r) {
   };
   for (size_t i = 0; i < arrays[0].size(); ++i) {
     c.lines.push_back({arrays[0][i], number(arrays[1][i]), number(arrays[2][i]), arrays[3][i],
-                       arrays[4][i], arrays[5][i], arrays[6][i], number(arrays[7][i]),
-                       number(arrays[8][i])});
+                       arrays[4][i], arrays[5][i], arrays[6][i], arrays[7][i], number(arrays[8][i]),
+                       number(arrays[9][i])});
   }
-  if (!r[at + 9].is_null()) c.file = FileOf(r, at + 9);
+  if (!r[at + 10].is_null()) c.file = FileOf(r, at + 10);
   return c;
 }
 
@@ -166,13 +167,15 @@ constexpr Statement kDeleteLines{"contracts.delete_lines",
                                  "DELETE FROM contracts.lines WHERE contract_id = $1::uuid"};
 constexpr Statement kInsertLines{
     "contracts.insert_lines",
-    "INSERT INTO contracts.lines (contract_id, position, product_id, product_code, product_name,"
-    " specification, unit, unit_price_minor, quantity, discount_minor, amount_minor)"
-    " SELECT $1::uuid, l.position, l.product_id, l.code, l.name, l.spec, l.unit, l.price,"
+    "INSERT INTO contracts.lines (contract_id, position, product_id, product_code,"
+    " product_line_id, product_name, specification, unit, unit_price_minor, quantity,"
+    " discount_minor, amount_minor)"
+    " SELECT $1::uuid, l.position, l.product_id, l.code, l.line, l.name, l.spec, l.unit, l.price,"
     " l.quantity, l.discount, l.amount"
-    " FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int8[],"
-    "   $8::int8[], $9::int8[], $10::int8[]) WITH ORDINALITY"
-    "   AS l (product_id, code, name, spec, unit, price, quantity, discount, amount, position)"};
+    " FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],"
+    "   $8::int8[], $9::int8[], $10::int8[], $11::int8[]) WITH ORDINALITY"
+    "   AS l (product_id, code, line, name, spec, unit, price, quantity, discount, amount,"
+    "   position)"};
 
 constexpr Statement kReassign{
     "contracts.reassign",
@@ -270,10 +273,11 @@ void Repository::ReplaceLines(db::Tx& tx, const std::string& id, const std::vect
                               bool fresh) {
   if (!fresh) Exec(tx, kDeleteLines, id);
   if (lines.empty()) return;
-  std::vector<std::string> product, code, name, spec, unit, price, quantity, discount, amount;
+  std::vector<std::string> product, code, line, name, spec, unit, price, quantity, discount, amount;
   for (const Line& l : lines) {
     product.push_back(l.product_id);
     code.push_back(l.product_code);
+    line.push_back(l.product_line_id);
     name.push_back(l.product_name);
     spec.push_back(l.specification);
     unit.push_back(l.unit);
@@ -282,9 +286,9 @@ void Repository::ReplaceLines(db::Tx& tx, const std::string& id, const std::vect
     discount.push_back(absl::StrCat(l.discount_minor));
     amount.push_back(absl::StrCat(l.amount_minor));
   }
-  Exec(tx, kInsertLines, id, db::TextArray(product), db::TextArray(code), db::TextArray(name),
-       db::TextArray(spec), db::TextArray(unit), db::TextArray(price), db::TextArray(quantity),
-       db::TextArray(discount), db::TextArray(amount));
+  Exec(tx, kInsertLines, id, db::TextArray(product), db::TextArray(code), db::TextArray(line),
+       db::TextArray(name), db::TextArray(spec), db::TextArray(unit), db::TextArray(price),
+       db::TextArray(quantity), db::TextArray(discount), db::TextArray(amount));
 }
 
 std::vector<std::string> Repository::Reassign(db::Tx& tx,

@@ -1,0 +1,232 @@
+-- Read models of the management reports, built only from the other services' event streams
+-- (auth, customers, pipeline, contracts, payments, service). Every row keeps the source's
+-- version (its update time) and is only overwritten by a newer one, so an event applied twice,
+-- or an older state arriving after a newer one, changes nothing. Rows that come from several
+-- sources (a contract's customer, a payment's contract) are joined when a report is read, so
+-- it does not matter which source's events arrive first. Event cursors are in event_cursors
+-- (libs/events), stored with each event's effect.
+
+-- People and departments (auth): names for the reports, departments for opportunities and the
+-- department filter's subtree.
+CREATE TABLE analytics.users (
+  id            uuid PRIMARY KEY,
+  display_name  text NOT NULL,
+  department_id uuid,
+  version       timestamptz NOT NULL
+);
+
+CREATE TABLE analytics.departments (
+  id        uuid PRIMARY KEY,
+  name      text NOT NULL,
+  parent_id uuid,
+  version   timestamptz NOT NULL
+);
+
+-- Customers as they are now (customers.customer.*, .merged, customers.loss.*).
+CREATE TABLE analytics.customers (
+  id            uuid PRIMARY KEY,
+  name          text NOT NULL,
+  owner_id      uuid,
+  department_id uuid,
+  region        text NOT NULL,
+  industry      text NOT NULL,
+  level         text NOT NULL,
+  credit        int NOT NULL,
+  satisfaction  int NOT NULL,
+  source        text NOT NULL,
+  status        text NOT NULL,
+  created_at    timestamptz NOT NULL,
+  deleted       boolean NOT NULL DEFAULT false,
+  version       timestamptz NOT NULL
+);
+
+-- The customer mix over time (客户构成): each change of a customer's attributes, or its
+-- creation or deletion, adds -1 for the old attributes and +1 for the new ones on the day of
+-- the change. The mix on a day is the sum of the rows up to it.
+CREATE TABLE analytics.customer_mix (
+  day           date NOT NULL,
+  owner_id      uuid,
+  department_id uuid,
+  region        text NOT NULL,
+  industry      text NOT NULL,
+  level         text NOT NULL,
+  credit        int NOT NULL,
+  satisfaction  int NOT NULL,
+  source        text NOT NULL,
+  status        text NOT NULL,
+  delta         int NOT NULL
+);
+-- The composition report: rows up to its period's end.
+CREATE INDEX customer_mix_day ON analytics.customer_mix (day);
+
+-- Churn steps (customers.loss.*), one row per step.
+CREATE TABLE analytics.losses (
+  id            uuid PRIMARY KEY,
+  customer_id   uuid NOT NULL,
+  kind          text NOT NULL CHECK (kind IN ('warned', 'delayed', 'confirmed', 'recovered')),
+  note          text NOT NULL,
+  owner_id      uuid,
+  department_id uuid,
+  at            timestamptz NOT NULL
+);
+-- The churn report: steps in its period.
+CREATE INDEX losses_at ON analytics.losses (at);
+
+-- Contracts (contracts.contract.*): what was signed, for how much, by whom.
+CREATE TABLE analytics.contracts (
+  id            uuid PRIMARY KEY,
+  customer_id   uuid NOT NULL,
+  owner_id      uuid NOT NULL,
+  department_id uuid,
+  status        text NOT NULL,
+  currency      text NOT NULL,
+  amount_minor  int8 NOT NULL,
+  sign_date     date,
+  version       timestamptz NOT NULL
+);
+-- Contracted amounts by period: signed contracts in force.
+CREATE INDEX contracts_signed ON analytics.contracts (sign_date)
+  INCLUDE (customer_id, owner_id, department_id, amount_minor)
+  WHERE sign_date IS NOT NULL AND status <> 'terminated' AND currency = 'CNY';
+-- A customer's contracts (lifetime value, recency).
+CREATE INDEX contracts_customer ON analytics.contracts (customer_id);
+
+-- A contract's lines with the catalogue's product and product line, replaced with the contract.
+CREATE TABLE analytics.contract_lines (
+  contract_id     uuid NOT NULL,
+  position        int NOT NULL,
+  product_id      text NOT NULL,
+  product_name    text NOT NULL,
+  product_line_id text NOT NULL,
+  quantity        int8 NOT NULL,
+  amount_minor    int8 NOT NULL,
+  PRIMARY KEY (contract_id, position)
+);
+
+-- Receivables (payments.receivable.*) and their installments, for aging.
+CREATE TABLE analytics.receivables (
+  contract_id   uuid PRIMARY KEY,
+  customer_id   uuid NOT NULL,
+  owner_id      uuid NOT NULL,
+  department_id uuid,
+  currency      text NOT NULL,
+  status        text NOT NULL,
+  version       timestamptz NOT NULL
+);
+
+CREATE TABLE analytics.installments (
+  contract_id  uuid NOT NULL,
+  number       int NOT NULL,
+  due_date     date NOT NULL,
+  amount_minor int8 NOT NULL,
+  PRIMARY KEY (contract_id, number)
+);
+
+-- Payments and reversals (payments.payment.*; a reversal's amount is negative). Owner,
+-- department and customer are the receivable's, and follow its hand-overs and merges.
+CREATE TABLE analytics.payments (
+  id            uuid PRIMARY KEY,
+  contract_id   uuid NOT NULL,
+  customer_id   uuid NOT NULL,
+  owner_id      uuid NOT NULL,
+  department_id uuid,
+  currency      text NOT NULL,
+  amount_minor  int8 NOT NULL,
+  receive_day   date NOT NULL
+);
+-- Received amounts by period.
+CREATE INDEX payments_day ON analytics.payments (receive_day)
+  INCLUDE (customer_id, owner_id, department_id, amount_minor) WHERE currency = 'CNY';
+-- Hand-overs and merges of a receivable; aging's received amount to a day.
+CREATE INDEX payments_contract ON analytics.payments (contract_id, receive_day);
+
+-- Deliveries (payments.delivery.*): accepted quantities of contract lines.
+CREATE TABLE analytics.deliveries (
+  id            uuid PRIMARY KEY,
+  contract_id   uuid NOT NULL,
+  line_position int NOT NULL,
+  quantity      int8 NOT NULL,
+  accept_day    date,
+  version       timestamptz NOT NULL
+);
+-- Delivered amounts by period.
+CREATE INDEX deliveries_accepted ON analytics.deliveries (accept_day) WHERE accept_day IS NOT NULL;
+
+-- Opportunities (pipeline.opportunity.*) and the stages each reached.
+CREATE TABLE analytics.opportunities (
+  id           uuid PRIMARY KEY,
+  status       text NOT NULL,
+  stage        text NOT NULL,
+  creator_id   uuid,
+  assignee_id  uuid,
+  customer_id  uuid,
+  created_at   timestamptz NOT NULL,
+  closed_at    timestamptz,
+  version      timestamptz NOT NULL
+);
+-- The funnel: opportunities created in its period.
+CREATE INDEX opportunities_created ON analytics.opportunities (created_at);
+
+CREATE TABLE analytics.opportunity_stages (
+  opportunity_id uuid NOT NULL,
+  stage          text NOT NULL,
+  PRIMARY KEY (opportunity_id, stage)
+);
+
+-- The funnel's stages (pipeline.stage.upserted); the built-in ones are known beforehand.
+CREATE TABLE analytics.stages (
+  code     text PRIMARY KEY,
+  name     text NOT NULL,
+  position int NOT NULL
+);
+INSERT INTO analytics.stages (code, name, position) VALUES
+  ('lead', '初步接触', 10), ('qualification', '需求确认', 20), ('proposal', '方案报价', 30),
+  ('negotiation', '商务谈判', 40), ('commitment', '签约承诺', 50);
+
+-- Tickets (service.ticket.*): times, breaches and the latest state.
+CREATE TABLE analytics.tickets (
+  id                 uuid PRIMARY KEY,
+  type               text NOT NULL,
+  customer_id        uuid NOT NULL,
+  owner_id           uuid,
+  department_id      uuid,
+  status             text NOT NULL,
+  created_at         timestamptz NOT NULL,
+  first_response_at  timestamptz,
+  resolved_at        timestamptz,
+  response_breached  boolean NOT NULL DEFAULT false,
+  resolution_breached boolean NOT NULL DEFAULT false,
+  version            timestamptz NOT NULL
+);
+-- The service report: tickets created, and archived, in its period.
+CREATE INDEX tickets_created ON analytics.tickets (created_at);
+CREATE INDEX tickets_resolved ON analytics.tickets (resolved_at) WHERE resolved_at IS NOT NULL;
+
+-- Every feedback given (返回 or 归档), one row per feedback.
+CREATE TABLE analytics.ticket_feedback (
+  ticket_id    uuid NOT NULL,
+  at           timestamptz NOT NULL,
+  satisfaction int NOT NULL CHECK (satisfaction BETWEEN 1 AND 5),
+  PRIMARY KEY (ticket_id, at)
+);
+CREATE INDEX ticket_feedback_at ON analytics.ticket_feedback (at);
+
+-- Sales targets (年/季/月销售计划), set by managers.
+CREATE TABLE analytics.sales_targets (
+  subject       text NOT NULL CHECK (subject IN ('user', 'department')),
+  subject_id    uuid NOT NULL,
+  unit          text NOT NULL CHECK (unit IN ('year', 'quarter', 'month')),
+  start_date    date NOT NULL,
+  amount_minor  int8 NOT NULL CHECK (amount_minor >= 0),
+  department_id uuid,
+  set_by        uuid NOT NULL,
+  updated_at    timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (subject, subject_id, unit, start_date)
+);
+
+-- When each source's latest event was applied, and when it was committed there.
+CREATE TABLE analytics.source_progress (
+  source          text PRIMARY KEY,
+  last_event_time timestamptz NOT NULL,
+  last_apply_time timestamptz NOT NULL
+);

@@ -1,0 +1,189 @@
+#include "services/analytics/src/analytics_service.h"
+
+#include "libs/db/time_fields.h"
+#include "libs/proto_time/proto_time.h"
+#include "libs/rpc/stream.h"
+#include "libs/service/directory_lookup.h"
+
+namespace crm::analytics {
+namespace {
+
+using rpc::Call;
+
+// How long the directory may take, within the caller's deadline.
+constexpr absl::Duration kPeerWait = absl::Seconds(5);
+// Rows per message of a CSV export.
+constexpr size_t kCsvRows = 1000;
+
+class ExportStream : public rpc::Stream<grpc::ServerWriteReactor<v1::ExportReportResponse>> {
+ public:
+  ExportStream(const rpc::Calls* calls, const Reports* reports, grpc::CallbackServerContext* ctx,
+               const v1::ExportReportRequest* req)
+      : Stream(calls, ctx), reports_(reports) {
+    Violations v;
+    request_ = FromProto(req->kind(), req->period(), req->filter(), req->dimension(), v);
+    if (early_.ok()) early_ = v.ToStatus();
+    if (early_.ok()) early_ = Reports::Check(*principal_, request_);
+    if (!early_.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      FinishLocked(early_);
+      return;
+    }
+    OnDb([this](db::Conn& conn) { return reports_->Run(conn, *principal_, request_); },
+         [this](absl::StatusOr<Table> t) {
+           if (!t.ok()) return FinishLocked(t.status());
+           table_ = *std::move(t);
+           resp_.set_data(CsvHeader(table_));
+           StartWrite(&resp_);
+         });
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!ok) return FinishLocked(absl::UnavailableError("stream broken"));
+    if (finished_) return;
+    if (cancelled_) return FinishLocked(absl::CancelledError("cancelled by the client"));
+    if (next_ >= table_.rows.size()) return FinishLocked(absl::OkStatus());
+    resp_.set_data(CsvRows(table_, next_, next_ + kCsvRows));
+    next_ += kCsvRows;
+    StartWrite(&resp_);
+  }
+
+  void OnCancel() override { Cancelled(); }
+  void OnDone() override { Destroy(); }
+
+ private:
+  const Reports* reports_;
+  ReportRequest request_;
+  Table table_;
+  size_t next_ = 0;
+  v1::ExportReportResponse resp_;
+};
+
+class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService,
+                                   private rpc::Glue<Parts> {
+ public:
+  explicit AnalyticsServiceImpl(const Parts& parts)
+      : Glue(parts, v1::AnalyticsService::service_full_name()) {}
+
+  Unary* RunReport(Context* ctx, const v1::RunReportRequest* req, v1::Report* resp) override {
+    return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
+      Violations v;
+      ReportRequest r = FromProto(req->kind(), req->period(), req->filter(), req->dimension(), v);
+      if (!v.empty()) return v.ToStatus();
+      auto t = reports->Run(conn, call.principal(), r);
+      if (!t.ok()) return t.status();
+      std::string next;
+      int64_t total = 0;
+      if (absl::Status s = Reports::Page(*t, r, req->page_size(), req->page_token(), &next, &total);
+          !s.ok()) {
+        return s;
+      }
+      ToProto(*t, r, resp);
+      resp->set_total_rows(total);
+      resp->set_next_page_token(next);
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::ServerWriteReactor<v1::ExportReportResponse>* ExportReport(
+      Context* ctx, const v1::ExportReportRequest* req) override {
+    return new ExportStream(&calls_, reports, ctx, req);
+  }
+
+  Unary* GetIngestionStatus(Context* ctx, const v1::GetIngestionStatusRequest*,
+                            v1::IngestionStatus* resp) override {
+    return calls_.Unary(ctx, __func__, [this, resp](Call& call, db::Conn& conn) -> absl::Status {
+      if (!call.principal().Can("analytics.reports.read")) {
+        return absl::PermissionDeniedError("analytics.reports.read is required");
+      }
+      return conn.Read([&](db::Tx& tx) -> absl::Status {
+        pqxx::result r =
+            tx.exec("SELECT source, " CRM_SQL_MICROS("last_event_time") ", " CRM_SQL_MICROS(
+                "last_apply_time") " FROM analytics.source_progress");
+        for (const auto& [source, count] : applied()) {
+          v1::SourceStatus* s = resp->add_sources();
+          s->set_source(source);
+          s->set_applied_events(count);
+          for (const auto& row : r) {
+            if (row[0].as<std::string>() != source) continue;
+            proto_time::SetTimestamp(db::TimeOf(row[1]), s->mutable_last_event_time());
+            proto_time::SetTimestamp(db::TimeOf(row[2]), s->mutable_last_apply_time());
+          }
+        }
+        return absl::OkStatus();
+      });
+    });
+  }
+
+  Unary* ListSalesTargets(Context* ctx, const v1::ListSalesTargetsRequest* req,
+                          v1::ListSalesTargetsResponse* resp) override {
+    return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
+      TargetFilter f{FromProto(req->subject()), req->subject_id(), FromProto(req->unit()),
+                     req->year()};
+      auto listed = targets->List(conn, call.principal(), f);
+      if (!listed.ok()) return listed.status();
+      for (const auto& t : *listed) *resp->add_targets() = ToProto(t);
+      return absl::OkStatus();
+    });
+  }
+
+  Unary* SetSalesTarget(Context* ctx, const v1::SetSalesTargetRequest* req,
+                        v1::SalesTarget* resp) override {
+    std::shared_ptr<Call> call = calls_.Begin(ctx, __func__, rpc::Auth::kRequired);
+    Unary* reactor = call->reactor();
+    if (call->finished()) return reactor;
+    Violations v;
+    SalesTarget t = FromProto(req->target(), v);
+    absl::Status checked = Targets::CheckSet(call->principal(), t);
+    if (checked.ok()) checked = v.ToStatus();
+    if (!checked.ok()) {
+      call->Finish(checked);
+      return reactor;
+    }
+    const auto store = [this, call, resp](SalesTarget t) {
+      calls_.OnDb(call, [this, resp, t](Call& call, db::Conn& conn) {
+        auto stored = targets->Set(conn, call.principal(), t);
+        if (!stored.ok()) return stored.status();
+        *resp = ToProto(*stored);
+        return absl::OkStatus();
+      });
+    };
+    if (t.subject != TargetSubject::kUser) {
+      store(t);
+      return reactor;
+    }
+    // A user's target belongs to their department (auth's directory says which).
+    service::LookUpUser(directory, *call, t.subject_id, "target.subject_id", kPeerWait,
+                        [call, t, store](absl::StatusOr<service::DirectoryUser> u) mutable {
+                          if (!u.ok()) return call->Finish(u.status());
+                          t.department_id = u->department_id;
+                          store(t);
+                        });
+    return reactor;
+  }
+
+  Unary* DeleteSalesTarget(Context* ctx, const v1::DeleteSalesTargetRequest* req,
+                           v1::DeleteSalesTargetResponse*) override {
+    return calls_.Unary(ctx, __func__, [this, req](Call& call, db::Conn& conn) {
+      Violations v;
+      SalesTarget key;
+      key.subject = FromProto(req->subject());
+      key.subject_id = req->subject_id();
+      key.unit = FromProto(req->unit());
+      auto day = proto_time::DayOf(req->start_date(), "start_date", v);
+      if (!day && !v.Has("start_date")) v.Add("start_date", "is required");
+      if (!v.empty()) return v.ToStatus();
+      key.start = *day;
+      return targets->Delete(conn, call.principal(), key);
+    });
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::Service> NewAnalyticsService(const Parts& parts) {
+  return std::make_unique<AnalyticsServiceImpl>(parts);
+}
+
+}  // namespace crm::analytics

@@ -1,0 +1,57 @@
+#pragma once
+// The management reports (统计报表): each one SQL statement (or two) over the read models,
+// limited to the caller's record scope, and the sales targets behind the performance report.
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/auth/principal.h"
+#include "libs/db/conn.h"
+#include "libs/validation/paging.h"
+#include "services/analytics/src/model.h"
+
+namespace crm::analytics {
+
+class Reports {
+ public:
+  explicit Reports(absl::TimeZone zone) : zone_(zone) {}
+
+  // Permission, the kind, the dimension and the filters that apply to the report
+  // (INVALID_ARGUMENT naming the field otherwise).
+  static absl::Status Check(const auth::Principal& p, const ReportRequest& r);
+
+  // Every row of the report, as of `today` (the aging report's day when the period has not
+  // ended).
+  absl::StatusOr<Table> Run(db::Conn& conn, const auth::Principal& p, const ReportRequest& r,
+                            absl::CivilDay today) const;
+  absl::StatusOr<Table> Run(db::Conn& conn, const auth::Principal& p, const ReportRequest& r) const;
+
+  // One page of a report's rows: page_token holds the next row's position, bound to the
+  // request's kind, period, filters and dimension.
+  static absl::Status Page(Table& t, const ReportRequest& r, int32_t page_size,
+                           const std::string& page_token, std::string* next_page_token,
+                           int64_t* total_rows);
+
+  absl::TimeZone zone() const { return zone_; }
+
+ private:
+  absl::TimeZone zone_;
+};
+
+class Targets {
+ public:
+  absl::StatusOr<std::vector<SalesTarget>> List(db::Conn& conn, const auth::Principal& p,
+                                                const TargetFilter& f) const;
+  // Validation before the subject is looked up.
+  static absl::Status CheckSet(const auth::Principal& p, const SalesTarget& t);
+  // department_id: the subject user's department (looked up), or the subject department.
+  absl::StatusOr<SalesTarget> Set(db::Conn& conn, const auth::Principal& p, SalesTarget t) const;
+  absl::Status Delete(db::Conn& conn, const auth::Principal& p, const SalesTarget& key) const;
+};
+
+// The name of a period unit in the API and the database ("year", …).
+std::string UnitName(PeriodUnit u);
+
+}  // namespace crm::analytics

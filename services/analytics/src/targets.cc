@@ -1,0 +1,159 @@
+#include "absl/strings/str_cat.h"
+#include "libs/auth/scope.h"
+#include "libs/db/time_fields.h"
+#include "libs/ids/uuid.h"
+#include "libs/status/field_violations.h"
+#include "services/analytics/src/reports.h"
+
+namespace crm::analytics {
+namespace {
+
+using db::Exec;
+using db::Statement;
+
+std::string SubjectName(TargetSubject s) {
+  return s == TargetSubject::kUser ? "user" : s == TargetSubject::kDepartment ? "department" : "";
+}
+
+PeriodUnit UnitOf(const std::string& name) {
+  for (PeriodUnit u : {PeriodUnit::kYear, PeriodUnit::kQuarter, PeriodUnit::kMonth}) {
+    if (UnitName(u) == name) return u;
+  }
+  return PeriodUnit::kUnspecified;
+}
+
+#define TARGET_COLUMNS                                                         \
+  "t.subject, t.subject_id::text, t.unit, t.start_date::text, t.amount_minor," \
+  " coalesce(t.department_id::text, ''), t.set_by::text, " CRM_SQL_MICROS("t.updated_at")
+
+SalesTarget TargetOf(const pqxx::row& r) {
+  SalesTarget t;
+  t.subject = r[0].as<std::string>() == "user" ? TargetSubject::kUser : TargetSubject::kDepartment;
+  t.subject_id = r[1].as<std::string>();
+  t.unit = UnitOf(r[2].as<std::string>());
+  absl::ParseCivilTime(r[3].as<std::string>(), &t.start);
+  t.amount_minor = r[4].as<int64_t>();
+  t.department_id = r[5].as<std::string>();
+  t.set_by = r[6].as<std::string>();
+  t.updated_at = db::TimeOf(r[7]);
+  return t;
+}
+
+// A target is in scope through its department (a user target: the user's department, a
+// department target: the department itself) or, for own scope, its user.
+const auth::ScopedStatement& ListScoped() {
+  static const auto* s = new auth::ScopedStatement(
+      "analytics.list_targets",
+      "SELECT " TARGET_COLUMNS
+      " FROM analytics.sales_targets t"
+      " WHERE ($2 = '' OR t.subject = $2) AND ($3 = '' OR t.subject_id = nullif($3, '')::uuid)"
+      " AND ($4 = '' OR t.unit = $4)"
+      " AND ($5::int = 0 OR extract(year FROM t.start_date) = $5::int) AND {scope}"
+      " ORDER BY t.start_date, t.subject, t.subject_id, t.unit",
+      "t.subject_id", "t.department_id", 1);
+  return *s;
+}
+
+constexpr Statement kUpsert{
+    "analytics.upsert_target",
+    "INSERT INTO analytics.sales_targets AS t (subject, subject_id, unit, start_date,"
+    " amount_minor, department_id, set_by, updated_at)"
+    " VALUES ($1, $2::uuid, $3, $4::date, $5::int8, $6::uuid, $7::uuid, now())"
+    " ON CONFLICT (subject, subject_id, unit, start_date) DO UPDATE SET"
+    " amount_minor = excluded.amount_minor, department_id = excluded.department_id,"
+    " set_by = excluded.set_by, updated_at = now() RETURNING " TARGET_COLUMNS};
+
+constexpr Statement kDelete{
+    "analytics.delete_target",
+    "DELETE FROM analytics.sales_targets WHERE subject = $1 AND subject_id = $2::uuid"
+    " AND unit = $3 AND start_date = $4::date RETURNING coalesce(department_id::text, '')"};
+
+bool Allowed(const auth::Principal& p, const std::string& department_id) {
+  switch (p.scope) {
+    case auth::DataScope::kAll:
+      return true;
+    case auth::DataScope::kDepartment:
+      return p.InDepartmentTree(department_id);
+    default:
+      return false;
+  }
+}
+
+absl::Status CheckKey(const SalesTarget& t, Violations& v) {
+  if (t.subject == TargetSubject::kUnspecified) v.Add("subject", "is required");
+  if (!ids::IsUuid(t.subject_id)) v.Add("subject_id", "is not a UUID");
+  if (t.unit != PeriodUnit::kYear && t.unit != PeriodUnit::kQuarter &&
+      t.unit != PeriodUnit::kMonth) {
+    v.Add("unit", "must be a year, a quarter or a month");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<SalesTarget>> Targets::List(db::Conn& conn, const auth::Principal& p,
+                                                       const TargetFilter& f) const {
+  if (!p.Can("analytics.reports.read")) {
+    return absl::PermissionDeniedError("analytics.reports.read is required");
+  }
+  if (!f.subject_id.empty() && !ids::IsUuid(f.subject_id)) {
+    return InvalidField("subject_id", "is not a UUID");
+  }
+  return conn.Read([&](db::Tx& tx) -> absl::StatusOr<std::vector<SalesTarget>> {
+    pqxx::result r = Exec(tx, ListScoped().For(p.scope), auth::ScopeParam(p),
+                          SubjectName(f.subject), f.subject_id, UnitName(f.unit), f.year);
+    std::vector<SalesTarget> out;
+    for (const auto& row : r) out.push_back(TargetOf(row));
+    return out;
+  });
+}
+
+absl::Status Targets::CheckSet(const auth::Principal& p, const SalesTarget& t) {
+  if (!p.Can("analytics.targets.write")) {
+    return absl::PermissionDeniedError("analytics.targets.write is required");
+  }
+  Violations v;
+  (void)CheckKey(t, v);
+  if (t.amount_minor < 0) v.Add("target.amount", "must not be negative");
+  return v.ToStatus();
+}
+
+absl::StatusOr<SalesTarget> Targets::Set(db::Conn& conn, const auth::Principal& p,
+                                         SalesTarget t) const {
+  if (absl::Status s = CheckSet(p, t); !s.ok()) return s;
+  if (t.subject == TargetSubject::kDepartment) t.department_id = t.subject_id;
+  if (!Allowed(p, t.department_id)) {
+    return absl::PermissionDeniedError(
+        "the target's department is outside the caller's departments");
+  }
+  t.start = PeriodOf(t.unit, t.start).start;
+  return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<SalesTarget> {
+    pqxx::result r = Exec(tx, kUpsert, SubjectName(t.subject), t.subject_id, UnitName(t.unit),
+                          absl::FormatCivilTime(t.start), t.amount_minor,
+                          db::NullIfEmpty(t.department_id), p.user_id);
+    return TargetOf(r[0]);
+  });
+}
+
+absl::Status Targets::Delete(db::Conn& conn, const auth::Principal& p,
+                             const SalesTarget& key) const {
+  if (!p.Can("analytics.targets.write")) {
+    return absl::PermissionDeniedError("analytics.targets.write is required");
+  }
+  Violations v;
+  (void)CheckKey(key, v);
+  if (!v.empty()) return v.ToStatus();
+  const absl::CivilDay start = PeriodOf(key.unit, key.start).start;
+  return conn.Transact([&](db::Tx& tx) -> absl::Status {
+    pqxx::result r = Exec(tx, kDelete, SubjectName(key.subject), key.subject_id, UnitName(key.unit),
+                          absl::FormatCivilTime(start));
+    if (r.empty()) return absl::NotFoundError("no such target");
+    if (!Allowed(p, r[0][0].as<std::string>())) {
+      return absl::PermissionDeniedError(
+          "the target's department is outside the caller's departments");
+    }
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace crm::analytics
