@@ -27,6 +27,7 @@ crm_provision "$pg_admin" crm pipeline crm_pipeline
 crm_provision "$pg_admin" crm contracts crm_contracts
 crm_provision "$pg_admin" crm payments crm_payments
 crm_provision "$pg_admin" crm service crm_service
+crm_provision "$pg_admin" crm analytics crm_analytics
 
 # Secrets are generated once, never hard-coded.
 [[ -f "$keys/auth-1.pem" ]] || openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
@@ -129,9 +130,22 @@ start_service service "$CRM_BUILD/services/service/crm-service" 50056 9469 \
   "${service_args[@]}" --service-client-id=service-follower \
   --service-client-secret-file="$secrets/service-follower.secret"
 
+# Analytics follows every service's events into the reports' read models.
+start_service analytics "$CRM_BUILD/services/analytics/crm-analytics" 50057 9471 \
+  --db-url="$pg_admin dbname=crm user=crm_analytics" \
+  --jwt-public-keys="auth-1=$keys/auth-1.pub.pem" --auth-address=localhost:50051 \
+  --customers-address=localhost:50052 --pipeline-address=localhost:50053 \
+  --contracts-address=localhost:50054 --payments-address=localhost:50055 \
+  --service-address=localhost:50056 --service-client-id=analytics-follower \
+  --service-client-secret-file="$secrets/analytics-follower.secret"
+
 crm_log "loading demo receivables, payments and deliveries"
 "$CRM_BUILD/tests/fixtures/crm-demo-data" --addr=localhost:50051 --payments-addr=localhost:50055 \
   --admin-password-file="$secrets/admin-password" --demo-password-file="$secrets/demo-password"
+crm_log "loading demo sales targets and churn steps"
+"$CRM_BUILD/tests/fixtures/crm-demo-data" --addr=localhost:50051 --analytics-addr=localhost:50057 \
+  --customers-addr=localhost:50052 --admin-password-file="$secrets/admin-password" \
+  --demo-password-file="$secrets/demo-password"
 
 cat <<MSG
 
@@ -143,6 +157,7 @@ The CRM stack is up.
   contracts  gRPC localhost:50054   metrics http://localhost:9467/metrics   log $logs/contracts.log
   payments   gRPC localhost:50055   metrics http://localhost:9468/metrics   log $logs/payments.log
   service    gRPC localhost:50056   metrics http://localhost:9469/metrics   log $logs/service.log
+  analytics  gRPC localhost:50057   metrics http://localhost:9471/metrics   log $logs/analytics.log
   salesys-fake (stand-in for the sales system)
              gRPC localhost:50060   metrics http://localhost:9470/metrics   log $logs/salesys-fake.log
   postgres  $pg_admin dbname=crm
@@ -165,6 +180,8 @@ Try it:
   crmctl --addr=localhost:50055 call crm.payments.v1.PaymentsService/ListOverdueInstallments '{}'
   export CRM_TOKEN=\$(CRM_PASSWORD=$(cat "$secrets/demo-password") crmctl token lin.xue)
   crmctl --addr=localhost:50056 call crm.service.v1.TicketsService/ListTickets '{"query": "发票", "open_only": true}'
+  export CRM_TOKEN=\$(CRM_PASSWORD=$(cat "$secrets/demo-password") crmctl token zhang.wei)
+  crmctl --addr=localhost:50057 call crm.analytics.v1.AnalyticsService/RunReport '{"kind": "REPORT_KIND_SALES_PERFORMANCE", "period": {"unit": "PERIOD_UNIT_YEAR", "date": {"year": $(date +%Y), "month": 1, "day": 1}}, "dimension": "owner"}'
   crmctl list            # every RPC
 
 Stop it with scripts/down.sh.

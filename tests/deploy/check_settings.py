@@ -11,7 +11,7 @@ import sys
 
 import yaml
 
-SERVICES = ("auth", "customers", "pipeline", "contracts", "payments", "service")
+SERVICES = ("auth", "customers", "pipeline", "contracts", "payments", "service", "analytics")
 # The services' own defaults (libs/service/common_config.cc) when a deployment sets nothing.
 DEFAULTS = {"CRM_JWT_ISSUER": "crm-auth", "CRM_JWT_AUDIENCE": "crm"}
 # Settings a service refuses to start with unless it also has a service account

@@ -11,7 +11,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 echo "docker-compose config"
 secrets=(CRM_DB_PASSWORD CRM_AUTH_DB_PASSWORD CRM_CUSTOMERS_DB_PASSWORD CRM_PIPELINE_DB_PASSWORD
          CRM_CONTRACTS_DB_PASSWORD CRM_PAYMENTS_DB_PASSWORD CRM_SERVICE_DB_PASSWORD
-         CRM_ADMIN_PASSWORD)
+         CRM_ANALYTICS_DB_PASSWORD CRM_ADMIN_PASSWORD)
 compose_env=()
 for s in "${secrets[@]}"; do compose_env+=("$s=secret-$s"); done
 env "${compose_env[@]}" docker-compose -f "$root/docker-compose.yml" config >"$tmp/compose.yaml" \
@@ -34,7 +34,7 @@ for dir in base overlays/local; do
     grep -q "^kind: $kind$" "$tmp/rendered.yaml" || fail "$dir renders no $kind"
   done
   grep -q "grpc:" "$tmp/rendered.yaml" || fail "$dir: no gRPC health probes"
-  for svc in auth customers pipeline contracts payments service; do
+  for svc in auth customers pipeline contracts payments service analytics; do
     grep -q "^  name: crm-$svc$" "$tmp/rendered.yaml" || fail "$dir renders no crm-$svc"
   done
 done

@@ -108,7 +108,7 @@ TEST_F(StackE2eTest, EveryRpcAnswersEveryRoleAsItsAccessDeclares) {
     callers.push_back({absl::StrCat("a service account with role ", r.name()), *account_token,
                        permissions, true});
   }
-  EXPECT_EQ(callers.size(), 2 * 14u);
+  EXPECT_EQ(callers.size(), 2 * 15u);
 
   const std::vector<std::pair<std::string, grpc::ChannelInterface*>> files = {
       {"crm/auth/v1/auth_service.proto", auth_->channel().get()},
@@ -117,7 +117,8 @@ TEST_F(StackE2eTest, EveryRpcAnswersEveryRoleAsItsAccessDeclares) {
       {"crm/pipeline/v1/pipeline_service.proto", pipeline_->channel().get()},
       {"crm/contracts/v1/contracts_service.proto", contracts_->channel().get()},
       {"crm/payments/v1/payments_service.proto", payments_->channel().get()},
-      {"crm/service/v1/tickets_service.proto", service_->channel().get()}};
+      {"crm/service/v1/tickets_service.proto", service_->channel().get()},
+      {"crm/analytics/v1/analytics_service.proto", analytics_->channel().get()}};
   int checked = 0, methods = 0, allowed = 0;
   for (const auto& [file_name, channel] : files) {
     const auto* file =

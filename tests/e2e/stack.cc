@@ -278,4 +278,21 @@ absl::StatusOr<std::unique_ptr<ServiceServer>> ServiceServer::Start(
   return s;
 }
 
+absl::StatusOr<std::unique_ptr<AnalyticsServer>> AnalyticsServer::Start(
+    test::TestDatabase& db, const AuthServer& auth, const std::string& account_secret_file,
+    std::vector<std::string> extra_args) {
+  auto conninfo = db.ProvisionService("analytics", "crm_analytics");
+  if (!conninfo.ok()) return conninfo.status();
+  std::unique_ptr<AnalyticsServer> s(new AnalyticsServer());
+  std::vector<std::string> args = {"--jwt-public-keys=" + auth.public_key_spec(),
+                                   "--auth-address=" + auth.target(),
+                                   "--service-client-id=analytics-follower",
+                                   "--service-client-secret-file=" + account_secret_file};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  if (auto st = s->Launch("services/analytics/crm-analytics", *conninfo, args); !st.ok()) {
+    return st;
+  }
+  return s;
+}
+
 }  // namespace crm::e2e

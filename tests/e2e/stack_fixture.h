@@ -1,8 +1,8 @@
 #pragma once
 // The whole stack over real processes for end-to-end tests: auth, customers, the pipeline,
-// the sales system's stand-in, contracts, payments and service (tickets), wired with their
-// followers the way the local stack wires them, with a department (华东区), a sales manager, an
-// account manager and an executive signed in, and helpers that walk a customer to a signed
+// the sales system's stand-in, contracts, payments, service (tickets) and analytics, wired with
+// their followers the way the local stack wires them, with a department (华东区), a sales manager,
+// an account manager and an executive signed in, and helpers that walk a customer to a signed
 // contract.
 
 #include <grpcpp/create_channel.h>
@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "crm/analytics/v1/analytics_service.grpc.pb.h"
 #include "crm/contracts/v1/contracts_service.grpc.pb.h"
 #include "crm/customers/v1/customers_service.grpc.pb.h"
 #include "crm/payments/v1/payments_service.grpc.pb.h"
@@ -34,6 +35,7 @@ namespace kv1 = ::crm::contracts::v1;
 namespace yv1 = ::crm::payments::v1;
 namespace tv1 = ::crm::service::v1;
 namespace sv1 = ::external::salesys::v1;
+namespace av1 = ::crm::analytics::v1;
 
 inline void SetDay(absl::CivilDay d, google::type::Date* out) {
   out->set_year(static_cast<int>(d.year()));
@@ -118,12 +120,23 @@ class StackE2eTest : public ::testing::Test {
                                     "--service-client-id=pipeline-follower",
                                     "--service-client-secret-file=" + *pipeline_secret}),
                 test::IsOk());
+    // Analytics follows every service's events into its read models.
+    auto analytics_secret = auth_->CreateServiceAccount("analytics-follower", "analytics_follower");
+    ASSERT_THAT(analytics_secret, test::IsOk());
+    auto analytics = AnalyticsServer::Start(
+        *db_, *auth_, *analytics_secret,
+        {"--customers-address=" + customers_->target(), "--pipeline-address=" + pipeline_->target(),
+         "--contracts-address=" + contracts_->target(), "--payments-address=" + payments_->target(),
+         "--service-address=" + service_->target()});
+    ASSERT_THAT(analytics, test::IsOk());
+    analytics_ = *std::move(analytics);
     customers_stub_ = cv1::CustomersService::NewStub(customers_->channel());
     contacts_stub_ = cv1::ContactsService::NewStub(customers_->channel());
     pipeline_stub_ = pv1::PipelineService::NewStub(pipeline_->channel());
     contracts_stub_ = kv1::ContractsService::NewStub(contracts_->channel());
     payments_stub_ = yv1::PaymentsService::NewStub(payments_->channel());
     tickets_stub_ = tv1::TicketsService::NewStub(service_->channel());
+    analytics_stub_ = av1::AnalyticsService::NewStub(analytics_->channel());
     sales_system_stub_ = sv1::SalesSystemService::NewStub(
         grpc::CreateChannel(fake_->address(), grpc::InsecureChannelCredentials()));
 
@@ -149,7 +162,8 @@ class StackE2eTest : public ::testing::Test {
   void TearDown() override {
     if (!HasFailure()) return;
     for (auto [name, service] :
-         {std::pair<const char*, ServiceUnderTest*>{"service", service_.get()},
+         {std::pair<const char*, ServiceUnderTest*>{"analytics", analytics_.get()},
+          {"service", service_.get()},
           {"payments", payments_.get()},
           {"contracts", contracts_.get()},
           {"customers", customers_.get()}}) {
@@ -277,12 +291,14 @@ class StackE2eTest : public ::testing::Test {
   std::unique_ptr<ContractsServer> contracts_;
   std::unique_ptr<PaymentsServer> payments_;
   std::unique_ptr<ServiceServer> service_;
+  std::unique_ptr<AnalyticsServer> analytics_;
   std::unique_ptr<cv1::CustomersService::Stub> customers_stub_;
   std::unique_ptr<cv1::ContactsService::Stub> contacts_stub_;
   std::unique_ptr<pv1::PipelineService::Stub> pipeline_stub_;
   std::unique_ptr<kv1::ContractsService::Stub> contracts_stub_;
   std::unique_ptr<yv1::PaymentsService::Stub> payments_stub_;
   std::unique_ptr<tv1::TicketsService::Stub> tickets_stub_;
+  std::unique_ptr<av1::AnalyticsService::Stub> analytics_stub_;
   std::unique_ptr<sv1::SalesSystemService::Stub> sales_system_stub_;
   std::string east_, rep_id_, manager_, rep_, executive_, finance_;
   int created_ = 0;

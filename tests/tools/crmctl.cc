@@ -28,6 +28,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "crm/analytics/v1/analytics_service.grpc.pb.h"
 #include "crm/auth/v1/auth_service.grpc.pb.h"
 #include "crm/auth/v1/directory_service.grpc.pb.h"
 #include "crm/auth/v1/events.pb.h"
@@ -68,6 +69,7 @@ const pb::FileDescriptor* const kLinked[] = {
     crm::payments::v1::PaymentRecorded::descriptor()->file(),
     crm::service::v1::CreateTicketRequest::descriptor()->file(),
     crm::service::v1::TicketChanged::descriptor()->file(),
+    crm::analytics::v1::RunReportRequest::descriptor()->file(),
     external::salesys::v1::Product::descriptor()->file(),
 };
 

@@ -22,6 +22,7 @@ class ExportStream : public rpc::Stream<grpc::ServerWriteReactor<v1::ExportRepor
       : Stream(calls, ctx), reports_(reports) {
     Violations v;
     request_ = FromProto(req->kind(), req->period(), req->filter(), req->dimension(), v);
+    if (early_.ok()) early_ = Reports::CheckReader(*principal_);
     if (early_.ok()) early_ = v.ToStatus();
     if (early_.ok()) early_ = Reports::Check(*principal_, request_);
     if (!early_.ok()) {
@@ -68,6 +69,7 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService,
 
   Unary* RunReport(Context* ctx, const v1::RunReportRequest* req, v1::Report* resp) override {
     return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
+      if (absl::Status s = Reports::CheckReader(call.principal()); !s.ok()) return s;
       Violations v;
       ReportRequest r = FromProto(req->kind(), req->period(), req->filter(), req->dimension(), v);
       if (!v.empty()) return v.ToStatus();
@@ -94,9 +96,7 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService,
   Unary* GetIngestionStatus(Context* ctx, const v1::GetIngestionStatusRequest*,
                             v1::IngestionStatus* resp) override {
     return calls_.Unary(ctx, __func__, [this, resp](Call& call, db::Conn& conn) -> absl::Status {
-      if (!call.principal().Can("analytics.reports.read")) {
-        return absl::PermissionDeniedError("analytics.reports.read is required");
-      }
+      if (absl::Status s = Reports::CheckReader(call.principal()); !s.ok()) return s;
       return conn.Read([&](db::Tx& tx) -> absl::Status {
         pqxx::result r =
             tx.exec("SELECT source, " CRM_SQL_MICROS("last_event_time") ", " CRM_SQL_MICROS(
@@ -166,6 +166,7 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService,
   Unary* DeleteSalesTarget(Context* ctx, const v1::DeleteSalesTargetRequest* req,
                            v1::DeleteSalesTargetResponse*) override {
     return calls_.Unary(ctx, __func__, [this, req](Call& call, db::Conn& conn) {
+      if (absl::Status s = Targets::CheckWriter(call.principal()); !s.ok()) return s;
       Violations v;
       SalesTarget key;
       key.subject = FromProto(req->subject());

@@ -213,10 +213,15 @@ Period PeriodOf(PeriodUnit unit, absl::CivilDay day) {
   return p;
 }
 
-absl::Status Reports::Check(const auth::Principal& p, const ReportRequest& r) {
+absl::Status Reports::CheckReader(const auth::Principal& p) {
   if (!p.Can("analytics.reports.read")) {
     return absl::PermissionDeniedError("analytics.reports.read is required");
   }
+  return absl::OkStatus();
+}
+
+absl::Status Reports::Check(const auth::Principal& p, const ReportRequest& r) {
+  if (absl::Status s = CheckReader(p); !s.ok()) return s;
   Violations v;
   if (r.kind == ReportKind::kUnspecified) v.Add("kind", "is required");
   if (r.period.unit == PeriodUnit::kUnspecified) v.Add("period.unit", "is required");

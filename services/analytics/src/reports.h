@@ -18,6 +18,8 @@ class Reports {
  public:
   explicit Reports(absl::TimeZone zone) : zone_(zone) {}
 
+  // analytics.reports.read, checked before anything of the request.
+  static absl::Status CheckReader(const auth::Principal& p);
   // Permission, the kind, the dimension and the filters that apply to the report
   // (INVALID_ARGUMENT naming the field otherwise).
   static absl::Status Check(const auth::Principal& p, const ReportRequest& r);
@@ -44,6 +46,8 @@ class Targets {
  public:
   absl::StatusOr<std::vector<SalesTarget>> List(db::Conn& conn, const auth::Principal& p,
                                                 const TargetFilter& f) const;
+  // analytics.targets.write, checked before anything of the request.
+  static absl::Status CheckWriter(const auth::Principal& p);
   // Validation before the subject is looked up.
   static absl::Status CheckSet(const auth::Principal& p, const SalesTarget& t);
   // department_id: the subject user's department (looked up), or the subject department.

@@ -93,9 +93,7 @@ absl::Status CheckKey(const SalesTarget& t, Violations& v) {
 
 absl::StatusOr<std::vector<SalesTarget>> Targets::List(db::Conn& conn, const auth::Principal& p,
                                                        const TargetFilter& f) const {
-  if (!p.Can("analytics.reports.read")) {
-    return absl::PermissionDeniedError("analytics.reports.read is required");
-  }
+  if (absl::Status s = Reports::CheckReader(p); !s.ok()) return s;
   if (!f.subject_id.empty() && !ids::IsUuid(f.subject_id)) {
     return InvalidField("subject_id", "is not a UUID");
   }
@@ -108,10 +106,15 @@ absl::StatusOr<std::vector<SalesTarget>> Targets::List(db::Conn& conn, const aut
   });
 }
 
-absl::Status Targets::CheckSet(const auth::Principal& p, const SalesTarget& t) {
+absl::Status Targets::CheckWriter(const auth::Principal& p) {
   if (!p.Can("analytics.targets.write")) {
     return absl::PermissionDeniedError("analytics.targets.write is required");
   }
+  return absl::OkStatus();
+}
+
+absl::Status Targets::CheckSet(const auth::Principal& p, const SalesTarget& t) {
+  if (absl::Status s = CheckWriter(p); !s.ok()) return s;
   Violations v;
   (void)CheckKey(t, v);
   if (t.amount_minor < 0) v.Add("target.amount", "must not be negative");
@@ -137,9 +140,7 @@ absl::StatusOr<SalesTarget> Targets::Set(db::Conn& conn, const auth::Principal& 
 
 absl::Status Targets::Delete(db::Conn& conn, const auth::Principal& p,
                              const SalesTarget& key) const {
-  if (!p.Can("analytics.targets.write")) {
-    return absl::PermissionDeniedError("analytics.targets.write is required");
-  }
+  if (absl::Status s = CheckWriter(p); !s.ok()) return s;
   Violations v;
   (void)CheckKey(key, v);
   if (!v.empty()) return v.ToStatus();
