@@ -1,6 +1,10 @@
 #include "libs/events/follower.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 #include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/impl/rpc_method.h>
@@ -128,35 +132,78 @@ absl::Status Follower::FollowAsLeader() {
   std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> reader(
       grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(options_.channel.get(), method,
                                                                     &ctx, request_bytes));
-  grpc::ByteBuffer message;
-  absl::Status failed;
-  while (failed.ok() && reader->Read(&message)) {
-    auto decoded = Decode(message);
-    if (!decoded.ok()) {
-      failed = decoded.status();
-      break;
+  // A reader thread queues what the stream delivers (a bounded amount); this thread applies
+  // what is queued, up to max_batch events a transaction, so a burst costs one commit per
+  // batch while a quiet stream still applies each event as it comes.
+  const size_t max_batch = static_cast<size_t>(std::max(1, options_.max_batch));
+  std::mutex queue_mu;
+  std::condition_variable queue_cv;
+  std::deque<common::v1::Event> queue;
+  bool ended = false, abandon = false;
+  absl::Status read_status;
+  std::thread read_thread([&] {
+    grpc::ByteBuffer message;
+    while (reader->Read(&message)) {
+      auto decoded = Decode(message);
+      std::unique_lock<std::mutex> lock(queue_mu);
+      if (!decoded.ok()) {
+        read_status = decoded.status();
+        break;
+      }
+      queue_cv.wait(lock, [&] { return abandon || queue.size() < 4 * max_batch; });
+      if (abandon) break;
+      queue.push_back(*std::move(decoded));
+      queue_cv.notify_all();
     }
-    const common::v1::Event& e = *decoded;
+    std::lock_guard<std::mutex> lock(queue_mu);
+    ended = true;
+    queue_cv.notify_all();
+  });
+  absl::Status failed;
+  std::vector<common::v1::Event> batch;
+  while (failed.ok()) {
+    batch.clear();
+    {
+      std::unique_lock<std::mutex> lock(queue_mu);
+      queue_cv.wait(lock, [&] { return ended || !queue.empty(); });
+      if (queue.empty()) {
+        failed = read_status;
+        break;
+      }
+      while (!queue.empty() && batch.size() < max_batch) {
+        batch.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+      queue_cv.notify_all();
+    }
     failed = conn_.Transact([&](db::Tx& tx) -> absl::Status {
-      if (absl::Status s = apply_(tx, e); !s.ok()) return s;
+      for (const common::v1::Event& e : batch) {
+        if (absl::Status s = apply_(tx, e); !s.ok()) return s;
+      }
       // Compare-and-set: only from the cursor this follower stored last.
       pqxx::result moved = tx.exec_params(
           absl::StrCat("INSERT INTO ", schema_,
                        ".event_cursors AS c (stream, cursor) VALUES ($1, $2)"
                        " ON CONFLICT (stream) DO UPDATE SET cursor = excluded.cursor,"
                        " updated_at = now() WHERE c.cursor = $3"),
-          options_.stream, e.cursor(), stored);
+          options_.stream, batch.back().cursor(), stored);
       if (moved.affected_rows() != 1) {
         return absl::AbortedError("another follower moved the cursor; resuming from it");
       }
       return absl::OkStatus();
     });
     if (failed.ok()) {
-      stored = e.cursor();
-      applied_.fetch_add(1);
+      stored = batch.back().cursor();
+      applied_.fetch_add(static_cast<int64_t>(batch.size()));
     }
   }
   if (!failed.ok()) ctx.TryCancel();
+  {
+    std::lock_guard<std::mutex> lock(queue_mu);
+    abandon = true;
+    queue_cv.notify_all();
+  }
+  read_thread.join();
   grpc::Status finish = reader->Finish();
   {
     std::lock_guard<std::mutex> lock(mu_);

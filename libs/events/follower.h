@@ -59,10 +59,14 @@ class Follower {
     // as an event with its cursor. Unset: crm.common.v1 WatchEvents of `types`.
     std::function<std::string(const std::string& cursor)> request;
     std::function<absl::StatusOr<common::v1::Event>(const std::string& message)> decode;
+    // Events applied in one transaction, at most: what the stream has delivered while the
+    // previous transaction ran (1: each event in its own).
+    int max_batch = 1;
     absl::Duration min_backoff = absl::Milliseconds(200);
     absl::Duration max_backoff = absl::Seconds(30);
   };
-  // Applies one event inside the transaction that stores its cursor.
+  // Applies one event inside the transaction that stores its cursor (and those of the rest of
+  // its batch).
   using Apply = std::function<absl::Status(db::Tx&, const common::v1::Event&)>;
 
   Follower(Options options, std::string conninfo, std::string schema, Apply apply);

@@ -285,9 +285,11 @@ absl::StatusOr<std::unique_ptr<AnalyticsServer>> AnalyticsServer::Start(
   if (!conninfo.ok()) return conninfo.status();
   std::unique_ptr<AnalyticsServer> s(new AnalyticsServer());
   std::vector<std::string> args = {"--jwt-public-keys=" + auth.public_key_spec(),
-                                   "--auth-address=" + auth.target(),
-                                   "--service-client-id=analytics-follower",
-                                   "--service-client-secret-file=" + account_secret_file};
+                                   "--auth-address=" + auth.target()};
+  if (!account_secret_file.empty()) {
+    args.push_back("--service-client-id=analytics-follower");
+    args.push_back("--service-client-secret-file=" + account_secret_file);
+  }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   if (auto st = s->Launch("services/analytics/crm-analytics", *conninfo, args); !st.ok()) {
     return st;

@@ -147,8 +147,8 @@ class AnalyticsServer : public ServiceUnderTest {
  public:
   // Provisions the analytics role and schema and starts crm-analytics trusting `auth`'s key,
   // following every service's events as the service account whose secret is in
-  // `account_secret_file` (username "analytics-follower"); the other services' addresses come
-  // in `extra_args` (--customers-address=…).
+  // `account_secret_file` (username "analytics-follower"; none when empty); the other services'
+  // addresses come in `extra_args` (--customers-address=…).
   static absl::StatusOr<std::unique_ptr<AnalyticsServer>> Start(
       test::TestDatabase& db, const AuthServer& auth, const std::string& account_secret_file,
       std::vector<std::string> extra_args = {});

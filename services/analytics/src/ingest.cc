@@ -149,9 +149,10 @@ constexpr Statement kUpsertStage{
 
 // --- contracts --------------------------------------------------------------------------------
 
+// The contract and its lines, unless a newer version is stored.
 constexpr Statement kUpsertContract{
     "analytics.upsert_contract",
-    "INSERT INTO analytics.contracts AS c (id, customer_id, owner_id, department_id, status,"
+    "WITH up AS (INSERT INTO analytics.contracts AS c (id, customer_id, owner_id, department_id, status,"
     " currency, amount_minor, sign_date, version)"
     " VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, $6, $7::int8, nullif($8, '')::date,"
     " " CRM_SQL_FROM_MICROS("$9") ")"
@@ -159,19 +160,19 @@ constexpr Statement kUpsertContract{
     " owner_id = excluded.owner_id, department_id = excluded.department_id,"
     " status = excluded.status, currency = excluded.currency,"
     " amount_minor = excluded.amount_minor, sign_date = excluded.sign_date,"
-    " version = excluded.version WHERE c.version <= excluded.version RETURNING id"};
-
-constexpr Statement kDeleteContractLines{
-    "analytics.delete_contract_lines",
-    "DELETE FROM analytics.contract_lines WHERE contract_id = $1::uuid"};
-
-constexpr Statement kInsertContractLines{
-    "analytics.insert_contract_lines",
-    "INSERT INTO analytics.contract_lines (contract_id, position, product_id, product_name,"
+    " version = excluded.version WHERE c.version <= excluded.version RETURNING id),"
+    // The lines, when the contract's version was stored: those beyond the new count go, the
+    // others are written over.
+    " gone AS (DELETE FROM analytics.contract_lines x USING up WHERE x.contract_id = up.id"
+    "   AND x.position > cardinality($10::text[]))"
+    " INSERT INTO analytics.contract_lines AS x (contract_id, position, product_id, product_name,"
     " product_line_id, quantity, amount_minor)"
-    " SELECT $1::uuid, l.position, l.product_id, l.name, l.line, l.quantity, l.amount"
-    " FROM unnest($2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[]) WITH ORDINALITY"
-    "   AS l (product_id, name, line, quantity, amount, position)"};
+    " SELECT up.id, l.position, l.product_id, l.name, l.line, l.quantity, l.amount"
+    " FROM up, unnest($10::text[], $11::text[], $12::text[], $13::int8[], $14::int8[])"
+    "   WITH ORDINALITY AS l (product_id, name, line, quantity, amount, position)"
+    " ON CONFLICT (contract_id, position) DO UPDATE SET product_id = excluded.product_id,"
+    " product_name = excluded.product_name, product_line_id = excluded.product_line_id,"
+    " quantity = excluded.quantity, amount_minor = excluded.amount_minor"};
 
 // --- payments ---------------------------------------------------------------------------------
 
@@ -186,18 +187,15 @@ constexpr Statement kUpsertReceivable{
     "   WHERE r.version <= excluded.version RETURNING r.*),"
     " paid AS (UPDATE analytics.payments p SET customer_id = up.customer_id,"
     "   owner_id = up.owner_id, department_id = up.department_id FROM up"
-    "   WHERE p.contract_id = up.contract_id)"
-    " SELECT contract_id FROM up"};
-
-// The receivable's plan, replaced once its version was stored (kUpsertReceivable).
-constexpr Statement kDeleteInstallments{
-    "analytics.delete_installments",
-    "DELETE FROM analytics.installments WHERE contract_id = $1::uuid"};
-constexpr Statement kInsertInstallments{
-    "analytics.insert_installments",
-    "INSERT INTO analytics.installments (contract_id, number, due_date, amount_minor)"
-    " SELECT $1::uuid, l.number, l.due, l.amount"
-    " FROM unnest($2::date[], $3::int8[]) WITH ORDINALITY AS l (due, amount, number)"};
+    "   WHERE p.contract_id = up.contract_id),"
+    // The plan, when the receivable's version was stored.
+    " gone AS (DELETE FROM analytics.installments i USING up"
+    "   WHERE i.contract_id = up.contract_id AND i.number > cardinality($8::date[]))"
+    " INSERT INTO analytics.installments (contract_id, number, due_date, amount_minor)"
+    " SELECT up.contract_id, l.number, l.due, l.amount"
+    " FROM up, unnest($8::date[], $9::int8[]) WITH ORDINALITY AS l (due, amount, number)"
+    " ON CONFLICT (contract_id, number) DO UPDATE SET due_date = excluded.due_date,"
+    " amount_minor = excluded.amount_minor"};
 
 // A payment takes the receivable's current owner and customer when the receivable is known
 // (its events come first in the same stream; the payload's are as of the payment).
@@ -223,9 +221,11 @@ constexpr Statement kUpsertDelivery{
 
 // --- service ----------------------------------------------------------------------------------
 
+// The ticket, unless a newer version is stored, and the satisfaction of a feedback ($12,
+// 0 for none).
 constexpr Statement kUpsertTicket{
     "analytics.upsert_ticket",
-    "INSERT INTO analytics.tickets AS t (id, type, customer_id, owner_id, department_id,"
+    "WITH up AS (INSERT INTO analytics.tickets AS t (id, type, customer_id, owner_id, department_id,"
     " status, created_at, first_response_at, resolved_at, version)"
     " VALUES ($1::uuid, $2, $3::uuid, $4::uuid, $5::uuid, $6, " CRM_SQL_FROM_MICROS("$7") ","
     " " CRM_SQL_FROM_MICROS("$8") ", " CRM_SQL_FROM_MICROS("$9") ", " CRM_SQL_FROM_MICROS("$10") ")"
@@ -233,12 +233,11 @@ constexpr Statement kUpsertTicket{
     " owner_id = excluded.owner_id, department_id = excluded.department_id,"
     " status = excluded.status, created_at = excluded.created_at,"
     " first_response_at = excluded.first_response_at, resolved_at = excluded.resolved_at,"
-    " version = excluded.version WHERE t.version <= excluded.version"};
-
-constexpr Statement kInsertFeedback{
-    "analytics.insert_feedback",
-    "INSERT INTO analytics.ticket_feedback (ticket_id, at, satisfaction)"
-    " VALUES ($1::uuid, " CRM_SQL_FROM_MICROS("$2") ", $3::int) ON CONFLICT DO NOTHING"};
+    " version = excluded.version WHERE t.version <= excluded.version)"
+    // A feedback (returned or archived): its satisfaction, once.
+    " INSERT INTO analytics.ticket_feedback (ticket_id, at, satisfaction)"
+    " SELECT $1::uuid, " CRM_SQL_FROM_MICROS("$11") ", $12::int WHERE $12::int BETWEEN 1 AND 5"
+    " ON CONFLICT DO NOTHING"};
 
 constexpr Statement kMarkBreach{
     "analytics.mark_breach",
@@ -324,6 +323,13 @@ absl::Status Ingest::Apply(db::Tx& tx, const std::string& source,
     return absl::InvalidArgumentError(absl::StrCat("unknown source ", source));
   }
   if (!s.ok()) return s;
+  const absl::Time now = absl::Now();
+  {
+    std::lock_guard<std::mutex> lock(progress_mu_);
+    absl::Time& written = progress_written_[source];
+    if (now - written < absl::Milliseconds(100)) return absl::OkStatus();
+    written = now;
+  }
   Exec(tx, kProgress, source, MicrosOf(e.occur_time()));
   return absl::OkStatus();
 }
@@ -406,12 +412,6 @@ absl::Status Ingest::ApplyContracts(db::Tx& tx, const common::v1::Event& e) cons
   contracts::v1::ContractChanged p;
   if (absl::Status s = Unpack(e, &p); !s.ok()) return s;
   const auto& c = p.contract();
-  pqxx::result r =
-      Exec(tx, kUpsertContract, c.id(), c.customer_id(), c.owner_id(), Id(c.owner_department_id()),
-           CodeOf(c.status(), &contracts::v1::ContractStatus_Name, "CONTRACT_STATUS_"),
-           c.currency_code(), MinorOf(c.amount()), DateText(c.sign_date()),
-           std::max(MicrosOf(e.occur_time()), MicrosOf(c.update_time())));
-  if (r.empty()) return absl::OkStatus();  // a newer version is stored
   std::vector<std::string> product, name, line, quantity, amount;
   for (const auto& l : c.lines()) {
     product.push_back(l.product_id());
@@ -420,9 +420,11 @@ absl::Status Ingest::ApplyContracts(db::Tx& tx, const common::v1::Event& e) cons
     quantity.push_back(absl::StrCat(l.quantity()));
     amount.push_back(absl::StrCat(MinorOf(l.amount())));
   }
-  Exec(tx, kDeleteContractLines, c.id());
-  Exec(tx, kInsertContractLines, c.id(), db::TextArray(product), db::TextArray(name),
-       db::TextArray(line), db::TextArray(quantity), db::TextArray(amount));
+  Exec(tx, kUpsertContract, c.id(), c.customer_id(), c.owner_id(), Id(c.owner_department_id()),
+       CodeOf(c.status(), &contracts::v1::ContractStatus_Name, "CONTRACT_STATUS_"),
+       c.currency_code(), MinorOf(c.amount()), DateText(c.sign_date()),
+       std::max(MicrosOf(e.occur_time()), MicrosOf(c.update_time())), db::TextArray(product),
+       db::TextArray(name), db::TextArray(line), db::TextArray(quantity), db::TextArray(amount));
   return absl::OkStatus();
 }
 
@@ -436,14 +438,11 @@ absl::Status Ingest::ApplyPayments(db::Tx& tx, const common::v1::Event& e) const
       due.push_back(DateText(i.due_date()));
       amount.push_back(absl::StrCat(MinorOf(i.amount())));
     }
-    pqxx::result up =
-        Exec(tx, kUpsertReceivable, r.contract_id(), r.customer_id(), r.owner_id(),
-             Id(r.owner_department_id()), r.currency_code(),
-             CodeOf(r.status(), &payments::v1::ReceivableStatus_Name, "RECEIVABLE_STATUS_"),
-             std::max(MicrosOf(e.occur_time()), MicrosOf(r.update_time())));
-    if (up.empty()) return absl::OkStatus();  // a newer version is stored
-    Exec(tx, kDeleteInstallments, r.contract_id());
-    Exec(tx, kInsertInstallments, r.contract_id(), db::TextArray(due), db::TextArray(amount));
+    Exec(tx, kUpsertReceivable, r.contract_id(), r.customer_id(), r.owner_id(),
+         Id(r.owner_department_id()), r.currency_code(),
+         CodeOf(r.status(), &payments::v1::ReceivableStatus_Name, "RECEIVABLE_STATUS_"),
+         std::max(MicrosOf(e.occur_time()), MicrosOf(r.update_time())), db::TextArray(due),
+         db::TextArray(amount));
   } else if (absl::StartsWith(e.type(), "payments.payment.")) {
     payments::v1::PaymentRecorded p;
     if (absl::Status s = Unpack(e, &p); !s.ok()) return s;
@@ -485,11 +484,10 @@ absl::Status Ingest::ApplyService(db::Tx& tx, const common::v1::Event& e) const 
        MicrosOf(t.create_time()),
        MicrosOrNull(t.first_response_time(), t.has_first_response_time()),
        MicrosOrNull(t.resolve_time(), t.has_resolve_time()),
-       std::max(MicrosOf(e.occur_time()), MicrosOf(t.update_time())));
-  if ((e.type() == "service.ticket.returned" || e.type() == "service.ticket.archived") &&
-      t.satisfaction() >= 1 && t.satisfaction() <= 5) {
-    Exec(tx, kInsertFeedback, t.id(), MicrosOf(e.occur_time()), t.satisfaction());
-  }
+       std::max(MicrosOf(e.occur_time()), MicrosOf(t.update_time())), MicrosOf(e.occur_time()),
+       e.type() == "service.ticket.returned" || e.type() == "service.ticket.archived"
+           ? t.satisfaction()
+           : 0);
   return absl::OkStatus();
 }
 

@@ -4,6 +4,8 @@
 // newer version of it, so applying an event twice, or an older one after a newer one, changes
 // nothing. Events this service does not use are ignored.
 
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,8 @@ class Ingest {
  public:
   // zone: the company's time zone, which decides the day of a change.
   explicit Ingest(absl::TimeZone zone) : zone_(zone) {}
+  Ingest(const Ingest&) = delete;
+  Ingest& operator=(const Ingest&) = delete;
 
   // Applies one event of `source` in tx (which also stores its cursor).
   absl::Status Apply(db::Tx& tx, const std::string& source, const common::v1::Event& e) const;
@@ -50,6 +54,10 @@ class Ingest {
   std::string Day(absl::Time t) const;
 
   absl::TimeZone zone_;
+  // When each source's progress row was last written: at most every 100 ms, so that a burst
+  // of events does not pay a statement each for it.
+  mutable std::mutex progress_mu_;
+  mutable std::map<std::string, absl::Time> progress_written_;
 };
 
 }  // namespace crm::analytics

@@ -70,6 +70,7 @@ int Main(int argc, char** argv) {
       o.method = source.method;
       o.types = source.types;
       o.token = [t = b.tokens.get()] { return t->Get(); };
+      o.max_batch = 500;
       followers.push_back(std::make_unique<events::Follower>(
           o, b.config.db_url, "analytics",
           [&ingest, name = source.name](db::Tx& tx, const common::v1::Event& e) {

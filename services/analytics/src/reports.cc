@@ -101,12 +101,18 @@ class Query {
   " ON cu.id = pa.customer_id WHERE pa.receive_day BETWEEN @from_day AND @to_day" \
   " AND pa.currency = 'CNY' AND {scope:pa} AND " CUSTOMER_FILTER("cu") " AND " OWNER_FILTER("pa")
 
-// Deliveries accepted in the period, valued at their line's price.
-#define DELIVERED_IN_PERIOD \
-  " SELECT s.*, (d.quantity * s.amount_minor) / s.quantity AS delivered"                         \
-  " FROM analytics.deliveries d JOIN (" SIGNED_LINES("true") ") s"                               \
-  " ON s.contract_id = d.contract_id AND s.position = d.line_position"                               \
-  " WHERE d.accept_day BETWEEN @from_day AND @to_day"
+// Deliveries accepted in the period, valued at their line's price (of signed contracts in
+// force, in scope and filters).
+#define DELIVERED_IN_PERIOD                                                                     \
+  " SELECT c.id AS contract_id, c.customer_id, c.owner_id, c.department_id, l.product_id,"      \
+  " l.product_name, l.product_line_id, (d.quantity * l.amount_minor) / l.quantity AS delivered" \
+  " FROM analytics.deliveries d JOIN analytics.contracts c ON c.id = d.contract_id"             \
+  " JOIN analytics.contract_lines l ON l.contract_id = d.contract_id"                           \
+  "   AND l.position = d.line_position"                                                         \
+  " LEFT JOIN analytics.customers cu ON cu.id = c.customer_id"                                  \
+  " WHERE d.accept_day BETWEEN @from_day AND @to_day AND c.sign_date IS NOT NULL"               \
+  " AND c.status <> 'terminated' AND c.currency = 'CNY' AND {scope:c} AND " CUSTOMER_FILTER(    \
+      "cu") " AND " OWNER_FILTER("c") " AND (@line = '' OR l.product_line_id = @line)"
 
 int64_t Int(const pqxx::field& f) { return f.is_null() ? 0 : f.as<int64_t>(); }
 std::string Text(const pqxx::field& f) { return f.is_null() ? "" : f.as<std::string>(); }
@@ -267,6 +273,7 @@ struct Context {
   const ReportRequest& r;
   Query q;
   absl::CivilDay as_of;  // aging: the period's end, or today
+  absl::CivilDay today;
   auth::DataScope scope;
   std::string zone_name;
   absl::TimeZone zone;
@@ -651,11 +658,14 @@ Table ReceivablesAging(db::Tx& tx, Context& c) {
                                ? "(SELECT display_name FROM analytics.users WHERE id::text = a.key)"
                                : "(SELECT name FROM analytics.departments WHERE id::text = a.key)";
   c.q.Set("as_of", "date", DayText(c.as_of));
+  c.q.Set("today", "date", DayText(c.today));
   pqxx::result rows = c.q.Run(
       tx,
       absl::StrCat(
           "WITH r AS (SELECT r.* FROM analytics.receivables r LEFT JOIN analytics.customers cu"
-          "   ON cu.id = r.customer_id WHERE r.status <> 'terminated' AND r.currency = 'CNY'"
+          "   ON cu.id = r.customer_id WHERE r.currency = 'CNY'"
+          // Settled receivables owe nothing today; at an earlier day they may have.
+          "   AND (r.status = 'open' OR (@as_of < @today AND r.status = 'settled'))"
           "   AND {scope:r} AND " CUSTOMER_FILTER("cu") " AND " OWNER_FILTER(
               "r") "),"
                    " paid AS (SELECT p.contract_id, sum(p.amount_minor) AS amount"
@@ -812,7 +822,7 @@ absl::StatusOr<Table> Reports::Run(db::Conn& conn, const auth::Principal& p,
               r.filter.department_id);
           departments = tree[0][0].as<std::string>();
         }
-        Context c{r, Query(), std::min(r.period.end, today), p.scope, zone_.name(), zone_};
+        Context c{r, Query(), std::min(r.period.end, today), today, p.scope, zone_.name(), zone_};
         c.q.SetScope(auth::ScopeParam(p));
         const auto instant = [&](absl::CivilDay d) {
           return absl::FormatTime(absl::RFC3339_full, absl::FromCivil(d, zone_),
