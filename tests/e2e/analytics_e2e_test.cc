@@ -6,7 +6,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "libs/money/money.h"
 #include "tests/e2e/stack_fixture.h"
 
 namespace crm::e2e {
@@ -73,41 +72,6 @@ class AnalyticsE2eTest : public StackE2eTest {
     return absl::Now() - start;
   }
 
-  kv1::Contract Sign(const kv1::Contract& approved, const std::string& contact_id) {
-    kv1::SignContractRequest sign;
-    sign.set_id(approved.id());
-    sign.set_customer_signer_contact_id(contact_id);
-    kv1::Contract signed_;
-    EXPECT_THAT(contracts_stub_->SignContract(Ctx(rep_).get(), sign, &signed_), IsOk());
-    return signed_;
-  }
-
-  void AwaitReceivable(const std::string& contract_id) {
-    yv1::GetReceivableRequest req;
-    req.set_contract_id(contract_id);
-    yv1::Receivable r;
-    for (int i = 0; i < 200; ++i) {
-      if (payments_stub_->GetReceivable(Ctx(finance_).get(), req, &r).ok()) return;
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    ADD_FAILURE() << "no receivable for " << contract_id;
-  }
-
-  void Pay(const std::string& contract_id, int64_t minor, const std::string& request_id) {
-    yv1::RecordPaymentRequest req;
-    req.set_request_id(request_id);
-    yv1::Payment* p = req.mutable_payment();
-    p->set_contract_id(contract_id);
-    p->set_method("bank_transfer");
-    p->mutable_receive_time()->set_seconds(absl::ToUnixSeconds(absl::Now() - absl::Minutes(1)));
-    money::SetProto({minor, "CNY"}, p->mutable_amount());
-    p->mutable_payer_account()->set_bank("招商银行");
-    p->mutable_payer_account()->set_account_name("无锡华光电子有限公司");
-    p->mutable_payer_account()->set_account_number("6214830212345678");
-    yv1::Payment out;
-    ASSERT_THAT(payments_stub_->RecordPayment(Ctx(finance_).get(), req, &out), IsOk());
-  }
-
   static void Report(const char* what, std::vector<absl::Duration> lags) {
     std::sort(lags.begin(), lags.end());
     std::printf("%s: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%zu changes)\n", what,
@@ -138,9 +102,11 @@ TEST_F(AnalyticsE2eTest, SignedAndPaidContractsShowInTheReportsWithinASecond) {
                          }));
   }
   for (int i = 0; i < 6; ++i) {
-    AwaitReceivable(contracts[i].id());
+    yv1::Receivable receivable;
+    ASSERT_THAT(AwaitReceivable(contracts[i].id(), &receivable), IsOk());
     const int64_t amount = MinorOf(contracts[i].amount()) / 2;
-    Pay(contracts[i].id(), amount, absl::StrCat("analytics-pay-", i));
+    yv1::Payment paid;
+    ASSERT_THAT(Pay(contracts[i].id(), amount, absl::StrCat("analytics-pay-", i), &paid), IsOk());
     received += amount;
     lags.push_back(Await(av1::REPORT_KIND_CUSTOMER_CONTRIBUTION, av1::PERIOD_UNIT_YEAR,
                          [&](const av1::Report& r) {

@@ -17,52 +17,6 @@ using ::crm::test::StatusIs;
 
 class PaymentsE2eTest : public StackE2eTest {
  protected:
-  // Signs the approved contract as its owner with the customer's contact.
-  kv1::Contract Sign(const kv1::Contract& approved, const std::string& contact_id) {
-    kv1::SignContractRequest sign;
-    sign.set_id(approved.id());
-    sign.set_customer_signer_contact_id(contact_id);
-    kv1::Contract signed_;
-    EXPECT_THAT(contracts_stub_->SignContract(Ctx(rep_).get(), sign, &signed_), IsOk());
-    return signed_;
-  }
-
-  grpc::Status GetReceivable(const std::string& contract_id, yv1::Receivable* out,
-                             const std::string& token = "") {
-    yv1::GetReceivableRequest req;
-    req.set_contract_id(contract_id);
-    return payments_stub_->GetReceivable(Ctx(token.empty() ? finance_ : token).get(), req, out);
-  }
-
-  // Waits (up to 10 s) for the contract's receivable; how long it took.
-  absl::StatusOr<absl::Duration> AwaitReceivable(const std::string& contract_id,
-                                                 yv1::Receivable* out) {
-    const absl::Time start = absl::Now();
-    while (absl::Now() - start < absl::Seconds(10)) {
-      grpc::Status s = GetReceivable(contract_id, out);
-      if (s.ok()) return absl::Now() - start;
-      if (s.error_code() != grpc::StatusCode::NOT_FOUND) {
-        return absl::InternalError(s.error_message());
-      }
-      absl::SleepFor(absl::Milliseconds(2));
-    }
-    return absl::DeadlineExceededError("no receivable after 10 s");
-  }
-
-  grpc::Status Pay(const std::string& contract_id, int64_t minor, const std::string& request_id,
-                   yv1::Payment* out) {
-    yv1::RecordPaymentRequest req;
-    req.set_request_id(request_id);
-    yv1::Payment* p = req.mutable_payment();
-    p->set_contract_id(contract_id);
-    p->set_method("bank_transfer");
-    p->mutable_receive_time()->set_seconds(absl::ToUnixSeconds(absl::Now() - absl::Hours(1)));
-    money::SetProto({minor, "CNY"}, p->mutable_amount());
-    p->mutable_payer_account()->set_bank("招商银行苏州分行");
-    p->mutable_payer_account()->set_account_name("苏州新元光电有限公司");
-    p->mutable_payer_account()->set_account_number("6214830212345678");
-    return payments_stub_->RecordPayment(Ctx(finance_).get(), req, out);
-  }
 };
 
 TEST_F(PaymentsE2eTest, FromASignedContractToACompletedOne) {
