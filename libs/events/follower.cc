@@ -29,6 +29,16 @@ std::string Follower::LoadCursor(db::Tx& tx, const std::string& schema, const st
 }
 
 Follower::Follower(Options options, std::string conninfo, std::string schema, Apply apply)
+    : Follower(std::move(options), std::move(conninfo), std::move(schema),
+               [apply = std::move(apply)](db::Tx& tx,
+                                          const std::vector<const common::v1::Event*>& events) {
+                 for (const common::v1::Event* e : events) {
+                   if (absl::Status s = apply(tx, *e); !s.ok()) return s;
+                 }
+                 return absl::OkStatus();
+               }) {}
+
+Follower::Follower(Options options, std::string conninfo, std::string schema, ApplyBatch apply)
     : options_(std::move(options)),
       conn_(std::move(conninfo)),
       schema_(std::move(schema)),
@@ -176,10 +186,10 @@ absl::Status Follower::FollowAsLeader() {
       }
       queue_cv.notify_all();
     }
+    std::vector<const common::v1::Event*> events;
+    for (const common::v1::Event& e : batch) events.push_back(&e);
     failed = conn_.Transact([&](db::Tx& tx) -> absl::Status {
-      for (const common::v1::Event& e : batch) {
-        if (absl::Status s = apply_(tx, e); !s.ok()) return s;
-      }
+      if (absl::Status s = apply_(tx, events); !s.ok()) return s;
       // Compare-and-set: only from the cursor this follower stored last.
       pqxx::result moved = tx.exec_params(
           absl::StrCat("INSERT INTO ", schema_,

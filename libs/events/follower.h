@@ -69,7 +69,13 @@ class Follower {
   // its batch).
   using Apply = std::function<absl::Status(db::Tx&, const common::v1::Event&)>;
 
+  // Applies a batch of events (in the stream's order) inside the transaction that stores the
+  // last one's cursor.
+  using ApplyBatch =
+      std::function<absl::Status(db::Tx&, const std::vector<const common::v1::Event*>&)>;
+
   Follower(Options options, std::string conninfo, std::string schema, Apply apply);
+  Follower(Options options, std::string conninfo, std::string schema, ApplyBatch apply);
   ~Follower();
 
   void Start();
@@ -95,7 +101,7 @@ class Follower {
   Options options_;
   db::Conn conn_;
   std::string schema_;
-  Apply apply_;
+  ApplyBatch apply_;
   std::atomic<int64_t> applied_{0};
   std::thread thread_;
   std::mutex mu_;

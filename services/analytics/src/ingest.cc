@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <optional>
+#include <type_traits>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -128,121 +130,147 @@ constexpr Statement kInsertLoss{
 
 // --- pipeline ---------------------------------------------------------------------------------
 
-constexpr Statement kUpsertOpportunity{
-    "analytics.upsert_opportunity",
-    "WITH up AS (INSERT INTO analytics.opportunities AS o (id, status, stage, creator_id,"
-    "   assignee_id, customer_id, created_at, closed_at, version)"
-    "   VALUES ($1::uuid, $2, $3, $4::uuid, $5::uuid, $6::uuid, " CRM_SQL_FROM_MICROS("$7") ","
-    "   " CRM_SQL_FROM_MICROS("$8") ", " CRM_SQL_FROM_MICROS("$9") ")"
-    "   ON CONFLICT (id) DO UPDATE SET status = excluded.status, stage = excluded.stage,"
-    "   creator_id = excluded.creator_id, assignee_id = excluded.assignee_id,"
-    "   customer_id = excluded.customer_id, created_at = excluded.created_at,"
-    "   closed_at = excluded.closed_at, version = excluded.version"
-    "   WHERE o.version <= excluded.version)"
-    " INSERT INTO analytics.opportunity_stages (opportunity_id, stage)"
-    " VALUES ($1::uuid, $3) ON CONFLICT DO NOTHING"};
-
 constexpr Statement kUpsertStage{
     "analytics.upsert_stage",
     "INSERT INTO analytics.stages (code, name, position) VALUES ($1, $2, $3::int)"
     " ON CONFLICT (code) DO UPDATE SET name = excluded.name, position = excluded.position"};
 
-// --- contracts --------------------------------------------------------------------------------
+// Statements over a batch of events: each record once (its newest version in the batch), as
+// arrays; text arrays for uuids and optional values ('' for none).
 
-// The contract and its lines, unless a newer version is stored.
-constexpr Statement kUpsertContract{
-    "analytics.upsert_contract",
-    "WITH up AS (INSERT INTO analytics.contracts AS c (id, customer_id, owner_id, department_id, status,"
-    " currency, amount_minor, sign_date, version)"
-    " VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, $6, $7::int8, nullif($8, '')::date,"
-    " " CRM_SQL_FROM_MICROS("$9") ")"
-    " ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id,"
-    " owner_id = excluded.owner_id, department_id = excluded.department_id,"
-    " status = excluded.status, currency = excluded.currency,"
-    " amount_minor = excluded.amount_minor, sign_date = excluded.sign_date,"
-    " version = excluded.version WHERE c.version <= excluded.version RETURNING id),"
-    // The lines, when the contract's version was stored: those beyond the new count go, the
-    // others are written over.
-    " gone AS (DELETE FROM analytics.contract_lines x USING up WHERE x.contract_id = up.id"
-    "   AND x.position > cardinality($10::text[]))"
+// Opportunities, unless a newer version is stored, and every stage each reached.
+constexpr Statement kUpsertOpportunities{
+    "analytics.upsert_opportunities",
+    "WITH x AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+    "   $5::text[], $6::text[], $7::int8[], $8::text[], $9::int8[])"
+    "   AS x (id, status, stage, creator, assignee, customer, created, closed, version)),"
+    " up AS (INSERT INTO analytics.opportunities AS o (id, status, stage, creator_id,"
+    "   assignee_id, customer_id, created_at, closed_at, version)"
+    "   SELECT id::uuid, status, stage, nullif(creator, '')::uuid, nullif(assignee, '')::uuid,"
+    "   nullif(customer, '')::uuid, " CRM_SQL_FROM_MICROS("created") ","
+    "   " CRM_SQL_FROM_MICROS("nullif(closed, '')") ", " CRM_SQL_FROM_MICROS("version")
+    "   FROM x ON CONFLICT (id) DO UPDATE SET status = excluded.status, stage = excluded.stage,"
+    "   creator_id = excluded.creator_id, assignee_id = excluded.assignee_id,"
+    "   customer_id = excluded.customer_id, created_at = excluded.created_at,"
+    "   closed_at = excluded.closed_at, version = excluded.version"
+    "   WHERE o.version <= excluded.version)"
+    " INSERT INTO analytics.opportunity_stages (opportunity_id, stage)"
+    " SELECT DISTINCT s.id::uuid, s.stage FROM unnest($10::text[], $11::text[]) AS s (id, stage)"
+    " ON CONFLICT DO NOTHING"};
+
+// Contracts, unless a newer version is stored, with their lines: those beyond a contract's
+// new count go, the others are written over.
+constexpr Statement kUpsertContracts{
+    "analytics.upsert_contracts",
+    "WITH k AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+    "   $5::text[], $6::text[], $7::int8[], $8::text[], $9::int8[], $10::int4[])"
+    "   AS k (id, customer, owner, dept, status, currency, amount, sign, version, lines)),"
+    " up AS (INSERT INTO analytics.contracts AS c (id, customer_id, owner_id, department_id,"
+    "   status, currency, amount_minor, sign_date, version)"
+    "   SELECT id::uuid, customer::uuid, owner::uuid, nullif(dept, '')::uuid, status, currency,"
+    "   amount, nullif(sign, '')::date, " CRM_SQL_FROM_MICROS("version") " FROM k"
+    "   ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id,"
+    "   owner_id = excluded.owner_id, department_id = excluded.department_id,"
+    "   status = excluded.status, currency = excluded.currency,"
+    "   amount_minor = excluded.amount_minor, sign_date = excluded.sign_date,"
+    "   version = excluded.version WHERE c.version <= excluded.version RETURNING c.id),"
+    " gone AS (DELETE FROM analytics.contract_lines x USING up, k"
+    "   WHERE k.id::uuid = up.id AND x.contract_id = up.id AND x.position > k.lines)"
     " INSERT INTO analytics.contract_lines AS x (contract_id, position, product_id, product_name,"
     " product_line_id, quantity, amount_minor)"
-    " SELECT up.id, l.position, l.product_id, l.name, l.line, l.quantity, l.amount"
-    " FROM up, unnest($10::text[], $11::text[], $12::text[], $13::int8[], $14::int8[])"
-    "   WITH ORDINALITY AS l (product_id, name, line, quantity, amount, position)"
+    " SELECT up.id, l.position, l.product, l.name, l.line, l.quantity, l.amount"
+    " FROM unnest($11::text[], $12::int4[], $13::text[], $14::text[], $15::text[], $16::int8[],"
+    "   $17::int8[]) AS l (contract, position, product, name, line, quantity, amount)"
+    " JOIN up ON up.id = l.contract::uuid"
     " ON CONFLICT (contract_id, position) DO UPDATE SET product_id = excluded.product_id,"
     " product_name = excluded.product_name, product_line_id = excluded.product_line_id,"
     " quantity = excluded.quantity, amount_minor = excluded.amount_minor"};
 
-// --- payments ---------------------------------------------------------------------------------
-
-constexpr Statement kUpsertReceivable{
-    "analytics.upsert_receivable",
-    "WITH up AS (INSERT INTO analytics.receivables AS r (contract_id, customer_id, owner_id,"
+// Receivables, unless a newer version is stored; their payments take the receivable's owner
+// and customer; their plans: installments beyond the new count go, the others are written over.
+constexpr Statement kUpsertReceivables{
+    "analytics.upsert_receivables",
+    "WITH r AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+    "   $5::text[], $6::text[], $7::int8[], $8::int4[])"
+    "   AS r (contract, customer, owner, dept, currency, status, version, installments)),"
+    " up AS (INSERT INTO analytics.receivables AS x (contract_id, customer_id, owner_id,"
     "   department_id, currency, status, version)"
-    "   VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, $6, " CRM_SQL_FROM_MICROS("$7") ")"
+    "   SELECT contract::uuid, customer::uuid, owner::uuid, nullif(dept, '')::uuid, currency,"
+    "   status, " CRM_SQL_FROM_MICROS("version") " FROM r"
     "   ON CONFLICT (contract_id) DO UPDATE SET customer_id = excluded.customer_id,"
     "   owner_id = excluded.owner_id, department_id = excluded.department_id,"
     "   currency = excluded.currency, status = excluded.status, version = excluded.version"
-    "   WHERE r.version <= excluded.version RETURNING r.*),"
+    "   WHERE x.version <= excluded.version RETURNING x.*),"
     " paid AS (UPDATE analytics.payments p SET customer_id = up.customer_id,"
     "   owner_id = up.owner_id, department_id = up.department_id FROM up"
     "   WHERE p.contract_id = up.contract_id),"
-    // The plan, when the receivable's version was stored.
-    " gone AS (DELETE FROM analytics.installments i USING up"
-    "   WHERE i.contract_id = up.contract_id AND i.number > cardinality($8::date[]))"
+    " gone AS (DELETE FROM analytics.installments i USING up, r"
+    "   WHERE r.contract::uuid = up.contract_id AND i.contract_id = up.contract_id"
+    "   AND i.number > r.installments)"
     " INSERT INTO analytics.installments (contract_id, number, due_date, amount_minor)"
-    " SELECT up.contract_id, l.number, l.due, l.amount"
-    " FROM up, unnest($8::date[], $9::int8[]) WITH ORDINALITY AS l (due, amount, number)"
+    " SELECT up.contract_id, i.number, i.due::date, i.amount"
+    " FROM unnest($9::text[], $10::int4[], $11::text[], $12::int8[])"
+    "   AS i (contract, number, due, amount) JOIN up ON up.contract_id = i.contract::uuid"
     " ON CONFLICT (contract_id, number) DO UPDATE SET due_date = excluded.due_date,"
     " amount_minor = excluded.amount_minor"};
 
-// A payment takes the receivable's current owner and customer when the receivable is known
+// Payments take the receivable's current owner and customer when the receivable is known
 // (its events come first in the same stream; the payload's are as of the payment).
-constexpr Statement kInsertPayment{
-    "analytics.insert_payment",
+constexpr Statement kInsertPayments{
+    "analytics.insert_payments",
     "INSERT INTO analytics.payments (id, contract_id, customer_id, owner_id, department_id,"
     " currency, amount_minor, receive_day)"
-    " SELECT $1::uuid, $2::uuid, coalesce(r.customer_id, $3::uuid),"
-    " coalesce(r.owner_id, $4::uuid), CASE WHEN r.contract_id IS NULL THEN $5::uuid"
-    " ELSE r.department_id END, $6, $7::int8, $8::date"
-    " FROM (SELECT) AS one LEFT JOIN analytics.receivables r ON r.contract_id = $2::uuid"
+    " SELECT x.id::uuid, x.contract::uuid, coalesce(r.customer_id, x.customer::uuid),"
+    " coalesce(r.owner_id, x.owner::uuid), CASE WHEN r.contract_id IS NULL"
+    " THEN nullif(x.dept, '')::uuid ELSE r.department_id END, x.currency, x.amount, x.day::date"
+    " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
+    "   $7::int8[], $8::text[]) AS x (id, contract, customer, owner, dept, currency, amount, day)"
+    " LEFT JOIN analytics.receivables r ON r.contract_id = x.contract::uuid"
     " ON CONFLICT (id) DO NOTHING"};
 
-constexpr Statement kUpsertDelivery{
-    "analytics.upsert_delivery",
+constexpr Statement kUpsertDeliveries{
+    "analytics.upsert_deliveries",
     "INSERT INTO analytics.deliveries AS d (id, contract_id, line_position, quantity,"
     " accept_day, version)"
-    " VALUES ($1::uuid, $2::uuid, $3::int, $4::int8, nullif($5, '')::date,"
-    " " CRM_SQL_FROM_MICROS("$6") ")"
+    " SELECT x.id::uuid, x.contract::uuid, x.position, x.quantity, nullif(x.day, '')::date,"
+    " " CRM_SQL_FROM_MICROS("x.version")
+    " FROM unnest($1::text[], $2::text[], $3::int4[], $4::int8[], $5::text[], $6::int8[])"
+    "   AS x (id, contract, position, quantity, day, version)"
     " ON CONFLICT (id) DO UPDATE SET quantity = excluded.quantity,"
     " accept_day = excluded.accept_day, version = excluded.version"
     " WHERE d.version <= excluded.version"};
 
-// --- service ----------------------------------------------------------------------------------
-
-// The ticket, unless a newer version is stored, and the satisfaction of a feedback ($12,
-// 0 for none).
-constexpr Statement kUpsertTicket{
-    "analytics.upsert_ticket",
-    "WITH up AS (INSERT INTO analytics.tickets AS t (id, type, customer_id, owner_id, department_id,"
-    " status, created_at, first_response_at, resolved_at, version)"
-    " VALUES ($1::uuid, $2, $3::uuid, $4::uuid, $5::uuid, $6, " CRM_SQL_FROM_MICROS("$7") ","
-    " " CRM_SQL_FROM_MICROS("$8") ", " CRM_SQL_FROM_MICROS("$9") ", " CRM_SQL_FROM_MICROS("$10") ")"
-    " ON CONFLICT (id) DO UPDATE SET type = excluded.type, customer_id = excluded.customer_id,"
-    " owner_id = excluded.owner_id, department_id = excluded.department_id,"
-    " status = excluded.status, created_at = excluded.created_at,"
-    " first_response_at = excluded.first_response_at, resolved_at = excluded.resolved_at,"
-    " version = excluded.version WHERE t.version <= excluded.version)"
-    // A feedback (returned or archived): its satisfaction, once.
+// Tickets, unless a newer version is stored, and every feedback's satisfaction, once.
+constexpr Statement kUpsertTickets{
+    "analytics.upsert_tickets",
+    "WITH x AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+    "   $5::text[], $6::text[], $7::int8[], $8::text[], $9::text[], $10::int8[])"
+    "   AS x (id, type, customer, owner, dept, status, created, responded, resolved, version)),"
+    " up AS (INSERT INTO analytics.tickets AS t (id, type, customer_id, owner_id, department_id,"
+    "   status, created_at, first_response_at, resolved_at, version)"
+    "   SELECT id::uuid, type, customer::uuid, nullif(owner, '')::uuid, nullif(dept, '')::uuid,"
+    "   status, " CRM_SQL_FROM_MICROS("created") ", " CRM_SQL_FROM_MICROS("nullif(responded, '')")
+    "   , " CRM_SQL_FROM_MICROS("nullif(resolved, '')") ", " CRM_SQL_FROM_MICROS("version")
+    "   FROM x ON CONFLICT (id) DO UPDATE SET type = excluded.type,"
+    "   customer_id = excluded.customer_id, owner_id = excluded.owner_id,"
+    "   department_id = excluded.department_id, status = excluded.status,"
+    "   created_at = excluded.created_at, first_response_at = excluded.first_response_at,"
+    "   resolved_at = excluded.resolved_at, version = excluded.version"
+    "   WHERE t.version <= excluded.version)"
     " INSERT INTO analytics.ticket_feedback (ticket_id, at, satisfaction)"
-    " SELECT $1::uuid, " CRM_SQL_FROM_MICROS("$11") ", $12::int WHERE $12::int BETWEEN 1 AND 5"
+    " SELECT f.id::uuid, " CRM_SQL_FROM_MICROS("f.at") ", f.satisfaction"
+    " FROM unnest($11::text[], $12::int8[], $13::int4[]) AS f (id, at, satisfaction)"
     " ON CONFLICT DO NOTHING"};
 
-constexpr Statement kMarkBreach{
-    "analytics.mark_breach",
-    "UPDATE analytics.tickets SET response_breached = response_breached OR $2::bool,"
-    " resolution_breached = resolution_breached OR $3::bool WHERE id = $1::uuid"};
+// SLA breaches (service.ticket.overdue), after the tickets of the batch are written.
+constexpr Statement kMarkBreaches{
+    "analytics.mark_breaches",
+    "UPDATE analytics.tickets t SET response_breached = t.response_breached OR b.response,"
+    " resolution_breached = t.resolution_breached OR b.resolution"
+    " FROM (SELECT id::uuid AS id, bool_or(response) AS response,"
+    "   bool_or(resolution) AS resolution"
+    "   FROM unnest($1::text[], $2::bool[], $3::bool[]) AS x (id, response, resolution)"
+    "   GROUP BY 1) b WHERE t.id = b.id"};
 
 constexpr Statement kProgress{
     "analytics.progress",
@@ -252,10 +280,48 @@ constexpr Statement kProgress{
     " last_event_time = greatest(p.last_event_time, excluded.last_event_time),"
     " last_apply_time = now()"};
 
-std::optional<int64_t> MicrosOrNull(const google::protobuf::Timestamp& t, bool present) {
-  if (!present) return std::nullopt;
-  return MicrosOf(t);
+// Microseconds as text, "" when absent (for the batch statements' optional times).
+std::string MicrosText(const google::protobuf::Timestamp& t, bool present) {
+  return present ? absl::StrCat(MicrosOf(t)) : std::string();
 }
+
+// Columns of a batch statement, one text array each.
+class Columns {
+ public:
+  explicit Columns(size_t n) : columns_(n) {}
+  template <typename... Values>
+  void Add(const Values&... values) {
+    size_t i = 0;
+    (columns_[i++].push_back(Text(values)), ...);
+  }
+  bool empty() const { return columns_.empty() || columns_[0].empty(); }
+  std::string operator[](size_t i) const { return db::TextArray(columns_[i]); }
+
+ private:
+  static std::string Text(const std::string& v) { return v; }
+  static std::string Text(const char* v) { return v; }
+  static std::string Text(bool v) { return v ? "true" : "false"; }
+  template <typename Int, typename = std::enable_if_t<std::is_integral_v<Int>>>
+  static std::string Text(Int v) {
+    return absl::StrCat(v);
+  }
+  std::vector<std::vector<std::string>> columns_;
+};
+
+// Per record id, the newest version in a batch (the later one of equal versions).
+template <typename T>
+class Newest {
+ public:
+  void Offer(const std::string& id, int64_t version, T value) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end() || it->second.first <= version) by_id_[id] = {version, std::move(value)};
+  }
+  // In id order (the order rows are locked in).
+  const std::map<std::string, std::pair<int64_t, T>>& all() const { return by_id_; }
+
+ private:
+  std::map<std::string, std::pair<int64_t, T>> by_id_;
+};
 
 }  // namespace
 
@@ -306,31 +372,33 @@ std::string Ingest::Day(absl::Time t) const {
 
 absl::Status Ingest::Apply(db::Tx& tx, const std::string& source,
                            const common::v1::Event& e) const {
+  return ApplyBatch(tx, source, {&e});
+}
+
+absl::Status Ingest::ApplyBatch(db::Tx& tx, const std::string& source, const Batch& events) const {
+  if (events.empty()) return absl::OkStatus();
   absl::Status s;
-  if (source == "auth") {
-    s = ApplyAuth(tx, e);
-  } else if (source == "customers") {
-    s = ApplyCustomers(tx, e);
+  if (source == "auth" || source == "customers") {
+    // A customer's changes go into the mix one after the other.
+    for (const common::v1::Event* e : events) {
+      s = source == "auth" ? ApplyAuth(tx, *e) : ApplyCustomers(tx, *e);
+      if (!s.ok()) return s;
+    }
   } else if (source == "pipeline") {
-    s = ApplyPipeline(tx, e);
+    s = ApplyPipeline(tx, events);
   } else if (source == "contracts") {
-    s = ApplyContracts(tx, e);
+    s = ApplyContracts(tx, events);
   } else if (source == "payments") {
-    s = ApplyPayments(tx, e);
+    s = ApplyPayments(tx, events);
   } else if (source == "service") {
-    s = ApplyService(tx, e);
+    s = ApplyService(tx, events);
   } else {
     return absl::InvalidArgumentError(absl::StrCat("unknown source ", source));
   }
   if (!s.ok()) return s;
-  const absl::Time now = absl::Now();
-  {
-    std::lock_guard<std::mutex> lock(progress_mu_);
-    absl::Time& written = progress_written_[source];
-    if (now - written < absl::Milliseconds(100)) return absl::OkStatus();
-    written = now;
-  }
-  Exec(tx, kProgress, source, MicrosOf(e.occur_time()));
+  int64_t latest = 0;
+  for (const common::v1::Event* e : events) latest = std::max(latest, MicrosOf(e->occur_time()));
+  Exec(tx, kProgress, source, latest);
   return absl::OkStatus();
 }
 
@@ -390,104 +458,160 @@ absl::Status Ingest::ApplyCustomers(db::Tx& tx, const common::v1::Event& e) cons
   return absl::OkStatus();
 }
 
-absl::Status Ingest::ApplyPipeline(db::Tx& tx, const common::v1::Event& e) const {
-  if (e.type() == "pipeline.stage.upserted") {
-    pipeline::v1::StageChanged p;
-    if (absl::Status s = Unpack(e, &p); !s.ok()) return s;
-    Exec(tx, kUpsertStage, p.stage().code(), p.stage().name(), p.stage().position());
-    return absl::OkStatus();
-  }
-  pipeline::v1::OpportunityChanged p;
-  if (absl::Status s = Unpack(e, &p); !s.ok()) return s;
-  const auto& o = p.opportunity();
-  Exec(tx, kUpsertOpportunity, o.id(),
-       CodeOf(o.status(), &pipeline::v1::OpportunityStatus_Name, "OPPORTUNITY_STATUS_"), o.stage(),
-       Id(o.creator_id()), Id(o.assignee_id()), Id(o.customer_id()), MicrosOf(o.create_time()),
-       MicrosOrNull(o.close_time(), o.has_close_time()),
-       std::max(MicrosOf(e.occur_time()), MicrosOf(o.update_time())));
-  return absl::OkStatus();
-}
-
-absl::Status Ingest::ApplyContracts(db::Tx& tx, const common::v1::Event& e) const {
-  contracts::v1::ContractChanged p;
-  if (absl::Status s = Unpack(e, &p); !s.ok()) return s;
-  const auto& c = p.contract();
-  std::vector<std::string> product, name, line, quantity, amount;
-  for (const auto& l : c.lines()) {
-    product.push_back(l.product_id());
-    name.push_back(l.product_name());
-    line.push_back(l.product_line_id());
-    quantity.push_back(absl::StrCat(l.quantity()));
-    amount.push_back(absl::StrCat(MinorOf(l.amount())));
-  }
-  Exec(tx, kUpsertContract, c.id(), c.customer_id(), c.owner_id(), Id(c.owner_department_id()),
-       CodeOf(c.status(), &contracts::v1::ContractStatus_Name, "CONTRACT_STATUS_"),
-       c.currency_code(), MinorOf(c.amount()), DateText(c.sign_date()),
-       std::max(MicrosOf(e.occur_time()), MicrosOf(c.update_time())), db::TextArray(product),
-       db::TextArray(name), db::TextArray(line), db::TextArray(quantity), db::TextArray(amount));
-  return absl::OkStatus();
-}
-
-absl::Status Ingest::ApplyPayments(db::Tx& tx, const common::v1::Event& e) const {
-  if (absl::StartsWith(e.type(), "payments.receivable.")) {
-    payments::v1::ReceivableChanged p;
-    if (absl::Status s = Unpack(e, &p); !s.ok()) return s;
-    const auto& r = p.receivable();
-    std::vector<std::string> due, amount;
-    for (const auto& i : r.installments()) {
-      due.push_back(DateText(i.due_date()));
-      amount.push_back(absl::StrCat(MinorOf(i.amount())));
+absl::Status Ingest::ApplyPipeline(db::Tx& tx, const Batch& events) const {
+  Newest<pipeline::v1::Opportunity> opportunities;
+  Columns stages(2);
+  for (const common::v1::Event* e : events) {
+    if (e->type() == "pipeline.stage.upserted") {
+      pipeline::v1::StageChanged p;
+      if (absl::Status s = Unpack(*e, &p); !s.ok()) return s;
+      Exec(tx, kUpsertStage, p.stage().code(), p.stage().name(), p.stage().position());
+      continue;
     }
-    Exec(tx, kUpsertReceivable, r.contract_id(), r.customer_id(), r.owner_id(),
-         Id(r.owner_department_id()), r.currency_code(),
-         CodeOf(r.status(), &payments::v1::ReceivableStatus_Name, "RECEIVABLE_STATUS_"),
-         std::max(MicrosOf(e.occur_time()), MicrosOf(r.update_time())), db::TextArray(due),
-         db::TextArray(amount));
-  } else if (absl::StartsWith(e.type(), "payments.payment.")) {
-    payments::v1::PaymentRecorded p;
-    if (absl::Status s = Unpack(e, &p); !s.ok()) return s;
-    const auto& pay = p.payment();
-    const auto& r = p.receivable();
-    const auto& when = pay.has_receive_time() ? pay.receive_time() : pay.record_time();
-    Exec(tx, kInsertPayment, pay.id(), pay.contract_id(), r.customer_id(), r.owner_id(),
-         Id(r.owner_department_id()), pay.amount().currency_code(), MinorOf(pay.amount()),
-         Day(TimeOf(when)));
-  } else if (absl::StartsWith(e.type(), "payments.delivery.")) {
-    payments::v1::DeliveryChanged p;
-    if (absl::Status s = Unpack(e, &p); !s.ok()) return s;
-    const auto& d = p.delivery();
-    int64_t version = MicrosOf(e.occur_time());
-    for (const auto* t : {&d.create_time(), &d.ship_time(), &d.accept_time()}) {
-      version = std::max(version, MicrosOf(*t));
+    pipeline::v1::OpportunityChanged p;
+    if (absl::Status s = Unpack(*e, &p); !s.ok()) return s;
+    const auto& o = p.opportunity();
+    stages.Add(o.id(), o.stage());
+    opportunities.Offer(o.id(), std::max(MicrosOf(e->occur_time()), MicrosOf(o.update_time())), o);
+  }
+  if (stages.empty()) return absl::OkStatus();
+  Columns x(9);
+  for (const auto& [id, newest] : opportunities.all()) {
+    const auto& [version, o] = newest;
+    x.Add(o.id(), CodeOf(o.status(), &pipeline::v1::OpportunityStatus_Name, "OPPORTUNITY_STATUS_"),
+          o.stage(), o.creator_id(), o.assignee_id(), o.customer_id(), MicrosOf(o.create_time()),
+          MicrosText(o.close_time(), o.has_close_time()), version);
+  }
+  Exec(tx, kUpsertOpportunities, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], stages[0],
+       stages[1]);
+  return absl::OkStatus();
+}
+
+absl::Status Ingest::ApplyContracts(db::Tx& tx, const Batch& events) const {
+  Newest<contracts::v1::Contract> contracts;
+  for (const common::v1::Event* e : events) {
+    contracts::v1::ContractChanged p;
+    if (absl::Status s = Unpack(*e, &p); !s.ok()) return s;
+    const auto& c = p.contract();
+    contracts.Offer(c.id(), std::max(MicrosOf(e->occur_time()), MicrosOf(c.update_time())), c);
+  }
+  if (contracts.all().empty()) return absl::OkStatus();
+  Columns k(10), lines(7);
+  for (const auto& [id, newest] : contracts.all()) {
+    const auto& [version, c] = newest;
+    k.Add(c.id(), c.customer_id(), c.owner_id(), c.owner_department_id(),
+          CodeOf(c.status(), &contracts::v1::ContractStatus_Name, "CONTRACT_STATUS_"),
+          c.currency_code(), MinorOf(c.amount()), DateText(c.sign_date()), version, c.lines_size());
+    int position = 0;
+    for (const auto& l : c.lines()) {
+      lines.Add(c.id(), ++position, l.product_id(), l.product_name(), l.product_line_id(),
+                l.quantity(), MinorOf(l.amount()));
     }
-    Exec(tx, kUpsertDelivery, d.id(), d.contract_id(), d.line_position(), d.quantity(),
-         d.has_accept_time() ? Day(TimeOf(d.accept_time())) : std::string(), version);
+  }
+  Exec(tx, kUpsertContracts, k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8], k[9], lines[0],
+       lines[1], lines[2], lines[3], lines[4], lines[5], lines[6]);
+  return absl::OkStatus();
+}
+
+absl::Status Ingest::ApplyPayments(db::Tx& tx, const Batch& events) const {
+  Newest<payments::v1::Receivable> receivables;
+  Newest<payments::v1::Delivery> deliveries;
+  Columns pay(8);
+  for (const common::v1::Event* e : events) {
+    if (absl::StartsWith(e->type(), "payments.receivable.")) {
+      payments::v1::ReceivableChanged p;
+      if (absl::Status s = Unpack(*e, &p); !s.ok()) return s;
+      const auto& r = p.receivable();
+      receivables.Offer(r.contract_id(),
+                        std::max(MicrosOf(e->occur_time()), MicrosOf(r.update_time())), r);
+    } else if (absl::StartsWith(e->type(), "payments.payment.")) {
+      payments::v1::PaymentRecorded p;
+      if (absl::Status s = Unpack(*e, &p); !s.ok()) return s;
+      const auto& x = p.payment();
+      const auto& r = p.receivable();
+      const auto& when = x.has_receive_time() ? x.receive_time() : x.record_time();
+      pay.Add(x.id(), x.contract_id(), r.customer_id(), r.owner_id(), r.owner_department_id(),
+              x.amount().currency_code(), MinorOf(x.amount()), Day(TimeOf(when)));
+    } else if (absl::StartsWith(e->type(), "payments.delivery.")) {
+      payments::v1::DeliveryChanged p;
+      if (absl::Status s = Unpack(*e, &p); !s.ok()) return s;
+      const auto& d = p.delivery();
+      int64_t version = MicrosOf(e->occur_time());
+      for (const auto* t : {&d.create_time(), &d.ship_time(), &d.accept_time()}) {
+        version = std::max(version, MicrosOf(*t));
+      }
+      deliveries.Offer(d.id(), version, d);
+    }
+  }
+  // Receivables first: a payment takes the owner of its receivable as stored.
+  if (!receivables.all().empty()) {
+    Columns r(8), plan(4);
+    for (const auto& [id, newest] : receivables.all()) {
+      const auto& [version, x] = newest;
+      r.Add(x.contract_id(), x.customer_id(), x.owner_id(), x.owner_department_id(),
+            x.currency_code(),
+            CodeOf(x.status(), &payments::v1::ReceivableStatus_Name, "RECEIVABLE_STATUS_"), version,
+            x.installments_size());
+      int number = 0;
+      for (const auto& i : x.installments()) {
+        plan.Add(x.contract_id(), ++number, DateText(i.due_date()), MinorOf(i.amount()));
+      }
+    }
+    Exec(tx, kUpsertReceivables, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], plan[0], plan[1],
+         plan[2], plan[3]);
+  }
+  if (!pay.empty()) {
+    Exec(tx, kInsertPayments, pay[0], pay[1], pay[2], pay[3], pay[4], pay[5], pay[6], pay[7]);
+  }
+  if (!deliveries.all().empty()) {
+    Columns d(6);
+    for (const auto& [id, newest] : deliveries.all()) {
+      const auto& [version, x] = newest;
+      d.Add(x.id(), x.contract_id(), x.line_position(), x.quantity(),
+            x.has_accept_time() ? Day(TimeOf(x.accept_time())) : std::string(), version);
+    }
+    Exec(tx, kUpsertDeliveries, d[0], d[1], d[2], d[3], d[4], d[5]);
   }
   return absl::OkStatus();
 }
 
-absl::Status Ingest::ApplyService(db::Tx& tx, const common::v1::Event& e) const {
-  if (e.type() == "service.ticket.overdue") {
-    service::v1::TicketOverdue p;
-    if (absl::Status s = Unpack(e, &p); !s.ok()) return s;
-    Exec(tx, kMarkBreach, p.ticket().id(),
-         p.deadline() == service::v1::TicketOverdue::DEADLINE_FIRST_RESPONSE,
-         p.deadline() == service::v1::TicketOverdue::DEADLINE_RESOLUTION);
-    return absl::OkStatus();
+absl::Status Ingest::ApplyService(db::Tx& tx, const Batch& events) const {
+  Newest<service::v1::Ticket> tickets;
+  Columns feedback(3), breaches(3);
+  for (const common::v1::Event* e : events) {
+    if (e->type() == "service.ticket.overdue") {
+      service::v1::TicketOverdue p;
+      if (absl::Status s = Unpack(*e, &p); !s.ok()) return s;
+      breaches.Add(p.ticket().id(),
+                   p.deadline() == service::v1::TicketOverdue::DEADLINE_FIRST_RESPONSE,
+                   p.deadline() == service::v1::TicketOverdue::DEADLINE_RESOLUTION);
+      continue;
+    }
+    service::v1::TicketChanged p;
+    if (absl::Status s = Unpack(*e, &p); !s.ok()) return s;
+    const auto& t = p.ticket();
+    tickets.Offer(t.id(), std::max(MicrosOf(e->occur_time()), MicrosOf(t.update_time())), t);
+    // A feedback (returned or archived): its satisfaction.
+    if ((e->type() == "service.ticket.returned" || e->type() == "service.ticket.archived") &&
+        t.satisfaction() >= 1 && t.satisfaction() <= 5) {
+      feedback.Add(t.id(), MicrosOf(e->occur_time()), t.satisfaction());
+    }
   }
-  service::v1::TicketChanged p;
-  if (absl::Status s = Unpack(e, &p); !s.ok()) return s;
-  const auto& t = p.ticket();
-  Exec(tx, kUpsertTicket, t.id(), t.type(), t.customer_id(), Id(t.customer_owner_id()),
-       Id(t.customer_owner_department_id()),
-       CodeOf(t.status(), &service::v1::TicketStatus_Name, "TICKET_STATUS_"),
-       MicrosOf(t.create_time()),
-       MicrosOrNull(t.first_response_time(), t.has_first_response_time()),
-       MicrosOrNull(t.resolve_time(), t.has_resolve_time()),
-       std::max(MicrosOf(e.occur_time()), MicrosOf(t.update_time())), MicrosOf(e.occur_time()),
-       e.type() == "service.ticket.returned" || e.type() == "service.ticket.archived"
-           ? t.satisfaction()
-           : 0);
+  if (!tickets.all().empty()) {
+    Columns x(10);
+    for (const auto& [id, newest] : tickets.all()) {
+      const auto& [version, t] = newest;
+      x.Add(t.id(), t.type(), t.customer_id(), t.customer_owner_id(),
+            t.customer_owner_department_id(),
+            CodeOf(t.status(), &service::v1::TicketStatus_Name, "TICKET_STATUS_"),
+            MicrosOf(t.create_time()),
+            MicrosText(t.first_response_time(), t.has_first_response_time()),
+            MicrosText(t.resolve_time(), t.has_resolve_time()), version);
+    }
+    Exec(tx, kUpsertTickets, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9],
+         feedback[0], feedback[1], feedback[2]);
+  }
+  if (!breaches.empty()) Exec(tx, kMarkBreaches, breaches[0], breaches[1], breaches[2]);
   return absl::OkStatus();
 }
 

@@ -4,8 +4,6 @@
 // newer version of it, so applying an event twice, or an older one after a newer one, changes
 // nothing. Events this service does not use are ignored.
 
-#include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -33,10 +31,14 @@ class Ingest {
  public:
   // zone: the company's time zone, which decides the day of a change.
   explicit Ingest(absl::TimeZone zone) : zone_(zone) {}
-  Ingest(const Ingest&) = delete;
-  Ingest& operator=(const Ingest&) = delete;
 
-  // Applies one event of `source` in tx (which also stores its cursor).
+  // Events of one source, in the stream's order.
+  using Batch = std::vector<const common::v1::Event*>;
+
+  // Applies events of `source` in tx (which also stores the cursor of the last): each record
+  // of the batch once, at its newest version, in a statement per kind (customers' changes one
+  // after the other, for the mix).
+  absl::Status ApplyBatch(db::Tx& tx, const std::string& source, const Batch& events) const;
   absl::Status Apply(db::Tx& tx, const std::string& source, const common::v1::Event& e) const;
 
   // Empties the read models of `source` ("" for all) and forgets its cursor, so that its
@@ -46,18 +48,14 @@ class Ingest {
  private:
   absl::Status ApplyAuth(db::Tx& tx, const common::v1::Event& e) const;
   absl::Status ApplyCustomers(db::Tx& tx, const common::v1::Event& e) const;
-  absl::Status ApplyPipeline(db::Tx& tx, const common::v1::Event& e) const;
-  absl::Status ApplyContracts(db::Tx& tx, const common::v1::Event& e) const;
-  absl::Status ApplyPayments(db::Tx& tx, const common::v1::Event& e) const;
-  absl::Status ApplyService(db::Tx& tx, const common::v1::Event& e) const;
+  absl::Status ApplyPipeline(db::Tx& tx, const Batch& events) const;
+  absl::Status ApplyContracts(db::Tx& tx, const Batch& events) const;
+  absl::Status ApplyPayments(db::Tx& tx, const Batch& events) const;
+  absl::Status ApplyService(db::Tx& tx, const Batch& events) const;
 
   std::string Day(absl::Time t) const;
 
   absl::TimeZone zone_;
-  // When each source's progress row was last written: at most every 100 ms, so that a burst
-  // of events does not pay a statement each for it.
-  mutable std::mutex progress_mu_;
-  mutable std::map<std::string, absl::Time> progress_written_;
 };
 
 }  // namespace crm::analytics

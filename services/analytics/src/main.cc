@@ -73,9 +73,10 @@ int Main(int argc, char** argv) {
       o.max_batch = 500;
       followers.push_back(std::make_unique<events::Follower>(
           o, b.config.db_url, "analytics",
-          [&ingest, name = source.name](db::Tx& tx, const common::v1::Event& e) {
-            return ingest.Apply(tx, name, e);
-          }));
+          events::Follower::ApplyBatch(
+              [&ingest, name = source.name](db::Tx& tx, const Ingest::Batch& events) {
+                return ingest.ApplyBatch(tx, name, events);
+              })));
       names.push_back(source.name);
     }
   } else {

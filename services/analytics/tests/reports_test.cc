@@ -711,12 +711,21 @@ class ReportsTest : public ::testing::Test {
     if (name.find("MatchesTheFacts") != std::string::npos) EXPECT_GE(compared_rows, 40);
   }
 
+  // Applies the world's events as followers would: consecutive events of a source in
+  // batches of random sizes (1 to 40), each in a transaction.
   void Feed(World& w) {
     const Ingest ingest(w.zone_);
-    for (const auto& e : w.Shuffled()) {
-      ASSERT_THAT(conn_->Transact([&](db::Tx& tx) { return ingest.Apply(tx, e.source, e.event); }),
+    const std::vector<SourcedEvent> events = w.Shuffled();
+    for (size_t i = 0; i < events.size();) {
+      const size_t limit = 1 + w.Pick(40);
+      Ingest::Batch batch;
+      const std::string& source = events[i].source;
+      for (; i < events.size() && events[i].source == source && batch.size() < limit; ++i) {
+        batch.push_back(&events[i].event);
+      }
+      ASSERT_THAT(conn_->Transact([&](db::Tx& tx) { return ingest.ApplyBatch(tx, source, batch); }),
                   test::IsOk())
-          << e.event.type();
+          << batch.front()->type();
     }
   }
 
