@@ -121,11 +121,11 @@ std::string LoadSql(int scale) {
       " SELECT id, 2, 'P' || p2, '产品' || p2, 'line' || (p2 % 10), q2, q2 * (100000 + p2 * 5000)"
       " FROM k;\n"
       "INSERT INTO analytics.receivables (contract_id, customer_id, owner_id, department_id,"
-      " currency, status, version)"
+      " currency, status, sign_date, version)"
       " SELECT id, ",
       id("0190", "c"), ", ", owner_of, ", ", dept_of,
       ", 'CNY', CASE WHEN g % 5 <> 0 AND sign + 40 <= current_date THEN 'settled' ELSE 'open'"
-      " END, now() FROM k WHERE sign IS NOT NULL AND g % 33 <> 0;\n"
+      " END, sign, now() FROM k WHERE sign IS NOT NULL AND g % 33 <> 0;\n"
       "INSERT INTO analytics.installments (contract_id, number, due_date, amount_minor)"
       " SELECT id, 1, sign + 30, q1 * (100000 + p1 * 5000) + q2 * (100000 + p2 * 5000)"
       " FROM k WHERE sign IS NOT NULL;\n"

@@ -111,6 +111,7 @@ CREATE TABLE analytics.receivables (
   department_id uuid,
   currency      text NOT NULL,
   status        text NOT NULL,
+  sign_date     date,
   version       timestamptz NOT NULL
 );
 

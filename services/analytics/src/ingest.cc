@@ -191,15 +191,16 @@ constexpr Statement kUpsertContracts{
 constexpr Statement kUpsertReceivables{
     "analytics.upsert_receivables",
     "WITH r AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
-    "   $5::text[], $6::text[], $7::int8[], $8::int4[])"
-    "   AS r (contract, customer, owner, dept, currency, status, version, installments)),"
+    "   $5::text[], $6::text[], $7::int8[], $8::int4[], $13::text[])"
+    "   AS r (contract, customer, owner, dept, currency, status, version, installments, sign)),"
     " up AS (INSERT INTO analytics.receivables AS x (contract_id, customer_id, owner_id,"
-    "   department_id, currency, status, version)"
+    "   department_id, currency, status, sign_date, version)"
     "   SELECT contract::uuid, customer::uuid, owner::uuid, nullif(dept, '')::uuid, currency,"
-    "   status, " CRM_SQL_FROM_MICROS("version") " FROM r"
+    "   status, nullif(sign, '')::date, " CRM_SQL_FROM_MICROS("version") " FROM r"
     "   ON CONFLICT (contract_id) DO UPDATE SET customer_id = excluded.customer_id,"
     "   owner_id = excluded.owner_id, department_id = excluded.department_id,"
-    "   currency = excluded.currency, status = excluded.status, version = excluded.version"
+    "   currency = excluded.currency, status = excluded.status,"
+    "   sign_date = excluded.sign_date, version = excluded.version"
     "   WHERE x.version <= excluded.version RETURNING x.*),"
     " paid AS (UPDATE analytics.payments p SET customer_id = up.customer_id,"
     "   owner_id = up.owner_id, department_id = up.department_id FROM up"
@@ -545,20 +546,20 @@ absl::Status Ingest::ApplyPayments(db::Tx& tx, const Batch& events) const {
   }
   // Receivables first: a payment takes the owner of its receivable as stored.
   if (!receivables.all().empty()) {
-    Columns r(8), plan(4);
+    Columns r(9), plan(4);
     for (const auto& [id, newest] : receivables.all()) {
       const auto& [version, x] = newest;
       r.Add(x.contract_id(), x.customer_id(), x.owner_id(), x.owner_department_id(),
             x.currency_code(),
             CodeOf(x.status(), &payments::v1::ReceivableStatus_Name, "RECEIVABLE_STATUS_"), version,
-            x.installments_size());
+            x.installments_size(), DateText(x.sign_date()));
       int number = 0;
       for (const auto& i : x.installments()) {
         plan.Add(x.contract_id(), ++number, DateText(i.due_date()), MinorOf(i.amount()));
       }
     }
     Exec(tx, kUpsertReceivables, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], plan[0], plan[1],
-         plan[2], plan[3]);
+         plan[2], plan[3], r[8]);
   }
   if (!pay.empty()) {
     Exec(tx, kInsertPayments, pay[0], pay[1], pay[2], pay[3], pay[4], pay[5], pay[6], pay[7]);

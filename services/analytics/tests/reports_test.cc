@@ -87,6 +87,7 @@ struct ReceivableState {
 };
 struct ReceivableFact {
   std::string contract, customer, currency;
+  CivilDay sign;
   std::vector<std::pair<CivilDay, int64_t>> installments;
   std::vector<ReceivableState> states;
 };
@@ -234,6 +235,7 @@ class World {
         r.contract = k.id;
         r.customer = k.customer;
         r.currency = k.currency;
+        r.sign = *k.states[1].sign;
         int64_t left = k.amount();
         const int parts = 1 + Pick(3);
         for (int n = 0; n < parts; ++n) {
@@ -646,6 +648,7 @@ class World {
     out->set_owner_department_id(s.dept);
     out->set_currency_code(r.currency);
     out->set_status(payments::v1::RECEIVABLE_STATUS_OPEN);
+    proto_time::SetDate(r.sign, out->mutable_sign_date());
     proto_time::SetTimestamp(s.at, out->mutable_update_time());
   }
 
@@ -1265,7 +1268,7 @@ TEST_F(ReportsTest, ReceivablesAgingMatchesTheFacts) {
     std::map<std::string, std::array<int64_t, 6>> by;
     for (const auto& rf : w.receivables_) {
       const auto& s = rf.states.back();
-      if (rf.currency != "CNY" || !w.Sees(p, s.owner, s.dept) ||
+      if (rf.currency != "CNY" || rf.sign > as_of || !w.Sees(p, s.owner, s.dept) ||
           !w.Passes(r.filter, rf.customer, s.owner, s.dept)) {
         continue;
       }
