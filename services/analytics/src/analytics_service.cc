@@ -165,19 +165,40 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService,
 
   Unary* DeleteSalesTarget(Context* ctx, const v1::DeleteSalesTargetRequest* req,
                            v1::DeleteSalesTargetResponse*) override {
-    return calls_.Unary(ctx, __func__, [this, req](Call& call, db::Conn& conn) {
-      if (absl::Status s = Targets::CheckWriter(call.principal()); !s.ok()) return s;
-      Violations v;
-      SalesTarget key;
-      key.subject = FromProto(req->subject());
-      key.subject_id = req->subject_id();
-      key.unit = FromProto(req->unit());
-      auto day = proto_time::DayOf(req->start_date(), "start_date", v);
-      if (!day && !v.Has("start_date")) v.Add("start_date", "is required");
-      if (!v.empty()) return v.ToStatus();
-      key.start = *day;
-      return targets->Delete(conn, call.principal(), key);
-    });
+    std::shared_ptr<Call> call = calls_.Begin(ctx, __func__, rpc::Auth::kRequired);
+    Unary* reactor = call->reactor();
+    if (call->finished()) return reactor;
+    Violations v;
+    SalesTarget key;
+    key.subject = FromProto(req->subject());
+    key.subject_id = req->subject_id();
+    key.unit = FromProto(req->unit());
+    auto day = proto_time::DayOf(req->start_date(), "start_date", v);
+    if (!day && !v.Has("start_date")) v.Add("start_date", "is required");
+    if (day) key.start = *day;
+    absl::Status checked = Targets::CheckWriter(call->principal());
+    if (checked.ok()) checked = v.ToStatus();
+    if (checked.ok()) checked = Targets::CheckDelete(call->principal(), key);
+    if (!checked.ok()) {
+      call->Finish(checked);
+      return reactor;
+    }
+    const auto remove = [this, call](SalesTarget key) {
+      calls_.OnDb(call, [this, key](Call& call, db::Conn& conn) {
+        return targets->Delete(conn, call.principal(), key);
+      });
+    };
+    if (key.subject != TargetSubject::kUser) {
+      remove(key);
+      return reactor;
+    }
+    service::LookUpUser(directory, *call, key.subject_id, "subject_id", kPeerWait,
+                        [call, key, remove](absl::StatusOr<service::DirectoryUser> u) mutable {
+                          if (!u.ok()) return call->Finish(u.status());
+                          key.department_id = u->department_id;
+                          remove(key);
+                        });
+    return reactor;
   }
 };
 

@@ -52,6 +52,10 @@ class Targets {
   static absl::Status CheckSet(const auth::Principal& p, const SalesTarget& t);
   // department_id: the subject user's department (looked up), or the subject department.
   absl::StatusOr<SalesTarget> Set(db::Conn& conn, const auth::Principal& p, SalesTarget t) const;
+  // Validation before the subject is looked up.
+  static absl::Status CheckDelete(const auth::Principal& p, const SalesTarget& key);
+  // key.department_id: the subject user's department (looked up); scope is checked before
+  // the target is looked for.
   absl::Status Delete(db::Conn& conn, const auth::Principal& p, const SalesTarget& key) const;
 };
 

@@ -66,7 +66,7 @@ constexpr Statement kUpsert{
 constexpr Statement kDelete{
     "analytics.delete_target",
     "DELETE FROM analytics.sales_targets WHERE subject = $1 AND subject_id = $2::uuid"
-    " AND unit = $3 AND start_date = $4::date RETURNING coalesce(department_id::text, '')"};
+    " AND unit = $3 AND start_date = $4::date RETURNING subject_id"};
 
 bool Allowed(const auth::Principal& p, const std::string& department_id) {
   switch (p.scope) {
@@ -138,21 +138,29 @@ absl::StatusOr<SalesTarget> Targets::Set(db::Conn& conn, const auth::Principal& 
   });
 }
 
-absl::Status Targets::Delete(db::Conn& conn, const auth::Principal& p,
-                             const SalesTarget& key) const {
+absl::Status Targets::CheckDelete(const auth::Principal& p, const SalesTarget& key) {
   if (absl::Status s = CheckWriter(p); !s.ok()) return s;
   Violations v;
   (void)CheckKey(key, v);
-  if (!v.empty()) return v.ToStatus();
+  return v.ToStatus();
+}
+
+absl::Status Targets::Delete(db::Conn& conn, const auth::Principal& p,
+                             const SalesTarget& key) const {
+  if (absl::Status s = CheckDelete(p, key); !s.ok()) return s;
+  // Scope first, from the subject (a user's department as looked up), so that a target
+  // outside it is refused whether or not it exists.
+  const std::string department =
+      key.subject == TargetSubject::kDepartment ? key.subject_id : key.department_id;
+  if (!Allowed(p, department)) {
+    return absl::PermissionDeniedError(
+        "the target's department is outside the caller's departments");
+  }
   const absl::CivilDay start = PeriodOf(key.unit, key.start).start;
   return conn.Transact([&](db::Tx& tx) -> absl::Status {
     pqxx::result r = Exec(tx, kDelete, SubjectName(key.subject), key.subject_id, UnitName(key.unit),
                           absl::FormatCivilTime(start));
     if (r.empty()) return absl::NotFoundError("no such target");
-    if (!Allowed(p, r[0][0].as<std::string>())) {
-      return absl::PermissionDeniedError(
-          "the target's department is outside the caller's departments");
-    }
     return absl::OkStatus();
   });
 }

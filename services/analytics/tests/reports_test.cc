@@ -1373,6 +1373,41 @@ TEST_F(ReportsTest, CustomerValueMatchesTheFacts) {
   });
 }
 
+TEST_F(ReportsTest, TargetsStayWithinTheManagersDepartments) {
+  World w(22);
+  w.Generate();
+  Targets targets;
+  auto manager = Callers(w)[1];  // d1 with d3
+  SalesTarget t;
+  t.subject = TargetSubject::kDepartment;
+  t.subject_id = w.depts_[3];
+  t.unit = PeriodUnit::kMonth;
+  t.start = CivilDay(2026, 12, 6);
+  t.amount_minor = 5000000;
+  auto stored = targets.Set(*conn_, manager, t);
+  ASSERT_THAT(stored, test::IsOk());
+  EXPECT_EQ(stored->start, CivilDay(2026, 12, 1));
+  EXPECT_EQ(stored->department_id, w.depts_[3]);
+  // Another department's target: refused whether or not it exists.
+  SalesTarget other = t;
+  other.subject_id = w.depts_[2];
+  EXPECT_THAT(targets.Set(*conn_, manager, other).status(),
+              test::StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(targets.Delete(*conn_, manager, other),
+              test::StatusIs(absl::StatusCode::kPermissionDenied));
+  auto listed = targets.List(*conn_, manager, {});
+  ASSERT_THAT(listed, test::IsOk());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().amount_minor, 5000000);
+  // Any day of the month names it.
+  SalesTarget key = t;
+  key.start = CivilDay(2026, 12, 31);
+  EXPECT_THAT(targets.Delete(*conn_, manager, key), test::IsOk());
+  EXPECT_THAT(targets.Delete(*conn_, manager, key), test::StatusIs(absl::StatusCode::kNotFound));
+  t.amount_minor = -1;
+  EXPECT_THAT(targets.Set(*conn_, manager, t).status(), test::HasFieldViolation("target.amount"));
+}
+
 TEST_F(ReportsTest, RefusesWhatDoesNotApply) {
   World w(19);
   auto rep = test::NewPrincipal({"customers.read"}, auth::DataScope::kOwn, ids::NewUuidV7(),
