@@ -31,6 +31,8 @@ std::optional<Money> FromProto(const google::type::Money& p, bool present, const
   return Money{p.units() * 100 + p.nanos() / 10000000, p.currency_code()};
 }
 
+int64_t MinorOf(const google::type::Money& m) { return m.units() * 100 + m.nanos() / 10000000; }
+
 std::string Format(const Money& m) {
   const uint64_t magnitude =
       m.minor < 0 ? 0 - static_cast<uint64_t>(m.minor) : static_cast<uint64_t>(m.minor);

@@ -22,6 +22,9 @@ void SetProto(const Money& m, google::type::Money* out);
 // signs or an amount too large.
 std::optional<Money> FromProto(const google::type::Money& p, bool present, const std::string& field,
                                Violations& v);
+// The minor units of an amount from a trusted source (another service's event, the
+// catalogue): unchecked; fractions of a minor unit are cut.
+int64_t MinorOf(const google::type::Money& m);
 // "1234.50 CNY", for messages.
 std::string Format(const Money& m);
 // A violation when the amount is negative or the currency is not an ISO 4217 code.

@@ -18,9 +18,6 @@
 //   4. pgbench -S (select only) for reference, and crm-analytics' peak RSS.
 
 #include <cstdio>
-#include <fstream>
-
-#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -296,23 +293,14 @@ int main(int argc, char** argv) {
   if (!executive.ok()) Die("login failed");
 
   // 1. The facts.
-  const std::string sql_file = absl::StrCat("/tmp/crm-bench-analytics-", getpid(), ".sql");
-  std::ofstream(sql_file) << LoadSql(scale);
-  const auto load_start = crm::bench::Clock::now();
-  if (auto loaded = crm::test::RunCommand(
-          absl::StrCat("psql -qAtX -v ON_ERROR_STOP=1 -f ", crm::test::ShellQuote(sql_file), " ",
-                       crm::test::ShellQuote(dbs.services->AdminConninfo())));
-      !loaded.ok()) {
-    Die(loaded.status().ToString());
-  }
-  std::remove(sql_file.c_str());
+  const double load_seconds =
+      crm::bench::RunSqlScript(LoadSql(scale), dbs.services->AdminConninfo());
   auto sizes = crm::test::RunCommand(
       absl::StrCat("psql -qAtX -F ' ' -c \"SELECT sum(n_live_tup)::int8,"
                    " pg_size_pretty(sum(pg_total_relation_size(relid))) FROM pg_stat_user_tables"
                    " WHERE schemaname = 'analytics'\" ",
                    crm::test::ShellQuote(dbs.services->AdminConninfo())));
-  std::printf("loaded the read models in %.0f s: rows and size on disk %s",
-              std::chrono::duration<double>(crm::bench::Clock::now() - load_start).count(),
+  std::printf("loaded the read models in %.0f s: rows and size on disk %s", load_seconds,
               sizes.ok() ? sizes->c_str() : "?\n");
 
   // 2. Each report for last year, at 8 callers.

@@ -253,6 +253,18 @@ bool IntListFlag(const std::string& arg, const std::string& prefix, std::vector<
   return true;
 }
 
+double RunSqlScript(const std::string& sql, const std::string& conninfo) {
+  const std::string file = absl::StrCat("/tmp/crm-bench-", getpid(), ".sql");
+  std::ofstream(file) << sql;
+  const auto start = Clock::now();
+  auto ran =
+      test::RunCommand(absl::StrCat("psql -qAtX -v ON_ERROR_STOP=1 -f ", test::ShellQuote(file),
+                                    " ", test::ShellQuote(conninfo)));
+  std::remove(file.c_str());
+  if (!ran.ok()) Die(ran.status().ToString());
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
 double PeakRssMib(int pid) {
   std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
   std::string line;

@@ -173,6 +173,10 @@ struct FlowDatabases {
 // Starts them and prints the cluster's port and the options; exits on failure.
 FlowDatabases StartFlowDatabases(const FlowOptions& o, const std::string& name);
 
+// Runs an SQL script with psql against `conninfo` (through a temporary file, as a script of
+// generated data can be large); exits on failure. Returns the seconds it took.
+double RunSqlScript(const std::string& sql, const std::string& conninfo);
+
 // The peak resident memory of a process (VmHWM), in MiB; 0 if unknown.
 double PeakRssMib(int pid);
 // CPU time (user + system) a process has used so far, in seconds.

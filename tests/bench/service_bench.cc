@@ -17,9 +17,6 @@
 //      0.25); then crm-service's peak RSS.
 
 #include <cstdio>
-#include <fstream>
-
-#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "crm/customers/v1/customers_service.grpc.pb.h"
@@ -209,18 +206,9 @@ int main(int argc, char** argv) {
 
   // 1. Search over the loaded tickets, as a service agent (before the flows add tickets of
   // their own on top).
-  const std::string sql_file = absl::StrCat("/tmp/crm-bench-service-", getpid(), ".sql");
-  std::ofstream(sql_file) << LoadSql(tickets);
-  const auto load_start = crm::bench::Clock::now();
-  if (auto loaded = crm::test::RunCommand(
-          absl::StrCat("psql -qAtX -v ON_ERROR_STOP=1 -f ", crm::test::ShellQuote(sql_file), " ",
-                       crm::test::ShellQuote(dbs.services->AdminConninfo())));
-      !loaded.ok()) {
-    Die(loaded.status().ToString());
-  }
-  std::remove(sql_file.c_str());
-  std::printf("loaded %d tickets in %.0f s\n", tickets,
-              std::chrono::duration<double>(crm::bench::Clock::now() - load_start).count());
+  const double load_seconds =
+      crm::bench::RunSqlScript(LoadSql(tickets), dbs.services->AdminConninfo());
+  std::printf("loaded %d tickets in %.0f s\n", tickets, load_seconds);
   for (int64_t n = 0; n < 4; ++n) {
     tv1::ListTicketsRequest req;
     req.set_query(QueryOf(n));

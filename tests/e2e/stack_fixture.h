@@ -48,9 +48,7 @@ inline absl::CivilDay DayOf(const google::type::Date& d) {
   return absl::CivilDay(d.year(), d.month(), d.day());
 }
 
-inline int64_t MinorOf(const google::type::Money& m) {
-  return m.units() * 100 + m.nanos() / 10'000'000;
-}
+using money::MinorOf;
 
 // The services' business time zone (their default).
 inline absl::CivilDay Today() {

@@ -15,12 +15,14 @@
 #include "crm/pipeline/v1/events.pb.h"
 #include "crm/service/v1/events.pb.h"
 #include "libs/db/time_fields.h"
+#include "libs/money/money.h"
 
 namespace crm::analytics {
 namespace {
 
 using db::Exec;
 using db::Statement;
+using money::MinorOf;
 using OptText = std::optional<std::string>;
 
 OptText Id(const std::string& id) { return db::NullIfEmpty(id); }
@@ -32,8 +34,10 @@ absl::Time TimeOf(const google::protobuf::Timestamp& t) {
   return absl::FromUnixMicros(MicrosOf(t));
 }
 
-// Minor units of a google.type.Money (two decimal places; more are cut).
-int64_t MinorOf(const google::type::Money& m) { return m.units() * 100 + m.nanos() / 10000000; }
+// A record's version: when the event was committed, or its update time if later.
+int64_t VersionOf(const common::v1::Event& e, const google::protobuf::Timestamp& update_time) {
+  return std::max(MicrosOf(e.occur_time()), MicrosOf(update_time));
+}
 
 // The lower-case name of an enum value without its prefix: CUSTOMER_STATUS_LOSS_WARNING →
 // "loss_warning".
@@ -371,11 +375,6 @@ std::string Ingest::Day(absl::Time t) const {
   return absl::FormatCivilTime(absl::ToCivilDay(t, zone_));
 }
 
-absl::Status Ingest::Apply(db::Tx& tx, const std::string& source,
-                           const common::v1::Event& e) const {
-  return ApplyBatch(tx, source, {&e});
-}
-
 absl::Status Ingest::ApplyBatch(db::Tx& tx, const std::string& source, const Batch& events) const {
   if (events.empty()) return absl::OkStatus();
   absl::Status s;
@@ -438,14 +437,12 @@ absl::Status Ingest::ApplyCustomers(db::Tx& tx, const common::v1::Event& e) cons
     customers::v1::CustomersMerged p;
     if (absl::Status s = Unpack(e, &p); !s.ok()) return s;
     Exec(tx, kDeleteCustomer, p.merge().duplicate_id(), at, day);
-    UpsertCustomer(tx, p.survivor(), false, std::max(at, MicrosOf(p.survivor().update_time())),
-                   day);
+    UpsertCustomer(tx, p.survivor(), false, VersionOf(e, p.survivor().update_time()), day);
   } else if (absl::StartsWith(e.type(), "customers.customer.")) {
     customers::v1::CustomerChanged p;
     if (absl::Status s = Unpack(e, &p); !s.ok()) return s;
     const bool deleted = e.type() == "customers.customer.deleted";
-    UpsertCustomer(tx, p.customer(), deleted, std::max(at, MicrosOf(p.customer().update_time())),
-                   day);
+    UpsertCustomer(tx, p.customer(), deleted, VersionOf(e, p.customer().update_time()), day);
   } else if (absl::StartsWith(e.type(), "customers.loss.")) {
     customers::v1::LossStatusChanged p;
     if (absl::Status s = Unpack(e, &p); !s.ok()) return s;
@@ -454,7 +451,7 @@ absl::Status Ingest::ApplyCustomers(db::Tx& tx, const common::v1::Event& e) cons
     Exec(tx, kInsertLoss, a.id(), c.id(),
          CodeOf(a.kind(), &customers::v1::LossActionKind_Name, "LOSS_ACTION_KIND_"), a.note(),
          Id(c.owner_id()), Id(c.owner_department_id()), MicrosOf(a.create_time()));
-    UpsertCustomer(tx, c, false, std::max(at, MicrosOf(c.update_time())), day);
+    UpsertCustomer(tx, c, false, VersionOf(e, c.update_time()), day);
   }
   return absl::OkStatus();
 }
@@ -473,7 +470,7 @@ absl::Status Ingest::ApplyPipeline(db::Tx& tx, const Batch& events) const {
     if (absl::Status s = Unpack(*e, &p); !s.ok()) return s;
     const auto& o = p.opportunity();
     stages.Add(o.id(), o.stage());
-    opportunities.Offer(o.id(), std::max(MicrosOf(e->occur_time()), MicrosOf(o.update_time())), o);
+    opportunities.Offer(o.id(), VersionOf(*e, o.update_time()), o);
   }
   if (stages.empty()) return absl::OkStatus();
   Columns x(9);
@@ -494,7 +491,7 @@ absl::Status Ingest::ApplyContracts(db::Tx& tx, const Batch& events) const {
     contracts::v1::ContractChanged p;
     if (absl::Status s = Unpack(*e, &p); !s.ok()) return s;
     const auto& c = p.contract();
-    contracts.Offer(c.id(), std::max(MicrosOf(e->occur_time()), MicrosOf(c.update_time())), c);
+    contracts.Offer(c.id(), VersionOf(*e, c.update_time()), c);
   }
   if (contracts.all().empty()) return absl::OkStatus();
   Columns k(10), lines(7);
@@ -523,8 +520,7 @@ absl::Status Ingest::ApplyPayments(db::Tx& tx, const Batch& events) const {
       payments::v1::ReceivableChanged p;
       if (absl::Status s = Unpack(*e, &p); !s.ok()) return s;
       const auto& r = p.receivable();
-      receivables.Offer(r.contract_id(),
-                        std::max(MicrosOf(e->occur_time()), MicrosOf(r.update_time())), r);
+      receivables.Offer(r.contract_id(), VersionOf(*e, r.update_time()), r);
     } else if (absl::StartsWith(e->type(), "payments.payment.")) {
       payments::v1::PaymentRecorded p;
       if (absl::Status s = Unpack(*e, &p); !s.ok()) return s;
@@ -591,7 +587,7 @@ absl::Status Ingest::ApplyService(db::Tx& tx, const Batch& events) const {
     service::v1::TicketChanged p;
     if (absl::Status s = Unpack(*e, &p); !s.ok()) return s;
     const auto& t = p.ticket();
-    tickets.Offer(t.id(), std::max(MicrosOf(e->occur_time()), MicrosOf(t.update_time())), t);
+    tickets.Offer(t.id(), VersionOf(*e, t.update_time()), t);
     // A feedback (returned or archived): its satisfaction.
     if ((e->type() == "service.ticket.returned" || e->type() == "service.ticket.archived") &&
         t.satisfaction() >= 1 && t.satisfaction() <= 5) {

@@ -39,7 +39,6 @@ class Ingest {
   // of the batch once, at its newest version, in a statement per kind (customers' changes one
   // after the other, for the mix).
   absl::Status ApplyBatch(db::Tx& tx, const std::string& source, const Batch& events) const;
-  absl::Status Apply(db::Tx& tx, const std::string& source, const common::v1::Event& e) const;
 
   // Empties the read models of `source` ("" for all) and forgets its cursor, so that its
   // follower rebuilds them from the stream's beginning.

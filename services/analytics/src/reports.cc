@@ -23,14 +23,16 @@ namespace {
 // depends on the period and filters), so nothing is prepared.
 class Query {
  public:
+  // `{scope:x}` in a statement is the caller's scope over x.owner_id and x.department_id; the
+  // scope's value is the first parameter.
+  explicit Query(const auth::Principal& p) : scope_(p.scope), scope_param_(auth::ScopeParam(p)) {}
+
   Query& Set(const std::string& name, const std::string& type, std::optional<std::string> v) {
     names_.push_back({name, type});
     values_.push_back(std::move(v));
     return *this;
   }
-  // `{scope:x}` is the caller's scope over x.owner_id and x.department_id; the scope is the
-  // first parameter.
-  pqxx::result Run(db::Tx& tx, std::string sql, auth::DataScope scope) const {
+  pqxx::result Run(db::Tx& tx, std::string sql) const {
     // Only the parameters the statement uses are sent (PostgreSQL cannot type the others),
     // numbered in the order they were declared.
     for (;;) {
@@ -39,9 +41,9 @@ class Query {
       const size_t end = sql.find('}', at);
       const std::string alias = sql.substr(at + 7, end - at - 7);
       sql.replace(at, end - at + 1,
-                  auth::ScopePredicate(scope, alias + ".owner_id", alias + ".department_id", 1));
+                  auth::ScopePredicate(scope_, alias + ".owner_id", alias + ".department_id", 1));
     }
-    std::vector<std::optional<std::string>> params = {scope_};
+    std::vector<std::optional<std::string>> params = {scope_param_};
     std::vector<std::pair<std::string, std::string>> replacements;
     for (size_t i = 0; i < names_.size(); ++i) {
       const std::string name = "@" + names_[i].first;
@@ -55,7 +57,6 @@ class Query {
     for (const auto& [name, param] : replacements) absl::StrReplaceAll({{name, param}}, &sql);
     return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
   }
-  void SetScope(std::string scope) { scope_ = std::move(scope); }
 
  private:
   // Whether `name` appears in sql as a whole name (not the start of a longer one).
@@ -72,7 +73,8 @@ class Query {
 
   std::vector<std::pair<std::string, std::string>> names_;
   std::vector<std::optional<std::string>> values_;
-  std::optional<std::string> scope_;
+  auth::DataScope scope_;
+  std::string scope_param_;
 };
 
 // The filters over a fact `f` (owner_id, department_id) and its customer `cu`.
@@ -274,8 +276,6 @@ struct Context {
   Query q;
   absl::CivilDay as_of;  // aging: the period's end, or today
   absl::CivilDay today;
-  auth::DataScope scope;
-  std::string zone_name;
   absl::TimeZone zone;
 };
 
@@ -294,8 +294,7 @@ Table CustomerContribution(db::Tx& tx, Context& c) {
       "   ROWS UNBOUNDED PRECEDING) AS running"
       " FROM joined j LEFT JOIN analytics.customers cu ON cu.id = j.customer_id"
       " WHERE j.contracted <> 0 OR j.received <> 0"
-      " ORDER BY j.contracted DESC, j.received DESC, j.customer_id",
-      c.scope);
+      " ORDER BY j.contracted DESC, j.received DESC, j.customer_id");
   Table t;
   t.columns = {{"rank", "排名", ColumnKind::kInteger},
                {"customer_id", "客户ID", ColumnKind::kText},
@@ -342,29 +341,27 @@ Table CustomerComposition(db::Tx& tx, Context& c) {
     name = "(SELECT name FROM analytics.departments WHERE id::text = x.value)";
   }
   pqxx::result rows = c.q.Run(
-      tx,
-      absl::StrCat(
-          "WITH mix AS (SELECT coalesce(", key,
-          ", '') AS value, sum(m.delta) FILTER (WHERE m.day < @from_day) AS at_start,"
-          " sum(m.delta) AS at_end FROM analytics.customer_mix m"
-          " WHERE m.day <= @to_day AND {scope:m} AND " CUSTOMER_FILTER("m") " AND " OWNER_FILTER(
-              "m") " GROUP BY 1),"
-                   " fresh AS (SELECT coalesce(",
-          now_key,
-          ", '') AS value, count(*) AS n FROM analytics.customers n"
-          " WHERE NOT n.deleted AND n.created_at >= @from_at AND n.created_at < @to_at"
-          " AND {scope:n} AND " CUSTOMER_FILTER("n") " AND " OWNER_FILTER(
-              "n") " GROUP BY 1),"
-                   " x AS (SELECT coalesce(mix.value, fresh.value) AS value,"
-                   " coalesce(mix.at_start, 0) AS at_start, coalesce(mix.at_end, 0) AS at_end,"
-                   " coalesce(fresh.n, 0) AS fresh"
-                   " FROM mix FULL JOIN fresh ON fresh.value = mix.value)"
-                   " SELECT x.value, coalesce(",
-          name,
-          ", ''), x.at_start, x.at_end, x.fresh FROM x"
-          " WHERE x.at_start <> 0 OR x.at_end <> 0 OR x.fresh <> 0"
-          " ORDER BY x.at_end DESC, x.value COLLATE \"C\""),
-      c.scope);
+      tx, absl::StrCat(
+              "WITH mix AS (SELECT coalesce(", key,
+              ", '') AS value, sum(m.delta) FILTER (WHERE m.day < @from_day) AS at_start,"
+              " sum(m.delta) AS at_end FROM analytics.customer_mix m"
+              " WHERE m.day <= @to_day AND {scope:m} AND " CUSTOMER_FILTER(
+                  "m") " AND " OWNER_FILTER("m") " GROUP BY 1),"
+                                                 " fresh AS (SELECT coalesce(",
+              now_key,
+              ", '') AS value, count(*) AS n FROM analytics.customers n"
+              " WHERE NOT n.deleted AND n.created_at >= @from_at AND n.created_at < @to_at"
+              " AND {scope:n} AND " CUSTOMER_FILTER("n") " AND " OWNER_FILTER(
+                  "n") " GROUP BY 1),"
+                       " x AS (SELECT coalesce(mix.value, fresh.value) AS value,"
+                       " coalesce(mix.at_start, 0) AS at_start, coalesce(mix.at_end, 0) AS at_end,"
+                       " coalesce(fresh.n, 0) AS fresh"
+                       " FROM mix FULL JOIN fresh ON fresh.value = mix.value)"
+                       " SELECT x.value, coalesce(",
+              name,
+              ", ''), x.at_start, x.at_end, x.fresh FROM x"
+              " WHERE x.at_start <> 0 OR x.at_end <> 0 OR x.fresh <> 0"
+              " ORDER BY x.at_end DESC, x.value COLLATE \"C\""));
   Table t;
   t.columns = {{"value", "分类", ColumnKind::kText},
                {"name", "名称", ColumnKind::kText},
@@ -393,7 +390,7 @@ Table CustomerComposition(db::Tx& tx, Context& c) {
 Table ServiceComposition(db::Tx& tx, Context& c) {
   const bool by_day = c.r.period.unit == PeriodUnit::kDay || c.r.period.unit == PeriodUnit::kWeek;
   c.q.Set("bucket", "text", by_day ? "YYYY-MM-DD" : "YYYY-MM");
-  c.q.Set("zone", "text", c.zone_name);
+  c.q.Set("zone", "text", c.zone.name());
   pqxx::result rows = c.q.Run(
       tx,
       "WITH t AS (SELECT t.* FROM analytics.tickets t LEFT JOIN analytics.customers cu"
@@ -421,8 +418,7 @@ Table ServiceComposition(db::Tx& tx, Context& c) {
                " rated.s5, made.response, made.resolution, made.response_breaches,"
                " made.resolution_breaches"
                " FROM made FULL JOIN done USING (b, type) FULL JOIN rated USING (b, type)"
-               " ORDER BY b COLLATE \"C\", type COLLATE \"C\"",
-      c.scope);
+               " ORDER BY b COLLATE \"C\", type COLLATE \"C\"");
   Table t;
   t.columns = {{"bucket", by_day ? "日期" : "月份", ColumnKind::kText},
                {"type", "服务类型", ColumnKind::kText},
@@ -479,8 +475,7 @@ Table CustomerChurn(db::Tx& tx, Context& c) {
                " FROM latest JOIN kinds k USING (customer_id)"
                " LEFT JOIN value USING (customer_id)"
                " LEFT JOIN analytics.customers cu ON cu.id = latest.customer_id"
-               " ORDER BY coalesce(value.v, 0) DESC, latest.customer_id",
-      c.scope);
+               " ORDER BY coalesce(value.v, 0) DESC, latest.customer_id");
   Table t;
   t.columns = {{"customer_id", "客户ID", ColumnKind::kText},
                {"customer_name", "客户名称", ColumnKind::kText},
@@ -539,28 +534,26 @@ Table SalesPerformance(db::Tx& tx, Context& c) {
                          ") pa LEFT JOIN analytics.customers cu ON cu.id = pa.customer_id"
                          " GROUP BY 1)");
   pqxx::result rows = c.q.Run(
-      tx,
-      absl::StrCat(
-          "WITH contracted AS (SELECT ", line_key,
-          " AS key, sum(s.amount_minor) AS amount FROM (" SIGNED_LINES(
-              "c.sign_date BETWEEN @from_day AND @to_day") ") s",
-          region_join,
-          " GROUP BY 1),"
-          " delivered AS (SELECT ",
-          line_key, " AS key, sum(s.delivered) AS amount FROM (" DELIVERED_IN_PERIOD ") s",
-          region_join, " GROUP BY 1),", received,
-          ", k AS (SELECT key FROM contracted UNION SELECT key FROM delivered"
-          "   UNION SELECT key FROM received)"
-          " SELECT coalesce(k.key, ''), coalesce(",
-          name,
-          ", ''), contracted.amount, delivered.amount, received.amount,"
-          " (SELECT amount_minor FROM analytics.sales_targets g WHERE g.subject = @subject"
-          "   AND g.subject_id::text = k.key AND g.unit = @unit AND g.start_date = @from_day)"
-          " FROM k LEFT JOIN contracted ON contracted.key IS NOT DISTINCT FROM k.key"
-          " LEFT JOIN delivered ON delivered.key IS NOT DISTINCT FROM k.key"
-          " LEFT JOIN received ON received.key IS NOT DISTINCT FROM k.key"
-          " ORDER BY coalesce(contracted.amount, 0) DESC, k.key COLLATE \"C\""),
-      c.scope);
+      tx, absl::StrCat(
+              "WITH contracted AS (SELECT ", line_key,
+              " AS key, sum(s.amount_minor) AS amount FROM (" SIGNED_LINES(
+                  "c.sign_date BETWEEN @from_day AND @to_day") ") s",
+              region_join,
+              " GROUP BY 1),"
+              " delivered AS (SELECT ",
+              line_key, " AS key, sum(s.delivered) AS amount FROM (" DELIVERED_IN_PERIOD ") s",
+              region_join, " GROUP BY 1),", received,
+              ", k AS (SELECT key FROM contracted UNION SELECT key FROM delivered"
+              "   UNION SELECT key FROM received)"
+              " SELECT coalesce(k.key, ''), coalesce(",
+              name,
+              ", ''), contracted.amount, delivered.amount, received.amount,"
+              " (SELECT amount_minor FROM analytics.sales_targets g WHERE g.subject = @subject"
+              "   AND g.subject_id::text = k.key AND g.unit = @unit AND g.start_date = @from_day)"
+              " FROM k LEFT JOIN contracted ON contracted.key IS NOT DISTINCT FROM k.key"
+              " LEFT JOIN delivered ON delivered.key IS NOT DISTINCT FROM k.key"
+              " LEFT JOIN received ON received.key IS NOT DISTINCT FROM k.key"
+              " ORDER BY coalesce(contracted.amount, 0) DESC, k.key COLLATE \"C\""));
   Table t;
   t.columns = {{"key", "维度", ColumnKind::kText},
                {"name", "名称", ColumnKind::kText},
@@ -598,29 +591,25 @@ Table SalesPerformance(db::Tx& tx, Context& c) {
 
 Table PipelineFunnel(db::Tx& tx, Context& c) {
   const std::string base = OPPORTUNITIES_IN_PERIOD;
-  pqxx::result rows =
-      c.q.Run(tx,
-              absl::StrCat(
-                  "WITH f AS (SELECT * FROM (", base,
-                  ") o WHERE {scope:o}),"
-                  " reached AS (SELECT os.stage, count(*) AS n FROM analytics.opportunity_stages os"
-                  "   JOIN f ON f.id = os.opportunity_id GROUP BY 1),"
-                  " here AS (SELECT stage, count(*) AS n FROM f"
-                  "   WHERE status NOT IN ('won', 'lost') GROUP BY 1)"
-                  " SELECT s.code, s.name, coalesce(r.n, 0), coalesce(h.n, 0)"
-                  " FROM analytics.stages s LEFT JOIN reached r ON r.stage = s.code"
-                  " LEFT JOIN here h ON h.stage = s.code"
-                  " ORDER BY s.position, s.code COLLATE \"C\""),
-              c.scope);
+  pqxx::result rows = c.q.Run(
+      tx, absl::StrCat(
+              "WITH f AS (SELECT * FROM (", base,
+              ") o WHERE {scope:o}),"
+              " reached AS (SELECT os.stage, count(*) AS n FROM analytics.opportunity_stages os"
+              "   JOIN f ON f.id = os.opportunity_id GROUP BY 1),"
+              " here AS (SELECT stage, count(*) AS n FROM f"
+              "   WHERE status NOT IN ('won', 'lost') GROUP BY 1)"
+              " SELECT s.code, s.name, coalesce(r.n, 0), coalesce(h.n, 0)"
+              " FROM analytics.stages s LEFT JOIN reached r ON r.stage = s.code"
+              " LEFT JOIN here h ON h.stage = s.code"
+              " ORDER BY s.position, s.code COLLATE \"C\""));
   pqxx::result totals =
-      c.q.Run(tx,
-              absl::StrCat("SELECT count(*), count(*) FILTER (WHERE status = 'won'),"
-                           " count(*) FILTER (WHERE status = 'lost'),"
-                           " avg(extract(epoch FROM closed_at - created_at) / 86400)"
-                           "   FILTER (WHERE status = 'won')"
-                           " FROM (",
-                           base, ") o WHERE {scope:o}"),
-              c.scope);
+      c.q.Run(tx, absl::StrCat("SELECT count(*), count(*) FILTER (WHERE status = 'won'),"
+                               " count(*) FILTER (WHERE status = 'lost'),"
+                               " avg(extract(epoch FROM closed_at - created_at) / 86400)"
+                               "   FILTER (WHERE status = 'won')"
+                               " FROM (",
+                               base, ") o WHERE {scope:o}"));
   Table t;
   t.columns = {{"stage", "阶段", ColumnKind::kText},
                {"name", "名称", ColumnKind::kText},
@@ -691,8 +680,7 @@ Table ReceivablesAging(db::Tx& tx, Context& c) {
           " SELECT coalesce(a.key, ''), coalesce(",
           name,
           ", ''), a.not_due, a.d30, a.d60, a.d90, a.older, a.total FROM a"
-          " ORDER BY a.total DESC, a.key COLLATE \"C\""),
-      c.scope);
+          " ORDER BY a.total DESC, a.key COLLATE \"C\""));
   Table t;
   t.columns = {{"key", by_owner ? "负责人ID" : "部门ID", ColumnKind::kText},
                {"name", "名称", ColumnKind::kText},
@@ -746,8 +734,7 @@ Table CustomerValue(db::Tx& tx, Context& c) {
                 " SELECT cs.id::text, cs.name, cs.status, @to_day - k.last_day,"
                 " coalesce(k.frequency, 0), coalesce(k.monetary, 0), coalesce(k.lifetime, 0)"
                 " FROM cs LEFT JOIN k ON k.customer_id = cs.id"
-                " ORDER BY coalesce(k.lifetime, 0) DESC, cs.id",
-      c.scope);
+                " ORDER BY coalesce(k.lifetime, 0) DESC, cs.id");
   Table t;
   t.columns = {{"customer_id", "客户ID", ColumnKind::kText},
                {"customer_name", "客户名称", ColumnKind::kText},
@@ -823,8 +810,7 @@ absl::StatusOr<Table> Reports::Run(db::Conn& conn, const auth::Principal& p,
               r.filter.department_id);
           departments = tree[0][0].as<std::string>();
         }
-        Context c{r, Query(), std::min(r.period.end, today), today, p.scope, zone_.name(), zone_};
-        c.q.SetScope(auth::ScopeParam(p));
+        Context c{r, Query(p), std::min(r.period.end, today), today, zone_};
         const auto instant = [&](absl::CivilDay d) {
           return absl::FormatTime(absl::RFC3339_full, absl::FromCivil(d, zone_),
                                   absl::UTCTimeZone());

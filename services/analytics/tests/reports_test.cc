@@ -131,6 +131,15 @@ struct SourcedEvent {
   common::v1::Event event;
 };
 
+// In the order of their commit times (a source's stream order).
+void SortByTime(std::vector<SourcedEvent>& events) {
+  std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) {
+    const auto& x = a.event.occur_time();
+    const auto& y = b.event.occur_time();
+    return std::make_pair(x.seconds(), x.nanos()) < std::make_pair(y.seconds(), y.nanos());
+  });
+}
+
 const std::vector<std::string> kStages = {"lead", "qualification", "proposal", "negotiation",
                                           "commitment"};
 
@@ -476,10 +485,7 @@ class World {
         payments.push_back(Make("payments", "payments.delivery.accepted", *d.accepted, p));
       }
     }
-    std::stable_sort(payments.begin(), payments.end(), [](const auto& a, const auto& b) {
-      return proto_time::TimeOf(a.event.occur_time(), "", ignored_) <
-             proto_time::TimeOf(b.event.occur_time(), "", ignored_);
-    });
+    SortByTime(payments);
     out.insert(out.end(), payments.begin(), payments.end());
     for (const auto& o : opportunities_) {
       for (const auto& s : o.states) {
@@ -518,10 +524,7 @@ class World {
                              : service::v1::TicketOverdue::DEADLINE_RESOLUTION);
         events.push_back(Make("service", "service.ticket.overdue", at, p));
       }
-      std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) {
-        return proto_time::TimeOf(a.event.occur_time(), "", ignored_) <
-               proto_time::TimeOf(b.event.occur_time(), "", ignored_);
-      });
+      SortByTime(events);
       out.insert(out.end(), events.begin(), events.end());
     }
     return out;
@@ -631,8 +634,6 @@ class World {
   std::vector<TicketFact> tickets_;
 
  private:
-  static inline Violations ignored_;
-
   static Time Start() { return absl::FromUnixSeconds(1700000000); }
 
   void Reassign(CustomerState& s) {

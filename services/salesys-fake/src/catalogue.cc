@@ -65,11 +65,6 @@ google::type::Money Yuan(int64_t minor) {
   return m;
 }
 
-int64_t MinorOf(const google::type::Money& m) {
-  Violations ignored;  // the catalogue's own prices
-  return money::FromProto(m, true, "", ignored)->minor;
-}
-
 // A small deterministic generator (the same catalogue on every start).
 uint64_t Mix(uint64_t x) {
   x += 0x9e3779b97f4a7c15ULL;
@@ -101,7 +96,7 @@ v1::Order MakeOrder(const Catalogue& c, const std::string& id, const std::string
     l->set_product_name(p.name());
     l->set_quantity(1 + static_cast<int64_t>(Mix(seed + k + 7) % 10));
     *l->mutable_unit_price() = p.list_price();
-    const int64_t amount = MinorOf(p.list_price()) * l->quantity();
+    const int64_t amount = money::MinorOf(p.list_price()) * l->quantity();
     *l->mutable_amount() = Yuan(amount);
     total += amount;
   }
