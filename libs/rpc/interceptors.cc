@@ -3,6 +3,7 @@
 #include <chrono>
 #include <string>
 
+#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/server_context.h>
 
 #include "libs/rpc/observer.h"
@@ -85,6 +86,12 @@ class Factory : public grpc::experimental::ServerInterceptorFactoryInterface {
   explicit Factory(Observer* observer) : observer_(observer) {}
 
   grpc::experimental::Interceptor* CreateServerInterceptor(ServerRpcInfo* info) override {
+    // A generic service's calls (a proxy's) report themselves: their method names are any
+    // the client sends, not the server's own.
+    if (dynamic_cast<const grpc::GenericCallbackServerContext*>(info->server_context()) !=
+        nullptr) {
+      return nullptr;
+    }
     ObservedMethod* method = observer_->ForPath(info->method(), TypeName(info->type()));
     // No interceptor at all spares the call gRPC's hooks.
     if (Observer::ReportsItself(method)) return nullptr;

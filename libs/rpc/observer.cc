@@ -18,8 +18,8 @@
 
 namespace crm::rpc {
 namespace {
-
 constexpr int kCodes = 17;
+}  // namespace
 
 const char* CodeName(int code) {
   static const char* kNames[kCodes] = {
@@ -29,8 +29,6 @@ const char* CodeName(int code) {
       "DataLoss", "Unauthenticated"};
   return code >= 0 && code < kCodes ? kNames[code] : "Unknown";
 }
-
-}  // namespace
 
 bool ParseAccessLog(absl::string_view text, AccessLog* mode) {
   if (text == "all")
@@ -125,9 +123,13 @@ ObservedMethod* Observer::ForPath(const char* path, const char* type) {
 }
 
 ObservedMethod* Observer::ForUnary(const char* service, const char* method) {
+  return ForMethod(service, method, "unary");
+}
+
+ObservedMethod* Observer::ForMethod(const char* service, const char* method, const char* type) {
   absl::MutexLock lock(&state_->mu);
   ObservedMethod*& m = state_->by_name[{service, method}];
-  if (m == nullptr) m = state_->Make(service, method, "unary");
+  if (m == nullptr) m = state_->Make(service, method, type);
   return m;
 }
 

@@ -29,6 +29,9 @@ namespace crm::rpc {
 
 inline constexpr char kRequestIdHeader[] = "x-request-id";
 
+// A gRPC code's name as go-grpc-prometheus labels it ("OK", "InvalidArgument", …).
+const char* CodeName(int code);
+
 enum class AccessLog { kAll, kErrors, kNone };
 bool ParseAccessLog(absl::string_view text, AccessLog* mode);
 
@@ -53,6 +56,10 @@ class Observer {
   // A unary method by its service's full name and its name, both pointers to strings that
   // live as long as the program (a generated service_full_name() and the handler's __func__).
   ObservedMethod* ForUnary(const char* service, const char* method);
+  // Any method by its service's full name, its name and type label, all pointers to strings
+  // that live as long as the observer (e.g. a descriptor's names): for a proxy's forwarded
+  // calls, which report themselves.
+  ObservedMethod* ForMethod(const char* service, const char* method, const char* type);
   // Whether the method's calls report themselves (unary, of a service declared above).
   static bool ReportsItself(const ObservedMethod* method);
 

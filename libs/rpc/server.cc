@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
@@ -107,6 +108,7 @@ absl::Status Server::Start() {
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   for (grpc::Service* s : services_) builder.RegisterService(s);
+  if (generic_ != nullptr) builder.RegisterCallbackGenericService(generic_);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(MakeObservingInterceptor(*observer_));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -136,6 +138,13 @@ absl::Status Server::Start() {
       .Str("grpc_unix_socket", options_.grpc_unix_socket)
       .Str("metrics", options_.metrics_address);
   return absl::OkStatus();
+}
+
+std::shared_ptr<grpc::Channel> Server::InProcessChannel() {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(options_.max_message_bytes);
+  args.SetMaxSendMessageSize(options_.max_message_bytes);
+  return server_->InProcessChannel(args);
 }
 
 void Server::ProbeLoop() {
@@ -168,7 +177,9 @@ absl::Status Server::Run() {
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  if (absl::Status s = Start(); !s.ok()) return s;
+  if (server_ == nullptr) {
+    if (absl::Status s = Start(); !s.ok()) return s;
+  }
   char c = 0;
   while (read(g_signal_pipe[0], &c, 1) < 0 && errno == EINTR) {
   }

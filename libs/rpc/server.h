@@ -18,6 +18,8 @@
 #include "libs/rpc/tls.h"
 
 namespace grpc {
+class CallbackGenericService;
+class Channel;
 class Server;
 class Service;
 }  // namespace grpc
@@ -73,6 +75,8 @@ class Server {
 
   // Services must outlive the server. Call before Start.
   void AddService(grpc::Service* service);
+  // Serves every method no added service has (a proxy's forwarding). Call before Start.
+  void SetGenericService(grpc::CallbackGenericService* service) { generic_ = service; }
   // Health is SERVING while the probe returns OK (checked every probe_interval).
   void SetReadinessProbe(std::function<absl::Status()> probe);
   // Runs first when shutdown begins, e.g. to end long-lived streams.
@@ -81,7 +85,10 @@ class Server {
   absl::Status Start();
   // The bound gRPC port (after Start).
   int port() const { return port_; }
-  // Start, then serve until SIGTERM or SIGINT, then drain and return.
+  // A channel to this server within the process (after Start): this process's own services
+  // without a network hop.
+  std::shared_ptr<grpc::Channel> InProcessChannel();
+  // Start (unless started), then serve until SIGTERM or SIGINT, then drain and return.
   absl::Status Run();
   // Drain: report NOT_SERVING, run shutdown hooks, stop accepting calls, wait up to
   // drain_timeout for in-flight calls, then cancel the rest.
@@ -95,6 +102,7 @@ class Server {
   std::unique_ptr<Observer> observer_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::vector<grpc::Service*> services_;
+  grpc::CallbackGenericService* generic_ = nullptr;
   std::function<absl::Status()> probe_;
   std::vector<std::function<void()>> shutdown_hooks_;
   std::unique_ptr<grpc::Server> server_;

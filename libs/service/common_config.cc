@@ -8,16 +8,17 @@ namespace crm::service {
 
 struct CommonFlags::Values {
   std::shared_ptr<rpc::ServerOptions::FlagValues> server;
-  std::string* db_url;
-  int64_t* pool;
-  int64_t* read_sessions;
-  bool* migrate;
+  // Null for a service without a database (the gateway).
+  std::string* db_url = nullptr;
+  int64_t* pool = nullptr;
+  int64_t* read_sessions = nullptr;
+  bool* migrate = nullptr;
   std::string* log_level;
   std::string* issuer;
   std::string* audience;
   absl::Duration* leeway;
-  absl::Duration* outbox_retention;
-  absl::Duration* request_log_retention;
+  absl::Duration* outbox_retention = nullptr;
+  absl::Duration* request_log_retention = nullptr;
   std::string* public_keys = nullptr;
   std::unique_ptr<rpc::TlsFlags> tls;
 };
@@ -27,25 +28,27 @@ CommonFlags::CommonFlags(config::Flags& flags, std::string name, std::string db_
     : name_(std::move(name)), v_(std::make_unique<Values>()) {
   v_->server = rpc::ServerOptions::DeclareFlags(flags, grpc_port, metrics_port);
   v_->tls = std::make_unique<rpc::TlsFlags>(flags);
-  v_->db_url = flags.RequiredString(
-      "db-url", std::move(db_env),
-      absl::StrCat("PostgreSQL conninfo of the ", name_, " service's own role"));
-  v_->pool = flags.Int("db-pool-size", "CRM_DB_POOL_SIZE", 8, "database sessions for transactions",
-                       1, 256);
-  v_->read_sessions = flags.Int("db-read-sessions", "CRM_DB_READ_SESSIONS", 1,
-                                "database sessions for pipelined point reads", 1, 64);
-  v_->migrate = flags.Bool("migrate", "CRM_MIGRATE", true, "apply schema migrations at start");
+  if (!db_env.empty()) {
+    v_->db_url = flags.RequiredString(
+        "db-url", std::move(db_env),
+        absl::StrCat("PostgreSQL conninfo of the ", name_, " service's own role"));
+    v_->pool = flags.Int("db-pool-size", "CRM_DB_POOL_SIZE", 8,
+                         "database sessions for transactions", 1, 256);
+    v_->read_sessions = flags.Int("db-read-sessions", "CRM_DB_READ_SESSIONS", 1,
+                                  "database sessions for pipelined point reads", 1, 64);
+    v_->migrate = flags.Bool("migrate", "CRM_MIGRATE", true, "apply schema migrations at start");
+    v_->outbox_retention =
+        flags.Duration("outbox-retention", "CRM_OUTBOX_RETENTION", absl::Hours(24 * 365),
+                       "how long events stay in the outbox for followers (0: forever)");
+    v_->request_log_retention =
+        flags.Duration("request-log-retention", "CRM_REQUEST_LOG_RETENTION", absl::Hours(24 * 7),
+                       "how long a request id is remembered for retries (0: forever)");
+  }
   v_->log_level = flags.String("log-level", "CRM_LOG_LEVEL", "info", "debug | info | warn | error");
   v_->issuer = flags.String("jwt-issuer", "CRM_JWT_ISSUER", "crm-auth", "token issuer (iss)");
   v_->audience = flags.String("jwt-audience", "CRM_JWT_AUDIENCE", "crm", "token audience (aud)");
   v_->leeway = flags.Duration("token-leeway", "CRM_TOKEN_LEEWAY", absl::Seconds(30),
                               "clock difference tolerated when checking token expiry");
-  v_->outbox_retention =
-      flags.Duration("outbox-retention", "CRM_OUTBOX_RETENTION", absl::Hours(24 * 365),
-                     "how long events stay in the outbox for followers (0: forever)");
-  v_->request_log_retention =
-      flags.Duration("request-log-retention", "CRM_REQUEST_LOG_RETENTION", absl::Hours(24 * 7),
-                     "how long a request id is remembered for retries (0: forever)");
   if (with_public_keys) {
     v_->public_keys = flags.RequiredString(
         "jwt-public-keys", "CRM_JWT_PUBLIC_KEYS",
@@ -62,19 +65,21 @@ absl::StatusOr<CommonConfig> CommonFlags::Resolve() const {
     return s;
   }
   if (absl::Status s = v_->tls->Resolve(&c.server.tls, &c.client_tls); !s.ok()) return s;
-  // Never wait forever for a database that does not answer.
-  c.db_url = db::WithConnectOption(*v_->db_url, "connect_timeout", "5");
-  c.db_pool_size = static_cast<int>(*v_->pool);
-  c.db_read_sessions = static_cast<int>(*v_->read_sessions);
-  c.migrate = *v_->migrate;
+  if (v_->db_url != nullptr) {
+    // Never wait forever for a database that does not answer.
+    c.db_url = db::WithConnectOption(*v_->db_url, "connect_timeout", "5");
+    c.db_pool_size = static_cast<int>(*v_->pool);
+    c.db_read_sessions = static_cast<int>(*v_->read_sessions);
+    c.migrate = *v_->migrate;
+    c.outbox_retention = *v_->outbox_retention;
+    c.request_log_retention = *v_->request_log_retention;
+  }
   if (!log::ParseLevel(*v_->log_level, &c.log_level)) {
     return absl::InvalidArgumentError("--log-level must be debug, info, warn or error");
   }
   c.tokens.issuer = *v_->issuer;
   c.tokens.audience = *v_->audience;
   c.tokens.leeway = *v_->leeway;
-  c.outbox_retention = *v_->outbox_retention;
-  c.request_log_retention = *v_->request_log_retention;
   if (v_->public_keys != nullptr) c.public_keys = *v_->public_keys;
   return c;
 }

@@ -38,8 +38,9 @@ struct CommonConfig {
 
 class CommonFlags {
  public:
-  // Declares the flags. `db_env` names the variable of the database URL (CRM_<SVC>_DB_URL);
-  // with_public_keys adds the required --jwt-public-keys.
+  // Declares the flags. `db_env` names the variable of the database URL (CRM_<SVC>_DB_URL;
+  // empty for a service without a database: no database flags); with_public_keys adds the
+  // required --jwt-public-keys.
   CommonFlags(config::Flags& flags, std::string name, std::string db_env, int grpc_port,
               int metrics_port, bool with_public_keys);
   ~CommonFlags();
