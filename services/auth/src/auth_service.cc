@@ -139,8 +139,14 @@ class AuthServiceImpl final : public v1::AuthService::CallbackService, private r
   void SignIn(std::shared_ptr<rpc::Call> call, std::string username, std::string password,
               LoginKind kind, Done done) {
     // Guessing passwords (or secrets) costs a hash each: limited per peer before any work.
-    if (absl::Duration wait = sign_in_limit->Take(rpc::PeerAddress(call->peer()));
-        wait > absl::ZeroDuration()) {
+    std::string peer = rpc::PeerAddress(call->peer());
+    if (trust_forwarded_for) {
+      const auto& md = call->context()->client_metadata();
+      if (auto it = md.find("x-forwarded-for"); it != md.end() && !it->second.empty()) {
+        peer = std::string(it->second.data(), it->second.size());
+      }
+    }
+    if (absl::Duration wait = sign_in_limit->Take(peer); wait > absl::ZeroDuration()) {
       return call->Finish(absl::ResourceExhaustedError(
           absl::StrCat("too many sign-ins from this address; retry in ",
                        absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))), " s")));

@@ -22,6 +22,7 @@ struct Parts {
   const auth::TokenSigner* signer;
   events::EventStream* events;
   rpc::RateLimiter* sign_in_limit;  // per peer address
+  bool trust_forwarded_for;         // the peer address is the x-forwarded-for one
   const PasswordParams* password_params;
 };
 

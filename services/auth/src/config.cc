@@ -58,6 +58,10 @@ Config LoadConfig(int argc, char** argv) {
                 1, 1000000);
   auto* sign_in_burst = flags.Int("sign-in-burst", "CRM_AUTH_SIGN_IN_BURST", 20,
                                   "sign-ins one peer address may make at once", 1, 1000000);
+  auto* forwarded_for = flags.Bool(
+      "trust-forwarded-for", "CRM_AUTH_TRUST_FORWARDED_FOR", false,
+      "limit sign-ins by the x-forwarded-for address the gateway sends (only where nothing but "
+      "the gateway and the services can reach this service)");
   auto* argon_ops = flags.Int("argon2-ops", "CRM_AUTH_ARGON2_OPS", 2, "argon2id iterations", 1, 10);
   auto* argon_mem = flags.Int("argon2-memory-kib", "CRM_AUTH_ARGON2_MEMORY_KIB", 19456,
                               "argon2id memory in KiB", 8, 4 * 1024 * 1024);
@@ -87,6 +91,7 @@ Config LoadConfig(int argc, char** argv) {
   c.sessions.lockout = *lockout;
   c.sign_in_per_second = static_cast<double>(*sign_in_per_minute) / 60;
   c.sign_in_burst = static_cast<double>(*sign_in_burst);
+  c.trust_forwarded_for = *forwarded_for;
   c.sessions.password.ops = static_cast<uint64_t>(*argon_ops);
   c.sessions.password.memory_bytes = static_cast<size_t>(*argon_mem) * 1024;
   if (c.sessions.access_ttl < absl::Seconds(1) || c.sessions.refresh_ttl < absl::Seconds(1)) {

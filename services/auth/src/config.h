@@ -21,6 +21,9 @@ struct Config {
   // Per peer address: the sign-in rate limit (a token bucket).
   double sign_in_per_second = 1;
   double sign_in_burst = 20;
+  // Behind the gateway: the caller's address is its x-forwarded-for (the gateway sets it),
+  // not the gateway's.
+  bool trust_forwarded_for = false;
 
   std::string bootstrap_admin_username;
   std::string bootstrap_admin_password;  // may be empty: then no admin is created

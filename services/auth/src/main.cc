@@ -60,6 +60,7 @@ int Main(int argc, char** argv) {
                     signer->get(),
                     &rt.events(),
                     &sign_in_limit,
+                    config.trust_forwarded_for,
                     &config.sessions.password};
   auto auth_service = NewAuthService(parts);
   auto directory_service = NewDirectoryService(parts);
