@@ -6,11 +6,17 @@
 
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
+#include <grpcpp/impl/client_unary_call.h>
+#include <grpcpp/impl/rpc_method.h>
 #include <grpcpp/security/credentials.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/sync_stream.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "crm/auth/v1/auth_service.grpc.pb.h"
 #include "crm/auth/v1/directory_service.grpc.pb.h"
+#include "google/protobuf/descriptor.h"
 #include "libs/auth/tokens.h"
 #include "libs/rpc/status_convert.h"
 
@@ -44,13 +50,15 @@ absl::Status ServiceUnderTest::Launch(const std::string& binary, const std::stri
   port_ = test::PickFreePort();
   metrics_port_ = test::PickFreePort();
   std::vector<std::string> all = {
-      "--db-url=" + conninfo,
       "--listen-host=127.0.0.1",
       absl::StrCat("--grpc-port=", port_),
       absl::StrCat("--metrics-port=", metrics_port_),
-      "--db-pool-size=4",
       "--drain-timeout=5s",
   };
+  if (!conninfo.empty()) {
+    all.push_back("--db-url=" + conninfo);
+    all.push_back("--db-pool-size=4");
+  }
   all.insert(all.end(), args.begin(), args.end());
   options_ = {test::BuiltBinary(binary), all, {}};
   if (auto s = Restart(); !s.ok()) return s;
@@ -295,6 +303,63 @@ absl::StatusOr<std::unique_ptr<AnalyticsServer>> AnalyticsServer::Start(
     return st;
   }
   return s;
+}
+
+absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
+    const AuthServer& auth, std::vector<std::string> extra_args) {
+  std::unique_ptr<GatewayServer> s(new GatewayServer());
+  s->http_port_ = test::PickFreePort();
+  std::vector<std::string> args = {"--jwt-public-keys=" + auth.public_key_spec(),
+                                   "--auth-address=" + auth.target(),
+                                   absl::StrCat("--http-port=", s->http_port_)};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  if (auto st = s->Launch("services/gateway/crm-gateway", "", args); !st.ok()) return st;
+  return s;
+}
+
+// One call of any method, by its descriptor, with an empty request (one empty message on a
+// client stream), as the caller with `token`. A stream the caller may open (an event stream)
+// stays open: it is given a second.
+grpc::Status CallEmpty(grpc::ChannelInterface* channel, const google::protobuf::MethodDescriptor& m,
+                       const std::string& token, const std::string& request_bytes) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(m.server_streaming() ? 1 : 10)));
+  ctx.AddMetadata("authorization", "Bearer " + token);
+  const std::string name = absl::StrCat("/", m.service()->full_name(), "/", m.name());
+  grpc::Slice empty(request_bytes);
+  grpc::ByteBuffer request(&empty, 1), response;
+  using Kind = grpc::internal::RpcMethod::RpcType;
+  if (!m.client_streaming() && !m.server_streaming()) {
+    return grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+        channel, grpc::internal::RpcMethod(name.c_str(), Kind::NORMAL_RPC), &ctx, request,
+        &response);
+  }
+  if (!m.client_streaming()) {
+    std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> reader(
+        grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(
+            channel, grpc::internal::RpcMethod(name.c_str(), Kind::SERVER_STREAMING), &ctx,
+            request));
+    while (reader->Read(&response)) {
+    }
+    return reader->Finish();
+  }
+  if (!m.server_streaming()) {
+    std::unique_ptr<grpc::ClientWriter<grpc::ByteBuffer>> writer(
+        grpc::internal::ClientWriterFactory<grpc::ByteBuffer>::Create(
+            channel, grpc::internal::RpcMethod(name.c_str(), Kind::CLIENT_STREAMING), &ctx,
+            &response));
+    writer->Write(request);
+    writer->WritesDone();
+    return writer->Finish();
+  }
+  std::unique_ptr<grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>> stream(
+      grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
+          channel, grpc::internal::RpcMethod(name.c_str(), Kind::BIDI_STREAMING), &ctx));
+  stream->Write(request);
+  stream->WritesDone();
+  while (stream->Read(&response)) {
+  }
+  return stream->Finish();
 }
 
 }  // namespace crm::e2e

@@ -9,12 +9,19 @@
 #include <grpcpp/client_context.h>
 
 #include "absl/status/statusor.h"
+#include "google/protobuf/descriptor.h"
 #include "libs/testing/pg.h"
 #include "libs/testing/process.h"
 
 namespace crm::e2e {
 
 inline constexpr char kAdminPassword[] = "Root-pass-2026";
+
+// One call of any method, by its descriptor, with an empty request (or `request_bytes`; one
+// message on a client stream), as the caller with `token`. A stream the caller may open (an
+// event stream) stays open: it is given a second.
+grpc::Status CallEmpty(grpc::ChannelInterface* channel, const google::protobuf::MethodDescriptor& m,
+                       const std::string& token, const std::string& request_bytes = "");
 
 // A call's context: a 10 s deadline and, unless empty, "authorization: Bearer <token>".
 std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token = "");
@@ -34,8 +41,8 @@ class ServiceUnderTest {
   absl::Status Restart(std::vector<std::string> more_args = {});
 
  protected:
-  // Starts binary (relative to the build directory) with the database, port and extra
-  // arguments, and waits until it reports SERVING.
+  // Starts binary (relative to the build directory) with the database (none when conninfo is
+  // empty), ports and extra arguments, and waits until it reports SERVING.
   absl::Status Launch(const std::string& binary, const std::string& conninfo,
                       std::vector<std::string> args);
   // A temporary directory for keys and secrets, removed with the object.
@@ -152,6 +159,18 @@ class AnalyticsServer : public ServiceUnderTest {
   static absl::StatusOr<std::unique_ptr<AnalyticsServer>> Start(
       test::TestDatabase& db, const AuthServer& auth, const std::string& account_secret_file,
       std::vector<std::string> extra_args = {});
+};
+
+// The gateway (crm-gateway) in front of the backends given in `extra_args`
+// (--customers-address=…, --salesys-address=…), with its HTTP/JSON port on a free port.
+class GatewayServer : public ServiceUnderTest {
+ public:
+  static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(
+      const AuthServer& auth, std::vector<std::string> extra_args = {});
+  int http_port() const { return http_port_; }
+
+ private:
+  int http_port_ = 0;
 };
 
 }  // namespace crm::e2e

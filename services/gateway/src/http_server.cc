@@ -1,0 +1,349 @@
+#include "services/gateway/src/http_server.h"
+
+#include <civetweb.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/impl/client_unary_call.h>
+#include <grpcpp/impl/rpc_method.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/sync_stream.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <chrono>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/descriptor.h"
+#include "libs/ids/uuid.h"
+#include "libs/log/log.h"
+#include "libs/rpc/call.h"
+#include "libs/rpc/observer.h"
+#include "libs/rpc/status_convert.h"
+#include "services/gateway/src/transcode.h"
+
+namespace crm::gateway {
+
+struct HttpServer::Metrics {
+  explicit Metrics(prometheus::Registry& r)
+      : requests(prometheus::BuildCounter()
+                     .Name("crm_gateway_http_requests_total")
+                     .Help("HTTP/JSON requests by route (the method called) and HTTP status")
+                     .Register(r)),
+        seconds(prometheus::BuildHistogram()
+                    .Name("crm_gateway_http_request_seconds")
+                    .Help("HTTP/JSON request latency by route")
+                    .Register(r)) {}
+  prometheus::Family<prometheus::Counter>& requests;
+  prometheus::Family<prometheus::Histogram>& seconds;
+};
+
+namespace {
+
+using RpcType = grpc::internal::RpcMethod::RpcType;
+
+std::string Header(mg_connection* c, const char* name) {
+  const char* v = mg_get_header(c, name);
+  return v == nullptr ? std::string() : std::string(v);
+}
+
+// A response with a body and Content-Length (the connection stays open for the next request).
+void Send(mg_connection* c, int status, absl::string_view type, absl::string_view body,
+          const std::string& headers) {
+  mg_printf(c,
+            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+            "Cache-Control: no-store\r\n%s\r\n",
+            status, mg_get_response_code_text(c, status), std::string(type).c_str(), body.size(),
+            headers.c_str());
+  if (!body.empty()) mg_write(c, body.data(), body.size());
+}
+
+std::string BytesOf(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  (void)buffer.Dump(&slices);
+  std::string out;
+  for (const auto& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return out;
+}
+
+}  // namespace
+
+HttpServer::HttpServer(HttpOptions options, const Routes* routes, Admission* admission,
+                       prometheus::Registry& registry, std::string openapi_json)
+    : options_(std::move(options)),
+      routes_(routes),
+      admission_(admission),
+      metrics_(std::make_unique<Metrics>(registry)),
+      openapi_json_(std::move(openapi_json)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+absl::Status HttpServer::Start() {
+  mg_init_library(0);
+  const std::string listen = absl::StrCat(options_.host, ":", options_.port);
+  const std::string threads = std::to_string(options_.threads);
+  // CORS is ours (configured origins only): civetweb's own preflight answers are turned off.
+  const char* config[] = {"listening_ports",
+                          listen.c_str(),
+                          "num_threads",
+                          threads.c_str(),
+                          "enable_keep_alive",
+                          "yes",
+                          "request_timeout_ms",
+                          "600000",
+                          "access_control_allow_origin",
+                          "",
+                          nullptr};
+  mg_callbacks callbacks{};
+  ctx_ = mg_start(&callbacks, this, config);
+  if (ctx_ == nullptr) return absl::UnavailableError(absl::StrCat("cannot listen on ", listen));
+  mg_set_request_handler(ctx_, "/", &HttpServer::Handle, this);
+  mg_server_port ports[1];
+  if (mg_get_server_ports(ctx_, 1, ports) > 0) port_ = ports[0].port;
+  serving_ = true;
+  log::Info("serving HTTP").Str("http", absl::StrCat(options_.host, ":", port_));
+  return absl::OkStatus();
+}
+
+void HttpServer::Stop() {
+  serving_ = false;
+  if (ctx_ != nullptr) {
+    mg_stop(ctx_);
+    ctx_ = nullptr;
+  }
+}
+
+int HttpServer::Handle(mg_connection* conn, void* self) {
+  return static_cast<HttpServer*>(self)->Serve(conn);
+}
+
+int HttpServer::Serve(mg_connection* c) {
+  const auto start = std::chrono::steady_clock::now();
+  const mg_request_info* info = mg_get_request_info(c);
+  const std::string verb = info->request_method;
+  const std::string path = info->local_uri_raw != nullptr ? info->local_uri_raw : "/";
+  const absl::string_view query = info->query_string != nullptr ? info->query_string : "";
+  std::string request_id = Header(c, "X-Request-Id");
+  if (request_id.empty() || request_id.size() > 128) request_id = ids::NewUuidV7();
+  std::string peer = info->remote_addr;
+  if (options_.trust_forwarded_for) {
+    const std::string forwarded = Header(c, "X-Forwarded-For");
+    if (!forwarded.empty()) {
+      peer = std::string(absl::StripAsciiWhitespace(
+          std::vector<absl::string_view>(absl::StrSplit(forwarded, ','))[0]));
+    }
+  }
+
+  // CORS: the browser sends Origin; an allowed one is echoed back.
+  std::string headers = absl::StrCat("X-Request-Id: ", request_id, "\r\n");
+  const std::string origin = Header(c, "Origin");
+  bool cors = false;
+  if (!origin.empty()) {
+    for (const auto& o : options_.cors_origins) cors = cors || o == "*" || o == origin;
+  }
+  if (cors) {
+    absl::StrAppend(&headers, "Access-Control-Allow-Origin: ", origin,
+                    "\r\nVary: Origin\r\nAccess-Control-Expose-Headers: Retry-After, "
+                    "X-Request-Id\r\n");
+  }
+  std::string route_label = "none";
+  std::string user_id;
+  int status = 200;
+  auto finish = [&](int http_status) {
+    status = http_status;
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    metrics_->requests.Add({{"route", route_label}, {"code", std::to_string(status)}}).Increment();
+    metrics_->seconds
+        .Add({{"route", route_label}},
+             prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                     0.25, 0.5, 1, 2.5, 5, 10})
+        .Observe(seconds);
+    log::Info("http")
+        .Str("verb", verb)
+        .Str("path", path)
+        .Str("route", route_label)
+        .Int("status", status)
+        .Double("seconds", seconds)
+        .Str("request_id", request_id)
+        .Str("user_id", user_id)
+        .Str("peer", peer);
+    return status;
+  };
+  auto fail = [&](const grpc::Status& s, const std::string& extra = "", int http_status = 0) {
+    if (http_status == 0) http_status = HttpStatusOf(s.error_code());
+    Send(c, http_status, "application/json", ErrorJson(s), headers + extra);
+    return finish(http_status);
+  };
+
+  if (verb == "OPTIONS") {
+    if (cors) {
+      absl::StrAppend(&headers,
+                      "Access-Control-Allow-Methods: GET, POST, PATCH, PUT, DELETE\r\n"
+                      "Access-Control-Allow-Headers: Authorization, Content-Type, X-Request-Id, "
+                      "Grpc-Timeout\r\nAccess-Control-Max-Age: 600\r\n");
+    }
+    Send(c, 204, "text/plain", "", headers);
+    return finish(204);
+  }
+  if (verb == "GET" && path == "/openapi.json") {
+    route_label = "openapi";
+    Send(c, 200, "application/json", openapi_json_, headers);
+    return finish(200);
+  }
+  if (verb == "GET" && path == "/healthz") {
+    route_label = "healthz";
+    const bool up = serving_;
+    Send(c, up ? 200 : 503, "text/plain", up ? "SERVING\n" : "NOT_SERVING\n", headers);
+    return finish(up ? 200 : 503);
+  }
+
+  const Routes::Match match = routes_->MatchHttp(verb, path);
+  if (match.route == nullptr) {
+    return fail(grpc::Status(grpc::StatusCode::NOT_FOUND,
+                             absl::StrCat("no API method at ", verb, " ", path)));
+  }
+  const Route& route = *match.route;
+  const auto& method = *route.method;
+  route_label = method.full_name();
+
+  // The body, bounded.
+  std::string body;
+  if (info->content_length > static_cast<long long>(options_.max_body_bytes)) {
+    return fail(
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     absl::StrCat("request body larger than ", options_.max_body_bytes, " bytes")),
+        "Connection: close\r\n", 413);
+  }
+  {
+    char buf[16384];
+    int n;
+    while ((n = mg_read(c, buf, sizeof buf)) > 0) {
+      body.append(buf, static_cast<size_t>(n));
+      if (body.size() > options_.max_body_bytes) {
+        return fail(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 absl::StrCat("request body larger than ", options_.max_body_bytes,
+                                              " bytes")),
+                    "Connection: close\r\n", 413);
+      }
+    }
+  }
+
+  // Who calls (the gateway's own methods admit their callers themselves).
+  const std::string authorization = Header(c, "Authorization");
+  const bool local = route.backend->name == "gateway";
+  if (!local) {
+    absl::Duration retry_after;
+    auto admitted = admission_->Admit(route.is_public, authorization, peer, &retry_after);
+    if (!admitted.ok()) {
+      std::string extra;
+      if (absl::IsResourceExhausted(admitted.status())) {
+        extra = absl::StrCat("Retry-After: ", RetryAfterSeconds(retry_after), "\r\n");
+      }
+      return fail(rpc::ToGrpcStatus(admitted.status()), extra);
+    }
+    if (admitted->principal) user_id = admitted->principal->user_id;
+  }
+  if (route.backend->channel == nullptr) {
+    return fail(grpc::Status(
+        grpc::StatusCode::UNAVAILABLE,
+        absl::StrCat("the ", route.backend->name, " service is not configured in this gateway")));
+  }
+  if (method.client_streaming()) {
+    return fail(
+        grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                     absl::StrCat(method.full_name(), " streams its request: call it over gRPC")));
+  }
+
+  auto request = BuildRequest(*method.input_type(), *match.binding, match.variables, query, body);
+  if (!request.ok()) return fail(rpc::ToGrpcStatus(request.status()));
+
+  absl::Duration timeout = options_.default_timeout;
+  if (const std::string t = Header(c, "Grpc-Timeout"); !t.empty()) {
+    if (!ParseGrpcTimeout(t, &timeout)) {
+      return fail(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                               "Grpc-Timeout must be a number and a unit (H, M, S, m, u, n)"));
+    }
+    timeout = std::min(timeout, options_.max_timeout);
+  }
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  if (!authorization.empty()) ctx.AddMetadata("authorization", authorization);
+  ctx.AddMetadata(rpc::kRequestIdHeader, request_id);
+  ctx.AddMetadata("x-forwarded-for", peer);
+  grpc::Slice slice(*request);
+  grpc::ByteBuffer request_buffer(&slice, 1), response_buffer;
+  const auto backend_start = std::chrono::steady_clock::now();
+  auto backend_seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - backend_start).count();
+  };
+  auto retry_after_of = [&ctx]() -> std::string {
+    const auto& trailers = ctx.GetServerTrailingMetadata();
+    auto it = trailers.find("retry-after");
+    if (it == trailers.end()) return "";
+    return absl::StrCat("Retry-After: ", std::string(it->second.data(), it->second.size()), "\r\n");
+  };
+
+  if (!method.server_streaming()) {
+    const grpc::Status s = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+        route.backend->channel.get(),
+        grpc::internal::RpcMethod(route.path.c_str(), RpcType::NORMAL_RPC), &ctx, request_buffer,
+        &response_buffer);
+    if (!local) route.backend->Observe(s.error_code(), backend_seconds());
+    if (!s.ok()) return fail(s, retry_after_of());
+    auto json = ResponseJson(*method.output_type(), BytesOf(response_buffer));
+    if (!json.ok()) return fail(rpc::ToGrpcStatus(json.status()));
+    Send(c, 200, "application/json", *json, headers);
+    return finish(200);
+  }
+
+  // A server stream: newline-delimited JSON, chunked, as the messages come.
+  std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> reader(
+      grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(
+          route.backend->channel.get(),
+          grpc::internal::RpcMethod(route.path.c_str(), RpcType::SERVER_STREAMING), &ctx,
+          request_buffer));
+  bool started = false;
+  auto start_stream = [&] {
+    if (started) return;
+    started = true;
+    mg_printf(c,
+              "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
+              "Transfer-Encoding: chunked\r\nCache-Control: no-store\r\n%s\r\n",
+              headers.c_str());
+  };
+  bool caller_gone = false;
+  while (reader->Read(&response_buffer)) {
+    // The first message decides between a stream and an error response.
+    start_stream();
+    auto json = ResponseJson(*method.output_type(), BytesOf(response_buffer));
+    std::string line =
+        json.ok() ? absl::StrCat("{\"result\":", *json, "}\n")
+                  : absl::StrCat("{\"error\":", ErrorJson(rpc::ToGrpcStatus(json.status())), "}\n");
+    if (mg_send_chunk(c, line.data(), static_cast<unsigned>(line.size())) < 0) {
+      caller_gone = true;
+      ctx.TryCancel();
+      break;
+    }
+  }
+  const grpc::Status s = reader->Finish();
+  if (!local) route.backend->Observe(s.error_code(), backend_seconds());
+  if (!started) {
+    if (!s.ok()) return fail(s, retry_after_of());
+    start_stream();
+  }
+  if (!caller_gone) {
+    if (!s.ok()) {
+      const std::string line = absl::StrCat("{\"error\":", ErrorJson(s), "}\n");
+      mg_send_chunk(c, line.data(), static_cast<unsigned>(line.size()));
+    }
+    mg_send_chunk(c, "", 0);
+  }
+  return finish(200);
+}
+
+}  // namespace crm::gateway

@@ -1,0 +1,70 @@
+#pragma once
+// The gateway's HTTP/JSON port (civetweb): every method with an HTTP binding, transcoded to its
+// backend; server streams as newline-delimited JSON ({"result": …} per message, {"error": …} at
+// a failure, as grpc-gateway writes them); CORS for configured origins; the OpenAPI document at
+// /openapi.json; /healthz for probes.
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "services/gateway/src/admission.h"
+#include "services/gateway/src/routes.h"
+
+struct mg_context;
+struct mg_connection;
+
+namespace prometheus {
+class Registry;
+}
+
+namespace crm::gateway {
+
+struct HttpOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: any free port (see HttpServer::port())
+  int threads = 64;
+  // Larger request bodies are refused (413); file uploads go over gRPC.
+  size_t max_body_bytes = 1 << 20;
+  // Origins allowed to call from a browser ("*": any); empty: no CORS headers.
+  std::vector<std::string> cors_origins;
+  // A request's deadline when it sends no Grpc-Timeout header, and the longest it may ask for.
+  absl::Duration default_timeout = absl::Seconds(30);
+  absl::Duration max_timeout = absl::Minutes(10);
+  // Take the caller's address from X-Forwarded-For (behind a trusted ingress).
+  bool trust_forwarded_for = false;
+};
+
+class HttpServer {
+ public:
+  HttpServer(HttpOptions options, const Routes* routes, Admission* admission,
+             prometheus::Registry& registry, std::string openapi_json);
+  ~HttpServer();
+
+  absl::Status Start();
+  int port() const { return port_; }
+  // Readiness for /healthz (false while draining).
+  void SetServing(bool serving) { serving_ = serving; }
+  // Stops taking requests and waits for those in flight.
+  void Stop();
+
+  struct Metrics;
+
+ private:
+  static int Handle(mg_connection* conn, void* self);
+  int Serve(mg_connection* conn);
+
+  HttpOptions options_;
+  const Routes* routes_;
+  Admission* admission_;
+  std::unique_ptr<Metrics> metrics_;
+  std::string openapi_json_;
+  mg_context* ctx_ = nullptr;
+  int port_ = 0;
+  std::atomic<bool> serving_{false};
+};
+
+}  // namespace crm::gateway
