@@ -139,6 +139,11 @@ start_service analytics "$CRM_BUILD/services/analytics/crm-analytics" 50057 9471
   --service-address=localhost:50056 --service-client-id=analytics-follower \
   --service-client-secret-file="$secrets/analytics-follower.secret"
 
+# The gateway: every service's API over gRPC and HTTP/JSON on one address, composed views.
+start_service gateway "$CRM_BUILD/services/gateway/crm-gateway" 50050 9463 \
+  --http-port=8080 --jwt-public-keys="auth-1=$keys/auth-1.pub.pem" \
+  --salesys-address=localhost:50060 --cors-origins="http://localhost:8080"
+
 crm_log "loading demo receivables, payments and deliveries"
 "$CRM_BUILD/tests/fixtures/crm-demo-data" --addr=localhost:50051 --payments-addr=localhost:50055 \
   --admin-password-file="$secrets/admin-password" --demo-password-file="$secrets/demo-password"
@@ -151,6 +156,8 @@ cat <<MSG
 
 The CRM stack is up.
 
+  gateway    gRPC localhost:50050   HTTP/JSON http://localhost:8080 (API: /openapi.json)
+             metrics http://localhost:9463/metrics   log $logs/gateway.log
   auth       gRPC localhost:50051   metrics http://localhost:9464/metrics   log $logs/auth.log
   customers  gRPC localhost:50052   metrics http://localhost:9465/metrics   log $logs/customers.log
   pipeline   gRPC localhost:50053   metrics http://localhost:9466/metrics   log $logs/pipeline.log
@@ -167,21 +174,24 @@ The CRM stack is up.
                    chen.jie / liu.yang / sun.mei / … (account_manager), he.jing (service_lead),
                    lin.xue (service_agent), qian.hui (finance); password $(cat "$secrets/demo-password")
 
-Try it:
+Try it (every call through the gateway):
 
   export PATH=$CRM_BUILD/tests/tools:\$PATH
+  export CRM_ADDR=localhost:50050
   CRM_PASSWORD=$(cat "$secrets/demo-password") crmctl login li.na
   export CRM_TOKEN=\$(CRM_PASSWORD=$(cat "$secrets/demo-password") crmctl token li.na)
   crmctl call crm.auth.v1.DirectoryService/ListUsers '{"page_size": 5}'
-  crmctl --addr=localhost:50052 call crm.customers.v1.CustomersService/SearchCustomers '{"query": "华为"}'
-  crmctl --addr=localhost:50053 call crm.pipeline.v1.PipelineService/ListOpportunities '{"page_size": 5}'
-  crmctl --addr=localhost:50054 call crm.contracts.v1.ContractsService/ListContracts '{"status": "CONTRACT_STATUS_SIGNED"}'
+  crmctl call crm.customers.v1.CustomersService/SearchCustomers '{"query": "华为"}'
+  curl -s -H "Authorization: Bearer \$CRM_TOKEN" 'http://localhost:8080/v1/customers:search?query=%E5%8D%8E%E4%B8%BA'
+  curl -s http://localhost:8080/openapi.json | head -c 300
+  crmctl call crm.pipeline.v1.PipelineService/ListOpportunities '{"page_size": 5}'
+  crmctl call crm.contracts.v1.ContractsService/ListContracts '{"status": "CONTRACT_STATUS_SIGNED"}'
   export CRM_TOKEN=\$(CRM_PASSWORD=$(cat "$secrets/demo-password") crmctl token qian.hui)
-  crmctl --addr=localhost:50055 call crm.payments.v1.PaymentsService/ListOverdueInstallments '{}'
+  crmctl call crm.payments.v1.PaymentsService/ListOverdueInstallments '{}'
   export CRM_TOKEN=\$(CRM_PASSWORD=$(cat "$secrets/demo-password") crmctl token lin.xue)
-  crmctl --addr=localhost:50056 call crm.service.v1.TicketsService/ListTickets '{"query": "发票", "open_only": true}'
+  crmctl call crm.service.v1.TicketsService/ListTickets '{"query": "发票", "open_only": true}'
   export CRM_TOKEN=\$(CRM_PASSWORD=$(cat "$secrets/demo-password") crmctl token zhang.wei)
-  crmctl --addr=localhost:50057 call crm.analytics.v1.AnalyticsService/RunReport '{"kind": "REPORT_KIND_SALES_PERFORMANCE", "period": {"unit": "PERIOD_UNIT_YEAR", "date": {"year": $(date +%Y), "month": 1, "day": 1}}, "dimension": "owner"}'
+  crmctl call crm.analytics.v1.AnalyticsService/RunReport '{"kind": "REPORT_KIND_SALES_PERFORMANCE", "period": {"unit": "PERIOD_UNIT_YEAR", "date": {"year": $(date +%Y), "month": 1, "day": 1}}, "dimension": "owner"}'
   crmctl list            # every RPC
 
 Stop it with scripts/down.sh.

@@ -2,21 +2,29 @@
 issuer and audience auth signs with, only auth can read the signing key, each service role
 has a secret of its own, a service that follows another's events has a service account whose
 secret it can read, every pod carries the label the network policies admit CRM services by,
-each Deployment reads its own database URL from its own secret, a service whose outgoing
-connections are limited may reach every CRM service it is pointed at, and Kubernetes never
-points at the sales system's stand-in.
+each Deployment with a database reads its own database URL from its own secret, a service
+whose outgoing connections are limited may reach every CRM service it is pointed at, every
+Ingress exposes the gateway's API ports and nothing else, and Kubernetes never points at the
+sales system's stand-in.
 Usage: check_settings.py <docker-compose config> <kustomize output>"""
 import re
 import sys
 
 import yaml
 
-SERVICES = ("auth", "customers", "pipeline", "contracts", "payments", "service", "analytics")
+SERVICES = ("auth", "customers", "pipeline", "contracts", "payments", "service", "analytics",
+            "gateway")
+# Services without a database: no role, no password, no database URL.
+WITHOUT_DATABASE = ("gateway",)
+# The one Service an Ingress may expose, on any of its ports but the metrics one.
+EXPOSED = "crm-gateway"
 # The services' own defaults (libs/service/common_config.cc) when a deployment sets nothing.
 DEFAULTS = {"CRM_JWT_ISSUER": "crm-auth", "CRM_JWT_AUDIENCE": "crm"}
 # Settings a service refuses to start with unless it also has a service account
-# (services/customers/src/main.cc).
+# (services/customers/src/main.cc). The gateway calls the services with its callers' tokens:
+# its addresses need no account.
 NEEDS_ACCOUNT = ("CRM_ORDER_EVENTS_ADDRESS", "CRM_SERVICE_ADDRESS")
+WITHOUT_ACCOUNT = ("gateway",)
 STAND_IN = "salesys-fake"
 problems = []
 
@@ -29,7 +37,8 @@ def check_tokens(where, env_by_service):
 
 
 def check_account(where, svc, env, readable_secret=lambda path: True):
-    for key in NEEDS_ACCOUNT:
+    needs_account = () if svc.removeprefix("crm-") in WITHOUT_ACCOUNT else NEEDS_ACCOUNT
+    for key in needs_account:
         if env.get(key) and not env.get("CRM_SERVICE_CLIENT_ID"):
             problems.append(f"{where}: {svc} sets {key} without CRM_SERVICE_CLIENT_ID")
     if env.get("CRM_SERVICE_CLIENT_ID"):
@@ -54,6 +63,10 @@ def check_compose(path):
         check_account("docker-compose", svc, env[svc])
     passwords = {services["postgres"]["environment"]["POSTGRES_PASSWORD"]}
     for svc in SERVICES:
+        if svc in WITHOUT_DATABASE:
+            if any(key.endswith("_DB_URL") for key in env[svc]):
+                problems.append(f"docker-compose: {svc} has no database but is given a URL")
+            continue
         url = env[svc].get(f"CRM_{svc.upper()}_DB_URL", "")
         password = [p for p in url.split() if p.startswith("password=")]
         if not password:
@@ -94,7 +107,8 @@ def check_kubernetes(path):
                     secret_env[e["name"]] = ref
         env[name] = values
         svc = name[len("crm-"):]
-        if svc in SERVICES and secret_env.get(f"CRM_{svc.upper()}_DB_URL") != f"{name}-db":
+        if (svc in SERVICES and svc not in WITHOUT_DATABASE
+                and secret_env.get(f"CRM_{svc.upper()}_DB_URL") != f"{name}-db"):
             problems.append(f"kubernetes: {name} does not read CRM_{svc.upper()}_DB_URL "
                             f"from the {name}-db secret")
         labels = d["spec"]["template"]["metadata"].get("labels", {})
@@ -114,6 +128,7 @@ def check_kubernetes(path):
         problems.append(f"kubernetes: no Deployment for {missing}")
     check_tokens("kubernetes", env)
     check_egress(docs, env)
+    check_ingress(docs)
 
 
 def check_egress(docs, env):
@@ -135,6 +150,30 @@ def check_egress(docs, env):
             m = re.fullmatch(r"([a-z0-9-]+):\d+", str(value))
             if m and m.group(1) in services and m.group(1) not in allowed:
                 problems.append(f"kubernetes: {name}'s egress policy refuses {key}={value}")
+
+
+def check_ingress(docs):
+    ingresses = [d for d in docs if d["kind"] == "Ingress"]
+    if not ingresses:
+        problems.append(f"kubernetes: no Ingress exposes {EXPOSED}")
+    service_ports = {}
+    for d in docs:
+        if d["kind"] == "Service" and d["metadata"]["name"] == EXPOSED:
+            for p in d["spec"]["ports"]:
+                service_ports[p.get("name")] = service_ports[p["port"]] = p.get("name")
+    for d in ingresses:
+        name = d["metadata"]["name"]
+        backends = [d["spec"]["defaultBackend"]] if "defaultBackend" in d["spec"] else []
+        for rule in d["spec"].get("rules", []):
+            backends += [p["backend"] for p in rule.get("http", {}).get("paths", [])]
+        for backend in backends:
+            service = backend.get("service", {})
+            port = service.get("port", {})
+            port = port.get("name", port.get("number"))
+            if service.get("name") != EXPOSED:
+                problems.append(f"kubernetes: Ingress {name} exposes {backend}, not {EXPOSED}")
+            elif port not in service_ports or service_ports[port] == "metrics":
+                problems.append(f"kubernetes: Ingress {name} exposes {EXPOSED}'s port {port}")
 
 
 check_compose(sys.argv[1])

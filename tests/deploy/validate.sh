@@ -30,11 +30,11 @@ for dir in base overlays/local; do
   echo "kubectl kustomize deploy/k8s/$dir"
   kubectl kustomize "$root/deploy/k8s/$dir" >"$tmp/rendered.yaml" || fail "kustomize $dir"
   for kind in Deployment Service HorizontalPodAutoscaler PodDisruptionBudget ServiceMonitor PrometheusRule \
-              NetworkPolicy; do
+              NetworkPolicy Ingress; do
     grep -q "^kind: $kind$" "$tmp/rendered.yaml" || fail "$dir renders no $kind"
   done
   grep -q "grpc:" "$tmp/rendered.yaml" || fail "$dir: no gRPC health probes"
-  for svc in auth customers pipeline contracts payments service analytics; do
+  for svc in auth customers pipeline contracts payments service analytics gateway; do
     grep -q "^  name: crm-$svc$" "$tmp/rendered.yaml" || fail "$dir renders no crm-$svc"
   done
 done

@@ -6,8 +6,10 @@
 //   crmctl [--addr=host:port] health
 //   crmctl list
 //
-// The token defaults to $CRM_TOKEN. Responses are printed as JSON (proto3 JSON mapping);
-// errors go to stderr with their code, message and field violations, and exit with 1.
+// The address defaults to $CRM_ADDR, or localhost:50051 (auth) without it; the token to
+// $CRM_TOKEN. crmctl can target the gateway alone: CRM_ADDR=localhost:50050 reaches every
+// service. Responses are printed as JSON (proto3 JSON mapping); errors go to stderr with their
+// code, message and field violations, and exit with 1.
 
 #include <unistd.h>
 
@@ -197,7 +199,8 @@ int List() {
 
 int main(int argc, char** argv) {
   Client client;
-  std::string addr = std::getenv("CRM_ADDR") ? std::getenv("CRM_ADDR") : "localhost:50051";
+  const char* env_addr = std::getenv("CRM_ADDR");
+  std::string addr = env_addr != nullptr && *env_addr != '\0' ? env_addr : "localhost:50051";
   if (const char* t = std::getenv("CRM_TOKEN")) client.token = t;
   int i = 1;
   for (; i < argc && std::string(argv[i]).rfind("--", 0) == 0; ++i) {
