@@ -93,6 +93,13 @@ class Forwarder::Relay : public grpc::ServerGenericBidiReactor {
     }
     CopyCallerMetadata(ctx->client_metadata(), request_id_, peer, client_ctx_.get());
     stub_ = std::make_unique<grpc::GenericStub>(route_->backend->channel);
+    if (!streaming) {
+      // A unary call: its one message, then one unary call to the backend (fewer operations
+      // than a stream each way).
+      unary_ = true;
+      StartRead(&from_caller_);
+      return;
+    }
     // The backend's reactions wait until both sides have started.
     std::lock_guard<std::mutex> lock(mu_);
     backend_start_ = std::chrono::steady_clock::now();
@@ -104,6 +111,7 @@ class Forwarder::Relay : public grpc::ServerGenericBidiReactor {
 
   // A message (or the end of them) from the caller.
   void OnReadDone(bool ok) override {
+    if (unary_) return ForwardUnary(ok);
     std::lock_guard<std::mutex> lock(mu_);
     if (backend_done_) return;
     if (ok) {
@@ -141,6 +149,28 @@ class Forwarder::Relay : public grpc::ServerGenericBidiReactor {
    private:
     Relay* relay_;
   };
+
+  void ForwardUnary(bool ok) {
+    if (!ok) {
+      FinishNow(grpc::Status(grpc::StatusCode::CANCELLED, "the caller sent no request"));
+      return;
+    }
+    backend_start_ = std::chrono::steady_clock::now();
+    stub_->UnaryCall(
+        client_ctx_.get(), ctx_->method(), {}, &from_caller_, &from_backend_,
+        [this](grpc::Status status) {
+          route_->backend->Observe(
+              status.error_code(),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - backend_start_)
+                  .count());
+          final_ = status;
+          if (status.ok()) {
+            StartWriteAndFinish(&from_backend_, grpc::WriteOptions(), status);
+          } else {
+            Finish(status);
+          }
+        });
+  }
 
   void FromBackend(bool ok) {
     if (!ok) return;  // the backend's status follows in BackendDone
@@ -196,6 +226,7 @@ class Forwarder::Relay : public grpc::ServerGenericBidiReactor {
   bool writing_to_caller_ = false;
   bool backend_done_ = false;
   bool finished_ = false;
+  bool unary_ = false;
   grpc::Status backend_status_;
   grpc::Status final_;
 };

@@ -51,15 +51,15 @@ std::string Header(mg_connection* c, const char* name) {
   return v == nullptr ? std::string() : std::string(v);
 }
 
-// A response with a body and Content-Length (the connection stays open for the next request).
+// A response with a body and Content-Length (the connection stays open for the next request),
+// written at once: headers and body in separate writes would wait on the client's delayed ACK.
 void Send(mg_connection* c, int status, absl::string_view type, absl::string_view body,
           const std::string& headers) {
-  mg_printf(c,
-            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-            "Cache-Control: no-store\r\n%s\r\n",
-            status, mg_get_response_code_text(c, status), std::string(type).c_str(), body.size(),
-            headers.c_str());
-  if (!body.empty()) mg_write(c, body.data(), body.size());
+  const std::string response =
+      absl::StrCat("HTTP/1.1 ", status, " ", mg_get_response_code_text(c, status),
+                   "\r\nContent-Type: ", type, "\r\nContent-Length: ", body.size(),
+                   "\r\nCache-Control: no-store\r\n", headers, "\r\n", body);
+  mg_write(c, response.data(), response.size());
 }
 
 std::string BytesOf(const grpc::ByteBuffer& buffer) {
@@ -97,6 +97,8 @@ absl::Status HttpServer::Start() {
                           "600000",
                           "access_control_allow_origin",
                           "",
+                          "tcp_nodelay",
+                          "1",
                           nullptr};
   mg_callbacks callbacks{};
   ctx_ = mg_start(&callbacks, this, config);
