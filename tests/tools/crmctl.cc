@@ -38,6 +38,7 @@
 #include "crm/contracts/v1/contracts_service.grpc.pb.h"
 #include "crm/contracts/v1/events.pb.h"
 #include "crm/customers/v1/customers_service.grpc.pb.h"
+#include "crm/gateway/v1/gateway_service.grpc.pb.h"
 #include "crm/customers/v1/events.pb.h"
 #include "crm/payments/v1/events.pb.h"
 #include "crm/payments/v1/payments_service.grpc.pb.h"
@@ -72,6 +73,7 @@ const pb::FileDescriptor* const kLinked[] = {
     crm::service::v1::CreateTicketRequest::descriptor()->file(),
     crm::service::v1::TicketChanged::descriptor()->file(),
     crm::analytics::v1::RunReportRequest::descriptor()->file(),
+    crm::gateway::v1::GetCustomer360Request::descriptor()->file(),
     external::salesys::v1::Product::descriptor()->file(),
 };
 
