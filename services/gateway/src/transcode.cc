@@ -46,7 +46,7 @@ bool IsStringMessage(const Descriptor& d) {
   const std::string& n = d.full_name();
   return n == "google.protobuf.Timestamp" || n == "google.protobuf.Duration" ||
          n == "google.protobuf.FieldMask" ||
-         absl::StartsWith(n, "google.protobuf.") && absl::EndsWith(n, "Value");
+         (absl::StartsWith(n, "google.protobuf.") && absl::EndsWith(n, "Value"));
 }
 
 // Sets the field at `path` ("a.b.c", proto or JSON names) of the JSON object `root` to the
