@@ -46,6 +46,7 @@
 #include "crm/customers/v1/customers_service.grpc.pb.h"
 #include "libs/testing/pg.h"
 #include "tests/bench/bench.h"
+#include "tests/bench/get_customer.h"
 #include "tests/bench/h2_drive.h"
 #include "tests/e2e/stack.h"
 
@@ -447,22 +448,12 @@ int main(int argc, char** argv) {
   // and then GetCustomer at each of its client counts, so the ratio (best to best) compares
   // figures taken under the same background load; the median round is reported.
   const std::string& token = tokens[0];
-  auto id_of = [&](int64_t n) -> const std::string& { return ids[(n * 7919) % ids.size()]; };
+  auto id_of = [&](int64_t n) -> const std::string& { return crm::bench::CustomerIdOf(ids, n); };
   const crm::bench::H2Target get_target{o.tcp ? (*customers)->target() : "unix:" + socket_path,
                                         "/crm.customers.v1.CustomersService/GetCustomer",
                                         {{"authorization", "Bearer " + token}}};
-  const crm::bench::H2Request get_request = [&](int64_t n) {
-    cv1::GetCustomerRequest req;
-    req.set_id(id_of(n));
-    return req.SerializeAsString();
-  };
-  const crm::bench::H2Check get_check = [&](int64_t n, std::string_view message) -> std::string {
-    cv1::Customer c;
-    if (!c.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
-      return "the response is not a Customer";
-    }
-    return c.id() == id_of(n) ? "" : "the response is another customer";
-  };
+  const crm::bench::H2Request get_request = crm::bench::GetCustomerRequests(ids);
+  const crm::bench::H2Check get_check = crm::bench::GetCustomerChecks(ids);
   // The same calls through gRPC's C++ client.
   auto grpc_client_get = [&](int clients) {
     return crm::bench::Drive(

@@ -31,6 +31,7 @@
 #include "libs/testing/pg.h"
 #include "libs/testing/process.h"
 #include "tests/bench/bench.h"
+#include "tests/bench/get_customer.h"
 #include "tests/bench/h2_drive.h"
 #include "tests/e2e/stack.h"
 
@@ -219,19 +220,9 @@ int main(int argc, char** argv) {
   std::printf("created %d customers with a contact, an interaction and a ticket each\n",
               o.customers);
 
-  auto id_of = [&](int64_t n) -> const std::string& { return ids[(n * 7919) % ids.size()]; };
-  const crm::bench::H2Request get_request = [&](int64_t n) {
-    cv1::GetCustomerRequest req;
-    req.set_id(id_of(n));
-    return req.SerializeAsString();
-  };
-  const crm::bench::H2Check get_check = [&](int64_t n, std::string_view message) -> std::string {
-    cv1::Customer c;
-    if (!c.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
-      return "the response is not a Customer";
-    }
-    return c.id() == id_of(n) ? "" : "the response is another customer";
-  };
+  auto id_of = [&](int64_t n) -> const std::string& { return crm::bench::CustomerIdOf(ids, n); };
+  const crm::bench::H2Request get_request = crm::bench::GetCustomerRequests(ids);
+  const crm::bench::H2Check get_check = crm::bench::GetCustomerChecks(ids);
   const std::vector<std::pair<std::string, std::string>> auth_md = {
       {"authorization", "Bearer " + *token}};
   const crm::bench::H2Target direct{"unix:" + sock("customers"),

@@ -380,8 +380,11 @@ TEST_F(GatewayProcessTest, TheCallersCancellationReachesTheBackend) {
   const std::string token = Token();
   auto ctx = Ctx(token, absl::Seconds(20));
   grpc::ClientContext* raw = ctx.get();
-  std::thread canceller([raw] {
-    absl::SleepFor(absl::Milliseconds(300));
+  // The caller gives up once the call has reached the backend.
+  std::thread canceller([this, raw] {
+    const absl::Time until = absl::Now() + absl::Seconds(10);
+    while (backend_.calls() == 0 && absl::Now() < until) absl::SleepFor(absl::Milliseconds(5));
+    absl::SleepFor(absl::Milliseconds(100));
     raw->TryCancel();
   });
   av1::IngestionStatus status;
@@ -395,9 +398,9 @@ TEST_F(GatewayProcessTest, TheCallersCancellationReachesTheBackend) {
   EXPECT_TRUE(backend_.cancelled_) << "the backend's call was not cancelled";
   // And a deadline that passes ends the backend's call too.
   backend_.cancelled_ = false;
-  EXPECT_EQ(stub_->GetIngestionStatus(Ctx(token, absl::Milliseconds(300)).get(), {}, &status)
-                .error_code(),
+  EXPECT_EQ(stub_->GetIngestionStatus(Ctx(token, absl::Seconds(1)).get(), {}, &status).error_code(),
             grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(backend_.calls(), 2);
   while (!backend_.cancelled_ && absl::Now() - start < absl::Seconds(10)) {
     absl::SleepFor(absl::Milliseconds(10));
   }
