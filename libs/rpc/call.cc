@@ -36,7 +36,11 @@ std::string RequestIdOf(const grpc::ServerContextBase& ctx) {
 
 absl::StatusOr<std::shared_ptr<const auth::Principal>> Authenticate(
     const grpc::ServerContextBase& ctx, const auth::TokenVerifier& verifier) {
-  absl::string_view value = Header(ctx, "authorization");
+  return AuthenticateHeader(Header(ctx, "authorization"), verifier);
+}
+
+absl::StatusOr<std::shared_ptr<const auth::Principal>> AuthenticateHeader(
+    absl::string_view value, const auth::TokenVerifier& verifier) {
   if (value.empty()) {
     return absl::UnauthenticatedError("missing \"authorization: Bearer <access token>\" metadata");
   }

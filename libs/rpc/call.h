@@ -46,6 +46,9 @@ enum class Auth { kRequired, kNone };
 
 // The caller's request id: the x-request-id header when it is sane, else a new UUID.
 std::string RequestIdOf(const grpc::ServerContextBase& ctx);
+// The principal of an "authorization" header's value ("Bearer <token>"), or UNAUTHENTICATED.
+absl::StatusOr<std::shared_ptr<const auth::Principal>> AuthenticateHeader(
+    absl::string_view value, const auth::TokenVerifier& verifier);
 // The principal of the "authorization: Bearer <token>" header, or UNAUTHENTICATED.
 absl::StatusOr<std::shared_ptr<const auth::Principal>> Authenticate(
     const grpc::ServerContextBase& ctx, const auth::TokenVerifier& verifier);

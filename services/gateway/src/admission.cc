@@ -2,9 +2,8 @@
 
 #include <cmath>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
+#include "libs/rpc/call.h"
 
 namespace crm::gateway {
 
@@ -32,13 +31,7 @@ absl::StatusOr<Admission::Admitted> Admission::Admit(bool is_public,
     }
     return Admitted{};
   }
-  if (authorization.empty()) {
-    return absl::UnauthenticatedError("missing authorization: Bearer <access token>");
-  }
-  if (!absl::ConsumePrefix(&authorization, "Bearer ")) {
-    return absl::UnauthenticatedError("authorization must be \"Bearer <access token>\"");
-  }
-  auto principal = verifier_->Verify(authorization);
+  auto principal = rpc::AuthenticateHeader(authorization, *verifier_);
   if (!principal.ok()) return principal.status();
   if (absl::Status s = Limit(**principal, retry_after); !s.ok()) return s;
   return Admitted{*std::move(principal)};

@@ -46,8 +46,6 @@ class HttpServer {
 
   absl::Status Start();
   int port() const { return port_; }
-  // Readiness for /healthz (false while draining).
-  void SetServing(bool serving) { serving_ = serving; }
   // Stops taking requests and waits for those in flight.
   void Stop();
 

@@ -4,10 +4,12 @@
 // paths, limits, CORS and the OpenAPI document.
 
 #include <grpcpp/create_channel.h>
-#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/impl/client_unary_call.h>
+#include <grpcpp/impl/rpc_method.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
+#include <grpcpp/support/byte_buffer.h>
 
 #include <atomic>
 #include <filesystem>
@@ -447,7 +449,16 @@ TEST_F(GatewayProcessTest, ErrorsWithFieldViolationsSurviveBothPaths) {
   EXPECT_EQ(r.status, 404);
   EXPECT_THAT(json::parse(r.body)["message"].get<std::string>(), HasSubstr("/v1/no/such/path"));
   // An unknown gRPC method, and a backend this gateway has no address for.
-  grpc::GenericStub generic(channel_);
+  grpc::ClientContext unknown_ctx;
+  grpc::Slice empty("");
+  grpc::ByteBuffer request(&empty, 1), response;
+  const grpc::Status unknown =
+      grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+          channel_.get(),
+          grpc::internal::RpcMethod("/crm.nothing.v1.NoService/Nothing",
+                                    grpc::internal::RpcMethod::NORMAL_RPC),
+          &unknown_ctx, request, &response);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   customers::v1::Customer c;
   auto customers = customers::v1::CustomersService::NewStub(channel_);
   customers::v1::GetCustomerRequest get;
