@@ -12,6 +12,7 @@
 #include <prometheus/registry.h>
 
 #include <chrono>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -62,6 +63,29 @@ void Send(mg_connection* c, int status, absl::string_view type, absl::string_vie
   mg_write(c, response.data(), response.size());
 }
 
+// The front end's headers: its pages may load only from this origin (no other host is ever
+// asked for anything), and content-hashed assets are cached for good.
+void SendStatic(mg_connection* c, const StaticFile& f, bool gzip, bool head,
+                const std::string& headers) {
+  const std::string& body = gzip ? f.gzip_body : f.body;
+  std::string response = absl::StrCat(
+      "HTTP/1.1 200 OK\r\nContent-Type: ", f.content_type, "\r\nContent-Length: ", body.size(),
+      "\r\nCache-Control: ", f.immutable ? "public, max-age=31536000, immutable" : "no-cache",
+      "\r\nVary: Accept-Encoding\r\nX-Content-Type-Options: nosniff\r\n"
+      "Referrer-Policy: no-referrer\r\n",
+      gzip ? "Content-Encoding: gzip\r\n" : "");
+  if (absl::StartsWith(f.content_type, "text/html")) {
+    absl::StrAppend(&response,
+                    "Content-Security-Policy: default-src 'self'; img-src 'self' data: blob:; "
+                    "style-src 'self' 'unsafe-inline'; connect-src 'self'; object-src 'none'; "
+                    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'\r\n"
+                    "X-Frame-Options: DENY\r\n");
+  }
+  absl::StrAppend(&response, headers, "\r\n");
+  if (!head) response += body;
+  mg_write(c, response.data(), response.size());
+}
+
 std::string BytesOf(const grpc::ByteBuffer& buffer) {
   std::vector<grpc::Slice> slices;
   (void)buffer.Dump(&slices);
@@ -83,6 +107,14 @@ HttpServer::HttpServer(HttpOptions options, const Routes* routes, Admission* adm
 HttpServer::~HttpServer() { Stop(); }
 
 absl::Status HttpServer::Start() {
+  if (!options_.web_root.empty()) {
+    auto web = StaticFiles::Load(options_.web_root);
+    if (!web.ok()) return web.status();
+    web_ = *std::move(web);
+    log::Info("serving the web front end")
+        .Str("web_root", options_.web_root)
+        .Int("files", web_.size());
+  }
   mg_init_library(0);
   const std::string listen = absl::StrCat(options_.host, ":", options_.port);
   const std::string threads = std::to_string(options_.threads);
@@ -204,6 +236,16 @@ int HttpServer::Serve(mg_connection* c) {
     return finish(up ? 200 : 503);
   }
 
+  if ((verb == "GET" || verb == "HEAD") && !absl::StartsWith(path, "/v1/")) {
+    if (const StaticFile* f = web_.Find(path); f != nullptr) {
+      route_label = "web";
+      const bool gzip =
+          !f->gzip_body.empty() && absl::StrContains(Header(c, "Accept-Encoding"), "gzip");
+      SendStatic(c, *f, gzip, verb == "HEAD", headers);
+      return finish(200);
+    }
+  }
+
   const Routes::Match match = routes_->MatchHttp(verb, path);
   if (match.route == nullptr) {
     return fail(grpc::Status(grpc::StatusCode::NOT_FOUND,
@@ -213,25 +255,23 @@ int HttpServer::Serve(mg_connection* c) {
   const auto& method = *route.method;
   route_label = method.full_name();
 
-  // The body, bounded.
+  // The body, bounded (a client stream's body is read as it is forwarded, below).
   std::string body;
-  if (info->content_length > static_cast<long long>(options_.max_body_bytes)) {
-    return fail(
-        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                     absl::StrCat("request body larger than ", options_.max_body_bytes, " bytes")),
-        "Connection: close\r\n", 413);
-  }
-  {
-    char buf[16384];
+  const size_t body_limit =
+      method.client_streaming() ? options_.max_upload_bytes : options_.max_body_bytes;
+  auto too_large = [&] {
+    return fail(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                             absl::StrCat("request body larger than ", body_limit, " bytes")),
+                "Connection: close\r\n", 413);
+  };
+  if (info->content_length > static_cast<long long>(body_limit)) return too_large();
+  // Buffers live on the heap: civetweb's worker threads have small stacks.
+  std::vector<char> buf(64 << 10);
+  if (!method.client_streaming()) {
     int n;
-    while ((n = mg_read(c, buf, sizeof buf)) > 0) {
-      body.append(buf, static_cast<size_t>(n));
-      if (body.size() > options_.max_body_bytes) {
-        return fail(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 absl::StrCat("request body larger than ", options_.max_body_bytes,
-                                              " bytes")),
-                    "Connection: close\r\n", 413);
-      }
+    while ((n = mg_read(c, buf.data(), buf.size())) > 0) {
+      body.append(buf.data(), static_cast<size_t>(n));
+      if (body.size() > options_.max_body_bytes) return too_large();
     }
   }
 
@@ -255,14 +295,6 @@ int HttpServer::Serve(mg_connection* c) {
         grpc::StatusCode::UNAVAILABLE,
         absl::StrCat("the ", route.backend->name, " service is not configured in this gateway")));
   }
-  if (method.client_streaming()) {
-    return fail(
-        grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                     absl::StrCat(method.full_name(), " streams its request: call it over gRPC")));
-  }
-
-  auto request = BuildRequest(*method.input_type(), *match.binding, match.variables, query, body);
-  if (!request.ok()) return fail(rpc::ToGrpcStatus(request.status()));
 
   absl::Duration timeout = options_.default_timeout;
   if (const std::string t = Header(c, "Grpc-Timeout"); !t.empty()) {
@@ -277,8 +309,7 @@ int HttpServer::Serve(mg_connection* c) {
   if (!authorization.empty()) ctx.AddMetadata("authorization", authorization);
   ctx.AddMetadata(rpc::kRequestIdHeader, request_id);
   ctx.AddMetadata("x-forwarded-for", peer);
-  grpc::Slice slice(*request);
-  grpc::ByteBuffer request_buffer(&slice, 1), response_buffer;
+  grpc::ByteBuffer response_buffer;
   const auto backend_start = std::chrono::steady_clock::now();
   auto backend_seconds = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - backend_start).count();
@@ -290,6 +321,68 @@ int HttpServer::Serve(mg_connection* c) {
     return absl::StrCat("Retry-After: ", std::string(it->second.data(), it->second.size()), "\r\n");
   };
 
+  if (method.client_streaming()) {
+    // One request message per line of the body, written to the backend as the lines arrive.
+    std::unique_ptr<grpc::ClientWriter<grpc::ByteBuffer>> writer(
+        grpc::internal::ClientWriterFactory<grpc::ByteBuffer>::Create(
+            route.backend->channel.get(),
+            grpc::internal::RpcMethod(route.path.c_str(), RpcType::CLIENT_STREAMING), &ctx,
+            &response_buffer));
+    grpc::Status refused;  // the gateway's own reason to stop, before the backend answers
+    bool backend_open = true;
+    auto write_line = [&](absl::string_view line) {
+      line = absl::StripAsciiWhitespace(line);
+      if (line.empty() || !backend_open) return;
+      auto message =
+          BuildRequest(*method.input_type(), *match.binding, match.variables, query, line);
+      if (!message.ok()) {
+        refused = rpc::ToGrpcStatus(message.status());
+        return;
+      }
+      grpc::Slice slice(*message);
+      grpc::ByteBuffer buffer(&slice, 1);
+      backend_open = writer->Write(buffer);
+    };
+    std::string pending;
+    size_t total = 0;
+    int n;
+    while (refused.ok() && (n = mg_read(c, buf.data(), buf.size())) > 0) {
+      total += static_cast<size_t>(n);
+      pending.append(buf.data(), static_cast<size_t>(n));
+      size_t from = 0;
+      for (size_t nl; refused.ok() && (nl = pending.find('\n', from)) != std::string::npos;
+           from = nl + 1) {
+        write_line(absl::string_view(pending).substr(from, nl - from));
+      }
+      pending.erase(0, from);
+      if (total > options_.max_upload_bytes || pending.size() > options_.max_body_bytes) {
+        refused = grpc::Status(
+            grpc::StatusCode::RESOURCE_EXHAUSTED,
+            absl::StrCat("request body larger than ", options_.max_upload_bytes,
+                         " bytes, or a line of it larger than ", options_.max_body_bytes));
+      }
+    }
+    if (refused.ok()) write_line(pending);
+    if (!refused.ok()) {
+      ctx.TryCancel();
+      (void)writer->Finish();
+      return fail(refused, "Connection: close\r\n",
+                  refused.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ? 413 : 0);
+    }
+    writer->WritesDone();
+    const grpc::Status s = writer->Finish();
+    if (!local) route.backend->Observe(s.error_code(), backend_seconds());
+    if (!s.ok()) return fail(s, retry_after_of());
+    auto json = ResponseJson(*method.output_type(), BytesOf(response_buffer));
+    if (!json.ok()) return fail(rpc::ToGrpcStatus(json.status()));
+    Send(c, 200, "application/json", *json, headers);
+    return finish(200);
+  }
+
+  auto request = BuildRequest(*method.input_type(), *match.binding, match.variables, query, body);
+  if (!request.ok()) return fail(rpc::ToGrpcStatus(request.status()));
+  grpc::Slice slice(*request);
+  grpc::ByteBuffer request_buffer(&slice, 1);
   if (!method.server_streaming()) {
     const grpc::Status s = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
         route.backend->channel.get(),

@@ -49,6 +49,12 @@ int Main(int argc, char** argv) {
       flags.Int("http-threads", "CRM_HTTP_THREADS", 64, "HTTP requests served at once", 1, 4096);
   auto* max_body = flags.Int("max-request-bytes", "CRM_MAX_REQUEST_BYTES", 1 << 20,
                              "largest HTTP request body", 1024, int64_t{1} << 30);
+  auto* max_upload =
+      flags.Int("max-upload-bytes", "CRM_MAX_UPLOAD_BYTES", int64_t{64} << 20,
+                "largest HTTP upload (a client stream's body)", 1024, int64_t{1} << 34);
+  auto* web_root = flags.String("web-root", "CRM_WEB_ROOT", "",
+                                "the web front end's build directory, served over HTTP (empty: "
+                                "none)");
   auto* cors = flags.String("cors-origins", "CRM_CORS_ORIGINS", "",
                             "comma-separated origins browsers may call from (* for any)");
   auto* http_timeout = flags.Duration("http-timeout", "CRM_HTTP_TIMEOUT", absl::Seconds(30),
@@ -164,6 +170,8 @@ int Main(int argc, char** argv) {
   http.port = static_cast<int>(*http_port);
   http.threads = static_cast<int>(*http_threads);
   http.max_body_bytes = static_cast<size_t>(*max_body);
+  http.max_upload_bytes = static_cast<size_t>(*max_upload);
+  http.web_root = *web_root;
   for (absl::string_view o : absl::StrSplit(*cors, ',', absl::SkipWhitespace())) {
     http.cors_origins.emplace_back(absl::StripAsciiWhitespace(o));
   }

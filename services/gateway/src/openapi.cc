@@ -136,8 +136,13 @@ std::string OpenApiJson(const Routes& routes) {
         const json body_schema =
             b.body == "*" ? schemas.Message(*m.input_type())
                           : schemas.ValueSchema(*m.input_type()->FindFieldByName(b.body));
-        op["requestBody"] = {{"required", true},
-                             {"content", {{"application/json", {{"schema", body_schema}}}}}};
+        // A client stream's body is its messages, one JSON object per line.
+        op["requestBody"] = {
+            {"required", true},
+            {"description", m.client_streaming() ? "one request message per line" : "the request"},
+            {"content",
+             {{m.client_streaming() ? "application/x-ndjson" : "application/json",
+               {{"schema", body_schema}}}}}};
       }
       if (!parameters.empty()) op["parameters"] = parameters;
       const json out = schemas.Message(*m.output_type());

@@ -100,7 +100,7 @@ TEST(RoutesTest, TemplatesParseAndMatchTheMostLiteralBinding) {
 
 // Every method of every backend and of the gateway is routed; every one a browser can call (all
 // but those streaming their requests) has an HTTP binding.
-TEST(RoutesTest, EveryMethodIsRoutedAndHasAnHttpBindingUnlessItStreamsItsRequest) {
+TEST(RoutesTest, EveryMethodIsRoutedAndHasAnHttpBindingUnlessItStreamsBothWays) {
   std::vector<std::unique_ptr<Backend>> keep;
   auto routes = AllRoutes(&keep);
   ASSERT_NE(routes, nullptr);
@@ -108,7 +108,7 @@ TEST(RoutesTest, EveryMethodIsRoutedAndHasAnHttpBindingUnlessItStreamsItsRequest
   for (const Route& r : routes->all()) {
     ++methods;
     EXPECT_EQ(routes->Find(r.path), &r);
-    if (r.method->client_streaming()) {
+    if (r.method->client_streaming() && r.method->server_streaming()) {
       EXPECT_TRUE(r.http.empty()) << r.method->full_name();
     } else {
       EXPECT_FALSE(r.http.empty()) << r.method->full_name() << " has no google.api.http";
@@ -278,6 +278,10 @@ class GatewayProcessTest : public ::testing::Test {
     ASSERT_THAT(signer, IsOk());
     signer_ = *std::move(signer);
     std::ofstream(dir_ + "/gw-1.pub.pem") << signer_->public_key_pem();
+    std::filesystem::create_directories(dir_ + "/web/assets");
+    std::ofstream(dir_ + "/web/index.html") << "<!doctype html><title>客户关系管理</title>";
+    std::ofstream(dir_ + "/web/assets/app-1a2b.js") << "console.log('plain')";
+    std::ofstream(dir_ + "/web/assets/app-1a2b.js.gz") << "gzipped";
 
     grpc::ServerBuilder builder;
     int port = 0;
@@ -293,10 +297,10 @@ class GatewayProcessTest : public ::testing::Test {
         {"--listen-host=127.0.0.1", absl::StrCat("--grpc-port=", grpc_port_), "--metrics-port=0",
          absl::StrCat("--http-port=", http_port_),
          "--jwt-public-keys=gw-1=" + dir_ + "/gw-1.pub.pem",
-         absl::StrCat("--analytics-address=127.0.0.1:", port),
-         "--customers-address=", "--auth-address=", "--rate-limit=1", "--rate-burst=5",
-         "--sign-in-rate-limit=1", "--sign-in-burst=2", "--max-request-bytes=2048",
-         "--cors-origins=https://crm.example.com", "--drain-timeout=2s"},
+         absl::StrCat("--analytics-address=127.0.0.1:", port), "--customers-address=",
+         "--auth-address=", "--rate-limit=1", "--rate-burst=5", "--sign-in-rate-limit=1",
+         "--sign-in-burst=2", "--max-request-bytes=2048", "--cors-origins=https://crm.example.com",
+         "--drain-timeout=2s", "--web-root=" + dir_ + "/web"},
         {}};
     auto process = test::ServiceProcess::Start(options);
     ASSERT_THAT(process, IsOk());
@@ -545,6 +549,29 @@ TEST_F(GatewayProcessTest, TheOpenApiDocumentDescribesEveryBinding) {
   EXPECT_TRUE(doc["paths"]["/v1/auth:login"]["post"]["security"].empty());
   EXPECT_TRUE(doc["components"]["schemas"].contains("crm.customers.v1.Customer"));
   EXPECT_EQ(Http("GET", "/healthz").status, 200);
+}
+
+TEST_F(GatewayProcessTest, TheWebFrontEndIsServedFromItsBuildAndMayCallOnlyThisOrigin) {
+  auto r = Http("GET", "/");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_THAT(r.body, HasSubstr("客户关系管理"));
+  EXPECT_THAT(r.Header("Content-Type"), HasSubstr("text/html"));
+  EXPECT_THAT(r.Header("Content-Security-Policy"), HasSubstr("default-src 'self'"));
+  EXPECT_THAT(r.Header("Content-Security-Policy"), HasSubstr("connect-src 'self'"));
+  EXPECT_EQ(r.Header("Cache-Control"), "no-cache");
+  r = Http("GET", "/assets/app-1a2b.js", "", {{"Accept-Encoding", "gzip, br"}});
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "gzipped");
+  EXPECT_EQ(r.Header("Content-Encoding"), "gzip");
+  EXPECT_THAT(r.Header("Cache-Control"), HasSubstr("immutable"));
+  r = Http("GET", "/assets/app-1a2b.js");
+  EXPECT_EQ(r.body, "console.log('plain')");
+  EXPECT_EQ(r.Header("Content-Encoding"), "");
+  EXPECT_EQ(Http("GET", "/assets/missing.js").status, 404);
+  EXPECT_EQ(Http("GET", "/assets/app-1a2b.js.gz").status, 404);
+  EXPECT_EQ(Http("GET", "/../gw-1.pub.pem").status, 404);
+  // The API's paths are never files.
+  EXPECT_EQ(Http("GET", "/v1/reports:run").status, 401);
 }
 
 TEST_F(GatewayProcessTest, SigtermDrains) { EXPECT_EQ(process_->Stop(), 0); }
