@@ -12,6 +12,7 @@ CRM_APT_PACKAGES=(
   libsodium-dev nlohmann-json3-dev libssl-dev libcivetweb-dev libjemalloc-dev libnghttp2-dev
   postgresql postgresql-client postgresql-contrib openssl clang
   prometheus nghttp2-client docker-compose
+  chromium fonts-wqy-zenhei
 )
 
 crm_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -32,14 +33,14 @@ crm_install_deps() {
     crm_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       "${missing[@]}" >/dev/null
   fi
-  if [[ ! -x "$CRM_LOCAL/npm/node_modules/.bin/buf" ]]; then
+  if [[ ! -x "$CRM_ROOT/.local/npm/node_modules/.bin/buf" ]]; then
     crm_log "installing buf from the npm registry"
-    mkdir -p "$CRM_LOCAL/npm"
-    npm install --silent --no-audit --no-fund --prefix "$CRM_LOCAL/npm" @bufbuild/buf@1 >/dev/null
+    mkdir -p "$CRM_ROOT/.local/npm"
+    npm install --silent --no-audit --no-fund --prefix "$CRM_ROOT/.local/npm" @bufbuild/buf@1 >/dev/null
   fi
 }
 
-crm_buf() { "$CRM_LOCAL/npm/node_modules/.bin/buf" "$@"; }
+crm_buf() { "$CRM_ROOT/.local/npm/node_modules/.bin/buf" "$@"; }
 
 # Configures (once) and builds everything with Ninja, through ccache when present.
 crm_build() {
@@ -50,6 +51,20 @@ crm_build() {
   fi
   crm_log "building"
   ninja -C "$CRM_BUILD" "$@"
+}
+
+# Builds the web front end into web/dist (served by the gateway): npm packages from the
+# lockfile, a type check, Vite's build, and a gzip twin of every asset.
+crm_build_web() {
+  local web="$CRM_ROOT/web"
+  if [[ ! -d "$web/node_modules" || "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]]; then
+    crm_log "installing the web front end's npm packages"
+    (cd "$web" && npm ci --silent --no-audit --no-fund >/dev/null)
+  fi
+  crm_log "building the web front end"
+  (cd "$web" && npm run --silent build >/dev/null)
+  find "$web/dist" -type f \( -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.svg' \) \
+    -exec gzip -9 -k -f -n {} +
 }
 
 # crm_pg_start <dir> <port> [--fast]: a project-managed cluster; prints its conninfo.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what is missing, builds, starts a throw-away PostgreSQL
-# cluster, then runs unit, database, end-to-end and deployment tests and the proto lint.
+# cluster, then runs unit, database, end-to-end and deployment tests, the proto lint, and the
+# browser tests of the web front end (a stack of their own, headless Chromium).
 # Exits non-zero when anything fails. Idempotent.
 #   --sanitize=address|thread  build (in build-<sanitizer>/) and run everything under that
 #                              sanitizer; any report fails the run.
@@ -22,6 +23,7 @@ source "$(dirname "$0")/lib.sh"
 
 crm_install_deps
 crm_build
+crm_build_web
 
 test_pg="$CRM_LOCAL/pg-test${sanitizer:+-$sanitizer}"
 port=${CRM_TEST_PG_PORT:-55433}
@@ -41,6 +43,11 @@ crm_log "tests (ctest)"
 if [[ -z "${sanitizer:-}" ]]; then
   crm_log "fuzz targets, a short run of each"
   "$CRM_ROOT/scripts/fuzz.sh" --runs=20000 || failed=1
+fi
+
+if [[ -z "${sanitizer:-}" ]]; then
+  crm_log "browser tests (the web front end against a stack of its own)"
+  "$CRM_ROOT/tests/browser/run.sh" || failed=1
 fi
 
 if ((failed)); then

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The browser tests: a whole stack of their own (scripts/up.sh with its data under
+# .local/browser and every port moved by 1000, so a developer's stack may stay up), the web
+# front end driven in headless Chromium at a desktop and a phone viewport, and the stack
+# stopped again. Screenshots and summary.json land in $CRM_ARTEFACTS (default
+# .local/artefacts/browser). Exits non-zero when any check fails.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+export CRM_LOCAL="$root/.local/browser"
+export CRM_PORT_OFFSET=${CRM_BROWSER_PORT_OFFSET:-1000}
+# Every role signs in several times from this one address.
+export CRM_SIGN_IN_RATE_LIMIT=6000 CRM_SIGN_IN_BURST=1000
+artefacts=${CRM_ARTEFACTS:-$root/.local/artefacts}/browser
+
+"$root/scripts/down.sh" >/dev/null 2>&1 || true
+rm -rf "$CRM_LOCAL" "$artefacts"
+trap '"$root/scripts/down.sh" >/dev/null 2>&1 || true' EXIT
+"$root/scripts/up.sh" >"$root/.local/browser-up.log" 2>&1 || {
+  tail -n 40 "$root/.local/browser-up.log" >&2
+  exit 1
+}
+node "$root/tests/browser/run.mjs" --base="http://localhost:$((8080 + CRM_PORT_OFFSET))" \
+  --password-file="$CRM_LOCAL/secrets/demo-password" \
+  --admin-password-file="$CRM_LOCAL/secrets/admin-password" --artefacts="$artefacts" "$@"

@@ -1,0 +1,63 @@
+// Values as the API sends them (protobuf's JSON mapping) shown for people, and back.
+import { currentLang } from './i18n';
+
+export interface Money {
+  currencyCode?: string;
+  units?: string;
+  nanos?: number;
+}
+export interface DateJson {
+  year?: number;
+  month?: number;
+  day?: number;
+}
+
+const locale = () => (currentLang() === 'zh' ? 'zh-CN' : 'en-US');
+
+export function money(m?: Money | null): string {
+  if (!m) return '';
+  const v = Number(m.units ?? 0) + (m.nanos ?? 0) / 1e9;
+  return new Intl.NumberFormat(locale(), {
+    style: 'currency',
+    currency: m.currencyCode || 'CNY',
+    maximumFractionDigits: 2,
+  }).format(v);
+}
+
+export const moneyValue = (m?: Money | null) => (m ? Number(m.units ?? 0) + (m.nanos ?? 0) / 1e9 : 0);
+
+// "12345.67" → Money in yuan; null when it is not a number with at most two decimals.
+export function parseMoney(text: string, currencyCode = 'CNY'): Money | null {
+  const t = text.trim().replace(/,/g, '');
+  if (!/^-?\d+(\.\d{1,2})?$/.test(t)) return null;
+  const neg = t.startsWith('-');
+  const [u, f = ''] = t.replace('-', '').split('.');
+  const nanos = Number(f.padEnd(9, '0'));
+  return { currencyCode, units: (neg ? '-' : '') + u, nanos: neg ? -nanos : nanos };
+}
+
+export function dateTime(ts?: string): string {
+  if (!ts) return '';
+  return new Date(ts).toLocaleString(locale(), {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+}
+
+export function date(d?: DateJson | string | null): string {
+  if (!d) return '';
+  if (typeof d === 'string') return new Date(d).toLocaleDateString(locale());
+  if (!d.year) return '';
+  return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+}
+
+// "2026-12-06" (an <input type=date>'s value) → google.type.Date.
+export function toDate(value: string): DateJson | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  return m ? { year: +m[1], month: +m[2], day: +m[3] } : undefined;
+}
+
+export const today = () => new Date().toISOString().slice(0, 10);
