@@ -59,8 +59,10 @@ absl::Status SkipEvent(const common::v1::Event& event, const absl::Status& why) 
 std::unique_ptr<Follower> FollowCustomerMoves(std::shared_ptr<grpc::Channel> channel,
                                               std::function<absl::StatusOr<std::string>()> token,
                                               const std::string& conninfo,
-                                              const std::string& schema, Follower::Apply apply) {
+                                              const std::string& schema, Follower::Apply apply,
+                                              prometheus::Registry* metrics) {
   Follower::Options o;
+  o.metrics = metrics;
   o.stream = "customers";
   o.channel = std::move(channel);
   o.method = "/crm.customers.v1.CustomersService/WatchEvents";

@@ -43,10 +43,12 @@ absl::StatusOr<CustomerMove> CustomerMoveOf(const common::v1::Event& event);
 absl::Status SkipEvent(const common::v1::Event& event, const absl::Status& why);
 
 // A follower (not started) of the customers service's hand-overs and merges on `channel`
-// (the customers service), with the bearer tokens of `token`, into `schema`.
+// (the customers service), with the bearer tokens of `token`, into `schema`; its metrics into
+// `metrics`.
 std::unique_ptr<Follower> FollowCustomerMoves(std::shared_ptr<grpc::Channel> channel,
                                               std::function<absl::StatusOr<std::string>()> token,
                                               const std::string& conninfo,
-                                              const std::string& schema, Follower::Apply apply);
+                                              const std::string& schema, Follower::Apply apply,
+                                              prometheus::Registry* metrics);
 
 }  // namespace crm::events

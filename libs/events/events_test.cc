@@ -1,9 +1,11 @@
 #include <atomic>
+#include <map>
 #include <thread>
 
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+#include <prometheus/registry.h>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -422,8 +424,10 @@ TEST_F(EventsTest, TwoFollowersOfOneStreamApplyEachEventOnce) {
   ASSERT_THAT(Write({"before-0"}), IsOk());
   auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
                                      grpc::InsecureChannelCredentials());
+  prometheus::Registry metrics;
   auto make = [&] {
     Follower::Options o;
+    o.metrics = &metrics;
     o.stream = "things";
     o.channel = channel;
     o.method = "/crm.eventstest.WatchTestService/WatchEvents";
@@ -464,6 +468,19 @@ TEST_F(EventsTest, TwoFollowersOfOneStreamApplyEachEventOnce) {
   EXPECT_EQ(count("SELECT count(*) FROM (SELECT text FROM fol.applied GROUP BY text"
                   " HAVING count(*) > 1) d"),
             0);
+  // The replicas' metrics: every event counted once, none connected after both stopped.
+  std::map<std::string, double> values;
+  for (const auto& family : metrics.Collect()) {
+    for (const auto& m : family.metric) {
+      EXPECT_EQ(m.label.at(0).value, "things");
+      values[family.name] =
+          family.name == "crm_follower_events_applied_total" ? m.counter.value : m.gauge.value;
+    }
+  }
+  EXPECT_EQ(values["crm_follower_events_applied_total"], kEvents + 2);
+  EXPECT_EQ(values["crm_follower_connected"], 0);
+  EXPECT_GE(values["crm_follower_lag_seconds"], 0);
+  EXPECT_LT(values["crm_follower_lag_seconds"], 60);
 }
 
 TEST_F(EventsTest, ShutdownEndsOpenStreamsWithUnavailable) {

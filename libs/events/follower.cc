@@ -10,6 +10,9 @@
 #include <grpcpp/impl/rpc_method.h>
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/sync_stream.h>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
 
 #include "absl/strings/str_cat.h"
 #include "libs/log/log.h"
@@ -42,7 +45,25 @@ Follower::Follower(Options options, std::string conninfo, std::string schema, Ap
     : options_(std::move(options)),
       conn_(std::move(conninfo)),
       schema_(std::move(schema)),
-      apply_(std::move(apply)) {}
+      apply_(std::move(apply)) {
+  if (options_.metrics == nullptr) return;
+  const prometheus::Labels labels = {{"stream", options_.stream}};
+  applied_total_ = &prometheus::BuildCounter()
+                        .Name("crm_follower_events_applied_total")
+                        .Help("Events of another service's stream applied by its follower")
+                        .Register(*options_.metrics)
+                        .Add(labels);
+  lag_seconds_ = &prometheus::BuildGauge()
+                      .Name("crm_follower_lag_seconds")
+                      .Help("How long after it happened the follower applied its last event")
+                      .Register(*options_.metrics)
+                      .Add(labels);
+  connected_ = &prometheus::BuildGauge()
+                    .Name("crm_follower_connected")
+                    .Help("1 while this replica follows the stream (holds its lock, stream open)")
+                    .Register(*options_.metrics)
+                    .Add(labels);
+}
 
 Follower::~Follower() { Stop(); }
 
@@ -142,6 +163,7 @@ absl::Status Follower::FollowAsLeader() {
   std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> reader(
       grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(options_.channel.get(), method,
                                                                     &ctx, request_bytes));
+  if (connected_ != nullptr) connected_->Set(1);
   // A reader thread queues what the stream delivers (a bounded amount); this thread applies
   // what is queued, up to max_batch events a transaction, so a burst costs one commit per
   // batch while a quiet stream still applies each event as it comes.
@@ -205,6 +227,14 @@ absl::Status Follower::FollowAsLeader() {
     if (failed.ok()) {
       stored = batch.back().cursor();
       applied_.fetch_add(static_cast<int64_t>(batch.size()));
+      if (applied_total_ != nullptr) {
+        applied_total_->Increment(static_cast<double>(batch.size()));
+        if (batch.back().has_occur_time()) {
+          const auto& t = batch.back().occur_time();
+          lag_seconds_->Set(absl::ToDoubleSeconds(absl::Now() - absl::FromUnixSeconds(t.seconds()) -
+                                                  absl::Nanoseconds(t.nanos())));
+        }
+      }
     }
   }
   if (!failed.ok()) ctx.TryCancel();
@@ -215,6 +245,7 @@ absl::Status Follower::FollowAsLeader() {
   }
   read_thread.join();
   grpc::Status finish = reader->Finish();
+  if (connected_ != nullptr) connected_->Set(0);
   {
     std::lock_guard<std::mutex> lock(mu_);
     current_ = nullptr;

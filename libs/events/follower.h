@@ -38,6 +38,12 @@
 #include "libs/db/conn.h"
 #include "libs/db/migrate.h"
 
+namespace prometheus {
+class Counter;
+class Gauge;
+class Registry;
+}  // namespace prometheus
+
 namespace crm::events {
 
 class Follower {
@@ -62,6 +68,9 @@ class Follower {
     // Events applied in one transaction, at most: what the stream has delivered while the
     // previous transaction ran (1: each event in its own).
     int max_batch = 1;
+    // Where crm_follower_events_applied_total, crm_follower_lag_seconds and
+    // crm_follower_connected{stream} go (null: nowhere).
+    prometheus::Registry* metrics = nullptr;
     absl::Duration min_backoff = absl::Milliseconds(200);
     absl::Duration max_backoff = absl::Seconds(30);
   };
@@ -108,6 +117,9 @@ class Follower {
   std::condition_variable wake_;
   bool stopping_ = false;
   grpc::ClientContext* current_ = nullptr;  // guarded by mu_
+  prometheus::Counter* applied_total_ = nullptr;
+  prometheus::Gauge* lag_seconds_ = nullptr;
+  prometheus::Gauge* connected_ = nullptr;
 };
 
 }  // namespace crm::events

@@ -1,6 +1,7 @@
 #include <atomic>
 #include <fstream>
 #include <future>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -9,6 +10,7 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+#include <prometheus/registry.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -386,6 +388,24 @@ TEST_F(RpcTlsTest, OnlyClientsWithACertificateOfTheCaGetThrough) {
   // A client that trusts another CA refuses the server.
   ClientTls wrong_ca{Pki().other_ca, Pki().client_cert, Pki().client_key};
   EXPECT_THAT(EchoOver(ChannelCredentials(wrong_ca)), Not(IsOk()));
+}
+
+TEST_F(RpcTlsTest, CertificateExpiriesAreMetrics) {
+  auto expiry = CertificateExpiry(Pki().server_cert);
+  ASSERT_THAT(expiry, IsOk());
+  // Made with -days 1.
+  EXPECT_GT(*expiry, absl::Now() + absl::Hours(23));
+  EXPECT_LT(*expiry, absl::Now() + absl::Hours(25));
+  EXPECT_FALSE(CertificateExpiry("not a certificate").ok());
+  std::set<std::string> certificates;
+  for (const auto& family : server_->metrics().Collect()) {
+    if (family.name != "crm_tls_certificate_expiry_timestamp_seconds") continue;
+    for (const auto& m : family.metric) {
+      certificates.insert(m.label.at(0).value);
+      EXPECT_NEAR(m.gauge.value, static_cast<double>(absl::ToUnixSeconds(*expiry)), 60);
+    }
+  }
+  EXPECT_EQ(certificates, (std::set<std::string>{"client_ca", "server"}));
 }
 
 TEST(StatusConvertTest, RoundTripKeepsCodeMessageAndViolations) {

@@ -9,6 +9,7 @@
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 #include <prometheus/exposer.h>
+#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
 #include "absl/strings/str_cat.h"
@@ -118,6 +119,21 @@ absl::Status Server::Start() {
         absl::StrCat("cannot listen on ", options_.grpc_address,
                      options_.grpc_unix_socket.empty() ? "" : " and the Unix-domain socket ",
                      options_.grpc_unix_socket));
+  }
+  // When the certificates expire, for the alert that warns weeks ahead.
+  if (options_.tls.enabled()) {
+    auto& expiries = prometheus::BuildGauge()
+                         .Name("crm_tls_certificate_expiry_timestamp_seconds")
+                         .Help("When a certificate this server presents or trusts expires")
+                         .Register(*registry_);
+    for (const auto& [name, pem] :
+         {std::pair<std::string, std::string>{"server", options_.tls.cert_pem},
+          {"client_ca", options_.tls.client_ca_pem}}) {
+      if (pem.empty()) continue;
+      auto expiry = CertificateExpiry(pem);
+      if (!expiry.ok()) return expiry.status();
+      expiries.Add({{"certificate", name}}).Set(static_cast<double>(absl::ToUnixSeconds(*expiry)));
+    }
   }
   if (!options_.metrics_address.empty()) {
     try {

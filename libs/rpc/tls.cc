@@ -1,5 +1,11 @@
 #include "libs/rpc/tls.h"
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <ctime>
+#include <memory>
+
 #include "absl/strings/str_cat.h"
 #include "libs/config/flags.h"
 
@@ -62,6 +68,21 @@ std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials(const ClientTls& tl
   options.pem_private_key = tls.key_pem;
   options.pem_cert_chain = tls.cert_pem;
   return grpc::SslCredentials(options);
+}
+
+absl::StatusOr<absl::Time> CertificateExpiry(const std::string& pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr, &X509_free);
+  if (cert == nullptr) return absl::InvalidArgumentError("not a PEM certificate");
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &tm) != 1) {
+    return absl::InvalidArgumentError("the certificate's notAfter does not parse");
+  }
+  return absl::FromCivil(absl::CivilSecond(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                                           tm.tm_min, tm.tm_sec),
+                         absl::UTCTimeZone());
 }
 
 }  // namespace crm::rpc

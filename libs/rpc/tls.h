@@ -11,6 +11,7 @@
 #include <grpcpp/security/server_credentials.h>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace crm::config {
 class Flags;
@@ -45,6 +46,8 @@ class TlsFlags {
 };
 
 std::shared_ptr<grpc::ServerCredentials> ServerCredentials(const ServerTls& tls);
+// When the first certificate of a PEM text stops being valid (its notAfter).
+absl::StatusOr<absl::Time> CertificateExpiry(const std::string& pem);
 std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials(const ClientTls& tls);
 
 }  // namespace crm::rpc

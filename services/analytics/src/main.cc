@@ -65,6 +65,7 @@ int Main(int argc, char** argv) {
       std::string* address = addresses.at(source.name);
       if (address != nullptr && address->empty()) continue;
       events::Follower::Options o;
+      o.metrics = &rt.server().metrics();
       o.stream = source.name;
       o.channel = address == nullptr ? b.auth : b.ChannelTo(*address);
       o.method = source.method;

@@ -73,13 +73,15 @@ int Main(int argc, char** argv) {
         customers_channel, [t = b.tokens.get()] { return t->Get(); }, b.config.db_url, "contracts",
         [&contracts](db::Tx& tx, const common::v1::Event& e) {
           return contracts.ApplyCustomerEvent(tx, e);
-        });
+        },
+        &rt.server().metrics());
     customer_moves->Start();
   }
   // A contract fully paid and delivered is completed.
   std::unique_ptr<events::Follower> settlements;
   if (b.tokens && !payments_address->empty()) {
     events::Follower::Options o;
+    o.metrics = &rt.server().metrics();
     o.stream = "payments";
     o.channel = b.ChannelTo(*payments_address);
     o.method = "/crm.payments.v1.PaymentsService/WatchEvents";

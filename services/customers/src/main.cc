@@ -108,6 +108,7 @@ int Main(int argc, char** argv) {
   std::vector<std::unique_ptr<events::Follower>> order_sources;
   if (!orders_address->empty()) {
     events::Follower::Options o;
+    o.metrics = &rt.server().metrics();
     o.stream = "orders";
     o.channel = b.ChannelTo(*orders_address);
     o.method = *orders_method;
@@ -119,6 +120,7 @@ int Main(int argc, char** argv) {
   }
   if (*follow_sales_system) {
     events::Follower::Options o;
+    o.metrics = &rt.server().metrics();
     o.stream = "salesys-orders";
     o.channel = grpc::CreateChannel(sales_system->address, salesys::CredentialsOf(*sales_system));
     o.method = "/external.salesys.v1.SalesSystemService/WatchOrders";
@@ -142,6 +144,7 @@ int Main(int argc, char** argv) {
   std::unique_ptr<events::Follower> satisfaction;
   if (!service_address->empty()) {
     events::Follower::Options o;
+    o.metrics = &rt.server().metrics();
     o.stream = "service";
     o.channel = b.ChannelTo(*service_address);
     o.method = "/crm.service.v1.TicketsService/WatchEvents";

@@ -43,6 +43,7 @@ int Main(int argc, char** argv) {
   std::unique_ptr<events::Follower> contract_events;
   if (b.tokens) {
     events::Follower::Options o;
+    o.metrics = &rt.server().metrics();
     o.stream = "contracts";
     o.channel = b.ChannelTo(*contracts_address);
     o.method = "/crm.contracts.v1.ContractsService/WatchEvents";

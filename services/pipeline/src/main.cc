@@ -47,13 +47,15 @@ int Main(int argc, char** argv) {
         customers_channel, [t = b.tokens.get()] { return t->Get(); }, b.config.db_url, "pipeline",
         [&opportunities](db::Tx& tx, const common::v1::Event& e) {
           return opportunities.ApplyCustomerEvent(tx, e);
-        });
+        },
+        &rt.server().metrics());
     customer_moves->Start();
   }
   // Opportunities show the contracts made from them.
   std::unique_ptr<events::Follower> contract_events;
   if (b.tokens && !contracts_address->empty()) {
     events::Follower::Options o;
+    o.metrics = &rt.server().metrics();
     o.stream = "contracts";
     o.channel = b.ChannelTo(*contracts_address);
     o.method = "/crm.contracts.v1.ContractsService/WatchEvents";

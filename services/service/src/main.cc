@@ -66,7 +66,8 @@ int Main(int argc, char** argv) {
         customers_channel, [t = b.tokens.get()] { return t->Get(); }, b.config.db_url, "service",
         [&tickets](db::Tx& tx, const common::v1::Event& e) {
           return tickets.ApplyCustomerEvent(tx, e);
-        });
+        },
+        &rt.server().metrics());
     customer_moves->Start();
   }
   const int code = rt.Run();
