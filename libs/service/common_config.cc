@@ -13,6 +13,7 @@ struct CommonFlags::Values {
   int64_t* pool = nullptr;
   int64_t* read_sessions = nullptr;
   bool* migrate = nullptr;
+  bool* migrate_only = nullptr;
   std::string* log_level;
   std::string* issuer;
   std::string* audience;
@@ -37,6 +38,8 @@ CommonFlags::CommonFlags(config::Flags& flags, std::string name, std::string db_
     v_->read_sessions = flags.Int("db-read-sessions", "CRM_DB_READ_SESSIONS", 1,
                                   "database sessions for pipelined point reads", 1, 64);
     v_->migrate = flags.Bool("migrate", "CRM_MIGRATE", true, "apply schema migrations at start");
+    v_->migrate_only = flags.Bool("migrate-only", "CRM_MIGRATE_ONLY", false,
+                                  "apply schema migrations, then exit (a migration job)");
     v_->outbox_retention =
         flags.Duration("outbox-retention", "CRM_OUTBOX_RETENTION", absl::Hours(24 * 365),
                        "how long events stay in the outbox for followers (0: forever)");
@@ -70,7 +73,8 @@ absl::StatusOr<CommonConfig> CommonFlags::Resolve() const {
     c.db_url = db::WithConnectOption(*v_->db_url, "connect_timeout", "5");
     c.db_pool_size = static_cast<int>(*v_->pool);
     c.db_read_sessions = static_cast<int>(*v_->read_sessions);
-    c.migrate = *v_->migrate;
+    c.migrate = *v_->migrate || *v_->migrate_only;
+    c.migrate_only = *v_->migrate_only;
     c.outbox_retention = *v_->outbox_retention;
     c.request_log_retention = *v_->request_log_retention;
   }

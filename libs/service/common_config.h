@@ -24,6 +24,8 @@ struct CommonConfig {
   int db_pool_size = 8;
   int db_read_sessions = 1;
   bool migrate = true;
+  // Apply the migrations and exit (a deployment's migration Job, before the rollout).
+  bool migrate_only = false;
   log::Level log_level = log::Level::kInfo;
   auth::TokenVerifier::Options tokens;
   // "kid=path,…" public keys that verify access tokens (empty for the auth service itself,

@@ -1,5 +1,6 @@
 #include "libs/service/runtime.h"
 
+#include <cstdlib>
 #include <thread>
 
 #include "libs/db/retention.h"
@@ -36,6 +37,12 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const CommonConfig& conf
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
     if (!status.ok()) return status;
+  }
+  if (config.migrate_only) {
+    // A migration job: the schema is current, nothing else starts.
+    log::Info("migrations applied; exiting").Str("schema", schema);
+    log::Flush();
+    std::exit(0);
   }
   std::unique_ptr<Runtime> r(new Runtime(config, schema));
   r->server_ = std::make_unique<rpc::Server>(config.server);
