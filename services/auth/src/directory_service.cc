@@ -116,7 +116,7 @@ class DirectoryServiceImpl final : public v1::DirectoryService::CallbackService,
 
   Unary* CreateUser(Context* ctx, const v1::CreateUserRequest* req, v1::User* resp) override {
     return WithHash(
-        ctx,
+        ctx, __func__,
         [this, req](const Call& call) {
           return directory->ValidateCreateUser(call.principal(), req->request_id(),
                                                UserOf(req->user()), req->initial_password());
@@ -199,7 +199,7 @@ class DirectoryServiceImpl final : public v1::DirectoryService::CallbackService,
   Unary* ResetUserPassword(Context* ctx, const v1::ResetUserPasswordRequest* req,
                            v1::User* resp) override {
     return WithHash(
-        ctx,
+        ctx, __func__,
         [this, req](const Call& call) {
           return directory->ValidateResetPassword(call.principal(), req->user_id(),
                                                   req->new_password());
@@ -224,7 +224,7 @@ class DirectoryServiceImpl final : public v1::DirectoryService::CallbackService,
                               v1::CreateServiceAccountResponse* resp) override {
     std::string secret = RandomToken();
     return WithHash(
-        ctx,
+        ctx, __func__,
         [this, req](const Call& call) {
           return directory->ValidateCreateServiceAccount(call.principal(), req->request_id(),
                                                          UserOf(req->service_account()));
@@ -246,7 +246,7 @@ class DirectoryServiceImpl final : public v1::DirectoryService::CallbackService,
                                     v1::RotateServiceAccountSecretResponse* resp) override {
     std::string secret = RandomToken();
     return WithHash(
-        ctx,
+        ctx, __func__,
         [this, req](const Call& call) {
           return directory->ValidateRotateSecret(call.principal(), req->user_id());
         },
@@ -331,12 +331,14 @@ class DirectoryServiceImpl final : public v1::DirectoryService::CallbackService,
   }
 
  private:
-  // Validates on the gRPC thread, hashes `secret` on a CPU thread, then runs `write` with the
-  // hash on a database session.
+  // `method` (its caller's __func__, which names the RPC in metrics and logs): validates on the
+  // gRPC thread, hashes `secret` on a CPU thread, then runs `write` with the hash on a database
+  // session.
   template <typename Write>
-  Unary* WithHash(Context* ctx, std::function<absl::Status(const Call&)> validate,
-                  std::string secret, Write write) {
-    auto call = calls_.Begin(ctx, __func__, rpc::Auth::kRequired);
+  Unary* WithHash(Context* ctx, const char* method,
+                  std::function<absl::Status(const Call&)> validate, std::string secret,
+                  Write write) {
+    auto call = calls_.Begin(ctx, method, rpc::Auth::kRequired);
     Unary* reactor = call->reactor();
     if (call->finished()) return reactor;
     if (absl::Status s = validate(*call); !s.ok()) {
