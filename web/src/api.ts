@@ -100,6 +100,34 @@ export const patch = <T = any>(path: string, body: unknown, updateMask?: string[
   });
 export const del = <T = any>(path: string) => api<T>('DELETE', path);
 
+// Every page of a keyset-paged list: the items under `field` of each page.
+export async function getAll<T = any>(path: string, field: string, pageSize = 1000): Promise<T[]> {
+  const out: T[] = [];
+  let token = '';
+  do {
+    const r = await get(path, { pageSize, pageToken: token });
+    out.push(...(r[field] ?? []));
+    token = r.nextPageToken ?? '';
+  } while (token);
+  return out;
+}
+
+// Saves a changed record: only the fields of `editable` whose values differ between `before`
+// and `after` (as the API's update mask); false, and no call, when none does.
+export async function patchChanged(
+  path: string,
+  key: string,
+  current: { id: string; etag?: string },
+  after: Record<string, unknown>,
+  before: Record<string, unknown>,
+  editable: readonly string[],
+): Promise<boolean> {
+  const mask = editable.filter((k) => JSON.stringify(after[k]) !== JSON.stringify(before[k]));
+  if (!mask.length) return false;
+  await patch(path, { [key]: { ...after, id: current.id, etag: current.etag } }, mask);
+  return true;
+}
+
 // A server stream: the messages of its newline-delimited JSON ({"result": …} per line, an
 // {"error": …} line when it fails).
 export async function stream<T = any>(path: string, query?: Query): Promise<T[]> {

@@ -12,7 +12,7 @@ export interface DateJson {
   day?: number;
 }
 
-const locale = () => (currentLang() === 'zh' ? 'zh-CN' : 'en-US');
+export const locale = () => (currentLang() === 'zh' ? 'zh-CN' : 'en-US');
 
 export function money(m?: Money | null): string {
   if (!m) return '';
@@ -25,6 +25,12 @@ export function money(m?: Money | null): string {
 }
 
 export const moneyValue = (m?: Money | null) => (m ? Number(m.units ?? 0) + (m.nanos ?? 0) / 1e9 : 0);
+
+// Money as the text a person types ("12345.67"), for a form.
+export function moneyText(m?: Money | null): string {
+  if (!m) return '';
+  return moneyValue(m).toFixed(2).replace(/\.00$/, '');
+}
 
 // "12345.67" → Money in yuan; null when it is not a number with at most two decimals.
 export function parseMoney(text: string, currencyCode = 'CNY'): Money | null {
@@ -61,3 +67,21 @@ export function toDate(value: string): DateJson | undefined {
 }
 
 export const today = () => new Date().toISOString().slice(0, 10);
+
+// "2026-12-06T09:30" for an <input type=datetime-local>, in the browser's time zone.
+export function localNow(): string {
+  const d = new Date();
+  d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
+  return d.toISOString().slice(0, 16);
+}
+
+// Today in the browser's time zone, as an <input type=date> value.
+export const localToday = () => localNow().slice(0, 10);
+
+// A file's size in bytes, for people.
+export function fileSize(n?: string | number): string {
+  const b = Number(n ?? 0);
+  if (b < 1024) return `${b} B`;
+  if (b < 1024 * 1024) return `${(b / 1024).toFixed(1)} KB`;
+  return `${(b / 1024 / 1024).toFixed(1)} MB`;
+}

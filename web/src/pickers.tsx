@@ -4,12 +4,23 @@ import { get } from './api';
 import { L } from './i18n';
 import { useDebounced, useLoad } from './ui';
 
+// A customer's contacts for a select: each by name and position.
+export const contactOptions = (contacts: any[]): [string, string][] =>
+  contacts.map((c) => [c.id, c.position ? `${c.name}（${c.position}）` : c.name]);
+
 export interface CustomerRef {
   id: string;
   name: string;
 }
 
-export function CustomerPicker(props: { value?: CustomerRef; onChange: (c: CustomerRef | undefined) => void; name?: string }) {
+type PickerProps = { value?: CustomerRef; onChange: (c: CustomerRef | undefined) => void; name?: string };
+
+// `loading`: while the customer to start from is read (the picker then starts with its name).
+export function CustomerPicker(props: PickerProps & { loading?: boolean }) {
+  return props.loading ? <input disabled value={L('加载中…', 'Loading…')} /> : <CustomerSearch {...props} />;
+}
+
+function CustomerSearch(props: PickerProps) {
   const [text, setText] = useState(props.value?.name ?? '');
   const [open, setOpen] = useState(false);
   const q = useDebounced(text.trim());

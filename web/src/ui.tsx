@@ -2,7 +2,8 @@
 // fields, tables that become cards on a phone, tabs, badges and notices.
 import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, Code } from './api';
+import { ApiError, Code, get, queryString } from './api';
+import type { Query } from './api';
 import { L } from './i18n';
 
 // ---- routing (hash based: #/customers/42?tab=contacts) ----
@@ -50,7 +51,7 @@ export function errorText(e: unknown): string {
     case 0:
       return L('无法连接服务器，请检查网络后重试', 'Cannot reach the server; check the network and retry');
     case Code.PERMISSION_DENIED:
-      return L('您没有权限执行此操作', 'You do not have permission to do this') + `（${e.message}）`;
+      return deniedText() + `（${e.message}）`;
     case Code.UNAUTHENTICATED:
       return L('登录已过期，请重新登录', 'Your session has ended; please sign in again');
     case Code.NOT_FOUND:
@@ -64,6 +65,17 @@ export function errorText(e: unknown): string {
     default:
       return e.message;
   }
+}
+
+const deniedText = () => L('您没有权限执行此操作', 'You do not have permission to do this');
+
+// A page the caller may not use.
+export function Denied() {
+  return (
+    <div class="notice error denied" role="alert">
+      {deniedText()}
+    </div>
+  );
 }
 
 export function ErrorBox({ error }: { error: unknown }) {
@@ -208,6 +220,10 @@ export function useForm<T extends Record<string, any>>(
 
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
+// A check made before calling the API, reported like the API's own field violations (by field path).
+export const invalid = (violations: Record<string, string>) =>
+  new ApiError(L('请检查填写的内容', 'Check the form'), Code.INVALID_ARGUMENT, 400, violations);
+
 export function Field(props: {
   label: string;
   error?: string;
@@ -230,6 +246,20 @@ export function Field(props: {
   );
 }
 
+// A select's options (`empty`: a first option for none).
+export function Options(props: { options: [string, string][]; empty?: string }) {
+  return (
+    <>
+      {props.empty !== undefined && <option value="">{props.empty}</option>}
+      {props.options.map(([v, label]) => (
+        <option value={v} key={v}>
+          {label}
+        </option>
+      ))}
+    </>
+  );
+}
+
 export function Select(props: {
   value: string;
   onChange: (v: string) => void;
@@ -239,14 +269,101 @@ export function Select(props: {
 }) {
   return (
     <select name={props.name} value={props.value} onChange={(e) => props.onChange(e.currentTarget.value)}>
-      {props.empty !== undefined && <option value="">{props.empty}</option>}
-      {props.options.map(([v, label]) => (
-        <option value={v} key={v}>
-          {label}
-        </option>
-      ))}
+      <Options options={props.options} empty={props.empty} />
     </select>
   );
+}
+
+export function Check(props: { name: string; checked: boolean; onChange: (v: boolean) => void; children: ComponentChildren }) {
+  return (
+    <label class="check">
+      <input type="checkbox" name={props.name} checked={props.checked} onChange={(e) => props.onChange(e.currentTarget.checked)} />
+      {props.children}
+    </label>
+  );
+}
+
+// A day ("2026-12-06", empty for none), for a filter.
+export function DateInput(props: { name: string; value: string; onChange: (v: string) => void; title?: string }) {
+  return (
+    <input
+      type="date"
+      name={props.name}
+      title={props.title}
+      value={props.value}
+      onInput={(e) => props.onChange(e.currentTarget.value)}
+    />
+  );
+}
+
+// A form's buttons: submit (`action` names it for the browser tests; `danger` for one that
+// cannot be undone), cancel when `onCancel` is given, then `children`.
+export function FormButtons(props: {
+  busy: boolean;
+  label: ComponentChildren;
+  action?: string;
+  danger?: boolean;
+  onCancel?: () => void;
+  children?: ComponentChildren;
+}) {
+  return (
+    <div class="buttons">
+      <button class={props.danger ? 'danger' : 'primary'} data-action={props.action} disabled={props.busy}>
+        {props.label}
+      </button>
+      {props.onCancel && (
+        <button type="button" onClick={props.onCancel}>
+          {L('取消', 'Cancel')}
+        </button>
+      )}
+      {props.children}
+    </div>
+  );
+}
+
+// A button that asks once more in the page (no browser dialog): `confirm-<action>` does it; with
+// a `question`, that and a way back are shown beside it.
+export function ConfirmButton(props: { action: string; label: string; confirm: string; question?: string; onConfirm: () => void }) {
+  const [asking, setAsking] = useState(false);
+  if (!asking) {
+    return (
+      <button type="button" class="danger" data-action={props.action} onClick={() => setAsking(true)}>
+        {props.label}
+      </button>
+    );
+  }
+  return (
+    <>
+      {props.question && <span class="hint">{props.question}</span>}
+      <button type="button" class="danger" data-action={`confirm-${props.action}`} onClick={props.onConfirm}>
+        {props.confirm}
+      </button>
+      {props.question && (
+        <button type="button" onClick={() => setAsking(false)}>
+          {L('取消', 'Cancel')}
+        </button>
+      )}
+    </>
+  );
+}
+
+// Actions run from buttons, not forms: the last one's error, to be shown, and `busy`, the key of
+// the one running ('' when none; one run with the key '' does not show as busy).
+export function useAction() {
+  const [busy, setBusy] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const run = async (fn: () => Promise<unknown>, key = 'busy') => {
+    if (key) setBusy(key);
+    setError(null);
+    try {
+      await fn();
+    } catch (e) {
+      setError(e);
+    } finally {
+      if (key) setBusy('');
+    }
+  };
+  return { busy, error, run };
 }
 
 // ---- layout ----
@@ -276,6 +393,37 @@ export function Panel(props: { title?: string; children: ComponentChildren; acti
         </div>
       )}
       {props.children}
+    </div>
+  );
+}
+
+// A record's page while the record loads, or when it could not be read.
+export function Pending({ title, loaded }: { title: string; loaded: Loaded<unknown> }) {
+  return (
+    <Page title={title}>
+      <ErrorBox error={loaded.error} />
+      <Loading loading={loaded.loading} />
+    </Page>
+  );
+}
+
+// A record's edit page ("Edit: <name>"): the record read from `path`, then its form.
+export function EditPage(props: { path: string; name: (r: any) => string; pending: string; form: (r: any) => ComponentChildren }) {
+  const r = useLoad(() => get(props.path), [props.path]);
+  if (!r.data) return <Pending title={props.pending} loaded={r} />;
+  return <Page title={`${L('编辑', 'Edit')}：${props.name(r.data)}`}>{props.form(r.data)}</Page>;
+}
+
+// Filters above a list; on a phone the less used ones (`more`) fold away behind a button.
+export function FoldingFilters(props: { children: ComponentChildren; more: ComponentChildren }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <div class={`filters${open ? ' open' : ''}`}>
+      {props.children}
+      <button type="button" class="more-filters" data-action="more-filters" onClick={() => setOpen(!open)}>
+        {open ? L('收起筛选', 'Fewer filters') : L('更多筛选', 'More filters')}
+      </button>
+      <div class="advanced">{props.more}</div>
     </div>
   );
 }
@@ -345,8 +493,26 @@ export function Tabs(props: { tabs: [string, string][]; active: string; onChange
   );
 }
 
-export function Badge(props: { tone?: 'ok' | 'warn' | 'bad' | 'info'; children: ComponentChildren }) {
+export type Tone = 'ok' | 'warn' | 'bad' | 'info';
+
+export function Badge(props: { tone?: Tone; children: ComponentChildren }) {
   return <span class={`badge ${props.tone ?? 'info'}`}>{props.children}</span>;
+}
+
+// The badge of an enum's values: its label, in the tone `tones` gives the value (else `otherwise`).
+export const badgeOf =
+  (label: (v?: string) => string, tones: Record<string, Tone>, otherwise: Tone = 'info') =>
+  ({ value }: { value?: string }) =>
+    value ? <Badge tone={tones[value] ?? otherwise}>{label(value)}</Badge> : null;
+
+// A figure with its label, in a row of them (class stats).
+export function Stat(props: { label: string; children: ComponentChildren; class?: string; field?: string }) {
+  return (
+    <div class={props.class ? `stat ${props.class}` : 'stat'}>
+      {props.label}
+      <b data-field={props.field}>{props.children}</b>
+    </div>
+  );
 }
 
 export function Loading({ loading }: { loading: boolean }) {
@@ -395,3 +561,14 @@ export function usePaged<T>(
   useEffect(() => load('', false), deps);
   return { rows, next, error, loading, more: (t: string) => load(t, true), reload: () => load('', false) };
 }
+
+// A list the API pages through: `field` of the pages of `path` for `query`, read again when the
+// query or anything in `also` changes.
+export const usePagedList = <T = any,>(path: string, field: string, query: Query = {}, also: unknown[] = [], pageSize = 50) =>
+  usePaged<T>(
+    async (token) => {
+      const r = await get(path, { ...query, pageSize, pageToken: token });
+      return { rows: r[field] ?? [], next: r.nextPageToken };
+    },
+    [path, field, queryString(query), pageSize, ...also],
+  );

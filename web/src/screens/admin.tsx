@@ -3,7 +3,9 @@
 // for whoever may read tickets too, ticket types and SLA policies.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, Code, get, patch, post, requestId } from '../api';
+import { api, ApiError, Code, get, getAll, patch, post, requestId } from '../api';
+import { allDepartments, departmentName, departmentOptions, treeOf } from '../departments';
+import type { Department } from '../departments';
 import { dateTime } from '../format';
 import { L } from '../i18n';
 import {
@@ -17,13 +19,15 @@ import {
   USER_STATE,
   userState,
 } from '../labels';
-import { forgetUsers, nameOf, useUsers } from '../people';
+import { forgetUsers, humanOptions, nameOf, useUsers } from '../people';
 import type { User } from '../people';
 import { can, myId } from '../session';
 import {
   Badge,
+  Check,
   ErrorBox,
   Field,
+  FormButtons,
   Link,
   Loading,
   MoreButton,
@@ -34,22 +38,15 @@ import {
   Table,
   Tabs,
   toast,
+  useAction,
   useDebounced,
   useForm,
   useLoad,
-  usePaged,
+  usePagedList,
 } from '../ui';
-import type { Route } from '../ui';
+import type { FormState, Route } from '../ui';
 
 // ---- shared data: departments and roles ----
-
-interface Department {
-  id: string;
-  name: string;
-  parentId?: string;
-  managerId?: string;
-  etag?: string;
-}
 
 interface Role {
   name: string;
@@ -71,23 +68,12 @@ interface FullUser extends User {
   createTime?: string;
 }
 
-async function all<T>(path: string, field: string): Promise<T[]> {
-  const out: T[] = [];
-  let token = '';
-  do {
-    const r = await get(path, { pageSize: 1000, pageToken: token });
-    out.push(...(r[field] ?? []));
-    token = r.nextPageToken ?? '';
-  } while (token);
-  return out;
-}
-
 let directory: Promise<{ departments: Department[]; roles: Role[] }> | null = null;
 
 function loadDirectory() {
   directory ??= Promise.all([
-    can('auth.departments.read') ? all<Department>('/v1/departments', 'departments') : [],
-    can('auth.roles.read') ? all<Role>('/v1/roles', 'roles') : [],
+    can('auth.departments.read') ? allDepartments() : [],
+    can('auth.roles.read') ? getAll<Role>('/v1/roles', 'roles') : [],
   ]).then(
     ([departments, roles]) => ({ departments, roles }),
     (e) => {
@@ -107,39 +93,7 @@ function useDirectory(version = 0) {
   return useLoad(loadDirectory, [version]);
 }
 
-// Departments in tree order with their depth.
-function treeOf(departments: Department[]): { d: Department; depth: number }[] {
-  const known = new Set(departments.map((d) => d.id));
-  const children = new Map<string, Department[]>();
-  for (const d of departments) {
-    const p = d.parentId && known.has(d.parentId) ? d.parentId : '';
-    children.set(p, [...(children.get(p) ?? []), d]);
-  }
-  const out: { d: Department; depth: number }[] = [];
-  const walk = (parent: string, depth: number) => {
-    for (const d of children.get(parent) ?? []) {
-      out.push({ d, depth });
-      walk(d.id, depth + 1);
-    }
-  };
-  walk('', 0);
-  return out;
-}
-
-const departmentOptions = (departments: Department[], except?: Set<string>): [string, string][] =>
-  treeOf(departments)
-    .filter(({ d }) => !except?.has(d.id))
-    .map(({ d, depth }) => [d.id, `${'\u3000'.repeat(depth)}${d.name}`]);
-
-const departmentName = (departments: Department[], id?: string) =>
-  id ? departments.find((d) => d.id === id)?.name ?? id.slice(0, 8) : '';
-
 const roleName = (roles: Role[], name: string) => roles.find((r) => r.name === name)?.displayName || name;
-
-const humans = (users: Map<string, User>, except?: string): [string, string][] =>
-  [...users.values()]
-    .filter((u) => u.kind !== 'USER_KIND_SERVICE' && u.id !== except)
-    .map((u) => [u.id, `${u.displayName}（${u.username}）`]);
 
 // A set of checkboxes named `name`, one per option.
 function Checks(props: {
@@ -177,21 +131,13 @@ function UserList() {
   const [role, setRole] = useState('');
   const [state, setState] = useState('');
   const q = useDebounced(query.trim());
-  const page = usePaged(
-    async (token) => {
-      const r = await get('/v1/users', {
-        pageSize: 50,
-        pageToken: token,
-        query: q,
-        departmentId,
-        includeSubdepartments: departmentId ? true : undefined,
-        role,
-        state,
-      });
-      return { rows: (r.users ?? []) as FullUser[], next: r.nextPageToken };
-    },
-    [q, departmentId, role, state],
-  );
+  const page = usePagedList<FullUser>('/v1/users', 'users', {
+    query: q,
+    departmentId,
+    includeSubdepartments: departmentId ? true : undefined,
+    role,
+    state,
+  });
   const departments = dir.data?.departments ?? [];
   const roles = dir.data?.roles ?? [];
   return (
@@ -253,6 +199,41 @@ function UserBadges({ u }: { u: FullUser }) {
   );
 }
 
+// A user's name, contacts, department and manager (not `self`), in a form with those fields.
+function ProfileFields({ f, departments, users, self }: { f: FormState<any>; departments: Department[]; users: Map<string, User>; self?: string }) {
+  return (
+    <>
+      <Field label={L('姓名', 'Name')} error={f.errors.displayName}>
+        <input {...f.bind('displayName')} required />
+      </Field>
+      <Field label={L('邮箱', 'Email')} error={f.errors.email}>
+        <input {...f.bind('email')} type="email" />
+      </Field>
+      <Field label={L('手机', 'Phone')} error={f.errors.phone}>
+        <input {...f.bind('phone')} type="tel" />
+      </Field>
+      <Field label={L('部门', 'Department')} error={f.errors.departmentId}>
+        <Select
+          name="departmentId"
+          value={f.values.departmentId}
+          onChange={(x) => f.set('departmentId', x)}
+          empty={L('（无）', '(none)')}
+          options={departmentOptions(departments)}
+        />
+      </Field>
+      <Field label={L('直属上级', 'Manager')} error={f.errors.managerId}>
+        <Select
+          name="managerId"
+          value={f.values.managerId}
+          onChange={(x) => f.set('managerId', x)}
+          empty={L('（无）', '(none)')}
+          options={humanOptions(users, self)}
+        />
+      </Field>
+    </>
+  );
+}
+
 function NewUser() {
   const dir = useDirectory();
   const users = useUsers();
@@ -289,35 +270,14 @@ function NewUser() {
         <Field label={L('用户名', 'Username')} error={f.errors.username} hint={L('字母、数字或 . _ - @', 'Letters, digits or . _ - @')}>
           <input {...f.bind('username')} autocomplete="off" required />
         </Field>
-        <Field label={L('姓名', 'Name')} error={f.errors.displayName}>
-          <input {...f.bind('displayName')} required />
-        </Field>
-        <Field label={L('邮箱', 'Email')} error={f.errors.email}>
-          <input {...f.bind('email')} type="email" />
-        </Field>
-        <Field label={L('手机', 'Phone')} error={f.errors.phone}>
-          <input {...f.bind('phone')} type="tel" />
-        </Field>
-        <Field label={L('部门', 'Department')} error={f.errors.departmentId}>
-          <Select name="departmentId" value={v.departmentId} onChange={(x) => f.set('departmentId', x)} empty={L('（无）', '(none)')} options={departmentOptions(dir.data?.departments ?? [])} />
-        </Field>
-        <Field label={L('直属上级', 'Manager')} error={f.errors.managerId}>
-          <Select name="managerId" value={v.managerId} onChange={(x) => f.set('managerId', x)} empty={L('（无）', '(none)')} options={humans(users)} />
-        </Field>
+        <ProfileFields f={f} departments={dir.data?.departments ?? []} users={users} />
         <Field label={L('初始密码', 'Initial password')} error={f.errors.initialPassword} hint={L('至少 8 个字符，不含用户名', 'At least 8 characters, not containing the username')}>
           <input {...f.bind('initialPassword')} type="password" autocomplete="new-password" />
         </Field>
         <Field label={L('角色', 'Roles')} error={f.errors.roles} wide>
           <Checks name="roles" value={v.roles} onChange={(x) => f.set('roles', x)} options={(dir.data?.roles ?? []).map((r) => [r.name, r.displayName || r.name])} />
         </Field>
-        <div class="buttons">
-          <button class="primary" data-action="create" disabled={f.busy}>
-            {L('创建', 'Create')}
-          </button>
-          <button type="button" onClick={() => navigate('/admin/users')}>
-            {L('取消', 'Cancel')}
-          </button>
-        </div>
+        <FormButtons busy={f.busy} action="create" label={L('创建', 'Create')} onCancel={() => navigate('/admin/users')} />
       </form>
     </Panel>
   );
@@ -378,27 +338,20 @@ function UserDetail({ id }: { id: string }) {
 }
 
 function UserStateActions({ u, onDone }: { u: FullUser; onDone: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const action = useAction();
+  const busy = !!action.busy;
   const disabled = u.state === 'USER_STATE_DISABLED';
-  const act = async (what: () => Promise<unknown>, done: string) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const act = (what: () => Promise<unknown>, done: string) =>
+    action.run(async () => {
       await what();
       toast(done);
       onDone();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const setState = (state: string) =>
     patch(`/v1/users/${u.id}`, { user: { id: u.id, etag: u.etag, state } }, ['state']);
   return (
     <>
-      <ErrorBox error={error} />
+      <ErrorBox error={action.error} />
       <div class="buttons admin-actions">
         {locked(u) && (
           <button type="button" data-action="unlock" disabled={busy} onClick={() => act(() => post(`/v1/users/${u.id}:unlock`), L('已解除锁定', 'Unlocked'))}>
@@ -439,7 +392,6 @@ function UserProfile({ u, departments, onSaved }: { u: FullUser; departments: De
     departmentId: u.departmentId ?? '',
     managerId: u.managerId ?? '',
   });
-  const v = f.values;
   return (
     <Panel title={L('基本信息', 'Profile')}>
       <form
@@ -451,26 +403,8 @@ function UserProfile({ u, departments, onSaved }: { u: FullUser; departments: De
         })}
       >
         <ErrorBox error={f.error} />
-        <Field label={L('姓名', 'Name')} error={f.errors.displayName}>
-          <input {...f.bind('displayName')} required />
-        </Field>
-        <Field label={L('邮箱', 'Email')} error={f.errors.email}>
-          <input {...f.bind('email')} type="email" />
-        </Field>
-        <Field label={L('手机', 'Phone')} error={f.errors.phone}>
-          <input {...f.bind('phone')} type="tel" />
-        </Field>
-        <Field label={L('部门', 'Department')} error={f.errors.departmentId}>
-          <Select name="departmentId" value={v.departmentId} onChange={(x) => f.set('departmentId', x)} empty={L('（无）', '(none)')} options={departmentOptions(departments)} />
-        </Field>
-        <Field label={L('直属上级', 'Manager')} error={f.errors.managerId}>
-          <Select name="managerId" value={v.managerId} onChange={(x) => f.set('managerId', x)} empty={L('（无）', '(none)')} options={humans(users, u.id)} />
-        </Field>
-        <div class="buttons">
-          <button class="primary" data-action="save" disabled={f.busy}>
-            {L('保存', 'Save')}
-          </button>
-        </div>
+        <ProfileFields f={f} departments={departments} users={users} self={u.id} />
+        <FormButtons busy={f.busy} action="save" label={L('保存', 'Save')} />
       </form>
     </Panel>
   );
@@ -501,11 +435,7 @@ function UserRoles({ u, roles, onSaved }: { u: FullUser; roles: Role[]; onSaved:
             ])}
           />
         </Field>
-        <div class="buttons">
-          <button class="primary" data-action="set-roles" disabled={f.busy}>
-            {L('保存角色', 'Save roles')}
-          </button>
-        </div>
+        <FormButtons busy={f.busy} action="set-roles" label={L('保存角色', 'Save roles')} />
       </form>
     </Panel>
   );
@@ -528,11 +458,7 @@ function ResetPassword({ u, onSaved }: { u: FullUser; onSaved: () => void }) {
         <Field label={L('新密码', 'New password')} error={f.errors.newPassword} hint={L('同时解除锁定并注销其会话', 'Also clears a lockout and ends their sessions')}>
           <input {...f.bind('newPassword')} type="password" autocomplete="new-password" required />
         </Field>
-        <div class="buttons">
-          <button class="primary" data-action="reset-password" disabled={f.busy}>
-            {L('重置密码', 'Reset password')}
-          </button>
-        </div>
+        <FormButtons busy={f.busy} action="reset-password" label={L('重置密码', 'Reset password')} />
       </form>
     </Panel>
   );
@@ -545,7 +471,7 @@ function Departments() {
   const dir = useDirectory(version);
   const users = useUsers();
   const [editing, setEditing] = useState<Department | 'new' | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const deletion = useAction();
   const writable = can('auth.departments.write');
   const departments = dir.data?.departments ?? [];
   const changed = () => {
@@ -553,17 +479,13 @@ function Departments() {
     setVersion(version + 1);
     setEditing(null);
   };
-  const remove = async (d: Department) => {
-    if (!confirm(L(`删除部门“${d.name}”？`, `Delete the department "${d.name}"?`))) return;
-    setError(null);
-    try {
+  const remove = (d: Department) =>
+    confirm(L(`删除部门“${d.name}”？`, `Delete the department "${d.name}"?`)) &&
+    deletion.run(async () => {
       await api('DELETE', `/v1/departments/${d.id}`, { query: { etag: d.etag } });
       toast(L('部门已删除', 'Department deleted'));
       changed();
-    } catch (e) {
-      setError(e);
-    }
-  };
+    });
   return (
     <>
       {editing && (
@@ -586,7 +508,7 @@ function Departments() {
           )
         }
       >
-        <ErrorBox error={dir.error || error} />
+        <ErrorBox error={dir.error || deletion.error} />
         <Loading loading={dir.loading && !dir.data} />
         <Table
           rows={dir.data ? treeOf(departments) : undefined}
@@ -682,16 +604,9 @@ function DepartmentForm(props: {
           />
         </Field>
         <Field label={L('负责人', 'Manager')} error={f.errors.managerId}>
-          <Select name="managerId" value={v.managerId} onChange={(x) => f.set('managerId', x)} empty={L('（无）', '(none)')} options={humans(props.users)} />
+          <Select name="managerId" value={v.managerId} onChange={(x) => f.set('managerId', x)} empty={L('（无）', '(none)')} options={humanOptions(props.users)} />
         </Field>
-        <div class="buttons">
-          <button class="primary" data-action="save" disabled={f.busy}>
-            {L('保存', 'Save')}
-          </button>
-          <button type="button" onClick={props.onCancel}>
-            {L('取消', 'Cancel')}
-          </button>
-        </div>
+        <FormButtons busy={f.busy} action="save" label={L('保存', 'Save')} onCancel={props.onCancel} />
       </form>
     </Panel>
   );
@@ -815,7 +730,7 @@ function RoleEdit({ name }: { name?: string }) {
 
 function RoleForm({ role, permissions }: { role?: Role; permissions: Permission[] }) {
   const [key] = useState(requestId);
-  const [deleteError, setDeleteError] = useState<unknown>(null);
+  const deletion = useAction();
   const writable = can('auth.roles.write');
   const f = useForm({
     name: role?.name ?? '',
@@ -834,17 +749,14 @@ function RoleForm({ role, permissions }: { role?: Role; permissions: Permission[
     forgetDirectory();
     navigate('/admin/roles');
   };
-  const remove = async () => {
-    if (!role || !confirm(L(`删除角色“${role.displayName || role.name}”？`, `Delete the role "${role.displayName || role.name}"?`))) return;
-    setDeleteError(null);
-    try {
+  const remove = () =>
+    role &&
+    confirm(L(`删除角色“${role.displayName || role.name}”？`, `Delete the role "${role.displayName || role.name}"?`)) &&
+    deletion.run(async () => {
       await api('DELETE', `/v1/roles/${role.name}`, { query: { etag: role.etag } });
       toast(L('角色已删除', 'Role deleted'));
       done();
-    } catch (e) {
-      setDeleteError(e);
-    }
-  };
+    });
   return (
     <>
       <p>
@@ -860,7 +772,7 @@ function RoleForm({ role, permissions }: { role?: Role; permissions: Permission[
           )
         }
       >
-        <ErrorBox error={deleteError} />
+        <ErrorBox error={deletion.error} />
         <form
           class="form"
           onSubmit={f.submit(async (x) => {
@@ -911,13 +823,7 @@ function RoleForm({ role, permissions }: { role?: Role; permissions: Permission[
               </fieldset>
             ))}
           </div>
-          {writable && (
-            <div class="buttons">
-              <button class="primary" data-action="save" disabled={f.busy}>
-                {L('保存', 'Save')}
-              </button>
-            </div>
-          )}
+          {writable && <FormButtons busy={f.busy} action="save" label={L('保存', 'Save')} />}
         </form>
       </Panel>
     </>
@@ -950,11 +856,19 @@ function Dictionaries({ route }: { route: Route }) {
         onChange={(k) => navigate(`/admin/dictionaries?kind=${k}`)}
       />
       {editing && (
-        <EntryForm
+        <CodedEntryForm
           key={editing === 'new' ? 'new' : editing.code}
-          kind={kind}
+          title={
+            editing === 'new'
+              ? L(`新增${dictionaryKind(kind)}`, `New entry of ${dictionaryKind(kind)}`)
+              : L(`编辑：${editing.name}`, `Edit ${editing.name}`)
+          }
+          order="sortOrder"
           entry={editing === 'new' ? undefined : editing}
           next={Math.max(0, ...entries.map((e) => e.sortOrder ?? 0)) + 10}
+          codeHint={editing === 'new' ? L('如 key_prospect', 'e.g. key_prospect') : L('编码保存在客户上，不可修改', 'Stored on customers; cannot change')}
+          activeHint={L('停用后不能用于新客户', 'Inactive: not offered for new customers')}
+          save={(x) => post('/v1/dictionaryEntries', { entry: { kind, code: x.code, name: x.name, sortOrder: x.order, active: x.active } })}
           onSaved={() => {
             setEditing(null);
             list.reload();
@@ -981,10 +895,7 @@ function Dictionaries({ route }: { route: Route }) {
             { label: L('编码', 'Code'), render: (e) => <code>{e.code}</code> },
             { label: L('名称', 'Name'), render: (e) => e.name },
             { label: L('排序', 'Order'), class: 'num', render: (e) => e.sortOrder ?? 0 },
-            {
-              label: L('状态', 'State'),
-              render: (e) => (e.active ? <Badge tone="ok">{L('启用', 'Active')}</Badge> : <Badge tone="warn">{L('停用', 'Inactive')}</Badge>),
-            },
+            { label: L('状态', 'State'), render: (e) => <ActiveBadge active={e.active} /> },
           ]}
         />
       </Panel>
@@ -992,55 +903,59 @@ function Dictionaries({ route }: { route: Route }) {
   );
 }
 
-function EntryForm(props: { kind: string; entry?: Entry; next: number; onSaved: () => void; onCancel: () => void }) {
-  const e = props.entry;
-  const f = useForm({
+// An entry of a list the administrators keep (a dictionary's, the ticket types): its code (fixed
+// once saved), name, place in the order (the field `order`) and whether it is offered.
+function CodedEntryForm(props: {
+  title: string;
+  order: 'sortOrder' | 'position';
+  entry?: { code: string; name: string; active?: boolean; sortOrder?: number; position?: number };
+  next: number;
+  codeHint?: string;
+  activeHint?: string;
+  save: (x: { code: string; name: string; order: number; active: boolean }) => Promise<unknown>;
+  onSaved: () => void;
+  onCancel: () => void;
+}) {
+  const { entry: e, order } = props;
+  const f = useForm<Record<string, any>>({
     code: e?.code ?? '',
     name: e?.name ?? '',
-    sortOrder: String(e?.sortOrder ?? props.next),
+    [order]: String(e?.[order] ?? props.next),
     active: e?.active ?? true,
   });
-  const v = f.values;
   return (
-    <Panel title={e ? L(`编辑：${e.name}`, `Edit ${e.name}`) : L(`新增${dictionaryKind(props.kind)}`, `New entry of ${dictionaryKind(props.kind)}`)}>
+    <Panel title={props.title}>
       <form
         class="form"
         onSubmit={f.submit(async (x) => {
-          await post('/v1/dictionaryEntries', {
-            entry: { kind: props.kind, code: x.code.trim(), name: x.name, sortOrder: Number(x.sortOrder) || 0, active: x.active },
-          });
+          await props.save({ code: x.code.trim(), name: x.name, order: Number(x[order]) || 0, active: x.active });
           toast(L('已保存', 'Saved'));
           props.onSaved();
         })}
       >
         <ErrorBox error={f.error} />
-        <Field label={L('编码', 'Code')} error={f.errors.code} hint={e ? L('编码保存在客户上，不可修改', 'Stored on customers; cannot change') : L('如 key_prospect', 'e.g. key_prospect')}>
+        <Field label={L('编码', 'Code')} error={f.errors.code} hint={props.codeHint}>
           <input {...f.bind('code')} disabled={!!e} required />
         </Field>
         <Field label={L('名称', 'Name')} error={f.errors.name}>
           <input {...f.bind('name')} required />
         </Field>
-        <Field label={L('排序', 'Order')} error={f.errors.sortOrder}>
-          <input {...f.bind('sortOrder')} type="number" />
+        <Field label={L('排序', 'Order')} error={f.errors[order]}>
+          <input {...f.bind(order)} type="number" />
         </Field>
-        <Field label={L('状态', 'State')} error={f.errors.active} hint={L('停用后不能用于新客户', 'Inactive: not offered for new customers')}>
-          <label class="check">
-            <input type="checkbox" name="active" checked={v.active} onChange={(ev) => f.set('active', ev.currentTarget.checked)} />
+        <Field label={L('状态', 'State')} error={f.errors.active} hint={props.activeHint}>
+          <Check name="active" checked={f.values.active} onChange={(v) => f.set('active', v)}>
             <span>{L('启用', 'Active')}</span>
-          </label>
+          </Check>
         </Field>
-        <div class="buttons">
-          <button class="primary" data-action="save" disabled={f.busy}>
-            {L('保存', 'Save')}
-          </button>
-          <button type="button" onClick={props.onCancel}>
-            {L('取消', 'Cancel')}
-          </button>
-        </div>
+        <FormButtons busy={f.busy} action="save" label={L('保存', 'Save')} onCancel={props.onCancel} />
       </form>
     </Panel>
   );
 }
+
+const ActiveBadge = ({ active }: { active?: boolean }) =>
+  active ? <Badge tone="ok">{L('启用', 'Active')}</Badge> : <Badge tone="warn">{L('停用', 'Inactive')}</Badge>;
 
 // ---- ticket types and SLA policies ----
 
@@ -1077,10 +992,13 @@ function ServiceSettings() {
   return (
     <>
       {type && (
-        <TypeForm
+        <CodedEntryForm
           key={type === 'new' ? 'new' : type.code}
-          t={type === 'new' ? undefined : type}
+          title={type === 'new' ? L('新增服务类型', 'New ticket type') : L(`编辑服务类型：${type.name}`, `Edit ${type.name}`)}
+          order="position"
+          entry={type === 'new' ? undefined : type}
           next={Math.max(0, ...typeRows.map((t) => t.position ?? 0)) + 10}
+          save={(x) => post('/v1/ticketTypes', { type: { code: x.code, name: x.name, position: x.order, active: x.active } })}
           onSaved={() => {
             setType(null);
             types.reload();
@@ -1105,7 +1023,7 @@ function ServiceSettings() {
             { label: L('编码', 'Code'), render: (t) => <code>{t.code}</code> },
             { label: L('名称', 'Name'), render: (t) => t.name },
             { label: L('排序', 'Order'), class: 'num', render: (t) => t.position ?? 0 },
-            { label: L('状态', 'State'), render: (t) => (t.active ? <Badge tone="ok">{L('启用', 'Active')}</Badge> : <Badge tone="warn">{L('停用', 'Inactive')}</Badge>) },
+            { label: L('状态', 'State'), render: (t) => <ActiveBadge active={t.active} /> },
           ]}
         />
       </Panel>
@@ -1143,48 +1061,6 @@ function ServiceSettings() {
         />
       </Panel>
     </>
-  );
-}
-
-function TypeForm(props: { t?: TicketType; next: number; onSaved: () => void; onCancel: () => void }) {
-  const t = props.t;
-  const f = useForm({ code: t?.code ?? '', name: t?.name ?? '', position: String(t?.position ?? props.next), active: t?.active ?? true });
-  return (
-    <Panel title={t ? L(`编辑服务类型：${t.name}`, `Edit ${t.name}`) : L('新增服务类型', 'New ticket type')}>
-      <form
-        class="form"
-        onSubmit={f.submit(async (x) => {
-          await post('/v1/ticketTypes', { type: { code: x.code.trim(), name: x.name, position: Number(x.position) || 0, active: x.active } });
-          toast(L('已保存', 'Saved'));
-          props.onSaved();
-        })}
-      >
-        <ErrorBox error={f.error} />
-        <Field label={L('编码', 'Code')} error={f.errors.code}>
-          <input {...f.bind('code')} disabled={!!t} required />
-        </Field>
-        <Field label={L('名称', 'Name')} error={f.errors.name}>
-          <input {...f.bind('name')} required />
-        </Field>
-        <Field label={L('排序', 'Order')} error={f.errors.position}>
-          <input {...f.bind('position')} type="number" />
-        </Field>
-        <Field label={L('状态', 'State')} error={f.errors.active}>
-          <label class="check">
-            <input type="checkbox" name="active" checked={f.values.active} onChange={(e) => f.set('active', e.currentTarget.checked)} />
-            <span>{L('启用', 'Active')}</span>
-          </label>
-        </Field>
-        <div class="buttons">
-          <button class="primary" data-action="save" disabled={f.busy}>
-            {L('保存', 'Save')}
-          </button>
-          <button type="button" onClick={props.onCancel}>
-            {L('取消', 'Cancel')}
-          </button>
-        </div>
-      </form>
-    </Panel>
   );
 }
 
@@ -1227,14 +1103,7 @@ function PolicyForm(props: { p?: Policy; levels: [string, string][]; onSaved: ()
         <Field label={L('解决时限（分钟）', 'Resolution (minutes)')} error={f.errors.resolutionMinutes}>
           <input {...f.bind('resolutionMinutes')} type="number" min="1" />
         </Field>
-        <div class="buttons">
-          <button class="primary" data-action="save" disabled={f.busy}>
-            {L('保存', 'Save')}
-          </button>
-          <button type="button" onClick={props.onCancel}>
-            {L('取消', 'Cancel')}
-          </button>
-        </div>
+        <FormButtons busy={f.busy} action="save" label={L('保存', 'Save')} onCancel={props.onCancel} />
       </form>
     </Panel>
   );

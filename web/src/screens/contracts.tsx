@@ -2,8 +2,9 @@
 // with its lines picked from the sales system's catalogue, and one contract's page: submission,
 // review (鉴定), the electronic contract, signing, termination and the status history.
 import { useState } from 'preact/hooks';
-import { download, get, patch, post, requestId, upload } from '../api';
-import { date, dateTime, money, moneyValue, parseMoney, toDate, today } from '../format';
+import { download, get, patchChanged, post, requestId, upload } from '../api';
+import { CustomerLink, customerName, useCustomerNames } from '../customer-names';
+import { date, dateTime, fileSize, money, moneyText, moneyValue, parseMoney, toDate, today } from '../format';
 import type { Money } from '../format';
 import { L } from '../i18n';
 import {
@@ -15,44 +16,45 @@ import {
   salesChannel,
 } from '../labels';
 import { nameOf, userOptions, useUsers } from '../people';
-import { CustomerPicker } from '../pickers';
+import { contactOptions, CustomerPicker } from '../pickers';
 import type { CustomerRef } from '../pickers';
 import { can, myId, session } from '../session';
 import {
   Badge,
+  badgeOf,
+  EditPage,
   ErrorBox,
   Field,
+  FormButtons,
+  invalid,
   Link,
   Loading,
   MoreButton,
   navigate,
   Page,
   Panel,
+  Pending,
   Select,
+  Stat,
   Table,
   toast,
   useDebounced,
   useForm,
   useLoad,
-  usePaged,
+  usePagedList,
 } from '../ui';
 import type { Route } from '../ui';
-import { CustomerLink, customerName, invalid, moneyText, useCustomerNames } from './opportunities';
 
 const READ = 'contracts.read';
 const WRITE = 'contracts.write';
 const REVIEW = 'contracts.review';
 
-const STATUS_TONE: Record<string, 'ok' | 'warn' | 'bad' | 'info'> = {
+const StatusBadge = badgeOf(contractStatus, {
   CONTRACT_STATUS_PENDING_REVIEW: 'warn',
   CONTRACT_STATUS_SIGNED: 'ok',
   CONTRACT_STATUS_COMPLETED: 'ok',
   CONTRACT_STATUS_TERMINATED: 'bad',
-};
-
-function StatusBadge({ status }: { status?: string }) {
-  return <Badge tone={STATUS_TONE[status ?? ''] ?? 'info'}>{contractStatus(status)}</Badge>;
-}
+});
 
 // ---- the list ----
 
@@ -61,13 +63,7 @@ function ContractList({ route }: { route: Route }) {
   const status = route.query.get('status') ?? '';
   const [customer, setCustomer] = useState<CustomerRef | undefined>();
   const customerId = customer?.id ?? '';
-  const list = usePaged(
-    async (token) => {
-      const r = await get('/v1/contracts', { status, customerId, pageSize: 50, pageToken: token });
-      return { rows: (r.contracts ?? []) as any[], next: r.nextPageToken };
-    },
-    [status, customerId],
-  );
+  const list = usePagedList('/v1/contracts', 'contracts', { status, customerId });
   const names = useCustomerNames((list.rows ?? []).map((c) => c.customerId));
   const go = (next: string) => navigate(`/contracts${next ? `?status=${next}` : ''}`);
   return (
@@ -96,7 +92,7 @@ function ContractList({ route }: { route: Route }) {
           { label: L('编号', 'Number'), class: 'nowrap', render: (c: any) => <Link to={`/contracts/${c.id}`}>{c.number}</Link> },
           { label: L('标题', 'Title'), render: (c: any) => c.title },
           { label: L('客户', 'Customer'), render: (c: any) => <CustomerLink id={c.customerId} names={names} /> },
-          { label: L('状态', 'Status'), render: (c: any) => <StatusBadge status={c.status} /> },
+          { label: L('状态', 'Status'), render: (c: any) => <StatusBadge value={c.status} /> },
           { label: L('金额', 'Amount'), class: 'num', render: (c: any) => money(c.amount) },
           { label: L('签署日期', 'Signed'), class: 'nowrap', render: (c: any) => date(c.signDate) },
           { label: L('负责人', 'Owner'), render: (c: any) => nameOf(users, c.ownerId) },
@@ -250,11 +246,11 @@ function linesOf(drafts: LineDraft[], currency: string) {
   return drafts.map((d) => {
     const quantity = Number(d.quantity);
     if (!Number.isInteger(quantity) || quantity < 1) {
-      throw invalid('quantity', L('数量须为正整数', 'A quantity is a whole number of 1 or more'));
+      throw invalid({ quantity: L('数量须为正整数', 'A quantity is a whole number of 1 or more') });
     }
     const discount = d.discount.trim() ? parseMoney(d.discount, currency) : null;
     if (d.discount.trim() && !discount) {
-      throw invalid('discount', L('折扣须为金额，最多两位小数', 'A discount is an amount with at most two decimals'));
+      throw invalid({ discount: L('折扣须为金额，最多两位小数', 'A discount is an amount with at most two decimals') });
     }
     return { productId: d.productId, quantity: String(quantity), discount: discount ?? undefined };
   });
@@ -320,7 +316,7 @@ function ContractForm(props: { current?: any; opportunityId?: string; customerId
     });
   const fields = (v: typeof initial, drafts: LineDraft[]): Record<string, unknown> => {
     if (v.startDate && v.endDate && v.endDate < v.startDate) {
-      throw invalid('endDate', L('结束日期不能早于开始日期', 'The end is before the start'));
+      throw invalid({ endDate: L('结束日期不能早于开始日期', 'The end is before the start') });
     }
     return {
       title: v.title,
@@ -334,7 +330,7 @@ function ContractForm(props: { current?: any; opportunityId?: string; customerId
   const save = f.submit(async (v) => {
     const c = fields(v, lines);
     if (!current) {
-      if (!customer) throw invalid('customerId', L('请选择客户', 'Choose the customer'));
+      if (!customer) throw invalid({ customerId: L('请选择客户', 'Choose the customer') });
       const created = await post('/v1/contracts', {
         requestId: rid,
         contract: { ...c, customerId: customer.id, opportunityId: v.opportunityId || undefined, currencyCode: currency },
@@ -344,9 +340,7 @@ function ContractForm(props: { current?: any; opportunityId?: string; customerId
       return;
     }
     const before = fields(initial, (current.lines ?? []).map(lineOf));
-    const mask = EDITABLE.filter((k) => JSON.stringify(c[k]) !== JSON.stringify(before[k]));
-    if (mask.length) {
-      await patch(`/v1/contracts/${current.id}`, { contract: { ...c, id: current.id, etag: current.etag } }, [...mask]);
+    if (await patchChanged(`/v1/contracts/${current.id}`, 'contract', current, c, before, EDITABLE)) {
       toast(L('已保存', 'Saved'));
     }
     navigate(`/contracts/${current.id}`);
@@ -358,11 +352,12 @@ function ContractForm(props: { current?: any; opportunityId?: string; customerId
       <ErrorBox error={f.error || from.error} />
       {!current && (
         <Field label={L('客户', 'Customer')} error={errors.customerId}>
-          {from.loading && (opportunityId || customerOf) ? (
-            <input disabled value={L('加载中…', 'Loading…')} />
-          ) : (
-            <CustomerPicker name="customerId" value={customer} onChange={setCustomer} />
-          )}
+          <CustomerPicker
+            name="customerId"
+            value={customer}
+            onChange={setCustomer}
+            loading={from.loading && !!(opportunityId || customerOf)}
+          />
         </Field>
       )}
       {!current && (
@@ -476,14 +471,12 @@ function ContractForm(props: { current?: any; opportunityId?: string; customerId
         <summary>{L('从产品目录添加', 'Add from the catalogue')}</summary>
         <ProductPicker onPick={pick} />
       </details>
-      <div class="buttons">
-        <button class="primary" disabled={f.busy} data-action={current ? 'save' : 'create'}>
-          {current ? L('保存', 'Save') : L('创建合同', 'Create')}
-        </button>
-        <button type="button" onClick={() => history.back()}>
-          {L('取消', 'Cancel')}
-        </button>
-      </div>
+      <FormButtons
+        busy={f.busy}
+        action={current ? 'save' : 'create'}
+        label={current ? L('保存', 'Save') : L('创建合同', 'Create')}
+        onCancel={() => history.back()}
+      />
     </form>
   );
 }
@@ -500,13 +493,13 @@ function NewContract({ route }: { route: Route }) {
 }
 
 function EditContract({ id }: { id: string }) {
-  const c = useLoad(() => get(`/v1/contracts/${id}`), [id]);
   return (
-    <Page title={c.data ? `${L('编辑', 'Edit')}：${c.data.number}` : L('编辑合同', 'Edit contract')}>
-      <ErrorBox error={c.error} />
-      <Loading loading={c.loading && !c.data} />
-      {c.data && <ContractForm current={c.data} key={c.data.etag} />}
-    </Page>
+    <EditPage
+      path={`/v1/contracts/${id}`}
+      name={(c) => c.number}
+      pending={L('编辑合同', 'Edit contract')}
+      form={(c) => <ContractForm current={c} key={c.etag} />}
+    />
   );
 }
 
@@ -536,14 +529,7 @@ function ContractPage({ id }: { id: string }) {
     changes.reload();
     files.reload();
   };
-  if (!c) {
-    return (
-      <Page title={L('合同', 'Contract')}>
-        <ErrorBox error={contract.error} />
-        <Loading loading={contract.loading} />
-      </Page>
-    );
-  }
+  if (!c) return <Pending title={L('合同', 'Contract')} loaded={contract} />;
   const me = myId();
   const owner = c.ownerId === me;
   const reviewer = can(REVIEW);
@@ -569,7 +555,7 @@ function ContractPage({ id }: { id: string }) {
       }
     >
       <div class="record-badges">
-        <StatusBadge status={status} />
+        <StatusBadge value={status} />
         {c.reviewLevel && c.reviewLevel !== 'REVIEW_LEVEL_UNSPECIFIED' && <Badge>{reviewLevel(c.reviewLevel)}</Badge>}
       </div>
       <div class="grid">
@@ -656,18 +642,11 @@ function ContractPage({ id }: { id: string }) {
           ]}
         />
         <div class="stats contract-totals">
-          <div class="stat">
-            {L('原价合计', 'Gross')}
-            <b>{money(c.grossAmount) || '—'}</b>
-          </div>
-          <div class="stat">
-            {L('折扣合计', 'Discounts')}
-            <b>{money(c.discountAmount) || '—'}</b>
-          </div>
-          <div class="stat">
-            {L('合同金额', 'Amount')}
-            <b data-field="amount">{money(c.amount) || '—'}</b>
-          </div>
+          <Stat label={L('原价合计', 'Gross')}>{money(c.grossAmount) || '—'}</Stat>
+          <Stat label={L('折扣合计', 'Discounts')}>{money(c.discountAmount) || '—'}</Stat>
+          <Stat label={L('合同金额', 'Amount')} field="amount">
+            {money(c.amount) || '—'}
+          </Stat>
         </div>
         {draft && <p class="hint">{L('提交审批时按产品目录价格定价。', 'The lines are priced from the catalogue when submitted.')}</p>}
       </Panel>
@@ -761,7 +740,7 @@ function ReviewPanel({ c, onDone }: { c: any; onDone: () => void }) {
   const executiveOnly = c.reviewLevel === 'REVIEW_LEVEL_EXECUTIVE' && session.value?.claims.scope !== 'all';
   const review = (approve: boolean) =>
     f.submit(async (v) => {
-      if (!approve && !v.comment.trim()) throw invalid('comment', L('驳回时请填写意见', 'Say why it is rejected'));
+      if (!approve && !v.comment.trim()) throw invalid({ comment: L('驳回时请填写意见', 'Say why it is rejected') });
       await post(`/v1/contracts/${c.id}:review`, { etag: c.etag, approve, comment: v.comment });
       toast(approve ? L('已审批通过', 'Approved') : L('已驳回', 'Rejected'));
       onDone();
@@ -811,7 +790,7 @@ function SignPanel(props: {
       <form
         class="form narrow"
         onSubmit={f.submit(async (v) => {
-          if (!signer) throw invalid('customerSignerContactId', L('请选择客户签署人', 'Choose the customer’s signer'));
+          if (!signer) throw invalid({ customerSignerContactId: L('请选择客户签署人', 'Choose the customer’s signer') });
           await post(`/v1/contracts/${c.id}:sign`, {
             etag: c.etag,
             signDate: toDate(v.signDate),
@@ -837,17 +816,13 @@ function SignPanel(props: {
             value={signer}
             onChange={(v) => f.set('customerSignerContactId', v)}
             empty={list.length ? undefined : L('该客户还没有联系人', 'The customer has no contacts')}
-            options={list.map((x) => [x.id, x.position ? `${x.name}（${x.position}）` : x.name])}
+            options={contactOptions(list)}
           />
         </Field>
         <Field label={L('签署日期', 'Sign date')} error={f.errors.signDate}>
           <input {...f.bind('signDate')} type="date" max={today()} />
         </Field>
-        <div class="buttons">
-          <button class="primary" disabled={f.busy} data-action="sign">
-            {L('签署', 'Sign')}
-          </button>
-        </div>
+        <FormButtons busy={f.busy} action="sign" label={L('签署', 'Sign')} />
       </form>
     </Panel>
   );
@@ -894,7 +869,7 @@ function TerminatePanel({ c, onDone }: { c: any; onDone: () => void }) {
       <form
         class="form narrow"
         onSubmit={f.submit(async (v) => {
-          if (!v.reason.trim()) throw invalid('reason', L('请填写终止原因', 'Give the reason'));
+          if (!v.reason.trim()) throw invalid({ reason: L('请填写终止原因', 'Give the reason') });
           await post(`/v1/contracts/${c.id}:terminate`, { etag: c.etag, reason: v.reason });
           toast(L('合同已终止', 'Contract terminated'));
           onDone();
@@ -904,20 +879,11 @@ function TerminatePanel({ c, onDone }: { c: any; onDone: () => void }) {
         <Field label={L('终止原因', 'Reason')} error={f.errors.reason}>
           <input {...f.bind('reason')} maxLength={2000} />
         </Field>
-        <div class="buttons">
-          <button class="danger" disabled={f.busy} data-action="terminate">
-            {L('终止合同', 'Terminate')}
-          </button>
-        </div>
+        <FormButtons busy={f.busy} action="terminate" label={L('终止合同', 'Terminate')} danger />
       </form>
     </Panel>
   );
 }
-
-const sizeText = (n?: string | number) => {
-  const b = Number(n ?? 0);
-  return b < 1024 ? `${b} B` : b < 1024 * 1024 ? `${(b / 1024).toFixed(1)} KB` : `${(b / 1024 / 1024).toFixed(1)} MB`;
-};
 
 // The electronic contract (电子版合同): upload a new version; every upload, newest first.
 function FilesPanel(props: {
@@ -937,7 +903,7 @@ function FilesPanel(props: {
         <form
           class="form upload-form"
           onSubmit={f.submit(async () => {
-            if (!file) throw invalid('file', L('请选择文件', 'Choose a file'));
+            if (!file) throw invalid({ file: L('请选择文件', 'Choose a file') });
             await upload('/v1/contracts:uploadFile', file, { contractId: c.id }, requestId());
             setFile(null);
             setInput((n) => n + 1);
@@ -959,11 +925,7 @@ function FilesPanel(props: {
               onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)}
             />
           </Field>
-          <div class="buttons">
-            <button class="primary" disabled={f.busy || !file} data-action="upload">
-              {f.busy ? L('上传中…', 'Uploading…') : L('上传', 'Upload')}
-            </button>
-          </div>
+          <FormButtons busy={f.busy || !file} action="upload" label={f.busy ? L('上传中…', 'Uploading…') : L('上传', 'Upload')} />
         </form>
       )}
       <ErrorBox error={props.files.error} />
@@ -980,7 +942,7 @@ function FilesPanel(props: {
               </span>
             ),
           },
-          { label: L('大小', 'Size'), class: 'num', render: (x: any) => sizeText(x.sizeBytes) },
+          { label: L('大小', 'Size'), class: 'num', render: (x: any) => fileSize(x.sizeBytes) },
           { label: L('上传人', 'By'), render: (x: any) => nameOf(props.users, x.uploadedBy) },
           { label: L('时间', 'When'), render: (x: any) => dateTime(x.uploadTime) },
           { label: '', render: (x: any) => <DownloadButton contractId={c.id} fileId={x.id} /> },

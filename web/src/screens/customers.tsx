@@ -6,8 +6,7 @@ import { Fragment } from 'preact';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, Code, del, get, patch, post, requestId } from '../api';
-import { date, dateTime, money, moneyValue, parseMoney, toDate, today } from '../format';
-import type { Money } from '../format';
+import { date, dateTime, localNow, money, moneyText, moneyValue, parseMoney, toDate, today } from '../format';
 import { L } from '../i18n';
 import {
   ATTITUDE,
@@ -40,22 +39,32 @@ import type { CustomerRef } from '../pickers';
 import { can } from '../session';
 import {
   Badge,
+  badgeOf,
+  Check,
+  ConfirmButton,
+  Denied,
+  EditPage,
   ErrorBox,
   Field,
+  FormButtons,
+  invalid,
   Link,
   Loading,
   MoreButton,
   navigate,
+  Options,
   Page,
   Panel,
   Select,
   Table,
   Tabs,
   toast,
+  useAction,
   useDebounced,
   useForm,
   useLoad,
   usePaged,
+  usePagedList,
 } from '../ui';
 import type { Column, Route } from '../ui';
 import { Section } from './workbench';
@@ -88,47 +97,7 @@ function why(message?: string): string | undefined {
   return message;
 }
 
-function Options(props: { options: [string, string][]; empty?: string }) {
-  return (
-    <>
-      {props.empty !== undefined && <option value="">{props.empty}</option>}
-      {props.options.map(([v, label]) => (
-        <option value={v} key={v}>
-          {label}
-        </option>
-      ))}
-    </>
-  );
-}
-
-function Denied() {
-  return (
-    <div class="notice error denied" role="alert">
-      {L('您没有权限执行此操作', 'You do not have permission to do this')}
-    </div>
-  );
-}
-
-const statusTone = (s?: string) =>
-  s === 'CUSTOMER_STATUS_ACTIVE' ? 'ok' : s === 'CUSTOMER_STATUS_LOST' ? 'bad' : 'warn';
-
-function StatusBadge({ status }: { status?: string }) {
-  return status ? <Badge tone={statusTone(status)}>{customerStatus(status)}</Badge> : null;
-}
-
-// "2026-12-06T09:30" for an <input type=datetime-local>, in local time.
-function localNow(): string {
-  const d = new Date();
-  d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
-  return d.toISOString().slice(0, 16);
-}
-
-const moneyText = (m?: Money | null) => (m ? String(Math.round(moneyValue(m) * 100) / 100) : '');
-
-// Throws a field violation the way the server would, so it shows beside its field.
-function invalid(field: string, text: string): never {
-  throw new ApiError(text, Code.INVALID_ARGUMENT, 400, { [field]: text });
-}
+const StatusBadge = badgeOf(customerStatus, { CUSTOMER_STATUS_ACTIVE: 'ok', CUSTOMER_STATUS_LOST: 'bad' }, 'warn');
 
 // ---- dictionaries (levels, regions, industries, sources), read once per session ----
 
@@ -315,7 +284,7 @@ function CustomerList() {
           { label: L('等级', 'Level'), render: (c: any) => dictName(dicts, 'level', c.level) },
           { label: L('地区', 'Region'), render: (c: any) => dictName(dicts, 'region', c.region) },
           { label: L('行业', 'Industry'), render: (c: any) => dictName(dicts, 'industry', c.industry) },
-          { label: L('状态', 'Status'), render: (c: any) => <StatusBadge status={c.status} /> },
+          { label: L('状态', 'Status'), render: (c: any) => <StatusBadge value={c.status} /> },
           { label: L('负责人', 'Owner'), render: (c: any) => nameOf(users, c.ownerId) },
         ]}
       />
@@ -380,7 +349,7 @@ function customerOf(v: CustomerValues): Record<string, unknown> {
       continue;
     }
     const m = parseMoney(v[k]);
-    if (!m) invalid(`customer.${k}`, L('请输入金额（元），最多两位小数', 'Enter an amount in yuan, at most two decimals'));
+    if (!m) throw invalid({ [`customer.${k}`]: L('请输入金额（元），最多两位小数', 'Enter an amount in yuan, at most two decimals') });
     out[k] = m;
   }
   return out;
@@ -396,13 +365,13 @@ function CreateCustomer() {
 }
 
 function EditCustomer({ id }: { id: string }) {
-  const c = useLoad(() => get(`/v1/customers/${id}`), [id]);
   return (
-    <Page title={c.data ? `${L('编辑', 'Edit')}：${c.data.name}` : L('编辑客户', 'Edit customer')}>
-      <ErrorBox error={c.error} />
-      <Loading loading={c.loading && !c.data} />
-      {c.data && <CustomerForm customer={c.data} key={c.data.etag} />}
-    </Page>
+    <EditPage
+      path={`/v1/customers/${id}`}
+      name={(c) => c.name}
+      pending={L('编辑客户', 'Edit customer')}
+      form={(c) => <CustomerForm customer={c} key={c.etag} />}
+    />
   );
 }
 
@@ -502,14 +471,11 @@ function CustomerForm({ customer }: { customer?: any }) {
       <Field label={L('标签', 'Tags')} error={why(f.errors.tags)} hint={L('用逗号分隔', 'Separated by commas')} wide>
         <input {...f.bind('tags')} />
       </Field>
-      <div class="buttons">
-        <button class="primary" data-action="save" disabled={f.busy}>
-          {L('保存', 'Save')}
-        </button>
+      <FormButtons busy={f.busy} action="save" label={L('保存', 'Save')}>
         <Link to={back} class="button">
           {L('取消', 'Cancel')}
         </Link>
-      </div>
+      </FormButtons>
     </form>
   );
 }
@@ -590,7 +556,7 @@ function Customer360({ id, tab }: { id: string; tab: string }) {
       {c && (
         <p class="subhead">
           <span class="number">{c.number}</span>
-          <StatusBadge status={c.status} />
+          <StatusBadge value={c.status} />
           {c.level && <Badge>{dictName(dicts, 'level', c.level)}</Badge>}
           <span>
             {L('负责人', 'Owner')}：{nameOf(users, c.ownerId)}
@@ -619,26 +585,32 @@ function Customer360({ id, tab }: { id: string; tab: string }) {
   );
 }
 
-// A section of the 360 with its first rows, and all of them from the owning service on request.
+// A section of the 360 (the view's `id`, its rows under `id` too) with its first rows, and all of
+// them from the owning service (at `listPath`, /v1/<id> unless given) on request.
 function SectionList(props: {
   id: string;
   title: string;
-  section: any;
-  rowsKey: string;
-  listPath: string;
+  v: any;
+  listPath?: string;
   customerId: string;
   columns: Column<any>[];
   onRow?: (row: any) => void;
   empty?: string;
 }) {
   const [all, setAll] = useState(false);
-  const s = props.section ?? {};
+  const s = props.v[props.id] ?? {};
   return (
     <Section id={props.id} title={props.title} status={s.status} more={s.more && !all}>
       {all ? (
-        <FullList {...props} />
+        <FullList
+          rowsKey={props.id}
+          listPath={props.listPath ?? `/v1/${props.id}`}
+          customerId={props.customerId}
+          columns={props.columns}
+          onRow={props.onRow}
+        />
       ) : (
-        <Table rows={s[props.rowsKey] ?? []} columns={props.columns} onRow={props.onRow} empty={props.empty} />
+        <Table rows={s[props.id] ?? []} columns={props.columns} onRow={props.onRow} empty={props.empty} />
       )}
       {s.more && !all && (
         <button type="button" class="link" data-action="show-all" onClick={() => setAll(true)}>
@@ -656,10 +628,7 @@ function FullList(props: {
   columns: Column<any>[];
   onRow?: (row: any) => void;
 }) {
-  const list = usePaged(async (token) => {
-    const r = await get(props.listPath, { customerId: props.customerId, pageSize: 50, pageToken: token });
-    return { rows: r[props.rowsKey] ?? [], next: r.nextPageToken };
-  }, [props.listPath, props.customerId]);
+  const list = usePagedList(props.listPath, props.rowsKey, { customerId: props.customerId });
   return (
     <>
       <ErrorBox error={list.error} />
@@ -671,12 +640,12 @@ function FullList(props: {
 }
 
 function ProfileTab({ id, v, customer: c, users, dicts }: TabProps) {
-  const [error, setError] = useState<unknown>(null);
+  const remove = useAction();
   const rows: [string, ComponentChildren][] = c
     ? [
         [L('客户名称', 'Name'), c.name],
         [L('客户编号', 'Number'), c.number],
-        [L('状态', 'Status'), <StatusBadge status={c.status} />],
+        [L('状态', 'Status'), <StatusBadge value={c.status} />],
         [L('负责人', 'Owner'), nameOf(users, c.ownerId)],
         [L('客户等级', 'Level'), dictName(dicts, 'level', c.level)],
         [L('地区', 'Region'), dictName(dicts, 'region', c.region)],
@@ -715,7 +684,7 @@ function ProfileTab({ id, v, customer: c, users, dicts }: TabProps) {
           </Fragment>
         ))}
       </dl>
-      <ErrorBox error={error} />
+      <ErrorBox error={remove.error} />
       {c && (can('customers.write') || can('customers.delete')) && (
         <div class="buttons top-gap">
           {can('customers.write') && (
@@ -724,47 +693,23 @@ function ProfileTab({ id, v, customer: c, users, dicts }: TabProps) {
             </button>
           )}
           {can('customers.delete') && (
-            <DeleteCustomer
-              onDelete={async () => {
-                setError(null);
-                try {
+            <ConfirmButton
+              action="delete"
+              label={L('删除客户', 'Delete customer')}
+              question={L('删除后客户从列表中消失，历史记录保留。确定删除？', 'The customer disappears from lists; its history stays. Delete?')}
+              confirm={L('确定删除', 'Delete')}
+              onConfirm={() =>
+                remove.run(async () => {
                   await del(`/v1/customers/${id}?etag=${encodeURIComponent(c.etag ?? '')}`);
                   toast(L('客户已删除', 'Customer deleted'));
                   navigate('/customers');
-                } catch (e) {
-                  setError(e);
-                }
-              }}
+                })
+              }
             />
           )}
         </div>
       )}
     </Section>
-  );
-}
-
-// Delete asks once more in the page (no browser dialog).
-function DeleteCustomer({ onDelete }: { onDelete: () => Promise<void> }) {
-  const [asking, setAsking] = useState(false);
-  if (!asking) {
-    return (
-      <button type="button" class="danger" data-action="delete" onClick={() => setAsking(true)}>
-        {L('删除客户', 'Delete customer')}
-      </button>
-    );
-  }
-  return (
-    <>
-      <span class="hint">
-        {L('删除后客户从列表中消失，历史记录保留。确定删除？', 'The customer disappears from lists; its history stays. Delete?')}
-      </span>
-      <button type="button" class="danger" data-action="confirm-delete" onClick={onDelete}>
-        {L('确定删除', 'Delete')}
-      </button>
-      <button type="button" onClick={() => setAsking(false)}>
-        {L('取消', 'Cancel')}
-      </button>
-    </>
   );
 }
 
@@ -822,9 +767,7 @@ function ContactsTab({ id, v, reload }: TabProps) {
       <SectionList
         id="contacts"
         title={L('联系人', 'Contacts')}
-        section={v.contacts}
-        rowsKey="contacts"
-        listPath="/v1/contacts"
+        v={v}
         customerId={id}
         onRow={write ? (c) => setEditing(c) : undefined}
         empty={L('暂无联系人', 'No contacts yet')}
@@ -866,7 +809,6 @@ function ContactForm(props: {
     : blankContact;
   const f = useForm<ContactValues>(initial);
   const rid = useRef(requestId());
-  const [deleting, setDeleting] = useState(false);
   // Opened from a row further down (on a phone, far down): bring the form into view.
   const top = useRef<HTMLDivElement>(null);
   useEffect(() => top.current?.scrollIntoView({ block: 'nearest' }), [c?.id]);
@@ -929,45 +871,29 @@ function ContactForm(props: {
           {enumSelect('buyingRole', L('采购角色', 'Buying role'), BUYING_ROLE, buyingRole)}
           {enumSelect('attitude', L('态度', 'Attitude'), ATTITUDE, attitude)}
           {enumSelect('socialStyle', L('社交风格', 'Social style'), SOCIAL_STYLE, socialStyle)}
-          <label class="check">
-            <input
-              type="checkbox"
-              name="primary"
-              checked={f.values.primary}
-              onChange={(e) => f.set('primary', e.currentTarget.checked)}
-            />
+          <Check name="primary" checked={f.values.primary} onChange={(v) => f.set('primary', v)}>
             {L('主联系人', 'Primary contact')}
-          </label>
+          </Check>
           <Field label={L('备注', 'Notes')} error={why(f.errors.notes)} wide>
             <textarea {...f.bind('notes')} />
           </Field>
-          <div class="buttons">
-            <button class="primary" data-action="save-contact" disabled={f.busy}>
-              {L('保存', 'Save')}
-            </button>
+          <FormButtons busy={f.busy} action="save-contact" label={L('保存', 'Save')}>
             <button type="button" data-action="cancel" onClick={props.onCancel}>
               {L('取消', 'Cancel')}
             </button>
-            {c && !deleting && (
-              <button type="button" class="danger" data-action="delete-contact" onClick={() => setDeleting(true)}>
-                {L('删除', 'Delete')}
-              </button>
-            )}
-            {c && deleting && (
-              <button
-                type="button"
-                class="danger"
-                data-action="confirm-delete-contact"
-                onClick={f.submit(async () => {
+            {c && (
+              <ConfirmButton
+                action="delete-contact"
+                label={L('删除', 'Delete')}
+                confirm={L('确定删除', 'Really delete')}
+                onConfirm={f.submit(async () => {
                   await del(`/v1/contacts/${c.id}?etag=${encodeURIComponent(c.etag ?? '')}`);
                   toast(L('联系人已删除', 'Contact deleted'));
                   props.onDone();
                 })}
-              >
-                {L('确定删除', 'Really delete')}
-              </button>
+              />
             )}
-          </div>
+          </FormButtons>
         </form>
       </Panel>
     </div>
@@ -996,9 +922,7 @@ function InteractionsTab({ id, v, users, reload }: TabProps) {
       <SectionList
         id="interactions"
         title={L('交往记录', 'Interactions')}
-        section={v.interactions}
-        rowsKey="interactions"
-        listPath="/v1/interactions"
+        v={v}
         customerId={id}
         empty={L('暂无交往记录', 'No interactions yet')}
         columns={[
@@ -1033,7 +957,7 @@ function InteractionForm(props: { customerId: string; contacts: any[]; onDone: (
         noValidate
         onSubmit={f.submit(async (v) => {
           const when = v.occurTime ? new Date(v.occurTime) : null;
-          if (!when || isNaN(when.getTime())) invalid('interaction.occur_time', L('必填', 'Required'));
+          if (!when || isNaN(when.getTime())) throw invalid({ 'interaction.occur_time': L('必填', 'Required') });
           const next = v.nextFollowUpDate ? toDate(v.nextFollowUpDate) : undefined;
           await post('/v1/interactions', {
             requestId: rid.current,
@@ -1084,11 +1008,7 @@ function InteractionForm(props: { customerId: string; contacts: any[]; onDone: (
         <Field label={L('下次跟进日期', 'Next follow-up')} error={why(f.errors.nextFollowUpDate)}>
           <input {...f.bind('nextFollowUpDate')} type="date" min={today()} />
         </Field>
-        <div class="buttons">
-          <button class="primary" data-action="record" disabled={f.busy}>
-            {L('保存记录', 'Record')}
-          </button>
-        </div>
+        <FormButtons busy={f.busy} action="record" label={L('保存记录', 'Record')} />
       </form>
     </Panel>
   );
@@ -1108,9 +1028,7 @@ function OpportunitiesTab({ id, v }: TabProps) {
     <SectionList
       id="opportunities"
       title={L('商机', 'Opportunities')}
-      section={v.opportunities}
-      rowsKey="opportunities"
-      listPath="/v1/opportunities"
+      v={v}
       customerId={id}
       onRow={(o) => navigate(`/opportunities/${o.id}`)}
       empty={L('暂无商机', 'No opportunities')}
@@ -1131,9 +1049,7 @@ function ContractsTab({ id, v }: TabProps) {
     <SectionList
       id="contracts"
       title={L('合同', 'Contracts')}
-      section={v.contracts}
-      rowsKey="contracts"
-      listPath="/v1/contracts"
+      v={v}
       customerId={id}
       onRow={(c) => navigate(`/contracts/${c.id}`)}
       empty={L('暂无合同', 'No contracts')}
@@ -1153,9 +1069,7 @@ function ReceivablesTab({ id, v }: TabProps) {
     <SectionList
       id="receivables"
       title={L('回款', 'Receivables')}
-      section={v.receivables}
-      rowsKey="receivables"
-      listPath="/v1/receivables"
+      v={v}
       customerId={id}
       onRow={(r) => navigate(`/finance/${r.contractId}`)}
       empty={L('暂无应收款', 'No receivables')}
@@ -1180,9 +1094,7 @@ function TicketsTab({ id, v }: TabProps) {
     <SectionList
       id="tickets"
       title={L('服务单', 'Service tickets')}
-      section={v.tickets}
-      rowsKey="tickets"
-      listPath="/v1/tickets"
+      v={v}
       customerId={id}
       onRow={(t) => navigate(`/tickets/${t.id}`)}
       empty={L('暂无服务单', 'No tickets')}
@@ -1221,8 +1133,7 @@ function OrdersTab({ id, v, customer, reload }: TabProps) {
       <SectionList
         id="orders"
         title={L('销售系统订单', 'Sales-system orders')}
-        section={s}
-        rowsKey="orders"
+        v={v}
         listPath={`/v1/customers/${id}/orders`}
         customerId={id}
         empty={L('暂无订单', 'No orders')}
@@ -1257,11 +1168,7 @@ function SalesKeyForm({ customer, onDone }: { customer: any; onDone: () => void 
       <Field label={L('销售系统客户编码', 'Customer key in the sales system')} error={why(f.errors.salesSystemKey)}>
         <input {...f.bind('salesSystemKey')} />
       </Field>
-      <div class="buttons">
-        <button class="primary" data-action="link-sales-system" disabled={f.busy}>
-          {L('关联', 'Link')}
-        </button>
-      </div>
+      <FormButtons busy={f.busy} action="link-sales-system" label={L('关联', 'Link')} />
     </form>
   );
 }
@@ -1554,7 +1461,7 @@ function Legend() {
 
 // The same relationships as rows, readable on a phone.
 function RelationshipList({ map, users, onChange }: { map: any; users: Map<string, User>; onChange: () => void }) {
-  const [error, setError] = useState<unknown>(null);
+  const unlink = useAction();
   const contacts = new Map<string, any>((map.contacts ?? []).map((c: any) => [c.id, c]));
   const customers = new Map<string, any>([[map.customer?.id, map.customer], ...(map.linkedCustomers ?? []).map((c: any) => [c.id, c])]);
   type Row = { from: string; how: string; to: ComponentChildren; action?: ComponentChildren };
@@ -1583,16 +1490,13 @@ function RelationshipList({ map, users, onChange }: { map: any; users: Map<strin
           type="button"
           class="link"
           data-action="delete-link"
-          onClick={async () => {
-            setError(null);
-            try {
+          onClick={() =>
+            unlink.run(async () => {
               await del(`/v1/customerLinks/${l.id}`);
               toast(L('已取消关联', 'Link removed'));
               onChange();
-            } catch (e) {
-              setError(e);
-            }
-          }}
+            })
+          }
         >
           {L('取消关联', 'Unlink')}
         </button>
@@ -1601,7 +1505,7 @@ function RelationshipList({ map, users, onChange }: { map: any; users: Map<strin
   }
   return (
     <Panel title={L('关系明细', 'Relationships')}>
-      <ErrorBox error={error} />
+      <ErrorBox error={unlink.error} />
       <Table
         rows={rows}
         empty={L('暂无关系记录', 'No relationships recorded')}
@@ -1624,7 +1528,7 @@ function RelationForm({ contacts, onDone }: { contacts: any[]; onDone: () => voi
         class="form"
         noValidate
         onSubmit={f.submit(async (v) => {
-          if (!v.contactId) invalid('relation.contact_id', L('请选择联系人', 'Choose a contact'));
+          if (!v.contactId) throw invalid({ 'relation.contact_id': L('请选择联系人', 'Choose a contact') });
           await post('/v1/contactRelations', { relation: { contactId: v.contactId, strength: Number(v.strength), notes: v.notes } });
           toast(L('已保存', 'Saved'));
           f.reset({ contactId: '', strength: '3', notes: '' });
@@ -1645,11 +1549,7 @@ function RelationForm({ contacts, onDone }: { contacts: any[]; onDone: () => voi
         <Field label={L('备注', 'Notes')} error={why(f.errors.notes)} wide>
           <input {...f.bind('notes')} />
         </Field>
-        <div class="buttons">
-          <button class="primary" data-action="set-relation" disabled={f.busy}>
-            {L('保存', 'Save')}
-          </button>
-        </div>
+        <FormButtons busy={f.busy} action="set-relation" label={L('保存', 'Save')} />
       </form>
     </Panel>
   );
@@ -1666,7 +1566,7 @@ function LinkForm({ customerId, onDone }: { customerId: string; onDone: () => vo
         class="form"
         noValidate
         onSubmit={f.submit(async (v) => {
-          if (!other) invalid('link.to_customer_id', L('请选择客户', 'Choose a customer'));
+          if (!other) throw invalid({ 'link.to_customer_id': L('请选择客户', 'Choose a customer') });
           await post('/v1/customerLinks', {
             requestId: rid.current,
             link: { fromCustomerId: customerId, toCustomerId: other.id, kind: v.kind, notes: v.notes },
@@ -1691,11 +1591,7 @@ function LinkForm({ customerId, onDone }: { customerId: string; onDone: () => vo
         <Field label={L('备注', 'Notes')} error={why(f.errors.notes)} wide>
           <input {...f.bind('notes')} />
         </Field>
-        <div class="buttons">
-          <button class="primary" data-action="link-customer" disabled={f.busy}>
-            {L('关联', 'Link')}
-          </button>
-        </div>
+        <FormButtons busy={f.busy} action="link-customer" label={L('关联', 'Link')} />
       </form>
     </Panel>
   );
@@ -1713,7 +1609,7 @@ function LossTab({ id, v, customer: c, users, reload }: TabProps) {
           <dl class="props">
             <dt>{L('状态', 'Status')}</dt>
             <dd>
-              <StatusBadge status={c.status} />
+              <StatusBadge value={c.status} />
             </dd>
             <dt>{L('最近订单日期', 'Last order')}</dt>
             <dd>{date(c.lastOrderDate) || L('无订单', 'No orders')}</dd>
@@ -1793,11 +1689,7 @@ function DelayLossForm({ customer, onDone }: { customer: any; onDone: () => void
         >
           <input {...f.bind('delayUntil')} type="date" min={today()} />
         </Field>
-        <div class="buttons">
-          <button class="primary" data-action="delay-loss" disabled={f.busy}>
-            {L('暂缓流失', 'Delay loss')}
-          </button>
-        </div>
+        <FormButtons busy={f.busy} action="delay-loss" label={L('暂缓流失', 'Delay loss')} />
       </form>
     </Panel>
   );
@@ -1820,11 +1712,7 @@ function ConfirmLossForm({ customer, onDone }: { customer: any; onDone: () => vo
         <Field label={L('流失原因 *', 'Reason *')} error={why(f.errors.reason)} wide>
           <textarea {...f.bind('reason')} />
         </Field>
-        <div class="buttons">
-          <button class="danger" data-action="confirm-loss" disabled={f.busy}>
-            {L('确定流失', 'Confirm loss')}
-          </button>
-        </div>
+        <FormButtons busy={f.busy} action="confirm-loss" label={L('确定流失', 'Confirm loss')} danger />
       </form>
     </Panel>
   );
@@ -1850,10 +1738,7 @@ function HandoverPage() {
     },
     [from, nameContains, done],
   );
-  const history = usePaged(async (token) => {
-    const r = await get('/v1/handovers', { pageSize: 20, pageToken: token });
-    return { rows: r.handovers ?? [], next: r.nextPageToken };
-  }, [done]);
+  const history = usePagedList('/v1/handovers', 'handovers', {}, [done], 20);
   useEffect(() => setSelected(new Set()), [from]);
   if (!can('customers.handover')) {
     return (
@@ -1880,9 +1765,9 @@ function HandoverPage() {
           class="form"
           noValidate
           onSubmit={f.submit(async (v) => {
-            if (!v.fromUserId) invalid('from_user_id', L('请选择原负责人', 'Choose the current owner'));
+            if (!v.fromUserId) throw invalid({ from_user_id: L('请选择原负责人', 'Choose the current owner') });
             if (!all && selected.size === 0) {
-              invalid('customer_ids', L('请选择要移交的客户，或勾选“全部移交”', 'Choose customers, or tick "all"'));
+              throw invalid({ customer_ids: L('请选择要移交的客户，或勾选“全部移交”', 'Choose customers, or tick "all"') });
             }
             const h = await post('/v1/customers:handOver', {
               requestId: rid.current,
@@ -1923,10 +1808,9 @@ function HandoverPage() {
           </Field>
           {from && (
             <div class="wide">
-              <label class="check">
-                <input type="checkbox" name="all" checked={all} onChange={(e) => setAll(e.currentTarget.checked)} />
+              <Check name="all" checked={all} onChange={setAll}>
                 {L('全部移交（该负责人在您范围内的所有客户）', 'All of their customers within your scope')}
-              </label>
+              </Check>
               {f.errors.customerIds && (
                 <span class="field-error" role="alert">
                   {f.errors.customerIds}
@@ -1965,7 +1849,7 @@ function HandoverPage() {
                         },
                         { label: L('名称', 'Name'), render: (c: any) => c.name },
                         { label: L('编号', 'Number'), render: (c: any) => c.number },
-                        { label: L('状态', 'Status'), render: (c: any) => <StatusBadge status={c.status} /> },
+                        { label: L('状态', 'Status'), render: (c: any) => <StatusBadge value={c.status} /> },
                       ]}
                     />
                     <Loading loading={owned.loading} />
@@ -1985,13 +1869,11 @@ function HandoverPage() {
               )}
             </div>
           )}
-          <div class="buttons">
-            <button class="primary" data-action="handover" disabled={f.busy}>
-              {all
-                ? L('移交全部客户', 'Hand over all')
-                : L(`移交选中的 ${selected.size} 个客户`, `Hand over ${selected.size} selected`)}
-            </button>
-          </div>
+          <FormButtons
+            busy={f.busy}
+            action="handover"
+            label={all ? L('移交全部客户', 'Hand over all') : L(`移交选中的 ${selected.size} 个客户`, `Hand over ${selected.size} selected`)}
+          />
         </form>
       </Panel>
       <Panel title={L('移交记录', 'Hand-overs')}>
@@ -2026,10 +1908,7 @@ const MATCHED_ON: Record<string, [string, string]> = {
 function DuplicatesPage() {
   const [done, setDone] = useState(0);
   const users = useUsers();
-  const list = usePaged(async (token) => {
-    const r = await get('/v1/duplicateCandidates', { pageSize: 50, pageToken: token });
-    return { rows: r.candidates ?? [], next: r.nextPageToken };
-  }, [done]);
+  const list = usePagedList('/v1/duplicateCandidates', 'candidates', {}, [done]);
   if (!can('customers.merge')) {
     return (
       <Page title={L('重复客户', 'Duplicate customers')}>
@@ -2069,7 +1948,7 @@ function DuplicatePair({ pair, users, onMerged }: { pair: any; users: Map<string
         onSubmit={f.submit(async (v) => {
           const survivor = both.find((c) => c.id === v.survivorId);
           const duplicate = both.find((c) => c.id !== v.survivorId);
-          if (!survivor) invalid('survivor_id', L('请选择保留哪一个', 'Choose the one to keep'));
+          if (!survivor) throw invalid({ survivor_id: L('请选择保留哪一个', 'Choose the one to keep') });
           await post('/v1/customers:merge', {
             requestId: rid.current,
             survivorId: survivor.id,
@@ -2140,10 +2019,7 @@ function DuplicatePair({ pair, users, onMerged }: { pair: any; users: Map<string
 function LossWarningsPage() {
   const users = useUsers();
   const [ownerId, setOwnerId] = useState('');
-  const list = usePaged(async (token) => {
-    const r = await get('/v1/lossWarnings', { ownerId, pageSize: 50, pageToken: token });
-    return { rows: r.customers ?? [], next: r.nextPageToken };
-  }, [ownerId]);
+  const list = usePagedList('/v1/lossWarnings', 'customers', { ownerId });
   const owners = userOptions(users, ['account_manager', 'sales_manager']);
   return (
     <Page title={L('流失预警', 'Loss warnings')} actions={<Link to="/customers">{L('返回列表', 'All customers')}</Link>}>
@@ -2161,7 +2037,7 @@ function LossWarningsPage() {
         columns={[
           { label: L('客户', 'Customer'), render: (c: any) => <Link to={`/customers/${c.id}?tab=loss`}>{c.name}</Link> },
           { label: L('编号', 'Number'), render: (c: any) => c.number },
-          { label: L('状态', 'Status'), render: (c: any) => <StatusBadge status={c.status} /> },
+          { label: L('状态', 'Status'), render: (c: any) => <StatusBadge value={c.status} /> },
           { label: L('预警时间', 'Warned'), render: (c: any) => dateTime(c.lossWarnTime) },
           { label: L('暂缓至', 'Delayed until'), render: (c: any) => date(c.lossDelayUntil) },
           { label: L('最近订单', 'Last order'), render: (c: any) => date(c.lastOrderDate) },

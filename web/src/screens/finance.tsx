@@ -1,22 +1,30 @@
 // Receivables (回款): the list with its totals, overdue installments for collection, and a
 // receivable's page — the payment plan, payments and reversals, deliveries and collection notes.
 // Routes: #/finance (?tab=overdue), #/finance/<contractId>.
-import { useEffect, useState } from 'preact/hooks';
-import { ApiError, Code, get, post, requestId } from '../api';
+import { useState } from 'preact/hooks';
+import { get, post, requestId } from '../api';
 import type { Query } from '../api';
-import { date, dateTime, money, moneyValue, parseMoney, toDate } from '../format';
-import type { DateJson, Money } from '../format';
+import { CustomerName } from '../customer-names';
+import { useDepartments } from '../departments';
+import { date, dateTime, localToday, money, moneyValue, parseMoney, toDate } from '../format';
+import type { Money } from '../format';
 import { L } from '../i18n';
 import { deliveryStatus, installmentStatus, optionsOf, RECEIVABLE_STATUS, receivableStatus } from '../labels';
-import { nameOf, userOptions, useUsers } from '../people';
+import { userOptions, useUsers, who } from '../people';
 import type { User } from '../people';
 import { CustomerPicker } from '../pickers';
 import type { CustomerRef } from '../pickers';
-import { can, myId, session } from '../session';
+import { can } from '../session';
 import {
   Badge,
+  badgeOf,
+  Check,
+  DateInput,
   ErrorBox,
   Field,
+  FoldingFilters,
+  FormButtons,
+  invalid,
   Link,
   Loading,
   MoreButton,
@@ -24,14 +32,16 @@ import {
   Page,
   Panel,
   Select,
+  Stat,
   Table,
   Tabs,
   toast,
+  useAction,
   useForm,
   useLoad,
-  usePaged,
+  usePagedList,
 } from '../ui';
-import type { Route } from '../ui';
+import type { Column, Route } from '../ui';
 
 export default function Finance({ route }: { route: Route }) {
   const id = route.parts[1];
@@ -40,54 +50,6 @@ export default function Finance({ route }: { route: Route }) {
 }
 
 // ---- shared bits ----
-
-// Customer names by id, fetched once each (receivables and installments carry only the id).
-const customerNames = new Map<string, Promise<string>>();
-
-function customerName(id: string): Promise<string> {
-  let p = customerNames.get(id);
-  if (!p) {
-    p = get(`/v1/customers/${id}`).then(
-      (c) => (c.name as string) ?? '',
-      () => {
-        customerNames.delete(id);
-        return '';
-      },
-    );
-    customerNames.set(id, p);
-  }
-  return p;
-}
-
-function CustomerName({ id }: { id?: string }) {
-  const [name, setName] = useState('');
-  useEffect(() => {
-    if (id) customerName(id).then(setName);
-  }, [id]);
-  // A customer outside the caller's own scope (a ticket may still be in it) shows by the end of its id.
-  return <>{name || (id ? `${L('客户', 'Customer')}…${id.slice(-4)}` : '')}</>;
-}
-
-// A person's name: the caller's own without the directory, others' when the directory (as far
-// as the caller may read it) has them, otherwise the end of their id.
-function who(users: Map<string, User>, id?: string): string {
-  if (!id) return '';
-  if (id === myId()) return session.value?.displayName ?? '';
-  return users.has(id) ? nameOf(users, id) : `${L('用户', 'User')}…${id.slice(-4)}`;
-}
-
-interface Department {
-  id: string;
-  name: string;
-}
-
-function useDepartments(): Department[] {
-  const deps = useLoad(
-    async () => (can('auth.departments.read') ? ((await get('/v1/departments', { pageSize: 1000 })).departments ?? []) : []),
-    [],
-  );
-  return deps.data ?? [];
-}
 
 // Money in minor units (cents), for exact sums.
 const cents = (m?: Money | null) => (m ? Number(m.units ?? 0) * 100 + Math.round((m.nanos ?? 0) / 1e7) : 0);
@@ -98,14 +60,6 @@ const fromCents = (c: number, currencyCode: string): Money => ({
 });
 const amountText = (m?: Money | null) => (cents(m) / 100).toFixed(2);
 
-const dateText = (d?: DateJson) => (d?.year ? date(d) : '');
-
-// Today in the browser's time zone, as an <input type=date> value.
-function localToday(): string {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
-
 // A day chosen in a date input → a timestamp: now for today, noon of that day otherwise.
 function dayToTime(day: string): string | undefined {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
@@ -113,18 +67,13 @@ function dayToTime(day: string): string | undefined {
   return new Date(`${day}T12:00:00`).toISOString();
 }
 
-// A check made before calling the API, reported like the API's own field violations.
-const invalid = (violations: Record<string, string>) =>
-  new ApiError(L('请检查填写的内容', 'Check the form'), Code.INVALID_ARGUMENT, 400, violations);
-
 function OverdueBadge({ days }: { days?: number }) {
   return <Badge tone="bad">{days ? L(`逾期 ${days} 天`, `${days} days overdue`) : L('逾期', 'Overdue')}</Badge>;
 }
 
-function StatusBadge({ status }: { status?: string }) {
-  const tone = status === 'RECEIVABLE_STATUS_SETTLED' ? 'ok' : status === 'RECEIVABLE_STATUS_TERMINATED' ? 'warn' : 'info';
-  return <Badge tone={tone}>{receivableStatus(status)}</Badge>;
-}
+const StatusBadge = badgeOf(receivableStatus, { RECEIVABLE_STATUS_SETTLED: 'ok', RECEIVABLE_STATUS_TERMINATED: 'warn' });
+const InstallmentBadge = badgeOf(installmentStatus, { INSTALLMENT_STATUS_PAID: 'ok', INSTALLMENT_STATUS_PARTIALLY_PAID: 'warn' });
+const DeliveryBadge = badgeOf(deliveryStatus, { DELIVERY_STATUS_ACCEPTED: 'ok' });
 
 // Zero shows as ¥0.00 (the JSON mapping leaves zero amounts out).
 const amount = (m?: Money | null, currencyCode = 'CNY') => money(m ?? { currencyCode });
@@ -133,22 +82,12 @@ function BalanceStats({ b, aging }: { b?: any; aging?: boolean }) {
   const c = b?.due?.currencyCode ?? 'CNY';
   return (
     <div class="stats" data-section="balance">
-      <div class="stat">
-        {L('应收', 'Due')}
-        <b>{amount(b?.due, c)}</b>
-      </div>
-      <div class="stat">
-        {L('已收', 'Received')}
-        <b>{amount(b?.received, c)}</b>
-      </div>
-      <div class="stat">
-        {L('未收', 'Outstanding')}
-        <b>{amount(b?.outstanding, c)}</b>
-      </div>
-      <div class={`stat${moneyValue(b?.overdue) > 0 ? ' overdue' : ''}`}>
-        {L('逾期', 'Overdue')}
-        <b>{amount(b?.overdue, c)}</b>
-      </div>
+      <Stat label={L('应收', 'Due')}>{amount(b?.due, c)}</Stat>
+      <Stat label={L('已收', 'Received')}>{amount(b?.received, c)}</Stat>
+      <Stat label={L('未收', 'Outstanding')}>{amount(b?.outstanding, c)}</Stat>
+      <Stat label={L('逾期', 'Overdue')} class={moneyValue(b?.overdue) > 0 ? 'overdue' : undefined}>
+        {amount(b?.overdue, c)}
+      </Stat>
       {aging && (
         <div class="stat aging">
           {L('逾期账龄', 'Overdue by age')}
@@ -191,8 +130,6 @@ function FinanceLists({ route }: { route: Route }) {
   const [f, setF] = useState<Filters>(NO_FILTERS);
   const set = (patch: Partial<Filters>) => setF((old) => ({ ...old, ...patch }));
   const owners = userOptions(users, ['account_manager', 'sales_manager']);
-  // On a phone the less used filters fold away.
-  const [more, setMore] = useState(false);
   return (
     <Page title={L('回款', 'Receivables')}>
       <Tabs
@@ -203,7 +140,30 @@ function FinanceLists({ route }: { route: Route }) {
         active={tab}
         onChange={(id) => navigate(id === 'overdue' ? '/finance?tab=overdue' : '/finance')}
       />
-      <div class={`filters${more ? ' open' : ''}`}>
+      <FoldingFilters
+        more={
+          <>
+            {owners.length > 0 && (
+              <Select name="ownerId" value={f.ownerId} onChange={(v) => set({ ownerId: v })} empty={L('全部负责人', 'Any owner')} options={owners} />
+            )}
+            {departments.length > 0 && (
+              <Select
+                name="departmentId"
+                value={f.departmentId}
+                onChange={(v) => set({ departmentId: v })}
+                empty={L('全部部门', 'Any department')}
+                options={departments.map((d) => [d.id, d.name])}
+              />
+            )}
+            {tab === 'receivables' && (
+              <>
+                <DateInput name="signedFrom" title={L('签署日期从', 'Signed from')} value={f.signedFrom} onChange={(v) => set({ signedFrom: v })} />
+                <DateInput name="signedTo" title={L('签署日期至', 'Signed to')} value={f.signedTo} onChange={(v) => set({ signedTo: v })} />
+              </>
+            )}
+          </>
+        }
+      >
         {tab === 'receivables' && (
           <Select
             name="status"
@@ -215,56 +175,22 @@ function FinanceLists({ route }: { route: Route }) {
         )}
         <CustomerPicker name="customerId" value={f.customer} onChange={(c) => set({ customer: c })} />
         {tab === 'receivables' && (
-          <label class="check">
-            <input
-              type="checkbox"
-              name="overdueOnly"
-              checked={f.overdueOnly}
-              onChange={(e) => set({ overdueOnly: e.currentTarget.checked })}
-            />
+          <Check name="overdueOnly" checked={f.overdueOnly} onChange={(v) => set({ overdueOnly: v })}>
             {L('仅逾期', 'Overdue only')}
-          </label>
+          </Check>
         )}
-        <button type="button" class="more-filters" data-action="more-filters" onClick={() => setMore(!more)}>
-          {more ? L('收起筛选', 'Fewer filters') : L('更多筛选', 'More filters')}
-        </button>
-        <div class="advanced">
-          {owners.length > 0 && (
-            <Select name="ownerId" value={f.ownerId} onChange={(v) => set({ ownerId: v })} empty={L('全部负责人', 'Any owner')} options={owners} />
-          )}
-          {departments.length > 0 && (
-            <Select
-              name="departmentId"
-              value={f.departmentId}
-              onChange={(v) => set({ departmentId: v })}
-              empty={L('全部部门', 'Any department')}
-              options={departments.map((d) => [d.id, d.name])}
-            />
-          )}
-          {tab === 'receivables' && (
-            <>
-              <input
-                type="date"
-                name="signedFrom"
-                title={L('签署日期从', 'Signed from')}
-                value={f.signedFrom}
-                onInput={(e) => set({ signedFrom: e.currentTarget.value })}
-              />
-              <input
-                type="date"
-                name="signedTo"
-                title={L('签署日期至', 'Signed to')}
-                value={f.signedTo}
-                onInput={(e) => set({ signedTo: e.currentTarget.value })}
-              />
-            </>
-          )}
-        </div>
-      </div>
+      </FoldingFilters>
       {tab === 'receivables' ? <ReceivableList f={f} users={users} /> : <OverdueList f={f} users={users} />}
     </Page>
   );
 }
+
+// The first columns of both lists: the contract (opening its receivable), its customer and owner.
+const contractColumns = (users: Map<string, User>): Column<any>[] => [
+  { label: L('合同', 'Contract'), class: 'nowrap', render: (x) => <Link to={`/finance/${x.contractId}`}>{x.contractNumber}</Link> },
+  { label: L('客户', 'Customer'), render: (x) => <CustomerName id={x.customerId} /> },
+  ...(users.size ? [{ label: L('负责人', 'Owner'), render: (x: any) => who(users, x.ownerId) }] : []),
+];
 
 function ReceivableList({ f, users }: { f: Filters; users: Map<string, User> }) {
   const q: Query = {
@@ -277,13 +203,7 @@ function ReceivableList({ f, users }: { f: Filters; users: Map<string, User> }) 
   };
   const deps = [f.status, f.customer?.id, f.ownerId, f.departmentId, f.signedFrom, f.signedTo];
   const summary = useLoad(() => get('/v1/receivables:summarize', q), deps);
-  const list = usePaged(
-    async (token) => {
-      const r = await get('/v1/receivables', { ...q, overdueOnly: f.overdueOnly || undefined, pageSize: 50, pageToken: token });
-      return { rows: r.receivables ?? [], next: r.nextPageToken };
-    },
-    [...deps, f.overdueOnly],
-  );
+  const list = usePagedList('/v1/receivables', 'receivables', { ...q, overdueOnly: f.overdueOnly || undefined });
   return (
     <>
       <ErrorBox error={summary.error} />
@@ -296,15 +216,13 @@ function ReceivableList({ f, users }: { f: Filters; users: Map<string, User> }) 
           onRow={(r: any) => navigate(`/finance/${r.contractId}`)}
           empty={L('没有符合条件的应收款', 'No receivables match')}
           columns={[
-            { label: L('合同', 'Contract'), class: 'nowrap', render: (r: any) => <Link to={`/finance/${r.contractId}`}>{r.contractNumber}</Link> },
-            { label: L('客户', 'Customer'), render: (r: any) => <CustomerName id={r.customerId} /> },
-            ...(users.size ? [{ label: L('负责人', 'Owner'), render: (r: any) => who(users, r.ownerId) }] : []),
-            { label: L('签署日期', 'Signed'), class: 'nowrap', render: (r: any) => dateText(r.signDate) },
+            ...contractColumns(users),
+            { label: L('签署日期', 'Signed'), class: 'nowrap', render: (r: any) => date(r.signDate) },
             {
               label: L('状态', 'Status'),
               render: (r: any) => (
                 <>
-                  <StatusBadge status={r.status} /> {moneyValue(r.balance?.overdue) > 0 && <OverdueBadge />}
+                  <StatusBadge value={r.status} /> {moneyValue(r.balance?.overdue) > 0 && <OverdueBadge />}
                 </>
               ),
             },
@@ -323,19 +241,11 @@ function ReceivableList({ f, users }: { f: Filters; users: Map<string, User> }) 
 }
 
 function OverdueList({ f, users }: { f: Filters; users: Map<string, User> }) {
-  const list = usePaged(
-    async (token) => {
-      const r = await get('/v1/overdueInstallments', {
-        customerId: f.customer?.id,
-        ownerId: f.ownerId,
-        departmentId: f.departmentId,
-        pageSize: 50,
-        pageToken: token,
-      });
-      return { rows: r.installments ?? [], next: r.nextPageToken };
-    },
-    [f.customer?.id, f.ownerId, f.departmentId],
-  );
+  const list = usePagedList('/v1/overdueInstallments', 'installments', {
+    customerId: f.customer?.id,
+    ownerId: f.ownerId,
+    departmentId: f.departmentId,
+  });
   return (
     <Panel class="list">
       <ErrorBox error={list.error} />
@@ -344,11 +254,9 @@ function OverdueList({ f, users }: { f: Filters; users: Map<string, User> }) {
         onRow={(x: any) => navigate(`/finance/${x.contractId}`)}
         empty={L('没有逾期的分期', 'No overdue installments')}
         columns={[
-          { label: L('合同', 'Contract'), class: 'nowrap', render: (x: any) => <Link to={`/finance/${x.contractId}`}>{x.contractNumber}</Link> },
-          { label: L('客户', 'Customer'), render: (x: any) => <CustomerName id={x.customerId} /> },
-          ...(users.size ? [{ label: L('负责人', 'Owner'), render: (x: any) => who(users, x.ownerId) }] : []),
+          ...contractColumns(users),
           { label: L('期次', 'Installment'), class: 'num', render: (x: any) => x.installment?.number },
-          { label: L('到期日', 'Due'), class: 'nowrap', render: (x: any) => dateText(x.installment?.dueDate) },
+          { label: L('到期日', 'Due'), class: 'nowrap', render: (x: any) => date(x.installment?.dueDate) },
           { label: L('逾期', 'Late'), render: (x: any) => <OverdueBadge days={x.installment?.daysOverdue} /> },
           { label: L('未回款', 'Outstanding'), class: 'num', render: (x: any) => money(x.outstanding) },
           {
@@ -360,7 +268,7 @@ function OverdueList({ f, users }: { f: Filters; users: Map<string, User> }) {
                   {x.lastNote.promisedDate?.year && (
                     <small class="muted">
                       {' '}
-                      · {L('承诺', 'promised')} {dateText(x.lastNote.promisedDate)}
+                      · {L('承诺', 'promised')} {date(x.lastNote.promisedDate)}
                     </small>
                   )}
                 </span>
@@ -428,10 +336,10 @@ function ReceivablePage({ contractId }: { contractId: string }) {
               <dt>{L('负责人', 'Owner')}</dt>
               <dd>{who(users, rec.ownerId)}</dd>
               <dt>{L('签署日期', 'Signed')}</dt>
-              <dd>{dateText(rec.signDate)}</dd>
+              <dd>{date(rec.signDate)}</dd>
               <dt>{L('状态', 'Status')}</dt>
               <dd data-field="status">
-                <StatusBadge status={rec.status} />
+                <StatusBadge value={rec.status} />
               </dd>
             </dl>
           </Panel>
@@ -472,16 +380,14 @@ function PlanPanel({ rec, onChanged }: { rec: any; onChanged: () => void }) {
         empty={L('暂无回款计划', 'No plan yet')}
         columns={[
           { label: L('期次', 'No.'), class: 'num', render: (i: any) => i.number },
-          { label: L('到期日', 'Due'), class: 'nowrap', render: (i: any) => dateText(i.dueDate) },
+          { label: L('到期日', 'Due'), class: 'nowrap', render: (i: any) => date(i.dueDate) },
           { label: L('金额', 'Amount'), class: 'num', render: (i: any) => money(i.amount) },
           { label: L('已回款', 'Paid'), class: 'num', render: (i: any) => amount(i.paid, rec.currencyCode) },
           {
             label: L('状态', 'Status'),
             render: (i: any) => (
               <span data-installment={i.number}>
-                <Badge tone={i.status === 'INSTALLMENT_STATUS_PAID' ? 'ok' : i.status === 'INSTALLMENT_STATUS_PARTIALLY_PAID' ? 'warn' : 'info'}>
-                  {installmentStatus(i.status)}
-                </Badge>{' '}
+                <InstallmentBadge value={i.status} />{' '}
                 {i.overdue && <OverdueBadge days={i.daysOverdue} />}
               </span>
             ),
@@ -516,7 +422,7 @@ const planField = (path: string) => {
 };
 
 function PlanEditor({ rec, onDone }: { rec: any; onDone: (saved: boolean) => void }) {
-  const start: PlanRow[] = (rec.installments ?? []).map((i: any) => ({ dueDate: dateText(i.dueDate), amount: amountText(i.amount) }));
+  const start: PlanRow[] = (rec.installments ?? []).map((i: any) => ({ dueDate: date(i.dueDate), amount: amountText(i.amount) }));
   const f = useForm({ installments: start.length ? start : [{ dueDate: '', amount: amountText(rec.balance?.due) }] }, planField);
   const rows = f.values.installments;
   const setRow = (k: number, patch: Partial<PlanRow>) =>
@@ -696,11 +602,7 @@ function RecordPayment({ rec, users, onChanged }: { rec: any; users: Map<string,
         <Field label={L('备注', 'Note')} error={f.errors.note} wide>
           <textarea {...f.bind('note')} />
         </Field>
-        <div class="buttons">
-          <button class="primary" data-action="record-payment" disabled={f.busy || !method}>
-            {L('登记回款', 'Record the payment')}
-          </button>
-        </div>
+        <FormButtons busy={f.busy || !method} action="record-payment" label={L('登记回款', 'Record the payment')} />
       </form>
     </Panel>
   );
@@ -710,13 +612,7 @@ function PaymentsPanel(props: { rec: any; users: Map<string, User>; version: num
   const { rec, users } = props;
   const methods = usePaymentMethods();
   const methodName = (code: string) => methods.find(([c]) => c === code)?.[1] ?? code;
-  const list = usePaged(
-    async (token) => {
-      const r = await get('/v1/payments', { contractId: rec.contractId, pageSize: 50, pageToken: token });
-      return { rows: r.payments ?? [], next: r.nextPageToken };
-    },
-    [rec.contractId, props.version],
-  );
+  const list = usePagedList('/v1/payments', 'payments', { contractId: rec.contractId }, [props.version]);
   const [reversing, setReversing] = useState<any>(null);
   const mayReverse = (p: any) => can('payments.write') && p.kind === 'PAYMENT_KIND_PAYMENT' && !p.reversedByPaymentId;
   return (
@@ -794,14 +690,7 @@ function ReverseForm({ payment, onDone }: { payment: any; onDone: (saved: boolea
       <Field label={L('冲销原因', 'Why')} error={f.errors.reason} wide>
         <textarea {...f.bind('reason')} required />
       </Field>
-      <div class="buttons">
-        <button class="danger" data-action="confirm-reverse" disabled={f.busy}>
-          {L('确认冲销', 'Reverse it')}
-        </button>
-        <button type="button" onClick={() => onDone(false)}>
-          {L('取消', 'Cancel')}
-        </button>
-      </div>
+      <FormButtons busy={f.busy} action="confirm-reverse" label={L('确认冲销', 'Reverse it')} danger onCancel={() => onDone(false)} />
     </form>
   );
 }
@@ -809,26 +698,18 @@ function ReverseForm({ payment, onDone }: { payment: any; onDone: (saved: boolea
 function DeliveriesPanel(props: { rec: any; users: Map<string, User>; version: number; onChanged: () => void }) {
   const { rec, users } = props;
   const list = useLoad(() => get('/v1/deliveries', { contractId: rec.contractId }), [rec.contractId, props.version]);
-  const [busy, setBusy] = useState('');
-  const [error, setError] = useState<unknown>(null);
+  const step = useAction();
   const writer = can('payments.deliveries.write') && rec.status !== 'RECEIVABLE_STATUS_TERMINATED';
   const lineName = (pos: number) => {
     const l = (rec.lines ?? []).find((x: any) => x.position === pos);
     return l ? `${pos}. ${l.productName}` : String(pos);
   };
-  const advance = async (d: any, verb: 'ship' | 'accept') => {
-    setBusy(d.id);
-    setError(null);
-    try {
+  const advance = (d: any, verb: 'ship' | 'accept') =>
+    step.run(async () => {
       await post(`/v1/deliveries/${d.id}:${verb}`, { etag: d.etag });
       toast(verb === 'ship' ? L('已发货', 'Shipped') : L('已验收', 'Accepted'));
       props.onChanged();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy('');
-    }
-  };
+    }, d.id);
   const lines = rec.lines ?? [];
   return (
     <Panel title={L('交付情况', 'Deliveries')}>
@@ -845,7 +726,7 @@ function DeliveriesPanel(props: { rec: any; users: Map<string, User>; version: n
         />
       )}
       <h3 class="sub">{L('交付记录', 'Deliveries recorded')}</h3>
-      <ErrorBox error={list.error || error} />
+      <ErrorBox error={list.error || step.error} />
       <Table
         rows={list.data ? list.data.deliveries ?? [] : undefined}
         rowKey={(d: any) => d.id}
@@ -855,7 +736,7 @@ function DeliveriesPanel(props: { rec: any; users: Map<string, User>; version: n
           { label: L('数量', 'Quantity'), class: 'num', render: (d: any) => d.quantity },
           {
             label: L('状态', 'Status'),
-            render: (d: any) => <Badge tone={d.status === 'DELIVERY_STATUS_ACCEPTED' ? 'ok' : 'info'}>{deliveryStatus(d.status)}</Badge>,
+            render: (d: any) => <DeliveryBadge value={d.status} />,
           },
           {
             label: L('经过', 'Steps'),
@@ -873,11 +754,11 @@ function DeliveriesPanel(props: { rec: any; users: Map<string, User>; version: n
             render: (d: any) =>
               writer &&
               (d.status === 'DELIVERY_STATUS_PENDING' ? (
-                <button type="button" data-action="ship" disabled={busy === d.id} onClick={() => advance(d, 'ship')}>
+                <button type="button" data-action="ship" disabled={step.busy === d.id} onClick={() => advance(d, 'ship')}>
                   {L('发货', 'Ship')}
                 </button>
               ) : d.status === 'DELIVERY_STATUS_SHIPPED' ? (
-                <button type="button" data-action="accept" disabled={busy === d.id} onClick={() => advance(d, 'accept')}>
+                <button type="button" data-action="accept" disabled={step.busy === d.id} onClick={() => advance(d, 'accept')}>
                   {L('验收', 'Accept')}
                 </button>
               ) : null),
@@ -930,11 +811,7 @@ function DeliveryForm({ rec, onChanged }: { rec: any; onChanged: () => void }) {
       <Field label={L('备注', 'Note')} error={f.errors.note}>
         <input {...f.bind('note')} />
       </Field>
-      <div class="buttons">
-        <button class="primary" data-action="create-delivery" disabled={f.busy}>
-          {L('登记交付', 'Record a delivery')}
-        </button>
-      </div>
+      <FormButtons busy={f.busy} action="create-delivery" label={L('登记交付', 'Record a delivery')} />
     </form>
   );
 }
@@ -955,7 +832,7 @@ function CollectionPanel(props: { rec: any; users: Map<string, User>; version: n
           { label: L('时间', 'When'), render: (n: any) => dateTime(n.createTime) },
           { label: L('期次', 'Installment'), class: 'num', render: (n: any) => n.installmentNumber },
           { label: L('催收结果', 'Result'), render: (n: any) => n.result },
-          { label: L('承诺付款日', 'Promised'), render: (n: any) => dateText(n.promisedDate) },
+          { label: L('承诺付款日', 'Promised'), render: (n: any) => date(n.promisedDate) },
           { label: L('记录人', 'By'), render: (n: any) => who(users, n.authorId) },
         ]}
       />
@@ -990,7 +867,7 @@ function NoteForm({ rec, overdue, onChanged }: { rec: any; overdue: any[]; onCha
           name="installmentNumber"
           value={f.values.installmentNumber}
           onChange={(x) => f.set('installmentNumber', x)}
-          options={overdue.map((i) => [String(i.number), `${i.number} · ${dateText(i.dueDate)} · ${money(fromCents(cents(i.amount) - cents(i.paid), rec.currencyCode))}`])}
+          options={overdue.map((i) => [String(i.number), `${i.number} · ${date(i.dueDate)} · ${money(fromCents(cents(i.amount) - cents(i.paid), rec.currencyCode))}`])}
         />
       </Field>
       <Field label={L('承诺付款日', 'Promised date')} error={f.errors.promisedDate}>
@@ -999,11 +876,7 @@ function NoteForm({ rec, overdue, onChanged }: { rec: any; overdue: any[]; onCha
       <Field label={L('催收结果', 'Result')} error={f.errors.result} wide>
         <textarea {...f.bind('result')} required />
       </Field>
-      <div class="buttons">
-        <button class="primary" data-action="add-note" disabled={f.busy}>
-          {L('添加催收记录', 'Add the note')}
-        </button>
-      </div>
+      <FormButtons busy={f.busy} action="add-note" label={L('添加催收记录', 'Add the note')} />
     </form>
   );
 }

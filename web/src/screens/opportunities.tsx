@@ -1,34 +1,40 @@
 // Sales opportunities (商机): a list or a board by status, a new one for a customer or a
 // prospect, and one opportunity's page: assignment to a rep, stage changes, the development
 // plan and its execution, the outcome (won / terminated), its contracts and its stage history.
-import { useEffect, useState } from 'preact/hooks';
-import { ApiError, Code, get, patch, post, requestId } from '../api';
-import { date, dateTime, money, moneyValue, parseMoney, toDate, today } from '../format';
-import type { Money } from '../format';
+import { useState } from 'preact/hooks';
+import { ApiError, Code, get, patchChanged, post, requestId } from '../api';
+import { CustomerLink, customerName, useCustomerNames } from '../customer-names';
+import { date, dateTime, money, moneyText, parseMoney, toDate, today } from '../format';
 import { L } from '../i18n';
 import { contractStatus, OPPORTUNITY_STATUS, opportunityStatus, optionsOf } from '../labels';
-import { nameOf, userOptions, useUsers } from '../people';
+import { meFirst, nameOf, userOptions, useUsers } from '../people';
 import { CustomerPicker } from '../pickers';
 import type { CustomerRef } from '../pickers';
 import { can, myId } from '../session';
 import {
   Badge,
+  badgeOf,
+  Check,
+  EditPage,
   ErrorBox,
   errorText,
   Field,
+  FormButtons,
+  invalid,
   Link,
   Loading,
   MoreButton,
   navigate,
   Page,
   Panel,
+  Pending,
   Select,
   Table,
   Tabs,
   toast,
   useForm,
   useLoad,
-  usePaged,
+  usePagedList,
 } from '../ui';
 import type { Route } from '../ui';
 
@@ -36,61 +42,6 @@ const READ = 'pipeline.opportunities.read';
 const CREATE = 'pipeline.opportunities.create';
 const WRITE = 'pipeline.opportunities.write';
 const ASSIGN = 'pipeline.opportunities.assign';
-
-// ---- shared with the contracts screen ----
-
-const customerNames = new Map<string, Promise<string>>();
-
-export function customerName(id: string): Promise<string> {
-  let name = customerNames.get(id);
-  if (!name) {
-    name = get(`/v1/customers/${id}`).then(
-      (c) => (c.name as string) ?? '',
-      () => {
-        customerNames.delete(id); // outside the caller's scope, or not reachable for now
-        return '';
-      },
-    );
-    customerNames.set(id, name);
-  }
-  return name;
-}
-
-// The names of the customers `ids`, read once per session (a customer the caller cannot read
-// stays unnamed).
-export function useCustomerNames(ids: (string | undefined)[]): Map<string, string> {
-  const key = [...new Set(ids.filter(Boolean) as string[])].sort().join(',');
-  const [names, setNames] = useState<Map<string, string>>(new Map());
-  useEffect(() => {
-    if (!key) return;
-    let live = true;
-    const list = key.split(',');
-    Promise.all(list.map(customerName)).then((found) => {
-      if (live) setNames(new Map(list.map((id, i) => [id, found[i]])));
-    });
-    return () => {
-      live = false;
-    };
-  }, [key]);
-  return names;
-}
-
-// A customer by name, linking to its page; its id shortened while the name is unknown.
-export function CustomerLink({ id, names }: { id?: string; names: Map<string, string> }) {
-  if (!id) return null;
-  return <Link to={`/customers/${id}`}>{names.get(id) || id.slice(0, 8)}</Link>;
-}
-
-// A field error raised before calling the API, shown beside its field like the API's own.
-export function invalid(field: string, why: string): ApiError {
-  return new ApiError(why, Code.INVALID_ARGUMENT, 400, { [field]: why });
-}
-
-// Money as the text a person types ("12345.67"), for a form.
-export function moneyText(m?: Money | null): string {
-  if (!m) return '';
-  return moneyValue(m).toFixed(2).replace(/\.00$/, '');
-}
 
 // ---- helpers ----
 
@@ -109,15 +60,11 @@ function useStages() {
 const stageName = (stages: Stage[] | undefined, code?: string) =>
   stages?.find((s) => s.code === code)?.name ?? code ?? '';
 
-const STATUS_TONE: Record<string, 'ok' | 'warn' | 'bad' | 'info'> = {
+const StatusBadge = badgeOf(opportunityStatus, {
   OPPORTUNITY_STATUS_UNASSIGNED: 'warn',
   OPPORTUNITY_STATUS_WON: 'ok',
   OPPORTUNITY_STATUS_LOST: 'bad',
-};
-
-function StatusBadge({ status }: { status?: string }) {
-  return <Badge tone={STATUS_TONE[status ?? ''] ?? 'info'}>{opportunityStatus(status)}</Badge>;
-}
+});
 
 const isOpen = (o: any) => o.status !== 'OPPORTUNITY_STATUS_WON' && o.status !== 'OPPORTUNITY_STATUS_LOST';
 
@@ -148,15 +95,9 @@ function OpportunityList({ route }: { route: Route }) {
     const s = q.toString();
     navigate(`/opportunities${s ? `?${s}` : ''}`);
   };
-  const list = usePaged(
-    async (token) => {
-      const r = await get('/v1/opportunities', { status, assigneeId, pageSize: 50, pageToken: token });
-      return { rows: (r.opportunities ?? []) as any[], next: r.nextPageToken };
-    },
-    [status, assigneeId],
-  );
+  const list = usePagedList('/v1/opportunities', 'opportunities', { status, assigneeId });
   const names = useCustomerNames((list.rows ?? []).map((o) => o.customerId));
-  const assignees: [string, string][] = [[myId(), L('我负责的', 'Mine')], ...userOptions(users).filter(([id]) => id !== myId())];
+  const assignees = meFirst(L('我负责的', 'Mine'), userOptions(users));
   return (
     <Page
       title={L('商机', 'Opportunities')}
@@ -199,7 +140,7 @@ function OpportunityList({ route }: { route: Route }) {
           columns={[
             { label: L('概要', 'Summary'), render: (o: any) => <Link to={`/opportunities/${o.id}`}>{o.summary}</Link> },
             { label: L('客户', 'Customer'), render: (o: any) => <Who o={o} names={names} /> },
-            { label: L('状态', 'Status'), render: (o: any) => <StatusBadge status={o.status} /> },
+            { label: L('状态', 'Status'), render: (o: any) => <StatusBadge value={o.status} /> },
             { label: L('阶段', 'Stage'), render: (o: any) => stageName(stages.data, o.stage) },
             { label: L('预计金额', 'Expected'), class: 'num', render: (o: any) => money(o.expectedAmount) },
             { label: L('成功几率', 'Chance'), class: 'num', render: (o: any) => `${o.probability ?? 0}%` },
@@ -290,11 +231,11 @@ function OpportunityForm({ current, customerId }: { current?: any; customerId?: 
   const fields = (v: typeof initial): Record<string, unknown> => {
     const amount = v.expectedAmount.trim() ? parseMoney(v.expectedAmount) : null;
     if (v.expectedAmount.trim() && !amount) {
-      throw invalid('expectedAmount', L('请输入金额，最多两位小数', 'Enter an amount with at most two decimals'));
+      throw invalid({ expectedAmount: L('请输入金额，最多两位小数', 'Enter an amount with at most two decimals') });
     }
     const probability = v.probability.trim() ? Number(v.probability) : 0;
     if (!Number.isInteger(probability) || probability < 0 || probability > 100) {
-      throw invalid('probability', L('请输入 0 到 100 的整数', 'Enter a whole number from 0 to 100'));
+      throw invalid({ probability: L('请输入 0 到 100 的整数', 'Enter a whole number from 0 to 100') });
     }
     return {
       summary: v.summary,
@@ -312,7 +253,7 @@ function OpportunityForm({ current, customerId }: { current?: any; customerId?: 
     const o = fields(v);
     if (!current) {
       if (!customer && !v.prospectName.trim()) {
-        throw invalid('prospectName', L('请选择客户或填写潜在客户名称', 'Choose a customer or name the prospect'));
+        throw invalid({ prospectName: L('请选择客户或填写潜在客户名称', 'Choose a customer or name the prospect') });
       }
       const created = await post('/v1/opportunities', {
         requestId: rid,
@@ -322,10 +263,7 @@ function OpportunityForm({ current, customerId }: { current?: any; customerId?: 
       navigate(`/opportunities/${created.id}`);
       return;
     }
-    const before = fields(initial);
-    const mask = EDITABLE.filter((k) => JSON.stringify(o[k]) !== JSON.stringify(before[k]));
-    if (mask.length) {
-      await patch(`/v1/opportunities/${current.id}`, { opportunity: { ...o, id: current.id, etag: current.etag } }, [...mask]);
+    if (await patchChanged(`/v1/opportunities/${current.id}`, 'opportunity', current, o, fields(initial), EDITABLE)) {
       toast(L('已保存', 'Saved'));
     }
     navigate(`/opportunities/${current.id}`);
@@ -343,11 +281,7 @@ function OpportunityForm({ current, customerId }: { current?: any; customerId?: 
           error={errors.customerId}
           hint={L('已有客户请搜索选择；新客户请填写潜在客户名称', 'Search an existing customer, or name a prospect')}
         >
-          {given.loading && customerId ? (
-            <input disabled value={L('加载中…', 'Loading…')} />
-          ) : (
-            <CustomerPicker name="customerId" value={customer} onChange={setCustomer} />
-          )}
+          <CustomerPicker name="customerId" value={customer} onChange={setCustomer} loading={given.loading && !!customerId} />
         </Field>
       )}
       {(!current || !current.customerId) && (
@@ -391,14 +325,12 @@ function OpportunityForm({ current, customerId }: { current?: any; customerId?: 
       <Field label={L('说明', 'Description')} error={errors.description} wide>
         <textarea {...f.bind('description')} />
       </Field>
-      <div class="buttons">
-        <button class="primary" disabled={f.busy} data-action={current ? 'save' : 'create'}>
-          {current ? L('保存', 'Save') : L('创建商机', 'Create')}
-        </button>
-        <button type="button" onClick={() => history.back()}>
-          {L('取消', 'Cancel')}
-        </button>
-      </div>
+      <FormButtons
+        busy={f.busy}
+        action={current ? 'save' : 'create'}
+        label={current ? L('保存', 'Save') : L('创建商机', 'Create')}
+        onCancel={() => history.back()}
+      />
     </form>
   );
 }
@@ -413,13 +345,13 @@ function NewOpportunity({ route }: { route: Route }) {
 }
 
 function EditOpportunity({ id }: { id: string }) {
-  const o = useLoad(() => get(`/v1/opportunities/${id}`), [id]);
   return (
-    <Page title={o.data ? `${L('编辑', 'Edit')}：${o.data.summary}` : L('编辑商机', 'Edit opportunity')}>
-      <ErrorBox error={o.error} />
-      <Loading loading={o.loading && !o.data} />
-      {o.data && <OpportunityForm current={o.data} key={o.data.etag} />}
-    </Page>
+    <EditPage
+      path={`/v1/opportunities/${id}`}
+      name={(o) => o.summary}
+      pending={L('编辑商机', 'Edit opportunity')}
+      form={(o) => <OpportunityForm current={o} key={o.etag} />}
+    />
   );
 }
 
@@ -441,14 +373,7 @@ function OpportunityPage({ id }: { id: string }) {
     plan.reload();
     changes.reload();
   };
-  if (!o) {
-    return (
-      <Page title={L('商机', 'Opportunity')}>
-        <ErrorBox error={opp.error} />
-        <Loading loading={opp.loading} />
-      </Page>
-    );
-  }
+  if (!o) return <Pending title={L('商机', 'Opportunity')} loaded={opp} />;
   const me = myId();
   const manager = can(ASSIGN);
   const open = isOpen(o);
@@ -483,7 +408,7 @@ function OpportunityPage({ id }: { id: string }) {
       }
     >
       <div class="record-badges">
-        <StatusBadge status={o.status} />
+        <StatusBadge value={o.status} />
         <Badge>{stageName(stages.data, o.stage)}</Badge>
         <span class="hint">
           {L('成功几率', 'Chance')} {o.probability ?? 0}%
@@ -612,7 +537,7 @@ function AssignPanel({ o, users, onDone }: { o: any; users: Map<string, any>; on
       <form
         class="form narrow"
         onSubmit={f.submit(async (v) => {
-          if (!v.assigneeId) throw invalid('assigneeId', L('请选择负责人', 'Choose someone'));
+          if (!v.assigneeId) throw invalid({ assigneeId: L('请选择负责人', 'Choose someone') });
           await post(`/v1/opportunities/${o.id}:assign`, { etag: o.etag, assigneeId: v.assigneeId });
           toast(L('已指派', 'Assigned'));
           onDone();
@@ -628,11 +553,7 @@ function AssignPanel({ o, users, onDone }: { o: any; users: Map<string, any>; on
             options={options}
           />
         </Field>
-        <div class="buttons">
-          <button class="primary" disabled={f.busy} data-action="assign">
-            {o.assigneeId ? L('改派', 'Reassign') : L('指派', 'Assign')}
-          </button>
-        </div>
+        <FormButtons busy={f.busy} action="assign" label={o.assigneeId ? L('改派', 'Reassign') : L('指派', 'Assign')} />
       </form>
     </Panel>
   );
@@ -647,7 +568,7 @@ function StagePanel({ o, stages, onDone }: { o: any; stages: Stage[]; onDone: ()
         onSubmit={f.submit(async (v) => {
           const probability = v.probability.trim() ? Number(v.probability) : 0;
           if (!Number.isInteger(probability) || probability < 0 || probability > 100) {
-            throw invalid('probability', L('请输入 0 到 100 的整数', 'Enter a whole number from 0 to 100'));
+            throw invalid({ probability: L('请输入 0 到 100 的整数', 'Enter a whole number from 0 to 100') });
           }
           await post(`/v1/opportunities/${o.id}:changeStage`, { etag: o.etag, stage: v.stage, probability });
           toast(L('阶段已更新', 'Stage changed'));
@@ -673,11 +594,7 @@ function StagePanel({ o, stages, onDone }: { o: any; stages: Stage[]; onDone: ()
         >
           <input {...f.bind('probability')} type="number" min={1} max={100} step={1} />
         </Field>
-        <div class="buttons">
-          <button class="primary" disabled={f.busy} data-action="change-stage">
-            {L('更新阶段', 'Change stage')}
-          </button>
-        </div>
+        <FormButtons busy={f.busy} action="change-stage" label={L('更新阶段', 'Change stage')} />
       </form>
     </Panel>
   );
@@ -716,30 +633,20 @@ function OutcomePanel(props: { o: any; canWin: boolean; canTerminate: boolean; o
                 <CustomerPicker name="customerId" value={customer} onChange={setCustomer} />
               </Field>
               {duplicate && (
-                <label class="check">
-                  <input
-                    type="checkbox"
-                    name="forceNewCustomer"
-                    checked={win.values.forceNewCustomer}
-                    onChange={(e) => win.set('forceNewCustomer', e.currentTarget.checked)}
-                  />
+                <Check name="forceNewCustomer" checked={win.values.forceNewCustomer} onChange={(v) => win.set('forceNewCustomer', v)}>
                   {L('仍然新建客户', 'Create the customer anyway')}
-                </label>
+                </Check>
               )}
             </>
           )}
-          <div class="buttons">
-            <button class="primary" disabled={win.busy} data-action="win">
-              {L('开发成功', 'Mark won')}
-            </button>
-          </div>
+          <FormButtons busy={win.busy} action="win" label={L('开发成功', 'Mark won')} />
         </form>
       )}
       {props.canTerminate && (
         <form
           class="form narrow"
           onSubmit={end.submit(async (v) => {
-            if (!v.reason.trim()) throw invalid('reason', L('请填写终止原因', 'Give the reason'));
+            if (!v.reason.trim()) throw invalid({ reason: L('请填写终止原因', 'Give the reason') });
             await post(`/v1/opportunities/${o.id}:terminateDevelopment`, { etag: o.etag, reason: v.reason });
             toast(L('已终止开发', 'Development terminated'));
             props.onDone();
@@ -749,11 +656,7 @@ function OutcomePanel(props: { o: any; canWin: boolean; canTerminate: boolean; o
           <Field label={L('终止原因', 'Reason to terminate')} error={end.errors.reason}>
             <input {...end.bind('reason')} maxLength={2000} />
           </Field>
-          <div class="buttons">
-            <button class="danger" disabled={end.busy} data-action="terminate">
-              {L('终止开发', 'Terminate')}
-            </button>
-          </div>
+          <FormButtons busy={end.busy} action="terminate" label={L('终止开发', 'Terminate')} danger />
         </form>
       )}
     </Panel>
@@ -785,11 +688,7 @@ function NewPlanItem({ opportunityId, onDone }: { opportunityId: string; onDone:
       <Field label={L('计划内容', 'What is planned')} error={f.errors.content} wide>
         <textarea {...f.bind('content')} required maxLength={2000} />
       </Field>
-      <div class="buttons">
-        <button class="primary" disabled={f.busy} data-action="plan">
-          {L('添加计划', 'Add to the plan')}
-        </button>
-      </div>
+      <FormButtons busy={f.busy} action="plan" label={L('添加计划', 'Add to the plan')} />
     </form>
   );
 }
@@ -816,7 +715,7 @@ function PlanResult({ item, canExecute, onDone }: { item: any; canExecute: boole
     <form
       class="plan-result-form"
       onSubmit={f.submit(async (v) => {
-        if (!v.result.trim()) throw invalid('result', L('请填写执行结果', 'Say what came of it'));
+        if (!v.result.trim()) throw invalid({ result: L('请填写执行结果', 'Say what came of it') });
         await post(`/v1/planItems/${item.id}:execute`, { etag: item.etag, result: v.result });
         setEditing(false);
         toast(L('已记录执行结果', 'Result recorded'));

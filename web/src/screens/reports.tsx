@@ -5,9 +5,11 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, ApiError, get, post, stream } from '../api';
 import type { Query } from '../api';
 import type { Chart, ChartOption } from '../charts';
-import { date, dateTime, money, moneyValue, parseMoney, toDate, today } from '../format';
+import { allDepartments, departmentName, departmentOptions } from '../departments';
+import type { Department } from '../departments';
+import { date, dateTime, locale, money, moneyValue, parseMoney, toDate, today } from '../format';
 import type { DateJson, Money } from '../format';
-import { currentLang, L } from '../i18n';
+import { L } from '../i18n';
 import {
   customerStatus,
   optionsOf,
@@ -17,22 +19,26 @@ import {
   TARGET_SUBJECT,
   targetSubject,
 } from '../labels';
-import { nameOf, useUsers } from '../people';
+import { humanOptions, nameOf, useUsers } from '../people';
 import type { User } from '../people';
 import { can } from '../session';
 import {
   Badge,
   ErrorBox,
   Field,
+  FormButtons,
+  invalid,
   Loading,
   MoreButton,
   navigate,
   Page,
   Panel,
   Select,
+  Stat,
   Table,
   Tabs,
   toast,
+  useAction,
   useForm,
   useLoad,
 } from '../ui';
@@ -195,7 +201,6 @@ const num = (c?: Cell): number => {
   return c.number ?? 0;
 };
 
-const locale = () => (currentLang() === 'zh' ? 'zh-CN' : 'en-US');
 const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
 const compact = (x: number) => new Intl.NumberFormat(locale(), { notation: 'compact', maximumFractionDigits: 1 }).format(x);
 const yuan = (x: number) => money({ currencyCode: 'CNY', units: String(Math.trunc(x)), nanos: Math.round((x % 1) * 1e9) });
@@ -245,23 +250,6 @@ interface Lookups {
   ticketTypes: Map<string, string>;
 }
 
-interface Department {
-  id: string;
-  name: string;
-  parentId?: string;
-}
-
-async function allDepartments(): Promise<Department[]> {
-  const out: Department[] = [];
-  let token = '';
-  do {
-    const r = await get('/v1/departments', { pageSize: 1000, pageToken: token });
-    out.push(...(r.departments ?? []));
-    token = r.nextPageToken ?? '';
-  } while (token);
-  return out;
-}
-
 // Loaded once per visit; a list the caller may not read is simply empty.
 let lookups: Promise<Lookups> | null = null;
 function loadLookups(): Promise<Lookups> {
@@ -295,24 +283,6 @@ function useLookups(): Lookups {
   return l;
 }
 
-// Departments as select options, indented by depth.
-function departmentOptions(departments: Department[]): [string, string][] {
-  const children = new Map<string, Department[]>();
-  for (const d of departments) {
-    const p = d.parentId && departments.some((x) => x.id === d.parentId) ? d.parentId : '';
-    children.set(p, [...(children.get(p) ?? []), d]);
-  }
-  const out: [string, string][] = [];
-  const walk = (parent: string, depth: number) => {
-    for (const d of children.get(parent) ?? []) {
-      out.push([d.id, `${'\u3000'.repeat(depth)}${d.name}`]);
-      walk(d.id, depth + 1);
-    }
-  };
-  walk('', 0);
-  return out;
-}
-
 // The name a row's group key stands for.
 function groupName(dimension: string, code: string, name: string, lk: Lookups): string {
   if (name) return name;
@@ -328,7 +298,7 @@ function groupName(dimension: string, code: string, name: string, lk: Lookups): 
     case 'product_line':
       return lk.productLines.find((p) => p.id === code)?.name ?? code;
     case 'department':
-      return lk.departments.find((d) => d.id === code)?.name ?? code.slice(0, 8);
+      return departmentName(lk.departments, code);
     case 'owner':
       return code.slice(0, 8);
     default:
@@ -626,9 +596,8 @@ function ReportView({ route }: { route: Route }) {
   const data = useLoad(() => get<Report>('/v1/reports:run', { ...apiQuery(req), pageSize: PAGE }), [key, tick]);
   // Rows of the pages after the first, when asked for.
   const [more, setMore] = useState<{ rows: { cells?: Cell[] }[]; next?: string }>({ rows: [] });
-  const [moreError, setMoreError] = useState<unknown>(null);
-  const [exporting, setExporting] = useState(false);
-  const [exportError, setExportError] = useState<unknown>(null);
+  const paging = useAction();
+  const exporter = useAction();
   useEffect(() => setMore({ rows: [] }), [data.data]);
 
   const set = (patch: Partial<Request>) => navigate(routeOf({ ...req, ...patch }));
@@ -645,20 +614,14 @@ function ReportView({ route }: { route: Route }) {
   const next = more.rows.length ? more.next : r?.nextPageToken;
   const violations = (data.error instanceof ApiError && data.error.violations) || {};
 
-  const loadMore = async (token: string) => {
-    setMoreError(null);
-    try {
+  const loadMore = (token: string) =>
+    paging.run(async () => {
       const p = await get<Report>('/v1/reports:run', { ...apiQuery(req), pageSize: PAGE, pageToken: token });
       setMore((m) => ({ rows: [...m.rows, ...(p.rows ?? [])], next: p.nextPageToken }));
-    } catch (e) {
-      setMoreError(e);
-    }
-  };
+    }, '');
 
-  const exportCsv = async () => {
-    setExporting(true);
-    setExportError(null);
-    try {
+  const exportCsv = () =>
+    exporter.run(async () => {
       const parts = await stream<{ data?: string }>('/v1/reports:export', apiQuery(req));
       const chunks = parts.map((p) => Uint8Array.from(atob(p.data ?? ''), (c) => c.charCodeAt(0)));
       const first = chunks.find((c) => c.length);
@@ -674,12 +637,7 @@ function ReportView({ route }: { route: Route }) {
       a.remove();
       setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
       toast(L('报表已导出', 'The report was exported'));
-    } catch (e) {
-      setExportError(e);
-    } finally {
-      setExporting(false);
-    }
-  };
+    });
 
   const totals = r ? rowsOf(r.totalColumns ?? [], [r.totals ?? {}])[0] ?? {} : {};
   const customerLinks = can('customers.read') && rows.some((x) => x.customer_id?.text);
@@ -756,7 +714,7 @@ function ReportView({ route }: { route: Route }) {
                   value={req.ownerId}
                   empty={L('全部', 'All')}
                   onChange={(ownerId) => set({ ownerId })}
-                  options={humans(users)}
+                  options={humanOptions(users)}
                 />
               </Field>
             )}
@@ -777,11 +735,11 @@ function ReportView({ route }: { route: Route }) {
           <button type="button" class="primary" data-action="run" disabled={data.loading} onClick={() => setTick(tick + 1)}>
             {L('查询', 'Run')}
           </button>
-          <button type="button" data-action="export" disabled={exporting || !r} onClick={exportCsv}>
-            {exporting ? L('导出中…', 'Exporting…') : L('导出 CSV', 'Export CSV')}
+          <button type="button" data-action="export" disabled={!!exporter.busy || !r} onClick={exportCsv}>
+            {exporter.busy ? L('导出中…', 'Exporting…') : L('导出 CSV', 'Export CSV')}
           </button>
         </div>
-        <ErrorBox error={exportError} />
+        <ErrorBox error={exporter.error} />
       </Panel>
       <ErrorBox error={data.error} />
       <Loading loading={data.loading} />
@@ -794,10 +752,7 @@ function ReportView({ route }: { route: Route }) {
           {(r.totalColumns ?? []).length > 0 && (
             <div class="stats report-totals">
               {(r.totalColumns ?? []).map((c) => (
-                <div class="stat">
-                  {columnTitle(c)}
-                  <b>{formatCell(c, totals[c.key])}</b>
-                </div>
+                <Stat label={columnTitle(c)}>{formatCell(c, totals[c.key])}</Stat>
               ))}
             </div>
           )}
@@ -815,7 +770,7 @@ function ReportView({ route }: { route: Route }) {
               onRow={customerLinks ? (x) => x.customer_id?.text && navigate(`/customers/${x.customer_id.text}`) : undefined}
               empty={L('本期没有数据', 'No data for this period')}
             />
-            <ErrorBox error={moreError} />
+            <ErrorBox error={paging.error} />
             <MoreButton token={next} onMore={loadMore} />
           </Panel>
           <span data-ready="report" data-kind={r.kind} hidden />
@@ -824,11 +779,6 @@ function ReportView({ route }: { route: Route }) {
     </>
   );
 }
-
-const humans = (users: Map<string, User>): [string, string][] =>
-  [...users.values()]
-    .filter((u) => u.kind !== 'USER_KIND_SERVICE')
-    .map((u) => [u.id, `${u.displayName}（${u.username}）`] as [string, string]);
 
 // ---- sales targets ----
 
@@ -852,8 +802,6 @@ function periodName(unit: string, d?: DateJson): string {
   return L(`${d.year} 年 ${d.month} 月`, `${d.year}-${String(d.month).padStart(2, '0')}`);
 }
 
-const dateText = (d?: DateJson) => (d?.year ? date(d) : '');
-
 function Targets() {
   const users = useUsers();
   const lk = useLookups();
@@ -864,34 +812,30 @@ function Targets() {
     () => get('/v1/salesTargets', { year: /^\d{4}$/.test(year) ? year : undefined, unit, subject }),
     [year, unit, subject],
   );
-  const [deleteError, setDeleteError] = useState<unknown>(null);
+  const deletion = useAction();
   // The target being changed (chosen from the list), or none for a new one.
   const [editing, setEditing] = useState<Target | null>(null);
   const writable = can('analytics.targets.write');
   const subjectName = (t: Target) =>
     t.subject === 'TARGET_SUBJECT_USER'
       ? nameOf(users, t.subjectId)
-      : lk.departments.find((d) => d.id === t.subjectId)?.name ?? t.subjectId.slice(0, 8);
+      : departmentName(lk.departments, t.subjectId);
 
-  const remove = async (t: Target) => {
-    if (!confirm(L(`删除 ${subjectName(t)} ${periodName(t.unit, t.startDate)} 的目标？`, `Delete the target of ${subjectName(t)} for ${periodName(t.unit, t.startDate)}?`))) return;
-    setDeleteError(null);
-    try {
+  const remove = (t: Target) =>
+    confirm(L(`删除 ${subjectName(t)} ${periodName(t.unit, t.startDate)} 的目标？`, `Delete the target of ${subjectName(t)} for ${periodName(t.unit, t.startDate)}?`)) &&
+    deletion.run(async () => {
       await api('DELETE', `/v1/salesTargets/${t.subjectId}`, {
-        query: { subject: t.subject, unit: t.unit, startDate: dateText(t.startDate) },
+        query: { subject: t.subject, unit: t.unit, startDate: date(t.startDate) },
       });
       toast(L('目标已删除', 'Target deleted'));
       list.reload();
-    } catch (e) {
-      setDeleteError(e);
-    }
-  };
+    });
 
   return (
     <>
       {writable && (
         <TargetForm
-          key={editing ? `${editing.subjectId}:${editing.unit}:${dateText(editing.startDate)}` : 'new'}
+          key={editing ? `${editing.subjectId}:${editing.unit}:${date(editing.startDate)}` : 'new'}
           target={editing}
           users={users}
           departments={lk.departments}
@@ -915,7 +859,7 @@ function Targets() {
           />
         </div>
         <ErrorBox error={list.error} />
-        <ErrorBox error={deleteError} />
+        <ErrorBox error={deletion.error} />
         <Loading loading={list.loading && !list.data} />
         <Table<Target>
           rows={list.data?.targets ?? (list.data ? [] : undefined)}
@@ -967,7 +911,7 @@ function TargetForm(props: {
     subjectId: t?.subjectId ?? '',
     departmentId: t?.departmentId ?? '',
     unit: t?.unit ?? 'PERIOD_UNIT_YEAR',
-    startDate: dateText(t?.startDate) || today(),
+    startDate: date(t?.startDate) || today(),
     amount: t ? String(moneyValue(t.amount)) : '',
   });
   const v = f.values;
@@ -978,7 +922,7 @@ function TargetForm(props: {
         class="form"
         onSubmit={f.submit(async (x) => {
           const amount = parseMoney(x.amount);
-          if (!amount) throw new ApiError('amount', 3, 400, { 'target.amount': L('请输入金额，最多两位小数', 'Enter an amount with at most two decimals') });
+          if (!amount) throw invalid({ 'target.amount': L('请输入金额，最多两位小数', 'Enter an amount with at most two decimals') });
           await post('/v1/salesTargets', {
             target: {
               subject: x.subject,
@@ -1015,7 +959,7 @@ function TargetForm(props: {
               f.set('subjectId', id);
               if (person) f.set('departmentId', props.users.get(id)?.departmentId ?? '');
             }}
-            options={person ? humans(props.users) : departmentOptions(props.departments)}
+            options={person ? humanOptions(props.users) : departmentOptions(props.departments)}
           />
         </Field>
         {person && (
@@ -1038,16 +982,7 @@ function TargetForm(props: {
         <Field label={L('目标金额（元）', 'Amount (CNY)')} error={f.errors.amount}>
           <input {...f.bind('amount')} inputMode="decimal" placeholder="1000000" />
         </Field>
-        <div class="buttons">
-          <button class="primary" data-action="save" disabled={f.busy}>
-            {L('保存目标', 'Save target')}
-          </button>
-          {t && (
-            <button type="button" onClick={props.onCancel}>
-              {L('取消', 'Cancel')}
-            </button>
-          )}
-        </div>
+        <FormButtons busy={f.busy} action="save" label={L('保存目标', 'Save target')} onCancel={t ? props.onCancel : undefined} />
       </form>
     </Panel>
   );

@@ -3,10 +3,12 @@
 // assignee, 3 or more archives it), the history and attachments.
 // Routes: #/tickets (?status=…&assignee=me&overdue=1), #/tickets/new (?customerId=&customerName=),
 // #/tickets/<id>.
-import { useEffect, useState } from 'preact/hooks';
-import { ApiError, Code, download, get, post, requestId, upload } from '../api';
+import { useState } from 'preact/hooks';
+import { download, get, post, requestId, upload } from '../api';
 import type { Query } from '../api';
-import { dateTime } from '../format';
+import { CustomerName } from '../customer-names';
+import { useDepartments } from '../departments';
+import { dateTime, fileSize } from '../format';
 import { enumLabel, L } from '../i18n';
 import {
   optionsOf,
@@ -17,15 +19,21 @@ import {
   ticketPriority,
   ticketStatus,
 } from '../labels';
-import { nameOf, userOptions, useUsers } from '../people';
+import { meFirst, userOptions, useUsers, who } from '../people';
 import type { User } from '../people';
-import { CustomerPicker } from '../pickers';
+import { contactOptions, CustomerPicker } from '../pickers';
 import type { CustomerRef } from '../pickers';
 import { can, myId, session } from '../session';
 import {
   Badge,
+  badgeOf,
+  Check,
+  DateInput,
   ErrorBox,
   Field,
+  FoldingFilters,
+  FormButtons,
+  invalid,
   Link,
   Loading,
   MoreButton,
@@ -35,10 +43,11 @@ import {
   Select,
   Table,
   toast,
+  useAction,
   useDebounced,
   useForm,
   useLoad,
-  usePaged,
+  usePagedList,
 } from '../ui';
 import type { Route } from '../ui';
 
@@ -60,21 +69,8 @@ const TICKET_ACTION: Record<string, [string, string]> = {
 };
 const ticketAction = (v?: string) => enumLabel(v, 'TICKET_ACTION_', TICKET_ACTION);
 
-const STATUS_TONE: Record<string, 'ok' | 'warn' | 'bad' | 'info'> = {
-  TICKET_STATUS_NEW: 'warn',
-  TICKET_STATUS_ASSIGNED: 'info',
-  TICKET_STATUS_HANDLED: 'info',
-  TICKET_STATUS_ARCHIVED: 'ok',
-};
-
-function StatusBadge({ status }: { status?: string }) {
-  return <Badge tone={STATUS_TONE[status ?? ''] ?? 'info'}>{ticketStatus(status)}</Badge>;
-}
-
-function PriorityBadge({ priority }: { priority?: string }) {
-  const tone = priority === 'TICKET_PRIORITY_URGENT' ? 'bad' : priority === 'TICKET_PRIORITY_HIGH' ? 'warn' : 'info';
-  return <Badge tone={tone}>{ticketPriority(priority)}</Badge>;
-}
+const StatusBadge = badgeOf(ticketStatus, { TICKET_STATUS_NEW: 'warn', TICKET_STATUS_ARCHIVED: 'ok' });
+const PriorityBadge = badgeOf(ticketPriority, { TICKET_PRIORITY_URGENT: 'bad', TICKET_PRIORITY_HIGH: 'warn' });
 
 function OverdueBadges({ t }: { t: any }) {
   return (
@@ -83,41 +79,6 @@ function OverdueBadges({ t }: { t: any }) {
       {t.resolutionOverdue && <Badge tone="bad">{L('解决超时', 'Resolution late')}</Badge>}
     </>
   );
-}
-
-// Customer names by id, fetched once each (tickets carry only the id).
-const customerNames = new Map<string, Promise<string>>();
-
-function customerName(id: string): Promise<string> {
-  let p = customerNames.get(id);
-  if (!p) {
-    p = get(`/v1/customers/${id}`).then(
-      (c) => (c.name as string) ?? '',
-      () => {
-        customerNames.delete(id);
-        return '';
-      },
-    );
-    customerNames.set(id, p);
-  }
-  return p;
-}
-
-function CustomerName({ id }: { id?: string }) {
-  const [name, setName] = useState('');
-  useEffect(() => {
-    if (id) customerName(id).then(setName);
-  }, [id]);
-  // A customer outside the caller's own scope (a ticket may still be in it) shows by the end of its id.
-  return <>{name || (id ? `${L('客户', 'Customer')}…${id.slice(-4)}` : '')}</>;
-}
-
-// A person's name: the caller's own without the directory, others' when the directory (as far
-// as the caller may read it) has them, otherwise the end of their id.
-function who(users: Map<string, User>, id?: string): string {
-  if (!id) return '';
-  if (id === myId()) return session.value?.displayName ?? '';
-  return users.has(id) ? nameOf(users, id) : `${L('用户', 'User')}…${id.slice(-4)}`;
 }
 
 interface TicketType {
@@ -130,18 +91,6 @@ function useTicketTypes(includeInactive: boolean): TicketType[] {
   const types = useLoad(() => get('/v1/ticketTypes', { includeInactive: includeInactive || undefined }), [includeInactive]);
   return types.data?.types ?? [];
 }
-
-function useDepartments(): { id: string; name: string }[] {
-  const deps = useLoad(
-    async () => (can('auth.departments.read') ? ((await get('/v1/departments', { pageSize: 1000 })).departments ?? []) : []),
-    [],
-  );
-  return deps.data ?? [];
-}
-
-// A check made before calling the API, reported like the API's own field violations.
-const invalid = (violations: Record<string, string>) =>
-  new ApiError(L('请检查填写的内容', 'Check the form'), Code.INVALID_ARGUMENT, 400, violations);
 
 const Stars = ({ n }: { n: number }) => (
   <span class="stars" title={`${n}/5`}>
@@ -183,8 +132,6 @@ function TicketList({ route }: { route: Route }) {
     overdueOnly: route.query.get('overdue') === '1',
   }));
   const set = (patch: Partial<Filters>) => setF((old) => ({ ...old, ...patch }));
-  // On a phone the less used filters fold away.
-  const [more, setMore] = useState(false);
   const text = useDebounced(f.query.trim(), 300);
   const q: Query = {
     query: text,
@@ -199,24 +146,46 @@ function TicketList({ route }: { route: Route }) {
     openOnly: f.openOnly || undefined,
     overdueOnly: f.overdueOnly || undefined,
   };
-  const list = usePaged(
-    async (token) => {
-      const r = await get('/v1/tickets', { ...q, pageSize: 50, pageToken: token });
-      return { rows: r.tickets ?? [], next: r.nextPageToken };
-    },
-    Object.values(q),
-  );
+  const list = usePagedList('/v1/tickets', 'tickets', q);
   const typeName = (code: string) => types.find((t) => t.code === code)?.name ?? code;
-  const assignees: [string, string][] = [
-    [myId(), L('分配给我的', 'Assigned to me')],
-    ...userOptions(users).filter(([id]) => id !== myId()),
-  ];
+  const assignees = meFirst(L('分配给我的', 'Assigned to me'), userOptions(users));
   return (
     <Page
       title={L('客户服务', 'Customer service')}
       actions={can('service.tickets.create') && <Link to="/tickets/new" class="button-link">{L('新建服务单', 'New ticket')}</Link>}
     >
-      <div class={`filters${more ? ' open' : ''}`}>
+      <FoldingFilters
+        more={
+          <>
+            <Select
+              name="type"
+              value={f.type}
+              onChange={(v) => set({ type: v })}
+              empty={L('全部类型', 'Any type')}
+              options={types.map((t) => [t.code, t.name])}
+            />
+            <Select
+              name="priority"
+              value={f.priority}
+              onChange={(v) => set({ priority: v })}
+              empty={L('全部优先级', 'Any priority')}
+              options={optionsOf('TICKET_PRIORITY_', TICKET_PRIORITY, ticketPriority)}
+            />
+            {departments.length > 0 && (
+              <Select
+                name="queueDepartmentId"
+                value={f.queueDepartmentId}
+                onChange={(v) => set({ queueDepartmentId: v })}
+                empty={L('全部队列', 'Any queue')}
+                options={departments.map((d) => [d.id, d.name])}
+              />
+            )}
+            <CustomerPicker name="customerId" value={f.customer} onChange={(c) => set({ customer: c })} />
+            <DateInput name="createdFrom" title={L('创建日期从', 'Created from')} value={f.createdFrom} onChange={(v) => set({ createdFrom: v })} />
+            <DateInput name="createdTo" title={L('创建日期至', 'Created to')} value={f.createdTo} onChange={(v) => set({ createdTo: v })} />
+          </>
+        }
+      >
         <input
           type="search"
           name="query"
@@ -239,63 +208,13 @@ function TicketList({ route }: { route: Route }) {
           empty={L('全部处理人', 'Anyone')}
           options={assignees}
         />
-        <label class="check">
-          <input type="checkbox" name="openOnly" checked={f.openOnly} onChange={(e) => set({ openOnly: e.currentTarget.checked })} />
+        <Check name="openOnly" checked={f.openOnly} onChange={(v) => set({ openOnly: v })}>
           {L('未归档', 'Open only')}
-        </label>
-        <label class="check">
-          <input
-            type="checkbox"
-            name="overdueOnly"
-            checked={f.overdueOnly}
-            onChange={(e) => set({ overdueOnly: e.currentTarget.checked })}
-          />
+        </Check>
+        <Check name="overdueOnly" checked={f.overdueOnly} onChange={(v) => set({ overdueOnly: v })}>
           {L('仅超时', 'Overdue only')}
-        </label>
-        <button type="button" class="more-filters" data-action="more-filters" onClick={() => setMore(!more)}>
-          {more ? L('收起筛选', 'Fewer filters') : L('更多筛选', 'More filters')}
-        </button>
-        <div class="advanced">
-          <Select
-            name="type"
-            value={f.type}
-            onChange={(v) => set({ type: v })}
-            empty={L('全部类型', 'Any type')}
-            options={types.map((t) => [t.code, t.name])}
-          />
-          <Select
-            name="priority"
-            value={f.priority}
-            onChange={(v) => set({ priority: v })}
-            empty={L('全部优先级', 'Any priority')}
-            options={optionsOf('TICKET_PRIORITY_', TICKET_PRIORITY, ticketPriority)}
-          />
-          {departments.length > 0 && (
-            <Select
-              name="queueDepartmentId"
-              value={f.queueDepartmentId}
-              onChange={(v) => set({ queueDepartmentId: v })}
-              empty={L('全部队列', 'Any queue')}
-              options={departments.map((d) => [d.id, d.name])}
-            />
-          )}
-          <CustomerPicker name="customerId" value={f.customer} onChange={(c) => set({ customer: c })} />
-          <input
-            type="date"
-            name="createdFrom"
-            title={L('创建日期从', 'Created from')}
-            value={f.createdFrom}
-            onInput={(e) => set({ createdFrom: e.currentTarget.value })}
-          />
-          <input
-            type="date"
-            name="createdTo"
-            title={L('创建日期至', 'Created to')}
-            value={f.createdTo}
-            onInput={(e) => set({ createdTo: e.currentTarget.value })}
-          />
-        </div>
-      </div>
+        </Check>
+      </FoldingFilters>
       <Panel class="list">
         <ErrorBox error={list.error} />
         <Table
@@ -308,12 +227,12 @@ function TicketList({ route }: { route: Route }) {
             { label: L('概要', 'Summary'), render: (t: any) => t.summary },
             { label: L('客户', 'Customer'), render: (t: any) => <CustomerName id={t.customerId} /> },
             { label: L('类型', 'Type'), render: (t: any) => typeName(t.type) },
-            { label: L('优先级', 'Priority'), render: (t: any) => <PriorityBadge priority={t.priority} /> },
+            { label: L('优先级', 'Priority'), render: (t: any) => <PriorityBadge value={t.priority} /> },
             {
               label: L('状态', 'Status'),
               render: (t: any) => (
                 <>
-                  <StatusBadge status={t.status} /> <OverdueBadges t={t} />
+                  <StatusBadge value={t.status} /> <OverdueBadges t={t} />
                 </>
               ),
             },
@@ -384,7 +303,7 @@ function NewTicket({ route }: { route: Route }) {
             value={f.values.contactId}
             onChange={(x) => f.set('contactId', x)}
             empty={L('（不指定）', '(none)')}
-            options={(contacts.data ?? []).map((c: any) => [c.id, c.position ? `${c.name}（${c.position}）` : c.name])}
+            options={contactOptions(contacts.data ?? [])}
           />
         </Field>
         <Field label={L('服务类型', 'Type')} error={f.errors.type}>
@@ -412,11 +331,7 @@ function NewTicket({ route }: { route: Route }) {
         <Field label={L('服务请求', 'Request')} error={f.errors.request} wide>
           <textarea {...f.bind('request')} maxLength={4000} rows={5} required />
         </Field>
-        <div class="buttons">
-          <button class="primary" data-action="create" disabled={f.busy || !type}>
-            {L('创建服务单', 'Create the ticket')}
-          </button>
-        </div>
+        <FormButtons busy={f.busy || !type} action="create" label={L('创建服务单', 'Create the ticket')} />
       </form>
     </Page>
   );
@@ -450,7 +365,7 @@ function TicketPage({ id }: { id: string }) {
       {tk && (
         <>
           <div class="ticket-head" data-status={tk.status}>
-            <StatusBadge status={tk.status} /> <PriorityBadge priority={tk.priority} /> <OverdueBadges t={tk} />
+            <StatusBadge value={tk.status} /> <PriorityBadge value={tk.priority} /> <OverdueBadges t={tk} />
             {tk.returns > 0 && <Badge tone="warn">{L(`退回 ${tk.returns} 次`, `Returned ${tk.returns}×`)}</Badge>}
           </div>
           <Panel title={tk.summary}>
@@ -591,11 +506,7 @@ function AssignForm({ tk, users, onChanged }: { tk: any; users: Map<string, User
         <Field label={L('分配说明', 'Note')} error={f.errors.note} wide>
           <textarea {...f.bind('note')} maxLength={2000} />
         </Field>
-        <div class="buttons">
-          <button class="primary" data-action="assign" disabled={f.busy}>
-            {L('分配', 'Assign')}
-          </button>
-        </div>
+        <FormButtons busy={f.busy} action="assign" label={L('分配', 'Assign')} />
       </form>
     </Panel>
   );
@@ -624,11 +535,7 @@ function HandleForm({ tk, onChanged }: { tk: any; onChanged: () => void }) {
         <Field label={L('处理情况', 'What was done')} error={f.errors.handling} wide>
           <textarea {...f.bind('handling')} maxLength={4000} rows={4} required />
         </Field>
-        <div class="buttons">
-          <button class="primary" data-action="handle" disabled={f.busy}>
-            {L('提交处理', 'Submit')}
-          </button>
-        </div>
+        <FormButtons busy={f.busy} action="handle" label={L('提交处理', 'Submit')} />
       </form>
     </Panel>
   );
@@ -689,11 +596,11 @@ function FeedbackForm({ tk, onChanged }: { tk: any; onChanged: () => void }) {
         <Field label={L('反馈结果', 'What the customer said')} error={f.errors.result} wide>
           <textarea {...f.bind('result')} maxLength={2000} required />
         </Field>
-        <div class="buttons">
-          <button class="primary" data-action="feedback" disabled={f.busy}>
-            {n > 0 && n < 3 ? L('提交并退回处理', 'Submit and return') : L('提交反馈', 'Submit')}
-          </button>
-        </div>
+        <FormButtons
+          busy={f.busy}
+          action="feedback"
+          label={n > 0 && n < 3 ? L('提交并退回处理', 'Submit and return') : L('提交反馈', 'Submit')}
+        />
       </form>
     </Panel>
   );
@@ -711,7 +618,7 @@ function History({ id, users, version }: { id: string; users: Map<string, User>;
           <li class={`step ${(e.action ?? '').replace('TICKET_ACTION_', '').toLowerCase()}`}>
             <div class="step-head">
               <b>{ticketAction(e.action)}</b>
-              {e.toStatus && <StatusBadge status={e.toStatus} />}
+              {e.toStatus && <StatusBadge value={e.toStatus} />}
               <span class="muted">
                 {who(users, e.userId)} · {dateTime(e.time)}
               </span>
@@ -741,46 +648,31 @@ function Attachments({ tk, users }: { tk: any; users: Map<string, User> }) {
   const list = useLoad(() => get(`/v1/tickets/${tk.id}/attachments`), [tk.id, version]);
   const [file, setFile] = useState<File | null>(null);
   const [rid, setRid] = useState(requestId);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const act = useAction();
   const me = myId();
   const mayUpload =
     tk.status !== 'TICKET_STATUS_ARCHIVED' &&
     (me === tk.creatorId || me === tk.assigneeId || me === tk.customerOwnerId || can('service.tickets.assign'));
-  const send = async () => {
-    if (!file) return;
-    setBusy(true);
-    setError(null);
-    try {
+  const send = () =>
+    file &&
+    act.run(async () => {
       await upload('/v1/tickets:uploadAttachment', file, { ticketId: tk.id }, rid);
       toast(L('附件已上传', 'File attached'));
       setFile(null);
       setRid(requestId());
       setVersion((v) => v + 1);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const fetchFile = async (a: any) => {
-    setError(null);
-    try {
-      await download(`/v1/tickets/${tk.id}/attachments/${a.id}:download`);
-    } catch (e) {
-      setError(e);
-    }
-  };
+    });
+  const fetchFile = (a: any) => act.run(() => download(`/v1/tickets/${tk.id}/attachments/${a.id}:download`), '');
   return (
     <Panel title={L('附件', 'Attachments')}>
-      <ErrorBox error={list.error || error} />
+      <ErrorBox error={list.error || act.error} />
       <Table
         rows={list.data ? list.data.attachments ?? [] : undefined}
         rowKey={(a: any) => a.id}
         empty={L('暂无附件', 'No files')}
         columns={[
           { label: L('文件', 'File'), render: (a: any) => a.fileName },
-          { label: L('大小', 'Size'), class: 'num', render: (a: any) => sizeText(Number(a.sizeBytes ?? 0)) },
+          { label: L('大小', 'Size'), class: 'num', render: (a: any) => fileSize(a.sizeBytes) },
           { label: L('上传人', 'By'), render: (a: any) => who(users, a.uploadedBy) },
           { label: L('时间', 'When'), render: (a: any) => dateTime(a.uploadTime) },
           {
@@ -803,17 +695,11 @@ function Attachments({ tk, users }: { tk: any; users: Map<string, User> }) {
               setFile(e.currentTarget.files?.[0] ?? null);
             }}
           />
-          <button type="button" class="primary" data-action="upload" disabled={!file || busy} onClick={send}>
-            {busy ? L('上传中…', 'Uploading…') : L('上传附件', 'Upload')}
+          <button type="button" class="primary" data-action="upload" disabled={!file || !!act.busy} onClick={send}>
+            {act.busy ? L('上传中…', 'Uploading…') : L('上传附件', 'Upload')}
           </button>
         </div>
       )}
     </Panel>
   );
-}
-
-function sizeText(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }

@@ -7,7 +7,7 @@ import { date, dateTime, money } from '../format';
 import { L } from '../i18n';
 import { customerStatus, interactionMethod, opportunityStatus, ticketPriority, ticketStatus } from '../labels';
 import { can } from '../session';
-import { Badge, ErrorBox, Link, Loading, navigate, Page, Panel, Table, Tabs, useLoad } from '../ui';
+import { Badge, ErrorBox, Link, Loading, navigate, Page, Panel, Stat, Table, Tabs, useLoad } from '../ui';
 import type { Route } from '../ui';
 
 interface SectionStatus {
@@ -159,22 +159,10 @@ export default function Workbench({ route }: { route: Route }) {
       {tab === 'team' && balance && (
         <Section id="team-receivables" title={L('团队应收', 'Team receivables')} status={balance.status}>
           <div class="stats">
-            <div class="stat">
-              {L('应收', 'Due')}
-              <b>{money(balance.balance?.due)}</b>
-            </div>
-            <div class="stat">
-              {L('已收', 'Received')}
-              <b>{money(balance.balance?.received)}</b>
-            </div>
-            <div class="stat">
-              {L('未收', 'Outstanding')}
-              <b>{money(balance.balance?.outstanding)}</b>
-            </div>
-            <div class="stat">
-              {L('逾期', 'Overdue')}
-              <b>{money(balance.balance?.overdue)}</b>
-            </div>
+            <Stat label={L('应收', 'Due')}>{money(balance.balance?.due)}</Stat>
+            <Stat label={L('已收', 'Received')}>{money(balance.balance?.received)}</Stat>
+            <Stat label={L('未收', 'Outstanding')}>{money(balance.balance?.outstanding)}</Stat>
+            <Stat label={L('逾期', 'Overdue')}>{money(balance.balance?.overdue)}</Stat>
           </div>
         </Section>
       )}
