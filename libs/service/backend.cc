@@ -30,6 +30,7 @@ absl::StatusOr<Backend> BackendFlags::Start(const std::vector<db::MigrationSet>&
   auto config = common_.Resolve();
   if (!config.ok()) return config.status();
   b.config = *std::move(config);
+  ExitAfterMigrationsIfAsked(b.config, name_, migrations);
   auto verifier = VerifierFromConfig(b.config);
   if (!verifier.ok()) return verifier.status();
   b.verifier = *std::move(verifier);

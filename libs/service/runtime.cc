@@ -8,6 +8,37 @@
 
 namespace crm::service {
 
+namespace {
+
+// Waits up to 30 s for the database.
+absl::Status ApplyMigrations(const CommonConfig& config, const std::string& schema,
+                             const std::vector<db::MigrationSet>& sets) {
+  db::Conn conn(config.db_url);
+  absl::Status status;
+  for (int attempt = 0; attempt < 30; ++attempt) {
+    status = db::Migrate(conn, schema, sets);
+    if (!absl::IsUnavailable(status)) break;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  return status;
+}
+
+}  // namespace
+
+void ExitAfterMigrationsIfAsked(const CommonConfig& config, const std::string& schema,
+                                const std::vector<db::MigrationSet>& sets) {
+  if (!config.migrate_only) return;
+  log::Configure(config.name, config.log_level);
+  const absl::Status s = ApplyMigrations(config, schema, sets);
+  if (s.ok()) {
+    log::Info("migrations applied; exiting").Str("schema", schema);
+  } else {
+    log::Error("migrations failed").Str("schema", schema).Str("error", s.ToString());
+  }
+  log::Flush();
+  std::exit(s.ok() ? 0 : 1);
+}
+
 Runtime::Runtime(const CommonConfig& config, const std::string& schema)
     : config_(config), schema_(schema), outbox_(schema), request_log_(schema) {}
 
@@ -29,20 +60,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const CommonConfig& conf
                                                         int cpu_threads) {
   log::Configure(config.name, config.log_level);
   if (config.migrate) {
-    db::Conn conn(config.db_url);
-    absl::Status status;
-    for (int attempt = 0; attempt < 30; ++attempt) {
-      status = db::Migrate(conn, schema, sets);
-      if (!absl::IsUnavailable(status)) break;
-      std::this_thread::sleep_for(std::chrono::seconds(1));
-    }
-    if (!status.ok()) return status;
-  }
-  if (config.migrate_only) {
-    // A migration job: the schema is current, nothing else starts.
-    log::Info("migrations applied; exiting").Str("schema", schema);
-    log::Flush();
-    std::exit(0);
+    if (absl::Status s = ApplyMigrations(config, schema, sets); !s.ok()) return s;
   }
   std::unique_ptr<Runtime> r(new Runtime(config, schema));
   r->server_ = std::make_unique<rpc::Server>(config.server);

@@ -25,6 +25,12 @@
 
 namespace crm::service {
 
+// With --migrate-only (a migration job): configures logging, applies the migrations into
+// `schema` and ends the process (exit 1 when they fail). Otherwise does nothing. Called before
+// anything else is read, so a job needs nothing but its database.
+void ExitAfterMigrationsIfAsked(const CommonConfig& config, const std::string& schema,
+                                const std::vector<db::MigrationSet>& sets);
+
 class Runtime {
  public:
   // Configures logging, applies the migrations into `schema` (waiting up to 30 s for the

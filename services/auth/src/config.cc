@@ -82,7 +82,7 @@ Config LoadConfig(int argc, char** argv) {
   c.dev = *dev;
   if (!key_file->empty()) {
     c.jwt_private_key_pem = ReadFile(*key_file, "signing key");
-  } else if (!c.dev) {
+  } else if (!c.dev && !c.common.migrate_only) {
     Fail("--jwt-private-key-file is required (only --dev signs with a throw-away key)");
   }
   c.sessions.access_ttl = *access_ttl;

@@ -18,6 +18,7 @@ using service::Fatal;
 
 int Main(int argc, char** argv) {
   Config config = LoadConfig(argc, argv);
+  service::ExitAfterMigrationsIfAsked(config.common, "auth", AllMigrations());
   log::Configure("auth", config.common.log_level);
   if (absl::Status s = InitPasswords(); !s.ok()) return Fatal("startup failed", s);
 
