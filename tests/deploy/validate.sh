@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Renders and validates every deployment artefact: docker-compose.yml, the kustomize base and
-# overlays, the alert rules and the Prometheus configuration. No Docker engine or cluster is
-# needed: these are the tools' own offline checks.
+# overlays (and what the production overlay promises: check_production.py), the alert rules,
+# their unit tests (deploy/prometheus/rules_test.yml) and runbook entries (docs/operations.md:
+# check_alerts.py), and the Prometheus configuration. No Docker engine or cluster is needed:
+# these are the tools' own offline checks.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
@@ -26,28 +28,42 @@ for s in "${secrets[@]}"; do
   fi
 done
 
-for dir in base overlays/local; do
+for dir in base overlays/local overlays/production; do
   echo "kubectl kustomize deploy/k8s/$dir"
   kubectl kustomize "$root/deploy/k8s/$dir" >"$tmp/rendered.yaml" || fail "kustomize $dir"
   for kind in Deployment Service HorizontalPodAutoscaler PodDisruptionBudget ServiceMonitor PrometheusRule \
               NetworkPolicy Ingress; do
     grep -q "^kind: $kind$" "$tmp/rendered.yaml" || fail "$dir renders no $kind"
   done
-  grep -q "grpc:" "$tmp/rendered.yaml" || fail "$dir: no gRPC health probes"
+  # The kubelet's gRPC probe, or (production, where the gRPC ports speak TLS) crmctl health over
+  # the pod's Unix socket.
+  grep -Eq "^ +grpc:$|crmctl" "$tmp/rendered.yaml" || fail "$dir: no gRPC health probes"
   for svc in auth customers pipeline contracts payments service analytics gateway; do
     grep -q "^  name: crm-$svc$" "$tmp/rendered.yaml" || fail "$dir renders no crm-$svc"
   done
 done
 kubectl kustomize "$root/deploy/k8s/overlays/local" | grep -q "replicas: 1" || fail "local overlay"
 
+echo "production overlay: resources, TLS, probes, migration Jobs, autoscaling, no stand-in"
+kubectl kustomize "$root/deploy/k8s/overlays/production" >"$tmp/production.yaml"
+python3 "$root/tests/deploy/check_production.py" "$tmp/production.yaml" \
+  || fail "production overlay"
+
 echo "token and secret settings agree across compose and kubernetes"
 kubectl kustomize "$root/deploy/k8s/base" >"$tmp/k8s.yaml"
 python3 "$root/tests/deploy/check_settings.py" "$tmp/compose.yaml" "$tmp/k8s.yaml" \
   || fail "inconsistent token or secret settings"
+python3 "$root/tests/deploy/check_settings.py" "$tmp/compose.yaml" "$tmp/production.yaml" \
+  || fail "inconsistent token or secret settings in the production overlay"
 
-echo "promtool check rules / config"
+echo "promtool check rules / test rules / check config"
 awk 'f{sub(/^  /,""); print} /^spec:/{f=1}' "$root/deploy/k8s/base/prometheus-rules.yaml" >"$tmp/rules.yml"
 promtool check rules "$tmp/rules.yml" >/dev/null || fail "alert rules"
+# The unit tests name rules.yml, next to them.
+cp "$root/deploy/prometheus/rules_test.yml" "$tmp/"
+(cd "$tmp" && promtool test rules rules_test.yml) || fail "alert rule unit tests"
+python3 "$root/tests/deploy/check_alerts.py" "$tmp/rules.yml" "$root/docs/operations.md" \
+  "$root/deploy/prometheus/rules_test.yml" || fail "alerts without severity, runbook or tests"
 cp "$root/deploy/prometheus/prometheus.yml" "$tmp/"
 promtool check config "$tmp/prometheus.yml" >/dev/null || fail "prometheus.yml"
 echo "deployment artefacts OK"
