@@ -66,4 +66,6 @@ python3 "$root/tests/deploy/check_alerts.py" "$tmp/rules.yml" "$root/docs/operat
   "$root/deploy/prometheus/rules_test.yml" || fail "alerts without severity, runbook or tests"
 cp "$root/deploy/prometheus/prometheus.yml" "$tmp/"
 promtool check config "$tmp/prometheus.yml" >/dev/null || fail "prometheus.yml"
+echo "Grafana dashboards (structure, PromQL, the methods they name)"
+python3 "$root/tests/deploy/check_dashboards.py" >/dev/null || fail "dashboards"
 echo "deployment artefacts OK"
