@@ -63,6 +63,11 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const CommonConfig& conf
     if (absl::Status s = ApplyMigrations(config, schema, sets); !s.ok()) return s;
   }
   std::unique_ptr<Runtime> r(new Runtime(config, schema));
+  for (const db::MigrationSet& set : sets) {
+    r->has_outbox_ = r->has_outbox_ || set.component == events::Outbox::Migrations().component;
+    r->has_request_log_ =
+        r->has_request_log_ || set.component == db::RequestLog::Migrations().component;
+  }
   r->server_ = std::make_unique<rpc::Server>(config.server);
   r->notifier_ = std::make_unique<db::Notifier>(config.db_url);
   r->pool_ = std::make_unique<db::Pool>(
@@ -106,8 +111,9 @@ int Runtime::Run() {
   // Retention, hourly, on a session of its own; safe to run on every replica at once (each
   // batch deletes what it finds).
   db::Retention retention(&server_->metrics());
-  retention.Add(outbox_.RetentionTable(config_.outbox_retention));
-  retention.Add(request_log_.RetentionTable(config_.request_log_retention));
+  // Only the tables this schema has (analytics keeps neither an outbox nor a request log).
+  if (has_outbox_) retention.Add(outbox_.RetentionTable(config_.outbox_retention));
+  if (has_request_log_) retention.Add(request_log_.RetentionTable(config_.request_log_retention));
   for (auto& t : retention_) retention.Add(std::move(t));
   db::Conn retention_conn(config_.db_url);
   Periodic purge("retention", absl::Hours(1),

@@ -78,6 +78,8 @@ class Runtime {
   std::unique_ptr<db::Conn> probe_;
   std::vector<std::function<absl::Status()>> readiness_checks_;
   std::vector<db::Retention::Table> retention_;
+  // Whether the schema's migrations create these tables (then retention trims them).
+  bool has_outbox_ = false, has_request_log_ = false;
 };
 
 // Loads the verifier's keys from a CommonConfig's --jwt-public-keys.

@@ -9,8 +9,10 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 export CRM_LOCAL="$root/.local/browser"
 export CRM_PORT_OFFSET=${CRM_BROWSER_PORT_OFFSET:-1000}
-# Every role signs in several times from this one address.
+# Every role signs in several times from this one address: the gateway's limit per address,
+# and auth's, whose peer is the gateway.
 export CRM_SIGN_IN_RATE_LIMIT=6000 CRM_SIGN_IN_BURST=1000
+export CRM_AUTH_SIGN_IN_PER_MINUTE=6000 CRM_AUTH_SIGN_IN_BURST=1000
 artefacts=${CRM_ARTEFACTS:-$root/.local/artefacts}/browser
 
 "$root/scripts/down.sh" >/dev/null 2>&1 || true
