@@ -34,7 +34,10 @@ export async function createCustomer(flow) {
 
   // Saved without a name: the server's violation shows beside the name field.
   await page.locator('[data-action=save]').click();
-  await page.locator('.field:has(input[name=name]) .field-error').waitFor({ timeout: 15000 });
+  const error = page.locator('.field:has(input[name=name]) .field-error');
+  await error.waitFor({ timeout: 15000 });
+  // In the reader's language, whatever words the service used.
+  if ((await error.textContent()) !== '必填') throw new Error(`name's error: ${await error.textContent()}`);
   await flow.shot('customer-form-name-required');
 
   const customerName = `浏览器测试科技${flow.suffix}`;

@@ -82,21 +82,6 @@ export default function Customers({ route }: { route: Route }) {
 
 // ---- shared pieces ----
 
-// The server's words for common violations, in the reader's language.
-function why(message?: string): string | undefined {
-  if (!message) return message;
-  if (message === 'is required') return L('必填', 'Required');
-  if (message === 'is not an e-mail address') return L('不是有效的邮箱地址', 'Not an e-mail address');
-  if (message === 'must not be in the future') return L('不能晚于现在', 'Must not be in the future');
-  if (message === 'must be after today') return L('必须晚于今天', 'Must be after today');
-  if (message.startsWith('may contain only digits, spaces and + - ( )')) {
-    return L('只能包含数字、空格和 + - ( )，最多 32 位', message);
-  }
-  const max = /^must be at most (\d+) characters$/.exec(message);
-  if (max) return L(`最多 ${max[1]} 个字符`, message);
-  return message;
-}
-
 const StatusBadge = badgeOf(customerStatus, { CUSTOMER_STATUS_ACTIVE: 'ok', CUSTOMER_STATUS_LOST: 'bad' }, 'warn');
 
 // ---- dictionaries (levels, regions, industries, sources), read once per session ----
@@ -413,19 +398,19 @@ function CustomerForm({ customer }: { customer?: any }) {
     });
 
   const text = (name: keyof CustomerValues, label: string, extra: Record<string, unknown> = {}) => (
-    <Field label={label} error={why(f.errors[name])}>
+    <Field label={label} error={f.errors[name]}>
       <input {...f.bind(name)} {...extra} />
     </Field>
   );
   const dict = (name: DictKind, label: string) => (
-    <Field label={label} error={why(f.errors[name])}>
+    <Field label={label} error={f.errors[name]}>
       <select {...f.bind(name)}>
         <Options options={dictOptions(dicts, name, initial[name])} empty={L('请选择', 'Choose')} />
       </select>
     </Field>
   );
   const rating = (name: 'satisfaction' | 'credit', label: string) => (
-    <Field label={label} error={why(f.errors[name])}>
+    <Field label={label} error={f.errors[name]}>
       <select {...f.bind(name)}>
         <Options options={[['0', L('未评定', 'Not rated')], ...[1, 2, 3, 4, 5].map((n) => [String(n), '★'.repeat(n)] as [string, string])]} />
       </select>
@@ -445,7 +430,7 @@ function CustomerForm({ customer }: { customer?: any }) {
           </div>
         </div>
       )}
-      <Field label={L('客户名称 *', 'Name *')} error={why(f.errors.name)} wide>
+      <Field label={L('客户名称 *', 'Name *')} error={f.errors.name} wide>
         <input {...f.bind('name')} maxLength={200} autocomplete="off" />
       </Field>
       {dict('level', L('客户等级', 'Level'))}
@@ -456,7 +441,7 @@ function CustomerForm({ customer }: { customer?: any }) {
       {text('fax', L('传真', 'Fax'), { type: 'tel' })}
       {text('website', L('网址', 'Website'))}
       {text('postalCode', L('邮编', 'Postal code'))}
-      <Field label={L('地址', 'Address')} error={why(f.errors.address)} wide>
+      <Field label={L('地址', 'Address')} error={f.errors.address} wide>
         <input {...f.bind('address')} />
       </Field>
       {text('legalRepresentative', L('法人代表', 'Legal representative'))}
@@ -468,7 +453,7 @@ function CustomerForm({ customer }: { customer?: any }) {
       {text('bankAccount', L('银行账号', 'Bank account'))}
       {rating('satisfaction', L('满意度', 'Satisfaction'))}
       {rating('credit', L('信用度', 'Credit'))}
-      <Field label={L('标签', 'Tags')} error={why(f.errors.tags)} hint={L('用逗号分隔', 'Separated by commas')} wide>
+      <Field label={L('标签', 'Tags')} error={f.errors.tags} hint={L('用逗号分隔', 'Separated by commas')} wide>
         <input {...f.bind('tags')} />
       </Field>
       <FormButtons busy={f.busy} action="save" label={L('保存', 'Save')}>
@@ -818,14 +803,14 @@ function ContactForm(props: {
     names: Record<string, [string, string]>,
     labeller: (v?: string) => string,
   ) => (
-    <Field label={label} error={why(f.errors[name])}>
+    <Field label={label} error={f.errors[name]}>
       <select {...f.bind(name)}>
         <Options options={optionsOf(CONTACT_ENUMS[name], names, labeller)} empty={L('未填写', 'Not given')} />
       </select>
     </Field>
   );
   const text = (name: keyof ContactValues, label: string, type = 'text') => (
-    <Field label={label} error={why(f.errors[name])}>
+    <Field label={label} error={f.errors[name]}>
       <input {...f.bind(name)} type={type} />
     </Field>
   );
@@ -863,7 +848,7 @@ function ContactForm(props: {
           {text('mobile', L('手机', 'Mobile'), 'tel')}
           {text('officePhone', L('办公电话', 'Office phone'), 'tel')}
           {text('email', L('邮箱', 'E-mail'), 'email')}
-          <Field label={L('汇报给', 'Reports to')} error={why(f.errors.reportsToId)}>
+          <Field label={L('汇报给', 'Reports to')} error={f.errors.reportsToId}>
             <select {...f.bind('reportsToId')}>
               <Options options={others} empty={L('无', 'Nobody')} />
             </select>
@@ -874,7 +859,7 @@ function ContactForm(props: {
           <Check name="primary" checked={f.values.primary} onChange={(v) => f.set('primary', v)}>
             {L('主联系人', 'Primary contact')}
           </Check>
-          <Field label={L('备注', 'Notes')} error={why(f.errors.notes)} wide>
+          <Field label={L('备注', 'Notes')} error={f.errors.notes} wide>
             <textarea {...f.bind('notes')} />
           </Field>
           <FormButtons busy={f.busy} action="save-contact" label={L('保存', 'Save')}>
@@ -980,32 +965,32 @@ function InteractionForm(props: { customerId: string; contacts: any[]; onDone: (
         })}
       >
         <ErrorBox error={f.error} />
-        <Field label={L('方式', 'How')} error={why(f.errors.method)}>
+        <Field label={L('方式', 'How')} error={f.errors.method}>
           <select {...f.bind('method')}>
             <Options options={optionsOf('INTERACTION_METHOD_', INTERACTION_METHOD, interactionMethod)} />
           </select>
         </Field>
-        <Field label={L('时间', 'When')} error={why(f.errors.occurTime)}>
+        <Field label={L('时间', 'When')} error={f.errors.occurTime}>
           <input {...f.bind('occurTime')} type="datetime-local" max={localNow()} />
         </Field>
-        <Field label={L('联系人', 'Contact')} error={why(f.errors.contactId)}>
+        <Field label={L('联系人', 'Contact')} error={f.errors.contactId}>
           <select {...f.bind('contactId')}>
             <Options options={props.contacts.map((c) => [c.id, c.name] as [string, string])} empty={L('未指定', 'None')} />
           </select>
         </Field>
-        <Field label={L('地点', 'Where')} error={why(f.errors.location)}>
+        <Field label={L('地点', 'Where')} error={f.errors.location}>
           <input {...f.bind('location')} />
         </Field>
-        <Field label={L('概要 *', 'Summary *')} error={why(f.errors.summary)} wide>
+        <Field label={L('概要 *', 'Summary *')} error={f.errors.summary} wide>
           <input {...f.bind('summary')} maxLength={200} />
         </Field>
-        <Field label={L('详细内容', 'Details')} error={why(f.errors.details)} wide>
+        <Field label={L('详细内容', 'Details')} error={f.errors.details} wide>
           <textarea {...f.bind('details')} />
         </Field>
-        <Field label={L('结果', 'Result')} error={why(f.errors.result)}>
+        <Field label={L('结果', 'Result')} error={f.errors.result}>
           <input {...f.bind('result')} />
         </Field>
-        <Field label={L('下次跟进日期', 'Next follow-up')} error={why(f.errors.nextFollowUpDate)}>
+        <Field label={L('下次跟进日期', 'Next follow-up')} error={f.errors.nextFollowUpDate}>
           <input {...f.bind('nextFollowUpDate')} type="date" min={today()} />
         </Field>
         <FormButtons busy={f.busy} action="record" label={L('保存记录', 'Record')} />
@@ -1165,7 +1150,7 @@ function SalesKeyForm({ customer, onDone }: { customer: any; onDone: () => void 
       })}
     >
       <ErrorBox error={f.error} />
-      <Field label={L('销售系统客户编码', 'Customer key in the sales system')} error={why(f.errors.salesSystemKey)}>
+      <Field label={L('销售系统客户编码', 'Customer key in the sales system')} error={f.errors.salesSystemKey}>
         <input {...f.bind('salesSystemKey')} />
       </Field>
       <FormButtons busy={f.busy} action="link-sales-system" label={L('关联', 'Link')} />
@@ -1536,17 +1521,17 @@ function RelationForm({ contacts, onDone }: { contacts: any[]; onDone: () => voi
         })}
       >
         <ErrorBox error={f.error} />
-        <Field label={L('联系人', 'Contact')} error={why(f.errors.contactId)}>
+        <Field label={L('联系人', 'Contact')} error={f.errors.contactId}>
           <select {...f.bind('contactId')}>
             <Options options={contacts.map((c) => [c.id, c.name] as [string, string])} empty={L('请选择', 'Choose')} />
           </select>
         </Field>
-        <Field label={L('熟悉度', 'Closeness')} error={why(f.errors.strength)}>
+        <Field label={L('熟悉度', 'Closeness')} error={f.errors.strength}>
           <select {...f.bind('strength')}>
             <Options options={[1, 2, 3, 4, 5].map((n) => [String(n), '★'.repeat(n)] as [string, string])} />
           </select>
         </Field>
-        <Field label={L('备注', 'Notes')} error={why(f.errors.notes)} wide>
+        <Field label={L('备注', 'Notes')} error={f.errors.notes} wide>
           <input {...f.bind('notes')} />
         </Field>
         <FormButtons busy={f.busy} action="set-relation" label={L('保存', 'Save')} />
@@ -1580,15 +1565,15 @@ function LinkForm({ customerId, onDone }: { customerId: string; onDone: () => vo
         })}
       >
         <ErrorBox error={f.error} />
-        <Field label={L('关系', 'Relation')} error={why(f.errors.kind)}>
+        <Field label={L('关系', 'Relation')} error={f.errors.kind}>
           <select {...f.bind('kind')}>
             <Options options={optionsOf('CUSTOMER_LINK_KIND_', CUSTOMER_LINK_KIND, customerLinkKind)} />
           </select>
         </Field>
-        <Field label={L('对方客户', 'Other customer')} error={why(f.errors.toCustomerId)}>
+        <Field label={L('对方客户', 'Other customer')} error={f.errors.toCustomerId}>
           <CustomerPicker key={pickerKey} name="toCustomerId" value={other} onChange={setOther} />
         </Field>
-        <Field label={L('备注', 'Notes')} error={why(f.errors.notes)} wide>
+        <Field label={L('备注', 'Notes')} error={f.errors.notes} wide>
           <input {...f.bind('notes')} />
         </Field>
         <FormButtons busy={f.busy} action="link-customer" label={L('关联', 'Link')} />
@@ -1679,12 +1664,12 @@ function DelayLossForm({ customer, onDone }: { customer: any; onDone: () => void
         })}
       >
         <ErrorBox error={f.error} />
-        <Field label={L('挽留措施 *', 'Measures *')} error={why(f.errors.measures)} wide>
+        <Field label={L('挽留措施 *', 'Measures *')} error={f.errors.measures} wide>
           <textarea {...f.bind('measures')} />
         </Field>
         <Field
           label={L('暂缓至', 'Until')}
-          error={why(f.errors.delayUntil)}
+          error={f.errors.delayUntil}
           hint={L('不填则为三个月后', 'Three months from today when empty')}
         >
           <input {...f.bind('delayUntil')} type="date" min={today()} />
@@ -1709,7 +1694,7 @@ function ConfirmLossForm({ customer, onDone }: { customer: any; onDone: () => vo
         })}
       >
         <ErrorBox error={f.error} />
-        <Field label={L('流失原因 *', 'Reason *')} error={why(f.errors.reason)} wide>
+        <Field label={L('流失原因 *', 'Reason *')} error={f.errors.reason} wide>
           <textarea {...f.bind('reason')} />
         </Field>
         <FormButtons busy={f.busy} action="confirm-loss" label={L('确定流失', 'Confirm loss')} danger />
@@ -1785,7 +1770,7 @@ function HandoverPage() {
           })}
         >
           <ErrorBox error={f.error} />
-          <Field label={L('原负责人', 'From')} error={why(f.errors.fromUserId)}>
+          <Field label={L('原负责人', 'From')} error={f.errors.fromUserId}>
             {everyone.length ? (
               <select {...f.bind('fromUserId')}>
                 <Options options={everyone} empty={L('请选择', 'Choose')} />
@@ -1794,7 +1779,7 @@ function HandoverPage() {
               <input {...f.bind('fromUserId')} placeholder={L('用户 ID', 'User id')} />
             )}
           </Field>
-          <Field label={L('新负责人', 'To')} error={why(f.errors.toUserId)}>
+          <Field label={L('新负责人', 'To')} error={f.errors.toUserId}>
             {everyone.length ? (
               <select {...f.bind('toUserId')}>
                 <Options options={userOptions(users).filter(([id]) => id !== from)} empty={L('请选择', 'Choose')} />
@@ -1803,7 +1788,7 @@ function HandoverPage() {
               <input {...f.bind('toUserId')} placeholder={L('用户 ID', 'User id')} />
             )}
           </Field>
-          <Field label={L('移交原因 *', 'Reason *')} error={why(f.errors.reason)} wide>
+          <Field label={L('移交原因 *', 'Reason *')} error={f.errors.reason} wide>
             <input {...f.bind('reason')} placeholder={L('例如：离职交接', 'e.g. leaving the company')} maxLength={500} />
           </Field>
           {from && (

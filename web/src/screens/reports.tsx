@@ -26,6 +26,7 @@ import {
   Badge,
   ErrorBox,
   Field,
+  fieldMessage,
   FormButtons,
   invalid,
   Loading,
@@ -612,7 +613,9 @@ function ReportView({ route }: { route: Route }) {
   };
   const option = useMemo(() => (r ? chartOf(r, rows, label, lk) : undefined), [r, rows, lk, users]);
   const next = more.rows.length ? more.next : r?.nextPageToken;
-  const violations = (data.error instanceof ApiError && data.error.violations) || {};
+  const violations = Object.fromEntries(
+    Object.entries((data.error instanceof ApiError && data.error.violations) || {}).map(([k, v]) => [k, fieldMessage(v)]),
+  );
 
   const loadMore = (token: string) =>
     paging.run(async () => {
