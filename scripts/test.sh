@@ -23,7 +23,6 @@ source "$(dirname "$0")/lib.sh"
 
 crm_install_deps
 crm_build
-crm_build_web
 
 test_pg="$CRM_LOCAL/pg-test${sanitizer:+-$sanitizer}"
 port=${CRM_TEST_PG_PORT:-55433}
@@ -43,9 +42,7 @@ crm_log "tests (ctest)"
 if [[ -z "${sanitizer:-}" ]]; then
   crm_log "fuzz targets, a short run of each"
   "$CRM_ROOT/scripts/fuzz.sh" --runs=20000 || failed=1
-fi
-
-if [[ -z "${sanitizer:-}" ]]; then
+  # (scripts/up.sh, which the browser tests run, builds the web front end.)
   crm_log "browser tests (the web front end against a stack of its own)"
   "$CRM_ROOT/tests/browser/run.sh" || failed=1
 fi

@@ -73,7 +73,7 @@ absl::StatusOr<CommonConfig> CommonFlags::Resolve() const {
     c.db_url = db::WithConnectOption(*v_->db_url, "connect_timeout", "5");
     c.db_pool_size = static_cast<int>(*v_->pool);
     c.db_read_sessions = static_cast<int>(*v_->read_sessions);
-    c.migrate = *v_->migrate || *v_->migrate_only;
+    c.migrate = *v_->migrate;
     c.migrate_only = *v_->migrate_only;
     c.outbox_retention = *v_->outbox_retention;
     c.request_log_retention = *v_->request_log_retention;
