@@ -5,8 +5,10 @@
 #include <fstream>
 #include <mutex>
 #include <regex>
+#include <sstream>
 #include <thread>
 
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -265,8 +267,25 @@ double RunSqlScript(const std::string& sql, const std::string& conninfo) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+namespace {
+
+// A file of /proc/<pid>, or "" once the process is gone (which may happen between opening the
+// file and reading it: libstdc++'s streams throw then, so plain reads).
+std::string ProcFile(int pid, const char* name) {
+  std::string out;
+  const int fd = ::open(absl::StrCat("/proc/", pid, "/", name).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return n < 0 ? std::string() : out;
+}
+
+}  // namespace
+
 double PeakRssMib(int pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::istringstream in(ProcFile(pid, "status"));
   std::string line;
   while (std::getline(in, line)) {
     if (line.rfind("VmHWM:", 0) == 0) {
@@ -279,8 +298,7 @@ double PeakRssMib(int pid) {
 }
 
 double CpuSeconds(int pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string stat = ProcFile(pid, "stat");
   // Fields after the command name (which may contain spaces): state is field 3; utime and
   // stime are fields 14 and 15.
   const size_t close = stat.rfind(')');
