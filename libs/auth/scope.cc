@@ -85,6 +85,15 @@ ScopedStatement::ScopedStatement(absl::string_view name, absl::string_view sql,
   }
 }
 
+ScopedStatement::ScopedStatement(absl::string_view name,
+                                 absl::FunctionRef<std::string(DataScope)> sql_for) {
+  for (DataScope s : {DataScope::kNone, DataScope::kOwn, DataScope::kDepartment, DataScope::kAll}) {
+    const int i = static_cast<int>(s);
+    names_[i] = absl::StrCat(name, ".", DataScopeName(s));
+    sqls_[i] = sql_for(s);
+  }
+}
+
 db::Statement ScopedStatement::For(DataScope scope) const {
   const int i = static_cast<int>(scope);
   return {names_[i], sqls_[i]};

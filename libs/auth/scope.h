@@ -11,6 +11,7 @@
 #include <array>
 #include <string>
 #include <vector>
+#include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 
 #include "libs/auth/principal.h"
@@ -39,6 +40,8 @@ class ScopedStatement {
   ScopedStatement(absl::string_view name, absl::string_view sql,
                   const std::vector<std::string>& owner_columns,
                   const std::vector<std::string>& department_columns, int param);
+  // For a shape one predicate cannot express: `sql_for` writes each scope kind's statement.
+  ScopedStatement(absl::string_view name, absl::FunctionRef<std::string(DataScope)> sql_for);
   db::Statement For(DataScope scope) const;
 
  private:

@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "libs/auth/scope.h"
 #include "libs/db/search_grams.h"
 #include "libs/db/time_fields.h"
@@ -77,50 +78,89 @@ const auth::ScopedStatement& LossWarningsScoped() {
   return *s;
 }
 
-// Branches each limited, then merged: exact customer numbers and phone numbers first, then
-// names containing the query, shortest names first, then - for Latin queries - names with a
-// word like the query (trigram word similarity, for misspellings), most similar first. A
-// Latin query (three or more ASCII characters, a letter or digit among them) finds the names
-// containing it through the trigram index (ILIKE), any other query through the gram index;
-// LIKE rechecks the real text either way. Searches are planned for each call
-// (kSearchSessionOptions): the query's grams become constants the index is searched for, the
-// scope's departments an array the index is probed with, and a branch whose condition on the
-// parameters alone is false is planned away. A customer found by two branches comes twice;
-// SearchResultsOf keeps its first.
-// $1 query, $2 LIKE pattern, $3 scope, $4 limit, $5 phone digits ("": none), $6 Latin.
+// A search is a few branches, each finding at most $4 customers by its own index and ranking
+// them by ids and keys alone; the columns are read for the winners only, once the branches are
+// merged: exact customer numbers and phone numbers first, then names containing the query,
+// shortest names first, then - for Latin queries - names with a word like the query (trigram
+// word similarity, for misspellings), most similar first. A customer found by two branches
+// comes twice; SearchResultsOf keeps its first.
+//
+// A Latin query (three or more ASCII characters, a letter or digit among them) finds names
+// through the trigram index (ILIKE for containing it, word similarity for being like it), any
+// other query through the gram index; LIKE rechecks the real text either way. Each kind has
+// its own statement, planned for each call (kSearchSessionOptions): the query's grams become
+// constants the index is searched for, the scope's departments an array the index is probed
+// with, and a branch whose condition on the parameters alone is false is planned away.
+//
+// $1 query, $2 LIKE pattern, $3 scope, $4 limit, $5 phone digits ("": none).
+#define SEARCH_FETCH_BEGIN "SELECT " CRM_CUSTOMER_COLUMNS " FROM ("
+#define SEARCH_FETCH_END                          \
+  ") t JOIN customers.customers c ON c.id = t.id" \
+  " ORDER BY t.kind, t.len, t.sim DESC, t.id DESC"
+#define SEARCH_PHONE_BRANCH                                                      \
+  "(SELECT c.id, 0 AS kind, 0 AS len, 0::real AS sim FROM customers.customers c" \
+  "  WHERE $5 <> '' AND c.phone_digits = $5 AND c.phone_digits <> ''"            \
+  "  AND c.deleted_at IS NULL AND {scope} LIMIT $4)"
+
 const auth::ScopedStatement& SearchScoped() {
   static const auto* s = new auth::ScopedStatement(
       "customers.search",
-      "(SELECT " CRM_CUSTOMER_COLUMNS
-      ", 0 AS kind, 0 AS len, 0::real AS sim, c.id AS uuid"
-      "  FROM customers.customers c"
-      "  WHERE $1 ~* '^c[0-9]{8,}$' AND c.number = upper($1) AND c.deleted_at IS NULL"
-      "  AND {scope})"
+      SEARCH_FETCH_BEGIN SEARCH_PHONE_BRANCH
       " UNION ALL"
-      " (SELECT " CRM_CUSTOMER_COLUMNS
-      ", 0, 0, 0, c.id FROM customers.customers c"
-      "  WHERE $5 <> '' AND c.phone_digits = $5 AND c.phone_digits <> ''"
-      "  AND c.deleted_at IS NULL AND {scope} LIMIT $4)"
-      " UNION ALL"
-      " (SELECT " CRM_CUSTOMER_COLUMNS
-      ", 1, length(c.name), 0, c.id FROM customers.customers c"
-      "  WHERE NOT $6::boolean AND c.deleted_at IS NULL AND {scope}"
+      " (SELECT c.id, 1, length(c.name), 0 FROM customers.customers c"
+      "  WHERE c.deleted_at IS NULL AND {scope}"
       "  AND c.name_grams @> customers.query_grams($1) AND lower(c.name) LIKE lower($2)"
-      "  ORDER BY length(c.name), c.id DESC LIMIT $4)"
-      " UNION ALL"
-      " (SELECT " CRM_CUSTOMER_COLUMNS
-      ", 1, length(c.name), 0, c.id FROM customers.customers c"
-      "  WHERE $6::boolean AND c.deleted_at IS NULL AND {scope} AND c.name ~ '[A-Za-z0-9]'"
-      "  AND c.name ILIKE $2 AND lower(c.name) LIKE lower($2)"
-      "  ORDER BY length(c.name), c.id DESC LIMIT $4)"
-      " UNION ALL"
-      " (SELECT " CRM_CUSTOMER_COLUMNS
-      ", 2, 0, word_similarity($1, c.name), c.id"
-      "  FROM customers.customers c"
-      "  WHERE $6::boolean AND c.deleted_at IS NULL AND {scope} AND c.name ~ '[A-Za-z0-9]'"
-      "  AND $1 <% c.name ORDER BY word_similarity($1, c.name) DESC, c.id DESC LIMIT $4)"
-      " ORDER BY kind, len, sim DESC, uuid DESC",
+      "  ORDER BY length(c.name), c.id DESC LIMIT $4)" SEARCH_FETCH_END,
       "c.owner_id", "c.owner_department_id", 3);
+  return *s;
+}
+
+// A Latin search's branch over the trigram index, written with {scope}, ordered by `order`
+// over its columns (id, kind, len, sim). In a manager's scope it runs once per department, so
+// that the department and the query reach the index together: given the departments as one
+// array, the planner underestimates how many names are like the query (its statistics sample
+// few Latin names) and checks the departments after the index, over every name in the company.
+std::string TrigramBranch(auth::DataScope scope, absl::string_view branch,
+                          absl::string_view order) {
+  if (scope != auth::DataScope::kDepartment) {
+    return absl::StrReplaceAll(
+        branch,
+        {{"{scope}", auth::ScopePredicate(scope, "c.owner_id", "c.owner_department_id", 3)}});
+  }
+  return absl::StrCat("(SELECT b.* FROM unnest($3::uuid[]) AS d (id) CROSS JOIN LATERAL ",
+                      absl::StrReplaceAll(branch, {{"{scope}", "c.owner_department_id = d.id"}}),
+                      " b ORDER BY ", order, " LIMIT $4)");
+}
+
+const auth::ScopedStatement& LatinSearchScoped() {
+  static const auto* s =
+      new auth::ScopedStatement("customers.search_latin", [](auth::DataScope scope) {
+        const std::string predicate =
+            auth::ScopePredicate(scope, "c.owner_id", "c.owner_department_id", 3);
+        return absl::StrCat(
+            SEARCH_FETCH_BEGIN
+            "(SELECT c.id, 0 AS kind, 0 AS len, 0::real AS sim"
+            "  FROM customers.customers c"
+            "  WHERE $1 ~* '^c[0-9]{8,}$' AND c.number = upper($1) AND c.deleted_at IS NULL AND ",
+            predicate, ") UNION ALL ",
+            absl::StrReplaceAll(SEARCH_PHONE_BRANCH, {{"{scope}", predicate}}), " UNION ALL ",
+            TrigramBranch(scope,
+                          "(SELECT c.id, 1 AS kind, length(c.name) AS len, 0::real AS sim"
+                          "  FROM customers.customers c"
+                          "  WHERE c.deleted_at IS NULL AND {scope} AND c.name ~ '[A-Za-z0-9]'"
+                          "  AND c.name ILIKE $2 AND lower(c.name) LIKE lower($2)"
+                          "  ORDER BY length(c.name), c.id DESC LIMIT $4)",
+                          "b.len, b.id DESC"),
+            " UNION ALL ",
+            TrigramBranch(scope,
+                          "(SELECT c.id, 2 AS kind, 0 AS len, word_similarity($1, c.name) AS sim"
+                          "  FROM customers.customers c"
+                          "  WHERE c.deleted_at IS NULL AND {scope} AND c.name ~ '[A-Za-z0-9]'"
+                          "  AND $1 <% c.name ORDER BY word_similarity($1, c.name) DESC, c.id DESC"
+                          "  LIMIT $4)",
+                          "b.sim DESC, b.id DESC"),
+            SEARCH_FETCH_END);
+      });
   return *s;
 }
 
@@ -401,9 +441,9 @@ db::Query Repository::Search(const std::string& query, const auth::Principal& ca
   // Only a query with digits enough to be a phone number looks for one.
   std::string digits = Digits(query);
   if (digits.size() < 5) digits.clear();
-  return {SearchScoped().For(caller.scope),
+  return {(latin ? LatinSearchScoped() : SearchScoped()).For(caller.scope),
           db::MakeParams(q, db::search_grams::LikeContains(q), auth::ScopeParam(caller), limit,
-                         digits, latin)};
+                         digits)};
 }
 
 std::vector<Customer> Repository::SearchResultsOf(const db::Rows& rows, int limit) {

@@ -6,6 +6,7 @@
 #include <future>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
@@ -89,9 +90,11 @@ class SearchTest : public CustomersFixture {
   }
 
   // The indexes of customers.customers that the plan of `q` reads, as the search sessions
-  // plan it; a scan of the table without an index condition is reported as "scan".
+  // plan it; a scan of the table without an index condition is reported as "scan". With
+  // `conditions`, each index's conditions too, as "index: condition".
   std::vector<std::string> IndexesOf(const std::string& name, const std::string& sql,
-                                     const db::Params& params) {
+                                     const db::Params& params,
+                                     std::vector<std::string>* conditions = nullptr) {
     db::Conn searching(db::WithConnectOption(conninfo_, "options", kSearchSessionOptions));
     EXPECT_THAT(searching.Read([&](db::Tx& tx) -> absl::Status {
       tx.exec("PREPARE " + tx.quote_name(name) + " AS " + sql);
@@ -106,6 +109,9 @@ class SearchTest : public CustomersFixture {
           // Its rows come from the bitmap index scans below it.
         } else if (node.contains("Index Cond")) {
           found.push_back(node.value("Index Name", ""));
+          if (conditions != nullptr) {
+            conditions->push_back(found.back() + ": " + node.value("Index Cond", ""));
+          }
         } else {
           found.push_back("scan");
         }
@@ -116,9 +122,10 @@ class SearchTest : public CustomersFixture {
     return found;
   }
 
-  std::vector<std::string> SearchIndexes(const auth::Principal& caller, const std::string& query) {
+  std::vector<std::string> SearchIndexes(const auth::Principal& caller, const std::string& query,
+                                         std::vector<std::string>* conditions = nullptr) {
     db::Query q = Repository::Search(query, caller, 20);
-    return IndexesOf(std::string(q.stmt.name), std::string(q.stmt.sql), q.params);
+    return IndexesOf(std::string(q.stmt.name), std::string(q.stmt.sql), q.params, conditions);
   }
 };
 
@@ -295,6 +302,18 @@ TEST_F(SearchTest, EachSearchShapeUsesItsIndex) {
   EXPECT_THAT(SearchIndexes(rep, "zhongtan logistcs"), Contains("customers_name_trgm"));
   EXPECT_THAT(SearchIndexes(manager, "zhongtan logistcs"), Contains("customers_name_trgm"));
   EXPECT_THAT(SearchIndexes(executive, "zhongtan logistcs"), Contains("customers_name_trgm"));
+  // A manager's department reaches the trigram index with the query, in both Latin branches.
+  for (const std::string q : {"zhongtan logistcs", "huaxin"}) {
+    std::vector<std::string> conditions;
+    SearchIndexes(Manager({department(3), department(4)}), q, &conditions);
+    int trigram = 0;
+    for (const auto& c : conditions) {
+      if (!absl::StartsWith(c, "customers_name_trgm")) continue;
+      ++trigram;
+      EXPECT_THAT(c, testing::HasSubstr("owner_department_id")) << q;
+    }
+    EXPECT_EQ(trigram, 2) << q;  // one for each branch, run once for each department
+  }
   for (const auto& caller : {rep, manager, executive}) {
     for (const std::string q :
          {"物流", "泰", "杭州天宏物流", "C90000003", "0571-80000003", "zhongtan logistcs"}) {
