@@ -66,9 +66,8 @@ int Main(int argc, char** argv) {
   if (!started.ok()) return Fatal("startup failed", started.status());
   service::Backend& b = *started;
   service::Runtime& rt = *b.runtime;
-  // Searches run on sessions of their own, which plan each search for its parameters: one
-  // slow search does not hold up the point reads behind it, and the query's grams and the
-  // caller's scope reach the indexes as constants.
+  // Searches run on sessions of their own (kSearchSessionOptions), so that one slow search
+  // does not hold up the point reads behind it.
   db::Reader search_reader(
       db::ReaderOptions{db::WithConnectOption(b.config.db_url, "options", kSearchSessionOptions),
                         static_cast<int>(*search_sessions), 8, "search"},

@@ -88,9 +88,9 @@ const auth::ScopedStatement& LossWarningsScoped() {
 // A Latin query (three or more ASCII characters, a letter or digit among them) finds names
 // through the trigram index (ILIKE for containing it, word similarity for being like it), any
 // other query through the gram index; LIKE rechecks the real text either way. Each kind has
-// its own statement, planned for each call (kSearchSessionOptions): the query's grams become
-// constants the index is searched for, the scope's departments an array the index is probed
-// with, and a branch whose condition on the parameters alone is false is planned away.
+// its own statement, planned once for any parameters (kSearchSessionOptions): the query's
+// grams are computed when it runs and the index is searched for them, and a branch whose
+// condition on the parameters alone is false stops at that check.
 //
 // $1 query, $2 LIKE pattern, $3 scope, $4 limit, $5 phone digits ("": none).
 #define SEARCH_FETCH_BEGIN "SELECT " CRM_CUSTOMER_COLUMNS " FROM ("

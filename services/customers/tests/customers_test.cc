@@ -134,7 +134,7 @@ TEST_F(CustomersTest, BadInputNamesEachFieldAndWritesNothing) {
 // Statements run with generic plans must still reach their rows through an index condition: a
 // partial index is usable only when the statement spells out its condition. Checked with
 // sequential scans disabled, so that a plan without a fitting index shows as a scan
-// (sequential, or of a whole index in id order). Searches are planned per call: search_test.cc.
+// (sequential, or of a whole index in id order). Searches: search_test.cc.
 TEST_F(CustomersTest, GenericPlansOfLookupsUseIndexes) {
   // Plans for a table with rows and statistics (an empty one is planned by guesses).
   const auth::Principal owner = Rep(NewId());
