@@ -1,10 +1,11 @@
 // Users by id, for showing names instead of ids and for assignment pickers: the directory is
 // read once per session as far as the caller may read it (the directory is scoped like every
-// record; others are shown by the end of their id).
-import { useEffect, useState } from 'preact/hooks';
-import { getAll } from './api';
-import { L } from './i18n';
-import { can, myId, session } from './session';
+// record); the names of others that records mention are looked up by id, in batches, once each.
+import {useEffect, useState} from 'preact/hooks';
+
+import {getAll, post} from './api';
+import {L} from './i18n';
+import {can, myId, onSession, session} from './session';
 
 export interface User {
   id: string;
@@ -29,22 +30,78 @@ export function loadUsers(): Promise<Map<string, User>> {
   return cache;
 }
 
+// Names looked up (an id the lookup did not know maps to null), ids to look up, and the
+// components to render again when names arrive.
+const looked = new Map<string, User|null>();
+const pending = new Set<string>();
+const listeners = new Set<() => void>();
+let flushing = false;
+
+function lookUp(id: string) {
+  if (looked.has(id) || pending.has(id) || !/^[0-9a-f-]{36}$/i.test(id)) return;
+  pending.add(id);
+  if (!flushing) {
+    flushing = true;
+    setTimeout(flush, 0);
+  }
+}
+
+async function flush() {
+  const ids = [...pending].slice(0, 100);
+  try {
+    const r = await post<{users?: {id: string; displayName: string; state?: string}[]}>(
+        '/v1/users:lookupNames',
+        {ids},
+    );
+    for (const id of ids) looked.set(id, null);
+    for (const u of r.users ?? []) {
+      looked.set(
+          u.id,
+          {id: u.id, username: '', displayName: u.displayName, departmentId: '', state: u.state});
+    }
+  } catch {
+    for (const id of ids) looked.set(id, null);  // shown by the end of the id, not asked again
+  }
+  for (const id of ids) pending.delete(id);
+  listeners.forEach((f) => f());
+  if (pending.size)
+    setTimeout(flush, 0);
+  else
+    flushing = false;
+}
+
 export function forgetUsers() {
   cache = null;
+  looked.clear();
 }
+
+// The next person to sign in on this page sees only what they may.
+onSession((s) => {
+  if (!s) forgetUsers();
+});
 
 export function useUsers(): Map<string, User> {
   const [users, setUsers] = useState<Map<string, User>>(new Map());
+  const [, setNamesSeen] = useState(0);
   useEffect(() => {
     loadUsers().then(setUsers, () => {});
+    const update = () => setNamesSeen((n) => n + 1);
+    listeners.add(update);
+    return () => {
+      listeners.delete(update);
+    };
   }, []);
   return users;
 }
 
 export function nameOf(users: Map<string, User>, id?: string): string {
   if (!id) return '';
+  const known = users.get(id) ?? looked.get(id);
+  if (known) return known.displayName;
+  if (id === myId()) return session.value?.displayName ?? '';
+  lookUp(id);
   // Ids are time-ordered: their last digits tell people apart, their first do not.
-  return users.get(id)?.displayName ?? (id === myId() ? session.value?.displayName ?? '' : `${L('用户', 'User')}…${id.slice(-4)}`);
+  return `${L('用户', 'User')}…${id.slice(-4)}`;
 }
 
 // A person's name: the caller's own as signed in, others' as nameOf gives them.

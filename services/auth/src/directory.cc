@@ -312,6 +312,22 @@ void Directory::GetUser(db::Reader& reader, const Principal& caller, const std::
                 });
 }
 
+void Directory::LookupUserNames(db::Reader& reader, const std::vector<std::string>& ids,
+                                db::Callback<std::vector<UserName>> done) const {
+  Violations v;
+  if (ids.size() > 100) v.Add("ids", "must name at most 100 users");
+  for (size_t i = 0; i < ids.size() && i < 100; ++i) {
+    validation::RequiredUuid(v, absl::StrCat("ids[", i, "]"), ids[i]);
+  }
+  if (absl::Status s = v.ToStatus(); !s.ok()) return done(s);
+  if (ids.empty()) return done(std::vector<UserName>{});
+  reader.Submit(Repository::UserNames(ids),
+                [done = std::move(done)](absl::StatusOr<db::Rows> rows) mutable {
+                  if (!rows.ok()) return done(rows.status());
+                  done(Repository::UserNamesOf(*rows));
+                });
+}
+
 absl::StatusOr<validation::Page<User>> Directory::ListUsers(db::Conn& conn, const Principal& caller,
                                                             const UserQuery& q) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.users.read"));

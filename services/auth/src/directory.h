@@ -70,6 +70,9 @@ class Directory {
   // A point read on the pipelined read path.
   void GetUser(db::Reader& reader, const auth::Principal& caller, const std::string& id,
                db::Callback<User> done) const;
+  // Any signed-in caller; at most 100 ids. A point read on the pipelined read path.
+  void LookupUserNames(db::Reader& reader, const std::vector<std::string>& ids,
+                       db::Callback<std::vector<UserName>> done) const;
   absl::StatusOr<validation::Page<User>> ListUsers(db::Conn& conn, const auth::Principal& caller,
                                                    const UserQuery& query) const;
   // `mask`: display_name, email, phone, department_id, manager_id, state.

@@ -138,6 +138,22 @@ class DirectoryServiceImpl final : public v1::DirectoryService::CallbackService,
     });
   }
 
+  Unary* LookupUserNames(Context* ctx, const v1::LookupUserNamesRequest* req,
+                         v1::LookupUserNamesResponse* resp) override {
+    return calls_.Async(ctx, __func__, [this, req, resp](std::shared_ptr<Call> call) {
+      directory->LookupUserNames(
+          calls_.reader(), {req->ids().begin(), req->ids().end()},
+          rpc::Reply<std::vector<UserName>>(std::move(call), [resp](const auto& names) {
+            for (const UserName& n : names) {
+              v1::UserName* p = resp->add_users();
+              p->set_id(n.id);
+              p->set_display_name(n.display_name);
+              p->set_state(n.active ? v1::USER_STATE_ACTIVE : v1::USER_STATE_DISABLED);
+            }
+          }));
+    });
+  }
+
   Unary* ListUsers(Context* ctx, const v1::ListUsersRequest* req,
                    v1::ListUsersResponse* resp) override {
     return calls_.Unary(ctx, __func__, [=](Call& call, db::Conn& conn) {

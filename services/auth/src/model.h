@@ -44,6 +44,13 @@ struct User {
   absl::Time updated_at;
 };
 
+// A user as anyone signed in may see them (LookupUserNames).
+struct UserName {
+  std::string id;
+  std::string display_name;
+  bool active = true;
+};
+
 struct Role {
   std::string name;
   std::string display_name;

@@ -326,6 +326,22 @@ std::optional<User> Repository::UserOf(const db::Rows& rows) {
   return UserFromRow(rows[0]);
 }
 
+db::Query Repository::UserNames(const std::vector<std::string>& ids) {
+  static constexpr Statement kUserNames{
+      "auth.user_names",
+      "SELECT u.id::text, u.display_name, u.state = 'active' FROM auth.users u"
+      " WHERE u.id = ANY($1::uuid[])"};
+  return {kUserNames, db::MakeParams(db::TextArray(ids))};
+}
+
+std::vector<UserName> Repository::UserNamesOf(const db::Rows& rows) {
+  std::vector<UserName> out;
+  for (const auto& r : rows) {
+    out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<bool>()});
+  }
+  return out;
+}
+
 std::vector<User> Repository::ListUsers(db::Tx& tx, const UserFilter& f,
                                         const auth::Principal& caller, auth::DataScope scope,
                                         const std::string& after_id, int limit) {

@@ -38,6 +38,9 @@ class Repository {
   static db::Query FindUserInScope(const std::string& id, const auth::Principal& caller,
                                    auth::DataScope scope);
   static std::optional<User> UserOf(const db::Rows& rows);
+  // The names of the users among `ids` (uuids): a read for db::Reader, and its result.
+  static db::Query UserNames(const std::vector<std::string>& ids);
+  static std::vector<UserName> UserNamesOf(const db::Rows& rows);
   static std::vector<User> ListUsers(db::Tx& tx, const UserFilter& filter,
                                      const auth::Principal& caller, auth::DataScope scope,
                                      const std::string& after_id, int limit);

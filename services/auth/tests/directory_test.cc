@@ -1,3 +1,6 @@
+#include <future>
+#include <map>
+
 #include "absl/strings/ascii.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -14,6 +17,7 @@ using ::crm::test::StatusIs;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
@@ -144,6 +148,36 @@ TEST_F(DirectoryTest, RolesWithoutThePermissionAreDeniedBeforeExistenceIsChecked
   // Service agents lack auth.users.read altogether.
   User agent = MakeUser(Unique("agent"), "s3cret-pass", {"service_agent"});
   EXPECT_THAT(directory_->ListUsers(*conn_, SignedIn(agent), {}), StatusIs(kDenied));
+}
+
+// Names are shown for any user a caller's records mention, whatever the caller's directory
+// scope; nothing else about them is.
+TEST_F(DirectoryTest, AnyoneSignedInLooksUpNames) {
+  Department north = MakeDepartment(Unique("华北区"));
+  Department south = MakeDepartment(Unique("华南区"));
+  User rep = MakeUser(Unique("rep"), "s3cret-pass", {"account_manager"}, north.id);
+  User other = MakeUser(Unique("agent"), "s3cret-pass", {"service_agent"}, south.id);
+  // Any signed-in caller may: the glue checks the token, the lookup nothing more.
+  auto lookup = [&](const std::vector<std::string>& ids) {
+    std::promise<absl::StatusOr<std::vector<UserName>>> result;
+    directory_->LookupUserNames(*reader_, ids, [&](absl::StatusOr<std::vector<UserName>> r) {
+      result.set_value(std::move(r));
+    });
+    return result.get_future().get();
+  };
+  const std::string missing = "0189a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+  EXPECT_THAT(GetUser(SignedIn(rep), other.id), StatusIs(kDenied));
+  auto names = lookup({other.id, missing, rep.id});
+  ASSERT_THAT(names, IsOk());
+  std::map<std::string, std::string> by_id;
+  for (const auto& n : *names) by_id[n.id] = n.display_name;
+  EXPECT_EQ(by_id, (std::map<std::string, std::string>{{other.id, other.display_name},
+                                                       {rep.id, rep.display_name}}));
+  auto none = lookup({});
+  ASSERT_THAT(none, IsOk());
+  EXPECT_THAT(*none, IsEmpty());
+  EXPECT_THAT(lookup({rep.id, "not-an-id"}), HasFieldViolation("ids[1]"));
+  EXPECT_THAT(lookup(std::vector<std::string>(101, rep.id)), HasFieldViolation("ids"));
 }
 
 TEST_F(DirectoryTest, ManagersSeeTheirDepartmentSubtreeOnly) {

@@ -41,6 +41,8 @@ export async function financeRecordsPayment(flow) {
 
   await openReceivable(flow, contractId);
   if (contractNumber) await page.locator('h1', { hasText: contractNumber }).waitFor({ timeout: 15000 });
+  // The owner by name, though finance may not read the user directory.
+  await page.locator('dd', { hasText: '陈杰' }).first().waitFor({ timeout: 15000 });
   await flow.shot('receivable');
 
   // A new receivable has one installment for the whole amount: plan it in two.
@@ -139,6 +141,14 @@ export async function ticketLoopsOnceAndArchives(flow) {
   await flow.shot('ticket-created');
 
   page = await openTicket(flow, 'he.jing');
+  // The assignees are the directory, read once the page shows who signed in.
+  await page
+    .waitForFunction(
+      () => [...document.querySelectorAll('select[name=assigneeId] option')].some((o) => o.textContent.includes('lin.xue')),
+      null,
+      { timeout: 15000 },
+    )
+    .catch(() => {});
   const agent = await page
     .locator('select[name=assigneeId] option')
     .evaluateAll((os) => os.find((o) => o.textContent.includes('lin.xue'))?.value);

@@ -189,7 +189,7 @@ function FinanceLists({ route }: { route: Route }) {
 const contractColumns = (users: Map<string, User>): Column<any>[] => [
   { label: L('合同', 'Contract'), class: 'nowrap', render: (x) => <Link to={`/finance/${x.contractId}`}>{x.contractNumber}</Link> },
   { label: L('客户', 'Customer'), render: (x) => <CustomerName id={x.customerId} /> },
-  ...(users.size ? [{ label: L('负责人', 'Owner'), render: (x: any) => who(users, x.ownerId) }] : []),
+  { label: L('负责人', 'Owner'), render: (x) => who(users, x.ownerId) },
 ];
 
 function ReceivableList({ f, users }: { f: Filters; users: Map<string, User> }) {
