@@ -4,6 +4,7 @@ import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, Code, get, queryString } from './api';
 import type { Query } from './api';
+import { fieldMessage } from './field-messages';
 import { L } from './i18n';
 
 // ---- routing (hash based: #/customers/42?tab=contacts) ----
@@ -218,30 +219,6 @@ export function useForm<T extends Record<string, any>>(
       }
     },
   };
-}
-
-// The services' words for common field violations, in the reader's language.
-export function fieldMessage(message: string): string {
-  const exact: Record<string, [string, string]> = {
-    'is required': ['必填', 'Required'],
-    'is not an e-mail address': ['不是有效的邮箱地址', 'Not an e-mail address'],
-    'must not be in the future': ['不能晚于现在', 'Must not be in the future'],
-    'must be after today': ['必须晚于今天', 'Must be after today'],
-    'must not be negative': ['不能为负数', 'Must not be negative'],
-    'must not be empty': ['不能为空', 'Must not be empty'],
-    'must not contain control characters': ['不能包含控制字符', 'Must not contain control characters'],
-    'is not a valid date': ['不是有效的日期', 'Not a valid date'],
-    'is too large': ['数值过大', 'Too large'],
-  };
-  if (exact[message]) return L(...exact[message]);
-  if (message.startsWith('may contain only digits, spaces and + - ( )')) {
-    return L('只能包含数字、空格和 + - ( )，最多 32 位', message);
-  }
-  const max = /^must be at most (\d+) characters$/.exec(message);
-  if (max) return L(`最多 ${max[1]} 个字符`, message);
-  const min = /^must be at least (\d+) characters$/.exec(message);
-  if (min) return L(`至少 ${min[1]} 个字符`, message);
-  return message;
 }
 
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());

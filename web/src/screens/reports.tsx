@@ -7,6 +7,7 @@ import type { Query } from '../api';
 import type { Chart, ChartOption } from '../charts';
 import { allDepartments, departmentName, departmentOptions } from '../departments';
 import type { Department } from '../departments';
+import { fieldMessage } from '../field-messages';
 import { date, dateTime, locale, money, moneyValue, parseMoney, toDate, today } from '../format';
 import type { DateJson, Money } from '../format';
 import { L } from '../i18n';
@@ -26,7 +27,6 @@ import {
   Badge,
   ErrorBox,
   Field,
-  fieldMessage,
   FormButtons,
   invalid,
   Loading,
