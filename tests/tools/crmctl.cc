@@ -7,9 +7,12 @@
 //   crmctl list
 //
 // The address defaults to $CRM_ADDR, or localhost:50051 (auth) without it; the token to
-// $CRM_TOKEN. crmctl can target the gateway alone: CRM_ADDR=localhost:50050 reaches every
-// service. Responses are printed as JSON (proto3 JSON mapping); errors go to stderr with their
-// code, message and field violations, and exit with 1.
+// $CRM_TOKEN. With --tls-ca (a PEM file) the call uses TLS and verifies the server against that
+// CA, presenting --tls-cert and --tls-key to a server that requires a client certificate. Flags
+// only: the services' CRM_TLS_* variables are set in their pods, where crmctl (the probes) asks
+// the plaintext Unix socket. crmctl can target the gateway alone: CRM_ADDR=localhost:50050 reaches
+// every service. Responses are printed as JSON (proto3 JSON mapping); errors go to stderr with
+// their code, message and field violations, and exit with 1.
 
 #include <unistd.h>
 
@@ -17,6 +20,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <tuple>
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/dynamic_message.h>
@@ -47,9 +51,11 @@
 #include "crm/service/v1/events.pb.h"
 #include "crm/service/v1/tickets_service.grpc.pb.h"
 #include "external/salesys/v1/sales_system.pb.h"
+#include "libs/config/flags.h"
 #include "libs/ids/uuid.h"
 #include "libs/rpc/health_client.h"
 #include "libs/rpc/status_convert.h"
+#include "libs/rpc/tls.h"
 #include "libs/status/field_violations.h"
 
 namespace {
@@ -85,7 +91,9 @@ int Usage() {
       "  crmctl [--addr=host:port] [--token=T] call <package.Service/Method> ['<json>']\n"
       "  crmctl [--addr=host:port] health\n"
       "  crmctl list\n"
-      "The address defaults to $CRM_ADDR or localhost:50051, the token to $CRM_TOKEN.\n",
+      "The address defaults to $CRM_ADDR or localhost:50051, the token to $CRM_TOKEN.\n"
+      "TLS: --tls-ca=FILE verifies the server against that CA; --tls-cert=FILE --tls-key=FILE\n"
+      "present a client certificate.\n",
       stderr);
   return 2;
 }
@@ -204,6 +212,7 @@ int main(int argc, char** argv) {
   const char* env_addr = std::getenv("CRM_ADDR");
   std::string addr = env_addr != nullptr && *env_addr != '\0' ? env_addr : "localhost:50051";
   if (const char* t = std::getenv("CRM_TOKEN")) client.token = t;
+  std::string tls_ca, tls_cert, tls_key;
   int i = 1;
   for (; i < argc && std::string(argv[i]).rfind("--", 0) == 0; ++i) {
     std::string arg = argv[i];
@@ -211,6 +220,12 @@ int main(int argc, char** argv) {
       addr = arg.substr(7);
     } else if (arg.rfind("--token=", 0) == 0) {
       client.token = arg.substr(8);
+    } else if (arg.rfind("--tls-ca=", 0) == 0) {
+      tls_ca = arg.substr(9);
+    } else if (arg.rfind("--tls-cert=", 0) == 0) {
+      tls_cert = arg.substr(11);
+    } else if (arg.rfind("--tls-key=", 0) == 0) {
+      tls_key = arg.substr(10);
     } else {
       return Usage();
     }
@@ -218,7 +233,27 @@ int main(int argc, char** argv) {
   if (i >= argc) return Usage();
   const std::string command = argv[i++];
   if (command == "list") return List();
-  client.channel = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
+  crm::rpc::ClientTls tls;
+  for (const auto& [flag, path, pem] : {std::tuple{"tls-ca", &tls_ca, &tls.ca_pem},
+                                        std::tuple{"tls-cert", &tls_cert, &tls.cert_pem},
+                                        std::tuple{"tls-key", &tls_key, &tls.key_pem}}) {
+    if (path->empty()) continue;
+    auto read = crm::config::ReadFile(flag, *path);
+    if (!read.ok()) {
+      std::fprintf(stderr, "error: %s\n", read.status().ToString().c_str());
+      return 2;
+    }
+    *pem = *std::move(read);
+  }
+  if (!tls.enabled() && !tls.cert_pem.empty()) {
+    std::fputs("error: --tls-cert and --tls-key need --tls-ca\n", stderr);
+    return 2;
+  }
+  if (tls.cert_pem.empty() != tls.key_pem.empty()) {
+    std::fputs("error: --tls-cert and --tls-key go together\n", stderr);
+    return 2;
+  }
+  client.channel = grpc::CreateChannel(addr, crm::rpc::ChannelCredentials(tls));
   if (command == "health") {
     auto status = crm::rpc::CheckHealth(client.channel, "", absl::Seconds(5));
     if (!status.ok()) {
