@@ -366,7 +366,9 @@ const TestPki& Pki() {
 // A server with TLS that requires client certificates (mTLS).
 class RpcTlsTest : public RpcTest {
  protected:
-  ServerTls Tls() const override { return {Pki().server_cert, Pki().server_key, Pki().ca}; }
+  ServerTls Tls() const override {
+    return {Pki().server_cert, Pki().server_key, Pki().ca, Pki().ca};
+  }
   grpc::Status EchoOver(std::shared_ptr<grpc::ChannelCredentials> credentials) {
     auto stub = crm::rpctest::EchoService::NewStub(
         grpc::CreateChannel(absl::StrCat("localhost:", server_->port()), credentials));
@@ -405,7 +407,7 @@ TEST_F(RpcTlsTest, CertificateExpiriesAreMetrics) {
       EXPECT_NEAR(m.gauge.value, static_cast<double>(absl::ToUnixSeconds(*expiry)), 60);
     }
   }
-  EXPECT_EQ(certificates, (std::set<std::string>{"client_ca", "server"}));
+  EXPECT_EQ(certificates, (std::set<std::string>{"ca", "client_ca", "server"}));
 }
 
 TEST(StatusConvertTest, RoundTripKeepsCodeMessageAndViolations) {

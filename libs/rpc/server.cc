@@ -128,7 +128,8 @@ absl::Status Server::Start() {
                          .Register(*registry_);
     for (const auto& [name, pem] :
          {std::pair<std::string, std::string>{"server", options_.tls.cert_pem},
-          {"client_ca", options_.tls.client_ca_pem}}) {
+          {"client_ca", options_.tls.client_ca_pem},
+          {"ca", options_.tls.ca_pem}}) {
       if (pem.empty()) continue;
       auto expiry = CertificateExpiry(pem);
       if (!expiry.ok()) return expiry.status();

@@ -46,6 +46,7 @@ absl::Status TlsFlags::Resolve(ServerTls* server, ClientTls* client) const {
     return s;
   }
   if (absl::Status s = ReadPem("tls-ca", *ca_, &client->ca_pem); !s.ok()) return s;
+  server->ca_pem = client->ca_pem;
   client->cert_pem = server->cert_pem;
   client->key_pem = server->key_pem;
   return absl::OkStatus();

@@ -23,6 +23,9 @@ struct ServerTls {
   std::string cert_pem, key_pem;
   // When set, clients must present a certificate signed by this CA.
   std::string client_ca_pem;
+  // --tls-ca, which this process checks the services it calls against: the server does not
+  // use it, but reports its expiry with the others'.
+  std::string ca_pem;
   bool enabled() const { return !cert_pem.empty(); }
 };
 
