@@ -1,11 +1,10 @@
 // Users by id, for showing names instead of ids and for assignment pickers: the directory is
 // read once per session as far as the caller may read it (the directory is scoped like every
 // record); the names of others that records mention are looked up by id, in batches, once each.
-import {useEffect, useState} from 'preact/hooks';
-
-import {getAll, post} from './api';
-import {L} from './i18n';
-import {can, myId, onSession, session} from './session';
+import { useEffect, useState } from 'preact/hooks';
+import { getAll, post } from './api';
+import { L } from './i18n';
+import { can, myId, onSession, session } from './session';
 
 export interface User {
   id: string;
@@ -30,9 +29,9 @@ export function loadUsers(): Promise<Map<string, User>> {
   return cache;
 }
 
-// Names looked up (an id the lookup did not know maps to null), ids to look up, and the
-// components to render again when names arrive.
-const looked = new Map<string, User|null>();
+// Display names looked up (null: the lookup did not give one), ids waiting to be looked up, and
+// the components to render again when names arrive.
+const looked = new Map<string, string | null>();
 const pending = new Set<string>();
 const listeners = new Set<() => void>();
 let flushing = false;
@@ -48,26 +47,20 @@ function lookUp(id: string) {
 
 async function flush() {
   const ids = [...pending].slice(0, 100);
+  let found: { id: string; displayName: string }[] = [];
   try {
-    const r = await post<{users?: {id: string; displayName: string; state?: string}[]}>(
-        '/v1/users:lookupNames',
-        {ids},
-    );
-    for (const id of ids) looked.set(id, null);
-    for (const u of r.users ?? []) {
-      looked.set(
-          u.id,
-          {id: u.id, username: '', displayName: u.displayName, departmentId: '', state: u.state});
-    }
+    found = (await post<{ users?: typeof found }>('/v1/users:lookupNames', { ids })).users ?? [];
   } catch {
-    for (const id of ids) looked.set(id, null);  // shown by the end of the id, not asked again
+    // Those ids stay shown by their end, and are not asked for again.
   }
-  for (const id of ids) pending.delete(id);
+  for (const id of ids) {
+    looked.set(id, null);
+    pending.delete(id);
+  }
+  for (const u of found) looked.set(u.id, u.displayName);
   listeners.forEach((f) => f());
-  if (pending.size)
-    setTimeout(flush, 0);
-  else
-    flushing = false;
+  if (pending.size) setTimeout(flush, 0);
+  else flushing = false;
 }
 
 export function forgetUsers() {
@@ -96,8 +89,8 @@ export function useUsers(): Map<string, User> {
 
 export function nameOf(users: Map<string, User>, id?: string): string {
   if (!id) return '';
-  const known = users.get(id) ?? looked.get(id);
-  if (known) return known.displayName;
+  const known = users.get(id)?.displayName ?? looked.get(id);
+  if (known) return known;
   if (id === myId()) return session.value?.displayName ?? '';
   lookUp(id);
   // Ids are time-ordered: their last digits tell people apart, their first do not.
