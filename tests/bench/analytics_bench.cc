@@ -295,6 +295,23 @@ int main(int argc, char** argv) {
   // 1. The facts.
   const double load_seconds =
       crm::bench::RunSqlScript(LoadSql(scale), dbs.services->AdminConninfo());
+  // The facts were written by SQL, not by the ingest: the rollups are computed from them, as
+  // after a rebuild.
+  auto conninfo = dbs.services->ProvisionService("analytics", "crm_analytics");
+  if (!conninfo.ok()) Die(conninfo.status().ToString());
+  crm::db::Conn conn(*conninfo);
+  const auto rollup_start = crm::bench::Clock::now();
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone("Asia/Shanghai", &zone)) Die("no time zone Asia/Shanghai");
+  const crm::analytics::Ingest ingest(zone);
+  absl::Status rolled = conn.Transact([&](crm::db::Tx& tx) -> absl::Status {
+    ingest.RebuildRollups(tx);
+    tx.exec("ANALYZE analytics.sales_months, analytics.ticket_months");
+    return absl::OkStatus();
+  });
+  if (!rolled.ok()) Die(rolled.ToString());
+  std::printf("computed the rollups from the facts in %.0f s\n",
+              std::chrono::duration<double>(crm::bench::Clock::now() - rollup_start).count());
   auto sizes = crm::test::RunCommand(
       absl::StrCat("psql -qAtX -F ' ' -c \"SELECT sum(n_live_tup)::int8,"
                    " pg_size_pretty(sum(pg_total_relation_size(relid))) FROM pg_stat_user_tables"
@@ -347,10 +364,6 @@ int main(int argc, char** argv) {
   std::printf("worst report p99 at 8 callers: %.1f ms (floor <= 200)\n", worst);
 
   // 3. Ingestion through the followers' code.
-  auto conninfo = dbs.services->ProvisionService("analytics", "crm_analytics");
-  if (!conninfo.ok()) Die(conninfo.status().ToString());
-  crm::db::Conn conn(*conninfo);
-  const crm::analytics::Ingest ingest(absl::UTCTimeZone());
   const auto batch = Events(events);
   const auto ingest_start = crm::bench::Clock::now();
   for (size_t from = 0; from < batch.size(); from += 500) {

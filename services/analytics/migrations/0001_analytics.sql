@@ -140,6 +140,8 @@ CREATE INDEX payments_day ON analytics.payments (receive_day)
   INCLUDE (customer_id, owner_id, department_id, amount_minor) WHERE currency = 'CNY';
 -- Hand-overs and merges of a receivable; aging's received amount to a day.
 CREATE INDEX payments_contract ON analytics.payments (contract_id, receive_day);
+-- A customer's payments (the sales rollup, when the customer's region, industry or level change).
+CREATE INDEX payments_customer ON analytics.payments (customer_id);
 
 -- Deliveries (payments.delivery.*): accepted quantities of contract lines.
 CREATE TABLE analytics.deliveries (
@@ -152,6 +154,32 @@ CREATE TABLE analytics.deliveries (
 );
 -- Delivered amounts by period.
 CREATE INDEX deliveries_accepted ON analytics.deliveries (accept_day) WHERE accept_day IS NOT NULL;
+-- A contract's deliveries (the sales rollup).
+CREATE INDEX deliveries_contract ON analytics.deliveries (contract_id);
+
+-- The sales report's rollup (签约, 交付, 回款 by month): the sums of the three kinds of facts
+-- above per month, owner, department, the customer's region, industry and level as they are now,
+-- and product line (NULL for payments, which are not split by line), with the number of facts
+-- in each sum (_n). The ingest keeps it equal to the facts in the same transaction: it takes out the
+-- sums of the contracts a batch touches before writing the batch and adds them back after.
+-- Reports over whole months read it; a year is a few thousand rows per owner.
+CREATE TABLE analytics.sales_months (
+  month           date NOT NULL,
+  owner_id        uuid NOT NULL,
+  department_id   uuid,
+  region          text,
+  industry        text,
+  level           text,
+  product_line_id text,
+  contracted      int8 NOT NULL,
+  contracted_n    int NOT NULL,
+  delivered       int8 NOT NULL,
+  delivered_n     int NOT NULL,
+  received        int8 NOT NULL,
+  received_n      int NOT NULL,
+  UNIQUE NULLS NOT DISTINCT (month, owner_id, department_id, region, industry, level,
+                             product_line_id)
+);
 
 -- Opportunities (pipeline.opportunity.*) and the stages each reached.
 CREATE TABLE analytics.opportunities (
@@ -202,6 +230,8 @@ CREATE TABLE analytics.tickets (
 -- The service report: tickets created, and archived, in its period.
 CREATE INDEX tickets_created ON analytics.tickets (created_at);
 CREATE INDEX tickets_resolved ON analytics.tickets (resolved_at) WHERE resolved_at IS NOT NULL;
+-- A customer's tickets (the service rollup, when the customer's region, industry or level change).
+CREATE INDEX tickets_customer ON analytics.tickets (customer_id);
 
 -- Every feedback given (返回 or 归档), one row per feedback.
 CREATE TABLE analytics.ticket_feedback (
@@ -211,6 +241,40 @@ CREATE TABLE analytics.ticket_feedback (
   PRIMARY KEY (ticket_id, at)
 );
 CREATE INDEX ticket_feedback_at ON analytics.ticket_feedback (at);
+
+-- The service report's rollup, kept like sales_months: per month in the company's time zone,
+-- owner, department, the customer's region, industry and level, and ticket type, the tickets
+-- created in the month (with the sums of their response and resolution times and their
+-- breaches), archived in it, and the feedback given in it by satisfaction.
+CREATE TABLE analytics.ticket_months (
+  month               date NOT NULL,
+  owner_id            uuid,
+  department_id       uuid,
+  region              text,
+  industry            text,
+  level               text,
+  type                text NOT NULL,
+  created             int NOT NULL,
+  responded           int NOT NULL,
+  response_seconds    numeric NOT NULL,
+  resolved            int NOT NULL,
+  resolution_seconds  numeric NOT NULL,
+  response_breaches   int NOT NULL,
+  resolution_breaches int NOT NULL,
+  archived            int NOT NULL,
+  rated_1             int NOT NULL,
+  rated_2             int NOT NULL,
+  rated_3             int NOT NULL,
+  rated_4             int NOT NULL,
+  rated_5             int NOT NULL,
+  UNIQUE NULLS NOT DISTINCT (month, owner_id, department_id, region, industry, level, type)
+);
+
+-- The time zone the rollups' months are in; the service computes them again when it starts
+-- with another.
+CREATE TABLE analytics.rollup_zone (
+  zone text NOT NULL
+);
 
 -- Sales targets (年/季/月销售计划), set by managers.
 CREATE TABLE analytics.sales_targets (

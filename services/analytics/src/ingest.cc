@@ -277,6 +277,124 @@ constexpr Statement kMarkBreaches{
     "   FROM unnest($1::text[], $2::bool[], $3::bool[]) AS x (id, response, resolution)"
     "   GROUP BY 1) b WHERE t.id = b.id"};
 
+// --- the sales rollup (analytics.sales_months) -----------------------------------------------
+
+// The sales facts of the contracts in CTE k (id): their lines when signed and in force, the
+// deliveries accepted of those lines valued at the line's price, and the payments to them.
+#define SALES_FACTS                                                                          \
+  " e AS (SELECT c.sign_date AS day, c.owner_id, c.department_id, c.customer_id,"            \
+  "   l.product_line_id AS line, l.amount_minor AS contracted, 1 AS contracted_n,"           \
+  "   0::int8 AS delivered, 0 AS delivered_n, 0::int8 AS received, 0 AS received_n"          \
+  "   FROM k JOIN analytics.contracts c ON c.id = k.id"                                      \
+  "   JOIN analytics.contract_lines l ON l.contract_id = c.id"                               \
+  "   WHERE c.sign_date IS NOT NULL AND c.status <> 'terminated' AND c.currency = 'CNY'"     \
+  " UNION ALL SELECT d.accept_day, c.owner_id, c.department_id, c.customer_id,"              \
+  "   l.product_line_id, 0, 0, (d.quantity * l.amount_minor) / l.quantity, 1, 0, 0"          \
+  "   FROM k JOIN analytics.deliveries d ON d.contract_id = k.id"                            \
+  "   JOIN analytics.contracts c ON c.id = d.contract_id"                                    \
+  "   JOIN analytics.contract_lines l ON l.contract_id = d.contract_id"                      \
+  "     AND l.position = d.line_position"                                                    \
+  "   WHERE d.accept_day IS NOT NULL AND c.sign_date IS NOT NULL"                            \
+  "   AND c.status <> 'terminated' AND c.currency = 'CNY'"                                   \
+  " UNION ALL SELECT p.receive_day, p.owner_id, p.department_id, p.customer_id, NULL, 0, 0," \
+  "   0, 0, p.amount_minor, 1"                                                               \
+  "   FROM k JOIN analytics.payments p ON p.contract_id = k.id WHERE p.currency = 'CNY')"
+
+// Adds the facts of CTE k, times the sign $SIGN, to their months.
+#define ADD_SALES(SIGN)                                                                         \
+  " INSERT INTO analytics.sales_months AS s (month, owner_id, department_id, region, industry," \
+  " level, product_line_id, contracted, contracted_n, delivered, delivered_n, received,"        \
+  " received_n)"                                                                                \
+  " SELECT date_trunc('month', e.day::timestamp)::date, e.owner_id, e.department_id,"           \
+  " cu.region, cu.industry, cu.level, e.line, " SIGN " * sum(e.contracted), " SIGN              \
+  " * sum(e.contracted_n), " SIGN " * sum(e.delivered), " SIGN " * sum(e.delivered_n), " SIGN   \
+  " * sum(e.received), " SIGN                                                                   \
+  " * sum(e.received_n)"                                                                        \
+  " FROM e LEFT JOIN analytics.customers cu ON cu.id = e.customer_id"                           \
+  " GROUP BY 1, 2, 3, 4, 5, 6, 7"                                                               \
+  " ON CONFLICT (month, owner_id, department_id, region, industry, level, product_line_id)"     \
+  " DO UPDATE SET contracted = s.contracted + excluded.contracted,"                             \
+  " contracted_n = s.contracted_n + excluded.contracted_n,"                                     \
+  " delivered = s.delivered + excluded.delivered,"                                              \
+  " delivered_n = s.delivered_n + excluded.delivered_n,"                                        \
+  " received = s.received + excluded.received, received_n = s.received_n + excluded.received_n"
+
+// The facts of the contracts $1 and of the customers $2 (their contracts and the contracts
+// they paid), times $3 (-1 before a batch changes them, 1 after).
+constexpr Statement kAddSales{
+    "analytics.add_sales",
+    "WITH k AS (SELECT unnest($1::text[])::uuid AS id"
+    "   UNION SELECT id FROM analytics.contracts WHERE customer_id = ANY($2::text[]::uuid[])"
+    "   UNION SELECT contract_id FROM analytics.payments"
+    "   WHERE customer_id = ANY($2::text[]::uuid[]))," SALES_FACTS ADD_SALES("$3::int")};
+
+// --- the service rollup (analytics.ticket_months) --------------------------------------------
+
+// The month of a time in the zone $ZONE.
+#define MONTH_OF(t, ZONE) "date_trunc('month', " t " AT TIME ZONE " ZONE ")::date"
+
+// The ticket facts of the tickets in CTE k (id), in the zone $ZONE: each ticket in the month
+// it was created, again in the month it was archived, and each feedback in its month.
+#define TICKET_FACTS(ZONE) \
+  " e AS (SELECT " MONTH_OF("t.created_at", ZONE) " AS month, t.owner_id, t.department_id,"    \
+  "   t.customer_id, t.type, 1 AS created, (t.first_response_at IS NOT NULL)::int AS responded," \
+  "   coalesce(extract(epoch FROM t.first_response_at - t.created_at), 0) AS response_seconds," \
+  "   (t.resolved_at IS NOT NULL)::int AS resolved,"                                            \
+  "   coalesce(extract(epoch FROM t.resolved_at - t.created_at), 0) AS resolution_seconds,"     \
+  "   t.response_breached::int AS response_breaches,"                                           \
+  "   t.resolution_breached::int AS resolution_breaches, 0 AS archived, 0 AS rated_1,"          \
+  "   0 AS rated_2, 0 AS rated_3, 0 AS rated_4, 0 AS rated_5"                                  \
+  "   FROM k JOIN analytics.tickets t ON t.id = k.id"                                           \
+  " UNION ALL SELECT " MONTH_OF("t.resolved_at", ZONE) ", t.owner_id, t.department_id,"        \
+  "   t.customer_id, t.type, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0"                             \
+  "   FROM k JOIN analytics.tickets t ON t.id = k.id WHERE t.resolved_at IS NOT NULL"           \
+  " UNION ALL SELECT " MONTH_OF("f.at", ZONE) ", t.owner_id, t.department_id, t.customer_id,"  \
+  "   t.type, 0, 0, 0, 0, 0, 0, 0, 0, (f.satisfaction = 1)::int, (f.satisfaction = 2)::int,"    \
+  "   (f.satisfaction = 3)::int, (f.satisfaction = 4)::int, (f.satisfaction = 5)::int"          \
+  "   FROM k JOIN analytics.ticket_feedback f ON f.ticket_id = k.id"                            \
+  "   JOIN analytics.tickets t ON t.id = f.ticket_id)"
+
+#define TICKET_SUMS                                                                        \
+  "created, responded, response_seconds, resolved, resolution_seconds, response_breaches," \
+  " resolution_breaches, archived, rated_1, rated_2, rated_3, rated_4, rated_5"
+
+// Adds the facts of CTE e, times the sign $SIGN, to their months.
+#define ADD_TICKETS(SIGN)                                                                          \
+  " INSERT INTO analytics.ticket_months AS s (month, owner_id, department_id, region, industry,"   \
+  " level, type, " TICKET_SUMS                                                                     \
+  ")"                                                                                              \
+  " SELECT e.month, e.owner_id, e.department_id, cu.region, cu.industry, cu.level, e.type,"        \
+  " " SIGN " * sum(created), " SIGN " * sum(responded), " SIGN " * sum(response_seconds), " SIGN   \
+  " * sum(resolved), " SIGN " * sum(resolution_seconds), " SIGN " * sum(response_breaches), " SIGN \
+  " * sum(resolution_breaches), " SIGN " * sum(archived), " SIGN " * sum(rated_1), " SIGN          \
+  " * sum(rated_2), " SIGN " * sum(rated_3), " SIGN " * sum(rated_4), " SIGN                       \
+  " * sum(rated_5)"                                                                                \
+  " FROM e LEFT JOIN analytics.customers cu ON cu.id = e.customer_id"                              \
+  " GROUP BY 1, 2, 3, 4, 5, 6, 7"                                                                  \
+  " ON CONFLICT (month, owner_id, department_id, region, industry, level, type)"                   \
+  " DO UPDATE SET created = s.created + excluded.created,"                                         \
+  " responded = s.responded + excluded.responded,"                                                 \
+  " response_seconds = s.response_seconds + excluded.response_seconds,"                            \
+  " resolved = s.resolved + excluded.resolved,"                                                    \
+  " resolution_seconds = s.resolution_seconds + excluded.resolution_seconds,"                      \
+  " response_breaches = s.response_breaches + excluded.response_breaches,"                         \
+  " resolution_breaches = s.resolution_breaches + excluded.resolution_breaches,"                   \
+  " archived = s.archived + excluded.archived, rated_1 = s.rated_1 + excluded.rated_1,"            \
+  " rated_2 = s.rated_2 + excluded.rated_2, rated_3 = s.rated_3 + excluded.rated_3,"               \
+  " rated_4 = s.rated_4 + excluded.rated_4, rated_5 = s.rated_5 + excluded.rated_5"
+
+// The facts of the tickets $1 and of the customers $2, times $3, in the zone $4.
+constexpr Statement kAddTickets{"analytics.add_tickets",
+                                "WITH k AS (SELECT unnest($1::text[])::uuid AS id"
+                                "   UNION SELECT id FROM analytics.tickets WHERE customer_id = "
+                                "ANY($2::text[]::uuid[]))," TICKET_FACTS("$4::text")
+                                    ADD_TICKETS("$3::int")};
+
+// Serialises the batches that change the rollups: a batch of facts reads the customers' region
+// as they are once it holds the lock, and a batch of customers the facts.
+constexpr Statement kLockRollups{"analytics.lock_rollups",
+                                 "SELECT pg_advisory_xact_lock(hashtext('analytics.rollups'))"};
+
 constexpr Statement kProgress{
     "analytics.progress",
     "INSERT INTO analytics.source_progress AS p (source, last_event_time, last_apply_time)"
@@ -301,6 +419,7 @@ class Columns {
   }
   bool empty() const { return columns_.empty() || columns_[0].empty(); }
   std::string operator[](size_t i) const { return db::TextArray(columns_[i]); }
+  const std::vector<std::string>& column(size_t i) const { return columns_[i]; }
 
  private:
   static std::string Text(const std::string& v) { return v; }
@@ -327,6 +446,25 @@ class Newest {
  private:
   std::map<std::string, std::pair<int64_t, T>> by_id_;
 };
+
+// The customers an event of the customers service changes.
+absl::Status CustomersOf(const common::v1::Event& e, std::vector<std::string>* ids) {
+  if (e.type() == "customers.customer.merged") {
+    customers::v1::CustomersMerged p;
+    if (absl::Status s = Unpack(e, &p); !s.ok()) return s;
+    ids->push_back(p.merge().duplicate_id());
+    ids->push_back(p.survivor().id());
+  } else if (absl::StartsWith(e.type(), "customers.customer.")) {
+    customers::v1::CustomerChanged p;
+    if (absl::Status s = Unpack(e, &p); !s.ok()) return s;
+    ids->push_back(p.customer().id());
+  } else if (absl::StartsWith(e.type(), "customers.loss.")) {
+    customers::v1::LossStatusChanged p;
+    if (absl::Status s = Unpack(e, &p); !s.ok()) return s;
+    ids->push_back(p.customer().id());
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -378,12 +516,29 @@ std::string Ingest::Day(absl::Time t) const {
 absl::Status Ingest::ApplyBatch(db::Tx& tx, const std::string& source, const Batch& events) const {
   if (events.empty()) return absl::OkStatus();
   absl::Status s;
-  if (source == "auth" || source == "customers") {
+  if (source == "customers" || source == "contracts" || source == "payments" ||
+      source == "service") {
+    Exec(tx, kLockRollups);
+  }
+  if (source == "auth") {
+    for (const common::v1::Event* e : events) {
+      if (s = ApplyAuth(tx, *e); !s.ok()) return s;
+    }
+  } else if (source == "customers") {
+    // The sales of the batch's customers move to their new region, industry or level.
+    std::vector<std::string> customers;
+    for (const common::v1::Event* e : events) {
+      if (s = CustomersOf(*e, &customers); !s.ok()) return s;
+    }
+    const std::string ids = db::TextArray(customers);
+    Exec(tx, kAddSales, "{}", ids, -1);
+    Exec(tx, kAddTickets, "{}", ids, -1, zone_.name());
     // A customer's changes go into the mix one after the other.
     for (const common::v1::Event* e : events) {
-      s = source == "auth" ? ApplyAuth(tx, *e) : ApplyCustomers(tx, *e);
-      if (!s.ok()) return s;
+      if (s = ApplyCustomers(tx, *e); !s.ok()) return s;
     }
+    Exec(tx, kAddSales, "{}", ids, 1);
+    Exec(tx, kAddTickets, "{}", ids, 1, zone_.name());
   } else if (source == "pipeline") {
     s = ApplyPipeline(tx, events);
   } else if (source == "contracts") {
@@ -506,8 +661,10 @@ absl::Status Ingest::ApplyContracts(db::Tx& tx, const Batch& events) const {
                 l.quantity(), MinorOf(l.amount()));
     }
   }
+  Exec(tx, kAddSales, k[0], "{}", -1);
   Exec(tx, kUpsertContracts, k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8], k[9], lines[0],
        lines[1], lines[2], lines[3], lines[4], lines[5], lines[6]);
+  Exec(tx, kAddSales, k[0], "{}", 1);
   return absl::OkStatus();
 }
 
@@ -515,6 +672,8 @@ absl::Status Ingest::ApplyPayments(db::Tx& tx, const Batch& events) const {
   Newest<payments::v1::Receivable> receivables;
   Newest<payments::v1::Delivery> deliveries;
   Columns pay(8);
+  // Every contract the batch touches: its sales are taken out before and added back after.
+  std::vector<std::string> contracts;
   for (const common::v1::Event* e : events) {
     if (absl::StartsWith(e->type(), "payments.receivable.")) {
       payments::v1::ReceivableChanged p;
@@ -529,6 +688,7 @@ absl::Status Ingest::ApplyPayments(db::Tx& tx, const Batch& events) const {
       const auto& when = x.has_receive_time() ? x.receive_time() : x.record_time();
       pay.Add(x.id(), x.contract_id(), r.customer_id(), r.owner_id(), r.owner_department_id(),
               x.amount().currency_code(), MinorOf(x.amount()), Day(TimeOf(when)));
+      contracts.push_back(x.contract_id());
     } else if (absl::StartsWith(e->type(), "payments.delivery.")) {
       payments::v1::DeliveryChanged p;
       if (absl::Status s = Unpack(*e, &p); !s.ok()) return s;
@@ -540,35 +700,37 @@ absl::Status Ingest::ApplyPayments(db::Tx& tx, const Batch& events) const {
       deliveries.Offer(d.id(), version, d);
     }
   }
-  // Receivables first: a payment takes the owner of its receivable as stored.
-  if (!receivables.all().empty()) {
-    Columns r(9), plan(4);
-    for (const auto& [id, newest] : receivables.all()) {
-      const auto& [version, x] = newest;
-      r.Add(x.contract_id(), x.customer_id(), x.owner_id(), x.owner_department_id(),
-            x.currency_code(),
-            CodeOf(x.status(), &payments::v1::ReceivableStatus_Name, "RECEIVABLE_STATUS_"), version,
-            x.installments_size(), DateText(x.sign_date()));
-      int number = 0;
-      for (const auto& i : x.installments()) {
-        plan.Add(x.contract_id(), ++number, DateText(i.due_date()), MinorOf(i.amount()));
-      }
+  Columns r(9), plan(4), d(6);
+  for (const auto& [id, newest] : receivables.all()) {
+    const auto& [version, x] = newest;
+    r.Add(x.contract_id(), x.customer_id(), x.owner_id(), x.owner_department_id(),
+          x.currency_code(),
+          CodeOf(x.status(), &payments::v1::ReceivableStatus_Name, "RECEIVABLE_STATUS_"), version,
+          x.installments_size(), DateText(x.sign_date()));
+    int number = 0;
+    for (const auto& i : x.installments()) {
+      plan.Add(x.contract_id(), ++number, DateText(i.due_date()), MinorOf(i.amount()));
     }
+    contracts.push_back(x.contract_id());
+  }
+  for (const auto& [id, newest] : deliveries.all()) {
+    const auto& [version, x] = newest;
+    d.Add(x.id(), x.contract_id(), x.line_position(), x.quantity(),
+          x.has_accept_time() ? Day(TimeOf(x.accept_time())) : std::string(), version);
+    contracts.push_back(x.contract_id());
+  }
+  const std::string touched = db::TextArray(contracts);
+  Exec(tx, kAddSales, touched, "{}", -1);
+  // Receivables first: a payment takes the owner of its receivable as stored.
+  if (!r.empty()) {
     Exec(tx, kUpsertReceivables, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], plan[0], plan[1],
          plan[2], plan[3], r[8]);
   }
   if (!pay.empty()) {
     Exec(tx, kInsertPayments, pay[0], pay[1], pay[2], pay[3], pay[4], pay[5], pay[6], pay[7]);
   }
-  if (!deliveries.all().empty()) {
-    Columns d(6);
-    for (const auto& [id, newest] : deliveries.all()) {
-      const auto& [version, x] = newest;
-      d.Add(x.id(), x.contract_id(), x.line_position(), x.quantity(),
-            x.has_accept_time() ? Day(TimeOf(x.accept_time())) : std::string(), version);
-    }
-    Exec(tx, kUpsertDeliveries, d[0], d[1], d[2], d[3], d[4], d[5]);
-  }
+  if (!d.empty()) Exec(tx, kUpsertDeliveries, d[0], d[1], d[2], d[3], d[4], d[5]);
+  Exec(tx, kAddSales, touched, "{}", 1);
   return absl::OkStatus();
 }
 
@@ -594,6 +756,13 @@ absl::Status Ingest::ApplyService(db::Tx& tx, const Batch& events) const {
       feedback.Add(t.id(), MicrosOf(e->occur_time()), t.satisfaction());
     }
   }
+  // Every ticket the batch touches: its facts are taken out of the rollup before and added back
+  // after.
+  std::vector<std::string> touched;
+  for (const auto& [id, newest] : tickets.all()) touched.push_back(id);
+  for (const std::string& id : breaches.column(0)) touched.push_back(id);
+  const std::string ids = db::TextArray(touched);
+  Exec(tx, kAddTickets, ids, "{}", -1, zone_.name());
   if (!tickets.all().empty()) {
     Columns x(10);
     for (const auto& [id, newest] : tickets.all()) {
@@ -609,10 +778,11 @@ absl::Status Ingest::ApplyService(db::Tx& tx, const Batch& events) const {
          feedback[0], feedback[1], feedback[2]);
   }
   if (!breaches.empty()) Exec(tx, kMarkBreaches, breaches[0], breaches[1], breaches[2]);
+  Exec(tx, kAddTickets, ids, "{}", 1, zone_.name());
   return absl::OkStatus();
 }
 
-absl::Status Ingest::Reset(db::Conn& conn, const std::string& source) {
+absl::Status Ingest::Reset(db::Conn& conn, const std::string& source) const {
   static const std::vector<std::pair<std::string, std::vector<std::string>>> kTables = {
       {"auth", {"users", "departments"}},
       {"customers", {"customers", "customer_mix", "losses"}},
@@ -633,6 +803,28 @@ absl::Status Ingest::Reset(db::Conn& conn, const std::string& source) {
       tx.exec_params("UPDATE analytics.event_cursors SET cursor = '' WHERE stream = $1", name);
       tx.exec_params("DELETE FROM analytics.source_progress WHERE source = $1", name);
     }
+    RebuildRollups(tx);
+    return absl::OkStatus();
+  });
+}
+
+void Ingest::RebuildRollups(db::Tx& tx) const {
+  Exec(tx, kLockRollups);
+  tx.exec("TRUNCATE analytics.sales_months, analytics.ticket_months, analytics.rollup_zone");
+  tx.exec(
+      "WITH k AS (SELECT id FROM analytics.contracts"
+      "   UNION SELECT contract_id FROM analytics.payments)," SALES_FACTS ADD_SALES("1"));
+  tx.exec_params("WITH k AS (SELECT id FROM analytics.tickets)," TICKET_FACTS("$1::text")
+                     ADD_TICKETS("1"),
+                 zone_.name());
+  tx.exec_params("INSERT INTO analytics.rollup_zone (zone) VALUES ($1)", zone_.name());
+}
+
+absl::Status Ingest::KeepRollupsInZone(db::Conn& conn) const {
+  return conn.Transact([&](db::Tx& tx) -> absl::Status {
+    Exec(tx, kLockRollups);
+    pqxx::result zone = tx.exec("SELECT zone FROM analytics.rollup_zone");
+    if (zone.empty() || zone[0][0].as<std::string>() != zone_.name()) RebuildRollups(tx);
     return absl::OkStatus();
   });
 }

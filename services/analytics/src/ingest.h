@@ -42,7 +42,15 @@ class Ingest {
 
   // Empties the read models of `source` ("" for all) and forgets its cursor, so that its
   // follower rebuilds them from the stream's beginning.
-  static absl::Status Reset(db::Conn& conn, const std::string& source);
+  absl::Status Reset(db::Conn& conn, const std::string& source) const;
+
+  // Computes the rollups (analytics.sales_months and ticket_months) again from the facts, with
+  // months in this zone: after Reset, and after facts were loaded by other means than the
+  // ingest.
+  void RebuildRollups(db::Tx& tx) const;
+
+  // Computes the rollups again when their months are in another zone than this one (at start).
+  absl::Status KeepRollupsInZone(db::Conn& conn) const;
 
  private:
   absl::Status ApplyAuth(db::Tx& tx, const common::v1::Event& e) const;

@@ -49,15 +49,18 @@ int Main(int argc, char** argv) {
   service::Backend& b = *started;
   service::Runtime& rt = *b.runtime;
 
+  Ingest ingest(b.zone);
   if (!rebuild->empty()) {
     db::Conn conn(b.config.db_url);
     const std::string source = *rebuild == "all" ? "" : *rebuild;
-    if (absl::Status s = Ingest::Reset(conn, source); !s.ok()) return Fatal("rebuild", s);
+    if (absl::Status s = ingest.Reset(conn, source); !s.ok()) return Fatal("rebuild", s);
     log::Info("read models emptied; followers start over").Str("source", *rebuild);
     return 0;
   }
-
-  Ingest ingest(b.zone);
+  {
+    db::Conn conn(b.config.db_url);
+    if (absl::Status s = ingest.KeepRollupsInZone(conn); !s.ok()) return Fatal("rollups", s);
+  }
   std::vector<std::unique_ptr<events::Follower>> followers;
   std::vector<std::string> names;
   if (b.tokens) {

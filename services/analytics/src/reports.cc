@@ -144,14 +144,16 @@ const std::map<std::string, std::string>& CompositionDimensions() {
 struct SalesDimension {
   std::string line_key;
   std::string payment_key;
+  // The key over analytics.sales_months s; empty: the rollup is not split by it.
+  std::string month_key;
 };
 const std::map<std::string, SalesDimension>& SalesDimensions() {
   static const auto* d = new std::map<std::string, SalesDimension>{
-      {"owner", {"owner_id::text", "pa.owner_id::text"}},
-      {"department", {"department_id::text", "pa.department_id::text"}},
-      {"region", {"region", "cu.region"}},
-      {"product_line", {"product_line_id", ""}},
-      {"product", {"product_id", ""}},
+      {"owner", {"owner_id::text", "pa.owner_id::text", "s.owner_id"}},
+      {"department", {"department_id::text", "pa.department_id::text", "s.department_id"}},
+      {"region", {"region", "cu.region", "coalesce(s.region, '')"}},
+      {"product_line", {"product_line_id", "", "s.product_line_id"}},
+      {"product", {"product_id", "", ""}},
   };
   return *d;
 }
@@ -387,38 +389,63 @@ Table CustomerComposition(db::Tx& tx, Context& c) {
   return t;
 }
 
+// Tickets in scope and filters (then more conditions).
+#define TICKETS_IN_SCOPE                                                           \
+  " analytics.tickets t LEFT JOIN analytics.customers cu ON cu.id = t.customer_id" \
+  " WHERE {scope:t} AND " CUSTOMER_FILTER("cu") " AND " OWNER_FILTER("t")
+
 Table ServiceComposition(db::Tx& tx, Context& c) {
   const bool by_day = c.r.period.unit == PeriodUnit::kDay || c.r.period.unit == PeriodUnit::kWeek;
   c.q.Set("bucket", "text", by_day ? "YYYY-MM-DD" : "YYYY-MM");
   c.q.Set("zone", "text", c.zone.name());
-  pqxx::result rows = c.q.Run(
-      tx,
-      "WITH t AS (SELECT t.* FROM analytics.tickets t LEFT JOIN analytics.customers cu"
-      "   ON cu.id = t.customer_id WHERE {scope:t} AND " CUSTOMER_FILTER("cu") " AND " OWNER_FILTER(
-          "t") "),"
-               " made AS (SELECT to_char(created_at AT TIME ZONE @zone, @bucket) AS b, type,"
-               "   count(*) AS n,"
-               "   avg(extract(epoch FROM first_response_at - created_at)) AS response,"
-               "   avg(extract(epoch FROM resolved_at - created_at)) AS resolution,"
-               "   count(*) FILTER (WHERE response_breached) AS response_breaches,"
-               "   count(*) FILTER (WHERE resolution_breached) AS resolution_breaches"
-               "   FROM t WHERE created_at >= @from_at AND created_at < @to_at GROUP BY 1, 2),"
-               " done AS (SELECT to_char(resolved_at AT TIME ZONE @zone, @bucket) AS b, type,"
-               "   count(*) AS n FROM t WHERE resolved_at >= @from_at AND resolved_at < @to_at"
-               "   GROUP BY 1, 2),"
-               " rated AS (SELECT to_char(f.at AT TIME ZONE @zone, @bucket) AS b, t.type,"
-               "   count(*) FILTER (WHERE f.satisfaction = 1) AS s1,"
-               "   count(*) FILTER (WHERE f.satisfaction = 2) AS s2,"
-               "   count(*) FILTER (WHERE f.satisfaction = 3) AS s3,"
-               "   count(*) FILTER (WHERE f.satisfaction = 4) AS s4,"
-               "   count(*) FILTER (WHERE f.satisfaction = 5) AS s5"
-               "   FROM analytics.ticket_feedback f JOIN t ON t.id = f.ticket_id"
-               "   WHERE f.at >= @from_at AND f.at < @to_at GROUP BY 1, 2)"
-               " SELECT b, type, made.n, done.n, rated.s1, rated.s2, rated.s3, rated.s4,"
-               " rated.s5, made.response, made.resolution, made.response_breaches,"
-               " made.resolution_breaches"
-               " FROM made FULL JOIN done USING (b, type) FULL JOIN rated USING (b, type)"
-               " ORDER BY b COLLATE \"C\", type COLLATE \"C\"");
+  pqxx::result rows;
+  if (!by_day) {
+    // Whole months: their rollup.
+    rows = c.q.Run(
+        tx,
+        "SELECT to_char(s.month::timestamp, 'YYYY-MM') AS b, s.type, sum(s.created),"
+        " sum(s.archived), sum(s.rated_1), sum(s.rated_2), sum(s.rated_3), sum(s.rated_4),"
+        " sum(s.rated_5), sum(s.response_seconds) / nullif(sum(s.responded), 0),"
+        " sum(s.resolution_seconds) / nullif(sum(s.resolved), 0), sum(s.response_breaches),"
+        " sum(s.resolution_breaches) FROM analytics.ticket_months s"
+        " WHERE s.month BETWEEN @from_day AND @to_day AND {scope:s} AND " CUSTOMER_FILTER(
+            "s") " AND " OWNER_FILTER("s") " GROUP BY s.month, s.type"
+                                           " HAVING sum(s.created) <> 0 OR sum(s.archived) <> 0"
+                                           " OR sum(s.rated_1 + s.rated_2 + s.rated_3 + s.rated_4"
+                                           "   + s.rated_5) <> 0"
+                                           " ORDER BY s.month, s.type COLLATE \"C\"");
+  } else {
+    // Days: the tickets created, archived and rated in the period.
+    rows = c.q.Run(
+        tx,
+        "WITH made AS (SELECT to_char(t.created_at AT TIME ZONE @zone, @bucket) AS b, t.type,"
+        "   count(*) AS n,"
+        "   avg(extract(epoch FROM t.first_response_at - t.created_at)) AS response,"
+        "   avg(extract(epoch FROM t.resolved_at - t.created_at)) AS resolution,"
+        "   count(*) FILTER (WHERE t.response_breached) AS response_breaches,"
+        "   count(*) FILTER (WHERE t.resolution_breached) AS resolution_breaches"
+        "   FROM " TICKETS_IN_SCOPE
+        " AND t.created_at >= @from_at AND t.created_at < @to_at"
+        "   GROUP BY 1, 2),"
+        " done AS (SELECT to_char(t.resolved_at AT TIME ZONE @zone, @bucket) AS b, t.type,"
+        "   count(*) AS n FROM " TICKETS_IN_SCOPE
+        " AND t.resolved_at >= @from_at"
+        "   AND t.resolved_at < @to_at GROUP BY 1, 2),"
+        " rated AS (SELECT to_char(f.at AT TIME ZONE @zone, @bucket) AS b, t.type,"
+        "   count(*) FILTER (WHERE f.satisfaction = 1) AS s1,"
+        "   count(*) FILTER (WHERE f.satisfaction = 2) AS s2,"
+        "   count(*) FILTER (WHERE f.satisfaction = 3) AS s3,"
+        "   count(*) FILTER (WHERE f.satisfaction = 4) AS s4,"
+        "   count(*) FILTER (WHERE f.satisfaction = 5) AS s5"
+        "   FROM analytics.ticket_feedback f, " TICKETS_IN_SCOPE
+        " AND t.id = f.ticket_id"
+        "   AND f.at >= @from_at AND f.at < @to_at GROUP BY 1, 2)"
+        " SELECT b, type, made.n, done.n, rated.s1, rated.s2, rated.s3, rated.s4,"
+        " rated.s5, made.response, made.resolution, made.response_breaches,"
+        " made.resolution_breaches"
+        " FROM made FULL JOIN done USING (b, type) FULL JOIN rated USING (b, type)"
+        " ORDER BY b COLLATE \"C\", type COLLATE \"C\"");
+  }
   Table t;
   t.columns = {{"bucket", by_day ? "日期" : "月份", ColumnKind::kText},
                {"type", "服务类型", ColumnKind::kText},
@@ -509,20 +536,10 @@ Table CustomerChurn(db::Tx& tx, Context& c) {
   return t;
 }
 
-Table SalesPerformance(db::Tx& tx, Context& c) {
+// The sales report from the facts themselves: for days and weeks, and by product.
+pqxx::result SalesFromFacts(db::Tx& tx, Context& c, const SalesDimension& dim,
+                            const std::string& name, const std::string& target) {
   const std::string& d = c.r.dimension;
-  const SalesDimension& dim = SalesDimensions().at(d);
-  std::string name = "''";
-  if (d == "owner") name = "(SELECT display_name FROM analytics.users WHERE id::text = k.key)";
-  if (d == "department") {
-    name = "(SELECT name FROM analytics.departments WHERE id::text = k.key)";
-  }
-  if (d == "product") {
-    name = "(SELECT max(product_name) FROM analytics.contract_lines WHERE product_id = k.key)";
-  }
-  const std::string subject = d == "owner" ? "user" : d == "department" ? "department" : "";
-  c.q.Set("subject", "text", subject);
-  c.q.Set("unit", "text", UnitName(c.r.period.unit));
   const std::string region_join =
       d == "region" ? " LEFT JOIN analytics.customers cu2 ON cu2.id = s.customer_id" : "";
   const std::string line_key = d == "region" ? "coalesce(cu2.region, '')" : "s." + dim.line_key;
@@ -533,27 +550,27 @@ Table SalesPerformance(db::Tx& tx, Context& c) {
                          " AS key, sum(pa.amount_minor) AS amount FROM (" PAYMENTS_IN_PERIOD
                          ") pa LEFT JOIN analytics.customers cu ON cu.id = pa.customer_id"
                          " GROUP BY 1)");
-  pqxx::result rows = c.q.Run(
-      tx, absl::StrCat(
-              "WITH contracted AS (SELECT ", line_key,
-              " AS key, sum(s.amount_minor) AS amount FROM (" SIGNED_LINES(
-                  "c.sign_date BETWEEN @from_day AND @to_day") ") s",
-              region_join,
-              " GROUP BY 1),"
-              " delivered AS (SELECT ",
-              line_key, " AS key, sum(s.delivered) AS amount FROM (" DELIVERED_IN_PERIOD ") s",
-              region_join, " GROUP BY 1),", received,
-              ", k AS (SELECT key FROM contracted UNION SELECT key FROM delivered"
-              "   UNION SELECT key FROM received)"
-              " SELECT coalesce(k.key, ''), coalesce(",
-              name,
-              ", ''), contracted.amount, delivered.amount, received.amount,"
-              " (SELECT amount_minor FROM analytics.sales_targets g WHERE g.subject = @subject"
-              "   AND g.subject_id::text = k.key AND g.unit = @unit AND g.start_date = @from_day)"
-              " FROM k LEFT JOIN contracted ON contracted.key IS NOT DISTINCT FROM k.key"
-              " LEFT JOIN delivered ON delivered.key IS NOT DISTINCT FROM k.key"
-              " LEFT JOIN received ON received.key IS NOT DISTINCT FROM k.key"
-              " ORDER BY coalesce(contracted.amount, 0) DESC, k.key COLLATE \"C\""));
+  return c.q.Run(
+      tx,
+      absl::StrCat("WITH contracted AS (SELECT ", line_key,
+                   " AS key, sum(s.amount_minor) AS amount FROM (" SIGNED_LINES(
+                       "c.sign_date BETWEEN @from_day AND @to_day") ") s",
+                   region_join,
+                   " GROUP BY 1),"
+                   " delivered AS (SELECT ",
+                   line_key, " AS key, sum(s.delivered) AS amount FROM (" DELIVERED_IN_PERIOD ") s",
+                   region_join, " GROUP BY 1),", received,
+                   ", k AS (SELECT key FROM contracted UNION SELECT key FROM delivered"
+                   "   UNION SELECT key FROM received)"
+                   " SELECT coalesce(k.key, ''), coalesce(",
+                   name, ", ''), contracted.amount, delivered.amount, received.amount, ", target,
+                   " FROM k LEFT JOIN contracted ON contracted.key IS NOT DISTINCT FROM k.key"
+                   " LEFT JOIN delivered ON delivered.key IS NOT DISTINCT FROM k.key"
+                   " LEFT JOIN received ON received.key IS NOT DISTINCT FROM k.key"
+                   " ORDER BY coalesce(contracted.amount, 0) DESC, k.key COLLATE \"C\""));
+}
+
+Table SalesTable(const pqxx::result& rows, const SalesDimension& dim) {
   Table t;
   t.columns = {{"key", "维度", ColumnKind::kText},
                {"name", "名称", ColumnKind::kText},
@@ -577,6 +594,49 @@ Table SalesPerformance(db::Tx& tx, Context& c) {
   t.totals = {Money{contracted}, Money{delivered},
               dim.payment_key.empty() ? Cell{} : Cell{Money{received_total}}};
   return t;
+}
+
+Table SalesPerformance(db::Tx& tx, Context& c) {
+  const std::string& d = c.r.dimension;
+  const SalesDimension& dim = SalesDimensions().at(d);
+  std::string name = "''";
+  if (d == "owner") name = "(SELECT display_name FROM analytics.users WHERE id::text = k.key)";
+  if (d == "department") {
+    name = "(SELECT name FROM analytics.departments WHERE id::text = k.key)";
+  }
+  if (d == "product") {
+    name = "(SELECT max(product_name) FROM analytics.contract_lines WHERE product_id = k.key)";
+  }
+  const std::string subject = d == "owner" ? "user" : d == "department" ? "department" : "";
+  c.q.Set("subject", "text", subject);
+  c.q.Set("unit", "text", UnitName(c.r.period.unit));
+  const std::string target =
+      "(SELECT amount_minor FROM analytics.sales_targets g WHERE g.subject = @subject"
+      "   AND g.subject_id::text = k.key AND g.unit = @unit AND g.start_date = @from_day)";
+  const PeriodUnit unit = c.r.period.unit;
+  pqxx::result rows;
+  if (!dim.month_key.empty() && unit != PeriodUnit::kDay && unit != PeriodUnit::kWeek) {
+    // Whole months: their rollup. Payments have no product line: the line filter keeps them,
+    // and a split by line leaves them out.
+    rows = c.q.Run(
+        tx, absl::StrCat(
+                "WITH g AS (SELECT ", dim.month_key,
+                " AS key, sum(s.contracted) AS contracted, sum(s.delivered) AS delivered,"
+                " sum(s.received) AS received FROM analytics.sales_months s"
+                " WHERE s.month BETWEEN @from_day AND @to_day AND {scope:s} AND " CUSTOMER_FILTER(
+                    "s") " AND " OWNER_FILTER("s") " AND (@line = '' OR s.product_line_id IS NULL"
+                                                   " OR s.product_line_id = @line)",
+                dim.payment_key.empty() ? " AND s.product_line_id IS NOT NULL" : "",
+                " GROUP BY 1 HAVING sum(s.contracted_n) > 0 OR sum(s.delivered_n) > 0",
+                dim.payment_key.empty() ? "" : " OR sum(s.received_n) > 0",
+                "), k AS (SELECT key::text AS key, contracted, delivered, received FROM g)"
+                " SELECT coalesce(k.key, ''), coalesce(",
+                name, ", ''), k.contracted, k.delivered, k.received, ", target,
+                " FROM k ORDER BY k.contracted DESC, coalesce(k.key, '') COLLATE \"C\""));
+  } else {
+    rows = SalesFromFacts(tx, c, dim, name, target);
+  }
+  return SalesTable(rows, dim);
 }
 
 // An opportunity belongs to its assignee (its creator until assigned) and their department.
