@@ -306,7 +306,7 @@ int main(int argc, char** argv) {
   const crm::analytics::Ingest ingest(zone);
   absl::Status rolled = conn.Transact([&](crm::db::Tx& tx) -> absl::Status {
     ingest.RebuildRollups(tx);
-    tx.exec("ANALYZE analytics.sales_months, analytics.ticket_months");
+    tx.exec("ANALYZE analytics.sales_periods, analytics.ticket_months");
     return absl::OkStatus();
   });
   if (!rolled.ok()) Die(rolled.ToString());

@@ -157,14 +157,16 @@ CREATE INDEX deliveries_accepted ON analytics.deliveries (accept_day) WHERE acce
 -- A contract's deliveries (the sales rollup).
 CREATE INDEX deliveries_contract ON analytics.deliveries (contract_id);
 
--- The sales report's rollup (签约, 交付, 回款 by month): the sums of the three kinds of facts
--- above per month, owner, department, the customer's region, industry and level as they are now,
--- and product line (NULL for payments, which are not split by line), with the number of facts
--- in each sum (_n). The ingest keeps it equal to the facts in the same transaction: it takes out the
--- sums of the contracts a batch touches before writing the batch and adds them back after.
--- Reports over whole months read it; a year is a few thousand rows per owner.
-CREATE TABLE analytics.sales_months (
-  month           date NOT NULL,
+-- The sales report's rollup (签约, 交付, 回款): the sums of the three kinds of facts above per
+-- period (each month, quarter and year: a fact counts in each of its three), owner, department,
+-- the customer's region, industry and level as they are now, and product line (NULL for
+-- payments, which are not split by line), with the number of facts in each sum (_n). A report
+-- over a month, quarter or year reads the rows of that one period. The ingest keeps it equal to
+-- the facts in the same transaction: it takes out the sums of the contracts a batch touches
+-- before writing the batch and adds them back after.
+CREATE TABLE analytics.sales_periods (
+  unit            text NOT NULL CHECK (unit IN ('month', 'quarter', 'year')),
+  start_date      date NOT NULL,
   owner_id        uuid NOT NULL,
   department_id   uuid,
   region          text,
@@ -177,7 +179,7 @@ CREATE TABLE analytics.sales_months (
   delivered_n     int NOT NULL,
   received        int8 NOT NULL,
   received_n      int NOT NULL,
-  UNIQUE NULLS NOT DISTINCT (month, owner_id, department_id, region, industry, level,
+  UNIQUE NULLS NOT DISTINCT (unit, start_date, owner_id, department_id, region, industry, level,
                              product_line_id)
 );
 
@@ -195,6 +197,9 @@ CREATE TABLE analytics.opportunities (
 );
 -- The funnel: opportunities created in its period.
 CREATE INDEX opportunities_created ON analytics.opportunities (created_at);
+-- A customer's opportunities (the funnel rollup, when the customer's region, industry or level
+-- change).
+CREATE INDEX opportunities_customer ON analytics.opportunities (customer_id);
 
 CREATE TABLE analytics.opportunity_stages (
   opportunity_id uuid NOT NULL,
@@ -242,7 +247,30 @@ CREATE TABLE analytics.ticket_feedback (
 );
 CREATE INDEX ticket_feedback_at ON analytics.ticket_feedback (at);
 
--- The service report's rollup, kept like sales_months: per month in the company's time zone,
+-- The funnel's rollup, kept like sales_periods: per period of creation (month, quarter and year
+-- in the company's time zone), owner (the assignee, or the creator until there is one), the
+-- customer's region, industry and level, and stage: under stage '' the opportunities created,
+-- won and lost and the seconds the won ones took (won_timed: those with a close time); under a
+-- stage's code, how many reached it and how many are open at it now.
+CREATE TABLE analytics.funnel_periods (
+  unit          text NOT NULL CHECK (unit IN ('month', 'quarter', 'year')),
+  start_date    date NOT NULL,
+  owner_id      uuid,
+  region        text,
+  industry      text,
+  level         text,
+  stage         text NOT NULL,
+  opportunities int NOT NULL,
+  won           int NOT NULL,
+  lost          int NOT NULL,
+  won_seconds   numeric(20, 6) NOT NULL,
+  won_timed     int NOT NULL,
+  reached       int NOT NULL,
+  open          int NOT NULL,
+  UNIQUE NULLS NOT DISTINCT (unit, start_date, owner_id, region, industry, level, stage)
+);
+
+-- The service report's rollup, kept like sales_periods: per month in the company's time zone,
 -- owner, department, the customer's region, industry and level, and ticket type, the tickets
 -- created in the month (with the sums of their response and resolution times and their
 -- breaches), archived in it, and the feedback given in it by satisfaction.
@@ -256,9 +284,9 @@ CREATE TABLE analytics.ticket_months (
   type                text NOT NULL,
   created             int NOT NULL,
   responded           int NOT NULL,
-  response_seconds    numeric NOT NULL,
+  response_seconds    numeric(20, 6) NOT NULL,
   resolved            int NOT NULL,
-  resolution_seconds  numeric NOT NULL,
+  resolution_seconds  numeric(20, 6) NOT NULL,
   response_breaches   int NOT NULL,
   resolution_breaches int NOT NULL,
   archived            int NOT NULL,

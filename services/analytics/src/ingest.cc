@@ -277,7 +277,7 @@ constexpr Statement kMarkBreaches{
     "   FROM unnest($1::text[], $2::bool[], $3::bool[]) AS x (id, response, resolution)"
     "   GROUP BY 1) b WHERE t.id = b.id"};
 
-// --- the sales rollup (analytics.sales_months) -----------------------------------------------
+// --- the sales rollup (analytics.sales_periods) -----------------------------------------------
 
 // The sales facts of the contracts in CTE k (id): their lines when signed and in force, the
 // deliveries accepted of those lines valued at the line's price, and the payments to them.
@@ -300,23 +300,24 @@ constexpr Statement kMarkBreaches{
   "   0, 0, p.amount_minor, 1"                                                               \
   "   FROM k JOIN analytics.payments p ON p.contract_id = k.id WHERE p.currency = 'CNY')"
 
-// Adds the facts of CTE k, times the sign $SIGN, to their months.
-#define ADD_SALES(SIGN)                                                                         \
-  " INSERT INTO analytics.sales_months AS s (month, owner_id, department_id, region, industry," \
-  " level, product_line_id, contracted, contracted_n, delivered, delivered_n, received,"        \
-  " received_n)"                                                                                \
-  " SELECT date_trunc('month', e.day::timestamp)::date, e.owner_id, e.department_id,"           \
-  " cu.region, cu.industry, cu.level, e.line, " SIGN " * sum(e.contracted), " SIGN              \
-  " * sum(e.contracted_n), " SIGN " * sum(e.delivered), " SIGN " * sum(e.delivered_n), " SIGN   \
-  " * sum(e.received), " SIGN                                                                   \
-  " * sum(e.received_n)"                                                                        \
-  " FROM e LEFT JOIN analytics.customers cu ON cu.id = e.customer_id"                           \
-  " GROUP BY 1, 2, 3, 4, 5, 6, 7"                                                               \
-  " ON CONFLICT (month, owner_id, department_id, region, industry, level, product_line_id)"     \
-  " DO UPDATE SET contracted = s.contracted + excluded.contracted,"                             \
-  " contracted_n = s.contracted_n + excluded.contracted_n,"                                     \
-  " delivered = s.delivered + excluded.delivered,"                                              \
-  " delivered_n = s.delivered_n + excluded.delivered_n,"                                        \
+// Adds the facts of CTE e, times the sign $SIGN, to their month, quarter and year.
+#define ADD_SALES(SIGN)                                                                       \
+  " INSERT INTO analytics.sales_periods AS s (unit, start_date, owner_id, department_id,"     \
+  " region, industry, level, product_line_id, contracted, contracted_n, delivered,"           \
+  " delivered_n, received, received_n)"                                                       \
+  " SELECT p.unit, date_trunc(p.unit, e.day::timestamp)::date, e.owner_id, e.department_id,"  \
+  " cu.region, cu.industry, cu.level, e.line, " SIGN " * sum(e.contracted), " SIGN            \
+  " * sum(e.contracted_n), " SIGN " * sum(e.delivered), " SIGN " * sum(e.delivered_n), " SIGN \
+  " * sum(e.received), " SIGN                                                                 \
+  " * sum(e.received_n)"                                                                      \
+  " FROM e LEFT JOIN analytics.customers cu ON cu.id = e.customer_id"                         \
+  " CROSS JOIN (VALUES ('month'), ('quarter'), ('year')) AS p (unit)"                         \
+  " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"                                                          \
+  " ON CONFLICT (unit, start_date, owner_id, department_id, region, industry, level,"         \
+  " product_line_id) DO UPDATE SET contracted = s.contracted + excluded.contracted,"          \
+  " contracted_n = s.contracted_n + excluded.contracted_n,"                                   \
+  " delivered = s.delivered + excluded.delivered,"                                            \
+  " delivered_n = s.delivered_n + excluded.delivered_n,"                                      \
   " received = s.received + excluded.received, received_n = s.received_n + excluded.received_n"
 
 // The facts of the contracts $1 and of the customers $2 (their contracts and the contracts
@@ -327,6 +328,52 @@ constexpr Statement kAddSales{
     "   UNION SELECT id FROM analytics.contracts WHERE customer_id = ANY($2::text[]::uuid[])"
     "   UNION SELECT contract_id FROM analytics.payments"
     "   WHERE customer_id = ANY($2::text[]::uuid[]))," SALES_FACTS ADD_SALES("$3::int")};
+
+// --- the funnel rollup (analytics.funnel_periods) --------------------------------------------
+
+// The opportunities of CTE k (id): each once under stage '', under every stage it reached, and
+// under its stage when open; its owner's, in the periods of its creation in the zone $ZONE.
+#define FUNNEL_FACTS(ZONE)                                                                      \
+  " o AS (SELECT o.*, coalesce(o.assignee_id, o.creator_id) AS owner_id,"                       \
+  "   o.created_at AT TIME ZONE " ZONE                                                          \
+  " AS local_created"                                                                           \
+  "   FROM k JOIN analytics.opportunities o ON o.id = k.id),"                                   \
+  " e AS (SELECT o.local_created, o.owner_id, o.customer_id, '' AS stage, 1 AS opportunities,"  \
+  "   (o.status = 'won')::int AS won, (o.status = 'lost')::int AS lost,"                        \
+  "   CASE WHEN o.status = 'won' THEN"                                                          \
+  "     coalesce(extract(epoch FROM o.closed_at - o.created_at), 0) ELSE 0 END"                 \
+  "     AS won_seconds,"                                                                        \
+  "   (o.status = 'won' AND o.closed_at IS NOT NULL)::int AS won_timed, 0 AS reached,"          \
+  "   0 AS open FROM o"                                                                         \
+  " UNION ALL SELECT o.local_created, o.owner_id, o.customer_id, os.stage, 0, 0, 0, 0, 0, 1, 0" \
+  "   FROM o JOIN analytics.opportunity_stages os ON os.opportunity_id = o.id"                  \
+  " UNION ALL SELECT o.local_created, o.owner_id, o.customer_id, o.stage, 0, 0, 0, 0, 0, 0, 1"  \
+  "   FROM o WHERE o.status NOT IN ('won', 'lost'))"
+
+// Adds the facts of CTE e, times the sign $SIGN, to their month, quarter and year.
+#define ADD_FUNNEL(SIGN)                                                                           \
+  " INSERT INTO analytics.funnel_periods AS s (unit, start_date, owner_id, region, industry,"      \
+  " level, stage, opportunities, won, lost, won_seconds, won_timed, reached, open)"                \
+  " SELECT p.unit, date_trunc(p.unit, e.local_created)::date, e.owner_id, cu.region,"              \
+  " cu.industry, cu.level, e.stage, " SIGN " * sum(e.opportunities), " SIGN " * sum(e.won), " SIGN \
+  " * sum(e.lost), " SIGN " * sum(e.won_seconds), " SIGN " * sum(e.won_timed), " SIGN              \
+  " * sum(e.reached), " SIGN                                                                       \
+  " * sum(e.open)"                                                                                 \
+  " FROM e LEFT JOIN analytics.customers cu ON cu.id = e.customer_id"                              \
+  " CROSS JOIN (VALUES ('month'), ('quarter'), ('year')) AS p (unit)"                              \
+  " GROUP BY 1, 2, 3, 4, 5, 6, 7"                                                                  \
+  " ON CONFLICT (unit, start_date, owner_id, region, industry, level, stage) DO UPDATE SET"        \
+  " opportunities = s.opportunities + excluded.opportunities, won = s.won + excluded.won,"         \
+  " lost = s.lost + excluded.lost, won_seconds = s.won_seconds + excluded.won_seconds,"            \
+  " won_timed = s.won_timed + excluded.won_timed, reached = s.reached + excluded.reached,"         \
+  " open = s.open + excluded.open"
+
+// The opportunities $1 and those of the customers $2, times $3, in the zone $4.
+constexpr Statement kAddFunnel{"analytics.add_funnel",
+                               "WITH k AS (SELECT unnest($1::text[])::uuid AS id"
+                               "   UNION SELECT id FROM analytics.opportunities"
+                               "   WHERE customer_id = ANY($2::text[]::uuid[]))," FUNNEL_FACTS(
+                                   "$4::text") ADD_FUNNEL("$3::int")};
 
 // --- the service rollup (analytics.ticket_months) --------------------------------------------
 
@@ -516,8 +563,7 @@ std::string Ingest::Day(absl::Time t) const {
 absl::Status Ingest::ApplyBatch(db::Tx& tx, const std::string& source, const Batch& events) const {
   if (events.empty()) return absl::OkStatus();
   absl::Status s;
-  if (source == "customers" || source == "contracts" || source == "payments" ||
-      source == "service") {
+  if (source != "auth") {
     Exec(tx, kLockRollups);
   }
   if (source == "auth") {
@@ -533,12 +579,14 @@ absl::Status Ingest::ApplyBatch(db::Tx& tx, const std::string& source, const Bat
     const std::string ids = db::TextArray(customers);
     Exec(tx, kAddSales, "{}", ids, -1);
     Exec(tx, kAddTickets, "{}", ids, -1, zone_.name());
+    Exec(tx, kAddFunnel, "{}", ids, -1, zone_.name());
     // A customer's changes go into the mix one after the other.
     for (const common::v1::Event* e : events) {
       if (s = ApplyCustomers(tx, *e); !s.ok()) return s;
     }
     Exec(tx, kAddSales, "{}", ids, 1);
     Exec(tx, kAddTickets, "{}", ids, 1, zone_.name());
+    Exec(tx, kAddFunnel, "{}", ids, 1, zone_.name());
   } else if (source == "pipeline") {
     s = ApplyPipeline(tx, events);
   } else if (source == "contracts") {
@@ -635,8 +683,10 @@ absl::Status Ingest::ApplyPipeline(db::Tx& tx, const Batch& events) const {
           o.stage(), o.creator_id(), o.assignee_id(), o.customer_id(), MicrosOf(o.create_time()),
           MicrosText(o.close_time(), o.has_close_time()), version);
   }
+  Exec(tx, kAddFunnel, x[0], "{}", -1, zone_.name());
   Exec(tx, kUpsertOpportunities, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], stages[0],
        stages[1]);
+  Exec(tx, kAddFunnel, x[0], "{}", 1, zone_.name());
   return absl::OkStatus();
 }
 
@@ -810,12 +860,17 @@ absl::Status Ingest::Reset(db::Conn& conn, const std::string& source) const {
 
 void Ingest::RebuildRollups(db::Tx& tx) const {
   Exec(tx, kLockRollups);
-  tx.exec("TRUNCATE analytics.sales_months, analytics.ticket_months, analytics.rollup_zone");
+  tx.exec(
+      "TRUNCATE analytics.sales_periods, analytics.funnel_periods, analytics.ticket_months,"
+      " analytics.rollup_zone");
   tx.exec(
       "WITH k AS (SELECT id FROM analytics.contracts"
       "   UNION SELECT contract_id FROM analytics.payments)," SALES_FACTS ADD_SALES("1"));
   tx.exec_params("WITH k AS (SELECT id FROM analytics.tickets)," TICKET_FACTS("$1::text")
                      ADD_TICKETS("1"),
+                 zone_.name());
+  tx.exec_params("WITH k AS (SELECT id FROM analytics.opportunities)," FUNNEL_FACTS("$1::text")
+                     ADD_FUNNEL("1"),
                  zone_.name());
   tx.exec_params("INSERT INTO analytics.rollup_zone (zone) VALUES ($1)", zone_.name());
 }

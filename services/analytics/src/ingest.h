@@ -44,7 +44,7 @@ class Ingest {
   // follower rebuilds them from the stream's beginning.
   absl::Status Reset(db::Conn& conn, const std::string& source) const;
 
-  // Computes the rollups (analytics.sales_months and ticket_months) again from the facts, with
+  // Computes the rollups (analytics.sales_periods and ticket_months) again from the facts, with
   // months in this zone: after Reset, and after facts were loaded by other means than the
   // ingest.
   void RebuildRollups(db::Tx& tx) const;

@@ -144,8 +144,8 @@ const std::map<std::string, std::string>& CompositionDimensions() {
 struct SalesDimension {
   std::string line_key;
   std::string payment_key;
-  // The key over analytics.sales_months s; empty: the rollup is not split by it.
-  std::string month_key;
+  // The key over analytics.sales_periods s; empty: the rollup is not split by it.
+  std::string rollup_key;
 };
 const std::map<std::string, SalesDimension>& SalesDimensions() {
   static const auto* d = new std::map<std::string, SalesDimension>{
@@ -615,24 +615,25 @@ Table SalesPerformance(db::Tx& tx, Context& c) {
       "   AND g.subject_id::text = k.key AND g.unit = @unit AND g.start_date = @from_day)";
   const PeriodUnit unit = c.r.period.unit;
   pqxx::result rows;
-  if (!dim.month_key.empty() && unit != PeriodUnit::kDay && unit != PeriodUnit::kWeek) {
-    // Whole months: their rollup. Payments have no product line: the line filter keeps them,
-    // and a split by line leaves them out.
+  if (!dim.rollup_key.empty() && unit != PeriodUnit::kDay && unit != PeriodUnit::kWeek) {
+    // A month, quarter or year: its rows of the rollup. Payments have no product line: the line
+    // filter keeps them, and a split by line leaves them out.
     rows = c.q.Run(
-        tx, absl::StrCat(
-                "WITH g AS (SELECT ", dim.month_key,
-                " AS key, sum(s.contracted) AS contracted, sum(s.delivered) AS delivered,"
-                " sum(s.received) AS received FROM analytics.sales_months s"
-                " WHERE s.month BETWEEN @from_day AND @to_day AND {scope:s} AND " CUSTOMER_FILTER(
-                    "s") " AND " OWNER_FILTER("s") " AND (@line = '' OR s.product_line_id IS NULL"
-                                                   " OR s.product_line_id = @line)",
-                dim.payment_key.empty() ? " AND s.product_line_id IS NOT NULL" : "",
-                " GROUP BY 1 HAVING sum(s.contracted_n) > 0 OR sum(s.delivered_n) > 0",
-                dim.payment_key.empty() ? "" : " OR sum(s.received_n) > 0",
-                "), k AS (SELECT key::text AS key, contracted, delivered, received FROM g)"
-                " SELECT coalesce(k.key, ''), coalesce(",
-                name, ", ''), k.contracted, k.delivered, k.received, ", target,
-                " FROM k ORDER BY k.contracted DESC, coalesce(k.key, '') COLLATE \"C\""));
+        tx,
+        absl::StrCat(
+            "WITH g AS (SELECT ", dim.rollup_key,
+            " AS key, sum(s.contracted) AS contracted, sum(s.delivered) AS delivered,"
+            " sum(s.received) AS received FROM analytics.sales_periods s"
+            " WHERE s.unit = @unit AND s.start_date = @from_day AND {scope:s} AND " CUSTOMER_FILTER(
+                "s") " AND " OWNER_FILTER("s") " AND (@line = '' OR s.product_line_id IS NULL"
+                                               " OR s.product_line_id = @line)",
+            dim.payment_key.empty() ? " AND s.product_line_id IS NOT NULL" : "",
+            " GROUP BY 1 HAVING sum(s.contracted_n) > 0 OR sum(s.delivered_n) > 0",
+            dim.payment_key.empty() ? "" : " OR sum(s.received_n) > 0",
+            "), k AS (SELECT key::text AS key, contracted, delivered, received FROM g)"
+            " SELECT coalesce(k.key, ''), coalesce(",
+            name, ", ''), k.contracted, k.delivered, k.received, ", target,
+            " FROM k ORDER BY k.contracted DESC, coalesce(k.key, '') COLLATE \"C\""));
   } else {
     rows = SalesFromFacts(tx, c, dim, name, target);
   }
@@ -649,27 +650,53 @@ Table SalesPerformance(db::Tx& tx, Context& c) {
   " AND (@departments IS NULL OR u.department_id = ANY(@departments))"                      \
   " AND (@owner IS NULL OR coalesce(o.assignee_id, o.creator_id) = @owner)"
 
+// The funnel's rollup of the period, with each owner's department, in scope and filters.
+#define FUNNEL_OF_PERIOD \
+  " SELECT s.*, u.department_id FROM analytics.funnel_periods s"                                \
+  " LEFT JOIN analytics.users u ON u.id = s.owner_id"                                           \
+  " WHERE s.unit = @unit AND s.start_date = @from_day AND " CUSTOMER_FILTER("s")                \
+  " AND (@departments IS NULL OR u.department_id = ANY(@departments))"                          \
+  " AND (@owner IS NULL OR s.owner_id = @owner)"
+
 Table PipelineFunnel(db::Tx& tx, Context& c) {
-  const std::string base = OPPORTUNITIES_IN_PERIOD;
-  pqxx::result rows = c.q.Run(
-      tx, absl::StrCat(
-              "WITH f AS (SELECT * FROM (", base,
-              ") o WHERE {scope:o}),"
-              " reached AS (SELECT os.stage, count(*) AS n FROM analytics.opportunity_stages os"
-              "   JOIN f ON f.id = os.opportunity_id GROUP BY 1),"
-              " here AS (SELECT stage, count(*) AS n FROM f"
-              "   WHERE status NOT IN ('won', 'lost') GROUP BY 1)"
-              " SELECT s.code, s.name, coalesce(r.n, 0), coalesce(h.n, 0)"
-              " FROM analytics.stages s LEFT JOIN reached r ON r.stage = s.code"
-              " LEFT JOIN here h ON h.stage = s.code"
-              " ORDER BY s.position, s.code COLLATE \"C\""));
-  pqxx::result totals =
-      c.q.Run(tx, absl::StrCat("SELECT count(*), count(*) FILTER (WHERE status = 'won'),"
-                               " count(*) FILTER (WHERE status = 'lost'),"
-                               " avg(extract(epoch FROM closed_at - created_at) / 86400)"
-                               "   FILTER (WHERE status = 'won')"
-                               " FROM (",
-                               base, ") o WHERE {scope:o}"));
+  const PeriodUnit unit = c.r.period.unit;
+  pqxx::result rows, totals;
+  if (unit != PeriodUnit::kDay && unit != PeriodUnit::kWeek) {
+    // A month, quarter or year: its rows of the rollup.
+    c.q.Set("unit", "text", UnitName(unit));
+    rows = c.q.Run(tx,
+                   "WITH g AS (SELECT f.stage, sum(f.reached) AS reached, sum(f.open) AS open"
+                   "   FROM (" FUNNEL_OF_PERIOD
+                   ") f WHERE {scope:f} AND f.stage <> ''"
+                   "   GROUP BY 1)"
+                   " SELECT s.code, s.name, coalesce(g.reached, 0), coalesce(g.open, 0)"
+                   " FROM analytics.stages s LEFT JOIN g ON g.stage = s.code"
+                   " ORDER BY s.position, s.code COLLATE \"C\"");
+    totals = c.q.Run(tx,
+                     "SELECT sum(f.opportunities), sum(f.won), sum(f.lost),"
+                     " sum(f.won_seconds) / 86400 / nullif(sum(f.won_timed), 0)"
+                     " FROM (" FUNNEL_OF_PERIOD ") f WHERE {scope:f} AND f.stage = ''");
+  } else {
+    const std::string base = OPPORTUNITIES_IN_PERIOD;
+    rows = c.q.Run(
+        tx, absl::StrCat(
+                "WITH f AS (SELECT * FROM (", base,
+                ") o WHERE {scope:o}),"
+                " reached AS (SELECT os.stage, count(*) AS n FROM analytics.opportunity_stages os"
+                "   JOIN f ON f.id = os.opportunity_id GROUP BY 1),"
+                " here AS (SELECT stage, count(*) AS n FROM f"
+                "   WHERE status NOT IN ('won', 'lost') GROUP BY 1)"
+                " SELECT s.code, s.name, coalesce(r.n, 0), coalesce(h.n, 0)"
+                " FROM analytics.stages s LEFT JOIN reached r ON r.stage = s.code"
+                " LEFT JOIN here h ON h.stage = s.code"
+                " ORDER BY s.position, s.code COLLATE \"C\""));
+    totals = c.q.Run(tx, absl::StrCat("SELECT count(*), count(*) FILTER (WHERE status = 'won'),"
+                                      " count(*) FILTER (WHERE status = 'lost'),"
+                                      " avg(extract(epoch FROM closed_at - created_at) / 86400)"
+                                      "   FILTER (WHERE status = 'won')"
+                                      " FROM (",
+                                      base, ") o WHERE {scope:o}"));
+  }
   Table t;
   t.columns = {{"stage", "阶段", ColumnKind::kText},
                {"name", "名称", ColumnKind::kText},
