@@ -59,6 +59,26 @@ CREATE TABLE analytics.customer_mix (
 -- The composition report: rows up to its period's end.
 CREATE INDEX customer_mix_day ON analytics.customer_mix (day);
 
+-- The mix by month (the composition report over whole months): the sum of the mix's changes in
+-- each month (delta), and the customers created in each month in the company's time zone, by
+-- their attributes as they are now (created). Kept with the mix and the customers.
+CREATE TABLE analytics.mix_months (
+  month         date NOT NULL,
+  owner_id      uuid,
+  department_id uuid,
+  region        text NOT NULL,
+  industry      text NOT NULL,
+  level         text NOT NULL,
+  credit        int NOT NULL,
+  satisfaction  int NOT NULL,
+  source        text NOT NULL,
+  status        text NOT NULL,
+  delta         int NOT NULL,
+  created       int NOT NULL,
+  UNIQUE NULLS NOT DISTINCT (month, owner_id, department_id, region, industry, level, credit,
+                             satisfaction, source, status)
+);
+
 -- Churn steps (customers.loss.*), one row per step.
 CREATE TABLE analytics.losses (
   id            uuid PRIMARY KEY,

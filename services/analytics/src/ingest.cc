@@ -15,6 +15,7 @@
 #include "crm/pipeline/v1/events.pb.h"
 #include "crm/service/v1/events.pb.h"
 #include "libs/db/time_fields.h"
+#include "libs/log/log.h"
 #include "libs/money/money.h"
 
 namespace crm::analytics {
@@ -84,12 +85,40 @@ constexpr Statement kUpsertDepartment{
 
 #define MIX_COLUMNS \
   "owner_id, department_id, region, industry, level, credit, satisfaction, source, status"
-#define MIX_OF(t)                                                                       \
-  "(" t ".owner_id, " t ".department_id, " t ".region, " t ".industry, " t ".level, " t \
-  ".credit, " t ".satisfaction, " t ".source, " t ".status)"
+#define MIX_COLUMNS_OF(t)                                                                         \
+  t ".owner_id, " t ".department_id, " t ".region, " t ".industry, " t ".level, " t ".credit, " t \
+    ".satisfaction, " t ".source, " t ".status"
+#define MIX_OF(t) "(" MIX_COLUMNS_OF(t) ")"
 
-// The customer as it is now, and the mix's -1 / +1 on the day of the change when its
-// attributes (or its existence) changed. Nothing when the stored version is newer.
+// The month of day $DAY, and the month of a time in the zone $ZONE.
+#define MONTH_OF_DAY(DAY) "date_trunc('month', " DAY "::timestamp)::date"
+#define MONTH_OF(t, ZONE) "date_trunc('month', " t " AT TIME ZONE " ZONE ")::date"
+
+// Writes the mix's changes of CTE mix (MIX_COLUMNS, delta) on day $DAY, and adds them and the
+// creation-month counts of CTE made (created_at, MIX_COLUMNS, n) to the monthly rollup.
+#define WRITE_MIX(DAY, ZONE)                                                                   \
+  " logged AS (INSERT INTO analytics.customer_mix (day, " MIX_COLUMNS                          \
+  ", delta)"                                                                                   \
+  "   SELECT " DAY ", " MIX_COLUMNS                                                            \
+  ", delta FROM mix)"                                                                          \
+  " INSERT INTO analytics.mix_months AS m (month, " MIX_COLUMNS                                \
+  ", delta, created)"                                                                          \
+  " SELECT month, " MIX_COLUMNS                                                                \
+  ", sum(delta), sum(created) FROM ("                                                          \
+  "   SELECT " MONTH_OF_DAY(DAY) " AS month, " MIX_COLUMNS                                     \
+                                 ", delta, 0 AS created FROM mix"                              \
+                                 "   UNION ALL SELECT " MONTH_OF(                              \
+                                     "created_at",                                             \
+                                     ZONE) ", " MIX_COLUMNS                                    \
+                                           ", 0, n FROM made) x"                               \
+                                           " GROUP BY month, " MIX_COLUMNS                     \
+                                           " ON CONFLICT (month, " MIX_COLUMNS                 \
+                                           ") DO UPDATE SET delta = m.delta + excluded.delta," \
+                                           " created = m.created + excluded.created"
+
+// The customer as it is now. When its attributes (or its existence) changed: the mix's -1 / +1
+// on the day of the change ($15), and -1 / +1 in the months it was created in (in zone $16).
+// Nothing when the stored version is newer.
 constexpr Statement kUpsertCustomer{
     "analytics.upsert_customer",
     "WITH old AS (SELECT * FROM analytics.customers WHERE id = $1::uuid),"
@@ -104,27 +133,27 @@ constexpr Statement kUpsertCustomer{
     "   status = excluded.status, created_at = excluded.created_at,"
     "   deleted = excluded.deleted, version = excluded.version"
     "   WHERE c.version <= excluded.version RETURNING c.*),"
-    " minus AS (INSERT INTO analytics.customer_mix (day, " MIX_COLUMNS
-    ", delta)"
-    "   SELECT $15::date, o.owner_id, o.department_id, o.region, o.industry, o.level, o.credit,"
-    "   o.satisfaction, o.source, o.status, -1 FROM old o, up u"
-    "   WHERE NOT o.deleted AND (u.deleted OR " MIX_OF("o") " IS DISTINCT FROM " MIX_OF("u") "))"
-    " INSERT INTO analytics.customer_mix (day, " MIX_COLUMNS
-    ", delta)"
-    " SELECT $15::date, u.owner_id, u.department_id, u.region, u.industry, u.level, u.credit,"
-    " u.satisfaction, u.source, u.status, 1 FROM up u LEFT JOIN old o ON true"
-    " WHERE NOT u.deleted AND (o.id IS NULL OR o.deleted OR " MIX_OF("o") " IS DISTINCT FROM "
-    MIX_OF("u") ")"};
+    " mix AS (SELECT " MIX_COLUMNS_OF("o") ", -1 AS delta FROM old o, up u"
+    "   WHERE NOT o.deleted AND (u.deleted OR " MIX_OF("o") " IS DISTINCT FROM " MIX_OF("u") ")"
+    "   UNION ALL SELECT " MIX_COLUMNS_OF("u") ", 1 FROM up u LEFT JOIN old o ON true"
+    "   WHERE NOT u.deleted AND (o.id IS NULL OR o.deleted OR " MIX_OF("o")
+    " IS DISTINCT FROM " MIX_OF("u") ")),"
+    " made AS (SELECT o.created_at, " MIX_COLUMNS_OF("o") ", -1 AS n FROM old o, up u"
+    "   WHERE NOT o.deleted AND (u.deleted OR o.created_at <> u.created_at"
+    "   OR " MIX_OF("o") " IS DISTINCT FROM " MIX_OF("u") ")"
+    "   UNION ALL SELECT u.created_at, " MIX_COLUMNS_OF("u") ", 1 FROM up u LEFT JOIN old o ON true"
+    "   WHERE NOT u.deleted AND (o.id IS NULL OR o.deleted OR o.created_at <> u.created_at"
+    "   OR " MIX_OF("o") " IS DISTINCT FROM " MIX_OF("u") "))," WRITE_MIX("$15::date", "$16::text")};
 
 // A merged duplicate, gone from the mix.
 constexpr Statement kDeleteCustomer{
     "analytics.delete_customer",
     "WITH up AS (UPDATE analytics.customers c SET deleted = true,"
     "   version = " CRM_SQL_FROM_MICROS("$2") " WHERE id = $1::uuid AND NOT deleted"
-    "   AND version <= " CRM_SQL_FROM_MICROS("$2") " RETURNING c.*)"
-    " INSERT INTO analytics.customer_mix (day, " MIX_COLUMNS
-    ", delta)"
-    " SELECT $3::date, " MIX_COLUMNS ", -1 FROM up"};
+    "   AND version <= " CRM_SQL_FROM_MICROS("$2") " RETURNING c.*),"
+    " mix AS (SELECT " MIX_COLUMNS ", -1 AS delta FROM up),"
+    " made AS (SELECT created_at, " MIX_COLUMNS ", -1 AS n FROM up)," WRITE_MIX("$3::date",
+                                                                                  "$4::text")};
 
 constexpr Statement kInsertLoss{
     "analytics.insert_loss",
@@ -377,9 +406,6 @@ constexpr Statement kAddFunnel{"analytics.add_funnel",
 
 // --- the service rollup (analytics.ticket_months) --------------------------------------------
 
-// The month of a time in the zone $ZONE.
-#define MONTH_OF(t, ZONE) "date_trunc('month', " t " AT TIME ZONE " ZONE ")::date"
-
 // The ticket facts of the tickets in CTE k (id), in the zone $ZONE: each ticket in the month
 // it was created, again in the month it was archived, and each feedback in its month.
 #define TICKET_FACTS(ZONE) \
@@ -624,11 +650,11 @@ absl::Status Ingest::ApplyAuth(db::Tx& tx, const common::v1::Event& e) const {
 namespace {
 
 void UpsertCustomer(db::Tx& tx, const customers::v1::Customer& c, bool deleted, int64_t version,
-                    const std::string& day) {
+                    const std::string& day, absl::TimeZone zone) {
   Exec(tx, kUpsertCustomer, c.id(), c.name(), Id(c.owner_id()), Id(c.owner_department_id()),
        c.region(), c.industry(), c.level(), c.credit(), c.satisfaction(), c.source(),
        CodeOf(c.status(), &customers::v1::CustomerStatus_Name, "CUSTOMER_STATUS_"),
-       MicrosOf(c.create_time()), deleted, version, day);
+       MicrosOf(c.create_time()), deleted, version, day, zone.name());
 }
 
 }  // namespace
@@ -639,13 +665,13 @@ absl::Status Ingest::ApplyCustomers(db::Tx& tx, const common::v1::Event& e) cons
   if (e.type() == "customers.customer.merged") {
     customers::v1::CustomersMerged p;
     if (absl::Status s = Unpack(e, &p); !s.ok()) return s;
-    Exec(tx, kDeleteCustomer, p.merge().duplicate_id(), at, day);
-    UpsertCustomer(tx, p.survivor(), false, VersionOf(e, p.survivor().update_time()), day);
+    Exec(tx, kDeleteCustomer, p.merge().duplicate_id(), at, day, zone_.name());
+    UpsertCustomer(tx, p.survivor(), false, VersionOf(e, p.survivor().update_time()), day, zone_);
   } else if (absl::StartsWith(e.type(), "customers.customer.")) {
     customers::v1::CustomerChanged p;
     if (absl::Status s = Unpack(e, &p); !s.ok()) return s;
     const bool deleted = e.type() == "customers.customer.deleted";
-    UpsertCustomer(tx, p.customer(), deleted, VersionOf(e, p.customer().update_time()), day);
+    UpsertCustomer(tx, p.customer(), deleted, VersionOf(e, p.customer().update_time()), day, zone_);
   } else if (absl::StartsWith(e.type(), "customers.loss.")) {
     customers::v1::LossStatusChanged p;
     if (absl::Status s = Unpack(e, &p); !s.ok()) return s;
@@ -654,7 +680,7 @@ absl::Status Ingest::ApplyCustomers(db::Tx& tx, const common::v1::Event& e) cons
     Exec(tx, kInsertLoss, a.id(), c.id(),
          CodeOf(a.kind(), &customers::v1::LossActionKind_Name, "LOSS_ACTION_KIND_"), a.note(),
          Id(c.owner_id()), Id(c.owner_department_id()), MicrosOf(a.create_time()));
-    UpsertCustomer(tx, c, false, VersionOf(e, c.update_time()), day);
+    UpsertCustomer(tx, c, false, VersionOf(e, c.update_time()), day, zone_);
   }
   return absl::OkStatus();
 }
@@ -860,9 +886,26 @@ absl::Status Ingest::Reset(db::Conn& conn, const std::string& source) const {
 
 void Ingest::RebuildRollups(db::Tx& tx) const {
   Exec(tx, kLockRollups);
+  // Every fact is read: longer than a request's statement may take.
+  tx.exec("SET LOCAL statement_timeout = 0");
   tx.exec(
-      "TRUNCATE analytics.sales_periods, analytics.funnel_periods, analytics.ticket_months,"
-      " analytics.rollup_zone");
+      "TRUNCATE analytics.mix_months, analytics.sales_periods, analytics.funnel_periods,"
+      " analytics.ticket_months, analytics.rollup_zone");
+  tx.exec_params(
+      "INSERT INTO analytics.mix_months (month, " MIX_COLUMNS
+      ", delta, created)"
+      " SELECT month, " MIX_COLUMNS
+      ", sum(delta), sum(created) FROM ("
+      "   SELECT " MONTH_OF_DAY(
+          "day") " AS month, " MIX_COLUMNS
+                 ", delta, 0 AS created"
+                 "   FROM analytics.customer_mix"
+                 "   UNION ALL SELECT " MONTH_OF(
+                     "created_at", "$1::text") ", " MIX_COLUMNS
+                                               ", 0, 1"
+                                               "   FROM analytics.customers WHERE NOT deleted) x"
+                                               " GROUP BY month, " MIX_COLUMNS,
+      zone_.name());
   tx.exec(
       "WITH k AS (SELECT id FROM analytics.contracts"
       "   UNION SELECT contract_id FROM analytics.payments)," SALES_FACTS ADD_SALES("1"));
@@ -879,7 +922,10 @@ absl::Status Ingest::KeepRollupsInZone(db::Conn& conn) const {
   return conn.Transact([&](db::Tx& tx) -> absl::Status {
     Exec(tx, kLockRollups);
     pqxx::result zone = tx.exec("SELECT zone FROM analytics.rollup_zone");
-    if (zone.empty() || zone[0][0].as<std::string>() != zone_.name()) RebuildRollups(tx);
+    if (zone.empty() || zone[0][0].as<std::string>() != zone_.name()) {
+      log::Info("computing the rollups in the company's time zone").Str("zone", zone_.name());
+      RebuildRollups(tx);
+    }
     return absl::OkStatus();
   });
 }

@@ -342,28 +342,49 @@ Table CustomerComposition(db::Tx& tx, Context& c) {
   if (d == "department") {
     name = "(SELECT name FROM analytics.departments WHERE id::text = x.value)";
   }
-  pqxx::result rows = c.q.Run(
-      tx, absl::StrCat(
-              "WITH mix AS (SELECT coalesce(", key,
-              ", '') AS value, sum(m.delta) FILTER (WHERE m.day < @from_day) AS at_start,"
-              " sum(m.delta) AS at_end FROM analytics.customer_mix m"
-              " WHERE m.day <= @to_day AND {scope:m} AND " CUSTOMER_FILTER(
-                  "m") " AND " OWNER_FILTER("m") " GROUP BY 1),"
-                                                 " fresh AS (SELECT coalesce(",
-              now_key,
-              ", '') AS value, count(*) AS n FROM analytics.customers n"
-              " WHERE NOT n.deleted AND n.created_at >= @from_at AND n.created_at < @to_at"
-              " AND {scope:n} AND " CUSTOMER_FILTER("n") " AND " OWNER_FILTER(
-                  "n") " GROUP BY 1),"
-                       " x AS (SELECT coalesce(mix.value, fresh.value) AS value,"
-                       " coalesce(mix.at_start, 0) AS at_start, coalesce(mix.at_end, 0) AS at_end,"
-                       " coalesce(fresh.n, 0) AS fresh"
-                       " FROM mix FULL JOIN fresh ON fresh.value = mix.value)"
-                       " SELECT x.value, coalesce(",
-              name,
-              ", ''), x.at_start, x.at_end, x.fresh FROM x"
-              " WHERE x.at_start <> 0 OR x.at_end <> 0 OR x.fresh <> 0"
-              " ORDER BY x.at_end DESC, x.value COLLATE \"C\""));
+  const PeriodUnit unit = c.r.period.unit;
+  pqxx::result rows;
+  if (unit != PeriodUnit::kDay && unit != PeriodUnit::kWeek) {
+    // Whole months: the mix's changes by month, and the customers created in them.
+    rows = c.q.Run(
+        tx, absl::StrCat(
+                "WITH x AS (SELECT coalesce(", key,
+                ", '') AS value,"
+                " coalesce(sum(m.delta) FILTER (WHERE m.month < @from_day), 0) AS at_start,"
+                " coalesce(sum(m.delta), 0) AS at_end,"
+                " coalesce(sum(m.created) FILTER (WHERE m.month >= @from_day), 0) AS fresh"
+                " FROM analytics.mix_months m WHERE m.month <= @to_day AND {scope:m}"
+                " AND " CUSTOMER_FILTER("m") " AND " OWNER_FILTER("m") " GROUP BY 1)"
+                                                                       " SELECT x.value, coalesce(",
+                name,
+                ", ''), x.at_start, x.at_end, x.fresh FROM x"
+                " WHERE x.at_start <> 0 OR x.at_end <> 0 OR x.fresh <> 0"
+                " ORDER BY x.at_end DESC, x.value COLLATE \"C\""));
+  } else {
+    rows = c.q.Run(
+        tx,
+        absl::StrCat(
+            "WITH mix AS (SELECT coalesce(", key,
+            ", '') AS value, sum(m.delta) FILTER (WHERE m.day < @from_day) AS at_start,"
+            " sum(m.delta) AS at_end FROM analytics.customer_mix m"
+            " WHERE m.day <= @to_day AND {scope:m} AND " CUSTOMER_FILTER("m") " AND " OWNER_FILTER(
+                "m") " GROUP BY 1),"
+                     " fresh AS (SELECT coalesce(",
+            now_key,
+            ", '') AS value, count(*) AS n FROM analytics.customers n"
+            " WHERE NOT n.deleted AND n.created_at >= @from_at AND n.created_at < @to_at"
+            " AND {scope:n} AND " CUSTOMER_FILTER("n") " AND " OWNER_FILTER(
+                "n") " GROUP BY 1),"
+                     " x AS (SELECT coalesce(mix.value, fresh.value) AS value,"
+                     " coalesce(mix.at_start, 0) AS at_start, coalesce(mix.at_end, 0) AS at_end,"
+                     " coalesce(fresh.n, 0) AS fresh"
+                     " FROM mix FULL JOIN fresh ON fresh.value = mix.value)"
+                     " SELECT x.value, coalesce(",
+            name,
+            ", ''), x.at_start, x.at_end, x.fresh FROM x"
+            " WHERE x.at_start <> 0 OR x.at_end <> 0 OR x.fresh <> 0"
+            " ORDER BY x.at_end DESC, x.value COLLATE \"C\""));
+  }
   Table t;
   t.columns = {{"value", "分类", ColumnKind::kText},
                {"name", "名称", ColumnKind::kText},

@@ -1491,6 +1491,9 @@ TEST_F(ReportsTest, RollupsKeptByTheIngestEqualOnesFromTheFacts) {
                " level, product_line_id, contracted, contracted_n, delivered, delivered_n,"
                " received, received_n) FROM analytics.sales_periods"
                " WHERE contracted_n <> 0 OR delivered_n <> 0 OR received_n <> 0"
+               " UNION ALL SELECT 'mix|' || concat_ws('|', month, owner_id, department_id, region,"
+               " industry, level, credit, satisfaction, source, status, delta, created)"
+               " FROM analytics.mix_months WHERE delta <> 0 OR created <> 0"
                " UNION ALL SELECT 'funnel|' || concat_ws('|', unit, start_date, owner_id, region,"
                " industry, level, stage, opportunities, won, lost, won_seconds, won_timed, reached,"
                " open) FROM analytics.funnel_periods"
@@ -1510,7 +1513,7 @@ TEST_F(ReportsTest, RollupsKeptByTheIngestEqualOnesFromTheFacts) {
     return rows;
   };
   const std::vector<std::string> kept = rollups();
-  for (const char* rollup : {"sales|", "funnel|", "tickets|"}) {
+  for (const char* rollup : {"mix|", "sales|", "funnel|", "tickets|"}) {
     EXPECT_GE(std::count_if(kept.begin(), kept.end(),
                             [&](const std::string& r) { return absl::StartsWith(r, rollup); }),
               40)
