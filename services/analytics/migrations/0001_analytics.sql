@@ -77,7 +77,7 @@ CREATE TABLE analytics.mix_months (
   created       int NOT NULL,
   UNIQUE NULLS NOT DISTINCT (month, owner_id, department_id, region, industry, level, credit,
                              satisfaction, source, status)
-);
+) WITH (fillfactor = 70);
 
 -- Churn steps (customers.loss.*), one row per step.
 CREATE TABLE analytics.losses (
@@ -178,14 +178,14 @@ CREATE INDEX deliveries_accepted ON analytics.deliveries (accept_day) WHERE acce
 CREATE INDEX deliveries_contract ON analytics.deliveries (contract_id);
 
 -- The sales report's rollup (签约, 交付, 回款): the sums of the three kinds of facts above per
--- period (each month, quarter and year: a fact counts in each of its three), owner, department,
--- the customer's region, industry and level as they are now, and product line (NULL for
--- payments, which are not split by line), with the number of facts in each sum (_n). A report
--- over a month, quarter or year reads the rows of that one period. The ingest keeps it equal to
--- the facts in the same transaction: it takes out the sums of the contracts a batch touches
--- before writing the batch and adds them back after.
+-- month and per year (a fact counts in both), owner, department, the customer's region, industry
+-- and level as they are now, and product line (NULL for payments, which are not split by line),
+-- with the number of facts in each sum (_n). A year's report reads that year's rows, a month's
+-- or a quarter's their months'. The ingest keeps it equal to the facts in the same transaction:
+-- it takes out the sums of the contracts a batch touches before writing the batch and adds
+-- them back after. The rollups leave room in their pages for the updates (fillfactor).
 CREATE TABLE analytics.sales_periods (
-  unit            text NOT NULL CHECK (unit IN ('month', 'quarter', 'year')),
+  unit            text NOT NULL CHECK (unit IN ('month', 'year')),
   start_date      date NOT NULL,
   owner_id        uuid NOT NULL,
   department_id   uuid,
@@ -201,7 +201,7 @@ CREATE TABLE analytics.sales_periods (
   received_n      int NOT NULL,
   UNIQUE NULLS NOT DISTINCT (unit, start_date, owner_id, department_id, region, industry, level,
                              product_line_id)
-);
+) WITH (fillfactor = 70);
 
 -- Opportunities (pipeline.opportunity.*) and the stages each reached.
 CREATE TABLE analytics.opportunities (
@@ -267,13 +267,13 @@ CREATE TABLE analytics.ticket_feedback (
 );
 CREATE INDEX ticket_feedback_at ON analytics.ticket_feedback (at);
 
--- The funnel's rollup, kept like sales_periods: per period of creation (month, quarter and year
--- in the company's time zone), owner (the assignee, or the creator until there is one), the
--- customer's region, industry and level, and stage: under stage '' the opportunities created,
--- won and lost and the seconds the won ones took (won_timed: those with a close time); under a
--- stage's code, how many reached it and how many are open at it now.
+-- The funnel's rollup, kept like sales_periods: per month and year of creation (in the company's
+-- time zone), owner (the assignee, or the creator until there is one), the customer's region,
+-- industry and level, and stage: under stage '' the opportunities created, won and lost and the
+-- seconds the won ones took (won_timed: those with a close time); under a stage's code, how many
+-- reached it and how many are open at it now.
 CREATE TABLE analytics.funnel_periods (
-  unit          text NOT NULL CHECK (unit IN ('month', 'quarter', 'year')),
+  unit          text NOT NULL CHECK (unit IN ('month', 'year')),
   start_date    date NOT NULL,
   owner_id      uuid,
   region        text,
@@ -288,7 +288,7 @@ CREATE TABLE analytics.funnel_periods (
   reached       int NOT NULL,
   open          int NOT NULL,
   UNIQUE NULLS NOT DISTINCT (unit, start_date, owner_id, region, industry, level, stage)
-);
+) WITH (fillfactor = 70);
 
 -- The service report's rollup, kept like sales_periods: per month in the company's time zone,
 -- owner, department, the customer's region, industry and level, and ticket type, the tickets
@@ -316,7 +316,7 @@ CREATE TABLE analytics.ticket_months (
   rated_4             int NOT NULL,
   rated_5             int NOT NULL,
   UNIQUE NULLS NOT DISTINCT (month, owner_id, department_id, region, industry, level, type)
-);
+) WITH (fillfactor = 70);
 
 -- The time zone the rollups' months are in; the service computes them again when it starts
 -- with another.

@@ -329,7 +329,7 @@ constexpr Statement kMarkBreaches{
   "   0, 0, p.amount_minor, 1"                                                               \
   "   FROM k JOIN analytics.payments p ON p.contract_id = k.id WHERE p.currency = 'CNY')"
 
-// Adds the facts of CTE e, times the sign $SIGN, to their month, quarter and year.
+// Adds the facts of CTE e, times the sign $SIGN, to their month and year.
 #define ADD_SALES(SIGN)                                                                       \
   " INSERT INTO analytics.sales_periods AS s (unit, start_date, owner_id, department_id,"     \
   " region, industry, level, product_line_id, contracted, contracted_n, delivered,"           \
@@ -340,7 +340,7 @@ constexpr Statement kMarkBreaches{
   " * sum(e.received), " SIGN                                                                 \
   " * sum(e.received_n)"                                                                      \
   " FROM e LEFT JOIN analytics.customers cu ON cu.id = e.customer_id"                         \
-  " CROSS JOIN (VALUES ('month'), ('quarter'), ('year')) AS p (unit)"                         \
+  " CROSS JOIN (VALUES ('month'), ('year')) AS p (unit)"                                      \
   " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"                                                          \
   " ON CONFLICT (unit, start_date, owner_id, department_id, region, industry, level,"         \
   " product_line_id) DO UPDATE SET contracted = s.contracted + excluded.contracted,"          \
@@ -379,7 +379,7 @@ constexpr Statement kAddSales{
   " UNION ALL SELECT o.local_created, o.owner_id, o.customer_id, o.stage, 0, 0, 0, 0, 0, 0, 1"  \
   "   FROM o WHERE o.status NOT IN ('won', 'lost'))"
 
-// Adds the facts of CTE e, times the sign $SIGN, to their month, quarter and year.
+// Adds the facts of CTE e, times the sign $SIGN, to their month and year.
 #define ADD_FUNNEL(SIGN)                                                                           \
   " INSERT INTO analytics.funnel_periods AS s (unit, start_date, owner_id, region, industry,"      \
   " level, stage, opportunities, won, lost, won_seconds, won_timed, reached, open)"                \
@@ -389,7 +389,7 @@ constexpr Statement kAddSales{
   " * sum(e.reached), " SIGN                                                                       \
   " * sum(e.open)"                                                                                 \
   " FROM e LEFT JOIN analytics.customers cu ON cu.id = e.customer_id"                              \
-  " CROSS JOIN (VALUES ('month'), ('quarter'), ('year')) AS p (unit)"                              \
+  " CROSS JOIN (VALUES ('month'), ('year')) AS p (unit)"                                           \
   " GROUP BY 1, 2, 3, 4, 5, 6, 7"                                                                  \
   " ON CONFLICT (unit, start_date, owner_id, region, industry, level, stage) DO UPDATE SET"        \
   " opportunities = s.opportunities + excluded.opportunities, won = s.won + excluded.won,"         \

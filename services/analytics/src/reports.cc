@@ -637,17 +637,18 @@ Table SalesPerformance(db::Tx& tx, Context& c) {
   const PeriodUnit unit = c.r.period.unit;
   pqxx::result rows;
   if (!dim.rollup_key.empty() && unit != PeriodUnit::kDay && unit != PeriodUnit::kWeek) {
-    // A month, quarter or year: its rows of the rollup. Payments have no product line: the line
-    // filter keeps them, and a split by line leaves them out.
+    // A month, quarter or year: its rows of the rollup (@grain). Payments have no product line:
+    // the line filter keeps them, and a split by line leaves them out.
     rows = c.q.Run(
         tx,
         absl::StrCat(
             "WITH g AS (SELECT ", dim.rollup_key,
             " AS key, sum(s.contracted) AS contracted, sum(s.delivered) AS delivered,"
             " sum(s.received) AS received FROM analytics.sales_periods s"
-            " WHERE s.unit = @unit AND s.start_date = @from_day AND {scope:s} AND " CUSTOMER_FILTER(
-                "s") " AND " OWNER_FILTER("s") " AND (@line = '' OR s.product_line_id IS NULL"
-                                               " OR s.product_line_id = @line)",
+            " WHERE s.unit = @grain AND s.start_date BETWEEN @from_day AND @to_day AND {scope:s}"
+            " AND " CUSTOMER_FILTER("s") " AND " OWNER_FILTER(
+                "s") " AND (@line = '' OR s.product_line_id IS NULL"
+                     " OR s.product_line_id = @line)",
             dim.payment_key.empty() ? " AND s.product_line_id IS NOT NULL" : "",
             " GROUP BY 1 HAVING sum(s.contracted_n) > 0 OR sum(s.delivered_n) > 0",
             dim.payment_key.empty() ? "" : " OR sum(s.received_n) > 0",
@@ -675,7 +676,8 @@ Table SalesPerformance(db::Tx& tx, Context& c) {
 #define FUNNEL_OF_PERIOD \
   " SELECT s.*, u.department_id FROM analytics.funnel_periods s"                                \
   " LEFT JOIN analytics.users u ON u.id = s.owner_id"                                           \
-  " WHERE s.unit = @unit AND s.start_date = @from_day AND " CUSTOMER_FILTER("s")                \
+  " WHERE s.unit = @grain AND s.start_date BETWEEN @from_day AND @to_day"                     \
+  " AND " CUSTOMER_FILTER("s")                                                                  \
   " AND (@departments IS NULL OR u.department_id = ANY(@departments))"                          \
   " AND (@owner IS NULL OR s.owner_id = @owner)"
 
@@ -683,8 +685,7 @@ Table PipelineFunnel(db::Tx& tx, Context& c) {
   const PeriodUnit unit = c.r.period.unit;
   pqxx::result rows, totals;
   if (unit != PeriodUnit::kDay && unit != PeriodUnit::kWeek) {
-    // A month, quarter or year: its rows of the rollup.
-    c.q.Set("unit", "text", UnitName(unit));
+    // A month, quarter or year: its rows of the rollup (@grain).
     rows = c.q.Run(tx,
                    "WITH g AS (SELECT f.stage, sum(f.reached) AS reached, sum(f.open) AS open"
                    "   FROM (" FUNNEL_OF_PERIOD
@@ -932,7 +933,9 @@ absl::StatusOr<Table> Reports::Run(db::Conn& conn, const auth::Principal& p,
             .Set("level", "text", r.filter.level)
             .Set("departments", "uuid[]", departments)
             .Set("owner", "uuid", db::NullIfEmpty(r.filter.owner_id))
-            .Set("line", "text", r.filter.product_line_id);
+            .Set("line", "text", r.filter.product_line_id)
+            // The rollups' rows a month, quarter or year is made of.
+            .Set("grain", "text", r.period.unit == PeriodUnit::kYear ? "year" : "month");
         Table t;
         switch (r.kind) {
           case ReportKind::kCustomerContribution:
