@@ -338,9 +338,10 @@ Table CustomerComposition(db::Tx& tx, Context& c) {
   const std::string key = CompositionDimensions().at(d);
   const std::string now_key = absl::StrReplaceAll(key, {{"m.", "n."}});
   std::string name = "''";
-  if (d == "owner") name = "(SELECT display_name FROM analytics.users WHERE id::text = x.value)";
+  if (d == "owner")
+    name = "(SELECT display_name FROM analytics.users WHERE id = nullif(x.value, '')::uuid)";
   if (d == "department") {
-    name = "(SELECT name FROM analytics.departments WHERE id::text = x.value)";
+    name = "(SELECT name FROM analytics.departments WHERE id = nullif(x.value, '')::uuid)";
   }
   const PeriodUnit unit = c.r.period.unit;
   pqxx::result rows;
@@ -561,6 +562,7 @@ Table CustomerChurn(db::Tx& tx, Context& c) {
 pqxx::result SalesFromFacts(db::Tx& tx, Context& c, const SalesDimension& dim,
                             const std::string& name, const std::string& target) {
   const std::string& d = c.r.dimension;
+  const std::string label = d == "product" ? "max(s.product_name)" : "NULL::text";
   const std::string region_join =
       d == "region" ? " LEFT JOIN analytics.customers cu2 ON cu2.id = s.customer_id" : "";
   const std::string line_key = d == "region" ? "coalesce(cu2.region, '')" : "s." + dim.line_key;
@@ -573,22 +575,22 @@ pqxx::result SalesFromFacts(db::Tx& tx, Context& c, const SalesDimension& dim,
                          " GROUP BY 1)");
   return c.q.Run(
       tx,
-      absl::StrCat("WITH contracted AS (SELECT ", line_key,
-                   " AS key, sum(s.amount_minor) AS amount FROM (" SIGNED_LINES(
-                       "c.sign_date BETWEEN @from_day AND @to_day") ") s",
-                   region_join,
-                   " GROUP BY 1),"
-                   " delivered AS (SELECT ",
-                   line_key, " AS key, sum(s.delivered) AS amount FROM (" DELIVERED_IN_PERIOD ") s",
-                   region_join, " GROUP BY 1),", received,
-                   ", k AS (SELECT key FROM contracted UNION SELECT key FROM delivered"
-                   "   UNION SELECT key FROM received)"
-                   " SELECT coalesce(k.key, ''), coalesce(",
-                   name, ", ''), contracted.amount, delivered.amount, received.amount, ", target,
-                   " FROM k LEFT JOIN contracted ON contracted.key IS NOT DISTINCT FROM k.key"
-                   " LEFT JOIN delivered ON delivered.key IS NOT DISTINCT FROM k.key"
-                   " LEFT JOIN received ON received.key IS NOT DISTINCT FROM k.key"
-                   " ORDER BY coalesce(contracted.amount, 0) DESC, k.key COLLATE \"C\""));
+      absl::StrCat(
+          "WITH contracted AS (SELECT ", line_key, " AS key, sum(s.amount_minor) AS amount, ",
+          label, " AS label FROM (" SIGNED_LINES("c.sign_date BETWEEN @from_day AND @to_day") ") s",
+          region_join,
+          " GROUP BY 1),"
+          " delivered AS (SELECT ",
+          line_key, " AS key, sum(s.delivered) AS amount, ", label,
+          " AS label FROM (" DELIVERED_IN_PERIOD ") s", region_join, " GROUP BY 1),", received,
+          ", k AS (SELECT key FROM contracted UNION SELECT key FROM delivered"
+          "   UNION SELECT key FROM received)"
+          " SELECT coalesce(k.key, ''), coalesce(",
+          name, ", ''), contracted.amount, delivered.amount, received.amount, ", target,
+          " FROM k LEFT JOIN contracted ON contracted.key IS NOT DISTINCT FROM k.key"
+          " LEFT JOIN delivered ON delivered.key IS NOT DISTINCT FROM k.key"
+          " LEFT JOIN received ON received.key IS NOT DISTINCT FROM k.key"
+          " ORDER BY coalesce(contracted.amount, 0) DESC, k.key COLLATE \"C\""));
 }
 
 Table SalesTable(const pqxx::result& rows, const SalesDimension& dim) {
@@ -621,13 +623,13 @@ Table SalesPerformance(db::Tx& tx, Context& c) {
   const std::string& d = c.r.dimension;
   const SalesDimension& dim = SalesDimensions().at(d);
   std::string name = "''";
-  if (d == "owner") name = "(SELECT display_name FROM analytics.users WHERE id::text = k.key)";
+  if (d == "owner")
+    name = "(SELECT display_name FROM analytics.users WHERE id = nullif(k.key, '')::uuid)";
   if (d == "department") {
-    name = "(SELECT name FROM analytics.departments WHERE id::text = k.key)";
+    name = "(SELECT name FROM analytics.departments WHERE id = nullif(k.key, '')::uuid)";
   }
-  if (d == "product") {
-    name = "(SELECT max(product_name) FROM analytics.contract_lines WHERE product_id = k.key)";
-  }
+  // A product's name: as its lines in the period have it.
+  if (d == "product") name = "coalesce(contracted.label, delivered.label)";
   const std::string subject = d == "owner" ? "user" : d == "department" ? "department" : "";
   c.q.Set("subject", "text", subject);
   c.q.Set("unit", "text", UnitName(c.r.period.unit));
@@ -752,9 +754,9 @@ Table PipelineFunnel(db::Tx& tx, Context& c) {
 Table ReceivablesAging(db::Tx& tx, Context& c) {
   const bool by_owner = c.r.dimension == "owner";
   const std::string key = by_owner ? "r.owner_id::text" : "r.department_id::text";
-  const std::string name = by_owner
-                               ? "(SELECT display_name FROM analytics.users WHERE id::text = a.key)"
-                               : "(SELECT name FROM analytics.departments WHERE id::text = a.key)";
+  const std::string name =
+      by_owner ? "(SELECT display_name FROM analytics.users WHERE id = nullif(a.key, '')::uuid)"
+               : "(SELECT name FROM analytics.departments WHERE id = nullif(a.key, '')::uuid)";
   c.q.Set("as_of", "date", DayText(c.as_of));
   c.q.Set("today", "date", DayText(c.today));
   pqxx::result rows = c.q.Run(
