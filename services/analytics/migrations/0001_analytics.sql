@@ -1,10 +1,11 @@
 -- Read models of the management reports, built only from the other services' event streams
 -- (auth, customers, pipeline, contracts, payments, service). Every row keeps the source's
 -- version (its update time) and is only overwritten by a newer one, so an event applied twice,
--- or an older state arriving after a newer one, changes nothing. Rows that come from several
--- sources (a contract's customer, a payment's contract) are joined when a report is read, so
--- it does not matter which source's events arrive first. Event cursors are in event_cursors
--- (libs/events), stored with each event's effect.
+-- or an older state arriving after a newer one, changes nothing. Facts that come from several
+-- sources (a contract's customer, a payment's contract) are joined when a report is read, and
+-- the rollups (*_periods, *_months) follow a customer's changes, so it does not matter which
+-- source's events arrive first. Event cursors are in event_cursors (libs/events), stored with
+-- each event's effect.
 
 -- People and departments (auth): names for the reports, departments for opportunities and the
 -- department filter's subtree.
