@@ -133,8 +133,15 @@ CREATE TABLE analytics.receivables (
   currency      text NOT NULL,
   status        text NOT NULL,
   sign_date     date,
+  -- The day of its latest payment: a receivable settled now owed nothing on a day after it.
+  last_receive_day date,
   version       timestamptz NOT NULL
 );
+-- Aging: the receivables open now, and those settled that may have owed on an earlier day.
+CREATE INDEX receivables_open ON analytics.receivables (sign_date)
+  WHERE status = 'open' AND currency = 'CNY';
+CREATE INDEX receivables_settled ON analytics.receivables (last_receive_day)
+  WHERE status = 'settled' AND currency = 'CNY';
 
 CREATE TABLE analytics.installments (
   contract_id  uuid NOT NULL,

@@ -227,13 +227,15 @@ constexpr Statement kUpsertReceivables{
     "   $5::text[], $6::text[], $7::int8[], $8::int4[], $13::text[])"
     "   AS r (contract, customer, owner, dept, currency, status, version, installments, sign)),"
     " up AS (INSERT INTO analytics.receivables AS x (contract_id, customer_id, owner_id,"
-    "   department_id, currency, status, sign_date, version)"
+    "   department_id, currency, status, sign_date, last_receive_day, version)"
     "   SELECT contract::uuid, customer::uuid, owner::uuid, nullif(dept, '')::uuid, currency,"
-    "   status, nullif(sign, '')::date, " CRM_SQL_FROM_MICROS("version") " FROM r"
+    "   status, nullif(sign, '')::date, (SELECT max(p.receive_day) FROM analytics.payments p"
+    "   WHERE p.contract_id = contract::uuid), " CRM_SQL_FROM_MICROS("version") " FROM r"
     "   ON CONFLICT (contract_id) DO UPDATE SET customer_id = excluded.customer_id,"
     "   owner_id = excluded.owner_id, department_id = excluded.department_id,"
     "   currency = excluded.currency, status = excluded.status,"
-    "   sign_date = excluded.sign_date, version = excluded.version"
+    "   sign_date = excluded.sign_date, last_receive_day = excluded.last_receive_day,"
+    "   version = excluded.version"
     "   WHERE x.version <= excluded.version RETURNING x.*),"
     " paid AS (UPDATE analytics.payments p SET customer_id = up.customer_id,"
     "   owner_id = up.owner_id, department_id = up.department_id FROM up"
@@ -249,18 +251,22 @@ constexpr Statement kUpsertReceivables{
     " amount_minor = excluded.amount_minor"};
 
 // Payments take the receivable's current owner and customer when the receivable is known
-// (its events come first in the same stream; the payload's are as of the payment).
+// (its events come first in the same stream; the payload's are as of the payment), and move
+// its last payment day.
 constexpr Statement kInsertPayments{
     "analytics.insert_payments",
-    "INSERT INTO analytics.payments (id, contract_id, customer_id, owner_id, department_id,"
-    " currency, amount_minor, receive_day)"
+    "WITH ins AS (INSERT INTO analytics.payments (id, contract_id, customer_id, owner_id,"
+    " department_id, currency, amount_minor, receive_day)"
     " SELECT x.id::uuid, x.contract::uuid, coalesce(r.customer_id, x.customer::uuid),"
     " coalesce(r.owner_id, x.owner::uuid), CASE WHEN r.contract_id IS NULL"
     " THEN nullif(x.dept, '')::uuid ELSE r.department_id END, x.currency, x.amount, x.day::date"
     " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
     "   $7::int8[], $8::text[]) AS x (id, contract, customer, owner, dept, currency, amount, day)"
     " LEFT JOIN analytics.receivables r ON r.contract_id = x.contract::uuid"
-    " ON CONFLICT (id) DO NOTHING"};
+    " ON CONFLICT (id) DO NOTHING RETURNING contract_id, receive_day)"
+    " UPDATE analytics.receivables r SET last_receive_day = greatest(r.last_receive_day, i.day)"
+    " FROM (SELECT contract_id, max(receive_day) AS day FROM ins GROUP BY 1) i"
+    " WHERE r.contract_id = i.contract_id"};
 
 constexpr Statement kUpsertDeliveries{
     "analytics.upsert_deliveries",
@@ -915,6 +921,10 @@ void Ingest::RebuildRollups(db::Tx& tx) const {
   tx.exec_params("WITH k AS (SELECT id FROM analytics.opportunities)," FUNNEL_FACTS("$1::text")
                      ADD_FUNNEL("1"),
                  zone_.name());
+  tx.exec(
+      "UPDATE analytics.receivables r SET last_receive_day = p.day"
+      " FROM (SELECT contract_id, max(receive_day) AS day FROM analytics.payments GROUP BY 1) p"
+      " WHERE r.contract_id = p.contract_id AND r.last_receive_day IS DISTINCT FROM p.day");
   tx.exec_params("INSERT INTO analytics.rollup_zone (zone) VALUES ($1)", zone_.name());
 }
 

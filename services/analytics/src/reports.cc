@@ -764,8 +764,10 @@ Table ReceivablesAging(db::Tx& tx, Context& c) {
       absl::StrCat(
           "WITH r AS (SELECT r.* FROM analytics.receivables r LEFT JOIN analytics.customers cu"
           "   ON cu.id = r.customer_id WHERE r.currency = 'CNY'"
-          // Settled receivables owe nothing today; at an earlier day they may have, if signed.
-          "   AND (r.status = 'open' OR (@as_of < @today AND r.status = 'settled'))"
+          // Settled receivables owe nothing today; at an earlier day they may have, if signed
+          // and paid after it.
+          "   AND (r.status = 'open' OR (@as_of < @today AND r.status = 'settled'"
+          "   AND (r.last_receive_day IS NULL OR r.last_receive_day > @as_of)))"
           "   AND (r.sign_date IS NULL OR r.sign_date <= @as_of)"
           "   AND {scope:r} AND " CUSTOMER_FILTER("cu") " AND " OWNER_FILTER(
               "r") "),"
