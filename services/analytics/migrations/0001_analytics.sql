@@ -67,13 +67,13 @@ CREATE TABLE analytics.mix_months (
   month         date NOT NULL,
   owner_id      uuid,
   department_id uuid,
-  region        text NOT NULL,
-  industry      text NOT NULL,
-  level         text NOT NULL,
+  region        text COLLATE "C" NOT NULL,
+  industry      text COLLATE "C" NOT NULL,
+  level         text COLLATE "C" NOT NULL,
   credit        int NOT NULL,
   satisfaction  int NOT NULL,
-  source        text NOT NULL,
-  status        text NOT NULL,
+  source        text COLLATE "C" NOT NULL,
+  status        text COLLATE "C" NOT NULL,
   delta         int NOT NULL,
   created       int NOT NULL,
   UNIQUE NULLS NOT DISTINCT (month, owner_id, department_id, region, industry, level, credit,
@@ -109,8 +109,9 @@ CREATE TABLE analytics.contracts (
 CREATE INDEX contracts_signed ON analytics.contracts (sign_date)
   INCLUDE (customer_id, owner_id, department_id, amount_minor)
   WHERE sign_date IS NOT NULL AND status <> 'terminated' AND currency = 'CNY';
--- A customer's contracts (lifetime value, recency).
-CREATE INDEX contracts_customer ON analytics.contracts (customer_id);
+-- A customer's contracts (lifetime value, recency, churn), read from the index alone.
+CREATE INDEX contracts_customer ON analytics.contracts (customer_id)
+  INCLUDE (sign_date, status, currency, amount_minor, owner_id, department_id);
 
 -- A contract's lines with the catalogue's product and product line, replaced with the contract.
 CREATE TABLE analytics.contract_lines (
@@ -191,16 +192,17 @@ CREATE INDEX deliveries_contract ON analytics.deliveries (contract_id);
 -- with the number of facts in each sum (_n). A year's report reads that year's rows, a month's
 -- or a quarter's their months'. The ingest keeps it equal to the facts in the same transaction:
 -- it takes out the sums of the contracts a batch touches before writing the batch and adds
--- them back after. The rollups leave room in their pages for the updates (fillfactor).
+-- them back after. The rollups leave room in their pages for the updates (fillfactor), and
+-- compare their keys' text bytewise (COLLATE "C").
 CREATE TABLE analytics.sales_periods (
-  unit            text NOT NULL CHECK (unit IN ('month', 'year')),
+  unit            text COLLATE "C" NOT NULL CHECK (unit IN ('month', 'year')),
   start_date      date NOT NULL,
   owner_id        uuid NOT NULL,
   department_id   uuid,
-  region          text,
-  industry        text,
-  level           text,
-  product_line_id text,
+  region          text COLLATE "C",
+  industry        text COLLATE "C",
+  level           text COLLATE "C",
+  product_line_id text COLLATE "C",
   contracted      int8 NOT NULL,
   contracted_n    int NOT NULL,
   delivered       int8 NOT NULL,
@@ -281,13 +283,13 @@ CREATE INDEX ticket_feedback_at ON analytics.ticket_feedback (at);
 -- seconds the won ones took (won_timed: those with a close time); under a stage's code, how many
 -- reached it and how many are open at it now.
 CREATE TABLE analytics.funnel_periods (
-  unit          text NOT NULL CHECK (unit IN ('month', 'year')),
+  unit          text COLLATE "C" NOT NULL CHECK (unit IN ('month', 'year')),
   start_date    date NOT NULL,
   owner_id      uuid,
-  region        text,
-  industry      text,
-  level         text,
-  stage         text NOT NULL,
+  region        text COLLATE "C",
+  industry      text COLLATE "C",
+  level         text COLLATE "C",
+  stage         text COLLATE "C" NOT NULL,
   opportunities int NOT NULL,
   won           int NOT NULL,
   lost          int NOT NULL,
@@ -306,10 +308,10 @@ CREATE TABLE analytics.ticket_months (
   month               date NOT NULL,
   owner_id            uuid,
   department_id       uuid,
-  region              text,
-  industry            text,
-  level               text,
-  type                text NOT NULL,
+  region              text COLLATE "C",
+  industry            text COLLATE "C",
+  level               text COLLATE "C",
+  type                text COLLATE "C" NOT NULL,
   created             int NOT NULL,
   responded           int NOT NULL,
   response_seconds    numeric(20, 6) NOT NULL,
