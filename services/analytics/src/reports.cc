@@ -282,21 +282,32 @@ struct Context {
 };
 
 Table CustomerContribution(db::Tx& tx, Context& c) {
+  // A contract's amount is the sum of its lines: its lines are read only for a product line.
+  const std::string contracted =
+      c.r.filter.product_line_id.empty()
+          ? "SELECT c.customer_id, sum(c.amount_minor) AS amount FROM analytics.contracts c"
+            " LEFT JOIN analytics.customers cu ON cu.id = c.customer_id"
+            " WHERE c.sign_date BETWEEN @from_day AND @to_day AND c.status <> 'terminated'"
+            " AND c.currency = 'CNY' AND {scope:c} AND " CUSTOMER_FILTER("cu") " AND " OWNER_FILTER(
+                "c") " GROUP BY 1"
+          : "SELECT customer_id, sum(amount_minor) AS amount FROM (" SIGNED_LINES(
+                "c.sign_date BETWEEN @from_day AND @to_day") ") s GROUP BY customer_id";
   pqxx::result rows = c.q.Run(
       tx,
-      "WITH signed AS (SELECT customer_id, sum(amount_minor) AS amount FROM (" SIGNED_LINES(
-          "c.sign_date BETWEEN @from_day AND @to_day") ") s GROUP BY customer_id),"
-      " received AS (SELECT customer_id, sum(amount_minor) AS amount FROM (" PAYMENTS_IN_PERIOD
-      ") p GROUP BY customer_id),"
-      " joined AS (SELECT coalesce(s.customer_id, r.customer_id) AS customer_id,"
-      "   coalesce(s.amount, 0) AS contracted, coalesce(r.amount, 0) AS received"
-      "   FROM signed s FULL JOIN received r ON r.customer_id = s.customer_id)"
-      " SELECT j.customer_id::text, coalesce(cu.name, ''), j.contracted, j.received,"
-      " sum(j.contracted) OVER (ORDER BY j.contracted DESC, j.received DESC, j.customer_id"
-      "   ROWS UNBOUNDED PRECEDING) AS running"
-      " FROM joined j LEFT JOIN analytics.customers cu ON cu.id = j.customer_id"
-      " WHERE j.contracted <> 0 OR j.received <> 0"
-      " ORDER BY j.contracted DESC, j.received DESC, j.customer_id");
+      absl::StrCat(
+          "WITH signed AS (", contracted,
+          "),"
+          " received AS (SELECT customer_id, sum(amount_minor) AS amount FROM (" PAYMENTS_IN_PERIOD
+          ") p GROUP BY customer_id),"
+          " joined AS (SELECT coalesce(s.customer_id, r.customer_id) AS customer_id,"
+          "   coalesce(s.amount, 0) AS contracted, coalesce(r.amount, 0) AS received"
+          "   FROM signed s FULL JOIN received r ON r.customer_id = s.customer_id)"
+          " SELECT j.customer_id::text, coalesce(cu.name, ''), j.contracted, j.received,"
+          " sum(j.contracted) OVER (ORDER BY j.contracted DESC, j.received DESC, j.customer_id"
+          "   ROWS UNBOUNDED PRECEDING) AS running"
+          " FROM joined j LEFT JOIN analytics.customers cu ON cu.id = j.customer_id"
+          " WHERE j.contracted <> 0 OR j.received <> 0"
+          " ORDER BY j.contracted DESC, j.received DESC, j.customer_id"));
   Table t;
   t.columns = {{"rank", "排名", ColumnKind::kInteger},
                {"customer_id", "客户ID", ColumnKind::kText},
