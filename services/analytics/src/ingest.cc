@@ -892,8 +892,9 @@ absl::Status Ingest::Reset(db::Conn& conn, const std::string& source) const {
 
 void Ingest::RebuildRollups(db::Tx& tx) const {
   Exec(tx, kLockRollups);
-  // Every fact is read: longer than a request's statement may take.
-  tx.exec("SET LOCAL statement_timeout = 0");
+  // Every fact is read: longer than a request's statement may take, and reports running meanwhile
+  // are waited for.
+  tx.exec("SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0");
   tx.exec(
       "TRUNCATE analytics.mix_months, analytics.sales_periods, analytics.funnel_periods,"
       " analytics.ticket_months, analytics.rollup_zone");
