@@ -94,13 +94,9 @@ constexpr Statement kUpsertDepartment{
 #define MONTH_OF_DAY(DAY) "date_trunc('month', " DAY "::timestamp)::date"
 #define MONTH_OF(t, ZONE) "date_trunc('month', " t " AT TIME ZONE " ZONE ")::date"
 
-// Writes the mix's changes of CTE mix (MIX_COLUMNS, delta) on day $DAY, and adds them and the
-// creation-month counts of CTE made (created_at, MIX_COLUMNS, n) to the monthly rollup.
-#define WRITE_MIX(DAY, ZONE)                                                                   \
-  " logged AS (INSERT INTO analytics.customer_mix (day, " MIX_COLUMNS                          \
-  ", delta)"                                                                                   \
-  "   SELECT " DAY ", " MIX_COLUMNS                                                            \
-  ", delta FROM mix)"                                                                          \
+// Adds the mix's changes of CTE mix (MIX_COLUMNS, delta) on day DAY (an expression over mix)
+// and the creation-month counts of CTE made (created_at, MIX_COLUMNS, n) to the monthly rollup.
+#define ADD_MIX(DAY, ZONE)                                                                     \
   " INSERT INTO analytics.mix_months AS m (month, " MIX_COLUMNS                                \
   ", delta, created)"                                                                          \
   " SELECT month, " MIX_COLUMNS                                                                \
@@ -115,6 +111,12 @@ constexpr Statement kUpsertDepartment{
                                            " ON CONFLICT (month, " MIX_COLUMNS                 \
                                            ") DO UPDATE SET delta = m.delta + excluded.delta," \
                                            " created = m.created + excluded.created"
+
+// Writes the mix's changes of CTE mix on day $DAY, and adds them to the monthly rollup.
+#define WRITE_MIX(DAY, ZONE)                                          \
+  " logged AS (INSERT INTO analytics.customer_mix (day, " MIX_COLUMNS \
+  ", delta)"                                                          \
+  "   SELECT " DAY ", " MIX_COLUMNS ", delta FROM mix)" ADD_MIX(DAY, ZONE)
 
 // The customer as it is now. When its attributes (or its existence) changed: the mix's -1 / +1
 // on the day of the change ($15), and -1 / +1 in the months it was created in (in zone $16).
@@ -595,9 +597,7 @@ std::string Ingest::Day(absl::Time t) const {
 absl::Status Ingest::ApplyBatch(db::Tx& tx, const std::string& source, const Batch& events) const {
   if (events.empty()) return absl::OkStatus();
   absl::Status s;
-  if (source != "auth") {
-    Exec(tx, kLockRollups);
-  }
+  if (source != "auth") Exec(tx, kLockRollups);
   if (source == "auth") {
     for (const common::v1::Event* e : events) {
       if (s = ApplyAuth(tx, *e); !s.ok()) return s;
@@ -609,16 +609,17 @@ absl::Status Ingest::ApplyBatch(db::Tx& tx, const std::string& source, const Bat
       if (s = CustomersOf(*e, &customers); !s.ok()) return s;
     }
     const std::string ids = db::TextArray(customers);
-    Exec(tx, kAddSales, "{}", ids, -1);
-    Exec(tx, kAddTickets, "{}", ids, -1, zone_.name());
-    Exec(tx, kAddFunnel, "{}", ids, -1, zone_.name());
+    const auto add_facts = [&](int sign) {
+      Exec(tx, kAddSales, "{}", ids, sign);
+      Exec(tx, kAddTickets, "{}", ids, sign, zone_.name());
+      Exec(tx, kAddFunnel, "{}", ids, sign, zone_.name());
+    };
+    add_facts(-1);
     // A customer's changes go into the mix one after the other.
     for (const common::v1::Event* e : events) {
       if (s = ApplyCustomers(tx, *e); !s.ok()) return s;
     }
-    Exec(tx, kAddSales, "{}", ids, 1);
-    Exec(tx, kAddTickets, "{}", ids, 1, zone_.name());
-    Exec(tx, kAddFunnel, "{}", ids, 1, zone_.name());
+    add_facts(1);
   } else if (source == "pipeline") {
     s = ApplyPipeline(tx, events);
   } else if (source == "contracts") {
@@ -898,21 +899,12 @@ void Ingest::RebuildRollups(db::Tx& tx) const {
   tx.exec(
       "TRUNCATE analytics.mix_months, analytics.sales_periods, analytics.funnel_periods,"
       " analytics.ticket_months, analytics.rollup_zone");
-  tx.exec_params(
-      "INSERT INTO analytics.mix_months (month, " MIX_COLUMNS
-      ", delta, created)"
-      " SELECT month, " MIX_COLUMNS
-      ", sum(delta), sum(created) FROM ("
-      "   SELECT " MONTH_OF_DAY(
-          "day") " AS month, " MIX_COLUMNS
-                 ", delta, 0 AS created"
-                 "   FROM analytics.customer_mix"
-                 "   UNION ALL SELECT " MONTH_OF(
-                     "created_at", "$1::text") ", " MIX_COLUMNS
-                                               ", 0, 1"
-                                               "   FROM analytics.customers WHERE NOT deleted) x"
-                                               " GROUP BY month, " MIX_COLUMNS,
-      zone_.name());
+  tx.exec_params("WITH mix AS (SELECT day, " MIX_COLUMNS
+                 ", delta FROM analytics.customer_mix),"
+                 " made AS (SELECT created_at, " MIX_COLUMNS
+                 ", 1 AS n FROM analytics.customers"
+                 "   WHERE NOT deleted)" ADD_MIX("day", "$1::text"),
+                 zone_.name());
   tx.exec(
       "WITH k AS (SELECT id FROM analytics.contracts"
       "   UNION SELECT contract_id FROM analytics.payments)," SALES_FACTS ADD_SALES("1"));

@@ -279,6 +279,8 @@ struct Context {
   absl::CivilDay as_of;  // aging: the period's end, or today
   absl::CivilDay today;
   absl::TimeZone zone;
+  // A month, quarter or year: made of whole months, which the rollups answer.
+  bool whole_months;
 };
 
 Table CustomerContribution(db::Tx& tx, Context& c) {
@@ -354,10 +356,9 @@ Table CustomerComposition(db::Tx& tx, Context& c) {
   if (d == "department") {
     name = "(SELECT name FROM analytics.departments WHERE id = nullif(x.value, '')::uuid)";
   }
-  const PeriodUnit unit = c.r.period.unit;
   pqxx::result rows;
-  if (unit != PeriodUnit::kDay && unit != PeriodUnit::kWeek) {
-    // Whole months: the mix's changes by month, and the customers created in them.
+  if (c.whole_months) {
+    // The mix's changes by month, and the customers created in them.
     rows = c.q.Run(
         tx, absl::StrCat(
                 "WITH x AS (SELECT coalesce(", key,
@@ -428,7 +429,7 @@ Table CustomerComposition(db::Tx& tx, Context& c) {
   " WHERE {scope:t} AND " CUSTOMER_FILTER("cu") " AND " OWNER_FILTER("t")
 
 Table ServiceComposition(db::Tx& tx, Context& c) {
-  const bool by_day = c.r.period.unit == PeriodUnit::kDay || c.r.period.unit == PeriodUnit::kWeek;
+  const bool by_day = !c.whole_months;
   c.q.Set("bucket", "text", by_day ? "YYYY-MM-DD" : "YYYY-MM");
   c.q.Set("zone", "text", c.zone.name());
   pqxx::result rows;
@@ -647,9 +648,8 @@ Table SalesPerformance(db::Tx& tx, Context& c) {
   const std::string target =
       "(SELECT amount_minor FROM analytics.sales_targets g WHERE g.subject = @subject"
       "   AND g.subject_id::text = k.key AND g.unit = @unit AND g.start_date = @from_day)";
-  const PeriodUnit unit = c.r.period.unit;
   pqxx::result rows;
-  if (!dim.rollup_key.empty() && unit != PeriodUnit::kDay && unit != PeriodUnit::kWeek) {
+  if (!dim.rollup_key.empty() && c.whole_months) {
     // A month, quarter or year: its rows of the rollup (@grain). Payments have no product line:
     // the line filter keeps them, and a split by line leaves them out.
     rows = c.q.Run(
@@ -695,9 +695,8 @@ Table SalesPerformance(db::Tx& tx, Context& c) {
   " AND (@owner IS NULL OR s.owner_id = @owner)"
 
 Table PipelineFunnel(db::Tx& tx, Context& c) {
-  const PeriodUnit unit = c.r.period.unit;
   pqxx::result rows, totals;
-  if (unit != PeriodUnit::kDay && unit != PeriodUnit::kWeek) {
+  if (c.whole_months) {
     // A month, quarter or year: its rows of the rollup (@grain).
     rows = c.q.Run(tx,
                    "WITH g AS (SELECT f.stage, sum(f.reached) AS reached, sum(f.open) AS open"
@@ -934,7 +933,12 @@ absl::StatusOr<Table> Reports::Run(db::Conn& conn, const auth::Principal& p,
               r.filter.department_id);
           departments = tree[0][0].as<std::string>();
         }
-        Context c{r, Query(p), std::min(r.period.end, today), today, zone_};
+        Context c{r,
+                  Query(p),
+                  std::min(r.period.end, today),
+                  today,
+                  zone_,
+                  r.period.unit != PeriodUnit::kDay && r.period.unit != PeriodUnit::kWeek};
         const auto instant = [&](absl::CivilDay d) {
           return absl::FormatTime(absl::RFC3339_full, absl::FromCivil(d, zone_),
                                   absl::UTCTimeZone());
