@@ -19,6 +19,8 @@ absl::string_view Header(const grpc::ServerContextBase& ctx, const char* key) {
   return absl::string_view(it->second.data(), it->second.size());
 }
 
+}  // namespace
+
 bool SaneRequestId(absl::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id) {
@@ -26,8 +28,6 @@ bool SaneRequestId(absl::string_view id) {
   }
   return true;
 }
-
-}  // namespace
 
 std::string RequestIdOf(const grpc::ServerContextBase& ctx) {
   absl::string_view id = Header(ctx, kRequestIdHeader);

@@ -44,6 +44,8 @@ struct ObservedMethod;
 
 enum class Auth { kRequired, kNone };
 
+// Whether a request id a caller sent is kept: 1 to 128 printable ASCII characters, no spaces.
+bool SaneRequestId(absl::string_view id);
 // The caller's request id: the x-request-id header when it is sane, else a new UUID.
 std::string RequestIdOf(const grpc::ServerContextBase& ctx);
 // The principal of an "authorization" header's value ("Bearer <token>"), or UNAUTHENTICATED.

@@ -161,15 +161,15 @@ int HttpServer::Serve(mg_connection* c) {
   const std::string verb = info->request_method;
   const std::string path = info->local_uri_raw != nullptr ? info->local_uri_raw : "/";
   const absl::string_view query = info->query_string != nullptr ? info->query_string : "";
+  // Header values go on as gRPC metadata, which takes printable ASCII only.
   std::string request_id = Header(c, "X-Request-Id");
-  if (request_id.empty() || request_id.size() > 128) request_id = ids::NewUuidV7();
+  if (!rpc::SaneRequestId(request_id)) request_id = ids::NewUuidV7();
   std::string peer = info->remote_addr;
   if (options_.trust_forwarded_for) {
     const std::string forwarded = Header(c, "X-Forwarded-For");
-    if (!forwarded.empty()) {
-      peer = std::string(absl::StripAsciiWhitespace(
-          std::vector<absl::string_view>(absl::StrSplit(forwarded, ','))[0]));
-    }
+    const std::string first(absl::StripAsciiWhitespace(
+        std::vector<absl::string_view>(absl::StrSplit(forwarded, ','))[0]));
+    if (rpc::SaneRequestId(first)) peer = first;
   }
 
   // CORS: the browser sends Origin; an allowed one is echoed back.
@@ -277,6 +277,12 @@ int HttpServer::Serve(mg_connection* c) {
 
   // Who calls (the gateway's own methods admit their callers themselves).
   const std::string authorization = Header(c, "Authorization");
+  for (char ch : authorization) {
+    if (ch < 0x20 || ch > 0x7e) {
+      return fail(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                               "the Authorization header has characters no token has"));
+    }
+  }
   const bool local = route.backend->name == "gateway";
   if (!local) {
     absl::Duration retry_after;
@@ -314,11 +320,15 @@ int HttpServer::Serve(mg_connection* c) {
   auto backend_seconds = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - backend_start).count();
   };
-  auto retry_after_of = [&ctx]() -> std::string {
+  // A backend's Retry-After; a second when it is too busy and says nothing.
+  auto retry_after_of = [&ctx](const grpc::Status& s) -> std::string {
     const auto& trailers = ctx.GetServerTrailingMetadata();
     auto it = trailers.find("retry-after");
-    if (it == trailers.end()) return "";
-    return absl::StrCat("Retry-After: ", std::string(it->second.data(), it->second.size()), "\r\n");
+    if (it != trailers.end()) {
+      return absl::StrCat("Retry-After: ", std::string(it->second.data(), it->second.size()),
+                          "\r\n");
+    }
+    return s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ? "Retry-After: 1\r\n" : "";
   };
 
   if (method.client_streaming()) {
@@ -372,7 +382,7 @@ int HttpServer::Serve(mg_connection* c) {
     writer->WritesDone();
     const grpc::Status s = writer->Finish();
     if (!local) route.backend->Observe(s.error_code(), backend_seconds());
-    if (!s.ok()) return fail(s, retry_after_of());
+    if (!s.ok()) return fail(s, retry_after_of(s));
     auto json = ResponseJson(*method.output_type(), BytesOf(response_buffer));
     if (!json.ok()) return fail(rpc::ToGrpcStatus(json.status()));
     Send(c, 200, "application/json", *json, headers);
@@ -389,7 +399,7 @@ int HttpServer::Serve(mg_connection* c) {
         grpc::internal::RpcMethod(route.path.c_str(), RpcType::NORMAL_RPC), &ctx, request_buffer,
         &response_buffer);
     if (!local) route.backend->Observe(s.error_code(), backend_seconds());
-    if (!s.ok()) return fail(s, retry_after_of());
+    if (!s.ok()) return fail(s, retry_after_of(s));
     auto json = ResponseJson(*method.output_type(), BytesOf(response_buffer));
     if (!json.ok()) return fail(rpc::ToGrpcStatus(json.status()));
     Send(c, 200, "application/json", *json, headers);
@@ -428,7 +438,7 @@ int HttpServer::Serve(mg_connection* c) {
   const grpc::Status s = reader->Finish();
   if (!local) route.backend->Observe(s.error_code(), backend_seconds());
   if (!started) {
-    if (!s.ok()) return fail(s, retry_after_of());
+    if (!s.ok()) return fail(s, retry_after_of(s));
     start_stream();
   }
   if (!caller_gone) {

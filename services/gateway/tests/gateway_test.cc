@@ -381,6 +381,21 @@ TEST_F(GatewayProcessTest, TheCallersTokenRequestIdAndDeadlineReachTheBackend) {
   EXPECT_EQ(r.Header("X-Request-Id"), backend_.metadata("x-request-id"));
 }
 
+TEST_F(GatewayProcessTest, HeaderValuesThatAreNotPrintableAsciiStayOutOfTheBackendCall) {
+  // gRPC metadata is printable ASCII: a request id of other characters is replaced, and a
+  // token of them refused, before any backend call is made.
+  const std::string token = Token();
+  auto r = Http("GET", "/v1/ingestionStatus", token, {{"X-Request-Id", "请求-1"}});
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(backend_.metadata("x-request-id"), "请求-1");
+  EXPECT_FALSE(backend_.metadata("x-request-id").empty());
+  EXPECT_EQ(r.Header("X-Request-Id"), backend_.metadata("x-request-id"));
+  const int calls = backend_.calls();
+  r = Http("GET", "/v1/ingestionStatus", "", {{"Authorization", "Bearer 令牌"}});
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(backend_.calls(), calls);
+}
+
 TEST_F(GatewayProcessTest, TheCallersCancellationReachesTheBackend) {
   backend_.hold_ = true;
   const std::string token = Token();
