@@ -164,6 +164,7 @@ class Forwarder::Relay : public grpc::ServerGenericBidiReactor {
               std::chrono::duration<double>(std::chrono::steady_clock::now() - backend_start_)
                   .count());
           final_ = status;
+          PassTrailers();
           if (status.ok()) {
             StartWriteAndFinish(&from_backend_, grpc::WriteOptions(), status);
           } else {
@@ -187,10 +188,31 @@ class Forwarder::Relay : public grpc::ServerGenericBidiReactor {
     route_->backend->Observe(
         status.error_code(),
         std::chrono::duration<double>(std::chrono::steady_clock::now() - backend_start_).count());
-    std::lock_guard<std::mutex> lock(mu_);
-    backend_done_ = true;
-    backend_status_ = status;
-    if (!writing_to_caller_) FinishLocked();
+    bool finish = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      backend_done_ = true;
+      backend_status_ = status;
+      finish = !writing_to_caller_ && !finished_;
+      if (finish) {
+        finished_ = true;
+        final_ = status;
+        PassTrailers();
+      }
+    }
+    // Last, outside the lock: this runs on the backend call's thread, and once the caller's
+    // call is finished its OnDone may delete this relay on another thread at any moment.
+    if (finish) Finish(status);
+  }
+
+  // The backend's trailing metadata (Retry-After, the request id) go on to the caller; gRPC's
+  // own (grpc-status-details-bin) goes with the status given to Finish.
+  void PassTrailers() {
+    for (const auto& [key, value] : client_ctx_->GetServerTrailingMetadata()) {
+      if (absl::StartsWith(absl::string_view(key.data(), key.size()), "grpc-")) continue;
+      ctx_->AddTrailingMetadata(std::string(key.data(), key.size()),
+                                std::string(value.data(), value.size()));
+    }
   }
 
   absl::string_view Header(const char* key) const {
@@ -207,6 +229,7 @@ class Forwarder::Relay : public grpc::ServerGenericBidiReactor {
   }
   void FinishLocked() {
     if (finished_) return;
+    PassTrailers();
     FinishNow(backend_status_);
   }
 
