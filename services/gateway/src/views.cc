@@ -34,14 +34,18 @@ class Gather {
   Gather(std::shared_ptr<rpc::Call> call, absl::Duration section_timeout,
          std::function<absl::Status()> finish)
       : call_(std::move(call)), finish_(std::move(finish)) {
-    // Sections get at most 80% of what is left of the caller's deadline.
+    // Sections get at most 80% of what is left of the caller's deadline, counted from the
+    // view's start: a section that waits for another one (the order history for the profile)
+    // ends by the same instant.
     const absl::Duration left = call_->deadline() - absl::Now();
-    wait_ =
+    deadline_ =
+        absl::Now() +
         std::min(section_timeout, left == absl::InfiniteDuration() ? section_timeout : left * 0.8);
   }
   const rpc::Call& call() const { return *call_; }
-  absl::Duration wait() const { return wait_; }
-  absl::Time deadline() const { return absl::Now() + wait_; }
+  // What is left of the sections' time.
+  absl::Duration wait() const { return std::max(absl::ZeroDuration(), deadline_ - absl::Now()); }
+  absl::Time deadline() const { return deadline_; }
   std::mutex& mu() { return mu_; }
   void Add() { pending_.fetch_add(1); }
   void Done() {
@@ -51,7 +55,7 @@ class Gather {
  private:
   std::shared_ptr<rpc::Call> call_;
   std::function<absl::Status()> finish_;
-  absl::Duration wait_;
+  absl::Time deadline_;
   std::mutex mu_;
   std::atomic<int> pending_{1};  // the caller's own hold, released by Start's end
 };
@@ -401,9 +405,15 @@ class Views final : public gv1::ViewsService::CallbackService {
           },
           [resp, n](const grpc::Status& s, const pv1::ListOpportunitiesResponse& r) {
             auto* sec = resp->mutable_opportunities();
-            // A failure of either list is the section's.
-            if (!s.ok() || !sec->has_status()) SetStatus(s, sec->mutable_status());
-            if (!s.ok()) return;
+            // A failure of either list is the section's, which then has no rows.
+            if (!s.ok()) {
+              SetStatus(s, sec->mutable_status());
+              sec->clear_opportunities();
+              sec->set_more(false);
+              return;
+            }
+            if (sec->has_status() && sec->status().code() != 0) return;
+            SetStatus(s, sec->mutable_status());
             const int room = n - sec->opportunities_size();
             const bool more = sec->more();
             Take(r.opportunities(), !r.next_page_token().empty(), std::max(room, 0), sec,
