@@ -22,9 +22,7 @@ class ExportStream : public rpc::Stream<grpc::ServerWriteReactor<v1::ExportRepor
       : Stream(calls, ctx), reports_(reports) {
     Violations v;
     request_ = FromProto(req->kind(), req->period(), req->filter(), req->dimension(), v);
-    if (early_.ok()) early_ = Reports::CheckReader(*principal_);
-    if (early_.ok()) early_ = v.ToStatus();
-    if (early_.ok()) early_ = Reports::Check(*principal_, request_);
+    if (early_.ok()) early_ = Reports::Check(*principal_, request_, std::move(v));
     if (!early_.ok()) {
       std::lock_guard<std::mutex> lock(mu_);
       FinishLocked(early_);
@@ -69,10 +67,9 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService,
 
   Unary* RunReport(Context* ctx, const v1::RunReportRequest* req, v1::Report* resp) override {
     return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
-      if (absl::Status s = Reports::CheckReader(call.principal()); !s.ok()) return s;
       Violations v;
       ReportRequest r = FromProto(req->kind(), req->period(), req->filter(), req->dimension(), v);
-      if (!v.empty()) return v.ToStatus();
+      if (absl::Status s = Reports::Check(call.principal(), r, std::move(v)); !s.ok()) return s;
       auto t = reports->Run(conn, call.principal(), r);
       if (!t.ok()) return t.status();
       std::string next;
@@ -119,9 +116,9 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService,
   Unary* ListSalesTargets(Context* ctx, const v1::ListSalesTargetsRequest* req,
                           v1::ListSalesTargetsResponse* resp) override {
     return calls_.Unary(ctx, __func__, [this, req, resp](Call& call, db::Conn& conn) {
-      TargetFilter f{FromProto(req->subject()), req->subject_id(), FromProto(req->unit()),
-                     req->year()};
-      auto listed = targets->List(conn, call.principal(), f);
+      Violations v;
+      TargetFilter f = FromProto(*req, v);
+      auto listed = targets->List(conn, call.principal(), f, std::move(v));
       if (!listed.ok()) return listed.status();
       for (const auto& t : *listed) *resp->add_targets() = ToProto(t);
       return absl::OkStatus();
@@ -135,8 +132,7 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService,
     if (call->finished()) return reactor;
     Violations v;
     SalesTarget t = FromProto(req->target(), v);
-    absl::Status checked = Targets::CheckSet(call->principal(), t);
-    if (checked.ok()) checked = v.ToStatus();
+    absl::Status checked = Targets::CheckSet(call->principal(), t, std::move(v));
     if (!checked.ok()) {
       call->Finish(checked);
       return reactor;
@@ -176,9 +172,7 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService,
     auto day = proto_time::DayOf(req->start_date(), "start_date", v);
     if (!day && !v.Has("start_date")) v.Add("start_date", "is required");
     if (day) key.start = *day;
-    absl::Status checked = Targets::CheckWriter(call->principal());
-    if (checked.ok()) checked = v.ToStatus();
-    if (checked.ok()) checked = Targets::CheckDelete(call->principal(), key);
+    absl::Status checked = Targets::CheckDelete(call->principal(), key, std::move(v));
     if (!checked.ok()) {
       call->Finish(checked);
       return reactor;

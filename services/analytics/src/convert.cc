@@ -141,6 +141,15 @@ TargetSubject FromProto(v1::TargetSubject s) {
   }
 }
 
+TargetFilter FromProto(const v1::ListSalesTargetsRequest& req, Violations& v) {
+  TargetFilter f{FromProto(req.subject()), req.subject_id(), FromProto(req.unit()), req.year()};
+  if (req.subject() != 0 && f.subject == TargetSubject::kUnspecified) {
+    v.Add("subject", "is not a known subject");
+  }
+  if (req.unit() != 0 && f.unit == PeriodUnit::kUnspecified) v.Add("unit", "is not a known unit");
+  return f;
+}
+
 ReportRequest FromProto(v1::ReportKind kind, const v1::Period& period,
                         const v1::ReportFilter& filter, const std::string& dimension,
                         Violations& v) {

@@ -24,6 +24,8 @@ void ToProto(const Table& t, const ReportRequest& r, v1::Report* out);
 v1::SalesTarget ToProto(const SalesTarget& t);
 // subject, subject_id, unit, start_date, amount (CNY).
 SalesTarget FromProto(const v1::SalesTarget& t, Violations& v);
+// The filters of ListSalesTargets; an enum value this build does not know is a violation.
+TargetFilter FromProto(const v1::ListSalesTargetsRequest& req, Violations& v);
 
 // CSV (RFC 4180): the byte-order mark and the column titles' line.
 std::string CsvHeader(const Table& t);

@@ -230,11 +230,13 @@ absl::Status Reports::CheckReader(const auth::Principal& p) {
   return absl::OkStatus();
 }
 
-absl::Status Reports::Check(const auth::Principal& p, const ReportRequest& r) {
+absl::Status Reports::Check(const auth::Principal& p, const ReportRequest& r, Violations decoding) {
   if (absl::Status s = CheckReader(p); !s.ok()) return s;
-  Violations v;
-  if (r.kind == ReportKind::kUnspecified) v.Add("kind", "is required");
-  if (r.period.unit == PeriodUnit::kUnspecified) v.Add("period.unit", "is required");
+  Violations v = std::move(decoding);
+  if (r.kind == ReportKind::kUnspecified && !v.Has("kind")) v.Add("kind", "is required");
+  if (r.period.unit == PeriodUnit::kUnspecified && !v.Has("period.unit")) {
+    v.Add("period.unit", "is required");
+  }
   const std::string& d = r.dimension;
   switch (r.kind) {
     case ReportKind::kCustomerComposition:
@@ -853,7 +855,7 @@ Table CustomerValue(db::Tx& tx, Context& c) {
                 "   sum(c.amount_minor) AS lifetime"
                 "   FROM analytics.contracts c JOIN cs ON cs.id = c.customer_id"
                 "   WHERE c.sign_date <= @to_day AND c.status <> 'terminated'"
-                "   AND c.currency = 'CNY' GROUP BY 1)"
+                "   AND c.currency = 'CNY' AND {scope:c} GROUP BY 1)"
                 " SELECT cs.id::text, cs.name, cs.status, @to_day - k.last_day,"
                 " coalesce(k.frequency, 0), coalesce(k.monetary, 0), coalesce(k.lifetime, 0)"
                 " FROM cs LEFT JOIN k ON k.customer_id = cs.id"

@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "libs/auth/principal.h"
 #include "libs/db/conn.h"
+#include "libs/status/field_violations.h"
 #include "libs/validation/paging.h"
 #include "services/analytics/src/model.h"
 
@@ -21,8 +22,9 @@ class Reports {
   // analytics.reports.read, checked before anything of the request.
   static absl::Status CheckReader(const auth::Principal& p);
   // Permission, the kind, the dimension and the filters that apply to the report
-  // (INVALID_ARGUMENT naming the field otherwise).
-  static absl::Status Check(const auth::Principal& p, const ReportRequest& r);
+  // (INVALID_ARGUMENT naming each bad field, with those found decoding the request).
+  static absl::Status Check(const auth::Principal& p, const ReportRequest& r,
+                            Violations decoding = {});
 
   // Every row of the report, as of `today` (the aging report's day when the period has not
   // ended).
@@ -44,16 +46,20 @@ class Reports {
 
 class Targets {
  public:
+  // `decoding`: what was wrong with the filter's fields as sent.
   absl::StatusOr<std::vector<SalesTarget>> List(db::Conn& conn, const auth::Principal& p,
-                                                const TargetFilter& f) const;
+                                                const TargetFilter& f,
+                                                Violations decoding = {}) const;
   // analytics.targets.write, checked before anything of the request.
   static absl::Status CheckWriter(const auth::Principal& p);
-  // Validation before the subject is looked up.
-  static absl::Status CheckSet(const auth::Principal& p, const SalesTarget& t);
+  // Validation before the subject is looked up (fields named target.*).
+  static absl::Status CheckSet(const auth::Principal& p, const SalesTarget& t,
+                               Violations decoding = {});
   // department_id: the subject user's department (looked up), or the subject department.
   absl::StatusOr<SalesTarget> Set(db::Conn& conn, const auth::Principal& p, SalesTarget t) const;
   // Validation before the subject is looked up.
-  static absl::Status CheckDelete(const auth::Principal& p, const SalesTarget& key);
+  static absl::Status CheckDelete(const auth::Principal& p, const SalesTarget& key,
+                                  Violations decoding = {});
   // key.department_id: the subject user's department (looked up); scope is checked before
   // the target is looked for.
   absl::Status Delete(db::Conn& conn, const auth::Principal& p, const SalesTarget& key) const;

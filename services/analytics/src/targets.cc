@@ -54,6 +54,9 @@ const auth::ScopedStatement& ListScoped() {
   return *s;
 }
 
+// $8: the caller's departments ('' for company-wide scope). A target stays in the department
+// it was set in (a user target's, when the user has moved since): only a caller over that
+// department replaces it (none returned otherwise) or deletes it.
 constexpr Statement kUpsert{
     "analytics.upsert_target",
     "INSERT INTO analytics.sales_targets AS t (subject, subject_id, unit, start_date,"
@@ -61,12 +64,19 @@ constexpr Statement kUpsert{
     " VALUES ($1, $2::uuid, $3, $4::date, $5::int8, $6::uuid, $7::uuid, now())"
     " ON CONFLICT (subject, subject_id, unit, start_date) DO UPDATE SET"
     " amount_minor = excluded.amount_minor, department_id = excluded.department_id,"
-    " set_by = excluded.set_by, updated_at = now() RETURNING " TARGET_COLUMNS};
+    " set_by = excluded.set_by, updated_at = now()"
+    " WHERE $8 = '' OR t.department_id = ANY(nullif($8, '')::uuid[]) RETURNING " TARGET_COLUMNS};
 
 constexpr Statement kDelete{
     "analytics.delete_target",
     "DELETE FROM analytics.sales_targets WHERE subject = $1 AND subject_id = $2::uuid"
-    " AND unit = $3 AND start_date = $4::date RETURNING subject_id"};
+    " AND unit = $3 AND start_date = $4::date"
+    " AND ($5 = '' OR department_id = ANY(nullif($5, '')::uuid[])) RETURNING subject_id"};
+
+// The departments a caller may write targets in, as kUpsert's and kDelete's last parameter.
+std::string WritableDepartments(const auth::Principal& p) {
+  return p.scope == auth::DataScope::kAll ? std::string() : db::TextArray(p.department_tree);
+}
 
 bool Allowed(const auth::Principal& p, const std::string& department_id) {
   switch (p.scope) {
@@ -79,24 +89,34 @@ bool Allowed(const auth::Principal& p, const std::string& department_id) {
   }
 }
 
-absl::Status CheckKey(const SalesTarget& t, Violations& v) {
-  if (t.subject == TargetSubject::kUnspecified) v.Add("subject", "is required");
-  if (!ids::IsUuid(t.subject_id)) v.Add("subject_id", "is not a UUID");
-  if (t.unit != PeriodUnit::kYear && t.unit != PeriodUnit::kQuarter &&
-      t.unit != PeriodUnit::kMonth) {
-    v.Add("unit", "must be a year, a quarter or a month");
+// The key's fields, named with `prefix` ("target." in SetSalesTarget).
+void CheckKey(const SalesTarget& t, const std::string& prefix, Violations& v) {
+  if (t.subject == TargetSubject::kUnspecified && !v.Has(prefix + "subject")) {
+    v.Add(prefix + "subject", "is required");
   }
-  return absl::OkStatus();
+  if (!ids::IsUuid(t.subject_id)) v.Add(prefix + "subject_id", "is not a UUID");
+  if (t.unit != PeriodUnit::kYear && t.unit != PeriodUnit::kQuarter &&
+      t.unit != PeriodUnit::kMonth && !v.Has(prefix + "unit")) {
+    v.Add(prefix + "unit", "must be a year, a quarter or a month");
+  }
 }
 
 }  // namespace
 
 absl::StatusOr<std::vector<SalesTarget>> Targets::List(db::Conn& conn, const auth::Principal& p,
-                                                       const TargetFilter& f) const {
+                                                       const TargetFilter& f,
+                                                       Violations decoding) const {
   if (absl::Status s = Reports::CheckReader(p); !s.ok()) return s;
-  if (!f.subject_id.empty() && !ids::IsUuid(f.subject_id)) {
-    return InvalidField("subject_id", "is not a UUID");
+  Violations v = std::move(decoding);
+  if (!f.subject_id.empty() && !ids::IsUuid(f.subject_id)) v.Add("subject_id", "is not a UUID");
+  if (f.unit != PeriodUnit::kUnspecified && f.unit != PeriodUnit::kYear &&
+      f.unit != PeriodUnit::kQuarter && f.unit != PeriodUnit::kMonth && !v.Has("unit")) {
+    v.Add("unit", "must be a year, a quarter or a month");
   }
+  if (f.year != 0 && (f.year < 1900 || f.year > 9999)) {
+    v.Add("year", "must be between 1900 and 9999");
+  }
+  if (absl::Status s = v.ToStatus(); !s.ok()) return s;
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<std::vector<SalesTarget>> {
     pqxx::result r = Exec(tx, ListScoped().For(p.scope), auth::ScopeParam(p),
                           SubjectName(f.subject), f.subject_id, UnitName(f.unit), f.year);
@@ -113,10 +133,11 @@ absl::Status Targets::CheckWriter(const auth::Principal& p) {
   return absl::OkStatus();
 }
 
-absl::Status Targets::CheckSet(const auth::Principal& p, const SalesTarget& t) {
+absl::Status Targets::CheckSet(const auth::Principal& p, const SalesTarget& t,
+                               Violations decoding) {
   if (absl::Status s = CheckWriter(p); !s.ok()) return s;
-  Violations v;
-  (void)CheckKey(t, v);
+  Violations v = std::move(decoding);
+  CheckKey(t, "target.", v);
   if (t.amount_minor < 0) v.Add("target.amount", "must not be negative");
   return v.ToStatus();
 }
@@ -133,15 +154,20 @@ absl::StatusOr<SalesTarget> Targets::Set(db::Conn& conn, const auth::Principal& 
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<SalesTarget> {
     pqxx::result r = Exec(tx, kUpsert, SubjectName(t.subject), t.subject_id, UnitName(t.unit),
                           absl::FormatCivilTime(t.start), t.amount_minor,
-                          db::NullIfEmpty(t.department_id), p.user_id);
+                          db::NullIfEmpty(t.department_id), p.user_id, WritableDepartments(p));
+    if (r.empty()) {
+      return absl::PermissionDeniedError(
+          "this target was set in a department outside the caller's departments");
+    }
     return TargetOf(r[0]);
   });
 }
 
-absl::Status Targets::CheckDelete(const auth::Principal& p, const SalesTarget& key) {
+absl::Status Targets::CheckDelete(const auth::Principal& p, const SalesTarget& key,
+                                  Violations decoding) {
   if (absl::Status s = CheckWriter(p); !s.ok()) return s;
-  Violations v;
-  (void)CheckKey(key, v);
+  Violations v = std::move(decoding);
+  CheckKey(key, "", v);
   return v.ToStatus();
 }
 
@@ -159,7 +185,7 @@ absl::Status Targets::Delete(db::Conn& conn, const auth::Principal& p,
   const absl::CivilDay start = PeriodOf(key.unit, key.start).start;
   return conn.Transact([&](db::Tx& tx) -> absl::Status {
     pqxx::result r = Exec(tx, kDelete, SubjectName(key.subject), key.subject_id, UnitName(key.unit),
-                          absl::FormatCivilTime(start));
+                          absl::FormatCivilTime(start), WritableDepartments(p));
     if (r.empty()) return absl::NotFoundError("no such target");
     return absl::OkStatus();
   });

@@ -1344,7 +1344,10 @@ TEST_F(ReportsTest, CustomerValueMatchesTheFacts) {
       std::optional<CivilDay> last;
       int64_t frequency = 0, monetary = 0, lifetime = 0;
       for (const auto& k : w.contracts_) {
-        if (k.customer != c.id || !Signed(k, nullptr, &r.period.end)) continue;
+        if (k.customer != c.id || !Signed(k, nullptr, &r.period.end) ||
+            !w.Sees(p, k.last().owner, k.last().dept)) {
+          continue;
+        }
         const CivilDay day = *k.last().sign;
         last = last ? std::max(*last, day) : day;
         lifetime += k.amount();
@@ -1419,6 +1422,52 @@ TEST_F(ReportsTest, TargetsStayWithinTheManagersDepartments) {
   EXPECT_THAT(targets.Delete(*conn_, manager, key), test::StatusIs(absl::StatusCode::kNotFound));
   t.amount_minor = -1;
   EXPECT_THAT(targets.Set(*conn_, manager, t).status(), test::HasFieldViolation("target.amount"));
+}
+
+TEST_F(ReportsTest, AUserTargetStaysInTheDepartmentItWasSetIn) {
+  World w(23);
+  w.Generate();
+  Targets targets;
+  auto manager = Callers(w)[1];  // d1 with d3
+  auto other = test::NewPrincipal({"analytics.reports.read", "analytics.targets.write"},
+                                  auth::DataScope::kDepartment, w.depts_[2], {"sales_manager"});
+  other.department_tree = {w.depts_[2]};
+  SalesTarget t;
+  t.subject = TargetSubject::kUser;
+  t.subject_id = w.users_[0];
+  t.department_id = w.depts_[1];  // the user's department when the target is set
+  t.unit = PeriodUnit::kMonth;
+  t.start = CivilDay(2026, 5, 1);
+  t.amount_minor = 3000000;
+  ASSERT_THAT(targets.Set(*conn_, manager, t), test::IsOk());
+  // The user has moved to d2: d2's manager neither replaces nor deletes d1's target, and does
+  // not see it.
+  SalesTarget moved = t;
+  moved.department_id = w.depts_[2];
+  moved.amount_minor = 1;
+  EXPECT_THAT(targets.Set(*conn_, other, moved).status(),
+              test::StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(targets.Delete(*conn_, other, moved), test::StatusIs(absl::StatusCode::kNotFound));
+  auto seen = targets.List(*conn_, other, {});
+  ASSERT_THAT(seen, test::IsOk());
+  EXPECT_TRUE(seen->empty());
+  auto kept = targets.List(*conn_, manager, {});
+  ASSERT_THAT(kept, test::IsOk());
+  ASSERT_EQ(kept->size(), 1u);
+  EXPECT_EQ(kept->front().amount_minor, 3000000);
+  EXPECT_THAT(targets.Delete(*conn_, manager, t), test::IsOk());
+  // Filters a target cannot have are refused, each field named.
+  TargetFilter bad;
+  bad.unit = PeriodUnit::kWeek;
+  bad.year = -3;
+  bad.subject_id = "x";
+  auto refused = targets.List(*conn_, manager, bad);
+  EXPECT_THAT(refused.status(), test::HasFieldViolation("unit"));
+  EXPECT_THAT(refused.status(), test::HasFieldViolation("year"));
+  EXPECT_THAT(refused.status(), test::HasFieldViolation("subject_id"));
+  t.subject_id = "x";
+  EXPECT_THAT(targets.Set(*conn_, manager, t).status(),
+              test::HasFieldViolation("target.subject_id"));
 }
 
 TEST_F(ReportsTest, RefusesWhatDoesNotApply) {
