@@ -28,9 +28,12 @@ class Stream : public Reactor {
   }
 
   // Runs work(conn) on the pool; then done(result) under the lock unless cancelled meanwhile.
+  // Nothing is run once the stream is finished or cancelled: the reactor may be deleted
+  // (OnDone) before queued work would run.
   template <typename Work, typename Done>
   void OnDb(Work work, Done done) {
     std::unique_lock<std::mutex> lock(mu_);
+    if (Ended()) return;
     busy_ = true;
     lock.unlock();
     Submit(std::move(work), std::move(done));
@@ -38,6 +41,7 @@ class Stream : public Reactor {
   // The same, called with the lock held.
   template <typename Work, typename Done>
   void OnDbLocked(Work work, Done done) {
+    if (Ended()) return;
     busy_ = true;
     Submit(std::move(work), std::move(done), /*locked=*/true);
   }
@@ -76,6 +80,12 @@ class Stream : public Reactor {
     if (finished_) return;
     finished_ = true;
     this->Finish(ToGrpcStatus(status));
+  }
+
+  // Under the lock: whether the stream is finished, finishing it first if it was cancelled.
+  bool Ended() {
+    if (cancelled_) FinishLocked(absl::CancelledError("cancelled by the client"));
+    return finished_;
   }
 
   void Cancelled() {
