@@ -1,5 +1,6 @@
 #include "services/contracts/src/files.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "crm/contracts/v1/events.pb.h"
 #include "libs/ids/uuid.h"
@@ -113,6 +114,9 @@ absl::StatusOr<ContractFile> Files::Store(db::Conn& conn, const Principal& calle
     if (earlier) {
       auto existing = Repository::FindFile(tx, *earlier);
       if (!existing) return absl::NotFoundError("the file this request stored is gone");
+      if (!absl::EqualsIgnoreCase(existing->contract_id, f.contract_id)) {
+        return InvalidField("request_id", "was used for an upload to another contract");
+      }
       return *existing;
     }
     Repository::InsertFile(tx, f, chunks);

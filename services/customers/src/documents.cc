@@ -1,5 +1,6 @@
 #include "services/customers/src/documents.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "crm/customers/v1/events.pb.h"
 #include "libs/ids/uuid.h"
@@ -102,6 +103,9 @@ absl::StatusOr<Document> Documents::Store(db::Conn& conn, const Principal& calle
     if (earlier) {
       auto existing = Repository::FindDocumentInScope(tx, *earlier, caller, false);
       if (!existing) return absl::NotFoundError("the document this request stored is gone");
+      if (!absl::EqualsIgnoreCase(existing->customer_id, d.customer_id)) {
+        return InvalidField("request_id", "was used for an upload to another customer");
+      }
       return *existing;
     }
     Repository::InsertDocument(tx, d, chunks);

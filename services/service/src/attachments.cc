@@ -1,5 +1,6 @@
 #include "services/service/src/attachments.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "crm/service/v1/events.pb.h"
 #include "libs/ids/uuid.h"
@@ -116,6 +117,9 @@ absl::StatusOr<Attachment> Attachments::Store(db::Conn& conn, const Principal& c
     if (earlier) {
       auto existing = Repository::FindAttachment(tx, *earlier);
       if (!existing) return absl::NotFoundError("the file this request stored is gone");
+      if (!absl::EqualsIgnoreCase(existing->ticket_id, a.ticket_id)) {
+        return InvalidField("request_id", "was used for an upload to another ticket");
+      }
       return *existing;
     }
     Repository::InsertAttachment(tx, a, chunks);
