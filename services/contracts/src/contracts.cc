@@ -426,8 +426,10 @@ absl::StatusOr<Contract> Contracts::Review(db::Conn& conn, const Principal& call
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Contract> {
     CRM_ASSIGN_OR_RETURN(Contract current, Lock(tx, caller, id, 0));
-    if (Owns(caller, current)) {
-      return absl::PermissionDeniedError("a contract is reviewed by someone other than its owner");
+    // Nor by whoever wrote it (the owner may have changed since, by a hand-over).
+    if (Owns(caller, current) || current.creator_id == caller.user_id) {
+      return absl::PermissionDeniedError(
+          "a contract is reviewed by someone other than its owner and its creator");
     }
     // A retry of a review that got through: the answer it would have had.
     const ContractStatus decided = approve ? ContractStatus::kApproved : ContractStatus::kDraft;
