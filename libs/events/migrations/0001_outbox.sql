@@ -2,8 +2,10 @@
 --
 -- Order: events are delivered by (xid, seq). A reader only returns events of transactions
 -- older than every transaction still running (xid < xmin of its snapshot), so an event
--- committed late can never appear behind a cursor a consumer has already passed. The same
--- order is the order of commits, so a retention job cuts by it too.
+-- committed late can never appear behind a cursor a consumer has already passed. A retention
+-- job cuts by the same order. Two transactions that change the same record are in the order
+-- of their commits when each locks the record before its first write (which gives it its
+-- xid): write paths lock first, then claim their request id.
 --
 -- Listeners are woken after the commit by the session that wrote the events (see
 -- db::NotifyAfterCommit), not by a trigger: a notification queued inside a transaction holds

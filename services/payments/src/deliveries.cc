@@ -1,5 +1,6 @@
 #include "services/payments/src/deliveries.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "crm/payments/v1/events.pb.h"
 #include "libs/ids/uuid.h"
@@ -44,17 +45,21 @@ absl::StatusOr<Delivery> Deliveries::Create(db::Conn& conn, const Principal& cal
   d.id = ids::NewUuidV7();
   d.created_by = caller.user_id;
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Delivery> {
+    // The receivable is locked before anything is written (see Receivables::Record).
+    CRM_RETURN_IF_ERROR(receivables_->Lock(tx, caller, d.contract_id).status());
     CRM_ASSIGN_OR_RETURN(
         auto earlier, request_log_->Claim(tx, caller.user_id, request_id, "CreateDelivery", d.id));
     if (earlier) {
       std::optional<Delivery> found = Repository::FindDelivery(tx, *earlier);
-      if (!found ||
-          !Repository::Get(tx, found->contract_id, caller, receivables_->Today(), false)) {
-        return auth::NotVisible(caller.scope, "delivery", *earlier);
+      if (!found) return auth::NotVisible(caller.scope, "delivery", *earlier);
+      if (!absl::EqualsIgnoreCase(found->contract_id, d.contract_id)) {
+        return InvalidField("request_id", "was used for a delivery of another contract");
       }
       return *found;
     }
-    CRM_ASSIGN_OR_RETURN(Receivable r, receivables_->Lock(tx, caller, d.contract_id));
+    // Read again now that the lock is held: the statement that took it saw the deliveries
+    // committed before it waited, not those of the transaction it waited for.
+    Receivable r = *Repository::Find(tx, d.contract_id, receivables_->Today());
     if (r.status == ReceivableStatus::kTerminated) {
       return absl::FailedPreconditionError(absl::StrCat(
           "contract ", r.contract_number, " was terminated; nothing more is delivered"));
@@ -104,7 +109,11 @@ absl::StatusOr<Delivery> Deliveries::Advance(db::Conn& conn, const Principal& ca
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Delivery> {
     std::optional<Delivery> found = Repository::FindDelivery(tx, id);
     if (!found) return auth::NotVisible(caller.scope, "delivery", id);
-    CRM_ASSIGN_OR_RETURN(Receivable r, receivables_->Lock(tx, caller, found->contract_id));
+    // Out of scope reads as the delivery's absence (not its contract's).
+    std::optional<Receivable> locked =
+        Repository::Get(tx, found->contract_id, caller, receivables_->Today(), /*lock=*/true);
+    if (!locked) return auth::NotVisible(caller.scope, "delivery", id);
+    const Receivable& r = *locked;
     const Delivery current = *Repository::FindDelivery(tx, id);  // under the lock
     if (current.status == to && expected == 0) return current;   // a retry
     if (expected != 0 && current.version != expected) return validation::StaleEtag();

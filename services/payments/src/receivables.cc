@@ -298,12 +298,14 @@ absl::StatusOr<Payment> Receivables::Record(db::Conn& conn, const Principal& cal
   p.recorded_by = caller.user_id;
   p.reverses_id.clear();
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Payment> {
-    CRM_ASSIGN_OR_RETURN(
-        auto earlier, request_log_->Claim(tx, caller.user_id, request_id, "RecordPayment", p.id));
-    if (earlier) return GetPayment(tx, caller, *earlier);
+    // The receivable is locked before anything is written (the request's claim too), so that
+    // events of the same receivable are in the order of their commits (see the outbox).
     std::optional<Repository::PaymentTarget> target =
         Repository::LockForPayment(tx, p.contract_id, caller, p.method);
     if (!target) return auth::NotVisible(caller.scope, "receivable", p.contract_id);
+    CRM_ASSIGN_OR_RETURN(
+        auto earlier, request_log_->Claim(tx, caller.user_id, request_id, "RecordPayment", p.id));
+    if (earlier) return GetPayment(tx, caller, *earlier);
     const Receivable& r = target->receivable;
     if (!target->method_active) {
       std::vector<std::string> codes;
@@ -355,12 +357,16 @@ absl::StatusOr<Payment> Receivables::Reverse(db::Conn& conn, const Principal& ca
   CRM_RETURN_IF_ERROR(v.ToStatus());
   const std::string id = ids::NewUuidV7();
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Payment> {
+    std::optional<Payment> found = Repository::FindPayment(tx, payment_id);
+    if (!found) return auth::NotVisible(caller.scope, "payment", payment_id);
+    std::optional<Receivable> locked =
+        Repository::Get(tx, found->contract_id, caller, Today(), /*lock=*/true);
+    if (!locked) return auth::NotVisible(caller.scope, "payment", payment_id);
+    Receivable r = *std::move(locked);
+    // Claimed after the lock (see RecordPayment).
     CRM_ASSIGN_OR_RETURN(auto earlier,
                          request_log_->Claim(tx, caller.user_id, request_id, "ReversePayment", id));
     if (earlier) return GetPayment(tx, caller, *earlier);
-    std::optional<Payment> found = Repository::FindPayment(tx, payment_id);
-    if (!found) return auth::NotVisible(caller.scope, "payment", payment_id);
-    CRM_ASSIGN_OR_RETURN(Receivable r, Lock(tx, caller, found->contract_id));
     const Payment original = *Repository::FindPayment(tx, payment_id);  // under the lock
     if (original.kind != PaymentKind::kPayment) {
       return absl::FailedPreconditionError(

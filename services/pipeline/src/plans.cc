@@ -1,5 +1,6 @@
 #include "services/pipeline/src/plans.h"
 
+#include "absl/strings/match.h"
 #include "crm/pipeline/v1/events.pb.h"
 #include "libs/ids/uuid.h"
 #include "libs/status/status_macros.h"
@@ -77,13 +78,18 @@ absl::StatusOr<PlanItem> Plans::Create(db::Conn& conn, const Principal& caller,
   item.id = ids::NewUuidV7();
   item.created_by = caller.user_id;
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<PlanItem> {
+    // The opportunity is locked before anything is written (the request's claim too), so that
+    // its events are in the order of their commits (see the outbox).
+    std::optional<Opportunity> locked =
+        Repository::Get(tx, item.opportunity_id, caller, /*lock=*/true);
+    if (!locked) return auth::NotVisible(caller.scope, "opportunity", item.opportunity_id);
     CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, caller.user_id, request_id,
                                                            "CreatePlanItem", item.id));
     if (earlier) {
       auto existing = Repository::FindPlanItem(tx, *earlier, /*lock=*/false);
       if (!existing) return absl::NotFoundError("the plan item this request created is gone");
-      if (!Repository::Get(tx, existing->opportunity_id, caller, /*lock=*/false)) {
-        return auth::NotVisible(caller.scope, "opportunity", existing->opportunity_id);
+      if (!absl::EqualsIgnoreCase(existing->opportunity_id, item.opportunity_id)) {
+        return InvalidField("request_id", "was used for a plan item of another opportunity");
       }
       return *existing;
     }
