@@ -156,8 +156,11 @@ absl::StatusOr<Customer> Churn::SetSalesSystemKey(db::Conn& conn, const Principa
     if (current->sales_system_key == trimmed) return *current;
     if (!trimmed.empty()) {
       if (auto holder = Repository::FindBySalesSystemKey(tx, trimmed)) {
+        // The other customer is named only to a caller who may see it.
+        const bool visible = Repository::CheckCustomerInScope(tx, *holder, caller, false).ok();
         return absl::AlreadyExistsError(
-            absl::StrCat("sales_system_key ", trimmed, " already names customer ", *holder));
+            absl::StrCat("sales_system_key ", trimmed, " already names ",
+                         visible ? absl::StrCat("customer ", *holder) : "another customer"));
       }
     }
     std::optional<Customer> updated =

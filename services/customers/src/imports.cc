@@ -96,8 +96,10 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
   // meanwhile), so it changes `rows` only in ways each run sets again: new customers are
   // completed in place (id, owner, then what the database assigns), not moved out.
   bool key_taken = false;
+  const std::vector<bool> checked = ok;  // the rows that passed the checks before the database
   auto run = [&](db::Tx& tx) -> absl::StatusOr<std::vector<ImportResult>> {
     key_taken = false;
+    ok = checked;
     std::vector<ImportResult> out = results;
     ImportJob job = Repository::LockImportJob(tx, import_id, caller.user_id);
     if (job.created_by != caller.user_id) {

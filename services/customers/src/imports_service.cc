@@ -103,6 +103,9 @@ class ExportStream : public rpc::Stream<grpc::ServerWriteReactor<v1::ExportCusto
     filter_.owner_id = req->owner_id();
     filter_.status = StatusName(req->status());
     filter_.tag = req->tag();
+    if (early_.ok() && req->status() != v1::CUSTOMER_STATUS_UNSPECIFIED && filter_.status.empty()) {
+      early_ = InvalidField("status", "is not a customer status");
+    }
     if (early_.ok()) early_ = Imports::CheckExport(*principal_, filter_);
     if (!early_.ok()) {
       std::lock_guard<std::mutex> lock(mu_);

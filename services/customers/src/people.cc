@@ -326,12 +326,12 @@ absl::StatusOr<validation::Page<Interaction>> People::ListFollowUpsDue(
   }
   CRM_RETURN_IF_ERROR(bad_key.ToStatus());
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<validation::Page<Interaction>> {
-    return validation::PageOf(
-        Repository::FollowUpsDue(tx, caller.user_id, day, keys.empty() ? "" : keys[0],
-                                 keys.empty() ? "" : keys[1], limit + 1),
-        limit, filters, [](const Interaction& last) -> std::vector<std::string> {
-          return {absl::FormatCivilTime(*last.next_follow_up_date), last.id};
-        });
+    return validation::PageOf(Repository::FollowUpsDue(tx, caller, day, keys.empty() ? "" : keys[0],
+                                                       keys.empty() ? "" : keys[1], limit + 1),
+                              limit, filters,
+                              [](const Interaction& last) -> std::vector<std::string> {
+                                return {absl::FormatCivilTime(*last.next_follow_up_date), last.id};
+                              });
   });
 }
 

@@ -99,7 +99,8 @@ class Repository {
                                                    const std::string& before_id, int limit);
   static void InsertInteraction(db::Tx& tx, const Interaction& i);
   static bool UpdateInteraction(db::Tx& tx, const Interaction& i, int64_t expected_version);
-  static std::vector<Interaction> FollowUpsDue(db::Tx& tx, const std::string& user_id,
+  // The caller's own follow-ups due by then, on customers in the caller's scope.
+  static std::vector<Interaction> FollowUpsDue(db::Tx& tx, const auth::Principal& caller,
                                                absl::CivilDay due_by, const std::string& after_date,
                                                const std::string& after_id, int limit);
 

@@ -90,10 +90,21 @@ constexpr Statement kMoveLinks{
     " UPDATE customers.customer_links l SET from_customer_id = m.f, to_customer_id = m.t"
     " FROM m WHERE l.id = m.id AND l.id NOT IN (SELECT id FROM dropped)"};
 
+// The duplicate $1 marked merged into $2, with what else it had: its documents and churn
+// steps, the customers merged into it before (so that merged_into is one step from a
+// survivor), and its last order's day if later than the survivor's.
 constexpr Statement kMarkMerged{
     "customers.mark_merged",
-    "UPDATE customers.customers SET deleted_at = now(), merged_into = $2::uuid,"
-    " version = version + 1, updated_at = now() WHERE id = $1::uuid"};
+    "WITH documents AS (UPDATE customers.documents SET customer_id = $2::uuid"
+    "   WHERE customer_id = $1::uuid),"
+    " losses AS (UPDATE customers.loss_actions SET customer_id = $2::uuid"
+    "   WHERE customer_id = $1::uuid),"
+    " earlier AS (UPDATE customers.customers SET merged_into = $2::uuid"
+    "   WHERE merged_into = $1::uuid),"
+    " d AS (UPDATE customers.customers SET deleted_at = now(), merged_into = $2::uuid,"
+    "   version = version + 1, updated_at = now() WHERE id = $1::uuid RETURNING last_order_date)"
+    " UPDATE customers.customers s SET last_order_date = d.last_order_date FROM d"
+    " WHERE s.id = $2::uuid AND d.last_order_date > coalesce(s.last_order_date, '-infinity')"};
 
 constexpr Statement kInsertMerge{
     "customers.insert_merge",

@@ -187,17 +187,23 @@ constexpr Statement kUpdateInteraction{
     " WHERE id = $1::uuid AND version = $10"};
 
 // A follow-up is due when its date has come and nothing was recorded with the customer since.
-constexpr Statement kFollowUpsDue{
-    "customers.follow_ups_due",
-    "SELECT " INTERACTION_COLUMNS
-    " FROM customers.interactions i"
-    " JOIN customers.customers c ON c.id = i.customer_id AND c.deleted_at IS NULL"
-    " WHERE i.user_id = $1::uuid AND i.next_follow_up_date <= $2::date"
-    " AND (i.next_follow_up_date, i.id) > ($3::date, $4::uuid)"
-    " AND NOT EXISTS (SELECT 1 FROM customers.interactions later"
-    "                 WHERE later.customer_id = i.customer_id"
-    "                 AND (later.occurred_at, later.id) > (i.occurred_at, i.id))"
-    " ORDER BY i.next_follow_up_date, i.id LIMIT $5"};
+// The caller's follow-ups ($1) on customers still in their scope ($6): one handed over out of
+// it takes its follow-ups along.
+const auth::ScopedStatement& FollowUpsDueStmt() {
+  static const auto* s = new auth::ScopedStatement(
+      "customers.follow_ups_due",
+      "SELECT " INTERACTION_COLUMNS
+      " FROM customers.interactions i"
+      " JOIN customers.customers c ON c.id = i.customer_id AND c.deleted_at IS NULL"
+      " WHERE i.user_id = $1::uuid AND i.next_follow_up_date <= $2::date"
+      " AND (i.next_follow_up_date, i.id) > ($3::date, $4::uuid) AND {scope}"
+      " AND NOT EXISTS (SELECT 1 FROM customers.interactions later"
+      "                 WHERE later.customer_id = i.customer_id"
+      "                 AND (later.occurred_at, later.id) > (i.occurred_at, i.id))"
+      " ORDER BY i.next_follow_up_date, i.id LIMIT $5",
+      "c.owner_id", "c.owner_department_id", 6);
+  return *s;
+}
 
 std::optional<std::string> DateText(const std::optional<absl::CivilDay>& d) {
   if (!d) return std::nullopt;
@@ -310,14 +316,15 @@ bool Repository::UpdateInteraction(db::Tx& tx, const Interaction& i, int64_t exp
              .affected_rows() == 1;
 }
 
-std::vector<Interaction> Repository::FollowUpsDue(db::Tx& tx, const std::string& user_id,
+std::vector<Interaction> Repository::FollowUpsDue(db::Tx& tx, const auth::Principal& caller,
                                                   absl::CivilDay due_by,
                                                   const std::string& after_date,
                                                   const std::string& after_id, int limit) {
   std::vector<Interaction> out;
-  for (const auto& row : Exec(tx, kFollowUpsDue, user_id, absl::FormatCivilTime(due_by),
-                              after_date.empty() ? "0001-01-01" : after_date,
-                              after_id.empty() ? ids::kMinUuid : after_id, limit)) {
+  for (const auto& row :
+       Exec(tx, FollowUpsDueStmt().For(caller.scope), caller.user_id, absl::FormatCivilTime(due_by),
+            after_date.empty() ? "0001-01-01" : after_date,
+            after_id.empty() ? ids::kMinUuid : after_id, limit, auth::ScopeParam(caller))) {
     out.push_back(InteractionFromRow(row));
   }
   return out;

@@ -142,6 +142,23 @@ TEST_F(MergesTest, AMergeMovesContactsInteractionsAndLinksAndKeepsTheAudit) {
   link.to_customer_id = survivor.id;
   link.kind = "partner";
   ASSERT_THAT(relations.CreateLink(*conn_, rep, meta_, "", link), IsOk());
+  // The duplicate's document, churn step and last order go with it.
+  ASSERT_THAT(conn_->Transact([&](db::Tx& tx) -> absl::Status {
+    tx.exec_params(
+        "INSERT INTO customers.documents (id, customer_id, file_name, content_type, size_bytes,"
+        " sha256, chunks, created_by) VALUES (gen_random_uuid(), $1::uuid, '合同.pdf',"
+        " 'application/pdf', 0, repeat('0', 64), 0, $2::uuid)",
+        duplicate.id, rep.user_id);
+    tx.exec_params(
+        "INSERT INTO customers.loss_actions (id, customer_id, kind) VALUES (gen_random_uuid(),"
+        " $1::uuid, 'warned')",
+        duplicate.id);
+    tx.exec_params(
+        "UPDATE customers.customers SET last_order_date = '2026-11-01' WHERE id = $1::uuid",
+        duplicate.id);
+    return absl::OkStatus();
+  }),
+              IsOk());
   outbox_start_ = 0;
   const std::vector<std::string> before = EventsSinceStart();
 
@@ -188,6 +205,17 @@ TEST_F(MergesTest, AMergeMovesContactsInteractionsAndLinksAndKeepsTheAudit) {
   });
   EXPECT_THAT(audit, IsOk());
   EXPECT_EQ(*audit, survivor.id);
+  auto moved = conn_->Read([&](db::Tx& tx) -> absl::StatusOr<std::string> {
+    return tx
+        .exec_params(
+            "SELECT (SELECT count(*) FROM customers.documents WHERE customer_id = $1::uuid)"
+            " || ' ' || (SELECT count(*) FROM customers.loss_actions WHERE customer_id = $1::uuid)"
+            " || ' ' || (SELECT last_order_date FROM customers.customers WHERE id = $1::uuid)",
+            survivor.id)[0][0]
+        .as<std::string>();
+  });
+  ASSERT_THAT(moved, IsOk());
+  EXPECT_EQ(*moved, "1 1 2026-11-01");
   std::vector<std::string> events = EventsSinceStart();
   events.erase(events.begin(), events.begin() + before.size());
   EXPECT_THAT(events, ElementsAre("customers.contact.updated", "customers.contact.updated",
