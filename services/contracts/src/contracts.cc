@@ -189,6 +189,10 @@ absl::Status Contracts::Price(std::vector<Line>& lines, const std::string& curre
   for (size_t i = 0; i < lines.size(); ++i) {
     Line& l = lines[i];
     const std::string at = absl::StrCat("contract.lines[", i, "]");
+    if (!l.discount_currency.empty() && l.discount_currency != currency) {
+      return InvalidField(at + ".discount",
+                          absl::StrCat("must be in the contract's currency ", currency));
+    }
     auto found = by_id.find(l.product_id);
     if (found == by_id.end()) {
       return absl::FailedPreconditionError(absl::StrCat(at, ".product_id: product ", l.product_id,

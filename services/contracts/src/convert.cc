@@ -153,6 +153,7 @@ Contract FromProto(const v1::Contract& p, Violations& v) {
     l.quantity = pl.quantity();
     if (auto d = money::FromProto(pl.discount(), pl.has_discount(), at + ".discount", v)) {
       l.discount_minor = d->minor;
+      l.discount_currency = d->currency;
       if (!d->currency.empty() && !c.currency.empty() && d->currency != c.currency) {
         v.Add(at + ".discount", absl::StrCat("must be in the contract's currency ", c.currency));
       }

@@ -46,6 +46,8 @@ struct Line {
   std::string unit;
   int64_t unit_price_minor = 0;
   int64_t amount_minor = 0;
+  // The discount's currency as the request gave it ("": none given); checked when priced.
+  std::string discount_currency;
 
   bool operator==(const Line& o) const {
     return product_id == o.product_id && quantity == o.quantity &&

@@ -102,7 +102,7 @@ Contract ContractInFull(const pqxx::row& r) {
   for (size_t i = 0; i < arrays[0].size(); ++i) {
     c.lines.push_back({arrays[0][i], number(arrays[1][i]), number(arrays[2][i]), arrays[3][i],
                        arrays[4][i], arrays[5][i], arrays[6][i], arrays[7][i], number(arrays[8][i]),
-                       number(arrays[9][i])});
+                       number(arrays[9][i]), ""});
   }
   if (!r[at + 10].is_null()) c.file = FileOf(r, at + 10);
   return c;

@@ -93,10 +93,11 @@ absl::Status Receivables::ApplyContractEvent(db::Tx& tx, const common::v1::Event
   }
   const bool terminated = c.status() == cv1::CONTRACT_STATUS_TERMINATED;
   if (!Repository::Follow(tx, *r, terminated)) return absl::OkStatus();
-  const char* type = terminated ? "payments.receivable.terminated"
-                     : event.type() == "contracts.contract.customer_merged"
-                         ? "payments.receivable.customer_merged"
-                         : "payments.receivable.handed_over";
+  // What happened to the contract, not what it is now (a terminated one may be handed over).
+  const char* type =
+      event.type() == "contracts.contract.customer_merged" ? "payments.receivable.customer_merged"
+      : event.type() == "contracts.contract.handed_over"   ? "payments.receivable.handed_over"
+                                                           : "payments.receivable.terminated";
   Emit(tx, meta, type, *Repository::Find(tx, r->contract_id, Today()));
   return absl::OkStatus();
 }
