@@ -237,6 +237,15 @@ constexpr Statement kClaimResolutionBreaches{
     "  ORDER BY resolution_due LIMIT $2 FOR UPDATE SKIP LOCKED) due"
     " WHERE t.id = due.id RETURNING t.id::text"};
 
+constexpr Statement kClaimResponseBreach{
+    "service.claim_response_breach",
+    "UPDATE service.tickets SET response_breach_sent = true"
+    " WHERE id = $1::uuid AND NOT response_breach_sent RETURNING id::text"};
+constexpr Statement kClaimResolutionBreach{
+    "service.claim_resolution_breach",
+    "UPDATE service.tickets SET resolution_breach_sent = true"
+    " WHERE id = $1::uuid AND NOT resolution_breach_sent RETURNING id::text"};
+
 constexpr Statement kTypes{"service.types",
                            "SELECT code, name, active, position FROM service.ticket_types"
                            " WHERE active OR $1::boolean ORDER BY position, code"};
@@ -386,6 +395,10 @@ std::vector<std::string> Repository::Repoint(db::Tx& tx, const std::string& dupl
 CustomerSatisfaction Repository::SatisfactionOf(db::Tx& tx, const std::string& customer_id) {
   pqxx::row r = Exec(tx, kSatisfaction, customer_id)[0];
   return {customer_id, r[0].as<int>(), r[1].as<int>()};
+}
+
+bool Repository::ClaimBreach(db::Tx& tx, const std::string& id, bool resolution) {
+  return !Exec(tx, resolution ? kClaimResolutionBreach : kClaimResponseBreach, id).empty();
 }
 
 std::vector<std::string> Repository::ClaimBreaches(db::Tx& tx, bool resolution, absl::Time now,

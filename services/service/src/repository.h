@@ -52,6 +52,8 @@ class Repository {
   // by others. Their ids.
   static std::vector<std::string> ClaimBreaches(db::Tx& tx, bool resolution, absl::Time now,
                                                 int limit);
+  // Marks ticket `id`'s breach of a deadline announced; false when it already was.
+  static bool ClaimBreach(db::Tx& tx, const std::string& id, bool resolution);
 
   static std::vector<TicketType> Types(db::Tx& tx, bool include_inactive);
   static std::optional<TicketType> FindType(db::Tx& tx, const std::string& code);

@@ -328,13 +328,8 @@ absl::StatusOr<int> Tickets::ScanBreaches(db::Conn& conn) const {
       const absl::Time now = Now();
       CRM_ASSIGN_OR_RETURN(int n, conn.Transact([&](db::Tx& tx) -> absl::StatusOr<int> {
         std::vector<std::string> ids = Repository::ClaimBreaches(tx, resolution, now, kScanBatch);
-        for (const std::string& id : ids) {
-          v1::TicketOverdue e;
-          *e.mutable_ticket() = ToProto(*Repository::Find(tx, id), now);
-          e.set_deadline(resolution ? v1::TicketOverdue::DEADLINE_RESOLUTION
-                                    : v1::TicketOverdue::DEADLINE_FIRST_RESPONSE);
-          outbox_->Append(tx, {"service.ticket.overdue", "ticket", id, &e, "", ""});
-        }
+        for (const std::string& id : ids)
+          EmitOverdue(tx, *Repository::Find(tx, id), resolution, now);
         return static_cast<int>(ids.size());
       }));
       total += n;
@@ -374,7 +369,26 @@ absl::StatusOr<Ticket> Tickets::Save(db::Tx& tx, const RequestMeta& meta, const 
   std::optional<Ticket> saved = Repository::Update(tx, next, current.version, step);
   if (!saved) return validation::StaleEtag();
   Emit(tx, *outbox_, meta, event, *saved, step.at);
+  // A deadline met late before the scan announced its breach is announced now, once.
+  for (bool resolution : {false, true}) {
+    const std::optional<absl::Time>& was =
+        resolution ? current.resolved_at : current.first_response_at;
+    const std::optional<absl::Time>& met =
+        resolution ? saved->resolved_at : saved->first_response_at;
+    const absl::Time due = resolution ? saved->resolution_due : saved->first_response_due;
+    if (!was && met && *met > due && Repository::ClaimBreach(tx, saved->id, resolution)) {
+      EmitOverdue(tx, *saved, resolution, *met);
+    }
+  }
   return *saved;
+}
+
+void Tickets::EmitOverdue(db::Tx& tx, const Ticket& t, bool resolution, absl::Time now) const {
+  v1::TicketOverdue e;
+  *e.mutable_ticket() = ToProto(t, now);
+  e.set_deadline(resolution ? v1::TicketOverdue::DEADLINE_RESOLUTION
+                            : v1::TicketOverdue::DEADLINE_FIRST_RESPONSE);
+  outbox_->Append(tx, {"service.ticket.overdue", "ticket", t.id, &e, "", ""});
 }
 
 void Tickets::EmitSatisfaction(db::Tx& tx, const RequestMeta& meta,

@@ -105,6 +105,8 @@ class Tickets {
   // Writes `next` (read as `current`) with its history step (by step.user_id) and event.
   absl::StatusOr<Ticket> Save(db::Tx& tx, const RequestMeta& meta, const char* event,
                               const Ticket& current, const Ticket& next, HistoryEntry step) const;
+  // service.ticket.overdue for the deadline of `t` (first response, or resolution).
+  void EmitOverdue(db::Tx& tx, const Ticket& t, bool resolution, absl::Time now) const;
   // The ticket the caller may change, locked; with `request_id` already done, `*done` is set.
   absl::StatusOr<Ticket> Lock(db::Tx& tx, const auth::Principal& caller, const std::string& id,
                               const std::string& etag, const std::string& request_id,

@@ -231,6 +231,21 @@ TEST_F(TicketsTest, TheScanAnnouncesEachBreachOnce) {
   EXPECT_TRUE(t.ResolutionOverdue(now_));
 }
 
+TEST_F(TicketsTest, ADeadlineMetLateBeforeTheScanIsAnnouncedByTheStep) {
+  const std::string dept = NewId();
+  auto rep = Rep(dept);
+  auto manager = Manager({dept});
+  const CustomerFacts customer = CustomerOf(rep);
+  Ticket t = Create(rep, customer, Complaint(customer, "打印机卡纸", Priority::kUrgent));
+  t = Assign(manager, t, rep);
+  now_ += absl::Minutes(61);  // past the first response's due time, the scan not yet run
+  t = Handle(rep, t);
+  ASSERT_THAT(tickets_->ScanBreaches(*conn_), IsOk());
+  EXPECT_THAT(EventsSinceStart(t.id),
+              ElementsAre("service.ticket.created", "service.ticket.assigned",
+                          "service.ticket.handled", "service.ticket.overdue"));
+}
+
 TEST_F(TicketsTest, EachCallerSeesTheTicketsOfTheirScope) {
   const std::string sales = NewId(), service = NewId(), elsewhere = NewId();
   auto rep = Rep(sales);
