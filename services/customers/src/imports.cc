@@ -308,7 +308,8 @@ absl::StatusOr<std::vector<ExportRow>> Imports::ExportPage(db::Conn& conn, const
     std::vector<ExportRow> out;
     for (auto& c : Repository::List(tx, filter, caller, before_id, kExportPage)) {
       ExportRow row;
-      row.external_key = c.external_key;
+      // A customer created here, not imported, is keyed by its number: the row imports again.
+      row.external_key = c.external_key.empty() ? c.number : c.external_key;
       if (include_contacts) row.contacts = Repository::ListContacts(tx, c.id, "", 1000);
       row.customer = std::move(c);
       out.push_back(std::move(row));
