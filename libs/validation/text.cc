@@ -45,6 +45,38 @@ bool IsValidUtf8(absl::string_view s) {
   return true;
 }
 
+namespace {
+
+// Whether the text has a character that is not shown as text: a control character (C0, DEL,
+// C1), or a bidirectional embedding, override or isolate, which reorders what follows it on
+// screen (a name that reads differently from what it is). Line breaks and tabs pass when
+// `multiline`. For valid UTF-8.
+bool HasControl(absl::string_view s, bool multiline) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c == 0x7F || (c < 0x20 && !(multiline && (c == '\n' || c == '\t' || c == '\r')))) {
+        return true;
+      }
+      ++i;
+      continue;
+    }
+    const size_t n = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
+    uint32_t cp = c & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+    for (size_t k = 1; k < n && i + k < s.size(); ++k) {
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    }
+    if ((cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+        (cp >= 0x2066 && cp <= 0x2069)) {
+      return true;
+    }
+    i += n;
+  }
+  return false;
+}
+
+}  // namespace
+
 size_t Utf8Length(absl::string_view s) {
   size_t n = 0;
   for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
@@ -90,38 +122,33 @@ bool LooksLikeEmail(absl::string_view s) {
 
 bool LooksLikePhone(absl::string_view s) {
   if (s.size() > 32) return false;
+  bool digit = false;
   for (char c : s) {
+    digit = digit || (c >= '0' && c <= '9');
     if (!((c >= '0' && c <= '9') || c == '+' || c == '-' || c == ' ' || c == '(' || c == ')')) {
       return false;
     }
   }
-  return true;
+  return s.empty() || digit;
 }
 
-bool Printable(absl::string_view s) {
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) < 0x20) return false;
-  }
-  return true;
-}
+bool Printable(absl::string_view s) { return !HasControl(s, false); }
 
 bool OptionalText(Violations& v, absl::string_view field, absl::string_view value, size_t max,
                   bool multiline) {
   if (value.empty()) return true;
   if (!MaxChars(v, field, value, max)) return false;
-  for (char c : value) {
-    if (static_cast<unsigned char>(c) < 0x20 &&
-        !(multiline && (c == '\n' || c == '\t' || c == '\r'))) {
-      v.Add(std::string(field), "must not contain control characters");
-      return false;
-    }
+  if (HasControl(value, multiline)) {
+    v.Add(std::string(field), "must not contain control characters");
+    return false;
   }
   return true;
 }
 
 bool OptionalPhone(Violations& v, absl::string_view field, absl::string_view value) {
   if (LooksLikePhone(value)) return true;
-  v.Add(std::string(field), "may contain only digits, spaces and + - ( ), at most 32");
+  v.Add(std::string(field),
+        "may contain only digits, spaces and + - ( ), at least one digit and at most 32");
   return false;
 }
 

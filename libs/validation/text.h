@@ -17,9 +17,9 @@ size_t Utf8Length(absl::string_view s);
 // s with leading and trailing ASCII and full-width (U+3000) spaces removed.
 absl::string_view TrimSpace(absl::string_view s);
 bool LooksLikeEmail(absl::string_view s);
-// Digits, spaces and + - ( ), at most 32 characters (empty is fine).
+// Digits, spaces and + - ( ) with at least one digit, at most 32 characters (empty is fine).
 bool LooksLikePhone(absl::string_view s);
-// No control characters.
+// No control characters (C0, DEL, C1) and no bidirectional overrides, embeddings or isolates.
 bool Printable(absl::string_view s);
 
 // Adds a violation when the check fails; return whether the value passed.

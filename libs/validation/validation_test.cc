@@ -54,6 +54,30 @@ TEST(TextTest, Email) {
   EXPECT_FALSE(LooksLikeEmail("a b@c.d"));
 }
 
+TEST(TextTest, ControlCharactersAndPhones) {
+  EXPECT_TRUE(Printable("华为技术有限公司 Huawei"));
+  EXPECT_FALSE(Printable("ACME\x7f"));      // DEL
+  EXPECT_FALSE(Printable("ACME\xc2\x85"));  // U+0085, a C1 control
+  EXPECT_FALSE(
+      Printable("\xe2\x80\xae"
+                "ACME"));  // U+202E, right-to-left override
+  EXPECT_FALSE(
+      Printable("\xe2\x81\xa6"
+                "ACME"
+                "\xe2\x81\xa9"));  // an isolate
+  Violations v;
+  EXPECT_TRUE(OptionalText(v, "note", "第一行\n第二行", 100, true));
+  EXPECT_FALSE(OptionalText(v, "name",
+                            "\xe2\x80\xae"
+                            "abc",
+                            100, false));
+  EXPECT_TRUE(v.Has("name"));
+  EXPECT_TRUE(LooksLikePhone("0755-1234 5678"));
+  EXPECT_TRUE(LooksLikePhone(""));
+  EXPECT_FALSE(LooksLikePhone("--"));
+  EXPECT_FALSE(LooksLikePhone("()"));
+}
+
 TEST(PagingTest, PageSizeRules) {
   EXPECT_EQ(*PageSize(0), 100);
   EXPECT_EQ(*PageSize(5), 5);

@@ -11,9 +11,9 @@ const exact: Record<string, [string, string]> = {
   'must not be empty': ['不能为空', 'Must not be empty'],
   'must not contain control characters': ['不能包含控制字符', 'Must not contain control characters'],
   'is not an e-mail address': ['不是有效的邮箱地址', 'Not an e-mail address'],
-  'may contain only digits, spaces and + - ( ), at most 32': [
-    '只能包含数字、空格和 + - ( )，最多 32 位',
-    'Only digits, spaces and + - ( ), at most 32',
+  'may contain only digits, spaces and + - ( ), at least one digit and at most 32': [
+    '只能包含数字、空格和 + - ( )，至少一位数字，最多 32 位',
+    'Only digits, spaces and + - ( ), at least one digit, at most 32',
   ],
   'is not a code (lower-case letters, digits, _)': [
     '不是有效的代码（小写字母、数字、_）',
