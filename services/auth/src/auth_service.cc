@@ -151,22 +151,27 @@ class AuthServiceImpl final : public v1::AuthService::CallbackService, private r
           absl::StrCat("too many sign-ins from this address; retry in ",
                        absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))), " s")));
     }
-    calls_.OnDb(call, [this, call, username, password, kind, done](rpc::Call& c, db::Conn& conn) {
-      auto attempt = sessions->BeginLogin(conn, username, MetaOf(c));
-      if (!attempt.ok()) return c.Finish(attempt.status());
-      calls_.OnCpu(call, [this, call, attempt = *std::move(attempt), password, kind,
-                          done](rpc::Call&) {
-        PasswordCheck check = sessions->CheckPassword(attempt, password);
-        calls_.OnDb(
-            call, [this, attempt, check, kind, done](rpc::Call& c, db::Conn& conn) -> absl::Status {
-              auto result = sessions->FinishLogin(conn, attempt, check, kind, MetaOf(c));
-              if (!result.ok()) return result.status();
-              c.SetUserForLog(result->user.id);
-              done(*result);
-              return absl::OkStatus();
-            });
-      });
-    });
+    // Sign-in events name the client's address, as the limit does (not the gateway's).
+    RequestMeta meta = MetaOf(*call);
+    meta.peer = peer;
+    calls_.OnDb(
+        call, [this, call, username, password, kind, done, meta](rpc::Call& c, db::Conn& conn) {
+          auto attempt = sessions->BeginLogin(conn, username, meta);
+          if (!attempt.ok()) return c.Finish(attempt.status());
+          calls_.OnCpu(call, [this, call, attempt = *std::move(attempt), password, kind, done,
+                              meta](rpc::Call&) {
+            PasswordCheck check = sessions->CheckPassword(attempt, password);
+            calls_.OnDb(call,
+                        [this, attempt, check, kind, done, meta](rpc::Call& c,
+                                                                 db::Conn& conn) -> absl::Status {
+                          auto result = sessions->FinishLogin(conn, attempt, check, kind, meta);
+                          if (!result.ok()) return result.status();
+                          c.SetUserForLog(result->user.id);
+                          done(*result);
+                          return absl::OkStatus();
+                        });
+          });
+        });
   }
 };
 

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "crm/auth/v1/events.pb.h"
@@ -65,11 +66,35 @@ absl::Status CheckUserReferences(db::Tx& tx, const std::string& prefix, const Us
   return v.ToStatus();
 }
 
-absl::Status CheckRoles(db::Tx& tx, const std::string& field,
+// The roles `caller` gives someone: known; of one record scope at most (a token carries one
+// scope for all its permissions, so an own-scope role's writes would take another role's
+// wider scope); and a role that manages users or roles only from a caller who may change
+// roles (auth.roles.write), so that auth.users.write alone cannot make an administrator.
+absl::Status CheckRoles(db::Tx& tx, const Principal& caller, const std::string& field,
                         const std::vector<std::string>& roles) {
   Violations v;
   for (const auto& r : Repository::UnknownRoles(tx, roles)) {
     v.Add(field, absl::StrCat("unknown role \"", r, "\""));
+  }
+  CRM_RETURN_IF_ERROR(v.ToStatus());
+  std::optional<Role> scoped;
+  for (const auto& name : roles) {
+    const Role role = *Repository::FindRole(tx, name);
+    if (role.data_scope != auth::DataScope::kNone) {
+      if (scoped && scoped->data_scope != role.data_scope) {
+        v.Add(field, absl::StrCat("roles \"", scoped->name, "\" and \"", name,
+                                  "\" see different records; a user's roles share one scope"));
+      }
+      if (!scoped) scoped = role;
+    }
+    const bool directory =
+        std::any_of(role.permissions.begin(), role.permissions.end(), [](const std::string& p) {
+          return absl::StartsWith(p, "auth.") && absl::EndsWith(p, ".write");
+        });
+    if (directory && !caller.Can("auth.roles.write")) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "role \"", name, "\" manages users or roles; giving it needs auth.roles.write"));
+    }
   }
   return v.ToStatus();
 }
@@ -99,6 +124,9 @@ bool HasRole(const std::vector<std::string>& roles, absl::string_view role) {
 // Call after a change that took the admin role from an active user (or disabled an admin):
 // fails the transaction if no active admin remains.
 absl::Status KeepAnAdmin(db::Tx& tx) {
+  // Changes that may remove an administrator wait for each other, so that two of them cannot
+  // each count the other's administrator and together leave none.
+  tx.exec("SELECT pg_advisory_xact_lock(hashtext('auth.admins'))");
   if (Repository::CountActiveAdmins(tx) > 0) return absl::OkStatus();
   return absl::FailedPreconditionError("at least one active user must keep the admin role");
 }
@@ -203,6 +231,9 @@ absl::StatusOr<Department> Directory::UpdateDepartment(db::Conn& conn, const Pri
       if (!Repository::FindDepartment(tx, next.parent_id)) {
         refs.Add("department.parent_id", "no such department");
       } else {
+        // Moves wait for each other, so that two cannot each see the tree before the other
+        // and together make a cycle.
+        tx.exec("SELECT pg_advisory_xact_lock(hashtext('auth.department_tree'))");
         auto subtree = Repository::DepartmentSubtree(tx, next.id);
         if (std::find(subtree.begin(), subtree.end(), next.parent_id) != subtree.end()) {
           refs.Add("department.parent_id", "cannot move a department under itself or its subtree");
@@ -282,7 +313,7 @@ absl::StatusOr<User> Directory::CreateUser(db::Conn& conn, const Principal& call
       return *existing;
     }
     CRM_RETURN_IF_ERROR(CheckUserReferences(tx, "user.", u));
-    CRM_RETURN_IF_ERROR(CheckRoles(tx, "user.roles", u.roles));
+    CRM_RETURN_IF_ERROR(CheckRoles(tx, caller, "user.roles", u.roles));
     if (Repository::FindCredentialsByName(tx, u.username)) {
       return absl::AlreadyExistsError(absl::StrCat("username \"", u.username, "\" is taken"));
     }
@@ -413,12 +444,15 @@ absl::StatusOr<User> Directory::SetUserRoles(db::Conn& conn, const Principal& ca
   CRM_RETURN_IF_ERROR(auth::Require(caller, "auth.users.write"));
   CRM_RETURN_IF_ERROR(validation::CheckId("user_id", user_id));
   CRM_ASSIGN_OR_RETURN(int64_t expected, validation::ParseEtag("etag", etag));
+  if (absl::EqualsIgnoreCase(user_id, caller.user_id)) {
+    return absl::PermissionDeniedError("a user's own roles are changed by someone else");
+  }
   roles = Dedup(std::move(roles));
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<User> {
     auto current = Repository::FindUser(tx, user_id);
     if (!current) return absl::NotFoundError(absl::StrCat("user ", user_id, " not found"));
     if (expected != 0 && current->version != expected) return validation::StaleEtag();
-    CRM_RETURN_IF_ERROR(CheckRoles(tx, "roles", roles));
+    CRM_RETURN_IF_ERROR(CheckRoles(tx, caller, "roles", roles));
     Repository::SetUserRoles(tx, user_id, roles);
     if (!Repository::TouchUser(tx, user_id, current->version)) return validation::StaleEtag();
     if (current->active && HasRole(current->roles, "admin") && !HasRole(roles, "admin")) {
@@ -530,7 +564,7 @@ absl::StatusOr<User> Directory::CreateServiceAccount(db::Conn& conn, const Princ
       return *existing;
     }
     CRM_RETURN_IF_ERROR(CheckUserReferences(tx, "service_account.", a));
-    CRM_RETURN_IF_ERROR(CheckRoles(tx, "service_account.roles", a.roles));
+    CRM_RETURN_IF_ERROR(CheckRoles(tx, caller, "service_account.roles", a.roles));
     if (Repository::FindCredentialsByName(tx, a.username)) {
       return absl::AlreadyExistsError(absl::StrCat("username \"", a.username, "\" is taken"));
     }

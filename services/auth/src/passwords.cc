@@ -74,9 +74,14 @@ std::string PasswordProblem(absl::string_view password, absl::string_view userna
     return "must not contain the username";
   }
   if (Common(password)) return "is one of the most common passwords; choose another";
-  if (std::all_of(password.begin(), password.end(), [&](char c) { return c == password[0]; })) {
-    return "must not be one character repeated";
+  // One character repeated: the text is its first character (of however many bytes) over
+  // and over.
+  const size_t first = password.size() / chars;
+  bool repeated = password.size() % chars == 0;
+  for (size_t i = first; repeated && i < password.size(); i += first) {
+    repeated = password.substr(i, first) == password.substr(0, first);
   }
+  if (repeated) return "must not be one character repeated";
   return "";
 }
 

@@ -152,7 +152,7 @@ constexpr Statement kUnlock{
 constexpr Statement kCountActiveAdmins{
     "auth.count_active_admins",
     "SELECT count(*) FROM auth.users u JOIN auth.user_roles r ON r.user_id = u.id"
-    " WHERE r.role = 'admin' AND u.state = 'active'"};
+    " WHERE r.role = 'admin' AND u.state = 'active' AND u.kind = 'human'"};
 
 constexpr Statement kLoadGrants{
     "auth.load_grants",

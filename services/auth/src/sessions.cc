@@ -134,8 +134,12 @@ absl::StatusOr<LoginResult> Sessions::FinishLogin(db::Conn& conn, const LoginAtt
       return fail("bad_credentials", c->user_id, attempt.attempts,
                   absl::UnauthenticatedError(kBadCredentials));
     }
-    std::optional<User> user = Repository::FindUser(tx, c->user_id);
+    std::optional<User> user = Repository::FindUser(tx, c->user_id);  // under the row lock
     if (!user) return absl::InternalError("user vanished during sign-in");
+    if (!user->active) {  // disabled while the password was checked
+      return fail("disabled", c->user_id, attempt.attempts,
+                  absl::UnauthenticatedError("account is disabled"));
+    }
     if (want_service) {
       auto tokens = IssueAccessToken(tx, user->id, user->username, true);
       if (!tokens.ok()) return tokens.status();

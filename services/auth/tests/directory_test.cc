@@ -301,6 +301,27 @@ TEST_F(DirectoryTest, UpdateUserUsesMaskAndEtag) {
               HasFieldViolation("user.manager_id"));
 }
 
+TEST_F(DirectoryTest, RolesAreGivenWithinWhatTheCallerMayGrant) {
+  User u = MakeUser(Unique("clerk"), "s3cret-pass", {"account_manager"});
+  // auth.users.write alone does not make an administrator, nor change one's own roles.
+  auth::Principal clerk = Admin();
+  clerk.user_id = u.id;
+  clerk.permissions = {"auth.users.read", "auth.users.write"};
+  User other = MakeUser(Unique("target"), "s3cret-pass", {"account_manager"});
+  EXPECT_THAT(directory_->SetUserRoles(*conn_, clerk, meta_, other.id, {"admin"}, ""),
+              StatusIs(kDenied, HasSubstr("auth.roles.write")));
+  EXPECT_THAT(directory_->SetUserRoles(*conn_, clerk, meta_, other.id, {"executive"}, ""), IsOk());
+  EXPECT_THAT(directory_->SetUserRoles(*conn_, clerk, meta_, u.id, {"executive"}, ""),
+              StatusIs(kDenied));
+  // Roles of different record scopes are not combined: one token carries one scope.
+  EXPECT_THAT(directory_->SetUserRoles(*conn_, Admin(), meta_, other.id,
+                                       {"account_manager", "service_agent"}, ""),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("see different records")));
+  EXPECT_THAT(
+      directory_->SetUserRoles(*conn_, Admin(), meta_, other.id, {"account_manager", "admin"}, ""),
+      IsOk());
+}
+
 TEST_F(DirectoryTest, TheLastAdminCannotBeRemovedOrDisabled) {
   // Other tests may have created admins; strip them all but one.
   auto admins =

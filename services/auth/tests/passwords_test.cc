@@ -32,6 +32,7 @@ TEST(PasswordsTest, DummyHashMatchesNothing) {
 TEST(PasswordsTest, Rules) {
   EXPECT_EQ(PasswordProblem("short", "bob"), "must be at least 8 characters");
   EXPECT_EQ(PasswordProblem("密码密码密码密码", "bob"), "");  // 8 characters, 24 bytes
+  EXPECT_EQ(PasswordProblem("哈哈哈哈哈哈哈哈", "bob"), "must not be one character repeated");
   EXPECT_EQ(PasswordProblem("Longenough", "longenough"), "must not contain the username");
   EXPECT_EQ(PasswordProblem("zhang.wei2024", "Zhang.Wei"), "must not contain the username");
   EXPECT_THAT(PasswordProblem("Woaini1314", "bob"), HasSubstr("most common"));
