@@ -10,10 +10,12 @@ namespace crm::service {
 
 namespace {
 
-// Waits up to 30 s for the database.
+// Waits up to 30 s for the database. The role's lock and statement timeouts (10 s, 30 s) are
+// for requests: a replica waits for another's migrations, and a migration may take longer.
 absl::Status ApplyMigrations(const CommonConfig& config, const std::string& schema,
                              const std::vector<db::MigrationSet>& sets) {
-  db::Conn conn(config.db_url);
+  db::Conn conn(db::WithConnectOption(config.db_url, "options",
+                                      "-c lock_timeout=0 -c statement_timeout=0"));
   absl::Status status;
   for (int attempt = 0; attempt < 30; ++attempt) {
     status = db::Migrate(conn, schema, sets);
