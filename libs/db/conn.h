@@ -163,7 +163,7 @@ auto Conn::Transact(Fn&& fn, Isolation isolation) -> decltype(fn(std::declval<Tx
   for (int attempt = 1;; ++attempt) {
     if (absl::Status s = EnsureOpen(); !s.ok()) return Result(s);
     Transacting transacting(this);
-    bool begun = false;
+    bool begun = false, committing = false;
     try {
       pqxx::nontransaction tx(*conn_);
       tx.exec(BeginCommand(isolation));
@@ -174,6 +174,7 @@ auto Conn::Transact(Fn&& fn, Isolation isolation) -> decltype(fn(std::declval<Tx
         return result;
       }
       try {
+        committing = true;
         tx.exec(CommitCommand(tx));
       } catch (const std::exception& e) {
         if (!NotificationRefused(e)) throw;
@@ -182,6 +183,10 @@ auto Conn::Transact(Fn&& fn, Isolation isolation) -> decltype(fn(std::declval<Tx
       return result;
     } catch (const std::exception& e) {
       RollBack();
+      if (committing && IsConnectionLost(e)) {
+        conn_.reset();
+        return Result(CommitOutcomeUnknown(e));
+      }
       if (!begun && IsConnectionLost(e) && attempt < max_attempts_) {
         conn_.reset();  // nothing of fn was sent: run it on a new session
         continue;

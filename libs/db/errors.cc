@@ -53,12 +53,15 @@ absl::Status StatusFromSqlState(const std::string& sqlstate, absl::string_view d
   return absl::InternalError("internal error");
 }
 
+absl::Status CommitOutcomeUnknown(const std::exception& e) {
+  log::Error("database commit outcome unknown").Str("error", e.what());
+  return absl::UnavailableError(
+      "the database connection was lost while committing: the change may have been made; "
+      "retry with the same request_id");
+}
+
 absl::Status StatusFromException(const std::exception& e) {
-  if (dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) {
-    log::Error("database commit outcome unknown").Str("error", e.what());
-    return absl::UnavailableError(
-        "the database connection was lost while committing; retry with the same request_id");
-  }
+  if (dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) return CommitOutcomeUnknown(e);
   if (IsConnectionLost(e)) {
     log::Warn("database connection lost").Str("error", e.what());
     return absl::UnavailableError("database unavailable");

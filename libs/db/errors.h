@@ -14,6 +14,9 @@ namespace crm::db {
 absl::Status StatusFromSqlState(const std::string& sqlstate, absl::string_view detail,
                                 absl::string_view query);
 
+// UNAVAILABLE saying a commit's outcome is unknown (the session was lost while committing),
+// so the caller retries with the same request_id rather than anew.
+absl::Status CommitOutcomeUnknown(const std::exception& e);
 // unique violation → ALREADY_EXISTS, foreign key → FAILED_PRECONDITION, serialization failure
 // or deadlock → ABORTED, broken connection → UNAVAILABLE, statement timeout →
 // DEADLINE_EXCEEDED, anything else → INTERNAL.
