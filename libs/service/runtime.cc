@@ -14,8 +14,8 @@ namespace {
 // for requests: a replica waits for another's migrations, and a migration may take longer.
 absl::Status ApplyMigrations(const CommonConfig& config, const std::string& schema,
                              const std::vector<db::MigrationSet>& sets) {
-  db::Conn conn(db::WithConnectOption(config.db_url, "options",
-                                      "-c lock_timeout=0 -c statement_timeout=0"));
+  db::Conn conn(
+      db::WithConnectOption(config.db_url, "options", "-c lock_timeout=0 -c statement_timeout=0"));
   absl::Status status;
   for (int attempt = 0; attempt < 30; ++attempt) {
     status = db::Migrate(conn, schema, sets);

@@ -26,11 +26,10 @@ void Emit(db::Tx& tx, const events::Outbox& outbox, const RequestMeta& meta, con
   outbox.Append(tx, {type, "plan_item", item.id, &e, meta.actor_id, meta.request_id});
 }
 
-// The opportunity of a plan change, locked: visible to the caller, open for planning, and
-// the caller its assignee.
-absl::StatusOr<Opportunity> PlanningOn(db::Tx& tx, const Principal& caller,
-                                       const std::string& opportunity_id) {
-  std::optional<Opportunity> o = Repository::Get(tx, opportunity_id, caller, /*lock=*/true);
+// Whether the caller plans on opportunity `o` (locked; none when not visible): open for
+// planning, and the caller its assignee.
+absl::StatusOr<Opportunity> Plannable(const Principal& caller, const std::string& opportunity_id,
+                                      std::optional<Opportunity> o) {
   if (!o) return auth::NotVisible(caller.scope, "opportunity", opportunity_id);
   if (o->status != OpportunityStatus::kAssigned && o->status != OpportunityStatus::kDeveloping) {
     return WrongStatus(*o, "plans are made for an assigned or developing one");
@@ -39,6 +38,13 @@ absl::StatusOr<Opportunity> PlanningOn(db::Tx& tx, const Principal& caller,
     return absl::PermissionDeniedError("a development plan is made and executed by the assignee");
   }
   return *o;
+}
+
+// The opportunity of a plan change, locked and checked as Plannable.
+absl::StatusOr<Opportunity> PlanningOn(db::Tx& tx, const Principal& caller,
+                                       const std::string& opportunity_id) {
+  return Plannable(caller, opportunity_id,
+                   Repository::Get(tx, opportunity_id, caller, /*lock=*/true));
 }
 
 // The item and its opportunity (locked, as PlanningOn); ABORTED when etag names another
@@ -93,7 +99,7 @@ absl::StatusOr<PlanItem> Plans::Create(db::Conn& conn, const Principal& caller,
       }
       return *existing;
     }
-    CRM_ASSIGN_OR_RETURN(Opportunity o, PlanningOn(tx, caller, item.opportunity_id));
+    CRM_ASSIGN_OR_RETURN(Opportunity o, Plannable(caller, item.opportunity_id, locked));
     PlanItem created = Repository::InsertPlanItem(tx, item);
     if (o.status == OpportunityStatus::kAssigned) {
       Opportunity next = o;
