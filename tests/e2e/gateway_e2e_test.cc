@@ -214,7 +214,11 @@ TEST_F(GatewayE2eTest, EveryRpcOfEveryBackendAnswersThroughTheGatewayAsItDoesDir
                                       {"Content-Type", "application/json"},
                                       {"Grpc-Timeout", m.server_streaming() ? "1S" : "10S"}},
                                      call.body);
-          ASSERT_THAT(r, IsOk());
+          ASSERT_THAT(r, IsOk()) << m.full_name() << " over HTTP " << call.verb << " " << call.path
+                                 << "; the gateway "
+                                 << (gateway_->process().Running() ? "runs" : "has exited")
+                                 << "; its log:\n"
+                                 << gateway_->process().Output();
           grpc::StatusCode code = grpc::StatusCode::OK;
           if (r->status != 200) {
             code = StatusOfJson(r->body).error_code();

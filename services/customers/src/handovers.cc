@@ -68,6 +68,11 @@ absl::StatusOr<Handover> Handovers::Run(db::Conn& conn, const Principal& caller,
   h.reason = std::string(validation::TrimSpace(r.reason));
   h.created_by = caller.user_id;
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Handover> {
+    // The customers are locked before the request id is claimed (see "Events").
+    const bool listed = !r.customer_ids.empty();
+    h.customer_ids =
+        Repository::LockOwned(tx, h.from_user_id, r.customer_ids, caller,
+                              listed ? static_cast<int>(r.customer_ids.size()) : kMaxAll + 1);
     CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, caller.user_id, r.request_id,
                                                            "HandOverCustomers", h.id));
     if (earlier) {
@@ -75,10 +80,6 @@ absl::StatusOr<Handover> Handovers::Run(db::Conn& conn, const Principal& caller,
       if (!existing) return absl::NotFoundError("the hand-over this request made is gone");
       return *existing;
     }
-    const bool listed = !r.customer_ids.empty();
-    h.customer_ids =
-        Repository::LockOwned(tx, h.from_user_id, r.customer_ids, caller,
-                              listed ? static_cast<int>(r.customer_ids.size()) : kMaxAll + 1);
     if (listed && h.customer_ids.size() < r.customer_ids.size()) {
       for (const auto& id : r.customer_ids) {
         if (std::binary_search(h.customer_ids.begin(), h.customer_ids.end(), id)) continue;

@@ -86,6 +86,13 @@ absl::StatusOr<std::pair<Merge, Customer>> Merges::Run(db::Conn& conn, const Pri
   m.duplicate_id = absl::AsciiStrToLower(r.duplicate_id);
   m.created_by = caller.user_id;
   return conn.Transact([&](db::Tx& tx) -> absl::StatusOr<std::pair<Merge, Customer>> {
+    // Both are locked in id order, so two merges of the same pair cannot deadlock, and before
+    // the request id is claimed (see "Events").
+    const bool survivor_first = m.survivor_id < m.duplicate_id;
+    const std::string& first_id = survivor_first ? m.survivor_id : m.duplicate_id;
+    const std::string& second_id = survivor_first ? m.duplicate_id : m.survivor_id;
+    std::optional<Customer> first = Repository::LockInScope(tx, first_id, caller);
+    std::optional<Customer> second = Repository::LockInScope(tx, second_id, caller);
     CRM_ASSIGN_OR_RETURN(auto earlier, request_log_->Claim(tx, caller.user_id, r.request_id,
                                                            "MergeCustomers", m.id));
     if (earlier) {
@@ -96,20 +103,8 @@ absl::StatusOr<std::pair<Merge, Customer>> Merges::Run(db::Conn& conn, const Pri
       CRM_RETURN_IF_ERROR(Repository::CheckCustomerInScope(tx, survivor->id, caller, false));
       return std::make_pair(*done, *survivor);
     }
-    // Locked in id order, so two merges of the same pair cannot deadlock.
-    const bool survivor_first = m.survivor_id < m.duplicate_id;
-    std::optional<Customer> first =
-        Repository::LockInScope(tx, survivor_first ? m.survivor_id : m.duplicate_id, caller);
-    if (!first) {
-      return auth::NotVisible(caller.scope, "customer",
-                              survivor_first ? m.survivor_id : m.duplicate_id);
-    }
-    std::optional<Customer> second =
-        Repository::LockInScope(tx, survivor_first ? m.duplicate_id : m.survivor_id, caller);
-    if (!second) {
-      return auth::NotVisible(caller.scope, "customer",
-                              survivor_first ? m.duplicate_id : m.survivor_id);
-    }
+    if (!first) return auth::NotVisible(caller.scope, "customer", first_id);
+    if (!second) return auth::NotVisible(caller.scope, "customer", second_id);
     const Customer& survivor = survivor_first ? *first : *second;
     const Customer& duplicate = survivor_first ? *second : *first;
     if ((survivor_version != 0 && survivor.version != survivor_version) ||

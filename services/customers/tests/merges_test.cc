@@ -162,9 +162,15 @@ TEST_F(MergesTest, AMergeMovesContactsInteractionsAndLinksAndKeepsTheAudit) {
   outbox_start_ = 0;
   const std::vector<std::string> before = EventsSinceStart();
 
-  auto done = merges_->Run(*conn_, manager_, meta_, Request(survivor, duplicate));
+  const MergeRequest request = Request(survivor, duplicate);
+  auto done = merges_->Run(*conn_, manager_, meta_, request);
   ASSERT_THAT(done, IsOk());
   const auto& [merge, after] = *done;
+  // A retry (the duplicate is gone by now) answers with the same merge and changes nothing.
+  auto again = merges_->Run(*conn_, manager_, meta_, request);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->first.id, merge.id);
+  EXPECT_EQ(again->second.version, after.version);
   EXPECT_EQ(merge.contacts_moved, 2);
   EXPECT_EQ(merge.interactions_moved, 1);
   EXPECT_EQ(merge.links_moved, 1);  // the partnership with the survivor itself is dropped
