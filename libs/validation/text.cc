@@ -191,9 +191,17 @@ absl::Status CheckOptionalId(absl::string_view field, absl::string_view value) {
 }
 
 bool OptionalUuid(Violations& v, absl::string_view field, absl::string_view value) {
-  if (value.empty() || ids::IsUuid(value)) return true;
-  v.Add(std::string(field), "must be a UUID");
-  return false;
+  if (value.empty()) return true;
+  if (!ids::IsUuid(value)) {
+    v.Add(std::string(field), "must be a UUID");
+    return false;
+  }
+  // Ids are compared as text with the ones stored and sent in events: one spelling only.
+  if (std::any_of(value.begin(), value.end(), absl::ascii_isupper)) {
+    v.Add(std::string(field), "must be a UUID in lower case, as the API returns it");
+    return false;
+  }
+  return true;
 }
 
 bool Name(Violations& v, absl::string_view field, absl::string_view value, size_t max) {

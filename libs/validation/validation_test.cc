@@ -44,7 +44,11 @@ TEST(TextTest, Uuids) {
   EXPECT_TRUE(OptionalUuid(v, "a", ""));
   EXPECT_FALSE(RequiredUuid(v, "b", ""));
   EXPECT_FALSE(OptionalUuid(v, "c", "42"));
-  EXPECT_EQ(v.list().size(), 2u);
+  EXPECT_TRUE(RequiredUuid(v, "d", "0192d3a4-5b6c-7d8e-9f00-112233445566"));
+  // Ids are compared as text: an upper-case spelling is refused, not a different record.
+  EXPECT_FALSE(RequiredUuid(v, "e", "0192D3A4-5B6C-7D8E-9F00-112233445566"));
+  EXPECT_EQ(v.list().size(), 3u);
+  EXPECT_EQ(v.list().back().description, "must be a UUID in lower case, as the API returns it");
 }
 
 TEST(TextTest, Email) {

@@ -20,7 +20,10 @@ const exact: Record<string, [string, string]> = {
     'Not a code (lower-case letters, digits, _)',
   ],
   'must be a UUID': ['必须是 UUID', 'Must be a UUID'],
-  'is not a UUID': ['不是有效的 UUID', 'Not a UUID'],
+  'must be a UUID in lower case, as the API returns it': [
+    '必须是小写的 UUID（与接口返回的一致）',
+    'Must be a lower-case UUID, as the API returns it',
+  ],
   'is malformed': ['格式有误', 'Malformed'],
   'is malformed or was issued for a different request': [
     '格式有误，或属于另一个查询',
@@ -135,7 +138,6 @@ const exact: Record<string, [string, string]> = {
     'Must be between 1 (barely) and 5 (close)',
   ],
   'a customer cannot be linked to itself': ['客户不能与自身关联', 'A customer cannot be linked to itself'],
-  'must be a customer id (a UUID)': ['必须是客户 ID（UUID）', 'Must be a customer id (a UUID)'],
   'at most 100 ids': ['最多 100 个 ID', 'At most 100 ids'],
   // Opportunities and plans.
   'is required when there is no customer_id': ['未指定 customer_id 时必填', 'Required when there is no customer_id'],

@@ -12,8 +12,8 @@
 #include "absl/strings/str_replace.h"
 #include "libs/auth/scope.h"
 #include "libs/db/time_fields.h"
-#include "libs/ids/uuid.h"
 #include "libs/status/field_violations.h"
+#include "libs/validation/text.h"
 
 namespace crm::analytics {
 namespace {
@@ -267,7 +267,7 @@ absl::Status Reports::Check(const auth::Principal& p, const ReportRequest& r, Vi
   for (const auto& [field, value] :
        {std::pair<const char*, const std::string*>{"filter.department_id", &r.filter.department_id},
         {"filter.owner_id", &r.filter.owner_id}}) {
-    if (!value->empty() && !ids::IsUuid(*value)) v.Add(field, "is not a UUID");
+    validation::OptionalUuid(v, field, *value);
   }
   return v.ToStatus();
 }

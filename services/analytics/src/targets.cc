@@ -1,8 +1,8 @@
 #include "absl/strings/str_cat.h"
 #include "libs/auth/scope.h"
 #include "libs/db/time_fields.h"
-#include "libs/ids/uuid.h"
 #include "libs/status/field_violations.h"
+#include "libs/validation/text.h"
 #include "services/analytics/src/reports.h"
 
 namespace crm::analytics {
@@ -94,7 +94,7 @@ void CheckKey(const SalesTarget& t, const std::string& prefix, Violations& v) {
   if (t.subject == TargetSubject::kUnspecified && !v.Has(prefix + "subject")) {
     v.Add(prefix + "subject", "is required");
   }
-  if (!ids::IsUuid(t.subject_id)) v.Add(prefix + "subject_id", "is not a UUID");
+  validation::RequiredUuid(v, prefix + "subject_id", t.subject_id);
   if (t.unit != PeriodUnit::kYear && t.unit != PeriodUnit::kQuarter &&
       t.unit != PeriodUnit::kMonth && !v.Has(prefix + "unit")) {
     v.Add(prefix + "unit", "must be a year, a quarter or a month");
@@ -108,7 +108,7 @@ absl::StatusOr<std::vector<SalesTarget>> Targets::List(db::Conn& conn, const aut
                                                        Violations decoding) const {
   if (absl::Status s = Reports::CheckReader(p); !s.ok()) return s;
   Violations v = std::move(decoding);
-  if (!f.subject_id.empty() && !ids::IsUuid(f.subject_id)) v.Add("subject_id", "is not a UUID");
+  validation::OptionalUuid(v, "subject_id", f.subject_id);
   if (f.unit != PeriodUnit::kUnspecified && f.unit != PeriodUnit::kYear &&
       f.unit != PeriodUnit::kQuarter && f.unit != PeriodUnit::kMonth && !v.Has("unit")) {
     v.Add("unit", "must be a year, a quarter or a month");

@@ -7,9 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "crm/gateway/v1/gateway_service.grpc.pb.h"
 #include "libs/auth/principal.h"
-#include "libs/ids/uuid.h"
 #include "libs/rpc/status_convert.h"
 #include "libs/status/field_violations.h"
+#include "libs/validation/text.h"
 
 namespace crm::gateway {
 
@@ -152,11 +152,7 @@ class Views final : public gv1::ViewsService::CallbackService {
     if (call->finished()) return call->reactor();
     grpc::ServerUnaryReactor* reactor = call->reactor();
     Violations v;
-    if (req->customer_id().empty()) {
-      v.Add("customer_id", "is required");
-    } else if (!ids::IsUuid(req->customer_id())) {
-      v.Add("customer_id", "must be a customer id (a UUID)");
-    }
+    validation::RequiredUuid(v, "customer_id", req->customer_id());
     auto size = SectionSize(req->section_size());
     if (!size.ok() || !v.empty()) {
       call->Finish(!v.empty() ? v.ToStatus() : size.status());
@@ -583,11 +579,7 @@ class Catalog final : public gv1::CatalogService::CallbackService {
     if (call->finished()) return call->reactor();
     grpc::ServerUnaryReactor* reactor = call->reactor();
     Violations v;
-    if (req->customer_id().empty()) {
-      v.Add("customer_id", "is required");
-    } else if (!ids::IsUuid(req->customer_id())) {
-      v.Add("customer_id", "must be a customer id (a UUID)");
-    }
+    validation::RequiredUuid(v, "customer_id", req->customer_id());
     if (req->page_size() < 0) v.Add("page_size", "must not be negative");
     if (!v.empty()) {
       call->Finish(v.ToStatus());
