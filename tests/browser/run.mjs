@@ -47,6 +47,7 @@ const STEPS = [
   ['a ticket loops once and archives', service.ticketLoopsOnceAndArchives],
   ['executive sees it in the reports', reports.executiveSeesReports],
   ['Customer 360, every tab', customers.customer360],
+  ['a refused sign-in says so on the sign-in screen', app.refusedSignIn],
   ['menus follow permissions; a denied section shows as unavailable', app.menusFollowPermissions],
   ['the session is refreshed before it expires', app.sessionRefreshes],
   ['English switch', app.englishSwitch],

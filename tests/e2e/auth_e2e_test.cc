@@ -107,8 +107,9 @@ TEST_F(AuthE2eTest, LoginThenCallWithTheToken) {
 
 TEST_F(AuthE2eTest, WrongPasswordIsUnauthenticated) {
   v1::LoginResponse resp;
-  EXPECT_THAT(Login("admin", "not-the-password", &resp),
-              StatusIs(grpc::StatusCode::UNAUTHENTICATED, "invalid username or password"));
+  EXPECT_THAT(
+      Login("admin", "not-the-password", &resp),
+      StatusIs(grpc::StatusCode::UNAUTHENTICATED, HasSubstr("invalid username or password")));
 }
 
 TEST_F(AuthE2eTest, BadInputIsInvalidArgumentWithFieldViolations) {
@@ -135,7 +136,7 @@ TEST_F(AuthE2eTest, RepeatedFailuresLockTheAccount) {
     EXPECT_THAT(Login(user, "wrong-pass", &resp), StatusIs(grpc::StatusCode::UNAUTHENTICATED));
   }
   EXPECT_THAT(Login(user, "s3cret-pass", &resp),
-              StatusIs(grpc::StatusCode::UNAUTHENTICATED, HasSubstr("locked")));
+              StatusIs(grpc::StatusCode::UNAUTHENTICATED, HasSubstr("too many failed sign-ins")));
   std::this_thread::sleep_for(std::chrono::milliseconds(2200));
   EXPECT_THAT(Login(user, "s3cret-pass", &resp), IsOk());
 }

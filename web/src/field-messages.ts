@@ -9,7 +9,8 @@ const exact: Record<string, [string, string]> = {
   // Shared checks (text, ids, paging, etags, money, dates).
   'is required': ['必填', 'Required'],
   'must not be empty': ['不能为空', 'Must not be empty'],
-  'must not contain control characters': ['不能包含控制字符', 'Must not contain control characters'],
+  'must not contain control characters':
+      ['不能包含控制字符', 'Must not contain control characters'],
   'is not an e-mail address': ['不是有效的邮箱地址', 'Not an e-mail address'],
   'may contain only digits, spaces and + - ( ), at least one digit and at most 32': [
     '只能包含数字、空格和 + - ( )，至少一位数字，最多 32 位',
@@ -20,6 +21,11 @@ const exact: Record<string, [string, string]> = {
     'Not a code (lower-case letters, digits, _)',
   ],
   'must be a UUID': ['必须是 UUID', 'Must be a UUID'],
+  'invalid username or password, or too many failed sign-ins: try again later': [
+    '用户名或密码错误；若连续多次失败，请稍后再试',
+    'Wrong username or password; after repeated failures, try again later',
+  ],
+  'account is disabled': ['账号已停用，请联系管理员', 'The account is disabled; ask an administrator'],
   'must be a UUID in lower case, as the API returns it': [
     '必须是小写的 UUID（与接口返回的一致）',
     'Must be a lower-case UUID, as the API returns it',
@@ -29,7 +35,8 @@ const exact: Record<string, [string, string]> = {
     '格式有误，或属于另一个查询',
     'Malformed or issued for a different request',
   ],
-  'is not an etag returned by this service': ['不是本服务返回的 etag', 'Not an etag returned by this service'],
+  'is not an etag returned by this service':
+      ['不是本服务返回的 etag', 'Not an etag returned by this service'],
   'names no field to update': ['未指定要更新的字段', 'Names no field to update'],
   'must be at most 128 printable ASCII characters': [
     '最多 128 个可打印 ASCII 字符',
@@ -65,7 +72,8 @@ const exact: Record<string, [string, string]> = {
   'is not a known priority': ['不是已知的优先级', 'Not a known priority'],
   'must be a known priority': ['必须是已知的优先级', 'Must be a known priority'],
   'is not an active person': ['不是在职人员', 'Not an active person'],
-  'is not a cursor returned by this stream': ['不是此事件流返回的游标', 'Not a cursor returned by this stream'],
+  'is not a cursor returned by this stream':
+      ['不是此事件流返回的游标', 'Not a cursor returned by this stream'],
   // File uploads.
   'the first message must carry it': ['必须在第一条消息中提供', 'The first message must carry it'],
   'may only come in the first message': ['只能在第一条消息中提供', 'Only in the first message'],
@@ -74,14 +82,15 @@ const exact: Record<string, [string, string]> = {
     '必须是媒体类型，例如 application/pdf',
     'Must be a media type such as application/pdf',
   ],
-  "must be the content's SHA-256 as 64 hex digits": [
+  'must be the content\'s SHA-256 as 64 hex digits': [
     '必须是内容的 SHA-256（64 位十六进制数字）',
-    "Must be the content's SHA-256 as 64 hex digits",
+    'Must be the content\'s SHA-256 as 64 hex digits',
   ],
   // Users, departments, roles and passwords.
   'no such department': ['部门不存在', 'No such department'],
   'no such user': ['用户不存在', 'No such user'],
-  'a user cannot be their own manager': ['用户不能是自己的上级', 'A user cannot be their own manager'],
+  'a user cannot be their own manager':
+      ['用户不能是自己的上级', 'A user cannot be their own manager'],
   'cannot move a department under itself or its subtree': [
     '不能把部门移到它自己或其下级部门之下',
     'Cannot move a department under itself or its subtree',
@@ -108,8 +117,10 @@ const exact: Record<string, [string, string]> = {
     '是最常见的密码之一，请换一个',
     'One of the most common passwords; choose another',
   ],
-  'must not be one character repeated': ['不能是同一个字符的重复', 'Must not be one character repeated'],
-  'must differ from the current password': ['不能与当前密码相同', 'Must differ from the current password'],
+  'must not be one character repeated':
+      ['不能是同一个字符的重复', 'Must not be one character repeated'],
+  'must differ from the current password':
+      ['不能与当前密码相同', 'Must differ from the current password'],
   'is not the current password': ['当前密码不正确', 'Not the current password'],
   // Customers, contacts, relations, dictionaries, imports.
   'must be between 1 and 5 (0: not rated)': [
@@ -127,20 +138,25 @@ const exact: Record<string, [string, string]> = {
   ],
   'is not a customer status': ['不是有效的客户状态', 'Not a customer status'],
   'is not a dictionary kind': ['不是有效的字典类型', 'Not a dictionary kind'],
-  'is not an external.salesys.v1.Order': ['不是 external.salesys.v1.Order', 'Not an external.salesys.v1.Order'],
+  'is not an external.salesys.v1.Order':
+      ['不是 external.salesys.v1.Order', 'Not an external.salesys.v1.Order'],
   'at most 100 per row': ['每行最多 100 个', 'At most 100 per row'],
-  'a contact cannot report to themselves': ['联系人不能向自己汇报', 'A contact cannot report to themselves'],
-  'is not a contact of the same customer': ['不是同一客户的联系人', 'Not a contact of the same customer'],
+  'a contact cannot report to themselves':
+      ['联系人不能向自己汇报', 'A contact cannot report to themselves'],
+  'is not a contact of the same customer':
+      ['不是同一客户的联系人', 'Not a contact of the same customer'],
   'is not a contact of the customer': ['不是该客户的联系人', 'Not a contact of the customer'],
   'would make a reporting cycle': ['会形成循环汇报关系', 'Would make a reporting cycle'],
   'must be between 1 (barely) and 5 (close)': [
     '必须在 1（不熟）到 5（亲密）之间',
     'Must be between 1 (barely) and 5 (close)',
   ],
-  'a customer cannot be linked to itself': ['客户不能与自身关联', 'A customer cannot be linked to itself'],
+  'a customer cannot be linked to itself':
+      ['客户不能与自身关联', 'A customer cannot be linked to itself'],
   'at most 100 ids': ['最多 100 个 ID', 'At most 100 ids'],
   // Opportunities and plans.
-  'is required when there is no customer_id': ['未指定 customer_id 时必填', 'Required when there is no customer_id'],
+  'is required when there is no customer_id':
+      ['未指定 customer_id 时必填', 'Required when there is no customer_id'],
   'there is no active stage (see ListStages)': [
     '没有启用的阶段（见 ListStages）',
     'There is no active stage (see ListStages)',
@@ -149,7 +165,8 @@ const exact: Record<string, [string, string]> = {
     '不是启用的阶段（见 ListStages）',
     'Not an active stage (see ListStages)',
   ],
-  'is not in your department or below it': ['不在您的部门或其下级部门中', 'Not in your department or below it'],
+  'is not in your department or below it':
+      ['不在您的部门或其下级部门中', 'Not in your department or below it'],
   'has no amount or update_time': ['缺少 amount 或 update_time', 'Has no amount or update_time'],
   // Contracts.
   'must not be before start_date': ['不能早于 start_date', 'Must not be before start_date'],
@@ -159,21 +176,25 @@ const exact: Record<string, [string, string]> = {
   ],
   'is required to submit': ['提交前必填', 'Required to submit'],
   'the total amount is too large': ['总金额过大', 'The total amount is too large'],
-  "the line's amount is too large": ['该合同行的金额过大', "The line's amount is too large"],
+  'the line\'s amount is too large': ['该合同行的金额过大', 'The line\'s amount is too large'],
   'a new currency_code needs the lines too (their prices are in the currency)': [
     '更改 currency_code 时须同时提交 lines（合同行价格以该币种计）',
     'A new currency_code needs the lines too (their prices are in the currency)',
   ],
-  "is not a contact of the contract's customer": ['不是该合同客户的联系人', "Not a contact of the contract's customer"],
-  "is after the contract's end date": ['晚于合同的结束日期', "After the contract's end date"],
+  'is not a contact of the contract\'s customer':
+      ['不是该合同客户的联系人', 'Not a contact of the contract\'s customer'],
+  'is after the contract\'s end date': ['晚于合同的结束日期', 'After the contract\'s end date'],
   'was won with another customer than contract.customer_id': [
     '赢单客户与 contract.customer_id 不一致',
     'Was won with another customer than contract.customer_id',
   ],
   // Receivables, payments, deliveries, collection.
-  "must be an installment's number (1, 2, …)": ['必须是期次（1、2、…）', "Must be an installment's number (1, 2, …)"],
-  "must be a line's position (1, 2, …)": ['必须是合同行的序号（1、2、…）', "Must be a line's position (1, 2, …)"],
-  'must be in one currency with the others': ['必须与其他期次使用同一币种', 'Must be in one currency with the others'],
+  'must be an installment\'s number (1, 2, …)':
+      ['必须是期次（1、2、…）', 'Must be an installment\'s number (1, 2, …)'],
+  'must be a line\'s position (1, 2, …)':
+      ['必须是合同行的序号（1、2、…）', 'Must be a line\'s position (1, 2, …)'],
+  'must be in one currency with the others':
+      ['必须与其他期次使用同一币种', 'Must be in one currency with the others'],
   'is not a token of this list': ['不是此列表的分页令牌', 'Not a token of this list'],
   'is required: a payment is recorded once per request id': [
     '必填：同一 request id 只登记一次回款',
@@ -189,9 +210,11 @@ const exact: Record<string, [string, string]> = {
   ],
   'is no longer in use': ['已停用', 'No longer in use'],
   // Tickets.
-  "is not a contact of the ticket's customer": ['不是该服务单客户的联系人', "Not a contact of the ticket's customer"],
+  'is not a contact of the ticket\'s customer':
+      ['不是该服务单客户的联系人', 'Not a contact of the ticket\'s customer'],
   'was used for another ticket': ['已用于另一张服务单', 'Was used for another ticket'],
-  'must be between 1 and 525600 (a year)': ['必须在 1 到 525600（一年）之间', 'Must be between 1 and 525600 (a year)'],
+  'must be between 1 and 525600 (a year)':
+      ['必须在 1 到 525600（一年）之间', 'Must be between 1 and 525600 (a year)'],
   'must not be less than first_response_minutes': [
     '不能小于 first_response_minutes',
     'Must not be less than first_response_minutes',
@@ -202,7 +225,8 @@ const exact: Record<string, [string, string]> = {
   'must be owner or department': ['必须是 owner 或 department', 'Must be owner or department'],
   'does not apply to this report': ['不适用于此报表', 'Does not apply to this report'],
   'is not a token of this report': ['不是此报表的分页令牌', 'Not a token of this report'],
-  'must be a year, a quarter or a month': ['必须是年、季度或月', 'Must be a year, a quarter or a month'],
+  'must be a year, a quarter or a month':
+      ['必须是年、季度或月', 'Must be a year, a quarter or a month'],
 };
 
 // What the services name in "is not … you can see" (a peer's record) and in "is not an active …"

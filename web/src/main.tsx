@@ -3,7 +3,8 @@
 import { render } from 'preact';
 import type { ComponentType } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { post } from './api';
+import { ApiError, Code, post } from './api';
+import { fieldMessage } from './field-messages';
 import { currentLang, L, setLang } from './i18n';
 import { can, onSession, session, signedOut, startSession } from './session';
 import { ErrorBox, Field, navigate, Page, Toasts, toast, useForm, useRoute } from './ui';
@@ -75,7 +76,13 @@ function SignIn() {
         })}
       >
         <h1>{L('客户关系管理', 'Customer Relationship Management')}</h1>
-        <ErrorBox error={f.error} />
+        {f.error instanceof ApiError && f.error.code === Code.UNAUTHENTICATED ? (
+          <div class="notice error" role="alert">
+            {fieldMessage(f.error.message)}
+          </div>
+        ) : (
+          <ErrorBox error={f.error} />
+        )}
         <Field label={L('用户名', 'Username')} error={f.errors.username}>
           <input {...f.bind('username')} autocomplete="username" required />
         </Field>

@@ -12,7 +12,11 @@
 namespace crm::auth_service {
 namespace {
 
-constexpr char kBadCredentials[] = "invalid username or password";
+// The one answer to a sign-in that is refused before the password is known to be right: an
+// unknown user, a wrong password and a locked account look the same, so the answers do not tell
+// which usernames exist.
+constexpr char kBadCredentials[] =
+    "invalid username or password, or too many failed sign-ins: try again later";
 
 // A failed step that must still commit what it recorded (failure counts, audit events).
 template <typename T>
@@ -76,9 +80,9 @@ absl::StatusOr<LoginAttempt> Sessions::BeginLogin(db::Conn& conn, const std::str
 PasswordCheck Sessions::CheckPassword(const LoginAttempt& attempt,
                                       absl::string_view password) const {
   PasswordCheck check;
-  if (attempt.locked) return check;
-  if (!attempt.credentials) {
-    // Same work as for a real account, so response time does not tell whether it exists.
+  if (attempt.locked || !attempt.credentials) {
+    // Same work as for an account that may sign in, so response time does not tell whether it
+    // exists or is locked.
     VerifyPassword(password, DummyHash(config_.password));
     return check;
   }
@@ -117,8 +121,7 @@ absl::StatusOr<LoginResult> Sessions::FinishLogin(db::Conn& conn, const LoginAtt
     }
     if (attempt.locked) {
       return fail("locked", c->user_id, attempt.attempts,
-                  absl::UnauthenticatedError(
-                      "account is locked after repeated failed sign-ins; try again later"));
+                  absl::UnauthenticatedError(kBadCredentials));
     }
     if (!check.ok) {
       // Already counted (and the account locked at the limit) by BeginLogin.

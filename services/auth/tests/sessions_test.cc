@@ -2,6 +2,7 @@
 #include <thread>
 
 #include "absl/strings/ascii.h"
+#include "crm/auth/v1/events.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/testing/status_matchers.h"
@@ -22,11 +23,33 @@ using ::testing::IsSupersetOf;
 using ::testing::Not;
 
 constexpr absl::StatusCode kUnauthenticated = absl::StatusCode::kUnauthenticated;
+// What every refused sign-in says, whatever the reason (unknown user, wrong password, locked).
+constexpr char kRefused[] =
+    "invalid username or password, or too many failed sign-ins: try again later";
 
 class SessionsTest : public AuthFixture {
  protected:
   absl::StatusOr<LoginResult> Login(const std::string& user, const std::string& password) {
     return sessions_->Login(*conn_, user, password, LoginKind::kHuman, meta_);
+  }
+
+  // The reasons recorded in the user's auth.login.failed events, oldest first.
+  std::vector<std::string> FailureReasons(const std::string& user_id) {
+    std::vector<std::string> out;
+    auto read = conn_->Read([&](db::Tx& tx) -> absl::Status {
+      for (const auto& row :
+           tx.exec_params("SELECT payload FROM auth.outbox WHERE type = 'auth.login.failed'"
+                          " AND aggregate_id = $1 ORDER BY xid, seq",
+                          user_id)) {
+        const pqxx::binarystring bytes(row[0]);
+        auth::v1::LoginFailed e;
+        e.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+        out.push_back(e.reason());
+      }
+      return absl::OkStatus();
+    });
+    EXPECT_THAT(read, IsOk());
+    return out;
   }
 };
 
@@ -58,10 +81,8 @@ TEST_F(SessionsTest, UsernameIsCaseInsensitive) {
 
 TEST_F(SessionsTest, WrongPasswordAndUnknownUserLookAlike) {
   User u = MakeUser(Unique("zhang.wei"), "s3cret-pass", {"account_manager"});
-  EXPECT_THAT(Login(u.username, "wrong-pass"),
-              StatusIs(kUnauthenticated, "invalid username or password"));
-  EXPECT_THAT(Login(Unique("nobody"), "wrong-pass"),
-              StatusIs(kUnauthenticated, "invalid username or password"));
+  EXPECT_THAT(Login(u.username, "wrong-pass"), StatusIs(kUnauthenticated, kRefused));
+  EXPECT_THAT(Login(Unique("nobody"), "wrong-pass"), StatusIs(kUnauthenticated, kRefused));
   EXPECT_THAT(EventsSinceStart(),
               ElementsAre("auth.user.created", "auth.login.failed", "auth.login.failed"));
 }
@@ -71,8 +92,10 @@ TEST_F(SessionsTest, RepeatedFailuresLockTheAccountForAWhile) {
   for (int i = 0; i < config_.max_failed_logins; ++i) {
     EXPECT_THAT(Login(u.username, "wrong-pass"), StatusIs(kUnauthenticated));
   }
-  // Locked: even the right password is refused, without being checked.
-  EXPECT_THAT(Login(u.username, "s3cret-pass"), StatusIs(kUnauthenticated, HasSubstr("locked")));
+  // Locked: even the right password is refused, without being checked, in the same words as a
+  // wrong one (so the answer does not tell that the username exists); the event says why.
+  EXPECT_THAT(Login(u.username, "s3cret-pass"), StatusIs(kUnauthenticated, kRefused));
+  EXPECT_EQ(FailureReasons(u.id).back(), "locked");
   EXPECT_THAT(EventsSinceStart(), Contains("auth.user.locked"));
   auto locked = conn_->Read([&](db::Tx& tx) {
     return absl::StatusOr<std::optional<User>>(Repository::FindUser(tx, u.id));
@@ -83,8 +106,7 @@ TEST_F(SessionsTest, RepeatedFailuresLockTheAccountForAWhile) {
   std::this_thread::sleep_for(std::chrono::milliseconds(2200));
   EXPECT_THAT(Login(u.username, "s3cret-pass"), IsOk());
   // A success resets the count: the next failures start from zero.
-  EXPECT_THAT(Login(u.username, "wrong-pass"),
-              StatusIs(kUnauthenticated, "invalid username or password"));
+  EXPECT_THAT(Login(u.username, "wrong-pass"), StatusIs(kUnauthenticated, kRefused));
   EXPECT_THAT(Login(u.username, "s3cret-pass"), IsOk());
 }
 
@@ -112,23 +134,27 @@ TEST_F(SessionsTest, ParallelGuessesCannotBypassTheLockout) {
   EXPECT_THAT(
       sessions_->FinishLogin(*conn_, *right, sessions_->CheckPassword(*right, "s3cret-pass"),
                              LoginKind::kHuman, meta_),
-      StatusIs(kUnauthenticated, HasSubstr("locked")));
-  EXPECT_THAT(Login(u.username, "s3cret-pass"), StatusIs(kUnauthenticated, HasSubstr("locked")));
+      StatusIs(kUnauthenticated, kRefused));
+  EXPECT_THAT(Login(u.username, "s3cret-pass"), StatusIs(kUnauthenticated, kRefused));
 
   // The same with real threads: 40 wrong guesses at once check at most the limit.
   User v = MakeUser(Unique("guo.fei"), "s3cret-pass", {"account_manager"});
-  std::atomic<int> bad_credentials{0};
+  std::atomic<int> refused{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 40; ++i) {
     threads.emplace_back([&] {
       db::Conn conn(conninfo_);
       auto r = sessions_->Login(conn, v.username, "wrong-pass", LoginKind::kHuman, meta_);
-      if (!r.ok() && r.status().message() == "invalid username or password") ++bad_credentials;
+      if (!r.ok()) ++refused;
     });
   }
   for (auto& t : threads) t.join();
-  EXPECT_EQ(bad_credentials.load(), config_.max_failed_logins);
-  EXPECT_THAT(Login(v.username, "s3cret-pass"), StatusIs(kUnauthenticated, HasSubstr("locked")));
+  EXPECT_EQ(refused.load(), 40);
+  const std::vector<std::string> reasons = FailureReasons(v.id);
+  EXPECT_EQ(std::count(reasons.begin(), reasons.end(), "bad_credentials"),
+            config_.max_failed_logins);
+  EXPECT_EQ(std::count(reasons.begin(), reasons.end(), "locked"), 40 - config_.max_failed_logins);
+  EXPECT_THAT(Login(v.username, "s3cret-pass"), StatusIs(kUnauthenticated, kRefused));
 }
 
 // Refresh tokens expired for more than a day are purged; live ones stay.
@@ -162,7 +188,7 @@ TEST_F(SessionsTest, ExpiredRefreshTokensArePurged) {
 TEST_F(SessionsTest, AdminUnlockEndsALockout) {
   User u = MakeUser(Unique("zhao.min"), "s3cret-pass", {"account_manager"});
   for (int i = 0; i < config_.max_failed_logins; ++i) (void)Login(u.username, "wrong-pass");
-  EXPECT_THAT(Login(u.username, "s3cret-pass"), StatusIs(kUnauthenticated, HasSubstr("locked")));
+  EXPECT_THAT(Login(u.username, "s3cret-pass"), StatusIs(kUnauthenticated, kRefused));
   ASSERT_THAT(directory_->UnlockUser(*conn_, Admin(), meta_, u.id), IsOk());
   EXPECT_THAT(Login(u.username, "s3cret-pass"), IsOk());
 }
@@ -174,8 +200,7 @@ TEST_F(SessionsTest, DisabledUsersCannotSignIn) {
   ASSERT_THAT(directory_->UpdateUser(*conn_, Admin(), meta_, patch, "", {"state"}), IsOk());
   EXPECT_THAT(Login(u.username, "s3cret-pass"), StatusIs(kUnauthenticated, "account is disabled"));
   // A wrong password still says nothing about the account's state.
-  EXPECT_THAT(Login(u.username, "wrong-pass"),
-              StatusIs(kUnauthenticated, "invalid username or password"));
+  EXPECT_THAT(Login(u.username, "wrong-pass"), StatusIs(kUnauthenticated, kRefused));
 }
 
 TEST_F(SessionsTest, RefreshRotatesAndReuseRevokesTheSession) {
@@ -302,7 +327,7 @@ TEST_F(SessionsTest, ServiceAccountsUseClientCredentialsOnly) {
   for (int i = 0; i < 2 * config_.max_failed_logins; ++i) {
     EXPECT_THAT(sessions_->Login(*conn_, account.username, "wrong-secret",
                                  LoginKind::kServiceAccount, meta_),
-                StatusIs(kUnauthenticated, "invalid username or password"));
+                StatusIs(kUnauthenticated, kRefused));
   }
   auto token =
       sessions_->Login(*conn_, account.username, secret, LoginKind::kServiceAccount, meta_);

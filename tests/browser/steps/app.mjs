@@ -1,5 +1,5 @@
-// The app's own behaviour: time to interactive, menus by permission, a denied Customer 360
-// section, the session's refresh, and the English switch.
+// The app's own behaviour: time to interactive, a refused sign-in, menus by permission, a denied
+// Customer 360 section, the session's refresh, and the English switch.
 
 // The workbench's time to interactive with a stored session: from navigation start until its
 // data is on the screen, with an empty cache (a first visit) and a warm one (the median of five
@@ -27,6 +27,21 @@ export async function timeToInteractive(flow) {
   await context.close();
   warm.sort((a, b) => a - b);
   return { coldMs, warmMedianMs: warm[2] };
+}
+
+// A refused sign-in says so on the sign-in screen, in the same words for an unknown username
+// as for a wrong password.
+export async function refusedSignIn(flow) {
+  if (flow.context) await flow.context.close();
+  flow.context = await flow.browser.newContext({ viewport: flow.viewport.size, locale: 'zh-CN' });
+  const page = await flow.context.newPage();
+  flow.page = page;
+  await page.goto(flow.base + '/');
+  await page.fill('input[name=username]', `nobody${flow.suffix}`);
+  await page.fill('input[name=password]', 'not-the-password');
+  await page.click('button.primary');
+  await page.locator('.notice.error', { hasText: '用户名或密码错误' }).waitFor({ timeout: 15000 });
+  await flow.shot('sign-in-refused');
 }
 
 const menu = (page) => page.locator('nav.sidebar a').evaluateAll((as) => as.map((a) => a.dataset.screen));
