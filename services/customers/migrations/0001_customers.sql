@@ -209,6 +209,8 @@ CREATE TABLE customers.interactions (
   customer_id         uuid NOT NULL REFERENCES customers.customers (id),
   contact_id          uuid REFERENCES customers.contacts (id),
   user_id             uuid NOT NULL,
+  -- Who follows it up: the one who recorded it, until the customer is handed over.
+  follow_up_user_id   uuid NOT NULL,
   method              text NOT NULL CHECK (method IN ('visit', 'phone', 'email', 'meeting', 'message')),
   occurred_at         timestamptz NOT NULL,
   location            text NOT NULL DEFAULT '',
@@ -221,7 +223,7 @@ CREATE TABLE customers.interactions (
   updated_at          timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX interactions_customer ON customers.interactions (customer_id, occurred_at DESC, id DESC);
-CREATE INDEX interactions_follow_up ON customers.interactions (user_id, next_follow_up_date, id)
+CREATE INDEX interactions_follow_up ON customers.interactions (follow_up_user_id, next_follow_up_date, id)
   WHERE next_follow_up_date IS NOT NULL;
 
 -- The relationship map (营销员内部客户关系图): which of our users know which contacts, and

@@ -99,7 +99,7 @@ absl::StatusOr<Handover> Handovers::Run(db::Conn& conn, const Principal& caller,
                        " customers within your scope; hand them over in parts (customer_ids)"));
     }
     Repository::InsertHandover(tx, h);  // first: it records the departments until now
-    Repository::Reassign(tx, h.customer_ids, h.to_user_id, h.to_department_id);
+    Repository::Reassign(tx, h.customer_ids, h.from_user_id, h.to_user_id, h.to_department_id);
     // Each customer's new owner on its own stream of changes, then the hand-over as a whole.
     const std::vector<Customer> moved = Repository::FindMany(tx, h.customer_ids);
     std::vector<const Customer*> changed;

@@ -137,8 +137,10 @@ class Repository {
   static std::vector<std::string> LockOwned(db::Tx& tx, const std::string& owner_id,
                                             const std::vector<std::string>& ids,
                                             const auth::Principal& caller, int limit);
-  // The customers belong to the user and their department from now on.
-  static void Reassign(db::Tx& tx, const std::vector<std::string>& ids, const std::string& user_id,
+  // The customers belong to the user and their department from now on, with the follow-ups
+  // from_user_id had pending on them.
+  static void Reassign(db::Tx& tx, const std::vector<std::string>& ids,
+                       const std::string& from_user_id, const std::string& user_id,
                        const std::string& department_id);
   static void InsertHandover(db::Tx& tx, const Handover& h);
   static std::optional<Handover> FindHandover(db::Tx& tx, const std::string& id);

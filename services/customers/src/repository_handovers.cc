@@ -27,6 +27,13 @@ constexpr Statement kReassign{
     "UPDATE customers.customers SET owner_id = $2::uuid, owner_department_id = $3::uuid,"
     " version = version + 1, updated_at = now() WHERE id = ANY($1::uuid[])"};
 
+// The follow-ups the previous owner had pending on those customers pass to the new one.
+constexpr Statement kReassignFollowUps{
+    "customers.reassign_follow_ups",
+    "UPDATE customers.interactions SET follow_up_user_id = $3::uuid"
+    " WHERE customer_id = ANY($1::uuid[]) AND follow_up_user_id = $2::uuid"
+    " AND next_follow_up_date IS NOT NULL"};
+
 // Before the customers move: their departments until now are recorded with the hand-over.
 constexpr Statement kInsertHandover{
     "customers.insert_handover",
@@ -87,8 +94,10 @@ std::vector<std::string> Repository::LockOwned(db::Tx& tx, const std::string& ow
 }
 
 void Repository::Reassign(db::Tx& tx, const std::vector<std::string>& ids,
-                          const std::string& user_id, const std::string& department_id) {
+                          const std::string& from_user_id, const std::string& user_id,
+                          const std::string& department_id) {
   Exec(tx, kReassign, db::TextArray(ids), user_id, department_id);
+  Exec(tx, kReassignFollowUps, db::TextArray(ids), from_user_id, user_id);
 }
 
 void Repository::InsertHandover(db::Tx& tx, const Handover& h) {

@@ -174,9 +174,10 @@ constexpr Statement kListInteractions{
 
 constexpr Statement kInsertInteraction{
     "customers.insert_interaction",
-    "INSERT INTO customers.interactions (id, customer_id, contact_id, user_id, method,"
-    " occurred_at, location, summary, details, result, next_follow_up_date)"
-    " VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, " CRM_SQL_FROM_MICROS(
+    "INSERT INTO customers.interactions (id, customer_id, contact_id, user_id,"
+    " follow_up_user_id, method, occurred_at, location, summary, details, result,"
+    " next_follow_up_date)"
+    " VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $4::uuid, $5, " CRM_SQL_FROM_MICROS(
         "$6") ", $7, $8, $9, $10, $11::date)"};
 
 constexpr Statement kUpdateInteraction{
@@ -195,7 +196,7 @@ const auth::ScopedStatement& FollowUpsDueStmt() {
       "SELECT " INTERACTION_COLUMNS
       " FROM customers.interactions i"
       " JOIN customers.customers c ON c.id = i.customer_id AND c.deleted_at IS NULL"
-      " WHERE i.user_id = $1::uuid AND i.next_follow_up_date <= $2::date"
+      " WHERE i.follow_up_user_id = $1::uuid AND i.next_follow_up_date <= $2::date"
       " AND (i.next_follow_up_date, i.id) > ($3::date, $4::uuid) AND {scope}"
       " AND NOT EXISTS (SELECT 1 FROM customers.interactions later"
       "                 WHERE later.customer_id = i.customer_id"
