@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "crm/common/v1/orders.pb.h"
 #include "crm/contracts/v1/events.pb.h"
 #include "crm/payments/v1/events.pb.h"
@@ -238,9 +241,29 @@ ReviewLevel Contracts::LevelFor(const Contract& c) const {
   const __int128 discount = c.discount_minor;
   const bool big_discount =
       discount * 100 > static_cast<__int128>(c.gross_minor) * policy_.executive_discount_percent;
-  return c.amount_minor > policy_.executive_amount_minor || big_discount
-             ? ReviewLevel::kExecutive
-             : ReviewLevel::kSalesManager;
+  const auto limit = policy_.executive_amount_minor.find(c.currency);
+  const bool big_amount =
+      limit == policy_.executive_amount_minor.end() || c.amount_minor > limit->second;
+  return big_amount || big_discount ? ReviewLevel::kExecutive : ReviewLevel::kSalesManager;
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> ParseAmountLimits(absl::string_view text) {
+  std::map<std::string, int64_t> out;
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(absl::StripAsciiWhitespace(item), absl::MaxSplits('=', 1));
+    int64_t minor = 0;
+    Violations v;
+    money::CheckAmount(v, "limit", money::Money{0, std::string(kv.first)});
+    if (!v.empty() || !absl::SimpleAtoi(kv.second, &minor) || minor < 0 ||
+        !out.emplace(std::string(kv.first), minor).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", item,
+                       "\" is not a currency and its limit in minor units, such as CNY=100000000,"
+                       " each currency once"));
+    }
+  }
+  return out;
 }
 
 absl::Status Contracts::CheckCreate(const Principal& caller, const std::string& request_id,

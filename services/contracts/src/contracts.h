@@ -13,11 +13,13 @@
 // The lines' products are looked up by the glue (libs/salesys) and handed in as a catalogue;
 // a transition the status does not allow is FAILED_PRECONDITION naming the status.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "crm/common/v1/events.pb.h"
 #include "libs/auth/principal.h"
@@ -34,11 +36,15 @@ namespace crm::contracts_service {
 
 // When a review escalates to an executive (超权限业务上报领导).
 struct ReviewPolicy {
-  // An amount above this, in minor units of the contract's currency.
-  int64_t executive_amount_minor = 100'000'000;  // 1,000,000.00
+  // An amount above its currency's limit, in minor units; a contract in a currency without a
+  // limit always goes to an executive.
+  std::map<std::string, int64_t> executive_amount_minor = {{"CNY", 100'000'000}};  // ¥1,000,000
   // A total discount above this share of the gross amount, in percent.
   int executive_discount_percent = 20;
 };
+
+// "CNY=100000000,USD=15000000" (minor units) as limits by currency, or why it is not.
+absl::StatusOr<std::map<std::string, int64_t>> ParseAmountLimits(absl::string_view text);
 
 class Contracts {
  public:

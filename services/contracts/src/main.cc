@@ -31,10 +31,10 @@ int Main(int argc, char** argv) {
                    "the payments service, whose settled receivables complete their contracts "
                    "(empty: contracts are not completed)");
   salesys::ClientFlags sales_system_flags(flags, "the product catalogue");
-  auto* escalation_amount = flags.Int(
-      "review-executive-amount", "CRM_REVIEW_EXECUTIVE_AMOUNT", 100'000'000,
-      "contracts above this amount (minor units of their currency) are reviewed by an executive", 0,
-      int64_t{1} << 62);
+  auto* escalation_amounts = flags.String(
+      "review-executive-amounts", "CRM_REVIEW_EXECUTIVE_AMOUNTS", "CNY=100000000",
+      "contracts above their currency's amount (minor units: CNY=100000000 is 1,000,000.00) are "
+      "reviewed by an executive, as are contracts in a currency not listed");
   auto* escalation_discount =
       flags.Int("review-executive-discount-percent", "CRM_REVIEW_EXECUTIVE_DISCOUNT_PERCENT", 20,
                 "contracts with a larger total discount are reviewed by an executive", 0, 100);
@@ -47,6 +47,10 @@ int Main(int argc, char** argv) {
   flags.ParseOrExit(argc, argv);
   auto sales_options = sales_system_flags.Resolve();
   if (!sales_options.ok()) return Fatal("invalid configuration", sales_options.status());
+  auto amount_limits = ParseAmountLimits(*escalation_amounts);
+  if (!amount_limits.ok()) {
+    return Fatal("invalid --review-executive-amounts", amount_limits.status());
+  }
   auto started = backend.Start(AllMigrations());
   if (!started.ok()) return Fatal("startup failed", started.status());
   service::Backend& b = *started;
@@ -59,7 +63,7 @@ int Main(int argc, char** argv) {
   auto pipeline = crm::pipeline::v1::PipelineService::NewStub(b.ChannelTo(*pipeline_address));
   auto sales_system = salesys::NewGrpcSalesSystem(*sales_options, &rt.server().metrics());
   Contracts contracts(&rt.outbox(), &rt.request_log(), b.zone,
-                      ReviewPolicy{*escalation_amount, static_cast<int>(*escalation_discount)});
+                      ReviewPolicy{*amount_limits, static_cast<int>(*escalation_discount)});
   Files files(&rt.outbox(), &rt.request_log(), *max_file_bytes, static_cast<int>(*max_uploads));
   auto service =
       NewContractsService({&rt.calls(), &contracts, &files, &rt.events(), directory.get(),

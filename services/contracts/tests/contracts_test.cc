@@ -297,6 +297,22 @@ TEST_F(ContractsTest, LargeAmountsAndDiscountsEscalateToAnExecutive) {
   Contract deep = Draft();
   deep.lines = {LineOf("P1", 10, 20001)};
   EXPECT_EQ(Submitted(rep, deep).review_level, ReviewLevel::kExecutive);
+  // The limit is CNY's: a small contract in a currency without a limit goes to an executive.
+  Contract dollars = Draft();
+  dollars.currency = "USD";
+  dollars.lines = {LineOf("USD1", 1)};
+  EXPECT_EQ(Submitted(rep, dollars).review_level, ReviewLevel::kExecutive);
+}
+
+TEST(AmountLimitsTest, ParseCurrenciesAndMinorUnits) {
+  auto limits = ParseAmountLimits("CNY=100000000, USD=15000000");
+  ASSERT_THAT(limits, IsOk());
+  EXPECT_EQ(limits->at("CNY"), 100'000'000);
+  EXPECT_EQ(limits->at("USD"), 15'000'000);
+  EXPECT_THAT(ParseAmountLimits(""), IsOk());
+  for (const char* bad : {"CNY", "CNY=1.5", "rmb=100", "CNY=-1", "CNY=1,CNY=2"}) {
+    EXPECT_THAT(ParseAmountLimits(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
+  }
 }
 
 TEST_F(ContractsTest, ASubmissionRepricesAndNeedsLinesAndDates) {

@@ -26,7 +26,7 @@ void ContractsFixture::SetUp() {
   ASSERT_NE(db_, nullptr);
   conn_ = std::make_unique<db::Conn>(conninfo_);
   contracts_ = std::make_unique<Contracts>(&outbox_, &request_log_, absl::UTCTimeZone(),
-                                           ReviewPolicy{kExecutiveAmount, 20});
+                                           ReviewPolicy{{{"CNY", kExecutiveAmount}}, 20});
   files_ = std::make_unique<Files>(&outbox_, &request_log_, 1 << 20);
   auto start = conn_->Read([](db::Tx& tx) -> absl::StatusOr<int64_t> {
     return tx.exec("SELECT coalesce(max(seq), 0) FROM contracts.outbox")[0][0].as<int64_t>();
