@@ -519,6 +519,38 @@ TEST_F(EventsTest, OrdersByTransactionIdAsANumber) {
   EXPECT_EQ(rest[0].aggregate_id(), "second");
 }
 
+// A cursor that cannot have come from this database (ahead of its transactions) is refused,
+// and a database whose outbox is ahead of its transaction counter does not start writing.
+TEST_F(EventsTest, RefusesCursorsAndOutboxesAheadOfTheDatabase) {
+  common::v1::WatchEventsRequest req;
+  req.set_after(FormatCursor("900000000000", 1));
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + Token());
+  auto reader = stub_->WatchEvents(&ctx, req);
+  common::v1::Event e;
+  EXPECT_FALSE(reader->Read(&e));
+  EXPECT_THAT(reader->Finish(),
+              StatusIs(grpc::StatusCode::FAILED_PRECONDITION, HasSubstr("after: the cursor")));
+
+  db::Conn conn(*conninfo_);
+  const Outbox outbox("evt");
+  EXPECT_THAT(outbox.CheckOrder(conn), IsOk());
+  auto run = [&](const char* sql) {
+    return conn.Transact([&](db::Tx& tx) -> absl::Status {
+      tx.exec(sql);
+      return absl::OkStatus();
+    });
+  };
+  ASSERT_THAT(run("INSERT INTO evt.outbox (xid, event_id, type, aggregate_type, aggregate_id,"
+                  " payload_type, payload) VALUES ('900000000000', gen_random_uuid(),"
+                  " 'test.ahead', 'thing', 'x', '', '')"),
+              IsOk());
+  const absl::Status ahead = outbox.CheckOrder(conn);
+  ASSERT_THAT(run("DELETE FROM evt.outbox WHERE type = 'test.ahead'"), IsOk());
+  EXPECT_THAT(ahead, StatusIs(absl::StatusCode::kFailedPrecondition,
+                              HasSubstr("transaction 900000000000")));
+}
+
 TEST(CursorTest, FormatAndParse) {
   std::string xid;
   int64_t seq;

@@ -23,6 +23,22 @@ db::Retention::Table Outbox::RetentionTable(absl::Duration keep) const {
           keep};
 }
 
+absl::Status Outbox::CheckOrder(db::Conn& conn) const {
+  auto ahead = conn.Read([&](db::Tx& tx) -> absl::StatusOr<std::string> {
+    pqxx::result r =
+        tx.exec(absl::StrCat("SELECT max(xid)::text FROM ", schema_,
+                             ".outbox HAVING max(xid) >= pg_snapshot_xmax(pg_current_snapshot())"));
+    return r.empty() ? "" : r[0][0].as<std::string>();
+  });
+  if (!ahead.ok()) return ahead.status();
+  if (ahead->empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      schema_, ".outbox holds events of transaction ", *ahead,
+      ", which this database has not reached: it was restored from a logical dump, so new events"
+      " would sort before them and consumers would never see them. Restore from a physical"
+      " backup, or advance the transaction counter past it (pg_resetwal -x)."));
+}
+
 Outbox::Outbox(absl::string_view schema)
     : insert_name_(absl::StrCat(schema, ".outbox.insert")),
       insert_sql_(absl::StrCat(

@@ -39,6 +39,10 @@ class Outbox {
   static const db::MigrationSet& Migrations();
   // Events older than `keep` are deleted (followers that fall further behind lose them).
   db::Retention::Table RetentionTable(absl::Duration keep) const;
+  // FAILED_PRECONDITION when the outbox holds events of transactions the database has not
+  // started yet: its transaction counter is behind its data (restored from a logical dump).
+  // New events would sort before those, behind every consumer's cursor.
+  absl::Status CheckOrder(db::Conn& conn) const;
 
  private:
   std::string insert_name_;

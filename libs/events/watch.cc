@@ -136,8 +136,10 @@ class EventStream::Watcher : public grpc::ServerWriteReactor<common::v1::Event> 
     dirty_ = false;
     const std::string xid = xid_;
     const int64_t seq = seq_;
-    stream_->pool_->Submit([this, xid, seq](db::Conn& conn) {
-      Fetched fetched = Fetch(conn, xid, seq);
+    const bool first = !fetched_once_;
+    fetched_once_ = true;
+    stream_->pool_->Submit([this, xid, seq, first](db::Conn& conn) {
+      Fetched fetched = Fetch(conn, xid, seq, first);
       if (fetched.held_back) stream_->WakeLater(this, NextBackoff());
       bool delete_now = false;
       {
@@ -182,10 +184,19 @@ class EventStream::Watcher : public grpc::ServerWriteReactor<common::v1::Event> 
     return backoff_;
   }
 
-  Fetched Fetch(db::Conn& conn, const std::string& xid, int64_t seq) {
+  // `first`: the stream's first fetch, which also checks that the cursor it resumes from can
+  // have come from this database.
+  Fetched Fetch(db::Conn& conn, const std::string& xid, int64_t seq, bool first) {
     Fetched out;
     const EventStream& s = *stream_;
     out.status = conn.Read([&](db::Tx& tx) -> absl::Status {
+      if (first && xid != "0" &&
+          db::Exec(tx, {s.ahead_name_, s.ahead_sql_}, xid)[0][0].as<bool>()) {
+        // Resuming from it would skip every event until this database's transactions pass it.
+        return absl::FailedPreconditionError(
+            "after: the cursor is ahead of every transaction of this stream's database, so it"
+            " was not returned by this stream (was the database replaced or restored?)");
+      }
       pqxx::result rows =
           types_.empty()
               ? db::Exec(tx, {s.fetch_all_name_, s.fetch_all_sql_}, xid, seq, s.options_.batch_size)
@@ -237,6 +248,7 @@ class EventStream::Watcher : public grpc::ServerWriteReactor<common::v1::Event> 
   std::string written_xid_;
   int64_t written_seq_ = 0;
   std::deque<std::pair<std::pair<std::string, int64_t>, common::v1::Event>> pending_;
+  bool fetched_once_ = false;
   bool fetching_ = false;
   bool writing_ = false;
   bool dirty_ = false;
@@ -281,6 +293,8 @@ EventStream::EventStream(Options options, db::Pool* pool, const auth::TokenVerif
   fetch_all_sql_ = columns + " ORDER BY o.xid, o.seq LIMIT $3";
   fetch_types_name_ = s + ".outbox.fetch_types";
   fetch_types_sql_ = columns + " AND o.type = ANY($4::text[]) ORDER BY o.xid, o.seq LIMIT $3";
+  ahead_name_ = s + ".outbox.ahead";
+  ahead_sql_ = "SELECT $1::xid8 >= pg_snapshot_xmax(pg_current_snapshot())";
   held_back_name_ = s + ".outbox.held_back";
   held_back_sql_ = "SELECT EXISTS (SELECT 1 FROM " + s +
                    ".outbox o WHERE (o.xid, o.seq) > ($1::xid8, $2::int8)"

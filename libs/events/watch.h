@@ -82,6 +82,7 @@ class EventStream {
   const auth::TokenVerifier* verifier_;
   std::string fetch_all_name_, fetch_all_sql_, fetch_types_name_, fetch_types_sql_;
   std::string held_back_name_, held_back_sql_;
+  std::string ahead_name_, ahead_sql_;  // whether a cursor is ahead of the database
 
   std::mutex mu_;
   std::set<Watcher*> watchers_;

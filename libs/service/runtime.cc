@@ -70,6 +70,10 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const CommonConfig& conf
     r->has_request_log_ =
         r->has_request_log_ || set.component == db::RequestLog::Migrations().component;
   }
+  if (r->has_outbox_) {
+    db::Conn conn(config.db_url);
+    if (absl::Status s = r->outbox_.CheckOrder(conn); !s.ok()) return s;
+  }
   r->server_ = std::make_unique<rpc::Server>(config.server);
   r->notifier_ = std::make_unique<db::Notifier>(config.db_url);
   r->pool_ = std::make_unique<db::Pool>(
