@@ -8,74 +8,70 @@
 
 namespace crm::validation {
 
-bool IsValidUtf8(absl::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c >> 5) == 0x6) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if ((c >> 4) == 0xE) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if ((c >> 3) == 0x1E) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size()) return false;
-    for (size_t k = 1; k <= n; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc >> 6) != 0x2) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are invalid.
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += n + 1;
-  }
-  return true;
-}
-
 namespace {
+
+// The code point that starts at s[*i], moving *i past it; -1 (and *i unchanged) when the bytes
+// there are not UTF-8: a stray continuation byte, a truncated sequence, an overlong form, a
+// surrogate or a value past U+10FFFF.
+int32_t NextCodePoint(absl::string_view s, size_t* i) {
+  const auto c = static_cast<unsigned char>(s[*i]);
+  size_t n;
+  uint32_t cp;
+  if (c < 0x80) {
+    ++*i;
+    return c;
+  } else if ((c >> 5) == 0x6) {
+    n = 1;
+    cp = c & 0x1F;
+  } else if ((c >> 4) == 0xE) {
+    n = 2;
+    cp = c & 0x0F;
+  } else if ((c >> 3) == 0x1E) {
+    n = 3;
+    cp = c & 0x07;
+  } else {
+    return -1;
+  }
+  if (*i + n >= s.size()) return -1;
+  for (size_t k = 1; k <= n; ++k) {
+    const auto cc = static_cast<unsigned char>(s[*i + k]);
+    if ((cc >> 6) != 0x2) return -1;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+      cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return -1;
+  }
+  *i += n + 1;
+  return static_cast<int32_t>(cp);
+}
 
 // Whether the text has a character that is not shown as text: a control character (C0, DEL,
 // C1), or a bidirectional embedding, override or isolate, which reorders what follows it on
 // screen (a name that reads differently from what it is). Line breaks and tabs pass when
-// `multiline`. For valid UTF-8.
+// `multiline`. Text that is not UTF-8 counts as having one.
 bool HasControl(absl::string_view s, bool multiline) {
   for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      if (c == 0x7F || (c < 0x20 && !(multiline && (c == '\n' || c == '\t' || c == '\r')))) {
-        return true;
-      }
-      ++i;
-      continue;
-    }
-    const size_t n = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
-    uint32_t cp = c & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
-    for (size_t k = 1; k < n && i + k < s.size(); ++k) {
-      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    }
-    if ((cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
-        (cp >= 0x2066 && cp <= 0x2069)) {
+    const int32_t cp = NextCodePoint(s, &i);
+    if (cp < 0) return true;
+    if (cp < 0x20) {
+      if (!(multiline && (cp == '\n' || cp == '\t' || cp == '\r'))) return true;
+    } else if ((cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+               (cp >= 0x2066 && cp <= 0x2069)) {
       return true;
     }
-    i += n;
   }
   return false;
 }
 
 }  // namespace
+
+bool IsValidUtf8(absl::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    if (NextCodePoint(s, &i) < 0) return false;
+  }
+  return true;
+}
 
 size_t Utf8Length(absl::string_view s) {
   size_t n = 0;
