@@ -4,6 +4,9 @@
 
 #include <civetweb.h>
 
+#include <atomic>
+#include <thread>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -239,6 +242,43 @@ TEST_F(GatewayE2eTest, EveryRpcOfEveryBackendAnswersThroughTheGatewayAsItDoesDir
   }
   EXPECT_GT(methods, 130);
   EXPECT_GT(over_http, 125);
+}
+
+// Streams that end at once (most of these refuse an empty request), many at a time: the
+// gateway relays each one's status and is still running afterwards. A stream's backend call
+// may end before the caller's side has stopped using it; the relay must not touch it then.
+TEST_F(GatewayE2eTest, StreamsThatEndAtOnceAreRelayedManyAtATime) {
+  int streams = 0;
+  for (const auto& spec : gateway::BackendSpecs()) {
+    for (const auto* file : spec.files) {
+      for (int s = 0; s < file->service_count(); ++s) {
+        for (int i = 0; i < file->service(s)->method_count(); ++i) {
+          const MethodDescriptor& m = *file->service(s)->method(i);
+          if (!m.client_streaming() && !m.server_streaming()) continue;
+          ++streams;
+          const grpc::StatusCode want =
+              CallEmpty(gateway_->channel().get(), m, executive_).error_code();
+          std::atomic<int> differing{0};
+          std::vector<std::thread> callers;
+          for (int t = 0; t < 4; ++t) {
+            callers.emplace_back([&] {
+              for (int k = 0; k < 8; ++k) {
+                if (CallEmpty(gateway_->channel().get(), m, executive_).error_code() != want) {
+                  ++differing;
+                }
+              }
+            });
+          }
+          for (auto& c : callers) c.join();
+          EXPECT_EQ(differing.load(), 0) << m.full_name();
+          ASSERT_TRUE(gateway_->process().Running())
+              << "after " << m.full_name() << "; the gateway's log:\n"
+              << gateway_->process().Output();
+        }
+      }
+    }
+  }
+  EXPECT_GT(streams, 8);
 }
 
 TEST_F(GatewayE2eTest, FieldViolationsSurviveBothPaths) {

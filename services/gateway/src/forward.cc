@@ -100,11 +100,14 @@ class Forwarder::Relay : public grpc::ServerGenericBidiReactor {
       StartRead(&from_caller_);
       return;
     }
-    // The backend's reactions wait until both sides have started.
+    // The backend's reactions wait until both sides have started. The caller's side starts
+    // operations on the backend's from its own reactions, so the backend call holds (stays
+    // alive) until the caller's side will start no more of them (ReleaseBackendLocked).
     std::lock_guard<std::mutex> lock(mu_);
     backend_start_ = std::chrono::steady_clock::now();
     stub_->PrepareBidiStreamingCall(client_ctx_.get(), ctx->method(), {}, &backend_);
     backend_.StartRead(&from_backend_);
+    backend_.AddHold();
     backend_.StartCall();
     StartRead(&from_caller_);
   }
@@ -113,7 +116,7 @@ class Forwarder::Relay : public grpc::ServerGenericBidiReactor {
   void OnReadDone(bool ok) override {
     if (unary_) return ForwardUnary(ok);
     std::lock_guard<std::mutex> lock(mu_);
-    if (backend_done_) return;
+    if (backend_released_) return;
     if (ok) {
       backend_.StartWrite(&from_caller_);
     } else {
@@ -122,13 +125,21 @@ class Forwarder::Relay : public grpc::ServerGenericBidiReactor {
   }
   // The message from the backend reached the caller.
   void OnWriteDone(bool ok) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    writing_to_caller_ = false;
-    if (backend_done_) {
-      FinishLocked();
-    } else if (ok) {
-      backend_.StartRead(&from_backend_);
+    bool release = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      writing_to_caller_ = false;
+      if (backend_done_) {
+        FinishLocked();
+      } else if (ok) {
+        backend_.StartRead(&from_backend_);
+      } else {
+        // The caller is gone: the backend's call ends too (its status finishes ours).
+        client_ctx_->TryCancel();
+        release = ReleaseBackendLocked();
+      }
     }
+    if (release) backend_.RemoveHold();
   }
   void OnDone() override {
     const double seconds =
@@ -174,15 +185,31 @@ class Forwarder::Relay : public grpc::ServerGenericBidiReactor {
   }
 
   void FromBackend(bool ok) {
-    if (!ok) return;  // the backend's status follows in BackendDone
-    std::lock_guard<std::mutex> lock(mu_);
-    if (finished_) return;
-    writing_to_caller_ = true;
-    StartWrite(&from_backend_);
+    bool release = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (ok && !finished_) {
+        writing_to_caller_ = true;
+        StartWrite(&from_backend_);
+        return;
+      }
+      // The backend sends no more (its status follows in BackendDone), or the caller's call is
+      // over and what the backend sends is not wanted.
+      if (ok) client_ctx_->TryCancel();
+      release = ReleaseBackendLocked();
+    }
+    if (release) backend_.RemoveHold();
+  }
+  // From now on the caller's side starts nothing on the backend's call, whose hold may go
+  // (true once: the caller removes it, outside the lock).
+  bool ReleaseBackendLocked() {
+    if (backend_released_) return false;
+    backend_released_ = true;
+    return true;
   }
   void WrittenToBackend(bool ok) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (ok && !finished_) StartRead(&from_caller_);
+    if (ok && !finished_ && !backend_released_) StartRead(&from_caller_);
   }
   void BackendDone(const grpc::Status& status) {
     route_->backend->Observe(
@@ -247,6 +274,7 @@ class Forwarder::Relay : public grpc::ServerGenericBidiReactor {
   std::chrono::steady_clock::time_point backend_start_;
   std::mutex mu_;
   bool writing_to_caller_ = false;
+  bool backend_released_ = false;  // the caller's side starts nothing more on the backend's
   bool backend_done_ = false;
   bool finished_ = false;
   bool unary_ = false;
