@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -16,6 +17,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "libs/validation/text.h"
 #include "nlohmann/json.hpp"
 
 namespace crm::gateway {
@@ -108,6 +110,7 @@ absl::Status SetText(const Descriptor& type, absl::string_view path, const std::
     }
     if (f->is_repeated()) {
       if (slot.is_null()) slot = json::array();
+      if (!slot.is_array()) return Bad(absl::StrCat("parameter \"", path, "\" is given twice"));
       slot.push_back(std::move(v));
     } else {
       slot = std::move(v);
@@ -143,10 +146,17 @@ absl::StatusOr<std::string> BuildRequest(
       const std::string key = UrlDecode(pair.substr(0, eq));
       const std::string value =
           eq == absl::string_view::npos ? std::string() : UrlDecode(pair.substr(eq + 1));
+      if (!validation::IsValidUtf8(key) || !validation::IsValidUtf8(value)) {
+        return Bad(
+            absl::StrCat("the query parameter \"", absl::CHexEscape(key), "\" is not UTF-8 text"));
+      }
       if (absl::Status s = SetText(type, key, value, &root); !s.ok()) return s;
     }
   }
   for (const auto& [field, value] : variables) {
+    if (!validation::IsValidUtf8(value)) {
+      return Bad(absl::StrCat("the path's ", field, " is not UTF-8 text"));
+    }
     if (absl::Status s = SetText(type, field, value, &root); !s.ok()) return s;
   }
   std::unique_ptr<google::protobuf::Message> message(

@@ -181,6 +181,15 @@ TEST(TranscodeTest, RequestsFromPathQueryAndBody) {
   bad = BuildRequest(*m.route->method->input_type(), *m.binding, m.variables,
                      "createdFrom=yesterday", "");
   EXPECT_THAT(bad.status().message(), HasSubstr("YYYY-MM-DD"));
+  bad = BuildRequest(*m.route->method->input_type(), *m.binding, m.variables, "query=%FF", "");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(), HasSubstr("not UTF-8"));
+  // A repeated field given in the body as a single value and again in the query.
+  m = routes->MatchHttp("PATCH", "/v1/customers/0190a3c2-0000-7000-8000-000000000001");
+  bad = BuildRequest(*m.route->method->input_type(), *m.binding, m.variables, "customer.tags=y",
+                     R"({"customer": {"tags": "x"}})");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(), HasSubstr("given twice"));
 }
 
 TEST(TranscodeTest, ErrorsAreGoogleRpcStatusJsonWithTheirDetails) {
