@@ -48,9 +48,11 @@ absl::Status Imports::CheckImporter(const Principal& caller) {
 absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
                                                                const Principal& caller,
                                                                const RequestMeta& meta,
-                                                               const std::string& import_id,
+                                                               const std::string& chosen_import_id,
                                                                std::vector<ImportRow> rows) const {
   CRM_RETURN_IF_ERROR(CheckImporter(caller));
+  // The client chooses it (any UUID generator's spelling); it is kept in lower case.
+  const std::string import_id = absl::AsciiStrToLower(chosen_import_id);
   Violations batch;
   validation::RequiredUuid(batch, "import_id", import_id);
   if (rows.size() > kMaxBatch) {
@@ -282,8 +284,9 @@ absl::StatusOr<std::vector<ImportResult>> Imports::ImportBatch(db::Conn& conn,
 }
 
 absl::StatusOr<ImportJob> Imports::GetJob(db::Conn& conn, const Principal& caller,
-                                          const std::string& import_id) const {
+                                          const std::string& chosen_import_id) const {
   CRM_RETURN_IF_ERROR(auth::Require(caller, "customers.import"));
+  const std::string import_id = absl::AsciiStrToLower(chosen_import_id);
   CRM_RETURN_IF_ERROR(validation::CheckId("import_id", import_id));
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<ImportJob> {
     auto job = Repository::FindImportJob(tx, import_id);

@@ -27,12 +27,11 @@ constexpr Statement kReassign{
     "UPDATE customers.customers SET owner_id = $2::uuid, owner_department_id = $3::uuid,"
     " version = version + 1, updated_at = now() WHERE id = ANY($1::uuid[])"};
 
-// The follow-ups the previous owner had pending on those customers pass to the new one.
+// The previous owner's follow-ups on those customers (pending or later set) pass to the new one.
 constexpr Statement kReassignFollowUps{
     "customers.reassign_follow_ups",
     "UPDATE customers.interactions SET follow_up_user_id = $3::uuid"
-    " WHERE customer_id = ANY($1::uuid[]) AND follow_up_user_id = $2::uuid"
-    " AND next_follow_up_date IS NOT NULL"};
+    " WHERE customer_id = ANY($1::uuid[]) AND follow_up_user_id = $2::uuid"};
 
 // Before the customers move: their departments until now are recorded with the hand-over.
 constexpr Statement kInsertHandover{

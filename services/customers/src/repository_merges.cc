@@ -66,10 +66,14 @@ constexpr Statement kMoveContacts{
     " version = k.version + 1, updated_at = now()"
     " WHERE k.customer_id = $1::uuid RETURNING k.id::text"};
 
+// The duplicate owner's follow-ups pass to the survivor's owner with the interactions.
 constexpr Statement kMoveInteractions{
     "customers.move_interactions",
-    "UPDATE customers.interactions SET customer_id = $2::uuid, version = version + 1,"
-    " updated_at = now() WHERE customer_id = $1::uuid"};
+    "UPDATE customers.interactions i SET customer_id = $2::uuid, version = i.version + 1,"
+    " updated_at = now(), follow_up_user_id = CASE WHEN i.follow_up_user_id = d.owner_id"
+    " THEN coalesce(s.owner_id, i.follow_up_user_id) ELSE i.follow_up_user_id END"
+    " FROM customers.customers d, customers.customers s"
+    " WHERE i.customer_id = $1::uuid AND d.id = $1::uuid AND s.id = $2::uuid"};
 
 // Each link of $1 with $1 replaced by $2 (a partnership re-ordered); those that would link $2
 // to itself or repeat a link are deleted, the others updated.
