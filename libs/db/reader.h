@@ -3,8 +3,8 @@
 // PostgreSQL together, in libpq's pipeline mode, and their results come back in one round
 // trip. A request's read never waits for a round trip of its own and PostgreSQL wakes once
 // per batch, not once per query: on a small machine this doubles point-read throughput over
-// one-query-per-round-trip (see docs/architecture.md). Each read runs as its own implicit
-// transaction (a sync after every statement), so one failing read does not affect the others.
+// one-query-per-round-trip (see docs/architecture.md). A batch ends with one sync; a read that
+// fails answers its own request, and the reads the failure aborted after it are sent again.
 //
 // Writes and multi-statement reads go through db::Pool (libpqxx transactions).
 

@@ -81,6 +81,7 @@ class UploadStream : public rpc::Stream<grpc::ServerReadReactor<Request>> {
             this->StartRead(&req_);
           });
     }
+    if (this->Ended()) return;  // cancelled meanwhile: nothing more is read
     if (!req_.has_chunk()) {
       return this->FinishLocked(InvalidField("metadata", "may only come in the first message"));
     }

@@ -157,16 +157,21 @@ class Calls {
     const bool queued = pool_->TrySubmit([call, fn = std::move(fn)](db::Conn& conn) mutable {
       if (call->Expired()) return call->Finish(absl::DeadlineExceededError("deadline exceeded"));
       db::ScopedDeadline deadline(call->deadline());
-      if constexpr (std::is_void_v<decltype(fn(*call, conn))>) {
-        log::ScopedContext log_ctx(call->request_id(), UserIdOf(*call));
-        fn(*call, conn);
-      } else {
-        absl::Status status;
-        {
+      try {
+        if constexpr (std::is_void_v<decltype(fn(*call, conn))>) {
           log::ScopedContext log_ctx(call->request_id(), UserIdOf(*call));
-          status = fn(*call, conn);
+          fn(*call, conn);
+        } else {
+          absl::Status status;
+          {
+            log::ScopedContext log_ctx(call->request_id(), UserIdOf(*call));
+            status = fn(*call, conn);
+          }
+          call->Finish(status);
         }
-        call->Finish(status);
+      } catch (const std::exception& e) {
+        // Never left unanswered (a call already finished ignores this).
+        call->Finish(absl::InternalError(e.what()));
       }
     });
     if (!queued) call->Finish(absl::UnavailableError("server overloaded; retry with backoff"));
@@ -179,7 +184,11 @@ class Calls {
     const bool queued = cpu_->TrySubmit([call, fn = std::move(fn)]() mutable {
       if (call->Expired()) return call->Finish(absl::DeadlineExceededError("deadline exceeded"));
       log::ScopedContext log_ctx(call->request_id(), UserIdOf(*call));
-      fn(*call);
+      try {
+        fn(*call);
+      } catch (const std::exception& e) {
+        call->Finish(absl::InternalError(e.what()));
+      }
     });
     if (!queued) call->Finish(absl::ResourceExhaustedError("server busy; retry with backoff"));
   }
