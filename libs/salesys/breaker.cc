@@ -42,6 +42,11 @@ void Breaker::Record(bool up) {
   }
 }
 
+void Breaker::Release() {
+  std::lock_guard<std::mutex> lock(mu_);
+  probing_ = false;
+}
+
 Breaker::State Breaker::state() {
   std::lock_guard<std::mutex> lock(mu_);
   return state_;

@@ -24,6 +24,9 @@ class Breaker {
   // The outcome of an admitted call: `up` when the system answered (even with an error of
   // the request's own, such as NOT_FOUND).
   void Record(bool up);
+  // An outcome that says nothing about the sales system (the caller's own deadline ran out
+  // first): the state stays, and a probe it was may be made again.
+  void Release();
   State state();
 
   // Whether a call's status says the system is down or unreachable.

@@ -255,6 +255,7 @@ class GrpcSalesSystem final : public SalesSystem {
     const char* method;
     Req request;
     absl::Time deadline;
+    bool own_deadline;  // set by options_.timeout, not by the caller's shorter one
     Invoke invoke;
     Done<Resp> done;
     absl::Duration backoff = kFirstBackoff;
@@ -270,9 +271,10 @@ class GrpcSalesSystem final : public SalesSystem {
       Count(method, "BREAKER_OPEN");
       return done(admitted);
     }
-    Attempt(std::make_shared<Op<Req, Resp, Invoke>>(Op<Req, Resp, Invoke>{
-        method, std::move(request), std::min(deadline, absl::Now() + options_.timeout),
-        std::move(invoke), std::move(done)}));
+    const absl::Time own = absl::Now() + options_.timeout;
+    Attempt(std::make_shared<Op<Req, Resp, Invoke>>(
+        Op<Req, Resp, Invoke>{method, std::move(request), std::min(deadline, own), own <= deadline,
+                              std::move(invoke), std::move(done)}));
   }
 
   template <typename Req, typename Resp, typename Invoke>
@@ -295,7 +297,11 @@ class GrpcSalesSystem final : public SalesSystem {
             op->backoff = std::min(op->backoff * 2, kMaxBackoff);
             return later_.At(retry_at, [this, op] { Attempt(op); });
           }
-          breaker_.Record(!Breaker::IsOutage(static_cast<absl::StatusCode>(status.error_code())));
+          if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && !op->own_deadline) {
+            breaker_.Release();  // the caller's deadline, not the sales system's slowness
+          } else {
+            breaker_.Record(!Breaker::IsOutage(static_cast<absl::StatusCode>(status.error_code())));
+          }
           if (state_ != nullptr) state_->Set(static_cast<double>(breaker_.state()));
           absl::Status reported = Reported(status);
           if (!reported.ok()) return op->done(reported);

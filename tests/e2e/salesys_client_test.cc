@@ -224,6 +224,26 @@ TEST(SalesSystemClientTest, HonoursTheDeadline) {
   EXPECT_LT(absl::Now() - start, absl::Milliseconds(350));
 }
 
+// Callers whose own deadline is too short for the sales system's latency do not make it look
+// down: only the client's own timeout running out counts as an outage.
+TEST(SalesSystemClientTest, ACallersShortDeadlineDoesNotOpenTheBreaker) {
+  auto fake = StartFake({"--latency=300ms"});
+  ASSERT_NE(fake, nullptr);
+  prometheus::Registry registry;
+  ClientOptions options{fake->address()};
+  options.cache_entries = 0;
+  options.breaker_failures = 2;
+  options.timeout = absl::Seconds(5);
+  auto client = NewGrpcSalesSystem(options, &registry);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(
+        GetProducts(*client, {"p-0001"}, absl::Now() + absl::Milliseconds(50)).status().code(),
+        absl::StatusCode::kDeadlineExceeded);
+  }
+  EXPECT_EQ(Metric(registry, "crm_salesys_breaker_state", {}), 0);
+  EXPECT_THAT(GetProducts(*client, {"p-0001"}), IsOk());
+}
+
 TEST(SalesSystemClientTest, RetriesUnavailableOnly) {
   {
     // Two UNAVAILABLE answers, then success: one call, retried by gRPC, succeeds.
