@@ -69,7 +69,20 @@ async function send(method: string, path: string, body: BodyInit | undefined, ty
   }
 }
 
-// One call. A call refused for an expired token is retried once after a refresh.
+// Sends; a call refused for an expired token is sent once more after a refresh. A refresh that
+// could not be made just now is UNAVAILABLE (try again), not the end of the session.
+async function sendFresh(method: string, path: string, body: BodyInit | undefined, type: string) {
+  const sentWith = session.value?.accessToken;
+  const r = await send(method, path, body, type);
+  if (r.status !== 401 || !sentWith || path.startsWith('/v1/auth:')) return r;
+  if (!(await refreshSoon(true))) return r;
+  if (session.value?.accessToken === sentWith) {
+    throw new ApiError('the session could not be renewed just now; try again shortly', Code.UNAVAILABLE, 503);
+  }
+  return send(method, path, body, type);
+}
+
+// One call.
 export async function api<T = any>(
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   path: string,
@@ -77,10 +90,7 @@ export async function api<T = any>(
 ): Promise<T> {
   const url = path + queryString(opts.query);
   const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-  let r = await send(method, url, body, 'application/json');
-  if (r.status === 401 && session.value && !path.startsWith('/v1/auth:')) {
-    if (await refreshSoon(true)) r = await send(method, url, body, 'application/json');
-  }
+  const r = await sendFresh(method, url, body, 'application/json');
   const text = await r.text();
   const json = text ? JSON.parse(text) : {};
   if (!r.ok) {
@@ -131,7 +141,7 @@ export async function patchChanged(
 // A server stream: the messages of its newline-delimited JSON ({"result": …} per line, an
 // {"error": …} line when it fails).
 export async function stream<T = any>(path: string, query?: Query): Promise<T[]> {
-  const r = await send('GET', path + queryString(query), undefined, '');
+  const r = await sendFresh('GET', path + queryString(query), undefined, '');
   const text = await r.text();
   if (!r.ok) throw errorOf(r.status, text ? JSON.parse(text) : null);
   const out: T[] = [];
@@ -177,10 +187,7 @@ export async function upload<T = any>(
   for (let i = 0; i < bytes.length; i += 512 * 1024) {
     lines.push(JSON.stringify({ chunk: base64(bytes.subarray(i, i + 512 * 1024)) }));
   }
-  let r = await send('POST', path, lines.join('\n') + '\n', 'application/x-ndjson');
-  if (r.status === 401 && (await refreshSoon(true))) {
-    r = await send('POST', path, lines.join('\n') + '\n', 'application/x-ndjson');
-  }
+  const r = await sendFresh('POST', path, lines.join('\n') + '\n', 'application/x-ndjson');
   const text = await r.text();
   if (!r.ok) throw errorOf(r.status, text ? JSON.parse(text) : null);
   return JSON.parse(text) as T;

@@ -66,7 +66,10 @@ export function toDate(value: string): DateJson | undefined {
   return m ? { year: +m[1], month: +m[2], day: +m[3] } : undefined;
 }
 
-export const today = () => new Date().toISOString().slice(0, 10);
+// Today in the company's time zone (the server's business days are Asia/Shanghai's), as
+// "2026-12-06"; `days` later when given.
+export const today = (days = 0) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(Date.now() + days * 86_400_000));
 
 // "2026-12-06T09:30" for an <input type=datetime-local>, in the browser's time zone.
 export function localNow(): string {

@@ -111,9 +111,18 @@ function ChangePassword() {
             setMismatch(L('两次输入的新密码不一致', 'The new passwords differ'));
             return;
           }
+          const username = session.value?.claims.name ?? '';
+          const displayName = session.value?.displayName ?? username;
           await post('/v1/auth:changePassword', { currentPassword: v.currentPassword, newPassword: v.newPassword });
           f.reset({ currentPassword: '', newPassword: '', confirm: '' });
-          toast(L('密码已修改', 'Password changed'));
+          // The change ended every session of the user, this one too: sign in again with the new password.
+          try {
+            const r = await post('/v1/auth:login', { username, password: v.newPassword });
+            startSession(r.tokens, displayName);
+            toast(L('密码已修改', 'Password changed'));
+          } catch {
+            signedOut();
+          }
         })}
       >
         <ErrorBox error={f.error} />
@@ -200,7 +209,16 @@ function Shell() {
 
 function App() {
   const [, setSignedIn] = useState(!!session.value);
-  useEffect(() => onSession((s) => setSignedIn(!!s)), []);
+  useEffect(() => {
+    let user = session.value?.claims.sub;
+    return onSession((s) => {
+      // Signed out, or another user signed in (in another tab): start afresh, so that nothing
+      // the previous user loaded (names, filters, the last record's address) stays in memory.
+      if (user && s?.claims.sub !== user) return location.replace(location.pathname);
+      user = s?.claims.sub;
+      setSignedIn(!!s);
+    });
+  }, []);
   return session.value ? <Shell /> : <SignIn />;
 }
 

@@ -79,12 +79,30 @@ export function signedOut() {
 
 let refreshing: Promise<boolean> | null = null;
 
+// The tabs share one session, and the server ends a session whose refresh token is used twice:
+// one tab refreshes at a time (a Web Lock where the browser has them), and a tab that finds
+// the stored tokens changed by another tab while it waited takes those instead.
+function oneTabAtATime<T>(fn: () => Promise<T>): Promise<T> {
+  // (request's promise settles with the callback's: typed one level too deep)
+  return navigator.locks ? (navigator.locks.request('crm.session.refresh', fn) as unknown as Promise<T>) : fn();
+}
+
 // Exchanges the refresh token for new tokens (once at a time); false when the session is over.
+// True also when the refresh could not be made just now (the access token is then unchanged).
 export function refreshSoon(now = false): Promise<boolean> {
   const s = session.value;
   if (!s) return Promise.resolve(false);
   if (!now && s.accessExpires - Date.now() > 90_000) return Promise.resolve(true);
-  refreshing ??= (async () => {
+  refreshing ??= oneTabAtATime(async () => {
+    const stored = load();
+    if (!stored) {
+      set(null); // another tab signed out
+      return false;
+    }
+    if (stored.refreshToken !== s.refreshToken) {
+      adopt(stored); // another tab refreshed
+      return true;
+    }
     try {
       const r = await fetch('/v1/auth:refresh', {
         method: 'POST',
@@ -95,17 +113,22 @@ export function refreshSoon(now = false): Promise<boolean> {
         set(null);
         return false;
       }
-      if (!r.ok) return true; // the gateway is unreachable for now: try again later
+      if (!r.ok) return true; // the gateway is unreachable or busy for now: try again later
       const body = await r.json();
       startSession(body.tokens, s.displayName);
       return true;
     } catch {
       return true;
-    } finally {
-      refreshing = null;
     }
-  })();
+  }).finally(() => (refreshing = null));
   return refreshing;
+}
+
+// Takes the session another tab stored.
+function adopt(s: Session) {
+  session.value = s;
+  listeners.forEach((l) => l(s));
+  schedule();
 }
 
 function schedule() {
@@ -120,9 +143,13 @@ schedule();
 // Another tab signed in, refreshed or signed out.
 window.addEventListener('storage', (e) => {
   if (e.key !== KEY) return;
-  session.value = load();
-  listeners.forEach((l) => l(session.value));
-  schedule();
+  const s = load();
+  if (s) adopt(s);
+  else {
+    session.value = null;
+    listeners.forEach((l) => l(null));
+    schedule();
+  }
 });
 
 export const can = (permission: string) => !!session.value?.claims.perms.includes(permission);

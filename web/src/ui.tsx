@@ -210,7 +210,13 @@ export function useForm<T extends Record<string, any>>(
             byField[camel(fieldOf(path))] = fieldMessage(why);
           }
           setErrors(byField);
-          setError(err.code === Code.INVALID_ARGUMENT ? null : err);
+          // Violations of fields this form does not show (an etag, an upload's metadata) go above it.
+          const unshown = Object.entries(err.violations).filter(([path]) => !(camel(fieldOf(path)) in values));
+          if (err.code !== Code.INVALID_ARGUMENT) setError(err);
+          else if (unshown.length) {
+            const text = unshown.map(([path, why]) => `${path}: ${fieldMessage(why)}`).join('; ');
+            setError(new ApiError(text, err.code, err.status));
+          } else setError(null);
         } else {
           setError(err);
         }
@@ -269,9 +275,10 @@ export function Select(props: {
   options: [string, string][];
   name?: string;
   empty?: string;
+  disabled?: boolean;
 }) {
   return (
-    <select name={props.name} value={props.value} onChange={(e) => props.onChange(e.currentTarget.value)}>
+    <select name={props.name} value={props.value} disabled={props.disabled} onChange={(e) => props.onChange(e.currentTarget.value)}>
       <Options options={props.options} empty={props.empty} />
     </select>
   );

@@ -1092,10 +1092,10 @@ function PolicyForm(props: { p?: Policy; levels: [string, string][]; onSaved: ()
       >
         <ErrorBox error={f.error} />
         <Field label={L('优先级', 'Priority')} error={f.errors.priority}>
-          <Select name="priority" value={v.priority} onChange={(x) => f.set('priority', x)} options={optionsOf('TICKET_PRIORITY_', TICKET_PRIORITY, ticketPriority)} />
+          <Select name="priority" disabled={!!p} value={v.priority} onChange={(x) => f.set('priority', x)} options={optionsOf('TICKET_PRIORITY_', TICKET_PRIORITY, ticketPriority)} />
         </Field>
         <Field label={L('客户等级', 'Customer level')} error={f.errors.customerLevel}>
-          <Select name="customerLevel" value={v.customerLevel} onChange={(x) => f.set('customerLevel', x)} empty={L('所有等级', 'Every level')} options={props.levels} />
+          <Select name="customerLevel" disabled={!!p} value={v.customerLevel} onChange={(x) => f.set('customerLevel', x)} empty={L('所有等级', 'Every level')} options={props.levels} />
         </Field>
         <Field label={L('首次响应（分钟）', 'First response (minutes)')} error={f.errors.firstResponseMinutes}>
           <input {...f.bind('firstResponseMinutes')} type="number" min="1" />

@@ -895,6 +895,7 @@ function FilesPanel(props: {
 }) {
   const { c } = props;
   const [file, setFile] = useState<File | null>(null);
+  const [rid, setRid] = useState(requestId); // one per chosen file: a retry sends it again
   const [input, setInput] = useState(0); // a new key clears the file input
   const f = useForm({});
   return (
@@ -904,7 +905,7 @@ function FilesPanel(props: {
           class="form upload-form"
           onSubmit={f.submit(async () => {
             if (!file) throw invalid({ file: L('请选择文件', 'Choose a file') });
-            await upload('/v1/contracts:uploadFile', file, { contractId: c.id }, requestId());
+            await upload('/v1/contracts:uploadFile', file, { contractId: c.id }, rid);
             setFile(null);
             setInput((n) => n + 1);
             toast(L('已上传', 'Uploaded'));
@@ -922,7 +923,10 @@ function FilesPanel(props: {
               type="file"
               name="file"
               accept=".pdf,image/*,.doc,.docx"
-              onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)}
+              onChange={(e) => {
+                setFile(e.currentTarget.files?.[0] ?? null);
+                setRid(requestId());
+              }}
             />
           </Field>
           <FormButtons busy={f.busy || !file} action="upload" label={f.busy ? L('上传中…', 'Uploading…') : L('上传', 'Upload')} />

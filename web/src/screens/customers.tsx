@@ -1672,7 +1672,7 @@ function DelayLossForm({ customer, onDone }: { customer: any; onDone: () => void
           error={f.errors.delayUntil}
           hint={L('不填则为三个月后', 'Three months from today when empty')}
         >
-          <input {...f.bind('delayUntil')} type="date" min={today()} />
+          <input {...f.bind('delayUntil')} type="date" min={today(1)} />
         </Field>
         <FormButtons busy={f.busy} action="delay-loss" label={L('暂缓流失', 'Delay loss')} />
       </form>

@@ -233,7 +233,8 @@ function OpportunityForm({ current, customerId }: { current?: any; customerId?: 
     if (v.expectedAmount.trim() && !amount) {
       throw invalid({ expectedAmount: L('请输入金额，最多两位小数', 'Enter an amount with at most two decimals') });
     }
-    const probability = v.probability.trim() ? Number(v.probability) : 0;
+    // Empty: the stage's default on create; unchanged on edit.
+    const probability = v.probability.trim() ? Number(v.probability) : (current?.probability ?? 0);
     if (!Number.isInteger(probability) || probability < 0 || probability > 100) {
       throw invalid({ probability: L('请输入 0 到 100 的整数', 'Enter a whole number from 0 to 100') });
     }
@@ -307,7 +308,7 @@ function OpportunityForm({ current, customerId }: { current?: any; customerId?: 
       <Field
         label={L('成功几率（%）', 'Chance of success (%)')}
         error={errors.probability}
-        hint={L('留空则取阶段默认值', 'Empty: the stage’s default')}
+        hint={current ? undefined : L('留空则取阶段默认值', 'Empty: the stage’s default')}
       >
         <input {...f.bind('probability')} type="number" min={0} max={100} step={1} />
       </Field>
@@ -499,7 +500,7 @@ function OpportunityPage({ id }: { id: string }) {
             { label: L('计划内容', 'Plan'), render: (p: any) => <span class="pre">{p.content}</span> },
             {
               label: L('执行结果', 'Result'),
-              render: (p: any) => <PlanResult item={p} canExecute={mine && can(WRITE)} onDone={reload} />,
+              render: (p: any) => <PlanResult item={p} canExecute={mine && can(WRITE) && isOpen(o)} onDone={reload} />,
             },
           ]}
         />

@@ -944,6 +944,7 @@ function TargetForm(props: {
         <ErrorBox error={f.error} />
         <Field label={L('对象类型', 'For')} error={f.errors.subject}>
           <Select
+            disabled={!!t}
             name="subject"
             value={v.subject}
             onChange={(s) => {
@@ -955,6 +956,7 @@ function TargetForm(props: {
         </Field>
         <Field label={person ? L('人员', 'Person') : L('部门', 'Department')} error={f.errors.subjectId}>
           <Select
+            disabled={!!t}
             name="subjectId"
             value={v.subjectId}
             empty={L('请选择', 'Choose')}
@@ -977,10 +979,10 @@ function TargetForm(props: {
           </Field>
         )}
         <Field label={L('周期', 'Period')} error={f.errors.unit}>
-          <Select name="unit" value={v.unit} onChange={(u) => f.set('unit', u)} options={TARGET_UNITS.map((u) => [u, periodUnit(u)])} />
+          <Select name="unit" disabled={!!t} value={v.unit} onChange={(u) => f.set('unit', u)} options={TARGET_UNITS.map((u) => [u, periodUnit(u)])} />
         </Field>
         <Field label={L('周期内任一日', 'Any day of the period')} error={f.errors.startDate}>
-          <input type="date" {...f.bind('startDate')} />
+          <input type="date" {...f.bind('startDate')} disabled={!!t} />
         </Field>
         <Field label={L('目标金额（元）', 'Amount (CNY)')} error={f.errors.amount}>
           <input {...f.bind('amount')} inputMode="decimal" placeholder="1000000" />

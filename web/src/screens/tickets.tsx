@@ -647,7 +647,8 @@ function Attachments({ tk, users }: { tk: any; users: Map<string, User> }) {
   const [version, setVersion] = useState(0);
   const list = useLoad(() => get(`/v1/tickets/${tk.id}/attachments`), [tk.id, version]);
   const [file, setFile] = useState<File | null>(null);
-  const [rid, setRid] = useState(requestId);
+  const [rid, setRid] = useState(requestId); // a new one clears the file input
+  const [uploadId, setUploadId] = useState(requestId); // one per chosen file: a retry sends it again
   const act = useAction();
   const me = myId();
   const mayUpload =
@@ -656,7 +657,7 @@ function Attachments({ tk, users }: { tk: any; users: Map<string, User> }) {
   const send = () =>
     file &&
     act.run(async () => {
-      await upload('/v1/tickets:uploadAttachment', file, { ticketId: tk.id }, rid);
+      await upload('/v1/tickets:uploadAttachment', file, { ticketId: tk.id }, uploadId);
       toast(L('附件已上传', 'File attached'));
       setFile(null);
       setRid(requestId());
@@ -693,6 +694,7 @@ function Attachments({ tk, users }: { tk: any; users: Map<string, User> }) {
             key={rid}
             onChange={(e) => {
               setFile(e.currentTarget.files?.[0] ?? null);
+              setUploadId(requestId());
             }}
           />
           <button type="button" class="primary" data-action="upload" disabled={!file || !!act.busy} onClick={send}>

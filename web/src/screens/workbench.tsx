@@ -2,7 +2,7 @@
 // tickets, overdue receivables and loss warnings; a manager also sees the team view. A section
 // the gateway could not fill is shown as unavailable while the rest shows.
 import type { ComponentChildren } from 'preact';
-import { get } from '../api';
+import { Code, get } from '../api';
 import { date, dateTime, money } from '../format';
 import { L } from '../i18n';
 import { customerStatus, interactionMethod, opportunityStatus, ticketPriority, ticketStatus } from '../labels';
@@ -28,8 +28,11 @@ export function Section(props: {
     <Panel title={props.title} class={`section${failed ? ' unavailable' : ''}`}>
       <div data-section={props.id}>
         {failed ? (
-          <div class="notice unavailable" role="status">
-            {L('暂时无法显示', 'Unavailable for now')}（{props.status!.message}）
+          <div class={`notice unavailable${failed === Code.PERMISSION_DENIED ? ' denied' : ''}`} role="status">
+            {failed === Code.PERMISSION_DENIED
+              ? L('您没有权限查看这部分', 'You do not have permission to see this')
+              : L('暂时无法显示', 'Unavailable for now')}
+            （{props.status!.message}）
           </div>
         ) : (
           props.children
@@ -115,7 +118,7 @@ function TicketRows({ tickets }: { tickets: any[] }) {
           label: L('状态', 'Status'),
           render: (t: any) => (
             <>
-              <Badge>{ticketStatus(t.status)}</Badge> {t.overdue ? <Badge tone="bad">{L('超时', 'Overdue')}</Badge> : null}
+              <Badge>{ticketStatus(t.status)}</Badge> {t.responseOverdue || t.resolutionOverdue ? <Badge tone="bad">{L('超时', 'Overdue')}</Badge> : null}
             </>
           ),
         },
@@ -134,6 +137,7 @@ export default function Workbench({ route }: { route: Route }) {
   );
   const w = tab === 'team' ? data.data?.sections : data.data;
   const balance = data.data?.receivables;
+  const zero = { currencyCode: 'CNY' }; // a total the API leaves out is nothing owed
   return (
     <Page
       title={L('工作台', 'Workbench')}
@@ -159,10 +163,10 @@ export default function Workbench({ route }: { route: Route }) {
       {tab === 'team' && balance && (
         <Section id="team-receivables" title={L('团队应收', 'Team receivables')} status={balance.status}>
           <div class="stats">
-            <Stat label={L('应收', 'Due')}>{money(balance.balance?.due)}</Stat>
-            <Stat label={L('已收', 'Received')}>{money(balance.balance?.received)}</Stat>
-            <Stat label={L('未收', 'Outstanding')}>{money(balance.balance?.outstanding)}</Stat>
-            <Stat label={L('逾期', 'Overdue')}>{money(balance.balance?.overdue)}</Stat>
+            <Stat label={L('应收', 'Due')}>{money(balance.balance?.due ?? zero)}</Stat>
+            <Stat label={L('已收', 'Received')}>{money(balance.balance?.received ?? zero)}</Stat>
+            <Stat label={L('未收', 'Outstanding')}>{money(balance.balance?.outstanding ?? zero)}</Stat>
+            <Stat label={L('逾期', 'Overdue')}>{money(balance.balance?.overdue ?? zero)}</Stat>
           </div>
         </Section>
       )}
