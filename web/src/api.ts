@@ -37,12 +37,23 @@ interface StatusJson {
   details?: { '@type'?: string; fieldViolations?: { field: string; description: string }[] }[];
 }
 
+// A body as JSON; null when it is not (a proxy's HTML error page, a cut connection).
+function jsonOf(text: string): any {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
+}
+
 function errorOf(status: number, body: StatusJson | null): ApiError {
   const violations: Record<string, string> = {};
   for (const d of body?.details ?? []) {
     for (const v of d.fieldViolations ?? []) violations[v.field] = v.description;
   }
-  return new ApiError(body?.message || `HTTP ${status}`, body?.code ?? 2, status, violations);
+  // Without a status of the API's (a proxy answered): a gateway error is UNAVAILABLE.
+  const code = body?.code ?? (status >= 502 && status <= 504 ? Code.UNAVAILABLE : 2);
+  return new ApiError(body?.message || `HTTP ${status}`, code, status, violations);
 }
 
 export function queryString(q?: Query): string {
@@ -92,7 +103,7 @@ export async function api<T = any>(
   const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   const r = await sendFresh(method, url, body, 'application/json');
   const text = await r.text();
-  const json = text ? JSON.parse(text) : {};
+  const json = jsonOf(text) ?? {};
   if (!r.ok) {
     const e = errorOf(r.status, json);
     if (e.code === Code.UNAUTHENTICATED && !path.startsWith('/v1/auth:')) signedOut();
@@ -111,11 +122,11 @@ export const patch = <T = any>(path: string, body: unknown, updateMask?: string[
 export const del = <T = any>(path: string) => api<T>('DELETE', path);
 
 // Every page of a keyset-paged list: the items under `field` of each page.
-export async function getAll<T = any>(path: string, field: string, pageSize = 1000): Promise<T[]> {
+export async function getAll<T = any>(path: string, field: string, pageSize = 1000, query: Query = {}): Promise<T[]> {
   const out: T[] = [];
   let token = '';
   do {
-    const r = await get(path, { pageSize, pageToken: token });
+    const r = await get(path, { ...query, pageSize, pageToken: token });
     out.push(...(r[field] ?? []));
     token = r.nextPageToken ?? '';
   } while (token);
@@ -143,7 +154,7 @@ export async function patchChanged(
 export async function stream<T = any>(path: string, query?: Query): Promise<T[]> {
   const r = await sendFresh('GET', path + queryString(query), undefined, '');
   const text = await r.text();
-  if (!r.ok) throw errorOf(r.status, text ? JSON.parse(text) : null);
+  if (!r.ok) throw errorOf(r.status, jsonOf(text));
   const out: T[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
@@ -189,7 +200,7 @@ export async function upload<T = any>(
   }
   const r = await sendFresh('POST', path, lines.join('\n') + '\n', 'application/x-ndjson');
   const text = await r.text();
-  if (!r.ok) throw errorOf(r.status, text ? JSON.parse(text) : null);
+  if (!r.ok) throw errorOf(r.status, jsonOf(text));
   return JSON.parse(text) as T;
 }
 

@@ -5,7 +5,7 @@
 import { Fragment } from 'preact';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, Code, del, get, patch, post, requestId } from '../api';
+import { ApiError, Code, del, get, getAll, patch, post, requestId } from '../api';
 import { date, dateTime, localNow, money, moneyText, moneyValue, parseMoney, toDate, today } from '../format';
 import { L } from '../i18n';
 import {
@@ -723,9 +723,15 @@ const blankContact = {
 };
 type ContactValues = typeof blankContact;
 
+// Every contact of the customer (the view carries the first few only), for lists and pickers.
+function useContacts(id: string, v: any): any[] {
+  const all = useLoad(() => getAll('/v1/contacts', 'contacts', 500, { customerId: id }), [id, v]);
+  return all.data ?? v.contacts?.contacts ?? [];
+}
+
 function ContactsTab({ id, v, reload }: TabProps) {
   const [editing, setEditing] = useState<any>(null);
-  const contacts: any[] = v.contacts?.contacts ?? [];
+  const contacts = useContacts(id, v);
   const byId = new Map(contacts.map((c) => [c.id, c]));
   const write = can('customers.write');
   return (
@@ -899,7 +905,7 @@ const blankInteraction = () => ({
 });
 
 function InteractionsTab({ id, v, users, reload }: TabProps) {
-  const contacts: any[] = v.contacts?.contacts ?? [];
+  const contacts = useContacts(id, v);
   const contactName = (cid?: string) => contacts.find((c) => c.id === cid)?.name ?? '';
   return (
     <>
