@@ -17,6 +17,8 @@ namespace {
 // which usernames exist.
 constexpr char kBadCredentials[] =
     "invalid username or password, or too many failed sign-ins: try again later";
+// Service accounts are never locked.
+constexpr char kBadClientCredentials[] = "invalid client id or secret";
 
 // A failed step that must still commit what it recorded (failure counts, audit events).
 template <typename T>
@@ -99,6 +101,7 @@ absl::StatusOr<LoginResult> Sessions::FinishLogin(db::Conn& conn, const LoginAtt
                                                   const PasswordCheck& check, LoginKind kind,
                                                   const RequestMeta& meta) const {
   const bool want_service = kind == LoginKind::kServiceAccount;
+  const char* const refused = want_service ? kBadClientCredentials : kBadCredentials;
   auto outcome = conn.Transact([&](db::Tx& tx) -> absl::StatusOr<Outcome<LoginResult>> {
     Outcome<LoginResult> out;
     auto fail = [&](const std::string& reason, const std::string& user_id, int failures,
@@ -117,16 +120,15 @@ absl::StatusOr<LoginResult> Sessions::FinishLogin(db::Conn& conn, const LoginAtt
     };
     const auto& c = attempt.credentials;
     if (!c || c->service_account != want_service) {
-      return fail("unknown_user", "", 0, absl::UnauthenticatedError(kBadCredentials));
+      return fail("unknown_user", "", 0, absl::UnauthenticatedError(refused));
     }
     if (attempt.locked) {
-      return fail("locked", c->user_id, attempt.attempts,
-                  absl::UnauthenticatedError(kBadCredentials));
+      return fail("locked", c->user_id, attempt.attempts, absl::UnauthenticatedError(refused));
     }
     if (!check.ok) {
       // Already counted (and the account locked at the limit) by BeginLogin.
       return fail("bad_credentials", c->user_id, attempt.attempts,
-                  absl::UnauthenticatedError(kBadCredentials));
+                  absl::UnauthenticatedError(refused));
     }
     if (!c->active) {
       return fail("disabled", c->user_id, attempt.attempts,
@@ -135,7 +137,7 @@ absl::StatusOr<LoginResult> Sessions::FinishLogin(db::Conn& conn, const LoginAtt
     if (!Repository::RecordSuccessfulLogin(tx, c->user_id, check.verified_hash, check.new_hash)) {
       // The password changed between reading and now; the one checked is no longer valid.
       return fail("bad_credentials", c->user_id, attempt.attempts,
-                  absl::UnauthenticatedError(kBadCredentials));
+                  absl::UnauthenticatedError(refused));
     }
     std::optional<User> user = Repository::FindUser(tx, c->user_id);  // under the row lock
     if (!user) return absl::InternalError("user vanished during sign-in");

@@ -327,7 +327,7 @@ TEST_F(SessionsTest, ServiceAccountsUseClientCredentialsOnly) {
   for (int i = 0; i < 2 * config_.max_failed_logins; ++i) {
     EXPECT_THAT(sessions_->Login(*conn_, account.username, "wrong-secret",
                                  LoginKind::kServiceAccount, meta_),
-                StatusIs(kUnauthenticated, kRefused));
+                StatusIs(kUnauthenticated, "invalid client id or secret"));
   }
   auto token =
       sessions_->Login(*conn_, account.username, secret, LoginKind::kServiceAccount, meta_);
