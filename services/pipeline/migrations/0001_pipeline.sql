@@ -96,6 +96,9 @@ CREATE TABLE pipeline.opportunity_contracts (
   status         text NOT NULL,
   amount_minor   int8 NOT NULL,
   currency       text NOT NULL,
+  -- The contract's owner, for its scope (an opportunity's people may not see its contracts).
+  owner_id       uuid NOT NULL,
+  owner_department_id uuid,
   updated_at     timestamptz NOT NULL
 );
 CREATE INDEX opportunity_contracts_opportunity

@@ -28,6 +28,8 @@ struct ContractRef {
   std::string status;
   Money amount;
   absl::Time updated_at;
+  std::string owner_id;
+  std::string owner_department_id;  // empty for none
 };
 
 struct Opportunity {

@@ -179,7 +179,7 @@ absl::StatusOr<Opportunity> Opportunities::Get(db::Conn& conn, const Principal& 
   return conn.Read([&](db::Tx& tx) -> absl::StatusOr<Opportunity> {
     std::optional<Opportunity> o = Repository::Get(tx, id, caller, /*lock=*/false);
     if (!o) return auth::NotVisible(caller.scope, "opportunity", id);
-    o->contracts = Repository::ContractsOf(tx, id);
+    o->contracts = Repository::ContractsOf(tx, id, caller);
     return *o;
   });
 }
@@ -478,11 +478,12 @@ absl::Status Opportunities::ApplyCustomerEvent(db::Tx& tx, const common::v1::Eve
 }
 
 const std::vector<std::string>& Opportunities::ContractEventTypes() {
-  static const auto* types =
-      new std::vector<std::string>{"contracts.contract.created",   "contracts.contract.updated",
-                                   "contracts.contract.submitted", "contracts.contract.approved",
-                                   "contracts.contract.rejected",  "contracts.contract.signed",
-                                   "contracts.contract.completed", "contracts.contract.terminated"};
+  static const auto* types = new std::vector<std::string>{
+      "contracts.contract.created",     "contracts.contract.updated",
+      "contracts.contract.submitted",   "contracts.contract.approved",
+      "contracts.contract.rejected",    "contracts.contract.signed",
+      "contracts.contract.completed",   "contracts.contract.terminated",
+      "contracts.contract.handed_over", "contracts.contract.customer_merged"};
   return *types;
 }
 
@@ -496,6 +497,8 @@ absl::Status Opportunities::ApplyContractEvent(db::Tx& tx, const common::v1::Eve
   Violations v;
   validation::RequiredUuid(v, "contract.id", c.id());
   validation::RequiredUuid(v, "contract.opportunity_id", c.opportunity_id());
+  validation::RequiredUuid(v, "contract.owner_id", c.owner_id());
+  validation::OptionalUuid(v, "contract.owner_department_id", c.owner_department_id());
   std::optional<Money> amount = money::FromProto(c.amount(), c.has_amount(), "contract.amount", v);
   std::optional<absl::Time> updated =
       proto_time::TimeOf(c.update_time(), "contract.update_time", v);
@@ -503,8 +506,8 @@ absl::Status Opportunities::ApplyContractEvent(db::Tx& tx, const common::v1::Eve
   if (!v.empty()) return events::SkipEvent(event, v.ToStatus());
   std::string status = crm::contracts::v1::ContractStatus_Name(c.status());
   status = absl::AsciiStrToLower(absl::StripPrefix(status, "CONTRACT_STATUS_"));
-  if (!Repository::UpsertContract(
-          tx, {c.id(), c.opportunity_id(), c.number(), status, *amount, *updated})) {
+  if (!Repository::UpsertContract(tx, {c.id(), c.opportunity_id(), c.number(), status, *amount,
+                                       *updated, c.owner_id(), c.owner_department_id()})) {
     return events::SkipEvent(event, absl::NotFoundError("its opportunity is not here"));
   }
   return absl::OkStatus();

@@ -145,22 +145,30 @@ const auth::ScopedStatement& ListScoped() {
   return *s;
 }
 
-constexpr Statement kContractsOf{
-    "pipeline.contracts_of",
-    "SELECT contract_id::text, opportunity_id::text, number, status, amount_minor, currency, "
-    CRM_SQL_MICROS("updated_at") " FROM pipeline.opportunity_contracts"
-    " WHERE opportunity_id = $1::uuid ORDER BY contract_id"};
+// The contracts made from an opportunity that the caller may see (by the contract's owner).
+const auth::ScopedStatement& ContractsOfScoped() {
+  static const auto* s = new auth::ScopedStatement(
+      "pipeline.contracts_of",
+      "SELECT k.contract_id::text, k.opportunity_id::text, k.number, k.status, k.amount_minor,"
+      " k.currency, " CRM_SQL_MICROS("k.updated_at") ", k.owner_id::text,"
+      " coalesce(k.owner_department_id::text, '') FROM pipeline.opportunity_contracts k"
+      " WHERE k.opportunity_id = $1::uuid AND {scope} ORDER BY k.contract_id",
+      "k.owner_id", "k.owner_department_id", 2);
+  return *s;
+}
 
 // The report, unless an equally recent or newer one is kept; whether the opportunity is here.
 constexpr Statement kUpsertContract{
     "pipeline.upsert_contract",
     "WITH o AS (SELECT id FROM pipeline.opportunities WHERE id = $2::uuid),"
     " u AS (INSERT INTO pipeline.opportunity_contracts AS c (contract_id, opportunity_id, number,"
-    "   status, amount_minor, currency, updated_at)"
-    "   SELECT $1::uuid, o.id, $3, $4, $5::int8, $6, to_timestamp($7::int8 / 1e6) FROM o"
+    "   status, amount_minor, currency, updated_at, owner_id, owner_department_id)"
+    "   SELECT $1::uuid, o.id, $3, $4, $5::int8, $6, to_timestamp($7::int8 / 1e6), $8::uuid,"
+    "   nullif($9, '')::uuid FROM o"
     "   ON CONFLICT (contract_id) DO UPDATE SET number = excluded.number,"
     "   status = excluded.status, amount_minor = excluded.amount_minor,"
-    "   currency = excluded.currency, updated_at = excluded.updated_at"
+    "   currency = excluded.currency, updated_at = excluded.updated_at,"
+    "   owner_id = excluded.owner_id, owner_department_id = excluded.owner_department_id"
     "   WHERE c.updated_at <= excluded.updated_at)"
     " SELECT EXISTS (SELECT FROM o)"};
 
@@ -305,19 +313,22 @@ std::vector<Opportunity> Repository::List(db::Tx& tx, const OpportunityFilter& f
   return out;
 }
 
-std::vector<ContractRef> Repository::ContractsOf(db::Tx& tx, const std::string& opportunity_id) {
+std::vector<ContractRef> Repository::ContractsOf(db::Tx& tx, const std::string& opportunity_id,
+                                                 const auth::Principal& caller) {
   std::vector<ContractRef> out;
-  for (const auto& r : Exec(tx, kContractsOf, opportunity_id)) {
+  for (const auto& r :
+       Exec(tx, ContractsOfScoped().For(caller.scope), opportunity_id, auth::ScopeParam(caller))) {
     out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
                    r[3].as<std::string>(), Money{r[4].as<int64_t>(), r[5].as<std::string>()},
-                   db::TimeOf(r[6])});
+                   db::TimeOf(r[6]), r[7].as<std::string>(), r[8].as<std::string>()});
   }
   return out;
 }
 
 bool Repository::UpsertContract(db::Tx& tx, const ContractRef& c) {
   return Exec(tx, kUpsertContract, c.contract_id, c.opportunity_id, c.number, c.status,
-              c.amount.minor, c.amount.currency, absl::ToUnixMicros(c.updated_at))[0][0]
+              c.amount.minor, c.amount.currency, absl::ToUnixMicros(c.updated_at), c.owner_id,
+              c.owner_department_id)[0][0]
       .as<bool>();
 }
 

@@ -42,7 +42,8 @@ class Repository {
                                        int limit);
 
   // The contracts made from an opportunity, oldest first.
-  static std::vector<ContractRef> ContractsOf(db::Tx& tx, const std::string& opportunity_id);
+  static std::vector<ContractRef> ContractsOf(db::Tx& tx, const std::string& opportunity_id,
+                                              const auth::Principal& caller);
   // Records the contract as reported (a report older than the one kept changes nothing);
   // false when the opportunity is not here.
   static bool UpsertContract(db::Tx& tx, const ContractRef& c);

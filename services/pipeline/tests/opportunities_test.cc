@@ -559,14 +559,18 @@ TEST_F(OpportunitiesTest, ListsFilterAndPage) {
 }
 
 TEST_F(OpportunitiesTest, AnOpportunityShowsTheContractsMadeFromIt) {
-  auto rep = Rep(NewId());
+  const std::string dept = NewId();
+  auto rep = Rep(dept);
   Opportunity o = Create(rep, "无锡华晨机械有限公司");
   const std::string contract_id = NewId();
+  std::string owner = rep.user_id;
   auto report = [&](const std::string& opportunity_id, crm::contracts::v1::ContractStatus status,
                     int64_t micros) {
     crm::contracts::v1::ContractChanged payload;
     auto& c = *payload.mutable_contract();
     c.set_id(contract_id);
+    c.set_owner_id(owner);
+    c.set_owner_department_id(dept);
     c.set_number("HT20261206-000042");
     c.set_opportunity_id(opportunity_id);
     c.set_status(status);
@@ -590,6 +594,18 @@ TEST_F(OpportunitiesTest, AnOpportunityShowsTheContractsMadeFromIt) {
   EXPECT_EQ(got->contracts[0].contract_id, contract_id);
   EXPECT_EQ(got->contracts[0].status, "signed");
   EXPECT_EQ(got->contracts[0].amount.minor, 12800000);
+
+  // The contract is handed over to a colleague: the opportunity's rep no longer sees it there,
+  // their manager still does.
+  owner = NewId();
+  ASSERT_THAT(report(o.id, crm::contracts::v1::CONTRACT_STATUS_SIGNED, 4000000), IsOk());
+  got = opportunities_->Get(*conn_, rep, o.id);
+  ASSERT_THAT(got, IsOk());
+  EXPECT_TRUE(got->contracts.empty());
+  got = opportunities_->Get(*conn_, Manager({dept}), o.id);
+  ASSERT_THAT(got, IsOk());
+  ASSERT_EQ(got->contracts.size(), 1u);
+  EXPECT_EQ(got->contracts[0].owner_id, owner);
 }
 
 }  // namespace
