@@ -97,6 +97,25 @@ Contact CustomersFixture::AddContact(const auth::Principal& caller, const Custom
   return created.ok() ? *created : Contact{};
 }
 
+Interaction CustomersFixture::RecordFollowUpDue(const auth::Principal& caller,
+                                                const Customer& customer) {
+  Interaction i;
+  i.customer_id = customer.id;
+  i.method = "visit";
+  i.occurred_at = absl::Now() - absl::Hours(24);
+  i.summary = "拜访采购部";
+  i.next_follow_up_date = absl::ToCivilDay(i.occurred_at, absl::UTCTimeZone());
+  auto recorded = people_->CreateInteraction(*conn_, caller, meta_, "", i);
+  EXPECT_THAT(recorded, test::IsOk());
+  return recorded.ok() ? *recorded : Interaction{};
+}
+
+std::vector<Interaction> CustomersFixture::FollowUpsDue(const auth::Principal& caller) {
+  auto page = people_->ListFollowUpsDue(*conn_, caller, std::nullopt, 100, "");
+  EXPECT_THAT(page, test::IsOk());
+  return page.ok() ? page->items : std::vector<Interaction>{};
+}
+
 absl::StatusOr<Customer> CustomersFixture::Get(const auth::Principal& caller,
                                                const std::string& id) {
   std::promise<absl::StatusOr<Customer>> p;

@@ -37,6 +37,10 @@ class CustomersFixture : public ::testing::Test {
   Contact AddContact(const auth::Principal& caller, const Customer& customer,
                      const std::string& name, bool primary = false,
                      const std::string& reports_to = "");
+  // An interaction with the customer recorded by `caller` yesterday, its follow-up due today.
+  Interaction RecordFollowUpDue(const auth::Principal& caller, const Customer& customer);
+  // The follow-ups due for `caller` today, earliest first.
+  std::vector<Interaction> FollowUpsDue(const auth::Principal& caller);
   absl::StatusOr<Customer> Get(const auth::Principal& caller, const std::string& id);
   absl::StatusOr<std::vector<Customer>> Search(const auth::Principal& caller,
                                                const std::string& query, int page_size = 20);

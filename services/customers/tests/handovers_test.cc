@@ -81,27 +81,16 @@ TEST_F(HandoversTest, AllOfAnOwnersCustomersMoveAtOnceWithTheirEvents) {
 // The follow-ups the previous owner had pending pass to the new owner with the customers.
 TEST_F(HandoversTest, PendingFollowUpsMoveToTheNewOwner) {
   Customer a = MakeCustomer(leaving_, Unique("首钢集团"));
-  Interaction visit;
-  visit.customer_id = a.id;
-  visit.method = "visit";
-  visit.occurred_at = absl::Now() - absl::Hours(24);
-  visit.summary = "拜访采购部";
-  visit.next_follow_up_date = absl::ToCivilDay(absl::Now() - absl::Hours(24), absl::UTCTimeZone());
-  auto recorded = people_->CreateInteraction(*conn_, leaving_, meta_, "", visit);
-  ASSERT_THAT(recorded, IsOk());
+  const Interaction recorded = RecordFollowUpDue(leaving_, a);
   auto due = [&](const auth::Principal& who) {
     std::vector<std::string> ids;
-    auto page = people_->ListFollowUpsDue(*conn_, who, std::nullopt, 100, "");
-    EXPECT_THAT(page, IsOk());
-    if (page.ok()) {
-      for (const auto& i : page->items) ids.push_back(i.id);
-    }
+    for (const auto& i : FollowUpsDue(who)) ids.push_back(i.id);
     return ids;
   };
-  EXPECT_THAT(due(leaving_), ::testing::Contains(recorded->id));
+  EXPECT_THAT(due(leaving_), ::testing::Contains(recorded.id));
   ASSERT_THAT(handovers_->Run(*conn_, manager_, meta_, Request(), OwnerFor(staying_)), IsOk());
-  EXPECT_THAT(due(staying_), ::testing::Contains(recorded->id));
-  EXPECT_THAT(due(leaving_), ::testing::Not(::testing::Contains(recorded->id)));
+  EXPECT_THAT(due(staying_), ::testing::Contains(recorded.id));
+  EXPECT_THAT(due(leaving_), ::testing::Not(::testing::Contains(recorded.id)));
   // Who recorded the visit does not change.
   auto kept = people_->ListInteractions(*conn_, staying_, a.id, 10, "");
   ASSERT_THAT(kept, IsOk());

@@ -233,23 +233,13 @@ TEST_F(MergesTest, FollowUpsOnTheDuplicatePassToTheSurvivorsOwner) {
   auth::Principal keeper = Rep(dept_), other = Rep(dept_);
   Customer survivor = Make(keeper, Company(7));
   Customer duplicate = Make(other, Company(7));
-  Interaction call;
-  call.customer_id = duplicate.id;
-  call.method = "phone";
-  call.occurred_at = absl::Now() - absl::Hours(30);
-  call.summary = "约定回访";
-  call.next_follow_up_date = absl::ToCivilDay(absl::Now() - absl::Hours(30), absl::UTCTimeZone());
-  auto recorded = people_->CreateInteraction(*conn_, other, meta_, "", call);
-  ASSERT_THAT(recorded, IsOk());
+  const Interaction recorded = RecordFollowUpDue(other, duplicate);
   ASSERT_THAT(merges_->Run(*conn_, manager_, meta_, Request(survivor, duplicate)), IsOk());
-  auto due = people_->ListFollowUpsDue(*conn_, keeper, std::nullopt, 100, "");
-  ASSERT_THAT(due, IsOk());
-  ASSERT_EQ(due->items.size(), 1u);
-  EXPECT_EQ(due->items[0].id, recorded->id);
-  EXPECT_EQ(due->items[0].customer_id, survivor.id);
-  auto theirs = people_->ListFollowUpsDue(*conn_, other, std::nullopt, 100, "");
-  ASSERT_THAT(theirs, IsOk());
-  EXPECT_THAT(theirs->items, IsEmpty());
+  const std::vector<Interaction> due = FollowUpsDue(keeper);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].id, recorded.id);
+  EXPECT_EQ(due[0].customer_id, survivor.id);
+  EXPECT_THAT(FollowUpsDue(other), IsEmpty());
 }
 
 TEST_F(MergesTest, NothingChangesOnAStaleEtagOutsideScopeOrWithoutThePermission) {
