@@ -123,15 +123,13 @@ class Forwarder::Relay : public grpc::ServerGenericBidiReactor {
       backend_.StartWritesDone();
     }
   }
-  // The message from the backend reached the caller.
+  // The message from the backend reached the caller. (The backend's call cannot have ended
+  // meanwhile: it holds until no write to the caller is pending or will be started.)
   void OnWriteDone(bool ok) override {
     bool release = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      writing_to_caller_ = false;
-      if (backend_done_) {
-        FinishLocked();
-      } else if (ok) {
+      if (ok) {
         backend_.StartRead(&from_backend_);
       } else {
         // The caller is gone: the backend's call ends too (its status finishes ours).
@@ -188,14 +186,11 @@ class Forwarder::Relay : public grpc::ServerGenericBidiReactor {
     bool release = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (ok && !finished_) {
-        writing_to_caller_ = true;
+      if (ok) {
         StartWrite(&from_backend_);
         return;
       }
-      // The backend sends no more (its status follows in BackendDone), or the caller's call is
-      // over and what the backend sends is not wanted.
-      if (ok) client_ctx_->TryCancel();
+      // The backend sends no more; its status follows in BackendDone.
       release = ReleaseBackendLocked();
     }
     if (release) backend_.RemoveHold();
@@ -209,7 +204,7 @@ class Forwarder::Relay : public grpc::ServerGenericBidiReactor {
   }
   void WrittenToBackend(bool ok) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (ok && !finished_ && !backend_released_) StartRead(&from_caller_);
+    if (ok && !backend_released_) StartRead(&from_caller_);
   }
   void BackendDone(const grpc::Status& status) {
     route_->backend->Observe(
@@ -218,9 +213,7 @@ class Forwarder::Relay : public grpc::ServerGenericBidiReactor {
     bool finish = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      backend_done_ = true;
-      backend_status_ = status;
-      finish = !writing_to_caller_ && !finished_;
+      finish = !finished_;
       if (finish) {
         finished_ = true;
         final_ = status;
@@ -254,11 +247,6 @@ class Forwarder::Relay : public grpc::ServerGenericBidiReactor {
     final_ = status;
     Finish(status);
   }
-  void FinishLocked() {
-    if (finished_) return;
-    PassTrailers();
-    FinishNow(backend_status_);
-  }
 
   grpc::GenericCallbackServerContext* ctx_;
   rpc::Observer* observer_;
@@ -273,12 +261,9 @@ class Forwarder::Relay : public grpc::ServerGenericBidiReactor {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point backend_start_;
   std::mutex mu_;
-  bool writing_to_caller_ = false;
   bool backend_released_ = false;  // the caller's side starts nothing more on the backend's
-  bool backend_done_ = false;
   bool finished_ = false;
   bool unary_ = false;
-  grpc::Status backend_status_;
   grpc::Status final_;
 };
 
