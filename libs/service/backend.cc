@@ -13,6 +13,7 @@ std::shared_ptr<grpc::Channel> Backend::ChannelTo(const std::string& address) co
 
 BackendFlags::BackendFlags(config::Flags& flags, const Names& n)
     : name_(n.name),
+      session_options_(n.session_options),
       common_(flags, n.name, n.db_env, n.grpc_port, n.metrics_port, /*with_public_keys=*/true),
       auth_address_(flags.String("auth-address", "CRM_AUTH_ADDRESS", "localhost:50051",
                                  absl::StrCat("the auth service (", n.auth_use, ")"))),
@@ -38,7 +39,7 @@ absl::StatusOr<Backend> BackendFlags::Start(const std::vector<db::MigrationSet>&
   auto tokens = account_.Load(b.auth);
   if (!tokens.ok()) return tokens.status();
   b.tokens = *std::move(tokens);
-  auto runtime = Runtime::Start(b.config, name_, migrations, b.verifier.get());
+  auto runtime = Runtime::Start(b.config, name_, migrations, b.verifier.get(), 0, session_options_);
   if (!runtime.ok()) return runtime.status();
   b.runtime = *std::move(runtime);
   return b;

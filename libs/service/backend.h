@@ -52,6 +52,8 @@ class BackendFlags {
     std::string auth_use;     // what the auth service is called for
     std::string zone_use;     // what the business time zone decides
     std::string account_use;  // what the service account is for
+    // The `options` of the sessions that serve calls (Runtime::Start), if any.
+    std::string session_options = "";
   };
   BackendFlags(config::Flags& flags, const Names& names);
 
@@ -63,6 +65,7 @@ class BackendFlags {
 
  private:
   std::string name_;
+  std::string session_options_;
   CommonFlags common_;
   std::string* auth_address_;
   std::string* zone_;

@@ -60,7 +60,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const CommonConfig& conf
                                                         const std::string& schema,
                                                         const std::vector<db::MigrationSet>& sets,
                                                         const auth::TokenVerifier* verifier,
-                                                        int cpu_threads) {
+                                                        int cpu_threads,
+                                                        const std::string& session_options) {
   log::Configure(config.name, config.log_level);
   if (config.migrate) {
     if (absl::Status s = ApplyMigrations(config, schema, sets); !s.ok()) return s;
@@ -83,12 +84,14 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const CommonConfig& conf
   }
   r->server_ = std::make_unique<rpc::Server>(config.server);
   r->notifier_ = std::make_unique<db::Notifier>(config.db_url);
+  const std::string sessions =
+      session_options.empty() ? config.db_url
+                              : db::WithConnectOption(config.db_url, "options", session_options);
   r->pool_ = std::make_unique<db::Pool>(
-      db::PoolOptions{config.db_url, config.db_pool_size, "main", 10000, r->notifier_.get()},
+      db::PoolOptions{sessions, config.db_pool_size, "main", 10000, r->notifier_.get()},
       &r->server_->metrics());
   r->reader_ = std::make_unique<db::Reader>(
-      db::ReaderOptions{config.db_url, config.db_read_sessions, 32, "main"},
-      &r->server_->metrics());
+      db::ReaderOptions{sessions, config.db_read_sessions, 32, "main"}, &r->server_->metrics());
   if (cpu_threads > 0) r->cpu_ = std::make_unique<rpc::ThreadPool>(cpu_threads);
   r->calls_ = std::make_unique<rpc::Calls>(r->pool_.get(), verifier, r->reader_.get(),
                                            r->cpu_.get(), &r->server_->observer());

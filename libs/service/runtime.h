@@ -34,12 +34,15 @@ void ExitAfterMigrationsIfAsked(const CommonConfig& config, const std::string& s
 class Runtime {
  public:
   // Configures logging, applies the migrations into `schema` (waiting up to 30 s for the
-  // database), and builds the runtime. cpu_threads 0: no CPU pool.
+  // database), and builds the runtime. cpu_threads 0: no CPU pool. session_options: the
+  // `options` of the sessions that serve calls (e.g. "-c plan_cache_mode=force_generic_plan"),
+  // unless the database URL sets its own.
   static absl::StatusOr<std::unique_ptr<Runtime>> Start(const CommonConfig& config,
                                                         const std::string& schema,
                                                         const std::vector<db::MigrationSet>& sets,
                                                         const auth::TokenVerifier* verifier,
-                                                        int cpu_threads = 0);
+                                                        int cpu_threads = 0,
+                                                        const std::string& session_options = "");
   ~Runtime();
 
   rpc::Server& server() { return *server_; }

@@ -106,8 +106,9 @@ struct ListCall : crm::bench::AsyncCall {
   std::unique_ptr<grpc::ClientAsyncResponseReader<tv1::ListTicketsResponse>> rpc;
 };
 
-// The SQL that writes `tickets` tickets (ids below any the service makes), spread over 50
-// account managers, 5 departments and 2,000 customers, in every status.
+// The SQL that writes `tickets` tickets, one a second until now (UUIDv7 ids of their creation
+// times, so below any the service makes), spread over 50 account managers, 5 departments and
+// 2,000 customers, in every status.
 std::string LoadSql(int tickets) {
   std::string problems, cities;
   for (const char* p : kProblems)
@@ -117,12 +118,15 @@ std::string LoadSql(int tickets) {
       "SET synchronous_commit = off;\n"
       "CREATE TEMP TABLE words AS SELECT '{",
       problems, "}'::text[] AS p, '{", cities,
-      "}'::text[] AS c;\n"
+      "}'::text[] AS c, (extract(epoch FROM now()) * 1000)::int8 AS ms;\n"
       "INSERT INTO service.tickets (id, number, type, customer_id, channel, priority, status,"
       " assignee_id, queue_department_id, customer_owner_id, customer_owner_department_id,"
       " customer_level, first_response_due, resolution_due, creator_id, created_at,"
       " satisfaction, first_response_at, resolved_at)"
-      " SELECT ('0188' || lpad(to_hex(g), 28, '0'))::uuid, 'FWBENCH-' || g,"
+      " SELECT (lpad(to_hex(w.ms - (",
+      tickets,
+      " - g) * 1000), 12, '0') || '7'"
+      " || lpad(to_hex(g), 19, '0'))::uuid, 'FWBENCH-' || g,"
       " (ARRAY['consultation', 'suggestion', 'complaint'])[1 + g % 3],"
       " ('0187' || lpad(to_hex(g % 2000), 28, '0'))::uuid, 'phone', 'normal',"
       " (ARRAY['new', 'assigned', 'handled', 'archived'])[1 + g % 4],"
@@ -144,9 +148,12 @@ std::string LoadSql(int tickets) {
       " - g) * interval '1 second' END"
       " FROM generate_series(1, ",
       tickets,
-      ") g;\n"
+      ") g, words w;\n"
       "INSERT INTO service.ticket_texts (ticket_id, summary, request)"
-      " SELECT ('0188' || lpad(to_hex(g), 28, '0'))::uuid,"
+      " SELECT (lpad(to_hex(w.ms - (",
+      tickets,
+      " - g) * 1000), 12, '0') || '7'"
+      " || lpad(to_hex(g), 19, '0'))::uuid,"
       " w.c[1 + (g / 7) % 16] || '客户' || w.p[1 + g % 30],"
       " '客户来电反映' || w.p[1 + g % 30] || '，另外提到' || w.p[1 + (g / 30) % 30] ||"
       " '，希望尽快安排处理。联系人：' || w.c[1 + g % 16] || '办事处王经理'"

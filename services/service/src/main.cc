@@ -20,7 +20,8 @@ int Main(int argc, char** argv) {
       flags, {"service", "CRM_SERVICE_DB_URL", 50056, 9469, "assignees are looked up there",
               "ticket numbers' days and the created_from/created_to filters",
               "follows the customers service's hand-overs and merges (empty: tickets keep the "
-              "account manager and customer they were created with)"});
+              "account manager and customer they were created with)",
+              kSessionOptions});
   auto* customers_address =
       flags.String("customers-address", "CRM_CUSTOMERS_ADDRESS", "localhost:50052",
                    "the customers service (tickets' customers and contacts are checked there)");

@@ -126,73 +126,120 @@ constexpr Statement kUpdate{
     "   nullif($18, '')::uuid, t.updated_at FROM t)"
     " SELECT " TICKET_COLUMNS " FROM t JOIN service.ticket_texts x ON x.ticket_id = t.id"};
 
-// The list filters and the caller's scope over tickets t; every filter optional ($4 … $13, the
-// scope $15; $14 is now). A filter left empty is folded away when the statement is planned.
-#define TICKET_FILTERS \
-  " t.id < $1::uuid AND ($4 = '' OR t.status = $4) AND ($5 = '' OR t.type = $5)"               \
-  " AND ($6 = '' OR t.priority = $6) AND ($7 = '' OR t.customer_id = nullif($7, '')::uuid)"   \
-  " AND ($8 = '' OR t.assignee_id = nullif($8, '')::uuid)"                                    \
-  " AND ($9 = '' OR t.queue_department_id = nullif($9, '')::uuid)"                            \
-  " AND ($10::int8 = 0 OR t.created_at >= " CRM_SQL_FROM_MICROS("$10") ")"                     \
-  " AND ($11::int8 = 0 OR t.created_at < " CRM_SQL_FROM_MICROS("$11") ")"                      \
-  " AND (NOT $12::boolean OR t.status <> 'archived')"                                          \
-  " AND (NOT $13::boolean OR (t.status <> 'archived' AND (t.resolution_due < "                 \
-  CRM_SQL_FROM_MICROS("$14") " OR (t.first_response_at IS NULL AND t.first_response_due < "    \
-  CRM_SQL_FROM_MICROS("$14") "))))"                                                            \
-  " AND {scope}"
+// The filters that lead a list to an index of their own (tickets_customer, tickets_assignee,
+// tickets_queue): each combination given is a statement of its own, so that the plan kept for
+// it (kSessionOptions) walks that index whatever the values.
+enum IndexedFilter : int { kByCustomer = 1, kByAssignee = 2, kByQueue = 4, kIndexedFilters = 8 };
 
-// The query $2 in the texts x: all its grams through the gram index, then the text by LIKE $3
-// (both lower-cased, as the grams are).
-#define TEXT_MATCHES \
-  " x.grams @> service.query_grams($2) AND lower(x.summary || ' ' || x.request) LIKE lower($3)"
-
-// Newest first, without a query (its parameters $2 and $3, empty, keep SearchScoped's
-// numbering). Planned for each call (see Repository::List).
-const auth::ScopedStatement& ListScoped() {
-  static const auto* s = new auth::ScopedStatement("service.list",
-                                                   "SELECT " TICKET_COLUMNS TICKETS_WITH_TEXTS
-                                                   " WHERE $2 = '' AND $3 = '' AND" TICKET_FILTERS
-                                                   " ORDER BY t.id DESC LIMIT $16",
-                                                   kOwners, kDepartments, 15);
-  return *s;
+int IndexedFiltersOf(const TicketFilter& f) {
+  return (f.customer_id.empty() ? 0 : kByCustomer) | (f.assignee_id.empty() ? 0 : kByAssignee) |
+         (f.queue_department_id.empty() ? 0 : kByQueue);
 }
 
-// Newest first, containing the query. The planner cannot tell how many texts contain a query:
-// it multiplies its grams' frequencies as if independent, so a common phrase (one ticket in
-// fifteen) looks as rare as a typo, and the gram index would fetch and sort every match. Two
-// ways, one answer: the newest 1,000 tickets the filters and scope allow are read newest first,
-// each one's text checked (a subquery by key) until a page is found (w); if that fills the
-// page, or there are no more tickets, that is the answer; otherwise (a rare query) the gram
-// index finds the matches, which are sorted before their tickets are checked against the
-// filters and scope (OFFSET 0 keeps the sort below the check, so it stops at a page). The
-// second way runs only when the first did not answer (a one-time filter), and the tickets are
-// counted only then.
-const auth::ScopedStatement& SearchScoped() {
-  static const auto* s = new auth::ScopedStatement(
-      "service.search",
-      "WITH w AS MATERIALIZED (SELECT c.id FROM (SELECT t.id FROM service.tickets t"
-      "   WHERE" TICKET_FILTERS
-      " ORDER BY t.id DESC LIMIT 1000) c"
-      "   WHERE (SELECT" TEXT_MATCHES
-      " FROM service.ticket_texts x WHERE x.ticket_id = c.id)"
-      "   ORDER BY c.id DESC LIMIT $16),"
-      " found AS (SELECT (SELECT count(*) FROM w) = $16 OR (SELECT count(*) FROM (SELECT"
-      "   FROM service.tickets t WHERE" TICKET_FILTERS
-      " LIMIT 1000) c) < 1000 AS yes),"
-      " ids AS (SELECT w.id FROM w WHERE (SELECT yes FROM found)"
-      "   UNION ALL"
-      "   (SELECT m.id FROM (SELECT x.ticket_id AS id FROM service.ticket_texts x"
-      "     WHERE NOT (SELECT yes FROM found) AND" TEXT_MATCHES
-      " AND x.ticket_id < $1::uuid"
-      "     ORDER BY x.ticket_id DESC OFFSET 0) m"
-      "    WHERE EXISTS (SELECT FROM service.tickets t WHERE t.id = m.id AND" TICKET_FILTERS
-      ")"
-      "    ORDER BY m.id DESC LIMIT $16))"
-      " SELECT " TICKET_COLUMNS
-      " FROM ids JOIN service.tickets t ON t.id = ids.id"
-      " JOIN service.ticket_texts x ON x.ticket_id = t.id ORDER BY t.id DESC",
-      kOwners, kDepartments, 15);
-  return *s;
+// The list filters and the caller's scope over tickets t ($4 … $13, the scope $15; $14 is now):
+// those of `indexed` are conditions, the others are given empty; the rest are optional.
+std::string TicketFilters(int indexed) {
+  return absl::StrCat(
+      " t.id < $1::uuid AND ($4 = '' OR t.status = $4) AND ($5 = '' OR t.type = $5)"
+      " AND ($6 = '' OR t.priority = $6)",
+      indexed & kByCustomer ? " AND t.customer_id = $7::uuid" : " AND $7 = ''",
+      indexed & kByAssignee ? " AND t.assignee_id = $8::uuid" : " AND $8 = ''",
+      indexed & kByQueue ? " AND t.queue_department_id = $9::uuid" : " AND $9 = ''",
+      " AND ($10::int8 = 0 OR t.created_at >= " CRM_SQL_FROM_MICROS("$10") ")"
+      " AND ($11::int8 = 0 OR t.created_at < " CRM_SQL_FROM_MICROS("$11") ")"
+      " AND (NOT $12::boolean OR t.status <> 'archived')"
+      " AND (NOT $13::boolean OR (t.status <> 'archived' AND (t.resolution_due < "
+      CRM_SQL_FROM_MICROS("$14") " OR (t.first_response_at IS NULL AND t.first_response_due < "
+      CRM_SQL_FROM_MICROS("$14") "))))"
+      " AND {scope}");
+}
+
+// One statement per combination of indexed filters, written by sql(filters).
+template <typename Sql>
+std::vector<auth::ScopedStatement>* StatementsByFilters(const char* name, Sql sql) {
+  auto* all = new std::vector<auth::ScopedStatement>();
+  for (int indexed = 0; indexed < kIndexedFilters; ++indexed) {
+    all->emplace_back(absl::StrCat(name, ".", indexed), sql(TicketFilters(indexed)), kOwners,
+                      kDepartments, 15);
+  }
+  return all;
+}
+
+// The query $2 in the texts x: all its grams (q, computed once) through the gram index, then
+// the text by LIKE $3 (both lower-cased, as the grams are). A text read by key is checked by
+// LIKE alone (TEXT_HAS).
+#define TEXT_HAS " lower(x.summary || ' ' || x.request) LIKE lower($3)"
+#define TEXT_MATCHES " x.grams @> (SELECT grams FROM q) AND" TEXT_HAS
+
+// Newest first, without a query (its parameters $2 and $3, empty, keep SearchScoped's
+// numbering).
+const auth::ScopedStatement& ListScoped(int indexed) {
+  static const auto* s = StatementsByFilters("service.list", [](const std::string& filters) {
+    return absl::StrCat("SELECT " TICKET_COLUMNS TICKETS_WITH_TEXTS
+                        " WHERE $2 = '' AND $3 = '' AND",
+                        filters, " ORDER BY t.id DESC LIMIT $16");
+  });
+  return (*s)[indexed];
+}
+
+// Newest first, containing the query. The planner cannot tell how many texts contain a query
+// (and a kept plan is made for any query), so three ways give one answer, each tried only when
+// the one before did not answer (one-time filters):
+//   w:      the newest 1,000 tickets the filters and scope allow, read newest first, each one's
+//           text checked (a subquery by key) until a page is found. It answers a common query,
+//           or any query where there are no more tickets.
+//   recent: the gram index, bucket by bucket (service.ticket_bucket), newest first, over the
+//           32 buckets (about seven weeks of tickets) below the cursor: a bucket's matches are
+//           checked against the filters and scope and sorted, and the buckets are read in turn
+//           (a nested loop: its inner side depends on the bucket) until a page is found. It
+//           answers a rarer query without reading every match of the whole table.
+//   older:  the gram index over the older buckets: every match, sorted, then checked (OFFSET 0
+//           keeps the sort below the check, so it stops at a page). Reached by a query that is
+//           rare in recent weeks, and so is cheap to read whole.
+// The cursor ($1) is checked on the tickets, never on the texts, so that no plan ANDs the
+// gram index with a range of the texts' key (a bitmap of every ticket below the cursor).
+const auth::ScopedStatement& SearchScoped(int indexed) {
+  static const auto* s = StatementsByFilters("service.search", [](const std::string& filters) {
+    return absl::StrCat(
+        "WITH q AS (SELECT service.query_grams($2) AS grams),"
+        " w AS MATERIALIZED (SELECT c.id FROM (SELECT t.id FROM service.tickets t WHERE",
+        filters,
+        " ORDER BY t.id DESC LIMIT 1000) c"
+        "   WHERE (SELECT" TEXT_HAS
+        " FROM service.ticket_texts x WHERE x.ticket_id = c.id)"
+        "   ORDER BY c.id DESC LIMIT $16),"
+        " found AS (SELECT (SELECT count(*) FROM w) = $16 OR (SELECT count(*) FROM (SELECT"
+        "   FROM service.tickets t WHERE",
+        filters,
+        " LIMIT 1000) c) < 1000 AS yes),"
+        " top AS (SELECT service.ticket_bucket(x.ticket_id) AS bucket FROM service.ticket_texts x"
+        "   WHERE x.ticket_id < $1::uuid ORDER BY x.ticket_id DESC LIMIT 1),"
+        " recent AS MATERIALIZED (SELECT m.id FROM top,"
+        "   generate_series(top.bucket, top.bucket - 31, -1) AS b (bucket),"
+        "   LATERAL (SELECT x.ticket_id AS id FROM service.ticket_texts x"
+        "     WHERE NOT (SELECT yes FROM found) AND x.bucket = b.bucket AND" TEXT_MATCHES
+        "     AND EXISTS (SELECT FROM service.tickets t WHERE t.id = x.ticket_id AND",
+        filters,
+        ")"
+        "     ORDER BY x.ticket_id DESC) m"
+        "   LIMIT $16),"
+        " ids AS (SELECT w.id FROM w WHERE (SELECT yes FROM found)"
+        "   UNION ALL SELECT recent.id FROM recent"
+        "   UNION ALL"
+        "   (SELECT m.id FROM (SELECT x.ticket_id AS id FROM service.ticket_texts x"
+        "     WHERE NOT (SELECT yes FROM found) AND (SELECT count(*) FROM recent) < $16"
+        "     AND" TEXT_MATCHES
+        " AND service.ticket_bucket(x.ticket_id) < (SELECT bucket - 31 FROM top)"
+        "     ORDER BY x.ticket_id DESC OFFSET 0) m"
+        "    WHERE EXISTS (SELECT FROM service.tickets t WHERE t.id = m.id AND",
+        filters,
+        ")"
+        "    ORDER BY m.id DESC LIMIT $16))"
+        " SELECT " TICKET_COLUMNS
+        " FROM ids JOIN service.tickets t ON t.id = ids.id"
+        " JOIN service.ticket_texts x ON x.ticket_id = t.id ORDER BY t.id DESC LIMIT $16");
+  });
+  return (*s)[indexed];
 }
 
 constexpr Statement kHistory{
@@ -353,10 +400,9 @@ std::vector<Ticket> Repository::List(db::Tx& tx, const TicketFilter& f,
                                      absl::Time now, const auth::Principal& caller,
                                      const std::string& before_id, int limit) {
   const std::string q = absl::AsciiStrToLower(f.query);
-  // Planned for its parameters: the query's grams must be constants for the gram index to
-  // serve it, and the filters left empty drop out of the plan.
-  pqxx::result r = db::ExecPlanned(
-      tx, (q.empty() ? ListScoped() : SearchScoped()).For(caller.scope),
+  const int indexed = IndexedFiltersOf(f);
+  pqxx::result r = Exec(
+      tx, (q.empty() ? ListScoped(indexed) : SearchScoped(indexed)).For(caller.scope),
       before_id.empty() ? std::string(ids::kMaxUuid) : before_id, q,
       q.empty() ? std::string() : db::search_grams::LikeContains(q), StatusName(f.status), f.type,
       PriorityName(f.priority),  // "" when unspecified

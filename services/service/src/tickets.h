@@ -37,6 +37,13 @@ namespace crm::tickets_service {
 // What time it is (tests use a fake clock).
 using Clock = std::function<absl::Time()>;
 
+// The options of crm-service's sessions: each statement is planned once per session, for any
+// parameters, instead of for each call (which cost a ticket search more CPU than running it);
+// each statement's shape leads it to its index whatever the values (tickets_test.cc checks).
+// No parallel workers: starting them costs more than any of these statements.
+inline constexpr char kSessionOptions[] =
+    "-c plan_cache_mode=force_generic_plan -c max_parallel_workers_per_gather=0";
+
 class Tickets {
  public:
   Tickets(

@@ -23,7 +23,8 @@ void TicketsFixture::TearDownTestSuite() { db_.reset(); }
 
 void TicketsFixture::SetUp() {
   ASSERT_NE(db_, nullptr);
-  conn_ = std::make_unique<db::Conn>(conninfo_);
+  // As crm-service's sessions are (kSessionOptions).
+  conn_ = std::make_unique<db::Conn>(db::WithConnectOption(conninfo_, "options", kSessionOptions));
   tickets_ = std::make_unique<Tickets>(&outbox_, &request_log_, absl::UTCTimeZone(),
                                        [this] { return now_; });
   attachments_ = std::make_unique<Attachments>(&outbox_, &request_log_, 1 << 20);

@@ -1,9 +1,11 @@
 // Tickets against PostgreSQL: every step and who may take it, the feedback loop, SLA due times
 // with a fake clock, the overdue scan, scope, Chinese search, attachments, bad input.
 
+#include "absl/strings/str_cat.h"
 #include "crm/customers/v1/events.pb.h"
 #include "crm/service/v1/events.pb.h"
 #include "gmock/gmock.h"
+#include "libs/auth/scope.h"
 #include "libs/checksum/sha256.h"
 #include "libs/testing/principals.h"
 #include "libs/testing/status_matchers.h"
@@ -17,6 +19,7 @@ using test::IsOk;
 using test::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr auto kDenied = absl::StatusCode::kPermissionDenied;
 constexpr auto kInvalid = absl::StatusCode::kInvalidArgument;
@@ -333,6 +336,116 @@ TEST_F(TicketsTest, SearchFindsChineseTextInScopeNewestFirst) {
   EXPECT_EQ(second->items[0].id, invoice.id);
   f.query = "到货";
   EXPECT_THAT(tickets_->List(*conn_, rep, f, 1, first->next_page_token), StatusIs(kInvalid));
+}
+
+// A text search has three ways (the newest tickets read in turn; the gram index bucket by
+// bucket over recent weeks; the gram index over older tickets). Over 3,000 tickets, 30 to a
+// bucket over 100 buckets up to now, every page of each way equals a full scan with LIKE, in a
+// rep's scope and company-wide.
+TEST_F(TicketsTest, SearchPagesEqualAFullScanInEveryScope) {
+  auto rep = Rep(NewId());
+  auto agent = Agent(NewId());
+  auto written = conn_->Transact([&](db::Tx& tx) -> absl::Status {
+    tx.exec_params(
+        "INSERT INTO service.tickets (id, number, type, customer_id, channel, priority,"
+        " customer_owner_id, first_response_due, resolution_due, creator_id, created_at)"
+        " SELECT (lpad(to_hex((extract(epoch FROM now()) * 1000)::int8 - (3000 - g) * "
+        "4473924::int8),"
+        "   12, '0') || '7' || lpad(to_hex(g), 19, '0'))::uuid, 'FWDIFF-' || g, 'complaint',"
+        "   $1::uuid, 'phone', 'normal', CASE WHEN g % 3 = 0 THEN $2::uuid ELSE $1::uuid END,"
+        "   now(), now(), $1::uuid, now()"
+        " FROM generate_series(1, 3000) g",
+        NewId(), rep.user_id);
+    // Everywhere (one in ten), thinly everywhere (one in 97), only in the older half (one in 7).
+    tx.exec(
+        "INSERT INTO service.ticket_texts (ticket_id, summary, request)"
+        " SELECT t.id, concat_ws('，', CASE WHEN g % 10 = 0 THEN '常见问题甲' END,"
+        "   CASE WHEN g % 97 = 0 THEN '稀有问题乙' END,"
+        "   CASE WHEN g % 7 = 0 AND g < 1500 THEN '旧的问题丙' END, '编号' || g), '客户来电'"
+        " FROM service.tickets t, CAST(substr(t.number, 8) AS int) g WHERE t.number LIKE "
+        "'FWDIFF-%'");
+    tx.exec("ANALYZE service.tickets, service.ticket_texts");
+    return absl::OkStatus();
+  });
+  ASSERT_THAT(written, IsOk());
+  for (const auth::Principal& p : {rep, agent}) {
+    for (const std::string q :
+         {"常见问题甲", "稀有问题乙", "旧的问题丙", "编号", "编号2999", "没有的词"}) {
+      SCOPED_TRACE(q + (p.user_id == rep.user_id ? " as the rep" : " company-wide"));
+      auto expected = conn_->Read([&](db::Tx& tx) -> absl::StatusOr<std::vector<std::string>> {
+        std::vector<std::string> ids;
+        for (const auto& r : tx.exec_params(
+                 "SELECT t.id::text FROM service.tickets t"
+                 " JOIN service.ticket_texts x ON x.ticket_id = t.id"
+                 " WHERE x.summary || ' ' || x.request LIKE '%' || $1 || '%'"
+                 " AND ($2 = '' OR $2::uuid IN (t.customer_owner_id, t.assignee_id, t.creator_id))"
+                 " ORDER BY t.id DESC LIMIT 200",
+                 q, p.user_id == rep.user_id ? rep.user_id : "")) {
+          ids.push_back(r[0].as<std::string>());
+        }
+        return ids;
+      });
+      ASSERT_THAT(expected, IsOk());
+      std::vector<std::string> found;
+      TicketFilter f;
+      f.query = q;
+      std::string token;
+      do {
+        auto page = tickets_->List(*conn_, p, f, 20, token);
+        ASSERT_THAT(page, IsOk());
+        for (const auto& t : page->items) found.push_back(t.id);
+        token = page->next_page_token;
+      } while (!token.empty() && found.size() < 200);
+      if (found.size() > 200) found.resize(200);
+      EXPECT_EQ(found, *expected);
+    }
+  }
+}
+
+// The plans crm-service keeps (kSessionOptions: made once, for any values) of every list and
+// search statement, in every scope and with each combination of the filters that have an index:
+// each walks an index (no sequential scan), a search reads the gram index, and no plan ANDs a
+// bitmap of every ticket below the cursor.
+TEST_F(TicketsTest, KeptPlansOfListsAndSearchesUseTheirIndexes) {
+  db::Conn conn(db::WithConnectOption(conninfo_, "options",
+                                      absl::StrCat(kSessionOptions, " -c enable_seqscan=off")));
+  const std::string dept = NewId();
+  const auth::Principal rep = Rep(dept), manager = Manager({dept}), agent = Agent(dept);
+  for (int indexed = 0; indexed < 8; ++indexed) {
+    for (const auth::Principal* p : {&rep, &manager, &agent}) {
+      for (const std::string q : {"", "发票"}) {
+        SCOPED_TRACE(absl::StrCat(q.empty() ? "list" : "search", " ", indexed, " ",
+                                  auth::DataScopeName(p->scope)));
+        TicketFilter f;
+        f.query = q;
+        if (indexed & 1) f.customer_id = NewId();
+        if (indexed & 2) f.assignee_id = NewId();
+        if (indexed & 4) f.queue_department_id = dept;
+        ASSERT_THAT(tickets_->List(conn, *p, f, 20, ""), IsOk());  // prepares the statement
+        auto plan = conn.Read([&](db::Tx& tx) -> absl::StatusOr<std::string> {
+          const std::string name = absl::StrCat("service.", q.empty() ? "list" : "search", ".",
+                                                indexed, ".", auth::DataScopeName(p->scope));
+          std::string text;
+          for (const auto& row :
+               tx.exec(absl::StrCat("EXPLAIN EXECUTE ", tx.quote_name(name),
+                                    "('ffffffff-ffff-ffff-ffff-ffffffffffff', ", tx.quote(q), ", ",
+                                    tx.quote(q.empty() ? "" : "%" + q + "%"), ", '', '', '', ",
+                                    tx.quote(f.customer_id), ", ", tx.quote(f.assignee_id), ", ",
+                                    tx.quote(f.queue_department_id), ", 0, 0, false, false, 0, ",
+                                    tx.quote(auth::ScopeParam(*p)), ", 20)"))) {
+            absl::StrAppend(&text, row[0].as<std::string>(), "\n");
+          }
+          return text;
+        });
+        ASSERT_THAT(plan, IsOk());
+        EXPECT_THAT(*plan, Not(HasSubstr("Seq Scan")));
+        EXPECT_THAT(*plan, Not(HasSubstr("BitmapAnd")));
+        if (!q.empty()) EXPECT_THAT(*plan, HasSubstr("ticket_texts_grams"));
+        if (indexed == 1) EXPECT_THAT(*plan, HasSubstr("tickets_customer"));
+        if (indexed == 2) EXPECT_THAT(*plan, HasSubstr("tickets_assignee"));
+      }
+    }
+  }
 }
 
 TEST_F(TicketsTest, BadInputIsRefusedWithTheFieldAndWritesNothing) {
