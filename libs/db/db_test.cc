@@ -15,6 +15,7 @@
 #include "libs/db/reader.h"
 #include "libs/db/request_log.h"
 #include "libs/db/retention.h"
+#include "libs/db/search_grams.h"
 #include "libs/testing/pg.h"
 #include "libs/testing/status_matchers.h"
 
@@ -768,6 +769,20 @@ TEST(ConnectOptionTest, QuotesKeywordValuesAndEncodesUris) {
   // The caller's own setting wins.
   EXPECT_EQ(WithConnectOption("host=h connect_timeout=9", "connect_timeout", "5"),
             "host=h connect_timeout=9");
+}
+
+// Case matters to a query with a letter of any cased script; not to one of Chinese characters,
+// digits and ASCII punctuation, which is matched against texts as they are.
+TEST(SearchGramsTest, CaseMattersOnlyToQueriesWithCasedLetters) {
+  using search_grams::CaseMatters;
+  for (const char* caseless :
+       {"", "发票", "北京客户发票抬头错误", "100%", "2026-12", "、", "한국"}) {
+    EXPECT_FALSE(CaseMatters(caseless)) << caseless;
+  }
+  for (const char* cased : {"crm", "CRM系统", "Ａ", "é", "Ω", "发票x", "\xe5\x8f"}) {
+    EXPECT_TRUE(CaseMatters(cased)) << cased;
+  }
+  EXPECT_EQ(search_grams::LikeContains("100%_a\\"), "%100\\%\\_a\\\\%");
 }
 
 }  // namespace

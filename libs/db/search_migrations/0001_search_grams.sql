@@ -20,7 +20,7 @@ END
 $$;
 
 -- The grams a search term must all have: its pairs, or the term itself when it is one
--- character. Searches are planned for each call, so this runs once per search, at planning.
+-- character. A search computes it once (a constant, or a CTE under a kept plan).
 CREATE FUNCTION query_grams(query text) RETURNS text[]
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE

@@ -126,68 +126,81 @@ constexpr Statement kUpdate{
     "   nullif($18, '')::uuid, t.updated_at FROM t)"
     " SELECT " TICKET_COLUMNS " FROM t JOIN service.ticket_texts x ON x.ticket_id = t.id"};
 
-// The filters that lead a list to an index of their own (tickets_customer, tickets_assignee,
-// tickets_queue): each combination given is a statement of its own, so that the plan kept for
-// it (kSessionOptions) walks that index whatever the values.
-enum IndexedFilter : int { kByCustomer = 1, kByAssignee = 2, kByQueue = 4, kIndexedFilters = 8 };
+// Which filters a list is given: those that lead it to an index of their own
+// (tickets_customer, tickets_assignee, tickets_queue), and whether any other is. Each
+// combination is a statement of its own, so that the plan kept for it (kSessionOptions) walks
+// that index whatever the values, and a list without other filters walks the index alone.
+enum FilterSet : int { kByCustomer = 1, kByAssignee = 2, kByQueue = 4, kByOthers = 8, kSets = 16 };
 
-int IndexedFiltersOf(const TicketFilter& f) {
+int FilterSetOf(const TicketFilter& f, bool dated) {
+  const bool others = f.status != TicketStatus::kUnspecified || !f.type.empty() ||
+                      f.priority != Priority::kUnspecified || dated || f.open_only ||
+                      f.overdue_only;
   return (f.customer_id.empty() ? 0 : kByCustomer) | (f.assignee_id.empty() ? 0 : kByAssignee) |
-         (f.queue_department_id.empty() ? 0 : kByQueue);
+         (f.queue_department_id.empty() ? 0 : kByQueue) | (others ? kByOthers : 0);
 }
 
 // The list filters and the caller's scope over tickets t ($4 … $13, the scope $15; $14 is now):
-// those of `indexed` are conditions, the others are given empty; the rest are optional.
-std::string TicketFilters(int indexed) {
+// those of `set` are conditions; the others are given empty (a condition on the parameters
+// alone, checked once).
+std::string TicketFilters(int set) {
   return absl::StrCat(
-      " t.id < $1::uuid AND ($4 = '' OR t.status = $4) AND ($5 = '' OR t.type = $5)"
-      " AND ($6 = '' OR t.priority = $6)",
-      indexed & kByCustomer ? " AND t.customer_id = $7::uuid" : " AND $7 = ''",
-      indexed & kByAssignee ? " AND t.assignee_id = $8::uuid" : " AND $8 = ''",
-      indexed & kByQueue ? " AND t.queue_department_id = $9::uuid" : " AND $9 = ''",
-      " AND ($10::int8 = 0 OR t.created_at >= " CRM_SQL_FROM_MICROS("$10") ")"
-      " AND ($11::int8 = 0 OR t.created_at < " CRM_SQL_FROM_MICROS("$11") ")"
-      " AND (NOT $12::boolean OR t.status <> 'archived')"
-      " AND (NOT $13::boolean OR (t.status <> 'archived' AND (t.resolution_due < "
-      CRM_SQL_FROM_MICROS("$14") " OR (t.first_response_at IS NULL AND t.first_response_due < "
-      CRM_SQL_FROM_MICROS("$14") "))))"
+      " t.id < $1::uuid",
+      set & kByCustomer ? " AND t.customer_id = $7::uuid" : " AND $7 = ''",
+      set & kByAssignee ? " AND t.assignee_id = $8::uuid" : " AND $8 = ''",
+      set & kByQueue ? " AND t.queue_department_id = $9::uuid" : " AND $9 = ''",
+      set & kByOthers
+          ? " AND ($4 = '' OR t.status = $4) AND ($5 = '' OR t.type = $5)"
+            " AND ($6 = '' OR t.priority = $6)"
+            " AND ($10::int8 = 0 OR t.created_at >= " CRM_SQL_FROM_MICROS("$10") ")"
+            " AND ($11::int8 = 0 OR t.created_at < " CRM_SQL_FROM_MICROS("$11") ")"
+            " AND (NOT $12::boolean OR t.status <> 'archived')"
+            " AND (NOT $13::boolean OR (t.status <> 'archived' AND (t.resolution_due < "
+            CRM_SQL_FROM_MICROS("$14") " OR (t.first_response_at IS NULL AND"
+            " t.first_response_due < " CRM_SQL_FROM_MICROS("$14") "))))"
+          : " AND $4 = '' AND $5 = '' AND $6 = '' AND $10::int8 = 0 AND $11::int8 = 0"
+            " AND NOT $12::boolean AND NOT $13::boolean AND $14::int8 > 0",
       " AND {scope}");
 }
 
-// One statement per combination of indexed filters, written by sql(filters).
+// One statement per filter set, written by sql(filters).
 template <typename Sql>
 std::vector<auth::ScopedStatement>* StatementsByFilters(const char* name, Sql sql) {
   auto* all = new std::vector<auth::ScopedStatement>();
-  for (int indexed = 0; indexed < kIndexedFilters; ++indexed) {
-    all->emplace_back(absl::StrCat(name, ".", indexed), sql(TicketFilters(indexed)), kOwners,
-                      kDepartments, 15);
+  for (int set = 0; set < kSets; ++set) {
+    all->emplace_back(absl::StrCat(name, ".", set), sql(TicketFilters(set)), kOwners, kDepartments,
+                      15);
   }
   return all;
 }
 
 // The query $2 in the texts x: all its grams (q, computed once) through the gram index, then
-// the text by LIKE $3 (both lower-cased, as the grams are). A text read by key is checked by
-// LIKE alone (TEXT_HAS).
-#define TEXT_HAS " lower(x.summary || ' ' || x.request) LIKE lower($3)"
+// the text by LIKE $3, both lower-cased (as the grams are) when case matters to the query
+// ($17, search_grams::CaseMatters). A text read by key is checked by LIKE alone (TEXT_HAS).
+#define TEXT_HAS                                                                     \
+  " CASE WHEN $17::boolean THEN lower(x.summary || ' ' || x.request) LIKE lower($3)" \
+  " ELSE x.summary || ' ' || x.request LIKE $3 END"
 #define TEXT_MATCHES " x.grams @> (SELECT grams FROM q) AND" TEXT_HAS
 
-// Newest first, without a query (its parameters $2 and $3, empty, keep SearchScoped's
-// numbering).
-const auth::ScopedStatement& ListScoped(int indexed) {
+// Newest first, without a query (its parameters $2, $3 and $17, empty, keep SearchScoped's
+// numbering). Texts are read for the page's tickets only: by key, in a nested loop (a LATERAL
+// subquery kept apart by OFFSET 0), never by merging with a walk of every text.
+const auth::ScopedStatement& ListScoped(int set) {
   static const auto* s = StatementsByFilters("service.list", [](const std::string& filters) {
-    return absl::StrCat("SELECT " TICKET_COLUMNS TICKETS_WITH_TEXTS
-                        " WHERE $2 = '' AND $3 = '' AND",
+    return absl::StrCat("SELECT " TICKET_COLUMNS
+                        " FROM service.tickets t, LATERAL (SELECT x.summary, x.request"
+                        "   FROM service.ticket_texts x WHERE x.ticket_id = t.id OFFSET 0) x"
+                        " WHERE $2 = '' AND $3 = '' AND NOT $17::boolean AND",
                         filters, " ORDER BY t.id DESC LIMIT $16");
   });
-  return (*s)[indexed];
+  return (*s)[set];
 }
 
 // Newest first, containing the query. The planner cannot tell how many texts contain a query
 // (and a kept plan is made for any query), so three ways give one answer, each tried only when
 // the one before did not answer (one-time filters):
 //   w:      the newest 1,000 tickets the filters and scope allow, read newest first, each one's
-//           text checked (a subquery by key) until a page is found. It answers a common query,
-//           or any query where there are no more tickets.
+//           text checked (a subquery by key) until a page is found. It answers a common query.
 //   recent: the gram index, bucket by bucket (service.ticket_bucket), newest first, over the
 //           32 buckets (about seven weeks of tickets) below the cursor: a bucket's matches are
 //           checked against the filters and scope and sorted, and the buckets are read in turn
@@ -195,10 +208,16 @@ const auth::ScopedStatement& ListScoped(int indexed) {
 //           answers a rarer query without reading every match of the whole table.
 //   older:  the gram index over the older buckets: every match, sorted, then checked (OFFSET 0
 //           keeps the sort below the check, so it stops at a page). Reached by a query that is
-//           rare in recent weeks, and so is cheap to read whole.
+//           rare in recent weeks; it reads all its older matches.
+// The filters and scope are checked on each match by a subquery (not EXISTS, which the planner
+// could turn into a join led by the scope's tickets, away from the gram index); the page's
+// rows are read by key, as in ListScoped.
+// recent takes the first page-full of rows in the order its nested loop gives them: buckets
+// newest first (generate_series counts down; the LATERAL subquery, sorted, is not pulled up),
+// each bucket's matches sorted; the sessions start no parallel workers.
 // The cursor ($1) is checked on the tickets, never on the texts, so that no plan ANDs the
 // gram index with a range of the texts' key (a bitmap of every ticket below the cursor).
-const auth::ScopedStatement& SearchScoped(int indexed) {
+const auth::ScopedStatement& SearchScoped(int set) {
   static const auto* s = StatementsByFilters("service.search", [](const std::string& filters) {
     return absl::StrCat(
         "WITH q AS (SELECT service.query_grams($2) AS grams),"
@@ -208,17 +227,14 @@ const auth::ScopedStatement& SearchScoped(int indexed) {
         "   WHERE (SELECT" TEXT_HAS
         " FROM service.ticket_texts x WHERE x.ticket_id = c.id)"
         "   ORDER BY c.id DESC LIMIT $16),"
-        " found AS (SELECT (SELECT count(*) FROM w) = $16 OR (SELECT count(*) FROM (SELECT"
-        "   FROM service.tickets t WHERE",
-        filters,
-        " LIMIT 1000) c) < 1000 AS yes),"
+        " found AS (SELECT (SELECT count(*) FROM w) = $16 AS yes),"
         " top AS (SELECT service.ticket_bucket(x.ticket_id) AS bucket FROM service.ticket_texts x"
         "   WHERE x.ticket_id < $1::uuid ORDER BY x.ticket_id DESC LIMIT 1),"
         " recent AS MATERIALIZED (SELECT m.id FROM top,"
         "   generate_series(top.bucket, top.bucket - 31, -1) AS b (bucket),"
         "   LATERAL (SELECT x.ticket_id AS id FROM service.ticket_texts x"
         "     WHERE NOT (SELECT yes FROM found) AND x.bucket = b.bucket AND" TEXT_MATCHES
-        "     AND EXISTS (SELECT FROM service.tickets t WHERE t.id = x.ticket_id AND",
+        "     AND (SELECT true FROM service.tickets t WHERE t.id = x.ticket_id AND",
         filters,
         ")"
         "     ORDER BY x.ticket_id DESC) m"
@@ -231,15 +247,14 @@ const auth::ScopedStatement& SearchScoped(int indexed) {
         "     AND" TEXT_MATCHES
         " AND service.ticket_bucket(x.ticket_id) < (SELECT bucket - 31 FROM top)"
         "     ORDER BY x.ticket_id DESC OFFSET 0) m"
-        "    WHERE EXISTS (SELECT FROM service.tickets t WHERE t.id = m.id AND",
+        "    WHERE (SELECT true FROM service.tickets t WHERE t.id = m.id AND",
         filters,
         ")"
         "    ORDER BY m.id DESC LIMIT $16))"
-        " SELECT " TICKET_COLUMNS
-        " FROM ids JOIN service.tickets t ON t.id = ids.id"
-        " JOIN service.ticket_texts x ON x.ticket_id = t.id ORDER BY t.id DESC LIMIT $16");
+        " SELECT r.* FROM ids, LATERAL (SELECT " TICKET_COLUMNS TICKETS_WITH_TEXTS
+        "   WHERE t.id = ids.id OFFSET 0) r ORDER BY ids.id DESC LIMIT $16");
   });
-  return (*s)[indexed];
+  return (*s)[set];
 }
 
 constexpr Statement kHistory{
@@ -400,15 +415,15 @@ std::vector<Ticket> Repository::List(db::Tx& tx, const TicketFilter& f,
                                      absl::Time now, const auth::Principal& caller,
                                      const std::string& before_id, int limit) {
   const std::string q = absl::AsciiStrToLower(f.query);
-  const int indexed = IndexedFiltersOf(f);
+  const int set = FilterSetOf(f, from || to);
   pqxx::result r = Exec(
-      tx, (q.empty() ? ListScoped(indexed) : SearchScoped(indexed)).For(caller.scope),
+      tx, (q.empty() ? ListScoped(set) : SearchScoped(set)).For(caller.scope),
       before_id.empty() ? std::string(ids::kMaxUuid) : before_id, q,
       q.empty() ? std::string() : db::search_grams::LikeContains(q), StatusName(f.status), f.type,
       PriorityName(f.priority),  // "" when unspecified
       f.customer_id, f.assignee_id, f.queue_department_id, from ? db::MicrosOf(*from) : 0,
       to ? db::MicrosOf(*to) : 0, f.open_only, f.overdue_only, db::MicrosOf(now),
-      auth::ScopeParam(caller), limit);
+      auth::ScopeParam(caller), limit, db::search_grams::CaseMatters(q));
   return TicketsOf(r);
 }
 
