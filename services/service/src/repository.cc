@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "libs/auth/scope.h"
 #include "libs/db/pqxx_traits.h"
 #include "libs/db/search_grams.h"
@@ -143,9 +144,9 @@ int FilterSetOf(const TicketFilter& f, bool dated) {
 // The list filters and the caller's scope over tickets t ($4 … $13, the scope $15; $14 is now):
 // those of `set` are conditions; the others are given empty (a condition on the parameters
 // alone, checked once).
-std::string TicketFilters(int set) {
+std::string TicketFilters(int set, absl::string_view id = "t.id") {
   return absl::StrCat(
-      " t.id < $1::uuid",
+      " ", id, " < $1::uuid",
       set & kByCustomer ? " AND t.customer_id = $7::uuid" : " AND $7 = ''",
       set & kByAssignee ? " AND t.assignee_id = $8::uuid" : " AND $8 = ''",
       set & kByQueue ? " AND t.queue_department_id = $9::uuid" : " AND $9 = ''",
@@ -163,13 +164,15 @@ std::string TicketFilters(int set) {
       " AND {scope}");
 }
 
-// One statement per filter set, written by sql(filters).
+// One statement per filter set and scope kind, written by sql(set, scope) with {scope}.
 template <typename Sql>
 std::vector<auth::ScopedStatement>* StatementsByFilters(const char* name, Sql sql) {
   auto* all = new std::vector<auth::ScopedStatement>();
   for (int set = 0; set < kSets; ++set) {
-    all->emplace_back(absl::StrCat(name, ".", set), sql(TicketFilters(set)), kOwners, kDepartments,
-                      15);
+    all->emplace_back(absl::StrCat(name, ".", set), [&](auth::DataScope scope) {
+      return absl::StrReplaceAll(
+          sql(set, scope), {{"{scope}", auth::ScopePredicate(scope, kOwners, kDepartments, 15)}});
+    });
   }
   return all;
 }
@@ -186,12 +189,12 @@ std::vector<auth::ScopedStatement>* StatementsByFilters(const char* name, Sql sq
 // numbering). Texts are read for the page's tickets only: by key, in a nested loop (a LATERAL
 // subquery kept apart by OFFSET 0), never by merging with a walk of every text.
 const auth::ScopedStatement& ListScoped(int set) {
-  static const auto* s = StatementsByFilters("service.list", [](const std::string& filters) {
+  static const auto* s = StatementsByFilters("service.list", [](int set, auth::DataScope) {
     return absl::StrCat("SELECT " TICKET_COLUMNS
                         " FROM service.tickets t, LATERAL (SELECT x.summary, x.request"
                         "   FROM service.ticket_texts x WHERE x.ticket_id = t.id OFFSET 0) x"
                         " WHERE $2 = '' AND $3 = '' AND NOT $17::boolean AND",
-                        filters, " ORDER BY t.id DESC LIMIT $16");
+                        TicketFilters(set), " ORDER BY t.id DESC LIMIT $16");
   });
   return (*s)[set];
 }
@@ -201,6 +204,8 @@ const auth::ScopedStatement& ListScoped(int set) {
 // the one before did not answer (one-time filters):
 //   w:      the newest 1,000 tickets the filters and scope allow, read newest first, each one's
 //           text checked (a subquery by key) until a page is found. It answers a common query.
+//           Company-wide and without filters, every ticket is allowed: the texts themselves are
+//           read newest first.
 //   recent: the gram index, bucket by bucket (service.ticket_bucket), newest first, over the
 //           32 buckets (about seven weeks of tickets) below the cursor: a bucket's matches are
 //           checked against the filters and scope and sorted, and the buckets are read in turn
@@ -218,15 +223,24 @@ const auth::ScopedStatement& ListScoped(int set) {
 // The cursor ($1) is checked on the tickets, never on the texts, so that no plan ANDs the
 // gram index with a range of the texts' key (a bitmap of every ticket below the cursor).
 const auth::ScopedStatement& SearchScoped(int set) {
-  static const auto* s = StatementsByFilters("service.search", [](const std::string& filters) {
+  static const auto* s = StatementsByFilters("service.search", [](int set, auth::DataScope scope) {
+    const std::string filters = TicketFilters(set);
+    const std::string newest =
+        scope == auth::DataScope::kAll && set == 0
+            ? absl::StrCat("SELECT c.id FROM (SELECT x.ticket_id AS id, (" TEXT_HAS
+                           ") AS hit"
+                           "   FROM service.ticket_texts x WHERE",
+                           TicketFilters(set, "x.ticket_id"),
+                           "   ORDER BY x.ticket_id DESC LIMIT 1000) c WHERE c.hit")
+            : absl::StrCat("SELECT c.id FROM (SELECT t.id FROM service.tickets t WHERE", filters,
+                           " ORDER BY t.id DESC LIMIT 1000) c"
+                           "   WHERE (SELECT" TEXT_HAS
+                           " FROM service.ticket_texts x WHERE x.ticket_id = c.id)");
     return absl::StrCat(
         "WITH q AS (SELECT service.query_grams($2) AS grams),"
-        " w AS MATERIALIZED (SELECT c.id FROM (SELECT t.id FROM service.tickets t WHERE",
-        filters,
-        " ORDER BY t.id DESC LIMIT 1000) c"
-        "   WHERE (SELECT" TEXT_HAS
-        " FROM service.ticket_texts x WHERE x.ticket_id = c.id)"
-        "   ORDER BY c.id DESC LIMIT $16),"
+        " w AS MATERIALIZED (",
+        newest,
+        " ORDER BY c.id DESC LIMIT $16),"
         " found AS (SELECT (SELECT count(*) FROM w) = $16 AS yes),"
         " top AS (SELECT service.ticket_bucket(x.ticket_id) AS bucket FROM service.ticket_texts x"
         "   WHERE x.ticket_id < $1::uuid ORDER BY x.ticket_id DESC LIMIT 1),"
