@@ -203,9 +203,9 @@ const auth::ScopedStatement& ListScoped(int set) {
 // (and a kept plan is made for any query), so three ways give one answer, each tried only when
 // the one before did not answer (one-time filters):
 //   w:      the newest 1,000 tickets the filters and scope allow, read newest first, each one's
-//           text checked (a subquery by key) until a page is found. It answers a common query.
-//           Company-wide and without filters, every ticket is allowed: the texts themselves are
-//           read newest first.
+//           text checked (a subquery by key) until a page is found. It answers a common query,
+//           or any query where there are no more tickets. Company-wide and without filters,
+//           every ticket is allowed: the texts themselves are read newest first.
 //   recent: the gram index, bucket by bucket (service.ticket_bucket), newest first, over the
 //           32 buckets (about seven weeks of tickets) below the cursor: a bucket's matches are
 //           checked against the filters and scope and sorted, and the buckets are read in turn
@@ -213,7 +213,10 @@ const auth::ScopedStatement& ListScoped(int set) {
 //           answers a rarer query without reading every match of the whole table.
 //   older:  the gram index over the older buckets: every match, sorted, then checked (OFFSET 0
 //           keeps the sort below the check, so it stops at a page). Reached by a query that is
-//           rare in recent weeks; it reads all its older matches.
+//           rare in recent weeks; it reads all its older matches. (Their bucket is computed from
+//           the id, so that no plan reads the bucket column's range in the index.)
+// A query common in the company but rare in a scope of more than 1,000 tickets reads every
+// recent match and checks its scope: the gram index has no scope columns.
 // The filters and scope are checked on each match by a subquery (not EXISTS, which the planner
 // could turn into a join led by the scope's tickets, away from the gram index); the page's
 // rows are read by key, as in ListScoped.
@@ -241,7 +244,10 @@ const auth::ScopedStatement& SearchScoped(int set) {
         " w AS MATERIALIZED (",
         newest,
         " ORDER BY c.id DESC LIMIT $16),"
-        " found AS (SELECT (SELECT count(*) FROM w) = $16 AS yes),"
+        " found AS (SELECT (SELECT count(*) FROM w) = $16 OR (SELECT count(*) FROM (SELECT"
+        "   FROM service.tickets t WHERE",
+        filters,
+        " LIMIT 1000) c) < 1000 AS yes),"
         " top AS (SELECT service.ticket_bucket(x.ticket_id) AS bucket FROM service.ticket_texts x"
         "   WHERE x.ticket_id < $1::uuid ORDER BY x.ticket_id DESC LIMIT 1),"
         " recent AS MATERIALIZED (SELECT m.id FROM top,"
