@@ -5,6 +5,8 @@
 #include <sstream>
 #include <thread>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <grpcpp/client_context.h>
@@ -276,6 +278,32 @@ TEST(ServerTest, UnusableUnixSocketFailsTheStart) {
   options.grpc_unix_socket = "/nonexistent-dir/echo.sock";
   Server server(options);
   EXPECT_THAT(server.Start(), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("echo.sock")));
+}
+
+// A server that cannot serve its metrics (the port is taken) fails to run, and has run its
+// shutdown hooks before it returns, while what they use still exists.
+TEST(ServerTest, ATakenMetricsPortFailsTheRunAfterTheShutdownHooks) {
+  const int taken = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(taken, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(taken, 1), 0);
+  socklen_t len = sizeof addr;
+  getsockname(taken, reinterpret_cast<sockaddr*>(&addr), &len);
+  ServerOptions options;
+  options.service_name = "echo";
+  options.grpc_address = "127.0.0.1:0";
+  options.metrics_address = absl::StrCat("127.0.0.1:", ntohs(addr.sin_port));
+  bool hooked = false;
+  {
+    Server server(options);
+    server.OnShutdown([&] { hooked = true; });
+    EXPECT_THAT(server.Run(),
+                StatusIs(absl::StatusCode::kUnavailable, HasSubstr("cannot serve metrics on")));
+    EXPECT_TRUE(hooked);
+  }
+  close(taken);
 }
 
 class RpcMetricsTest : public RpcTest {

@@ -195,7 +195,10 @@ absl::Status Server::Run() {
   sigaction(SIGINT, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
   if (server_ == nullptr) {
-    if (absl::Status s = Start(); !s.ok()) return s;
+    if (absl::Status s = Start(); !s.ok()) {
+      Shutdown();  // a gRPC server started before the failure stops now, its hooks with it
+      return s;
+    }
   }
   char c = 0;
   while (read(g_signal_pipe[0], &c, 1) < 0 && errno == EINTR) {

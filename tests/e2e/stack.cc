@@ -12,6 +12,7 @@
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/sync_stream.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "crm/auth/v1/auth_service.grpc.pb.h"
@@ -47,21 +48,31 @@ std::string ServiceUnderTest::target() const { return absl::StrCat("127.0.0.1:",
 
 absl::Status ServiceUnderTest::Launch(const std::string& binary, const std::string& conninfo,
                                       std::vector<std::string> args) {
-  port_ = test::PickFreePort();
-  metrics_port_ = test::PickFreePort();
-  std::vector<std::string> all = {
-      "--listen-host=127.0.0.1",
-      absl::StrCat("--grpc-port=", port_),
-      absl::StrCat("--metrics-port=", metrics_port_),
-      "--drain-timeout=5s",
-  };
-  if (!conninfo.empty()) {
-    all.push_back("--db-url=" + conninfo);
-    all.push_back("--db-pool-size=4");
+  // A port picked free can be taken before the service binds it (by another test, or as the
+  // local end of a connection): then the service is started again on other ports.
+  absl::Status started;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    port_ = test::PickFreePort();
+    metrics_port_ = test::PickFreePort();
+    std::vector<std::string> all = {
+        "--listen-host=127.0.0.1",
+        absl::StrCat("--grpc-port=", port_),
+        absl::StrCat("--metrics-port=", metrics_port_),
+        "--drain-timeout=5s",
+    };
+    if (!conninfo.empty()) {
+      all.push_back("--db-url=" + conninfo);
+      all.push_back("--db-pool-size=4");
+    }
+    all.insert(all.end(), args.begin(), args.end());
+    options_ = {test::BuiltBinary(binary), all, {}};
+    process_.reset();
+    started = Restart();
+    const bool port_taken = absl::StrContains(started.message(), "cannot listen on") ||
+                            absl::StrContains(started.message(), "cannot serve metrics on");
+    if (started.ok() || !port_taken) break;
   }
-  all.insert(all.end(), args.begin(), args.end());
-  options_ = {test::BuiltBinary(binary), all, {}};
-  if (auto s = Restart(); !s.ok()) return s;
+  if (!started.ok()) return started;
   channel_ = grpc::CreateChannel(target(), grpc::InsecureChannelCredentials());
   return absl::OkStatus();
 }
