@@ -223,8 +223,8 @@ const auth::ScopedStatement& ListScoped(int set) {
 // recent takes the first page-full of rows in the order its nested loop gives them: buckets
 // newest first (generate_series counts down; the LATERAL subquery, sorted, is not pulled up),
 // each bucket's matches sorted; the sessions start no parallel workers.
-// The cursor ($1) is checked on the tickets, never on the texts, so that no plan ANDs the
-// gram index with a range of the texts' key (a bitmap of every ticket below the cursor).
+// In the gram ways the cursor ($1) is checked on the tickets, never on the texts, so that no
+// plan ANDs the gram index with a range of the texts' key (a bitmap of every ticket below it).
 const auth::ScopedStatement& SearchScoped(int set) {
   static const auto* s = StatementsByFilters("service.search", [](int set, auth::DataScope scope) {
     const std::string filters = TicketFilters(set);
