@@ -347,9 +347,19 @@ TEST(CustomersE2eTest, CustomerLifecycle) {
       open.push_back(start_upload(*other, created.id(), contexts.back().get(), &stored));
     }
     // Once the eight are in (a slow machine may take a while to admit them), a ninth is refused.
+    // One of the eight may itself have been refused while an earlier upload's slot was not yet
+    // given back: a stream the server ended takes no more content, and is started again.
+    cv1::UploadDocumentRequest byte;
+    byte.set_chunk("x");
     grpc::Status ninth_status;
     for (const absl::Time until = absl::Now() + absl::Seconds(30); absl::Now() < until;) {
       absl::SleepFor(absl::Milliseconds(300));
+      for (size_t i = 0; i < open.size(); ++i) {
+        if (open[i]->Write(byte)) continue;
+        EXPECT_THAT(open[i]->Finish(), StatusIs(grpc::StatusCode::RESOURCE_EXHAUSTED));
+        contexts[i] = std::make_unique<grpc::ClientContext>();
+        open[i] = start_upload(*other, created.id(), contexts[i].get(), &stored);
+      }
       grpc::ClientContext ctx;
       auto ninth = start_upload(*other, created.id(), &ctx, &stored);
       ninth->WritesDone();
