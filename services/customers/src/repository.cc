@@ -172,7 +172,9 @@ constexpr Statement kLockDuplicateKeys{
 
 // One branch per key, each on its index (the partial indexes' conditions are spelled out: as
 // one OR it became a scan computing every row's normalised name); a customer matching several
-// keys is reported for the first. Planned for each lookup (db::ExecPlanned).
+// keys is reported for the first. A kept (generic) plan serves every lookup: the keys' indexes
+// are hash indexes, equality only, and a branch whose key is empty stops at its one-time
+// filter; planning it for each lookup cost several times its execution.
 constexpr Statement kFindDuplicates{
     "customers.find_duplicates",
     "SELECT DISTINCT ON (d.id) d.id::text, d.number, d.matched, d.owner_id::text,"
@@ -326,7 +328,7 @@ std::vector<Duplicate> Repository::FindDuplicates(db::Tx& tx, const std::string&
                                                   const std::string& tax_id,
                                                   const std::string& phone) {
   std::vector<Duplicate> out;
-  for (const auto& row : db::ExecPlanned(tx, kFindDuplicates, name, tax_id, Digits(phone))) {
+  for (const auto& row : db::Exec(tx, kFindDuplicates, name, tax_id, Digits(phone))) {
     out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
                    row[3].as<std::string>(), row[4].as<std::string>()});
   }
