@@ -140,26 +140,30 @@ int main(int argc, char** argv) {
   auto customers =
       crm::e2e::CustomersServer::Start(**db, **auth, {"--grpc-unix-socket=" + sock("customers")});
   if (!customers.ok()) Die(customers.status().ToString());
-  auto pipeline = crm::e2e::PipelineServer::Start(**db, **auth, **customers);
+  auto pipeline = crm::e2e::PipelineServer::Start(**db, **auth, **customers,
+                                                  {"--grpc-unix-socket=" + sock("pipeline")});
   if (!pipeline.ok()) Die(pipeline.status().ToString());
   auto fake = crm::e2e::SalesSystemFake::Start();
   if (!fake.ok()) Die(fake.status().ToString());
   auto contracts =
-      crm::e2e::ContractsServer::Start(**db, **auth, **customers, **pipeline, (*fake)->address());
+      crm::e2e::ContractsServer::Start(**db, **auth, **customers, **pipeline, (*fake)->address(),
+                                       {"--grpc-unix-socket=" + sock("contracts")});
   if (!contracts.ok()) Die(contracts.status().ToString());
   auto payments_secret = (*auth)->CreateServiceAccount("payments-follower", "payments_follower");
   if (!payments_secret.ok()) Die(payments_secret.status().ToString());
-  auto payments = crm::e2e::PaymentsServer::Start(**db, **auth, **contracts, *payments_secret);
+  auto payments = crm::e2e::PaymentsServer::Start(**db, **auth, **contracts, *payments_secret,
+                                                  {"--grpc-unix-socket=" + sock("payments")});
   if (!payments.ok()) Die(payments.status().ToString());
   auto service_secret = (*auth)->CreateServiceAccount("service-follower", "service_follower");
   if (!service_secret.ok()) Die(service_secret.status().ToString());
-  auto service = crm::e2e::ServiceServer::Start(**db, **auth, **customers, *service_secret);
+  auto service = crm::e2e::ServiceServer::Start(**db, **auth, **customers, *service_secret,
+                                                {"--grpc-unix-socket=" + sock("service")});
   if (!service.ok()) Die(service.status().ToString());
   std::vector<std::string> args = {"--customers-address=unix:" + sock("customers"),
-                                   "--pipeline-address=" + (*pipeline)->target(),
-                                   "--contracts-address=" + (*contracts)->target(),
-                                   "--payments-address=" + (*payments)->target(),
-                                   "--service-address=" + (*service)->target(),
+                                   "--pipeline-address=unix:" + sock("pipeline"),
+                                   "--contracts-address=unix:" + sock("contracts"),
+                                   "--payments-address=unix:" + sock("payments"),
+                                   "--service-address=unix:" + sock("service"),
                                    "--analytics-address=",
                                    "--salesys-address=" + (*fake)->address(),
                                    "--grpc-unix-socket=" + sock("gateway"),
