@@ -82,6 +82,39 @@ absl::StatusOr<std::string> TestClusterConninfo() {
   return std::string(env);
 }
 
+std::unique_ptr<db::Conn> KeptPlanSession(const std::string& conninfo) {
+  return std::make_unique<db::Conn>(db::WithConnectOption(
+      conninfo, "options", "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off"));
+}
+
+std::string ExplainPrepared(db::Conn& conn, const std::string& name, const db::Params& params) {
+  auto plan = conn.Read([&](db::Tx& tx) -> absl::StatusOr<std::string> {
+    std::string args;
+    for (const auto& p : params) {
+      if (!args.empty()) args += ", ";
+      args += p ? tx.quote(*p) : "NULL";
+    }
+    std::string lines;
+    for (const auto& row : tx.exec(
+             absl::StrCat("EXPLAIN (COSTS OFF) EXECUTE ", tx.quote_name(name), "(", args, ")"))) {
+      absl::StrAppend(&lines, row[0].as<std::string>(), "\n");
+    }
+    return lines;
+  });
+  return plan.ok() ? *plan : std::string(plan.status().message());
+}
+
+PlanCounts PlanCountsOf(db::Conn& conn, const std::string& name) {
+  auto counts = conn.Read([&](db::Tx& tx) -> absl::StatusOr<PlanCounts> {
+    pqxx::result r = tx.exec(
+        absl::StrCat("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = ",
+                     tx.quote(name)));
+    if (r.empty()) return PlanCounts{};
+    return PlanCounts{r[0][0].as<int64_t>(), r[0][1].as<int64_t>()};
+  });
+  return counts.ok() ? *counts : PlanCounts{};
+}
+
 absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(absl::string_view name) {
   auto cluster = TestClusterConninfo();
   if (!cluster.ok()) return cluster.status();

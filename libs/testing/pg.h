@@ -9,7 +9,9 @@
 #include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "libs/db/conn.h"
 #include "libs/db/migrate.h"
+#include "libs/db/reader.h"
 
 namespace crm::test {
 
@@ -67,5 +69,20 @@ class TempCluster {
 
 // The conninfo of the shared test cluster (CRM_TEST_PG), or an error saying how to get one.
 absl::StatusOr<std::string> TestClusterConninfo();
+
+// A session that keeps generic plans, as the statements a service prepares run once planned,
+// and avoids sequential scans, so that a kept plan without a fitting index shows as a scan.
+// A test prepares a statement on it (through the service's code) and reads its plan with
+// ExplainPrepared.
+std::unique_ptr<db::Conn> KeptPlanSession(const std::string& conninfo);
+// The plan of the statement `name`, prepared on `conn`, for `params` (EXPLAIN without costs).
+std::string ExplainPrepared(db::Conn& conn, const std::string& name, const db::Params& params);
+// How often the statement `name`, prepared on `conn`, ran the plan the session keeps for it
+// (generic) and how often it was planned for the call's values (custom).
+struct PlanCounts {
+  int64_t generic = 0;
+  int64_t custom = 0;
+};
+PlanCounts PlanCountsOf(db::Conn& conn, const std::string& name);
 
 }  // namespace crm::test

@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/auth/scope.h"
+#include "libs/db/filters.h"
 #include "libs/db/pqxx_traits.h"
 #include "libs/db/time_fields.h"
 #include "libs/ids/uuid.h"
@@ -189,21 +190,27 @@ constexpr Statement kRepoint{
     "UPDATE contracts.contracts SET customer_id = $2::uuid, version = version + 1,"
     " updated_at = now() WHERE customer_id = $1::uuid RETURNING id::text"};
 
-// Newest first; every filter optional.
-const auth::ScopedStatement& ListScoped() {
-  static const auto* s =
-      new auth::ScopedStatement("contracts.list",
-                                "SELECT " CONTRACT_COLUMNS
-                                " FROM contracts.contracts c"
-                                " WHERE c.id < $1::uuid AND ($2 = '' OR c.status = $2)"
-                                " AND ($3 = '' OR c.customer_id = nullif($3, '')::uuid)"
-                                " AND ($4 = '' OR c.owner_id = nullif($4, '')::uuid)"
-                                " AND ($5 = '' OR c.opportunity_id = nullif($5, '')::uuid)"
-                                " AND ($6 = '' OR c.sign_date >= nullif($6, '')::date)"
-                                " AND ($7 = '' OR c.sign_date <= nullif($7, '')::date)"
-                                " AND {scope} ORDER BY c.id DESC LIMIT $9",
-                                kOwners, kDepartments, 8);
-  return *s;
+// Newest first; every filter optional. A customer's contracts (Customer 360, a customer's
+// page) are a statement of their own, whose kept plan walks the customer's index
+// (db::UuidFilter); other lists are planned for their filters.
+const auth::ScopedStatement& ListScoped(bool by_customer) {
+  static const auto* s = [] {
+    auto* both = new std::vector<auth::ScopedStatement>();
+    for (bool customer : {false, true}) {
+      both->emplace_back(customer ? "contracts.list_by_customer" : "contracts.list",
+                         absl::StrCat("SELECT " CONTRACT_COLUMNS " FROM contracts.contracts c"
+                                      " WHERE c.id < $1::uuid AND ($2 = '' OR c.status = $2) AND ",
+                                      db::UuidFilter(customer, "c.customer_id", 3),
+                                      " AND ($4 = '' OR c.owner_id = nullif($4, '')::uuid)"
+                                      " AND ($5 = '' OR c.opportunity_id = nullif($5, '')::uuid)"
+                                      " AND ($6 = '' OR c.sign_date >= nullif($6, '')::date)"
+                                      " AND ($7 = '' OR c.sign_date <= nullif($7, '')::date)"
+                                      " AND {scope} ORDER BY c.id DESC LIMIT $9"),
+                         kOwners, kDepartments, 8);
+    }
+    return both;
+  }();
+  return (*s)[by_customer];
 }
 
 constexpr Statement kStatusChanges{
@@ -308,7 +315,7 @@ std::vector<Contract> Repository::List(db::Tx& tx, const ContractFilter& f,
                                        const auth::Principal& caller, const std::string& before_id,
                                        int limit) {
   pqxx::result r = Exec(
-      tx, ListScoped().For(caller.scope),
+      tx, ListScoped(!f.customer_id.empty()).For(caller.scope),
       before_id.empty() ? std::string(ids::kMaxUuid) : before_id,
       f.status == ContractStatus::kUnspecified ? std::string() : std::string(StatusName(f.status)),
       f.customer_id, f.owner_id, f.opportunity_id, DayText(f.signed_from), DayText(f.signed_to),

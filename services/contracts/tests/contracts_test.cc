@@ -2,10 +2,13 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "crm/customers/v1/events.pb.h"
 #include "crm/payments/v1/events.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/auth/scope.h"
+#include "libs/ids/uuid.h"
 #include "libs/testing/status_matchers.h"
 #include "libs/validation/updates.h"
 #include "services/contracts/tests/fixture.h"
@@ -19,6 +22,7 @@ using test::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
+using ::testing::Not;
 
 constexpr auto kDenied = absl::StatusCode::kPermissionDenied;
 constexpr auto kInvalid = absl::StatusCode::kInvalidArgument;
@@ -435,6 +439,46 @@ TEST_F(ContractsTest, ASettledReceivableCompletesItsSignedContractOnce) {
   // A completed contract is not terminated any more.
   EXPECT_THAT(contracts_->Terminate(*conn_, Manager({dept}), meta_, signed_.id, "", "作废"),
               StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+// A customer's contracts (Customer 360, a customer's page) are read through the customer's
+// index by the plan kept for any customer, in every scope, and a session plans them once.
+TEST_F(ContractsFixture, ACustomersContractsKeepOnePlanThroughTheCustomersIndex) {
+  const std::string department = NewId();
+  const auth::Principal rep = Rep(department), manager = Manager({department});
+  // 3,000 contracts of 21 owners in 5 departments, two thirds of them the rep's, five for each
+  // customer.
+  ASSERT_THAT(conn_->Transact([&](db::Tx& tx) -> absl::Status {
+    tx.exec_params(
+        "INSERT INTO contracts.contracts (id, number, customer_id, title, owner_id,"
+        " owner_department_id, currency, channel, creator_id)"
+        " SELECT gen_random_uuid(), 'PLAN-' || i, ('00000000-0000-7000-8000-' ||"
+        " lpad((i / 5)::text, 12, '0'))::uuid, '计划检查',"
+        " CASE WHEN i % 3 = 0 THEN ('00000000-0000-7000-9000-' || lpad((i % 20)::text, 12, '0'))"
+        " ::uuid ELSE $1::uuid END,"
+        " CASE WHEN i % 3 = 0 THEN ('00000000-0000-7000-a000-' || lpad((i % 4)::text, 12, '0'))"
+        " ::uuid ELSE $2::uuid END, 'CNY', 'direct', $1::uuid FROM generate_series(1, 3000) i",
+        rep.user_id, department);
+    tx.exec("ANALYZE contracts.contracts");
+    return absl::OkStatus();
+  }),
+              IsOk());
+  const std::string customer = "00000000-0000-7000-8000-000000000100";
+  ContractFilter f;
+  f.customer_id = customer;
+  auto kept = test::KeptPlanSession(conninfo_);
+  for (const auth::Principal& p : {rep, manager, Executive()}) {
+    auto page = contracts_->List(*kept, p, f, 20, "");
+    ASSERT_THAT(page, IsOk());
+    EXPECT_EQ(page->items.size(), p.scope == auth::DataScope::kAll ? 5u : 3u);
+    const std::string plan = test::ExplainPrepared(
+        *kept, absl::StrCat("contracts.list_by_customer.", auth::DataScopeName(p.scope)),
+        {std::string(ids::kMaxUuid), "", customer, "", "", "", "", auth::ScopeParam(p), "21"});
+    EXPECT_THAT(plan, HasSubstr("contracts_customer")) << plan;
+    EXPECT_THAT(plan, Not(HasSubstr("Seq Scan"))) << plan;
+  }
+  for (int i = 0; i < 8; ++i) ASSERT_THAT(contracts_->List(*conn_, rep, f, 20, ""), IsOk());
+  EXPECT_GT(test::PlanCountsOf(*conn_, "contracts.list_by_customer.own").generic, 0);
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "libs/auth/scope.h"
+#include "libs/db/filters.h"
 #include "libs/db/pqxx_traits.h"
 #include "libs/db/time_fields.h"
 #include "libs/ids/uuid.h"
@@ -248,35 +250,48 @@ const auth::ScopedStatement& LockForPaymentScoped() {
   return *s;
 }
 
-// The list filters over $2…$7 (status, customer, owner, department, signed from, to).
-#define FILTERS                                                                       \
-  " ($2 = '' OR r.status = $2) AND ($3 = '' OR r.customer_id = nullif($3, '')::uuid)" \
-  " AND ($4 = '' OR r.owner_id = nullif($4, '')::uuid)"                               \
-  " AND ($5 = '' OR r.owner_department_id = nullif($5, '')::uuid)"                    \
-  " AND ($6 = '' OR r.sign_date >= nullif($6, '')::date)"                             \
+// The list filters over $2…$7 (status, customer, owner, department, signed from, to); the
+// customer's is written in for each statement ({customer}).
+#define FILTERS                                                    \
+  " ($2 = '' OR r.status = $2) AND {customer}"                     \
+  " AND ($4 = '' OR r.owner_id = nullif($4, '')::uuid)"            \
+  " AND ($5 = '' OR r.owner_department_id = nullif($5, '')::uuid)" \
+  " AND ($6 = '' OR r.sign_date >= nullif($6, '')::date)"          \
   " AND ($7 = '' OR r.sign_date <= nullif($7, '')::date)"
 
-const auth::ScopedStatement& ListScoped() {
-  static const auto* s = new auth::ScopedStatement(
-      "payments.list",
-      "SELECT " HEADER_COLUMNS ", " BALANCE_COLUMNS " FROM payments.receivables r" BALANCE_JOIN(
-          "$10::date") " WHERE r.contract_id < $1::uuid AND" FILTERS
-                       " AND (NOT $8::bool OR b.overdue > 0)"
-                       " AND {scope} ORDER BY r.contract_id DESC LIMIT $11",
-      kOwners, kDepartments, 9);
-  return *s;
+// A customer's receivables (Customer 360, a customer's page) are a statement of their own,
+// whose kept plan walks the customer's index (db::UuidFilter); other lists are planned for
+// their filters.
+const auth::ScopedStatement& ListScoped(bool by_customer) {
+  static const auto* s = [] {
+    auto* both = new std::vector<auth::ScopedStatement>();
+    for (bool customer : {false, true}) {
+      both->emplace_back(
+          customer ? "payments.list_by_customer" : "payments.list",
+          absl::StrReplaceAll("SELECT " HEADER_COLUMNS ", " BALANCE_COLUMNS
+                              " FROM payments.receivables r" BALANCE_JOIN(
+                                  "$10::date") " WHERE r.contract_id < $1::uuid AND" FILTERS
+                                               " AND (NOT $8::bool OR b.overdue > 0)"
+                                               " AND {scope} ORDER BY r.contract_id DESC LIMIT $11",
+                              {{"{customer}", db::UuidFilter(customer, "r.customer_id", 3)}}),
+          kOwners, kDepartments, 9);
+    }
+    return both;
+  }();
+  return (*s)[by_customer];
 }
 
 const auth::ScopedStatement& SummarizeScoped() {
   static const auto* s = new auth::ScopedStatement(
       "payments.summarize",
-      "SELECT coalesce(sum(" DUE
-      "), 0)::int8, coalesce(sum(r.received_minor), 0)::int8,"
-      " coalesce(sum(b.overdue), 0)::int8, coalesce(sum(b.aging_30), 0)::int8,"
-      " coalesce(sum(b.aging_60), 0)::int8, coalesce(sum(b.aging_90), 0)::int8,"
-      " coalesce(sum(b.aging_older), 0)::int8"
-      " FROM payments.receivables r" BALANCE_JOIN("$9::date") " WHERE r.currency = $1 AND" FILTERS
-                                                              " AND {scope}",
+      absl::StrReplaceAll("SELECT coalesce(sum(" DUE
+                          "), 0)::int8, coalesce(sum(r.received_minor), 0)::int8,"
+                          " coalesce(sum(b.overdue), 0)::int8, coalesce(sum(b.aging_30), 0)::int8,"
+                          " coalesce(sum(b.aging_60), 0)::int8, coalesce(sum(b.aging_90), 0)::int8,"
+                          " coalesce(sum(b.aging_older), 0)::int8"
+                          " FROM payments.receivables r" BALANCE_JOIN(
+                              "$9::date") " WHERE r.currency = $1 AND" FILTERS " AND {scope}",
+                          {{"{customer}", "($3 = '' OR r.customer_id = nullif($3, '')::uuid)"}}),
       kOwners, kDepartments, 8);
   return *s;
 }
@@ -460,7 +475,7 @@ std::vector<Receivable> Repository::List(db::Tx& tx, const ReceivableFilter& f,
                                          const auth::Principal& caller, absl::CivilDay today,
                                          const std::string& before_id, int limit) {
   pqxx::result r =
-      Exec(tx, ListScoped().For(caller.scope),
+      Exec(tx, ListScoped(!f.customer_id.empty()).For(caller.scope),
            before_id.empty() ? std::string(ids::kMaxUuid) : before_id,
            f.status == ReceivableStatus::kUnspecified ? std::string() : StatusName(f.status),
            f.customer_id, f.owner_id, f.department_id, DayText(f.signed_from), DayText(f.signed_to),

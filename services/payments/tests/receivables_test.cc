@@ -6,7 +6,10 @@
 #include <random>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "libs/auth/scope.h"
+#include "libs/ids/uuid.h"
 #include "libs/testing/status_matchers.h"
 #include "libs/validation/updates.h"
 #include "services/payments/src/convert.h"
@@ -20,6 +23,7 @@ using test::IsOk;
 using test::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::vector<int64_t> Paid(const Receivable& r) {
   std::vector<int64_t> out;
@@ -403,6 +407,48 @@ TEST_F(PaymentsFixture, OverdueAmountsAreAgedAndSummarized) {
   ASSERT_THAT(overdue, IsOk());
   ASSERT_EQ(overdue->items.size(), 1u);
   EXPECT_EQ(overdue->items[0].balance.overdue_minor, 600'000);
+}
+
+// A customer's receivables (Customer 360, a customer's page) are read through the customer's
+// index by the plan kept for any customer, in every scope, and a session plans them once.
+TEST_F(PaymentsFixture, ACustomersReceivablesKeepOnePlanThroughTheCustomersIndex) {
+  const std::string department = NewId();
+  const auth::Principal rep = Rep(department), manager = Manager({department});
+  // 3,000 receivables of 21 owners in 5 departments, two thirds of them the rep's, five for each
+  // customer.
+  ASSERT_THAT(conn_->Transact([&](db::Tx& tx) -> absl::Status {
+    tx.exec_params(
+        "INSERT INTO payments.receivables (contract_id, contract_number, customer_id, owner_id,"
+        " owner_department_id, currency, due_minor, sign_date)"
+        " SELECT gen_random_uuid(), 'PLAN-' || i, ('00000000-0000-7000-8000-' ||"
+        " lpad((i / 5)::text, 12, '0'))::uuid,"
+        " CASE WHEN i % 3 = 0 THEN ('00000000-0000-7000-9000-' || lpad((i % 20)::text, 12, '0'))"
+        " ::uuid ELSE $1::uuid END,"
+        " CASE WHEN i % 3 = 0 THEN ('00000000-0000-7000-a000-' || lpad((i % 4)::text, 12, '0'))"
+        " ::uuid ELSE $2::uuid END,"
+        " 'CNY', 100000, DATE '2026-01-01' + i % 300 FROM generate_series(1, 3000) i",
+        rep.user_id, department);
+    tx.exec("ANALYZE payments.receivables");
+    return absl::OkStatus();
+  }),
+              IsOk());
+  const std::string customer = "00000000-0000-7000-8000-000000000100";
+  ReceivableFilter f;
+  f.customer_id = customer;
+  auto kept = test::KeptPlanSession(conninfo_);
+  for (const auth::Principal& p : {rep, manager, Finance()}) {
+    auto page = receivables_->List(*kept, p, f, 20, "");
+    ASSERT_THAT(page, IsOk());
+    EXPECT_EQ(page->items.size(), p.scope == auth::DataScope::kAll ? 5u : 3u);
+    const std::string plan = test::ExplainPrepared(
+        *kept, absl::StrCat("payments.list_by_customer.", auth::DataScopeName(p.scope)),
+        {std::string(ids::kMaxUuid), "", customer, "", "", "", "", "false", auth::ScopeParam(p),
+         "2026-12-07", "21"});
+    EXPECT_THAT(plan, HasSubstr("receivables_customer")) << plan;
+    EXPECT_THAT(plan, Not(HasSubstr("Seq Scan"))) << plan;
+  }
+  for (int i = 0; i < 8; ++i) ASSERT_THAT(receivables_->List(*conn_, rep, f, 20, ""), IsOk());
+  EXPECT_GT(test::PlanCountsOf(*conn_, "payments.list_by_customer.own").generic, 0);
 }
 
 }  // namespace

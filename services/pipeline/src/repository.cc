@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/auth/scope.h"
+#include "libs/db/filters.h"
 #include "libs/db/pqxx_traits.h"
 #include "libs/db/time_fields.h"
 #include "libs/ids/uuid.h"
@@ -128,21 +129,29 @@ constexpr Statement kRepoint{
     "UPDATE pipeline.opportunities SET customer_id = $2::uuid, version = version + 1,"
     " updated_at = now() WHERE customer_id = $1::uuid RETURNING id::text"};
 
-// Newest first; every filter optional.
-const auth::ScopedStatement& ListScoped() {
-  static const auto* s = new auth::ScopedStatement(
-      "pipeline.list_opportunities",
-      "SELECT " OPPORTUNITY_COLUMNS
-      " FROM pipeline.opportunities o"
-      " WHERE o.id < $1::uuid AND ($2 = '' OR o.status = $2) AND ($3 = '' OR o.stage = $3)"
-      " AND ($4 = '' OR o.assignee_id = nullif($4, '')::uuid)"
-      " AND ($5 = '' OR o.creator_id = nullif($5, '')::uuid)"
-      " AND ($6 = '' OR o.customer_id = nullif($6, '')::uuid)"
-      " AND ($7 = '' OR o.expected_close_date >= nullif($7, '')::date)"
-      " AND ($8 = '' OR o.expected_close_date <= nullif($8, '')::date)"
-      " AND {scope} ORDER BY o.id DESC LIMIT $10",
-      kOwners, kDepartments, 9);
-  return *s;
+// Newest first; every filter optional. A customer's opportunities (Customer 360, a customer's
+// page) are a statement of their own, whose kept plan walks the customer's index
+// (db::UuidFilter); other lists are planned for their filters.
+const auth::ScopedStatement& ListScoped(bool by_customer) {
+  static const auto* s = [] {
+    auto* both = new std::vector<auth::ScopedStatement>();
+    for (bool customer : {false, true}) {
+      both->emplace_back(
+          customer ? "pipeline.list_opportunities_by_customer" : "pipeline.list_opportunities",
+          absl::StrCat(
+              "SELECT " OPPORTUNITY_COLUMNS " FROM pipeline.opportunities o"
+              " WHERE o.id < $1::uuid AND ($2 = '' OR o.status = $2) AND ($3 = '' OR o.stage = $3)"
+              " AND ($4 = '' OR o.assignee_id = nullif($4, '')::uuid)"
+              " AND ($5 = '' OR o.creator_id = nullif($5, '')::uuid) AND ",
+              db::UuidFilter(customer, "o.customer_id", 6),
+              " AND ($7 = '' OR o.expected_close_date >= nullif($7, '')::date)"
+              " AND ($8 = '' OR o.expected_close_date <= nullif($8, '')::date)"
+              " AND {scope} ORDER BY o.id DESC LIMIT $10"),
+          kOwners, kDepartments, 9);
+    }
+    return both;
+  }();
+  return (*s)[by_customer];
 }
 
 // The contracts made from an opportunity that the caller may see (by the contract's owner).
@@ -301,7 +310,7 @@ std::vector<Opportunity> Repository::List(db::Tx& tx, const OpportunityFilter& f
                                           const auth::Principal& caller,
                                           const std::string& before_id, int limit) {
   pqxx::result r =
-      Exec(tx, ListScoped().For(caller.scope),
+      Exec(tx, ListScoped(!f.customer_id.empty()).For(caller.scope),
            before_id.empty() ? std::string(ids::kMaxUuid) : before_id,
            f.status == OpportunityStatus::kUnspecified ? std::string()
                                                        : std::string(StatusName(f.status)),

@@ -1,8 +1,11 @@
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "crm/contracts/v1/events.pb.h"
 #include "crm/customers/v1/events.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/auth/scope.h"
+#include "libs/ids/uuid.h"
 #include "libs/testing/status_matchers.h"
 #include "libs/validation/updates.h"
 #include "services/pipeline/tests/fixture.h"
@@ -15,6 +18,7 @@ using test::IsOk;
 using test::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
 constexpr auto kDenied = absl::StatusCode::kPermissionDenied;
@@ -606,6 +610,48 @@ TEST_F(OpportunitiesTest, AnOpportunityShowsTheContractsMadeFromIt) {
   ASSERT_THAT(got, IsOk());
   ASSERT_EQ(got->contracts.size(), 1u);
   EXPECT_EQ(got->contracts[0].owner_id, owner);
+}
+
+// A customer's opportunities (Customer 360, a customer's page) are read through the customer's
+// index by the plan kept for any customer, in every scope, and a session plans them once.
+TEST_F(PipelineFixture, ACustomersOpportunitiesKeepOnePlanThroughTheCustomersIndex) {
+  const std::string department = NewId();
+  const auth::Principal rep = Rep(department), manager = Manager({department});
+  // 3,000 opportunities of 21 creators in 5 departments, two thirds of them the rep's, five for
+  // each customer.
+  ASSERT_THAT(conn_->Transact([&](db::Tx& tx) -> absl::Status {
+    tx.exec_params(
+        "INSERT INTO pipeline.opportunities (id, customer_id, summary, probability, stage,"
+        " creator_id, creator_department_id)"
+        " SELECT gen_random_uuid(), ('00000000-0000-7000-8000-' ||"
+        " lpad((i / 5)::text, 12, '0'))::uuid, '计划检查', 10,"
+        " (SELECT code FROM pipeline.stages ORDER BY position LIMIT 1),"
+        " CASE WHEN i % 3 = 0 THEN ('00000000-0000-7000-9000-' || lpad((i % 20)::text, 12, '0'))"
+        " ::uuid ELSE $1::uuid END,"
+        " CASE WHEN i % 3 = 0 THEN ('00000000-0000-7000-a000-' || lpad((i % 4)::text, 12, '0'))"
+        " ::uuid ELSE $2::uuid END FROM generate_series(1, 3000) i",
+        rep.user_id, department);
+    tx.exec("ANALYZE pipeline.opportunities");
+    return absl::OkStatus();
+  }),
+              IsOk());
+  const std::string customer = "00000000-0000-7000-8000-000000000100";
+  OpportunityFilter f;
+  f.customer_id = customer;
+  auto kept = test::KeptPlanSession(conninfo_);
+  for (const auth::Principal& p : {rep, manager, Executive()}) {
+    auto page = opportunities_->List(*kept, p, f, 20, "");
+    ASSERT_THAT(page, IsOk());
+    EXPECT_EQ(page->items.size(), p.scope == auth::DataScope::kAll ? 5u : 3u);
+    const std::string plan = test::ExplainPrepared(
+        *kept,
+        absl::StrCat("pipeline.list_opportunities_by_customer.", auth::DataScopeName(p.scope)),
+        {std::string(ids::kMaxUuid), "", "", "", "", customer, "", "", auth::ScopeParam(p), "21"});
+    EXPECT_THAT(plan, HasSubstr("opportunities_customer")) << plan;
+    EXPECT_THAT(plan, Not(HasSubstr("Seq Scan"))) << plan;
+  }
+  for (int i = 0; i < 8; ++i) ASSERT_THAT(opportunities_->List(*conn_, rep, f, 20, ""), IsOk());
+  EXPECT_GT(test::PlanCountsOf(*conn_, "pipeline.list_opportunities_by_customer.own").generic, 0);
 }
 
 }  // namespace
