@@ -12,6 +12,7 @@
 #include <pqxx/nontransaction>
 
 #include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
 #include "libs/db/conn.h"
 #include "libs/testing/process.h"
 
@@ -87,7 +88,8 @@ std::unique_ptr<db::Conn> KeptPlanSession(const std::string& conninfo) {
       conninfo, "options", "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off"));
 }
 
-std::string ExplainPrepared(db::Conn& conn, const std::string& name, const db::Params& params) {
+std::string ExplainPrepared(db::Conn& conn, const std::string& name, const db::Params& params,
+                            const std::string& options) {
   auto plan = conn.Read([&](db::Tx& tx) -> absl::StatusOr<std::string> {
     std::string args;
     for (const auto& p : params) {
@@ -95,13 +97,14 @@ std::string ExplainPrepared(db::Conn& conn, const std::string& name, const db::P
       args += p ? tx.quote(*p) : "NULL";
     }
     std::string lines;
-    for (const auto& row : tx.exec(
-             absl::StrCat("EXPLAIN (COSTS OFF) EXECUTE ", tx.quote_name(name), "(", args, ")"))) {
+    for (const auto& row : tx.exec(absl::StrCat("EXPLAIN (", options, ") EXECUTE ",
+                                                tx.quote_name(name), "(", args, ")"))) {
       absl::StrAppend(&lines, row[0].as<std::string>(), "\n");
     }
     return lines;
   });
-  return plan.ok() ? *plan : std::string(plan.status().message());
+  if (!plan.ok()) ADD_FAILURE() << "EXPLAIN EXECUTE " << name << ": " << plan.status();
+  return plan.ok() ? *plan : std::string();
 }
 
 PlanCounts PlanCountsOf(db::Conn& conn, const std::string& name) {
@@ -109,9 +112,10 @@ PlanCounts PlanCountsOf(db::Conn& conn, const std::string& name) {
     pqxx::result r = tx.exec(
         absl::StrCat("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = ",
                      tx.quote(name)));
-    if (r.empty()) return PlanCounts{};
+    if (r.empty()) return absl::NotFoundError("not prepared on this session");
     return PlanCounts{r[0][0].as<int64_t>(), r[0][1].as<int64_t>()};
   });
+  if (!counts.ok()) ADD_FAILURE() << "the plans of " << name << ": " << counts.status();
   return counts.ok() ? *counts : PlanCounts{};
 }
 

@@ -3,6 +3,7 @@
 // scripts/test.sh starts (CRM_TEST_PG), and private throw-away clusters for tests that must
 // stop and start the server.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,15 +71,19 @@ class TempCluster {
 // The conninfo of the shared test cluster (CRM_TEST_PG), or an error saying how to get one.
 absl::StatusOr<std::string> TestClusterConninfo();
 
-// A session that keeps generic plans, as the statements a service prepares run once planned,
-// and avoids sequential scans, so that a kept plan without a fitting index shows as a scan.
-// A test prepares a statement on it (through the service's code) and reads its plan with
-// ExplainPrepared.
+// A session that uses the generic plan of every prepared statement (the plan kept for any
+// values, which a service's session runs once PostgreSQL prefers it, or always where the
+// service forces it) and avoids sequential scans, so that a plan without a fitting index shows
+// as a scan. A test prepares a statement on it (through the service's code) and reads its plan
+// with ExplainPrepared. conninfo must not set `options` itself.
 std::unique_ptr<db::Conn> KeptPlanSession(const std::string& conninfo);
-// The plan of the statement `name`, prepared on `conn`, for `params` (EXPLAIN without costs).
-std::string ExplainPrepared(db::Conn& conn, const std::string& name, const db::Params& params);
+// The plan of the statement `name`, prepared on `conn`, for `params`: EXPLAIN with `options`.
+// A failure fails the test and gives "".
+std::string ExplainPrepared(db::Conn& conn, const std::string& name, const db::Params& params,
+                            const std::string& options = "COSTS OFF");
 // How often the statement `name`, prepared on `conn`, ran the plan the session keeps for it
-// (generic) and how often it was planned for the call's values (custom).
+// (generic) and how often it was planned for the call's values (custom). A statement not
+// prepared there, or a failure, fails the test.
 struct PlanCounts {
   int64_t generic = 0;
   int64_t custom = 0;

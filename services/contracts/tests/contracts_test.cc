@@ -475,6 +475,7 @@ TEST_F(ContractsFixture, ACustomersContractsKeepOnePlanThroughTheCustomersIndex)
         *kept, absl::StrCat("contracts.list_by_customer.", auth::DataScopeName(p.scope)),
         {std::string(ids::kMaxUuid), "", customer, "", "", "", "", auth::ScopeParam(p), "21"});
     EXPECT_THAT(plan, HasSubstr("contracts_customer")) << plan;
+    EXPECT_THAT(plan, HasSubstr("customer_id = $3")) << plan;  // the plan kept for any customer
     EXPECT_THAT(plan, Not(HasSubstr("Seq Scan"))) << plan;
   }
   for (int i = 0; i < 8; ++i) ASSERT_THAT(contracts_->List(*conn_, rep, f, 20, ""), IsOk());

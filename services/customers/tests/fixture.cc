@@ -147,17 +147,8 @@ std::vector<std::string> CustomersFixture::EventsSinceStart() {
 
 nlohmann::json CustomersFixture::PlanOf(db::Conn& conn, const std::string& name,
                                         const db::Params& params) {
-  auto plan = conn.Read([&](db::Tx& tx) -> absl::StatusOr<std::string> {
-    std::string args;
-    for (const auto& p : params) {
-      if (!args.empty()) args += ", ";
-      args += p ? tx.quote(*p) : "NULL";
-    }
-    return tx.exec("EXPLAIN (FORMAT JSON) EXECUTE " + tx.quote_name(name) + "(" + args + ")")[0][0]
-        .as<std::string>();
-  });
-  EXPECT_THAT(plan, test::IsOk());
-  return plan.ok() ? nlohmann::json::parse(*plan)[0]["Plan"] : nlohmann::json::object();
+  const std::string plan = test::ExplainPrepared(conn, name, params, "FORMAT JSON");
+  return plan.empty() ? nlohmann::json::object() : nlohmann::json::parse(plan)[0]["Plan"];
 }
 
 }  // namespace crm::customers_service

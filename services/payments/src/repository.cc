@@ -259,9 +259,10 @@ const auth::ScopedStatement& LockForPaymentScoped() {
   " AND ($6 = '' OR r.sign_date >= nullif($6, '')::date)"          \
   " AND ($7 = '' OR r.sign_date <= nullif($7, '')::date)"
 
-// A customer's receivables (Customer 360, a customer's page) are a statement of their own,
-// whose kept plan walks the customer's index (db::UuidFilter); other lists are planned for
-// their filters.
+// A customer's receivables (Customer 360, a customer's page) are a statement of their own, whose
+// kept plan walks the customer's index (db::UuidFilter); other lists are left to the planner, which
+// mostly plans them for each call's values (a kept plan cannot use an index for an `($n = '' OR …)`
+// filter).
 const auth::ScopedStatement& ListScoped(bool by_customer) {
   static const auto* s = [] {
     auto* both = new std::vector<auth::ScopedStatement>();

@@ -445,6 +445,7 @@ TEST_F(PaymentsFixture, ACustomersReceivablesKeepOnePlanThroughTheCustomersIndex
         {std::string(ids::kMaxUuid), "", customer, "", "", "", "", "false", auth::ScopeParam(p),
          "2026-12-07", "21"});
     EXPECT_THAT(plan, HasSubstr("receivables_customer")) << plan;
+    EXPECT_THAT(plan, HasSubstr("customer_id = $3")) << plan;  // the plan kept for any customer
     EXPECT_THAT(plan, Not(HasSubstr("Seq Scan"))) << plan;
   }
   for (int i = 0; i < 8; ++i) ASSERT_THAT(receivables_->List(*conn_, rep, f, 20, ""), IsOk());

@@ -129,9 +129,10 @@ constexpr Statement kRepoint{
     "UPDATE pipeline.opportunities SET customer_id = $2::uuid, version = version + 1,"
     " updated_at = now() WHERE customer_id = $1::uuid RETURNING id::text"};
 
-// Newest first; every filter optional. A customer's opportunities (Customer 360, a customer's
-// page) are a statement of their own, whose kept plan walks the customer's index
-// (db::UuidFilter); other lists are planned for their filters.
+// Newest first; every filter optional. A customer's opportunities (Customer 360, a customer's page)
+// are a statement of their own, whose kept plan walks the customer's index (db::UuidFilter); other
+// lists are left to the planner, which mostly plans them for each call's values (a kept plan cannot
+// use an index for an `($n = '' OR …)` filter).
 const auth::ScopedStatement& ListScoped(bool by_customer) {
   static const auto* s = [] {
     auto* both = new std::vector<auth::ScopedStatement>();

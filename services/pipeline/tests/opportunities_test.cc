@@ -648,6 +648,7 @@ TEST_F(PipelineFixture, ACustomersOpportunitiesKeepOnePlanThroughTheCustomersInd
         absl::StrCat("pipeline.list_opportunities_by_customer.", auth::DataScopeName(p.scope)),
         {std::string(ids::kMaxUuid), "", "", "", "", customer, "", "", auth::ScopeParam(p), "21"});
     EXPECT_THAT(plan, HasSubstr("opportunities_customer")) << plan;
+    EXPECT_THAT(plan, HasSubstr("customer_id = $6")) << plan;  // the plan kept for any customer
     EXPECT_THAT(plan, Not(HasSubstr("Seq Scan"))) << plan;
   }
   for (int i = 0; i < 8; ++i) ASSERT_THAT(opportunities_->List(*conn_, rep, f, 20, ""), IsOk());

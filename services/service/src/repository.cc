@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "libs/auth/scope.h"
+#include "libs/db/filters.h"
 #include "libs/db/pqxx_traits.h"
 #include "libs/db/search_grams.h"
 #include "libs/db/time_fields.h"
@@ -147,9 +148,9 @@ int FilterSetOf(const TicketFilter& f, bool dated) {
 std::string TicketFilters(int set, absl::string_view id = "t.id") {
   return absl::StrCat(
       " ", id, " < $1::uuid",
-      set & kByCustomer ? " AND t.customer_id = $7::uuid" : " AND $7 = ''",
-      set & kByAssignee ? " AND t.assignee_id = $8::uuid" : " AND $8 = ''",
-      set & kByQueue ? " AND t.queue_department_id = $9::uuid" : " AND $9 = ''",
+      " AND ", db::UuidFilter(set & kByCustomer, "t.customer_id", 7),
+      " AND ", db::UuidFilter(set & kByAssignee, "t.assignee_id", 8),
+      " AND ", db::UuidFilter(set & kByQueue, "t.queue_department_id", 9),
       set & kByOthers
           ? " AND ($4 = '' OR t.status = $4) AND ($5 = '' OR t.type = $5)"
             " AND ($6 = '' OR t.priority = $6)"

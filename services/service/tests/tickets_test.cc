@@ -4,6 +4,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "crm/customers/v1/events.pb.h"
 #include "crm/service/v1/events.pb.h"
 #include "gmock/gmock.h"
@@ -33,24 +34,16 @@ class TicketsTest : public TicketsFixture {};
 // that List prepared on conn for p and f, run with the parameters List gives it.
 std::vector<std::string> PlanOf(db::Conn& conn, const std::string& explain, int set,
                                 const auth::Principal& p, const TicketFilter& f) {
-  auto plan = conn.Read([&](db::Tx& tx) -> absl::StatusOr<std::vector<std::string>> {
-    const std::string& q = f.query;
-    const std::string name = absl::StrCat("service.", q.empty() ? "list" : "search", ".", set, ".",
-                                          auth::DataScopeName(p.scope));
-    std::vector<std::string> lines;
-    for (const auto& row : tx.exec(absl::StrCat(
-             "EXPLAIN (", explain, ") EXECUTE ", tx.quote_name(name),
-             "('ffffffff-ffff-ffff-ffff-ffffffffffff', ", tx.quote(q), ", ",
-             tx.quote(q.empty() ? "" : "%" + q + "%"), ", '', '', '', ", tx.quote(f.customer_id),
-             ", ", tx.quote(f.assignee_id), ", ", tx.quote(f.queue_department_id), ", 0, 0, ",
-             f.open_only ? "true" : "false", ", false, 1, ", tx.quote(auth::ScopeParam(p)),
-             ", 20, false)"))) {
-      lines.push_back(row[0].as<std::string>());
-    }
-    return lines;
-  });
-  EXPECT_THAT(plan, IsOk());
-  return plan.ok() ? *plan : std::vector<std::string>{};
+  const std::string& q = f.query;
+  const std::string name = absl::StrCat("service.", q.empty() ? "list" : "search", ".", set, ".",
+                                        auth::DataScopeName(p.scope));
+  const std::string plan = test::ExplainPrepared(
+      conn, name,
+      {"ffffffff-ffff-ffff-ffff-ffffffffffff", q, q.empty() ? "" : "%" + q + "%", "", "", "",
+       f.customer_id, f.assignee_id, f.queue_department_id, "0", "0",
+       f.open_only ? "true" : "false", "false", "1", auth::ScopeParam(p), "20", "false"},
+      explain);
+  return absl::StrSplit(plan, '\n', absl::SkipEmpty());
 }
 
 std::vector<Action> ActionsOf(const std::vector<HistoryEntry>& h) {
