@@ -112,4 +112,13 @@ absl::Status NotVisible(DataScope scope, absl::string_view what, absl::string_vi
       absl::StrCat(what, " ", id, " does not exist or is outside your record scope"));
 }
 
+CustomerListStatements::CustomerListStatements(absl::string_view name,
+                                               absl::FunctionRef<std::string(bool)> sql,
+                                               const std::vector<std::string>& owner_columns,
+                                               const std::vector<std::string>& department_columns,
+                                               int param)
+    : others_(name, sql(false), owner_columns, department_columns, param),
+      by_customer_(absl::StrCat(name, "_by_customer"), sql(true), owner_columns, department_columns,
+                   param) {}
+
 }  // namespace crm::auth

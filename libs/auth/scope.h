@@ -49,4 +49,21 @@ class ScopedStatement {
   std::array<std::string, 4> sqls_;
 };
 
+// A list whose customer filter makes a statement of its own (db::UuidFilter), so that a
+// customer's list keeps a plan that walks the customer's index: `name` without the filter,
+// `name`_by_customer with it. sql(by_customer) writes each, with "{scope}".
+class CustomerListStatements {
+ public:
+  CustomerListStatements(absl::string_view name, absl::FunctionRef<std::string(bool)> sql,
+                         const std::vector<std::string>& owner_columns,
+                         const std::vector<std::string>& department_columns, int param);
+  const ScopedStatement& For(bool by_customer) const {
+    return by_customer ? by_customer_ : others_;
+  }
+
+ private:
+  ScopedStatement others_;
+  ScopedStatement by_customer_;
+};
+
 }  // namespace crm::auth

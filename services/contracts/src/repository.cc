@@ -195,23 +195,21 @@ constexpr Statement kRepoint{
 // lists are left to the planner, which mostly plans them for each call's values (a kept plan cannot
 // use an index for an `($n = '' OR …)` filter).
 const auth::ScopedStatement& ListScoped(bool by_customer) {
-  static const auto* s = [] {
-    auto* both = new std::vector<auth::ScopedStatement>();
-    for (bool customer : {false, true}) {
-      both->emplace_back(customer ? "contracts.list_by_customer" : "contracts.list",
-                         absl::StrCat("SELECT " CONTRACT_COLUMNS " FROM contracts.contracts c"
-                                      " WHERE c.id < $1::uuid AND ($2 = '' OR c.status = $2) AND ",
-                                      db::UuidFilter(customer, "c.customer_id", 3),
-                                      " AND ($4 = '' OR c.owner_id = nullif($4, '')::uuid)"
-                                      " AND ($5 = '' OR c.opportunity_id = nullif($5, '')::uuid)"
-                                      " AND ($6 = '' OR c.sign_date >= nullif($6, '')::date)"
-                                      " AND ($7 = '' OR c.sign_date <= nullif($7, '')::date)"
-                                      " AND {scope} ORDER BY c.id DESC LIMIT $9"),
-                         kOwners, kDepartments, 8);
-    }
-    return both;
-  }();
-  return (*s)[by_customer];
+  static const auto* s = new auth::CustomerListStatements(
+      "contracts.list",
+      [](bool by_customer) {
+        return absl::StrCat("SELECT " CONTRACT_COLUMNS
+                            " FROM contracts.contracts c"
+                            " WHERE c.id < $1::uuid AND ($2 = '' OR c.status = $2) AND ",
+                            db::UuidFilter(by_customer, "c.customer_id", 3),
+                            " AND ($4 = '' OR c.owner_id = nullif($4, '')::uuid)"
+                            " AND ($5 = '' OR c.opportunity_id = nullif($5, '')::uuid)"
+                            " AND ($6 = '' OR c.sign_date >= nullif($6, '')::date)"
+                            " AND ($7 = '' OR c.sign_date <= nullif($7, '')::date)"
+                            " AND {scope} ORDER BY c.id DESC LIMIT $9");
+      },
+      kOwners, kDepartments, 8);
+  return s->For(by_customer);
 }
 
 constexpr Statement kStatusChanges{

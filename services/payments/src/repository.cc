@@ -264,22 +264,19 @@ const auth::ScopedStatement& LockForPaymentScoped() {
 // mostly plans them for each call's values (a kept plan cannot use an index for an `($n = '' OR …)`
 // filter).
 const auth::ScopedStatement& ListScoped(bool by_customer) {
-  static const auto* s = [] {
-    auto* both = new std::vector<auth::ScopedStatement>();
-    for (bool customer : {false, true}) {
-      both->emplace_back(
-          customer ? "payments.list_by_customer" : "payments.list",
-          absl::StrReplaceAll("SELECT " HEADER_COLUMNS ", " BALANCE_COLUMNS
-                              " FROM payments.receivables r" BALANCE_JOIN(
-                                  "$10::date") " WHERE r.contract_id < $1::uuid AND" FILTERS
-                                               " AND (NOT $8::bool OR b.overdue > 0)"
-                                               " AND {scope} ORDER BY r.contract_id DESC LIMIT $11",
-                              {{"{customer}", db::UuidFilter(customer, "r.customer_id", 3)}}),
-          kOwners, kDepartments, 9);
-    }
-    return both;
-  }();
-  return (*s)[by_customer];
+  static const auto* s = new auth::CustomerListStatements(
+      "payments.list",
+      [](bool by_customer) {
+        return absl::StrReplaceAll(
+            "SELECT " HEADER_COLUMNS ", " BALANCE_COLUMNS
+            " FROM payments.receivables r" BALANCE_JOIN(
+                "$10::date") " WHERE r.contract_id < $1::uuid AND" FILTERS
+                             " AND (NOT $8::bool OR b.overdue > 0)"
+                             " AND {scope} ORDER BY r.contract_id DESC LIMIT $11",
+            {{"{customer}", db::UuidFilter(by_customer, "r.customer_id", 3)}});
+      },
+      kOwners, kDepartments, 9);
+  return s->For(by_customer);
 }
 
 const auth::ScopedStatement& SummarizeScoped() {

@@ -134,25 +134,22 @@ constexpr Statement kRepoint{
 // lists are left to the planner, which mostly plans them for each call's values (a kept plan cannot
 // use an index for an `($n = '' OR …)` filter).
 const auth::ScopedStatement& ListScoped(bool by_customer) {
-  static const auto* s = [] {
-    auto* both = new std::vector<auth::ScopedStatement>();
-    for (bool customer : {false, true}) {
-      both->emplace_back(
-          customer ? "pipeline.list_opportunities_by_customer" : "pipeline.list_opportunities",
-          absl::StrCat(
-              "SELECT " OPPORTUNITY_COLUMNS " FROM pipeline.opportunities o"
-              " WHERE o.id < $1::uuid AND ($2 = '' OR o.status = $2) AND ($3 = '' OR o.stage = $3)"
-              " AND ($4 = '' OR o.assignee_id = nullif($4, '')::uuid)"
-              " AND ($5 = '' OR o.creator_id = nullif($5, '')::uuid) AND ",
-              db::UuidFilter(customer, "o.customer_id", 6),
-              " AND ($7 = '' OR o.expected_close_date >= nullif($7, '')::date)"
-              " AND ($8 = '' OR o.expected_close_date <= nullif($8, '')::date)"
-              " AND {scope} ORDER BY o.id DESC LIMIT $10"),
-          kOwners, kDepartments, 9);
-    }
-    return both;
-  }();
-  return (*s)[by_customer];
+  static const auto* s = new auth::CustomerListStatements(
+      "pipeline.list_opportunities",
+      [](bool by_customer) {
+        return absl::StrCat(
+            "SELECT " OPPORTUNITY_COLUMNS
+            " FROM pipeline.opportunities o"
+            " WHERE o.id < $1::uuid AND ($2 = '' OR o.status = $2) AND ($3 = '' OR o.stage = $3)"
+            " AND ($4 = '' OR o.assignee_id = nullif($4, '')::uuid)"
+            " AND ($5 = '' OR o.creator_id = nullif($5, '')::uuid) AND ",
+            db::UuidFilter(by_customer, "o.customer_id", 6),
+            " AND ($7 = '' OR o.expected_close_date >= nullif($7, '')::date)"
+            " AND ($8 = '' OR o.expected_close_date <= nullif($8, '')::date)"
+            " AND {scope} ORDER BY o.id DESC LIMIT $10");
+      },
+      kOwners, kDepartments, 9);
+  return s->For(by_customer);
 }
 
 // The contracts made from an opportunity that the caller may see (by the contract's owner).
