@@ -213,6 +213,28 @@ CREATE TABLE analytics.sales_periods (
                              product_line_id)
 ) WITH (fillfactor = 70);
 
+-- The contribution report's rollup (客户贡献): per customer, its contracted amount (the lines of
+-- its signed contracts in force) and received amount per quarter and year, kept with
+-- sales_periods by the same statements, under the customer's region, industry and level as they
+-- are now (the sums under earlier ones are 0: a customer has one row of a period that is not).
+-- A period's customers come out of the index ranked, for every record (an executive's scope)
+-- without an owner, department or product-line filter. A month's facts are few enough to rank
+-- from the facts.
+CREATE TABLE analytics.customer_periods (
+  unit        text COLLATE "C" NOT NULL CHECK (unit IN ('quarter', 'year')),
+  start_date  date NOT NULL,
+  customer_id uuid NOT NULL,
+  region      text COLLATE "C",
+  industry    text COLLATE "C",
+  level       text COLLATE "C",
+  contracted  int8 NOT NULL,
+  received    int8 NOT NULL,
+  UNIQUE NULLS NOT DISTINCT (unit, start_date, customer_id, region, industry, level)
+);
+CREATE INDEX customer_periods_ranked ON analytics.customer_periods
+  (unit, start_date, contracted DESC, received DESC, customer_id) INCLUDE (region, industry, level)
+  WHERE contracted <> 0 OR received <> 0;
+
 -- Opportunities (pipeline.opportunity.*) and the stages each reached.
 CREATE TABLE analytics.opportunities (
   id           uuid PRIMARY KEY,

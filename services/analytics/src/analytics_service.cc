@@ -70,17 +70,13 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService,
       Violations v;
       ReportRequest r = FromProto(req->kind(), req->period(), req->filter(), req->dimension(), v);
       if (absl::Status s = Reports::Check(call.principal(), r, std::move(v)); !s.ok()) return s;
-      auto t = reports->Run(conn, call.principal(), r);
+      auto window = Reports::PageWindow(r, req->page_size(), req->page_token());
+      if (!window.ok()) return window.status();
+      auto t = reports->Run(conn, call.principal(), r, *window);
       if (!t.ok()) return t.status();
-      std::string next;
-      int64_t total = 0;
-      if (absl::Status s = Reports::Page(*t, r, req->page_size(), req->page_token(), &next, &total);
-          !s.ok()) {
-        return s;
-      }
       ToProto(*t, r, resp);
-      resp->set_total_rows(total);
-      resp->set_next_page_token(next);
+      resp->set_total_rows(t->total_rows);
+      resp->set_next_page_token(Reports::NextPageToken(r, *window, t->total_rows));
       return absl::OkStatus();
     });
   }

@@ -337,34 +337,79 @@ constexpr Statement kMarkBreaches{
   "   0, 0, p.amount_minor, 1"                                                               \
   "   FROM k JOIN analytics.payments p ON p.contract_id = k.id WHERE p.currency = 'CNY')"
 
-// Adds the facts of CTE e, times the sign $SIGN, to their month and year.
-#define ADD_SALES(SIGN)                                                                       \
-  " INSERT INTO analytics.sales_periods AS s (unit, start_date, owner_id, department_id,"     \
-  " region, industry, level, product_line_id, contracted, contracted_n, delivered,"           \
-  " delivered_n, received, received_n)"                                                       \
-  " SELECT p.unit, date_trunc(p.unit, e.day::timestamp)::date, e.owner_id, e.department_id,"  \
-  " cu.region, cu.industry, cu.level, e.line, " SIGN " * sum(e.contracted), " SIGN            \
-  " * sum(e.contracted_n), " SIGN " * sum(e.delivered), " SIGN " * sum(e.delivered_n), " SIGN \
-  " * sum(e.received), " SIGN                                                                 \
-  " * sum(e.received_n)"                                                                      \
-  " FROM e LEFT JOIN analytics.customers cu ON cu.id = e.customer_id"                         \
-  " CROSS JOIN (VALUES ('month'), ('year')) AS p (unit)"                                      \
-  " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"                                                          \
-  " ON CONFLICT (unit, start_date, owner_id, department_id, region, industry, level,"         \
-  " product_line_id) DO UPDATE SET contracted = s.contracted + excluded.contracted,"          \
-  " contracted_n = s.contracted_n + excluded.contracted_n,"                                   \
-  " delivered = s.delivered + excluded.delivered,"                                            \
-  " delivered_n = s.delivered_n + excluded.delivered_n,"                                      \
+// The facts of CTE e with their customer's region, industry and level as they are now.
+#define SALES_FACTS_BY_REGION                                                         \
+  " SELECT e.day, e.owner_id, e.department_id, e.customer_id, e.line, cu.region,"     \
+  " cu.industry, cu.level, e.contracted, e.contracted_n, e.delivered, e.delivered_n," \
+  " e.received, e.received_n FROM e LEFT JOIN analytics.customers cu ON cu.id = e.customer_id"
+
+// The contracts $1 and those of the customers $2 (their contracts and the contracts they paid).
+#define TOUCHED_CONTRACTS                                                                   \
+  "WITH k AS (SELECT unnest($1::text[])::uuid AS id"                                        \
+  "   UNION SELECT id FROM analytics.contracts WHERE customer_id = ANY($2::text[]::uuid[])" \
+  "   UNION SELECT contract_id FROM analytics.payments"                                     \
+  "   WHERE customer_id = ANY($2::text[]::uuid[])),"
+
+// A batch changes the rollups by the difference between the facts of the contracts it touches
+// after and before it: their facts before are kept in sales_before until the transaction ends,
+// and only the sums that differ are written (a payment does not rewrite its contract's lines).
+constexpr char kCreateSalesBefore[] =
+    "SET LOCAL client_min_messages = warning;"
+    " CREATE TEMP TABLE IF NOT EXISTS sales_before (day date, owner_id uuid, department_id uuid,"
+    " customer_id uuid, line text, region text, industry text, level text, contracted int8,"
+    " contracted_n int, delivered int8, delivered_n int, received int8, received_n int)"
+    " ON COMMIT DROP;"
+    " TRUNCATE sales_before";
+constexpr Statement kSalesBefore{"analytics.sales_before", TOUCHED_CONTRACTS SALES_FACTS
+                                 " INSERT INTO sales_before" SALES_FACTS_BY_REGION};
+
+// Adds the facts of CTE e less those of sales_before to their month and year, and the
+// contracted and received amounts among them to their customer's quarter and year
+// (customer_periods: a customer moving to another region, industry or level leaves sums of 0
+// under the old ones).
+#define ADD_SALES                                                                                 \
+  ", d AS (" SALES_FACTS_BY_REGION                                                                \
+  "   UNION ALL SELECT day, owner_id, department_id, customer_id, line, region, industry, level," \
+  "   -contracted, -contracted_n, -delivered, -delivered_n, -received, -received_n"               \
+  "   FROM sales_before),"                                                                        \
+  " by_customer AS (INSERT INTO analytics.customer_periods AS s (unit, start_date,"               \
+  " customer_id, region, industry, level, contracted, received)"                                  \
+  " SELECT p.unit, date_trunc(p.unit, d.day::timestamp)::date, d.customer_id, d.region,"          \
+  " d.industry, d.level, sum(d.contracted), sum(d.received)"                                      \
+  " FROM d CROSS JOIN (VALUES ('quarter'), ('year')) AS p (unit)"                                 \
+  " WHERE d.contracted_n <> 0 OR d.received_n <> 0 GROUP BY 1, 2, 3, 4, 5, 6"                     \
+  " HAVING sum(d.contracted) <> 0 OR sum(d.received) <> 0"                                        \
+  " ON CONFLICT (unit, start_date, customer_id, region, industry, level) DO UPDATE SET"           \
+  " contracted = s.contracted + excluded.contracted, received = s.received + excluded.received)"  \
+  " INSERT INTO analytics.sales_periods AS s (unit, start_date, owner_id, department_id,"         \
+  " region, industry, level, product_line_id, contracted, contracted_n, delivered,"               \
+  " delivered_n, received, received_n)"                                                           \
+  " SELECT p.unit, date_trunc(p.unit, d.day::timestamp)::date, d.owner_id, d.department_id,"      \
+  " d.region, d.industry, d.level, d.line, sum(d.contracted), sum(d.contracted_n),"               \
+  " sum(d.delivered), sum(d.delivered_n), sum(d.received), sum(d.received_n)"                     \
+  " FROM d CROSS JOIN (VALUES ('month'), ('year')) AS p (unit)"                                   \
+  " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"                                                              \
+  " HAVING sum(d.contracted) <> 0 OR sum(d.contracted_n) <> 0 OR sum(d.delivered) <> 0"           \
+  " OR sum(d.delivered_n) <> 0 OR sum(d.received) <> 0 OR sum(d.received_n) <> 0"                 \
+  " ON CONFLICT (unit, start_date, owner_id, department_id, region, industry, level,"             \
+  " product_line_id) DO UPDATE SET contracted = s.contracted + excluded.contracted,"              \
+  " contracted_n = s.contracted_n + excluded.contracted_n,"                                       \
+  " delivered = s.delivered + excluded.delivered,"                                                \
+  " delivered_n = s.delivered_n + excluded.delivered_n,"                                          \
   " received = s.received + excluded.received, received_n = s.received_n + excluded.received_n"
 
-// The facts of the contracts $1 and of the customers $2 (their contracts and the contracts
-// they paid), times $3 (-1 before a batch changes them, 1 after).
-constexpr Statement kAddSales{
-    "analytics.add_sales",
-    "WITH k AS (SELECT unnest($1::text[])::uuid AS id"
-    "   UNION SELECT id FROM analytics.contracts WHERE customer_id = ANY($2::text[]::uuid[])"
-    "   UNION SELECT contract_id FROM analytics.payments"
-    "   WHERE customer_id = ANY($2::text[]::uuid[]))," SALES_FACTS ADD_SALES("$3::int")};
+constexpr Statement kAddSales{"analytics.add_sales", TOUCHED_CONTRACTS SALES_FACTS ADD_SALES};
+
+// The facts of the contracts $1 and of the customers $2, before a batch changes them.
+void SalesBefore(db::Tx& tx, const std::string& contracts, const std::string& customers) {
+  tx.exec(kCreateSalesBefore);
+  Exec(tx, kSalesBefore, contracts, customers);
+}
+
+// Their facts after: the differences go into the rollups.
+void SalesAfter(db::Tx& tx, const std::string& contracts, const std::string& customers) {
+  Exec(tx, kAddSales, contracts, customers);
+}
 
 // --- the funnel rollup (analytics.funnel_periods) --------------------------------------------
 
@@ -610,7 +655,11 @@ absl::Status Ingest::ApplyBatch(db::Tx& tx, const std::string& source, const Bat
     }
     const std::string ids = db::TextArray(customers);
     const auto add_facts = [&](int sign) {
-      Exec(tx, kAddSales, "{}", ids, sign);
+      if (sign < 0) {
+        SalesBefore(tx, "{}", ids);
+      } else {
+        SalesAfter(tx, "{}", ids);
+      }
       Exec(tx, kAddTickets, "{}", ids, sign, zone_.name());
       Exec(tx, kAddFunnel, "{}", ids, sign, zone_.name());
     };
@@ -744,10 +793,10 @@ absl::Status Ingest::ApplyContracts(db::Tx& tx, const Batch& events) const {
                 l.quantity(), MinorOf(l.amount()));
     }
   }
-  Exec(tx, kAddSales, k[0], "{}", -1);
+  SalesBefore(tx, k[0], "{}");
   Exec(tx, kUpsertContracts, k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8], k[9], lines[0],
        lines[1], lines[2], lines[3], lines[4], lines[5], lines[6]);
-  Exec(tx, kAddSales, k[0], "{}", 1);
+  SalesAfter(tx, k[0], "{}");
   return absl::OkStatus();
 }
 
@@ -803,7 +852,7 @@ absl::Status Ingest::ApplyPayments(db::Tx& tx, const Batch& events) const {
     contracts.push_back(x.contract_id());
   }
   const std::string touched = db::TextArray(contracts);
-  Exec(tx, kAddSales, touched, "{}", -1);
+  SalesBefore(tx, touched, "{}");
   // Receivables first: a payment takes the owner of its receivable as stored.
   if (!r.empty()) {
     Exec(tx, kUpsertReceivables, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], plan[0], plan[1],
@@ -813,7 +862,7 @@ absl::Status Ingest::ApplyPayments(db::Tx& tx, const Batch& events) const {
     Exec(tx, kInsertPayments, pay[0], pay[1], pay[2], pay[3], pay[4], pay[5], pay[6], pay[7]);
   }
   if (!d.empty()) Exec(tx, kUpsertDeliveries, d[0], d[1], d[2], d[3], d[4], d[5]);
-  Exec(tx, kAddSales, touched, "{}", 1);
+  SalesAfter(tx, touched, "{}");
   return absl::OkStatus();
 }
 
@@ -897,17 +946,18 @@ void Ingest::RebuildRollups(db::Tx& tx) const {
   // are waited for.
   tx.exec("SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0");
   tx.exec(
-      "TRUNCATE analytics.mix_months, analytics.sales_periods, analytics.funnel_periods,"
-      " analytics.ticket_months, analytics.rollup_zone");
+      "TRUNCATE analytics.mix_months, analytics.sales_periods, analytics.customer_periods,"
+      " analytics.funnel_periods, analytics.ticket_months, analytics.rollup_zone");
   tx.exec_params("WITH mix AS (SELECT day, " MIX_COLUMNS
                  ", delta FROM analytics.customer_mix),"
                  " made AS (SELECT created_at, " MIX_COLUMNS
                  ", 1 AS n FROM analytics.customers"
                  "   WHERE NOT deleted)" ADD_MIX("day", "$1::text"),
                  zone_.name());
+  tx.exec(kCreateSalesBefore);
   tx.exec(
       "WITH k AS (SELECT id FROM analytics.contracts"
-      "   UNION SELECT contract_id FROM analytics.payments)," SALES_FACTS ADD_SALES("1"));
+      "   UNION SELECT contract_id FROM analytics.payments)," SALES_FACTS ADD_SALES);
   tx.exec_params("WITH k AS (SELECT id FROM analytics.tickets)," TICKET_FACTS("$1::text")
                      ADD_TICKETS("1"),
                  zone_.name());

@@ -68,10 +68,18 @@ struct Money {
 using Cell = std::variant<std::monostate, std::string, int64_t, Money, double>;
 using Row = std::vector<Cell>;
 
+// The rows of a report that a page asks for: from row `offset` on, at most `limit` (0: every row).
+struct RowWindow {
+  int64_t offset = 0;
+  int64_t limit = 0;
+};
+
 struct Table {
   std::string dimension;
   std::vector<Column> columns;
+  // The rows of the window asked for, of total_rows in all.
   std::vector<Row> rows;
+  int64_t total_rows = 0;
   std::vector<Column> total_columns;
   Row totals;
   // When the latest event of the sources was applied.

@@ -277,6 +277,10 @@ namespace {
 // What every report statement is given.
 struct Context {
   const ReportRequest& r;
+  auth::DataScope scope;
+  // The rows asked for: a report that computes only those sets Table::total_rows; the others'
+  // rows are cut to it afterwards.
+  RowWindow window;
   Query q;
   absl::CivilDay as_of;  // aging: the period's end, or today
   absl::CivilDay today;
@@ -285,10 +289,85 @@ struct Context {
   bool whole_months;
 };
 
+// The contribution report's table from rows (customer id, name, contracted, received, the
+// contracted sum up to the row in rank order), ranked from `first_rank`, and its totals.
+Table ContributionTable(const pqxx::result& rows, int64_t first_rank, int64_t customers,
+                        int64_t total, int64_t received) {
+  Table t;
+  t.columns = {{"rank", "排名", ColumnKind::kInteger},
+               {"customer_id", "客户ID", ColumnKind::kText},
+               {"customer_name", "客户名称", ColumnKind::kText},
+               {"contracted", "签约金额", ColumnKind::kMoney},
+               {"received", "回款金额", ColumnKind::kMoney},
+               {"share", "占比", ColumnKind::kRatio},
+               {"cumulative_share", "累计占比", ColumnKind::kRatio},
+               {"abc_class", "ABC分类", ColumnKind::kText}};
+  int64_t rank = first_rank;
+  for (const auto& row : rows) {
+    const int64_t contracted = Int(row[2]);
+    const int64_t running = Int(row[4]);
+    const int64_t before = running - contracted;
+    // A: the customers that make the first 80% of the total; B: the next 15%.
+    std::string cls = "C";
+    if (total > 0 && before * 100 < total * 80) {
+      cls = "A";
+    } else if (total > 0 && before * 100 < total * 95) {
+      cls = "B";
+    }
+    t.rows.push_back({rank++, Text(row[0]), Text(row[1]), Money{contracted}, Money{Int(row[3])},
+                      RatioOf(contracted, total), RatioOf(running, total), cls});
+  }
+  t.total_columns = {{"customers", "客户数", ColumnKind::kInteger},
+                     {"contracted", "签约金额", ColumnKind::kMoney},
+                     {"received", "回款金额", ColumnKind::kMoney}};
+  t.totals = {customers, Money{total}, Money{received}};
+  return t;
+}
+
+// Every record (an executive's scope) over a quarter or a year, without an owner, department or
+// product-line filter: the period's customers come ranked out of customer_periods' index, and
+// only the window's rows are read.
+Table ContributionFromRollup(db::Tx& tx, Context& c) {
+  c.q.Set("unit", "text", UnitName(c.r.period.unit));
+  c.q.Set("offset", "int8", absl::StrCat(c.window.offset));
+  c.q.Set("end", "int8",
+          c.window.limit > 0
+              ? std::optional<std::string>(absl::StrCat(c.window.offset + c.window.limit))
+              : std::nullopt);
+  // {scope:s} is an executive's: it reads no column.
+#define CUSTOMERS_OF_PERIOD                                                              \
+  " FROM analytics.customer_periods s WHERE s.unit = @unit AND s.start_date = @from_day" \
+  " AND (s.contracted <> 0 OR s.received <> 0) AND {scope:s} AND " CUSTOMER_FILTER("s")
+  pqxx::result totals = c.q.Run(tx,
+                                "SELECT count(*), coalesce(sum(s.contracted), 0), "
+                                "coalesce(sum(s.received), 0)" CUSTOMERS_OF_PERIOD);
+  pqxx::result rows = c.q.Run(
+      tx,
+      "WITH ranked AS (SELECT s.customer_id, s.contracted, s.received,"
+      "   sum(s.contracted) OVER (ORDER BY s.contracted DESC, s.received DESC, s.customer_id"
+      "   ROWS UNBOUNDED PRECEDING) AS running" CUSTOMERS_OF_PERIOD
+      "   ORDER BY s.contracted DESC, s.received DESC, s.customer_id LIMIT @end)"
+      " SELECT r.customer_id::text, coalesce(cu.name, ''), r.contracted, r.received, r.running"
+      " FROM ranked r LEFT JOIN analytics.customers cu ON cu.id = r.customer_id"
+      " ORDER BY r.contracted DESC, r.received DESC, r.customer_id OFFSET @offset");
+#undef CUSTOMERS_OF_PERIOD
+  Table t = ContributionTable(rows, c.window.offset + 1, Int(totals[0][0]), Int(totals[0][1]),
+                              Int(totals[0][2]));
+  t.total_rows = Int(totals[0][0]);
+  return t;
+}
+
 Table CustomerContribution(db::Tx& tx, Context& c) {
+  const ReportFilter& f = c.r.filter;
+  const PeriodUnit unit = c.r.period.unit;
+  if ((unit == PeriodUnit::kQuarter || unit == PeriodUnit::kYear) &&
+      c.scope == auth::DataScope::kAll && f.department_id.empty() && f.owner_id.empty() &&
+      f.product_line_id.empty()) {
+    return ContributionFromRollup(tx, c);
+  }
   // A contract's amount is the sum of its lines: its lines are read only for a product line.
   const std::string contracted =
-      c.r.filter.product_line_id.empty()
+      f.product_line_id.empty()
           ? "SELECT c.customer_id, sum(c.amount_minor) AS amount FROM analytics.contracts c"
             " LEFT JOIN analytics.customers cu ON cu.id = c.customer_id"
             " WHERE c.sign_date BETWEEN @from_day AND @to_day AND c.status <> 'terminated'"
@@ -312,40 +391,12 @@ Table CustomerContribution(db::Tx& tx, Context& c) {
           " FROM joined j LEFT JOIN analytics.customers cu ON cu.id = j.customer_id"
           " WHERE j.contracted <> 0 OR j.received <> 0"
           " ORDER BY j.contracted DESC, j.received DESC, j.customer_id"));
-  Table t;
-  t.columns = {{"rank", "排名", ColumnKind::kInteger},
-               {"customer_id", "客户ID", ColumnKind::kText},
-               {"customer_name", "客户名称", ColumnKind::kText},
-               {"contracted", "签约金额", ColumnKind::kMoney},
-               {"received", "回款金额", ColumnKind::kMoney},
-               {"share", "占比", ColumnKind::kRatio},
-               {"cumulative_share", "累计占比", ColumnKind::kRatio},
-               {"abc_class", "ABC分类", ColumnKind::kText}};
   int64_t total = 0, received = 0;
   for (const auto& row : rows) {
     total += Int(row[2]);
     received += Int(row[3]);
   }
-  int64_t rank = 0;
-  for (const auto& row : rows) {
-    const int64_t contracted = Int(row[2]);
-    const int64_t running = Int(row[4]);
-    const int64_t before = running - contracted;
-    // A: the customers that make the first 80% of the total; B: the next 15%.
-    std::string cls = "C";
-    if (total > 0 && before * 100 < total * 80) {
-      cls = "A";
-    } else if (total > 0 && before * 100 < total * 95) {
-      cls = "B";
-    }
-    t.rows.push_back({++rank, Text(row[0]), Text(row[1]), Money{contracted}, Money{Int(row[3])},
-                      RatioOf(contracted, total), RatioOf(running, total), cls});
-  }
-  t.total_columns = {{"customers", "客户数", ColumnKind::kInteger},
-                     {"contracted", "签约金额", ColumnKind::kMoney},
-                     {"received", "回款金额", ColumnKind::kMoney}};
-  t.totals = {static_cast<int64_t>(rows.size()), Money{total}, Money{received}};
-  return t;
+  return ContributionTable(rows, 1, static_cast<int64_t>(rows.size()), total, received);
 }
 
 Table CustomerComposition(db::Tx& tx, Context& c) {
@@ -914,13 +965,14 @@ Table CustomerValue(db::Tx& tx, Context& c) {
 
 }  // namespace
 
-absl::StatusOr<Table> Reports::Run(db::Conn& conn, const auth::Principal& p,
-                                   const ReportRequest& r) const {
-  return Run(conn, p, r, absl::ToCivilDay(absl::Now(), zone_));
+absl::StatusOr<Table> Reports::Run(db::Conn& conn, const auth::Principal& p, const ReportRequest& r,
+                                   RowWindow window) const {
+  return Run(conn, p, r, absl::ToCivilDay(absl::Now(), zone_), window);
 }
 
 absl::StatusOr<Table> Reports::Run(db::Conn& conn, const auth::Principal& p,
-                                   const ReportRequest& request, absl::CivilDay today) const {
+                                   const ReportRequest& request, absl::CivilDay today,
+                                   RowWindow window) const {
   if (absl::Status s = Check(p, request); !s.ok()) return s;
   ReportRequest r = request;
   if (r.dimension.empty()) r.dimension = DefaultDimension(r.kind);
@@ -936,6 +988,8 @@ absl::StatusOr<Table> Reports::Run(db::Conn& conn, const auth::Principal& p,
           departments = tree[0][0].as<std::string>();
         }
         Context c{r,
+                  p.scope,
+                  window,
                   Query(p),
                   std::min(r.period.end, today),
                   today,
@@ -986,6 +1040,15 @@ absl::StatusOr<Table> Reports::Run(db::Conn& conn, const auth::Principal& p,
           case ReportKind::kUnspecified:
             return absl::InvalidArgumentError("kind: is required");
         }
+        if (t.total_rows == 0 && !t.rows.empty()) {
+          // Computed in full: cut to the window.
+          t.total_rows = static_cast<int64_t>(t.rows.size());
+          const int64_t from = std::min(window.offset, t.total_rows);
+          const int64_t to =
+              window.limit > 0 ? std::min(from + window.limit, t.total_rows) : t.total_rows;
+          t.rows.erase(t.rows.begin() + to, t.rows.end());
+          t.rows.erase(t.rows.begin(), t.rows.begin() + from);
+        }
         t.dimension = r.dimension;
         pqxx::result progress = tx.exec(
             "SELECT " CRM_SQL_MICROS("max(last_apply_time)") " FROM analytics.source_progress");
@@ -1006,26 +1069,24 @@ std::string Fingerprint(const ReportRequest& r) {
 
 }  // namespace
 
-absl::Status Reports::Page(Table& t, const ReportRequest& r, int32_t page_size,
-                           const std::string& page_token, std::string* next_page_token,
-                           int64_t* total_rows) {
+absl::StatusOr<RowWindow> Reports::PageWindow(const ReportRequest& r, int32_t page_size,
+                                              const std::string& page_token) {
   auto size = validation::PageSize(page_size);
   if (!size.ok()) return size.status();
-  const std::string filters = Fingerprint(r);
-  auto keys = validation::DecodePageToken(page_token, filters, 1);
+  auto keys = validation::DecodePageToken(page_token, Fingerprint(r), 1);
   if (!keys.ok()) return keys.status();
-  int64_t offset = 0;
-  if (!keys->empty() && (!absl::SimpleAtoi((*keys)[0], &offset) || offset < 0)) {
+  RowWindow w{0, *size};
+  if (!keys->empty() && (!absl::SimpleAtoi((*keys)[0], &w.offset) || w.offset < 0)) {
     return InvalidField("page_token", "is not a token of this report");
   }
-  *total_rows = static_cast<int64_t>(t.rows.size());
-  const int64_t from = std::min<int64_t>(offset, *total_rows);
-  const int64_t to = std::min<int64_t>(from + *size, *total_rows);
-  t.rows.erase(t.rows.begin() + to, t.rows.end());
-  t.rows.erase(t.rows.begin(), t.rows.begin() + from);
-  next_page_token->clear();
-  if (to < *total_rows) *next_page_token = validation::EncodePageToken({absl::StrCat(to)}, filters);
-  return absl::OkStatus();
+  return w;
+}
+
+std::string Reports::NextPageToken(const ReportRequest& r, const RowWindow& window,
+                                   int64_t total_rows) {
+  const int64_t next = window.offset + window.limit;
+  if (window.limit <= 0 || next >= total_rows) return "";
+  return validation::EncodePageToken({absl::StrCat(next)}, Fingerprint(r));
 }
 
 }  // namespace crm::analytics

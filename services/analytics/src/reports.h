@@ -26,17 +26,20 @@ class Reports {
   static absl::Status Check(const auth::Principal& p, const ReportRequest& r,
                             Violations decoding = {});
 
-  // Every row of the report, as of `today` (the aging report's day when the period has not
-  // ended).
+  // The report's rows in `window` (every row by default), as of `today` (the aging report's
+  // day when the period has not ended).
   absl::StatusOr<Table> Run(db::Conn& conn, const auth::Principal& p, const ReportRequest& r,
-                            absl::CivilDay today) const;
-  absl::StatusOr<Table> Run(db::Conn& conn, const auth::Principal& p, const ReportRequest& r) const;
+                            absl::CivilDay today, RowWindow window = {}) const;
+  absl::StatusOr<Table> Run(db::Conn& conn, const auth::Principal& p, const ReportRequest& r,
+                            RowWindow window = {}) const;
 
-  // One page of a report's rows: page_token holds the next row's position, bound to the
-  // request's kind, period, filters and dimension.
-  static absl::Status Page(Table& t, const ReportRequest& r, int32_t page_size,
-                           const std::string& page_token, std::string* next_page_token,
-                           int64_t* total_rows);
+  // The rows a page asks for: page_token holds the next row's position, bound to the request's
+  // kind, period, filters and dimension.
+  static absl::StatusOr<RowWindow> PageWindow(const ReportRequest& r, int32_t page_size,
+                                              const std::string& page_token);
+  // The token of the page after `window`'s rows ("" after the last row).
+  static std::string NextPageToken(const ReportRequest& r, const RowWindow& window,
+                                   int64_t total_rows);
 
   absl::TimeZone zone() const { return zone_; }
 

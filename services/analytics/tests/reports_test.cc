@@ -924,6 +924,22 @@ TEST_F(ReportsTest, CustomerContributionMatchesTheFacts) {
         ExpectReport(w, p, r, want,
                      {static_cast<int64_t>(want.size()), Money{total}, Money{received}});
       });
+  // An executive's ranking over a year is read from customer_periods alone; a manager's from
+  // the facts.
+  const auto callers = Callers(w);
+  ReportRequest r;
+  r.kind = ReportKind::kCustomerContribution;
+  r.period = PeriodOf(PeriodUnit::kYear, CivilDay(2025, 6, 1));
+  const Table kept = Run(w, callers[0], r);
+  ASSERT_FALSE(kept.rows.empty());
+  ASSERT_FALSE(Run(w, callers[1], r).rows.empty());
+  ASSERT_THAT(conn_->Transact([](db::Tx& tx) -> absl::Status {
+    tx.exec("TRUNCATE analytics.contracts, analytics.contract_lines, analytics.payments");
+    return absl::OkStatus();
+  }),
+              test::IsOk());
+  ExpectRows(Run(w, callers[0], r).rows, kept.rows, "from the rollup");
+  EXPECT_TRUE(Run(w, callers[1], r).rows.empty());
 }
 
 TEST_F(ReportsTest, CustomerCompositionMatchesTheFacts) {
@@ -1495,6 +1511,8 @@ TEST_F(ReportsTest, RefusesWhatDoesNotApply) {
   EXPECT_THAT(reports.Run(*conn_, exec, r).status(), test::HasFieldViolation("filter.owner_id"));
 }
 
+// Pages of a report, asked for one after the other, are its rows: computed in full and cut
+// (value), or read a window at a time from a rollup (contribution, for an executive).
 TEST_F(ReportsTest, PagesAndCsv) {
   World w(20);
   w.Generate();
@@ -1507,27 +1525,35 @@ TEST_F(ReportsTest, PagesAndCsv) {
   auto all = reports.Run(*conn_, exec, r, kToday);
   ASSERT_THAT(all, test::IsOk());
   ASSERT_GT(all->rows.size(), 10u);
-  std::vector<Row> paged;
-  std::string token;
-  do {
-    Table t = *all;
-    std::string next;
-    int64_t total = 0;
-    ASSERT_THAT(Reports::Page(t, r, 7, token, &next, &total), test::IsOk());
-    EXPECT_EQ(total, static_cast<int64_t>(all->rows.size()));
-    paged.insert(paged.end(), t.rows.begin(), t.rows.end());
-    token = next;
-  } while (!token.empty());
-  ExpectRows(paged, all->rows, "pages");
+  for (ReportKind kind : {ReportKind::kCustomerValue, ReportKind::kCustomerContribution}) {
+    ReportRequest k = r;
+    k.kind = kind;
+    auto whole = reports.Run(*conn_, exec, k, kToday);
+    ASSERT_THAT(whole, test::IsOk());
+    ASSERT_GT(whole->rows.size(), 10u);
+    EXPECT_EQ(whole->total_rows, static_cast<int64_t>(whole->rows.size()));
+    std::vector<Row> paged;
+    std::string token;
+    do {
+      auto window = Reports::PageWindow(k, 7, token);
+      ASSERT_THAT(window, test::IsOk());
+      auto page = reports.Run(*conn_, exec, k, kToday, *window);
+      ASSERT_THAT(page, test::IsOk());
+      EXPECT_EQ(page->total_rows, whole->total_rows);
+      EXPECT_LE(page->rows.size(), 7u);
+      ExpectRows({page->totals}, {whole->totals}, "page totals");
+      paged.insert(paged.end(), page->rows.begin(), page->rows.end());
+      token = Reports::NextPageToken(k, *window, page->total_rows);
+    } while (!token.empty());
+    ExpectRows(paged, whole->rows, "pages");
+  }
   // A token is bound to its report's period and filters.
-  Table t = *all;
-  std::string next;
-  int64_t total = 0;
-  ASSERT_THAT(Reports::Page(t, r, 7, "", &next, &total), test::IsOk());
+  const std::string next = Reports::NextPageToken(r, *Reports::PageWindow(r, 7, ""), 100);
+  ASSERT_FALSE(next.empty());
   ReportRequest other = r;
   other.filter.region = "north";
-  EXPECT_THAT(Reports::Page(t, other, 7, next, &next, &total),
-              test::HasFieldViolation("page_token"));
+  EXPECT_THAT(Reports::PageWindow(other, 7, next).status(), test::HasFieldViolation("page_token"));
+  EXPECT_THAT(Reports::PageWindow(r, -1, "").status(), test::HasFieldViolation("page_size"));
 
   const std::string csv = CsvHeader(*all) + CsvRows(*all, 0, all->rows.size());
   EXPECT_EQ(csv.substr(0, 3), "\xEF\xBB\xBF");
@@ -1551,6 +1577,9 @@ TEST_F(ReportsTest, RollupsKeptByTheIngestEqualOnesFromTheFacts) {
                " level, product_line_id, contracted, contracted_n, delivered, delivered_n,"
                " received, received_n) FROM analytics.sales_periods"
                " WHERE contracted_n <> 0 OR delivered_n <> 0 OR received_n <> 0"
+               " UNION ALL SELECT 'customers|' || concat_ws('|', unit, start_date, customer_id,"
+               " region, industry, level, contracted, received) FROM analytics.customer_periods"
+               " WHERE contracted <> 0 OR received <> 0"
                " UNION ALL SELECT 'mix|' || concat_ws('|', month, owner_id, department_id, region,"
                " industry, level, credit, satisfaction, source, status, delta, created)"
                " FROM analytics.mix_months WHERE delta <> 0 OR created <> 0"
@@ -1573,7 +1602,7 @@ TEST_F(ReportsTest, RollupsKeptByTheIngestEqualOnesFromTheFacts) {
     return rows;
   };
   const std::vector<std::string> kept = rollups();
-  for (const char* rollup : {"mix|", "sales|", "funnel|", "tickets|"}) {
+  for (const char* rollup : {"customers|", "mix|", "sales|", "funnel|", "tickets|"}) {
     EXPECT_GE(std::count_if(kept.begin(), kept.end(),
                             [&](const std::string& r) { return absl::StartsWith(r, rollup); }),
               40)
