@@ -309,6 +309,8 @@ int main(int argc, char** argv) {
     return absl::OkStatus();
   });
   if (!rolled.ok()) Die(rolled.ToString());
+  std::printf("computed the rollups from the facts in %.0f s\n",
+              std::chrono::duration<double>(crm::bench::Clock::now() - rollup_start).count());
   // What autovacuum does after so many rows are written: statistics for the planner and the
   // visibility map for index-only scans.
   if (auto v = crm::test::RunCommand(absl::StrCat(
@@ -316,8 +318,6 @@ int main(int argc, char** argv) {
       !v.ok()) {
     Die(v.status().ToString());
   }
-  std::printf("computed the rollups from the facts in %.0f s\n",
-              std::chrono::duration<double>(crm::bench::Clock::now() - rollup_start).count());
   auto sizes = crm::test::RunCommand(
       absl::StrCat("psql -qAtX -F ' ' -c \"SELECT sum(n_live_tup)::int8,"
                    " pg_size_pretty(sum(pg_total_relation_size(relid))) FROM pg_stat_user_tables"

@@ -32,6 +32,7 @@ class Query {
     values_.push_back(std::move(v));
     return *this;
   }
+  auth::DataScope scope() const { return scope_; }
   pqxx::result Run(db::Tx& tx, std::string sql) const {
     // Only the parameters the statement uses are sent (PostgreSQL cannot type the others),
     // numbered in the order they were declared.
@@ -277,7 +278,6 @@ namespace {
 // What every report statement is given.
 struct Context {
   const ReportRequest& r;
-  auth::DataScope scope;
   // The rows asked for: a report that computes only those sets Table::total_rows; the others'
   // rows are cut to it afterwards.
   RowWindow window;
@@ -361,7 +361,7 @@ Table CustomerContribution(db::Tx& tx, Context& c) {
   const ReportFilter& f = c.r.filter;
   const PeriodUnit unit = c.r.period.unit;
   if ((unit == PeriodUnit::kQuarter || unit == PeriodUnit::kYear) &&
-      c.scope == auth::DataScope::kAll && f.department_id.empty() && f.owner_id.empty() &&
+      c.q.scope() == auth::DataScope::kAll && f.department_id.empty() && f.owner_id.empty() &&
       f.product_line_id.empty()) {
     return ContributionFromRollup(tx, c);
   }
@@ -988,7 +988,6 @@ absl::StatusOr<Table> Reports::Run(db::Conn& conn, const auth::Principal& p,
           departments = tree[0][0].as<std::string>();
         }
         Context c{r,
-                  p.scope,
                   window,
                   Query(p),
                   std::min(r.period.end, today),
