@@ -337,11 +337,18 @@ constexpr Statement kMarkBreaches{
   "   0, 0, p.amount_minor, 1"                                                               \
   "   FROM k JOIN analytics.payments p ON p.contract_id = k.id WHERE p.currency = 'CNY')"
 
-// The facts of CTE e with their customer's region, industry and level as they are now.
-#define SALES_FACTS_BY_REGION                                                         \
+// The facts of CTE e with their customer's region, industry and level as they are now, joined
+// by CUSTOMERS: a batch's few hundred facts look their customers up one at a time
+// (CUSTOMER_OF_EACH: expecting more facts than come, the planner read every customer into a
+// hash table, twice a batch), a rebuild joins all of them (EVERY_CUSTOMER).
+#define CUSTOMER_OF_EACH                                                                    \
+  " LEFT JOIN LATERAL (SELECT cu.region, cu.industry, cu.level FROM analytics.customers cu" \
+  "   WHERE cu.id = e.customer_id LIMIT 1) cu ON true"
+#define EVERY_CUSTOMER " LEFT JOIN analytics.customers cu ON cu.id = e.customer_id"
+#define SALES_FACTS_BY_REGION(CUSTOMERS)                                              \
   " SELECT e.day, e.owner_id, e.department_id, e.customer_id, e.line, cu.region,"     \
   " cu.industry, cu.level, e.contracted, e.contracted_n, e.delivered, e.delivered_n," \
-  " e.received, e.received_n FROM e LEFT JOIN analytics.customers cu ON cu.id = e.customer_id"
+  " e.received, e.received_n FROM e" CUSTOMERS
 
 // The contracts $1 and those of the customers $2 (their contracts and the contracts they paid).
 #define TOUCHED_CONTRACTS                                                                   \
@@ -353,22 +360,26 @@ constexpr Statement kMarkBreaches{
 // A batch changes the rollups by the difference between the facts of the contracts it touches
 // after and before it: their facts before are kept in sales_before until the transaction ends,
 // and only the sums that differ are written (a payment does not rewrite its contract's lines).
+// The table lives as long as the session and is emptied by each commit, without a new table or
+// file: the statements that read it keep their plans (created and dropped with every batch, it
+// had them planned again every time).
 constexpr char kCreateSalesBefore[] =
     "SET LOCAL client_min_messages = warning;"
     " CREATE TEMP TABLE IF NOT EXISTS sales_before (day date, owner_id uuid, department_id uuid,"
     " customer_id uuid, line text, region text, industry text, level text, contracted int8,"
     " contracted_n int, delivered int8, delivered_n int, received int8, received_n int)"
-    " ON COMMIT DROP;"
-    " TRUNCATE sales_before";
-constexpr Statement kSalesBefore{"analytics.sales_before", TOUCHED_CONTRACTS SALES_FACTS
-                                 " INSERT INTO sales_before" SALES_FACTS_BY_REGION};
+    " ON COMMIT DELETE ROWS;"
+    " DELETE FROM sales_before";
+constexpr Statement kSalesBefore{
+    "analytics.sales_before", TOUCHED_CONTRACTS SALES_FACTS
+    " INSERT INTO sales_before" SALES_FACTS_BY_REGION(CUSTOMER_OF_EACH)};
 
 // Adds the facts of CTE e less those of sales_before to their month and year, and the
 // contracted and received amounts among them to their customer's quarter and year
 // (customer_periods: a customer moving to another region, industry or level leaves sums of 0
 // under the old ones).
-#define ADD_SALES                                                                                 \
-  ", d AS (" SALES_FACTS_BY_REGION                                                                \
+#define ADD_SALES(CUSTOMERS) \
+  ", d AS (" SALES_FACTS_BY_REGION(CUSTOMERS)                                                     \
   "   UNION ALL SELECT day, owner_id, department_id, customer_id, line, region, industry, level," \
   "   -contracted, -contracted_n, -delivered, -delivered_n, -received, -received_n"               \
   "   FROM sales_before),"                                                                        \
@@ -398,7 +409,8 @@ constexpr Statement kSalesBefore{"analytics.sales_before", TOUCHED_CONTRACTS SAL
   " delivered_n = s.delivered_n + excluded.delivered_n,"                                          \
   " received = s.received + excluded.received, received_n = s.received_n + excluded.received_n"
 
-constexpr Statement kAddSales{"analytics.add_sales", TOUCHED_CONTRACTS SALES_FACTS ADD_SALES};
+constexpr Statement kAddSales{"analytics.add_sales",
+                              TOUCHED_CONTRACTS SALES_FACTS ADD_SALES(CUSTOMER_OF_EACH)};
 
 // The facts of the contracts $1 and of the customers $2, before a batch changes them.
 void SalesBefore(db::Tx& tx, const std::string& contracts, const std::string& customers) {
@@ -957,7 +969,8 @@ void Ingest::RebuildRollups(db::Tx& tx) const {
   tx.exec(kCreateSalesBefore);
   tx.exec(
       "WITH k AS (SELECT id FROM analytics.contracts"
-      "   UNION SELECT contract_id FROM analytics.payments)," SALES_FACTS ADD_SALES);
+      "   UNION SELECT contract_id FROM analytics.payments)," SALES_FACTS ADD_SALES(
+          EVERY_CUSTOMER));
   tx.exec_params("WITH k AS (SELECT id FROM analytics.tickets)," TICKET_FACTS("$1::text")
                      ADD_TICKETS("1"),
                  zone_.name());

@@ -67,23 +67,23 @@ ContractFile FileOf(const pqxx::row& r, int at = 0) {
 }
 
 // A contract with its lines (as arrays, in order) and its current file, in one read: the
-// CONTRACT_COLUMNS, then the lines' arrays, then FILE_COLUMNS.
+// CONTRACT_COLUMNS, then the lines' arrays, then FILE_COLUMNS. The aggregates take the lines
+// in the order of the ordered subquery (the primary key's, by position): ten aggregates with
+// an ORDER BY each would sort them ten times.
 #define CONTRACT_IN_FULL                                                                     \
   CONTRACT_COLUMNS                                                                           \
   ", l.product_ids, l.quantities, l.discounts, l.codes, l.lines, l.names, l.specs, l.units," \
   " l.prices, l.amounts, " FILE_COLUMNS                                                      \
   " FROM contracts.contracts c"                                                              \
-  " LEFT JOIN LATERAL (SELECT array_agg(x.product_id ORDER BY x.position) AS product_ids,"   \
-  "   array_agg(x.quantity::text ORDER BY x.position) AS quantities,"                        \
-  "   array_agg(x.discount_minor::text ORDER BY x.position) AS discounts,"                   \
-  "   array_agg(x.product_code ORDER BY x.position) AS codes,"                               \
-  "   array_agg(x.product_line_id ORDER BY x.position) AS lines,"                            \
-  "   array_agg(x.product_name ORDER BY x.position) AS names,"                               \
-  "   array_agg(x.specification ORDER BY x.position) AS specs,"                              \
-  "   array_agg(x.unit ORDER BY x.position) AS units,"                                       \
-  "   array_agg(x.unit_price_minor::text ORDER BY x.position) AS prices,"                    \
-  "   array_agg(x.amount_minor::text ORDER BY x.position) AS amounts"                        \
-  "   FROM contracts.lines x WHERE x.contract_id = c.id) l ON true"                          \
+  " LEFT JOIN LATERAL (SELECT array_agg(x.product_id) AS product_ids,"                       \
+  "   array_agg(x.quantity::text) AS quantities,"                                            \
+  "   array_agg(x.discount_minor::text) AS discounts, array_agg(x.product_code) AS codes,"   \
+  "   array_agg(x.product_line_id) AS lines, array_agg(x.product_name) AS names,"            \
+  "   array_agg(x.specification) AS specs, array_agg(x.unit) AS units,"                      \
+  "   array_agg(x.unit_price_minor::text) AS prices,"                                        \
+  "   array_agg(x.amount_minor::text) AS amounts"                                            \
+  "   FROM (SELECT * FROM contracts.lines y WHERE y.contract_id = c.id"                      \
+  "     ORDER BY y.position) x) l ON true"                                                   \
   " LEFT JOIN LATERAL (SELECT * FROM contracts.files y WHERE y.contract_id = c.id"           \
   "   ORDER BY y.id DESC LIMIT 1) f ON true"
 

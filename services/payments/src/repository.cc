@@ -50,27 +50,29 @@ constexpr int kHeaderColumns = 14;
 #define BALANCE_COLUMNS "b.overdue, b.aging_30, b.aging_60, b.aging_90, b.aging_older"
 
 // A receivable with its installments and lines (as arrays, in order): HEADER_COLUMNS,
-// BALANCE_COLUMNS, then the arrays. $2 is today.
+// BALANCE_COLUMNS, then the arrays. $2 is today. The aggregates take the rows in the order of
+// their ordered subquery: with an ORDER BY each, they would sort them once each.
 #define RECEIVABLE_IN_FULL \
   HEADER_COLUMNS ", " BALANCE_COLUMNS                                                          \
   ", p.numbers, p.dues, p.amounts, p.paids, ln.positions, ln.products, ln.names, ln.quantities," \
   " ln.delivered, ln.accepted FROM payments.receivables r" BALANCE_JOIN("$2::date")            \
-  " LEFT JOIN LATERAL (SELECT array_agg(x.number::text ORDER BY x.number) AS numbers,"         \
-  "   array_agg(x.due_date::text ORDER BY x.number) AS dues,"                                  \
-  "   array_agg(x.amount_minor::text ORDER BY x.number) AS amounts,"                           \
-  "   array_agg(x.paid_minor::text ORDER BY x.number) AS paids"                                \
-  "   FROM payments.installments x WHERE x.contract_id = r.contract_id) p ON true"             \
-  " LEFT JOIN LATERAL (SELECT array_agg(l.position::text ORDER BY l.position) AS positions,"   \
-  "   array_agg(l.product_id ORDER BY l.position) AS products,"                                \
-  "   array_agg(l.product_name ORDER BY l.position) AS names,"                                 \
-  "   array_agg(l.quantity::text ORDER BY l.position) AS quantities,"                          \
-  "   array_agg(coalesce(d.delivered, 0)::text ORDER BY l.position) AS delivered,"             \
-  "   array_agg(coalesce(d.accepted, 0)::text ORDER BY l.position) AS accepted"                \
-  "   FROM payments.receivable_lines l LEFT JOIN (SELECT line_position,"                       \
-  "     sum(quantity) AS delivered, sum(quantity) FILTER (WHERE status = 'accepted') AS accepted" \
-  "     FROM payments.deliveries WHERE contract_id = r.contract_id GROUP BY line_position) d"  \
-  "     ON d.line_position = l.position"                                                       \
-  "   WHERE l.contract_id = r.contract_id) ln ON true"
+  " LEFT JOIN LATERAL (SELECT array_agg(x.number::text) AS numbers,"                           \
+  "   array_agg(x.due_date::text) AS dues, array_agg(x.amount_minor::text) AS amounts,"       \
+  "   array_agg(x.paid_minor::text) AS paids"                                                  \
+  "   FROM (SELECT * FROM payments.installments y WHERE y.contract_id = r.contract_id"         \
+  "     ORDER BY y.number) x) p ON true"                                                       \
+  " LEFT JOIN LATERAL (SELECT array_agg(l.position::text) AS positions,"                       \
+  "   array_agg(l.product_id) AS products, array_agg(l.product_name) AS names,"                \
+  "   array_agg(l.quantity::text) AS quantities, array_agg(l.delivered::text) AS delivered,"   \
+  "   array_agg(l.accepted::text) AS accepted"                                                 \
+  "   FROM (SELECT y.position, y.product_id, y.product_name, y.quantity,"                      \
+  "     coalesce(d.delivered, 0) AS delivered, coalesce(d.accepted, 0) AS accepted"           \
+  "     FROM payments.receivable_lines y LEFT JOIN (SELECT line_position,"                     \
+  "       sum(quantity) AS delivered,"                                                         \
+  "       sum(quantity) FILTER (WHERE status = 'accepted') AS accepted"                        \
+  "       FROM payments.deliveries WHERE contract_id = r.contract_id GROUP BY line_position) d" \
+  "       ON d.line_position = y.position"                                                     \
+  "     WHERE y.contract_id = r.contract_id ORDER BY y.position) l) ln ON true"
 
 int64_t Number(const std::string& text) {
   int64_t v = 0;
