@@ -731,15 +731,24 @@ class ReportsTest : public ::testing::Test {
     const Ingest ingest(w.zone_);
     const std::vector<SourcedEvent> events = w.Shuffled();
     for (size_t i = 0; i < events.size();) {
-      const size_t limit = 1 + w.Pick(40);
-      Ingest::Batch batch;
-      const std::string& source = events[i].source;
-      for (; i < events.size() && events[i].source == source && batch.size() < limit; ++i) {
-        batch.push_back(&events[i].event);
+      // One to three batches a transaction: a transaction may apply several sources' batches.
+      std::vector<std::pair<std::string, Ingest::Batch>> batches(1 + w.Pick(3));
+      for (auto& [source, batch] : batches) {
+        if (i == events.size()) break;
+        const size_t limit = 1 + w.Pick(40);
+        source = events[i].source;
+        for (; i < events.size() && events[i].source == source && batch.size() < limit; ++i) {
+          batch.push_back(&events[i].event);
+        }
       }
-      ASSERT_THAT(conn_->Transact([&](db::Tx& tx) { return ingest.ApplyBatch(tx, source, batch); }),
+      ASSERT_THAT(conn_->Transact([&](db::Tx& tx) -> absl::Status {
+        for (const auto& [source, batch] : batches) {
+          if (absl::Status s = ingest.ApplyBatch(tx, source, batch); !s.ok()) return s;
+        }
+        return absl::OkStatus();
+      }),
                   test::IsOk())
-          << batch.front()->type();
+          << batches.front().second.front()->type();
     }
   }
 
