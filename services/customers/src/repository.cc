@@ -46,6 +46,14 @@ const auth::ScopedStatement& LockScoped() {
 constexpr Statement kFind{"customers.find", "SELECT " CRM_CUSTOMER_COLUMNS
                                             " FROM customers.customers c WHERE c.id = $1::uuid"};
 
+// Whether the name matches the LIKE pattern LIKE, both lower-cased only when case matters to
+// the query (CASE_MATTERS, search_grams::CaseMatters): a Chinese query is
+// checked against the name as it is.
+#define NAME_LIKE(LIKE, CASE_MATTERS)                                       \
+  "CASE WHEN " CASE_MATTERS "::boolean THEN lower(c.name) LIKE lower(" LIKE \
+  ")"                                                                       \
+  " ELSE c.name LIKE " LIKE " END"
+
 // Newest first; every filter optional. A name filter is found through the gram index and
 // checked by LIKE. Planned for its parameters (see Repository::List).
 const auth::ScopedStatement& ListScoped() {
@@ -57,8 +65,7 @@ const auth::ScopedStatement& ListScoped() {
       " AND ($2 = '' OR c.region = $2) AND ($3 = '' OR c.industry = $3)"
       " AND ($4 = '' OR c.level = $4) AND ($5 = '' OR c.owner_id = $5::uuid)"
       " AND ($6 = '' OR c.status = $6) AND ($7 = '' OR c.tags @> ARRAY[$7])"
-      " AND ($8 = '' OR (c.name_grams @> customers.query_grams($8)"
-      "                  AND lower(c.name) LIKE lower($9)))"
+      " AND ($8 = '' OR (c.name_grams @> customers.query_grams($8) AND " NAME_LIKE("$9", "$12") "))"
       " AND {scope} ORDER BY c.id DESC LIMIT $11",
       "c.owner_id", "c.owner_department_id", 10);
   return *s;
@@ -92,7 +99,8 @@ const auth::ScopedStatement& LossWarningsScoped() {
 // grams are computed when it runs and the index is searched for them, and a branch whose
 // condition on the parameters alone is false stops at that check.
 //
-// $1 query, $2 LIKE pattern, $3 scope, $4 limit, $5 phone digits ("": none).
+// $1 query, $2 LIKE pattern, $3 scope, $4 limit, $5 phone digits ("": none); a query that is
+// not Latin also $6, whether case matters to it (NAME_LIKE).
 #define SEARCH_FETCH_BEGIN "SELECT " CRM_CUSTOMER_COLUMNS " FROM ("
 #define SEARCH_FETCH_END                          \
   ") t JOIN customers.customers c ON c.id = t.id" \
@@ -109,8 +117,8 @@ const auth::ScopedStatement& SearchScoped() {
       " UNION ALL"
       " (SELECT c.id, 1, length(c.name), 0 FROM customers.customers c"
       "  WHERE c.deleted_at IS NULL AND {scope}"
-      "  AND c.name_grams @> customers.query_grams($1) AND lower(c.name) LIKE lower($2)"
-      "  ORDER BY length(c.name), c.id DESC LIMIT $4)" SEARCH_FETCH_END,
+      "  AND c.name_grams @> customers.query_grams($1) AND " NAME_LIKE(
+          "$2", "$6") "  ORDER BY length(c.name), c.id DESC LIMIT $4)" SEARCH_FETCH_END,
       "c.owner_id", "c.owner_department_id", 3);
   return *s;
 }
@@ -423,9 +431,9 @@ std::vector<Customer> Repository::List(db::Tx& tx, const CustomerFilter& f,
   const std::string like = name.empty() ? std::string() : db::search_grams::LikeContains(name);
   // Planned for its filters: a name filter's grams must be constants for the gram index to
   // serve it, and the filters left empty drop out of the plan.
-  pqxx::result r =
-      db::ExecPlanned(tx, ListStatement(caller.scope), before, f.region, f.industry, f.level,
-                      f.owner_id, f.status, f.tag, name, like, auth::ScopeParam(caller), limit);
+  pqxx::result r = db::ExecPlanned(
+      tx, ListStatement(caller.scope), before, f.region, f.industry, f.level, f.owner_id, f.status,
+      f.tag, name, like, auth::ScopeParam(caller), limit, db::search_grams::CaseMatters(name));
   std::vector<Customer> out;
   out.reserve(r.size());
   for (const auto& row : r) out.push_back(CustomerFromRow(row));
@@ -443,9 +451,14 @@ db::Query Repository::Search(const std::string& query, const auth::Principal& ca
   // Only a query with digits enough to be a phone number looks for one.
   std::string digits = Digits(query);
   if (digits.size() < 5) digits.clear();
-  return {(latin ? LatinSearchScoped() : SearchScoped()).For(caller.scope),
+  if (latin) {
+    return {LatinSearchScoped().For(caller.scope),
+            db::MakeParams(q, db::search_grams::LikeContains(q), auth::ScopeParam(caller), limit,
+                           digits)};
+  }
+  return {SearchScoped().For(caller.scope),
           db::MakeParams(q, db::search_grams::LikeContains(q), auth::ScopeParam(caller), limit,
-                         digits)};
+                         digits, db::search_grams::CaseMatters(q))};
 }
 
 std::vector<Customer> Repository::SearchResultsOf(const db::Rows& rows, int limit) {

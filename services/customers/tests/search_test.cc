@@ -326,8 +326,8 @@ TEST_F(SearchTest, EachSearchShapeUsesItsIndex) {
            {executive, "customers_name_grams"}, {manager, "customers_name_grams"}}) {
     const db::Statement list = Repository::ListStatement(caller.scope);
     const db::Params params{
-        std::string(ids::kMaxUuid), "",  "", "", "", "", "", "成都安", "%成都安%",
-        auth::ScopeParam(caller),   "20"};
+        std::string(ids::kMaxUuid), "",   "",     "", "", "", "", "成都安", "%成都安%",
+        auth::ScopeParam(caller),   "20", "false"};
     EXPECT_THAT(IndexesOf(std::string(list.name), std::string(list.sql), params, nullptr,
                           "-c plan_cache_mode=force_custom_plan"),
                 Contains(testing::EndsWith(expected)))
