@@ -360,9 +360,10 @@ constexpr Statement kMarkBreaches{
 // A batch changes the rollups by the difference between the facts of the contracts it touches
 // after and before it: their facts before are kept in sales_before until the transaction ends,
 // and only the sums that differ are written (a payment does not rewrite its contract's lines).
-// The table lives as long as the session and is emptied by each commit, without a new table or
-// file: the statements that read it keep their plans (created and dropped with every batch, it
-// had them planned again every time).
+// The table lives as long as the session and is emptied by each commit and at each batch's
+// start (a transaction may apply several), without a new table or file: the statements that
+// read it keep their plans (created and dropped with every batch, it had them planned again
+// every time).
 constexpr char kCreateSalesBefore[] =
     "SET LOCAL client_min_messages = warning;"
     " CREATE TEMP TABLE IF NOT EXISTS sales_before (day date, owner_id uuid, department_id uuid,"

@@ -47,12 +47,13 @@ constexpr Statement kFind{"customers.find", "SELECT " CRM_CUSTOMER_COLUMNS
                                             " FROM customers.customers c WHERE c.id = $1::uuid"};
 
 // Whether the name matches the LIKE pattern LIKE, both lower-cased only when case matters to
-// the query (CASE_MATTERS, search_grams::CaseMatters): a Chinese query is
-// checked against the name as it is.
-#define NAME_LIKE(LIKE, CASE_MATTERS)                                       \
-  "CASE WHEN " CASE_MATTERS "::boolean THEN lower(c.name) LIKE lower(" LIKE \
-  ")"                                                                       \
-  " ELSE c.name LIKE " LIKE " END"
+// the query (CASE_MATTERS, search_grams::CaseMatters): a Chinese query is checked against the
+// name as it is.
+// clang-format off
+#define NAME_LIKE(LIKE, CASE_MATTERS)                                      \
+  "CASE WHEN " CASE_MATTERS "::boolean"                                    \
+  " THEN lower(c.name) LIKE lower(" LIKE ") ELSE c.name LIKE " LIKE " END"
+// clang-format on
 
 // Newest first; every filter optional. A name filter is found through the gram index and
 // checked by LIKE. Planned for its parameters (see Repository::List).
@@ -117,8 +118,10 @@ const auth::ScopedStatement& SearchScoped() {
       " UNION ALL"
       " (SELECT c.id, 1, length(c.name), 0 FROM customers.customers c"
       "  WHERE c.deleted_at IS NULL AND {scope}"
-      "  AND c.name_grams @> customers.query_grams($1) AND " NAME_LIKE(
-          "$2", "$6") "  ORDER BY length(c.name), c.id DESC LIMIT $4)" SEARCH_FETCH_END,
+      // clang-format off
+      "  AND c.name_grams @> customers.query_grams($1) AND " NAME_LIKE("$2", "$6")
+      "  ORDER BY length(c.name), c.id DESC LIMIT $4)" SEARCH_FETCH_END,
+      // clang-format on
       "c.owner_id", "c.owner_department_id", 3);
   return *s;
 }
