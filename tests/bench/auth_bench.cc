@@ -5,7 +5,8 @@
 //   crm-bench-auth [--clients=64] [--seconds=10] [--read-sessions=1] [--channels=4]
 //                  [--skip-pgbench] [-- <crm-auth flags>]
 //
-// Starts its own PostgreSQL cluster and crm-auth process; needs no running stack. pgbench
+// Starts its own PostgreSQL cluster and crm-auth process (called over a Unix-domain socket, as
+// pgbench calls PostgreSQL); needs no running stack. pgbench
 // runs with several client counts and the ratio is taken against its best, so a client count
 // that merely overloads two cores cannot flatter the service.
 
@@ -97,6 +98,7 @@ int main(int argc, char** argv) {
   auto db = crm::test::TestDatabase::CreateOn((*cluster)->Conninfo(), "auth_bench");
   if (!db.ok()) Die(db.status().ToString());
   server_args.insert(server_args.begin(), absl::StrCat("--db-read-sessions=", o.read_sessions));
+  crm::e2e::ServeOnUnixSockets(true);  // as pgbench reaches PostgreSQL
   auto server = crm::e2e::AuthServer::Start(**db, server_args);
   if (!server.ok()) Die(server.status().ToString());
 

@@ -20,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "libs/testing/pg.h"
+#include "tests/e2e/stack.h"
 
 namespace crm::bench {
 namespace {
@@ -217,6 +218,10 @@ std::vector<std::string> ParseFlowFlags(int argc, char** argv, FlowOptions& o,
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--") return std::vector<std::string>(argv + i + 1, argv + argc);
+    if (a == "--tcp") {
+      o.tcp = true;
+      continue;
+    }
     bool known = IntFlag(a, "--clients=", &o.clients) || IntFlag(a, "--seconds=", &o.seconds) ||
                  IntFlag(a, "--rounds=", &o.rounds);
     for (const auto& [prefix, out] : extra) known = known || IntFlag(a, prefix, out);
@@ -232,6 +237,9 @@ FlowDatabases StartFlowDatabases(const FlowOptions& o, const std::string& name) 
   d.cluster = *std::move(cluster);
   std::printf("PostgreSQL: private cluster on port %d; %d clients, %d s, %d rounds\n",
               d.cluster->port(), o.clients, o.seconds, o.rounds);
+  e2e::ServeOnUnixSockets(!o.tcp);
+  std::printf("calls to the services and between them over %s\n",
+              o.tcp ? "TCP on the loopback" : "Unix-domain sockets (as pgbench's to PostgreSQL)");
   auto pgbench = test::TestDatabase::CreateOn(d.cluster->Conninfo(), "pgbench");
   if (!pgbench.ok()) Die(pgbench.status().ToString());
   d.pgbench = *std::move(pgbench);

@@ -147,6 +147,9 @@ struct FlowOptions {
   std::vector<std::string> steps;
   // The ratio to pgbench a write RPC must reach (printed with the result).
   double floor = 0.25;
+  // Calls to the services and between them over TCP on the loopback (--tcp) rather than
+  // Unix-domain sockets, which pgbench's calls to PostgreSQL take.
+  bool tcp = false;
 };
 // Runs `rounds` rounds of pgbench's TPC-B-like script (PgbenchTps, select_only false) with
 // `clients` clients against `pgbench_conninfo`, each followed by `clients` threads running
@@ -155,7 +158,7 @@ struct FlowOptions {
 // Returns the median ratio a write RPC.
 double RunFlows(const std::string& pgbench_conninfo, const FlowOptions& options, const Flow& flow);
 
-// The command line of a flow benchmark: --clients=, --seconds=, --rounds= into `o`, the
+// The command line of a flow benchmark: --clients=, --seconds=, --rounds=, --tcp into `o`, the
 // integer flags of `extra` (prefix such as "--receivables=", and where it goes), and after
 // "--" the flags of the service under test, which are returned. Exits with `usage` on anything
 // else.

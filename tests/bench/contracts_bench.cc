@@ -1,7 +1,8 @@
 // crm-bench-contracts: contracts from draft to signed order, next to pgbench's TPC-B-like write
 // transaction against the same PostgreSQL server in the same run.
 //
-//   crm-bench-contracts [--clients=16] [--seconds=10] [--rounds=3] [-- <crm-contracts flags>]
+//   crm-bench-contracts [--clients=16] [--seconds=10] [--rounds=3] [--tcp]
+//                       [-- <crm-contracts flags>]
 //
 // Starts its own PostgreSQL cluster, crm-auth, crm-customers, crm-pipeline, the sales-system
 // stand-in and crm-contracts; then in each round runs `pgbench -M prepared` (TPC-B-like) with
@@ -27,9 +28,10 @@ using crm::bench::Die;
 int main(int argc, char** argv) {
   crm::bench::FlowOptions o;
   o.steps = {"CreateContract", "SubmitContract", "ReviewContract", "SignContract"};
-  const std::vector<std::string> server_args = crm::bench::ParseFlowFlags(
-      argc, argv, o,
-      "crm-bench-contracts [--clients=N] [--seconds=N] [--rounds=N] [-- <crm-contracts flags>]");
+  const std::vector<std::string> server_args =
+      crm::bench::ParseFlowFlags(argc, argv, o,
+                                 "crm-bench-contracts [--clients=N] [--seconds=N] [--rounds=N] "
+                                 "[--tcp] [-- <crm-contracts flags>]");
   crm::bench::FlowDatabases dbs = crm::bench::StartFlowDatabases(o, "contracts_bench");
   auto auth = crm::e2e::AuthServer::Start(*dbs.services);
   if (!auth.ok()) Die(auth.status().ToString());

@@ -278,13 +278,11 @@ int main(int argc, char** argv) {
 
   auto db = crm::test::TestDatabase::CreateOn((*cluster)->Conninfo(), "customers_bench");
   if (!db.ok()) Die(db.status().ToString());
+  crm::e2e::ServeOnUnixSockets(!o.tcp);
   // Tokens that outlast the whole run.
   auto auth = crm::e2e::AuthServer::Start(**db, {"--access-token-ttl=3h"});
   if (!auth.ok()) Die(auth.status().ToString());
-  const std::string socket_path = absl::StrCat("/tmp/crm-bench-customers-", getpid(), ".sock");
-  std::vector<std::string> measured_args = server_args;
-  if (!o.tcp) measured_args.push_back("--grpc-unix-socket=" + socket_path);
-  auto customers = crm::e2e::CustomersServer::Start(**db, **auth, measured_args);
+  auto customers = crm::e2e::CustomersServer::Start(**db, **auth, server_args);
   if (!customers.ok()) Die(customers.status().ToString());
   // The reps in kDepartments departments (rep r in department r % kDepartments), and the
   // sales manager of the first.
@@ -306,8 +304,7 @@ int main(int argc, char** argv) {
         login(absl::StrCat("bench.rep", r), "account_manager", departments[r % kDepartments]));
   }
   const std::string manager_token = login("bench.manager", "sales_manager", departments[0]);
-  const auto channels =
-      crm::bench::Channels(o.tcp ? (*customers)->target() : "unix:" + socket_path, o.channels);
+  const auto channels = crm::bench::Channels((*customers)->target(), o.channels);
   std::vector<std::unique_ptr<cv1::CustomersService::Stub>> stubs;
   std::vector<std::unique_ptr<cv1::ImportExportService::Stub>> transfers;
   for (const auto& ch : channels) {
@@ -449,7 +446,7 @@ int main(int argc, char** argv) {
   // figures taken under the same background load; the median round is reported.
   const std::string& token = tokens[0];
   auto id_of = [&](int64_t n) -> const std::string& { return crm::bench::CustomerIdOf(ids, n); };
-  const crm::bench::H2Target get_target{o.tcp ? (*customers)->target() : "unix:" + socket_path,
+  const crm::bench::H2Target get_target{(*customers)->target(),
                                         "/crm.customers.v1.CustomersService/GetCustomer",
                                         {{"authorization", "Bearer " + token}}};
   const crm::bench::H2Request get_request = crm::bench::GetCustomerRequests(ids);

@@ -131,42 +131,35 @@ int main(int argc, char** argv) {
   auto db = crm::test::TestDatabase::CreateOn((*cluster)->Conninfo(), "gateway_bench");
   if (!db.ok()) Die(db.status().ToString());
 
-  // The backends, each on a Unix socket too (as the gateway reaches them in a pod's sidecar
-  // or on one host), and the gateway.
-  const std::string dir = absl::StrCat("/tmp/crm-bench-gateway-", getpid());
-  auto sock = [&](const std::string& name) { return absl::StrCat(dir, "-", name, ".sock"); };
+  // Every process on a Unix socket (as the gateway reaches the backends in a pod's sidecar or
+  // on one host).
+  crm::e2e::ServeOnUnixSockets(true);
   auto auth = crm::e2e::AuthServer::Start(**db, {"--access-token-ttl=3h"});
   if (!auth.ok()) Die(auth.status().ToString());
-  auto customers =
-      crm::e2e::CustomersServer::Start(**db, **auth, {"--grpc-unix-socket=" + sock("customers")});
+  auto customers = crm::e2e::CustomersServer::Start(**db, **auth);
   if (!customers.ok()) Die(customers.status().ToString());
-  auto pipeline = crm::e2e::PipelineServer::Start(**db, **auth, **customers,
-                                                  {"--grpc-unix-socket=" + sock("pipeline")});
+  auto pipeline = crm::e2e::PipelineServer::Start(**db, **auth, **customers);
   if (!pipeline.ok()) Die(pipeline.status().ToString());
   auto fake = crm::e2e::SalesSystemFake::Start();
   if (!fake.ok()) Die(fake.status().ToString());
   auto contracts =
-      crm::e2e::ContractsServer::Start(**db, **auth, **customers, **pipeline, (*fake)->address(),
-                                       {"--grpc-unix-socket=" + sock("contracts")});
+      crm::e2e::ContractsServer::Start(**db, **auth, **customers, **pipeline, (*fake)->address());
   if (!contracts.ok()) Die(contracts.status().ToString());
   auto payments_secret = (*auth)->CreateServiceAccount("payments-follower", "payments_follower");
   if (!payments_secret.ok()) Die(payments_secret.status().ToString());
-  auto payments = crm::e2e::PaymentsServer::Start(**db, **auth, **contracts, *payments_secret,
-                                                  {"--grpc-unix-socket=" + sock("payments")});
+  auto payments = crm::e2e::PaymentsServer::Start(**db, **auth, **contracts, *payments_secret);
   if (!payments.ok()) Die(payments.status().ToString());
   auto service_secret = (*auth)->CreateServiceAccount("service-follower", "service_follower");
   if (!service_secret.ok()) Die(service_secret.status().ToString());
-  auto service = crm::e2e::ServiceServer::Start(**db, **auth, **customers, *service_secret,
-                                                {"--grpc-unix-socket=" + sock("service")});
+  auto service = crm::e2e::ServiceServer::Start(**db, **auth, **customers, *service_secret);
   if (!service.ok()) Die(service.status().ToString());
-  std::vector<std::string> args = {"--customers-address=unix:" + sock("customers"),
-                                   "--pipeline-address=unix:" + sock("pipeline"),
-                                   "--contracts-address=unix:" + sock("contracts"),
-                                   "--payments-address=unix:" + sock("payments"),
-                                   "--service-address=unix:" + sock("service"),
+  std::vector<std::string> args = {"--customers-address=" + (*customers)->target(),
+                                   "--pipeline-address=" + (*pipeline)->target(),
+                                   "--contracts-address=" + (*contracts)->target(),
+                                   "--payments-address=" + (*payments)->target(),
+                                   "--service-address=" + (*service)->target(),
                                    "--analytics-address=",
                                    "--salesys-address=" + (*fake)->address(),
-                                   "--grpc-unix-socket=" + sock("gateway"),
                                    "--access-log=errors",
                                    "--rate-limit=1000000",
                                    "--rate-burst=1000000"};
@@ -229,11 +222,11 @@ int main(int argc, char** argv) {
   const crm::bench::H2Check get_check = crm::bench::GetCustomerChecks(ids);
   const std::vector<std::pair<std::string, std::string>> auth_md = {
       {"authorization", "Bearer " + *token}};
-  const crm::bench::H2Target direct{"unix:" + sock("customers"),
+  const crm::bench::H2Target direct{(*customers)->target(),
                                     "/crm.customers.v1.CustomersService/GetCustomer", auth_md};
-  const crm::bench::H2Target through{"unix:" + sock("gateway"),
+  const crm::bench::H2Target through{(*gateway)->target(),
                                      "/crm.customers.v1.CustomersService/GetCustomer", auth_md};
-  const crm::bench::H2Target view{"unix:" + sock("gateway"),
+  const crm::bench::H2Target view{(*gateway)->target(),
                                   "/crm.gateway.v1.ViewsService/GetCustomer360", auth_md};
   const crm::bench::H2Request view_request = [&](int64_t n) {
     gv1::GetCustomer360Request req;
@@ -256,7 +249,7 @@ int main(int argc, char** argv) {
     }
     return "";
   };
-  const std::string uris = dir + "-uris.txt";
+  const std::string uris = absl::StrCat("/tmp/crm-bench-gateway-", getpid(), "-uris.txt");
   {
     std::ofstream out(uris);
     for (size_t i = 0; i < ids.size(); ++i) {

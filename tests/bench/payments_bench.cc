@@ -1,7 +1,7 @@
 // crm-bench-payments: payments recorded against receivables, next to pgbench's TPC-B-like write
 // transaction against the same PostgreSQL server in the same run.
 //
-//   crm-bench-payments [--clients=16] [--seconds=10] [--rounds=3] [--receivables=200]
+//   crm-bench-payments [--clients=16] [--seconds=10] [--rounds=3] [--tcp] [--receivables=200]
 //                      [-- <crm-payments flags>]
 //
 // Starts its own PostgreSQL cluster and the stack up to crm-payments (following the contracts'
@@ -33,11 +33,11 @@ int main(int argc, char** argv) {
   o.steps = {"RecordPayment"};
   o.floor = 0.30;
   int receivable_count = 200;
-  const std::vector<std::string> server_args =
-      crm::bench::ParseFlowFlags(argc, argv, o,
-                                 "crm-bench-payments [--clients=N] [--seconds=N] [--rounds=N] "
-                                 "[--receivables=N] [-- <crm-payments flags>]",
-                                 {{"--receivables=", &receivable_count}});
+  const std::vector<std::string> server_args = crm::bench::ParseFlowFlags(
+      argc, argv, o,
+      "crm-bench-payments [--clients=N] [--seconds=N] [--rounds=N] [--tcp] "
+      "[--receivables=N] [-- <crm-payments flags>]",
+      {{"--receivables=", &receivable_count}});
   crm::bench::FlowDatabases dbs = crm::bench::StartFlowDatabases(o, "payments_bench");
   auto auth = crm::e2e::AuthServer::Start(*dbs.services);
   if (!auth.ok()) Die(auth.status().ToString());

@@ -1,7 +1,8 @@
 // crm-bench-pipeline: the sales pipeline's whole path from opportunity to customer, next to
 // pgbench's TPC-B-like write transaction against the same PostgreSQL server in the same run.
 //
-//   crm-bench-pipeline [--clients=16] [--seconds=10] [--rounds=3] [-- <crm-pipeline flags>]
+//   crm-bench-pipeline [--clients=16] [--seconds=10] [--rounds=3] [--tcp]
+//                      [-- <crm-pipeline flags>]
 //
 // Starts its own PostgreSQL cluster, crm-auth, crm-customers and crm-pipeline; then in each
 // round runs `pgbench -M prepared` (TPC-B-like: three updates and an insert) with --clients
@@ -75,9 +76,10 @@ grpc::Status Flow(pv1::PipelineService::Stub& stub, const std::string& manager,
 
 int main(int argc, char** argv) {
   Options o;
-  const std::vector<std::string> server_args = crm::bench::ParseFlowFlags(
-      argc, argv, o,
-      "crm-bench-pipeline [--clients=N] [--seconds=N] [--rounds=N] [-- <crm-pipeline flags>]");
+  const std::vector<std::string> server_args =
+      crm::bench::ParseFlowFlags(argc, argv, o,
+                                 "crm-bench-pipeline [--clients=N] [--seconds=N] [--rounds=N] "
+                                 "[--tcp] [-- <crm-pipeline flags>]");
   crm::bench::FlowDatabases dbs = crm::bench::StartFlowDatabases(o, "pipeline_bench");
   auto auth = crm::e2e::AuthServer::Start(*dbs.services);
   if (!auth.ok()) Die(auth.status().ToString());

@@ -1,7 +1,7 @@
 // crm-bench-service: customer-service tickets' whole path and their search, next to pgbench in
 // the same run against the same PostgreSQL server.
 //
-//   crm-bench-service [--clients=16] [--seconds=10] [--rounds=3] [--tickets=1000000]
+//   crm-bench-service [--clients=16] [--seconds=10] [--rounds=3] [--tcp] [--tickets=1000000]
 //                     [-- <crm-service flags>]
 //
 // Starts its own PostgreSQL cluster, crm-auth, crm-customers and crm-service; then
@@ -170,7 +170,7 @@ int main(int argc, char** argv) {
   int tickets = 1000000;
   const std::vector<std::string> server_args = crm::bench::ParseFlowFlags(
       argc, argv, o,
-      "crm-bench-service [--clients=N] [--seconds=N] [--rounds=N] [--tickets=N] "
+      "crm-bench-service [--clients=N] [--seconds=N] [--rounds=N] [--tcp] [--tickets=N] "
       "[-- <crm-service flags>]",
       {{"--tickets=", &tickets}});
   crm::bench::FlowDatabases dbs = crm::bench::StartFlowDatabases(o, "service_bench");

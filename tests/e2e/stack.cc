@@ -1,6 +1,9 @@
 #include "tests/e2e/stack.h"
 
 #include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <fstream>
 
@@ -30,7 +33,11 @@ absl::Status WriteFile(const std::string& path, const std::string& content) {
   return out ? absl::OkStatus() : absl::InternalError("cannot write " + path);
 }
 
+bool serve_on_unix_sockets = false;
+
 }  // namespace
+
+void ServeOnUnixSockets(bool on) { serve_on_unix_sockets = on; }
 
 std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -42,9 +49,12 @@ std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
 ServiceUnderTest::~ServiceUnderTest() {
   process_.reset();
   if (!dir_.empty()) (void)test::RunCommand("rm -rf " + test::ShellQuote(dir_));
+  if (!unix_socket_.empty()) std::remove(unix_socket_.c_str());
 }
 
-std::string ServiceUnderTest::target() const { return absl::StrCat("127.0.0.1:", port_); }
+std::string ServiceUnderTest::target() const {
+  return unix_socket_.empty() ? absl::StrCat("127.0.0.1:", port_) : "unix:" + unix_socket_;
+}
 
 absl::Status ServiceUnderTest::Launch(const std::string& binary, const std::string& conninfo,
                                       std::vector<std::string> args) {
@@ -60,6 +70,10 @@ absl::Status ServiceUnderTest::Launch(const std::string& binary, const std::stri
         absl::StrCat("--metrics-port=", metrics_port_),
         "--drain-timeout=5s",
     };
+    if (serve_on_unix_sockets) {
+      unix_socket_ = absl::StrCat("/tmp/crm-e2e-", getpid(), "-", port_, ".sock");
+      all.push_back("--grpc-unix-socket=" + unix_socket_);
+    }
     if (!conninfo.empty()) {
       all.push_back("--db-url=" + conninfo);
       all.push_back("--db-pool-size=4");

@@ -26,10 +26,16 @@ grpc::Status CallEmpty(grpc::ChannelInterface* channel, const google::protobuf::
 // A call's context: a 10 s deadline and, unless empty, "authorization: Bearer <token>".
 std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token = "");
 
+// Whether the services started from now on also listen on a Unix-domain socket of their own,
+// which their target() then names, so that calls to them and between them take it (the
+// benchmarks: as pgbench reaches PostgreSQL). Off by default: calls go over TCP.
+void ServeOnUnixSockets(bool on);
+
 // A service binary running on free ports.
 class ServiceUnderTest {
  public:
   virtual ~ServiceUnderTest();
+  // "127.0.0.1:<port>", or "unix:<path>" (ServeOnUnixSockets).
   std::string target() const;
   int metrics_port() const { return metrics_port_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
@@ -51,6 +57,7 @@ class ServiceUnderTest {
  private:
   int port_ = 0;
   int metrics_port_ = 0;
+  std::string unix_socket_;  // empty: none
   std::shared_ptr<grpc::Channel> channel_;
   test::ProcessOptions options_;
   std::unique_ptr<test::ServiceProcess> process_;
