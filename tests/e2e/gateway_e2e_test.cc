@@ -472,8 +472,9 @@ TEST_F(GatewayE2eTest, TheSeedsWholeFlowOverHttpJson) {
   for (absl::string_view line : absl::StrSplit(downloaded->body, '\n', absl::SkipEmpty())) {
     const json part = json::parse(line)["result"];
     std::string bytes;
-    if (part.contains("chunk"))
+    if (part.contains("chunk")) {
       ASSERT_TRUE(absl::Base64Unescape(part["chunk"].get<std::string>(), &bytes));
+    }
     content += bytes;
   }
   EXPECT_EQ(content, pdf);

@@ -141,6 +141,36 @@ CREATE INDEX customers_name_grams ON customers.customers
 CREATE INDEX customers_name_trgm ON customers.customers
   USING gin (owner_id, owner_department_id, name gin_trgm_ops)
   WHERE deleted_at IS NULL AND name ~ '[A-Za-z0-9]';
+-- The words of Latin names, for SearchCustomers' misspelt queries: a word typed is matched to the
+-- words names have by trigram similarity, and the names containing those are found through the
+-- trigram index above. Matching the whole name instead would check every name sharing enough
+-- trigrams with the query, most of which are not like it. A word is added when a name first has
+-- it (the triggers below) and is never removed: one that no name has any more finds nothing.
+CREATE TABLE customers.name_words (
+  word text PRIMARY KEY
+);
+CREATE INDEX name_words_trgm ON customers.name_words USING gin (word gin_trgm_ops);
+-- A text's words: runs of ASCII letters and digits with a letter, three or more long,
+-- lower-cased, each once, longest first.
+CREATE FUNCTION customers.latin_words(name text) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT coalesce(array_agg(w ORDER BY length(w) DESC, w), '{}')
+  FROM (SELECT DISTINCT w FROM regexp_split_to_table(lower(name), '[^a-z0-9]+') AS w
+        WHERE length(w) >= 3 AND w ~ '[a-z]') AS words
+$$;
+CREATE FUNCTION customers.remember_name_words() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO customers.name_words (word)
+  SELECT unnest(customers.latin_words(NEW.name)) ON CONFLICT DO NOTHING;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER customers_new_name_words AFTER INSERT ON customers.customers
+  FOR EACH ROW WHEN (NEW.name ~ '[A-Za-z]') EXECUTE FUNCTION customers.remember_name_words();
+CREATE TRIGGER customers_renamed_name_words AFTER UPDATE OF name ON customers.customers
+  FOR EACH ROW WHEN (NEW.name IS DISTINCT FROM OLD.name AND NEW.name ~ '[A-Za-z]')
+  EXECUTE FUNCTION customers.remember_name_words();
 -- Duplicate detection on create and DuplicatePairs (equality only, so hash indexes), and
 -- SearchCustomers' phone branch.
 CREATE INDEX customers_tax_id ON customers.customers USING hash (tax_id)

@@ -89,13 +89,13 @@ const auth::ScopedStatement& LossWarningsScoped() {
 // A search is a few branches, each finding at most $4 customers by its own index and ranking
 // them by ids and keys alone; the columns are read for the winners only, once the branches are
 // merged: exact customer numbers and phone numbers first, then names containing the query,
-// shortest names first, then - for Latin queries - names with a word like the query (trigram
-// word similarity, for misspellings), most similar first. A customer found by two branches
+// shortest names first, then - for Latin queries - names with words like the query's (trigram
+// similarity, for misspellings), most similar first. A customer found by two branches
 // comes twice; SearchResultsOf keeps its first.
 //
 // A Latin query (three or more ASCII characters, a letter or digit among them) finds names
-// through the trigram index (ILIKE for containing it, word similarity for being like it), any
-// other query through the gram index; LIKE rechecks the real text either way. Each kind has
+// through the trigram index (ILIKE for containing it or the words like its words), any other
+// query through the gram index; LIKE rechecks the real text either way. Each kind has
 // its own statement, planned once for any parameters (kSearchSessionOptions): the query's
 // grams are computed when it runs and the index is searched for them, and a branch whose
 // condition on the parameters alone is false stops at that check.
@@ -143,13 +143,33 @@ std::string TrigramBranch(auth::DataScope scope, absl::string_view branch,
                       " b ORDER BY ", order, " LIMIT $4)");
 }
 
+// A Latin query's misspellings (its last branch): each word typed (customers.latin_words,
+// longest first) is matched by trigram similarity to the words names have
+// (customers.name_words), the three nearest (`near`; the query itself left out, as the branch
+// of names containing it finds those). The branch finds the names containing a word near the
+// first through the trigram index; a query of several words needs on them a word near each of
+// the others too (`rx`, null for one word), and finds nothing if one has none (`usable`).
+#define SEARCH_NEAR_WORDS                                                                   \
+  "WITH near AS MATERIALIZED ("                                                             \
+  "  SELECT t.n, s.word, s.sim"                                                             \
+  "  FROM unnest(customers.latin_words($1)) WITH ORDINALITY AS t (word, n)"                 \
+  "  CROSS JOIN LATERAL (SELECT d.word, similarity(d.word, t.word) AS sim"                  \
+  "   FROM customers.name_words d WHERE d.word % t.word AND d.word <> $1"                   \
+  "   ORDER BY 2 DESC, 1 LIMIT 3) s),"                                                      \
+  " fuzzy AS MATERIALIZED ("                                                                \
+  "  SELECT (SELECT count(DISTINCT n) FROM near) = cardinality(customers.latin_words($1))"  \
+  "   AS usable,"                                                                           \
+  "   (SELECT '^' || string_agg('(?=.*(' || x.words || '))', '' ORDER BY x.n)"              \
+  "    FROM (SELECT n, string_agg(word, '|') AS words FROM near WHERE n > 1 GROUP BY n) x)" \
+  "   AS rx) "
+
 const auth::ScopedStatement& LatinSearchScoped() {
   static const auto* s =
       new auth::ScopedStatement("customers.search_latin", [](auth::DataScope scope) {
         const std::string predicate =
             auth::ScopePredicate(scope, "c.owner_id", "c.owner_department_id", 3);
         return absl::StrCat(
-            SEARCH_FETCH_BEGIN
+            SEARCH_NEAR_WORDS SEARCH_FETCH_BEGIN
             "(SELECT c.id, 0 AS kind, 0 AS len, 0::real AS sim"
             "  FROM customers.customers c"
             "  WHERE $1 ~* '^c[0-9]{8,}$' AND c.number = upper($1) AND c.deleted_at IS NULL AND ",
@@ -163,13 +183,17 @@ const auth::ScopedStatement& LatinSearchScoped() {
                           "  ORDER BY length(c.name), c.id DESC LIMIT $4)",
                           "b.len, b.id DESC"),
             " UNION ALL ",
-            TrigramBranch(scope,
-                          "(SELECT c.id, 2 AS kind, 0 AS len, word_similarity($1, c.name) AS sim"
-                          "  FROM customers.customers c"
-                          "  WHERE c.deleted_at IS NULL AND {scope} AND c.name ~ '[A-Za-z0-9]'"
-                          "  AND $1 <% c.name ORDER BY word_similarity($1, c.name) DESC, c.id DESC"
-                          "  LIMIT $4)",
-                          "b.sim DESC, b.id DESC"),
+            TrigramBranch(
+                scope,
+                "(SELECT m.id, 2 AS kind, 0 AS len, s.sim FROM near s"
+                "  CROSS JOIN LATERAL (SELECT c.id FROM customers.customers c"
+                "   WHERE c.deleted_at IS NULL AND {scope} AND c.name ~ '[A-Za-z0-9]'"
+                "   AND c.name ILIKE ('%' || s.word || '%')"
+                "   AND ((SELECT rx FROM fuzzy) IS NULL OR c.name ~* (SELECT rx FROM fuzzy))"
+                "   ORDER BY c.id DESC LIMIT $4) m"
+                "  WHERE s.n = 1 AND (SELECT usable FROM fuzzy)"
+                "  ORDER BY s.sim DESC, m.id DESC LIMIT $4)",
+                "b.sim DESC, b.id DESC"),
             SEARCH_FETCH_END);
       });
   return *s;

@@ -27,6 +27,7 @@ using ::testing::Contains;
 using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
 using ::testing::IsSubsetOf;
+using ::testing::IsSupersetOf;
 using ::testing::Not;
 using ::testing::UnorderedElementsAreArray;
 
@@ -206,14 +207,28 @@ TEST_F(SearchTest, FindsWhatAFullScanFindsInEveryScope) {
       EXPECT_THAT(found, ElementsAreArray(contained)) << q;
     }
   }
-  // Misspelt Latin names are found, and only within the caller's scope.
+  // Misspelt Latin names are found, and only within the caller's scope: a word with a letter
+  // missed anywhere finds every name containing the word it was meant to be.
   for (const auto& caller : callers) {
     const std::vector<std::string> in_scope = FullScan(caller, "", "c.id DESC", 100000);
     for (const std::string q : {"huaxn", "hengd", "xinyun bohai", "tradng co", "ålesnd"}) {
       EXPECT_THAT(SearchIds(caller, q), IsSubsetOf(in_scope)) << q;
     }
+    for (const auto& [typed, meant] : std::vector<std::pair<std::string, std::string>>{
+             {"huain", "huaxin"}, {"hegda", "hengda"}, {"Xinuan", "xinyuan"}}) {
+      EXPECT_THAT(SearchIds(caller, typed), IsSupersetOf(FullScan(caller, meant, "c.id DESC", 100)))
+          << typed;
+    }
   }
-  EXPECT_THAT(SearchIds(Executive(), "xinyun bohai"), Not(IsEmpty()));
+  // Every word of a query of several needs a word like it in the name.
+  std::vector<std::string> both;
+  for (const std::string& id : FullScan(Executive(), "xinyuan", "c.id DESC", 100000)) {
+    const std::vector<std::string> bohai = FullScan(Executive(), "bohai", "c.id DESC", 100000);
+    if (std::find(bohai.begin(), bohai.end(), id) != bohai.end()) both.push_back(id);
+  }
+  ASSERT_THAT(both, Not(IsEmpty()));
+  EXPECT_THAT(SearchIds(Executive(), "xinyun bohai"), UnorderedElementsAreArray(both));
+  EXPECT_THAT(SearchIds(Executive(), "xinyun bohaiq zzzyx"), IsEmpty());
 }
 
 // Searches and name filters see each change as soon as it commits.
@@ -227,6 +242,14 @@ TEST_F(SearchTest, FollowsRenamesHandOversMergesAndDeletions) {
   ASSERT_THAT(customers_->Update(*conn_, rep, meta_, renamed, "", {"name"}), IsOk());
   EXPECT_THAT(SearchIds(rep, "搜索跟随"), IsEmpty());
   EXPECT_THAT(SearchIds(rep, "改名之后"), ElementsAreArray({c.id}));
+  // A word no name had before is found misspelt as soon as a name has it.
+  Customer latin = renamed;
+  latin.name = "Zephyrinth Holdings";
+  EXPECT_THAT(SearchIds(rep, "zephyrnth"), IsEmpty());
+  ASSERT_THAT(customers_->Update(*conn_, rep, meta_, latin, "", {"name"}), IsOk());
+  EXPECT_THAT(SearchIds(rep, "zephyrnth"), ElementsAreArray({c.id}));
+  ASSERT_THAT(customers_->Update(*conn_, rep, meta_, renamed, "", {"name"}), IsOk());
+  EXPECT_THAT(SearchIds(rep, "zephyrnth"), IsEmpty());
 
   Handovers handovers(&outbox_, &request_log_);
   ASSERT_THAT(
