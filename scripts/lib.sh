@@ -68,6 +68,16 @@ crm_build_web() {
 }
 
 # crm_pg_start <dir> <port> [--fast]: a project-managed cluster; prints its conninfo.
+# Keeps ports a stack listens on out of Linux's range of ports for outgoing connections (ours lie
+# in it), so that no connection takes one between two starts. Root only; otherwise a no-op.
+crm_reserve_ports() {
+  local f=/proc/sys/net/ipv4/ip_local_reserved_ports
+  [[ $(id -u) -eq 0 && -w $f ]] || return 0
+  local current
+  current=$(cat "$f")
+  echo "${current:+$current,}$(IFS=,; echo "$*")" >"$f" 2>/dev/null || true
+}
+
 crm_pg_start() {
   "$CRM_ROOT/scripts/pg-cluster.sh" start "$@" >&2
   "$CRM_ROOT/scripts/pg-cluster.sh" conninfo "$1" "$2"

@@ -24,6 +24,7 @@ keys="$CRM_LOCAL/keys"
 mkdir -p "$run" "$logs" "$secrets" "$keys"
 chmod 700 "$secrets" "$keys"
 
+crm_reserve_ports "$pg_port" "$(port 50050)-$(port 50060)"
 crm_log "starting PostgreSQL on port $pg_port"
 pg_admin=$(crm_pg_start "$pg_dir" "$pg_port")
 crm_provision "$pg_admin" crm auth crm_auth
