@@ -145,19 +145,22 @@ std::string TrigramBranch(auth::DataScope scope, absl::string_view branch,
 
 // A Latin query's misspellings (its last branch): each word typed (customers.latin_words,
 // longest first) is matched by trigram similarity to the words names have
-// (customers.name_words), the three nearest (`near`; the query itself left out, as the branch
-// of names containing it finds those). The branch finds the names containing a word near the
-// first through the trigram index; a query of several words needs on them a word near each of
-// the others too (`rx`, null for one word), and finds nothing if one has none (`usable`).
+// (customers.name_words), the three nearest (`near`; a query of one word spelt as names have
+// it is no misspelling: the branch of names containing it finds those). The branch finds the
+// names containing a word near the first through the trigram index; a query of several words
+// needs on them a word near each of the others too (`rx`, null for one word), and finds
+// nothing if one has none (`usable`).
 #define SEARCH_NEAR_WORDS                                                                   \
-  "WITH near AS MATERIALIZED ("                                                             \
+  "WITH typed AS MATERIALIZED (SELECT customers.latin_words($1) AS words),"                 \
+  " near AS MATERIALIZED ("                                                                 \
   "  SELECT t.n, s.word, s.sim"                                                             \
-  "  FROM unnest(customers.latin_words($1)) WITH ORDINALITY AS t (word, n)"                 \
+  "  FROM typed, unnest(typed.words) WITH ORDINALITY AS t (word, n)"                        \
   "  CROSS JOIN LATERAL (SELECT d.word, similarity(d.word, t.word) AS sim"                  \
-  "   FROM customers.name_words d WHERE d.word % t.word AND d.word <> $1"                   \
+  "   FROM customers.name_words d"                                                          \
+  "   WHERE d.word % t.word AND (d.word <> t.word OR cardinality(typed.words) > 1)"         \
   "   ORDER BY 2 DESC, 1 LIMIT 3) s),"                                                      \
   " fuzzy AS MATERIALIZED ("                                                                \
-  "  SELECT (SELECT count(DISTINCT n) FROM near) = cardinality(customers.latin_words($1))"  \
+  "  SELECT (SELECT count(DISTINCT n) FROM near) = (SELECT cardinality(words) FROM typed)"  \
   "   AS usable,"                                                                           \
   "   (SELECT '^' || string_agg('(?=.*(' || x.words || '))', '' ORDER BY x.n)"              \
   "    FROM (SELECT n, string_agg(word, '|') AS words FROM near WHERE n > 1 GROUP BY n) x)" \
