@@ -71,6 +71,7 @@ absl::Status ServiceUnderTest::Launch(const std::string& binary, const std::stri
         "--drain-timeout=5s",
     };
     if (serve_on_unix_sockets) {
+      if (!unix_socket_.empty()) std::remove(unix_socket_.c_str());  // an earlier attempt's
       unix_socket_ = absl::StrCat("/tmp/crm-e2e-", getpid(), "-", port_, ".sock");
       all.push_back("--grpc-unix-socket=" + unix_socket_);
     }
