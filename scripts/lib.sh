@@ -67,7 +67,6 @@ crm_build_web() {
     -exec gzip -9 -k -f -n {} +
 }
 
-# crm_pg_start <dir> <port> [--fast]: a project-managed cluster; prints its conninfo.
 # Keeps ports a stack listens on out of Linux's range of ports for outgoing connections (ours lie
 # in it), so that no connection takes one between two starts. Root only; otherwise a no-op.
 crm_reserve_ports() {
@@ -78,6 +77,7 @@ crm_reserve_ports() {
   echo "${current:+$current,}$(IFS=,; echo "$*")" >"$f" 2>/dev/null || true
 }
 
+# crm_pg_start <dir> <port> [--fast]: a project-managed cluster; prints its conninfo.
 crm_pg_start() {
   "$CRM_ROOT/scripts/pg-cluster.sh" start "$@" >&2
   "$CRM_ROOT/scripts/pg-cluster.sh" conninfo "$1" "$2"

@@ -222,8 +222,8 @@ TEST_F(SearchTest, FindsWhatAFullScanFindsInEveryScope) {
   }
   // Every word of a query of several needs a word like it in the name.
   std::vector<std::string> both;
+  const std::vector<std::string> bohai = FullScan(Executive(), "bohai", "c.id DESC", 100000);
   for (const std::string& id : FullScan(Executive(), "xinyuan", "c.id DESC", 100000)) {
-    const std::vector<std::string> bohai = FullScan(Executive(), "bohai", "c.id DESC", 100000);
     if (std::find(bohai.begin(), bohai.end(), id) != bohai.end()) both.push_back(id);
   }
   ASSERT_THAT(both, Not(IsEmpty()));
